@@ -1,0 +1,169 @@
+import { Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { EncryptedLogGroup } from './encrypted-log-group';
+import { ManagedPolicyRole } from './managed-policy-role';
+
+/** An interface endpoint and the IAM service prefix whose actions its policy allows. */
+export interface InterfaceEndpointSpec {
+  /** Service name suffix after `com.amazonaws.<region>.`, e.g. `sagemaker.api`. */
+  readonly service: string;
+  /** IAM action prefix the endpoint policy allows, e.g. `sagemaker`. */
+  readonly actionPrefix: string;
+}
+
+/** The AWS APIs an ML workload in an isolated subnet needs, reached privately. */
+export const DEFAULT_INTERFACE_ENDPOINTS: readonly InterfaceEndpointSpec[] = [
+  { service: 'sagemaker.api', actionPrefix: 'sagemaker' },
+  { service: 'sagemaker.runtime', actionPrefix: 'sagemaker' },
+  { service: 'sagemaker.featurestore-runtime', actionPrefix: 'sagemaker' },
+  { service: 'sts', actionPrefix: 'sts' },
+  { service: 'kms', actionPrefix: 'kms' },
+  { service: 'logs', actionPrefix: 'logs' },
+  { service: 'monitoring', actionPrefix: 'cloudwatch' },
+  { service: 'ecr.api', actionPrefix: 'ecr' },
+  { service: 'ecr.dkr', actionPrefix: 'ecr' },
+];
+
+export interface IsolatedNetworkProps {
+  /** IPv4 CIDR of the VPC. */
+  readonly cidr: string;
+  /** Availability zones to span; at least two. */
+  readonly availabilityZones: readonly string[];
+  /** Customer key for the flow-log group. */
+  readonly logsKey: kms.IKey;
+  /**
+   * Flow-log retention.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly flowLogRetention?: logs.RetentionDays;
+  /**
+   * Interface endpoints to create.
+   * @default DEFAULT_INTERFACE_ENDPOINTS
+   */
+  readonly interfaceEndpoints?: readonly InterfaceEndpointSpec[];
+}
+
+/**
+ * A VPC with isolated subnets only: no internet gateway, no NAT, no route out.
+ * AWS APIs are reached through VPC endpoints whose policies admit only
+ * principals of this account; S3 and DynamoDB through gateway endpoints.
+ * The default security group is stripped of all rules and every flow is logged
+ * to a KMS-encrypted log group.
+ */
+export class IsolatedNetwork extends Construct {
+  readonly vpc: ec2.Vpc;
+  /** Security group of the interface endpoints: HTTPS from inside the VPC only. */
+  readonly endpointSecurityGroup: ec2.SecurityGroup;
+  readonly flowLogGroup: EncryptedLogGroup;
+  readonly interfaceEndpoints: Record<string, ec2.InterfaceVpcEndpoint> = {};
+
+  constructor(scope: Construct, id: string, props: IsolatedNetworkProps) {
+    super(scope, id);
+    if (props.availabilityZones.length < 2) {
+      throw new Error(`IsolatedNetwork ${id}: needs at least 2 availability zones, got ${props.availabilityZones.length}`);
+    }
+    const account = Stack.of(this).account;
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(props.cidr),
+      availabilityZones: [...props.availabilityZones],
+      natGateways: 0,
+      createInternetGateway: false,
+      restrictDefaultSecurityGroup: true,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      subnetConfiguration: [{ name: 'workload', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+
+    this.flowLogGroup = new EncryptedLogGroup(this, 'FlowLogGroup', {
+      encryptionKey: props.logsKey,
+      retention: props.flowLogRetention,
+    });
+    const flowLogRole = new ManagedPolicyRole(this, 'FlowLogRole', {
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+      description: 'Delivers VPC flow logs to the encrypted flow-log group',
+    });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup, flowLogRole),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+
+    this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Interface VPC endpoints: HTTPS from inside the VPC only',
+      allowAllOutbound: false,
+    });
+    this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(props.cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
+
+    const inThisAccount = { StringEquals: { 'aws:PrincipalAccount': account } };
+    const subnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    for (const spec of props.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS) {
+      const endpoint = this.vpc.addInterfaceEndpoint(endpointId(spec.service), {
+        service: new ec2.InterfaceVpcEndpointAwsService(spec.service),
+        subnets,
+        securityGroups: [this.endpointSecurityGroup],
+        privateDnsEnabled: true,
+        open: false,
+      });
+      endpoint.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlyThisAccount',
+          principals: [new iam.AnyPrincipal()],
+          actions: [`${spec.actionPrefix}:*`],
+          resources: ['*'],
+          conditions: inThisAccount,
+        }),
+      );
+      this.interfaceEndpoints[spec.service] = endpoint;
+    }
+
+    const s3 = this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [subnets] });
+    s3.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyThisAccountsBuckets',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:PrincipalAccount': account, 'aws:ResourceAccount': account } },
+      }),
+    );
+    s3.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EcrImageLayers',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [`arn:${Stack.of(this).partition}:s3:::prod-${Stack.of(this).region}-starport-layer-bucket/*`],
+        conditions: inThisAccount,
+      }),
+    );
+    const dynamodb = this.vpc.addGatewayEndpoint('DynamoDbEndpoint', {
+      service: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
+      subnets: [subnets],
+    });
+    dynamodb.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyThisAccountsTables',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['dynamodb:*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:PrincipalAccount': account, 'aws:ResourceAccount': account } },
+      }),
+    );
+  }
+}
+
+/** `sagemaker.featurestore-runtime` -> `SagemakerFeaturestoreRuntimeEndpoint`: stable construct IDs. */
+function endpointId(service: string): string {
+  return (
+    service
+      .split(/[.-]/)
+      .map((part) => part[0].toUpperCase() + part.slice(1))
+      .join('') + 'Endpoint'
+  );
+}

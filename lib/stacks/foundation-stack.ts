@@ -1,0 +1,60 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { AuditTrail } from '../../constructs/audit-trail';
+import { EncryptionKeys } from '../../constructs/encryption-keys';
+import { IsolatedNetwork } from '../../constructs/isolated-network';
+import { workloadBoundaryStatements } from '../../policies/workload-boundary';
+import { StatefulResourcePolicy } from '../aspects/stateful-resources';
+import { EstateStack, EstateStackProps } from './estate-stack';
+import { acknowledgeBoundaryFindings } from '../compliance/acknowledgements';
+
+export interface FoundationStackProps extends EstateStackProps {
+  /** Organisation slug, prefixes names that must be stable (trail, boundary, key aliases). */
+  readonly organization: string;
+}
+
+/**
+ * The foundation of one environment: customer keys, the isolated network, the
+ * immutable audit trail and the permissions boundary that every role carries.
+ * Later stacks of the environment take these as props.
+ */
+export class FoundationStack extends EstateStack {
+  readonly keys: EncryptionKeys;
+  readonly network: IsolatedNetwork;
+  readonly audit: AuditTrail;
+  readonly permissionsBoundary: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: FoundationStackProps) {
+    super(scope, id, props);
+    const env = props.environment;
+    const prefix = `${props.organization}-${env.name}`;
+    const logRetention = env.logRetentionDays as logs.RetentionDays;
+
+    const boundaryStatements = workloadBoundaryStatements();
+    this.permissionsBoundary = new iam.ManagedPolicy(this, 'WorkloadPermissionsBoundary', {
+      managedPolicyName: `${prefix}-workload-boundary`,
+      description: 'Permissions boundary of every workload role in this environment',
+      statements: boundaryStatements,
+    });
+    acknowledgeBoundaryFindings(this.permissionsBoundary, boundaryStatements);
+
+    this.keys = new EncryptionKeys(this, 'Keys', { aliasPrefix: prefix });
+
+    this.network = new IsolatedNetwork(this, 'Network', {
+      cidr: env.vpcCidr,
+      availabilityZones: env.availabilityZones,
+      logsKey: this.keys.logs,
+      flowLogRetention: logRetention,
+    });
+
+    this.audit = new AuditTrail(this, 'Audit', {
+      trailName: `${prefix}-audit`,
+      auditKey: this.keys.audit,
+      logsKey: this.keys.logs,
+      retentionYears: env.auditLogRetentionYears,
+      logGroupRetention: logRetention,
+    });
+    StatefulResourcePolicy.alwaysRetain(this.audit);
+  }
+}

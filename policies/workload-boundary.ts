@@ -1,0 +1,127 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+/**
+ * The permissions boundary every IAM role in an environment carries: the most
+ * any workload role (function, SageMaker job, log delivery) can ever be
+ * granted, whatever its identity policy says. Identity policies still grant
+ * least privilege; the boundary caps them and forbids tampering with the audit
+ * trail, the keys and the network isolation.
+ *
+ * | statement | what it closes |
+ * |---|---|
+ * | AllowWorkloadServices | a role granted an unrelated service (IAM, Organizations, EC2 instances ...) by mistake |
+ * | AllowPassRoleToWorkloadServices | passing a role to anything but SageMaker or Lambda |
+ * | DenyAuditTampering | stopping or re-pointing CloudTrail, loosening audit buckets or deleting log groups |
+ * | DenyKeyDestruction | disabling or deleting customer keys, rewriting key policies |
+ * | DenyNetworkEscape | adding an internet gateway, NAT or peering to an isolated VPC |
+ */
+export function workloadBoundaryStatements(): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'AllowWorkloadServices',
+      actions: [
+        'sagemaker:*',
+        's3:Get*',
+        's3:List*',
+        's3:PutObject',
+        's3:PutObjectTagging',
+        's3:PutObjectRetention',
+        's3:PutObjectLegalHold',
+        's3:AbortMultipartUpload',
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:ReEncrypt*',
+        'kms:GenerateDataKey*',
+        'kms:DescribeKey',
+        'kms:CreateGrant',
+        'logs:CreateLogGroup',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'logs:DescribeLogGroups',
+        'logs:DescribeLogStreams',
+        'cloudwatch:PutMetricData',
+        'cloudwatch:GetMetricData',
+        'cloudwatch:GetMetricStatistics',
+        'cloudwatch:DescribeAlarms',
+        'cloudwatch:DescribeAlarmHistory',
+        'ecr:GetAuthorizationToken',
+        'ecr:BatchGetImage',
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:GetDownloadUrlForLayer',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DescribeTable',
+        'sns:Publish',
+        'sqs:SendMessage',
+        'sqs:GetQueueAttributes',
+        'events:PutEvents',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'sts:GetCallerIdentity',
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:Describe*',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+        'ec2:CreateNetworkInterfacePermission',
+        'ec2:AuthorizeSecurityGroupIngress',
+        'ec2:AuthorizeSecurityGroupEgress',
+        'ec2:RevokeSecurityGroupIngress',
+        'ec2:RevokeSecurityGroupEgress',
+        'lambda:InvokeFunction',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'AllowPassRoleToWorkloadServices',
+      actions: ['iam:PassRole'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'iam:PassedToService': ['sagemaker.amazonaws.com', 'lambda.amazonaws.com'] } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyAuditTampering',
+      effect: iam.Effect.DENY,
+      actions: [
+        'cloudtrail:StopLogging',
+        'cloudtrail:DeleteTrail',
+        'cloudtrail:UpdateTrail',
+        'cloudtrail:PutEventSelectors',
+        's3:PutBucketObjectLockConfiguration',
+        's3:BypassGovernanceRetention',
+        's3:PutBucketPolicy',
+        's3:DeleteBucketPolicy',
+        's3:PutBucketVersioning',
+        's3:PutLifecycleConfiguration',
+        's3:PutBucketLogging',
+        'logs:DeleteLogGroup',
+        'logs:PutRetentionPolicy',
+        'logs:DisassociateKmsKey',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyKeyDestruction',
+      effect: iam.Effect.DENY,
+      actions: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:PutKeyPolicy', 'kms:DeleteAlias'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyNetworkEscape',
+      effect: iam.Effect.DENY,
+      actions: [
+        'ec2:CreateInternetGateway',
+        'ec2:AttachInternetGateway',
+        'ec2:CreateEgressOnlyInternetGateway',
+        'ec2:CreateNatGateway',
+        'ec2:CreateVpcPeeringConnection',
+        'ec2:AcceptVpcPeeringConnection',
+        'ec2:CreateRoute',
+      ],
+      resources: ['*'],
+    }),
+  ];
+}
