@@ -15,7 +15,8 @@ export interface AccessLogBucketProps {
  * only to buckets without an Object Lock default retention, so this bucket
  * cannot use the customer key or COMPLIANCE mode the others use. It is
  * versioned, private, TLS-only and keeps its objects for the retention given.
- * CloudTrail management events record every change to its configuration.
+ * It is not itself access-logged (that would loop); CloudTrail records every
+ * change to its configuration.
  */
 export class AccessLogBucket extends s3.Bucket {
   constructor(scope: Construct, id: string, props: AccessLogBucketProps) {
@@ -36,11 +37,6 @@ export class AccessLogBucket extends s3.Bucket {
       this,
       ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'PCI.DSS.321-S3DefaultEncryptionKMS', 'HIPAA.Security-S3DefaultEncryptionKMS'],
       'S3 server access log delivery supports only SSE-S3 default encryption on the target bucket (AWS S3 user guide, "Enabling Amazon S3 server access logging"), so a customer KMS key cannot be used here; the bucket holds access metadata, not customer data.',
-    );
-    acknowledgeFindings(
-      this,
-      ['AwsSolutions-S1', 'NIST.800.53.R5-S3BucketLoggingEnabled', 'PCI.DSS.321-S3BucketLoggingEnabled', 'HIPAA.Security-S3BucketLoggingEnabled'],
-      'This is the access-log target bucket; logging it into itself would loop. Changes to it are recorded by the CloudTrail management events of the audit trail.',
     );
     acknowledgeFindings(
       this,

@@ -1,0 +1,55 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { loadEstateConfig } from '../../lib/config/load';
+import { EstateConfig } from '../../lib/config/schema';
+import { buildEstate, Estate } from '../../lib/estate';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const DEFAULT_ESTATE_FILE = path.join(REPO_ROOT, 'estate.yaml');
+
+/** The context of cdk.json (feature flags): `new App()` in a test does not read it. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8'));
+  return cdkJson.context;
+}
+
+export function defaultEstateConfig(): EstateConfig {
+  return loadEstateConfig(DEFAULT_ESTATE_FILE);
+}
+
+export interface SynthesizedEstate {
+  readonly app: App;
+  readonly estate: Estate;
+  readonly config: EstateConfig;
+  readonly outdir: string;
+  /** Template of each stack, by `<environment>/<stack id>`. */
+  readonly templates: Record<string, Template>;
+  /** Path of each stack's template file, by `<environment>/<stack id>`. */
+  readonly templateFiles: Record<string, string>;
+}
+
+/**
+ * Builds and synthesizes the whole estate once, exactly as `cdk synth` would:
+ * same feature flags, compliance packs registered, validation run (a finding
+ * throws). Call it in `beforeAll`, never per test.
+ */
+export function synthesizeEstate(config: EstateConfig = defaultEstateConfig()): SynthesizedEstate {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-test-'));
+  const app = new App({ outdir, context: cdkJsonContext() });
+  const estate = buildEstate(app, config);
+  const assembly = app.synth();
+  const templates: Record<string, Template> = {};
+  const templateFiles: Record<string, string> = {};
+  for (const [name, stage] of Object.entries(estate.stages)) {
+    const stageAssembly = assembly.getNestedAssembly(stage.artifactId);
+    for (const stack of stageAssembly.stacks) {
+      const key = `${name}/${stack.hierarchicalId.split('/').pop()}`;
+      templates[key] = Template.fromJSON(stack.template);
+      templateFiles[key] = path.join(stageAssembly.directory, stack.templateFile);
+    }
+  }
+  return { app, estate, config, outdir, templates, templateFiles };
+}
