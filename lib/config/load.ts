@@ -41,7 +41,7 @@ export function parseEstateConfig(text: string, source = 'estate config'): Estat
     if (doc.errors.length > 0) {
       throw new EstateConfigError(
         source,
-        doc.errors.map((err) => ({ path: '(file)', message: `is not valid YAML: ${err.message.split('\n')[0]}` })),
+        doc.errors.map((err) => ({ path: '(file)', message: `is not valid YAML: ${err.message.split('\n')[0].replace(/:$/, '')}` })),
       );
     }
     raw = doc.toJS();

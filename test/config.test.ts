@@ -1,0 +1,148 @@
+/**
+ * The estate config: every problem reported at once, each with its field path,
+ * the value found and what is allowed; nothing synthesized on a bad config.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+import { EstateConfigError, loadEstateConfig, parseEstateConfig, validateEstateConfig } from '../lib/config/load';
+import { DEFAULT_ESTATE_FILE, REPO_ROOT } from './support/estate';
+
+const base = (): any => YAML.parse(fs.readFileSync(DEFAULT_ESTATE_FILE, 'utf8'));
+
+/** Validates `mutate(base config)` and returns the problem lines it produced. */
+function problemsOf(mutate: (c: any) => void): string[] {
+  const config = base();
+  mutate(config);
+  try {
+    validateEstateConfig(config, 'test.yaml');
+  } catch (e) {
+    if (!(e instanceof EstateConfigError)) throw e;
+    return e.message.split('\n').slice(1).map((l) => l.replace(/^ {2}- /, ''));
+  }
+  throw new Error('config was accepted');
+}
+
+describe('the example estate', () => {
+  test('is valid and has dev, staging and prod in three distinct accounts', () => {
+    const config = loadEstateConfig(DEFAULT_ESTATE_FILE);
+    expect(config.environments.map((e) => [e.name, e.type])).toEqual([
+      ['dev', 'dev'],
+      ['staging', 'staging'],
+      ['prod', 'prod'],
+    ]);
+    expect(new Set(config.environments.map((e) => e.account)).size).toBe(3);
+  });
+
+  test('defaults are filled in: log retention one year, data classified confidential', () => {
+    const config = base();
+    delete config.environments[1].logRetentionDays;
+    delete config.environments[1].dataClassification;
+    const env = validateEstateConfig(config).environments[1];
+    expect([env.logRetentionDays, env.dataClassification]).toEqual([365, 'confidential']);
+  });
+});
+
+describe('a bad config names the field, the value and what is allowed', () => {
+  const cases: Array<[string, (c: any) => void, string[]]> = [
+    ['account of 11 digits', (c) => (c.environments[0].account = '11111111111'), ['environments[0].account: must be a 12-digit AWS account ID written as a quoted string (got "11111111111")']],
+    ['account written as a number', (c) => (c.environments[0].account = 111111111111), ['environments[0].account: must be a 12-digit AWS account ID written as a quoted string (got 111111111111)']],
+    ['two environments in one account', (c) => (c.environments[2].account = c.environments[0].account), ['environments[2].account: is already used by environments[0]; each environment needs its own account (got "111111111111")']],
+    ['duplicate environment name', (c) => (c.environments[1].name = 'dev'), ['environments[1].name: is already used by environments[0]; names must be unique (got "dev")']],
+    ['environment name with upper case', (c) => (c.environments[0].name = 'Dev'), ['environments[0].name: must be 2-16 lower-case letters or digits, starting with a letter (it names stages and stacks) (got "Dev")']],
+    ['unknown environment type', (c) => (c.environments[0].type = 'qa'), ['environments[0].type: must be one of dev, staging, prod (got "qa")']],
+    ['region not in the allowed list', (c) => {
+      c.environments[2].region = 'us-east-1';
+      c.environments[2].availabilityZones = ['us-east-1a', 'us-east-1b'];
+    }, ['environments[2].region: must be one of organization.allowedRegions (eu-west-1, eu-central-1) (got "us-east-1")']],
+    ['malformed region', (c) => (c.organization.homeRegion = 'Ireland'), ['organization.homeRegion: must be an AWS region code such as eu-west-1 (got "Ireland")']],
+    ['home region not allowed', (c) => (c.organization.homeRegion = 'eu-north-1'), ['organization.homeRegion: must be one of organization.allowedRegions (eu-west-1, eu-central-1) (got "eu-north-1")']],
+    ['zone outside the region', (c) => (c.environments[0].availabilityZones = ['eu-west-1a', 'eu-central-1b']), ['environments[0].availabilityZones[1]: must be an availability zone of eu-west-1, such as eu-west-1a (got "eu-central-1b")']],
+    ['a single zone', (c) => (c.environments[0].availabilityZones = ['eu-west-1a']), ['environments[0].availabilityZones: must list at least 2 availability zones (the network spans two or more) (got ["eu-west-1a"])']],
+    ['the same zone twice', (c) => (c.environments[0].availabilityZones = ['eu-west-1a', 'eu-west-1a']), ['environments[0].availabilityZones[1]: is listed twice (got "eu-west-1a")']],
+    ['overlapping VPC CIDRs', (c) => (c.environments[2].vpcCidr = '10.20.128.0/17'), ['environments[2].vpcCidr: overlaps environments[1].vpcCidr (10.20.0.0/16); environment networks must not overlap (got "10.20.128.0/17")']],
+    ['CIDR too large', (c) => (c.environments[0].vpcCidr = '10.0.0.0/8'), ['environments[0].vpcCidr: must be an IPv4 CIDR block with a prefix from /16 to /24, such as 10.20.0.0/16 (got "10.0.0.0/8")']],
+    ['CIDR not aligned to its prefix', (c) => (c.environments[0].vpcCidr = '10.10.1.0/16'), ['environments[0].vpcCidr: must be an IPv4 CIDR block with a prefix from /16 to /24, such as 10.20.0.0/16 (got "10.10.1.0/16")']],
+    ['prod audit retention in days, not years', (c) => (c.environments[2].auditLogRetentionYears = 3), ['environments[2].auditLogRetentionYears: must be at least 7 year(s) for a prod environment (regulatory floor) (got 3)']],
+    ['fractional retention', (c) => (c.environments[0].auditLogRetentionYears = 1.5), ['environments[0].auditLogRetentionYears: must be a whole number of years (got 1.5)']],
+    ['log retention under a year', (c) => (c.environments[0].logRetentionDays = 90), ['environments[0].logRetentionDays: must be one of the CloudWatch Logs retention values of a year or more: 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (got 90)']],
+    ['prod without termination protection', (c) => (c.environments[2].flags = { terminationProtection: false }), ['environments[2].flags.terminationProtection: cannot be false in a prod environment (got false)']],
+    ['staging that discards state', (c) => (c.environments[1].flags = { retainStatefulResources: false }), ['environments[1].flags.retainStatefulResources: cannot be false in a staging environment: stateful resources are always retained outside dev (got false)']],
+    ['misspelt key', (c) => (c.environments[0].vpcCIDR = c.environments[0].vpcCidr), ['environments[0].vpcCIDR: is not a known setting (allowed here: name, type, account, region, availabilityZones, vpcCidr, auditLogRetentionYears, logRetentionDays, dataClassification, flags)']],
+    ['missing required field', (c) => delete c.environments[1].region, ['environments[1].region: is required: must be an AWS region code such as eu-west-1']],
+    ['unknown data classification', (c) => (c.environments[0].dataClassification = 'secret'), ['environments[0].dataClassification: must be one of internal, confidential, restricted (got "secret")']],
+    ['no environments', (c) => (c.environments = []), ['environments: must define at least one environment (got [])']],
+  ];
+
+  test('there are at least 15 distinct cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(15);
+  });
+
+  test.each(cases)('%s', (_name, mutate, expected) => {
+    expect(problemsOf(mutate)).toEqual(expected);
+  });
+
+  test('every problem is reported at once, not just the first', () => {
+    const problems = problemsOf((c) => {
+      c.environments[0].account = '123';
+      c.environments[1].type = 'uat';
+      c.environments[2].logRetentionDays = 30;
+    });
+    expect(problems).toHaveLength(3);
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['environments[0].account', 'environments[1].type', 'environments[2].logRetentionDays']);
+  });
+
+  test('all cross-field problems are reported together', () => {
+    const problems = problemsOf((c) => {
+      c.environments[1].account = c.environments[0].account;
+      c.environments[2].vpcCidr = c.environments[0].vpcCidr;
+      c.environments[2].auditLogRetentionYears = 1;
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['environments[1].account', 'environments[2].auditLogRetentionYears', 'environments[2].vpcCidr']);
+  });
+
+  test('a YAML syntax error names the file and the place', () => {
+    expect(() => parseEstateConfig('organization: {name: [unclosed\n', 'broken.yaml')).toThrow(
+      /^Invalid estate config broken.yaml: 2 problems; nothing was synthesized\.\n {2}- \(file\): is not valid YAML: Flow sequence .* at line 2, column 1\n/,
+    );
+  });
+
+  test('a duplicated YAML key is refused rather than silently overwritten', () => {
+    expect(() => parseEstateConfig('organization: {}\norganization: {}\n', 'dup.yaml')).toThrow(/is not valid YAML: Map keys must be unique/);
+  });
+
+  test('a missing file is reported as such', () => {
+    expect(() => loadEstateConfig('/nonexistent/estate.yaml')).toThrow('  - (file): cannot be read: file not found (got "/nonexistent/estate.yaml")');
+  });
+
+  test('JSON configs are accepted as well', () => {
+    expect(parseEstateConfig(JSON.stringify(base()), 'estate.json').environments).toHaveLength(3);
+  });
+});
+
+describe('the app on a bad config', () => {
+  test('exits 1 with the problems on stderr, no stack trace, and writes nothing', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-estate-'));
+    const config = base();
+    config.environments[0].account = '42';
+    config.environments[2].region = 'mars-north-1';
+    const file = path.join(dir, 'estate.yaml');
+    fs.writeFileSync(file, YAML.stringify(config));
+    const outdir = path.join(dir, 'cdk.out');
+
+    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/estate.ts'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ estate: file }) },
+    });
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`Invalid estate config ${file}: 2 problems; nothing was synthesized.`);
+    expect(run.stderr).toContain('environments[0].account: must be a 12-digit AWS account ID written as a quoted string (got "42")');
+    expect(run.stderr).toContain('environments[2].region: must be an AWS region code such as eu-west-1 (got "mars-north-1")');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+});
