@@ -1,0 +1,65 @@
+/**
+ * `npm run bench`: synth time and peak memory of the default estate against a
+ * one-bucket floor app, through the same CLI with the same flags, run
+ * alternately so that both see the same machine load. Prints JSON.
+ *
+ * BENCH_ROUNDS sets the rounds (default 3). Compare the ratio, not the seconds:
+ * machines are shared and noisy.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { measure, median, round, Measurement } from './measure';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+/** Targets of the foundation: estate within 2x the floor, under 1 GB at peak. */
+const TARGETS = { maxRatio: 2, maxPeakMb: 1024 };
+
+async function synth(app: string | undefined, outdir: string): Promise<Measurement> {
+  const args = ['synth', '**', '--quiet', '--output', outdir];
+  if (app) args.push('--app', app);
+  return measure(CDK, args, { cwd: ROOT });
+}
+
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-bench-'));
+  const floor: Measurement[] = [];
+  const estate: Measurement[] = [];
+  // One warm-up of each (module caches, tsx transpile cache), not counted.
+  await synth('node --require tsx/cjs test/bench/floor-app.ts', path.join(work, 'warm-floor'));
+  await synth(undefined, path.join(work, 'warm-estate'));
+  for (let i = 0; i < ROUNDS; i++) {
+    floor.push(await synth('node --require tsx/cjs test/bench/floor-app.ts', path.join(work, `floor-${i}`)));
+    estate.push(await synth(undefined, path.join(work, `estate-${i}`)));
+  }
+  const templates = fs
+    .readdirSync(path.join(work, 'estate-0'), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.template.json'));
+  const summary = (runs: Measurement[]) => ({
+    medianSeconds: round(median(runs.map((r) => r.seconds))),
+    runsSeconds: runs.map((r) => round(r.seconds)),
+    peakMb: round(Math.max(...runs.map((r) => r.peakMb)), 0),
+    peakLargestProcessMb: round(Math.max(...runs.map((r) => r.peakLargestProcessMb)), 0),
+  });
+  const result = {
+    benchmark: 'synth',
+    machine: { cpus: os.cpus().length, node: process.version },
+    rounds: ROUNDS,
+    floor: summary(floor),
+    estate: { ...summary(estate), stacks: templates.length },
+    ratio: round(median(estate.map((r) => r.seconds)) / median(floor.map((r) => r.seconds))),
+    targets: TARGETS,
+  };
+  const met = { ratio: result.ratio <= TARGETS.maxRatio, peakMemory: result.estate.peakMb <= TARGETS.maxPeakMb };
+  process.stdout.write(`${JSON.stringify({ ...result, met }, null, 2)}\n`);
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).message}\n`);
+  process.exit(1);
+});
