@@ -30,6 +30,8 @@ export function workloadBoundaryStatements(): iam.PolicyStatement[] {
         's3:AbortMultipartUpload',
         's3:DeleteObject',
         's3:DeleteObjectVersion',
+        's3:ReplicateObject',
+        's3:ReplicateTags',
         'kms:Decrypt',
         'kms:Encrypt',
         'kms:ReEncrypt*',

@@ -57,6 +57,8 @@ describe('a bad config names the field, the value and what is allowed', () => {
       c.environments[2].region = 'us-east-1';
       c.environments[2].availabilityZones = ['us-east-1a', 'us-east-1b'];
     }, ['environments[2].region: must be one of organization.allowedRegions (eu-west-1, eu-central-1) (got "us-east-1")']],
+    ['audit replica in the same region', (c) => (c.environments[2].auditReplicaRegion = 'eu-west-1'), ["environments[2].auditReplicaRegion: must differ from the environment's region (eu-west-1): the replica protects against losing a region (got \"eu-west-1\")"]],
+    ['audit replica in a region not allowed', (c) => (c.environments[2].auditReplicaRegion = 'us-west-2'), ['environments[2].auditReplicaRegion: must be one of organization.allowedRegions (eu-west-1, eu-central-1) (got "us-west-2")']],
     ['malformed region', (c) => (c.organization.homeRegion = 'Ireland'), ['organization.homeRegion: must be an AWS region code such as eu-west-1 (got "Ireland")']],
     ['home region not allowed', (c) => (c.organization.homeRegion = 'eu-north-1'), ['organization.homeRegion: must be one of organization.allowedRegions (eu-west-1, eu-central-1) (got "eu-north-1")']],
     ['zone outside the region', (c) => (c.environments[0].availabilityZones = ['eu-west-1a', 'eu-central-1b']), ['environments[0].availabilityZones[1]: must be an availability zone of eu-west-1, such as eu-west-1a (got "eu-central-1b")']],
@@ -70,7 +72,7 @@ describe('a bad config names the field, the value and what is allowed', () => {
     ['log retention under a year', (c) => (c.environments[0].logRetentionDays = 90), ['environments[0].logRetentionDays: must be one of the CloudWatch Logs retention values of a year or more: 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (got 90)']],
     ['prod without termination protection', (c) => (c.environments[2].flags = { terminationProtection: false }), ['environments[2].flags.terminationProtection: cannot be false in a prod environment (got false)']],
     ['staging that discards state', (c) => (c.environments[1].flags = { retainStatefulResources: false }), ['environments[1].flags.retainStatefulResources: cannot be false in a staging environment: stateful resources are always retained outside dev (got false)']],
-    ['misspelt key', (c) => (c.environments[0].vpcCIDR = c.environments[0].vpcCidr), ['environments[0].vpcCIDR: is not a known setting (allowed here: name, type, account, region, availabilityZones, vpcCidr, auditLogRetentionYears, logRetentionDays, dataClassification, flags)']],
+    ['misspelt key', (c) => (c.environments[0].vpcCIDR = c.environments[0].vpcCidr), ['environments[0].vpcCIDR: is not a known setting (allowed here: name, type, account, region, availabilityZones, vpcCidr, auditReplicaRegion, auditLogRetentionYears, logRetentionDays, dataClassification, flags)']],
     ['missing required field', (c) => delete c.environments[1].region, ['environments[1].region: is required: must be an AWS region code such as eu-west-1']],
     ['unknown data classification', (c) => (c.environments[0].dataClassification = 'secret'), ['environments[0].dataClassification: must be one of internal, confidential, restricted (got "secret")']],
     ['no environments', (c) => (c.environments = []), ['environments: must define at least one environment (got [])']],

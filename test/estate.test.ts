@@ -25,14 +25,17 @@ beforeAll(() => {
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 const STACKS = ENVIRONMENTS.map((e) => `${e}/Foundation`);
+const REPLICAS = ENVIRONMENTS.map((e) => `${e}/AuditReplica`);
+const ALL_STACKS = [...STACKS, ...REPLICAS];
+const envOf = (stack: string) => synth.config.environments.find((e) => stack.startsWith(`${e.name}/`))!;
 
 describe('the default estate', () => {
-  test('has one stage per configured environment, with the foundation stack in each', () => {
+  test('has one stage per configured environment, with the foundation and audit replica stacks in each', () => {
     expect(Object.keys(synth.estate.stages).sort()).toEqual([...ENVIRONMENTS].sort());
-    expect(Object.keys(synth.templates).sort()).toEqual([...STACKS].sort());
+    expect(Object.keys(synth.templates).sort()).toEqual([...ALL_STACKS].sort());
   });
 
-  test.each(STACKS)('%s matches its snapshot (asset hashes normalized)', (stack) => {
+  test.each(ALL_STACKS)('%s matches its snapshot (asset hashes normalized)', (stack) => {
     expect(synth.templates[stack].toJSON()).toMatchSnapshot();
   });
 });
@@ -40,11 +43,13 @@ describe('the default estate', () => {
 describe('invariant 1: explicit environments, no lookups', () => {
   test('every stack has the account and region of its environment from config', () => {
     const stacks = synth.app.node.findAll().filter((c): c is Stack => Stack.isStack(c));
-    expect(stacks.length).toBe(3);
+    expect(stacks.length).toBe(6);
     for (const stack of stacks) {
       const env = synth.config.environments.find((e) => e.name === Stage.of(stack)!.stageName)!;
-      expect({ account: stack.account, region: stack.region }).toEqual({ account: env.account, region: env.region });
-      expect(stack.availabilityZones).toEqual(env.availabilityZones);
+      const region = stack.node.id === 'AuditReplica' ? env.auditReplicaRegion : env.region;
+      expect([stack.node.path, stack.account, stack.region]).toEqual([stack.node.path, env.account, region]);
+      if (stack.region === env.region) expect(stack.availabilityZones).toEqual(env.availabilityZones);
+      else expect(() => stack.availabilityZones).toThrow(/no availability zones are configured/);
     }
   });
 
@@ -108,7 +113,7 @@ describe.each(STACKS)('invariant 3: isolated network (%s)', (stack) => {
   });
 
   test('subnets are isolated, one per configured zone, and never assign public IPs', () => {
-    const env = synth.config.environments.find((e) => stack.startsWith(`${e.name}/`))!;
+    const env = envOf(stack);
     const subnets = ofType(stack, 'AWS::EC2::Subnet');
     expect(subnets.map(([, s]) => s.Properties.AvailabilityZone).sort()).toEqual([...env.availabilityZones].sort());
     for (const [, subnet] of subnets) {
@@ -182,7 +187,7 @@ describe.each(STACKS)('invariant 4: immutable audit trail (%s)', (stack) => {
   });
 
   test('log files land in a bucket under Object Lock COMPLIANCE with the configured retention', () => {
-    const env = synth.config.environments.find((e) => stack.startsWith(`${e.name}/`))!;
+    const env = envOf(stack);
     const [[, bucket]] = ofType(stack, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('AuditBucket'));
     expect(bucket.Properties.ObjectLockEnabled).toBe(true);
     expect(bucket.Properties.ObjectLockConfiguration).toEqual({
@@ -222,10 +227,66 @@ describe.each(STACKS)('invariant 4: immutable audit trail (%s)', (stack) => {
   });
 });
 
+describe.each(ENVIRONMENTS)('invariant 4: audit logs replicated to a locked bucket in a second region (%s)', (env) => {
+  test('the replica is a COMPLIANCE-locked, KMS-encrypted, versioned, private bucket in the replica region', () => {
+    const config = synth.config.environments.find((e) => e.name === env)!;
+    const replica = synth.estate.stages[env].auditReplica;
+    expect(replica.region).toBe(config.auditReplicaRegion);
+    expect(replica.region).not.toBe(config.region);
+    const [[, bucket]] = ofType(`${env}/AuditReplica`, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('AuditReplicaBucket'));
+    expect(bucket.Properties).toMatchObject({
+      BucketName: `audit-replica-${config.account}-${config.auditReplicaRegion}`,
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 * config.auditLogRetentionYears } } },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^AuditReplicaKey/), 'Arn'] } } }] },
+      LoggingConfiguration: { DestinationBucketName: { Ref: expect.stringMatching(/^AuditReplicaAccessLogBucket/) } },
+    });
+    synth.templates[`${env}/AuditReplica`].hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    synth.templates[`${env}/AuditReplica`].hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/examplebank-${env}/audit-replica` });
+  });
+
+  test('the audit bucket replicates every KMS-encrypted log file there, re-encrypted with the replica key', () => {
+    const config = synth.config.environments.find((e) => e.name === env)!;
+    const [[, bucket]] = ofType(`${env}/Foundation`, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('AuditBucket'));
+    const replication = bucket.Properties.ReplicationConfiguration;
+    expect(replication.Role).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AuditReplicationRole/), 'Arn'] });
+    expect(replication.Rules).toEqual([
+      {
+        Id: 'audit-logs-to-second-region',
+        Status: 'Enabled',
+        Priority: 1,
+        Filter: { Prefix: '' },
+        DeleteMarkerReplication: { Status: 'Disabled' },
+        SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+        Destination: {
+          Bucket: `arn:aws:s3:::audit-replica-${config.account}-${config.auditReplicaRegion}`,
+          EncryptionConfiguration: { ReplicaKmsKeyID: `arn:aws:kms:${config.auditReplicaRegion}:${config.account}:alias/examplebank-${env}/audit-replica` },
+        },
+      },
+    ]);
+  });
+
+  test('the replication role may use the replica key only through S3 and by its alias', () => {
+    const [[, policy]] = ofType(`${env}/Foundation`, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('AuditReplicationRoleGrants'));
+    const statement = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'EncryptReplicasWithReplicaKey');
+    expect(statement.Condition).toEqual({
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/examplebank-${env}/audit-replica` },
+      StringEquals: { 'kms:ViaService': expect.stringMatching(/^s3\.[a-z0-9-]+\.amazonaws\.com$/) },
+    });
+  });
+
+  test('the replica stack is deployed before the foundation', () => {
+    const { foundation, auditReplica } = synth.estate.stages[env];
+    expect(foundation.dependencies).toContain(auditReplica);
+  });
+});
+
 describe('invariant 5: stateful resources retained outside dev, prod protected', () => {
-  test.each(['staging/Foundation', 'prod/Foundation'])('%s retains every stateful resource on delete and replace', (stack) => {
+  test.each(['staging/Foundation', 'prod/Foundation', 'staging/AuditReplica', 'prod/AuditReplica', 'dev/AuditReplica'])('%s retains every stateful resource on delete and replace', (stack) => {
     const stateful = Object.entries(resources(stack)).filter(([, r]) => STATEFUL_RESOURCE_TYPES.has(r.Type));
-    expect(stateful.length).toBeGreaterThanOrEqual(8);
+    expect(stateful.length).toBeGreaterThanOrEqual(stack.endsWith('AuditReplica') ? 3 : 8);
     for (const [id, r] of stateful) {
       expect([id, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([id, 'Retain', 'Retain']);
     }
@@ -241,8 +302,10 @@ describe('invariant 5: stateful resources retained outside dev, prod protected',
   });
 
   test('termination protection is on in prod and follows config elsewhere', () => {
-    const protection = Object.fromEntries(Object.entries(synth.estate.stages).map(([name, s]) => [name, s.foundation.terminationProtection]));
-    expect(protection).toEqual({ dev: false, staging: false, prod: true });
+    const protection = Object.fromEntries(
+      Object.entries(synth.estate.stages).map(([name, s]) => [name, [s.foundation.terminationProtection, s.auditReplica.terminationProtection]]),
+    );
+    expect(protection).toEqual({ dev: [false, false], staging: [false, false], prod: [true, true] });
   });
 });
 
@@ -260,11 +323,11 @@ describe('estate-wide Aspects', () => {
     // aws-cdk-lib's own provider that strips the default security group keeps its
     // permissions (revoke rules on that one group) inline; it cannot be changed.
     const ours = ofType(stack, 'AWS::IAM::Role').filter(([id]) => !id.startsWith('CustomVpcRestrictDefaultSGCustomResourceProvider'));
-    expect(ours.length).toBe(2);
+    expect(ours.length).toBe(3);
     for (const [, role] of ours) expect(role.Properties.Policies).toBeUndefined();
   });
 
-  test.each(STACKS)('keys, buckets, log groups and the VPC in %s carry the estate tags', (stack) => {
+  test.each(ALL_STACKS)('keys, buckets, log groups and the VPC in %s carry the estate tags', (stack) => {
     const env = stack.split('/')[0];
     for (const type of ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::EC2::VPC', 'AWS::CloudTrail::Trail']) {
       for (const [, r] of ofType(stack, type)) {
@@ -365,12 +428,20 @@ describe('invariant 9: construct IDs are a contract', () => {
       'NetworkFlowLogGroup4F8CEEEF',
     ]);
   });
+
+  test.each(REPLICAS)('the logical IDs of stateful resources in %s do not change', (stack) => {
+    const ids = Object.entries(resources(stack))
+      .filter(([, r]) => STATEFUL_RESOURCE_TYPES.has(r.Type))
+      .map(([id]) => id)
+      .sort();
+    expect(ids).toEqual(['AuditReplicaAccessLogBucket788790DE', 'AuditReplicaBucket8FB23F83', 'AuditReplicaKeyF3C7202E']);
+  });
 });
 
 describe('cfn-lint', () => {
   test('reports no error in any synthesized template', () => {
     const files = Object.values(synth.templateFiles);
-    expect(files).toHaveLength(3);
+    expect(files).toHaveLength(6);
     let output = '[]';
     try {
       output = execFileSync('cfn-lint', ['--format', 'json', ...files], { encoding: 'utf8' });

@@ -64,6 +64,7 @@ export const environmentSchema = z.strictObject({
     .min(2, { error: 'must list at least 2 availability zones (the network spans two or more)' })
     .max(6, { error: 'must list at most 6 availability zones' }),
   vpcCidr: cidr,
+  auditReplicaRegion: region.describe('Second region that holds a locked copy of the audit logs'),
   auditLogRetentionYears: z
     .number({ error: 'must be a whole number of years' })
     .int({ error: 'must be a whole number of years' })
@@ -162,6 +163,19 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
       problems.push({
         path: `${at}.region`,
         value: env.region,
+        message: `must be one of organization.allowedRegions (${organization.allowedRegions.join(', ')})`,
+      });
+    }
+    if (env.auditReplicaRegion === env.region) {
+      problems.push({
+        path: `${at}.auditReplicaRegion`,
+        value: env.auditReplicaRegion,
+        message: `must differ from the environment's region (${env.region}): the replica protects against losing a region`,
+      });
+    } else if (!allowed.has(env.auditReplicaRegion)) {
+      problems.push({
+        path: `${at}.auditReplicaRegion`,
+        value: env.auditReplicaRegion,
         message: `must be one of organization.allowedRegions (${organization.allowedRegions.join(', ')})`,
       });
     }

@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { AuditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditTrail } from '../../constructs/audit-trail';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
@@ -12,6 +13,8 @@ import { acknowledgeBoundaryFindings } from '../compliance/acknowledgements';
 export interface FoundationStackProps extends EstateStackProps {
   /** Organisation slug, prefixes names that must be stable (trail, boundary, key aliases). */
   readonly organization: string;
+  /** The second-region bucket the audit logs are replicated to. */
+  readonly auditReplica: AuditReplicaLocation;
 }
 
 /**
@@ -54,6 +57,7 @@ export class FoundationStack extends EstateStack {
       logsKey: this.keys.logs,
       retentionYears: env.auditLogRetentionYears,
       logGroupRetention: logRetention,
+      replica: props.auditReplica,
     });
     StatefulResourcePolicy.alwaysRetain(this.audit);
   }

@@ -4,6 +4,8 @@ import { Aspects } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, EstateConfig } from '../config/schema';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
+import { auditReplicaLocation } from '../../constructs/audit-replica';
+import { AuditReplicaStack } from '../stacks/audit-replica-stack';
 import { FoundationStack } from '../stacks/foundation-stack';
 
 export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {
@@ -19,16 +21,27 @@ export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {
  */
 export class EnvironmentStage extends Stage {
   readonly foundation: FoundationStack;
+  readonly auditReplica: AuditReplicaStack;
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
     const { estate, environment, ...rest } = props;
     super(scope, id, { ...rest, env: { account: environment.account, region: environment.region } });
 
+    const prefix = `${estate.organization.name}-${environment.name}`;
+    const replicaLocation = auditReplicaLocation(environment.account, environment.auditReplicaRegion, prefix);
+    this.auditReplica = new AuditReplicaStack(this, 'AuditReplica', {
+      environment,
+      location: replicaLocation,
+      description: `${estate.organization.name} ${environment.name}: locked second-region copy of the audit logs`,
+    });
     this.foundation = new FoundationStack(this, 'Foundation', {
       environment,
       organization: estate.organization.name,
+      auditReplica: replicaLocation,
       description: `${estate.organization.name} ${environment.name}: keys, isolated network, audit trail, permissions boundary`,
     });
+    // The audit bucket's replication rule needs its destination to exist.
+    this.foundation.addStackDependency(this.auditReplica, 'audit logs replicate into the replica bucket');
 
     for (const [key, value] of Object.entries(estate.tags)) {
       Tags.of(this).add(key, value);
