@@ -96,6 +96,19 @@ describe('a bad config names the field, the value and what is allowed', () => {
     expect(problems.map((p) => p.split(':')[0])).toEqual(['environments[0].account', 'environments[1].type', 'environments[2].logRetentionDays']);
   });
 
+  test('shape and cross-field problems are reported in the same run', () => {
+    const problems = problemsOf((c) => {
+      c.environments[0].account = '123';
+      c.environments[2].account = c.environments[1].account;
+      c.environments[2].vpcCidr = c.environments[1].vpcCidr;
+    });
+    expect(problems).toEqual([
+      'environments[0].account: must be a 12-digit AWS account ID written as a quoted string (got "123")',
+      'environments[2].account: is already used by environments[1]; each environment needs its own account (got "222222222222")',
+      'environments[2].vpcCidr: overlaps environments[1].vpcCidr (10.20.0.0/16); environment networks must not overlap (got "10.20.0.0/16")',
+    ]);
+  });
+
   test('all cross-field problems are reported together', () => {
     const problems = problemsOf((c) => {
       c.environments[1].account = c.environments[0].account;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { z } from 'zod';
-import { ConfigProblem, EstateConfig, checkEstateRules, estateSchema } from './schema';
+import { ConfigProblem, EnvironmentConfig, EstateConfig, checkEstateRules, environmentSchema, estateSchema } from './schema';
 
 /** Thrown when the estate config cannot be used; carries every problem found, not just the first. */
 export class EstateConfigError extends Error {
@@ -53,13 +53,34 @@ export function parseEstateConfig(text: string, source = 'estate config'): Estat
 export function validateEstateConfig(raw: unknown, source = 'estate config'): EstateConfig {
   const parsed = estateSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    throw new EstateConfigError(source, parsed.error.issues.flatMap(toProblems));
+    // Report the cross-field problems of the parts that are well-formed too, so
+    // that one run lists everything to fix.
+    const problems = [...parsed.error.issues.flatMap(toProblems), ...crossFieldProblemsOfValidParts(raw)];
+    throw new EstateConfigError(source, problems);
   }
   const problems = checkEstateRules(parsed.data);
   if (problems.length > 0) {
     throw new EstateConfigError(source, problems);
   }
   return parsed.data;
+}
+
+/**
+ * Cross-field rules over the organization and those environments that pass the
+ * schema on their own. Environments keep their index (a sparse list), so paths
+ * still point at the right entry.
+ */
+function crossFieldProblemsOfValidParts(raw: unknown): ConfigProblem[] {
+  if (typeof raw !== 'object' || raw === null) return [];
+  const { organization, environments } = raw as Record<string, unknown>;
+  const org = estateSchema.shape.organization.safeParse(organization);
+  if (!org.success || !Array.isArray(environments)) return [];
+  const valid: EnvironmentConfig[] = [];
+  environments.forEach((env, i) => {
+    const result = environmentSchema.safeParse(env);
+    if (result.success) valid[i] = result.data;
+  });
+  return checkEstateRules({ organization: org.data, tags: {}, environments: valid });
 }
 
 function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {

@@ -139,6 +139,8 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
 
   const seenNames = new Map<string, number>();
   const seenAccounts = new Map<string, number>();
+  // forEach and slice skip holes: a caller may pass a sparse list of the
+  // environments that are well-formed, each at its index in the file.
   config.environments.forEach((env, i) => {
     const at = `environments[${i}]`;
 
