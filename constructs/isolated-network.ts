@@ -132,16 +132,23 @@ export class IsolatedNetwork extends Construct {
       this.interfaceEndpoints[spec.service] = endpoint;
     }
 
-    const s3 = this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [subnets] });
-    s3.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyThisAccountsBuckets',
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:PrincipalAccount': account, 'aws:ResourceAccount': account } },
-      }),
-    );
+    // Gateway endpoints: this account's principals, to this account's resources only.
+    const gateway = (id: string, service: ec2.GatewayVpcEndpointAwsService, actionPrefix: string, sid: string) => {
+      const endpoint = this.vpc.addGatewayEndpoint(id, { service, subnets: [subnets] });
+      endpoint.addToPolicy(
+        new iam.PolicyStatement({
+          sid,
+          principals: [new iam.AnyPrincipal()],
+          actions: [`${actionPrefix}:*`],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:PrincipalAccount': account, 'aws:ResourceAccount': account } },
+        }),
+      );
+      return endpoint;
+    };
+    const s3 = gateway('S3Endpoint', ec2.GatewayVpcEndpointAwsService.S3, 's3', 'OnlyThisAccountsBuckets');
+    gateway('DynamoDbEndpoint', ec2.GatewayVpcEndpointAwsService.DYNAMODB, 'dynamodb', 'OnlyThisAccountsTables');
+    // ECR keeps image layers in an AWS-owned bucket of the region.
     s3.addToPolicy(
       new iam.PolicyStatement({
         sid: 'EcrImageLayers',
@@ -149,19 +156,6 @@ export class IsolatedNetwork extends Construct {
         actions: ['s3:GetObject'],
         resources: [`arn:${Stack.of(this).partition}:s3:::prod-${Stack.of(this).region}-starport-layer-bucket/*`],
         conditions: inThisAccount,
-      }),
-    );
-    const dynamodb = this.vpc.addGatewayEndpoint('DynamoDbEndpoint', {
-      service: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
-      subnets: [subnets],
-    });
-    dynamodb.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyThisAccountsTables',
-        principals: [new iam.AnyPrincipal()],
-        actions: ['dynamodb:*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:PrincipalAccount': account, 'aws:ResourceAccount': account } },
       }),
     );
   }
