@@ -1,0 +1,197 @@
+/**
+ * The approval decision, as a pure function of the model's config, its risk
+ * tier's thresholds and the reports the handler fetched. No I/O here.
+ *
+ * Fails closed: anything missing, malformed or ambiguous rejects or holds; only
+ * a complete set of finite metrics that clears every threshold of a tier that
+ * allows it approves. High-risk models are never approved here.
+ */
+import { GovernedModel, TierPolicy } from '../shared/gate-config';
+import { disparateImpacts, globalShapValues, kllBuckets, metric, populationStabilityIndex, Read } from '../shared/reports';
+
+export type Outcome = 'approve' | 'reject' | 'hold';
+
+/** A report as the handler found it: parsed JSON, or why there is none. */
+export type FetchedReport =
+  | { status: 'ok'; uri: string; json: unknown }
+  /** The package names no such report, or the object does not exist. */
+  | { status: 'missing'; uri?: string; reason: string }
+  /** It exists but may not or cannot be used: outside the allowed buckets, oversized, not JSON. */
+  | { status: 'invalid'; uri?: string; reason: string }
+  /** AWS would not give it to us (after retries): nothing is known about it. */
+  | { status: 'unavailable'; uri?: string; reason: string };
+
+export interface ApprovalInputs {
+  /** Model quality / evaluation report (`binary_classification_metrics` or `regression_metrics`). */
+  readonly evaluation: FetchedReport;
+  /** Clarify post-training bias analysis.json. */
+  readonly bias: FetchedReport;
+  /** Clarify explainability analysis.json. */
+  readonly explainability: FetchedReport;
+  /** Model Monitor statistics.json of the data the model was validated on. */
+  readonly statistics: FetchedReport;
+  /** Model Monitor statistics.json of the training baseline (the package's drift-check baseline). */
+  readonly baseline: FetchedReport;
+}
+
+export interface Check {
+  readonly name: string;
+  readonly passed: boolean;
+  /** What a failure does: a blocking check rejects, a warning holds for review. */
+  readonly severity: 'block' | 'warn';
+  readonly value?: number;
+  readonly threshold?: string;
+  readonly detail: string;
+}
+
+export interface ApprovalDecision {
+  readonly outcome: Outcome;
+  readonly reasons: string[];
+  readonly checks: Check[];
+  readonly riskTier?: string;
+  readonly thresholds?: TierPolicy;
+}
+
+const round = (x: number) => Math.round(x * 10000) / 10000;
+
+export function decideApproval(model: GovernedModel | undefined, tiers: Readonly<Record<string, TierPolicy>>, inputs: ApprovalInputs): ApprovalDecision {
+  if (!model) {
+    return { outcome: 'hold', reasons: ['the model package group is not governed by the estate config'], checks: [] };
+  }
+  const tier = Object.prototype.hasOwnProperty.call(tiers, model.riskTier) ? tiers[model.riskTier] : undefined;
+  if (!tier) {
+    return { outcome: 'hold', reasons: [`risk tier "${model.riskTier}" has no policy in the estate config`], checks: [], riskTier: model.riskTier };
+  }
+
+  const unavailable = Object.entries(inputs).filter(([, r]) => r.status === 'unavailable');
+  if (unavailable.length > 0) {
+    return {
+      outcome: 'hold',
+      reasons: unavailable.map(([name, r]) => `${name} report could not be read: ${(r as { reason: string }).reason}`),
+      checks: [],
+      riskTier: model.riskTier,
+      thresholds: tier,
+    };
+  }
+
+  const checks: Check[] = [
+    ...performanceChecks(model, tier, inputs.evaluation),
+    ...fairnessChecks(model, tier, inputs.bias),
+    ...explainabilityChecks(tier, inputs.explainability),
+    ...driftChecks(tier, inputs.baseline, inputs.statistics),
+  ];
+
+  const blocked = checks.filter((c) => !c.passed && c.severity === 'block');
+  const warned = checks.filter((c) => !c.passed && c.severity === 'warn');
+  const base = { checks, riskTier: model.riskTier, thresholds: tier };
+  if (blocked.length > 0) return { ...base, outcome: 'reject', reasons: blocked.map((c) => c.detail) };
+  if (warned.length > 0) return { ...base, outcome: 'hold', reasons: warned.map((c) => c.detail) };
+  if (model.riskTier === 'high' || !tier.autoApprove) {
+    return { ...base, outcome: 'hold', reasons: [`every check passed; a ${model.riskTier}-risk model is approved only by a person in the model-risk role`] };
+  }
+  return { ...base, outcome: 'approve', reasons: ['every check passed'] };
+}
+
+/** Turns a report that is not usable into one failed blocking check. */
+function unusable(name: string, report: FetchedReport): Check[] | undefined {
+  if (report.status === 'ok') return undefined;
+  return [{ name, passed: false, severity: 'block', detail: `${name}: ${report.reason}` }];
+}
+
+function floor(name: string, read: Read<number>, min: number): Check {
+  if (!read.ok) return { name, passed: false, severity: 'block', detail: `${name}: ${read.reason}` };
+  const passed = read.value >= min;
+  return {
+    name,
+    passed,
+    severity: 'block',
+    value: round(read.value),
+    threshold: `>= ${min}`,
+    detail: `${name} ${round(read.value)} ${passed ? 'meets' : 'is below'} the floor ${min}`,
+  };
+}
+
+function performanceChecks(model: GovernedModel, tier: TierPolicy, report: FetchedReport): Check[] {
+  const bad = unusable('evaluation report', report);
+  if (bad || report.status !== 'ok') return bad!;
+  if (model.problemType === 'binary_classification') {
+    return [
+      floor('AUC', metric(report.json, 'binary_classification_metrics', 'auc'), tier.minAuc),
+      floor('F1', metric(report.json, 'binary_classification_metrics', 'f1'), tier.minF1),
+    ];
+  }
+  const checks = [floor('R2', metric(report.json, 'regression_metrics', 'r2'), tier.minR2)];
+  const rmse = metric(report.json, 'regression_metrics', 'rmse');
+  if (!rmse.ok) {
+    checks.push({ name: 'RMSE', passed: false, severity: 'block', detail: `RMSE: ${rmse.reason}` });
+  } else if (rmse.value < 0) {
+    checks.push({ name: 'RMSE', passed: false, severity: 'block', value: rmse.value, detail: `RMSE ${rmse.value} is negative, so the report is not trustworthy` });
+  } else if (model.maxRmse !== undefined) {
+    const passed = rmse.value <= model.maxRmse;
+    checks.push({
+      name: 'RMSE',
+      passed,
+      severity: 'block',
+      value: round(rmse.value),
+      threshold: `<= ${model.maxRmse}`,
+      detail: `RMSE ${round(rmse.value)} ${passed ? 'is within' : 'exceeds'} the ceiling ${model.maxRmse}`,
+    });
+  }
+  return checks;
+}
+
+function fairnessChecks(model: GovernedModel, tier: TierPolicy, report: FetchedReport): Check[] {
+  if (model.protectedAttributes.length === 0) return [];
+  const bad = unusable('bias report', report);
+  if (bad || report.status !== 'ok') return bad!;
+  return model.protectedAttributes.flatMap((facet): Check[] => {
+    const name = `disparate impact (${facet})`;
+    const read = disparateImpacts(report.json, facet);
+    if (!read.ok) return [{ name, passed: false, severity: 'block', detail: `${name}: ${read.reason}` }];
+    return read.value.map(({ group, value }) => {
+      const passed = value >= tier.minDisparateImpact;
+      return {
+        name: `${name} = ${group}`,
+        passed,
+        severity: 'block' as const,
+        value: round(value),
+        threshold: `>= ${tier.minDisparateImpact}`,
+        detail: `disparate impact for ${facet} = ${group} is ${round(value)}, ${passed ? 'at or above' : 'below'} ${tier.minDisparateImpact}`,
+      };
+    });
+  });
+}
+
+function explainabilityChecks(tier: TierPolicy, report: FetchedReport): Check[] {
+  if (!tier.requireExplainability) return [];
+  const bad = unusable('explainability report', report);
+  if (bad || report.status !== 'ok') return bad!;
+  const read = globalShapValues(report.json);
+  return [
+    read.ok
+      ? { name: 'explainability', passed: true, severity: 'block', value: read.value, detail: `${read.value} global SHAP values present` }
+      : { name: 'explainability', passed: false, severity: 'block', detail: `explainability report: ${read.reason}` },
+  ];
+}
+
+function driftChecks(tier: TierPolicy, baselineReport: FetchedReport, currentReport: FetchedReport): Check[] {
+  const bad = unusable('baseline statistics', baselineReport) ?? unusable('statistics', currentReport);
+  if (bad || baselineReport.status !== 'ok' || currentReport.status !== 'ok') return bad!;
+  const baseline = kllBuckets(baselineReport.json);
+  const current = kllBuckets(currentReport.json);
+  if (!baseline.ok) return [{ name: 'PSI', passed: false, severity: 'block', detail: `baseline statistics: ${baseline.reason}` }];
+  if (!current.ok) return [{ name: 'PSI', passed: false, severity: 'block', detail: `statistics: ${current.reason}` }];
+  return [...baseline.value.entries()].map(([feature, buckets]): Check => {
+    const name = `PSI (${feature})`;
+    const now = current.value.get(feature);
+    if (!now) return { name, passed: false, severity: 'block', detail: `${name}: feature ${feature} is in the baseline but not in the statistics` };
+    const psi = round(populationStabilityIndex(buckets, now));
+    if (psi >= tier.psiBlock) {
+      return { name, passed: false, severity: 'block', value: psi, threshold: `< ${tier.psiBlock}`, detail: `PSI of ${feature} is ${psi}, at or above the block level ${tier.psiBlock}` };
+    }
+    if (psi >= tier.psiWarn) {
+      return { name, passed: false, severity: 'warn', value: psi, threshold: `< ${tier.psiWarn}`, detail: `PSI of ${feature} is ${psi}, at or above the warning level ${tier.psiWarn}: review the drift` };
+    }
+    return { name, passed: true, severity: 'block', value: psi, threshold: `< ${tier.psiWarn}`, detail: `PSI of ${feature} is ${psi}` };
+  });
+}
