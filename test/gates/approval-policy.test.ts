@@ -1,7 +1,7 @@
 /** The approval policy: exact boundaries, and hostile or broken inputs that must never approve. */
 import { ApprovalInputs, decideApproval, FetchedReport } from '../../lambdas/model-approval-gate/policy';
 import { populationStabilityIndex } from '../../lambdas/shared/reports';
-import { bias, CLASSIFIER, evaluation, explainability, goodInputs, okReport, REGRESSOR, regressionEvaluation, statistics, TIERS } from './fixtures';
+import { bias, CLASSIFIER, evaluation, goodInputs, okReport, REGRESSOR, regressionEvaluation, statistics, TIERS } from './fixtures';
 
 const decide = (patch: Partial<ApprovalInputs> = {}, model = CLASSIFIER) => decideApproval(model, TIERS, { ...goodInputs(), ...patch });
 
