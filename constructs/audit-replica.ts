@@ -1,8 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
+import { acknowledgeResourceWildcards } from '../policies/acknowledge-wildcards';
 import { AccessLogBucket } from './access-log-bucket';
+import { ManagedPolicyRole } from './managed-policy-role';
 import { SecureBucket } from './secure-bucket';
 
 /** Where an account's audit-log replica lives: found by name from the source region. */
@@ -62,4 +66,83 @@ export class AuditReplica extends Construct {
       'This bucket is itself the cross-region replica of the audit bucket; copying the copy would add cost, not a control.',
     );
   }
+}
+
+/**
+ * Replicates every object version of `bucket`, with its Object Lock retention,
+ * to the account's audit replica in another region, re-encrypted there with
+ * the replica key. Used for the audit trail and for gate decision records;
+ * their keys (AWSLogs/..., approval/...) do not collide.
+ */
+export function replicateToAuditReplica(bucket: s3.Bucket, sourceKey: kms.IKey, replica: AuditReplicaLocation): ManagedPolicyRole {
+  const { account, region, partition } = Stack.of(bucket);
+  const replicaBucketArn = `arn:${partition}:s3:::${replica.bucketName}`;
+  const replicaAliasArn = `arn:${partition}:kms:${replica.region}:${account}:${replica.keyAliasName}`;
+  const replicaKeys = `arn:${partition}:kms:${replica.region}:${account}:key/*`;
+
+  const role = new ManagedPolicyRole(bucket, 'ReplicationRole', {
+    assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+    description: `Replicates ${bucket.node.path} to ${replica.bucketName} in ${replica.region}`,
+  });
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadReplicationConfiguration',
+      actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+      resources: [bucket.bucketArn],
+    }),
+  );
+  const sourceObjects = bucket.arnForObjects('*');
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadSourceVersions',
+      actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging', 's3:GetObjectRetention', 's3:GetObjectLegalHold'],
+      resources: [sourceObjects],
+    }),
+  );
+  const replicaObjects = `${replicaBucketArn}/*`;
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'WriteReplicas', actions: ['s3:ReplicateObject', 's3:ReplicateTags'], resources: [replicaObjects] }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'DecryptSourceThroughS3',
+      actions: ['kms:Decrypt'],
+      resources: [sourceKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+    }),
+  );
+  // The replica key lives in another region and stack, so its ID is not known
+  // here: the grant names the region and account, and the alias narrows it.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'EncryptReplicasWithReplicaKey',
+      actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+      resources: [replicaKeys],
+      conditions: {
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': replica.keyAliasName },
+        StringEquals: { 'kms:ViaService': `s3.${replica.region}.amazonaws.com` },
+      },
+    }),
+  );
+  acknowledgeResourceWildcards(
+    role.permissionsPolicy!,
+    [sourceObjects, replicaObjects, replicaKeys],
+    'S3 replication must read and write every object version of the source bucket and its replica; the replica key is narrowed by its alias and by kms:ViaService.',
+  );
+
+  (bucket.node.defaultChild as s3.CfnBucket).replicationConfiguration = {
+    role: role.roleArn,
+    rules: [
+      {
+        id: 'to-audit-replica',
+        status: 'Enabled',
+        priority: 1,
+        filter: { prefix: '' },
+        deleteMarkerReplication: { status: 'Disabled' },
+        sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
+        destination: { bucket: replicaBucketArn, encryptionConfiguration: { replicaKmsKeyId: replicaAliasArn } },
+      },
+    ],
+  };
+  return role;
 }

@@ -3,13 +3,11 @@ import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AccessLogBucket } from './access-log-bucket';
-import { AuditReplicaLocation } from './audit-replica';
+import { AuditReplicaLocation, replicateToAuditReplica } from './audit-replica';
 import { EncryptedLogGroup } from './encrypted-log-group';
 import { ManagedPolicyRole } from './managed-policy-role';
-import { acknowledgeFindings } from '../policies/acknowledge';
 import { SecureBucket } from './secure-bucket';
 
 export interface AuditTrailProps {
@@ -67,7 +65,7 @@ export class AuditTrail extends Construct {
       complianceRetention: retention,
     });
     if (props.replica) {
-      this.replicateTo(props.replica, props.auditKey);
+      replicateToAuditReplica(this.bucket, props.auditKey, props.replica);
     }
     this.logGroup = new EncryptedLogGroup(this, 'LogGroup', {
       encryptionKey: props.logsKey,
@@ -153,98 +151,5 @@ export class AuditTrail extends Construct {
         conditions: { StringEquals: { 'aws:SourceArn': this.trailArn } },
       }),
     );
-  }
-
-  /**
-   * Replicates every log file version, with its Object Lock retention, to the
-   * replica bucket in another region, re-encrypted there with the replica key.
-   */
-  private replicateTo(replica: AuditReplicaLocation, auditKey: kms.IKey): void {
-    const { account, region, partition } = Stack.of(this);
-    const replicaBucketArn = `arn:${partition}:s3:::${replica.bucketName}`;
-    const replicaAliasArn = `arn:${partition}:kms:${replica.region}:${account}:${replica.keyAliasName}`;
-
-    const role = new ManagedPolicyRole(this, 'ReplicationRole', {
-      assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
-      description: `Replicates audit log files to ${replica.bucketName} in ${replica.region}`,
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadReplicationConfiguration',
-        actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
-        resources: [this.bucket.bucketArn],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadSourceVersions',
-        actions: [
-          's3:GetObjectVersionForReplication',
-          's3:GetObjectVersionAcl',
-          's3:GetObjectVersionTagging',
-          's3:GetObjectRetention',
-          's3:GetObjectLegalHold',
-        ],
-        resources: [this.bucket.arnForObjects('*')],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteReplicas',
-        actions: ['s3:ReplicateObject', 's3:ReplicateTags'],
-        resources: [`${replicaBucketArn}/*`],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'DecryptSourceThroughS3',
-        actions: ['kms:Decrypt'],
-        resources: [auditKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
-      }),
-    );
-    // The replica key lives in another region and stack, so its ID is not known
-    // here: the grant names the region and account, and the alias narrows it.
-    const replicaKeys = `arn:${partition}:kms:${replica.region}:${account}:key/*`;
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'EncryptReplicasWithReplicaKey',
-        actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
-        resources: [replicaKeys],
-        conditions: {
-          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': replica.keyAliasName },
-          StringEquals: { 'kms:ViaService': `s3.${replica.region}.amazonaws.com` },
-        },
-      }),
-    );
-    const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
-    const bucketLogicalId = Stack.of(this).resolve(cfnBucket.logicalId);
-    acknowledgeFindings(
-      role.permissionsPolicy!,
-      [
-        `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/*]`,
-        `AwsSolutions-IAM5[Resource::${replicaBucketArn}/*]`,
-        `AwsSolutions-IAM5[Resource::${Stack.of(this).resolve(replicaKeys)}]`,
-      ],
-      'S3 replication must read and write every object version of the audit bucket and its replica; the replica key is narrowed by its alias and by kms:ViaService.',
-    );
-
-    cfnBucket.replicationConfiguration = {
-      role: role.roleArn,
-      rules: [
-        {
-          id: 'audit-logs-to-second-region',
-          status: 'Enabled',
-          priority: 1,
-          filter: { prefix: '' },
-          deleteMarkerReplication: { status: 'Disabled' },
-          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
-          destination: {
-            bucket: replicaBucketArn,
-            encryptionConfiguration: { replicaKmsKeyId: replicaAliasArn },
-          },
-        },
-      ],
-    };
   }
 }

@@ -76,6 +76,16 @@ describe('a bad config names the field, the value and what is allowed', () => {
     ['missing required field', (c) => delete c.environments[1].region, ['environments[1].region: is required: must be an AWS region code such as eu-west-1']],
     ['unknown data classification', (c) => (c.environments[0].dataClassification = 'secret'), ['environments[0].dataClassification: must be one of internal, confidential, restricted (got "secret")']],
     ['no environments', (c) => (c.environments = []), ['environments: must define at least one environment (got [])']],
+    ['high-risk models approved without a person', (c) => (c.modelRisk.tiers.high.autoApprove = true), ['modelRisk.tiers.high.autoApprove: cannot be true: a high-risk model is approved only by a person in the model-risk role (got true)']],
+    ['disparate impact floor below four-fifths', (c) => (c.modelRisk.tiers.medium.minDisparateImpact = 0.7), ['modelRisk.tiers.medium.minDisparateImpact: must be at least 0.8: the four-fifths rule is the floor (got 0.7)']],
+    ['PSI block level above 0.25', (c) => (c.modelRisk.tiers.low.psiBlock = 0.4), ['modelRisk.tiers.low.psiBlock: must be at most 0.25: drift beyond that is never accepted (got 0.4)']],
+    ['PSI warning at or above the block level', (c) => (c.modelRisk.tiers.low.psiWarn = 0.25), ['modelRisk.tiers.low.psiWarn: must be below psiBlock (0.25) (got 0.25)']],
+    ['AUC floor above 1', (c) => (c.modelRisk.tiers.high.minAuc = 75), ['modelRisk.tiers.high.minAuc: must be a number from 0 to 1 (floor of AUC for classifiers) (got 75)']],
+    ['duplicate model id', (c) => (c.models[1].id = 'credit-default'), ['models[1].id: is already used by models[0]; model ids must be unique (got "credit-default")']],
+    ['unknown risk tier on a model', (c) => (c.models[0].riskTier = 'critical'), ['models[0].riskTier: must be one of high, medium, low (got "critical")']],
+    ['RMSE ceiling on a classifier', (c) => (c.models[0].maxRmse = 3), ['models[0].maxRmse: applies only to regression models (got 3)']],
+    ['owner that is not an e-mail address', (c) => (c.models[0].owner = 'credit team'), ['models[0].owner: must be the e-mail address of the accountable owner (got "credit team")']],
+    ['no model risk policy at all', (c) => delete c.modelRisk, ['modelRisk: is required: must be a mapping with tiers (high, medium, low) and deployment']],
   ];
 
   test('there are at least 15 distinct cases', () => {

@@ -13,7 +13,7 @@ import { compliancePacks } from '../lib/compliance/nag-packs';
 import { MIN_ACKNOWLEDGEMENT_REASON } from '../policies/acknowledge';
 import { SynthesizedEstate, synthesizeEstate } from './support/estate';
 
-type Resources = Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+type Resources = Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string; Metadata?: any }>;
 
 let synth: SynthesizedEstate;
 const resources = (stack: string): Resources => synth.templates[stack].toJSON().Resources;
@@ -26,11 +26,12 @@ beforeAll(() => {
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 const STACKS = ENVIRONMENTS.map((e) => `${e}/Foundation`);
 const REPLICAS = ENVIRONMENTS.map((e) => `${e}/AuditReplica`);
-const ALL_STACKS = [...STACKS, ...REPLICAS];
+const GOVERNANCE = ENVIRONMENTS.map((e) => `${e}/ModelGovernance`);
+const ALL_STACKS = [...STACKS, ...REPLICAS, ...GOVERNANCE];
 const envOf = (stack: string) => synth.config.environments.find((e) => stack.startsWith(`${e.name}/`))!;
 
 describe('the default estate', () => {
-  test('has one stage per configured environment, with the foundation and audit replica stacks in each', () => {
+  test('has one stage per configured environment, with the foundation, audit replica and governance stacks in each', () => {
     expect(Object.keys(synth.estate.stages).sort()).toEqual([...ENVIRONMENTS].sort());
     expect(Object.keys(synth.templates).sort()).toEqual([...ALL_STACKS].sort());
   });
@@ -43,7 +44,7 @@ describe('the default estate', () => {
 describe('invariant 1: explicit environments, no lookups', () => {
   test('every stack has the account and region of its environment from config', () => {
     const stacks = synth.app.node.findAll().filter((c): c is Stack => Stack.isStack(c));
-    expect(stacks.length).toBe(6);
+    expect(stacks.length).toBe(9);
     for (const stack of stacks) {
       const env = synth.config.environments.find((e) => e.name === Stage.of(stack)!.stageName)!;
       const region = stack.node.id === 'AuditReplica' ? env.auditReplicaRegion : env.region;
@@ -62,8 +63,9 @@ describe('invariant 1: explicit environments, no lookups', () => {
   });
 });
 
-describe.each(STACKS)('invariant 2: customer-managed encryption (%s)', (stack) => {
+describe.each([...STACKS, ...GOVERNANCE])('invariant 2: customer-managed encryption (%s)', (stack) => {
   test('four keys, one per purpose, each rotating', () => {
+    if (stack.endsWith('/ModelGovernance')) return expect(ofType(stack, 'AWS::KMS::Key')).toEqual([]);
     const keys = ofType(stack, 'AWS::KMS::Key');
     expect(keys).toHaveLength(4);
     for (const [, key] of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
@@ -83,23 +85,24 @@ describe.each(STACKS)('invariant 2: customer-managed encryption (%s)', (stack) =
     }
   });
 
-  test('every bucket but the access-log target uses SSE-KMS with a key from this stack', () => {
+  /** A reference to a key of the foundation, in its own stack or from another stack of the environment. */
+  const foundationKey = (purpose: string) => (value: any) => JSON.stringify(value).match(new RegExp(`Keys${purpose}Key[0-9A-F]{8}`)) !== null;
+
+  test('every bucket but the access-log targets uses SSE-KMS with a customer key of the foundation', () => {
     const buckets = ofType(stack, 'AWS::S3::Bucket');
-    const kmsBuckets = buckets.filter(([id]) => !id.startsWith('AuditAccessLogBucket'));
+    const kmsBuckets = buckets.filter(([id]) => !/AccessLogBucket/.test(id));
     expect(kmsBuckets.length).toBeGreaterThan(0);
-    for (const [, bucket] of kmsBuckets) {
-      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({
-        SSEAlgorithm: 'aws:kms',
-        KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^Keys\w+Key/), 'Arn'] },
-      });
+    for (const [id, bucket] of kmsBuckets) {
+      const sse = bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault;
+      expect([id, sse.SSEAlgorithm, foundationKey('\\w+')(sse.KMSMasterKeyID)]).toEqual([id, 'aws:kms', true]);
     }
   });
 
   test('every log group is encrypted with the logs key and kept at least 365 days', () => {
     const groups = ofType(stack, 'AWS::Logs::LogGroup');
     expect(groups.length).toBeGreaterThanOrEqual(2);
-    for (const [, group] of groups) {
-      expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^KeysLogsKey/), 'Arn'] });
+    for (const [id, group] of groups) {
+      expect([id, foundationKey('Logs')(group.Properties.KmsKeyId)]).toEqual([id, true]);
       expect(group.Properties.RetentionInDays).toBeGreaterThanOrEqual(365);
     }
   });
@@ -251,10 +254,10 @@ describe.each(ENVIRONMENTS)('invariant 4: audit logs replicated to a locked buck
     const config = synth.config.environments.find((e) => e.name === env)!;
     const [[, bucket]] = ofType(`${env}/Foundation`, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('AuditBucket'));
     const replication = bucket.Properties.ReplicationConfiguration;
-    expect(replication.Role).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AuditReplicationRole/), 'Arn'] });
+    expect(replication.Role).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AuditBucketReplicationRole/), 'Arn'] });
     expect(replication.Rules).toEqual([
       {
-        Id: 'audit-logs-to-second-region',
+        Id: 'to-audit-replica',
         Status: 'Enabled',
         Priority: 1,
         Filter: { Prefix: '' },
@@ -269,7 +272,7 @@ describe.each(ENVIRONMENTS)('invariant 4: audit logs replicated to a locked buck
   });
 
   test('the replication role may use the replica key only through S3 and by its alias', () => {
-    const [[, policy]] = ofType(`${env}/Foundation`, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('AuditReplicationRoleGrants'));
+    const [[, policy]] = ofType(`${env}/Foundation`, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('AuditBucketReplicationRoleGrants'));
     const statement = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'EncryptReplicasWithReplicaKey');
     expect(statement.Condition).toEqual({
       'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/examplebank-${env}/audit-replica` },
@@ -284,7 +287,7 @@ describe.each(ENVIRONMENTS)('invariant 4: audit logs replicated to a locked buck
 });
 
 describe('invariant 5: stateful resources retained outside dev, prod protected', () => {
-  test.each(['staging/Foundation', 'prod/Foundation', 'staging/AuditReplica', 'prod/AuditReplica', 'dev/AuditReplica'])('%s retains every stateful resource on delete and replace', (stack) => {
+  test.each(['staging/Foundation', 'prod/Foundation', 'staging/AuditReplica', 'prod/AuditReplica', 'dev/AuditReplica', 'staging/ModelGovernance', 'prod/ModelGovernance'])('%s retains every stateful resource on delete and replace', (stack) => {
     const stateful = Object.entries(resources(stack)).filter(([, r]) => STATEFUL_RESOURCE_TYPES.has(r.Type));
     expect(stateful.length).toBeGreaterThanOrEqual(stack.endsWith('AuditReplica') ? 3 : 8);
     for (const [id, r] of stateful) {
@@ -310,11 +313,11 @@ describe('invariant 5: stateful resources retained outside dev, prod protected',
 });
 
 describe('estate-wide Aspects', () => {
-  test.each(STACKS)('every role in %s carries the workload permissions boundary', (stack) => {
+  test.each([...STACKS, ...GOVERNANCE])('every role in %s carries the workload permissions boundary', (stack) => {
     const roles = ofType(stack, 'AWS::IAM::Role');
     expect(roles.length).toBeGreaterThanOrEqual(3);
-    for (const [, role] of roles) {
-      expect(role.Properties.PermissionsBoundary).toEqual({ Ref: expect.stringMatching(/^WorkloadPermissionsBoundary/) });
+    for (const [id, role] of roles) {
+      expect([id, JSON.stringify(role.Properties.PermissionsBoundary)]).toEqual([id, expect.stringMatching(/WorkloadPermissionsBoundary[0-9A-F]{8}/)]);
     }
   });
 
@@ -324,6 +327,13 @@ describe('estate-wide Aspects', () => {
     // permissions (revoke rules on that one group) inline; it cannot be changed.
     const ours = ofType(stack, 'AWS::IAM::Role').filter(([id]) => !id.startsWith('CustomVpcRestrictDefaultSGCustomResourceProvider'));
     expect(ours.length).toBe(3);
+    for (const [, role] of ours) expect(role.Properties.Policies).toBeUndefined();
+  });
+
+  test.each(GOVERNANCE)('no role in %s has an inline policy', (stack) => {
+    expect(ofType(stack, 'AWS::IAM::Policy')).toEqual([]);
+    const ours = ofType(stack, 'AWS::IAM::Role');
+    expect(ours.length).toBe(4);
     for (const [, role] of ours) expect(role.Properties.Policies).toBeUndefined();
   });
 
@@ -441,7 +451,7 @@ describe('invariant 9: construct IDs are a contract', () => {
 describe('cfn-lint', () => {
   test('reports no error in any synthesized template', () => {
     const files = Object.values(synth.templateFiles);
-    expect(files).toHaveLength(6);
+    expect(files).toHaveLength(9);
     let output = '[]';
     try {
       output = execFileSync('cfn-lint', ['--format', 'json', ...files], { encoding: 'utf8' });
@@ -453,5 +463,137 @@ describe('cfn-lint', () => {
     const matches: any[] = JSON.parse(output);
     const errors = matches.filter((m) => m.Level === 'Error').map((m) => `${m.Rule.Id} ${m.Filename}: ${m.Message}`);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('invariant 6: templates never approve a model package', () => {
+  /** Every value of a key named ModelApprovalStatus anywhere in a template. */
+  const approvalStatuses = (node: unknown): unknown[] =>
+    Array.isArray(node)
+      ? node.flatMap(approvalStatuses)
+      : node && typeof node === 'object'
+        ? Object.entries(node).flatMap(([k, v]) => (k === 'ModelApprovalStatus' ? [v] : approvalStatuses(v)))
+        : [];
+
+  test.each(ALL_STACKS)('%s creates no model package and never names the Approved status', (stack) => {
+    expect(ofType(stack, 'AWS::SageMaker::ModelPackage')).toEqual([]);
+    const statuses = approvalStatuses(synth.templates[stack].toJSON());
+    expect(JSON.stringify(statuses)).not.toMatch(/Approved"/);
+    // The only mention: the approval gate's trigger, on packages still pending.
+    expect(statuses).toEqual(stack.endsWith('/ModelGovernance') ? [['PendingManualApproval']] : []);
+  });
+
+  test.each(GOVERNANCE)('in %s only the approval gate may update model packages, and only in governed groups', (stack) => {
+    const policies = ofType(stack, 'AWS::IAM::ManagedPolicy');
+    const updaters = policies.filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('sagemaker:UpdateModelPackage'));
+    expect(updaters.map(([id]) => id)).toEqual([expect.stringMatching(/^ApprovalGateRoleGrants/)]);
+    const statement = updaters[0][1].Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'DecideOnGovernedPackages');
+    const env = envOf(stack);
+    expect([...statement.Resource].sort()).toEqual(
+      synth.config.models.map((m) => `arn:aws:sagemaker:${env.region}:${env.account}:model-package/${m.id}/*`).sort(),
+    );
+    for (const [, p] of policies) expect(JSON.stringify(p.Properties.PolicyDocument)).not.toMatch(/"sagemaker:\*"|"sagemaker:Update\*"/);
+  });
+});
+
+describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
+  test('one model package group per model of the inventory, tagged with owner, risk tier and data classification', () => {
+    const env = envOf(stack);
+    const groups = ofType(stack, 'AWS::SageMaker::ModelPackageGroup');
+    expect(groups.map(([, g]) => g.Properties.ModelPackageGroupName)).toEqual(synth.config.models.map((m) => m.id));
+    for (const model of synth.config.models) {
+      const [, group] = groups.find(([, g]) => g.Properties.ModelPackageGroupName === model.id)!;
+      expect(group.Properties.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: 'model:owner', Value: model.owner },
+          { Key: 'model:risk-tier', Value: model.riskTier },
+          { Key: 'data-classification', Value: env.dataClassification },
+        ]),
+      );
+    }
+  });
+
+  test('every gate function is hardened: Node.js 24, isolated subnets, customer key, reserved concurrency, tracing, retries, failure queue', () => {
+    const functions = ofType(stack, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+    for (const [id, fn] of functions) {
+      const p = fn.Properties;
+      expect([id, p.Runtime, p.TracingConfig, p.ReservedConcurrentExecutions > 0]).toEqual([id, 'nodejs24.x', { Mode: 'Active' }, true]);
+      expect(JSON.stringify(p.VpcConfig.SubnetIds)).toMatch(/NetworkVpcworkloadSubnet1Subnet/);
+      expect(JSON.stringify(p.KmsKeyArn)).toMatch(/KeysMlKey/);
+      expect(p.DeadLetterConfig.TargetArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/DeadLetters/), 'Arn'] });
+      expect(p.LoggingConfig).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } });
+    }
+    const invokeConfigs = ofType(stack, 'AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfigs).toHaveLength(3);
+    for (const [, c] of invokeConfigs) {
+      expect(c.Properties).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetters/), 'Arn'] } } } });
+    }
+    expect(ofType(stack, 'AWS::Lambda::Url')).toEqual([]);
+    for (const [, q] of ofType(stack, 'AWS::SQS::Queue')) expect(JSON.stringify(q.Properties.KmsMasterKeyId)).toMatch(/KeysMlKey/);
+  });
+
+  test('gate functions may only reach HTTPS', () => {
+    const groups = ofType(stack, 'AWS::EC2::SecurityGroup');
+    expect(groups).toHaveLength(3);
+    for (const [, sg] of groups) {
+      expect(sg.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })]);
+      expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
+    }
+  });
+
+  test('the approval gate runs when a package of a governed group awaits approval, with retries and a dead-letter queue', () => {
+    const rules = ofType(stack, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
+    expect(rules).toHaveLength(1);
+    const [[, rule]] = rules;
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.sagemaker'],
+      'detail-type': ['SageMaker Model Package State Change'],
+      detail: { ModelPackageGroupName: synth.config.models.map((m) => m.id), ModelApprovalStatus: ['PendingManualApproval'] },
+    });
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [expect.stringMatching(/^ApprovalGateFunction/), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 21600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^ApprovalGateDeadLetters/), 'Arn'] } },
+      }),
+    ]);
+  });
+
+  test('review reminders run quarterly for high, half-yearly for medium and yearly for low risk', () => {
+    const schedules = Object.fromEntries(
+      ofType(stack, 'AWS::Events::Rule')
+        .filter(([, r]) => r.Properties.ScheduleExpression)
+        .map(([, r]) => [JSON.parse(r.Properties.Targets[0].Input).tier, r.Properties.ScheduleExpression]),
+    );
+    expect(schedules).toEqual({ high: 'cron(0 8 1 1,4,7,10 ? *)', medium: 'cron(0 8 1 1,7 ? *)', low: 'cron(0 8 1 1 ? *)' });
+  });
+
+  test('decisions are kept in a COMPLIANCE-locked bucket, replicated to the audit replica', () => {
+    const env = envOf(stack);
+    const [[, bucket]] = ofType(stack, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('DecisionRecords'));
+    expect(bucket.Properties.ObjectLockConfiguration).toEqual({
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 * env.auditLogRetentionYears } },
+    });
+    expect(bucket.Properties.ReplicationConfiguration.Rules[0].Destination.Bucket).toBe(`arn:aws:s3:::audit-replica-${env.account}-${env.auditReplicaRegion}`);
+    expect(resources(stack)[Object.keys(resources(stack)).find((id) => id.startsWith('DecisionRecords') && resources(stack)[id].Type === 'AWS::S3::Bucket')!].DeletionPolicy).toBe('Retain');
+  });
+
+  test("each gate gets the environment's thresholds and inventory in its config layer", () => {
+    const layers = ofType(stack, 'AWS::Lambda::LayerVersion');
+    expect(layers).toHaveLength(3);
+    const fs = require('node:fs');
+    const path = require('node:path');
+    for (const [, layer] of layers) {
+      // The layer's S3 key is the asset hash; the staged asset sits in the output directory.
+      const hash = String(layer.Properties.Content.S3Key).replace(/\.zip$/, '');
+      const dirs = [synth.outdir, path.dirname(synth.templateFiles[stack])].map((d) => path.join(d, `asset.${hash}`));
+      const dir = dirs.find((d) => fs.existsSync(d));
+      expect(dir).toBeDefined();
+      const config = JSON.parse(fs.readFileSync(path.join(dir!, 'gate-config.json'), 'utf8'));
+      expect(config).toMatchObject({ environment: envOf(stack).name, tiers: synth.config.modelRisk.tiers, deployment: synth.config.modelRisk.deployment });
+      expect(config.models.map((m: any) => [m.id, m.riskTier])).toEqual(synth.config.models.map((m) => [m.id, m.riskTier]));
+    }
   });
 });

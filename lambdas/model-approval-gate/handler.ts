@@ -8,7 +8,7 @@
 import { DescribeModelPackageCommand, DescribeModelPackageCommandOutput, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { bundledGateConfig, GateConfig } from '../shared/gate-config';
+import { GateConfig, loadGateConfig } from '../shared/gate-config';
 import { fetchReport, readRecord, S3Location, writeRecordOnce } from '../shared/s3-objects';
 import { ApprovalDecision, decideApproval, FetchedReport, Outcome } from './policy';
 
@@ -167,7 +167,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
         ModelPackageArn: record.modelPackage.arn,
         ModelApprovalStatus: record.approvalStatus as 'Approved' | 'Rejected' | 'PendingManualApproval',
         ApprovalDescription: approvalDescription(record),
-        CustomerMetadataProperties: { ...(current ?? {}), 'gate-decision': recordUri, 'gate-outcome': record.outcome },
+        CustomerMetadataProperties: { ...current, 'gate-decision': recordUri, 'gate-outcome': record.outcome },
       }),
     );
     await deps.sns.send(
@@ -203,7 +203,7 @@ export async function handler(event: PackageStateChangeEvent): Promise<ApprovalR
       sagemaker: new SageMakerClient(retry),
       s3: new S3Client(retry),
       sns: new SNSClient(retry),
-      config: bundledGateConfig(),
+      config: loadGateConfig(),
       recordBucket: requireEnv('RECORD_BUCKET'),
       allowedBuckets: requireEnv('ALLOWED_BUCKETS').split(','),
       topicArn: requireEnv('TOPIC_ARN'),

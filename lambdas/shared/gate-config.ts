@@ -1,7 +1,9 @@
+import * as fs from 'node:fs';
+
 /**
  * What the gates know of the estate, fixed at synth from the estate config and
- * compiled into each function bundle (it can be larger than Lambda's 4 KB of
- * environment variables, and a change to it is a change to the function).
+ * shipped to each function in a small layer (it can outgrow Lambda's 4 KB of
+ * environment variables; the code bundle stays the same in every environment).
  */
 
 export type ProblemType = 'binary_classification' | 'regression';
@@ -51,12 +53,14 @@ export interface GateConfig {
   readonly deployment: DeploymentPolicy;
 }
 
-declare const __GATE_CONFIG__: GateConfig | undefined;
+/** Where the config layer puts the estate's gate config. */
+export const GATE_CONFIG_PATH = '/opt/gate-config.json';
 
-/** The config compiled into the bundle; in tests and tools it is passed explicitly instead. */
-export function bundledGateConfig(): GateConfig {
-  if (typeof __GATE_CONFIG__ === 'undefined') {
-    throw new Error('no gate config was compiled into this bundle');
+/** Reads the gate config shipped in the function's config layer. */
+export function loadGateConfig(file = GATE_CONFIG_PATH): GateConfig {
+  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as GateConfig;
+  if (!config || typeof config.tiers !== 'object' || !Array.isArray(config.models)) {
+    throw new Error(`${file} is not a gate config`);
   }
-  return __GATE_CONFIG__;
+  return config;
 }

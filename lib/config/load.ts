@@ -80,7 +80,7 @@ function crossFieldProblemsOfValidParts(raw: unknown): ConfigProblem[] {
     const result = environmentSchema.safeParse(env);
     if (result.success) valid[i] = result.data;
   });
-  return checkEstateRules({ organization: org.data, tags: {}, environments: valid });
+  return checkEstateRules({ organization: org.data, tags: {}, environments: valid } as unknown as EstateConfig);
 }
 
 function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {

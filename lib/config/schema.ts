@@ -81,6 +81,43 @@ export const environmentSchema = z.strictObject({
   flags: flags.default({}),
 });
 
+const share = (what: string) => z.number({ error: `must be a number from 0 to 1 (${what})` }).min(0, { error: `must be a number from 0 to 1 (${what})` }).max(1, { error: `must be a number from 0 to 1 (${what})` });
+
+/** Thresholds the model approval gate applies to every model of a risk tier. */
+export const tierPolicySchema = z.strictObject({
+  autoApprove: z.boolean({ error: 'must be true or false' }).describe('Approve without a person when every check passes. Never for high.'),
+  minAuc: share('floor of AUC for classifiers'),
+  minF1: share('floor of F1 for classifiers'),
+  minR2: share('floor of R2 for regression models'),
+  minDisparateImpact: z
+    .number({ error: 'must be a number from 0.8 to 1' })
+    .min(0.8, { error: 'must be at least 0.8: the four-fifths rule is the floor' })
+    .max(1, { error: 'must be at most 1' }),
+  psiWarn: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }),
+  psiBlock: z
+    .number({ error: 'must be a positive number' })
+    .positive({ error: 'must be a positive number' })
+    .max(0.25, { error: 'must be at most 0.25: drift beyond that is never accepted' }),
+  requireExplainability: z.boolean({ error: 'must be true or false' }),
+  reviewEveryMonths: z
+    .number({ error: 'must be a whole number of months from 1 to 12' })
+    .int({ error: 'must be a whole number of months from 1 to 12' })
+    .min(1, { error: 'must be a whole number of months from 1 to 12' })
+    .max(12, { error: 'must be a whole number of months from 1 to 12' }),
+});
+
+export const RISK_TIERS = ['high', 'medium', 'low'] as const;
+export const PROBLEM_TYPES = ['binary_classification', 'regression'] as const;
+
+export const modelSchema = z.strictObject({
+  id: text(/^[a-z][a-z0-9-]{1,47}[a-z0-9]$/, 'must be 3-49 lower-case letters, digits or hyphens, starting with a letter (it names the model package group)'),
+  owner: text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be the e-mail address of the accountable owner'),
+  riskTier: z.enum(RISK_TIERS, { error: `must be one of ${RISK_TIERS.join(', ')}` }),
+  problemType: z.enum(PROBLEM_TYPES, { error: `must be one of ${PROBLEM_TYPES.join(', ')}` }),
+  protectedAttributes: z.array(z.string({ error: 'must be a facet name' }).min(1), { error: 'must be a list of facet names' }).default([]),
+  maxRmse: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).optional(),
+});
+
 export const estateSchema = z.strictObject({
   organization: z.strictObject(
     {
@@ -101,12 +138,28 @@ export const estateSchema = z.strictObject({
     )
     .default({}),
   environments: z.array(environmentSchema, { error: 'must be a list of environments' }).min(1, { error: 'must define at least one environment' }),
+  modelRisk: z.strictObject({
+    tiers: z.strictObject({ high: tierPolicySchema, medium: tierPolicySchema, low: tierPolicySchema }),
+    deployment: z.strictObject({
+      stagingBakeMinutes: z
+        .number({ error: 'must be a whole number of minutes from 15 to 10080' })
+        .int({ error: 'must be a whole number of minutes from 15 to 10080' })
+        .min(15, { error: 'must be a whole number of minutes from 15 to 10080' })
+        .max(10080, { error: 'must be a whole number of minutes from 15 to 10080' }),
+      challengerTolerance: z
+        .number({ error: 'must be a number from 0 to 0.1' })
+        .min(0, { error: 'must be a number from 0 to 0.1' })
+        .max(0.1, { error: 'must be a number from 0 to 0.1' }),
+    }),
+  }, { error: 'must be a mapping with tiers (high, medium, low) and deployment' }),
+  models: z.array(modelSchema, { error: 'must be a list of models' }).default([]),
 });
 
 export type EstateConfigInput = z.input<typeof estateSchema>;
 export type EstateConfig = z.output<typeof estateSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
+export type ModelConfig = z.output<typeof modelSchema>;
 
 /** A problem found in the config: where, what was there, and what is allowed. */
 export interface ConfigProblem {
@@ -227,5 +280,30 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
     });
   });
 
+  problems.push(...checkModelRiskRules(config));
+  return problems;
+}
+
+function checkModelRiskRules(config: EstateConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!config.modelRisk) return problems; // reported by the schema
+  if (config.modelRisk.tiers.high.autoApprove) {
+    problems.push({ path: 'modelRisk.tiers.high.autoApprove', value: true, message: 'cannot be true: a high-risk model is approved only by a person in the model-risk role' });
+  }
+  for (const name of RISK_TIERS) {
+    const tier = config.modelRisk.tiers[name];
+    if (tier.psiWarn >= tier.psiBlock) {
+      problems.push({ path: `modelRisk.tiers.${name}.psiWarn`, value: tier.psiWarn, message: `must be below psiBlock (${tier.psiBlock})` });
+    }
+  }
+  const seen = new Map<string, number>();
+  (config.models ?? []).forEach((model, i) => {
+    const twin = seen.get(model.id);
+    if (twin !== undefined) problems.push({ path: `models[${i}].id`, value: model.id, message: `is already used by models[${twin}]; model ids must be unique` });
+    else seen.set(model.id, i);
+    if (model.maxRmse !== undefined && model.problemType !== 'regression') {
+      problems.push({ path: `models[${i}].maxRmse`, value: model.maxRmse, message: 'applies only to regression models' });
+    }
+  });
   return problems;
 }

@@ -7,6 +7,7 @@ import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { auditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditReplicaStack } from '../stacks/audit-replica-stack';
 import { FoundationStack } from '../stacks/foundation-stack';
+import { ModelGovernanceStack } from '../stacks/model-governance-stack';
 
 export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {
   readonly estate: EstateConfig;
@@ -22,6 +23,7 @@ export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {
 export class EnvironmentStage extends Stage {
   readonly foundation: FoundationStack;
   readonly auditReplica: AuditReplicaStack;
+  readonly governance: ModelGovernanceStack;
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
     const { estate, environment, ...rest } = props;
@@ -42,6 +44,15 @@ export class EnvironmentStage extends Stage {
     });
     // The audit bucket's replication rule needs its destination to exist.
     this.foundation.addStackDependency(this.auditReplica, 'audit logs replicate into the replica bucket');
+
+    this.governance = new ModelGovernanceStack(this, 'ModelGovernance', {
+      environment,
+      estate,
+      keys: this.foundation.keys,
+      network: this.foundation.network,
+      auditReplica: replicaLocation,
+      description: `${estate.organization.name} ${environment.name}: model registry, approval gate, decision records`,
+    });
 
     for (const [key, value] of Object.entries(estate.tags)) {
       Tags.of(this).add(key, value);

@@ -1,0 +1,50 @@
+import { CfnTag, Stack } from 'aws-cdk-lib';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+
+export interface RegisteredModel {
+  readonly id: string;
+  readonly owner: string;
+  readonly riskTier: string;
+  readonly problemType: string;
+}
+
+export interface ModelRegistryProps {
+  readonly models: readonly RegisteredModel[];
+  readonly dataClassification: string;
+}
+
+/**
+ * One SageMaker model package group per model of the inventory, named by the
+ * model id and tagged with its owner, risk tier and data classification. The
+ * construct ID of a group is its model id, so adding a model never renames
+ * another. Packages are never created here: they are registered by training
+ * pipelines as PendingManualApproval and approved only by the gate or a person.
+ */
+export class ModelRegistry extends Construct {
+  readonly groups: Record<string, sagemaker.CfnModelPackageGroup> = {};
+
+  constructor(scope: Construct, id: string, props: ModelRegistryProps) {
+    super(scope, id);
+    for (const model of props.models) {
+      const tags: CfnTag[] = [
+        { key: 'model:id', value: model.id },
+        { key: 'model:owner', value: model.owner },
+        { key: 'model:risk-tier', value: model.riskTier },
+        { key: 'model:problem-type', value: model.problemType },
+        { key: 'data-classification', value: props.dataClassification },
+      ];
+      this.groups[model.id] = new sagemaker.CfnModelPackageGroup(this, model.id, {
+        modelPackageGroupName: model.id,
+        modelPackageGroupDescription: `${model.id} (${model.riskTier} risk), owned by ${model.owner}`,
+        tags,
+      });
+    }
+  }
+
+  /** ARN pattern of every package version in the governed groups. */
+  packageArns(): string[] {
+    const { partition, region, account } = Stack.of(this);
+    return Object.keys(this.groups).map((group) => `arn:${partition}:sagemaker:${region}:${account}:model-package/${group}/*`);
+  }
+}

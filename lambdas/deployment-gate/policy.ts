@@ -1,0 +1,92 @@
+/**
+ * The promotion decision, as a pure function: may this package go to prod?
+ * Passes only when the package is Approved, every alarm of the staging
+ * endpoint has been OK for the whole bake period, and the challenger is not
+ * worse than the champion beyond the tolerance. Anything unknown fails.
+ */
+import { DeploymentPolicy, GovernedModel } from '../shared/gate-config';
+import { metric, Read } from '../shared/reports';
+import type { Check } from '../model-approval-gate/policy';
+import type { FetchedReport } from '../model-approval-gate/policy';
+
+export interface AlarmView {
+  readonly name: string;
+  readonly state: string | undefined;
+  readonly stateUpdated: Date | undefined;
+}
+
+export interface DeploymentInputs {
+  readonly model: GovernedModel | undefined;
+  readonly approvalStatus: string | undefined;
+  readonly alarms: readonly AlarmView[] | { readonly error: string };
+  readonly challengerEvaluation: FetchedReport;
+  /** Absent when there is no champion yet (the first deployment). */
+  readonly championEvaluation?: FetchedReport;
+  readonly now: Date;
+}
+
+export interface DeploymentDecision {
+  readonly pass: boolean;
+  readonly reasons: string[];
+  readonly checks: Check[];
+}
+
+const fail = (name: string, detail: string): Check => ({ name, passed: false, severity: 'block', detail });
+const pass = (name: string, detail: string, value?: number): Check => ({ name, passed: true, severity: 'block', detail, value });
+
+export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInputs): DeploymentDecision {
+  const checks: Check[] = [];
+  const { model } = inputs;
+
+  checks.push(
+    inputs.approvalStatus === 'Approved'
+      ? pass('approval', 'the model package is Approved')
+      : fail('approval', `the model package is ${inputs.approvalStatus ?? 'unknown'}, not Approved`),
+  );
+  if (!model) checks.push(fail('governance', 'the model package group is not governed by the estate config'));
+
+  if ('error' in inputs.alarms) {
+    checks.push(fail('staging health', `the staging endpoint's alarms could not be read: ${inputs.alarms.error}`));
+  } else if (inputs.alarms.length === 0) {
+    checks.push(fail('staging health', 'no alarm watches the staging endpoint, so its health cannot be shown'));
+  } else {
+    const bakeStart = inputs.now.getTime() - policy.stagingBakeMinutes * 60_000;
+    for (const alarm of inputs.alarms) {
+      const name = `alarm ${alarm.name}`;
+      if (alarm.state !== 'OK') checks.push(fail(name, `${alarm.name} is ${alarm.state ?? 'in an unknown state'}, not OK`));
+      else if (!alarm.stateUpdated || alarm.stateUpdated.getTime() > bakeStart) {
+        checks.push(fail(name, `${alarm.name} has been OK for less than the ${policy.stagingBakeMinutes}-minute bake period`));
+      } else checks.push(pass(name, `${alarm.name} has been OK since ${alarm.stateUpdated.toISOString()}`));
+    }
+  }
+
+  if (model) checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, inputs.championEvaluation));
+
+  const failed = checks.filter((c) => !c.passed);
+  return {
+    pass: failed.length === 0,
+    reasons: failed.length === 0 ? ['every promotion check passed'] : failed.map((c) => c.detail),
+    checks,
+  };
+}
+
+function primaryMetric(model: GovernedModel, report: FetchedReport): Read<number> {
+  if (report.status !== 'ok') return { ok: false, reason: report.reason };
+  return model.problemType === 'binary_classification'
+    ? metric(report.json, 'binary_classification_metrics', 'auc')
+    : metric(report.json, 'regression_metrics', 'r2');
+}
+
+function challengerCheck(model: GovernedModel, policy: DeploymentPolicy, challenger: FetchedReport, champion: FetchedReport | undefined): Check {
+  const label = model.problemType === 'binary_classification' ? 'AUC' : 'R2';
+  const name = `challenger ${label}`;
+  const mine = primaryMetric(model, challenger);
+  if (!mine.ok) return fail(name, `challenger evaluation: ${mine.reason}`);
+  if (!champion) return pass(name, `no champion in prod yet; challenger ${label} is ${mine.value}`, mine.value);
+  const theirs = primaryMetric(model, champion);
+  if (!theirs.ok) return fail(name, `champion evaluation: ${theirs.reason}`);
+  const floor = theirs.value - policy.challengerTolerance;
+  return mine.value >= floor - 1e-12
+    ? pass(name, `challenger ${label} ${mine.value} is within ${policy.challengerTolerance} of the champion's ${theirs.value}`, mine.value)
+    : { ...fail(name, `challenger ${label} ${mine.value} is worse than the champion's ${theirs.value} by more than ${policy.challengerTolerance}`), value: mine.value };
+}

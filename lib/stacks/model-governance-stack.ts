@@ -1,0 +1,213 @@
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { AccessLogBucket } from '../../constructs/access-log-bucket';
+import { AuditReplicaLocation, replicateToAuditReplica } from '../../constructs/audit-replica';
+import { EncryptionKeys } from '../../constructs/encryption-keys';
+import { GateFunction } from '../../constructs/gate-function';
+import { IsolatedNetwork } from '../../constructs/isolated-network';
+import { ModelRegistry } from '../../constructs/model-registry';
+import { SecureBucket } from '../../constructs/secure-bucket';
+import { acknowledgeFindings } from '../../policies/acknowledge';
+import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcards';
+import { StatefulResourcePolicy } from '../aspects/stateful-resources';
+import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
+import { EstateConfig, RISK_TIERS } from '../config/schema';
+import { EstateStack, EstateStackProps } from './estate-stack';
+
+const LAMBDAS = path.resolve(__dirname, '..', '..', 'lambdas');
+
+export interface ModelGovernanceStackProps extends EstateStackProps {
+  readonly estate: EstateConfig;
+  readonly keys: EncryptionKeys;
+  readonly network: IsolatedNetwork;
+  /** Second-region replica the decision records are copied to. */
+  readonly auditReplica?: AuditReplicaLocation;
+}
+
+/**
+ * Model governance of one environment: the model registry, the artifact
+ * bucket reports are read from, the append-only decision records, and the
+ * model approval gate wired to registry events.
+ */
+export class ModelGovernanceStack extends EstateStack {
+  readonly registry: ModelRegistry;
+  readonly artifacts: SecureBucket;
+  readonly decisionRecords: SecureBucket;
+  readonly notifications: sns.Topic;
+  readonly approvalGate: GateFunction;
+  readonly deploymentGate: GateFunction;
+  readonly reviewReminder: GateFunction;
+
+  constructor(scope: Construct, id: string, props: ModelGovernanceStackProps) {
+    super(scope, id, props);
+    const env = props.environment;
+    const { keys } = props;
+    const gateConfig = gateConfigFor(props.estate, env);
+    const logRetention = env.logRetentionDays as logs.RetentionDays;
+
+    this.registry = new ModelRegistry(this, 'Registry', { models: props.estate.models, dataClassification: env.dataClassification });
+
+    const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', { retention: Duration.days(365 * env.auditLogRetentionYears) });
+    this.artifacts = new SecureBucket(this, 'ModelArtifacts', { encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
+    // Every gate decision, kept unalterable for as long as the audit logs.
+    this.decisionRecords = new SecureBucket(this, 'DecisionRecords', {
+      encryptionKey: keys.audit,
+      serverAccessLogsBucket: accessLogs,
+      complianceRetention: Duration.days(365 * env.auditLogRetentionYears),
+    });
+    StatefulResourcePolicy.alwaysRetain(this.decisionRecords);
+    StatefulResourcePolicy.alwaysRetain(accessLogs);
+
+    this.notifications = new sns.Topic(this, 'ModelDecisions', {
+      displayName: `${env.name} model approval decisions`,
+      masterKey: keys.ml,
+      enforceSSL: true,
+    });
+
+    this.approvalGate = new GateFunction(this, 'ApprovalGate', {
+      entry: path.join(LAMBDAS, 'model-approval-gate', 'handler.ts'),
+      description: 'Model approval gate: approves, rejects or holds registered model packages',
+      vpc: props.network.vpc,
+      encryptionKey: keys.ml,
+      logsKey: keys.logs,
+      logRetention,
+      config: gateConfig,
+      environment: {
+        RECORD_BUCKET: this.decisionRecords.bucketName,
+        ALLOWED_BUCKETS: this.artifacts.bucketName,
+        TOPIC_ARN: this.notifications.topicArn,
+        POLICY_DIGEST: gateConfigDigest(gateConfig),
+      },
+    });
+    // Exact actions rather than grant*() helpers, whose action wildcards
+    // (s3:GetObject*, kms:GenerateDataKey*) exceed what the gate does.
+    const gateRole = this.approvalGate.role;
+    const reports = this.artifacts.arnForObjects('*');
+    const approvals = this.decisionRecords.arnForObjects('approval/*');
+    const unattributable = this.decisionRecords.arnForObjects('unattributable/*');
+    const packages = this.registry.packageArns();
+    const allow = (sid: string, actions: string[], resources: string[]) =>
+      gateRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources }));
+    allow('ReadReports', ['s3:GetObject'], [reports]);
+    allow('DecryptReports', ['kms:Decrypt'], [keys.ml.keyArn]);
+    allow('ReadDecisionRecords', ['s3:GetObject'], [approvals]);
+    allow('WriteDecisionRecords', ['s3:PutObject'], [approvals, unattributable]);
+    allow('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
+    allow('Notify', ['sns:Publish'], [this.notifications.topicArn]);
+    allow('EncryptNotifications', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.ml.keyArn]);
+    allow('DecideOnGovernedPackages', ['sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage'], packages);
+    acknowledgeResourceWildcards(
+      gateRole.permissionsPolicy!,
+      [reports, approvals, unattributable, ...packages],
+      'Report and record object keys and package versions are created after deployment; each grant is limited to one bucket prefix or one governed package group.',
+    );
+    acknowledgeFindings(
+      this.artifacts,
+      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
+      'Model artifacts and reports are rebuilt by the training pipelines from versioned data; the decisions made on them are replicated with the decision records.',
+    );
+    if (props.auditReplica) replicateToAuditReplica(this.decisionRecords, keys.audit, props.auditReplica);
+
+    this.deploymentGate = new GateFunction(this, 'DeploymentGate', {
+      entry: path.join(LAMBDAS, 'deployment-gate', 'handler.ts'),
+      description: 'Deployment gate: may this approved package be promoted to prod?',
+      vpc: props.network.vpc,
+      encryptionKey: keys.ml,
+      logsKey: keys.logs,
+      logRetention,
+      config: gateConfig,
+      reservedConcurrency: 2,
+      environment: {
+        RECORD_BUCKET: this.decisionRecords.bucketName,
+        ALLOWED_BUCKETS: this.artifacts.bucketName,
+        POLICY_DIGEST: gateConfigDigest(gateConfig),
+      },
+    });
+    const deployments = this.decisionRecords.arnForObjects('deployment/*');
+    const deployRole = this.deploymentGate.role;
+    const allowDeploy = (sid: string, actions: string[], resources: string[]) =>
+      deployRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources }));
+    allowDeploy('ReadReports', ['s3:GetObject'], [reports]);
+    allowDeploy('DecryptReports', ['kms:Decrypt'], [keys.ml.keyArn]);
+    allowDeploy('ReadAndWriteDecisionRecords', ['s3:GetObject', 's3:PutObject'], [deployments]);
+    allowDeploy('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
+    allowDeploy('ReadGovernedPackages', ['sagemaker:DescribeModelPackage'], packages);
+    allowDeploy('ReadStagingAlarms', ['cloudwatch:DescribeAlarms'], ['*']);
+    acknowledgeResourceWildcards(
+      deployRole.permissionsPolicy!,
+      [reports, deployments, ...packages],
+      'Report and record object keys and package versions are created after deployment; each grant is limited to one bucket prefix or one governed package group.',
+    );
+
+    this.reviewReminder = new GateFunction(this, 'ReviewReminder', {
+      entry: path.join(LAMBDAS, 'review-reminder', 'handler.ts'),
+      description: 'Periodic model review reminder, per risk tier',
+      vpc: props.network.vpc,
+      encryptionKey: keys.ml,
+      logsKey: keys.logs,
+      logRetention,
+      config: gateConfig,
+      reservedConcurrency: 1,
+      environment: { TOPIC_ARN: this.notifications.topicArn },
+    });
+    const reminderRole = this.reviewReminder.role;
+    reminderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'FindApprovedPackages', actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
+    reminderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadGovernedPackages', actions: ['sagemaker:DescribeModelPackage'], resources: packages }));
+    reminderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [this.notifications.topicArn] }));
+    reminderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'EncryptNotifications', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [keys.ml.keyArn] }));
+    acknowledgeResourceWildcards(
+      reminderRole.permissionsPolicy!,
+      packages,
+      'Package versions are created after deployment; the grant is limited to the governed package groups.',
+    );
+    for (const tier of RISK_TIERS) {
+      const months = props.estate.modelRisk.tiers[tier].reviewEveryMonths;
+      new events.Rule(this, `Review${tier[0].toUpperCase()}${tier.slice(1)}Risk`, {
+        description: `Periodic review of ${tier}-risk models, every ${months} month(s)`,
+        schedule: reviewSchedule(months),
+        targets: [
+          new targets.LambdaFunction(this.reviewReminder.function, {
+            event: events.RuleTargetInput.fromObject({ tier }),
+            retryAttempts: 4,
+            deadLetterQueue: this.reviewReminder.deadLetterQueue,
+          }),
+        ],
+      });
+    }
+
+    new events.Rule(this, 'PackageRegistered', {
+      description: 'A model package of a governed group awaits approval',
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['SageMaker Model Package State Change'],
+        detail: {
+          ModelPackageGroupName: props.estate.models.map((m) => m.id),
+          ModelApprovalStatus: ['PendingManualApproval'],
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(this.approvalGate.function, {
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(6),
+          deadLetterQueue: this.approvalGate.deadLetterQueue,
+        }),
+      ],
+    });
+  }
+}
+
+/**
+ * 08:00 UTC on the 1st of every `months`-th month from January when it divides
+ * the year (quarterly: Jan, Apr, Jul, Oct); monthly otherwise. The reminder
+ * itself works out which models are due, so running more often is harmless.
+ */
+export function reviewSchedule(months: number): events.Schedule {
+  const list = 12 % months === 0 ? Array.from({ length: 12 / months }, (_, i) => String(1 + i * months)).join(',') : '*';
+  return events.Schedule.cron({ minute: '0', hour: '8', day: '1', month: list });
+}

@@ -1,0 +1,125 @@
+/** Deployment gate and review reminder handlers against moto's server. */
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateModelPackageCommand, CreateModelPackageGroupCommand, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { deploymentGate, DeploymentGateDeps } from '../../lambdas/deployment-gate/handler';
+import { reviewReminder } from '../../lambdas/review-reminder/handler';
+import { startMoto, Moto } from '../support/moto';
+import { evaluation, GATE_CONFIG } from './fixtures';
+
+const ARTIFACTS = 'ml-artifacts-deploy';
+const RECORDS = 'gate-decisions-deploy';
+let moto: Moto;
+let s3: S3Client;
+let sagemaker: SageMakerClient;
+let cloudwatch: CloudWatchClient;
+let sns: SNSClient;
+let topicArn: string;
+let deps: DeploymentGateDeps;
+let n = 0;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
+  sagemaker = new SageMakerClient(moto.clientConfig);
+  cloudwatch = new CloudWatchClient(moto.clientConfig);
+  sns = new SNSClient(moto.clientConfig);
+  const where = { CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' as const } };
+  await s3.send(new CreateBucketCommand({ Bucket: ARTIFACTS, ...where }));
+  await s3.send(new CreateBucketCommand({ Bucket: RECORDS, ObjectLockEnabledForBucket: true, ...where }));
+  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'reviews' }))).TopicArn!;
+  for (const group of ['fraud-score', 'credit-default']) await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+  deps = { sagemaker, s3, cloudwatch, config: GATE_CONFIG, recordBucket: RECORDS, allowedBuckets: [ARTIFACTS], policyDigest: 'sha256:test' };
+});
+
+afterAll(async () => moto?.stop());
+
+async function registerPackage(group: string, auc: number, status: 'Approved' | 'PendingManualApproval'): Promise<string> {
+  const key = `${group}/${++n}/evaluation.json`;
+  await s3.send(new PutObjectCommand({ Bucket: ARTIFACTS, Key: key, Body: JSON.stringify(evaluation(auc)) }));
+  const { ModelPackageArn } = await sagemaker.send(
+    new CreateModelPackageCommand({
+      ModelPackageGroupName: group,
+      ModelApprovalStatus: 'PendingManualApproval',
+      InferenceSpecification: { Containers: [{ Image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/m:1' }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+      ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://${ARTIFACTS}/${key}` } } },
+    }),
+  );
+  if (status === 'Approved') {
+    await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'test setup' }));
+  }
+  return ModelPackageArn!;
+}
+
+async function alarm(name: string, state: 'OK' | 'ALARM') {
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({ AlarmName: name, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+  );
+  await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: 'test' }));
+}
+
+const afterBake = () => new Date(Date.now() + (GATE_CONFIG.deployment.stagingBakeMinutes + 1) * 60_000);
+
+describe('deployment gate against moto', () => {
+  test('passes an approved challenger on a quiet endpoint after the bake period, and records it once', async () => {
+    await alarm('fraud-stg-a-5xx', 'OK');
+    const champion = await registerPackage('fraud-score', 0.9, 'Approved');
+    const challenger = await registerPackage('fraud-score', 0.895, 'Approved');
+    const gate = deploymentGate({ ...deps, now: afterBake });
+    const request = { requestId: 'pipeline-run-1', modelPackageArn: challenger, stagingEndpointName: 'fraud-stg-a', championModelPackageArn: champion };
+    const result = await gate(request);
+    expect(result).toMatchObject({ pass: true, replayed: false });
+    const rec = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: RECORDS, Key: result.record }))).Body!.transformToString());
+    expect(rec).toMatchObject({ schema: 'deployment-decision/1', pass: true, request: { requestId: 'pipeline-run-1', modelPackageArn: challenger } });
+    expect(await gate(request)).toMatchObject({ pass: true, replayed: true, record: result.record });
+  });
+
+  test('fails while the bake period has not elapsed', async () => {
+    await alarm('fraud-stg-b-5xx', 'OK');
+    const pkg = await registerPackage('fraud-score', 0.9, 'Approved');
+    const result = await deploymentGate(deps)({ requestId: 'run-2', modelPackageArn: pkg, stagingEndpointName: 'fraud-stg-b' });
+    expect(result.pass).toBe(false);
+    expect(result.reasons).toEqual([`fraud-stg-b-5xx has been OK for less than the ${GATE_CONFIG.deployment.stagingBakeMinutes}-minute bake period`]);
+  });
+
+  test('fails on a firing alarm, a package that is not approved, and a worse challenger, all at once', async () => {
+    await alarm('fraud-stg-c-5xx', 'ALARM');
+    const champion = await registerPackage('fraud-score', 0.95, 'Approved');
+    const challenger = await registerPackage('fraud-score', 0.9, 'PendingManualApproval');
+    const result = await deploymentGate({ ...deps, now: afterBake })({ requestId: 'run-3', modelPackageArn: challenger, stagingEndpointName: 'fraud-stg-c', championModelPackageArn: champion });
+    expect(result.pass).toBe(false);
+    expect(result.reasons).toEqual([
+      'the model package is PendingManualApproval, not Approved',
+      'fraud-stg-c-5xx is ALARM, not OK',
+      "challenger AUC 0.9 is worse than the champion's 0.95 by more than 0.01",
+    ]);
+  });
+
+  test('fails when no alarm watches the endpoint, and on a malformed request', async () => {
+    const pkg = await registerPackage('fraud-score', 0.9, 'Approved');
+    expect((await deploymentGate(deps)({ requestId: 'run-4', modelPackageArn: pkg, stagingEndpointName: 'unwatched' })).reasons).toEqual([
+      'no alarm watches the staging endpoint, so its health cannot be shown',
+    ]);
+    expect(await deploymentGate(deps)({ requestId: '../../etc', modelPackageArn: 'x', stagingEndpointName: 'a b' })).toEqual({
+      pass: false,
+      checks: [],
+      reasons: ['modelPackageArn is not a model package ARN', 'requestId must be 1-128 letters, digits, dots, dashes or underscores', 'stagingEndpointName is not an endpoint name'],
+    });
+  });
+});
+
+describe('review reminder against moto', () => {
+  test('notifies the owner of a high-risk model approved more than three months ago', async () => {
+    await registerPackage('credit-default', 0.9, 'Approved');
+    const inFourMonths = () => new Date(Date.now() + 124 * 24 * 3600_000);
+    const result = await reviewReminder({ sagemaker, sns, config: GATE_CONFIG, topicArn, now: inFourMonths })({ tier: 'high' });
+    expect(result.due.map((d) => [d.model, d.owner])).toEqual([['credit-default', 'fraud-analytics@example.com']]);
+    const today = await reviewReminder({ sagemaker, sns, config: GATE_CONFIG, topicArn })({ tier: 'high' });
+    expect(today.due).toEqual([]);
+  });
+
+  test('refuses a schedule input that names no tier', async () => {
+    await expect(reviewReminder({ sagemaker, sns, config: GATE_CONFIG, topicArn })({ tier: 'urgent' })).rejects.toThrow('unknown risk tier "urgent"');
+  });
+});
