@@ -27,6 +27,9 @@ export const DEFAULT_INTERFACE_ENDPOINTS: readonly InterfaceEndpointSpec[] = [
   { service: 'monitoring', actionPrefix: 'cloudwatch' },
   { service: 'ecr.api', actionPrefix: 'ecr' },
   { service: 'ecr.dkr', actionPrefix: 'ecr' },
+  // For the gate functions: notifications and traces.
+  { service: 'sns', actionPrefix: 'sns' },
+  { service: 'xray', actionPrefix: 'xray' },
 ];
 
 export interface IsolatedNetworkProps {

@@ -128,7 +128,7 @@ describe.each(STACKS)('invariant 3: isolated network (%s)', (stack) => {
   test('every required AWS API has a private interface endpoint with an account-scoped policy', () => {
     const endpoints = ofType(stack, 'AWS::EC2::VPCEndpoint').filter(([, e]) => e.Properties.VpcEndpointType === 'Interface');
     const services = endpoints.map(([, e]) => JSON.stringify(e.Properties.ServiceName));
-    for (const required of ['sagemaker.api', 'sagemaker.runtime', 'sagemaker.featurestore-runtime', 'sts', 'kms', 'logs', 'monitoring', 'ecr.api', 'ecr.dkr']) {
+    for (const required of ['sagemaker.api', 'sagemaker.runtime', 'sagemaker.featurestore-runtime', 'sts', 'kms', 'logs', 'monitoring', 'ecr.api', 'ecr.dkr', 'sns', 'xray']) {
       expect(services.filter((s) => s.includes(`.${required}"`))).toHaveLength(1);
     }
     expect(endpoints).toHaveLength(DEFAULT_INTERFACE_ENDPOINTS.length);
