@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: synth time and peak memory of the default estate against a
- * one-bucket floor app, through the same CLI with the same flags, run
- * alternately so that both see the same machine load. Prints JSON.
+ * Synth time and peak memory of the default estate against a one-bucket floor
+ * app, through the same CLI with the same flags, run alternately so that both
+ * see the same machine load.
  *
  * BENCH_ROUNDS sets the rounds (default 3). Compare the ratio, not the seconds:
  * machines are shared and noisy.
@@ -24,7 +24,7 @@ async function synth(app: string | undefined, outdir: string): Promise<Measureme
   return measure(CDK, args, { cwd: ROOT });
 }
 
-async function main(): Promise<void> {
+export async function benchSynth(): Promise<Record<string, unknown>> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-bench-'));
   const floor: Measurement[] = [];
   const estate: Measurement[] = [];
@@ -55,11 +55,6 @@ async function main(): Promise<void> {
     targets: TARGETS,
   };
   const met = { ratio: result.ratio <= TARGETS.maxRatio, peakMemory: result.estate.peakMb <= TARGETS.maxPeakMb };
-  process.stdout.write(`${JSON.stringify({ ...result, met }, null, 2)}\n`);
   fs.rmSync(work, { recursive: true, force: true });
+  return { ...result, met };
 }
-
-main().catch((e) => {
-  process.stderr.write(`${(e as Error).message}\n`);
-  process.exit(1);
-});

@@ -1,0 +1,19 @@
+/**
+ * `npm run bench`: prints one JSON document with every benchmark's figures.
+ * BENCH_ONLY=synth or BENCH_ONLY=gates runs one of them.
+ */
+import { benchGates } from './gate-bench';
+import { benchSynth } from './synth-bench';
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY;
+  const out: Record<string, unknown> = {};
+  if (!only || only === 'synth') out.synth = await benchSynth();
+  if (!only || only === 'gates') out.gates = await benchGates();
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
