@@ -7,13 +7,13 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { EncryptedLogGroup } from './encrypted-log-group';
+import { bundleHandler } from './gate-bundle';
 import { ManagedPolicyRole } from './managed-policy-role';
 
 export interface GateFunctionProps {
@@ -44,14 +44,16 @@ export interface GateFunctionProps {
 
 /**
  * A gate's Lambda function with the defaults a bank expects: Node.js 24,
- * bundled locally by esbuild (no Docker), in the isolated subnets with HTTPS
+ * bundled by esbuild in process (no Docker; the AWS SDK v3 comes from the
+ * runtime: a 14 KB bundle instead of 1 MB, and the handlers use only stable
+ * S3, SageMaker, SNS and CloudWatch APIs, tested against moto), in the isolated subnets with HTTPS
  * egress only, environment encrypted with a customer key, reserved
  * concurrency, active tracing, JSON logs to a KMS log group kept a year,
  * two async retries then a KMS-encrypted dead-letter queue, and a role whose
  * grants live in a managed policy.
  */
 export class GateFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: ManagedPolicyRole;
   readonly deadLetterQueue: sqs.Queue;
   readonly securityGroup: ec2.SecurityGroup;
@@ -96,9 +98,9 @@ export class GateFunction extends Construct {
       compatibleRuntimes: [lambda.Runtime.NODEJS_24_X],
     });
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(bundleHandler(props.entry)),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       description: props.description,
@@ -122,16 +124,6 @@ export class GateFunction extends Construct {
       // failure destination the invocation record with the error.
       deadLetterQueue: this.deadLetterQueue,
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
-      bundling: {
-        minify: true,
-        target: 'node24',
-        // The AWS SDK v3 of the nodejs24.x runtime is used, not bundled: it keeps
-        // the bundle small and cold starts short; the handlers use only stable
-        // APIs (S3, SageMaker, SNS, CloudWatch) and are tested against moto.
-        externalModules: ['@aws-sdk/*'],
-        sourceMap: false,
-        metafile: false,
-      },
     });
     acknowledgeFindings(
       this.role.permissionsPolicy!,
