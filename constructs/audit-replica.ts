@@ -59,6 +59,7 @@ export class AuditReplica extends Construct {
       encryptionKey: this.key,
       serverAccessLogsBucket: this.accessLogBucket,
       complianceRetention: retention,
+      auditRecords: true,
     });
     acknowledgeFindings(
       this.bucket,

@@ -63,6 +63,7 @@ export class AuditTrail extends Construct {
       encryptionKey: props.auditKey,
       serverAccessLogsBucket: this.accessLogBucket,
       complianceRetention: retention,
+      auditRecords: true,
     });
     if (props.replica) {
       replicateToAuditReplica(this.bucket, props.auditKey, props.replica);

@@ -12,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
+import { GATE_TAG } from '../policies/rules/GateFunctionHardened';
 import { EncryptedLogGroup } from './encrypted-log-group';
 import { bundleHandler } from './gate-bundle';
 import { ManagedPolicyRole } from './managed-policy-role';
@@ -125,6 +126,9 @@ export class GateFunction extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
+    // Marks the function for the RegulatedMLOps pack's gate rule (on the resource
+    // itself, so the mark does not wait for the tagging aspects of synthesis).
+    (this.function.node.defaultChild as lambda.CfnFunction).tags.setTag(GATE_TAG, 'validation-gate');
     acknowledgeFindings(
       this.role.permissionsPolicy!,
       ['AwsSolutions-IAM5[Resource::*]'],

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { AUDIT_RECORDS_TAG } from '../policies/rules/AuditBucketLocked';
 
 export interface SecureBucketProps {
   /** Customer-managed key for default encryption (SSE-KMS with an S3 bucket key). */
@@ -20,6 +21,12 @@ export interface SecureBucketProps {
    * @default - no Object Lock
    */
   readonly complianceRetention?: Duration;
+  /**
+   * Marks the bucket as holding audit records: the RegulatedMLOps pack then
+   * requires Object Lock COMPLIANCE with the environment's retention floor.
+   * @default false
+   */
+  readonly auditRecords?: boolean;
   /**
    * Days after which non-current object versions are removed.
    * @default - non-current versions are kept
@@ -56,5 +63,7 @@ export class SecureBucket extends s3.Bucket {
         ? [{ id: 'expire-noncurrent-versions', noncurrentVersionExpiration: props.noncurrentVersionExpiration }]
         : undefined,
     });
+    // On the resource itself, so the mark does not wait for the tagging aspects of synthesis.
+    if (props.auditRecords) (this.node.defaultChild as s3.CfnBucket).tags.setTag(AUDIT_RECORDS_TAG, 'audit');
   }
 }

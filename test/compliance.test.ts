@@ -5,6 +5,7 @@
 import { App, Stack, Stage } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
@@ -25,6 +26,7 @@ describe('removing a control from the estate is caught by the packs', () => {
   const app = new App({ context: cdkJsonContext() });
   const { stages } = buildEstate(app, defaultEstateConfig());
   const prod = stages.prod.foundation;
+  const governance = stages.prod.governance;
   const baseline = findings(stages.prod);
 
   test('the unmodified prod stage has no finding', () => {
@@ -37,6 +39,12 @@ describe('removing a control from the estate is caught by the packs', () => {
     ['trail not encrypted', () => ((prod.audit.trail.node.defaultChild as cloudtrail.CfnTrail).kmsKeyId = undefined), /CloudTrailEncryptionEnabled @ prod\/Foundation\/Audit\/Trail\/Resource/],
     ['flow-log group not encrypted', () => ((prod.network.flowLogGroup.node.defaultChild as logs.CfnLogGroup).kmsKeyId = undefined), /CloudWatchLogGroupEncrypted @ prod\/Foundation\/Network\/FlowLogGroup\/Resource/],
     ['audit bucket without versioning', () => ((prod.audit.bucket.node.defaultChild as s3.CfnBucket).versioningConfiguration = undefined), /S3BucketVersioningEnabled @ prod\/Foundation\/Audit\/Bucket\/Resource/],
+    // What only the RegulatedMLOps pack sees:
+    ['decision records without Object Lock', () => ((governance.decisionRecords.node.defaultChild as s3.CfnBucket).objectLockConfiguration = undefined), /RegulatedMLOps-AuditBucketLocked @ prod\/ModelGovernance\/DecisionRecords\/Resource/],
+    ['audit bucket locked for one year in prod', () => ((prod.audit.bucket.node.defaultChild as s3.CfnBucket).objectLockConfiguration = { objectLockEnabled: 'Enabled', rule: { defaultRetention: { mode: 'COMPLIANCE', days: 365 } } }), /RegulatedMLOps-AuditBucketLocked @ prod\/Foundation\/Audit\/Bucket\/Resource/],
+    ['trail without S3 data events', () => (prod.audit.trail.node.defaultChild as cloudtrail.CfnTrail).addPropertyDeletionOverride('AdvancedEventSelectors'), /RegulatedMLOps-CloudTrailAuditGrade @ prod\/Foundation\/Audit\/Trail\/Resource/],
+    ['approval gate without reserved concurrency', () => ((governance.approvalGate.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = undefined), /RegulatedMLOps-GateFunctionHardened @ prod\/ModelGovernance\/ApprovalGate\/Function\/Resource/],
+    ['a model package group without its risk tier tag', () => governance.registry.groups['fraud-score'].addPropertyOverride('Tags', [{ Key: 'model:id', Value: 'fraud-score' }]), /RegulatedMLOps-MLResourceTagged @ prod\/ModelGovernance\/Registry\/fraud-score/],
   ])('%s', (_name, removeControl, expected) => {
     removeControl();
     expect(findings(stages.prod).join('\n')).toMatch(expected);

@@ -1,8 +1,9 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { RegulatedMLOpsChecks } from '../../policies/regulated-mlops-pack';
 
-/** The compliance packs every estate is checked against at synth. */
+/** The compliance packs every estate is checked against at synth: five stock packs and our own. */
 export function compliancePacks(scope?: IConstruct): NagPack[] {
   return [
     new AwsSolutionsChecks(scope),
@@ -10,6 +11,7 @@ export function compliancePacks(scope?: IConstruct): NagPack[] {
     new PCIDSS321Checks(scope),
     new HIPAASecurityChecks(scope),
     new ServerlessChecks(scope),
+    new RegulatedMLOpsChecks(scope),
   ];
 }
 

@@ -60,6 +60,7 @@ export class ModelGovernanceStack extends EstateStack {
       encryptionKey: keys.audit,
       serverAccessLogsBucket: accessLogs,
       complianceRetention: Duration.days(365 * env.auditLogRetentionYears),
+      auditRecords: true,
     });
     StatefulResourcePolicy.alwaysRetain(this.decisionRecords);
     StatefulResourcePolicy.alwaysRetain(accessLogs);

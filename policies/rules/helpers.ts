@@ -1,0 +1,43 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+
+/**
+ * The resource's properties as they will be in the template: overrides and
+ * escape hatches applied, tokens resolved where they can be. Rules read this
+ * rather than L1 attributes, which miss property overrides.
+ */
+export function rendered(node: CfnResource): Record<string, any> {
+  const stack = Stack.of(node);
+  // _toCloudFormation is how a stack renders each resource; it includes overrides.
+  const fragment = stack.resolve((node as unknown as { _toCloudFormation(): any })._toCloudFormation());
+  const [resource] = Object.values(fragment.Resources ?? {}) as any[];
+  return resource?.Properties ?? {};
+}
+
+/** Tags of a resource as key/value pairs, whichever shape the resource type uses. */
+export function tagsOf(node: CfnResource): Record<string, string> {
+  const tags = rendered(node).Tags;
+  if (Array.isArray(tags)) return Object.fromEntries(tags.filter((t) => t && typeof t.Key === 'string').map((t) => [t.Key, String(t.Value)]));
+  if (tags && typeof tags === 'object') return Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, String(v)]));
+  return {};
+}
+
+/** dev, staging or prod, from the estate tag every resource carries; undefined outside an estate. */
+export function environmentType(node: CfnResource): string | undefined {
+  return tagsOf(node)['estate:environment-type'];
+}
+
+export const isTrue = (v: unknown) => v === true || v === 'true';
+
+/** Every CloudFormation resource of the stack of `node`, with its logical ID, for rules that look across resources. */
+export function siblings(node: CfnResource): Array<{ id: string; resource: CfnResource }> {
+  const stack = Stack.of(node);
+  return stack.node
+    .findAll()
+    .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack)
+    .map((resource) => ({ id: stack.resolve(resource.logicalId) as string, resource }));
+}
+
+/** True when `value` (a resolved template value) refers to the resource with logical ID `id`. */
+export function refersTo(value: unknown, id: string): boolean {
+  return JSON.stringify(value ?? null).includes(`"${id}"`);
+}
