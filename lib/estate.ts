@@ -1,13 +1,15 @@
 import { App } from 'aws-cdk-lib';
 import { NagPack } from 'cdk-nag';
 import { EstateConfig } from './config/schema';
-import { registerCompliancePacks } from './compliance/nag-packs';
+import { CompliancePlugins, registerCompliancePacks } from './compliance/nag-packs';
 import { EnvironmentStage } from './stages/environment-stage';
 
 export interface Estate {
   readonly stages: Record<string, EnvironmentStage>;
   /** The compliance packs registered on the app. */
   readonly packs: readonly NagPack[];
+  /** Every rule outcome of the last validation, and the plugin that writes the evidence. */
+  readonly compliance: CompliancePlugins;
 }
 
 /** Builds every environment of the estate into the app and registers the compliance packs. */
@@ -16,6 +18,6 @@ export function buildEstate(app: App, config: EstateConfig): Estate {
   for (const environment of config.environments) {
     stages[environment.name] = new EnvironmentStage(app, environment.name, { estate: config, environment });
   }
-  const packs = registerCompliancePacks(app);
-  return { stages, packs };
+  const compliance = registerCompliancePacks(app, config.organization.name);
+  return { stages, packs: compliance.packs, compliance };
 }

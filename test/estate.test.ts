@@ -597,3 +597,113 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
     }
   });
 });
+
+describe('compliance evidence written at synth (cdk.out/compliance)', () => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  const Ajv = require('ajv');
+  const dir = () => path.join(synth.outdir, 'compliance');
+  const evidence = () => JSON.parse(fs.readFileSync(path.join(dir(), 'evidence.json'), 'utf8'));
+
+  test('the four files are there: JSON evidence, Markdown, HTML, SARIF', () => {
+    expect(fs.readdirSync(dir()).sort()).toEqual(expect.arrayContaining(['evidence.json', 'findings.sarif', 'report.html', 'report.md']));
+  });
+
+  test('the JSON evidence follows its documented schema', () => {
+    const ajv = new Ajv({ allErrors: true });
+    const validate = ajv.compile(require('../lib/compliance/evidence/evidence.schema.json'));
+    const ok = validate(evidence());
+    expect(ok ? [] : validate.errors.slice(0, 5)).toEqual([]);
+  });
+
+  test('its counts agree with the packs: nothing non-compliant, and as many acknowledged results as findings the acknowledgements cover', () => {
+    const e = evidence();
+    expect(e.packs).toEqual(synth.estate.packs.map((p) => p.name));
+    const findings: Record<string, number> = {};
+    const original = Object.getOwnPropertyDescriptor(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY')!;
+    Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', { value: 'ignore-acknowledgements', configurable: true });
+    try {
+      for (const pack of compliancePacks()) {
+        findings[pack.name] = pack.validateScope(synth.app).violations.reduce((n, v) => n + v.violatingResources.length, 0);
+      }
+    } finally {
+      Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', original);
+    }
+    for (const pack of e.packs) {
+      expect([pack, e.totals[pack].non_compliant, e.totals[pack].acknowledged]).toEqual([pack, 0, findings[pack]]);
+      expect(e.totals[pack].compliant).toBeGreaterThan(0);
+      const perEnv = e.environments.reduce((n: number, env: string) => n + e.byEnvironment[env][pack].acknowledged, 0);
+      expect(perEnv).toBe(e.totals[pack].acknowledged);
+    }
+  });
+
+  test('every acknowledged result carries its reviewer-readable reason', () => {
+    const acknowledged = evidence().results.filter((r: any) => r.status === 'acknowledged');
+    expect(acknowledged.length).toBeGreaterThan(100);
+    for (const r of acknowledged) expect(r.reason.length).toBeGreaterThanOrEqual(MIN_ACKNOWLEDGEMENT_REASON);
+  });
+
+  test('the control matrix names only rules that ran, and shows each control met or covered by tests', () => {
+    const e = evidence();
+    const ran = new Set(e.rules.map((r: any) => r.id));
+    for (const row of e.controlMatrix) {
+      for (const rule of row.rules) expect([row.regulation, rule, ran.has(rule)]).toEqual([row.regulation, rule, true]);
+      expect([row.regulation, ['met', 'by_test']]).toEqual([row.regulation, expect.arrayContaining([row.status])]);
+    }
+  });
+
+  test('the SARIF file validates against the SARIF 2.1.0 schema, with one result per finding and suppressions for acknowledgements', () => {
+    const sarif = JSON.parse(fs.readFileSync(path.join(dir(), 'findings.sarif'), 'utf8'));
+    const ajv = new Ajv({ allErrors: true, schemaId: 'auto' });
+    ajv.addMetaSchema(require('ajv/lib/refs/json-schema-draft-04.json'));
+    const validate = ajv.compile(require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'));
+    const ok = validate(sarif);
+    expect(ok ? [] : validate.errors.slice(0, 5)).toEqual([]);
+    const e = evidence();
+    const results = sarif.runs[0].results;
+    expect(results).toHaveLength(e.results.filter((r: any) => r.status !== 'compliant').length);
+    expect(results.every((r: any) => r.suppressions?.[0]?.justification?.length >= MIN_ACKNOWLEDGEMENT_REASON)).toBe(true);
+    expect(sarif.runs[0].tool.driver.rules.every((r: any) => r.help.text.length > 0)).toBe(true);
+    expect(results.some((r: any) => r.locations[0].physicalLocation?.artifactLocation.uri.match(/^(lib|constructs|policies)\//))).toBe(true);
+  });
+
+  test('the Markdown report has the summary per pack and environment and the control matrix', () => {
+    const md = fs.readFileSync(path.join(dir(), 'report.md'), 'utf8');
+    const e = evidence();
+    expect(md).toContain(`| RegulatedMLOps | ${e.totals.RegulatedMLOps.compliant} | 0 | 0 |`);
+    for (const env of e.environments) expect(md).toContain(`## Environment ${env}`);
+    expect(md).toContain('## Control matrix');
+    expect(md).toContain(`## Acknowledged (${e.results.filter((r: any) => r.status === 'acknowledged').length})`);
+  });
+
+  test('the HTML page, opened in headless Chromium with no network, shows the same numbers and filters by status', async () => {
+    const { chromium } = require('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const blocked: string[] = [];
+      await page.route('**/*', (route: any) => (route.request().url().startsWith('file:') ? route.continue() : (blocked.push(route.request().url()), route.abort())));
+      await page.goto(`file://${path.join(dir(), 'report.html')}`);
+      const e = evidence();
+      const total = (s: string) => e.packs.reduce((n: number, p: string) => n + e.totals[p][s], 0);
+      expect(Number(await page.textContent('#total-compliant'))).toBe(total('compliant'));
+      expect(Number(await page.textContent('#total-acknowledged'))).toBe(total('acknowledged'));
+      expect(Number(await page.textContent('#total-non_compliant'))).toBe(0);
+      const prodNist = await page.textContent('#summary tr[data-env="prod"][data-pack="NIST.800.53.R5"] td[data-count="acknowledged"]');
+      expect(Number(prodNist)).toBe(e.byEnvironment.prod['NIST.800.53.R5'].acknowledged);
+      await page.selectOption('#filter-status', 'acknowledged');
+      await page.selectOption('#filter-env', 'prod');
+      const expected = e.results.filter((r: any) => r.status === 'acknowledged' && r.environment === 'prod').length;
+      expect(Number(await page.textContent('#shown'))).toBe(expected);
+      expect(await page.locator('tr.result:visible').count()).toBe(expected);
+      await page.screenshot({ path: path.join(dir(), 'report.png'), fullPage: false });
+      expect(fs.statSync(path.join(dir(), 'report.png')).size).toBeGreaterThan(10_000);
+      expect(blocked).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});

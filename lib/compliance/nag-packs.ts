@@ -2,25 +2,32 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { RegulatedMLOpsChecks } from '../../policies/regulated-mlops-pack';
+import { ComplianceEvidencePlugin } from './evidence/plugin';
+import { ComplianceLedger, recording } from './ledger';
 
-/** The compliance packs every estate is checked against at synth: five stock packs and our own. */
+/** The packs every estate is checked against at synth: five stock packs and our own. */
+export const PACK_CLASSES = [AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks, HIPAASecurityChecks, ServerlessChecks, RegulatedMLOpsChecks];
+
+/** Plain instances of the packs (no recording), for checks in tests and tools. */
 export function compliancePacks(scope?: IConstruct): NagPack[] {
-  return [
-    new AwsSolutionsChecks(scope),
-    new NIST80053R5Checks(scope),
-    new PCIDSS321Checks(scope),
-    new HIPAASecurityChecks(scope),
-    new ServerlessChecks(scope),
-    new RegulatedMLOpsChecks(scope),
-  ];
+  return PACK_CLASSES.map((Pack) => new Pack(scope));
+}
+
+export interface CompliancePlugins {
+  readonly packs: NagPack[];
+  readonly ledger: ComplianceLedger;
+  readonly evidence: ComplianceEvidencePlugin;
 }
 
 /**
- * Registers the packs once on the app: each walks the whole construct tree, so
- * every stage and stack is checked, and any unacknowledged finding fails synth.
+ * Registers the packs once on the app (each walks the whole construct tree,
+ * so every stage and stack is checked, and any unacknowledged finding fails
+ * synth), recording every outcome, then the evidence writer.
  */
-export function registerCompliancePacks(app: IConstruct): NagPack[] {
-  const packs = compliancePacks(app);
-  Validations.of(app).addPlugins(...packs);
-  return packs;
+export function registerCompliancePacks(app: IConstruct, estateName = 'estate'): CompliancePlugins {
+  const ledger = new ComplianceLedger();
+  const packs = PACK_CLASSES.map((Pack) => new (recording(Pack, ledger))(app));
+  const evidence = new ComplianceEvidencePlugin(ledger, estateName);
+  Validations.of(app).addPlugins(...packs, evidence);
+  return { packs, ledger, evidence };
 }

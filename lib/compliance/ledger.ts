@@ -1,0 +1,127 @@
+import { CfnResource, Validations } from 'aws-cdk-lib';
+import { IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+
+export type ResultStatus = 'compliant' | 'non_compliant' | 'acknowledged';
+
+/** One rule on one resource, with its outcome. */
+export interface RuleResult {
+  readonly pack: string;
+  /** Rule ID as cdk-nag reports it, granular findings included (`AwsSolutions-IAM5[Action::s3:*]`). */
+  readonly rule: string;
+  /** The rule the result belongs to, without the granular finding. */
+  readonly baseRule: string;
+  readonly path: string;
+  readonly status: ResultStatus;
+  /** The acknowledgement's reason, or why a rule could not be evaluated. */
+  readonly reason?: string;
+}
+
+export interface RuleInfo {
+  readonly id: string;
+  readonly pack: string;
+  readonly info: string;
+  readonly explanation: string;
+  readonly level: 'error' | 'warning';
+}
+
+/**
+ * Everything the compliance packs decided during one validation: cdk-nag 3
+ * reports only violations, so recording packs write every outcome here.
+ * Not-applicable outcomes are counted per rule, not listed.
+ */
+export class ComplianceLedger {
+  readonly results: RuleResult[] = [];
+  readonly rules = new Map<string, RuleInfo>();
+  readonly notApplicable = new Map<string, number>();
+  readonly packs: string[] = [];
+
+  /** Forgets one pack's outcomes, before that pack runs again. */
+  resetPack(pack: string): void {
+    for (let i = this.results.length - 1; i >= 0; i--) if (this.results[i].pack === pack) this.results.splice(i, 1);
+    for (const [id, rule] of this.rules) if (rule.pack === pack) this.rules.delete(id);
+    for (const id of [...this.notApplicable.keys()]) if (id.startsWith(`${pack}-`)) this.notApplicable.delete(id);
+    if (!this.packs.includes(pack)) this.packs.push(pack);
+  }
+
+  record(pack: string, params: IApplyRule, outcome: { result?: NagRuleResult; error?: unknown }): void {
+    const baseRule = `${pack}-${params.ruleSuffixOverride ?? params.rule.name}`;
+    if (!this.rules.has(baseRule)) {
+      this.rules.set(baseRule, {
+        id: baseRule,
+        pack,
+        info: params.info,
+        explanation: params.explanation,
+        level: params.level === NagMessageLevel.ERROR ? 'error' : 'warning',
+      });
+    }
+    const path = params.node.node.path;
+    const push = (rule: string, failed: boolean, detail?: string) => {
+      const ack = failed ? acknowledgementOf(params.node, rule) : undefined;
+      const status: ResultStatus = !failed ? 'compliant' : ack !== undefined ? 'acknowledged' : 'non_compliant';
+      this.results.push({ pack, rule, baseRule, path, status, ...(ack !== undefined ? { reason: ack } : detail ? { reason: detail } : {}) });
+    };
+    if (outcome.error !== undefined) return push(baseRule, true, `the rule could not be evaluated: ${String((outcome.error as Error)?.message ?? outcome.error)}`);
+    const result = outcome.result;
+    if (result === NagRuleCompliance.NOT_APPLICABLE) {
+      this.notApplicable.set(baseRule, (this.notApplicable.get(baseRule) ?? 0) + 1);
+    } else if (result === NagRuleCompliance.COMPLIANT) {
+      push(baseRule, false);
+    } else if (result === NagRuleCompliance.NON_COMPLIANT) {
+      push(baseRule, true);
+    } else if (Array.isArray(result)) {
+      if (result.length === 0) push(baseRule, false);
+      for (const finding of result) push(`${baseRule}[${finding}]`, true);
+    }
+  }
+}
+
+/** The reason of an acknowledgement of `rule` on `node` or an ancestor, as cdk-nag looks it up. */
+export function acknowledgementOf(node: IConstruct, rule: string): string | undefined {
+  for (let current: IConstruct | undefined = node; current; current = current.node.scope) {
+    for (const entry of current.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        if (id.replace(/^annotation::/i, '') === rule) return reason;
+      }
+    }
+  }
+  return undefined;
+}
+
+type PackClass = new (scope?: IConstruct) => NagPack;
+
+/**
+ * A subclass of a cdk-nag pack that records every rule outcome in the
+ * ledger, then lets the pack do what it always does with it. Each rule is
+ * evaluated once.
+ */
+export function recording(Pack: PackClass, ledger: ComplianceLedger): PackClass {
+  // The stock packs are concrete classes; their protected applyRule is what is wrapped.
+  const Base = Pack as unknown as new (scope?: IConstruct) => any;
+  class RecordingPack extends Base {
+    validateScope(scope: IConstruct) {
+      ledger.resetPack(this.readPackName);
+      return super.validateScope(scope);
+    }
+
+    protected applyRule(params: IApplyRule): void {
+      let result: NagRuleResult | undefined;
+      let error: unknown;
+      try {
+        result = params.rule(params.node as CfnResource);
+      } catch (e) {
+        error = e;
+      }
+      ledger.record(this.readPackName, params, { result, error });
+      const replay = () => {
+        if (error !== undefined) throw error;
+        return result!;
+      };
+      Object.defineProperty(replay, 'name', { value: params.rule.name });
+      super.applyRule({ ...params, rule: replay });
+    }
+  }
+  Object.defineProperty(RecordingPack, 'name', { value: Pack.name });
+  return RecordingPack as unknown as PackClass;
+}
