@@ -2,6 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { AuditBucketLocked } from './rules/AuditBucketLocked';
+import { withRenderCache } from './rules/helpers';
 import { CloudTrailAuditGrade } from './rules/CloudTrailAuditGrade';
 import { GateFunctionHardened } from './rules/GateFunctionHardened';
 import { KMSKeyPolicyNoOpenPrincipal } from './rules/KMSKeyPolicyNoOpenPrincipal';
@@ -102,6 +103,10 @@ export class RegulatedMLOpsChecks extends NagPack {
   constructor(scope?: IConstruct, props?: NagPackProps) {
     super(scope, props);
     this.packName = 'RegulatedMLOps';
+  }
+
+  override validateScope(scope: IConstruct) {
+    return withRenderCache(() => super.validateScope(scope));
   }
 
   protected checkResource(node: CfnResource): void {

@@ -6,6 +6,27 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
  * rather than L1 attributes, which miss property overrides.
  */
 export function rendered(node: CfnResource): Record<string, any> {
+  const cached = cache?.rendered.get(node);
+  if (cached) return cached;
+  const props = render(node);
+  cache?.rendered.set(node, props);
+  return props;
+}
+
+/** Per-run memo of rendered properties and stack indexes; the tree does not change while a pack runs. */
+let cache: { rendered: Map<CfnResource, Record<string, any>>; siblings: Map<Stack, Array<{ id: string; resource: CfnResource }>> } | undefined;
+
+/** Runs `fn` (one pack run) with rendering memoized, then forgets everything. */
+export function withRenderCache<T>(fn: () => T): T {
+  cache = { rendered: new Map(), siblings: new Map() };
+  try {
+    return fn();
+  } finally {
+    cache = undefined;
+  }
+}
+
+function render(node: CfnResource): Record<string, any> {
   const stack = Stack.of(node);
   // _toCloudFormation is how a stack renders each resource; it includes overrides.
   const fragment = stack.resolve((node as unknown as { _toCloudFormation(): any })._toCloudFormation());
@@ -31,10 +52,14 @@ export const isTrue = (v: unknown) => v === true || v === 'true';
 /** Every CloudFormation resource of the stack of `node`, with its logical ID, for rules that look across resources. */
 export function siblings(node: CfnResource): Array<{ id: string; resource: CfnResource }> {
   const stack = Stack.of(node);
-  return stack.node
+  const cached = cache?.siblings.get(stack);
+  if (cached) return cached;
+  const all = stack.node
     .findAll()
     .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack)
     .map((resource) => ({ id: stack.resolve(resource.logicalId) as string, resource }));
+  cache?.siblings.set(stack, all);
+  return all;
 }
 
 /** True when `value` (a resolved template value) refers to the resource with logical ID `id`. */
