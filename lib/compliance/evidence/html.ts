@@ -22,7 +22,7 @@ export function renderHtml(e: Evidence): string {
   const matrixRows = e.controlMatrix
     .map(
       (r) =>
-        `<tr><td>${esc(r.regulation)}</td><td>${esc(r.obligation)}</td><td>${esc(r.control)}</td><td>${[...r.rules.map((x) => `rule ${x}`), ...r.tests.map((t) => `test ${t}`).map((x) => x)].map(esc).join('<br>')}</td><td class="status ${r.status}">${r.status.replace('_', ' ')}</td></tr>`,
+        `<tr><td>${esc(r.regulation)}</td><td>${esc(r.obligation)}</td><td>${esc(r.control)}</td><td>${[...r.rules.map((x) => `rule ${x}`), ...r.tests.map((t) => `test ${t}`)].map(esc).join('<br>')}</td><td class="status ${r.status}">${r.status.replace('_', ' ')}</td></tr>`,
     )
     .join('\n');
   const resultRows = e.results
