@@ -40,7 +40,7 @@ export class ComplianceLedger {
   resetPack(pack: string): void {
     for (let i = this.results.length - 1; i >= 0; i--) if (this.results[i].pack === pack) this.results.splice(i, 1);
     for (const [id, rule] of this.rules) if (rule.pack === pack) this.rules.delete(id);
-    for (const id of [...this.notApplicable.keys()]) if (id.startsWith(`${pack}-`)) this.notApplicable.delete(id);
+    for (const id of this.notApplicable.keys()) if (id.startsWith(`${pack}-`)) this.notApplicable.delete(id);
     if (!this.packs.includes(pack)) this.packs.push(pack);
   }
 
