@@ -41,6 +41,11 @@ describe('removing a control from the estate is caught by the packs', () => {
     ['audit bucket without versioning', () => ((prod.audit.bucket.node.defaultChild as s3.CfnBucket).versioningConfiguration = undefined), /S3BucketVersioningEnabled @ prod\/Foundation\/Audit\/Bucket\/Resource/],
     // What only the RegulatedMLOps pack sees:
     ['decision records without Object Lock', () => ((governance.decisionRecords.node.defaultChild as s3.CfnBucket).objectLockConfiguration = undefined), /RegulatedMLOps-AuditBucketLocked @ prod\/ModelGovernance\/DecisionRecords\/Resource/],
+    ['audit bucket without Object Lock', () => {
+      const bucket = prod.audit.bucket.node.defaultChild as s3.CfnBucket;
+      bucket.objectLockEnabled = false;
+      bucket.objectLockConfiguration = undefined;
+    }, /RegulatedMLOps-AuditBucketLocked @ prod\/Foundation\/Audit\/Bucket\/Resource/],
     ['audit bucket locked for one year in prod', () => ((prod.audit.bucket.node.defaultChild as s3.CfnBucket).objectLockConfiguration = { objectLockEnabled: 'Enabled', rule: { defaultRetention: { mode: 'COMPLIANCE', days: 365 } } }), /RegulatedMLOps-AuditBucketLocked @ prod\/Foundation\/Audit\/Bucket\/Resource/],
     ['trail without S3 data events', () => (prod.audit.trail.node.defaultChild as cloudtrail.CfnTrail).addPropertyDeletionOverride('AdvancedEventSelectors'), /RegulatedMLOps-CloudTrailAuditGrade @ prod\/Foundation\/Audit\/Trail\/Resource/],
     ['approval gate without reserved concurrency', () => ((governance.approvalGate.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = undefined), /RegulatedMLOps-GateFunctionHardened @ prod\/ModelGovernance\/ApprovalGate\/Function\/Resource/],
