@@ -2,10 +2,13 @@ import { App } from 'aws-cdk-lib';
 import { NagPack } from 'cdk-nag';
 import { EstateConfig } from './config/schema';
 import { CompliancePlugins, registerCompliancePacks } from './compliance/nag-packs';
+import { OrganizationStack } from './stacks/organization-stack';
 import { EnvironmentStage } from './stages/environment-stage';
 
 export interface Estate {
   readonly stages: Record<string, EnvironmentStage>;
+  /** The guardrails stack in the management account, when the config names it. */
+  readonly organization?: OrganizationStack;
   /** The compliance packs registered on the app. */
   readonly packs: readonly NagPack[];
   /** Every rule outcome of the last validation, and the plugin that writes the evidence. */
@@ -18,6 +21,13 @@ export function buildEstate(app: App, config: EstateConfig): Estate {
   for (const environment of config.environments) {
     stages[environment.name] = new EnvironmentStage(app, environment.name, { estate: config, environment });
   }
+  const organization = config.organization.managementAccount
+    ? new OrganizationStack(app, 'Organization', {
+        estate: config,
+        stackName: `${config.organization.name}-organization`,
+        description: `${config.organization.name}: organizational units and service control policies`,
+      })
+    : undefined;
   const compliance = registerCompliancePacks(app, config.organization.name);
-  return { stages, packs: compliance.packs, compliance };
+  return { stages, organization, packs: compliance.packs, compliance };
 }

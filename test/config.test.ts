@@ -85,6 +85,10 @@ describe('a bad config names the field, the value and what is allowed', () => {
     ['unknown risk tier on a model', (c) => (c.models[0].riskTier = 'critical'), ['models[0].riskTier: must be one of high, medium, low (got "critical")']],
     ['RMSE ceiling on a classifier', (c) => (c.models[0].maxRmse = 3), ['models[0].maxRmse: applies only to regression models (got 3)']],
     ['owner that is not an e-mail address', (c) => (c.models[0].owner = 'credit team'), ['models[0].owner: must be the e-mail address of the accountable owner (got "credit team")']],
+    ['an environment in the management account', (c) => (c.environments[2].account = c.organization.managementAccount), ['environments[2].account: is the management account; workloads run in member accounts, never in the management account (got "999999999999")']],
+    ['a management account without the organization root', (c) => delete c.organization.rootId, ['organization.rootId: is required when the other of managementAccount and rootId is given: the organization stack needs both']],
+    ['a malformed organization root', (c) => (c.organization.rootId = 'root-1'), ['organization.rootId: must be the organization root ID, such as r-ab12 (got "root-1")']],
+    ['a break-glass role name with a space', (c) => (c.organization.breakGlassRoleName = 'break glass'), ['organization.breakGlassRoleName: must be an IAM role name (1-64 letters, digits and +=,.@_-) (got "break glass")']],
     ['no model risk policy at all', (c) => delete c.modelRisk, ['modelRisk: is required: must be a mapping with tiers (high, medium, low) and deployment']],
   ];
 

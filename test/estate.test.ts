@@ -33,10 +33,10 @@ const envOf = (stack: string) => synth.config.environments.find((e) => stack.sta
 describe('the default estate', () => {
   test('has one stage per configured environment, with the foundation, audit replica and governance stacks in each', () => {
     expect(Object.keys(synth.estate.stages).sort()).toEqual([...ENVIRONMENTS].sort());
-    expect(Object.keys(synth.templates).sort()).toEqual([...ALL_STACKS].sort());
+    expect(Object.keys(synth.templates).sort()).toEqual([...ALL_STACKS, 'Organization'].sort());
   });
 
-  test.each(ALL_STACKS)('%s matches its snapshot (asset hashes normalized)', (stack) => {
+  test.each([...ALL_STACKS, 'Organization'])('%s matches its snapshot (asset hashes normalized)', (stack) => {
     expect(synth.templates[stack].toJSON()).toMatchSnapshot();
   });
 });
@@ -44,8 +44,10 @@ describe('the default estate', () => {
 describe('invariant 1: explicit environments, no lookups', () => {
   test('every stack has the account and region of its environment from config', () => {
     const stacks = synth.app.node.findAll().filter((c): c is Stack => Stack.isStack(c));
-    expect(stacks.length).toBe(9);
-    for (const stack of stacks) {
+    expect(stacks.length).toBe(10);
+    const organization = stacks.find((s) => s.node.id === 'Organization')!;
+    expect([organization.account, organization.region]).toEqual([synth.config.organization.managementAccount, synth.config.organization.homeRegion]);
+    for (const stack of stacks.filter((s) => s !== organization)) {
       const env = synth.config.environments.find((e) => e.name === Stage.of(stack)!.stageName)!;
       const region = stack.node.id === 'AuditReplica' ? env.auditReplicaRegion : env.region;
       expect([stack.node.path, stack.account, stack.region]).toEqual([stack.node.path, env.account, region]);
@@ -451,7 +453,7 @@ describe('invariant 9: construct IDs are a contract', () => {
 describe('cfn-lint', () => {
   test('reports no error in any synthesized template', () => {
     const files = Object.values(synth.templateFiles);
-    expect(files).toHaveLength(9);
+    expect(files).toHaveLength(10);
     let output = '[]';
     try {
       output = execFileSync('cfn-lint', ['--format', 'json', ...files], { encoding: 'utf8' });

@@ -126,6 +126,11 @@ export const estateSchema = z.strictObject({
       allowedRegions: z
         .array(region, { error: 'must be a list of AWS region codes' })
         .min(1, { error: 'must list at least one region' }),
+      managementAccount: text(/^\d{12}$/, 'must be the 12-digit ID of the organization\'s management account, quoted')
+        .optional()
+        .describe('Where the organization stack (OUs, SCPs) is deployed; without it, no organization stack is built'),
+      rootId: text(/^r-[0-9a-z]{4,32}$/, 'must be the organization root ID, such as r-ab12').optional(),
+      breakGlassRoleName: text(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 letters, digits and +=,.@_-)').default('estate-break-glass'),
     },
     { error: 'must be a mapping with name, homeRegion and allowedRegions' },
   ),
@@ -182,6 +187,12 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
       problems.push({ path: `organization.allowedRegions[${i}]`, value: r, message: 'is listed twice' });
     }
   });
+  if ((organization.managementAccount === undefined) !== (organization.rootId === undefined)) {
+    problems.push({
+      path: organization.managementAccount === undefined ? 'organization.managementAccount' : 'organization.rootId',
+      message: 'is required when the other of managementAccount and rootId is given: the organization stack needs both',
+    });
+  }
   if (!allowed.has(organization.homeRegion)) {
     problems.push({
       path: 'organization.homeRegion',
@@ -202,6 +213,13 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
       problems.push({ path: `${at}.name`, value: env.name, message: `is already used by environments[${nameTwin}]; names must be unique` });
     } else {
       seenNames.set(env.name, i);
+    }
+    if (env.account === organization.managementAccount) {
+      problems.push({
+        path: `${at}.account`,
+        value: env.account,
+        message: 'is the management account; workloads run in member accounts, never in the management account',
+      });
     }
     const accountTwin = seenAccounts.get(env.account);
     if (accountTwin !== undefined) {

@@ -43,6 +43,10 @@ export function synthesizeEstate(config: EstateConfig = defaultEstateConfig()): 
   const assembly = app.synth();
   const templates: Record<string, Template> = {};
   const templateFiles: Record<string, string> = {};
+  for (const stack of assembly.stacks) {
+    templates[stack.hierarchicalId] = Template.fromJSON(stack.template);
+    templateFiles[stack.hierarchicalId] = path.join(assembly.directory, stack.templateFile);
+  }
   for (const [name, stage] of Object.entries(estate.stages)) {
     const stageAssembly = assembly.getNestedAssembly(stage.artifactId);
     for (const stack of stageAssembly.stacks) {

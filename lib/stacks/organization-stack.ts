@@ -1,0 +1,62 @@
+import { RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import * as organizations from 'aws-cdk-lib/aws-organizations';
+import { Construct } from 'constructs';
+import { policySize, SCP_SIZE_LIMIT, serviceControlPolicies } from '../../policies/scp/service-control-policies';
+import { EstateConfig } from '../config/schema';
+
+export interface OrganizationStackProps extends Omit<StackProps, 'env' | 'terminationProtection'> {
+  readonly estate: EstateConfig;
+}
+
+const UNIT_NAMES: Record<string, string> = { dev: 'Dev', staging: 'Staging', prod: 'Prod' };
+
+/**
+ * The organization's guardrails, in the management account: a Security OU, an
+ * ML Workloads OU with one OU per environment type beneath it, and the service
+ * control policies, attached to both top OUs and directly to every
+ * environment account (so they bind an adopted account before it is moved).
+ */
+export class OrganizationStack extends Stack {
+  readonly units: Record<string, organizations.CfnOrganizationalUnit> = {};
+  readonly policies: Record<string, organizations.CfnPolicy> = {};
+
+  constructor(scope: Construct, id: string, props: OrganizationStackProps) {
+    const { estate, ...rest } = props;
+    const org = estate.organization;
+    if (!org.managementAccount || !org.rootId) {
+      throw new Error('OrganizationStack needs organization.managementAccount and organization.rootId in the estate config');
+    }
+    super(scope, id, { ...rest, env: { account: org.managementAccount, region: org.homeRegion }, terminationProtection: true });
+
+    const unit = (unitId: string, name: string, parentId: string) => {
+      const ou = new organizations.CfnOrganizationalUnit(this, unitId, { name, parentId });
+      ou.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      this.units[unitId] = ou;
+      return ou;
+    };
+    const security = unit('SecurityUnit', 'Security', org.rootId);
+    const workloads = unit('MLWorkloadsUnit', 'ML Workloads', org.rootId);
+    for (const type of [...new Set(estate.environments.map((e) => e.type))]) {
+      unit(`${UNIT_NAMES[type]}Unit`, `ML ${UNIT_NAMES[type]}`, workloads.attrId);
+    }
+
+    const targets = [security.attrId, workloads.attrId, ...estate.environments.map((e) => e.account)];
+    for (const scp of serviceControlPolicies({ organization: org.name, allowedRegions: org.allowedRegions, breakGlassRoleName: org.breakGlassRoleName })) {
+      if (policySize(scp) > SCP_SIZE_LIMIT) {
+        throw new Error(`service control policy ${scp.name} is ${policySize(scp)} characters, over AWS's ${SCP_SIZE_LIMIT}`);
+      }
+      const policy = new organizations.CfnPolicy(this, scp.name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()), {
+        name: `${org.name}-${scp.name}`,
+        description: scp.description,
+        type: 'SERVICE_CONTROL_POLICY',
+        content: scp.document,
+        targetIds: targets,
+      });
+      policy.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      this.policies[scp.name] = policy;
+    }
+
+    for (const [key, value] of Object.entries(estate.tags)) Tags.of(this).add(key, value);
+    Tags.of(this).add('estate:organization', org.name);
+  }
+}
