@@ -36,7 +36,7 @@ export class OrganizationStack extends Stack {
     };
     const security = unit('SecurityUnit', 'Security', org.rootId);
     const workloads = unit('MLWorkloadsUnit', 'ML Workloads', org.rootId);
-    for (const type of [...new Set(estate.environments.map((e) => e.type))]) {
+    for (const type of new Set(estate.environments.map((e) => e.type))) {
       unit(`${UNIT_NAMES[type]}Unit`, `ML ${UNIT_NAMES[type]}`, workloads.attrId);
     }
 
