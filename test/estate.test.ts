@@ -328,7 +328,7 @@ describe('estate-wide Aspects', () => {
     // aws-cdk-lib's own provider that strips the default security group keeps its
     // permissions (revoke rules on that one group) inline; it cannot be changed.
     const ours = ofType(stack, 'AWS::IAM::Role').filter(([id]) => !id.startsWith('CustomVpcRestrictDefaultSGCustomResourceProvider'));
-    expect(ours.length).toBe(3);
+    expect(ours.length).toBe(4);
     for (const [, role] of ours) expect(role.Properties.Policies).toBeUndefined();
   });
 
@@ -433,6 +433,8 @@ describe('invariant 9: construct IDs are a contract', () => {
       'AuditAccessLogBucket9BF217B6',
       'AuditBucket7486E833',
       'AuditLogGroup4CD660E1',
+      'DetectiveFindings1430ACC2',
+      'DetectiveUndeliveredFindings54515D63',
       'KeysAuditKey155B718A',
       'KeysDataKey8F3FE3A4',
       'KeysLogsKeyD24E82DB',
@@ -465,6 +467,47 @@ describe('cfn-lint', () => {
     const matches: any[] = JSON.parse(output);
     const errors = matches.filter((m) => m.Level === 'Error').map((m) => `${m.Rule.Id} ${m.Filename}: ${m.Message}`);
     expect(errors).toEqual([]);
+  });
+});
+
+describe.each(STACKS)('detective controls (%s)', (stack) => {
+  test('GuardDuty is on with S3, runtime and Lambda protection, publishing every 15 minutes', () => {
+    synth.templates[stack].hasResourceProperties('AWS::GuardDuty::Detector', {
+      Enable: true,
+      FindingPublishingFrequency: 'FIFTEEN_MINUTES',
+      Features: Match.arrayWith([{ Name: 'S3_DATA_EVENTS', Status: 'ENABLED' }, { Name: 'LAMBDA_NETWORK_LOGS', Status: 'ENABLED' }]),
+    });
+  });
+
+  test('Security Hub runs the foundational best practices and NIST 800-53 R5 standards, nothing by default', () => {
+    synth.templates[stack].hasResourceProperties('AWS::SecurityHub::Hub', { EnableDefaultStandards: false });
+    const standards = ofType(stack, 'AWS::SecurityHub::Standard').map(([, s]) => s.Properties.StandardsArn);
+    const region = envOf(stack).region;
+    expect(standards).toEqual([
+      `arn:aws:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`,
+      `arn:aws:securityhub:${region}::standards/nist-800-53/v/5.0.0`,
+    ]);
+  });
+
+  test('AWS Config records every supported resource type into the audit bucket, encrypted with the audit key', () => {
+    synth.templates[stack].hasResourceProperties('AWS::Config::ConfigurationRecorder', { RecordingGroup: { AllSupported: true, IncludeGlobalResourceTypes: true } });
+    const [[, channel]] = ofType(stack, 'AWS::Config::DeliveryChannel');
+    expect(channel.Properties).toMatchObject({
+      S3BucketName: { Ref: expect.stringMatching(/^AuditBucket/) },
+      S3KeyPrefix: 'config',
+      S3KmsKeyArn: { 'Fn::GetAtt': [expect.stringMatching(/^KeysAuditKey/), 'Arn'] },
+    });
+  });
+
+  test('high and critical findings go to a KMS topic, with a dead-letter queue for what cannot be delivered', () => {
+    const rules = ofType(stack, 'AWS::Events::Rule');
+    expect(rules.map(([, r]) => r.Properties.EventPattern.source[0]).sort()).toEqual(['aws.guardduty', 'aws.securityhub']);
+    for (const [, rule] of rules) {
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({ Arn: { Ref: expect.stringMatching(/^DetectiveFindings/) }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^DetectiveUndeliveredFindings/), 'Arn'] } } }),
+      ]);
+    }
+    synth.templates[stack].hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysAuditKey'), 'Arn'] } });
   });
 });
 

@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AuditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditTrail } from '../../constructs/audit-trail';
+import { DetectiveControls } from '../../constructs/detective-controls';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { workloadBoundaryStatements } from '../../policies/workload-boundary';
@@ -19,7 +20,8 @@ export interface FoundationStackProps extends EstateStackProps {
 
 /**
  * The foundation of one environment: customer keys, the isolated network, the
- * immutable audit trail and the permissions boundary that every role carries.
+ * immutable audit trail, detective controls and the permissions boundary that
+ * every role carries.
  * Later stacks of the environment take these as props.
  */
 export class FoundationStack extends EstateStack {
@@ -27,6 +29,7 @@ export class FoundationStack extends EstateStack {
   readonly network: IsolatedNetwork;
   readonly audit: AuditTrail;
   readonly permissionsBoundary: iam.ManagedPolicy;
+  readonly detective: DetectiveControls;
 
   constructor(scope: Construct, id: string, props: FoundationStackProps) {
     super(scope, id, props);
@@ -60,5 +63,10 @@ export class FoundationStack extends EstateStack {
       replica: props.auditReplica,
     });
     StatefulResourcePolicy.alwaysRetain(this.audit);
+
+    this.detective = new DetectiveControls(this, 'Detective', {
+      key: this.keys.audit,
+      deliveryBucket: this.audit.bucket,
+    });
   }
 }

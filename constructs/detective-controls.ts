@@ -1,0 +1,133 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as config from 'aws-cdk-lib/aws-config';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as guardduty from 'aws-cdk-lib/aws-guardduty';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as securityhub from 'aws-cdk-lib/aws-securityhub';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledgeFindings } from '../policies/acknowledge';
+import { ManagedPolicyRole } from './managed-policy-role';
+
+export interface DetectiveControlsProps {
+  /** Key of the findings topic (and of the bucket Config delivers to). */
+  readonly key: kms.Key;
+  /** Bucket Config delivers snapshots and history to, under `config/`. */
+  readonly deliveryBucket: s3.IBucket;
+  /**
+   * Record IAM and other global resources here (one region per account should).
+   * @default true
+   */
+  readonly recordGlobalResources?: boolean;
+}
+
+/**
+ * Detective controls of an account and region: GuardDuty, Security Hub with
+ * the AWS Foundational Security Best Practices and NIST 800-53 R5 standards,
+ * AWS Config recording every supported resource type, and high-severity
+ * findings of GuardDuty and Security Hub routed to a KMS-encrypted topic.
+ * The organization's SCPs keep them from being switched off.
+ */
+export class DetectiveControls extends Construct {
+  readonly findings: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: DetectiveControlsProps) {
+    super(scope, id);
+    const { region, account, partition } = Stack.of(this);
+
+    new guardduty.CfnDetector(this, 'GuardDuty', {
+      enable: true,
+      findingPublishingFrequency: 'FIFTEEN_MINUTES',
+      features: [
+        { name: 'S3_DATA_EVENTS', status: 'ENABLED' },
+        { name: 'RUNTIME_MONITORING', status: 'ENABLED', additionalConfiguration: [{ name: 'EC2_AGENT_MANAGEMENT', status: 'ENABLED' }] },
+        { name: 'LAMBDA_NETWORK_LOGS', status: 'ENABLED' },
+      ],
+    });
+
+    const hub = new securityhub.CfnHub(this, 'SecurityHub', { enableDefaultStandards: false, controlFindingGenerator: 'SECURITY_CONTROL' });
+    for (const [standardId, arn] of [
+      ['FoundationalBestPractices', `arn:${partition}:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`],
+      ['Nist80053', `arn:${partition}:securityhub:${region}::standards/nist-800-53/v/5.0.0`],
+    ]) {
+      new securityhub.CfnStandard(this, standardId, { standardsArn: arn }).addDependency(hub);
+    }
+
+    const recorderRole = new ManagedPolicyRole(this, 'ConfigRole', {
+      assumedBy: new iam.ServicePrincipal('config.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      description: 'AWS Config recorder: reads resource configuration, delivers to the audit bucket',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWS_ConfigRole')],
+    });
+    acknowledgeFindings(
+      recorderRole,
+      ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWS_ConfigRole]'],
+      'AWS maintains the read permissions Config needs for every resource type it records; a hand-written copy would fall behind new types.',
+    );
+    const prefix = 'config';
+    recorderRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'DeliverToTheAuditBucket', actions: ['s3:PutObject'], resources: [props.deliveryBucket.arnForObjects(`${prefix}/AWSLogs/${account}/*`)] }),
+    );
+    recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'CheckTheBucket', actions: ['s3:GetBucketAcl'], resources: [props.deliveryBucket.bucketArn] }));
+    recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'EncryptDeliveries', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.key.keyArn] }));
+    acknowledgeFindings(
+      recorderRole.permissionsPolicy!,
+      [`AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((props.deliveryBucket.node.defaultChild as s3.CfnBucket).logicalId)}.Arn>/${prefix}/AWSLogs/${account}/*]`],
+      'Config writes snapshot and history objects under its own prefix of the audit bucket; their keys are created at delivery time.',
+    );
+
+    const recorder = new config.CfnConfigurationRecorder(this, 'Recorder', {
+      roleArn: recorderRole.roleArn,
+      recordingGroup: { allSupported: true, includeGlobalResourceTypes: props.recordGlobalResources ?? true },
+    });
+    const channel = new config.CfnDeliveryChannel(this, 'DeliveryChannel', {
+      s3BucketName: props.deliveryBucket.bucketName,
+      s3KeyPrefix: prefix,
+      s3KmsKeyArn: props.key.keyArn,
+      configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' },
+    });
+    recorder.node.addDependency(recorderRole);
+    channel.node.addDependency(recorderRole);
+
+    this.findings = new sns.Topic(this, 'Findings', { displayName: 'Security findings (high and critical)', masterKey: props.key, enforceSSL: true });
+    props.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeToPublishFindings',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
+    // Findings EventBridge could not deliver rest here rather than being lost.
+    const undelivered = new sqs.Queue(this, 'UndeliveredFindings', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeFindings(
+      undelivered,
+      ['Serverless-SQSRedrivePolicy', 'AwsSolutions-SQS3'],
+      'This queue is itself the dead-letter queue of the findings rules; undelivered findings rest here for investigation.',
+    );
+    const toTopic = () => new targets.SnsTopic(this.findings, { deadLetterQueue: undelivered, retryAttempts: 8 });
+    new events.Rule(this, 'GuardDutyFindings', {
+      description: 'GuardDuty findings of severity 7 and above',
+      eventPattern: { source: ['aws.guardduty'], detailType: ['GuardDuty Finding'], detail: { severity: [{ numeric: ['>=', 7] }] } },
+      targets: [toTopic()],
+    });
+    new events.Rule(this, 'SecurityHubFindings', {
+      description: 'Security Hub findings of high or critical severity, new or updated',
+      eventPattern: {
+        source: ['aws.securityhub'],
+        detailType: ['Security Hub Findings - Imported'],
+        detail: { findings: { Severity: { Label: ['HIGH', 'CRITICAL'] }, Workflow: { Status: ['NEW'] } } },
+      },
+      targets: [toTopic()],
+    });
+  }
+}
