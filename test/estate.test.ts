@@ -335,7 +335,7 @@ describe('estate-wide Aspects', () => {
   test.each(GOVERNANCE)('no role in %s has an inline policy', (stack) => {
     expect(ofType(stack, 'AWS::IAM::Policy')).toEqual([]);
     const ours = ofType(stack, 'AWS::IAM::Role');
-    expect(ours.length).toBe(4);
+    expect(ours.length).toBe(8);
     for (const [, role] of ours) expect(role.Properties.Policies).toBeUndefined();
   });
 
@@ -528,16 +528,67 @@ describe('invariant 6: templates never approve a model package', () => {
     expect(statuses).toEqual(stack.endsWith('/ModelGovernance') ? [['PendingManualApproval']] : []);
   });
 
-  test.each(GOVERNANCE)('in %s only the approval gate may update model packages, and only in governed groups', (stack) => {
+  test.each(GOVERNANCE)('in %s only the approval gate and the model-risk approver may update model packages, and only in governed groups', (stack) => {
     const policies = ofType(stack, 'AWS::IAM::ManagedPolicy');
-    const updaters = policies.filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('sagemaker:UpdateModelPackage'));
-    expect(updaters.map(([id]) => id)).toEqual([expect.stringMatching(/^ApprovalGateRoleGrants/)]);
-    const statement = updaters[0][1].Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'DecideOnGovernedPackages');
+    const allowsUpdate = (p: any) => p.Properties.PolicyDocument.Statement.some((s: any) => s.Effect === 'Allow' && [s.Action].flat().includes('sagemaker:UpdateModelPackage'));
+    const updaters = policies.filter(([, p]) => allowsUpdate(p));
+    expect(updaters.map(([id]) => id).sort()).toEqual([expect.stringMatching(/^ApprovalGateRoleGrants/), expect.stringMatching(/^PersonasModelRiskApproverGrants/)]);
     const env = envOf(stack);
-    expect([...statement.Resource].sort()).toEqual(
-      synth.config.models.map((m) => `arn:aws:sagemaker:${env.region}:${env.account}:model-package/${m.id}/*`).sort(),
-    );
+    const governed = synth.config.models.map((m) => `arn:aws:sagemaker:${env.region}:${env.account}:model-package/${m.id}/*`).sort();
+    for (const [, p] of updaters) {
+      const statement = p.Properties.PolicyDocument.Statement.find((s: any) => s.Effect === 'Allow' && [s.Action].flat().includes('sagemaker:UpdateModelPackage'));
+      expect([statement.Resource].flat().sort()).toEqual(governed);
+    }
     for (const [, p] of policies) expect(JSON.stringify(p.Properties.PolicyDocument)).not.toMatch(/"sagemaker:\*"|"sagemaker:Update\*"/);
+  });
+});
+
+describe.each(GOVERNANCE)('persona roles (%s)', (stack) => {
+  const grantsOf = (persona: string) => {
+    const [[, policy]] = ofType(stack, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith(`Personas${persona}Grants`));
+    return policy.Properties.PolicyDocument.Statement as any[];
+  };
+  const actions = (s: any) => [s.Action].flat() as string[];
+
+  test('four personas, assumed only with MFA from the trusted account, each under the workload boundary', () => {
+    const env = envOf(stack);
+    const roles = ofType(stack, 'AWS::IAM::Role').filter(([id]) => id.startsWith('Personas'));
+    expect(roles.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['PersonasAuditor', 'PersonasDataScientist', 'PersonasMlEngineer', 'PersonasModelRiskApprover']);
+    for (const [, role] of roles) {
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${env.account}:root` },
+          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+        },
+      ]);
+      expect(role.Properties.MaxSessionDuration).toBe(4 * 3600);
+      expect(JSON.stringify(role.Properties.PermissionsBoundary)).toMatch(/WorkloadPermissionsBoundary/);
+    }
+  });
+
+  test('a data scientist registers packages only as pending and can never change an approval', () => {
+    const statements = grantsOf('DataScientist');
+    const register = statements.find((s) => actions(s).includes('sagemaker:CreateModelPackage'))!;
+    expect(register.Condition).toEqual({ StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } });
+    expect(statements).toContainEqual(expect.objectContaining({ Sid: 'NeverChangeApprovals', Effect: 'Deny', Action: 'sagemaker:UpdateModelPackage', Resource: '*' }));
+  });
+
+  test('the ML engineer, who deploys, can neither change an approval nor register an approved package', () => {
+    const statements = grantsOf('MlEngineer');
+    expect(statements).toContainEqual(expect.objectContaining({ Sid: 'NeverChangeApprovals', Effect: 'Deny', Action: 'sagemaker:UpdateModelPackage' }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Sid: 'NeverRegisterApproved', Effect: 'Deny', Action: 'sagemaker:CreateModelPackage', Condition: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' } } }),
+    );
+    expect(statements.filter((s) => s.Effect === 'Allow').flatMap(actions)).not.toContain('sagemaker:UpdateModelPackage');
+  });
+
+  test('the auditor only reads', () => {
+    const allowed = grantsOf('Auditor').filter((s) => s.Effect === 'Allow').flatMap(actions);
+    expect(allowed.length).toBeGreaterThan(5);
+    // Decrypting is reading: the records are encrypted with the audit key.
+    for (const action of allowed) expect(action).toMatch(/^([a-z0-9-]+:(Get|List|Describe|Lookup|Filter|Select)|kms:Decrypt$)/);
   });
 });
 

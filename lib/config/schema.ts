@@ -130,6 +130,9 @@ export const estateSchema = z.strictObject({
         .optional()
         .describe('Where the organization stack (OUs, SCPs) is deployed; without it, no organization stack is built'),
       rootId: text(/^r-[0-9a-z]{4,32}$/, 'must be the organization root ID, such as r-ab12').optional(),
+      identityAccount: text(/^\d{12}$/, 'must be the 12-digit ID of the account people sign in to, quoted')
+        .optional()
+        .describe('Account whose people assume the persona roles (with MFA); default: each environment account itself'),
       breakGlassRoleName: text(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 letters, digits and +=,.@_-)').default('estate-break-glass'),
     },
     { error: 'must be a mapping with name, homeRegion and allowedRegions' },

@@ -12,6 +12,7 @@ import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { ModelRegistry } from '../../constructs/model-registry';
+import { PersonaRoles } from '../../constructs/persona-roles';
 import { SecureBucket } from '../../constructs/secure-bucket';
 import { acknowledgeFindings } from '../../policies/acknowledge';
 import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcards';
@@ -28,6 +29,7 @@ export interface ModelGovernanceStackProps extends EstateStackProps {
   readonly network: IsolatedNetwork;
   /** Second-region replica the decision records are copied to. */
   readonly auditReplica?: AuditReplicaLocation;
+
 }
 
 /**
@@ -43,6 +45,7 @@ export class ModelGovernanceStack extends EstateStack {
   readonly approvalGate: GateFunction;
   readonly deploymentGate: GateFunction;
   readonly reviewReminder: GateFunction;
+  readonly personas: PersonaRoles;
 
   constructor(scope: Construct, id: string, props: ModelGovernanceStackProps) {
     super(scope, id, props);
@@ -181,6 +184,16 @@ export class ModelGovernanceStack extends EstateStack {
         ],
       });
     }
+
+    this.personas = new PersonaRoles(this, 'Personas', {
+      trustedAccount: props.estate.organization.identityAccount ?? env.account,
+      packageArns: packages,
+      packageGroupArns: this.registry.groupArns(),
+      artifacts: this.artifacts,
+      decisionRecords: this.decisionRecords,
+      mlKey: keys.ml,
+      auditKey: keys.audit,
+    });
 
     new events.Rule(this, 'PackageRegistered', {
       description: 'A model package of a governed group awaits approval',
