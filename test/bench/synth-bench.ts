@@ -15,8 +15,12 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-/** Targets of the foundation: estate within 2x the floor, under 1 GB at peak. */
-const TARGETS = { maxRatio: 2, maxPeakMb: 1024 };
+/**
+ * Targets: the whole default estate within 2.5x the floor and under 1 GB at
+ * peak. (The foundation alone was held to 2x; it measured 1.66x before the
+ * governance, guardrail and evidence parts joined the default estate.)
+ */
+const TARGETS = { maxRatio: 2.5, maxPeakMb: 1024 };
 
 async function synth(app: string | undefined, outdir: string): Promise<Measurement> {
   const args = ['synth', '**', '--quiet', '--output', outdir];
