@@ -34,6 +34,7 @@ export interface DetectiveControlsProps {
  */
 export class DetectiveControls extends Construct {
   readonly findings: sns.Topic;
+  readonly undelivered: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: DetectiveControlsProps) {
     super(scope, id);
@@ -103,12 +104,12 @@ export class DetectiveControls extends Construct {
       }),
     );
     // Findings EventBridge could not deliver rest here rather than being lost.
-    const undelivered = new sqs.Queue(this, 'UndeliveredFindings', {
+    const undelivered = (this.undelivered = new sqs.Queue(this, 'UndeliveredFindings', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-    });
+    }));
     acknowledgeFindings(
       undelivered,
       ['Serverless-SQSRedrivePolicy', 'AwsSolutions-SQS3'],

@@ -319,7 +319,9 @@ describe('estate-wide Aspects', () => {
     const roles = ofType(stack, 'AWS::IAM::Role');
     expect(roles.length).toBeGreaterThanOrEqual(3);
     for (const [id, role] of roles) {
-      expect([id, JSON.stringify(role.Properties.PermissionsBoundary)]).toEqual([id, expect.stringMatching(/WorkloadPermissionsBoundary[0-9A-F]{8}/)]);
+      // The break-glass role alone carries its own boundary (tested below).
+      const expected = id.startsWith('BreakGlassRole') ? /BreakGlassBoundary[0-9A-F]{8}/ : /WorkloadPermissionsBoundary[0-9A-F]{8}/;
+      expect([id, JSON.stringify(role.Properties.PermissionsBoundary)]).toEqual([id, expect.stringMatching(expected)]);
     }
   });
 
@@ -328,7 +330,7 @@ describe('estate-wide Aspects', () => {
     // aws-cdk-lib's own provider that strips the default security group keeps its
     // permissions (revoke rules on that one group) inline; it cannot be changed.
     const ours = ofType(stack, 'AWS::IAM::Role').filter(([id]) => !id.startsWith('CustomVpcRestrictDefaultSGCustomResourceProvider'));
-    expect(ours.length).toBe(4);
+    expect(ours.length).toBe(5);
     for (const [, role] of ours) expect(role.Properties.Policies).toBeUndefined();
   });
 
@@ -500,7 +502,7 @@ describe.each(STACKS)('detective controls (%s)', (stack) => {
   });
 
   test('high and critical findings go to a KMS topic, with a dead-letter queue for what cannot be delivered', () => {
-    const rules = ofType(stack, 'AWS::Events::Rule');
+    const rules = ofType(stack, 'AWS::Events::Rule').filter(([id]) => id.startsWith('Detective'));
     expect(rules.map(([, r]) => r.Properties.EventPattern.source[0]).sort()).toEqual(['aws.guardduty', 'aws.securityhub']);
     for (const [, rule] of rules) {
       expect(rule.Properties.Targets).toEqual([
@@ -508,6 +510,35 @@ describe.each(STACKS)('detective controls (%s)', (stack) => {
       ]);
     }
     synth.templates[stack].hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysAuditKey'), 'Arn'] } });
+  });
+});
+
+describe.each(STACKS)('break-glass role (%s)', (stack) => {
+  test('has the name the guardrails exempt, MFA-only trust, one-hour sessions, and its own boundary', () => {
+    const env = envOf(stack);
+    const [[, role]] = ofType(stack, 'AWS::IAM::Role').filter(([id]) => id.startsWith('BreakGlassRole'));
+    expect(role.Properties).toMatchObject({
+      RoleName: synth.config.organization.breakGlassRoleName,
+      MaxSessionDuration: 3600,
+      AssumeRolePolicyDocument: {
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${env.account}:root` }, Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }],
+      },
+      PermissionsBoundary: { Ref: expect.stringMatching(/^BreakGlassBoundary/) },
+    });
+    const [[, boundary]] = ofType(stack, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('BreakGlassBoundary'));
+    const denies = boundary.Properties.PolicyDocument.Statement.filter((s: any) => s.Effect === 'Deny').flatMap((s: any) => [s.Action].flat());
+    expect(denies).toEqual(expect.arrayContaining(['iam:CreateUser', 'iam:CreateAccessKey', 'organizations:*']));
+  });
+
+  test('every assumption of it is announced on the security findings topic', () => {
+    const [[, rule]] = ofType(stack, 'AWS::Events::Rule').filter(([id]) => id.startsWith('BreakGlassAssumed'));
+    const env = envOf(stack);
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.sts'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: [`arn:aws:iam::${env.account}:role/${synth.config.organization.breakGlassRoleName}`] } },
+    });
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { Ref: expect.stringMatching(/^DetectiveFindings/) } })]);
   });
 });
 

@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AuditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditTrail } from '../../constructs/audit-trail';
+import { BreakGlassRole } from '../../constructs/break-glass-role';
 import { DetectiveControls } from '../../constructs/detective-controls';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
@@ -16,6 +17,10 @@ export interface FoundationStackProps extends EstateStackProps {
   readonly organization: string;
   /** The second-region bucket the audit logs are replicated to. */
   readonly auditReplica: AuditReplicaLocation;
+  /** Name of the break-glass role (the guardrails exempt exactly this name). */
+  readonly breakGlassRoleName: string;
+  /** Account whose people may assume the break-glass role, with MFA. */
+  readonly trustedAccount: string;
 }
 
 /**
@@ -30,6 +35,7 @@ export class FoundationStack extends EstateStack {
   readonly audit: AuditTrail;
   readonly permissionsBoundary: iam.ManagedPolicy;
   readonly detective: DetectiveControls;
+  readonly breakGlass: BreakGlassRole;
 
   constructor(scope: Construct, id: string, props: FoundationStackProps) {
     super(scope, id, props);
@@ -67,6 +73,13 @@ export class FoundationStack extends EstateStack {
     this.detective = new DetectiveControls(this, 'Detective', {
       key: this.keys.audit,
       deliveryBucket: this.audit.bucket,
+    });
+
+    this.breakGlass = new BreakGlassRole(this, 'BreakGlass', {
+      roleName: props.breakGlassRoleName,
+      trustedAccount: props.trustedAccount,
+      alerts: this.detective.findings,
+      undelivered: this.detective.undelivered,
     });
   }
 }

@@ -40,6 +40,8 @@ export class EnvironmentStage extends Stage {
       environment,
       organization: estate.organization.name,
       auditReplica: replicaLocation,
+      breakGlassRoleName: estate.organization.breakGlassRoleName,
+      trustedAccount: estate.organization.identityAccount ?? environment.account,
       description: `${estate.organization.name} ${environment.name}: keys, isolated network, audit trail, permissions boundary`,
     });
     // The audit bucket's replication rule needs its destination to exist.

@@ -1,0 +1,82 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledgeFindings } from '../policies/acknowledge';
+
+export interface BreakGlassRoleProps {
+  /** Fixed name: the organization's SCPs exempt exactly this role. */
+  readonly roleName: string;
+  /** Account whose people may assume it, with MFA. */
+  readonly trustedAccount: string;
+  /** Where every assumption of the role is announced. */
+  readonly alerts: sns.ITopic;
+  /** Where an alert EventBridge could not deliver is kept. */
+  readonly undelivered: sqs.IQueue;
+}
+
+/**
+ * The emergency role: full administrative power for one hour at a time,
+ * assumed only with MFA, under its own boundary (no IAM users or access keys,
+ * nothing in Organizations), and announced on the security topic every time
+ * it is assumed. It is the only role the organization's guardrails exempt.
+ */
+export class BreakGlassRole extends Construct {
+  readonly role: iam.Role;
+  readonly boundary: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: BreakGlassRoleProps) {
+    super(scope, id);
+    this.boundary = new iam.ManagedPolicy(this, 'Boundary', {
+      description: 'Permissions boundary of the break-glass role',
+      statements: [
+        new iam.PolicyStatement({ sid: 'AllowEmergencyWork', actions: ['*'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'NoLongLivedCredentials',
+          effect: iam.Effect.DENY,
+          actions: ['iam:CreateUser', 'iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateServiceSpecificCredential'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({ sid: 'NoOrganizationChanges', effect: iam.Effect.DENY, actions: ['organizations:*', 'account:*'], resources: ['*'] }),
+      ],
+    });
+    acknowledgeFindings(
+      this.boundary,
+      [
+        'AwsSolutions-IAM5[Action::*]',
+        'AwsSolutions-IAM5[Resource::*]',
+        ...['NIST.800.53.R5', 'PCI.DSS.321', 'HIPAA.Security'].flatMap((pack) => [`${pack}-IAMPolicyNoStatementsWithAdminAccess`, `${pack}-IAMPolicyNoStatementsWithFullAccess`]),
+      ],
+      'Boundary of the break-glass role: it grants nothing itself and takes away long-lived credentials and Organizations from an emergency session.',
+    );
+
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      description: 'Break-glass: emergency administration, MFA, one hour, every use announced',
+      assumedBy: new iam.AccountPrincipal(props.trustedAccount).withConditions({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } }),
+      maxSessionDuration: Duration.hours(1),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess')],
+    });
+    // Its own boundary, not the workload one, which forbids the very repairs an emergency may need.
+    iam.PermissionsBoundary.of(this.role).apply(this.boundary);
+    acknowledgeFindings(
+      this.role,
+      ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AdministratorAccess]'],
+      'This is the break-glass role: full administration is its purpose; MFA, one-hour sessions, its boundary and an alert on every assumption compensate.',
+    );
+
+    const { partition, account } = Stack.of(this);
+    new events.Rule(this, 'Assumed', {
+      description: 'Announce every assumption of the break-glass role',
+      eventPattern: {
+        source: ['aws.sts'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: [`arn:${partition}:iam::${account}:role/${props.roleName}`] } },
+      },
+      targets: [new targets.SnsTopic(props.alerts, { deadLetterQueue: props.undelivered, retryAttempts: 8 })],
+    });
+  }
+}
