@@ -88,6 +88,7 @@ describe('a bad config names the field, the value and what is allowed', () => {
     ['an environment in the management account', (c) => (c.environments[2].account = c.organization.managementAccount), ['environments[2].account: is the management account; workloads run in member accounts, never in the management account (got "999999999999")']],
     ['a management account without the organization root', (c) => delete c.organization.rootId, ['organization.rootId: is required when the other of managementAccount and rootId is given: the organization stack needs both']],
     ['a malformed organization root', (c) => (c.organization.rootId = 'root-1'), ['organization.rootId: must be the organization root ID, such as r-ab12 (got "root-1")']],
+    ['an identity account that is not an account ID', (c) => (c.organization.identityAccount = 'sso'), ['organization.identityAccount: must be the 12-digit ID of the account people sign in to, quoted (got "sso")']],
     ['a break-glass role name with a space', (c) => (c.organization.breakGlassRoleName = 'break glass'), ['organization.breakGlassRoleName: must be an IAM role name (1-64 letters, digits and +=,.@_-) (got "break glass")']],
     ['no model risk policy at all', (c) => delete c.modelRisk, ['modelRisk: is required: must be a mapping with tiers (high, medium, low) and deployment']],
   ];
