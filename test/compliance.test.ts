@@ -2,6 +2,8 @@
  * The compliance packs are live: removing a control from the estate makes a
  * pack report it, and an unacknowledged finding stops synthesis.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Stack, Stage } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -77,6 +79,14 @@ describe('synthesis with the packs registered', () => {
 
   test('fails on an unacknowledged finding, naming the rule and the resource', () => {
     expect(() => appWithPlainBucket(false).synth()).toThrow(/AwsSolutions-S1[\s\S]*probe\/Probe\/PlainBucket\/Resource/);
+  });
+
+  test('still writes the evidence, with the violations in it, when a finding fails synthesis', () => {
+    const app = appWithPlainBucket(false);
+    expect(() => app.synth()).toThrow();
+    const evidence = JSON.parse(fs.readFileSync(path.join(app.outdir, 'compliance', 'evidence.json'), 'utf8'));
+    expect(evidence.totals.AwsSolutions.non_compliant).toBeGreaterThan(0);
+    expect(evidence.results).toContainEqual(expect.objectContaining({ rule: 'AwsSolutions-S1', path: 'probe/Probe/PlainBucket/Resource', status: 'non_compliant' }));
   });
 
   test('passes once each finding is acknowledged on the resource', () => {
