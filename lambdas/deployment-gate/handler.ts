@@ -9,7 +9,7 @@ import { DescribeModelPackageCommand, DescribeModelPackageCommandOutput, SageMak
 import { S3Client } from '@aws-sdk/client-s3';
 import { GateConfig, loadGateConfig } from '../shared/gate-config';
 import { fetchReport, readRecord, writeRecordOnce } from '../shared/s3-objects';
-import type { FetchedReport } from '../model-approval-gate/policy';
+import type { FetchedReport } from '../shared/decision';
 import { AlarmView, decideDeployment, DeploymentDecision } from './policy';
 
 export const GATE_NAME = 'deployment-gate';

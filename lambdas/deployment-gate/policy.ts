@@ -6,8 +6,7 @@
  */
 import { DeploymentPolicy, GovernedModel } from '../shared/gate-config';
 import { metric, Read } from '../shared/reports';
-import type { Check } from '../model-approval-gate/policy';
-import type { FetchedReport } from '../model-approval-gate/policy';
+import type { Check, FetchedReport } from '../shared/decision';
 
 export interface AlarmView {
   readonly name: string;

@@ -7,19 +7,12 @@
  * allows it approves. High-risk models are never approved here.
  */
 import { GovernedModel, TierPolicy } from '../shared/gate-config';
+import { Check, FetchedReport } from '../shared/decision';
 import { disparateImpacts, globalShapValues, kllBuckets, metric, populationStabilityIndex, Read } from '../shared/reports';
 
-export type Outcome = 'approve' | 'reject' | 'hold';
+export type { Check, FetchedReport } from '../shared/decision';
 
-/** A report as the handler found it: parsed JSON, or why there is none. */
-export type FetchedReport =
-  | { status: 'ok'; uri: string; json: unknown }
-  /** The package names no such report, or the object does not exist. */
-  | { status: 'missing'; uri?: string; reason: string }
-  /** It exists but may not or cannot be used: outside the allowed buckets, oversized, not JSON. */
-  | { status: 'invalid'; uri?: string; reason: string }
-  /** AWS would not give it to us (after retries): nothing is known about it. */
-  | { status: 'unavailable'; uri?: string; reason: string };
+export type Outcome = 'approve' | 'reject' | 'hold';
 
 export interface ApprovalInputs {
   /** Model quality / evaluation report (`binary_classification_metrics` or `regression_metrics`). */
@@ -32,16 +25,6 @@ export interface ApprovalInputs {
   readonly statistics: FetchedReport;
   /** Model Monitor statistics.json of the training baseline (the package's drift-check baseline). */
   readonly baseline: FetchedReport;
-}
-
-export interface Check {
-  readonly name: string;
-  readonly passed: boolean;
-  /** What a failure does: a blocking check rejects, a warning holds for review. */
-  readonly severity: 'block' | 'warn';
-  readonly value?: number;
-  readonly threshold?: string;
-  readonly detail: string;
 }
 
 export interface ApprovalDecision {

@@ -1,6 +1,6 @@
 /** Reading reports and writing decision records in S3, failing closed. */
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import type { FetchedReport } from '../model-approval-gate/policy';
+import type { FetchedReport } from './decision';
 
 /** Reports larger than this are refused rather than read (1 MiB). */
 export const MAX_REPORT_BYTES = 1024 * 1024;

@@ -6,12 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CreateModelPackageCommand, CreateModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { buildSync } from 'esbuild';
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
-import { startMoto } from '../support/moto';
+import { gateWorld, startMoto } from '../support/moto';
 import { bias, evaluation, explainability, GATE_CONFIG, statistics } from '../gates/fixtures';
 import { median, round } from './measure';
 
@@ -47,14 +46,7 @@ export async function benchGates(): Promise<Record<string, unknown>> {
   const moto = await startMoto();
   const latencies: number[] = [];
   try {
-    const s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
-    const sagemaker = new SageMakerClient(moto.clientConfig);
-    const sns = new SNSClient(moto.clientConfig);
-    const where = { CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' as const } };
-    await s3.send(new CreateBucketCommand({ Bucket: 'bench-artifacts', ...where }));
-    await s3.send(new CreateBucketCommand({ Bucket: 'bench-records', ObjectLockEnabledForBucket: true, ...where }));
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'bench' }));
-    await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'fraud-score' }));
+    const { s3, sagemaker, sns, topicArn: TopicArn } = await gateWorld(moto, { artifacts: 'bench-artifacts', records: 'bench-records', topic: 'bench', groups: ['fraud-score'] });
     const reports = { evaluation: evaluation(), bias: bias(), explainability: explainability(), statistics: statistics(), baseline: statistics() };
     for (const [name, body] of Object.entries(reports)) {
       await s3.send(new PutObjectCommand({ Bucket: 'bench-artifacts', Key: `${name}.json`, Body: JSON.stringify(body) }));

@@ -3,11 +3,10 @@
  * data scientist would, send the event EventBridge would send, then read back
  * the approval status, its description and the decision record.
  */
-import { CreateModelPackageCommand, CreateModelPackageGroupCommand, DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateModelPackageCommand, DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { approvalGate, ApprovalRecord, ApprovalGateDeps, PackageStateChangeEvent } from '../../lambdas/model-approval-gate/handler';
-import { startMoto, Moto } from '../support/moto';
+import { gateWorld, startMoto, Moto } from '../support/moto';
 import { bias, evaluation, explainability, GATE_CONFIG, statistics } from './fixtures';
 
 const ARTIFACTS = 'ml-artifacts-test';
@@ -22,18 +21,15 @@ let sequence = 0;
 
 beforeAll(async () => {
   moto = await startMoto();
-  s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
-  sagemaker = new SageMakerClient(moto.clientConfig);
-  const sns = new SNSClient(moto.clientConfig);
-  const location = { CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' as const } };
-  await s3.send(new CreateBucketCommand({ Bucket: ARTIFACTS, ...location }));
-  await s3.send(new CreateBucketCommand({ Bucket: ELSEWHERE, ...location }));
-  await s3.send(new CreateBucketCommand({ Bucket: RECORDS, ObjectLockEnabledForBucket: true, ...location }));
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'model-decisions' }));
-  for (const group of ['fraud-score', 'credit-default', 'deposit-forecast', 'ungoverned-model']) {
-    await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
-  }
-  deps = { sagemaker, s3, sns, config: GATE_CONFIG, recordBucket: RECORDS, allowedBuckets: [ARTIFACTS], topicArn: TopicArn!, policyDigest: 'sha256:test' };
+  const world = await gateWorld(moto, {
+    artifacts: ARTIFACTS,
+    records: RECORDS,
+    otherBuckets: [ELSEWHERE],
+    topic: 'model-decisions',
+    groups: ['fraud-score', 'credit-default', 'deposit-forecast', 'ungoverned-model'],
+  });
+  ({ s3, sagemaker } = world);
+  deps = { sagemaker, s3, sns: world.sns, config: GATE_CONFIG, recordBucket: RECORDS, allowedBuckets: [ARTIFACTS], topicArn: world.topicArn, policyDigest: 'sha256:test' };
 });
 
 afterAll(async () => {

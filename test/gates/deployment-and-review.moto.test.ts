@@ -1,11 +1,11 @@
 /** Deployment gate and review reminder handlers against moto's server. */
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateModelPackageCommand, CreateModelPackageGroupCommand, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateModelPackageCommand, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { deploymentGate, DeploymentGateDeps } from '../../lambdas/deployment-gate/handler';
 import { reviewReminder } from '../../lambdas/review-reminder/handler';
-import { startMoto, Moto } from '../support/moto';
+import { gateWorld, startMoto, Moto } from '../support/moto';
 import { evaluation, GATE_CONFIG } from './fixtures';
 
 const ARTIFACTS = 'ml-artifacts-deploy';
@@ -21,15 +21,7 @@ let n = 0;
 
 beforeAll(async () => {
   moto = await startMoto();
-  s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
-  sagemaker = new SageMakerClient(moto.clientConfig);
-  cloudwatch = new CloudWatchClient(moto.clientConfig);
-  sns = new SNSClient(moto.clientConfig);
-  const where = { CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' as const } };
-  await s3.send(new CreateBucketCommand({ Bucket: ARTIFACTS, ...where }));
-  await s3.send(new CreateBucketCommand({ Bucket: RECORDS, ObjectLockEnabledForBucket: true, ...where }));
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'reviews' }))).TopicArn!;
-  for (const group of ['fraud-score', 'credit-default']) await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+  ({ s3, sagemaker, cloudwatch, sns, topicArn } = await gateWorld(moto, { artifacts: ARTIFACTS, records: RECORDS, topic: 'reviews', groups: ['fraud-score', 'credit-default'] }));
   deps = { sagemaker, s3, cloudwatch, config: GATE_CONFIG, recordBucket: RECORDS, allowedBuckets: [ARTIFACTS], policyDigest: 'sha256:test' };
 });
 

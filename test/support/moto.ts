@@ -4,6 +4,10 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CreateModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 
 export interface Moto {
   readonly endpoint: string;
@@ -69,4 +73,32 @@ export async function startMoto(region = 'eu-west-1'): Promise<Moto> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+export interface GateWorld {
+  readonly s3: S3Client;
+  readonly sagemaker: SageMakerClient;
+  readonly sns: SNSClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly topicArn: string;
+}
+
+/**
+ * What every gate handler test needs on moto: clients, an artifact bucket (and
+ * any others), an Object Lock record bucket, a topic and the package groups.
+ */
+export async function gateWorld(
+  moto: Moto,
+  opts: { artifacts: string; records: string; otherBuckets?: string[]; topic: string; groups: string[] },
+): Promise<GateWorld> {
+  const s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
+  const sagemaker = new SageMakerClient(moto.clientConfig);
+  const sns = new SNSClient(moto.clientConfig);
+  const cloudwatch = new CloudWatchClient(moto.clientConfig);
+  const where = { CreateBucketConfiguration: { LocationConstraint: moto.clientConfig.region as BucketLocationConstraint } };
+  for (const bucket of [opts.artifacts, ...(opts.otherBuckets ?? [])]) await s3.send(new CreateBucketCommand({ Bucket: bucket, ...where }));
+  await s3.send(new CreateBucketCommand({ Bucket: opts.records, ObjectLockEnabledForBucket: true, ...where }));
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: opts.topic }));
+  for (const group of opts.groups) await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+  return { s3, sagemaker, sns, cloudwatch, topicArn: TopicArn! };
 }

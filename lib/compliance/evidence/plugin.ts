@@ -59,7 +59,7 @@ export function writeEvidence(app: Stage, ledger: ComplianceLedger, estate: stri
 
 /** The first frame of the construct's creation trace that lies in this repository (not in node_modules). */
 function findSource(app: IConstruct, constructPath: string, repoRoot: string): EvidenceResult['source'] {
-  const node = app.node.tryFindChild(constructPath.split('/')[0]) && findByPath(app, constructPath);
+  const node = findByPath(app, constructPath);
   if (!node) return undefined;
   for (let c: IConstruct | undefined = node; c; c = c.node.scope) {
     for (const entry of c.node.metadata) {
