@@ -24,7 +24,7 @@ export interface SecureBucketProps {
   /**
    * Marks the bucket as holding audit records: the RegulatedMLOps pack then
    * requires Object Lock COMPLIANCE with the environment's retention floor.
-   * @default false
+   * @default - true when `complianceRetention` is set: a locked bucket holds records
    */
   readonly auditRecords?: boolean;
   /**
@@ -64,6 +64,6 @@ export class SecureBucket extends s3.Bucket {
         : undefined,
     });
     // On the resource itself, so the mark does not wait for the tagging aspects of synthesis.
-    if (props.auditRecords) (this.node.defaultChild as s3.CfnBucket).tags.setTag(AUDIT_RECORDS_TAG, 'audit');
+    if (props.auditRecords ?? props.complianceRetention !== undefined) (this.node.defaultChild as s3.CfnBucket).tags.setTag(AUDIT_RECORDS_TAG, 'audit');
   }
 }

@@ -101,6 +101,10 @@ describe('SecureBucket', () => {
     const lock = (prefix: string) => Object.entries(buckets).find(([id]) => id.startsWith(prefix))![1].Properties.ObjectLockConfiguration;
     expect(lock('Plain')).toBeUndefined();
     expect(lock('Locked')).toEqual({ ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 730 } } });
+    // A locked bucket is a records bucket by default, so the RegulatedMLOps pack checks its retention.
+    const tags = (prefix: string) => Object.entries(buckets).find(([id]) => id.startsWith(prefix))![1].Properties.Tags ?? [];
+    expect(tags('Locked')).toContainEqual({ Key: 'estate:records', Value: 'audit' });
+    expect(tags('Plain')).not.toContainEqual({ Key: 'estate:records', Value: 'audit' });
   });
 });
 

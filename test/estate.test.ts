@@ -23,6 +23,27 @@ beforeAll(() => {
   synth = synthesizeEstate();
 });
 
+/**
+ * Every finding of every pack with acknowledgements ignored (`rule @ path`, by
+ * pack), computed once for the tests that need it: what the acknowledgements
+ * cover, and what the evidence must count as acknowledged.
+ */
+let unacknowledged: Record<string, string[]> | undefined;
+function findingsIgnoringAcknowledgements(): Record<string, string[]> {
+  if (unacknowledged) return unacknowledged;
+  const out: Record<string, string[]> = {};
+  const original = Object.getOwnPropertyDescriptor(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY')!;
+  Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', { value: 'ignore-acknowledgements', configurable: true });
+  try {
+    for (const pack of compliancePacks()) {
+      out[pack.name] = pack.validateScope(synth.app).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`));
+    }
+  } finally {
+    Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', original);
+  }
+  return (unacknowledged = out);
+}
+
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 const STACKS = ENVIRONMENTS.map((e) => `${e}/Foundation`);
 const REPLICAS = ENVIRONMENTS.map((e) => `${e}/AuditReplica`);
@@ -403,19 +424,8 @@ describe('invariant 8: compliance packs and acknowledgements', () => {
   });
 
   test('every acknowledgement suppresses a real finding (none is stale)', () => {
-    // Re-run every pack with acknowledgements ignored, to see what each one covers.
-    const findings = new Set<string>();
-    const original = Object.getOwnPropertyDescriptor(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY')!;
-    Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', { value: 'ignore-acknowledgements', configurable: true });
-    try {
-      for (const pack of compliancePacks()) {
-        for (const violation of pack.validateScope(synth.app).violations) {
-          for (const resource of violation.violatingResources) findings.add(`${violation.ruleName} @ ${resource.constructPath}`);
-        }
-      }
-    } finally {
-      Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', original);
-    }
+    // Every pack re-run with acknowledgements ignored shows what each one covers.
+    const findings = new Set(Object.values(findingsIgnoringAcknowledgements()).flat());
     const stale = acknowledgements().filter((ack) => !findings.has(`${ack.id} @ ${ack.path}`));
     expect(stale.map((a) => `${a.id} @ ${a.path}`)).toEqual([]);
     expect(findings.size).toBe(acknowledgements().length);
@@ -746,18 +756,9 @@ describe('compliance evidence written at synth (cdk.out/compliance)', () => {
   test('its counts agree with the packs: nothing non-compliant, and as many acknowledged results as findings the acknowledgements cover', () => {
     const e = evidence();
     expect(e.packs).toEqual(synth.estate.packs.map((p) => p.name));
-    const findings: Record<string, number> = {};
-    const original = Object.getOwnPropertyDescriptor(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY')!;
-    Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', { value: 'ignore-acknowledgements', configurable: true });
-    try {
-      for (const pack of compliancePacks()) {
-        findings[pack.name] = pack.validateScope(synth.app).violations.reduce((n, v) => n + v.violatingResources.length, 0);
-      }
-    } finally {
-      Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', original);
-    }
+    const findings = findingsIgnoringAcknowledgements();
     for (const pack of e.packs) {
-      expect([pack, e.totals[pack].non_compliant, e.totals[pack].acknowledged]).toEqual([pack, 0, findings[pack]]);
+      expect([pack, e.totals[pack].non_compliant, e.totals[pack].acknowledged]).toEqual([pack, 0, findings[pack].length]);
       expect(e.totals[pack].compliant).toBeGreaterThan(0);
       const perEnv = e.environments.reduce((n: number, env: string) => n + e.byEnvironment[env][pack].acknowledged, 0);
       expect(perEnv).toBe(e.totals[pack].acknowledged);
