@@ -55,7 +55,7 @@ export class DetectiveControls extends Construct {
       ['FoundationalBestPractices', `arn:${partition}:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`],
       ['Nist80053', `arn:${partition}:securityhub:${region}::standards/nist-800-53/v/5.0.0`],
     ]) {
-      new securityhub.CfnStandard(this, standardId, { standardsArn: arn }).addDependency(hub);
+      new securityhub.CfnStandard(this, standardId, { standardsArn: arn }).addResourceDependency(hub);
     }
 
     const recorderRole = new ManagedPolicyRole(this, 'ConfigRole', {

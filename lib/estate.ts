@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { NagPack } from 'cdk-nag';
 import { EstateConfig } from './config/schema';
 import { CompliancePlugins, registerCompliancePacks } from './compliance/nag-packs';
+import { DeliveryStack } from './stacks/delivery-stack';
 import { OrganizationStack } from './stacks/organization-stack';
 import { EnvironmentStage } from './stages/environment-stage';
 
@@ -9,6 +10,8 @@ export interface Estate {
   readonly stages: Record<string, EnvironmentStage>;
   /** The guardrails stack in the management account, when the config names it. */
   readonly organization?: OrganizationStack;
+  /** The pipeline that deploys the environments, when the config names a tooling account. */
+  readonly delivery?: DeliveryStack;
   /** The compliance packs registered on the app. */
   readonly packs: readonly NagPack[];
   /** Every rule outcome of the last validation, and the plugin that writes the evidence. */
@@ -28,6 +31,14 @@ export function buildEstate(app: App, config: EstateConfig): Estate {
         description: `${config.organization.name}: organizational units and service control policies`,
       })
     : undefined;
+  const delivery = config.delivery
+    ? new DeliveryStack(app, 'Delivery', {
+        estate: config,
+        targets: config.environments.map((environment) => ({ environment, stage: stages[environment.name] })),
+        stackName: `${config.organization.name}-delivery`,
+        description: `${config.organization.name}: the pipeline that tests, checks and deploys the estate`,
+      })
+    : undefined;
   const compliance = registerCompliancePacks(app, config.organization.name);
-  return { stages, organization, packs: compliance.packs, compliance };
+  return { stages, organization, delivery, packs: compliance.packs, compliance };
 }

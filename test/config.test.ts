@@ -60,7 +60,27 @@ describe('a bad config names the field, the value and what is allowed', () => {
     ['audit replica in the same region', (c) => (c.environments[2].auditReplicaRegion = 'eu-west-1'), ["environments[2].auditReplicaRegion: must differ from the environment's region (eu-west-1): the replica protects against losing a region (got \"eu-west-1\")"]],
     ['audit replica in a region not allowed', (c) => (c.environments[2].auditReplicaRegion = 'us-west-2'), ['environments[2].auditReplicaRegion: must be one of organization.allowedRegions (eu-west-1, eu-central-1) (got "us-west-2")']],
     ['malformed region', (c) => (c.organization.homeRegion = 'Ireland'), ['organization.homeRegion: must be an AWS region code such as eu-west-1 (got "Ireland")']],
-    ['home region not allowed', (c) => (c.organization.homeRegion = 'eu-north-1'), ['organization.homeRegion: must be one of organization.allowedRegions (eu-west-1, eu-central-1) (got "eu-north-1")']],
+    ['home region not allowed', (c) => (c.organization.homeRegion = 'eu-north-1'), [
+      'organization.homeRegion: must be one of organization.allowedRegions (eu-west-1, eu-central-1) (got "eu-north-1")',
+      // The pipeline runs in the home region, so its connection must be there too.
+      'delivery.connectionArn: must be a connection in the tooling account 444444444444 and the home region eu-north-1, where the pipeline runs (got "arn:aws:codeconnections:eu-west-1:444444444444:connectio...)',
+    ]],
+    ['pipeline in an environment account', (c) => (c.delivery.account = '222222222222'), [
+      'delivery.account: is already used by environments[1]; the pipeline runs in its own tooling account (got "222222222222")',
+      'delivery.connectionArn: must be a connection in the tooling account 222222222222 and the home region eu-west-1, where the pipeline runs (got "arn:aws:codeconnections:eu-west-1:444444444444:connectio...)',
+    ]],
+    ['pipeline in the management account', (c) => {
+      c.delivery.account = '999999999999';
+      c.delivery.connectionArn = c.delivery.connectionArn.replace('444444444444', '999999999999');
+    }, ['delivery.account: is the management account; the pipeline runs in a member (tooling) account (got "999999999999")']],
+    ['connection of another account', (c) => (c.delivery.connectionArn = c.delivery.connectionArn.replace('444444444444', '555555555555')), [
+      'delivery.connectionArn: must be a connection in the tooling account 444444444444 and the home region eu-west-1, where the pipeline runs (got "arn:aws:codeconnections:eu-west-1:555555555555:connectio...)',
+    ]],
+    ['not a connection ARN', (c) => (c.delivery.connectionArn = 'https://github.com/examplebank/ml-estate'), [
+      'delivery.connectionArn: must be the ARN of a CodeConnections (CodeStar) connection, such as arn:aws:codeconnections:eu-west-1:444455556666:connection/<uuid> (got "https://github.com/examplebank/ml-estate")',
+    ]],
+    ['repository without its owner', (c) => (c.delivery.repository = 'ml-estate'), ['delivery.repository: must be owner/name of the repository that holds the estate (got "ml-estate")']],
+    ['unknown delivery key', (c) => (c.delivery.approvers = ['x']), ['delivery.approvers: is not a known setting (allowed here: account, connectionArn, repository, branch)']],
     ['zone outside the region', (c) => (c.environments[0].availabilityZones = ['eu-west-1a', 'eu-central-1b']), ['environments[0].availabilityZones[1]: must be an availability zone of eu-west-1, such as eu-west-1a (got "eu-central-1b")']],
     ['a single zone', (c) => (c.environments[0].availabilityZones = ['eu-west-1a']), ['environments[0].availabilityZones: must list at least 2 availability zones (the network spans two or more) (got ["eu-west-1a"])']],
     ['the same zone twice', (c) => (c.environments[0].availabilityZones = ['eu-west-1a', 'eu-west-1a']), ['environments[0].availabilityZones[1]: is listed twice (got "eu-west-1a")']],

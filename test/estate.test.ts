@@ -49,15 +49,17 @@ const STACKS = ENVIRONMENTS.map((e) => `${e}/Foundation`);
 const REPLICAS = ENVIRONMENTS.map((e) => `${e}/AuditReplica`);
 const GOVERNANCE = ENVIRONMENTS.map((e) => `${e}/ModelGovernance`);
 const ALL_STACKS = [...STACKS, ...REPLICAS, ...GOVERNANCE];
+/** Stacks outside the environments: the organization's guardrails and the delivery pipeline. */
+const SHARED_STACKS = ['Organization', 'Delivery', 'DeliverySupport-eu-central-1'];
 const envOf = (stack: string) => synth.config.environments.find((e) => stack.startsWith(`${e.name}/`))!;
 
 describe('the default estate', () => {
   test('has one stage per configured environment, with the foundation, audit replica and governance stacks in each', () => {
     expect(Object.keys(synth.estate.stages).sort()).toEqual([...ENVIRONMENTS].sort());
-    expect(Object.keys(synth.templates).sort()).toEqual([...ALL_STACKS, 'Organization'].sort());
+    expect(Object.keys(synth.templates).sort()).toEqual([...ALL_STACKS, ...SHARED_STACKS].sort());
   });
 
-  test.each([...ALL_STACKS, 'Organization'])('%s matches its snapshot (asset hashes normalized)', (stack) => {
+  test.each([...ALL_STACKS, ...SHARED_STACKS])('%s matches its snapshot (asset hashes normalized)', (stack) => {
     expect(synth.templates[stack].toJSON()).toMatchSnapshot();
   });
 });
@@ -65,10 +67,15 @@ describe('the default estate', () => {
 describe('invariant 1: explicit environments, no lookups', () => {
   test('every stack has the account and region of its environment from config', () => {
     const stacks = synth.app.node.findAll().filter((c): c is Stack => Stack.isStack(c));
-    expect(stacks.length).toBe(10);
-    const organization = stacks.find((s) => s.node.id === 'Organization')!;
-    expect([organization.account, organization.region]).toEqual([synth.config.organization.managementAccount, synth.config.organization.homeRegion]);
-    for (const stack of stacks.filter((s) => s !== organization)) {
+    expect(stacks.length).toBe(12);
+    const { organization: org, delivery } = synth.config;
+    const shared = stacks.filter((s) => SHARED_STACKS.includes(s.node.id));
+    expect(shared.map((s) => [s.node.id, s.account, s.region])).toEqual([
+      ['Organization', org.managementAccount, org.homeRegion],
+      ['Delivery', delivery!.account, org.homeRegion],
+      ['DeliverySupport-eu-central-1', delivery!.account, 'eu-central-1'],
+    ]);
+    for (const stack of stacks.filter((s) => !shared.includes(s))) {
       const env = synth.config.environments.find((e) => e.name === Stage.of(stack)!.stageName)!;
       const region = stack.node.id === 'AuditReplica' ? env.auditReplicaRegion : env.region;
       expect([stack.node.path, stack.account, stack.region]).toEqual([stack.node.path, env.account, region]);
@@ -431,7 +438,7 @@ describe('invariant 8: compliance packs and acknowledgements', () => {
     expect(findings.size).toBe(acknowledgements().length);
     // The packs walked every stage.
     const stages = new Set([...findings].map((f) => f.split(' @ ')[1].split('/')[0]));
-    expect([...stages].sort()).toEqual([...ENVIRONMENTS].sort());
+    expect([...stages].sort()).toEqual([...ENVIRONMENTS, 'Delivery', 'DeliverySupport-eu-central-1'].sort());
   });
 });
 
@@ -467,7 +474,7 @@ describe('invariant 9: construct IDs are a contract', () => {
 describe('cfn-lint', () => {
   test('reports no error in any synthesized template', () => {
     const files = Object.values(synth.templateFiles);
-    expect(files).toHaveLength(10);
+    expect(files).toHaveLength(12);
     let output = '[]';
     try {
       output = execFileSync('cfn-lint', ['--format', 'json', ...files], { encoding: 'utf8' });
@@ -833,5 +840,119 @@ describe('compliance evidence written at synth (cdk.out/compliance)', () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('delivery pipeline (tooling account)', () => {
+  const pipeline = () => {
+    const [[, p]] = ofType('Delivery', 'AWS::CodePipeline::Pipeline');
+    return p.Properties;
+  };
+  const stages = () => pipeline().Stages as { Name: string; Actions: any[] }[];
+  const projects = () => ofType('Delivery', 'AWS::CodeBuild::Project');
+  const buildspecOf = (project: any) => JSON.parse(project.Properties.Source.BuildSpec);
+
+  test('runs source, tests and synth, self-update, assets, then dev, staging and prod in that order', () => {
+    expect(stages().map((s) => s.Name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'dev', 'staging', 'prod']);
+    const [source] = stages()[0].Actions;
+    expect(source.ActionTypeId).toMatchObject({ Category: 'Source', Provider: 'CodeStarSourceConnection' });
+    expect(source.Configuration).toMatchObject({
+      ConnectionArn: synth.config.delivery!.connectionArn,
+      FullRepositoryId: synth.config.delivery!.repository,
+      BranchName: synth.config.delivery!.branch,
+    });
+    expect(pipeline().PipelineType).toBe('V2');
+  });
+
+  test('each environment deploys its replica, foundation and governance stacks into its own account, with its role', () => {
+    for (const env of synth.config.environments) {
+      const deploys = stages().find((s) => s.Name === env.name)!.Actions.filter((a) => a.ActionTypeId.Category === 'Deploy');
+      expect(deploys.map((a) => a.Name)).toEqual(['AuditReplica.Prepare', 'AuditReplica.Deploy', 'Foundation.Prepare', 'Foundation.Deploy', 'ModelGovernance.Prepare', 'ModelGovernance.Deploy']);
+      for (const action of deploys) {
+        expect(JSON.stringify(action.RoleArn)).toContain(`:iam::${env.account}:role/cdk-hnb659fds-deploy-role-${env.account}-`);
+        expect(action.Region ?? env.region).toBe(action.Name.startsWith('AuditReplica') ? env.auditReplicaRegion : env.region);
+      }
+    }
+  });
+
+  test('prod deploys only after a person approves and then the deployment gate passes', () => {
+    const prod = stages().find((s) => s.Name === 'prod')!.Actions;
+    const order = (name: string) => prod.find((a) => a.Name === name)!.RunOrder;
+    expect(prod.find((a) => a.Name === 'Approve-prod')!.ActionTypeId).toMatchObject({ Category: 'Approval', Provider: 'Manual' });
+    const firstDeploy = Math.min(...prod.filter((a) => a.ActionTypeId.Category === 'Deploy').map((a) => a.RunOrder));
+    expect(order('Approve-prod')).toBeLessThan(order('DeploymentGate-prod'));
+    expect(order('DeploymentGate-prod')).toBeLessThan(firstDeploy);
+    for (const name of ['dev', 'staging']) {
+      expect(stages().find((s) => s.Name === name)!.Actions.map((a) => a.ActionTypeId.Category)).not.toContain('Approval');
+    }
+  });
+
+  test('the synth step runs .ci/run (npm ci, lint, npm test) and then the synth with every compliance pack', () => {
+    const [[, synthProject]] = projects().filter(([id]) => id.startsWith('CodePipelineBuildSynthCdkBuildProject'));
+    expect(buildspecOf(synthProject).phases.build.commands).toEqual(['bash .ci/run', 'npm run synth']);
+    const ci = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', '.ci', 'run'), 'utf8');
+    expect(ci).toMatch(/^npm ci\b/m);
+    expect(ci).toMatch(/^npm test$/m);
+    const pkg = require('../package.json');
+    expect(pkg.scripts.synth).toMatch(/^cdk synth /);
+  });
+
+  test('every CodeBuild project is unprivileged, encrypts with the artifact key and takes its source from the pipeline', () => {
+    expect(projects().length).toBeGreaterThanOrEqual(4);
+    for (const [id, project] of projects()) {
+      expect([id, project.Properties.Environment.PrivilegedMode ?? false]).toEqual([id, false]);
+      expect([id, project.Properties.EncryptionKey]).toEqual([id, { 'Fn::GetAtt': [expect.stringMatching(/^ArtifactKey/), 'Arn'] }]);
+      expect([id, project.Properties.Source.Type]).toEqual([id, 'CODEPIPELINE']);
+    }
+  });
+
+  test('artifacts are stored per region in versioned, logged buckets under customer keys shared only with the target deployment roles', () => {
+    const stores = pipeline().ArtifactStores as any[];
+    expect(stores.map((s) => s.Region).sort()).toEqual(['eu-central-1', 'eu-west-1']);
+    for (const store of stores) expect(store.ArtifactStore.EncryptionKey.Type).toBe('KMS');
+    const deliveryAccount = synth.config.delivery!.account;
+    for (const stack of ['Delivery', 'DeliverySupport-eu-central-1']) {
+      const [[, bucket]] = ofType(stack, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('Artifacts'));
+      expect(bucket.Properties.VersioningConfiguration.Status).toBe('Enabled');
+      expect(bucket.Properties.LoggingConfiguration).toBeDefined();
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
+      const [[, key]] = ofType(stack, 'AWS::KMS::Key');
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      const principals = (key.Properties.KeyPolicy.Statement as any[]).flatMap((st) => [st.Principal?.AWS ?? []].flat()).map((p) => JSON.stringify(p));
+      for (const principal of principals) {
+        const targetRole = synth.config.environments.some((e) => principal.includes(`:iam::${e.account}:role/cdk-hnb659fds-deploy-role-${e.account}-`));
+        expect([principal, targetRole || principal.includes(`${deliveryAccount}:root`)]).toEqual([principal, true]);
+      }
+    }
+  });
+
+  test('no pipeline role has an administrator policy or a full-service wildcard', () => {
+    for (const stack of ['Delivery', 'DeliverySupport-eu-central-1']) {
+      for (const [id, role] of ofType(stack, 'AWS::IAM::Role')) {
+        expect([id, JSON.stringify(role.Properties.ManagedPolicyArns ?? [])]).not.toEqual([id, expect.stringMatching(/AdministratorAccess|PowerUserAccess|IAMFullAccess/)]);
+      }
+      for (const [id, policy] of [...ofType(stack, 'AWS::IAM::Policy'), ...ofType(stack, 'AWS::IAM::ManagedPolicy')]) {
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          for (const action of [statement.Action].flat()) expect([id, action]).not.toEqual([id, expect.stringMatching(/^(\*|[a-z0-9-]+:\*)$/)]);
+        }
+      }
+    }
+  });
+
+  test('the gate step may only invoke the staging deployment gate, and only staging lets it', () => {
+    const [[, grants]] = ofType('Delivery', 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('DeploymentGateRoleGrants'));
+    const invoke = (grants.Properties.PolicyDocument.Statement as any[]).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('lambda:')));
+    const staging = synth.config.environments.find((e) => e.type === 'staging')!;
+    expect(invoke).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: `arn:aws:lambda:${staging.region}:${staging.account}:function:examplebank-staging-deployment-gate` }),
+    ]);
+    const [[, role]] = ofType('Delivery', 'AWS::IAM::Role').filter(([id]) => id.startsWith('DeploymentGateRole'));
+    expect(role.Properties.RoleName).toBe('examplebank-pipeline-deployment-gate');
+    for (const env of synth.config.environments) {
+      const permissions = ofType(`${env.name}/ModelGovernance`, 'AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.Principal).includes('pipeline-deployment-gate'));
+      expect([env.name, permissions.length]).toEqual([env.name, env.type === 'staging' ? 1 : 0]);
+    }
+    const [[, gate]] = ofType('staging/ModelGovernance', 'AWS::Lambda::Function').filter(([id]) => id.startsWith('DeploymentGateFunction'));
+    expect(gate.Properties.FunctionName).toBe('examplebank-staging-deployment-gate');
   });
 });

@@ -99,6 +99,7 @@ describe('the organization stack', () => {
         { 'Fn::GetAtt': [expect.stringMatching(/^SecurityUnit/), 'Id'] },
         { 'Fn::GetAtt': [expect.stringMatching(/^MLWorkloadsUnit/), 'Id'] },
         ...estate.environments.map((e) => e.account),
+        estate.delivery!.account,
       ]);
     }
   });

@@ -78,8 +78,24 @@ export const environmentSchema = z.strictObject({
   dataClassification: z
     .enum(DATA_CLASSIFICATIONS, { error: `must be one of ${DATA_CLASSIFICATIONS.join(', ')}` })
     .default('confidential'),
+  instanceFamilies: z
+    .array(text(/^ml\.[a-z0-9]+$/, 'must be a SageMaker instance family such as ml.g5'), { error: 'must be a list of SageMaker instance families' })
+    .min(1, { error: 'must list at least one instance family' })
+    .optional()
+    .describe('Instance families endpoints may use here; default by environment type (INSTANCE_FAMILIES)'),
   flags: flags.default({}),
 });
+
+/**
+ * Instance families endpoints may use, by environment type, unless the
+ * environment lists its own: GPU (g5, g6; p4d and p5 outside dev, for their
+ * cost), Inferentia 2, and general-purpose CPU.
+ */
+export const INSTANCE_FAMILIES: Record<(typeof ENVIRONMENT_TYPES)[number], readonly string[]> = {
+  dev: ['ml.m5', 'ml.m6i', 'ml.c5', 'ml.c6i', 'ml.g5', 'ml.g6', 'ml.inf2'],
+  staging: ['ml.m5', 'ml.m6i', 'ml.c5', 'ml.c6i', 'ml.g5', 'ml.g6', 'ml.inf2', 'ml.p4d', 'ml.p5'],
+  prod: ['ml.m5', 'ml.m6i', 'ml.c5', 'ml.c6i', 'ml.g5', 'ml.g6', 'ml.inf2', 'ml.p4d', 'ml.p5'],
+};
 
 const share = (what: string) => z.number({ error: `must be a number from 0 to 1 (${what})` }).min(0, { error: `must be a number from 0 to 1 (${what})` }).max(1, { error: `must be a number from 0 to 1 (${what})` });
 
@@ -109,6 +125,90 @@ export const tierPolicySchema = z.strictObject({
 export const RISK_TIERS = ['high', 'medium', 'low'] as const;
 export const PROBLEM_TYPES = ['binary_classification', 'regression'] as const;
 
+export const FEATURE_TYPES = ['string', 'integral', 'fractional'] as const;
+const NAME_PATTERN = /^[a-z][a-z0-9-]{1,46}[a-z0-9]$/;
+const FEATURE_NAME = /^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$/;
+const whole = (min: number, max: number) =>
+  z
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int({ error: `must be a whole number from ${min} to ${max}` })
+    .min(min, { error: `must be a whole number from ${min} to ${max}` })
+    .max(max, { error: `must be a whole number from ${min} to ${max}` });
+
+/** A feature group of the feature store: its features, record ID and event time. */
+export const featureGroupSchema = z.strictObject({
+  name: text(NAME_PATTERN, 'must be 3-48 lower-case letters, digits or hyphens, starting with a letter'),
+  description: z.string({ error: 'must be text' }).max(128, { error: 'must be at most 128 characters' }).optional(),
+  recordIdentifier: text(FEATURE_NAME, 'must be a feature name'),
+  eventTime: text(FEATURE_NAME, 'must be a feature name').describe('Feature that holds the event time; point-in-time joins use it'),
+  features: z
+    .array(
+      z.strictObject({
+        name: text(FEATURE_NAME, 'must be 1-64 letters, digits, hyphens or underscores'),
+        type: z.enum(FEATURE_TYPES, { error: `must be one of ${FEATURE_TYPES.join(', ')}` }),
+      }),
+      { error: 'must be a list of features with name and type' },
+    )
+    .min(2, { error: 'must list at least the record identifier and the event time' })
+    .max(2500, { error: 'must list at most 2500 features' }),
+  online: z.boolean({ error: 'must be true or false' }).default(true),
+  offline: z.boolean({ error: 'must be true or false' }).default(true),
+});
+
+const imageUri = text(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[a-f0-9]{64})$/, 'must be an ECR image URI (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)');
+const modelData = text(/^s3:\/\/[a-z0-9.-]{3,63}\/.+\.tar\.gz$/, 'must be the S3 URI of a model.tar.gz');
+const instanceType = text(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.g5.xlarge');
+
+export const variantSchema = z.strictObject({
+  name: text(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be 1-63 letters, digits or hyphens (e.g. champion, challenger)'),
+  image: imageUri.optional(),
+  modelData: modelData.optional(),
+  modelPackageVersion: z
+    .number({ error: 'must be a whole version number of the staging registry' })
+    .int({ error: 'must be a whole version number of the staging registry' })
+    .positive({ error: 'must be a whole version number of the staging registry' })
+    .optional()
+    .describe('Serve this approved version of the model package group in the staging registry'),
+  instanceType,
+  instanceCount: whole(1, 100),
+  weight: z.number({ error: 'must be a number from 0 to 1' }).min(0, { error: 'must be a number from 0 to 1' }).max(1, { error: 'must be a number from 0 to 1' }),
+  autoscaling: z.strictObject({
+    minInstances: whole(1, 100),
+    maxInstances: whole(1, 100),
+    targetInvocationsPerInstance: whole(1, 100000).describe('Target of SageMakerVariantInvocationsPerInstance (per minute)'),
+  }),
+});
+
+export const ROLLOUT_STRATEGIES = ['canary', 'linear', 'all-at-once'] as const;
+
+export const endpointSchema = z.strictObject({
+  variants: z.array(variantSchema, { error: 'must be a list of production variants' }).min(1, { error: 'must list at least one production variant' }).max(10, { error: 'must list at most 10 production variants' }),
+  shadow: z
+    .strictObject({
+      name: text(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be 1-63 letters, digits or hyphens').default('shadow'),
+      image: imageUri,
+      modelData,
+      instanceType,
+      instanceCount: whole(1, 100),
+      samplingPercent: whole(1, 100).describe('Share of requests copied to the shadow variant'),
+    })
+    .optional(),
+  rollout: z
+    .strictObject({
+      strategy: z.enum(ROLLOUT_STRATEGIES, { error: `must be one of ${ROLLOUT_STRATEGIES.join(', ')}` }),
+      stepPercent: whole(1, 50).default(10).describe('Canary size, or each linear step, as a share of capacity'),
+      bakeMinutes: whole(0, 60).default(10).describe('Wait between traffic shifts, and before the old fleet goes'),
+    })
+    .default({ strategy: 'canary', stepPercent: 10, bakeMinutes: 10 }),
+  monitoring: z
+    .strictObject({
+      dataQuality: z.boolean({ error: 'must be true or false' }),
+      modelQuality: z.boolean({ error: 'must be true or false' }),
+    })
+    .optional()
+    .describe('Model Monitor schedules; default on in prod, off elsewhere'),
+});
+
 export const modelSchema = z.strictObject({
   id: text(/^[a-z][a-z0-9-]{1,47}[a-z0-9]$/, 'must be 3-49 lower-case letters, digits or hyphens, starting with a letter (it names the model package group)'),
   owner: text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be the e-mail address of the accountable owner'),
@@ -116,7 +216,27 @@ export const modelSchema = z.strictObject({
   problemType: z.enum(PROBLEM_TYPES, { error: `must be one of ${PROBLEM_TYPES.join(', ')}` }),
   protectedAttributes: z.array(z.string({ error: 'must be a facet name' }).min(1), { error: 'must be a list of facet names' }).default([]),
   maxRmse: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).optional(),
+  intendedUse: z.string({ error: 'must be text' }).min(10, { error: 'must say what the model is for, in 10 characters or more' }).max(1024).optional().describe('Model card: intended use'),
+  featureGroups: z.array(z.string({ error: 'must be a feature group name' }), { error: 'must be a list of feature group names' }).default([]),
+  endpoints: z
+    .record(z.string(), endpointSchema, { error: 'must map environment names to endpoint settings' })
+    .default({})
+    .describe('Endpoint of this model per environment name'),
 });
+
+/** The delivery pipeline: where it runs and where it reads the estate's code. */
+export const deliverySchema = z.strictObject(
+  {
+    account: text(/^\d{12}$/, 'must be the 12-digit ID of the tooling account that runs the pipeline, quoted'),
+    connectionArn: text(
+      /^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/,
+      'must be the ARN of a CodeConnections (CodeStar) connection, such as arn:aws:codeconnections:eu-west-1:444455556666:connection/<uuid>',
+    ),
+    repository: text(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name of the repository that holds the estate'),
+    branch: text(/^[\w./-]{1,255}$/, 'must be a branch name').default('main'),
+  },
+  { error: 'must be a mapping with account, connectionArn, repository and branch' },
+);
 
 export const estateSchema = z.strictObject({
   organization: z.strictObject(
@@ -160,7 +280,9 @@ export const estateSchema = z.strictObject({
         .max(0.1, { error: 'must be a number from 0 to 0.1' }),
     }),
   }, { error: 'must be a mapping with tiers (high, medium, low) and deployment' }),
+  featureGroups: z.array(featureGroupSchema, { error: 'must be a list of feature groups' }).default([]),
   models: z.array(modelSchema, { error: 'must be a list of models' }).default([]),
+  delivery: deliverySchema.optional().describe('The pipeline that deploys the environments; without it, deploy with cdk deploy'),
 });
 
 export type EstateConfigInput = z.input<typeof estateSchema>;
@@ -168,6 +290,10 @@ export type EstateConfig = z.output<typeof estateSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
 export type ModelConfig = z.output<typeof modelSchema>;
+export type DeliveryConfig = z.output<typeof deliverySchema>;
+export type FeatureGroupConfig = z.output<typeof featureGroupSchema>;
+export type EndpointConfig = z.output<typeof endpointSchema>;
+export type VariantConfig = z.output<typeof variantSchema>;
 
 /** A problem found in the config: where, what was there, and what is allowed. */
 export interface ConfigProblem {
@@ -301,7 +427,7 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
     });
   });
 
-  problems.push(...checkModelRiskRules(config));
+  problems.push(...checkModelRiskRules(config), ...checkDeliveryRules(config), ...checkMlPlaneRules(config));
   return problems;
 }
 
@@ -324,6 +450,119 @@ function checkModelRiskRules(config: EstateConfig): ConfigProblem[] {
     else seen.set(model.id, i);
     if (model.maxRmse !== undefined && model.problemType !== 'regression') {
       problems.push({ path: `models[${i}].maxRmse`, value: model.maxRmse, message: 'applies only to regression models' });
+    }
+  });
+  return problems;
+}
+
+function checkDeliveryRules(config: EstateConfig): ConfigProblem[] {
+  const { delivery, organization } = config;
+  if (!delivery) return [];
+  const problems: ConfigProblem[] = [];
+  const twin = config.environments.findIndex((env) => env?.account === delivery.account);
+  if (twin >= 0) {
+    problems.push({
+      path: 'delivery.account',
+      value: delivery.account,
+      message: `is already used by environments[${twin}]; the pipeline runs in its own tooling account`,
+    });
+  }
+  if (delivery.account === organization.managementAccount) {
+    problems.push({ path: 'delivery.account', value: delivery.account, message: 'is the management account; the pipeline runs in a member (tooling) account' });
+  }
+  const [, , , region, account] = delivery.connectionArn.split(':');
+  if (account !== delivery.account || region !== organization.homeRegion) {
+    problems.push({
+      path: 'delivery.connectionArn',
+      value: delivery.connectionArn,
+      message: `must be a connection in the tooling account ${delivery.account} and the home region ${organization.homeRegion}, where the pipeline runs`,
+    });
+  }
+  return problems;
+}
+
+/** The instance family of a SageMaker instance type: `ml.g5.xlarge` -> `ml.g5`. */
+export const instanceFamily = (type: string): string => type.split('.').slice(0, 2).join('.');
+
+function checkMlPlaneRules(config: EstateConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const groups = new Map<string, number>();
+  (config.featureGroups ?? []).forEach((group, i) => {
+    const at = `featureGroups[${i}]`;
+    const twin = groups.get(group.name);
+    if (twin !== undefined) problems.push({ path: `${at}.name`, value: group.name, message: `is already used by featureGroups[${twin}]; names must be unique` });
+    else groups.set(group.name, i);
+    const features = new Map(group.features.map((f) => [f.name, f.type]));
+    if (!features.has(group.recordIdentifier)) {
+      problems.push({ path: `${at}.recordIdentifier`, value: group.recordIdentifier, message: 'must be one of the features of this group' });
+    }
+    const eventType = features.get(group.eventTime);
+    if (!eventType) problems.push({ path: `${at}.eventTime`, value: group.eventTime, message: 'must be one of the features of this group' });
+    else if (eventType === 'integral') problems.push({ path: `${at}.eventTime`, value: group.eventTime, message: 'must be a fractional or string feature (event times are seconds or ISO-8601)' });
+    if (!group.online && !group.offline) problems.push({ path: `${at}.online`, value: false, message: 'and offline cannot both be false: a feature group needs a store' });
+    group.features.forEach((f, j) => {
+      if (group.features.findIndex((g) => g.name === f.name) !== j) problems.push({ path: `${at}.features[${j}].name`, value: f.name, message: 'is listed twice' });
+    });
+  });
+
+  const environments = new Map(config.environments.map((e) => [e?.name, e]));
+  const staging = config.environments.find((e) => e?.type === 'staging');
+  (config.models ?? []).forEach((model, i) => {
+    const at = `models[${i}]`;
+    model.featureGroups.forEach((name, j) => {
+      if (!groups.has(name)) {
+        problems.push({ path: `${at}.featureGroups[${j}]`, value: name, message: `is not a feature group of this estate (known: ${[...groups.keys()].join(', ') || 'none'})` });
+      }
+    });
+    for (const [envName, endpoint] of Object.entries(model.endpoints)) {
+      const ep = `${at}.endpoints.${envName}`;
+      const env = environments.get(envName);
+      if (!env) {
+        problems.push({ path: ep, message: `is not an environment of this estate (known: ${[...environments.keys()].join(', ')})` });
+        continue;
+      }
+      const allowed = env.instanceFamilies ?? INSTANCE_FAMILIES[env.type];
+      const total = endpoint.variants.reduce((sum, v) => sum + v.weight, 0);
+      if (Math.abs(total - 1) > 1e-6) {
+        problems.push({ path: `${ep}.variants`, value: endpoint.variants.map((v) => v.weight), message: `weights must add up to 1 (they add up to ${Number(total.toFixed(6))})` });
+      }
+      const checkFamily = (path: string, type: string) => {
+        if (!allowed.includes(instanceFamily(type))) {
+          problems.push({ path, value: type, message: `is of family ${instanceFamily(type)}, not allowed in ${env.name} (allowed: ${allowed.join(', ')})` });
+        }
+      };
+      endpoint.variants.forEach((v, j) => {
+        const vp = `${ep}.variants[${j}]`;
+        if (endpoint.variants.findIndex((w) => w.name === v.name) !== j) problems.push({ path: `${vp}.name`, value: v.name, message: 'is listed twice' });
+        checkFamily(`${vp}.instanceType`, v.instanceType);
+        const { minInstances, maxInstances } = v.autoscaling;
+        if (maxInstances < minInstances) problems.push({ path: `${vp}.autoscaling.maxInstances`, value: maxInstances, message: `must be at least minInstances (${minInstances})` });
+        if (v.instanceCount < minInstances || v.instanceCount > maxInstances) {
+          problems.push({ path: `${vp}.instanceCount`, value: v.instanceCount, message: `must lie within the autoscaling bounds (${minInstances} to ${maxInstances})` });
+        }
+        if (env.type === 'prod' && v.weight > 0 && (v.instanceCount < 2 || minInstances < 2)) {
+          problems.push({
+            path: v.instanceCount < 2 ? `${vp}.instanceCount` : `${vp}.autoscaling.minInstances`,
+            value: v.instanceCount < 2 ? v.instanceCount : minInstances,
+            message: 'must be at least 2 in prod: a variant that takes traffic spans two availability zones',
+          });
+        }
+        const packaged = v.modelPackageVersion !== undefined;
+        const direct = v.image !== undefined || v.modelData !== undefined;
+        if (packaged === direct || (direct && (v.image === undefined || v.modelData === undefined))) {
+          problems.push({ path: vp, message: 'must give either modelPackageVersion, or both image and modelData' });
+        } else if (env.type === 'prod' && !packaged) {
+          problems.push({ path: `${vp}.image`, value: v.image, message: 'cannot be used in prod: prod serves only a model package version approved in the staging registry (give modelPackageVersion)' });
+        } else if (packaged && !staging) {
+          problems.push({ path: `${vp}.modelPackageVersion`, value: v.modelPackageVersion, message: 'needs a staging environment, whose registry holds the approved versions' });
+        }
+      });
+      if (endpoint.shadow) {
+        checkFamily(`${ep}.shadow.instanceType`, endpoint.shadow.instanceType);
+        if (endpoint.variants.some((v) => v.name === endpoint.shadow!.name)) {
+          problems.push({ path: `${ep}.shadow.name`, value: endpoint.shadow.name, message: 'must differ from the production variant names' });
+        }
+      }
     }
   });
   return problems;

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, promotionSource } from '../delivery/names';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { AuditReplicaLocation, replicateToAuditReplica } from '../../constructs/audit-replica';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
@@ -121,6 +122,7 @@ export class ModelGovernanceStack extends EstateStack {
     this.deploymentGate = new GateFunction(this, 'DeploymentGate', {
       entry: path.join(LAMBDAS, 'deployment-gate', 'handler.ts'),
       description: 'Deployment gate: may this approved package be promoted to prod?',
+      functionName: deploymentGateFunctionName(props.estate.organization.name, env.name),
       vpc: props.network.vpc,
       encryptionKey: keys.ml,
       logsKey: keys.logs,
@@ -133,6 +135,13 @@ export class ModelGovernanceStack extends EstateStack {
         POLICY_DIGEST: gateConfigDigest(gateConfig),
       },
     });
+    if (props.estate.delivery && promotionSource(props.estate)?.name === env.name) {
+      // The delivery pipeline's pre-prod step, and nothing else in the tooling account, may ask.
+      this.deploymentGate.function.addPermission('InvokedByThePipelineGateStep', {
+        principal: new iam.ArnPrincipal(`arn:${this.partition}:iam::${props.estate.delivery.account}:role/${DEPLOYMENT_GATE_STEP_ROLE(props.estate.organization.name)}`),
+        action: 'lambda:InvokeFunction',
+      });
+    }
     const deployments = this.decisionRecords.arnForObjects('deployment/*');
     const deployRole = this.deploymentGate.role;
     const allowDeploy = (sid: string, actions: string[], resources: string[]) =>

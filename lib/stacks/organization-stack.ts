@@ -14,7 +14,8 @@ const UNIT_NAMES: Record<string, string> = { dev: 'Dev', staging: 'Staging', pro
  * The organization's guardrails, in the management account: a Security OU, an
  * ML Workloads OU with one OU per environment type beneath it, and the service
  * control policies, attached to both top OUs and directly to every
- * environment account (so they bind an adopted account before it is moved).
+ * environment account and the tooling account (so they bind an adopted
+ * account before it is moved).
  */
 export class OrganizationStack extends Stack {
   readonly units: Record<string, organizations.CfnOrganizationalUnit> = {};
@@ -40,7 +41,8 @@ export class OrganizationStack extends Stack {
       unit(`${UNIT_NAMES[type]}Unit`, `ML ${UNIT_NAMES[type]}`, workloads.attrId);
     }
 
-    const targets = [security.attrId, workloads.attrId, ...estate.environments.map((e) => e.account)];
+    const accounts = [...estate.environments.map((e) => e.account), ...(estate.delivery ? [estate.delivery.account] : [])];
+    const targets = [security.attrId, workloads.attrId, ...accounts];
     for (const scp of serviceControlPolicies({ organization: org.name, allowedRegions: org.allowedRegions, breakGlassRoleName: org.breakGlassRoleName })) {
       if (policySize(scp) > SCP_SIZE_LIMIT) {
         throw new Error(`service control policy ${scp.name} is ${policySize(scp)} characters, over AWS's ${SCP_SIZE_LIMIT}`);

@@ -38,7 +38,9 @@ export interface SynthesizedEstate {
  */
 export function synthesizeEstate(config: EstateConfig = defaultEstateConfig()): SynthesizedEstate {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-test-'));
-  const app = new App({ outdir, context: cdkJsonContext() });
+  // Path metadata and the CDKMetadata resource, as the CLI writes them (cfn-lint
+  // recognizes a CDK template by the latter and spares it rules meant for hand-written ones).
+  const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true } });
   const estate = buildEstate(app, config);
   const assembly = app.synth();
   const templates: Record<string, Template> = {};

@@ -1,0 +1,232 @@
+import { Duration, Stack, StackProps, Stage, Tags } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { Construct } from 'constructs';
+import { AccessLogBucket } from '../../constructs/access-log-bucket';
+import { ManagedPolicyRole } from '../../constructs/managed-policy-role';
+import { EncryptedLogGroup } from '../../constructs/encrypted-log-group';
+import { SecureBucket } from '../../constructs/secure-bucket';
+import { EstateConfig, EnvironmentConfig, ENVIRONMENT_TYPES } from '../config/schema';
+import { acknowledgeFindings } from '../../policies/acknowledge';
+import { acknowledgePipelineFindings } from '../delivery/acknowledgements';
+import { deploymentGateFunctionName, DEPLOYMENT_GATE_STEP_ROLE, promotionSource } from '../delivery/names';
+
+/** What the pipeline deploys: an environment's config and the stage that holds its stacks. */
+export interface DeliveryTarget {
+  readonly environment: EnvironmentConfig;
+  readonly stage: Stage;
+}
+
+export interface DeliveryStackProps extends Omit<StackProps, 'env' | 'terminationProtection'> {
+  readonly estate: EstateConfig;
+  readonly targets: readonly DeliveryTarget[];
+}
+
+/** Runtime the CodeBuild steps use; the same Node.js line as the project's engines. */
+const BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0;
+const NODE_RUNTIME = { 'runtime-versions': { nodejs: '20', python: '3.12' } };
+
+/** Name of the bucket that holds pipeline artifacts in a region other than the pipeline's. */
+export function replicaArtifactBucketName(account: string, region: string): string {
+  return `pipeline-artifacts-${account}-${region}`;
+}
+
+export interface DeliverySupportStackProps extends Omit<StackProps, 'env' | 'terminationProtection'> {
+  readonly estate: EstateConfig;
+  readonly region: string;
+}
+
+/**
+ * Artifact store of the pipeline in a region other than its own (CodePipeline
+ * hands artifacts to CloudFormation through a bucket in the deployment's
+ * region). Replaces the support stack CDK would otherwise generate, so the
+ * bucket has the estate's defaults: customer key, versioning, access logs.
+ */
+export class DeliverySupportStack extends Stack {
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: DeliverySupportStackProps) {
+    const { estate, region, ...rest } = props;
+    const account = estate.delivery!.account;
+    super(scope, id, { ...rest, env: { account, region }, terminationProtection: true });
+    const key = new kms.Key(this, 'ArtifactKey', {
+      description: `${estate.organization.name}: pipeline artifacts in ${region}`,
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      pendingWindow: Duration.days(30),
+    });
+    // CodePipeline names the key of a replica artifact store by a physical
+    // reference; an alias with a fixed name gives one without a cross-region export.
+    const alias = new kms.Alias(this, 'ArtifactKeyAlias', { aliasName: `alias/${estate.organization.name}/pipeline-artifacts`, targetKey: key });
+    const accessLogs = new AccessLogBucket(this, 'AccessLogs', { retention: Duration.days(365) });
+    this.bucket = new SecureBucket(this, 'Artifacts', {
+      bucketName: replicaArtifactBucketName(account, region),
+      encryptionKey: alias,
+      serverAccessLogsBucket: accessLogs,
+      noncurrentVersionExpiration: Duration.days(90),
+    });
+    acknowledgeFindings(
+      this.bucket,
+      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
+      'Copies of pipeline artifacts for deployments in this region, rebuilt at every run; what was deployed is kept by CloudFormation and CloudTrail in the target accounts.',
+    );
+    tagDelivery(this, estate);
+  }
+}
+
+/**
+ * The delivery pipeline, in the tooling account and the home region: CDK
+ * Pipelines over a CodePipeline whose artifacts are encrypted with a customer
+ * key that the target accounts' deployment roles may use (and nothing else).
+ *
+ * Source (a CodeConnections connection) -> Synth (`.ci/run`: npm ci, lint,
+ * npm test; then the synth, which runs every compliance pack and fails on any
+ * unacknowledged finding) -> UpdatePipeline -> Assets -> every dev
+ * environment -> every staging environment -> per prod environment: manual
+ * approval, the staging deployment gate over every model version prod will
+ * serve, then the deployment.
+ *
+ * Pipeline roles carry only what CDK Pipelines grants them (the artifact
+ * bucket and key, its CodeBuild projects, assuming the target accounts' CDK
+ * bootstrap roles); no administrator policy. The target accounts must be
+ * bootstrapped with `--trust <tooling account>`.
+ */
+export class DeliveryStack extends Stack {
+  readonly pipeline: pipelines.CodePipeline;
+  readonly artifactKey: kms.Key;
+  readonly artifactBucket: SecureBucket;
+  readonly deploymentGateRole: ManagedPolicyRole;
+  readonly supportStacks: DeliverySupportStack[] = [];
+
+  constructor(scope: Construct, id: string, props: DeliveryStackProps) {
+    const { estate, targets, ...rest } = props;
+    const delivery = estate.delivery;
+    if (!delivery) throw new Error('DeliveryStack needs delivery in the estate config');
+    const home = estate.organization.homeRegion;
+    super(scope, id, { ...rest, env: { account: delivery.account, region: home }, terminationProtection: true });
+    const org = estate.organization.name;
+
+    this.artifactKey = new kms.Key(this, 'ArtifactKey', {
+      description: `${org}: pipeline artifacts (shared with the target accounts' deployment roles)`,
+      alias: `alias/${org}/pipeline-artifacts`,
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      pendingWindow: Duration.days(30),
+    });
+    const accessLogs = new AccessLogBucket(this, 'AccessLogs', { retention: Duration.days(365) });
+    this.artifactBucket = new SecureBucket(this, 'Artifacts', {
+      encryptionKey: this.artifactKey,
+      serverAccessLogsBucket: accessLogs,
+      noncurrentVersionExpiration: Duration.days(90),
+    });
+
+    // One artifact store per other region the stages deploy to (replica regions).
+    const regions = new Set(targets.flatMap((t) => [t.environment.region, t.environment.auditReplicaRegion]));
+    regions.delete(home);
+    // The pipeline's own region is one of the map's entries (CodePipeline takes either map or bucket).
+    const crossRegionReplicationBuckets: Record<string, s3.IBucket> = { [home]: this.artifactBucket };
+    for (const region of [...regions].sort()) {
+      const support = new DeliverySupportStack(scope, `DeliverySupport-${region}`, {
+        estate,
+        region,
+        stackName: `${org}-delivery-support-${region}`,
+        description: `${org}: pipeline artifact store in ${region}`,
+      });
+      this.supportStacks.push(support);
+      crossRegionReplicationBuckets[region] = support.bucket;
+    }
+
+    const buildLogs = new EncryptedLogGroup(this, 'BuildLogs', { encryptionKey: this.artifactKey, retention: 365 });
+    this.artifactKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsOfThisAccount',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` } },
+      }),
+    );
+
+    const codePipeline = new codepipeline.Pipeline(this, 'CodePipeline', {
+      pipelineName: `${org}-estate`,
+      pipelineType: codepipeline.PipelineType.V2,
+      crossRegionReplicationBuckets,
+      restartExecutionOnUpdate: true,
+    });
+
+    const source = pipelines.CodePipelineSource.connection(delivery.repository, delivery.branch, {
+      connectionArn: delivery.connectionArn,
+      codeBuildCloneOutput: false,
+    });
+    this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
+      codePipeline,
+      publishAssetsInParallel: false,
+      codeBuildDefaults: {
+        buildEnvironment: { buildImage: BUILD_IMAGE, computeType: codebuild.ComputeType.MEDIUM, privileged: false },
+        partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: NODE_RUNTIME } }),
+        timeout: Duration.minutes(60),
+        logging: { cloudWatch: { logGroup: buildLogs } },
+      },
+      synth: new pipelines.CodeBuildStep('Synth', {
+        input: source,
+        // .ci/run: tools for the tests (cfn-lint, moto, chromium), npm ci, lint, npm test.
+        commands: ['bash .ci/run', 'npm run synth'],
+        primaryOutputDirectory: 'cdk.out',
+      }),
+    });
+
+    // The pre-prod gate step runs under a role with a fixed name, so that the
+    // prod deployment gate can allow exactly this role to invoke it.
+    this.deploymentGateRole = new ManagedPolicyRole(this, 'DeploymentGateRole', {
+      roleName: DEPLOYMENT_GATE_STEP_ROLE(org),
+      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
+      description: 'Runs the deployment gate before a prod deployment; may only invoke the staging deployment gate',
+    });
+
+    const order = [...targets].sort((a, b) => ENVIRONMENT_TYPES.indexOf(a.environment.type) - ENVIRONMENT_TYPES.indexOf(b.environment.type));
+    const staging = promotionSource(estate);
+    for (const { environment, stage } of order) {
+      const pre: pipelines.Step[] = [];
+      if (environment.type === 'prod') {
+        const approval = new pipelines.ManualApprovalStep(`Approve-${environment.name}`, {
+          comment: `Promote the estate to ${environment.name} (${environment.account}). Staging must have run clean; the deployment gate runs next.`,
+        });
+        pre.push(approval);
+        if (staging) {
+          // The staging environment's gate judges each model version prod is about to serve:
+          // approved in staging's registry, staging endpoint alarms quiet for the bake time.
+          const gateArn = `arn:${this.partition}:lambda:${staging.region}:${staging.account}:function:${deploymentGateFunctionName(org, staging.name)}`;
+          const gate = new pipelines.CodeBuildStep(`DeploymentGate-${environment.name}`, {
+            input: source,
+            role: this.deploymentGateRole,
+            commands: ['npm ci --no-audit --no-fund', `npx tsx bin/deployment-gate.ts --environment ${environment.name}`],
+            env: { GATE_EXECUTION: '#{codepipeline.PipelineExecutionId}' },
+            rolePolicyStatements: [new iam.PolicyStatement({ sid: 'InvokeStagingDeploymentGate', actions: ['lambda:InvokeFunction'], resources: [gateArn] })],
+          });
+          gate.addStepDependency(approval);
+          pre.push(gate);
+        }
+      }
+      this.pipeline.addStage(stage, { pre });
+    }
+    this.pipeline.buildPipeline();
+    acknowledgePipelineFindings([codePipeline, this.pipeline, this.deploymentGateRole]);
+    acknowledgeFindings(
+      this.artifactBucket,
+      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
+      'Pipeline artifacts are rebuilt from the repository at every run; what was deployed is kept by CloudFormation and CloudTrail in the target accounts, so a lost artifact loses no record.',
+    );
+
+    tagDelivery(this, estate);
+  }
+}
+
+function tagDelivery(scope: Construct, estate: EstateConfig): void {
+  for (const [key, value] of Object.entries(estate.tags)) Tags.of(scope).add(key, value);
+  Tags.of(scope).add('estate:organization', estate.organization.name);
+  Tags.of(scope).add('estate:environment', 'delivery');
+}
