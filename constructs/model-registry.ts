@@ -12,7 +12,16 @@ export interface RegisteredModel {
 export interface ModelRegistryProps {
   readonly models: readonly RegisteredModel[];
   readonly dataClassification: string;
+  /**
+   * Accounts that may read the groups and create models from their versions
+   * (prod serves versions approved here). Never approve or update.
+   * @default - none
+   */
+  readonly readerAccounts?: readonly string[];
 }
+
+/** What a reader account may do with a governed group and its versions: read and deploy, never change. */
+export const REGISTRY_READER_ACTIONS = ['sagemaker:DescribeModelPackageGroup', 'sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:CreateModel'];
 
 /**
  * One SageMaker model package group per model of the inventory, named by the
@@ -26,6 +35,7 @@ export class ModelRegistry extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
     super(scope, id);
+    const { partition, region, account } = Stack.of(this);
     for (const model of props.models) {
       const tags: CfnTag[] = [
         { key: 'model:id', value: model.id },
@@ -38,6 +48,23 @@ export class ModelRegistry extends Construct {
         modelPackageGroupName: model.id,
         modelPackageGroupDescription: `${model.id} (${model.riskTier} risk), owned by ${model.owner}`,
         tags,
+        modelPackageGroupPolicy: props.readerAccounts?.length
+          ? {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Sid: 'ReadAndDeployFromReaderAccounts',
+                  Effect: 'Allow',
+                  Principal: { AWS: props.readerAccounts.map((a) => `arn:${partition}:iam::${a}:root`) },
+                  Action: REGISTRY_READER_ACTIONS,
+                  Resource: [
+                    `arn:${partition}:sagemaker:${region}:${account}:model-package-group/${model.id}`,
+                    `arn:${partition}:sagemaker:${region}:${account}:model-package/${model.id}/*`,
+                  ],
+                },
+              ],
+            }
+          : undefined,
       });
     }
   }

@@ -17,3 +17,28 @@ export function acknowledgeResourceWildcards(policy: IConstruct, resources: read
     reason,
   );
 }
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action?: string | string[];
+  readonly Resource?: unknown;
+}
+
+/**
+ * The wildcard findings (AwsSolutions-IAM5) a policy document holds, written
+ * the way cdk-nag reports them: derived from the document itself, so a
+ * statement added later shows up as its own finding.
+ */
+export function wildcardFindings(stack: Stack, document: unknown): string[] {
+  const found = new Set<string>();
+  const statements = ((stack.resolve(document) as { Statement?: Statement[] })?.Statement ?? []).filter((s) => s.Effect === 'Allow');
+  for (const statement of statements) {
+    for (const action of [statement.Action ?? []].flat()) if (action.includes('*')) found.add(`AwsSolutions-IAM5[Action::${action}]`);
+    for (const resource of [statement.Resource ?? []].flat()) {
+      const flat = flattenCfnReference(resource);
+      if (flat.includes('*')) found.add(`AwsSolutions-IAM5[Resource::${flat}]`);
+    }
+  }
+  return [...found].sort();
+}
+

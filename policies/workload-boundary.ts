@@ -52,6 +52,11 @@ export function workloadBoundaryStatements(): iam.PolicyStatement[] {
         'ecr:BatchGetImage',
         'ecr:BatchCheckLayerAvailability',
         'ecr:GetDownloadUrlForLayer',
+        // The feature store's offline store registers its Iceberg tables in the Glue catalog.
+        'glue:GetTable',
+        'glue:CreateTable',
+        'glue:UpdateTable',
+        'glue:GetDatabase',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:Query',

@@ -50,7 +50,12 @@ describe('a bad config names the field, the value and what is allowed', () => {
     ['account of 11 digits', (c) => (c.environments[0].account = '11111111111'), ['environments[0].account: must be a 12-digit AWS account ID written as a quoted string (got "11111111111")']],
     ['account written as a number', (c) => (c.environments[0].account = 111111111111), ['environments[0].account: must be a 12-digit AWS account ID written as a quoted string (got 111111111111)']],
     ['two environments in one account', (c) => (c.environments[2].account = c.environments[0].account), ['environments[2].account: is already used by environments[0]; each environment needs its own account (got "111111111111")']],
-    ['duplicate environment name', (c) => (c.environments[1].name = 'dev'), ['environments[1].name: is already used by environments[0]; names must be unique (got "dev")']],
+    ['duplicate environment name', (c) => (c.environments[1].name = 'dev'), [
+      'environments[1].name: is already used by environments[0]; names must be unique (got "dev")',
+      // The endpoints that named the lost environment are reported too.
+      'models[0].endpoints.staging: is not an environment of this estate (known: dev, prod)',
+      'models[1].endpoints.staging: is not an environment of this estate (known: dev, prod)',
+    ]],
     ['environment name with upper case', (c) => (c.environments[0].name = 'Dev'), ['environments[0].name: must be 2-16 lower-case letters or digits, starting with a letter (it names stages and stacks) (got "Dev")']],
     ['unknown environment type', (c) => (c.environments[0].type = 'qa'), ['environments[0].type: must be one of dev, staging, prod (got "qa")']],
     ['region not in the allowed list', (c) => {
@@ -80,6 +85,37 @@ describe('a bad config names the field, the value and what is allowed', () => {
       'delivery.connectionArn: must be the ARN of a CodeConnections (CodeStar) connection, such as arn:aws:codeconnections:eu-west-1:444455556666:connection/<uuid> (got "https://github.com/examplebank/ml-estate")',
     ]],
     ['repository without its owner', (c) => (c.delivery.repository = 'ml-estate'), ['delivery.repository: must be owner/name of the repository that holds the estate (got "ml-estate")']],
+    ['GPU family not allowed in dev', (c) => (c.models[0].endpoints.dev.variants[0].instanceType = 'ml.p5.48xlarge'), [
+      'models[0].endpoints.dev.variants[0].instanceType: is of family ml.p5, not allowed in dev (allowed: ml.m5, ml.m6i, ml.c5, ml.c6i, ml.g5, ml.g6, ml.inf2) (got "ml.p5.48xlarge")',
+    ]],
+    ['family outside the environment\'s own list', (c) => (c.environments[2].instanceFamilies = ['ml.g5']), [
+      'models[1].endpoints.prod.variants[0].instanceType: is of family ml.inf2, not allowed in prod (allowed: ml.g5) (got "ml.inf2.xlarge")',
+    ]],
+    ['prod variant on one instance', (c) => {
+      c.models[1].endpoints.prod.variants[0].instanceCount = 1;
+      c.models[1].endpoints.prod.variants[0].autoscaling.minInstances = 1;
+    }, ['models[1].endpoints.prod.variants[0].instanceCount: must be at least 2 in prod: a variant that takes traffic spans two availability zones (got 1)']],
+    ['autoscaling max below min', (c) => (c.models[0].endpoints.staging.variants[0].autoscaling.maxInstances = 0), ['models[0].endpoints.staging.variants[0].autoscaling.maxInstances: must be a whole number from 1 to 100 (got 0)']],
+    ['autoscaling max below min, both valid', (c) => (c.models[1].endpoints.prod.variants[0].autoscaling.maxInstances = 1), [
+      'models[1].endpoints.prod.variants[0].autoscaling.maxInstances: must be at least minInstances (2) (got 1)',
+      'models[1].endpoints.prod.variants[0].instanceCount: must lie within the autoscaling bounds (2 to 1) (got 2)',
+    ]],
+    ['weights that do not add up', (c) => (c.models[0].endpoints.prod.variants[1].weight = 0.2), ['models[0].endpoints.prod.variants: weights must add up to 1 (they add up to 1.1) (got [0.9,0.2])']],
+    ['unknown feature group', (c) => (c.models[1].featureGroups = ['card-transactions', 'card-txns']), [
+      'models[1].featureGroups[1]: is not a feature group of this estate (known: customer-profile, credit-bureau, card-transactions, deposit-balances) (got "card-txns")',
+    ]],
+    ['an endpoint for an unknown environment', (c) => (c.models[2].endpoints.qa = c.models[2].endpoints.dev), ['models[2].endpoints.qa: is not an environment of this estate (known: dev, staging, prod)']],
+    ['an unapproved image in prod', (c) => {
+      const v = c.models[1].endpoints.prod.variants[0];
+      delete v.modelPackageVersion;
+      v.image = '333333333333.dkr.ecr.eu-west-1.amazonaws.com/fraud-score-neuron:2.2.0';
+      v.modelData = 's3://examplebank-prod-models/fraud-score/2.2.0/model.tar.gz';
+    }, ['models[1].endpoints.prod.variants[0].image: cannot be used in prod: prod serves only a model package version approved in the staging registry (give modelPackageVersion) (got "333333333333.dkr.ecr.eu-west-1.amazonaws.com/fraud-score...)']],
+    ['an image without model data', (c) => delete c.models[2].endpoints.dev.variants[0].modelData, ['models[2].endpoints.dev.variants[0]: must give either modelPackageVersion, or both image and modelData']],
+    ['a rollout strategy that does not exist', (c) => (c.models[1].endpoints.prod.rollout.strategy = 'big-bang'), ['models[1].endpoints.prod.rollout.strategy: must be one of canary, linear, all-at-once (got "big-bang")']],
+    ['an event time that is a whole number', (c) => (c.featureGroups[0].features[1].type = 'integral'), ['featureGroups[0].eventTime: must be a fractional or string feature (event times are seconds or ISO-8601) (got "event_time")']],
+    ['a record identifier that is not a feature', (c) => (c.featureGroups[1].recordIdentifier = 'customer'), ['featureGroups[1].recordIdentifier: must be one of the features of this group (got "customer")']],
+    ['a feature group with no store', (c) => Object.assign(c.featureGroups[3], { online: false, offline: false }), ['featureGroups[3].online: and offline cannot both be false: a feature group needs a store (got false)']],
     ['unknown delivery key', (c) => (c.delivery.approvers = ['x']), ['delivery.approvers: is not a known setting (allowed here: account, connectionArn, repository, branch)']],
     ['zone outside the region', (c) => (c.environments[0].availabilityZones = ['eu-west-1a', 'eu-central-1b']), ['environments[0].availabilityZones[1]: must be an availability zone of eu-west-1, such as eu-west-1a (got "eu-central-1b")']],
     ['a single zone', (c) => (c.environments[0].availabilityZones = ['eu-west-1a']), ['environments[0].availabilityZones: must list at least 2 availability zones (the network spans two or more) (got ["eu-west-1a"])']],
@@ -92,7 +128,7 @@ describe('a bad config names the field, the value and what is allowed', () => {
     ['log retention under a year', (c) => (c.environments[0].logRetentionDays = 90), ['environments[0].logRetentionDays: must be one of the CloudWatch Logs retention values of a year or more: 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (got 90)']],
     ['prod without termination protection', (c) => (c.environments[2].flags = { terminationProtection: false }), ['environments[2].flags.terminationProtection: cannot be false in a prod environment (got false)']],
     ['staging that discards state', (c) => (c.environments[1].flags = { retainStatefulResources: false }), ['environments[1].flags.retainStatefulResources: cannot be false in a staging environment: stateful resources are always retained outside dev (got false)']],
-    ['misspelt key', (c) => (c.environments[0].vpcCIDR = c.environments[0].vpcCidr), ['environments[0].vpcCIDR: is not a known setting (allowed here: name, type, account, region, availabilityZones, vpcCidr, auditReplicaRegion, auditLogRetentionYears, logRetentionDays, dataClassification, flags)']],
+    ['misspelt key', (c) => (c.environments[0].vpcCIDR = c.environments[0].vpcCidr), ['environments[0].vpcCIDR: is not a known setting (allowed here: name, type, account, region, availabilityZones, vpcCidr, auditReplicaRegion, auditLogRetentionYears, logRetentionDays, dataClassification, instanceFamilies, flags)']],
     ['missing required field', (c) => delete c.environments[1].region, ['environments[1].region: is required: must be an AWS region code such as eu-west-1']],
     ['unknown data classification', (c) => (c.environments[0].dataClassification = 'secret'), ['environments[0].dataClassification: must be one of internal, confidential, restricted (got "secret")']],
     ['no environments', (c) => (c.environments = []), ['environments: must define at least one environment (got [])']],

@@ -505,8 +505,9 @@ function checkMlPlaneRules(config: EstateConfig): ConfigProblem[] {
     });
   });
 
-  const environments = new Map(config.environments.map((e) => [e?.name, e]));
-  const staging = config.environments.find((e) => e?.type === 'staging');
+  const present = config.environments.filter(Boolean);
+  const environments = new Map(present.map((e) => [e.name, e]));
+  const staging = present.find((e) => e.type === 'staging');
   (config.models ?? []).forEach((model, i) => {
     const at = `models[${i}]`;
     model.featureGroups.forEach((name, j) => {

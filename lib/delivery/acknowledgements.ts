@@ -1,36 +1,12 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
 import { acknowledgeFindings } from '../../policies/acknowledge';
+import { wildcardFindings } from '../../policies/acknowledge-wildcards';
 
 const INLINE_POLICY_RULES = ['NIST.800.53.R5-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy', 'HIPAA.Security-IAMNoInlinePolicy'];
 const SOURCE_URL_RULES = ['PCI.DSS.321-CodeBuildProjectSourceRepoUrl', 'HIPAA.Security-CodeBuildProjectSourceRepoUrl'];
-
-interface Statement {
-  readonly Effect: string;
-  readonly Action?: string | string[];
-  readonly Resource?: unknown;
-}
-
-/**
- * The wildcard findings (AwsSolutions-IAM5) a policy document holds, written
- * the way cdk-nag reports them: derived from the document itself, so a
- * statement added later shows up as its own finding.
- */
-export function wildcardFindings(stack: Stack, document: unknown): string[] {
-  const found = new Set<string>();
-  const statements = ((stack.resolve(document) as { Statement?: Statement[] })?.Statement ?? []).filter((s) => s.Effect === 'Allow');
-  for (const statement of statements) {
-    for (const action of [statement.Action ?? []].flat()) if (action.includes('*')) found.add(`AwsSolutions-IAM5[Action::${action}]`);
-    for (const resource of [statement.Resource ?? []].flat()) {
-      const flat = flattenCfnReference(resource);
-      if (flat.includes('*')) found.add(`AwsSolutions-IAM5[Resource::${flat}]`);
-    }
-  }
-  return [...found].sort();
-}
 
 /**
  * Acknowledges what CDK Pipelines and CodePipeline build into the roles they

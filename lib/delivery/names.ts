@@ -20,3 +20,9 @@ export const deploymentGateFunctionName = (organization: string, environment: st
 export function promotionSource(estate: EstateConfig): EnvironmentConfig | undefined {
   return estate.environments.find((e) => e.type === 'staging');
 }
+
+/** Accounts of the prod environments that serve approved versions from the promotion source's registry. */
+export function servingAccounts(estate: EstateConfig): string[] {
+  const serving = new Set(estate.models.flatMap((m) => Object.entries(m.endpoints).filter(([, e]) => e.variants.some((v) => v.modelPackageVersion !== undefined)).map(([env]) => env)));
+  return estate.environments.filter((e) => serving.has(e.name)).map((e) => e.account);
+}

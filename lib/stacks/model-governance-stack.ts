@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, promotionSource } from '../delivery/names';
+import { DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, promotionSource, servingAccounts } from '../delivery/names';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { AuditReplicaLocation, replicateToAuditReplica } from '../../constructs/audit-replica';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
@@ -55,10 +55,27 @@ export class ModelGovernanceStack extends EstateStack {
     const gateConfig = gateConfigFor(props.estate, env);
     const logRetention = env.logRetentionDays as logs.RetentionDays;
 
-    this.registry = new ModelRegistry(this, 'Registry', { models: props.estate.models, dataClassification: env.dataClassification });
+    // Prod serves versions approved in this (staging) registry: the prod accounts read it and its artifacts.
+    const readers = promotionSource(props.estate)?.name === env.name ? servingAccounts(props.estate) : [];
+    this.registry = new ModelRegistry(this, 'Registry', { models: props.estate.models, dataClassification: env.dataClassification, readerAccounts: readers });
 
     const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', { retention: Duration.days(365 * env.auditLogRetentionYears) });
     this.artifacts = new SecureBucket(this, 'ModelArtifacts', { encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
+    if (readers.length > 0) {
+      const principals = readers.map((a) => new iam.AccountPrincipal(a));
+      this.artifacts.addToResourcePolicy(
+        new iam.PolicyStatement({ sid: 'ProdReadsApprovedArtifacts', principals, actions: ['s3:GetObject'], resources: [this.artifacts.arnForObjects('*')] }),
+      );
+      keys.ml.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'ProdDecryptsApprovedArtifactsThroughS3',
+          principals,
+          actions: ['kms:Decrypt', 'kms:DescribeKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${env.region}.amazonaws.com` } },
+        }),
+      );
+    }
     // Every gate decision, kept unalterable for as long as the audit logs.
     this.decisionRecords = new SecureBucket(this, 'DecisionRecords', {
       encryptionKey: keys.audit,

@@ -1,4 +1,5 @@
-import { Stage, StageProps, Tags } from 'aws-cdk-lib';
+import { Stage, StageProps } from 'aws-cdk-lib';
+import { tagAll } from '../aspects/tagging';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Aspects } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -8,6 +9,10 @@ import { auditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditReplicaStack } from '../stacks/audit-replica-stack';
 import { FoundationStack } from '../stacks/foundation-stack';
 import { ModelGovernanceStack } from '../stacks/model-governance-stack';
+import { EndpointsStack } from '../stacks/endpoints-stack';
+import { inferenceCaptureBucketName, MLPlatformStack } from '../stacks/ml-platform-stack';
+import { promotionSource } from '../delivery/names';
+import { shardModels, shardStackId, templateLimitProblems } from '../ml/sharding';
 
 export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {
   readonly estate: EstateConfig;
@@ -24,6 +29,9 @@ export class EnvironmentStage extends Stage {
   readonly foundation: FoundationStack;
   readonly auditReplica: AuditReplicaStack;
   readonly governance: ModelGovernanceStack;
+  readonly mlPlatform: MLPlatformStack;
+  /** The endpoint shards (lib/ml/sharding.ts), in shard order. */
+  readonly endpoints: EndpointsStack[] = [];
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
     const { estate, environment, ...rest } = props;
@@ -56,13 +64,36 @@ export class EnvironmentStage extends Stage {
       description: `${estate.organization.name} ${environment.name}: model registry, approval gate, decision records`,
     });
 
-    for (const [key, value] of Object.entries(estate.tags)) {
-      Tags.of(this).add(key, value);
+    this.mlPlatform = new MLPlatformStack(this, 'MLPlatform', {
+      environment,
+      estate,
+      keys: this.foundation.keys,
+      description: `${estate.organization.name} ${environment.name}: feature store, inference capture, experiment tracking`,
+    });
+    const registry = promotionSource(estate);
+    for (const [shard, models] of shardModels(estate.models)) {
+      const stack = new EndpointsStack(this, shardStackId(shard), {
+        environment,
+        estate,
+        models,
+        vpc: this.foundation.network.vpc,
+        mlKey: this.foundation.keys.ml,
+        captureBucketName: inferenceCaptureBucketName(environment.account, environment.region),
+        alarmTopic: this.governance.notifications,
+        packageRegistry: registry ? { account: registry.account, region: registry.region } : undefined,
+        description: `${estate.organization.name} ${environment.name}: model cards and endpoints, shard ${shard} (${models.length} model(s))`,
+      });
+      stack.addStackDependency(this.mlPlatform, 'endpoints capture into the platform\'s bucket');
+      stack.node.addValidation({ validate: () => templateLimitProblems(stack) });
+      this.endpoints.push(stack);
     }
-    Tags.of(this).add('estate:organization', estate.organization.name);
-    Tags.of(this).add('estate:environment', environment.name);
-    Tags.of(this).add('estate:environment-type', environment.type);
-    Tags.of(this).add('data-classification', environment.dataClassification);
+
+    const tag = (key: string, value: string) => tagAll(this, key, value);
+    for (const [key, value] of Object.entries(estate.tags)) tag(key, value);
+    tag('estate:organization', estate.organization.name);
+    tag('estate:environment', environment.name);
+    tag('estate:environment-type', environment.type);
+    tag('data-classification', environment.dataClassification);
 
     iam.PermissionsBoundary.of(this).apply(this.foundation.permissionsBoundary);
     const retain = environment.type !== 'dev' || environment.flags.retainStatefulResources !== false;

@@ -4,6 +4,7 @@ import { CreateModelPackageCommand, SageMakerClient, UpdateModelPackageCommand }
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { deploymentGate, DeploymentGateDeps } from '../../lambdas/deployment-gate/handler';
+import { judgePromotion } from '../../lib/delivery/run-gate';
 import { reviewReminder } from '../../lambdas/review-reminder/handler';
 import { gateWorld, startMoto, Moto } from '../support/moto';
 import { evaluation, GATE_CONFIG } from './fixtures';
@@ -65,6 +66,27 @@ describe('deployment gate against moto', () => {
     const rec = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: RECORDS, Key: result.record }))).Body!.transformToString());
     expect(rec).toMatchObject({ schema: 'deployment-decision/1', pass: true, request: { requestId: 'pipeline-run-1', modelPackageArn: challenger } });
     expect(await gate(request)).toMatchObject({ pass: true, replayed: true, record: result.record });
+  });
+
+  test("the pipeline's pre-prod step, with this gate behind it, lets through only the approved version on a quiet endpoint", async () => {
+    await alarm('staging-fraud-score-champion-errors-5xx', 'OK');
+    const approved = await registerPackage('fraud-score', 0.91, 'Approved');
+    const pending = await registerPackage('fraud-score', 0.92, 'PendingManualApproval');
+    const gate = deploymentGate({ ...deps, now: afterBake });
+    const promotion = {
+      gateFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:examplebank-staging-deployment-gate',
+      requests: [
+        { requestId: 'exec-9.fraud-score.champion', modelPackageArn: approved, stagingEndpointName: 'staging-fraud-score' },
+        { requestId: 'exec-9.fraud-score.challenger', modelPackageArn: pending, stagingEndpointName: 'staging-fraud-score', championModelPackageArn: approved },
+      ],
+    };
+    // The Lambda transport is the only thing not exercised: the step gets what the handler returns.
+    const verdicts = await judgePromotion(promotion, async (_arn, request) => ({ payload: JSON.parse(JSON.stringify(await gate(request))) }));
+    expect(verdicts.map((v) => [v.request.requestId, v.pass])).toEqual([
+      ['exec-9.fraud-score.champion', true],
+      ['exec-9.fraud-score.challenger', false],
+    ]);
+    expect(verdicts[1].reasons.join(' ')).toMatch(/PendingManualApproval/);
   });
 
   test('fails while the bake period has not elapsed', async () => {

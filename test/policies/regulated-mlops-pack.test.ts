@@ -19,7 +19,7 @@ const hardenedJob = {
   DataQualityJobOutputConfig: { KmsKeyId: 'key', MonitoringOutputs: [] },
 };
 const capture = (pct: number) => ({ EnableCapture: true, InitialSamplingPercentage: pct, KmsKeyId: 'key', DestinationS3Uri: 's3://b/c', CaptureOptions: [] });
-const variant = (count: number) => ({ VariantName: 'champion', ModelName: 'm', InitialInstanceCount: count, InstanceType: 'ml.g5.xlarge' });
+const variant = (count: number, instanceType = 'ml.m5.xlarge') => ({ VariantName: 'champion', ModelName: 'm', InitialInstanceCount: count, InstanceType: instanceType });
 const trail = (selectors: unknown) => ({ IsLogging: true, S3BucketName: 'b', IsMultiRegionTrail: true, EnableLogFileValidation: true, KMSKeyId: 'k', AdvancedEventSelectors: selectors });
 const s3DataEvents = [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }] }];
 const locked = (days: number, mode = 'COMPLIANCE') => ({ ObjectLockEnabled: true, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: mode, Days: days } } } });
@@ -110,6 +110,7 @@ describe('RegulatedMLOps pack', () => {
     ['a dev audit bucket needs one year, not seven', { B: { type: 'AWS::S3::Bucket', properties: { ...locked(365), Tags: tag('dev', { 'estate:records': 'audit' }) } } }, 'AuditBucketLocked'],
     ['a log group that never expires', { L: { type: 'AWS::Logs::LogGroup', properties: { KmsKeyId: 'k' } } }, 'LogGroupRetainedEncrypted'],
     ['a wildcard principal with a condition', { K: { type: 'AWS::KMS::Key', properties: { KeyPolicy: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:CallerAccount': '123456789012' } } }] } } } }, 'KMSKeyPolicyNoOpenPrincipal'],
+    ['a GPU endpoint config without a volume key: its local NVMe storage is hardware-encrypted and SageMaker refuses a key', { C: { type: 'AWS::SageMaker::EndpointConfig', properties: { ProductionVariants: [variant(2, 'ml.g5.xlarge')], DataCaptureConfig: capture(100) } } }, 'SageMakerEndpointDataCapture'],
     ['a function that is not a gate', { F: { type: 'AWS::Lambda::Function', properties: { Role: 'r', Code: { ZipFile: 'x' } } } }, 'GateFunctionHardened'],
   ])('does not apply or passes: %s', (_name, resources, rule) => {
     expect(findings(resources)).not.toContain(rule);
@@ -124,6 +125,8 @@ describe('RegulatedMLOps pack', () => {
     ['a model package registered Approved by a template', { P: { type: 'AWS::SageMaker::ModelPackage', properties: { ModelApprovalStatus: 'Approved' } } }, 'SageMakerModelPackageNotApproved'],
     ['a feature group without stores', { F: { type: 'AWS::SageMaker::FeatureGroup', properties: {} } }, 'SageMakerFeatureGroupEncrypted'],
     ['an endpoint config without its own key', { C: { type: 'AWS::SageMaker::EndpointConfig', properties: { ProductionVariants: [variant(2)], DataCaptureConfig: capture(100) } } }, 'SageMakerEndpointDataCapture'],
+    ['an Inferentia endpoint config without a volume key (inf2 has no local storage)', { C: { type: 'AWS::SageMaker::EndpointConfig', properties: { ProductionVariants: [variant(2, 'ml.inf2.xlarge')], DataCaptureConfig: capture(100) } } }, 'SageMakerEndpointDataCapture'],
+    ['a GPU endpoint config whose capture has no customer key', { C: { type: 'AWS::SageMaker::EndpointConfig', properties: { ProductionVariants: [variant(2, 'ml.g5.xlarge')], DataCaptureConfig: { ...capture(100), KmsKeyId: undefined } } } }, 'SageMakerEndpointDataCapture'],
   ])('reports: %s', (_name, resources, rule) => {
     expect(findings(resources)).toContain(rule);
   });

@@ -1,0 +1,366 @@
+import { createHash } from 'node:crypto';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { acknowledgeFindings } from '../policies/acknowledge';
+import { wildcardFindings } from '../policies/acknowledge-wildcards';
+import type { EndpointConfig, EnvironmentConfig, ModelConfig, VariantConfig } from '../lib/config/schema';
+import { tagAll } from '../lib/aspects/tagging';
+import { hasInstanceStorage } from '../lib/ml/instances';
+import { ManagedPolicyRole } from './managed-policy-role';
+
+/** Endpoint name of a model in an environment (63 characters at most; stable). */
+export function endpointName(environment: string, model: string): string {
+  const name = `${environment}-${model}`;
+  if (name.length <= 63) return name;
+  const digest = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, 54)}-${digest}`;
+}
+
+export { hasInstanceStorage };
+
+/** Model Monitor's analyzer image registry per region (SageMaker Python SDK, image_uri_config/model-monitor.json). */
+export const MODEL_MONITOR_REGISTRY: Record<string, string> = {
+  'eu-west-1': '468650794304',
+  'eu-west-2': '749857270468',
+  'eu-west-3': '680080141114',
+  'eu-central-1': '048819808253',
+  'eu-north-1': '895015795356',
+  'us-east-1': '156813124566',
+  'us-east-2': '777275614652',
+  'us-west-1': '890145073186',
+  'us-west-2': '159807026194',
+  'ca-central-1': '536280801234',
+  'ap-southeast-1': '245545462676',
+  'ap-southeast-2': '563025443158',
+  'ap-northeast-1': '574779866223',
+  'ap-south-1': '126357580389',
+};
+
+/** Alarm thresholds that roll a deployment back. */
+export const ROLLBACK_THRESHOLDS = {
+  /** p99 ModelLatency over three consecutive minutes, in microseconds. */
+  p99LatencyMicros: 1_000_000,
+  /** 5XX responses per minute in two of three minutes. */
+  errors5xxPerMinute: 5,
+  /** 4XX responses per minute in five of five minutes (callers' errors: alert, no rollback). */
+  errors4xxPerMinute: 50,
+};
+
+export interface ModelEndpointProps {
+  readonly environment: EnvironmentConfig;
+  readonly model: ModelConfig;
+  readonly endpoint: EndpointConfig;
+  readonly subnets: readonly ec2.ISubnet[];
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** The environment's ML key: data capture, monitoring outputs, volumes. */
+  readonly mlKey: kms.IKey;
+  /** Object Lock bucket that receives captured requests and responses, and monitoring reports. */
+  readonly captureBucket: s3.IBucket;
+  /** Where alarms notify. */
+  readonly alarmTopic: sns.ITopic;
+  /** Registry that holds the approved versions named by modelPackageVersion. */
+  readonly packageRegistry?: { readonly account: string; readonly region: string };
+}
+
+/**
+ * A governed SageMaker endpoint for one model in one environment, from its
+ * config: one model per variant (network isolation, isolated subnets, a
+ * least-privilege execution role), an endpoint config (customer key where the
+ * instance type allows it, data capture to the Object Lock bucket under the ML
+ * key, 100% sampled in prod), blue/green deployment with canary or linear
+ * traffic shifting and automatic rollback on the 5XX and latency alarms,
+ * target-tracking autoscaling per variant, alarms and a dashboard, and Model
+ * Monitor schedules where enabled.
+ *
+ * L1 resources throughout: the alpha SageMaker L2 has no data capture, shadow
+ * variants, deployment config or model package containers.
+ */
+export class ModelEndpoint extends Construct {
+  readonly endpointName: string;
+  readonly endpoint: sagemaker.CfnEndpoint;
+  readonly endpointConfig: sagemaker.CfnEndpointConfig;
+  readonly role: ManagedPolicyRole;
+  readonly models: Record<string, sagemaker.CfnModel> = {};
+  readonly rollbackAlarms: cloudwatch.Alarm[] = [];
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ModelEndpointProps) {
+    super(scope, id);
+    const { environment: env, model, endpoint } = props;
+    tagAll(this, 'model:id', model.id);
+    tagAll(this, 'model:risk-tier', model.riskTier);
+    const stack = Stack.of(this);
+    const { partition, region, account } = stack;
+    this.endpointName = endpointName(env.name, model.id);
+    const prod = env.type === 'prod';
+
+    this.role = new ManagedPolicyRole(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      description: `Execution role of the ${this.endpointName} endpoint and its monitoring jobs`,
+    });
+    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    allow('NetworkInterfacesInTheVpc', ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], ['*']);
+    allow('WriteEndpointLogs', ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], [
+      `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/Endpoints/${this.endpointName}:*`,
+      `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/ProcessingJobs:*`,
+    ]);
+    allow('PublishMetrics', ['cloudwatch:PutMetricData'], ['*'], { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } });
+    allow('UseMlKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], [props.mlKey.keyArn]);
+    const captured = props.captureBucket.arnForObjects(`capture/${this.endpointName}/*`);
+    const reports = props.captureBucket.arnForObjects(`monitoring/${this.endpointName}/*`);
+    allow('CaptureAndMonitor', ['s3:PutObject', 's3:GetObject'], [captured, reports]);
+    allow('ListCaptureBucket', ['s3:ListBucket'], [props.captureBucket.bucketArn]);
+
+    const direct = [...endpoint.variants, ...(endpoint.shadow ? [endpoint.shadow] : [])].filter((v) => v.image && v.modelData) as { image: string; modelData: string }[];
+    const repositories = [...new Set(direct.map((v) => repositoryArn(partition, v.image)))].sort();
+    const modelObjects = [...new Set(direct.map((v) => `arn:${partition}:s3:::${v.modelData.slice('s3://'.length)}`))].sort();
+    if (repositories.length > 0) {
+      allow('PullModelImages', ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], repositories);
+      allow('EcrLogin', ['ecr:GetAuthorizationToken'], ['*']);
+      allow('ReadModelData', ['s3:GetObject'], modelObjects);
+    }
+    const packaged = endpoint.variants.some((v) => v.modelPackageVersion !== undefined);
+    if (packaged && props.packageRegistry) {
+      const { account: source } = props.packageRegistry;
+      // The approved package's image and artifacts live in the staging account, which shares them with this one.
+      allow('PullApprovedImages', ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], [`arn:${partition}:ecr:${props.packageRegistry.region}:${source}:repository/*`]);
+      allow('EcrLoginForApprovedImages', ['ecr:GetAuthorizationToken'], ['*']);
+      allow('ReadApprovedArtifacts', ['s3:GetObject'], [`arn:${partition}:s3:::*/*`], { StringEquals: { 's3:ResourceAccount': source } });
+      allow('DecryptApprovedArtifacts', ['kms:Decrypt'], [`arn:${partition}:kms:${props.packageRegistry.region}:${source}:key/*`], { StringLike: { 'kms:ViaService': `s3.${props.packageRegistry.region}.amazonaws.com` } });
+    }
+    acknowledgeFindings(
+      this.role.permissionsPolicy!,
+      wildcardFindings(stack, this.role.permissionsPolicy!.document),
+      'Wildcards only where the API has no resource-level permission (ENI creation and description, ECR login), where a condition scopes the grant (metrics namespace, the staging account as resource owner, KMS through S3), or for names created at run time under this endpoint (capture and monitoring objects, log streams).',
+    );
+
+    const vpcConfig = { subnets: props.subnets.map((s) => s.subnetId), securityGroupIds: [props.securityGroup.securityGroupId] };
+    const container = (v: Pick<VariantConfig, 'image' | 'modelData' | 'modelPackageVersion'>) =>
+      v.modelPackageVersion !== undefined
+        ? { modelPackageName: `arn:${partition}:sagemaker:${props.packageRegistry!.region}:${props.packageRegistry!.account}:model-package/${model.id}/${v.modelPackageVersion}` }
+        : { image: v.image!, modelDataUrl: v.modelData!, environment: { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' } };
+    const makeModel = (variant: string, v: Pick<VariantConfig, 'image' | 'modelData' | 'modelPackageVersion'>) => {
+      const m = new sagemaker.CfnModel(this, `Model-${variant}`, {
+        executionRoleArn: this.role.roleArn,
+        enableNetworkIsolation: true,
+        vpcConfig,
+        primaryContainer: container(v),
+        tags: [{ key: 'model:variant', value: variant }],
+      });
+      m.node.addDependency(this.role);
+      this.models[variant] = m;
+      return m;
+    };
+
+    const allInstanceTypes = [...endpoint.variants.map((v) => v.instanceType), ...(endpoint.shadow ? [endpoint.shadow.instanceType] : [])];
+    const localStorage = allInstanceTypes.some(hasInstanceStorage);
+    this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'Config', {
+      // SageMaker refuses a volume key on instance types with (hardware-encrypted) local storage.
+      kmsKeyId: localStorage ? undefined : props.mlKey.keyArn,
+      productionVariants: endpoint.variants.map((v) => ({
+        variantName: v.name,
+        modelName: makeModel(v.name, v).attrModelName,
+        instanceType: v.instanceType,
+        initialInstanceCount: v.instanceCount,
+        initialVariantWeight: v.weight,
+      })),
+      shadowProductionVariants: endpoint.shadow
+        ? [
+            {
+              variantName: endpoint.shadow.name,
+              modelName: makeModel(endpoint.shadow.name, endpoint.shadow).attrModelName,
+              instanceType: endpoint.shadow.instanceType,
+              initialInstanceCount: endpoint.shadow.instanceCount,
+              // The share of requests the shadow sees is its weight relative to the production weights (which add up to 1).
+              initialVariantWeight: endpoint.shadow.samplingPercent / 100,
+            },
+          ]
+        : undefined,
+      dataCaptureConfig: {
+        enableCapture: true,
+        initialSamplingPercentage: prod ? 100 : 20,
+        destinationS3Uri: props.captureBucket.s3UrlForObject(`capture/${this.endpointName}`),
+        kmsKeyId: props.mlKey.keyArn,
+        captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+        captureContentTypeHeader: { jsonContentTypes: ['application/json'], csvContentTypes: ['text/csv'] },
+      },
+    });
+    if (localStorage) {
+      acknowledgeFindings(
+        this.endpointConfig,
+        ['AwsSolutions-SM2', 'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured', 'PCI.DSS.321-SageMakerEndpointConfigurationKMSKeyConfigured', 'HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured'],
+        `Instance types ${allInstanceTypes.filter(hasInstanceStorage).join(', ')} have local NVMe storage, which SageMaker encrypts in hardware and for which CreateEndpointConfig refuses a KmsKeyId; captured data is still encrypted with the customer ML key.`,
+      );
+    }
+
+    // Alarms per production variant; 5XX and latency also roll a deployment back.
+    const metric = (variant: string, metricName: string, statistic: string, namespace = 'AWS/SageMaker') =>
+      new cloudwatch.Metric({ namespace, metricName, statistic, period: Duration.minutes(1), dimensionsMap: { EndpointName: this.endpointName, VariantName: variant } });
+    const alarm = (variant: string, kind: string, m: cloudwatch.Metric, threshold: number, evaluationPeriods: number, datapointsToAlarm: number, description: string) => {
+      const a = new cloudwatch.Alarm(this, `${kind}-${variant}`, {
+        alarmName: `${this.endpointName}-${variant}-${kind}`,
+        alarmDescription: description,
+        metric: m,
+        threshold,
+        evaluationPeriods,
+        datapointsToAlarm,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        actionsEnabled: true,
+      });
+      a.addAlarmAction({ bind: () => ({ alarmActionArn: props.alarmTopic.topicArn }) });
+      a.addOkAction({ bind: () => ({ alarmActionArn: props.alarmTopic.topicArn }) });
+      this.alarms.push(a);
+      return a;
+    };
+    for (const v of endpoint.variants) {
+      this.rollbackAlarms.push(
+        alarm(v.name, 'errors-5xx', metric(v.name, 'Invocation5XXErrors', 'Sum'), ROLLBACK_THRESHOLDS.errors5xxPerMinute, 3, 2, `${model.id} ${v.name}: 5XX errors; rolls back a deployment`),
+        alarm(v.name, 'latency-p99', metric(v.name, 'ModelLatency', 'p99'), ROLLBACK_THRESHOLDS.p99LatencyMicros, 3, 3, `${model.id} ${v.name}: p99 model latency over ${ROLLBACK_THRESHOLDS.p99LatencyMicros / 1000} ms; rolls back a deployment`),
+      );
+      alarm(v.name, 'errors-4xx', metric(v.name, 'Invocation4XXErrors', 'Sum'), ROLLBACK_THRESHOLDS.errors4xxPerMinute, 5, 5, `${model.id} ${v.name}: callers receive 4XX errors`);
+    }
+
+    const rollout = endpoint.rollout;
+    const wait = rollout.bakeMinutes * 60;
+    this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
+      endpointName: this.endpointName,
+      endpointConfigName: this.endpointConfig.attrEndpointConfigName,
+      deploymentConfig: {
+        blueGreenUpdatePolicy: {
+          trafficRoutingConfiguration:
+            rollout.strategy === 'canary'
+              ? { type: 'CANARY', canarySize: { type: 'CAPACITY_PERCENT', value: rollout.stepPercent }, waitIntervalInSeconds: wait }
+              : rollout.strategy === 'linear'
+                ? { type: 'LINEAR', linearStepSize: { type: 'CAPACITY_PERCENT', value: rollout.stepPercent }, waitIntervalInSeconds: wait }
+                : { type: 'ALL_AT_ONCE', waitIntervalInSeconds: wait },
+          terminationWaitInSeconds: wait,
+          maximumExecutionTimeoutInSeconds: Math.min(28800, Math.max(600, wait * (rollout.strategy === 'linear' ? Math.ceil(100 / rollout.stepPercent) + 2 : 4))),
+        },
+        autoRollbackConfiguration: { alarms: this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) },
+      },
+    });
+    for (const a of this.rollbackAlarms) this.endpoint.node.addDependency(a);
+
+    // Target tracking on invocations per instance, per production variant.
+    for (const v of endpoint.variants) {
+      const target = new autoscaling.CfnScalableTarget(this, `Scaling-${v.name}`, {
+        serviceNamespace: 'sagemaker',
+        resourceId: `endpoint/${this.endpointName}/variant/${v.name}`,
+        scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        minCapacity: v.autoscaling.minInstances,
+        maxCapacity: v.autoscaling.maxInstances,
+        // The service-linked role AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint.
+        roleArn: `arn:${partition}:iam::${account}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`,
+      });
+      target.addResourceDependency(this.endpoint);
+      new autoscaling.CfnScalingPolicy(this, `ScalingPolicy-${v.name}`, {
+        policyName: `${this.endpointName}-${v.name}-invocations`,
+        policyType: 'TargetTrackingScaling',
+        scalingTargetId: target.ref,
+        targetTrackingScalingPolicyConfiguration: {
+          targetValue: v.autoscaling.targetInvocationsPerInstance,
+          predefinedMetricSpecification: { predefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+          scaleInCooldown: 300,
+          scaleOutCooldown: 60,
+        },
+      });
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: this.endpointName, defaultInterval: Duration.hours(3) });
+    const variants = endpoint.variants.map((v) => v.name);
+    const graph = (title: string, metrics: cloudwatch.IMetric[], left?: cloudwatch.YAxisProps) => new cloudwatch.GraphWidget({ title, left: metrics, width: 12, leftYAxis: left });
+    this.dashboard.addWidgets(
+      graph('p99 model latency (µs)', variants.map((v) => metric(v, 'ModelLatency', 'p99'))),
+      graph('Invocations', variants.map((v) => metric(v, 'Invocations', 'Sum'))),
+    );
+    this.dashboard.addWidgets(
+      graph('4XX / 5XX errors', variants.flatMap((v) => [metric(v, 'Invocation4XXErrors', 'Sum'), metric(v, 'Invocation5XXErrors', 'Sum')])),
+      graph('CPU / GPU use (%)', variants.flatMap((v) => [metric(v, 'CPUUtilization', 'Average', '/aws/sagemaker/Endpoints'), metric(v, 'GPUUtilization', 'Average', '/aws/sagemaker/Endpoints')])),
+    );
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
+
+    const monitoring = endpoint.monitoring ?? { dataQuality: prod, modelQuality: prod };
+    if (monitoring.dataQuality || monitoring.modelQuality) this.addMonitoring(props, monitoring, vpcConfig);
+  }
+
+  private addMonitoring(props: ModelEndpointProps, monitoring: { dataQuality: boolean; modelQuality: boolean }, vpcConfig: { subnets: string[]; securityGroupIds: string[] }): void {
+    const { region } = Stack.of(this);
+    const registry = MODEL_MONITOR_REGISTRY[region];
+    if (!registry) throw new Error(`${this.node.path}: no Model Monitor image is known for ${region}; add it to MODEL_MONITOR_REGISTRY`);
+    const imageUri = `${registry}.dkr.ecr.${region}.amazonaws.com/sagemaker-model-monitor-analyzer`;
+    const resources = { clusterConfig: { instanceCount: 1, instanceType: 'ml.m5.xlarge', volumeSizeInGb: 30, volumeKmsKeyId: props.mlKey.keyArn } };
+    const networkConfig = { enableNetworkIsolation: true, enableInterContainerTrafficEncryption: true, vpcConfig };
+    const output = (kind: string) => ({
+      kmsKeyId: props.mlKey.keyArn,
+      monitoringOutputs: [{ s3Output: { s3Uri: props.captureBucket.s3UrlForObject(`monitoring/${this.endpointName}/${kind}`), localPath: '/opt/ml/processing/output', s3UploadMode: 'EndOfJob' } }],
+    });
+    const stoppingCondition = { maxRuntimeInSeconds: 3600 };
+    const schedule = (kind: string, type: string, definition: sagemaker.CfnDataQualityJobDefinition | sagemaker.CfnModelQualityJobDefinition, expression: string) => {
+      const s = new sagemaker.CfnMonitoringSchedule(this, `${kind}Schedule`, {
+        monitoringScheduleName: `${this.endpointName}-${kind.toLowerCase()}`.slice(0, 63),
+        monitoringScheduleConfig: { monitoringJobDefinitionName: Fn.select(1, Fn.split('/', definition.attrJobDefinitionArn)), monitoringType: type, scheduleConfig: { scheduleExpression: expression } },
+        endpointName: this.endpointName,
+      });
+      s.addResourceDependency(this.endpoint);
+    };
+    if (monitoring.dataQuality) {
+      const definition = new sagemaker.CfnDataQualityJobDefinition(this, 'DataQuality', {
+        dataQualityAppSpecification: { imageUri },
+        dataQualityJobInput: { endpointInput: { endpointName: this.endpointName, localPath: '/opt/ml/processing/input/endpoint', s3InputMode: 'File', s3DataDistributionType: 'FullyReplicated' } },
+        dataQualityJobOutputConfig: output('data-quality'),
+        jobResources: resources,
+        networkConfig,
+        roleArn: this.role.roleArn,
+        stoppingCondition,
+        endpointName: this.endpointName,
+      });
+      definition.addResourceDependency(this.endpoint);
+      schedule('DataQuality', 'DataQuality', definition, 'cron(0 * ? * * *)');
+    }
+    if (monitoring.modelQuality) {
+      const classifier = props.model.problemType === 'binary_classification';
+      const definition = new sagemaker.CfnModelQualityJobDefinition(this, 'ModelQuality', {
+        modelQualityAppSpecification: { imageUri, problemType: classifier ? 'BinaryClassification' : 'Regression' },
+        modelQualityJobInput: {
+          endpointInput: {
+            endpointName: this.endpointName,
+            localPath: '/opt/ml/processing/input/endpoint',
+            inferenceAttribute: '0',
+            probabilityAttribute: classifier ? '0' : undefined,
+            probabilityThresholdAttribute: classifier ? 0.5 : undefined,
+            s3InputMode: 'File',
+            s3DataDistributionType: 'FullyReplicated',
+          },
+          groundTruthS3Input: { s3Uri: props.captureBucket.s3UrlForObject(`monitoring/${this.endpointName}/ground-truth`) },
+        },
+        modelQualityJobOutputConfig: output('model-quality'),
+        jobResources: resources,
+        networkConfig,
+        roleArn: this.role.roleArn,
+        stoppingCondition,
+        endpointName: this.endpointName,
+      });
+      definition.addResourceDependency(this.endpoint);
+      schedule('ModelQuality', 'ModelQuality', definition, 'cron(0 6 ? * * *)');
+    }
+  }
+}
+
+/** The ECR repository ARN of an image URI. */
+function repositoryArn(partition: string, image: string): string {
+  const [host, ...rest] = image.split('/');
+  const [account, , , region] = host.split('.');
+  const repository = rest.join('/').replace(/(@sha256:[a-f0-9]+|:[\w.-]+)$/, '');
+  return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
+}

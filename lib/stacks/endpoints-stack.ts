@@ -1,0 +1,90 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { tagAll } from '../aspects/tagging';
+import { ModelEndpoint } from '../../constructs/model-endpoint';
+import { EstateConfig, ModelConfig } from '../config/schema';
+import { EstateStack, EstateStackProps } from './estate-stack';
+
+export interface EndpointsStackProps extends EstateStackProps {
+  readonly estate: EstateConfig;
+  /** The models of this shard. */
+  readonly models: readonly ModelConfig[];
+  readonly vpc: ec2.IVpc;
+  readonly mlKey: kms.IKey;
+  /** The environment's inference-capture bucket (MLPlatform), by name. */
+  readonly captureBucketName: string;
+  readonly alarmTopic: sns.ITopic;
+  /** Registry of the approved versions prod serves (the staging environment's). */
+  readonly packageRegistry?: { readonly account: string; readonly region: string };
+}
+
+const RISK_RATING = { high: 'High', medium: 'Medium', low: 'Low' } as const;
+
+/**
+ * One shard of an environment's models (see lib/ml/sharding.ts): for each
+ * model, its model card (risk rating, intended use, owner; KMS), and its
+ * endpoint where the config gives one for this environment. The construct
+ * ID under the stack is the model id.
+ */
+export class EndpointsStack extends EstateStack {
+  readonly endpoints: Record<string, ModelEndpoint> = {};
+  readonly cards: Record<string, sagemaker.CfnModelCard> = {};
+
+  constructor(scope: Construct, id: string, props: EndpointsStackProps) {
+    super(scope, id, props);
+    const env = props.environment;
+    const securityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc: props.vpc,
+      description: 'SageMaker endpoints and monitoring jobs of this shard: HTTPS to the VPC endpoints only',
+      allowAllOutbound: false,
+    });
+    // The isolated subnets have no route out: HTTPS reaches only the interface and gateway endpoints.
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to interface and gateway endpoints');
+    // Monitoring jobs with inter-container encryption talk to each other within the group.
+    securityGroup.addIngressRule(securityGroup, ec2.Port.allTcp(), 'Between containers of one job');
+    securityGroup.addEgressRule(securityGroup, ec2.Port.allTcp(), 'Between containers of one job');
+
+    const captureBucket = s3.Bucket.fromBucketName(this, 'InferenceCapture', props.captureBucketName);
+    for (const model of props.models) {
+      const scope = new Construct(this, model.id);
+      tagAll(scope, 'model:id', model.id);
+      tagAll(scope, 'model:risk-tier', model.riskTier);
+      this.cards[model.id] = new sagemaker.CfnModelCard(scope, 'Card', {
+        modelCardName: model.id,
+        modelCardStatus: 'Draft',
+        securityConfig: { kmsKeyId: props.mlKey.keyArn },
+        content: {
+          modelOverview: {
+            modelName: model.id,
+            modelOwner: model.owner,
+            problemType: model.problemType === 'binary_classification' ? 'Binary Classification' : 'Regression',
+            modelDescription: `${model.id}: ${model.riskTier} model risk, governed by the approval gate`,
+          },
+          intendedUses: {
+            intendedUses: model.intendedUse ?? 'Not yet stated: the model owner must describe the intended use before approval.',
+            riskRating: RISK_RATING[model.riskTier],
+            explanationsForRiskRating: `Risk tier ${model.riskTier} in the estate inventory (SR 11-7); approval thresholds and review cadence follow the tier.`,
+          },
+        },
+      });
+      const endpoint = model.endpoints[env.name];
+      if (endpoint) {
+        this.endpoints[model.id] = new ModelEndpoint(scope, 'Endpoint', {
+          environment: env,
+          model,
+          endpoint,
+          subnets: props.vpc.isolatedSubnets,
+          securityGroup,
+          mlKey: props.mlKey,
+          captureBucket,
+          alarmTopic: props.alarmTopic,
+          packageRegistry: props.packageRegistry,
+        });
+      }
+    }
+  }
+}
