@@ -11,6 +11,7 @@ import { DEFAULT_INTERFACE_ENDPOINTS } from '../constructs/isolated-network';
 import { STATEFUL_RESOURCE_TYPES } from '../lib/aspects/stateful-resources';
 import { compliancePacks } from '../lib/compliance/nag-packs';
 import { MIN_ACKNOWLEDGEMENT_REASON } from '../policies/acknowledge';
+import { shardOf, shardStackId } from '../lib/ml/sharding';
 import { SynthesizedEstate, synthesizeEstate } from './support/estate';
 
 type Resources = Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string; Metadata?: any }>;
@@ -48,7 +49,10 @@ const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 const STACKS = ENVIRONMENTS.map((e) => `${e}/Foundation`);
 const REPLICAS = ENVIRONMENTS.map((e) => `${e}/AuditReplica`);
 const GOVERNANCE = ENVIRONMENTS.map((e) => `${e}/ModelGovernance`);
-const ALL_STACKS = [...STACKS, ...REPLICAS, ...GOVERNANCE];
+const PLATFORM = ENVIRONMENTS.map((e) => `${e}/MLPlatform`);
+/** Endpoint shards: every model has a shard (its model card) in every environment. */
+const SHARDS = ENVIRONMENTS.flatMap((e) => ['fraud-score', 'credit-default', 'deposit-forecast'].map((m) => `${e}/${shardStackId(shardOf(m))}`));
+const ALL_STACKS = [...STACKS, ...REPLICAS, ...GOVERNANCE, ...PLATFORM, ...SHARDS];
 /** Stacks outside the environments: the organization's guardrails and the delivery pipeline. */
 const SHARED_STACKS = ['Organization', 'Delivery', 'DeliverySupport-eu-central-1'];
 const envOf = (stack: string) => synth.config.environments.find((e) => stack.startsWith(`${e.name}/`))!;
@@ -67,7 +71,7 @@ describe('the default estate', () => {
 describe('invariant 1: explicit environments, no lookups', () => {
   test('every stack has the account and region of its environment from config', () => {
     const stacks = synth.app.node.findAll().filter((c): c is Stack => Stack.isStack(c));
-    expect(stacks.length).toBe(12);
+    expect(stacks.length).toBe(ALL_STACKS.length + SHARED_STACKS.length);
     const { organization: org, delivery } = synth.config;
     const shared = stacks.filter((s) => SHARED_STACKS.includes(s.node.id));
     expect(shared.map((s) => [s.node.id, s.account, s.region])).toEqual([
@@ -474,7 +478,7 @@ describe('invariant 9: construct IDs are a contract', () => {
 describe('cfn-lint', () => {
   test('reports no error in any synthesized template', () => {
     const files = Object.values(synth.templateFiles);
-    expect(files).toHaveLength(12);
+    expect(files).toHaveLength(ALL_STACKS.length + SHARED_STACKS.length);
     let output = '[]';
     try {
       output = execFileSync('cfn-lint', ['--format', 'json', ...files], { encoding: 'utf8' });
@@ -864,10 +868,15 @@ describe('delivery pipeline (tooling account)', () => {
     expect(pipeline().PipelineType).toBe('V2');
   });
 
-  test('each environment deploys its replica, foundation and governance stacks into its own account, with its role', () => {
+  test('each environment deploys all its stacks into its own account, with its role, in dependency order', () => {
     for (const env of synth.config.environments) {
       const deploys = stages().find((s) => s.Name === env.name)!.Actions.filter((a) => a.ActionTypeId.Category === 'Deploy');
-      expect(deploys.map((a) => a.Name)).toEqual(['AuditReplica.Prepare', 'AuditReplica.Deploy', 'Foundation.Prepare', 'Foundation.Deploy', 'ModelGovernance.Prepare', 'ModelGovernance.Deploy']);
+      const stacksOf = ALL_STACKS.filter((st) => st.startsWith(`${env.name}/`)).map((st) => st.split('/')[1]);
+      expect(deploys.map((a) => a.Name).sort()).toEqual(stacksOf.flatMap((st) => [`${st}.Deploy`, `${st}.Prepare`]).sort());
+      // Dependencies first: the replica before the foundation, the foundation before the rest.
+      const runOrder = (st: string) => deploys.find((a) => a.Name === `${st}.Deploy`)!.RunOrder;
+      expect(runOrder('AuditReplica')).toBeLessThan(runOrder('Foundation'));
+      for (const st of stacksOf.filter((x) => !['AuditReplica', 'Foundation'].includes(x))) expect(runOrder('Foundation')).toBeLessThan(runOrder(st));
       for (const action of deploys) {
         expect(JSON.stringify(action.RoleArn)).toContain(`:iam::${env.account}:role/cdk-hnb659fds-deploy-role-${env.account}-`);
         expect(action.Region ?? env.region).toBe(action.Name.startsWith('AuditReplica') ? env.auditReplicaRegion : env.region);
@@ -954,5 +963,157 @@ describe('delivery pipeline (tooling account)', () => {
     }
     const [[, gate]] = ofType('staging/ModelGovernance', 'AWS::Lambda::Function').filter(([id]) => id.startsWith('DeploymentGateFunction'));
     expect(gate.Properties.FunctionName).toBe('examplebank-staging-deployment-gate');
+  });
+});
+
+/** A value another stack of the environment publishes (the foundation's keys and subnets). */
+const fromFoundation = (output: RegExp) => ({ 'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringMatching(output) }) });
+
+describe('ML plane', () => {
+  const env = (name: string) => synth.config.environments.find((e) => e.name === name)!;
+  const shardsOf = (e: string) => SHARDS.filter((s) => s.startsWith(`${e}/`));
+  const allOf = (e: string, type: string) => shardsOf(e).flatMap((st) => ofType(st, type));
+  const configs = (e: string) => allOf(e, 'AWS::SageMaker::EndpointConfig').map(([, c]) => c.Properties);
+
+  test.each(ENVIRONMENTS)('%s: one feature group per config entry, both stores under the data key, offline in Iceberg', (e) => {
+    const groups = ofType(`${e}/MLPlatform`, 'AWS::SageMaker::FeatureGroup').map(([, g]) => g.Properties);
+    expect(groups.map((g) => g.FeatureGroupName)).toEqual(synth.config.featureGroups.map((g) => g.name));
+    const dataKey = fromFoundation(/KeysDataKey/);
+    for (const g of groups) {
+      const spec = synth.config.featureGroups.find((f) => f.name === g.FeatureGroupName)!;
+      expect(g.EventTimeFeatureName).toBe(spec.eventTime);
+      expect(g.RecordIdentifierFeatureName).toBe(spec.recordIdentifier);
+      expect(g.OfflineStoreConfig).toEqual({ S3StorageConfig: { S3Uri: expect.anything(), KmsKeyId: dataKey }, TableFormat: 'Iceberg' });
+      expect(g.OnlineStoreConfig).toEqual(spec.online ? { EnableOnlineStore: true, SecurityConfig: { KmsKeyId: dataKey } } : undefined);
+    }
+  });
+
+  test.each(ENVIRONMENTS)('%s: every endpoint model is network-isolated in the isolated subnets under its own execution role, never SageMaker full access', (e) => {
+    const models = allOf(e, 'AWS::SageMaker::Model');
+    expect(models.length).toBeGreaterThan(0);
+    for (const [id, m] of models) {
+      expect([id, m.Properties.EnableNetworkIsolation]).toEqual([id, true]);
+      expect(m.Properties.VpcConfig.Subnets).toEqual(env(e).availabilityZones.map(() => (fromFoundation(/NetworkVpcworkloadSubnet/))));
+      expect(m.Properties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/EndpointExecutionRole/), 'Arn'] });
+    }
+    for (const st of shardsOf(e)) {
+      expect(JSON.stringify(synth.templates[st].toJSON())).not.toMatch(/AmazonSageMakerFullAccess|"sagemaker:\*"/);
+    }
+  });
+
+  test.each(ENVIRONMENTS)('%s: GPU and Inferentia endpoints both run here', (e) => {
+    const types = configs(e).flatMap((c) => c.ProductionVariants.map((v: any) => v.InstanceType));
+    expect(types.some((t: string) => /^ml\.(g5|g6|p4d|p5)\./.test(t))).toBe(true);
+    expect(types.some((t: string) => t.startsWith('ml.inf2.'))).toBe(true);
+  });
+
+  test.each(ENVIRONMENTS)('%s: endpoint configs capture to the locked bucket under the ML key (all of it in prod), with a volume key wherever SageMaker takes one', (e) => {
+    for (const c of configs(e)) {
+      expect(c.DataCaptureConfig).toMatchObject({
+        EnableCapture: true,
+        InitialSamplingPercentage: env(e).type === 'prod' ? 100 : 20,
+        KmsKeyId: fromFoundation(/KeysMlKey/),
+        DestinationS3Uri: expect.stringContaining(`s3://inference-capture-${env(e).account}-${env(e).region}/capture/`),
+      });
+      const local = c.ProductionVariants.some((v: any) => /^ml\.(g5|g6|p4d|p5)\./.test(v.InstanceType));
+      expect(c.KmsKeyId === undefined).toBe(local);
+    }
+    const [[, bucket]] = ofType(`${e}/MLPlatform`, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('InferenceCapture'));
+    expect(bucket.Properties.ObjectLockConfiguration.Rule.DefaultRetention).toEqual({ Mode: 'COMPLIANCE', Days: 365 * env(e).auditLogRetentionYears });
+  });
+
+  test('prod serves only versions approved in the staging registry, which lets the prod account read and deploy them and nothing more', () => {
+    const staging = env('staging');
+    const prodModels = allOf('prod', 'AWS::SageMaker::Model').map(([, m]) => m.Properties.PrimaryContainer);
+    for (const c of prodModels) {
+      expect(c).toEqual({ ModelPackageName: expect.stringMatching(new RegExp(`^arn:aws:sagemaker:${staging.region}:${staging.account}:model-package/[a-z-]+/\\d+$`)) });
+    }
+    for (const e of ENVIRONMENTS) {
+      const groups = ofType(`${e}/ModelGovernance`, 'AWS::SageMaker::ModelPackageGroup');
+      for (const [, g] of groups) {
+        if (e !== 'staging') expect(g.Properties.ModelPackageGroupPolicy).toBeUndefined();
+        else {
+          expect(g.Properties.ModelPackageGroupPolicy.Statement).toEqual([
+            expect.objectContaining({ Effect: 'Allow', Principal: { AWS: [`arn:aws:iam::${env('prod').account}:root`] }, Action: ['sagemaker:DescribeModelPackageGroup', 'sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:CreateModel'] }),
+          ]);
+        }
+      }
+    }
+  });
+
+  test('rollouts are blue/green as configured, rolled back by the 5XX and latency alarms of every variant', () => {
+    for (const e of ENVIRONMENTS) {
+      for (const model of synth.config.models) {
+        const spec = model.endpoints[e];
+        if (!spec) continue;
+        const st = `${e}/${shardStackId(shardOf(model.id))}`;
+        const [[, ep]] = ofType(st, 'AWS::SageMaker::Endpoint').filter(([id]) => id.startsWith(model.id.replace(/-/g, '')));
+        expect(ep.Properties.EndpointName).toBe(`${e}-${model.id}`);
+        const routing = ep.Properties.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration;
+        expect(routing.Type).toBe({ canary: 'CANARY', linear: 'LINEAR', 'all-at-once': 'ALL_AT_ONCE' }[spec.rollout.strategy]);
+        expect(routing.WaitIntervalInSeconds).toBe(spec.rollout.bakeMinutes * 60);
+        if (spec.rollout.strategy === 'canary') expect(routing.CanarySize).toEqual({ Type: 'CAPACITY_PERCENT', Value: spec.rollout.stepPercent });
+        if (spec.rollout.strategy === 'linear') expect(routing.LinearStepSize).toEqual({ Type: 'CAPACITY_PERCENT', Value: spec.rollout.stepPercent });
+        const rollbackAlarms = ep.Properties.DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a: any) => JSON.stringify(a.AlarmName));
+        expect(rollbackAlarms).toHaveLength(spec.variants.length * 2);
+        const alarms = ofType(st, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.AlarmName.startsWith(`${e}-${model.id}-`));
+        expect(alarms.map((a) => a.AlarmName).sort()).toEqual(spec.variants.flatMap((v) => ['errors-4xx', 'errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${v.name}-${k}`)).sort());
+        for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
+        // Autoscaling per variant, bounds and target from config.
+        const targets = ofType(st, 'AWS::ApplicationAutoScaling::ScalableTarget').map(([, t]) => t.Properties).filter((t) => t.ResourceId.startsWith(`endpoint/${e}-${model.id}/`));
+        expect(targets.map((t) => [t.ResourceId, t.MinCapacity, t.MaxCapacity])).toEqual(
+          spec.variants.map((v) => [`endpoint/${e}-${model.id}/variant/${v.name}`, v.autoscaling.minInstances, v.autoscaling.maxInstances]),
+        );
+        const policies = ofType(st, 'AWS::ApplicationAutoScaling::ScalingPolicy').map(([, p]) => p.Properties).filter((p) => p.PolicyName.startsWith(`${e}-${model.id}-`));
+        expect(policies.map((p) => [p.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType, p.TargetTrackingScalingPolicyConfiguration.TargetValue])).toEqual(
+          spec.variants.map((v) => ['SageMakerVariantInvocationsPerInstance', v.autoscaling.targetInvocationsPerInstance]),
+        );
+        const [[, dashboard]] = ofType(st, 'AWS::CloudWatch::Dashboard').filter(([, d]) => d.Properties.DashboardName === `${e}-${model.id}`);
+        const body = JSON.stringify(dashboard.Properties.DashboardBody);
+        for (const metricName of ['ModelLatency', 'Invocation4XXErrors', 'Invocation5XXErrors', 'Invocations', 'CPUUtilization', 'GPUUtilization']) expect(body).toContain(metricName);
+      }
+    }
+  });
+
+  test('the staging credit model runs its next candidate as a shadow on a copy of live traffic', () => {
+    const [config] = configs('staging').filter((c) => c.ShadowProductionVariants);
+    expect(config.ShadowProductionVariants).toEqual([expect.objectContaining({ VariantName: 'shadow', InitialVariantWeight: 0.5, InstanceType: 'ml.g5.xlarge' })]);
+  });
+
+  test('prod endpoints are monitored for data and model quality, in the VPC with network isolation, inter-container encryption and the ML key; others are not', () => {
+    for (const e of ENVIRONMENTS) {
+      const schedules = allOf(e, 'AWS::SageMaker::MonitoringSchedule').map(([, s]) => s.Properties);
+      const endpoints = allOf(e, 'AWS::SageMaker::Endpoint').length;
+      expect([e, schedules.length]).toEqual([e, e === 'prod' ? endpoints * 2 : 0]);
+      for (const type of ['AWS::SageMaker::DataQualityJobDefinition', 'AWS::SageMaker::ModelQualityJobDefinition']) {
+        for (const [, d] of allOf(e, type)) {
+          expect(d.Properties.NetworkConfig).toMatchObject({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: expect.anything() });
+          expect(d.Properties.JobResources.ClusterConfig.VolumeKmsKeyId).toEqual(fromFoundation(/KeysMlKey/));
+          const out = d.Properties.DataQualityJobOutputConfig ?? d.Properties.ModelQualityJobOutputConfig;
+          expect(out.KmsKeyId).toEqual(fromFoundation(/KeysMlKey/));
+        }
+      }
+    }
+  });
+
+  test.each(ENVIRONMENTS)('%s: a KMS model card per model with its risk rating and intended use, and an MLflow tracking server with KMS artifacts', (e) => {
+    const cards = allOf(e, 'AWS::SageMaker::ModelCard').map(([, c]) => c.Properties);
+    expect(cards.map((c) => c.ModelCardName).sort()).toEqual(synth.config.models.map((m) => m.id).sort());
+    for (const c of cards) {
+      const model = synth.config.models.find((m) => m.id === c.ModelCardName)!;
+      expect(c.Content.IntendedUses).toMatchObject({ IntendedUses: model.intendedUse, RiskRating: { high: 'High', medium: 'Medium', low: 'Low' }[model.riskTier] });
+      expect(c.SecurityConfig.KmsKeyId).toEqual(fromFoundation(/KeysMlKey/));
+    }
+    const [[, server]] = ofType(`${e}/MLPlatform`, 'AWS::SageMaker::MlflowTrackingServer');
+    expect(server.Properties.ArtifactStoreUri).toEqual(expect.objectContaining({ 'Fn::Join': expect.anything() }));
+    const [[, bucket]] = ofType(`${e}/MLPlatform`, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('ExperimentArtifacts'));
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
+  });
+
+  test('no template nears CloudFormation limits (500 resources, 1 MB)', () => {
+    for (const [name, file] of Object.entries(synth.templateFiles)) {
+      const template = JSON.parse(require('node:fs').readFileSync(file, 'utf8'));
+      expect([name, Object.keys(template.Resources).length <= 500, require('node:fs').statSync(file).size < 1_000_000]).toEqual([name, true, true]);
+    }
   });
 });

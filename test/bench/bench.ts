@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: prints one JSON document with every benchmark's figures.
- * BENCH_ONLY=synth or BENCH_ONLY=gates runs one of them.
+ * BENCH_ONLY=synth, gates or scale runs one of them.
  */
 import { benchGates } from './gate-bench';
+import { benchScale } from './scale-bench';
 import { benchSynth } from './synth-bench';
 
 async function main(): Promise<void> {
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = {};
   if (!only || only === 'synth') out.synth = await benchSynth();
   if (!only || only === 'gates') out.gates = await benchGates();
+  if (!only || only === 'scale') out.scale = await benchScale();
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 

@@ -1,0 +1,58 @@
+import type { EstateConfigInput } from '../../lib/config/schema';
+import { defaultEstateConfig } from './estate';
+
+/**
+ * The default estate with `models` generated models (and a feature group per
+ * five models), each with an endpoint in every environment shaped like the
+ * example's: GPU or Inferentia, a prod champion and challenger served from
+ * approved versions, Model Monitor on in prod. For scale tests and the bench.
+ */
+export function generatedEstate(models: number, options: { delivery?: boolean } = {}): EstateConfigInput {
+  const base = defaultEstateConfig();
+  const groups = Math.max(1, Math.ceil(models / 5));
+  const featureGroups = Array.from({ length: groups }, (_, g) => ({
+    name: `features-${String(g).padStart(3, '0')}`,
+    recordIdentifier: 'entity_id',
+    eventTime: 'event_time',
+    features: [
+      { name: 'entity_id', type: 'string' as const },
+      { name: 'event_time', type: 'fractional' as const },
+      ...Array.from({ length: 8 }, (_, f) => ({ name: `f${f}`, type: 'fractional' as const })),
+    ],
+  }));
+  const variant = (env: { account: string; name: string }, id: string, gpu: boolean) => ({
+    image: `${env.account}.dkr.ecr.eu-west-1.amazonaws.com/${id}:1.0.0`,
+    modelData: `s3://examplebank-${env.name}-models/${id}/1.0.0/model.tar.gz`,
+    instanceType: gpu ? 'ml.g5.xlarge' : 'ml.inf2.xlarge',
+    instanceCount: 1,
+    weight: 1,
+    autoscaling: { minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 },
+  });
+  const [dev, staging] = base.environments;
+  const generated = Array.from({ length: models }, (_, i) => {
+    const id = `model-${String(i).padStart(4, '0')}`;
+    const gpu = i % 2 === 0;
+    return {
+      id,
+      owner: `team-${i % 17}@examplebank.example`,
+      riskTier: (['high', 'medium', 'low'] as const)[i % 3],
+      problemType: 'binary_classification' as const,
+      protectedAttributes: ['age_band'],
+      intendedUse: `Generated model ${i} for scale measurements.`,
+      featureGroups: [featureGroups[i % groups].name],
+      endpoints: {
+        dev: { variants: [{ name: 'champion', ...variant(dev, id, gpu) }] },
+        staging: { variants: [{ name: 'champion', ...variant(staging, id, gpu) }] },
+        prod: {
+          variants: [
+            { name: 'champion', modelPackageVersion: 2, instanceType: gpu ? 'ml.g5.2xlarge' : 'ml.inf2.xlarge', instanceCount: 2, weight: 0.9, autoscaling: { minInstances: 2, maxInstances: 6, targetInvocationsPerInstance: 300 } },
+            { name: 'challenger', modelPackageVersion: 3, instanceType: gpu ? 'ml.g5.xlarge' : 'ml.inf2.xlarge', instanceCount: 2, weight: 0.1, autoscaling: { minInstances: 2, maxInstances: 4, targetInvocationsPerInstance: 300 } },
+          ],
+          rollout: { strategy: 'canary' as const, stepPercent: 10, bakeMinutes: 10 },
+        },
+      },
+    };
+  });
+  const { delivery, ...rest } = base as EstateConfigInput;
+  return { ...rest, ...(options.delivery ? { delivery } : {}), featureGroups, models: generated } as EstateConfigInput;
+}
