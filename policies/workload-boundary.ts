@@ -14,6 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
  * | DenyAuditTampering | stopping or re-pointing CloudTrail, loosening audit buckets or deleting log groups |
  * | DenyKeyDestruction | disabling or deleting customer keys, rewriting key policies |
  * | DenyNetworkEscape | adding an internet gateway, NAT or peering to an isolated VPC |
+ * | DenyUngovernedRegistry | creating, deleting or re-sharing a model package group outside the estate's stacks (every group is a governed group) |
  */
 export function workloadBoundaryStatements(): iam.PolicyStatement[] {
   return [
@@ -128,6 +129,12 @@ export function workloadBoundaryStatements(): iam.PolicyStatement[] {
         'ec2:AcceptVpcPeeringConnection',
         'ec2:CreateRoute',
       ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyUngovernedRegistry',
+      effect: iam.Effect.DENY,
+      actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DeleteModelPackageGroup', 'sagemaker:PutModelPackageGroupPolicy', 'sagemaker:DeleteModelPackageGroupPolicy'],
       resources: ['*'],
     }),
   ];

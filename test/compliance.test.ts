@@ -51,7 +51,15 @@ describe('removing a control from the estate is caught by the packs', () => {
     ['audit bucket locked for one year in prod', () => ((prod.audit.bucket.node.defaultChild as s3.CfnBucket).objectLockConfiguration = { objectLockEnabled: 'Enabled', rule: { defaultRetention: { mode: 'COMPLIANCE', days: 365 } } }), /RegulatedMLOps-AuditBucketLocked @ prod\/Foundation\/Audit\/Bucket\/Resource/],
     ['trail without S3 data events', () => (prod.audit.trail.node.defaultChild as cloudtrail.CfnTrail).addPropertyDeletionOverride('AdvancedEventSelectors'), /RegulatedMLOps-CloudTrailAuditGrade @ prod\/Foundation\/Audit\/Trail\/Resource/],
     ['approval gate without reserved concurrency', () => ((governance.approvalGate.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = undefined), /RegulatedMLOps-GateFunctionHardened @ prod\/ModelGovernance\/ApprovalGate\/Function\/Resource/],
-    ['a model package group without its risk tier tag', () => governance.registry.groups['fraud-score'].addPropertyOverride('Tags', [{ Key: 'model:id', Value: 'fraud-score' }]), /RegulatedMLOps-MLResourceTagged @ prod\/ModelGovernance\/Registry\/fraud-score/],
+    ['a model package group without its risk tier tag', () => stages.prod.endpoints.find((e) => e.registry.groups['fraud-score'])!.registry.groups['fraud-score'].addPropertyOverride('Tags', [{ Key: 'model:id', Value: 'fraud-score' }]), /RegulatedMLOps-MLResourceTagged @ prod\/Endpoints\d\d\/Registry\/fraud-score/],
+    ['a prod endpoint config that samples half the traffic', () => {
+      const shard = stages.prod.endpoints.find((e) => e.endpoints['fraud-score'])!;
+      shard.endpoints['fraud-score'].endpointConfig.addPropertyOverride('DataCaptureConfig.InitialSamplingPercentage', 50);
+    }, /RegulatedMLOps-SageMakerEndpointDataCapture @ prod\/Endpoints\d\d\/fraud-score\/Endpoint\/Config/],
+    ['a feature group whose offline store has no customer key', () => {
+      const platform = stages.prod.mlPlatform;
+      platform.featureStore.groups['card-transactions'].addPropertyDeletionOverride('OfflineStoreConfig.S3StorageConfig.KmsKeyId');
+    }, /RegulatedMLOps-SageMakerFeatureGroupEncrypted @ prod\/MLPlatform\/FeatureStore\/card-transactions/],
   ])('%s', (_name, removeControl, expected) => {
     removeControl();
     expect(findings(stages.prod).join('\n')).toMatch(expected);

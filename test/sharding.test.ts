@@ -7,6 +7,8 @@ import { validateEstateConfig } from '../lib/config/load';
 import { EstateConfig } from '../lib/config/schema';
 import { buildEstate } from '../lib/estate';
 import { SHARD_BUCKETS, shardModels, shardOf, shardStackId, templateLimitProblems } from '../lib/ml/sharding';
+import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../lib/ml/registry-scope';
+import { workloadBoundaryStatements } from '../policies/workload-boundary';
 import { cdkJsonContext } from './support/estate';
 import { generatedEstate } from './support/generate-estate';
 
@@ -51,5 +53,28 @@ describe('endpoint sharding', () => {
     const stack = new Stack(new App(), 'Crowded');
     for (let i = 0; i < 501; i++) new CfnResource(stack, `R${i}`, { type: 'AWS::SNS::Topic' });
     expect(templateLimitProblems(stack)).toEqual(["Crowded has 501 resources, over CloudFormation's 500; raise SHARD_BUCKETS in lib/ml/sharding.ts"]);
+  });
+});
+
+describe('registry scope at scale', () => {
+  const stack = new Stack(new App(), 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
+
+  test('up to 20 models, grants and the approval trigger name each group', () => {
+    expect(governedPackageArns(stack, names(2))).toEqual(['arn:aws:sagemaker:eu-west-1:111111111111:model-package/m0/*', 'arn:aws:sagemaker:eu-west-1:111111111111:model-package/m1/*']);
+    expect(governedGroupFilter(names(20))).toHaveLength(20);
+  });
+
+  test('beyond 20, they name every group of the account, which the boundary lets no role create, delete or re-share', () => {
+    expect(governedPackageArns(stack, names(21))).toEqual(['arn:aws:sagemaker:eu-west-1:111111111111:model-package/*/*']);
+    expect(governedGroupArns(stack, names(500))).toEqual(['arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/*']);
+    expect(governedGroupFilter(names(21))).toBeUndefined();
+    const deny = workloadBoundaryStatements().find((s) => s.sid === 'DenyUngovernedRegistry')!.toStatementJson();
+    expect(deny).toEqual({
+      Sid: 'DenyUngovernedRegistry',
+      Effect: 'Deny',
+      Action: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DeleteModelPackageGroup', 'sagemaker:PutModelPackageGroupPolicy', 'sagemaker:DeleteModelPackageGroupPolicy'],
+      Resource: '*',
+    });
   });
 });

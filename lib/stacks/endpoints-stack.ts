@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { tagAll } from '../aspects/tagging';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
+import { ModelRegistry } from '../../constructs/model-registry';
 import { EstateConfig, ModelConfig } from '../config/schema';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
@@ -20,19 +21,24 @@ export interface EndpointsStackProps extends EstateStackProps {
   readonly alarmTopic: sns.ITopic;
   /** Registry of the approved versions prod serves (the staging environment's). */
   readonly packageRegistry?: { readonly account: string; readonly region: string };
+  /** Accounts that may read this environment's package groups and deploy their versions (prod, from staging). */
+  readonly registryReaders?: readonly string[];
 }
 
 const RISK_RATING = { high: 'High', medium: 'Medium', low: 'Low' } as const;
 
 /**
  * One shard of an environment's models (see lib/ml/sharding.ts): for each
- * model, its model card (risk rating, intended use, owner; KMS), and its
- * endpoint where the config gives one for this environment. The construct
+ * model, its model package group (tagged; readable by prod where prod serves
+ * from this registry), its model card (risk rating, intended use, owner; KMS),
+ * and its endpoint where the config gives one for this environment. The construct
  * ID under the stack is the model id.
  */
 export class EndpointsStack extends EstateStack {
   readonly endpoints: Record<string, ModelEndpoint> = {};
   readonly cards: Record<string, sagemaker.CfnModelCard> = {};
+  /** The model package group of each model of the shard. */
+  readonly registry: ModelRegistry;
 
   constructor(scope: Construct, id: string, props: EndpointsStackProps) {
     super(scope, id, props);
@@ -48,6 +54,7 @@ export class EndpointsStack extends EstateStack {
     securityGroup.addIngressRule(securityGroup, ec2.Port.allTcp(), 'Between containers of one job');
     securityGroup.addEgressRule(securityGroup, ec2.Port.allTcp(), 'Between containers of one job');
 
+    this.registry = new ModelRegistry(this, 'Registry', { models: props.models, dataClassification: env.dataClassification, readerAccounts: props.registryReaders });
     const captureBucket = s3.Bucket.fromBucketName(this, 'InferenceCapture', props.captureBucketName);
     for (const model of props.models) {
       const scope = new Construct(this, model.id);

@@ -12,7 +12,6 @@ import { AuditReplicaLocation, replicateToAuditReplica } from '../../constructs/
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
-import { ModelRegistry } from '../../constructs/model-registry';
 import { PersonaRoles } from '../../constructs/persona-roles';
 import { SecureBucket } from '../../constructs/secure-bucket';
 import { acknowledgeFindings } from '../../policies/acknowledge';
@@ -20,6 +19,7 @@ import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcar
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
 import { EstateConfig, RISK_TIERS } from '../config/schema';
+import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
 const LAMBDAS = path.resolve(__dirname, '..', '..', 'lambdas');
@@ -39,7 +39,6 @@ export interface ModelGovernanceStackProps extends EstateStackProps {
  * model approval gate wired to registry events.
  */
 export class ModelGovernanceStack extends EstateStack {
-  readonly registry: ModelRegistry;
   readonly artifacts: SecureBucket;
   readonly decisionRecords: SecureBucket;
   readonly notifications: sns.Topic;
@@ -55,9 +54,10 @@ export class ModelGovernanceStack extends EstateStack {
     const gateConfig = gateConfigFor(props.estate, env);
     const logRetention = env.logRetentionDays as logs.RetentionDays;
 
-    // Prod serves versions approved in this (staging) registry: the prod accounts read it and its artifacts.
+    // Prod serves versions approved in this (staging) registry: the prod accounts read its artifacts
+    // (and its package groups, which live with each model in the endpoint shards).
     const readers = promotionSource(props.estate)?.name === env.name ? servingAccounts(props.estate) : [];
-    this.registry = new ModelRegistry(this, 'Registry', { models: props.estate.models, dataClassification: env.dataClassification, readerAccounts: readers });
+    const groups = props.estate.models.map((m) => m.id);
 
     const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', { retention: Duration.days(365 * env.auditLogRetentionYears) });
     this.artifacts = new SecureBucket(this, 'ModelArtifacts', { encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
@@ -113,7 +113,7 @@ export class ModelGovernanceStack extends EstateStack {
     const reports = this.artifacts.arnForObjects('*');
     const approvals = this.decisionRecords.arnForObjects('approval/*');
     const unattributable = this.decisionRecords.arnForObjects('unattributable/*');
-    const packages = this.registry.packageArns();
+    const packages = governedPackageArns(this, groups);
     const allow = (sid: string, actions: string[], resources: string[]) =>
       gateRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources }));
     allow('ReadReports', ['s3:GetObject'], [reports]);
@@ -214,7 +214,7 @@ export class ModelGovernanceStack extends EstateStack {
     this.personas = new PersonaRoles(this, 'Personas', {
       trustedAccount: props.estate.organization.identityAccount ?? env.account,
       packageArns: packages,
-      packageGroupArns: this.registry.groupArns(),
+      packageGroupArns: governedGroupArns(this, groups),
       artifacts: this.artifacts,
       decisionRecords: this.decisionRecords,
       mlKey: keys.ml,
@@ -227,7 +227,7 @@ export class ModelGovernanceStack extends EstateStack {
         source: ['aws.sagemaker'],
         detailType: ['SageMaker Model Package State Change'],
         detail: {
-          ModelPackageGroupName: props.estate.models.map((m) => m.id),
+          ModelPackageGroupName: governedGroupFilter(groups),
           ModelApprovalStatus: ['PendingManualApproval'],
         },
       },

@@ -11,7 +11,7 @@ import { FoundationStack } from '../stacks/foundation-stack';
 import { ModelGovernanceStack } from '../stacks/model-governance-stack';
 import { EndpointsStack } from '../stacks/endpoints-stack';
 import { inferenceCaptureBucketName, MLPlatformStack } from '../stacks/ml-platform-stack';
-import { promotionSource } from '../delivery/names';
+import { promotionSource, servingAccounts } from '../delivery/names';
 import { shardModels, shardStackId, templateLimitProblems } from '../ml/sharding';
 
 export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {
@@ -81,6 +81,7 @@ export class EnvironmentStage extends Stage {
         captureBucketName: inferenceCaptureBucketName(environment.account, environment.region),
         alarmTopic: this.governance.notifications,
         packageRegistry: registry ? { account: registry.account, region: registry.region } : undefined,
+        registryReaders: registry?.name === environment.name ? servingAccounts(estate) : [],
         description: `${estate.organization.name} ${environment.name}: model cards and endpoints, shard ${shard} (${models.length} model(s))`,
       });
       stack.addStackDependency(this.mlPlatform, 'endpoints capture into the platform\'s bucket');
