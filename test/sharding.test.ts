@@ -7,7 +7,7 @@ import { validateEstateConfig } from '../lib/config/load';
 import { EstateConfig } from '../lib/config/schema';
 import { buildEstate } from '../lib/estate';
 import { SHARD_BUCKETS, shardModels, shardOf, shardStackId, templateLimitProblems } from '../lib/ml/sharding';
-import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../lib/ml/registry-scope';
+import { governedGroupArns as groupArns, governedGroupFilter, governedPackageArns as packageArns } from '../lib/ml/registry-scope';
 import { workloadBoundaryStatements } from '../policies/workload-boundary';
 import { cdkJsonContext } from './support/estate';
 import { generatedEstate } from './support/generate-estate';
@@ -59,6 +59,8 @@ describe('endpoint sharding', () => {
 describe('registry scope at scale', () => {
   const stack = new Stack(new App(), 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
   const names = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
+  const governedPackageArns = (st: Stack, groups: string[]) => packageArns(st, groups).map((a) => a.replace(/\$\{Token\[AWS\.Partition\.\d+\]\}/, 'aws'));
+  const governedGroupArns = (st: Stack, groups: string[]) => groupArns(st, groups).map((a) => a.replace(/\$\{Token\[AWS\.Partition\.\d+\]\}/, 'aws'));
 
   test('up to 20 models, grants and the approval trigger name each group', () => {
     expect(governedPackageArns(stack, names(2))).toEqual(['arn:aws:sagemaker:eu-west-1:111111111111:model-package/m0/*', 'arn:aws:sagemaker:eu-west-1:111111111111:model-package/m1/*']);
