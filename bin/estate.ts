@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { EstateConfig } from '../lib/config/schema';
 import { EstateConfigError, loadEstateConfig } from '../lib/config/load';
-import { buildEstate } from '../lib/estate';
+import { buildEstate, ESTATE_APP_PROPS } from '../lib/estate';
 
 /** Default estate config, relative to the working directory; override with `-c estate=path`. */
 const DEFAULT_ESTATE = 'estate.yaml';
@@ -33,7 +33,7 @@ function main(): void {
     }
     throw e;
   }
-  const app = new App();
+  const app = new App(ESTATE_APP_PROPS);
   buildEstate(app, config);
   app.synth();
 }

@@ -6,7 +6,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EncryptedLogGroup } from './encrypted-log-group';
 import { ManagedPolicyRole } from './managed-policy-role';
-import { acknowledgeFindings } from '../policies/acknowledge';
 
 /** An interface endpoint and the IAM service prefix whose actions its policy allows. */
 export interface InterfaceEndpointSpec {
@@ -82,14 +81,6 @@ export class IsolatedNetwork extends Construct {
       enableDnsSupport: true,
       subnetConfiguration: [{ name: 'workload', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
     });
-
-    for (const subnet of this.vpc.isolatedSubnets) {
-      acknowledgeFindings(
-        subnet.node.defaultChild!,
-        ['CloudFormation-Validate::W3010'],
-        'Availability zones are named in the estate config on purpose, so that synth needs no account lookup.',
-      );
-    }
 
     this.flowLogGroup = new EncryptedLogGroup(this, 'FlowLogGroup', {
       encryptionKey: props.logsKey,

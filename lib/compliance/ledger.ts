@@ -55,24 +55,29 @@ export class ComplianceLedger {
         level: params.level === NagMessageLevel.ERROR ? 'error' : 'warning',
       });
     }
-    const path = params.node.node.path;
-    const push = (rule: string, failed: boolean, detail?: string) => {
-      const ack = failed ? acknowledgementOf(params.node, rule) : undefined;
-      const status: ResultStatus = !failed ? 'compliant' : ack !== undefined ? 'acknowledged' : 'non_compliant';
-      this.results.push({ pack, rule, baseRule, path, status, ...(ack !== undefined ? { reason: ack } : detail ? { reason: detail } : {}) });
-    };
-    if (outcome.error !== undefined) return push(baseRule, true, `the rule could not be evaluated: ${String((outcome.error as Error)?.message ?? outcome.error)}`);
+    if (outcome.error !== undefined) {
+      this.push(pack, params, baseRule, baseRule, true, `the rule could not be evaluated: ${String((outcome.error as Error)?.message ?? outcome.error)}`);
+      return;
+    }
     const result = outcome.result;
+    // Most outcomes are not-applicable and only counted; nothing else is built for them.
     if (result === NagRuleCompliance.NOT_APPLICABLE) {
       this.notApplicable.set(baseRule, (this.notApplicable.get(baseRule) ?? 0) + 1);
     } else if (result === NagRuleCompliance.COMPLIANT) {
-      push(baseRule, false);
+      this.push(pack, params, baseRule, baseRule, false);
     } else if (result === NagRuleCompliance.NON_COMPLIANT) {
-      push(baseRule, true);
+      this.push(pack, params, baseRule, baseRule, true);
     } else if (Array.isArray(result)) {
-      if (result.length === 0) push(baseRule, false);
-      for (const finding of result) push(`${baseRule}[${finding}]`, true);
+      if (result.length === 0) this.push(pack, params, baseRule, baseRule, false);
+      for (const finding of result) this.push(pack, params, baseRule, `${baseRule}[${finding}]`, true);
     }
+  }
+
+  private push(pack: string, params: IApplyRule, baseRule: string, rule: string, failed: boolean, detail?: string): void {
+    const path = params.node.node.path;
+    const ack = failed ? acknowledgementOf(params.node, rule) : undefined;
+    const status: ResultStatus = !failed ? 'compliant' : ack !== undefined ? 'acknowledged' : 'non_compliant';
+    this.results.push({ pack, rule, baseRule, path, status, ...(ack !== undefined ? { reason: ack } : detail ? { reason: detail } : {}) });
   }
 }
 
@@ -90,6 +95,12 @@ export function acknowledgementOf(node: IConstruct, rule: string): string | unde
 }
 
 type PackClass = new (scope?: IConstruct) => NagPack;
+
+/** A rule that returns a recorded outcome (bound to it), made once so that no closure is built per rule. */
+function replayOutcome(this: { result?: NagRuleResult; error?: unknown }): NagRuleResult {
+  if (this.error !== undefined) throw this.error;
+  return this.result!;
+}
 
 /**
  * A subclass of a cdk-nag pack that records every rule outcome in the
@@ -113,13 +124,10 @@ export function recording(Pack: PackClass, ledger: ComplianceLedger): PackClass 
       } catch (e) {
         error = e;
       }
-      ledger.record(this.readPackName, params, { result, error });
-      const replay = () => {
-        if (error !== undefined) throw error;
-        return result!;
-      };
-      Object.defineProperty(replay, 'name', { value: params.rule.name });
-      super.applyRule({ ...params, rule: replay });
+      const outcome = { result, error };
+      ledger.record(this.readPackName, params, outcome);
+      // The pack sees the same outcome again, under the rule's own name, without a second evaluation.
+      super.applyRule({ ...params, ruleSuffixOverride: params.ruleSuffixOverride ?? params.rule.name, rule: replayOutcome.bind(outcome) as IApplyRule['rule'] });
     }
   }
   Object.defineProperty(RecordingPack, 'name', { value: Pack.name });

@@ -5,7 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadEstateConfig } from '../../lib/config/load';
 import { EstateConfig } from '../../lib/config/schema';
-import { buildEstate, Estate } from '../../lib/estate';
+import { buildEstate, Estate, ESTATE_APP_PROPS } from '../../lib/estate';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const DEFAULT_ESTATE_FILE = path.join(REPO_ROOT, 'estate.yaml');
@@ -40,7 +40,7 @@ export function synthesizeEstate(config: EstateConfig = defaultEstateConfig()): 
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-test-'));
   // Path metadata and the CDKMetadata resource, as the CLI writes them (cfn-lint
   // recognizes a CDK template by the latter and spares it rules meant for hand-written ones).
-  const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true } });
+  const app = new App({ ...ESTATE_APP_PROPS, outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true } });
   const estate = buildEstate(app, config);
   const assembly = app.synth();
   const templates: Record<string, Template> = {};
