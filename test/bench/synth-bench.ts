@@ -33,10 +33,10 @@ export async function benchSynth(): Promise<Record<string, unknown>> {
   const floor: Measurement[] = [];
   const estate: Measurement[] = [];
   // One warm-up of each (module caches, tsx transpile cache), not counted.
-  await synth('node --require tsx/cjs test/bench/floor-app.ts', path.join(work, 'warm-floor'));
+  await synth('node --max-semi-space-size=64 --require tsx/cjs test/bench/floor-app.ts', path.join(work, 'warm-floor'));
   await synth(undefined, path.join(work, 'warm-estate'));
   for (let i = 0; i < ROUNDS; i++) {
-    floor.push(await synth('node --require tsx/cjs test/bench/floor-app.ts', path.join(work, `floor-${i}`)));
+    floor.push(await synth('node --max-semi-space-size=64 --require tsx/cjs test/bench/floor-app.ts', path.join(work, `floor-${i}`)));
     estate.push(await synth(undefined, path.join(work, `estate-${i}`)));
   }
   const templates = fs
