@@ -44,7 +44,7 @@ export class ComplianceLedger {
     if (!this.packs.includes(pack)) this.packs.push(pack);
   }
 
-  record(pack: string, params: IApplyRule, outcome: { result?: NagRuleResult; error?: unknown }): void {
+  record(pack: string, params: IApplyRule, result: NagRuleResult | undefined, error?: unknown): void {
     const baseRule = `${pack}-${params.ruleSuffixOverride ?? params.rule.name}`;
     if (!this.rules.has(baseRule)) {
       this.rules.set(baseRule, {
@@ -55,11 +55,10 @@ export class ComplianceLedger {
         level: params.level === NagMessageLevel.ERROR ? 'error' : 'warning',
       });
     }
-    if (outcome.error !== undefined) {
-      this.push(pack, params, baseRule, baseRule, true, `the rule could not be evaluated: ${String((outcome.error as Error)?.message ?? outcome.error)}`);
+    if (error !== undefined) {
+      this.push(pack, params, baseRule, baseRule, true, `the rule could not be evaluated: ${String((error as Error)?.message ?? error)}`);
       return;
     }
-    const result = outcome.result;
     // Most outcomes are not-applicable and only counted; nothing else is built for them.
     if (result === NagRuleCompliance.NOT_APPLICABLE) {
       this.notApplicable.set(baseRule, (this.notApplicable.get(baseRule) ?? 0) + 1);
@@ -124,10 +123,12 @@ export function recording(Pack: PackClass, ledger: ComplianceLedger): PackClass 
       } catch (e) {
         error = e;
       }
-      const outcome = { result, error };
-      ledger.record(this.readPackName, params, outcome);
-      // The pack sees the same outcome again, under the rule's own name, without a second evaluation.
-      super.applyRule({ ...params, ruleSuffixOverride: params.ruleSuffixOverride ?? params.rule.name, rule: replayOutcome.bind(outcome) as IApplyRule['rule'] });
+      ledger.record(this.readPackName, params, result, error);
+      // cdk-nag acts only on findings and errors (a compliant or not-applicable outcome changes
+      // nothing), so only those are replayed to it: same outcome, the rule's own name, no second evaluation.
+      const finding = error !== undefined || result === NagRuleCompliance.NON_COMPLIANT || (Array.isArray(result) && result.length > 0);
+      if (!finding) return;
+      super.applyRule({ ...params, ruleSuffixOverride: params.ruleSuffixOverride ?? params.rule.name, rule: replayOutcome.bind({ result, error }) as IApplyRule['rule'] });
     }
   }
   Object.defineProperty(RecordingPack, 'name', { value: Pack.name });

@@ -4,7 +4,6 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { tagAll } from '../aspects/tagging';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
 import { ModelRegistry } from '../../constructs/model-registry';
 import { EstateConfig, ModelConfig } from '../config/schema';
@@ -58,11 +57,10 @@ export class EndpointsStack extends EstateStack {
     const captureBucket = s3.Bucket.fromBucketName(this, 'InferenceCapture', props.captureBucketName);
     for (const model of props.models) {
       const scope = new Construct(this, model.id);
-      tagAll(scope, 'model:id', model.id);
-      tagAll(scope, 'model:risk-tier', model.riskTier);
       this.cards[model.id] = new sagemaker.CfnModelCard(scope, 'Card', {
         modelCardName: model.id,
         modelCardStatus: 'Draft',
+        tags: [{ key: 'model:id', value: model.id }, { key: 'model:risk-tier', value: model.riskTier }],
         securityConfig: { kmsKeyId: props.mlKey.keyArn },
         content: {
           modelOverview: {
