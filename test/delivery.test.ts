@@ -57,3 +57,25 @@ describe('the gate step fails closed', () => {
     expect(verdicts[1].reasons).toEqual([reason]);
   });
 });
+
+describe('pipeline capacity', () => {
+  test('an environment whose stacks overflow one CodePipeline stage is refused at synth, with the reason', () => {
+    const { pipelineStageProblems } = require('../lib/stacks/delivery-stack');
+    expect(pipelineStageProblems('dev', 7, 0)).toEqual([]);
+    expect(pipelineStageProblems('prod', 24, 2)).toEqual([]);
+    expect(pipelineStageProblems('prod', 25, 2)).toEqual([
+      'delivery: prod has 25 stacks, 52 pipeline actions with its pre-steps; CodePipeline allows 50 in one stage. Fewer models per environment fit one pipeline; deploy the endpoint shards of a larger estate with cdk deploy, or leave delivery out.',
+    ]);
+  });
+});
+
+test('the check is wired: a 30-model estate with a pipeline reports every environment that overflows', () => {
+  const { App } = require('aws-cdk-lib');
+  const { validateEstateConfig } = require('../lib/config/load');
+  const { buildEstate } = require('../lib/estate');
+  const { cdkJsonContext } = require('./support/estate');
+  const { generatedEstate } = require('./support/generate-estate');
+  const estate = buildEstate(new App({ context: cdkJsonContext() }), validateEstateConfig(generatedEstate(30, { delivery: true })));
+  const problems: string[] = estate.delivery!.node.validate();
+  expect(problems.map((p) => p.split(' has ')[0]).sort()).toEqual(['delivery: dev', 'delivery: prod', 'delivery: staging']);
+});

@@ -212,6 +212,8 @@ export class DeliveryStack extends Stack {
         }
       }
       this.pipeline.addStage(stage, { pre });
+      const stacks = stage.node.findAll().filter((c) => Stack.isStack(c)).length;
+      this.node.addValidation({ validate: () => pipelineStageProblems(environment.name, stacks, pre.length) });
     }
     this.pipeline.buildPipeline();
     acknowledgePipelineFindings([codePipeline, this.pipeline, this.deploymentGateRole]);
@@ -223,6 +225,20 @@ export class DeliveryStack extends Stack {
 
     tagDelivery(this, estate);
   }
+}
+
+/** CodePipeline's quota of actions in one stage; CDK Pipelines uses two per stack (change set, execute). */
+export const MAX_ACTIONS_PER_STAGE = 50;
+
+/** Why an environment does not fit one pipeline stage, if it does not. */
+export function pipelineStageProblems(environment: string, stacks: number, preSteps: number): string[] {
+  const actions = stacks * 2 + preSteps;
+  return actions > MAX_ACTIONS_PER_STAGE
+    ? [
+        `delivery: ${environment} has ${stacks} stacks, ${actions} pipeline actions with its pre-steps; CodePipeline allows ${MAX_ACTIONS_PER_STAGE} in one stage. ` +
+          'Fewer models per environment fit one pipeline; deploy the endpoint shards of a larger estate with cdk deploy, or leave delivery out.',
+      ]
+    : [];
 }
 
 function tagDelivery(scope: Construct, estate: EstateConfig): void {
