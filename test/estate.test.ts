@@ -1078,6 +1078,19 @@ describe('ML plane', () => {
     }
   });
 
+  test.each(ENVIRONMENTS)("%s: alarms can publish to the KMS topic: the ML key admits CloudWatch and EventBridge of this account only", (e) => {
+    const [[, key]] = ofType(`${e}/Foundation`, 'AWS::KMS::Key').filter(([id]) => id.startsWith('KeysMlKey'));
+    const statement = key.Properties.KeyPolicy.Statement.find((st: any) => st.Sid === 'AlarmsAndEventsPublishToTheModelTopic');
+    expect(statement).toEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: { StringEquals: { 'aws:SourceAccount': env(e).account } },
+      }),
+    );
+  });
+
   test('the staging credit model runs its next candidate as a shadow on a copy of live traffic', () => {
     const [config] = configs('staging').filter((c) => c.ShadowProductionVariants);
     expect(config.ShadowProductionVariants).toEqual([expect.objectContaining({ VariantName: 'shadow', InitialVariantWeight: 0.5, InstanceType: 'ml.g5.xlarge' })]);

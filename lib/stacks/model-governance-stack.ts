@@ -87,10 +87,20 @@ export class ModelGovernanceStack extends EstateStack {
     StatefulResourcePolicy.alwaysRetain(accessLogs);
 
     this.notifications = new sns.Topic(this, 'ModelDecisions', {
-      displayName: `${env.name} model approval decisions`,
+      displayName: `${env.name} model decisions, endpoint alarms and training failures`,
       masterKey: keys.ml,
       enforceSSL: true,
     });
+    // Endpoint alarms (CloudWatch) and pipeline events (EventBridge) publish to this KMS topic.
+    keys.ml.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsAndEventsPublishToTheModelTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
 
     this.approvalGate = new GateFunction(this, 'ApprovalGate', {
       entry: path.join(LAMBDAS, 'model-approval-gate', 'handler.ts'),
