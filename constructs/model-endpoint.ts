@@ -14,6 +14,7 @@ import { wildcardFindings } from '../policies/acknowledge-wildcards';
 import type { EndpointConfig, EnvironmentConfig, ModelConfig, VariantConfig } from '../lib/config/schema';
 import { tagAll } from '../lib/aspects/tagging';
 import { hasInstanceStorage } from '../lib/ml/instances';
+import { repositoryArn } from '../lib/ml/ecr';
 import { ManagedPolicyRole } from './managed-policy-role';
 
 /** Endpoint name of a model in an environment (63 characters at most; stable). */
@@ -68,6 +69,12 @@ export interface ModelEndpointProps {
   readonly alarmTopic: sns.ITopic;
   /** Registry that holds the approved versions named by modelPackageVersion. */
   readonly packageRegistry?: { readonly account: string; readonly region: string };
+  /**
+   * Where model-quality monitoring runs: the floor (AUC, classifiers) or ceiling
+   * (RMSE, regression) below or above which the quality alarm fires.
+   * @default - no quality alarm
+   */
+  readonly qualityThreshold?: { readonly metric: 'auc' | 'rmse'; readonly value: number };
 }
 
 /**
@@ -92,6 +99,8 @@ export class ModelEndpoint extends Construct {
   readonly rollbackAlarms: cloudwatch.Alarm[] = [];
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
+  /** Fires when Model Monitor's model-quality metric crosses the tier's threshold (retraining trigger). */
+  qualityAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
@@ -277,6 +286,9 @@ export class ModelEndpoint extends Construct {
       });
     }
 
+    const monitoring = endpoint.monitoring ?? { dataQuality: prod, modelQuality: prod };
+    if (monitoring.dataQuality || monitoring.modelQuality) this.addMonitoring(props, monitoring, vpcConfig);
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: this.endpointName, defaultInterval: Duration.hours(3) });
     const variants = endpoint.variants.map((v) => v.name);
     const graph = (title: string, metrics: cloudwatch.IMetric[], left?: cloudwatch.YAxisProps) => new cloudwatch.GraphWidget({ title, left: metrics, width: 12, leftYAxis: left });
@@ -289,9 +301,10 @@ export class ModelEndpoint extends Construct {
       graph('CPU / GPU use (%)', variants.flatMap((v) => [metric(v, 'CPUUtilization', 'Average', '/aws/sagemaker/Endpoints'), metric(v, 'GPUUtilization', 'Average', '/aws/sagemaker/Endpoints')])),
     );
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
+  }
 
-    const monitoring = endpoint.monitoring ?? { dataQuality: prod, modelQuality: prod };
-    if (monitoring.dataQuality || monitoring.modelQuality) this.addMonitoring(props, monitoring, vpcConfig);
+  private scheduleName(kind: string): string {
+    return `${this.endpointName}-${kind.toLowerCase()}`.slice(0, 63);
   }
 
   private addMonitoring(props: ModelEndpointProps, monitoring: { dataQuality: boolean; modelQuality: boolean }, vpcConfig: { subnets: string[]; securityGroupIds: string[] }): void {
@@ -308,7 +321,7 @@ export class ModelEndpoint extends Construct {
     const stoppingCondition = { maxRuntimeInSeconds: 3600 };
     const schedule = (kind: string, type: string, definition: sagemaker.CfnDataQualityJobDefinition | sagemaker.CfnModelQualityJobDefinition, expression: string) => {
       const s = new sagemaker.CfnMonitoringSchedule(this, `${kind}Schedule`, {
-        monitoringScheduleName: `${this.endpointName}-${kind.toLowerCase()}`.slice(0, 63),
+        monitoringScheduleName: this.scheduleName(kind),
         monitoringScheduleConfig: { monitoringJobDefinitionName: Fn.select(1, Fn.split('/', definition.attrJobDefinitionArn)), monitoringType: type, scheduleConfig: { scheduleExpression: expression } },
         endpointName: this.endpointName,
       });
@@ -353,14 +366,30 @@ export class ModelEndpoint extends Construct {
       });
       definition.addResourceDependency(this.endpoint);
       schedule('ModelQuality', 'ModelQuality', definition, 'cron(0 6 ? * * *)');
+      const threshold = props.qualityThreshold;
+      if (threshold) {
+        // Model Monitor publishes the job's metrics per endpoint and schedule.
+        const quality = new cloudwatch.Metric({
+          namespace: 'aws/sagemaker/Endpoints/model-metrics',
+          metricName: threshold.metric,
+          statistic: 'Minimum',
+          period: Duration.hours(1),
+          dimensionsMap: { Endpoint: this.endpointName, MonitoringSchedule: this.scheduleName('ModelQuality') },
+        });
+        this.qualityAlarm = new cloudwatch.Alarm(this, 'model-quality', {
+          alarmName: `${this.endpointName}-model-quality`,
+          alarmDescription: `${props.model.id}: ${threshold.metric} ${threshold.metric === 'auc' ? 'below' : 'above'} ${threshold.value} on live traffic; starts retraining where configured`,
+          metric: quality,
+          threshold: threshold.value,
+          evaluationPeriods: 24,
+          datapointsToAlarm: 1,
+          comparisonOperator: threshold.metric === 'auc' ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+        this.qualityAlarm.addAlarmAction({ bind: () => ({ alarmActionArn: props.alarmTopic.topicArn }) });
+        this.qualityAlarm.addOkAction({ bind: () => ({ alarmActionArn: props.alarmTopic.topicArn }) });
+        this.alarms.push(this.qualityAlarm);
+      }
     }
   }
-}
-
-/** The ECR repository ARN of an image URI. */
-function repositoryArn(partition: string, image: string): string {
-  const [host, ...rest] = image.split('/');
-  const [account, , , region] = host.split('.');
-  const repository = rest.join('/').replace(/(@sha256:[a-f0-9]+|:[\w.-]+)$/, '');
-  return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
 }

@@ -55,6 +55,8 @@ describe('a bad config names the field, the value and what is allowed', () => {
       // The endpoints that named the lost environment are reported too.
       'models[0].endpoints.staging: is not an environment of this estate (known: dev, prod)',
       'models[1].endpoints.staging: is not an environment of this estate (known: dev, prod)',
+      'models[0].training.environments[0]: is not an environment of this estate (known: dev, prod) (got "staging")',
+      'models[1].training.environments[0]: is not an environment of this estate (known: dev, prod) (got "staging")',
     ]],
     ['environment name with upper case', (c) => (c.environments[0].name = 'Dev'), ['environments[0].name: must be 2-16 lower-case letters or digits, starting with a letter (it names stages and stacks) (got "Dev")']],
     ['unknown environment type', (c) => (c.environments[0].type = 'qa'), ['environments[0].type: must be one of dev, staging, prod (got "qa")']],

@@ -1060,7 +1060,8 @@ describe('ML plane', () => {
         const rollbackAlarms = ep.Properties.DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a: any) => JSON.stringify(a.AlarmName));
         expect(rollbackAlarms).toHaveLength(spec.variants.length * 2);
         const alarms = ofType(st, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.AlarmName.startsWith(`${e}-${model.id}-`));
-        expect(alarms.map((a) => a.AlarmName).sort()).toEqual(spec.variants.flatMap((v) => ['errors-4xx', 'errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${v.name}-${k}`)).sort());
+        const quality = (spec.monitoring?.modelQuality ?? e === 'prod') ? [`${e}-${model.id}-model-quality`] : [];
+        expect(alarms.map((a) => a.AlarmName).sort()).toEqual([...spec.variants.flatMap((v) => ['errors-4xx', 'errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${v.name}-${k}`)), ...quality].sort());
         for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
         // Autoscaling per variant, bounds and target from config.
         const targets = ofType(st, 'AWS::ApplicationAutoScaling::ScalableTarget').map(([, t]) => t.Properties).filter((t) => t.ResourceId.startsWith(`endpoint/${e}-${model.id}/`));
@@ -1096,11 +1097,12 @@ describe('ML plane', () => {
     expect(config.ShadowProductionVariants).toEqual([expect.objectContaining({ VariantName: 'shadow', InitialVariantWeight: 0.5, InstanceType: 'ml.g5.xlarge' })]);
   });
 
-  test('prod endpoints are monitored for data and model quality, in the VPC with network isolation, inter-container encryption and the ML key; others are not', () => {
+  test('prod endpoints (and those the config switches on) are monitored for data and model quality, in the VPC with network isolation, inter-container encryption and the ML key', () => {
     for (const e of ENVIRONMENTS) {
       const schedules = allOf(e, 'AWS::SageMaker::MonitoringSchedule').map(([, s]) => s.Properties);
-      const endpoints = allOf(e, 'AWS::SageMaker::Endpoint').length;
-      expect([e, schedules.length]).toEqual([e, e === 'prod' ? endpoints * 2 : 0]);
+      const monitored = synth.config.models.filter((m) => m.endpoints[e] && (m.endpoints[e].monitoring ? m.endpoints[e].monitoring!.dataQuality : e === 'prod')).length;
+      expect([e, schedules.length]).toEqual([e, monitored * 2]);
+      if (e === 'prod') expect(monitored).toBe(allOf(e, 'AWS::SageMaker::Endpoint').length);
       for (const type of ['AWS::SageMaker::DataQualityJobDefinition', 'AWS::SageMaker::ModelQualityJobDefinition']) {
         for (const [, d] of allOf(e, type)) {
           expect(d.Properties.NetworkConfig).toMatchObject({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: expect.anything() });

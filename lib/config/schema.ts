@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasInstanceStorage } from '../ml/instances';
 import { cidrsOverlap, parseCidr } from './cidr';
 
 /**
@@ -209,6 +210,22 @@ export const endpointSchema = z.strictObject({
     .describe('Model Monitor schedules; default on in prod, off elsewhere'),
 });
 
+/** Retraining of a model: where it runs, on what, and what starts it. */
+export const trainingSchema = z.strictObject({
+  environments: z
+    .array(z.string({ error: 'must be an environment name' }), { error: 'must list the environments whose data the model is retrained on' })
+    .min(1, { error: 'must list at least one environment' }),
+  image: imageUri.describe('Training container'),
+  processingImage: imageUri.describe('Container of the prepare and evaluate steps (writes the reports the gate reads)'),
+  instanceType: instanceType.describe('Training instances'),
+  processingInstanceType: instanceType.default('ml.m5.xlarge'),
+  schedule: text(/^(cron\([^)]{9,100}\)|rate\(\d{1,3} (minute|minutes|hour|hours|day|days)\))$/, 'must be an EventBridge schedule expression such as cron(0 2 * * ? *) or rate(7 days)').optional(),
+  onAlarm: z.boolean({ error: 'must be true or false' }).default(false).describe("Retrain when the model's endpoint quality alarm fires in that environment"),
+  onMarketEvent: z.boolean({ error: 'must be true or false' }).default(false).describe("Retrain on a market event put on the environment's market-events bus"),
+  cooldownHours: whole(0, 168).default(6).describe('No new run within this many hours of the last one that ran'),
+  maxRunsPerDay: whole(1, 24).default(2).describe('At most this many runs in 24 hours, however many triggers fire'),
+});
+
 export const modelSchema = z.strictObject({
   id: text(/^[a-z][a-z0-9-]{1,47}[a-z0-9]$/, 'must be 3-49 lower-case letters, digits or hyphens, starting with a letter (it names the model package group)'),
   owner: text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be the e-mail address of the accountable owner'),
@@ -222,6 +239,7 @@ export const modelSchema = z.strictObject({
     .record(z.string(), endpointSchema, { error: 'must map environment names to endpoint settings' })
     .default({})
     .describe('Endpoint of this model per environment name'),
+  training: trainingSchema.optional(),
 });
 
 /** The delivery pipeline: where it runs and where it reads the estate's code. */
@@ -294,6 +312,7 @@ export type DeliveryConfig = z.output<typeof deliverySchema>;
 export type FeatureGroupConfig = z.output<typeof featureGroupSchema>;
 export type EndpointConfig = z.output<typeof endpointSchema>;
 export type VariantConfig = z.output<typeof variantSchema>;
+export type TrainingConfig = z.output<typeof trainingSchema>;
 
 /** A problem found in the config: where, what was there, and what is allowed. */
 export interface ConfigProblem {
@@ -427,7 +446,7 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
     });
   });
 
-  problems.push(...checkModelRiskRules(config), ...checkDeliveryRules(config), ...checkMlPlaneRules(config));
+  problems.push(...checkModelRiskRules(config), ...checkDeliveryRules(config), ...checkMlPlaneRules(config), ...checkTrainingRules(config));
   return problems;
 }
 
@@ -565,6 +584,48 @@ function checkMlPlaneRules(config: EstateConfig): ConfigProblem[] {
         }
       }
     }
+  });
+  return problems;
+}
+
+/** Whether a model's endpoint in an environment watches model quality (and so has a quality alarm). */
+export function monitorsQuality(env: EnvironmentConfig, endpoint: EndpointConfig | undefined): boolean {
+  if (!endpoint) return false;
+  return endpoint.monitoring ? endpoint.monitoring.modelQuality : env.type === 'prod';
+}
+
+export function checkTrainingRules(config: EstateConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const environments = new Map(config.environments.filter(Boolean).map((e) => [e.name, e]));
+  (config.models ?? []).forEach((model, i) => {
+    const t = model.training;
+    if (!t) return;
+    const at = `models[${i}].training`;
+    if (!t.schedule && !t.onAlarm && !t.onMarketEvent) {
+      problems.push({ path: at, message: 'must have at least one trigger: schedule, onAlarm or onMarketEvent' });
+    }
+    t.environments.forEach((name, j) => {
+      const env = environments.get(name);
+      if (!env) {
+        problems.push({ path: `${at}.environments[${j}]`, value: name, message: `is not an environment of this estate (known: ${[...environments.keys()].join(', ')})` });
+        return;
+      }
+      const allowed = env.instanceFamilies ?? INSTANCE_FAMILIES[env.type];
+      for (const field of ['instanceType', 'processingInstanceType'] as const) {
+        if (!allowed.includes(instanceFamily(t[field]))) {
+          problems.push({ path: `${at}.${field}`, value: t[field], message: `is of family ${instanceFamily(t[field])}, not allowed in ${env.name} (allowed: ${allowed.join(', ')})` });
+        } else if (hasInstanceStorage(t[field]) && j === 0) {
+          problems.push({
+            path: `${at}.${field}`,
+            value: t[field],
+            message: 'has local NVMe storage, where SageMaker refuses a volume key, and the organization guardrail requires one for every job: choose an EBS-backed type (ml.m5, ml.c5, ml.inf2 ...)',
+          });
+        }
+      }
+      if (t.onAlarm && !monitorsQuality(env, model.endpoints[name])) {
+        problems.push({ path: `${at}.onAlarm`, value: true, message: `needs the model's endpoint in ${name} with model-quality monitoring on (its quality alarm is the trigger)` });
+      }
+    });
   });
   return problems;
 }

@@ -1,4 +1,5 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -6,6 +7,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
 import { ModelRegistry } from '../../constructs/model-registry';
+import { marketEventBusName, TrainingPipeline } from '../../constructs/training-pipeline';
+import { retrainingGuardName, trainingDataBucketName } from './ml-platform-stack';
 import { EstateConfig, ModelConfig } from '../config/schema';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
@@ -20,6 +23,9 @@ export interface EndpointsStackProps extends EstateStackProps {
   readonly alarmTopic: sns.ITopic;
   /** Registry of the approved versions prod serves (the staging environment's). */
   readonly packageRegistry?: { readonly account: string; readonly region: string };
+  /** The environment's data key (training data) and governance artifact bucket (training outputs and reports). */
+  readonly dataKey: kms.IKey;
+  readonly artifactBucketName: string;
   /** Accounts that may read this environment's package groups and deploy their versions (prod, from staging). */
   readonly registryReaders?: readonly string[];
 }
@@ -38,6 +44,8 @@ export class EndpointsStack extends EstateStack {
   readonly cards: Record<string, sagemaker.CfnModelCard> = {};
   /** The model package group of each model of the shard. */
   readonly registry: ModelRegistry;
+  /** The retraining pipeline of each model that retrains in this environment. */
+  readonly training: Record<string, TrainingPipeline> = {};
 
   constructor(scope: Construct, id: string, props: EndpointsStackProps) {
     super(scope, id, props);
@@ -55,6 +63,10 @@ export class EndpointsStack extends EstateStack {
 
     this.registry = new ModelRegistry(this, 'Registry', { models: props.models, dataClassification: env.dataClassification, readerAccounts: props.registryReaders });
     const captureBucket = s3.Bucket.fromBucketName(this, 'InferenceCapture', props.captureBucketName);
+    const org = props.estate.organization.name;
+    const marketEvents = props.models.some((m) => m.training?.onMarketEvent && m.training.environments.includes(env.name))
+      ? events.EventBus.fromEventBusName(this, 'MarketEvents', marketEventBusName(org, env.name))
+      : undefined;
     for (const model of props.models) {
       const scope = new Construct(this, model.id);
       this.cards[model.id] = new sagemaker.CfnModelCard(scope, 'Card', {
@@ -88,6 +100,29 @@ export class EndpointsStack extends EstateStack {
           captureBucket,
           alarmTopic: props.alarmTopic,
           packageRegistry: props.packageRegistry,
+          qualityThreshold:
+            model.problemType === 'binary_classification'
+              ? { metric: 'auc', value: props.estate.modelRisk.tiers[model.riskTier].minAuc }
+              : model.maxRmse !== undefined
+                ? { metric: 'rmse', value: model.maxRmse }
+                : undefined,
+        });
+      }
+      if (model.training?.environments.includes(env.name)) {
+        this.training[model.id] = new TrainingPipeline(scope, 'Training', {
+          environment: env,
+          model,
+          training: model.training,
+          subnets: props.vpc.isolatedSubnets,
+          securityGroup,
+          dataBucketName: trainingDataBucketName(this.account, this.region),
+          dataKey: props.dataKey,
+          mlKey: props.mlKey,
+          artifactBucket: s3.Bucket.fromBucketName(scope, 'ModelArtifacts', props.artifactBucketName),
+          guardFunctionArn: `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${retrainingGuardName(org, env.name)}`,
+          qualityAlarm: this.endpoints[model.id]?.qualityAlarm,
+          marketEventBus: marketEvents,
+          notifications: props.alarmTopic,
         });
       }
     }

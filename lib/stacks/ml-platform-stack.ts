@@ -1,7 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as path from 'node:path';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { GateFunction } from '../../constructs/gate-function';
+import { IsolatedNetwork } from '../../constructs/isolated-network';
+import { marketEventBusName, trainingPipelineName } from '../../constructs/training-pipeline';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { FeatureStore } from '../../constructs/feature-store';
@@ -14,11 +20,20 @@ import { EstateConfig } from '../config/schema';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
 /** Name of an environment's inference-capture bucket. */
+const LAMBDAS = path.resolve(__dirname, '..', '..', 'lambdas');
+
 export const inferenceCaptureBucketName = (account: string, region: string): string => `inference-capture-${account}-${region}`;
+
+/** Name of an environment's training-data bucket (versioned, data key). */
+export const trainingDataBucketName = (account: string, region: string): string => `training-data-${account}-${region}`;
+
+/** The retraining guard function of an environment (named: every training pipeline invokes it). */
+export const retrainingGuardName = (organization: string, environment: string): string => `${organization}-${environment}-retraining-guard`;
 
 export interface MLPlatformStackProps extends EstateStackProps {
   readonly estate: EstateConfig;
   readonly keys: EncryptionKeys;
+  readonly network: IsolatedNetwork;
 }
 
 /**
@@ -31,6 +46,10 @@ export class MLPlatformStack extends EstateStack {
   readonly featureStore: FeatureStore;
   readonly captureBucket: SecureBucket;
   readonly experiments: sagemaker.CfnMlflowTrackingServer;
+  /** Where retraining reads: versioned, data key; every version kept, so a manifest's versions stay readable. */
+  trainingData?: SecureBucket;
+  marketEvents?: events.EventBus;
+  retrainingGuard?: GateFunction;
 
   constructor(scope: Construct, id: string, props: MLPlatformStackProps) {
     super(scope, id, props);
@@ -83,5 +102,51 @@ export class MLPlatformStack extends EstateStack {
       weeklyMaintenanceWindowStart: 'Sun:02:00',
     });
     this.experiments.node.addDependency(experimentsRole);
+
+    const training = estate.models.filter((m) => m.training?.environments.includes(env.name));
+    if (training.length > 0) this.addRetraining(props, accessLogs, training);
+  }
+
+  private addRetraining(props: MLPlatformStackProps, accessLogs: AccessLogBucket, models: EstateConfig['models']): void {
+    const { estate, keys, environment: env } = props;
+    const trainingData = new SecureBucket(this, 'TrainingData', {
+      bucketName: trainingDataBucketName(this.account, this.region),
+      encryptionKey: keys.data,
+      serverAccessLogsBucket: accessLogs,
+    });
+    this.trainingData = trainingData;
+    StatefulResourcePolicy.alwaysRetain(trainingData);
+    acknowledgeFindings(
+      trainingData,
+      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
+      'Training data is a copy of the systems of record and stays in the environment\'s region (data residency); every object version is kept, so each model version\'s lineage manifest stays readable.',
+    );
+    if (models.some((m) => m.training!.onMarketEvent)) {
+      this.marketEvents = new events.EventBus(this, 'MarketEvents', {
+        eventBusName: marketEventBusName(estate.organization.name, env.name),
+        description: 'Market events that retrain models: put {"models": ["<id>" | "*"], ...} with source estate.market-events',
+        kmsKey: keys.ml,
+      });
+    }
+    const pipelines = Object.fromEntries(
+      models.map((m) => [trainingPipelineName(env.name, m.id), { cooldownHours: m.training!.cooldownHours, maxRunsPerDay: m.training!.maxRunsPerDay }]),
+    );
+    const guard = new GateFunction(this, 'RetrainingGuard', {
+      entry: path.join(LAMBDAS, 'retraining-guard', 'handler.ts'),
+      description: 'Retraining guard: cooldown and daily cap of every retraining pipeline',
+      functionName: retrainingGuardName(estate.organization.name, env.name),
+      vpc: props.network.vpc,
+      encryptionKey: keys.ml,
+      logsKey: keys.logs,
+      logRetention: env.logRetentionDays as logs.RetentionDays,
+      config: { pipelines },
+      reservedConcurrency: 2,
+    });
+    this.retrainingGuard = guard;
+    const pipelineArns = [`arn:${this.partition}:sagemaker:${this.region}:${this.account}:pipeline/${env.name}-*-training`];
+    const executions = [`arn:${this.partition}:sagemaker:${this.region}:${this.account}:pipeline/${env.name}-*-training/execution/*`];
+    guard.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadRetrainingRuns', actions: ['sagemaker:ListPipelineExecutions'], resources: pipelineArns }));
+    guard.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadRetrainingSteps', actions: ['sagemaker:ListPipelineExecutionSteps'], resources: executions }));
+    acknowledgeResourceWildcards(guard.role.permissionsPolicy!, [...pipelineArns, ...executions], 'The guard reads the runs of this environment\'s retraining pipelines only (named <env>-<model>-training); their executions exist only at run time.');
   }
 }

@@ -22,6 +22,9 @@ import { EstateConfig, RISK_TIERS } from '../config/schema';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
+/** Name of an environment's model artifact bucket: artifacts and the reports the gates read. */
+export const modelArtifactsBucketName = (account: string, region: string): string => `model-artifacts-${account}-${region}`;
+
 const LAMBDAS = path.resolve(__dirname, '..', '..', 'lambdas');
 
 export interface ModelGovernanceStackProps extends EstateStackProps {
@@ -60,7 +63,8 @@ export class ModelGovernanceStack extends EstateStack {
     const groups = props.estate.models.map((m) => m.id);
 
     const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', { retention: Duration.days(365 * env.auditLogRetentionYears) });
-    this.artifacts = new SecureBucket(this, 'ModelArtifacts', { encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
+    // Named, so that the endpoint shards (retraining outputs) grant on it without a cross-stack export.
+    this.artifacts = new SecureBucket(this, 'ModelArtifacts', { bucketName: modelArtifactsBucketName(this.account, this.region), encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
     if (readers.length > 0) {
       const principals = readers.map((a) => new iam.AccountPrincipal(a));
       this.artifacts.addToResourcePolicy(

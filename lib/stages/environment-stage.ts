@@ -8,7 +8,7 @@ import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { auditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditReplicaStack } from '../stacks/audit-replica-stack';
 import { FoundationStack } from '../stacks/foundation-stack';
-import { ModelGovernanceStack } from '../stacks/model-governance-stack';
+import { ModelGovernanceStack, modelArtifactsBucketName } from '../stacks/model-governance-stack';
 import { EndpointsStack } from '../stacks/endpoints-stack';
 import { inferenceCaptureBucketName, MLPlatformStack } from '../stacks/ml-platform-stack';
 import { promotionSource, servingAccounts } from '../delivery/names';
@@ -68,7 +68,8 @@ export class EnvironmentStage extends Stage {
       environment,
       estate,
       keys: this.foundation.keys,
-      description: `${estate.organization.name} ${environment.name}: feature store, inference capture, experiment tracking`,
+      network: this.foundation.network,
+      description: `${estate.organization.name} ${environment.name}: feature store, inference capture, experiment tracking, retraining data and guard`,
     });
     const registry = promotionSource(estate);
     for (const [shard, models] of shardModels(estate.models)) {
@@ -79,12 +80,15 @@ export class EnvironmentStage extends Stage {
         vpc: this.foundation.network.vpc,
         mlKey: this.foundation.keys.ml,
         captureBucketName: inferenceCaptureBucketName(environment.account, environment.region),
+        dataKey: this.foundation.keys.data,
+        artifactBucketName: modelArtifactsBucketName(environment.account, environment.region),
         alarmTopic: this.governance.notifications,
         packageRegistry: registry ? { account: registry.account, region: registry.region } : undefined,
         registryReaders: registry?.name === environment.name ? servingAccounts(estate) : [],
         description: `${estate.organization.name} ${environment.name}: model cards and endpoints, shard ${shard} (${models.length} model(s))`,
       });
       stack.addStackDependency(this.mlPlatform, 'endpoints capture into the platform\'s bucket');
+      stack.addStackDependency(this.governance, 'retraining writes to the governance artifact bucket');
       stack.node.addValidation({ validate: () => templateLimitProblems(stack) });
       this.endpoints.push(stack);
     }

@@ -1,0 +1,212 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig, ModelConfig, TrainingConfig } from '../lib/config/schema';
+import { TRIGGER_PARAMETER, trainingPipelineDefinition } from '../lib/ml/training-definition';
+import { acknowledgeFindings } from '../policies/acknowledge';
+import { wildcardFindings } from '../policies/acknowledge-wildcards';
+import { repositoryArn } from '../lib/ml/ecr';
+import { ManagedPolicyRole } from './managed-policy-role';
+
+/** Name of a model's retraining pipeline in an environment. */
+export const trainingPipelineName = (environment: string, model: string): string => `${environment}-${model}-training`.slice(0, 256);
+
+/** The market-events bus of an environment, and what an event on it looks like. */
+export const marketEventBusName = (organization: string, environment: string): string => `${organization}-${environment}-market-events`;
+export const MARKET_EVENT = { source: 'estate.market-events', detailType: 'Market Event' } as const;
+
+export interface TrainingPipelineProps {
+  readonly environment: EnvironmentConfig;
+  readonly model: ModelConfig;
+  readonly training: TrainingConfig;
+  readonly subnets: readonly ec2.ISubnet[];
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Versioned KMS bucket of training data (by name: it lives in the ML platform stack). */
+  readonly dataBucketName: string;
+  readonly dataKey: kms.IKey;
+  readonly mlKey: kms.IKey;
+  /** Where artifacts and the gate's reports go (the governance artifact bucket). */
+  readonly artifactBucket: s3.IBucket;
+  readonly guardFunctionArn: string;
+  /** The endpoint's model-quality alarm, when retraining follows it. */
+  readonly qualityAlarm?: cloudwatch.IAlarm;
+  /** The environment's market-events bus, when retraining follows market events. */
+  readonly marketEventBus?: events.IEventBus;
+  /** Failed runs are announced here. */
+  readonly notifications: sns.ITopic;
+}
+
+/**
+ * A model's retraining in one environment: the SageMaker pipeline generated
+ * from config (lib/ml/training-definition.ts), its least-privilege role, and
+ * its triggers, each an EventBridge rule whose target is the pipeline (with
+ * the trigger named in the TriggerSource parameter, retries and a KMS
+ * dead-letter queue): a schedule, the endpoint's model-quality alarm, and
+ * market events for this model. The pipeline's first step is the retraining
+ * guard (cooldown and a daily cap), so a storm of triggers costs one short,
+ * refused execution each. Failed runs are announced on the model topic.
+ */
+export class TrainingPipeline extends Construct {
+  readonly pipeline: sagemaker.CfnPipeline;
+  readonly pipelineName: string;
+  readonly role: ManagedPolicyRole;
+  readonly triggers: Record<'schedule' | 'alarm' | 'market-event', events.Rule | undefined> = { schedule: undefined, alarm: undefined, 'market-event': undefined };
+  readonly deadLetters: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { partition, region, account } = stack;
+    const { model, training, environment: env } = props;
+    this.pipelineName = trainingPipelineName(env.name, model.id);
+    const pipelineArn = `arn:${partition}:sagemaker:${region}:${account}:pipeline/${this.pipelineName.toLowerCase()}`;
+
+    this.role = new ManagedPolicyRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      description: `Retraining of ${model.id} in ${env.name}: its data, its jobs, pending registration only`,
+    });
+    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    const data = `arn:${partition}:s3:::${props.dataBucketName}`;
+    allow('ReadTrainingData', ['s3:GetObject', 's3:GetObjectVersion'], [`${data}/${model.id}/*`]);
+    allow('ListTrainingData', ['s3:ListBucket', 's3:ListBucketVersions'], [data], { StringLike: { 's3:prefix': [`${model.id}/*`, `${model.id}/`] } });
+    const outputs = props.artifactBucket.arnForObjects(`training/${model.id}/*`);
+    allow('WriteRunOutputs', ['s3:GetObject', 's3:PutObject'], [outputs]);
+    allow('ListRunOutputs', ['s3:ListBucket'], [props.artifactBucket.bucketArn]);
+    allow('DecryptTrainingData', ['kms:Decrypt', 'kms:DescribeKey'], [props.dataKey.keyArn]);
+    allow('UseMlKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], [props.mlKey.keyArn]);
+    allow('RunJobs', ['sagemaker:CreateProcessingJob', 'sagemaker:CreateTrainingJob', 'sagemaker:DescribeProcessingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopProcessingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'], [
+      `arn:${partition}:sagemaker:${region}:${account}:processing-job/*`,
+      `arn:${partition}:sagemaker:${region}:${account}:training-job/*`,
+    ]);
+    // Registration is pending only: a version registered as anything else is refused.
+    allow('RegisterPendingVersions', ['sagemaker:CreateModelPackage'], [
+      `arn:${partition}:sagemaker:${region}:${account}:model-package/${model.id}/*`,
+      `arn:${partition}:sagemaker:${region}:${account}:model-package-group/${model.id}`,
+    ], { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } });
+    allow('PassOwnRoleToJobs', ['iam:PassRole'], [this.role.roleArn], { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    allow('AskTheGuard', ['lambda:InvokeFunction'], [props.guardFunctionArn]);
+    const repositories = [...new Set([training.image, training.processingImage].map((image) => repositoryArn(partition, image)))].sort();
+    allow('PullImages', ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], repositories);
+    allow('EcrLogin', ['ecr:GetAuthorizationToken'], ['*']);
+    allow('NetworkInterfacesInTheVpc', ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], ['*']);
+    allow('WriteJobLogs', ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], [
+      `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/ProcessingJobs:*`,
+      `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/TrainingJobs:*`,
+    ]);
+    allow('PublishJobMetrics', ['cloudwatch:PutMetricData'], ['*'], { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } });
+    acknowledgeFindings(
+      this.role.permissionsPolicy!,
+      wildcardFindings(stack, this.role.permissionsPolicy!.document),
+      'Wildcards only for names created at run time (job names SageMaker Pipelines generates, package versions, run outputs under this model\'s prefix, log streams), for APIs without resource-level permission (ENIs, ECR login), or scoped by a condition (metrics namespace).',
+    );
+
+    const definition = trainingPipelineDefinition(model, training, {
+      roleArn: this.role.roleArn,
+      dataBucket: props.dataBucketName,
+      artifactBucket: props.artifactBucket.bucketName,
+      mlKeyArn: props.mlKey.keyArn,
+      subnets: props.subnets.map((s) => s.subnetId),
+      securityGroups: [props.securityGroup.securityGroupId],
+      guardFunctionArn: props.guardFunctionArn,
+      pipelineName: this.pipelineName,
+    });
+    this.pipeline = new sagemaker.CfnPipeline(this, 'Pipeline', {
+      pipelineName: this.pipelineName,
+      pipelineDescription: `Retrains ${model.id} (${model.riskTier} risk) on ${env.name} data; registers pending versions only`,
+      roleArn: this.role.roleArn,
+      pipelineDefinition: { PipelineDefinitionBody: stack.toJsonString(definition) },
+      // Plain JSON in the L1: CloudFormation's own case.
+      parallelismConfiguration: { MaxParallelExecutionSteps: 1 },
+    });
+    this.pipeline.node.addDependency(this.role);
+
+    // Triggers: EventBridge starts the pipeline, naming the trigger.
+    const starter = new ManagedPolicyRole(this, 'TriggerRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      description: `Starts the ${this.pipelineName} pipeline, nothing else`,
+    });
+    starter.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartThisPipeline', actions: ['sagemaker:StartPipelineExecution'], resources: [pipelineArn] }));
+    this.deadLetters = new sqs.Queue(this, 'UndeliveredTriggers', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.mlKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeFindings(
+      this.deadLetters,
+      ['Serverless-SQSRedrivePolicy', 'AwsSolutions-SQS3'],
+      'This queue is itself the dead-letter queue of the retraining triggers; a trigger EventBridge could not deliver rests here for investigation.',
+    );
+    const target = (trigger: string): events.IRuleTarget => ({
+      bind: (rule) => {
+        this.deadLetters.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: `Undelivered${trigger.replace(/[^A-Za-z]/g, '')}`,
+            principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+            actions: ['sqs:SendMessage'],
+            resources: [this.deadLetters.queueArn],
+            conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleRef.ruleArn } },
+          }),
+        );
+        return {
+          arn: pipelineArn,
+          role: starter,
+          deadLetterConfig: { arn: this.deadLetters.queueArn },
+          retryPolicy: { maximumRetryAttempts: 4, maximumEventAgeInSeconds: 3600 },
+        };
+      },
+    });
+    const withTrigger = (rule: events.Rule, trigger: string) => {
+      (rule.node.defaultChild as events.CfnRule).addPropertyOverride('Targets.0.SageMakerPipelineParameters', {
+        PipelineParameterList: [{ Name: TRIGGER_PARAMETER, Value: trigger }],
+      });
+      return rule;
+    };
+    if (training.schedule) {
+      this.triggers.schedule = withTrigger(
+        new events.Rule(this, 'OnSchedule', { description: `Retrain ${model.id}: ${training.schedule}`, schedule: events.Schedule.expression(training.schedule), targets: [target('schedule')] }),
+        'schedule',
+      );
+    }
+    if (training.onAlarm && props.qualityAlarm) {
+      this.triggers.alarm = withTrigger(
+        new events.Rule(this, 'OnQualityAlarm', {
+          description: `Retrain ${model.id} when its live quality alarm fires`,
+          eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], resources: [props.qualityAlarm.alarmArn], detail: { state: { value: ['ALARM'] } } },
+          targets: [target('alarm')],
+        }),
+        'alarm',
+      );
+    }
+    if (training.onMarketEvent && props.marketEventBus) {
+      this.triggers['market-event'] = withTrigger(
+        new events.Rule(this, 'OnMarketEvent', {
+          description: `Retrain ${model.id} on a market event that names it or all models`,
+          eventBus: props.marketEventBus,
+          eventPattern: { source: [MARKET_EVENT.source], detailType: [MARKET_EVENT.detailType], detail: { models: [model.id, '*'] } },
+          targets: [target('market-event')],
+        }),
+        'market-event',
+      );
+    }
+    new events.Rule(this, 'OnRunFailed', {
+      description: `Announce failed runs of ${this.pipelineName}`,
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['SageMaker Model Building Pipeline Execution Status Change'],
+        detail: { pipelineArn: [pipelineArn], currentPipelineExecutionStatus: ['Failed'] },
+      },
+      targets: [new targets.SnsTopic(props.notifications, { deadLetterQueue: this.deadLetters, retryAttempts: 8 })],
+    });
+  }
+}
