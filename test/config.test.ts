@@ -118,6 +118,16 @@ describe('a bad config names the field, the value and what is allowed', () => {
     ['an event time that is a whole number', (c) => (c.featureGroups[0].features[1].type = 'integral'), ['featureGroups[0].eventTime: must be a fractional or string feature (event times are seconds or ISO-8601) (got "event_time")']],
     ['a record identifier that is not a feature', (c) => (c.featureGroups[1].recordIdentifier = 'customer'), ['featureGroups[1].recordIdentifier: must be one of the features of this group (got "customer")']],
     ['a feature group with no store', (c) => Object.assign(c.featureGroups[3], { online: false, offline: false }), ['featureGroups[3].online: and offline cannot both be false: a feature group needs a store (got false)']],
+    ['retraining without a trigger', (c) => Object.assign(c.models[0].training, { schedule: undefined, onMarketEvent: false }), ['models[0].training: must have at least one trigger: schedule, onAlarm or onMarketEvent']],
+    ['retraining on an alarm that does not exist', (c) => (c.models[0].training.onAlarm = true), [
+      "models[0].training.onAlarm: needs the model's endpoint in staging with model-quality monitoring on (its quality alarm is the trigger) (got true)",
+    ]],
+    ['training on a GPU type with local storage', (c) => (c.models[1].training.instanceType = 'ml.g5.4xlarge'), [
+      'models[1].training.instanceType: has local NVMe storage, where SageMaker refuses a volume key, and the organization guardrail requires one for every job: choose an EBS-backed type (ml.m5, ml.c5, ml.inf2 ...) (got "ml.g5.4xlarge")',
+    ]],
+    ['a schedule that is not one', (c) => (c.models[1].training.schedule = 'every day at 2'), ['models[1].training.schedule: must be an EventBridge schedule expression such as cron(0 2 * * ? *) or rate(7 days) (got "every day at 2")']],
+    ['retraining in an unknown environment', (c) => (c.models[1].training.environments = ['staging', 'uat']), ['models[1].training.environments[1]: is not an environment of this estate (known: dev, staging, prod) (got "uat")']],
+    ['a daily cap of zero', (c) => (c.models[1].training.maxRunsPerDay = 0), ['models[1].training.maxRunsPerDay: must be a whole number from 1 to 24 (got 0)']],
     ['unknown delivery key', (c) => (c.delivery.approvers = ['x']), ['delivery.approvers: is not a known setting (allowed here: account, connectionArn, repository, branch)']],
     ['zone outside the region', (c) => (c.environments[0].availabilityZones = ['eu-west-1a', 'eu-central-1b']), ['environments[0].availabilityZones[1]: must be an availability zone of eu-west-1, such as eu-west-1a (got "eu-central-1b")']],
     ['a single zone', (c) => (c.environments[0].availabilityZones = ['eu-west-1a']), ['environments[0].availabilityZones: must list at least 2 availability zones (the network spans two or more) (got ["eu-west-1a"])']],

@@ -1135,3 +1135,90 @@ describe('ML plane', () => {
     }
   });
 });
+
+describe('continuous training', () => {
+  const shardOfModel = (e: string, model: string) => `${e}/${shardStackId(shardOf(model))}`;
+  /** The pipeline definition of a template, with references rendered as placeholders. */
+  const definitionOf = (body: any): any => {
+    const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : 'REF')).join('');
+    return JSON.parse(text);
+  };
+  const trained = () => synth.config.models.filter((m) => m.training);
+
+  test('the example retrains credit-default and fraud-score in staging, and fraud-score has all three triggers', () => {
+    expect(trained().map((m) => [m.id, m.training!.environments])).toEqual([['credit-default', ['staging']], ['fraud-score', ['staging']]]);
+    const fraud = synth.config.models.find((m) => m.id === 'fraud-score')!.training!;
+    expect([Boolean(fraud.schedule), fraud.onAlarm, fraud.onMarketEvent]).toEqual([true, true, true]);
+  });
+
+  test.each(ENVIRONMENTS)('%s: a pipeline per model that retrains here, and none elsewhere', (e) => {
+    const pipelines = allPipelines(e);
+    expect(pipelines.map(([, p]) => p.Properties.PipelineName).sort()).toEqual(trained().filter((m) => m.training!.environments.includes(e)).map((m) => `${e}-${m.id}-training`).sort());
+  });
+  const allPipelines = (e: string) => SHARDS.filter((st) => st.startsWith(`${e}/`)).flatMap((st) => ofType(st, 'AWS::SageMaker::Pipeline'));
+
+  test('each trigger starts the pipeline through EventBridge, naming itself, with retries, a KMS dead-letter queue and a role that may start only that pipeline', () => {
+    for (const model of trained()) {
+      const st = shardOfModel('staging', model.id);
+      const rules = ofType(st, 'AWS::Events::Rule').map(([id, r]) => [id, r.Properties] as const).filter(([id]) => id.startsWith(`${model.id.replace(/-/g, '')}Training`));
+      const triggers = rules.filter(([id]) => !id.includes('OnRunFailed'));
+      const expected = [...(model.training!.schedule ? ['schedule'] : []), ...(model.training!.onAlarm ? ['alarm'] : []), ...(model.training!.onMarketEvent ? ['market-event'] : [])];
+      expect(triggers.map(([, r]) => r.Targets[0].SageMakerPipelineParameters.PipelineParameterList[0].Value).sort()).toEqual(expected.sort());
+      for (const [, r] of triggers) {
+        const [t] = r.Targets;
+        expect(t.Arn).toBe(`arn:aws:sagemaker:eu-west-1:222222222222:pipeline/staging-${model.id}-training`);
+        expect(t.RetryPolicy).toEqual({ MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 3600 });
+        expect(t.DeadLetterConfig.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/UndeliveredTriggers/), 'Arn'] });
+      }
+      const schedule = triggers.find(([id]) => id.includes('OnSchedule'));
+      if (model.training!.schedule) expect(schedule![1].ScheduleExpression).toBe(model.training!.schedule);
+      const alarm = triggers.find(([id]) => id.includes('OnQualityAlarm'));
+      if (alarm) {
+        expect(alarm[1].EventPattern).toEqual({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], resources: [{ 'Fn::GetAtt': [expect.stringMatching(/modelquality/), 'Arn'] }], detail: { state: { value: ['ALARM'] } } });
+      }
+      const market = triggers.find(([id]) => id.includes('OnMarketEvent'));
+      if (market) {
+        expect(market[1].EventBusName).toBe('examplebank-staging-market-events');
+        expect(market[1].EventPattern).toEqual({ source: ['estate.market-events'], 'detail-type': ['Market Event'], detail: { models: [model.id, '*'] } });
+      }
+      const failed = rules.find(([id]) => id.includes('OnRunFailed'))!;
+      expect(failed[1].EventPattern.detail.currentPipelineExecutionStatus).toEqual(['Failed']);
+      expect(failed[1].Targets[0].Arn).toEqual(expect.objectContaining({ 'Fn::GetStackOutput': expect.anything() }));
+      const [[, starter]] = ofType(st, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith(`${model.id.replace(/-/g, '')}TrainingTriggerRole`));
+      expect(starter.Properties.PolicyDocument.Statement).toEqual([
+        { Sid: 'StartThisPipeline', Effect: 'Allow', Action: 'sagemaker:StartPipelineExecution', Resource: `arn:aws:sagemaker:eu-west-1:222222222222:pipeline/staging-${model.id}-training` },
+      ]);
+    }
+  });
+
+  test('no path registers an Approved package: the pipelines register pending versions only, and their roles may not register anything else', () => {
+    for (const e of ENVIRONMENTS) {
+      for (const [, p] of allPipelines(e)) {
+        const definition = definitionOf(p.Properties.PipelineDefinition.PipelineDefinitionBody);
+        const text = JSON.stringify(definition);
+        expect(text).not.toMatch(/"Approved"/);
+        const statuses = [...text.matchAll(/"ModelApprovalStatus":"(\w+)"/g)].map((m) => m[1]);
+        expect(statuses).toEqual(['PendingManualApproval']);
+      }
+    }
+    for (const model of trained()) {
+      const [[, grants]] = ofType(shardOfModel('staging', model.id), 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith(`${model.id.replace(/-/g, '')}TrainingRoleGrants`));
+      const register = grants.Properties.PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sagemaker:') && a.includes('ModelPackage')));
+      expect(register).toEqual([expect.objectContaining({ Sid: 'RegisterPendingVersions', Action: 'sagemaker:CreateModelPackage', Condition: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } } })]);
+    }
+  });
+
+  test('training data is versioned under the data key, and the guard and the market-events bus exist where models retrain', () => {
+    const [[, bucket]] = ofType('staging/MLPlatform', 'AWS::S3::Bucket').filter(([id]) => id.startsWith('TrainingData'));
+    expect(bucket.Properties.VersioningConfiguration.Status).toBe('Enabled');
+    expect(bucket.Properties.BucketName).toBe('training-data-222222222222-eu-west-1');
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual(fromFoundation(/KeysDataKey/));
+    expect(bucket.Properties.LifecycleConfiguration).toBeUndefined();
+    const [[, guard]] = ofType('staging/MLPlatform', 'AWS::Lambda::Function').filter(([id]) => id.startsWith('RetrainingGuardFunction'));
+    expect(guard.Properties).toMatchObject({ FunctionName: 'examplebank-staging-retraining-guard', ReservedConcurrentExecutions: 2, VpcConfig: expect.anything() });
+    expect(ofType('staging/MLPlatform', 'AWS::Events::EventBus').map(([, b]) => b.Properties.Name)).toEqual(['examplebank-staging-market-events']);
+    for (const e of ['dev', 'prod']) {
+      expect(ofType(`${e}/MLPlatform`, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('RetrainingGuard'))).toEqual([]);
+    }
+  });
+});
