@@ -820,7 +820,7 @@ describe('compliance evidence written at synth (cdk.out/compliance)', () => {
   test('the HTML page, opened in headless Chromium with no network, shows the same numbers and filters by status', async () => {
     const { chromium } = require('playwright-core');
     const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     try {
@@ -914,6 +914,8 @@ describe('delivery pipeline (tooling account)', () => {
       expect([id, project.Properties.Environment.PrivilegedMode ?? false]).toEqual([id, false]);
       expect([id, project.Properties.EncryptionKey]).toEqual([id, { 'Fn::GetAtt': [expect.stringMatching(/^ArtifactKey/), 'Arn'] }]);
       expect([id, project.Properties.Source.Type]).toEqual([id, 'CODEPIPELINE']);
+      // Debian, as .ci/run expects (chromium and Python from Debian).
+      expect([id, project.Properties.Environment.Image]).toEqual([id, 'public.ecr.aws/docker/library/node:20-bookworm']);
     }
   });
 

@@ -20,7 +20,8 @@ const SOURCE_URL_RULES = ['PCI.DSS.321-CodeBuildProjectSourceRepoUrl', 'HIPAA.Se
  *   roles (tag-conditioned); the replica region's key ARN cannot be named
  *   across regions, and the tooling account holds no other customer key;
  * - their CodeBuild projects take the source as a pipeline artifact (source
- *   type CODEPIPELINE), so there is no repository URL or credential to protect.
+ *   type CODEPIPELINE), so there is no repository URL or credential to protect,
+ *   and run on Debian (the tests' platform) rather than a CodeBuild image.
  *
  * Walks only the given constructs (the pipeline's), after the pipeline is built.
  */
@@ -45,6 +46,14 @@ export function acknowledgePipelineFindings(scopes: readonly IConstruct[]): void
         const source = stack.resolve(node.source) as { type?: string };
         if (source?.type === 'CODEPIPELINE') {
           acknowledgeFindings(node, SOURCE_URL_RULES, 'Source type CODEPIPELINE: the project never clones a repository; the source arrives as an encrypted pipeline artifact through the CodeConnections connection, so no URL or credential is stored.');
+        }
+        const image = (stack.resolve(node.environment) as { image?: string })?.image ?? '';
+        if (!image.startsWith('aws/codebuild/')) {
+          acknowledgeFindings(
+            node,
+            ['AwsSolutions-CB5'],
+            `Image ${image}: Docker's official Node.js 20 on Debian 12 from ECR Public, the platform the tests are made for (Debian's chromium for the evidence page, Debian's Python for cfn-lint and moto); the CodeBuild Ubuntu images ship chromium only as a snap, which does not run in a build container.`,
+          );
         }
       }
     }

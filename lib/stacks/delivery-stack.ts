@@ -26,9 +26,12 @@ export interface DeliveryStackProps extends Omit<StackProps, 'env' | 'terminatio
   readonly targets: readonly DeliveryTarget[];
 }
 
-/** Runtime the CodeBuild steps use; the same Node.js line as the project's engines. */
-const BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0;
-const NODE_RUNTIME = { 'runtime-versions': { nodejs: '20', python: '3.12' } };
+/**
+ * Image of the CodeBuild steps: Node.js 20 on Debian 12, where `.ci/run` finds
+ * Debian's chromium and Python for cfn-lint and moto, as on the project machines.
+ * Pulled from the ECR Public mirror of Docker's official images.
+ */
+const BUILD_IMAGE = codebuild.LinuxBuildImage.fromDockerRegistry('public.ecr.aws/docker/library/node:20-bookworm');
 
 /** Name of the bucket that holds pipeline artifacts in a region other than the pipeline's. */
 export function replicaArtifactBucketName(account: string, region: string): string {
@@ -167,7 +170,6 @@ export class DeliveryStack extends Stack {
       publishAssetsInParallel: false,
       codeBuildDefaults: {
         buildEnvironment: { buildImage: BUILD_IMAGE, computeType: codebuild.ComputeType.MEDIUM, privileged: false },
-        partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: NODE_RUNTIME } }),
         timeout: Duration.minutes(60),
         logging: { cloudWatch: { logGroup: buildLogs } },
       },
