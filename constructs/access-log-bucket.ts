@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeFindings } from '../policies/acknowledge';
+import { acknowledgeFindings, acknowledgeNoReplication } from '../policies/acknowledge';
 
 export interface AccessLogBucketProps {
   /** How long access log objects are kept. */
@@ -38,9 +38,8 @@ export class AccessLogBucket extends s3.Bucket {
       ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'PCI.DSS.321-S3DefaultEncryptionKMS', 'HIPAA.Security-S3DefaultEncryptionKMS'],
       'S3 server access log delivery supports only SSE-S3 default encryption on the target bucket (AWS S3 user guide, "Enabling Amazon S3 server access logging"), so a customer KMS key cannot be used here; the bucket holds access metadata, not customer data.',
     );
-    acknowledgeFindings(
+    acknowledgeNoReplication(
       this,
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
       'Server access logs are secondary evidence (the trail records the same API calls); they are versioned in S3 storage spread over three or more AZs, and a lost copy loses no audit record.',
     );
   }

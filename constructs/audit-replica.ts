@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeFindings } from '../policies/acknowledge';
+import { acknowledgeNoReplication } from '../policies/acknowledge';
 import { acknowledgeResourceWildcards } from '../policies/acknowledge-wildcards';
 import { AccessLogBucket } from './access-log-bucket';
 import { ManagedPolicyRole } from './managed-policy-role';
@@ -61,9 +61,8 @@ export class AuditReplica extends Construct {
       complianceRetention: retention,
       auditRecords: true,
     });
-    acknowledgeFindings(
+    acknowledgeNoReplication(
       this.bucket,
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
       'This bucket is itself the cross-region replica of the audit bucket; copying the copy would add cost, not a control.',
     );
   }

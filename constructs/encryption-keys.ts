@@ -37,6 +37,37 @@ export interface EncryptionKeysProps {
  * context to this account's log groups. Consumers add their own narrow
  * statements (the audit trail adds CloudTrail's, for example).
  */
+/**
+ * A customer-managed key with the estate's defaults: yearly rotation and the
+ * longest deletion window. Its policy names the account root only; consumers
+ * add their own narrow statements.
+ */
+export function customerKey(scope: Construct, id: string, props: { description: string; alias?: string; pendingWindow?: Duration }): kms.Key {
+  return new kms.Key(scope, id, {
+    description: props.description,
+    alias: props.alias,
+    enableKeyRotation: true,
+    rotationPeriod: Duration.days(365),
+    pendingWindow: props.pendingWindow ?? Duration.days(30),
+  });
+}
+
+/** Lets CloudWatch Logs of this account and region use the key, for this account's log groups only. */
+export function allowCloudWatchLogsOfThisAccount(key: kms.Key): void {
+  const { region, account, partition } = Stack.of(key);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogsOfThisAccount',
+      principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` },
+      },
+    }),
+  );
+}
+
 export class EncryptionKeys extends Construct {
   readonly data: kms.Key;
   readonly ml: kms.Key;
@@ -46,30 +77,17 @@ export class EncryptionKeys extends Construct {
   constructor(scope: Construct, id: string, props: EncryptionKeysProps) {
     super(scope, id);
     const make = (purpose: KeyPurpose) =>
-      new kms.Key(this, `${purpose[0].toUpperCase()}${purpose.slice(1)}Key`, {
+      customerKey(this, `${purpose[0].toUpperCase()}${purpose.slice(1)}Key`, {
         description: `${props.aliasPrefix}: ${DESCRIPTIONS[purpose]}`,
         alias: `alias/${props.aliasPrefix}/${purpose}`,
-        enableKeyRotation: true,
-        rotationPeriod: Duration.days(365),
-        pendingWindow: props.pendingWindow ?? Duration.days(30),
+        pendingWindow: props.pendingWindow,
       });
     this.data = make('data');
     this.ml = make('ml');
     this.logs = make('logs');
     this.audit = make('audit');
 
-    const { region, account, partition } = Stack.of(this);
-    this.logs.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogsOfThisAccount',
-        principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` },
-        },
-      }),
-    );
+    allowCloudWatchLogsOfThisAccount(this.logs);
   }
 
   /** The keys by purpose, for loops and tests. */

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { acknowledgeResourceWildcards } from '../policies/acknowledge-wildcards';
-import { acknowledgeFindings } from '../policies/acknowledge';
+import { acknowledgeNoReplication } from '../policies/acknowledge';
 import type { FeatureGroupConfig } from '../lib/config/schema';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { SecureBucket } from './secure-bucket';
@@ -43,9 +43,8 @@ export class FeatureStore extends Construct {
       serverAccessLogsBucket: props.accessLogs,
       noncurrentVersionExpiration: Duration.days(90),
     });
-    acknowledgeFindings(
+    acknowledgeNoReplication(
       this.offlineBucket,
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
       'Offline features are derived data, re-ingested from the systems of record; versioning keeps earlier values for point-in-time joins, and S3 stores them across three or more AZs.',
     );
     this.role = new ManagedPolicyRole(this, 'Role', {

@@ -2,20 +2,19 @@ import { createHash } from 'node:crypto';
 import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
-import { wildcardFindings } from '../policies/acknowledge-wildcards';
 import type { EndpointConfig, EnvironmentConfig, ModelConfig, VariantConfig } from '../lib/config/schema';
 import { tagAll } from '../lib/aspects/tagging';
 import { hasInstanceStorage } from '../lib/ml/instances';
 import { repositoryArn } from '../lib/ml/ecr';
-import { ManagedPolicyRole } from './managed-policy-role';
+import { SageMakerExecutionRole } from './sagemaker-execution-role';
 
 /** Endpoint name of a model in an environment (63 characters at most; stable). */
 export function endpointName(environment: string, model: string): string {
@@ -24,8 +23,6 @@ export function endpointName(environment: string, model: string): string {
   const digest = createHash('sha256').update(name).digest('hex').slice(0, 8);
   return `${name.slice(0, 54)}-${digest}`;
 }
-
-export { hasInstanceStorage };
 
 /** Model Monitor's analyzer image registry per region (SageMaker Python SDK, image_uri_config/model-monitor.json). */
 export const MODEL_MONITOR_REGISTRY: Record<string, string> = {
@@ -94,7 +91,7 @@ export class ModelEndpoint extends Construct {
   readonly endpointName: string;
   readonly endpoint: sagemaker.CfnEndpoint;
   readonly endpointConfig: sagemaker.CfnEndpointConfig;
-  readonly role: ManagedPolicyRole;
+  readonly role: SageMakerExecutionRole;
   readonly models: Record<string, sagemaker.CfnModel> = {};
   readonly rollbackAlarms: cloudwatch.Alarm[] = [];
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -107,49 +104,36 @@ export class ModelEndpoint extends Construct {
     const { environment: env, model, endpoint } = props;
     tagAll(this, 'model:id', model.id);
     tagAll(this, 'model:risk-tier', model.riskTier);
-    const stack = Stack.of(this);
-    const { partition, region, account } = stack;
+    const { partition, account } = Stack.of(this);
     this.endpointName = endpointName(env.name, model.id);
     const prod = env.type === 'prod';
 
-    this.role = new ManagedPolicyRole(this, 'ExecutionRole', {
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+    const direct = [...endpoint.variants, ...(endpoint.shadow ? [endpoint.shadow] : [])].filter((v) => v.image && v.modelData) as { image: string; modelData: string }[];
+    const packaged = endpoint.variants.some((v) => v.modelPackageVersion !== undefined) ? props.packageRegistry : undefined;
+    this.role = new SageMakerExecutionRole(this, 'ExecutionRole', {
       description: `Execution role of the ${this.endpointName} endpoint and its monitoring jobs`,
+      logGroups: [`/aws/sagemaker/Endpoints/${this.endpointName}`, '/aws/sagemaker/ProcessingJobs'],
+      // An approved package's image lives in the staging account, which shares it with this one.
+      repositories: [
+        ...new Set(direct.map((v) => repositoryArn(partition, v.image))),
+        ...(packaged ? [`arn:${partition}:ecr:${packaged.region}:${packaged.account}:repository/*`] : []),
+      ].sort(),
     });
-    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
-    allow('NetworkInterfacesInTheVpc', ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], ['*']);
-    allow('WriteEndpointLogs', ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], [
-      `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/Endpoints/${this.endpointName}:*`,
-      `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/ProcessingJobs:*`,
-    ]);
-    allow('PublishMetrics', ['cloudwatch:PutMetricData'], ['*'], { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } });
+    const allow = this.role.allow.bind(this.role);
     allow('UseMlKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], [props.mlKey.keyArn]);
     const captured = props.captureBucket.arnForObjects(`capture/${this.endpointName}/*`);
     const reports = props.captureBucket.arnForObjects(`monitoring/${this.endpointName}/*`);
     allow('CaptureAndMonitor', ['s3:PutObject', 's3:GetObject'], [captured, reports]);
     allow('ListCaptureBucket', ['s3:ListBucket'], [props.captureBucket.bucketArn]);
-
-    const direct = [...endpoint.variants, ...(endpoint.shadow ? [endpoint.shadow] : [])].filter((v) => v.image && v.modelData) as { image: string; modelData: string }[];
-    const repositories = [...new Set(direct.map((v) => repositoryArn(partition, v.image)))].sort();
-    const modelObjects = [...new Set(direct.map((v) => `arn:${partition}:s3:::${v.modelData.slice('s3://'.length)}`))].sort();
-    if (repositories.length > 0) {
-      allow('PullModelImages', ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], repositories);
-      allow('EcrLogin', ['ecr:GetAuthorizationToken'], ['*']);
-      allow('ReadModelData', ['s3:GetObject'], modelObjects);
+    if (direct.length > 0) {
+      allow('ReadModelData', ['s3:GetObject'], [...new Set(direct.map((v) => `arn:${partition}:s3:::${v.modelData.slice('s3://'.length)}`))].sort());
     }
-    const packaged = endpoint.variants.some((v) => v.modelPackageVersion !== undefined);
-    if (packaged && props.packageRegistry) {
-      const { account: source } = props.packageRegistry;
-      // The approved package's image and artifacts live in the staging account, which shares them with this one.
-      allow('PullApprovedImages', ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], [`arn:${partition}:ecr:${props.packageRegistry.region}:${source}:repository/*`]);
-      allow('EcrLoginForApprovedImages', ['ecr:GetAuthorizationToken'], ['*']);
-      allow('ReadApprovedArtifacts', ['s3:GetObject'], [`arn:${partition}:s3:::*/*`], { StringEquals: { 's3:ResourceAccount': source } });
-      allow('DecryptApprovedArtifacts', ['kms:Decrypt'], [`arn:${partition}:kms:${props.packageRegistry.region}:${source}:key/*`], { StringLike: { 'kms:ViaService': `s3.${props.packageRegistry.region}.amazonaws.com` } });
+    if (packaged) {
+      // ...and so are its artifacts.
+      allow('ReadApprovedArtifacts', ['s3:GetObject'], [`arn:${partition}:s3:::*/*`], { StringEquals: { 's3:ResourceAccount': packaged.account } });
+      allow('DecryptApprovedArtifacts', ['kms:Decrypt'], [`arn:${partition}:kms:${packaged.region}:${packaged.account}:key/*`], { StringLike: { 'kms:ViaService': `s3.${packaged.region}.amazonaws.com` } });
     }
-    acknowledgeFindings(
-      this.role.permissionsPolicy!,
-      wildcardFindings(stack, this.role.permissionsPolicy!.document),
+    this.role.acknowledgeWildcards(
       'Wildcards only where the API has no resource-level permission (ENI creation and description, ECR login), where a condition scopes the grant (metrics namespace, the staging account as resource owner, KMS through S3), or for names created at run time under this endpoint (capture and monitoring objects, log streams).',
     );
 
@@ -215,8 +199,8 @@ export class ModelEndpoint extends Construct {
     // Alarms per production variant; 5XX and latency also roll a deployment back.
     const metric = (variant: string, metricName: string, statistic: string, namespace = 'AWS/SageMaker') =>
       new cloudwatch.Metric({ namespace, metricName, statistic, period: Duration.minutes(1), dimensionsMap: { EndpointName: this.endpointName, VariantName: variant } });
-    const alarm = (variant: string, kind: string, m: cloudwatch.Metric, threshold: number, evaluationPeriods: number, datapointsToAlarm: number, description: string) => {
-      const a = new cloudwatch.Alarm(this, `${kind}-${variant}`, {
+    const alarm = (variant: string, kind: string, m: cloudwatch.Metric, threshold: number, evaluationPeriods: number, datapointsToAlarm: number, description: string) =>
+      this.notifyingAlarm(`${kind}-${variant}`, props.alarmTopic, {
         alarmName: `${this.endpointName}-${variant}-${kind}`,
         alarmDescription: description,
         metric: m,
@@ -224,14 +208,7 @@ export class ModelEndpoint extends Construct {
         evaluationPeriods,
         datapointsToAlarm,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        actionsEnabled: true,
       });
-      a.addAlarmAction({ bind: () => ({ alarmActionArn: props.alarmTopic.topicArn }) });
-      a.addOkAction({ bind: () => ({ alarmActionArn: props.alarmTopic.topicArn }) });
-      this.alarms.push(a);
-      return a;
-    };
     for (const v of endpoint.variants) {
       this.rollbackAlarms.push(
         alarm(v.name, 'errors-5xx', metric(v.name, 'Invocation5XXErrors', 'Sum'), ROLLBACK_THRESHOLDS.errors5xxPerMinute, 3, 2, `${model.id} ${v.name}: 5XX errors; rolls back a deployment`),
@@ -303,6 +280,15 @@ export class ModelEndpoint extends Construct {
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
   }
 
+  /** An alarm that notifies the topic when it fires and when it clears; missing data is not a breach. */
+  private notifyingAlarm(id: string, topic: sns.ITopic, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props });
+    alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+    alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
   private scheduleName(kind: string): string {
     return `${this.endpointName}-${kind.toLowerCase()}`.slice(0, 63);
   }
@@ -319,53 +305,44 @@ export class ModelEndpoint extends Construct {
       monitoringOutputs: [{ s3Output: { s3Uri: props.captureBucket.s3UrlForObject(`monitoring/${this.endpointName}/${kind}`), localPath: '/opt/ml/processing/output', s3UploadMode: 'EndOfJob' } }],
     });
     const stoppingCondition = { maxRuntimeInSeconds: 3600 };
-    const schedule = (kind: string, type: string, definition: sagemaker.CfnDataQualityJobDefinition | sagemaker.CfnModelQualityJobDefinition, expression: string) => {
+    // What both job definitions share: the endpoint they read, where they run, as whom.
+    const endpointInput = { endpointName: this.endpointName, localPath: '/opt/ml/processing/input/endpoint', s3InputMode: 'File', s3DataDistributionType: 'FullyReplicated' };
+    const job = { jobResources: resources, networkConfig, roleArn: this.role.roleArn, stoppingCondition, endpointName: this.endpointName };
+    const schedule = (kind: 'DataQuality' | 'ModelQuality', definition: sagemaker.CfnDataQualityJobDefinition | sagemaker.CfnModelQualityJobDefinition, expression: string) => {
+      definition.addResourceDependency(this.endpoint);
       const s = new sagemaker.CfnMonitoringSchedule(this, `${kind}Schedule`, {
         monitoringScheduleName: this.scheduleName(kind),
-        monitoringScheduleConfig: { monitoringJobDefinitionName: Fn.select(1, Fn.split('/', definition.attrJobDefinitionArn)), monitoringType: type, scheduleConfig: { scheduleExpression: expression } },
+        monitoringScheduleConfig: { monitoringJobDefinitionName: Fn.select(1, Fn.split('/', definition.attrJobDefinitionArn)), monitoringType: kind, scheduleConfig: { scheduleExpression: expression } },
         endpointName: this.endpointName,
       });
       s.addResourceDependency(this.endpoint);
     };
     if (monitoring.dataQuality) {
       const definition = new sagemaker.CfnDataQualityJobDefinition(this, 'DataQuality', {
+        ...job,
         dataQualityAppSpecification: { imageUri },
-        dataQualityJobInput: { endpointInput: { endpointName: this.endpointName, localPath: '/opt/ml/processing/input/endpoint', s3InputMode: 'File', s3DataDistributionType: 'FullyReplicated' } },
+        dataQualityJobInput: { endpointInput },
         dataQualityJobOutputConfig: output('data-quality'),
-        jobResources: resources,
-        networkConfig,
-        roleArn: this.role.roleArn,
-        stoppingCondition,
-        endpointName: this.endpointName,
       });
-      definition.addResourceDependency(this.endpoint);
-      schedule('DataQuality', 'DataQuality', definition, 'cron(0 * ? * * *)');
+      schedule('DataQuality', definition, 'cron(0 * ? * * *)');
     }
     if (monitoring.modelQuality) {
       const classifier = props.model.problemType === 'binary_classification';
       const definition = new sagemaker.CfnModelQualityJobDefinition(this, 'ModelQuality', {
+        ...job,
         modelQualityAppSpecification: { imageUri, problemType: classifier ? 'BinaryClassification' : 'Regression' },
         modelQualityJobInput: {
           endpointInput: {
-            endpointName: this.endpointName,
-            localPath: '/opt/ml/processing/input/endpoint',
+            ...endpointInput,
             inferenceAttribute: '0',
             probabilityAttribute: classifier ? '0' : undefined,
             probabilityThresholdAttribute: classifier ? 0.5 : undefined,
-            s3InputMode: 'File',
-            s3DataDistributionType: 'FullyReplicated',
           },
           groundTruthS3Input: { s3Uri: props.captureBucket.s3UrlForObject(`monitoring/${this.endpointName}/ground-truth`) },
         },
         modelQualityJobOutputConfig: output('model-quality'),
-        jobResources: resources,
-        networkConfig,
-        roleArn: this.role.roleArn,
-        stoppingCondition,
-        endpointName: this.endpointName,
       });
-      definition.addResourceDependency(this.endpoint);
-      schedule('ModelQuality', 'ModelQuality', definition, 'cron(0 6 ? * * *)');
+      schedule('ModelQuality', definition, 'cron(0 6 ? * * *)');
       const threshold = props.qualityThreshold;
       if (threshold) {
         // Model Monitor publishes the job's metrics per endpoint and schedule.
@@ -376,7 +353,7 @@ export class ModelEndpoint extends Construct {
           period: Duration.hours(1),
           dimensionsMap: { Endpoint: this.endpointName, MonitoringSchedule: this.scheduleName('ModelQuality') },
         });
-        this.qualityAlarm = new cloudwatch.Alarm(this, 'model-quality', {
+        this.qualityAlarm = this.notifyingAlarm('model-quality', props.alarmTopic, {
           alarmName: `${this.endpointName}-model-quality`,
           alarmDescription: `${props.model.id}: ${threshold.metric} ${threshold.metric === 'auc' ? 'below' : 'above'} ${threshold.value} on live traffic; starts retraining where configured`,
           metric: quality,
@@ -384,11 +361,7 @@ export class ModelEndpoint extends Construct {
           evaluationPeriods: 24,
           datapointsToAlarm: 1,
           comparisonOperator: threshold.metric === 'auc' ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         });
-        this.qualityAlarm.addAlarmAction({ bind: () => ({ alarmActionArn: props.alarmTopic.topicArn }) });
-        this.qualityAlarm.addOkAction({ bind: () => ({ alarmActionArn: props.alarmTopic.topicArn }) });
-        this.alarms.push(this.qualityAlarm);
       }
     }
   }

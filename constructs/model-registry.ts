@@ -68,16 +68,4 @@ export class ModelRegistry extends Construct {
       });
     }
   }
-
-  /** ARN of each governed package group. */
-  groupArns(): string[] {
-    const { partition, region, account } = Stack.of(this);
-    return Object.keys(this.groups).map((group) => `arn:${partition}:sagemaker:${region}:${account}:model-package-group/${group}`);
-  }
-
-  /** ARN pattern of every package version in the governed groups. */
-  packageArns(): string[] {
-    const { partition, region, account } = Stack.of(this);
-    return Object.keys(this.groups).map((group) => `arn:${partition}:sagemaker:${region}:${account}:model-package/${group}/*`);
-  }
 }

@@ -13,9 +13,9 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig, ModelConfig, TrainingConfig } from '../lib/config/schema';
 import { TRIGGER_PARAMETER, trainingPipelineDefinition } from '../lib/ml/training-definition';
 import { acknowledgeFindings } from '../policies/acknowledge';
-import { wildcardFindings } from '../policies/acknowledge-wildcards';
 import { repositoryArn } from '../lib/ml/ecr';
 import { ManagedPolicyRole } from './managed-policy-role';
+import { SageMakerExecutionRole } from './sagemaker-execution-role';
 
 /** Name of a model's retraining pipeline in an environment. */
 export const trainingPipelineName = (environment: string, model: string): string => `${environment}-${model}-training`.slice(0, 256);
@@ -58,7 +58,7 @@ export interface TrainingPipelineProps {
 export class TrainingPipeline extends Construct {
   readonly pipeline: sagemaker.CfnPipeline;
   readonly pipelineName: string;
-  readonly role: ManagedPolicyRole;
+  readonly role: SageMakerExecutionRole;
   readonly triggers: Record<'schedule' | 'alarm' | 'market-event', events.Rule | undefined> = { schedule: undefined, alarm: undefined, 'market-event': undefined };
   readonly deadLetters: sqs.Queue;
 
@@ -70,12 +70,12 @@ export class TrainingPipeline extends Construct {
     this.pipelineName = trainingPipelineName(env.name, model.id);
     const pipelineArn = `arn:${partition}:sagemaker:${region}:${account}:pipeline/${this.pipelineName.toLowerCase()}`;
 
-    this.role = new ManagedPolicyRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+    this.role = new SageMakerExecutionRole(this, 'Role', {
       description: `Retraining of ${model.id} in ${env.name}: its data, its jobs, pending registration only`,
+      logGroups: ['/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/TrainingJobs'],
+      repositories: [...new Set([training.image, training.processingImage].map((image) => repositoryArn(partition, image)))].sort(),
     });
-    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    const allow = this.role.allow.bind(this.role);
     const data = `arn:${partition}:s3:::${props.dataBucketName}`;
     allow('ReadTrainingData', ['s3:GetObject', 's3:GetObjectVersion'], [`${data}/${model.id}/*`]);
     allow('ListTrainingData', ['s3:ListBucket', 's3:ListBucketVersions'], [data], { StringLike: { 's3:prefix': [`${model.id}/*`, `${model.id}/`] } });
@@ -95,18 +95,7 @@ export class TrainingPipeline extends Construct {
     ], { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } });
     allow('PassOwnRoleToJobs', ['iam:PassRole'], [this.role.roleArn], { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
     allow('AskTheGuard', ['lambda:InvokeFunction'], [props.guardFunctionArn]);
-    const repositories = [...new Set([training.image, training.processingImage].map((image) => repositoryArn(partition, image)))].sort();
-    allow('PullImages', ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], repositories);
-    allow('EcrLogin', ['ecr:GetAuthorizationToken'], ['*']);
-    allow('NetworkInterfacesInTheVpc', ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], ['*']);
-    allow('WriteJobLogs', ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], [
-      `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/ProcessingJobs:*`,
-      `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/TrainingJobs:*`,
-    ]);
-    allow('PublishJobMetrics', ['cloudwatch:PutMetricData'], ['*'], { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } });
-    acknowledgeFindings(
-      this.role.permissionsPolicy!,
-      wildcardFindings(stack, this.role.permissionsPolicy!.document),
+    this.role.acknowledgeWildcards(
       'Wildcards only for names created at run time (job names SageMaker Pipelines generates, package versions, run outputs under this model\'s prefix, log streams), for APIs without resource-level permission (ENIs, ECR login), or scoped by a condition (metrics namespace).',
     );
 

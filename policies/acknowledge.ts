@@ -24,3 +24,11 @@ export function acknowledgeFindings(target: IConstruct, ruleIds: readonly string
     Validations.of(resource).acknowledge({ id, reason });
   }
 }
+
+/** The replication rule of the three packs that have one. */
+const REPLICATION_RULES = ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'];
+
+/** Acknowledges, with the reason, that a bucket is not replicated to a second region. */
+export function acknowledgeNoReplication(bucket: IConstruct, reason: string): void {
+  acknowledgeFindings(bucket, REPLICATION_RULES, reason);
+}

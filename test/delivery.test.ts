@@ -1,5 +1,5 @@
 /** The pipeline's pre-prod step: which versions it asks the staging deployment gate about, and how it fails closed. */
-import { promotionsFor } from '../lib/delivery/promotions';
+import { partitionOf, promotionsFor } from '../lib/delivery/promotions';
 import { judgePromotion, InvokeGate } from '../lib/delivery/run-gate';
 import { defaultEstateConfig } from './support/estate';
 
@@ -19,6 +19,10 @@ describe('promotions the prod gate step asks about', () => {
       },
       { requestId: 'exec-1.fraud-score.champion', modelPackageArn: 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/fraud-score/7', stagingEndpointName: 'staging-fraud-score', championModelPackageArn: undefined },
     ]);
+  });
+
+  test('ARNs carry the partition of the staging region', () => {
+    expect(['eu-west-1', 'us-gov-west-1', 'cn-north-1', 'us-iso-east-1', 'us-isob-east-1'].map(partitionOf)).toEqual(['aws', 'aws-us-gov', 'aws-cn', 'aws-iso', 'aws-iso-b']);
   });
 
   test('an environment that serves no package has nothing to judge; an unknown one is an error', () => {

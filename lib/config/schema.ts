@@ -604,6 +604,16 @@ export function checkTrainingRules(config: EstateConfig): ConfigProblem[] {
     if (!t.schedule && !t.onAlarm && !t.onMarketEvent) {
       problems.push({ path: at, message: 'must have at least one trigger: schedule, onAlarm or onMarketEvent' });
     }
+    // Jobs need a volume key wherever they run (the organization guardrail), which SageMaker refuses on local storage.
+    for (const field of ['instanceType', 'processingInstanceType'] as const) {
+      if (hasInstanceStorage(t[field])) {
+        problems.push({
+          path: `${at}.${field}`,
+          value: t[field],
+          message: 'has local NVMe storage, where SageMaker refuses a volume key, and the organization guardrail requires one for every job: choose an EBS-backed type (ml.m5, ml.c5, ml.inf2 ...)',
+        });
+      }
+    }
     t.environments.forEach((name, j) => {
       const env = environments.get(name);
       if (!env) {
@@ -614,12 +624,6 @@ export function checkTrainingRules(config: EstateConfig): ConfigProblem[] {
       for (const field of ['instanceType', 'processingInstanceType'] as const) {
         if (!allowed.includes(instanceFamily(t[field]))) {
           problems.push({ path: `${at}.${field}`, value: t[field], message: `is of family ${instanceFamily(t[field])}, not allowed in ${env.name} (allowed: ${allowed.join(', ')})` });
-        } else if (hasInstanceStorage(t[field]) && j === 0) {
-          problems.push({
-            path: `${at}.${field}`,
-            value: t[field],
-            message: 'has local NVMe storage, where SageMaker refuses a volume key, and the organization guardrail requires one for every job: choose an EBS-backed type (ml.m5, ml.c5, ml.inf2 ...)',
-          });
         }
       }
       if (t.onAlarm && !monitorsQuality(env, model.endpoints[name])) {

@@ -28,7 +28,8 @@ export function promotionsFor(config: EstateConfig, environmentName: string, exe
   if (!target) throw new Error(`${environmentName} is not an environment of this estate (known: ${config.environments.map((e) => e.name).join(', ')})`);
   const staging = promotionSource(config);
   if (!staging) throw new Error('the estate has no staging environment, so no deployment gate can judge what prod serves');
-  const { partition, org } = { partition: 'aws', org: config.organization.name };
+  const partition = partitionOf(staging.region);
+  const org = config.organization.name;
   const packageArn = (model: string, version: number) => `arn:${partition}:sagemaker:${staging.region}:${staging.account}:model-package/${model}/${version}`;
   const requests: PromotionRequest[] = [];
   for (const model of config.models) {
@@ -49,4 +50,13 @@ export function promotionsFor(config: EstateConfig, environmentName: string, exe
     gateFunctionArn: `arn:${partition}:lambda:${staging.region}:${staging.account}:function:${deploymentGateFunctionName(org, staging.name)}`,
     requests,
   };
+}
+
+/** The AWS partition of a region: the step runs outside CDK, where no partition token resolves. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  return 'aws';
 }

@@ -7,11 +7,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
+import { allowCloudWatchLogsOfThisAccount, customerKey } from '../../constructs/encryption-keys';
 import { ManagedPolicyRole } from '../../constructs/managed-policy-role';
 import { EncryptedLogGroup } from '../../constructs/encrypted-log-group';
 import { SecureBucket } from '../../constructs/secure-bucket';
 import { EstateConfig, EnvironmentConfig, ENVIRONMENT_TYPES } from '../config/schema';
-import { acknowledgeFindings } from '../../policies/acknowledge';
+import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgePipelineFindings } from '../delivery/acknowledgements';
 import { deploymentGateFunctionName, DEPLOYMENT_GATE_STEP_ROLE, promotionSource } from '../delivery/names';
 
@@ -56,12 +57,7 @@ export class DeliverySupportStack extends Stack {
     const { estate, region, ...rest } = props;
     const account = estate.delivery!.account;
     super(scope, id, { ...rest, env: { account, region }, terminationProtection: true });
-    const key = new kms.Key(this, 'ArtifactKey', {
-      description: `${estate.organization.name}: pipeline artifacts in ${region}`,
-      enableKeyRotation: true,
-      rotationPeriod: Duration.days(365),
-      pendingWindow: Duration.days(30),
-    });
+    const key = customerKey(this, 'ArtifactKey', { description: `${estate.organization.name}: pipeline artifacts in ${region}` });
     // CodePipeline names the key of a replica artifact store by a physical
     // reference; an alias with a fixed name gives one without a cross-region export.
     const alias = new kms.Alias(this, 'ArtifactKeyAlias', { aliasName: `alias/${estate.organization.name}/pipeline-artifacts`, targetKey: key });
@@ -72,9 +68,8 @@ export class DeliverySupportStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       noncurrentVersionExpiration: Duration.days(90),
     });
-    acknowledgeFindings(
+    acknowledgeNoReplication(
       this.bucket,
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
       'Copies of pipeline artifacts for deployments in this region, rebuilt at every run; what was deployed is kept by CloudFormation and CloudTrail in the target accounts.',
     );
     tagDelivery(this, estate);
@@ -113,12 +108,9 @@ export class DeliveryStack extends Stack {
     super(scope, id, { ...rest, env: { account: delivery.account, region: home }, terminationProtection: true });
     const org = estate.organization.name;
 
-    this.artifactKey = new kms.Key(this, 'ArtifactKey', {
+    this.artifactKey = customerKey(this, 'ArtifactKey', {
       description: `${org}: pipeline artifacts (shared with the target accounts' deployment roles)`,
       alias: `alias/${org}/pipeline-artifacts`,
-      enableKeyRotation: true,
-      rotationPeriod: Duration.days(365),
-      pendingWindow: Duration.days(30),
     });
     const accessLogs = new AccessLogBucket(this, 'AccessLogs', { retention: Duration.days(365) });
     this.artifactBucket = new SecureBucket(this, 'Artifacts', {
@@ -144,15 +136,7 @@ export class DeliveryStack extends Stack {
     }
 
     const buildLogs = new EncryptedLogGroup(this, 'BuildLogs', { encryptionKey: this.artifactKey, retention: 365 });
-    this.artifactKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogsOfThisAccount',
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` } },
-      }),
-    );
+    allowCloudWatchLogsOfThisAccount(this.artifactKey);
 
     const codePipeline = new codepipeline.Pipeline(this, 'CodePipeline', {
       pipelineName: `${org}-estate`,
@@ -219,9 +203,8 @@ export class DeliveryStack extends Stack {
     }
     this.pipeline.buildPipeline();
     acknowledgePipelineFindings([codePipeline, this.pipeline, this.deploymentGateRole]);
-    acknowledgeFindings(
+    acknowledgeNoReplication(
       this.artifactBucket,
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
       'Pipeline artifacts are rebuilt from the repository at every run; what was deployed is kept by CloudFormation and CloudTrail in the target accounts, so a lost artifact loses no record.',
     );
 

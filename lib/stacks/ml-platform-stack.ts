@@ -13,7 +13,7 @@ import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { FeatureStore } from '../../constructs/feature-store';
 import { ManagedPolicyRole } from '../../constructs/managed-policy-role';
 import { SecureBucket } from '../../constructs/secure-bucket';
-import { acknowledgeFindings } from '../../policies/acknowledge';
+import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcards';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { EstateConfig } from '../config/schema';
@@ -68,9 +68,8 @@ export class MLPlatformStack extends EstateStack {
       complianceRetention: Duration.days(365 * env.auditLogRetentionYears),
     });
     StatefulResourcePolicy.alwaysRetain(this.captureBucket);
-    acknowledgeFindings(
+    acknowledgeNoReplication(
       this.captureBucket,
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
       'Captured inference requests hold customer data that stays in the environment\'s region (data residency); they are locked under COMPLIANCE retention, and the decisions made on them are replicated with the decision records.',
     );
 
@@ -79,9 +78,8 @@ export class MLPlatformStack extends EstateStack {
       serverAccessLogsBucket: accessLogs,
       noncurrentVersionExpiration: Duration.days(365),
     });
-    acknowledgeFindings(
+    acknowledgeNoReplication(
       experimentsBucket,
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
       'Experiment artifacts are working material; what a model version was trained and evaluated on is recorded in its registered package and the locked decision records.',
     );
     const experimentsRole = new ManagedPolicyRole(this, 'ExperimentsRole', {
@@ -116,9 +114,8 @@ export class MLPlatformStack extends EstateStack {
     });
     this.trainingData = trainingData;
     StatefulResourcePolicy.alwaysRetain(trainingData);
-    acknowledgeFindings(
+    acknowledgeNoReplication(
       trainingData,
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
       'Training data is a copy of the systems of record and stays in the environment\'s region (data residency); every object version is kept, so each model version\'s lineage manifest stays readable.',
     );
     if (models.some((m) => m.training!.onMarketEvent)) {

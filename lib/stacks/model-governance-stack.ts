@@ -14,7 +14,7 @@ import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { PersonaRoles } from '../../constructs/persona-roles';
 import { SecureBucket } from '../../constructs/secure-bucket';
-import { acknowledgeFindings } from '../../policies/acknowledge';
+import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcards';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
@@ -143,9 +143,8 @@ export class ModelGovernanceStack extends EstateStack {
       [reports, approvals, unattributable, ...packages],
       'Report and record object keys and package versions are created after deployment; each grant is limited to one bucket prefix or one governed package group.',
     );
-    acknowledgeFindings(
+    acknowledgeNoReplication(
       this.artifacts,
-      ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'],
       'Model artifacts and reports are rebuilt by the training pipelines from versioned data; the decisions made on them are replicated with the decision records.',
     );
     if (props.auditReplica) replicateToAuditReplica(this.decisionRecords, keys.audit, props.auditReplica);
