@@ -13,6 +13,7 @@ import { compliancePacks } from '../lib/compliance/nag-packs';
 import { MIN_ACKNOWLEDGEMENT_REASON } from '../policies/acknowledge';
 import { shardOf, shardStackId } from '../lib/ml/sharding';
 import { SynthesizedEstate, synthesizeEstate } from './support/estate';
+import { launchBrowser } from './support/browser';
 
 type Resources = Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string; Metadata?: any }>;
 
@@ -818,11 +819,7 @@ describe('compliance evidence written at synth (cdk.out/compliance)', () => {
   });
 
   test('the HTML page, opened in headless Chromium with no network, shows the same numbers and filters by status', async () => {
-    const { chromium } = require('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const blocked: string[] = [];

@@ -52,7 +52,7 @@ export function acknowledgePipelineFindings(scopes: readonly IConstruct[]): void
           acknowledgeFindings(
             node,
             ['AwsSolutions-CB5'],
-            `Image ${image}: Docker's official Node.js 20 on Debian 12 from ECR Public, the platform the tests are made for (Debian's chromium for the evidence page, Debian's Python for cfn-lint and moto); the CodeBuild Ubuntu images ship chromium only as a snap, which does not run in a build container.`,
+            `Image ${image}: Docker's official Node.js 20 on Debian 12 from ECR Public, the platform the tests are made for (Debian's Python for cfn-lint and moto; the evidence page's Chromium comes from the npm registry with the dev dependencies), the same as the project's own machines.`,
           );
         }
       }

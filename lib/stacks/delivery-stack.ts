@@ -29,7 +29,7 @@ export interface DeliveryStackProps extends Omit<StackProps, 'env' | 'terminatio
 
 /**
  * Image of the CodeBuild steps: Node.js 20 on Debian 12, where `.ci/run` finds
- * Debian's chromium and Python for cfn-lint and moto, as on the project machines.
+ * Debian's Python for cfn-lint and moto, as on the project machines.
  * Pulled from the ECR Public mirror of Docker's official images.
  */
 const BUILD_IMAGE = codebuild.LinuxBuildImage.fromDockerRegistry('public.ecr.aws/docker/library/node:20-bookworm');
@@ -159,7 +159,7 @@ export class DeliveryStack extends Stack {
       },
       synth: new pipelines.CodeBuildStep('Synth', {
         input: source,
-        // .ci/run: tools for the tests (cfn-lint, moto, chromium), npm ci, lint, npm test.
+        // .ci/run: tools for the tests (cfn-lint, moto), npm ci, lint, npm test.
         commands: ['bash .ci/run', 'npm run synth'],
         primaryOutputDirectory: 'cdk.out',
       }),
