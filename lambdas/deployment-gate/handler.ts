@@ -1,22 +1,40 @@
 /**
  * Deployment gate: called before a package is promoted to prod (by the
- * delivery pipeline). Reads the package, the staging endpoint's alarms and
- * the champion's evaluation, decides with `decideDeployment`, records the
- * decision once, and returns pass or fail with the reasons.
+ * delivery pipeline). Reads the package and the champion (which must be
+ * another Approved version of the same group), checks that the staging
+ * endpoint is in service with a config that serves the package and that it
+ * served traffic during the bake period, reads the staging alarms and both
+ * evaluations, and decides with `decideDeployment`.
+ *
+ * Every call decides afresh from what it reads: a recorded answer is returned
+ * only while its inputs are unchanged (same package states, alarms, serving
+ * config, traffic verdict, report versions and policy); otherwise a new
+ * version of the answer is recorded. So a retry of a pipeline stage (which
+ * keeps its execution id) sees a rejection or an alarm that came since, and a
+ * failure clears once its cause has.
  */
-import { CloudWatchClient, DescribeAlarmsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { DescribeModelPackageCommand, DescribeModelPackageCommandOutput, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { createHash } from 'node:crypto';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  DescribeModelPackageCommand,
+  DescribeModelPackageCommandOutput,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { S3Client } from '@aws-sdk/client-s3';
-import { GateConfig, loadGateConfig } from '../shared/gate-config';
-import { fetchReport, readRecord, writeRecordOnce } from '../shared/s3-objects';
 import type { FetchedReport } from '../shared/decision';
-import { AlarmView, decideDeployment, DeploymentDecision } from './policy';
+import { GateConfig, loadGateConfig } from '../shared/gate-config';
+import { errorText, fetchReport, listKeys, readRecord, writeRecordOnce } from '../shared/s3-objects';
+import { AlarmView, decideDeployment, DeploymentDecision, DeploymentInputs } from './policy';
 
 export const GATE_NAME = 'deployment-gate';
-const PACKAGE_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/([a-zA-Z0-9-]{1,63})\/(\d+)$/;
+const PACKAGE_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
+const ANSWER_KEY = /\/answer-(\d{1,6})\.json$/;
 
 export interface DeploymentRequest {
-  /** Identifies the promotion attempt (e.g. the pipeline execution); a repeat returns the recorded decision. */
+  /** Identifies the promotion attempt (e.g. the pipeline execution); a repeat with unchanged inputs returns the recorded decision. */
   readonly requestId?: string;
   readonly modelPackageArn?: string;
   readonly stagingEndpointName?: string;
@@ -28,81 +46,166 @@ export interface DeploymentGateDeps {
   readonly s3: S3Client;
   readonly cloudwatch: CloudWatchClient;
   readonly config: GateConfig;
+  readonly home: { readonly partition: string; readonly region: string; readonly account: string };
   readonly recordBucket: string;
-  readonly allowedBuckets: readonly string[];
+  readonly artifactBucket: string;
   readonly policyDigest: string;
   readonly now?: () => Date;
 }
 
 export interface DeploymentRecord extends DeploymentDecision {
-  readonly schema: 'deployment-decision/1';
+  readonly schema: 'deployment-decision/2';
   readonly gate: { readonly name: string; readonly policyDigest: string };
   readonly environment: string;
   readonly request: DeploymentRequest;
+  /** Answer number for this request: one more whenever the inputs changed since the last. */
+  readonly answer: number;
+  /** Digest of everything the decision was made from; an answer is reused only while it is unchanged. */
+  readonly inputsDigest: string;
+  readonly inputs: Record<string, unknown>;
   readonly decidedAt: string;
 }
 
-export type DeploymentResult = DeploymentDecision & { readonly record?: string; readonly replayed?: boolean };
+export type DeploymentResult = DeploymentDecision & { readonly record?: string; readonly replayed?: boolean; readonly answer?: number };
 
 export function deploymentGate(deps: DeploymentGateDeps) {
   const now = deps.now ?? (() => new Date());
 
   return async function handle(request: DeploymentRequest): Promise<DeploymentResult> {
     const arnMatch = typeof request?.modelPackageArn === 'string' ? PACKAGE_ARN.exec(request.modelPackageArn) : null;
+    const championMatch = typeof request?.championModelPackageArn === 'string' ? PACKAGE_ARN.exec(request.championModelPackageArn) : null;
     const requestId = typeof request?.requestId === 'string' && /^[\w.-]{1,128}$/.test(request.requestId) ? request.requestId : undefined;
-    const endpoint = typeof request?.stagingEndpointName === 'string' && /^[a-zA-Z0-9-]{1,63}$/.test(request.stagingEndpointName) ? request.stagingEndpointName : undefined;
-    if (!arnMatch || !requestId || !endpoint) {
+    const endpoint = typeof request?.stagingEndpointName === 'string' && /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(request.stagingEndpointName) ? request.stagingEndpointName : undefined;
+    const home = (m: RegExpExecArray | null) => !!m && m[1] === deps.home.partition && m[2] === deps.home.region && m[3] === deps.home.account;
+    const championGiven = request?.championModelPackageArn !== undefined;
+    if (!home(arnMatch) || !requestId || !endpoint || (championGiven && !home(championMatch))) {
       return {
         pass: false,
         checks: [],
         reasons: [
-          ...(arnMatch ? [] : ['modelPackageArn is not a model package ARN']),
+          ...(arnMatch ? (home(arnMatch) ? [] : ['modelPackageArn is a package of another partition, region or account']) : ['modelPackageArn is not a model package ARN']),
           ...(requestId ? [] : ['requestId must be 1-128 letters, digits, dots, dashes or underscores']),
           ...(endpoint ? [] : ['stagingEndpointName is not an endpoint name']),
+          ...(championGiven && !home(championMatch) ? ['championModelPackageArn is not a model package ARN of this registry'] : []),
         ],
       };
     }
-    const [, group, version] = arnMatch;
-    const location = { bucket: deps.recordBucket, key: `deployment/${group}/${version}/${requestId}.json` };
-    const existing = await readRecord<DeploymentRecord>(deps.s3, location);
-    if (existing) return { pass: existing.pass, reasons: existing.reasons, checks: existing.checks, record: location.key, replayed: true };
-
+    const [, , , , group, version] = arnMatch!;
+    const base = `deployment/${group}/${version}/${requestId}/`;
     const model = deps.config.models.find((m) => m.packageGroupName === group);
-    const challenger = await describe(request.modelPackageArn!);
-    const champion = request.championModelPackageArn ? await describe(request.championModelPackageArn) : undefined;
-    const evaluationOf = async (d: DescribeModelPackageCommandOutput | { error: string }): Promise<FetchedReport> =>
-      'error' in d
-        ? { status: 'unavailable', reason: d.error }
-        : fetchReport(deps.s3, d.ModelMetrics?.ModelQuality?.Statistics?.S3Uri, deps.allowedBuckets);
 
-    const decision = decideDeployment(deps.config.deployment, {
+    const challenger = await describe(request.modelPackageArn!);
+    const champion = championGiven ? await describe(request.championModelPackageArn!) : undefined;
+    let pairingProblem: string | undefined;
+    if (championMatch) {
+      if (championMatch[4] !== group) pairingProblem = `the champion ${request.championModelPackageArn} is a version of ${championMatch[4]}, not of ${group}`;
+      else if (championMatch[5] === version) pairingProblem = 'the champion and the challenger are the same version';
+      else if (champion && 'error' in champion) pairingProblem = `the champion could not be read: ${champion.error}`;
+      else if (champion && champion.ModelApprovalStatus !== 'Approved') pairingProblem = `the champion is ${champion.ModelApprovalStatus}, not Approved`;
+    }
+    const evaluationOf = async (d: DescribeModelPackageCommandOutput | { error: string }): Promise<FetchedReport> =>
+      'error' in d ? { status: 'unavailable', reason: d.error } : fetchReport(deps.s3, d.ModelMetrics?.ModelQuality?.Statistics?.S3Uri, { buckets: [deps.artifactBucket] });
+    const serving = await servingVariant(endpoint, request.modelPackageArn!);
+    const windowEnd = now();
+    const windowStart = new Date(windowEnd.getTime() - deps.config.deployment.stagingBakeMinutes * 60_000);
+    const inputs: DeploymentInputs = {
       model,
       approvalStatus: 'error' in challenger ? undefined : challenger.ModelApprovalStatus,
       alarms: await alarmsOf(endpoint),
       challengerEvaluation: await evaluationOf(challenger),
       championEvaluation: champion ? await evaluationOf(champion) : undefined,
-      now: now(),
-    });
+      pairingProblem,
+      serving: serving.ok ? serving : { ok: false, reason: serving.reason },
+      invocations: serving.ok ? await invocationsOf(endpoint, serving.variant, windowStart, windowEnd) : { count: 0 },
+      now: windowEnd,
+    };
+    const decision = decideDeployment(deps.config.deployment, inputs);
+    const seen = {
+      challenger: stateOf(challenger),
+      champion: champion && stateOf(champion),
+      alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString() })),
+      serving: inputs.serving,
+      reports: { challenger: reportState(inputs.challengerEvaluation), champion: inputs.championEvaluation && reportState(inputs.championEvaluation) },
+    };
+    // The digest covers the inputs and the verdict each check drew from them (the bake clock and traffic included).
+    const inputsDigest = digest(JSON.stringify({ policy: deps.policyDigest, seen, verdict: decision.checks.map((c) => [c.name, c.passed, c.detail.replace(/\d+ invocations/, 'n invocations')]) }));
+
+    const answers = (await listKeys(deps.s3, deps.recordBucket, base)).map((k) => ANSWER_KEY.exec(k)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
+    const last = answers[answers.length - 1];
+    if (last !== undefined) {
+      const key = `${base}answer-${last}.json`;
+      const previous = await readRecord<DeploymentRecord>(deps.s3, { bucket: deps.recordBucket, key });
+      if (previous && previous.inputsDigest === inputsDigest) return { pass: previous.pass, reasons: previous.reasons, checks: previous.checks, record: key, replayed: true, answer: last };
+    }
+    const answer = (last ?? 0) + 1;
     const record: DeploymentRecord = {
-      schema: 'deployment-decision/1',
+      schema: 'deployment-decision/2',
       gate: { name: GATE_NAME, policyDigest: deps.policyDigest },
       environment: deps.config.environment,
       request: { requestId, modelPackageArn: request.modelPackageArn, stagingEndpointName: endpoint, championModelPackageArn: request.championModelPackageArn },
+      answer,
+      inputsDigest,
+      inputs: { ...seen, invocations: inputs.invocations, bakeWindow: { from: windowStart.toISOString(), to: windowEnd.toISOString() } },
       ...decision,
-      decidedAt: now().toISOString(),
+      decidedAt: windowEnd.toISOString(),
     };
-    if (!(await writeRecordOnce(deps.s3, location, record))) {
-      const winner = (await readRecord<DeploymentRecord>(deps.s3, location))!;
-      return { pass: winner.pass, reasons: winner.reasons, checks: winner.checks, record: location.key, replayed: true };
+    const key = `${base}answer-${answer}.json`;
+    if (!(await writeRecordOnce(deps.s3, { bucket: deps.recordBucket, key }, record))) {
+      // A concurrent call recorded this answer number first: its answer is the record, this one is returned as decided.
+      return { ...decision, record: key, replayed: true, answer };
     }
-    return { ...decision, record: location.key, replayed: false };
+    return { ...decision, record: key, replayed: false, answer };
   };
 
   async function describe(arn: string): Promise<DescribeModelPackageCommandOutput | { error: string }> {
     try {
       return await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
     } catch (e) {
-      return { error: `${(e as Error).name}: ${(e as Error).message}`.slice(0, 300) };
+      return { error: errorText(e) };
+    }
+  }
+
+  /** The variant of the staging endpoint's current config whose model serves the package. */
+  async function servingVariant(endpoint: string, packageArn: string): Promise<{ ok: true; variant: string; detail: string } | { ok: false; reason: string }> {
+    try {
+      const ep = await deps.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+      if (ep.EndpointStatus !== 'InService') return { ok: false, reason: `the staging endpoint ${endpoint} is ${ep.EndpointStatus}, not InService` };
+      const config = await deps.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: ep.EndpointConfigName }));
+      for (const variant of config.ProductionVariants ?? []) {
+        if (!variant.ModelName) continue;
+        const m = await deps.sagemaker.send(new DescribeModelCommand({ ModelName: variant.ModelName }));
+        const packages = [m.PrimaryContainer, ...(m.Containers ?? [])].map((c) => c?.ModelPackageName).filter(Boolean);
+        if (packages.includes(packageArn)) {
+          return { ok: true, variant: variant.VariantName!, detail: `${endpoint} (config ${ep.EndpointConfigName}) serves the package in variant ${variant.VariantName}` };
+        }
+      }
+      return { ok: false, reason: `the staging endpoint ${endpoint}'s current config ${ep.EndpointConfigName} does not serve ${packageArn}` };
+    } catch (e) {
+      const text = errorText(e);
+      return { ok: false, reason: /could not find|not found|does not exist/i.test(text) ? `the staging endpoint ${endpoint} does not exist: ${text}` : `the staging endpoint could not be read: ${text}` };
+    }
+  }
+
+  /** Sum of AWS/SageMaker Invocations of the variant over the bake window. */
+  async function invocationsOf(endpoint: string, variant: string, from: Date, to: Date): Promise<{ count: number } | { error: string }> {
+    try {
+      const stats = await deps.cloudwatch.send(
+        new GetMetricStatisticsCommand({
+          Namespace: 'AWS/SageMaker',
+          MetricName: 'Invocations',
+          Dimensions: [
+            { Name: 'EndpointName', Value: endpoint },
+            { Name: 'VariantName', Value: variant },
+          ],
+          StartTime: from,
+          EndTime: to,
+          Period: Math.max(60, Math.ceil((to.getTime() - from.getTime()) / 1000 / 1440 / 60) * 60),
+          Statistics: ['Sum'],
+        }),
+      );
+      return { count: (stats.Datapoints ?? []).reduce((sum, d) => sum + (d.Sum ?? 0), 0) };
+    } catch (e) {
+      return { error: errorText(e) };
     }
   }
 
@@ -118,10 +221,15 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       } while (next);
       return alarms.map((a) => ({ name: a.AlarmName ?? '?', state: a.StateValue, stateUpdated: a.StateUpdatedTimestamp }));
     } catch (e) {
-      return { error: `${(e as Error).name}: ${(e as Error).message}`.slice(0, 300) };
+      return { error: errorText(e) };
     }
   }
 }
+
+const digest = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+const stateOf = (d: DescribeModelPackageCommandOutput | { error: string }) =>
+  'error' in d ? { error: d.error } : { status: d.ModelApprovalStatus, lastModified: d.LastModifiedTime ? new Date(d.LastModifiedTime).toISOString() : undefined };
+const reportState = (r: FetchedReport) => ({ status: r.status, uri: r.uri, versionId: 'versionId' in r ? r.versionId : undefined, sha256: 'sha256' in r ? r.sha256 : undefined });
 
 let bound: ((request: DeploymentRequest) => Promise<DeploymentResult>) | undefined;
 
@@ -138,8 +246,9 @@ export async function handler(request: DeploymentRequest): Promise<DeploymentRes
       s3: new S3Client(retry),
       cloudwatch: new CloudWatchClient(retry),
       config: loadGateConfig(),
+      home: { partition: env('PARTITION'), region: env('AWS_REGION'), account: env('ACCOUNT_ID') },
       recordBucket: env('RECORD_BUCKET'),
-      allowedBuckets: env('ALLOWED_BUCKETS').split(','),
+      artifactBucket: env('ARTIFACT_BUCKET'),
       policyDigest: env('POLICY_DIGEST'),
     });
   }

@@ -5,7 +5,7 @@
  * worse than the champion beyond the tolerance. Anything unknown fails.
  */
 import { DeploymentPolicy, GovernedModel } from '../shared/gate-config';
-import { metric, Read } from '../shared/reports';
+import { metric, Read, shown } from '../shared/reports';
 import type { Check, FetchedReport } from '../shared/decision';
 
 export interface AlarmView {
@@ -21,6 +21,12 @@ export interface DeploymentInputs {
   readonly challengerEvaluation: FetchedReport;
   /** Absent when there is no champion yet (the first deployment). */
   readonly championEvaluation?: FetchedReport;
+  /** Why the champion is no fit partner for the challenger (another model's version, itself, not approved), if it is not. */
+  readonly pairingProblem?: string;
+  /** Whether the staging endpoint exists, is in service and its current config serves the package. */
+  readonly serving: { readonly ok: true; readonly variant: string; readonly detail: string } | { readonly ok: false; readonly reason: string };
+  /** Invocations the serving variant answered during the bake period, or why they are unknown. */
+  readonly invocations: { readonly count: number } | { readonly error: string };
   readonly now: Date;
 }
 
@@ -43,6 +49,21 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
       : fail('approval', `the model package is ${inputs.approvalStatus ?? 'unknown'}, not Approved`),
   );
   if (!model) checks.push(fail('governance', 'the model package group is not governed by the estate config'));
+  if (inputs.pairingProblem) checks.push(fail('pairing', inputs.pairingProblem));
+  checks.push(inputs.serving.ok ? pass('staging serves the package', inputs.serving.detail) : fail('staging serves the package', inputs.serving.reason));
+  const minimum = policy.minStagingInvocations ?? 1;
+  if ('error' in inputs.invocations) {
+    checks.push(fail('staging traffic', `the staging endpoint's invocations could not be read: ${inputs.invocations.error}`));
+  } else if (!Number.isInteger(inputs.invocations.count) || inputs.invocations.count < 0) {
+    checks.push(fail('staging traffic', `the invocation count ${inputs.invocations.count} is outside its domain (whole and non-negative)`));
+  } else if (inputs.invocations.count < minimum) {
+    checks.push({
+      ...fail('staging traffic', `the staging endpoint served ${inputs.invocations.count} invocation(s) in the ${policy.stagingBakeMinutes}-minute bake period, fewer than the ${minimum} required: quiet alarms on an idle endpoint show nothing`),
+      value: inputs.invocations.count,
+    });
+  } else {
+    checks.push(pass('staging traffic', `the staging endpoint served ${inputs.invocations.count} invocations in the bake period (at least ${minimum})`, inputs.invocations.count));
+  }
 
   if ('error' in inputs.alarms) {
     checks.push(fail('staging health', `the staging endpoint's alarms could not be read: ${inputs.alarms.error}`));
@@ -86,6 +107,6 @@ function challengerCheck(model: GovernedModel, policy: DeploymentPolicy, challen
   if (!theirs.ok) return fail(name, `champion evaluation: ${theirs.reason}`);
   const floor = theirs.value - policy.challengerTolerance;
   return mine.value >= floor - 1e-12
-    ? pass(name, `challenger ${label} ${mine.value} is within ${policy.challengerTolerance} of the champion's ${theirs.value}`, mine.value)
-    : { ...fail(name, `challenger ${label} ${mine.value} is worse than the champion's ${theirs.value} by more than ${policy.challengerTolerance}`), value: mine.value };
+    ? pass(name, `challenger ${label} ${shown(mine.value, theirs.value)} is within ${policy.challengerTolerance} of the champion's ${shown(theirs.value, mine.value)}`, mine.value)
+    : { ...fail(name, `challenger ${label} ${shown(mine.value, theirs.value)} is worse than the champion's ${shown(theirs.value, mine.value)} by more than ${policy.challengerTolerance}`), value: mine.value };
 }

@@ -1,28 +1,64 @@
 /**
  * Model approval gate: runs on "SageMaker Model Package State Change" for a
- * package in PendingManualApproval. Reads the package and its reports, decides
- * with `decideApproval`, writes the decision record (once, to an Object Lock
- * bucket), then sets the approval status with a description a person can
- * read, then notifies. A replayed event re-applies the recorded decision.
+ * package in PendingManualApproval. Reads the package, checks where its
+ * evidence comes from, reads its reports, decides with `decideApproval`,
+ * writes the decision record of this review round (once, to an Object Lock
+ * bucket), re-reads the package, and only if nobody has touched it since it
+ * was read sets the status, then notifies.
+ *
+ * Review rounds: round 1 starts at registration; a person who sends a decided
+ * package back to PendingManualApproval starts the next round, which is
+ * decided afresh under the policy (and risk tier) of the day. The gate's own
+ * update is recognised by the package's LastModifiedTime and description,
+ * kept in `round-<n>.applied.json`; a redelivered event of a round already
+ * applied only completes what is missing (the notice).
+ *
+ * The race SageMaker leaves: UpdateModelPackage has no condition (no
+ * expected status or version), so a person's decision that lands between the
+ * gate's re-read and its update is overwritten. The window is one API round
+ * trip (the bench measures it); the gate role's explicit deny on approving
+ * high-risk packages holds even inside it, and the person's update and the
+ * gate's both appear in CloudTrail and in the package's state change events.
  */
-import { DescribeModelPackageCommand, DescribeModelPackageCommandOutput, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { createHash } from 'node:crypto';
+import {
+  DescribeModelPackageCommand,
+  DescribeModelPackageCommandOutput,
+  DescribePipelineExecutionCommand,
+  SageMakerClient,
+  UpdateModelPackageCommand,
+} from '@aws-sdk/client-sagemaker';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GateConfig, loadGateConfig } from '../shared/gate-config';
-import { fetchReport, readRecord, S3Location, writeRecordOnce } from '../shared/s3-objects';
-import { ApprovalDecision, decideApproval, FetchedReport, Outcome } from './policy';
+import type { Check } from '../shared/decision';
+import { GateConfig, GovernedModel, loadGateConfig } from '../shared/gate-config';
+import { errorText, fetchReport, listKeys, readRecord, S3Location, writeRecordOnce } from '../shared/s3-objects';
+import { visible } from '../shared/strict-json';
+import { EVIDENCE_PREFIX } from './evidence';
+import { ApprovalDecision, decideApproval, FetchedReport, Outcome, Provenance } from './policy';
 
 export const GATE_NAME = 'model-approval-gate';
+export { EVIDENCE_PREFIX } from './evidence';
+/** SNS's largest message (256 KiB, message and attributes); notices are cut below it, with a pointer to the record. */
+export const SNS_MAX_BYTES = 256 * 1024;
+
+/** Where the gate runs: packages and executions of another partition, region or account are not its own. */
+export interface HomeAccount {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}
 
 export interface ApprovalGateDeps {
   readonly sagemaker: SageMakerClient;
   readonly s3: S3Client;
   readonly sns: SNSClient;
   readonly config: GateConfig;
+  readonly home: HomeAccount;
   /** Object Lock bucket for decision records. */
   readonly recordBucket: string;
-  /** Buckets reports may be read from: the environment's artifact buckets. */
-  readonly allowedBuckets: readonly string[];
+  /** The environment's artifact bucket: reports and model data. */
+  readonly artifactBucket: string;
   readonly topicArn: string;
   /** Digest of the policy the function was built with, recorded with each decision. */
   readonly policyDigest: string;
@@ -42,15 +78,35 @@ export interface PackageStateChangeEvent {
   };
 }
 
+/** What the gate saw of the package: enough to tell whether anyone changed it since. */
+export interface PackageState {
+  readonly status?: string;
+  readonly lastModified?: string;
+  readonly description?: string;
+}
+
+export interface RecordedInput {
+  readonly status: string;
+  readonly uri?: string;
+  readonly versionId?: string;
+  readonly sha256?: string;
+  readonly reason?: string;
+}
+
 export interface ApprovalRecord {
-  readonly schema: 'model-approval-decision/1';
+  readonly schema: 'model-approval-decision/2';
   readonly gate: { readonly name: string; readonly policyDigest: string };
   readonly environment: string;
   readonly event: { readonly id?: string; readonly time?: string };
   readonly modelPackage: { readonly arn: string; readonly group: string; readonly version: number };
+  /** Review round: 1 from registration, one more each time a person sends the package back to pending. */
+  readonly round: number;
+  /** The package as it was when the gate decided; the decision is applied only if it is still so. */
+  readonly package: PackageState;
   readonly model?: { readonly id: string; readonly owner: string; readonly riskTier: string; readonly problemType: string };
   readonly trainingData?: Readonly<Record<string, string>>;
-  readonly inputs: Readonly<Record<string, { status: string; uri?: string; reason?: string }>>;
+  readonly provenance: Provenance;
+  readonly inputs: Readonly<Record<string, RecordedInput>>;
   readonly outcome: Outcome;
   readonly approvalStatus: string;
   readonly reasons: string[];
@@ -59,138 +115,346 @@ export interface ApprovalRecord {
   readonly decidedAt: string;
 }
 
+/** Whether the round's decision took effect: written once, after the update (or after finding it superseded). */
+export interface AppliedRecord {
+  readonly schema: 'model-approval-applied/1';
+  readonly record: string;
+  readonly applied: boolean;
+  /** The package after the gate's update (applied) or as found instead (superseded). */
+  readonly package: PackageState;
+  readonly reason: string;
+  readonly at: string;
+}
+
+/** That the round's notice went out: written once, after SNS accepted it. */
+export interface NotifiedRecord {
+  readonly schema: 'model-approval-notified/1';
+  readonly record: string;
+  readonly messageId?: string;
+  readonly bytes: number;
+  readonly cut: boolean;
+  readonly at: string;
+}
+
 export interface ApprovalResult {
-  readonly outcome: Outcome | 'skipped';
+  readonly outcome: Outcome | 'skipped' | 'superseded';
   readonly approvalStatus?: string;
+  readonly round?: number;
   readonly record?: string;
   readonly replayed?: boolean;
+  readonly notified?: boolean;
   readonly reason?: string;
 }
 
 const STATUS: Record<Outcome, string> = { approve: 'Approved', reject: 'Rejected', hold: 'PendingManualApproval' };
-const PACKAGE_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/([a-zA-Z0-9-]{1,63})\/(\d+)$/;
+const PENDING = 'PendingManualApproval';
+const PACKAGE_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
+const EXECUTION_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):pipeline\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,255})\/execution\/([a-z0-9]{1,64})$/;
+const IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]{2,256})(@sha256:[a-f0-9]{64}|:[\w.-]{1,128})$/;
+const ROUND_KEY = /\/round-(\d{1,6})(\.applied|\.notified)?\.json$/;
+
+const stateOf = (d: DescribeModelPackageCommandOutput): PackageState => ({
+  status: d.ModelApprovalStatus,
+  lastModified: d.LastModifiedTime ? new Date(d.LastModifiedTime).toISOString() : undefined,
+  description: d.ApprovalDescription ?? '',
+});
+const sameState = (a: PackageState, b: PackageState) => a.status === b.status && a.lastModified === b.lastModified && (a.description ?? '') === (b.description ?? '');
+
+interface Round {
+  readonly round: number;
+  readonly record: S3Location;
+  readonly applied?: S3Location;
+  readonly notified?: S3Location;
+}
 
 export function approvalGate(deps: ApprovalGateDeps) {
   const now = deps.now ?? (() => new Date());
+  const at = (key: string): S3Location => ({ bucket: deps.recordBucket, key });
+  const uriOf = (l: S3Location) => `s3://${l.bucket}/${l.key}`;
+  const describe = (arn: string) => deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
 
   return async function handle(event: PackageStateChangeEvent): Promise<ApprovalResult> {
     const arn = event?.detail?.ModelPackageArn;
     const match = typeof arn === 'string' ? PACKAGE_ARN.exec(arn) : null;
-    if (!match) {
-      // Nothing can be decided without a package; keep the event itself so that it is not lost.
-      const key = `unattributable/${now().toISOString()}-${String(event?.id ?? 'no-id').replace(/[^\w-]/g, '_')}.json`;
-      await writeRecordOnce(deps.s3, { bucket: deps.recordBucket, key }, { schema: 'unattributable-event/1', receivedAt: now().toISOString(), event });
-      return { outcome: 'skipped', reason: 'the event names no valid model package ARN', record: key };
+    if (!match) return unattributable(event, 'the event names no valid model package ARN');
+    const [, partition, region, account, group, versionText] = match;
+    if (partition !== deps.home.partition || region !== deps.home.region || account !== deps.home.account) {
+      return unattributable(event, `the package is of ${partition}/${region}/${account}, not of this gate's ${deps.home.partition}/${deps.home.region}/${deps.home.account}`);
     }
-    if (event.detail?.ModelApprovalStatus !== 'PendingManualApproval') {
-      return { outcome: 'skipped', reason: `status ${String(event.detail?.ModelApprovalStatus)} is not PendingManualApproval` };
+    if (event.detail?.ModelApprovalStatus !== PENDING) {
+      return { outcome: 'skipped', reason: `status ${visible(String(event.detail?.ModelApprovalStatus)).slice(0, 40)} is not PendingManualApproval` };
     }
-    const [, group, versionText] = match;
-    const location: S3Location = { bucket: deps.recordBucket, key: `approval/${group}/${versionText}.json` };
+    const base = `approval/${group}/${versionText}/`;
 
-    const existing = await readRecord<ApprovalRecord>(deps.s3, location);
-    if (existing) return apply(existing, location, true);
-
-    let described: DescribeModelPackageCommandOutput | undefined;
-    let describeError: string | undefined;
+    // The package as it is now; without it nothing can be decided (the event is retried, then dead-lettered).
+    let current: DescribeModelPackageCommandOutput;
     try {
-      described = await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
+      current = await describe(arn!);
     } catch (e) {
-      describeError = `${(e as Error).name}: ${(e as Error).message}`.slice(0, 300);
+      await writeRecordOnce(deps.s3, at(`${base}unread/${now().toISOString()}-${digest(String(event.id)).slice(0, 16)}.json`), {
+        schema: 'model-approval-unread/1',
+        event: { id: event.id, time: event.time },
+        reason: `DescribeModelPackage failed: ${errorText(e)}`,
+        at: now().toISOString(),
+      });
+      throw e;
     }
-    if (described && described.ModelApprovalStatus !== 'PendingManualApproval') {
-      return { outcome: 'skipped', reason: `the package is already ${described.ModelApprovalStatus}` };
-    }
+    const rounds = await loadRounds(base);
+    const latest = rounds[rounds.length - 1];
 
+    if (current.ModelApprovalStatus !== PENDING) {
+      // A decision stands (the gate's or a person's); only a notice still owed is sent.
+      const notified = latest ? await completeNotice(latest, current) : false;
+      return { outcome: 'skipped', reason: `the package is ${visible(String(current.ModelApprovalStatus))}; the gate changes only a pending package`, round: latest?.round, notified };
+    }
+    if (latest) {
+      const record = await readRecord<ApprovalRecord>(deps.s3, latest.record);
+      if (!record) throw new Error(`decision record ${latest.record.key} was listed but cannot be read`);
+      const applied = latest.applied ? await readRecord<AppliedRecord>(deps.s3, latest.applied) : undefined;
+      if (applied?.applied && sameState(stateOf(current), applied.package)) {
+        // The round's decision is in effect and nobody has changed the package since: a redelivery.
+        const notified = await completeNotice(latest, current);
+        return { outcome: record.outcome, approvalStatus: record.approvalStatus, round: record.round, record: latest.record.key, replayed: true, notified };
+      }
+      if (!applied && sameState(stateOf(current), record.package) && record.gate.policyDigest === deps.policyDigest) {
+        // Recorded, never applied (a crash or a timeout), and nobody has touched the package since: finish this round.
+        return apply(record, latest, true);
+      }
+      // Otherwise a person sent the package back, or the policy changed: a new round.
+    }
+    return decideRound((latest?.round ?? 0) + 1, arn!, group, Number(versionText), current, event, base);
+  };
+
+  async function decideRound(round: number, arn: string, group: string, version: number, described: DescribeModelPackageCommandOutput, event: PackageStateChangeEvent, base: string): Promise<ApprovalResult> {
     const model = deps.config.models.find((m) => m.packageGroupName === group);
-    const metrics = described?.ModelMetrics;
+    const evidence = model ? await provenanceOf(model, described) : { provenance: { kind: 'hand-registered', reason: 'the group is not governed' } as Provenance };
+    const metrics = described.ModelMetrics;
     const uris: Record<string, string | undefined> = {
       evaluation: metrics?.ModelQuality?.Statistics?.S3Uri,
-      bias: metrics?.Bias?.PostTrainingReport?.S3Uri ?? metrics?.Bias?.Report?.S3Uri,
+      bias: metrics?.Bias?.Report?.S3Uri ?? metrics?.Bias?.PostTrainingReport?.S3Uri,
       explainability: metrics?.Explainability?.Report?.S3Uri,
       statistics: metrics?.ModelDataQuality?.Statistics?.S3Uri,
-      baseline: described?.DriftCheckBaselines?.ModelDataQuality?.Statistics?.S3Uri,
+      baseline: described.DriftCheckBaselines?.ModelDataQuality?.Statistics?.S3Uri,
     };
     const names = Object.keys(uris);
-    const fetched: FetchedReport[] = describeError
-      ? names.map(() => ({ status: 'unavailable', reason: `DescribeModelPackage failed: ${describeError}` }))
-      : await Promise.all(names.map((n) => fetchReport(deps.s3, uris[n], deps.allowedBuckets)));
+    // Evidence of a pipeline package must come from its execution's prefix; a hand-registered one is only ever held.
+    const options = { buckets: [deps.artifactBucket], prefix: evidence.prefix ? `${evidence.prefix}reports/` : evidence.provenance.kind === 'hand-registered' ? undefined : EVIDENCE_PREFIX };
+    const fetched: FetchedReport[] = await Promise.all(names.map((n) => fetchReport(deps.s3, uris[n], options)));
     const inputs = Object.fromEntries(names.map((n, i) => [n, fetched[i]])) as unknown as Parameters<typeof decideApproval>[2];
+    const decision = decideApproval(model, deps.config.tiers, inputs, { provenance: evidence.provenance, artifacts: model ? artifactChecks(model, described, evidence.prefix) : [] });
 
-    const decision = decideApproval(model, deps.config.tiers, inputs);
     const record: ApprovalRecord = {
-      schema: 'model-approval-decision/1',
+      schema: 'model-approval-decision/2',
       gate: { name: GATE_NAME, policyDigest: deps.policyDigest },
       environment: deps.config.environment,
-      event: { id: event.id, time: event.time },
-      modelPackage: { arn: arn!, group, version: Number(versionText) },
+      event: { id: typeof event.id === 'string' ? event.id.slice(0, 200) : undefined, time: typeof event.time === 'string' ? event.time.slice(0, 40) : undefined },
+      modelPackage: { arn, group, version },
+      round,
+      package: stateOf(described),
       model: model && { id: model.id, owner: model.owner, riskTier: model.riskTier, problemType: model.problemType },
-      trainingData: described?.CustomerMetadataProperties,
+      trainingData: described.CustomerMetadataProperties,
+      provenance: evidence.provenance,
       inputs: Object.fromEntries(
         names.map((n, i) => {
           const r = fetched[i];
-          return [n, r.status === 'ok' ? { status: r.status, uri: r.uri } : { status: r.status, uri: r.uri, reason: r.reason }];
+          const { status, uri } = r;
+          const kept = 'versionId' in r ? { versionId: r.versionId, sha256: r.sha256 } : {};
+          return [n, r.status === 'ok' ? { status, uri, ...kept } : { status, uri, ...kept, reason: r.reason }];
         }),
       ),
       outcome: decision.outcome,
       approvalStatus: STATUS[decision.outcome],
-      reasons: decision.reasons,
+      reasons: decision.reasons.map((r) => visible(r)),
       checks: decision.checks,
       thresholds: decision.thresholds,
       decidedAt: now().toISOString(),
     };
-
-    // The record is written before the decision takes effect; if another
-    // invocation got there first, its record is the decision.
-    const written = await writeRecordOnce(deps.s3, location, record);
-    if (!written) {
-      const winner = await readRecord<ApprovalRecord>(deps.s3, location);
-      if (!winner) throw new Error(`decision record ${location.key} exists but cannot be read`);
-      return apply(winner, location, true);
+    const where: Round = { round, record: at(`${base}round-${round}.json`), applied: at(`${base}round-${round}.applied.json`), notified: at(`${base}round-${round}.notified.json`) };
+    // The record is written before the decision takes effect; if another invocation got there first, its record is the round's decision.
+    if (!(await writeRecordOnce(deps.s3, where.record, record))) {
+      const winner = await readRecord<ApprovalRecord>(deps.s3, where.record);
+      if (!winner) throw new Error(`decision record ${where.record.key} exists but cannot be read`);
+      return apply(winner, where, true);
     }
-    return apply(record, location, false, described?.CustomerMetadataProperties);
-  };
+    return apply(record, where, false);
+  }
 
-  async function apply(record: ApprovalRecord, location: S3Location, replayed: boolean, metadata?: Record<string, string>): Promise<ApprovalResult> {
-    const recordUri = `s3://${location.bucket}/${location.key}`;
-    let current = metadata;
-    if (replayed) {
-      const described = await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: record.modelPackage.arn }));
-      if (described.ModelApprovalStatus === record.approvalStatus && described.CustomerMetadataProperties?.['gate-decision'] === recordUri) {
-        return { outcome: record.outcome, approvalStatus: record.approvalStatus, record: location.key, replayed };
-      }
-      current = described.CustomerMetadataProperties;
+  /** Applies a round's decision if the package is still as the gate saw it; records what happened either way. */
+  async function apply(record: ApprovalRecord, where: Round, replayed: boolean): Promise<ApprovalResult> {
+    const recordUri = uriOf(where.record);
+    const appliedAt = where.applied ?? at(where.record.key.replace(/\.json$/, '.applied.json'));
+    const result = { approvalStatus: record.approvalStatus, round: record.round, record: where.record.key, replayed };
+    // Re-read right before the write: only a package nobody has changed since the gate read it is updated.
+    const before = await describe(record.modelPackage.arn);
+    const mine = before.CustomerMetadataProperties?.['gate-decision'] === recordUri && before.ModelApprovalStatus === record.approvalStatus;
+    if (!mine && !sameState(stateOf(before), record.package)) {
+      const reason = `the package changed while the gate decided (now ${visible(String(before.ModelApprovalStatus))}, modified ${stateOf(before).lastModified}); the gate's ${record.outcome} was not applied`;
+      await writeRecordOnce(deps.s3, appliedAt, { schema: 'model-approval-applied/1', record: recordUri, applied: false, package: stateOf(before), reason, at: now().toISOString() } satisfies AppliedRecord);
+      return { ...result, outcome: 'superseded', reason };
     }
-    // Every field is sent: an omitted description or metadata would be cleared.
-    await deps.sagemaker.send(
-      new UpdateModelPackageCommand({
-        ModelPackageArn: record.modelPackage.arn,
-        ModelApprovalStatus: record.approvalStatus as 'Approved' | 'Rejected' | 'PendingManualApproval',
-        ApprovalDescription: approvalDescription(record),
-        CustomerMetadataProperties: { ...current, 'gate-decision': recordUri, 'gate-outcome': record.outcome },
-      }),
-    );
-    await deps.sns.send(
+    if (!mine) {
+      // Every field is sent: an omitted description or metadata could be cleared.
+      await deps.sagemaker.send(
+        new UpdateModelPackageCommand({
+          ModelPackageArn: record.modelPackage.arn,
+          ModelApprovalStatus: record.approvalStatus as 'Approved' | 'Rejected' | 'PendingManualApproval',
+          ApprovalDescription: approvalDescription(record),
+          CustomerMetadataProperties: { ...before.CustomerMetadataProperties, 'gate-decision': recordUri, 'gate-outcome': record.outcome, 'gate-round': String(record.round) },
+        }),
+      );
+    }
+    const after = await describe(record.modelPackage.arn);
+    await writeRecordOnce(deps.s3, appliedAt, { schema: 'model-approval-applied/1', record: recordUri, applied: true, package: stateOf(after), reason: `set ${record.approvalStatus}`, at: now().toISOString() } satisfies AppliedRecord);
+    const notified = await notify(record, { ...where, applied: appliedAt });
+    return { ...result, outcome: record.outcome, notified };
+  }
+
+  /** Sends the round's notice if it is owed: the decision took effect and no notice is recorded. */
+  async function completeNotice(round: Round, current: DescribeModelPackageCommandOutput): Promise<boolean> {
+    if (round.notified) return true;
+    const record = await readRecord<ApprovalRecord>(deps.s3, round.record);
+    if (!record) return false;
+    let applied = round.applied ? await readRecord<AppliedRecord>(deps.s3, round.applied) : undefined;
+    const appliedAt = at(round.record.key.replace(/\.json$/, '.applied.json'));
+    if (!applied && current.CustomerMetadataProperties?.['gate-decision'] === uriOf(round.record)) {
+      // The update went through but the gate stopped before recording it.
+      applied = { schema: 'model-approval-applied/1', record: uriOf(round.record), applied: true, package: stateOf(current), reason: `set ${record.approvalStatus} (recorded late)`, at: now().toISOString() };
+      await writeRecordOnce(deps.s3, appliedAt, applied);
+    }
+    if (!applied?.applied) return false;
+    return notify(record, { ...round, applied: appliedAt });
+  }
+
+  async function notify(record: ApprovalRecord, where: Round): Promise<boolean> {
+    const notifiedAt = at(where.record.key.replace(/\.json$/, '.notified.json'));
+    const { message, bytes, cut } = notice(record, uriOf(where.record));
+    const sent = await deps.sns.send(
       new PublishCommand({
         TopicArn: deps.topicArn,
-        Subject: `Model ${record.modelPackage.group} v${record.modelPackage.version}: ${record.outcome}`.slice(0, 100),
-        Message: [
-          `${record.modelPackage.arn}`,
-          `Outcome: ${record.outcome} (${record.approvalStatus}), risk tier ${record.model?.riskTier ?? 'unknown'}, owner ${record.model?.owner ?? 'unknown'}`,
-          ...record.reasons.map((r) => `- ${r}`),
-          `Decision record: ${recordUri}`,
-        ].join('\n'),
+        Subject: visible(`Model ${record.modelPackage.group} v${record.modelPackage.version}: ${record.outcome}`).slice(0, 100),
+        Message: message,
       }),
     );
-    return { outcome: record.outcome, approvalStatus: record.approvalStatus, record: location.key, replayed };
+    await writeRecordOnce(deps.s3, notifiedAt, { schema: 'model-approval-notified/1', record: uriOf(where.record), messageId: sent.MessageId, bytes, cut, at: now().toISOString() } satisfies NotifiedRecord);
+    return true;
+  }
+
+  async function loadRounds(base: string): Promise<Round[]> {
+    const byRound = new Map<number, { record?: S3Location; applied?: S3Location; notified?: S3Location }>();
+    for (const key of await listKeys(deps.s3, deps.recordBucket, base)) {
+      const m = ROUND_KEY.exec(key);
+      if (!m || !key.startsWith(base) || key.slice(base.length).includes('/')) continue;
+      const entry = byRound.get(Number(m[1])) ?? {};
+      entry[m[2] === '.applied' ? 'applied' : m[2] === '.notified' ? 'notified' : 'record'] = at(key);
+      byRound.set(Number(m[1]), entry);
+    }
+    return [...byRound.entries()]
+      .filter(([, e]) => e.record)
+      .sort(([a], [b]) => a - b)
+      .map(([round, e]) => ({ round, record: e.record!, applied: e.applied, notified: e.notified }));
+  }
+
+  /** The evidence's origin, checked through the SageMaker API, and the prefix its reports must be under. */
+  async function provenanceOf(model: GovernedModel, described: DescribeModelPackageCommandOutput): Promise<{ provenance: Provenance; prefix?: string }> {
+    const claimed = described.CustomerMetadataProperties?.['pipeline-execution'];
+    if (!claimed) return { provenance: { kind: 'hand-registered', reason: 'the package names no pipeline execution (metadata "pipeline-execution")' } };
+    const shownClaim = visible(claimed).slice(0, 300);
+    const m = EXECUTION_ARN.exec(claimed);
+    if (!m) return { provenance: { kind: 'forged', reason: `"${shownClaim}" is not a pipeline execution ARN` } };
+    const [, partition, region, account, pipeline, executionId] = m;
+    if (partition !== deps.home.partition || region !== deps.home.region || account !== deps.home.account) {
+      return { provenance: { kind: 'forged', reason: `${shownClaim} is an execution of another account, region or partition` } };
+    }
+    if (!model.trainingPipeline) return { provenance: { kind: 'forged', reason: `${shownClaim} is named, but ${model.id} has no training pipeline in this environment` } };
+    if (pipeline.toLowerCase() !== model.trainingPipeline.toLowerCase()) {
+      return { provenance: { kind: 'forged', reason: `${shownClaim} is an execution of ${pipeline}, not of ${model.id}'s pipeline ${model.trainingPipeline}` } };
+    }
+    let execution;
+    try {
+      execution = await deps.sagemaker.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: claimed }));
+    } catch (e) {
+      const text = errorText(e);
+      if ((e as Error).name === 'ResourceNotFound' || /could not find|does not exist|not found/i.test(text)) {
+        return { provenance: { kind: 'forged', reason: `no such pipeline execution: ${shownClaim}` } };
+      }
+      return { provenance: { kind: 'unavailable', reason: `DescribePipelineExecution failed: ${text}` } };
+    }
+    const status = execution.PipelineExecutionStatus;
+    if (!execution.PipelineArn || !execution.PipelineArn.toLowerCase().endsWith(`:pipeline/${model.trainingPipeline.toLowerCase()}`)) {
+      return { provenance: { kind: 'forged', reason: `${shownClaim} belongs to ${visible(String(execution.PipelineArn))}, not to ${model.trainingPipeline}` } };
+    }
+    if (status !== 'Executing' && status !== 'Succeeded') return { provenance: { kind: 'forged', reason: `pipeline execution ${executionId} is ${visible(String(status))}, so it did not register this package` } };
+    if (execution.CreationTime && described.CreationTime && new Date(execution.CreationTime).getTime() > new Date(described.CreationTime).getTime()) {
+      return { provenance: { kind: 'forged', reason: `pipeline execution ${executionId} started after the package was registered` } };
+    }
+    return {
+      provenance: { kind: 'pipeline', execution: claimed, detail: `evidence of ${model.trainingPipeline} execution ${executionId} (${status})` },
+      prefix: `${EVIDENCE_PREFIX}${model.id}/${executionId}/`,
+    };
+  }
+
+  /** What would be served must come from the estate: its registries (by digest outside dev) and its artifact bucket. */
+  function artifactChecks(model: GovernedModel, described: DescribeModelPackageCommandOutput, prefix: string | undefined): Check[] {
+    const containers = described.InferenceSpecification?.Containers ?? [];
+    if (containers.length === 0) return [{ name: 'artifacts', passed: false, severity: 'block', detail: 'the package names no inference container' }];
+    const rules = deps.config.artifacts;
+    return containers.flatMap((c, i): Check[] => {
+      const checks: Check[] = [];
+      const image = c.Image ?? '';
+      const m = IMAGE.exec(image);
+      const shownImage = visible(image).slice(0, 300);
+      if (!m) checks.push({ name: `image ${i}`, passed: false, severity: 'block', detail: `image "${shownImage}" is not an ECR image URI` });
+      else if (!rules.registryAccounts.includes(m[1])) checks.push({ name: `image ${i}`, passed: false, severity: 'block', detail: `image ${shownImage} is outside the estate's registries (accounts ${rules.registryAccounts.join(', ')})` });
+      else if (rules.requireImageDigest && !m[4].startsWith('@sha256:')) checks.push({ name: `image ${i}`, passed: false, severity: 'block', detail: `image ${shownImage} is named by a tag, which can be moved after approval; outside dev an image is named by digest` });
+      else checks.push({ name: `image ${i}`, passed: true, severity: 'block', detail: `image ${shownImage} is in the estate's registry` });
+      const data = c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri;
+      if (data !== undefined) {
+        const where = /^s3:\/\/([^/]+)\/(.+)$/.exec(data);
+        const shownData = visible(data).slice(0, 300);
+        const inBucket = where?.[1] === deps.artifactBucket && !where[2].split('/').includes('..');
+        // A hand-registered package (held for a person at best) needs only the bucket; a pipeline's, its own run.
+        const underRun = prefix ? where?.[2].startsWith(prefix) : true;
+        if (!inBucket) checks.push({ name: `model data ${i}`, passed: false, severity: 'block', detail: `model data ${shownData} is outside the estate's artifact bucket ${deps.artifactBucket}` });
+        else if (!underRun) checks.push({ name: `model data ${i}`, passed: false, severity: 'block', detail: `model data ${shownData} is not an output of ${model.id}'s training run (expected under s3://${deps.artifactBucket}/${prefix})` });
+        else checks.push({ name: `model data ${i}`, passed: true, severity: 'block', detail: `model data ${shownData} is in the estate's artifact bucket${prefix ? ', an output of the training run' : ''}` });
+      }
+      return checks;
+    });
+  }
+
+  /** An event that names no package of this account is kept, under a bounded key, so that it is not lost. */
+  async function unattributable(event: PackageStateChangeEvent, reason: string): Promise<ApprovalResult> {
+    const id = String(event?.id ?? 'no-id');
+    const key = `unattributable/${now().toISOString()}-${id.replace(/[^\w-]/g, '_').slice(0, 64)}-${digest(JSON.stringify(event ?? null)).slice(0, 16)}.json`;
+    await writeRecordOnce(deps.s3, at(key), { schema: 'unattributable-event/1', receivedAt: now().toISOString(), reason, event });
+    return { outcome: 'skipped', reason, record: key };
   }
 }
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** At most 1,024 characters, the API's limit; the full reasons are in the record. */
 export function approvalDescription(record: Pick<ApprovalRecord, 'outcome' | 'reasons' | 'gate'>): string {
   const head = `${GATE_NAME}: ${record.outcome}. `;
   const text = head + record.reasons.join('; ');
   return text.length <= 1024 ? text : `${text.slice(0, 1000)}... (see the decision record)`;
+}
+
+/** The notice, cut below SNS's limit with a pointer to the full record. */
+export function notice(record: ApprovalRecord, recordUri: string, limit = SNS_MAX_BYTES - 4096): { message: string; bytes: number; cut: boolean } {
+  const full = [
+    record.modelPackage.arn,
+    `Outcome: ${record.outcome} (${record.approvalStatus}), review round ${record.round}, risk tier ${record.model?.riskTier ?? 'unknown'}, owner ${record.model?.owner ?? 'unknown'}`,
+    ...record.reasons.map((r) => `- ${r}`),
+    `Decision record: ${recordUri}`,
+  ].join('\n');
+  const bytes = Buffer.byteLength(full);
+  if (bytes <= limit) return { message: full, bytes, cut: false };
+  const tail = `\n... (cut at ${limit} bytes; the full decision is in the record: ${recordUri})`;
+  let head = Buffer.from(full).subarray(0, limit - Buffer.byteLength(tail)).toString('utf8');
+  head = head.replace(/\uFFFD+$/, '');
+  const message = head + tail;
+  return { message, bytes: Buffer.byteLength(message), cut: true };
 }
 
 let bound: ((event: PackageStateChangeEvent) => Promise<ApprovalResult>) | undefined;
@@ -204,8 +468,9 @@ export async function handler(event: PackageStateChangeEvent): Promise<ApprovalR
       s3: new S3Client(retry),
       sns: new SNSClient(retry),
       config: loadGateConfig(),
+      home: { partition: requireEnv('PARTITION'), region: requireEnv('AWS_REGION'), account: requireEnv('ACCOUNT_ID') },
       recordBucket: requireEnv('RECORD_BUCKET'),
-      allowedBuckets: requireEnv('ALLOWED_BUCKETS').split(','),
+      artifactBucket: requireEnv('ARTIFACT_BUCKET'),
       topicArn: requireEnv('TOPIC_ARN'),
       policyDigest: requireEnv('POLICY_DIGEST'),
     });

@@ -8,11 +8,24 @@
  */
 import { GovernedModel, TierPolicy } from '../shared/gate-config';
 import { Check, FetchedReport } from '../shared/decision';
-import { disparateImpacts, globalShapValues, kllBuckets, metric, populationStabilityIndex, Read } from '../shared/reports';
+import { disparateImpacts, globalShapValues, kllBuckets, metric, populationStabilityIndex, Read, shown } from '../shared/reports';
 
 export type { Check, FetchedReport } from '../shared/decision';
 
 export type Outcome = 'approve' | 'reject' | 'hold';
+
+/**
+ * Where the package's evidence comes from, as the handler established it
+ * through the SageMaker API: an execution of this model's own training
+ * pipeline (whose role alone may write the evidence prefix), a package
+ * registered by hand, one that names an execution that cannot have produced
+ * it, or one whose execution could not be looked up.
+ */
+export type Provenance =
+  | { readonly kind: 'pipeline'; readonly execution: string; readonly detail: string }
+  | { readonly kind: 'hand-registered'; readonly reason: string }
+  | { readonly kind: 'forged'; readonly reason: string }
+  | { readonly kind: 'unavailable'; readonly reason: string };
 
 export interface ApprovalInputs {
   /** Model quality / evaluation report (`binary_classification_metrics` or `regression_metrics`). */
@@ -27,6 +40,12 @@ export interface ApprovalInputs {
   readonly baseline: FetchedReport;
 }
 
+export interface ApprovalContext {
+  readonly provenance: Provenance;
+  /** What the package would serve (images, model data), each checked by the handler against the estate's registries and buckets. */
+  readonly artifacts: readonly Check[];
+}
+
 export interface ApprovalDecision {
   readonly outcome: Outcome;
   readonly reasons: string[];
@@ -37,7 +56,7 @@ export interface ApprovalDecision {
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
 
-export function decideApproval(model: GovernedModel | undefined, tiers: Readonly<Record<string, TierPolicy>>, inputs: ApprovalInputs): ApprovalDecision {
+export function decideApproval(model: GovernedModel | undefined, tiers: Readonly<Record<string, TierPolicy>>, inputs: ApprovalInputs, context: ApprovalContext): ApprovalDecision {
   if (!model) {
     return { outcome: 'hold', reasons: ['the model package group is not governed by the estate config'], checks: [] };
   }
@@ -47,10 +66,13 @@ export function decideApproval(model: GovernedModel | undefined, tiers: Readonly
   }
 
   const unavailable = Object.entries(inputs).filter(([, r]) => r.status === 'unavailable');
-  if (unavailable.length > 0) {
+  if (unavailable.length > 0 || context.provenance.kind === 'unavailable') {
     return {
       outcome: 'hold',
-      reasons: unavailable.map(([name, r]) => `${name} report could not be read: ${(r as { reason: string }).reason}`),
+      reasons: [
+        ...(context.provenance.kind === 'unavailable' ? [`the pipeline execution could not be checked: ${context.provenance.reason}`] : []),
+        ...unavailable.map(([name, r]) => `${name} report could not be read: ${(r as { reason: string }).reason}`),
+      ],
       checks: [],
       riskTier: model.riskTier,
       thresholds: tier,
@@ -62,6 +84,8 @@ export function decideApproval(model: GovernedModel | undefined, tiers: Readonly
     ...fairnessChecks(model, tier, inputs.bias),
     ...explainabilityChecks(tier, inputs.explainability),
     ...driftChecks(tier, inputs.baseline, inputs.statistics),
+    provenanceCheck(context.provenance),
+    ...context.artifacts,
   ];
 
   const blocked = checks.filter((c) => !c.passed && c.severity === 'block');
@@ -69,10 +93,27 @@ export function decideApproval(model: GovernedModel | undefined, tiers: Readonly
   const base = { checks, riskTier: model.riskTier, thresholds: tier };
   if (blocked.length > 0) return { ...base, outcome: 'reject', reasons: blocked.map((c) => c.detail) };
   if (warned.length > 0) return { ...base, outcome: 'hold', reasons: warned.map((c) => c.detail) };
+  if (context.provenance.kind !== 'pipeline') {
+    return { ...base, outcome: 'hold', reasons: ['every check passed, but the evidence does not come from the training pipeline, so only a person in the model-risk role may approve'] };
+  }
   if (model.riskTier === 'high' || !tier.autoApprove) {
     return { ...base, outcome: 'hold', reasons: [`every check passed; a ${model.riskTier}-risk model is approved only by a person in the model-risk role`] };
   }
   return { ...base, outcome: 'approve', reasons: ['every check passed'] };
+}
+
+/** Evidence from the model's own pipeline passes; a hand registration holds; a false claim rejects. */
+function provenanceCheck(p: Provenance): Check {
+  switch (p.kind) {
+    case 'pipeline':
+      return { name: 'provenance', passed: true, severity: 'block', detail: p.detail };
+    case 'hand-registered':
+      return { name: 'provenance', passed: false, severity: 'warn', detail: `provenance: ${p.reason}; a hand-registered package is reviewed by a person, never approved by the gate` };
+    case 'forged':
+      return { name: 'provenance', passed: false, severity: 'block', detail: `provenance: ${p.reason}` };
+    default:
+      return { name: 'provenance', passed: false, severity: 'warn', detail: `provenance: ${p.reason}` };
+  }
 }
 
 /** Turns a report that is not usable into one failed blocking check. */
@@ -88,9 +129,9 @@ function floor(name: string, read: Read<number>, min: number): Check {
     name,
     passed,
     severity: 'block',
-    value: round(read.value),
+    value: read.value,
     threshold: `>= ${min}`,
-    detail: `${name} ${round(read.value)} ${passed ? 'meets' : 'is below'} the floor ${min}`,
+    detail: `${name} ${shown(read.value, min)} ${passed ? 'meets' : 'is below'} the floor ${min}`,
   };
 }
 
@@ -107,17 +148,15 @@ function performanceChecks(model: GovernedModel, tier: TierPolicy, report: Fetch
   const rmse = metric(report.json, 'regression_metrics', 'rmse');
   if (!rmse.ok) {
     checks.push({ name: 'RMSE', passed: false, severity: 'block', detail: `RMSE: ${rmse.reason}` });
-  } else if (rmse.value < 0) {
-    checks.push({ name: 'RMSE', passed: false, severity: 'block', value: rmse.value, detail: `RMSE ${rmse.value} is negative, so the report is not trustworthy` });
   } else if (model.maxRmse !== undefined) {
     const passed = rmse.value <= model.maxRmse;
     checks.push({
       name: 'RMSE',
       passed,
       severity: 'block',
-      value: round(rmse.value),
+      value: rmse.value,
       threshold: `<= ${model.maxRmse}`,
-      detail: `RMSE ${round(rmse.value)} ${passed ? 'is within' : 'exceeds'} the ceiling ${model.maxRmse}`,
+      detail: `RMSE ${shown(rmse.value, model.maxRmse)} ${passed ? 'is within' : 'exceeds'} the ceiling ${model.maxRmse}`,
     });
   }
   return checks;
@@ -137,9 +176,9 @@ function fairnessChecks(model: GovernedModel, tier: TierPolicy, report: FetchedR
         name: `${name} = ${group}`,
         passed,
         severity: 'block' as const,
-        value: round(value),
+        value,
         threshold: `>= ${tier.minDisparateImpact}`,
-        detail: `disparate impact for ${facet} = ${group} is ${round(value)}, ${passed ? 'at or above' : 'below'} ${tier.minDisparateImpact}`,
+        detail: `disparate impact for ${facet} = ${group} is ${shown(value, tier.minDisparateImpact)}, ${passed ? 'at or above' : 'below'} ${tier.minDisparateImpact}`,
       };
     });
   });
@@ -168,13 +207,15 @@ function driftChecks(tier: TierPolicy, baselineReport: FetchedReport, currentRep
     const name = `PSI (${feature})`;
     const now = current.value.get(feature);
     if (!now) return { name, passed: false, severity: 'block', detail: `${name}: feature ${feature} is in the baseline but not in the statistics` };
-    const psi = round(populationStabilityIndex(buckets, now));
-    if (psi >= tier.psiBlock) {
-      return { name, passed: false, severity: 'block', value: psi, threshold: `< ${tier.psiBlock}`, detail: `PSI of ${feature} is ${psi}, at or above the block level ${tier.psiBlock}` };
+    const exact = populationStabilityIndex(buckets, now);
+    const psi = round(exact);
+    if (!(exact >= 0)) return { name, passed: false, severity: 'block', detail: `PSI of ${feature} is ${exact}, outside its domain (non-negative)` };
+    if (exact >= tier.psiBlock) {
+      return { name, passed: false, severity: 'block', value: psi, threshold: `< ${tier.psiBlock}`, detail: `PSI of ${feature} is ${shown(exact, tier.psiBlock)}, at or above the block level ${tier.psiBlock}` };
     }
-    if (psi >= tier.psiWarn) {
-      return { name, passed: false, severity: 'warn', value: psi, threshold: `< ${tier.psiWarn}`, detail: `PSI of ${feature} is ${psi}, at or above the warning level ${tier.psiWarn}: review the drift` };
+    if (exact >= tier.psiWarn) {
+      return { name, passed: false, severity: 'warn', value: psi, threshold: `< ${tier.psiWarn}`, detail: `PSI of ${feature} is ${shown(exact, tier.psiWarn)}, at or above the warning level ${tier.psiWarn}: review the drift` };
     }
-    return { name, passed: true, severity: 'block', value: psi, threshold: `< ${tier.psiWarn}`, detail: `PSI of ${feature} is ${psi}` };
+    return { name, passed: true, severity: 'block', value: psi, threshold: `< ${tier.psiWarn}`, detail: `PSI of ${feature} is ${shown(exact, tier.psiWarn)}` };
   });
 }

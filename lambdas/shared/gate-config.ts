@@ -37,6 +37,11 @@ export interface GovernedModel {
   readonly protectedAttributes: readonly string[];
   /** Regression only: the largest acceptable RMSE, in the target's unit. */
   readonly maxRmse?: number;
+  /**
+   * The SageMaker pipeline that retrains the model in this environment; only
+   * its executions produce evidence the gate may approve on.
+   */
+  readonly trainingPipeline?: string;
 }
 
 export interface DeploymentPolicy {
@@ -44,6 +49,20 @@ export interface DeploymentPolicy {
   readonly stagingBakeMinutes: number;
   /** How much worse than the champion the challenger's primary metric may be. */
   readonly challengerTolerance: number;
+  /**
+   * Invocations the staging endpoint must have served during the bake period:
+   * an idle endpoint's alarms stay OK on missing data, which is not health.
+   * @default 1
+   */
+  readonly minStagingInvocations?: number;
+}
+
+/** Where what the gates approve may come from. */
+export interface ArtifactRules {
+  /** Accounts whose ECR registries hold the estate's images. */
+  readonly registryAccounts: readonly string[];
+  /** Outside dev, images are named by digest: a tag can be moved after approval. */
+  readonly requireImageDigest: boolean;
 }
 
 export interface GateConfig {
@@ -51,6 +70,7 @@ export interface GateConfig {
   readonly tiers: Readonly<Record<string, TierPolicy>>;
   readonly models: readonly GovernedModel[];
   readonly deployment: DeploymentPolicy;
+  readonly artifacts: ArtifactRules;
 }
 
 /** Where the config layer puts the estate's gate config. */
@@ -59,7 +79,7 @@ export const GATE_CONFIG_PATH = '/opt/gate-config.json';
 /** Reads the gate config shipped in the function's config layer. */
 export function loadGateConfig(file = GATE_CONFIG_PATH): GateConfig {
   const config = JSON.parse(fs.readFileSync(file, 'utf8')) as GateConfig;
-  if (!config || typeof config.tiers !== 'object' || !Array.isArray(config.models)) {
+  if (!config || typeof config.tiers !== 'object' || !Array.isArray(config.models) || !Array.isArray(config.artifacts?.registryAccounts)) {
     throw new Error(`${file} is not a gate config`);
   }
   return config;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GateConfig } from '../../lambdas/shared/gate-config';
+import { trainingPipelineName } from '../../constructs/training-pipeline';
 import { EnvironmentConfig, EstateConfig } from './schema';
 
 /** What the gates of one environment need of the estate config; the model id names its package group. */
@@ -8,6 +9,7 @@ export function gateConfigFor(estate: EstateConfig, environment: EnvironmentConf
     environment: environment.name,
     tiers: estate.modelRisk.tiers,
     deployment: estate.modelRisk.deployment,
+    artifacts: { registryAccounts: [environment.account], requireImageDigest: environment.type !== 'dev' },
     models: estate.models.map((m) => ({
       id: m.id,
       packageGroupName: m.id,
@@ -16,6 +18,7 @@ export function gateConfigFor(estate: EstateConfig, environment: EnvironmentConf
       problemType: m.problemType,
       protectedAttributes: m.protectedAttributes,
       ...(m.maxRmse !== undefined ? { maxRmse: m.maxRmse } : {}),
+      ...(m.training?.environments.includes(environment.name) ? { trainingPipeline: trainingPipelineName(environment.name, m.id) } : {}),
     })),
   };
 }

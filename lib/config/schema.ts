@@ -296,6 +296,13 @@ export const estateSchema = z.strictObject({
         .number({ error: 'must be a number from 0 to 0.1' })
         .min(0, { error: 'must be a number from 0 to 0.1' })
         .max(0.1, { error: 'must be a number from 0 to 0.1' }),
+      minStagingInvocations: z
+        .number({ error: 'must be a whole number of invocations from 1 to 1000000' })
+        .int({ error: 'must be a whole number of invocations from 1 to 1000000' })
+        .min(1, { error: 'must be a whole number of invocations from 1 to 1000000' })
+        .max(1_000_000, { error: 'must be a whole number of invocations from 1 to 1000000' })
+        .default(100)
+        .describe('Invocations the staging endpoint must serve during the bake period (an idle endpoint proves nothing)'),
     }),
   }, { error: 'must be a mapping with tiers (high, medium, low) and deployment' }),
   featureGroups: z.array(featureGroupSchema, { error: 'must be a list of feature groups' }).default([]),
