@@ -11,6 +11,11 @@ export interface SageMakerExecutionRoleProps {
   readonly logGroups: readonly string[];
   /** ECR repository ARNs the containers are pulled from. */
   readonly repositories: readonly string[];
+  /**
+   * IAM path, for roles a resource policy names by path.
+   * @default '/'
+   */
+  readonly path?: string;
 }
 
 /**
@@ -26,6 +31,7 @@ export class SageMakerExecutionRole extends ManagedPolicyRole {
     super(scope, id, {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
       description: props.description,
+      path: props.path,
     });
     this.allow('NetworkInterfacesInTheVpc', ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], ['*']);
     this.allow('WriteLogs', ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], props.logGroups.map((g) => `arn:${partition}:logs:${region}:${account}:log-group:${g}:*`));

@@ -18,6 +18,9 @@ import { ManagedPolicyRole } from './managed-policy-role';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
 
 /** Name of a model's retraining pipeline in an environment. */
+/** IAM path of the training pipelines' roles: the artifact bucket lets only these write the evidence prefix. */
+export const TRAINING_ROLE_PATH = '/estate-training/';
+
 export const trainingPipelineName = (environment: string, model: string): string => `${environment}-${model}-training`.slice(0, 256);
 
 /** The market-events bus of an environment, and what an event on it looks like. */
@@ -72,6 +75,7 @@ export class TrainingPipeline extends Construct {
 
     this.role = new SageMakerExecutionRole(this, 'Role', {
       description: `Retraining of ${model.id} in ${env.name}: its data, its jobs, pending registration only`,
+      path: TRAINING_ROLE_PATH,
       logGroups: ['/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/TrainingJobs'],
       repositories: [...new Set([training.image, training.processingImage].map((image) => repositoryArn(partition, image)))].sort(),
     });

@@ -20,7 +20,25 @@ import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
 import { EstateConfig, RISK_TIERS } from '../config/schema';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
+import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
+import { TRAINING_ROLE_PATH, trainingPipelineName } from '../../constructs/training-pipeline';
 import { EstateStack, EstateStackProps } from './estate-stack';
+
+/** Every way to write, overwrite, re-tag or delete an object of the evidence prefix. */
+export const EVIDENCE_WRITE_ACTIONS = [
+  's3:PutObject',
+  's3:PutObjectAcl',
+  's3:PutObjectVersionAcl',
+  's3:PutObjectTagging',
+  's3:PutObjectVersionTagging',
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+  's3:DeleteObjectTagging',
+  's3:DeleteObjectVersionTagging',
+  's3:PutObjectRetention',
+  's3:PutObjectLegalHold',
+  's3:RestoreObject',
+];
 
 /** Name of an environment's model artifact bucket: artifacts and the reports the gates read. */
 export const modelArtifactsBucketName = (account: string, region: string): string => `model-artifacts-${account}-${region}`;
@@ -65,10 +83,23 @@ export class ModelGovernanceStack extends EstateStack {
     const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', { retention: Duration.days(365 * env.auditLogRetentionYears) });
     // Named, so that the endpoint shards (retraining outputs) grant on it without a cross-stack export.
     this.artifacts = new SecureBucket(this, 'ModelArtifacts', { bucketName: modelArtifactsBucketName(this.account, this.region), encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
+    // The evidence prefix: only the training pipelines' roles write or delete there (personas and break-glass
+    // included in the deny), so the reports the approval gate accepts come from a pipeline run, not a person.
+    this.artifacts.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EvidenceWrittenOnlyByTrainingPipelines',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: EVIDENCE_WRITE_ACTIONS,
+        resources: [this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*`)],
+        conditions: { ArnNotLike: { 'aws:PrincipalArn': `arn:${this.partition}:iam::${this.account}:role${TRAINING_ROLE_PATH}*` } },
+      }),
+    );
     if (readers.length > 0) {
       const principals = readers.map((a) => new iam.AccountPrincipal(a));
+      // Prod reads the model data of training runs, nothing else of this bucket (not the data splits, not the reports).
       this.artifacts.addToResourcePolicy(
-        new iam.PolicyStatement({ sid: 'ProdReadsApprovedArtifacts', principals, actions: ['s3:GetObject'], resources: [this.artifacts.arnForObjects('*')] }),
+        new iam.PolicyStatement({ sid: 'ProdReadsApprovedArtifacts', principals, actions: ['s3:GetObject'], resources: [this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*/*/model/*`)] }),
       );
       keys.ml.addToResourcePolicy(
         new iam.PolicyStatement({
@@ -116,32 +147,53 @@ export class ModelGovernanceStack extends EstateStack {
       config: gateConfig,
       environment: {
         RECORD_BUCKET: this.decisionRecords.bucketName,
-        ALLOWED_BUCKETS: this.artifacts.bucketName,
+        ARTIFACT_BUCKET: this.artifacts.bucketName,
         TOPIC_ARN: this.notifications.topicArn,
         POLICY_DIGEST: gateConfigDigest(gateConfig),
+        ACCOUNT_ID: this.account,
+        PARTITION: this.partition,
       },
     });
     // Exact actions rather than grant*() helpers, whose action wildcards
-    // (s3:GetObject*, kms:GenerateDataKey*) exceed what the gate does.
+    // (s3:GetObject*, kms:GenerateDataKey*) exceed what the gate does. Every
+    // call the handler makes is here (test/gates/iam-calls.test.ts pins the list).
     const gateRole = this.approvalGate.role;
-    const reports = this.artifacts.arnForObjects('*');
+    const evidence = this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*`);
     const approvals = this.decisionRecords.arnForObjects('approval/*');
     const unattributable = this.decisionRecords.arnForObjects('unattributable/*');
     const packages = governedPackageArns(this, groups);
-    const allow = (sid: string, actions: string[], resources: string[]) =>
-      gateRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources }));
-    allow('ReadReports', ['s3:GetObject'], [reports]);
+    const executions = trainingExecutionArns(this, props.estate, env.name);
+    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      gateRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    allow('ReadEvidence', ['s3:GetObject'], [evidence]);
+    // Listing the evidence prefix makes a missing report read as missing (S3 answers 403 for a missing key without s3:ListBucket).
+    allow('ListEvidence', ['s3:ListBucket'], [this.artifacts.bucketArn], { StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*`] } });
     allow('DecryptReports', ['kms:Decrypt'], [keys.ml.keyArn]);
     allow('ReadDecisionRecords', ['s3:GetObject'], [approvals]);
+    allow('ListDecisionRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['approval/*'] } });
     allow('WriteDecisionRecords', ['s3:PutObject'], [approvals, unattributable]);
     allow('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
     allow('Notify', ['sns:Publish'], [this.notifications.topicArn]);
     allow('EncryptNotifications', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.ml.keyArn]);
     allow('DecideOnGovernedPackages', ['sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage'], packages);
+    if (executions.length > 0) allow('CheckPipelineExecutions', ['sagemaker:DescribePipelineExecution'], executions);
+    // Code never approves a high-risk package; IAM refuses it too (sagemaker:ModelApprovalStatus is a key of UpdateModelPackage).
+    const highRisk = props.estate.models.filter((m) => m.riskTier === 'high').map((m) => m.id);
+    if (highRisk.length > 0) {
+      gateRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'NeverApproveHighRisk',
+          effect: iam.Effect.DENY,
+          actions: ['sagemaker:UpdateModelPackage', 'sagemaker:CreateModelPackage'],
+          resources: highRisk.map((id) => `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model-package/${id}/*`),
+          conditions: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' } },
+        }),
+      );
+    }
     acknowledgeResourceWildcards(
       gateRole.permissionsPolicy!,
-      [reports, approvals, unattributable, ...packages],
-      'Report and record object keys and package versions are created after deployment; each grant is limited to one bucket prefix or one governed package group.',
+      [evidence, approvals, unattributable, ...packages, ...executions],
+      'Report and record object keys, package versions and pipeline executions are created after deployment; each grant is limited to one bucket prefix, one governed package group or one training pipeline.',
     );
     acknowledgeNoReplication(
       this.artifacts,
@@ -161,8 +213,10 @@ export class ModelGovernanceStack extends EstateStack {
       reservedConcurrency: 2,
       environment: {
         RECORD_BUCKET: this.decisionRecords.bucketName,
-        ALLOWED_BUCKETS: this.artifacts.bucketName,
+        ARTIFACT_BUCKET: this.artifacts.bucketName,
         POLICY_DIGEST: gateConfigDigest(gateConfig),
+        ACCOUNT_ID: this.account,
+        PARTITION: this.partition,
       },
     });
     if (props.estate.delivery && promotionSource(props.estate)?.name === env.name) {
@@ -173,19 +227,26 @@ export class ModelGovernanceStack extends EstateStack {
       });
     }
     const deployments = this.decisionRecords.arnForObjects('deployment/*');
+    const reports = this.artifacts.arnForObjects('*');
     const deployRole = this.deploymentGate.role;
-    const allowDeploy = (sid: string, actions: string[], resources: string[]) =>
-      deployRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources }));
+    const allowDeploy = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      deployRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
     allowDeploy('ReadReports', ['s3:GetObject'], [reports]);
     allowDeploy('DecryptReports', ['kms:Decrypt'], [keys.ml.keyArn]);
     allowDeploy('ReadAndWriteDecisionRecords', ['s3:GetObject', 's3:PutObject'], [deployments]);
+    allowDeploy('ListDecisionRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['deployment/*'] } });
     allowDeploy('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
     allowDeploy('ReadGovernedPackages', ['sagemaker:DescribeModelPackage'], packages);
-    allowDeploy('ReadStagingAlarms', ['cloudwatch:DescribeAlarms'], ['*']);
+    allowDeploy('ReadStagingEndpoints', ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'], [
+      `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint/*`,
+      `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint-config/*`,
+      `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model/*`,
+    ]);
+    allowDeploy('ReadStagingAlarmsAndTraffic', ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricStatistics'], ['*']);
     acknowledgeResourceWildcards(
       deployRole.permissionsPolicy!,
-      [reports, deployments, ...packages],
-      'Report and record object keys and package versions are created after deployment; each grant is limited to one bucket prefix or one governed package group.',
+      [reports, deployments, ...packages, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint-config/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model/*`],
+      'Report and record object keys, package versions, endpoint configs and models are created after deployment; each grant is limited to one bucket prefix, one governed package group or this account\'s endpoints, read only.',
     );
 
     this.reviewReminder = new GateFunction(this, 'ReviewReminder', {
@@ -253,6 +314,13 @@ export class ModelGovernanceStack extends EstateStack {
       ],
     });
   }
+}
+
+/** Executions of the training pipelines that run in this environment: the only ones whose evidence the gate accepts. */
+function trainingExecutionArns(stack: EstateStack, estate: EstateConfig, environment: string): string[] {
+  return estate.models
+    .filter((m) => m.training?.environments.includes(environment))
+    .map((m) => `arn:${stack.partition}:sagemaker:${stack.region}:${stack.account}:pipeline/${trainingPipelineName(environment, m.id).toLowerCase()}/execution/*`);
 }
 
 /**
