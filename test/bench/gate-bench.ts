@@ -6,12 +6,9 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CreateModelPackageCommand } from '@aws-sdk/client-sagemaker';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { buildSync } from 'esbuild';
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
-import { gateWorld, startMoto } from '../support/moto';
-import { bias, evaluation, explainability, GATE_CONFIG, statistics } from '../gates/fixtures';
+import { approvalWorld, stateChange } from '../gates/world';
 import { median, round } from './measure';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -43,34 +40,45 @@ export async function benchGates(): Promise<Record<string, unknown>> {
     initMs.push(Number(run.stdout));
   }
 
-  const moto = await startMoto();
   const latencies: number[] = [];
+  const windows: number[] = [];
+  const calls: number[] = [];
+  const world = await approvalWorld('bench', ['fraud-score']);
   try {
-    const { s3, sagemaker, sns, topicArn: TopicArn } = await gateWorld(moto, { artifacts: 'bench-artifacts', records: 'bench-records', topic: 'bench', groups: ['fraud-score'] });
-    const reports = { evaluation: evaluation(), bias: bias(), explainability: explainability(), statistics: statistics(), baseline: statistics() };
-    for (const [name, body] of Object.entries(reports)) {
-      await s3.send(new PutObjectCommand({ Bucket: 'bench-artifacts', Key: `${name}.json`, Body: JSON.stringify(body) }));
-    }
-    const uri = (name: string) => ({ ContentType: 'application/json', S3Uri: `s3://bench-artifacts/${name}.json` });
-    const gate = approvalGate({ sagemaker, s3, sns, config: GATE_CONFIG, recordBucket: 'bench-records', allowedBuckets: ['bench-artifacts'], topicArn: TopicArn!, policyDigest: 'bench' });
+    // Every AWS call of a decision is counted, and the race window timed: from the re-read's answer to the update's.
+    let log: Array<{ name: string; end: number }> = [];
+    const counted = <T extends object>(client: T): T => {
+      const real = (client as unknown as { send: (c: unknown) => Promise<unknown> }).send.bind(client);
+      return new Proxy(client, {
+        get: (t, p) =>
+          p === 'send'
+            ? async (c: { constructor: { name: string } }) => {
+                const out = await real(c);
+                log.push({ name: c.constructor.name, end: Number(process.hrtime.bigint()) / 1e6 });
+                return out;
+              }
+            : Reflect.get(t, p),
+      });
+    };
+    const gate = approvalGate({ ...world.deps, sagemaker: counted(world.sagemaker), s3: counted(world.s3), sns: counted(world.sns), policyDigest: 'bench' });
     for (let i = 0; i < DECISIONS + 3; i++) {
-      const { ModelPackageArn } = await sagemaker.send(
-        new CreateModelPackageCommand({
-          ModelPackageGroupName: 'fraud-score',
-          ModelApprovalStatus: 'PendingManualApproval',
-          InferenceSpecification: { Containers: [{ Image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/m:1' }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
-          ModelMetrics: { ModelQuality: { Statistics: uri('evaluation') }, Bias: { PostTrainingReport: uri('bias') }, Explainability: { Report: uri('explainability') }, ModelDataQuality: { Statistics: uri('statistics') } },
-          DriftCheckBaselines: { ModelDataQuality: { Statistics: uri('baseline') } },
-        }),
-      );
+      const ModelPackageArn = await world.register('fraud-score');
+      log = [];
       const start = process.hrtime.bigint();
-      const result = await gate({ id: `bench-${i}`, detail: { ModelPackageArn, ModelApprovalStatus: 'PendingManualApproval' } });
+      const result = await gate(stateChange(ModelPackageArn, 'PendingManualApproval', `bench-${i}`));
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (result.outcome !== 'approve') throw new Error(`bench decision ${i} was ${result.outcome}`);
-      if (i >= 3) latencies.push(ms); // the first few warm up connections and JIT
+      const update = log.findIndex((c) => c.name === 'UpdateModelPackageCommand');
+      const reread = log.slice(0, update).map((c) => c.name).lastIndexOf('DescribeModelPackageCommand');
+      if (i >= 3) {
+        // the first few warm up connections and JIT
+        latencies.push(ms);
+        windows.push(log[update].end - log[reread].end);
+        calls.push(log.length);
+      }
     }
   } finally {
-    await moto.stop();
+    await world.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
 
@@ -79,6 +87,8 @@ export async function benchGates(): Promise<Record<string, unknown>> {
     bundle: { deployedKb: round(deployedBytes / 1024, 1), sdk: 'runtime-provided (external)', withSdkBundledKb: round(withSdkBytes / 1024, 1) },
     initMs: { median: round(median(initMs), 1), runs: initMs.map((x) => round(x, 1)) },
     decisionMs: { decisions: latencies.length, p50: round(percentile(latencies, 50), 1), p95: round(percentile(latencies, 95), 1), against: 'moto_server on 127.0.0.1' },
+    awsCallsPerDecision: median(calls),
+    raceWindowMs: { p50: round(percentile(windows, 50), 1), p95: round(percentile(windows, 95), 1), what: "re-read's answer to the update's answer: a person's update landing in it is overwritten" },
     targets: TARGETS,
   };
   return {

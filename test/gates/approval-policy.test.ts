@@ -1,9 +1,9 @@
 /** The approval policy: exact boundaries, and hostile or broken inputs that must never approve. */
 import { ApprovalInputs, decideApproval, FetchedReport } from '../../lambdas/model-approval-gate/policy';
 import { populationStabilityIndex } from '../../lambdas/shared/reports';
-import { bias, CLASSIFIER, evaluation, goodInputs, okReport, REGRESSOR, regressionEvaluation, statistics, TIERS } from './fixtures';
+import { bias, CLASSIFIER, evaluation, goodInputs, okReport, PIPELINE_CONTEXT, REGRESSOR, regressionEvaluation, statistics, TIERS } from './fixtures';
 
-const decide = (patch: Partial<ApprovalInputs> = {}, model = CLASSIFIER) => decideApproval(model, TIERS, { ...goodInputs(), ...patch });
+const decide = (patch: Partial<ApprovalInputs> = {}, model = CLASSIFIER) => decideApproval(model, TIERS, { ...goodInputs(), ...patch }, PIPELINE_CONTEXT);
 
 describe('a model that clears every threshold', () => {
   test('is approved in a tier that allows it, with every check recorded', () => {
@@ -17,20 +17,21 @@ describe('a model that clears every threshold', () => {
       'disparate impact (age_band) = 65+',
       'explainability',
       'PSI (amount)',
+      'provenance',
     ]);
     expect(decision.checks.every((c) => c.passed)).toBe(true);
   });
 
   test('is held for a person when the model is high risk, even if its tier says auto-approve', () => {
     const tiers = { ...TIERS, high: { ...TIERS.high, autoApprove: true } };
-    const decision = decideApproval({ ...CLASSIFIER, riskTier: 'high' }, tiers, goodInputs());
+    const decision = decideApproval({ ...CLASSIFIER, riskTier: 'high' }, tiers, goodInputs(), PIPELINE_CONTEXT);
     expect(decision.outcome).toBe('hold');
     expect(decision.reasons).toEqual(['every check passed; a high-risk model is approved only by a person in the model-risk role']);
   });
 
   test('is held when its tier does not auto-approve', () => {
     const tiers = { ...TIERS, medium: { ...TIERS.medium, autoApprove: false } };
-    expect(decideApproval(CLASSIFIER, tiers, goodInputs()).outcome).toBe('hold');
+    expect(decideApproval(CLASSIFIER, tiers, goodInputs(), PIPELINE_CONTEXT).outcome).toBe('hold');
   });
 
   test('a regression model is judged on R2 and RMSE', () => {
@@ -135,7 +136,7 @@ describe('hostile or broken inputs never approve', () => {
     ['explainability SHAP value is NaN', { explainability: okReport({ explanations: { kernel_shap: { l: { global_shap_values: { a: NaN } } } } }) }, 'reject', /not a finite number/],
     ['baseline feature absent from the statistics', { statistics: okReport(withoutFeature) }, 'reject', /statistics: no numerical feature has a KLL sketch/],
     ['statistics of another feature', { statistics: okReport(statistics(undefined, 'balance')) }, 'reject', /feature amount is in the baseline but not in the statistics/],
-    ['KLL bucket with a negative count', { statistics: okReport(statistics([10, -5, 10])) }, 'reject', /invalid bounds or count/],
+    ['KLL bucket with a negative count', { statistics: okReport(statistics([10, -5, 10])) }, 'reject', /outside its domain \(whole and non-negative\)/],
     ['KLL buckets all empty', { statistics: okReport(statistics([0, 0, 0])) }, 'reject', /has no observations/],
     ['statistics is not an object', { statistics: okReport('features') }, 'reject', /features is missing/],
     ['drift far beyond the block level', { statistics: okReport(statistics([100, 0, 0, 0, 0])) }, 'reject', /PSI of amount is .*at or above the block level 0.25/],
@@ -152,14 +153,14 @@ describe('hostile or broken inputs never approve', () => {
   });
 
   test('a package group the estate does not govern is held', () => {
-    expect(decideApproval(undefined, TIERS, goodInputs())).toMatchObject({ outcome: 'hold', reasons: ['the model package group is not governed by the estate config'] });
+    expect(decideApproval(undefined, TIERS, goodInputs(), PIPELINE_CONTEXT)).toMatchObject({ outcome: 'hold', reasons: ['the model package group is not governed by the estate config'] });
   });
 
   test('an unknown risk tier is held', () => {
-    expect(decideApproval({ ...CLASSIFIER, riskTier: 'extreme' }, TIERS, goodInputs())).toMatchObject({ outcome: 'hold', reasons: ['risk tier "extreme" has no policy in the estate config'] });
+    expect(decideApproval({ ...CLASSIFIER, riskTier: 'extreme' }, TIERS, goodInputs(), PIPELINE_CONTEXT)).toMatchObject({ outcome: 'hold', reasons: ['risk tier "extreme" has no policy in the estate config'] });
   });
 
   test('a risk tier named like an Object prototype key is unknown, not a policy', () => {
-    expect(decideApproval({ ...CLASSIFIER, riskTier: 'constructor' }, TIERS, goodInputs()).outcome).toBe('hold');
+    expect(decideApproval({ ...CLASSIFIER, riskTier: 'constructor' }, TIERS, goodInputs(), PIPELINE_CONTEXT).outcome).toBe('hold');
   });
 });

@@ -1,6 +1,7 @@
 /** Deployment gate and review reminder handlers against moto's server. */
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateModelPackageCommand, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { stagingEndpoint, traffic } from './staging';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { deploymentGate, DeploymentGateDeps } from '../../lambdas/deployment-gate/handler';
@@ -23,7 +24,7 @@ let n = 0;
 beforeAll(async () => {
   moto = await startMoto();
   ({ s3, sagemaker, cloudwatch, sns, topicArn } = await gateWorld(moto, { artifacts: ARTIFACTS, records: RECORDS, topic: 'reviews', groups: ['fraud-score', 'credit-default'] }));
-  deps = { sagemaker, s3, cloudwatch, config: GATE_CONFIG, recordBucket: RECORDS, allowedBuckets: [ARTIFACTS], policyDigest: 'sha256:test' };
+  deps = { sagemaker, s3, cloudwatch, config: GATE_CONFIG, home: { partition: 'aws', region: 'eu-west-1', account: '123456789012' }, recordBucket: RECORDS, artifactBucket: ARTIFACTS, policyDigest: 'sha256:test' };
 });
 
 afterAll(async () => moto?.stop());
@@ -59,12 +60,14 @@ describe('deployment gate against moto', () => {
     await alarm('fraud-stg-a-5xx', 'OK');
     const champion = await registerPackage('fraud-score', 0.9, 'Approved');
     const challenger = await registerPackage('fraud-score', 0.895, 'Approved');
+    await stagingEndpoint(sagemaker, 'fraud-stg-a', { champion: champion, challenger });
+    await traffic(cloudwatch, 'fraud-stg-a', 'challenger', 150, -30);
     const gate = deploymentGate({ ...deps, now: afterBake });
     const request = { requestId: 'pipeline-run-1', modelPackageArn: challenger, stagingEndpointName: 'fraud-stg-a', championModelPackageArn: champion };
     const result = await gate(request);
     expect(result).toMatchObject({ pass: true, replayed: false });
     const rec = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: RECORDS, Key: result.record }))).Body!.transformToString());
-    expect(rec).toMatchObject({ schema: 'deployment-decision/1', pass: true, request: { requestId: 'pipeline-run-1', modelPackageArn: challenger } });
+    expect(rec).toMatchObject({ schema: 'deployment-decision/2', answer: 1, pass: true, request: { requestId: 'pipeline-run-1', modelPackageArn: challenger } });
     expect(await gate(request)).toMatchObject({ pass: true, replayed: true, record: result.record });
   });
 
@@ -72,6 +75,9 @@ describe('deployment gate against moto', () => {
     await alarm('staging-fraud-score-champion-errors-5xx', 'OK');
     const approved = await registerPackage('fraud-score', 0.91, 'Approved');
     const pending = await registerPackage('fraud-score', 0.92, 'PendingManualApproval');
+    await stagingEndpoint(sagemaker, 'staging-fraud-score', { champion: approved, challenger: pending });
+    await traffic(cloudwatch, 'staging-fraud-score', 'champion', 500, -30);
+    await traffic(cloudwatch, 'staging-fraud-score', 'challenger', 500, -30);
     const gate = deploymentGate({ ...deps, now: afterBake });
     const promotion = {
       gateFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:examplebank-staging-deployment-gate',
@@ -92,6 +98,8 @@ describe('deployment gate against moto', () => {
   test('fails while the bake period has not elapsed', async () => {
     await alarm('fraud-stg-b-5xx', 'OK');
     const pkg = await registerPackage('fraud-score', 0.9, 'Approved');
+    await stagingEndpoint(sagemaker, 'fraud-stg-b', { champion: pkg });
+    await traffic(cloudwatch, 'fraud-stg-b', 'champion', 500);
     const result = await deploymentGate(deps)({ requestId: 'run-2', modelPackageArn: pkg, stagingEndpointName: 'fraud-stg-b' });
     expect(result.pass).toBe(false);
     expect(result.reasons).toEqual([`fraud-stg-b-5xx has been OK for less than the ${GATE_CONFIG.deployment.stagingBakeMinutes}-minute bake period`]);
@@ -101,6 +109,8 @@ describe('deployment gate against moto', () => {
     await alarm('fraud-stg-c-5xx', 'ALARM');
     const champion = await registerPackage('fraud-score', 0.95, 'Approved');
     const challenger = await registerPackage('fraud-score', 0.9, 'PendingManualApproval');
+    await stagingEndpoint(sagemaker, 'fraud-stg-c', { champion, challenger });
+    await traffic(cloudwatch, 'fraud-stg-c', 'challenger', 500, -30);
     const result = await deploymentGate({ ...deps, now: afterBake })({ requestId: 'run-3', modelPackageArn: challenger, stagingEndpointName: 'fraud-stg-c', championModelPackageArn: champion });
     expect(result.pass).toBe(false);
     expect(result.reasons).toEqual([
@@ -112,6 +122,8 @@ describe('deployment gate against moto', () => {
 
   test('fails when no alarm watches the endpoint, and on a malformed request', async () => {
     const pkg = await registerPackage('fraud-score', 0.9, 'Approved');
+    await stagingEndpoint(sagemaker, 'unwatched', { champion: pkg });
+    await traffic(cloudwatch, 'unwatched', 'champion', 500);
     expect((await deploymentGate(deps)({ requestId: 'run-4', modelPackageArn: pkg, stagingEndpointName: 'unwatched' })).reasons).toEqual([
       'no alarm watches the staging endpoint, so its health cannot be shown',
     ]);

@@ -16,6 +16,8 @@ const inputs = (patch: Partial<DeploymentInputs> = {}): DeploymentInputs => ({
   ],
   challengerEvaluation: okReport(evaluation(0.9)),
   championEvaluation: okReport(evaluation(0.905)),
+  serving: { ok: true, variant: 'champion', detail: 'serves the package' },
+  invocations: { count: 500 },
   now: NOW,
   ...patch,
 });

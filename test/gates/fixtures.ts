@@ -1,6 +1,6 @@
 /** Reports in SageMaker's formats, small enough to read in a test. */
 import { GateConfig, GovernedModel, TierPolicy } from '../../lambdas/shared/gate-config';
-import { ApprovalInputs, FetchedReport } from '../../lambdas/model-approval-gate/policy';
+import { ApprovalContext, ApprovalInputs, FetchedReport } from '../../lambdas/model-approval-gate/policy';
 
 export const TIER: TierPolicy = {
   autoApprove: true,
@@ -27,6 +27,7 @@ export const CLASSIFIER: GovernedModel = {
   riskTier: 'medium',
   problemType: 'binary_classification',
   protectedAttributes: ['sex', 'age_band'],
+  trainingPipeline: 'test-fraud-score-training',
 };
 
 export const REGRESSOR: GovernedModel = {
@@ -37,13 +38,21 @@ export const REGRESSOR: GovernedModel = {
   problemType: 'regression',
   protectedAttributes: [],
   maxRmse: 1000,
+  trainingPipeline: 'test-deposit-forecast-training',
 };
 
 export const GATE_CONFIG: GateConfig = {
   environment: 'test',
   tiers: TIERS,
-  models: [CLASSIFIER, REGRESSOR, { ...CLASSIFIER, id: 'credit-default', packageGroupName: 'credit-default', riskTier: 'high' }],
-  deployment: { stagingBakeMinutes: 60, challengerTolerance: 0.01 },
+  models: [CLASSIFIER, REGRESSOR, { ...CLASSIFIER, id: 'credit-default', packageGroupName: 'credit-default', riskTier: 'high', trainingPipeline: 'test-credit-default-training' }],
+  deployment: { stagingBakeMinutes: 60, challengerTolerance: 0.01, minStagingInvocations: 100 },
+  artifacts: { registryAccounts: ['123456789012'], requireImageDigest: true },
+};
+
+/** Evidence from the model's own pipeline and artifacts from the estate: what the gate needs to approve at all. */
+export const PIPELINE_CONTEXT: ApprovalContext = {
+  provenance: { kind: 'pipeline', execution: 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/test-fraud-score-training/execution/abc123', detail: 'evidence of the pipeline' },
+  artifacts: [],
 };
 
 export const evaluation = (auc: unknown = 0.9, f1: unknown = 0.8) => ({

@@ -1,0 +1,266 @@
+/**
+ * IAM that matches what the gates do, on the synthesized estate:
+ *
+ * - every AWS call each handler's bundle makes is listed here, and each is
+ *   granted to that handler's role: adding a call without a grant (or without
+ *   updating this list) fails;
+ * - the approval gate's explicit deny on approving high-risk packages;
+ * - S3's documented 403-without-ListBucket behaviour, which moto does not
+ *   enforce, emulated from the role's synthesized policy: "If the object you
+ *   request doesn't exist, the error that Amazon S3 returns depends on whether
+ *   you also have the s3:ListBucket permission. If you have the s3:ListBucket
+ *   permission on the bucket, Amazon S3 returns an HTTP status code 404 (Not
+ *   Found) error. If you don't have the s3:ListBucket permission, Amazon S3
+ *   returns an HTTP status code 403 (Access Denied) error."
+ *   (Amazon S3 API Reference, GetObject, "Permissions"). The real handler runs
+ *   against moto through that emulation and still tells missing from forbidden.
+ */
+import * as path from 'node:path';
+import { buildSync } from 'esbuild';
+import { S3Client } from '@aws-sdk/client-s3';
+import { approvalGate } from '../../lambdas/model-approval-gate/handler';
+import { synthesizeEstate } from '../support/estate';
+import { GOOD, approvalWorld, ApprovalWorld, stateChange } from './world';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** SDK package to IAM service prefix, and commands whose IAM action is named otherwise. */
+const SERVICE: Record<string, string> = { 'client-s3': 's3', 'client-sagemaker': 'sagemaker', 'client-sns': 'sns', 'client-cloudwatch': 'cloudwatch' };
+const ACTION_OF: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket' };
+
+/** Every `new XCommand(` of the SDK packages in the handler's bundle inputs, as IAM actions. */
+function actionsOf(entry: string): string[] {
+  const out = buildSync({ entryPoints: [path.join(ROOT, entry)], bundle: true, write: false, platform: 'node', format: 'cjs', external: ['@aws-sdk/*'], metafile: true, logLevel: 'silent' });
+  const code = out.outputFiles[0].text;
+  const imports = new Map<string, string>();
+  // esbuild keeps `require("@aws-sdk/client-x")` for externals; each command is read off its import binding.
+  for (const m of code.matchAll(/var (\w+) = require\("@aws-sdk\/(client-[a-z0-9-]+)"\)/g)) imports.set(m[1], m[2]);
+  const actions = new Set<string>();
+  for (const m of code.matchAll(/new (\w+)\.(\w+)Command\(/g)) {
+    const pkg = imports.get(m[1]);
+    if (!pkg) throw new Error(`${entry}: ${m[1]}.${m[2]}Command is not from a known SDK package`);
+    const action = `${SERVICE[pkg]}:${m[2]}`;
+    actions.add(ACTION_OF[action] ?? action);
+  }
+  return [...actions].sort();
+}
+
+const CALLS: Record<string, { entry: string; role: RegExp; actions: string[] }> = {
+  'approval gate': {
+    entry: 'lambdas/model-approval-gate/handler.ts',
+    role: /^ApprovalGateRole/,
+    actions: ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'sagemaker:DescribeModelPackage', 'sagemaker:DescribePipelineExecution', 'sagemaker:UpdateModelPackage', 'sns:Publish'],
+  },
+  'deployment gate': {
+    entry: 'lambdas/deployment-gate/handler.ts',
+    role: /^DeploymentGateRole/,
+    actions: [
+      'cloudwatch:DescribeAlarms',
+      'cloudwatch:GetMetricStatistics',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'sagemaker:DescribeEndpoint',
+      'sagemaker:DescribeEndpointConfig',
+      'sagemaker:DescribeModel',
+      'sagemaker:DescribeModelPackage',
+    ],
+  },
+  'review reminder': { entry: 'lambdas/review-reminder/handler.ts', role: /^ReviewReminderRole/, actions: ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sns:Publish'] },
+};
+
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, string | string[]>> };
+let statementsOf: (role: RegExp) => Statement[];
+let allTemplates: Record<string, { toJSON(): unknown }>;
+let resolve: (value: unknown) => unknown;
+
+beforeAll(() => {
+  const { templates } = synthesizeEstate();
+  allTemplates = templates;
+  const template = templates['staging/ModelGovernance'].toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  const resources = template.Resources;
+  const bucketNames: Record<string, string> = {};
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::S3::Bucket') continue;
+    if (id.startsWith('DecisionRecords')) bucketNames[id] = 'iam-records';
+    else if (id.startsWith('ModelArtifacts')) bucketNames[id] = 'iam-artifacts';
+    else bucketNames[id] = id.toLowerCase();
+  }
+  resolve = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(resolve);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if ('Fn::Join' in o) {
+        const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+        return parts.map((p) => resolve(p)).join(sep);
+      }
+      if ('Ref' in o) {
+        const ref = o.Ref as string;
+        return ({ 'AWS::Partition': 'aws', 'AWS::Region': 'eu-west-1', 'AWS::AccountId': '123456789012' } as Record<string, string>)[ref] ?? bucketNames[ref] ?? ref;
+      }
+      if ('Fn::GetAtt' in o) {
+        const [id, attr] = o['Fn::GetAtt'] as [string, string];
+        return bucketNames[id] && attr === 'Arn' ? `arn:aws:s3:::${bucketNames[id]}` : `${id}.${attr}`;
+      }
+      return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
+    }
+    return typeof v === 'string' ? v.replace(/model-artifacts-\d{12}-[a-z0-9-]+/g, 'iam-artifacts') : v;
+  };
+  statementsOf = (role) => {
+    const roleId = Object.keys(resources).find((id) => resources[id].Type === 'AWS::IAM::Role' && role.test(id));
+    if (!roleId) throw new Error(`no role ${role}`);
+    const policies = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::IAM::ManagedPolicy' && JSON.stringify(r.Properties.Roles ?? []).includes(`"${roleId}"`),
+    );
+    const attached = resources[roleId].Properties.ManagedPolicyArns as unknown[] | undefined;
+    const byArn = Object.entries(resources).filter(([id, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && JSON.stringify(attached ?? []).includes(`"${id}"`)).map(([, r]) => r);
+    return [...new Set([...policies, ...byArn])].flatMap((p) => resolve((p.Properties.PolicyDocument as { Statement: Statement[] }).Statement) as Statement[]);
+  };
+}, 600_000);
+
+const list = (x: string | string[] | undefined) => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+const glob = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
+
+describe('every AWS call of each handler is granted to its role', () => {
+  test.each(Object.entries(CALLS))('%s: the calls in its bundle are exactly the listed ones', (_name, { entry, actions }) => {
+    expect(actionsOf(entry)).toEqual(actions);
+  });
+
+  test.each(Object.entries(CALLS))('%s: each listed call is allowed by its role', (_name, { role, actions }) => {
+    const allowed = statementsOf(role).filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action));
+    for (const action of actions) expect({ action, granted: allowed.includes(action) }).toEqual({ action, granted: true });
+  });
+
+  test('the listing grants are scoped by prefix, not the whole bucket', () => {
+    const approval = statementsOf(CALLS['approval gate'].role).filter((s) => list(s.Action).includes('s3:ListBucket'));
+    expect(approval.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['training/*'] } }, { StringLike: { 's3:prefix': ['approval/*'] } }]);
+    const deployment = statementsOf(CALLS['deployment gate'].role).filter((s) => list(s.Action).includes('s3:ListBucket'));
+    expect(deployment.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['deployment/*'] } }]);
+  });
+});
+
+describe("the approval gate role can never approve a high-risk package", () => {
+  test('an explicit deny on UpdateModelPackage to Approved for every high-risk group', () => {
+    const deny = statementsOf(CALLS['approval gate'].role).find((s) => s.Sid === 'NeverApproveHighRisk');
+    expect(deny).toMatchObject({
+      Effect: 'Deny',
+      Action: expect.arrayContaining(['sagemaker:UpdateModelPackage', 'sagemaker:CreateModelPackage']),
+      Resource: 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/credit-default/*',
+      Condition: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' } },
+    });
+  });
+});
+
+describe('the evidence prefix is written only by the training pipelines', () => {
+  type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  const resourcesOf = (key: string) => (allTemplates[key].toJSON() as { Resources: Resources }).Resources;
+
+  test("the artifact bucket denies every write and delete under training/ to every principal outside the training roles' path", () => {
+    const policy = Object.values(resourcesOf('staging/ModelGovernance')).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties.Bucket).includes('ModelArtifacts'))!;
+    const statements = resolve((policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) as Array<Statement & { Principal: unknown }>;
+    const deny = statements.find((st) => st.Sid === 'EvidenceWrittenOnlyByTrainingPipelines');
+    expect(deny).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Resource: 'arn:aws:s3:::iam-artifacts/training/*',
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::222222222222:role/estate-training/*' } },
+    });
+    for (const action of ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl']) expect(list(deny!.Action)).toContain(action);
+    expect(statements.find((st) => st.Sid === 'ProdReadsApprovedArtifacts')).toMatchObject({ Action: 's3:GetObject', Resource: 'arn:aws:s3:::iam-artifacts/training/*/*/model/*' });
+  });
+
+  test('every training pipeline role carries that path, and no persona or gate role does', () => {
+    const roles = Object.entries(allTemplates).flatMap(([key]) => Object.entries(resourcesOf(key)).filter(([, r]) => r.Type === 'AWS::IAM::Role').map(([id, r]) => ({ key, id, path: r.Properties.Path })));
+    const training = roles.filter((r) => /Training.*Role/.test(r.id) && !/Guard|Starter|Trigger/.test(r.id));
+    expect(training.length).toBeGreaterThan(0);
+    for (const r of training) expect(r).toMatchObject({ path: '/estate-training/' });
+    for (const r of roles.filter((x) => /Personas|Gate|Reminder|BreakGlass/.test(x.id))) expect(r.path).not.toBe('/estate-training/');
+  });
+});
+
+/**
+ * An S3 client that answers as S3 would to a principal with `statements`:
+ * GET/PUT outside the granted resources and LIST outside the granted prefixes
+ * are 403, and a GET of a missing key is 403 unless s3:ListBucket is granted
+ * on the whole bucket without condition (the documented behaviour above).
+ */
+function asPrincipal(s3: S3Client, statements: Statement[]): S3Client {
+  const allows = (action: string, resource: string, prefix?: string) =>
+    statements.some(
+      (s) =>
+        s.Effect === 'Allow' &&
+        list(s.Action).includes(action) &&
+        list(s.Resource as string | string[]).some((r) => glob(r, resource)) &&
+        (!s.Condition || (prefix !== undefined && list(s.Condition.StringLike?.['s3:prefix']).some((p) => glob(p, prefix)))),
+    );
+  const unconditionalList = (bucket: string) => statements.some((s) => s.Effect === 'Allow' && list(s.Action).includes('s3:ListBucket') && !s.Condition && list(s.Resource as string[]).includes(`arn:aws:s3:::${bucket}`));
+  const denied = () => Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  const real = s3.send.bind(s3) as (c: unknown) => Promise<unknown>;
+  return new Proxy(s3, {
+    get(target, prop) {
+      if (prop !== 'send') return Reflect.get(target, prop);
+      return async (command: { constructor: { name: string }; input: { Bucket: string; Key?: string; Prefix?: string } }) => {
+        const { Bucket, Key, Prefix } = command.input;
+        switch (command.constructor.name) {
+          case 'GetObjectCommand':
+            if (!allows('s3:GetObject', `arn:aws:s3:::${Bucket}/${Key}`)) throw denied();
+            try {
+              return await real(command);
+            } catch (e) {
+              if ((e as Error).name === 'NoSuchKey' && !unconditionalList(Bucket)) throw denied();
+              throw e;
+            }
+          case 'PutObjectCommand':
+            if (!allows('s3:PutObject', `arn:aws:s3:::${Bucket}/${Key}`)) throw denied();
+            return real(command);
+          case 'ListObjectsV2Command':
+            if (!allows('s3:ListBucket', `arn:aws:s3:::${Bucket}`, Prefix ?? '')) throw denied();
+            return real(command);
+          default:
+            throw new Error(`the emulation does not know ${command.constructor.name}`);
+        }
+      };
+    },
+  });
+}
+
+describe("S3's 403 for a missing key without s3:ListBucket, emulated from the synthesized policy", () => {
+  let w: ApprovalWorld;
+  beforeAll(async () => {
+    w = await approvalWorld('iam');
+  }, 60_000);
+  afterAll(async () => w?.stop());
+  const gateAs = (statements: Statement[]) => approvalGate({ ...w.deps, s3: asPrincipal(w.s3, statements) });
+
+  test('the first event of a package, before any record exists, is decided (no 403 on a record not yet written)', async () => {
+    const arn = await w.register('fraud-score');
+    const result = await gateAs(statementsOf(CALLS['approval gate'].role))(stateChange(arn));
+    expect(result).toMatchObject({ outcome: 'approve', round: 1, notified: true });
+    expect(await w.status(arn)).toBe('Approved');
+  });
+
+  test('a report that does not exist reads as missing and rejects, it does not hold', async () => {
+    const run = await w.run('fraud-score');
+    const arn = await w.register('fraud-score', { execution: run.arn, reports: { ...GOOD, bias: undefined }, uris: { bias: `s3://${w.artifacts}/${run.prefix}reports/bias.json` } });
+    const result = await gateAs(statementsOf(CALLS['approval gate'].role))(stateChange(arn));
+    expect(result.outcome).toBe('reject');
+    expect(await w.status(arn)).toBe('Rejected');
+    const rec = await w.record(result.record!);
+    expect(rec.inputs.bias).toMatchObject({ status: 'missing', reason: expect.stringMatching(/bias.json does not exist/) });
+  });
+
+  test('a report outside the evidence prefix is forbidden to the role, and a hand registration that names one is held', async () => {
+    const arn = await w.register('fraud-score', { execution: false });
+    const result = await gateAs(statementsOf(CALLS['approval gate'].role))(stateChange(arn));
+    expect(result.outcome).toBe('hold');
+    expect(await w.status(arn)).toBe('PendingManualApproval');
+    expect((await w.record(result.record!)).inputs.evaluation).toMatchObject({ status: 'unavailable' });
+  });
+
+  test('the emulation has teeth: without the scoped s3:ListBucket grants, the first event cannot be decided', async () => {
+    const arn = await w.register('fraud-score');
+    const withoutList = statementsOf(CALLS['approval gate'].role).filter((s) => !list(s.Action).includes('s3:ListBucket'));
+    await expect(gateAs(withoutList)(stateChange(arn))).rejects.toThrow(/Access Denied/);
+    expect(await w.status(arn)).toBe('PendingManualApproval');
+  });
+});
