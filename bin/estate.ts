@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { EstateConfig } from '../lib/config/schema';
 import { EstateConfigError, loadEstateConfig } from '../lib/config/load';
 import { buildEstate, ESTATE_APP_PROPS } from '../lib/estate';
+import { PlacementFileError, placementFileFor, readPlacement } from '../lib/ml/placement-file';
 
 /** Default estate config, relative to the working directory; override with `-c estate=path`. */
 const DEFAULT_ESTATE = 'estate.yaml';
@@ -23,10 +24,13 @@ function estateFileFromContext(): string {
 
 function main(): void {
   let config: EstateConfig;
+  let placement: Record<string, number>;
+  const estateFile = path.resolve(estateFileFromContext());
   try {
-    config = loadEstateConfig(path.resolve(estateFileFromContext()));
+    config = loadEstateConfig(estateFile);
+    placement = readPlacement(placementFileFor(estateFile));
   } catch (e) {
-    if (e instanceof EstateConfigError) {
+    if (e instanceof EstateConfigError || e instanceof PlacementFileError) {
       // A config problem is the user's to fix: say what and where, no stack trace, synthesize nothing.
       process.stderr.write(`${e.message}\n`);
       process.exit(1);
@@ -34,8 +38,16 @@ function main(): void {
     throw e;
   }
   const app = new App(ESTATE_APP_PROPS);
-  buildEstate(app, config);
+  buildEstate(app, config, { placement });
   app.synth();
+  const unrecorded = config.models.filter((m) => !(m.id in placement)).map((m) => m.id);
+  if (unrecorded.length > 0) {
+    // Not an error: the placement is still stable for these until a home shard fills up.
+    process.stderr.write(
+      `Note: ${path.relative(process.cwd(), placementFileFor(estateFile))} does not record ${unrecorded.length} model(s) (${unrecorded.slice(0, 5).join(', ')}${unrecorded.length > 5 ? ', ...' : ''}); ` +
+        "run 'npm run placement' and commit it so that their endpoint stacks never move. The delivery pipeline refuses to deploy until it does.\n",
+    );
+  }
 }
 
 main();

@@ -26,11 +26,20 @@ export interface Estate {
   readonly compliance: CompliancePlugins;
 }
 
+export interface BuildEstateOptions {
+  /**
+   * Recorded endpoint shard of each model (the placement file beside the estate
+   * config, lib/ml/placement-file.ts).
+   * @default - none recorded: every model placed by lib/ml/sharding.ts
+   */
+  readonly placement?: Readonly<Record<string, number>>;
+}
+
 /** Builds every environment of the estate into the app and registers the compliance packs. */
-export function buildEstate(app: App, config: EstateConfig): Estate {
+export function buildEstate(app: App, config: EstateConfig, options: BuildEstateOptions = {}): Estate {
   const stages: Record<string, EnvironmentStage> = {};
   for (const environment of config.environments) {
-    stages[environment.name] = new EnvironmentStage(app, environment.name, { estate: config, environment });
+    stages[environment.name] = new EnvironmentStage(app, environment.name, { estate: config, environment, placement: options.placement });
   }
   const organization = config.organization.managementAccount
     ? new OrganizationStack(app, 'Organization', {

@@ -63,23 +63,55 @@ describe('the gate step fails closed', () => {
 });
 
 describe('pipeline capacity', () => {
-  test('an environment whose stacks overflow one CodePipeline stage is refused at synth, with the reason', () => {
-    const { pipelineStageProblems } = require('../lib/stacks/delivery-stack');
-    expect(pipelineStageProblems('dev', 7, 0)).toEqual([]);
-    expect(pipelineStageProblems('prod', 24, 2)).toEqual([]);
-    expect(pipelineStageProblems('prod', 25, 2)).toEqual([
-      'delivery: prod has 25 stacks, 52 pipeline actions with its pre-steps; CodePipeline allows 50 in one stage. Fewer models per environment fit one pipeline; deploy the endpoint shards of a larger estate with cdk deploy, or leave delivery out.',
+  test("CodePipeline's quotas are checked at synth: 50 actions a stage, 50 stages a pipeline", () => {
+    const { pipelineQuotaProblems } = require('../lib/stacks/delivery-stack');
+    const stages = (n: number, actions = 50) => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, actions }));
+    expect(pipelineQuotaProblems(stages(50))).toEqual([]);
+    expect(pipelineQuotaProblems([...stages(3), { name: 'prod.1', actions: 51 }])).toEqual(['delivery: pipeline stage prod.1 has 51 actions; CodePipeline allows 50 in one stage']);
+    expect(pipelineQuotaProblems(stages(51, 2))).toEqual([
+      'delivery: the pipeline has 51 stages (50 actions each at most, two per stack); CodePipeline allows 50. Deploy fewer environments through this pipeline or fewer endpoint shards per environment.',
     ]);
   });
-});
 
-test('the check is wired: a 30-model estate with a pipeline reports every environment that overflows', () => {
-  const { App } = require('aws-cdk-lib');
-  const { validateEstateConfig } = require('../lib/config/load');
-  const { buildEstate } = require('../lib/estate');
-  const { cdkJsonContext } = require('./support/estate');
-  const { generatedEstate } = require('./support/generate-estate');
-  const estate = buildEstate(new App({ context: cdkJsonContext() }), validateEstateConfig(generatedEstate(30, { delivery: true })));
-  const problems: string[] = estate.delivery!.node.validate();
-  expect(problems.map((p) => p.split(' has ')[0]).sort()).toEqual(['delivery: dev', 'delivery: prod', 'delivery: staging']);
+  /**
+   * An estate whose environments overflow one pipeline stage (two actions a
+   * stack, 50 a stage) deploys through consecutive stages: every stage within
+   * the quota, environments in order, and in prod the manual approval, then the
+   * deployment gate, before the first stack.
+   */
+  test('a 30-model estate deploys through the pipeline: stages within quota, in order, prod stacks only after approval and gate', () => {
+    const { App, Stack } = require('aws-cdk-lib');
+    const { validateEstateConfig } = require('../lib/config/load');
+    const { buildEstate, ESTATE_APP_PROPS } = require('../lib/estate');
+    const { cdkJsonContext } = require('./support/estate');
+    const { generatedEstate } = require('./support/generate-estate');
+    const app = new App({ ...ESTATE_APP_PROPS, context: cdkJsonContext() });
+    const estate = buildEstate(app, validateEstateConfig(generatedEstate(30, { delivery: true })));
+    expect(estate.delivery!.node.validate()).toEqual([]);
+    const template = app.synth({ validateOnSynthesis: false }).getStackByName(estate.delivery!.stackName).template;
+    const [pipeline] = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::CodePipeline::Pipeline');
+    const stages: { Name: string; Actions: { Name: string; RunOrder: number; ActionTypeId: { Provider: string } }[] }[] = pipeline.Properties.Stages;
+    expect(stages.length).toBeLessThanOrEqual(50);
+    for (const stage of stages) expect(stage.Actions.length).toBeLessThanOrEqual(50);
+    const envOf = (name: string) => name.split('.')[0];
+    const envs = stages.map((s) => envOf(s.Name)).filter((n, i, all) => ['dev', 'staging', 'prod'].includes(n) && all.indexOf(n) === i);
+    expect(envs).toEqual(['dev', 'staging', 'prod']);
+    // Each environment overflows one stage here, so the split is exercised.
+    for (const env of envs) expect(stages.filter((s) => envOf(s.Name) === env).length).toBeGreaterThan(1);
+    // Every stack of every environment is deployed (two actions each).
+    for (const [name, stage] of Object.entries<any>(estate.stages)) {
+      const stacks = stage.node.findAll().filter((c: any) => Stack.isStack(c)).length;
+      const actions = stages.filter((s) => envOf(s.Name) === name).flatMap((s) => s.Actions).filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
+      expect(actions.length).toBe(stacks * 2);
+    }
+    // Prod: the first prod stage opens with the approval, then the gate, then the stacks.
+    const prodStages = stages.filter((s) => envOf(s.Name) === 'prod');
+    const sequence = prodStages.flatMap((s) => [...s.Actions].sort((a, b) => a.RunOrder - b.RunOrder).map((a) => a.Name));
+    const first = prodStages[0].Actions;
+    const runOrder = (n: string) => first.find((a) => a.Name === n)!.RunOrder;
+    expect(runOrder('Approve-prod')).toBeLessThan(runOrder('DeploymentGate-prod'));
+    const stackActions = first.filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
+    expect(Math.min(...stackActions.map((a) => a.RunOrder))).toBeGreaterThan(runOrder('DeploymentGate-prod'));
+    expect(sequence.slice(0, 2)).toEqual(['Approve-prod', 'DeploymentGate-prod']);
+  });
 });

@@ -897,7 +897,7 @@ describe('delivery pipeline (tooling account)', () => {
 
   test('the synth step runs .ci/run (npm ci, lint, npm test) and then the synth with every compliance pack', () => {
     const [[, synthProject]] = projects().filter(([id]) => id.startsWith('CodePipelineBuildSynthCdkBuildProject'));
-    expect(buildspecOf(synthProject).phases.build.commands).toEqual(['bash .ci/run', 'npm run synth']);
+    expect(buildspecOf(synthProject).phases.build.commands).toEqual(['bash .ci/run', 'npm run placement -- --check', 'npm run synth']);
     const ci = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', '.ci', 'run'), 'utf8');
     expect(ci).toMatch(/^npm ci\b/m);
     expect(ci).toMatch(/^npm test$/m);

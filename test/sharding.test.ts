@@ -6,7 +6,7 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { validateEstateConfig } from '../lib/config/load';
 import { EstateConfig } from '../lib/config/schema';
 import { buildEstate } from '../lib/estate';
-import { SHARD_BUCKETS, shardModels, shardOf, shardStackId, templateLimitProblems } from '../lib/ml/sharding';
+import { MODELS_PER_SHARD, placeModels, SHARD_BUCKETS, shardOf, shardStackId, templateLimitProblems } from '../lib/ml/sharding';
 import { governedGroupArns as groupArns, governedGroupFilter, governedPackageArns as packageArns } from '../lib/ml/registry-scope';
 import { workloadBoundaryStatements } from '../policies/workload-boundary';
 import { cdkJsonContext } from './support/estate';
@@ -23,19 +23,66 @@ function endpointResourcePaths(config: EstateConfig): string[] {
 }
 
 describe('endpoint sharding', () => {
-  test('a model\'s shard depends on its id alone', () => {
+  const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `model-${String(from + i).padStart(4, '0')}`);
+  const loads = (placement: Map<string, number>) => {
+    const load = new Map<number, number>();
+    for (const shard of placement.values()) load.set(shard, (load.get(shard) ?? 0) + 1);
+    return load;
+  };
+
+  test("while its home has room, a model's shard is its home, which depends on its id alone", () => {
     expect(shardOf('credit-default')).toBe(shardOf('credit-default'));
-    const ids = Array.from({ length: 500 }, (_, i) => `model-${i}`);
-    const alone = ids.map(shardOf);
-    const grouped = shardModels(ids.map((id) => ({ id })));
-    for (const [shard, models] of grouped) for (const m of models) expect(alone[ids.indexOf(m.id)]).toBe(shard);
-    expect(Math.max(...alone)).toBeLessThan(SHARD_BUCKETS);
+    const few = ids(300);
+    const placement = placeModels(few);
+    expect(Math.max(...loads(placement).values())).toBeLessThanOrEqual(MODELS_PER_SHARD);
+    for (const id of few) expect(placement.get(id)).toBe(shardOf(id));
+    expect(Math.max(...few.map(shardOf))).toBeLessThan(SHARD_BUCKETS);
   });
 
-  test('500 models spread so that no shard holds more than 20', () => {
-    const sizes = [...shardModels(Array.from({ length: 500 }, (_, i) => ({ id: `model-${String(i).padStart(4, '0')}` }))).values()].map((m) => m.length);
-    expect(sizes.reduce((a, b) => a + b, 0)).toBe(500);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(20);
+  test('no shard ever takes more than its capacity: 500, 1,000 and 2,000 models', () => {
+    for (const n of [500, 1000, 2000]) {
+      const placement = placeModels(ids(n));
+      expect(placement.size).toBe(n);
+      expect(Math.max(...loads(placement).values())).toBeLessThanOrEqual(MODELS_PER_SHARD);
+    }
+  });
+
+  test('growing from 1,000 to 2,000 models with the placement recorded moves none of the first 1,000', () => {
+    const first = placeModels(ids(1000));
+    const grown = placeModels(ids(2000), Object.fromEntries(first));
+    for (const [id, shard] of first) expect(grown.get(id)).toBe(shard);
+    expect(Math.max(...loads(grown).values())).toBeLessThanOrEqual(MODELS_PER_SHARD);
+    // 2,000 models need more than the 64 homes: overflow shards open, none over capacity.
+    expect([...grown.values()].some((s) => s >= SHARD_BUCKETS)).toBe(true);
+  });
+
+  test('removing models with the placement recorded moves no other model', () => {
+    const all = placeModels(ids(2000));
+    const kept = ids(2000).filter((_, i) => i % 7 !== 3);
+    const after = placeModels(kept, Object.fromEntries(all));
+    for (const id of kept) expect(after.get(id)).toBe(all.get(id));
+  });
+
+  test('without the record, removing a model from a full home would move one that overflowed: why the file exists', () => {
+    const all = ids(1200);
+    const unrecorded = placeModels(all);
+    const overflowed = all.find((id) => unrecorded.get(id)! >= SHARD_BUCKETS)!;
+    const home = shardOf(overflowed);
+    const leaving = all.find((id) => unrecorded.get(id) === home)!;
+    const rest = all.filter((id) => id !== leaving);
+    expect(placeModels(rest).get(overflowed)).toBe(home); // moved: its stack would be replaced
+    expect(placeModels(rest, Object.fromEntries(unrecorded)).get(overflowed)).toBe(unrecorded.get(overflowed)); // recorded: stays
+  });
+
+  test('a recorded shard is where the stage puts the model; records of models no longer in the estate are ignored', () => {
+    const config = validateEstateConfig(generatedEstate(3));
+    const app = new App({ context: cdkJsonContext() });
+    const estate = buildEstate(app, config, { placement: { 'model-0001': 70, 'gone-model': 3 } });
+    const stacks = estate.stages.prod.endpoints.map((s) => s.node.id);
+    expect(stacks).toContain('Endpoints70');
+    expect(estate.stages.prod.endpoints.find((s) => s.node.id === 'Endpoints70')!.node.findAll().some((c) => c.node.id === 'model-0001')).toBe(true);
+    const expected = new Set(placeModels(config.models.map((m) => m.id), { 'model-0001': 70, 'gone-model': 3 }).values());
+    expect(stacks.sort()).toEqual([...expected].map(shardStackId).sort());
   });
 
   test('adding a model and removing another leaves every other resource at its construct path', () => {
@@ -52,7 +99,38 @@ describe('endpoint sharding', () => {
   test('a stack over 500 resources is refused at synth with the fix', () => {
     const stack = new Stack(new App(), 'Crowded');
     for (let i = 0; i < 501; i++) new CfnResource(stack, `R${i}`, { type: 'AWS::SNS::Topic' });
-    expect(templateLimitProblems(stack)).toEqual(["Crowded has 501 resources, over CloudFormation's 500; raise SHARD_BUCKETS in lib/ml/sharding.ts"]);
+    expect(templateLimitProblems(stack)).toEqual([
+      "Crowded has 501 resources, over CloudFormation's 500; lower MODELS_PER_SHARD in lib/ml/sharding.ts for models not yet in the placement file",
+    ]);
+  });
+});
+
+describe('the placement file', () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { PlacementFileError, placementFileFor, placementText, readPlacement } = require('../lib/ml/placement-file');
+  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'placement-'));
+
+  test('sits beside the estate config, and reads back what was written, sorted by model id', () => {
+    expect(placementFileFor('/x/estate.yaml')).toBe('/x/estate.placement.json');
+    const file = path.join(dir(), 'estate.placement.json');
+    fs.writeFileSync(file, placementText(new Map([['b-model', 70], ['a-model', 3]])));
+    expect(readPlacement(file)).toEqual({ 'a-model': 3, 'b-model': 70 });
+    expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).models)).toEqual(['a-model', 'b-model']);
+    expect(readPlacement(path.join(dir(), 'absent.json'))).toEqual({});
+  });
+
+  test.each([
+    ['not JSON', '{', /not valid JSON/],
+    ['another shape', '{"models": []}', /expected \{"schema": "endpoint-placement\/1"/],
+    ['a shard that is not a whole number', '{"schema": "endpoint-placement/1", "models": {"m": 1.5}}', /models\.m: a shard is a whole number 0 or more \(got 1\.5\)/],
+    ['a negative shard', '{"schema": "endpoint-placement/1", "models": {"m": -1}}', /got -1/],
+  ])('a file with %s is refused with the reason', (_name, text, message) => {
+    const file = path.join(dir(), 'estate.placement.json');
+    fs.writeFileSync(file, text);
+    expect(() => readPlacement(file)).toThrow(PlacementFileError);
+    expect(() => readPlacement(file)).toThrow(message);
   });
 });
 

@@ -159,8 +159,9 @@ export class DeliveryStack extends Stack {
       },
       synth: new pipelines.CodeBuildStep('Synth', {
         input: source,
-        // .ci/run: tools for the tests (cfn-lint, moto), npm ci, lint, npm test.
-        commands: ['bash .ci/run', 'npm run synth'],
+        // .ci/run: tools for the tests (cfn-lint, moto), npm ci, lint, npm test. Then refuse
+        // to deploy a model whose endpoint shard is not recorded (lib/ml/sharding.ts), and synth.
+        commands: ['bash .ci/run', 'npm run placement -- --check', 'npm run synth'],
         primaryOutputDirectory: 'cdk.out',
       }),
     });
@@ -198,10 +199,9 @@ export class DeliveryStack extends Stack {
         }
       }
       this.pipeline.addStage(stage, { pre });
-      const stacks = stage.node.findAll().filter((c) => Stack.isStack(c)).length;
-      this.node.addValidation({ validate: () => pipelineStageProblems(environment.name, stacks, pre.length) });
     }
     this.pipeline.buildPipeline();
+    this.node.addValidation({ validate: () => pipelineQuotaProblems(codePipeline.stages.map((s) => ({ name: s.stageName, actions: s.actions.length }))) });
     acknowledgePipelineFindings([codePipeline, this.pipeline, this.deploymentGateRole]);
     acknowledgeNoReplication(
       this.artifactBucket,
@@ -212,18 +212,28 @@ export class DeliveryStack extends Stack {
   }
 }
 
-/** CodePipeline's quota of actions in one stage; CDK Pipelines uses two per stack (change set, execute). */
+/** CodePipeline's quotas (AWS CodePipeline user guide, "Quotas in AWS CodePipeline"). */
 export const MAX_ACTIONS_PER_STAGE = 50;
+export const MAX_STAGES_PER_PIPELINE = 50;
 
-/** Why an environment does not fit one pipeline stage, if it does not. */
-export function pipelineStageProblems(environment: string, stacks: number, preSteps: number): string[] {
-  const actions = stacks * 2 + preSteps;
-  return actions > MAX_ACTIONS_PER_STAGE
-    ? [
-        `delivery: ${environment} has ${stacks} stacks, ${actions} pipeline actions with its pre-steps; CodePipeline allows ${MAX_ACTIONS_PER_STAGE} in one stage. ` +
-          'Fewer models per environment fit one pipeline; deploy the endpoint shards of a larger estate with cdk deploy, or leave delivery out.',
-      ]
-    : [];
+/**
+ * CDK Pipelines already spreads a CDK Stage of more than 50 actions (two per
+ * stack) over consecutive pipeline stages `<env>.1`, `<env>.2`, ... in
+ * dependency order, so an environment of any number of endpoint shards
+ * deploys; what bounds a pipeline is the number of stages. Checked at synth,
+ * so that an estate CodePipeline would refuse fails here with the reason.
+ */
+export function pipelineQuotaProblems(stages: ReadonlyArray<{ readonly name: string; readonly actions: number }>): string[] {
+  const problems = stages
+    .filter((s) => s.actions > MAX_ACTIONS_PER_STAGE)
+    .map((s) => `delivery: pipeline stage ${s.name} has ${s.actions} actions; CodePipeline allows ${MAX_ACTIONS_PER_STAGE} in one stage`);
+  if (stages.length > MAX_STAGES_PER_PIPELINE) {
+    problems.push(
+      `delivery: the pipeline has ${stages.length} stages (${MAX_ACTIONS_PER_STAGE} actions each at most, two per stack); CodePipeline allows ${MAX_STAGES_PER_PIPELINE}. ` +
+        'Deploy fewer environments through this pipeline or fewer endpoint shards per environment.',
+    );
+  }
+  return problems;
 }
 
 function tagDelivery(scope: Construct, estate: EstateConfig): void {

@@ -17,6 +17,12 @@ import { shardModels, shardStackId, templateLimitProblems } from '../ml/sharding
 export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {
   readonly estate: EstateConfig;
   readonly environment: EnvironmentConfig;
+  /**
+   * Recorded endpoint shard of each model (the estate's placement file,
+   * lib/ml/placement-file.ts); models not in it are placed by lib/ml/sharding.ts.
+   * @default - none recorded
+   */
+  readonly placement?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -34,7 +40,7 @@ export class EnvironmentStage extends Stage {
   readonly endpoints: EndpointsStack[] = [];
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
-    const { estate, environment, ...rest } = props;
+    const { estate, environment, placement, ...rest } = props;
     super(scope, id, { ...rest, env: { account: environment.account, region: environment.region } });
 
     const prefix = `${estate.organization.name}-${environment.name}`;
@@ -72,7 +78,7 @@ export class EnvironmentStage extends Stage {
       description: `${estate.organization.name} ${environment.name}: feature store, inference capture, experiment tracking, retraining data and guard`,
     });
     const registry = promotionSource(estate);
-    for (const [shard, models] of shardModels(estate.models)) {
+    for (const [shard, models] of shardModels(estate.models, placement)) {
       const stack = new EndpointsStack(this, shardStackId(shard), {
         environment,
         estate,
