@@ -295,6 +295,42 @@ class Judge:
                 # Access-log buckets: S3 server access logging cannot write to SSE-KMS buckets.
                 self.r.check(bool(default.get("SSEAlgorithm")), f"{where} ({physical}) has no default encryption")
 
+    def replication(self, s: dict[str, Any], env: dict[str, Any] | None) -> None:
+        """Replication names its destination bucket and key by ARN strings: a contract between stacks
+        and regions that synth cannot check. The destination must exist in the configured replica
+        region, and the replica key named must be the key that destination is encrypted with."""
+        for logical, props, physical in self.resources(s, "AWS::S3::Bucket"):
+            for rule in (props.get("ReplicationConfiguration") or {}).get("Rules", []):
+                self.count("replication destinations")
+                where = f"bucket {s['display']}/{logical} replicates"
+                dest = self.resolve(s, rule.get("Destination", {}).get("Bucket"))
+                if not self.r.check(isinstance(dest, str) and dest.startswith("arn:aws:s3:::"),
+                                    f"{where} to a destination it cannot name ({rule.get('Destination')})"):
+                    continue
+                name = dest.split(":::")[1]
+                account = rule["Destination"].get("Account") or s["account"]
+                s3 = self.r.client("s3", account, s["region"])
+                try:
+                    region = s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1"
+                    rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+                except Exception as e:  # noqa: BLE001
+                    self.r.fail(f"{where} to {name}, which does not exist in {account}: {e}")
+                    continue
+                if env is not None:
+                    self.r.check(region == env["auditReplicaRegion"],
+                                 f"{where} to {name} in {region}, not the replica region {env['auditReplicaRegion']}")
+                replica_key = self.resolve(s, (rule["Destination"].get("EncryptionConfiguration") or {}).get(
+                    "ReplicaKmsKeyID"))
+                if not replica_key:
+                    continue
+                try:
+                    key = self.r.client("kms", account, region).describe_key(KeyId=replica_key)["KeyMetadata"]["KeyId"]
+                except Exception as e:  # noqa: BLE001
+                    self.r.fail(f"{where} under {replica_key}, which does not exist in {account}/{region}: {e}")
+                    continue
+                dest_key = str(rules[0]["ApplyServerSideEncryptionByDefault"].get("KMSMasterKeyID", "")).split("/")[-1]
+                self.r.check(dest_key == key, f"{where} under {replica_key} ({key}) but {name} is encrypted with {dest_key}")
+
     def log_groups(self, s: dict[str, Any], env: dict[str, Any] | None) -> None:
         logs = self.c("logs", s)
         for logical, props, physical in self.resources(s, "AWS::Logs::LogGroup"):
@@ -386,6 +422,7 @@ class Judge:
             self.functions(s)
             self.roles(s, env)
             self.buckets(s)
+            self.replication(s, env)
             self.log_groups(s, env)
             self.endpoint_configs(s)
 
