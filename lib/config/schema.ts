@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkArtifactRules } from './artifact-rules';
 import { hasInstanceStorage } from '../ml/instances';
 import { cidrsOverlap, parseCidr } from './cidr';
 
@@ -454,6 +455,8 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
   });
 
   problems.push(...checkModelRiskRules(config), ...checkDeliveryRules(config), ...checkMlPlaneRules(config), ...checkTrainingRules(config));
+  // Which accounts and buckets are the estate's is known only once the environments are sound.
+  if (!problems.some((p) => p.path.startsWith('environments'))) problems.push(...checkArtifactRules(config));
   return problems;
 }
 

@@ -20,9 +20,10 @@ export function generatedEstate(models: number, options: { delivery?: boolean } 
       ...Array.from({ length: 8 }, (_, f) => ({ name: `f${f}`, type: 'fractional' as const })),
     ],
   }));
-  const variant = (env: { account: string; name: string }, id: string, gpu: boolean) => ({
-    image: `${env.account}.dkr.ecr.eu-west-1.amazonaws.com/${id}:1.0.0`,
-    modelData: `s3://examplebank-${env.name}-models/${id}/1.0.0/model.tar.gz`,
+  // Images from the estate's registries (by digest outside dev), model data from the environment's artifact bucket.
+  const variant = (env: { account: string; name: string; type: string }, id: string, gpu: boolean) => ({
+    image: `${env.account}.dkr.ecr.eu-west-1.amazonaws.com/${id}${env.type === 'dev' ? ':1.0.0' : `@sha256:${'0'.repeat(63)}1`}`,
+    modelData: `s3://model-artifacts-${env.account}-eu-west-1/models/${id}/1.0.0/model.tar.gz`,
     instanceType: gpu ? 'ml.g5.xlarge' : 'ml.inf2.xlarge',
     instanceCount: 1,
     weight: 1,

@@ -1,0 +1,48 @@
+/** Config rules for what models serve and train with: the estate's registries and buckets, by digest outside dev. */
+import * as fs from 'node:fs';
+import YAML from 'yaml';
+import { EstateConfigError, validateEstateConfig } from '../../lib/config/load';
+import { DEFAULT_ESTATE_FILE } from '../support/estate';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const base = (): any => YAML.parse(fs.readFileSync(DEFAULT_ESTATE_FILE, 'utf8'));
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function problemsOf(mutate: (c: any) => void): string[] {
+  const config = base();
+  mutate(config);
+  try {
+    validateEstateConfig(config, 'test.yaml');
+  } catch (e) {
+    if (!(e instanceof EstateConfigError)) throw e;
+    return e.message.split('\n').slice(1).map((l) => l.replace(/^ {2}- /, ''));
+  }
+  return [];
+}
+
+const TAGGED = '222222222222.dkr.ecr.eu-west-1.amazonaws.com/credit-default:1.4.0';
+const FOREIGN = `999999999999.dkr.ecr.eu-west-1.amazonaws.com/credit-default@sha256:${'a'.repeat(64)}`;
+
+describe('images and model data come from the estate', () => {
+  test('the example estate passes', () => {
+    expect(problemsOf(() => undefined)).toEqual([]);
+  });
+
+  test.each([
+    ['a staging variant image by tag', (c: any) => (c.models[0].endpoints.staging.variants[0].image = TAGGED), /^models\[0\]\.endpoints\.staging\.variants\[0\]\.image: must name the image by digest \(<repository>@sha256:<64 hex>\) in staging: a tag can be moved/],
+    ['a staging shadow image by tag', (c: any) => (c.models[0].endpoints.staging.shadow.image = TAGGED), /^models\[0\]\.endpoints\.staging\.shadow\.image: must name the image by digest/],
+    ['a training image by tag for a staging pipeline', (c: any) => (c.models[0].training.image = TAGGED), /^models\[0\]\.training\.image: must name the image by digest .* in staging/],
+    ['a processing image by tag for a staging pipeline', (c: any) => (c.models[1].training.processingImage = TAGGED), /^models\[1\]\.training\.processingImage: must name the image by digest/],
+    ['an image from another account', (c: any) => (c.models[0].endpoints.staging.variants[0].image = FOREIGN), /^models\[0\]\.endpoints\.staging\.variants\[0\]\.image: is in the registry of account 999999999999, outside the estate \(accounts 111111111111, 222222222222, 333333333333\)/],
+    ['a dev image from another account', (c: any) => (c.models[0].endpoints.dev.variants[0].image = FOREIGN.replace(/@sha256:.*/, ':1')), /^models\[0\]\.endpoints\.dev\.variants\[0\]\.image: is in the registry of account 999999999999/],
+    ['model data in a bucket of no environment', (c: any) => (c.models[0].endpoints.staging.variants[0].modelData = 's3://someone-elses-bucket/m/model.tar.gz'), /^models\[0\]\.endpoints\.staging\.variants\[0\]\.modelData: is in bucket someone-elses-bucket, outside the estate's artifact buckets \(model-artifacts-111111111111-eu-west-1, model-artifacts-222222222222-eu-west-1, model-artifacts-333333333333-eu-west-1\)/],
+  ])('%s is refused, naming the field, the value and what is allowed', (_what, mutate, message) => {
+    const problems = problemsOf(mutate);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+    expect(problems[0]).toMatch(/\(got "/);
+  });
+
+  test('a dev image by tag from the estate is accepted', () => {
+    expect(problemsOf((c) => (c.models[0].endpoints.dev.variants[0].image = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/credit-default:1.5.0'))).toEqual([]);
+  });
+});
