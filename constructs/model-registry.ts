@@ -1,4 +1,7 @@
-import { CfnTag, Stack } from 'aws-cdk-lib';
+import { CfnTag, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 
@@ -66,6 +69,54 @@ export class ModelRegistry extends Construct {
             }
           : undefined,
       });
+    }
+  }
+}
+
+export interface ModelImageRepositoriesProps {
+  /** Repository names (as the estate config's image URIs name them) in this account. */
+  readonly repositories: readonly string[];
+  readonly encryptionKey: kms.IKey;
+  /**
+   * Accounts that may pull (the prod accounts that serve versions approved here); nobody else outside this account.
+   * @default - none
+   */
+  readonly pullerAccounts?: readonly string[];
+}
+
+/** What a serving account may do with an estate image: pull it, nothing more. */
+export const IMAGE_PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'];
+
+/**
+ * The estate's own ECR repositories for its models' images: tags immutable
+ * (a tag, once pushed, always names the same image), scanned on push,
+ * encrypted with a customer key, kept when the stack goes, and pullable from
+ * other accounts only by the serving accounts named.
+ */
+export class ModelImageRepositories extends Construct {
+  readonly repositories: Record<string, ecr.Repository> = {};
+
+  constructor(scope: Construct, id: string, props: ModelImageRepositoriesProps) {
+    super(scope, id);
+    for (const name of [...new Set(props.repositories)].sort()) {
+      const repository = new ecr.Repository(this, name, {
+        repositoryName: name,
+        imageTagMutability: ecr.TagMutability.IMMUTABLE,
+        imageScanOnPush: true,
+        encryption: ecr.RepositoryEncryption.KMS,
+        encryptionKey: props.encryptionKey,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      if (props.pullerAccounts?.length) {
+        repository.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: 'ServingAccountsPull',
+            principals: props.pullerAccounts.map((a) => new iam.AccountPrincipal(a)),
+            actions: IMAGE_PULL_ACTIONS,
+          }),
+        );
+      }
+      this.repositories[name] = repository;
     }
   }
 }

@@ -18,6 +18,8 @@ import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcards';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
+import { modelArtifactsBucketName, parseImage } from '../config/artifact-rules';
+import { ModelImageRepositories } from '../../constructs/model-registry';
 import { EstateConfig, RISK_TIERS } from '../config/schema';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
@@ -40,8 +42,7 @@ export const EVIDENCE_WRITE_ACTIONS = [
   's3:RestoreObject',
 ];
 
-/** Name of an environment's model artifact bucket: artifacts and the reports the gates read. */
-export const modelArtifactsBucketName = (account: string, region: string): string => `model-artifacts-${account}-${region}`;
+export { modelArtifactsBucketName } from '../config/artifact-rules';
 
 const LAMBDAS = path.resolve(__dirname, '..', '..', 'lambdas');
 
@@ -67,6 +68,7 @@ export class ModelGovernanceStack extends EstateStack {
   readonly deploymentGate: GateFunction;
   readonly reviewReminder: GateFunction;
   readonly personas: PersonaRoles;
+  readonly images: ModelImageRepositories;
 
   constructor(scope: Construct, id: string, props: ModelGovernanceStackProps) {
     super(scope, id, props);
@@ -111,6 +113,12 @@ export class ModelGovernanceStack extends EstateStack {
         }),
       );
     }
+    // The estate's image repositories in this account: every repository the config's images name here.
+    this.images = new ModelImageRepositories(this, 'ImageRepositories', {
+      repositories: imageRepositoriesIn(props.estate, env.account),
+      encryptionKey: keys.ml,
+      pullerAccounts: readers,
+    });
     // Every gate decision, kept unalterable for as long as the audit logs.
     this.decisionRecords = new SecureBucket(this, 'DecisionRecords', {
       encryptionKey: keys.audit,
@@ -314,6 +322,16 @@ export class ModelGovernanceStack extends EstateStack {
       ],
     });
   }
+}
+
+/** Repositories in `account` that the estate config's images name (endpoints, shadows, training). */
+function imageRepositoriesIn(estate: EstateConfig, account: string): string[] {
+  const images = estate.models.flatMap((m) => [
+    ...Object.values(m.endpoints).flatMap((e) => [...e.variants.map((v) => v.image), e.shadow?.image]),
+    m.training?.image,
+    m.training?.processingImage,
+  ]);
+  return [...new Set(images.flatMap((i) => (i ? [parseImage(i)] : [])).filter((p) => p?.account === account).map((p) => p!.repository))].sort();
 }
 
 /** Executions of the training pipelines that run in this environment: the only ones whose evidence the gate accepts. */

@@ -178,6 +178,33 @@ describe('the evidence prefix is written only by the training pipelines', () => 
   });
 });
 
+describe("the estate's image repositories", () => {
+  type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
+  const repositoriesOf = (key: string) => Object.values((allTemplates[key].toJSON() as { Resources: Resources }).Resources).filter((r) => r.Type === 'AWS::ECR::Repository');
+
+  test('each repository the config names in an account exists there: tags immutable, scanned on push, customer key, retained', () => {
+    expect(repositoriesOf('staging/ModelGovernance').map((r) => r.Properties.RepositoryName).sort()).toEqual(['credit-default', 'credit-default-train', 'fraud-score-neuron', 'fraud-score-train', 'ml-processing']);
+    expect(repositoriesOf('dev/ModelGovernance').map((r) => r.Properties.RepositoryName).sort()).toEqual(['credit-default', 'deposit-forecast', 'fraud-score-neuron']);
+    expect(repositoriesOf('prod/ModelGovernance')).toEqual([]);
+    for (const key of ['staging/ModelGovernance', 'dev/ModelGovernance']) {
+      for (const r of repositoriesOf(key)) {
+        expect(r.Properties).toMatchObject({ ImageTagMutability: 'IMMUTABLE', ImageScanningConfiguration: { ScanOnPush: true }, EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: expect.anything() } });
+        expect(r.DeletionPolicy).toBe('Retain');
+      }
+    }
+  });
+
+  test('exactly the serving accounts may pull from the promotion source, and only pull', () => {
+    for (const r of repositoriesOf('staging/ModelGovernance')) {
+      const policy = resolve(r.Properties.RepositoryPolicyText) as { Statement: Statement[] };
+      expect(policy.Statement).toHaveLength(1);
+      expect(policy.Statement[0]).toMatchObject({ Sid: 'ServingAccountsPull', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::333333333333:root' } });
+      expect(list(policy.Statement[0].Action).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']);
+    }
+    for (const r of repositoriesOf('dev/ModelGovernance')) expect(r.Properties.RepositoryPolicyText).toBeUndefined();
+  });
+});
+
 /**
  * An S3 client that answers as S3 would to a principal with `statements`:
  * GET/PUT outside the granted resources and LIST outside the granted prefixes
