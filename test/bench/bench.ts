@@ -1,15 +1,17 @@
 /**
  * `npm run bench`: prints one JSON document with every benchmark's figures.
- * BENCH_ONLY=synth, gates or scale runs one of them.
+ * BENCH_ONLY=synth, profile, gates or scale runs one of them.
  */
 import { benchGates } from './gate-bench';
 import { benchScale } from './scale-bench';
 import { benchSynth } from './synth-bench';
+import { benchSynthProfile } from './synth-profile';
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
   const out: Record<string, unknown> = {};
   if (!only || only === 'synth') out.synth = await benchSynth();
+  if (!only || only === 'profile') out.synthProfile = await benchSynthProfile();
   if (!only || only === 'gates') out.gates = await benchGates();
   if (!only || only === 'scale') out.scale = await benchScale();
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
