@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,8 @@ class Judge:
         self.checked: dict[str, int] = {}
 
     def count(self, what: str) -> None:
-        self.checked[what] = self.checked.get(what, 0) + 1
+        with self.r.lock:
+            self.checked[what] = self.checked.get(what, 0) + 1
 
     def c(self, service: str, stack: dict[str, Any], region: str | None = None) -> Any:
         return self.r.client(service, stack["account"], region or stack["region"])
@@ -391,7 +393,8 @@ class Judge:
                 name = self.resolve(s, props.get("ServiceName"))
                 if self.r.check(bool(name), f"{where}: cannot work out the service of endpoint {logical}"):
                     wanted.add(name)
-        self.checked["VPC endpoints"] = self.checked.get("VPC endpoints", 0) + len(found)
+        with self.r.lock:
+            self.checked["VPC endpoints"] = self.checked.get("VPC endpoints", 0) + len(found)
         for service in ("sagemaker.api", "sagemaker.runtime", "sts", "kms", "logs", "s3"):
             self.r.check(f"com.amazonaws.{env['region']}.{service}" in found,
                          f"{where}: no VPC endpoint for {service} in {vpc}")
@@ -414,9 +417,7 @@ class Judge:
                 for s in mine:
                     self.r.check(s["terminationProtection"],
                                  f"environment {env['name']} asks for termination protection; {s['display']} lacks it")
-        for s in self.stacks:
-            if s["id"] not in self.physical:
-                continue
+        def per_stack(s: dict[str, Any]) -> None:
             env = envs.get(s["account"])
             self.keys(s)
             self.functions(s)
@@ -425,6 +426,11 @@ class Judge:
             self.replication(s, env)
             self.log_groups(s, env)
             self.endpoint_configs(s)
+
+        # Stacks are read back side by side: each check is a few calls, the server answers in threads.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for done in [pool.submit(per_stack, s) for s in self.stacks if s["id"] in self.physical]:
+                done.result()
 
     def report(self, kinds: dict[str, list[str]]) -> None:
         modelled = set(self.r.moto_info["modelled"])
@@ -440,6 +446,7 @@ class Judge:
                 "notModelled": sorted({t for t in types if t not in modelled and not t.startswith(CUSTOM_PREFIXES)}),
                 "notModelledCount": sum(1 for t in types if t not in modelled and not t.startswith(CUSTOM_PREFIXES)),
                 "custom": sorted({t for t in types if t.startswith(CUSTOM_PREFIXES)}),
+                "customCount": sum(1 for t in types if t.startswith(CUSTOM_PREFIXES)),
                 "deploySeconds": times.get(s["name"]),
             }
         report = {

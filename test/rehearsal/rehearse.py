@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -54,12 +55,12 @@ class Rehearsal:
         self.config = config
         self.selected = stacks or None
         self.failures: list[str] = []
+        self.lock = threading.RLock()
         self.passed = 0
         self.failed = 0
         self.timings: dict[str, float] = {}
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = assembly / "rehearsal-moto.log"
         self.cdk_home = Path(tempfile.mkdtemp(prefix="rehearsal-cdk-home-"))
         self.moto_info: dict[str, Any] = {}
         self.credentials: dict[str, dict[str, str]] = {}
@@ -72,25 +73,31 @@ class Rehearsal:
 
     # --- failures ---------------------------------------------------------------------------
     def fail(self, message: str) -> None:
-        self.failed += 1
-        self.failures.append(message)
-        print(f"REHEARSAL FAIL {message}", flush=True)
+        with self.lock:
+            self.failed += 1
+            self.failures.append(message)
+            print(f"REHEARSAL FAIL {message}", flush=True)
 
     def check(self, condition: bool, message: str) -> bool:
         if condition:
-            self.passed += 1
+            with self.lock:
+                self.passed += 1
         else:
             self.fail(message)
         return condition
 
     # --- the server -------------------------------------------------------------------------
-    def start_server(self) -> None:
+    def launch_server(self) -> None:
+        """Starts the launcher without waiting: moto takes seconds to load, time the synth can use."""
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
+        self.log_path = self.cdk_home / "moto.log"
         log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([sys.executable, str(HERE / "moto_launcher.py"), str(self.port)],
                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_for_server(self) -> None:
         deadline = time.time() + 120
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -123,9 +130,10 @@ class Rehearsal:
 
     def client(self, service: str, account: str, region: str) -> Any:
         key = (service, account, region)
-        if key not in self.clients:
-            self.clients[key] = self.new_client(service, account, region)
-        return self.clients[key]
+        with self.lock:  # a boto3 session is not thread-safe; its clients are
+            if key not in self.clients:
+                self.clients[key] = self.new_client(service, account, region)
+            return self.clients[key]
 
     def new_client(self, service: str, account: str, region: str) -> Any:
         creds = self.credentials[account]
@@ -254,6 +262,7 @@ def mutate(assembly: Path, mutations: list[str], selected: list[str]) -> Path:
     copy = Path(tempfile.mkdtemp(prefix="rehearsal-mutant-")) / "cdk.out"
     shutil.copytree(assembly, copy, ignore=shutil.ignore_patterns("rehearsal*"))
     probe = Rehearsal(copy, {}, selected)
+    shutil.rmtree(probe.cdk_home, ignore_errors=True)
     stacks = probe.stacks()
     files = {s["id"]: next(copy.rglob(f"{s['id']}.template.json")) for s in stacks}
 
@@ -304,27 +313,32 @@ def main() -> int:
     args = parser.parse_args()
 
     started = time.time()
-    timings: dict[str, float] = {}
-    if args.assembly:
-        assembly = Path(args.assembly).resolve()
-    else:
-        assembly = REPO / "cdk.out"
-        t = time.time()
-        rc = subprocess.run([str(CDK), "synth", "**", "--quiet", "-c", f"estate={args.estate}"], cwd=REPO).returncode
-        timings["synth"] = round(time.time() - t, 1)
-        if rc != 0:
-            print("REHEARSAL FAIL cdk synth failed", flush=True)
-            return 1
-    if args.mutate:
-        assembly = mutate(assembly, args.mutate.split(","), args.stacks)
-    config = json.loads(subprocess.run([str(TSX), str(HERE / "estate-config.ts"), args.estate], cwd=REPO,
-                                       check=True, capture_output=True).stdout)
-    r = Rehearsal(assembly, config, args.stacks)
-    r.timings.update(timings)
+    r = Rehearsal(REPO / "cdk.out", {}, args.stacks)
+    r.launch_server()
+    # The config the read-back judges by, loaded while the estate synthesizes.
+    config_proc = subprocess.Popen([str(TSX), str(HERE / "estate-config.ts"), args.estate], cwd=REPO,
+                                   stdout=subprocess.PIPE)
     try:
+        if args.assembly:
+            r.assembly = Path(args.assembly).resolve()
+        else:
+            t = time.time()
+            rc = subprocess.run([str(CDK), "synth", "**", "--quiet", "-c", f"estate={args.estate}"],
+                                cwd=REPO).returncode
+            r.timings["synth"] = round(time.time() - t, 1)
+            if rc != 0:
+                print("REHEARSAL FAIL cdk synth failed", flush=True)
+                return 1
+        if args.mutate:
+            r.assembly = mutate(r.assembly, args.mutate.split(","), args.stacks)
+        out, _ = config_proc.communicate()
+        if config_proc.returncode != 0:
+            print("REHEARSAL FAIL the estate config does not load", flush=True)
+            return 1
+        r.config = json.loads(out)
         t = time.time()
-        r.start_server()
-        r.timings["server start"] = round(time.time() - t, 1)
+        r.wait_for_server()
+        r.timings["server start (after synth)"] = round(time.time() - t, 1)
         from rehearsal_checks import run  # noqa: PLC0415  (kept apart: the deploy and the checks)
 
         run(r)
@@ -333,7 +347,10 @@ def main() -> int:
             print(f"server kept: pid {r.proc.pid if r.proc else '-'} on {r.endpoint}", flush=True)
         else:
             r.stop_server()
+        if r.log_path.exists() and r.assembly.exists():
+            shutil.copy(r.log_path, r.assembly / "rehearsal-moto.log")
         shutil.rmtree(r.cdk_home, ignore_errors=True)
+    assembly = r.assembly
     if args.mutate:
         shutil.rmtree(assembly.parent, ignore_errors=True)
     r.timings["total"] = round(time.time() - started, 1)
