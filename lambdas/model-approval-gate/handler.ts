@@ -25,6 +25,8 @@ import {
   DescribeModelPackageCommand,
   DescribeModelPackageCommandOutput,
   DescribePipelineExecutionCommand,
+  ListPipelineExecutionStepsCommand,
+  PipelineExecutionStep,
   SageMakerClient,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -63,6 +65,13 @@ export interface ApprovalGateDeps {
   /** Digest of the policy the function was built with, recorded with each decision. */
   readonly policyDigest: string;
   readonly now?: () => Date;
+  /**
+   * While the claimed execution is still running and none of its steps names
+   * the package yet, how long to wait before listing its steps again (the
+   * state change event can arrive before the RegisterModel step records the
+   * package it registered). Three listings at most; then the package is held.
+   */
+  readonly registerStepWaitMs?: number;
 }
 
 export interface PackageStateChangeEvent {
@@ -237,9 +246,13 @@ export function approvalGate(deps: ApprovalGateDeps) {
       baseline: described.DriftCheckBaselines?.ModelDataQuality?.Statistics?.S3Uri,
     };
     const names = Object.keys(uris);
-    // Evidence of a pipeline package must come from its execution's prefix; a hand-registered one is only ever held.
-    const options = { buckets: [deps.artifactBucket], prefix: evidence.prefix ? `${evidence.prefix}reports/` : evidence.provenance.kind === 'hand-registered' ? undefined : EVIDENCE_PREFIX };
-    const fetched: FetchedReport[] = await Promise.all(names.map((n) => fetchReport(deps.s3, uris[n], options)));
+    // Evidence of a pipeline package must come from its execution's prefix. A hand-registered package is only ever
+    // held for a person, so its reports are not read: its record and notice say it is hand-registered, not that
+    // reports the gate may not read (anything outside the evidence prefix) were unreadable.
+    const options = { buckets: [deps.artifactBucket], prefix: evidence.prefix ? `${evidence.prefix}reports/` : EVIDENCE_PREFIX };
+    const handRegistered = evidence.provenance.kind === 'hand-registered';
+    const notRead = (n: string): FetchedReport => ({ status: 'missing', uri: uris[n], reason: 'not read: a hand-registered package is reviewed by a person' });
+    const fetched: FetchedReport[] = await Promise.all(names.map((n) => (handRegistered ? notRead(n) : fetchReport(deps.s3, uris[n], options))));
     const inputs = Object.fromEntries(names.map((n, i) => [n, fetched[i]])) as unknown as Parameters<typeof decideApproval>[2];
     const decision = decideApproval(model, deps.config.tiers, inputs, { provenance: evidence.provenance, artifacts: model ? artifactChecks(model, described, evidence.prefix) : [] });
 
@@ -259,6 +272,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
           const r = fetched[i];
           const { status, uri } = r;
           const kept = 'versionId' in r ? { versionId: r.versionId, sha256: r.sha256 } : {};
+          if (handRegistered) return [n, { status: 'not-read', uri, reason: (r as { reason: string }).reason }];
           return [n, r.status === 'ok' ? { status, uri, ...kept } : { status, uri, ...kept, reason: r.reason }];
         }),
       ),
@@ -387,10 +401,43 @@ export function approvalGate(deps: ApprovalGateDeps) {
     if (execution.CreationTime && described.CreationTime && new Date(execution.CreationTime).getTime() > new Date(described.CreationTime).getTime()) {
       return { provenance: { kind: 'forged', reason: `pipeline execution ${executionId} started after the package was registered` } };
     }
+    // The execution must have registered THIS package: its RegisterModel step records the ARN of the package it
+    // created (Metadata.RegisterModel.Arn, SageMaker API Reference, RegisterModelStepMetadata). Anything else, such as
+    // a copy of a real run's metadata registered by hand, is hand-registered, and one execution backs one package.
+    const packageArn = described.ModelPackageArn ?? '';
+    let registered: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      let steps: PipelineExecutionStep[];
+      try {
+        steps = await executionSteps(claimed);
+      } catch (e) {
+        return { provenance: { kind: 'unavailable', reason: `ListPipelineExecutionSteps failed: ${errorText(e)}` } };
+      }
+      const byThis = steps.find((s) => s.Metadata?.RegisterModel?.Arn?.toLowerCase() === packageArn.toLowerCase() && (s.StepStatus === 'Succeeded' || s.StepStatus === 'Executing'));
+      if (byThis && packageArn) break;
+      registered = steps.map((s) => s.Metadata?.RegisterModel?.Arn).filter((a): a is string => !!a);
+      if (status !== 'Executing' || registered.length > 0 || attempt >= 3) {
+        const what = registered.length > 0 ? `registered ${registered.map((a) => visible(a).slice(0, 200)).join(', ')}, not this package` : 'has no RegisterModel step that registered this package';
+        return { provenance: { kind: 'hand-registered', reason: `pipeline execution ${executionId} ${what}; a package that copies a run's metadata is registered by hand` } };
+      }
+      await new Promise((r) => setTimeout(r, deps.registerStepWaitMs ?? 2000));
+    }
     return {
       provenance: { kind: 'pipeline', execution: claimed, detail: `evidence of ${model.trainingPipeline} execution ${executionId} (${status})` },
       prefix: `${EVIDENCE_PREFIX}${model.id}/${executionId}/`,
     };
+  }
+
+  /** Every step of an execution (all pages). */
+  async function executionSteps(executionArn: string): Promise<PipelineExecutionStep[]> {
+    const steps: PipelineExecutionStep[] = [];
+    let token: string | undefined;
+    do {
+      const page = await deps.sagemaker.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn: executionArn, NextToken: token, MaxResults: 100 }));
+      steps.push(...(page.PipelineExecutionSteps ?? []));
+      token = page.NextToken;
+    } while (token && steps.length < 10_000);
+    return steps;
   }
 
   /** What would be served must come from the estate: its registries (by digest outside dev) and its artifact bucket. */

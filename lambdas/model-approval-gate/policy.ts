@@ -65,6 +65,15 @@ export function decideApproval(model: GovernedModel | undefined, tiers: Readonly
     return { outcome: 'hold', reasons: [`risk tier "${model.riskTier}" has no policy in the estate config`], checks: [], riskTier: model.riskTier };
   }
 
+  if (context.provenance.kind === 'hand-registered') {
+    // Its reports are not read (a person reviews them); what it would serve must still come from the estate.
+    const checks = [provenanceCheck(context.provenance), ...context.artifacts];
+    const blocked = checks.filter((c) => !c.passed && c.severity === 'block');
+    const base = { checks, riskTier: model.riskTier, thresholds: tier };
+    if (blocked.length > 0) return { ...base, outcome: 'reject', reasons: blocked.map((c) => c.detail) };
+    return { ...base, outcome: 'hold', reasons: [checks[0].detail] };
+  }
+
   const unavailable = Object.entries(inputs).filter(([, r]) => r.status === 'unavailable');
   if (unavailable.length > 0 || context.provenance.kind === 'unavailable') {
     return {

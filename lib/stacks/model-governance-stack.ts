@@ -184,7 +184,8 @@ export class ModelGovernanceStack extends EstateStack {
     allow('Notify', ['sns:Publish'], [this.notifications.topicArn]);
     allow('EncryptNotifications', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.ml.keyArn]);
     allow('DecideOnGovernedPackages', ['sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage'], packages);
-    if (executions.length > 0) allow('CheckPipelineExecutions', ['sagemaker:DescribePipelineExecution'], executions);
+    // ListPipelineExecutionSteps shows which package the execution's RegisterModel step registered (resource type: pipeline-execution).
+    if (executions.length > 0) allow('CheckPipelineExecutions', ['sagemaker:DescribePipelineExecution', 'sagemaker:ListPipelineExecutionSteps'], executions);
     // Code never approves a high-risk package; IAM refuses it too (sagemaker:ModelApprovalStatus is a key of UpdateModelPackage).
     const highRisk = props.estate.models.filter((m) => m.riskTier === 'high').map((m) => m.id);
     if (highRisk.length > 0) {

@@ -49,7 +49,7 @@ const CALLS: Record<string, { entry: string; role: RegExp; actions: string[] }> 
   'approval gate': {
     entry: 'lambdas/model-approval-gate/handler.ts',
     role: /^ApprovalGateRole/,
-    actions: ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'sagemaker:DescribeModelPackage', 'sagemaker:DescribePipelineExecution', 'sagemaker:UpdateModelPackage', 'sns:Publish'],
+    actions: ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'sagemaker:DescribeModelPackage', 'sagemaker:DescribePipelineExecution', 'sagemaker:ListPipelineExecutionSteps', 'sagemaker:UpdateModelPackage', 'sns:Publish'],
   },
   'deployment gate': {
     entry: 'lambdas/deployment-gate/handler.ts',
@@ -281,7 +281,11 @@ describe("S3's 403 for a missing key without s3:ListBucket, emulated from the sy
     const result = await gateAs(statementsOf(CALLS['approval gate'].role))(stateChange(arn));
     expect(result.outcome).toBe('hold');
     expect(await w.status(arn)).toBe('PendingManualApproval');
-    expect((await w.record(result.record!)).inputs.evaluation).toMatchObject({ status: 'unavailable' });
+    // Reported as what it is (hand-registered), not as evidence the role could not read.
+    const rec = await w.record(result.record!);
+    expect(rec.inputs.evaluation).toMatchObject({ status: 'not-read' });
+    expect(rec.reasons.join(' ')).toMatch(/hand-registered package is reviewed by a person/);
+    expect(rec.reasons.join(' ')).not.toMatch(/could not be read|AccessDenied/);
   });
 
   test('the emulation has teeth: without the scoped s3:ListBucket grants, the first event cannot be decided', async () => {

@@ -143,6 +143,8 @@ test('the real gate approves the registration the generated pipeline definition 
   expect(completed.every((f) => ['ModelMetrics.ModelDataQuality.Statistics', 'DriftCheckBaselines.ModelDataQuality'].includes(f))).toBe(true);
 
   const { ModelPackageArn } = await sagemaker.send(new CreateModelPackageCommand(registration));
+  // SageMaker records that this execution's Register step created the package (ListPipelineExecutionSteps).
+  moto.setPipelineSteps(execution.arn, [{ StepName: register.Name, StepStatus: 'Succeeded', Metadata: { RegisterModel: { Arn: ModelPackageArn! } } }]);
   const result = await approvalGate({
     sagemaker,
     s3,

@@ -8,7 +8,7 @@ import { CreateModelPackageCommand, CreatePipelineCommand, DescribeModelPackageC
 import { GetObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ApprovalGateDeps, ApprovalRecord, PackageStateChangeEvent } from '../../lambdas/model-approval-gate/handler';
-import { gateWorld, Moto, startMoto } from '../support/moto';
+import { gateWorld, Moto, PipelineStep, startMoto } from '../support/moto';
 import { bias, evaluation, explainability, GATE_CONFIG, statistics } from './fixtures';
 
 export const ACCOUNT = '123456789012';
@@ -27,6 +27,14 @@ export interface RegisterOptions {
   uris?: Partial<Record<ReportName, string | undefined>>;
   /** `false`: registered by hand (no execution); a string: this execution ARN is claimed. */
   execution?: false | string;
+  /**
+   * Who calls CreateModelPackage. `pipeline` (the default while the claimed
+   * execution has registered nothing yet): the execution's RegisterModel step,
+   * whose metadata then names this package. `hand`: a person who copies the
+   * execution's metadata; each execution's RegisterModel step runs once, so a
+   * second package claiming the same execution is always by hand.
+   */
+  by?: 'pipeline' | 'hand';
   image?: string;
   modelData?: string;
   metadata?: Record<string, string>;
@@ -56,6 +64,13 @@ export interface ApprovalWorld {
   stop(): Promise<void>;
 }
 
+/** The steps of the estate's training pipeline, as ListPipelineExecutionSteps lists them once Register has run. */
+export const pipelineSteps = (packageArn: string, registerStatus: PipelineStep['StepStatus'] = 'Succeeded'): PipelineStep[] => [
+  { StepName: 'Register', StepStatus: registerStatus, Metadata: { RegisterModel: { Arn: packageArn } } },
+  { StepName: 'Evaluate', StepStatus: 'Succeeded', Metadata: { ProcessingJob: { Arn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:processing-job/evaluate` } } },
+  { StepName: 'Train', StepStatus: 'Succeeded', Metadata: { TrainingJob: { Arn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:training-job/train` } } },
+];
+
 const describePackage = (sagemaker: SageMakerClient, arn: string) => sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
 
 export const stateChange = (arn: string, status = 'PendingManualApproval', id?: string): PackageStateChangeEvent => {
@@ -79,6 +94,8 @@ export async function approvalWorld(name: string, groups = ['fraud-score', 'cred
   await s3.send(new PutBucketVersioningCommand({ Bucket: artifacts, VersioningConfiguration: { Status: 'Enabled' } }));
   const deps: ApprovalGateDeps = { sagemaker, s3, sns, config: GATE_CONFIG, home: HOME, recordBucket: records, artifactBucket: artifacts, topicArn, policyDigest: 'sha256:test' };
   const pipelines = new Set<string>();
+  /** Executions whose RegisterModel step has run, with the package it registered. */
+  const registeredBy = new Map<string, string>();
   let sequence = 0;
 
   async function run(model: string) {
@@ -130,6 +147,11 @@ export async function approvalWorld(name: string, groups = ['fraud-score', 'cred
         },
       }),
     );
+    const byPipeline = execution && (options.by ?? (registeredBy.has(execution.arn) ? 'hand' : 'pipeline')) === 'pipeline';
+    if (byPipeline && execution) {
+      registeredBy.set(execution.arn, ModelPackageArn!);
+      moto.setPipelineSteps(execution.arn, pipelineSteps(ModelPackageArn!));
+    }
     return ModelPackageArn!;
   }
 

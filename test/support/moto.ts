@@ -3,7 +3,11 @@
  * free port, for handler tests. Started once per test file, stopped after.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { BucketLocationConstraint, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -18,7 +22,19 @@ export interface Moto {
     credentials: { accessKeyId: string; secretAccessKey: string };
     maxAttempts: number;
   };
+  /**
+   * What an execution's steps did, as SageMaker would list them
+   * (ListPipelineExecutionSteps, which moto lacks; see moto_server.py).
+   */
+  setPipelineSteps(executionArn: string, steps: PipelineStep[]): void;
   stop(): Promise<void>;
+}
+
+/** A PipelineExecutionStep of the SageMaker API, as much of it as the tests set. */
+export interface PipelineStep {
+  readonly StepName: string;
+  readonly StepStatus: 'Starting' | 'Executing' | 'Stopping' | 'Stopped' | 'Failed' | 'Succeeded';
+  readonly Metadata?: Record<string, { Arn?: string }>;
 }
 
 function freePort(): Promise<number> {
@@ -52,7 +68,11 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 
 export async function startMoto(region = 'eu-west-1'): Promise<Moto> {
   const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const stepsDir = mkdtempSync(path.join(os.tmpdir(), 'moto-steps-'));
+  const child = spawn('python3', [path.join(__dirname, 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, MOTO_PIPELINE_STEPS_DIR: stepsDir },
+  });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   child.on('error', (e) => (stderr += `\n${e.message}`));
@@ -60,16 +80,22 @@ export async function startMoto(region = 'eu-west-1'): Promise<Moto> {
     await waitForPort(port, child, 20000);
   } catch (e) {
     child.kill('SIGKILL');
+    rmSync(stepsDir, { recursive: true, force: true });
     throw new Error(`${(e as Error).message}\n${stderr.slice(-2000)}\n(is moto installed? pip install "moto[server]")`);
   }
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
     clientConfig: { endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 2 },
+    setPipelineSteps: (executionArn, steps) => writeFileSync(path.join(stepsDir, `${createHash('sha256').update(executionArn).digest('hex')}.json`), JSON.stringify(steps)),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        const done = () => {
+          rmSync(stepsDir, { recursive: true, force: true });
+          resolve();
+        };
+        if (child.exitCode !== null) return done();
+        child.once('exit', done);
         child.kill('SIGTERM');
       }),
   };
