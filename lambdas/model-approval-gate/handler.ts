@@ -13,12 +13,16 @@
  * kept in `round-<n>.applied.json`; a redelivered event of a round already
  * applied only completes what is missing (the notice).
  *
+ * A hold sends no update at all (the package is already pending): only the
+ * record and the notice, so no hold can land on a person's decision.
+ *
  * The race SageMaker leaves: UpdateModelPackage has no condition (no
  * expected status or version), so a person's decision that lands between the
- * gate's re-read and its update is overwritten. The window is one API round
- * trip (the bench measures it); the gate role's explicit deny on approving
- * high-risk packages holds even inside it, and the person's update and the
- * gate's both appear in CloudTrail and in the package's state change events.
+ * gate's re-read and its Approved or Rejected update is overwritten. The
+ * window is one API round trip (the bench measures it); the gate role's
+ * explicit deny on approving high-risk packages holds even inside it, and the
+ * person's update and the gate's both appear in CloudTrail and in the
+ * package's state change events.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -305,6 +309,14 @@ export function approvalGate(deps: ApprovalGateDeps) {
       const reason = `the package changed while the gate decided (now ${visible(String(before.ModelApprovalStatus))}, modified ${stateOf(before).lastModified}); the gate's ${record.outcome} was not applied`;
       await writeRecordOnce(deps.s3, appliedAt, { schema: 'model-approval-applied/1', record: recordUri, applied: false, package: stateOf(before), reason, at: now().toISOString() } satisfies AppliedRecord);
       return { ...result, outcome: 'superseded', reason };
+    }
+    if (record.outcome === 'hold') {
+      // A hold leaves the status alone: the package is already pending, and any UpdateModelPackage could land on a
+      // person's decision made after the re-read (SageMaker's update has no condition). The record and the notice
+      // carry the reasons; the package state recorded is the one the gate left in place.
+      await writeRecordOnce(deps.s3, appliedAt, { schema: 'model-approval-applied/1', record: recordUri, applied: true, package: stateOf(before), reason: 'held: status left PendingManualApproval for a person; no update sent', at: now().toISOString() } satisfies AppliedRecord);
+      const notified = await notify(record, { ...where, applied: appliedAt });
+      return { ...result, outcome: record.outcome, notified };
     }
     if (!mine) {
       // Every field is sent: an omitted description or metadata could be cleared.
