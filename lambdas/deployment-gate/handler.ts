@@ -108,6 +108,9 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     const serving = await servingVariant(endpoint, request.modelPackageArn!);
     const windowEnd = now();
     const windowStart = new Date(windowEnd.getTime() - deps.config.deployment.stagingBakeMinutes * 60_000);
+    // Invocations are keyed by endpoint and variant name only (no config or model dimension), so only those since
+    // the current config went live are the package's; the bake itself must have started after it went live.
+    const countFrom = serving.ok && serving.liveSince.getTime() > windowStart.getTime() ? serving.liveSince : windowStart;
     const inputs: DeploymentInputs = {
       model,
       approvalStatus: 'error' in challenger ? undefined : challenger.ModelApprovalStatus,
@@ -116,7 +119,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       championEvaluation: champion ? await evaluationOf(champion) : undefined,
       pairingProblem,
       serving: serving.ok ? serving : { ok: false, reason: serving.reason },
-      invocations: serving.ok ? await invocationsOf(endpoint, serving.variant, windowStart, windowEnd) : { count: 0 },
+      invocations: serving.ok ? await invocationsOf(endpoint, serving.variant, countFrom, windowEnd) : { count: 0 },
       now: windowEnd,
     };
     const decision = decideDeployment(deps.config.deployment, inputs);
@@ -124,7 +127,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       challenger: stateOf(challenger),
       champion: champion && stateOf(champion),
       alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString() })),
-      serving: inputs.serving,
+      serving: inputs.serving.ok ? { ...inputs.serving, liveSince: inputs.serving.liveSince.toISOString() } : inputs.serving,
       reports: { challenger: reportState(inputs.challengerEvaluation), champion: inputs.championEvaluation && reportState(inputs.championEvaluation) },
     };
     // The digest covers the inputs and the verdict each check drew from them (the bake clock and traffic included).
@@ -145,7 +148,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       request: { requestId, modelPackageArn: request.modelPackageArn, stagingEndpointName: endpoint, championModelPackageArn: request.championModelPackageArn },
       answer,
       inputsDigest,
-      inputs: { ...seen, invocations: inputs.invocations, bakeWindow: { from: windowStart.toISOString(), to: windowEnd.toISOString() } },
+      inputs: { ...seen, invocations: inputs.invocations, bakeWindow: { from: windowStart.toISOString(), to: windowEnd.toISOString() }, countedFrom: countFrom.toISOString() },
       ...decision,
       decidedAt: windowEnd.toISOString(),
     };
@@ -165,19 +168,31 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     }
   }
 
-  /** The variant of the staging endpoint's current config whose model serves the package. */
-  async function servingVariant(endpoint: string, packageArn: string): Promise<{ ok: true; variant: string; detail: string } | { ok: false; reason: string }> {
+  /**
+   * The variant of the staging endpoint's current config whose model serves the package, with the time that config
+   * went live (the endpoint's LastModifiedTime: UpdateEndpoint moves it) and the variant's current weight, which must
+   * be above 0 for it to receive any request (for a shadow variant, the share of requests copied to it).
+   */
+  async function servingVariant(endpoint: string, packageArn: string): Promise<Serving | { ok: false; reason: string }> {
     try {
       const ep = await deps.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
       if (ep.EndpointStatus !== 'InService') return { ok: false, reason: `the staging endpoint ${endpoint} is ${ep.EndpointStatus}, not InService` };
       const config = await deps.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: ep.EndpointConfigName }));
-      for (const variant of config.ProductionVariants ?? []) {
+      const variants = [...(config.ProductionVariants ?? []).map((v) => ({ v, shadow: false })), ...(config.ShadowProductionVariants ?? []).map((v) => ({ v, shadow: true }))];
+      for (const { v: variant, shadow } of variants) {
         if (!variant.ModelName) continue;
         const m = await deps.sagemaker.send(new DescribeModelCommand({ ModelName: variant.ModelName }));
         const packages = [m.PrimaryContainer, ...(m.Containers ?? [])].map((c) => c?.ModelPackageName).filter(Boolean);
-        if (packages.includes(packageArn)) {
-          return { ok: true, variant: variant.VariantName!, detail: `${endpoint} (config ${ep.EndpointConfigName}) serves the package in variant ${variant.VariantName}` };
+        if (!packages.includes(packageArn)) continue;
+        const kind = shadow ? 'shadow variant' : 'variant';
+        const live = [...(shadow ? (ep.ShadowProductionVariants ?? []) : (ep.ProductionVariants ?? []))].find((x) => x.VariantName === variant.VariantName);
+        const weight = live?.CurrentWeight;
+        if (typeof weight !== 'number' || !(weight > 0)) {
+          return { ok: false, reason: `${endpoint} serves the package in ${kind} ${variant.VariantName}, whose current weight is ${weight ?? 'not reported'}: it receives no requests, so nothing of it has been shown` };
         }
+        if (!ep.LastModifiedTime) return { ok: false, reason: `${endpoint} reports no LastModifiedTime, so when its current config went live is unknown` };
+        const liveSince = new Date(ep.LastModifiedTime);
+        return { ok: true, variant: variant.VariantName!, weight, shadow, liveSince, detail: `${endpoint} (config ${ep.EndpointConfigName}, live since ${liveSince.toISOString()}) serves the package in ${kind} ${variant.VariantName} with weight ${weight}` };
       }
       return { ok: false, reason: `the staging endpoint ${endpoint}'s current config ${ep.EndpointConfigName} does not serve ${packageArn}` };
     } catch (e) {
@@ -225,6 +240,8 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     }
   }
 }
+
+type Serving = { ok: true; variant: string; detail: string; weight: number; shadow: boolean; liveSince: Date };
 
 const digest = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 const stateOf = (d: DescribeModelPackageCommandOutput | { error: string }) =>

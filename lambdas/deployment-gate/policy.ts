@@ -24,7 +24,9 @@ export interface DeploymentInputs {
   /** Why the champion is no fit partner for the challenger (another model's version, itself, not approved), if it is not. */
   readonly pairingProblem?: string;
   /** Whether the staging endpoint exists, is in service and its current config serves the package. */
-  readonly serving: { readonly ok: true; readonly variant: string; readonly detail: string } | { readonly ok: false; readonly reason: string };
+  readonly serving:
+    | { readonly ok: true; readonly variant: string; readonly detail: string; /** When the endpoint's current config went live (its LastModifiedTime). */ readonly liveSince: Date }
+    | { readonly ok: false; readonly reason: string };
   /** Invocations the serving variant answered during the bake period, or why they are unknown. */
   readonly invocations: { readonly count: number } | { readonly error: string };
   readonly now: Date;
@@ -51,6 +53,17 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
   if (!model) checks.push(fail('governance', 'the model package group is not governed by the estate config'));
   if (inputs.pairingProblem) checks.push(fail('pairing', inputs.pairingProblem));
   checks.push(inputs.serving.ok ? pass('staging serves the package', inputs.serving.detail) : fail('staging serves the package', inputs.serving.reason));
+  // The bake is of the current config only: CloudWatch keys invocations and alarms by endpoint and variant, not by
+  // config, so traffic and quiet alarms from before the config went live were another model's.
+  const bakeStartMs = inputs.now.getTime() - policy.stagingBakeMinutes * 60_000;
+  if (inputs.serving.ok) {
+    const since = inputs.serving.liveSince;
+    checks.push(
+      Number.isFinite(since.getTime()) && since.getTime() <= bakeStartMs
+        ? pass('bake of the current config', `the current config has been live since ${since.toISOString()}, before the ${policy.stagingBakeMinutes}-minute bake period began`)
+        : fail('bake of the current config', `the current config went live at ${Number.isFinite(since.getTime()) ? since.toISOString() : 'an unknown time'}, after the ${policy.stagingBakeMinutes}-minute bake period began at ${new Date(bakeStartMs).toISOString()}: the package has not baked for the whole period`),
+    );
+  }
   const minimum = policy.minStagingInvocations ?? 1;
   if ('error' in inputs.invocations) {
     checks.push(fail('staging traffic', `the staging endpoint's invocations could not be read: ${inputs.invocations.error}`));

@@ -102,7 +102,12 @@ describe('deployment gate against moto', () => {
     await traffic(cloudwatch, 'fraud-stg-b', 'champion', 500);
     const result = await deploymentGate(deps)({ requestId: 'run-2', modelPackageArn: pkg, stagingEndpointName: 'fraud-stg-b' });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toEqual([`fraud-stg-b-5xx has been OK for less than the ${GATE_CONFIG.deployment.stagingBakeMinutes}-minute bake period`]);
+    // The endpoint went live just now: its config has not baked, and the traffic from before it went live is not its own.
+    expect(result.reasons).toEqual([
+      expect.stringMatching(/^the current config went live at .*, after the 60-minute bake period began at .*: the package has not baked for the whole period$/),
+      expect.stringMatching(/^the staging endpoint served 0 invocation\(s\) in the 60-minute bake period/),
+      `fraud-stg-b-5xx has been OK for less than the ${GATE_CONFIG.deployment.stagingBakeMinutes}-minute bake period`,
+    ]);
   });
 
   test('fails on a firing alarm, a package that is not approved, and a worse challenger, all at once', async () => {
@@ -124,7 +129,8 @@ describe('deployment gate against moto', () => {
     const pkg = await registerPackage('fraud-score', 0.9, 'Approved');
     await stagingEndpoint(sagemaker, 'unwatched', { champion: pkg });
     await traffic(cloudwatch, 'unwatched', 'champion', 500);
-    expect((await deploymentGate(deps)({ requestId: 'run-4', modelPackageArn: pkg, stagingEndpointName: 'unwatched' })).reasons).toEqual([
+    await traffic(cloudwatch, 'unwatched', 'champion', 500, -30);
+    expect((await deploymentGate({ ...deps, now: afterBake })({ requestId: 'run-4', modelPackageArn: pkg, stagingEndpointName: 'unwatched' })).reasons).toEqual([
       'no alarm watches the staging endpoint, so its health cannot be shown',
     ]);
     expect(await deploymentGate(deps)({ requestId: '../../etc', modelPackageArn: 'x', stagingEndpointName: 'a b' })).toEqual({

@@ -5,13 +5,13 @@ import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand,
 let configs = 0;
 
 /** Creates (or re-points) `endpoint` at a new config whose variants serve the packages, by variant name. */
-export async function stagingEndpoint(sagemaker: SageMakerClient, endpoint: string, variants: Record<string, string>, create = true): Promise<string> {
+export async function stagingEndpoint(sagemaker: SageMakerClient, endpoint: string, variants: Record<string, string>, create = true, weights: Record<string, number> = {}): Promise<string> {
   const n = ++configs;
   const production = [];
   for (const [variant, packageArn] of Object.entries(variants)) {
     const model = `${endpoint}-${variant}-${n}`.slice(0, 63);
     await sagemaker.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: 'arn:aws:iam::123456789012:role/endpoint', PrimaryContainer: { ModelPackageName: packageArn } }));
-    production.push({ VariantName: variant, ModelName: model, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' as const, InitialVariantWeight: 1 });
+    production.push({ VariantName: variant, ModelName: model, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' as const, InitialVariantWeight: weights[variant] ?? 1 });
   }
   const config = `${endpoint}-config-${n}`.slice(0, 63);
   await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: config, ProductionVariants: production }));

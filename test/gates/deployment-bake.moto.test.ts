@@ -1,0 +1,130 @@
+/**
+ * The deployment gate judges the bake of the staging endpoint's current
+ * config only. SageMaker's Invocations metric and the endpoint's alarms are
+ * keyed by endpoint and variant name (no config or model dimension), so
+ * traffic and quiet alarms from before the current config went live were
+ * another model's. The gate reads the endpoint's LastModifiedTime (moved by
+ * UpdateEndpoint; moto lacks UpdateEndpoint, so a re-point is shown by
+ * re-creating the endpoint under its name, which is what CloudWatch keys the
+ * metrics by), requires it before the bake period began, counts invocations
+ * only since it, and requires the variant serving the package to have a
+ * current weight above 0. Missing data is not health.
+ *
+ * Each case asserts pass or fail, the record and the reason.
+ */
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateEndpointCommand, CreateModelPackageCommand, DeleteEndpointCommand, DescribeEndpointCommand, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { deploymentGate, DeploymentGateDeps, DeploymentRecord, DeploymentRequest } from '../../lambdas/deployment-gate/handler';
+import { gateWorld, Moto, startMoto } from '../support/moto';
+import { evaluation, GATE_CONFIG } from './fixtures';
+import { stagingEndpoint, traffic } from './staging';
+
+const ARTIFACTS = 'bake-artifacts';
+const RECORDS = 'bake-records';
+const BAKE = GATE_CONFIG.deployment.stagingBakeMinutes;
+let moto: Moto;
+let s3: S3Client;
+let sagemaker: SageMakerClient;
+let cloudwatch: CloudWatchClient;
+let deps: DeploymentGateDeps;
+let n = 0;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  ({ s3, sagemaker, cloudwatch } = await gateWorld(moto, { artifacts: ARTIFACTS, records: RECORDS, topic: 'bake', groups: ['fraud-score'] }));
+  deps = { sagemaker, s3, cloudwatch, config: GATE_CONFIG, home: { partition: 'aws', region: 'eu-west-1', account: '123456789012' }, recordBucket: RECORDS, artifactBucket: ARTIFACTS, policyDigest: 'sha256:test' };
+}, 60_000);
+afterAll(async () => moto?.stop());
+
+/** The gate's clock `minutes` from now: the endpoint went live now, so the bake began `BAKE - minutes` minutes before it. */
+const at = (minutes: number) => () => new Date(Date.now() + minutes * 60_000);
+
+async function approved(auc = 0.9): Promise<string> {
+  const key = `training/fraud-score/run-${++n}/reports/evaluation.json`;
+  await s3.send(new PutObjectCommand({ Bucket: ARTIFACTS, Key: key, Body: JSON.stringify(evaluation(auc)) }));
+  const { ModelPackageArn } = await sagemaker.send(
+    new CreateModelPackageCommand({
+      ModelPackageGroupName: 'fraud-score',
+      ModelApprovalStatus: 'PendingManualApproval',
+      InferenceSpecification: { Containers: [{ Image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/m@sha256:${'ab'.repeat(32)}` }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+      ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://${ARTIFACTS}/${key}` } } },
+    }),
+  );
+  await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'setup' }));
+  return ModelPackageArn!;
+}
+
+async function quietAlarm(endpoint: string) {
+  await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `${endpoint}-5xx`, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
+  await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }));
+}
+
+async function judge(request: DeploymentRequest, clock: () => Date) {
+  const result = await deploymentGate({ ...deps, now: clock })(request);
+  const rec = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: RECORDS, Key: result.record! }))).Body!.transformToString()) as DeploymentRecord;
+  return { result, rec, reasons: result.reasons.join('\n') };
+}
+
+describe("the bake is the current config's, not the previous model's", () => {
+  test('a challenger switched onto the staging endpoint inside the bake period fails, whatever the variant served before', async () => {
+    const endpoint = 'bake-switch';
+    await quietAlarm(endpoint);
+    const champion = await approved();
+    const challenger = await approved();
+    // The champion serves variant AllTraffic and answers 500 requests, 10 minutes before the switch.
+    await stagingEndpoint(sagemaker, endpoint, { AllTraffic: champion });
+    await traffic(cloudwatch, endpoint, 'AllTraffic', 500, 10);
+    // The endpoint is re-pointed at the challenger under the same variant name; no request reaches it since.
+    const config = await stagingEndpoint(sagemaker, endpoint, { AllTraffic: challenger }, false);
+    await sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpoint }));
+    await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: config }));
+    const live = (await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).LastModifiedTime!;
+    // The gate decides 30 minutes later: the bake period began 30 minutes before the switch and covers the champion's traffic.
+    const { result, rec, reasons } = await judge({ requestId: 'exec-bake-switch', modelPackageArn: challenger, stagingEndpointName: endpoint, championModelPackageArn: champion }, at(BAKE - 30));
+    expect(result.pass).toBe(false);
+    expect(reasons).toMatch(/the current config went live at .*, after the 60-minute bake period began/);
+    // Only the challenger's own traffic counts: the 500 invocations before the switch are not credited to it.
+    expect(rec.inputs).toMatchObject({ invocations: { count: 0 }, countedFrom: new Date(live).toISOString() });
+    expect(rec.checks.find((c) => c.name === 'staging traffic')).toMatchObject({ passed: false, value: 0 });
+    expect(rec.pass).toBe(false);
+  });
+
+  test('the same endpoint, decided once the current config has been live for the whole bake period, passes (control)', async () => {
+    const endpoint = 'bake-whole';
+    await quietAlarm(endpoint);
+    const champion = await approved();
+    const challenger = await approved();
+    await stagingEndpoint(sagemaker, endpoint, { champion, challenger });
+    await traffic(cloudwatch, endpoint, 'challenger', 500, -30);
+    const { result, rec } = await judge({ requestId: 'exec-bake-whole', modelPackageArn: challenger, stagingEndpointName: endpoint, championModelPackageArn: champion }, at(BAKE + 1));
+    expect(result).toMatchObject({ pass: true, reasons: ['every promotion check passed'] });
+    expect(rec.checks.find((c) => c.name === 'bake of the current config')).toMatchObject({ passed: true });
+    expect(rec.inputs).toMatchObject({ serving: { ok: true, variant: 'challenger', weight: 1 }, invocations: { count: 500 } });
+  });
+
+  test('a config live one minute short of the bake period fails (boundary)', async () => {
+    const endpoint = 'bake-short';
+    await quietAlarm(endpoint);
+    const champion = await approved();
+    const challenger = await approved();
+    await stagingEndpoint(sagemaker, endpoint, { champion, challenger });
+    await traffic(cloudwatch, endpoint, 'challenger', 500, -30);
+    const { result, reasons } = await judge({ requestId: 'exec-bake-short', modelPackageArn: challenger, stagingEndpointName: endpoint, championModelPackageArn: champion }, at(BAKE - 1));
+    expect(result.pass).toBe(false);
+    expect(reasons).toMatch(/after the 60-minute bake period began/);
+  });
+
+  test('the package served in a variant of weight 0 receives no requests and fails, even with traffic on the endpoint', async () => {
+    const endpoint = 'bake-weightless';
+    await quietAlarm(endpoint);
+    const champion = await approved();
+    const challenger = await approved();
+    await stagingEndpoint(sagemaker, endpoint, { champion, challenger }, true, { challenger: 0 });
+    await traffic(cloudwatch, endpoint, 'champion', 500, -30);
+    const { result, rec, reasons } = await judge({ requestId: 'exec-bake-weightless', modelPackageArn: challenger, stagingEndpointName: endpoint, championModelPackageArn: champion }, at(BAKE + 1));
+    expect(result.pass).toBe(false);
+    expect(reasons).toMatch(/serves the package in variant challenger, whose current weight is (0|not reported): it receives no requests/);
+    expect(rec.inputs).toMatchObject({ serving: { ok: false } });
+  });
+});
