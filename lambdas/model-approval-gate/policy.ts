@@ -179,15 +179,22 @@ function fairnessChecks(model: GovernedModel, tier: TierPolicy, report: FetchedR
     const name = `disparate impact (${facet})`;
     const read = disparateImpacts(report.json, facet);
     if (!read.ok) return [{ name, passed: false, severity: 'block', detail: `${name}: ${read.reason}` }];
+    // The four-fifths rule is two-sided: a facet favoured far above the rest is as unfair as one far below.
+    const min = tier.minDisparateImpact;
+    const max = 1 / min;
+    const maxShown = Number(max.toPrecision(6));
     return read.value.map(({ group, value }) => {
-      const passed = value >= tier.minDisparateImpact;
+      const low = value < min;
+      const high = value > max;
+      const passed = !low && !high;
+      const where = low ? `below ${min}` : high ? `above ${maxShown} (1/${min})` : `within [${min}, ${maxShown}]`;
       return {
         name: `${name} = ${group}`,
         passed,
         severity: 'block' as const,
         value,
-        threshold: `>= ${tier.minDisparateImpact}`,
-        detail: `disparate impact for ${facet} = ${group} is ${shown(value, tier.minDisparateImpact)}, ${passed ? 'at or above' : 'below'} ${tier.minDisparateImpact}`,
+        threshold: `>= ${min} and <= ${maxShown}`,
+        detail: `disparate impact for ${facet} = ${group} is ${shown(value, high ? max : min)}, ${where}`,
       };
     });
   });
