@@ -24,6 +24,7 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { S3Client } from '@aws-sdk/client-s3';
+import { artifactChecks } from '../shared/artifacts';
 import type { FetchedReport } from '../shared/decision';
 import { GateConfig, loadGateConfig } from '../shared/gate-config';
 import { errorText, fetchReport, listKeys, readRecord, writeRecordOnce } from '../shared/s3-objects';
@@ -118,6 +119,8 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       challengerEvaluation: await evaluationOf(challenger),
       championEvaluation: champion ? await evaluationOf(champion) : undefined,
       pairingProblem,
+      // Approved by a person or by the gate, what reaches prod must still come from the estate.
+      artifacts: 'error' in challenger ? [] : artifactChecks(challenger.InferenceSpecification?.Containers, deps.config.artifacts, { bucket: deps.artifactBucket, prefix: `training/${group}/`, prefixMeaning: `model data of a ${group} training run` }),
       serving: serving.ok ? serving : { ok: false, reason: serving.reason },
       invocations: serving.ok ? await invocationsOf(endpoint, serving.variant, countFrom, windowEnd) : { count: 0 },
       now: windowEnd,
@@ -128,6 +131,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       champion: champion && stateOf(champion),
       alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString() })),
       serving: inputs.serving.ok ? { ...inputs.serving, liveSince: inputs.serving.liveSince.toISOString() } : inputs.serving,
+      artifacts: inputs.artifacts.map((c) => [c.name, c.passed]),
       reports: { challenger: reportState(inputs.challengerEvaluation), champion: inputs.championEvaluation && reportState(inputs.championEvaluation) },
     };
     // The digest covers the inputs and the verdict each check drew from them (the bake clock and traffic included).

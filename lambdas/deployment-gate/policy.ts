@@ -27,6 +27,8 @@ export interface DeploymentInputs {
   readonly serving:
     | { readonly ok: true; readonly variant: string; readonly detail: string; /** When the endpoint's current config went live (its LastModifiedTime). */ readonly liveSince: Date }
     | { readonly ok: false; readonly reason: string };
+  /** What the package would serve, checked against the estate's registries and artifact bucket (a person may have approved anything). */
+  readonly artifacts: readonly Check[];
   /** Invocations the serving variant answered during the bake period, or why they are unknown. */
   readonly invocations: { readonly count: number } | { readonly error: string };
   readonly now: Date;
@@ -52,6 +54,7 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
   );
   if (!model) checks.push(fail('governance', 'the model package group is not governed by the estate config'));
   if (inputs.pairingProblem) checks.push(fail('pairing', inputs.pairingProblem));
+  checks.push(...inputs.artifacts);
   checks.push(inputs.serving.ok ? pass('staging serves the package', inputs.serving.detail) : fail('staging serves the package', inputs.serving.reason));
   // The bake is of the current config only: CloudWatch keys invocations and alarms by endpoint and variant, not by
   // config, so traffic and quiet alarms from before the config went live were another model's.

@@ -36,6 +36,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { artifactChecks as sharedArtifactChecks } from '../shared/artifacts';
 import type { Check } from '../shared/decision';
 import { GateConfig, GovernedModel, loadGateConfig } from '../shared/gate-config';
 import { errorText, fetchReport, listKeys, readRecord, S3Location, writeRecordOnce } from '../shared/s3-objects';
@@ -163,7 +164,6 @@ const STATUS: Record<Outcome, string> = { approve: 'Approved', reject: 'Rejected
 const PENDING = 'PendingManualApproval';
 const PACKAGE_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
 const EXECUTION_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):pipeline\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,255})\/execution\/([a-z0-9]{1,64})$/;
-const IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]{2,256})(@sha256:[a-f0-9]{64}|:[\w.-]{1,128})$/;
 const ROUND_KEY = /\/round-(\d{1,6})(\.applied|\.notified)?\.json$/;
 
 const stateOf = (d: DescribeModelPackageCommandOutput): PackageState => ({
@@ -454,31 +454,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
 
   /** What would be served must come from the estate: its registries (by digest outside dev) and its artifact bucket. */
   function artifactChecks(model: GovernedModel, described: DescribeModelPackageCommandOutput, prefix: string | undefined): Check[] {
-    const containers = described.InferenceSpecification?.Containers ?? [];
-    if (containers.length === 0) return [{ name: 'artifacts', passed: false, severity: 'block', detail: 'the package names no inference container' }];
-    const rules = deps.config.artifacts;
-    return containers.flatMap((c, i): Check[] => {
-      const checks: Check[] = [];
-      const image = c.Image ?? '';
-      const m = IMAGE.exec(image);
-      const shownImage = visible(image).slice(0, 300);
-      if (!m) checks.push({ name: `image ${i}`, passed: false, severity: 'block', detail: `image "${shownImage}" is not an ECR image URI` });
-      else if (!rules.registryAccounts.includes(m[1])) checks.push({ name: `image ${i}`, passed: false, severity: 'block', detail: `image ${shownImage} is outside the estate's registries (accounts ${rules.registryAccounts.join(', ')})` });
-      else if (rules.requireImageDigest && !m[4].startsWith('@sha256:')) checks.push({ name: `image ${i}`, passed: false, severity: 'block', detail: `image ${shownImage} is named by a tag, which can be moved after approval; outside dev an image is named by digest` });
-      else checks.push({ name: `image ${i}`, passed: true, severity: 'block', detail: `image ${shownImage} is in the estate's registry` });
-      const data = c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri;
-      if (data !== undefined) {
-        const where = /^s3:\/\/([^/]+)\/(.+)$/.exec(data);
-        const shownData = visible(data).slice(0, 300);
-        const inBucket = where?.[1] === deps.artifactBucket && !where[2].split('/').includes('..');
-        // A hand-registered package (held for a person at best) needs only the bucket; a pipeline's, its own run.
-        const underRun = prefix ? where?.[2].startsWith(prefix) : true;
-        if (!inBucket) checks.push({ name: `model data ${i}`, passed: false, severity: 'block', detail: `model data ${shownData} is outside the estate's artifact bucket ${deps.artifactBucket}` });
-        else if (!underRun) checks.push({ name: `model data ${i}`, passed: false, severity: 'block', detail: `model data ${shownData} is not an output of ${model.id}'s training run (expected under s3://${deps.artifactBucket}/${prefix})` });
-        else checks.push({ name: `model data ${i}`, passed: true, severity: 'block', detail: `model data ${shownData} is in the estate's artifact bucket${prefix ? ', an output of the training run' : ''}` });
-      }
-      return checks;
-    });
+    // A hand-registered package (held for a person at best) needs only the bucket; a pipeline's, its own run.
+    return sharedArtifactChecks(described.InferenceSpecification?.Containers, deps.config.artifacts, { bucket: deps.artifactBucket, prefix, prefixMeaning: `an output of ${model.id}'s training run` });
   }
 
   /** An event that names no package of this account is kept, under a bounded key, so that it is not lost. */

@@ -36,7 +36,7 @@ async function registerPackage(group: string, auc: number, status: 'Approved' | 
     new CreateModelPackageCommand({
       ModelPackageGroupName: group,
       ModelApprovalStatus: 'PendingManualApproval',
-      InferenceSpecification: { Containers: [{ Image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/m:1' }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+      InferenceSpecification: { Containers: [{ Image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-score@sha256:${'ab'.repeat(32)}` }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
       ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://${ARTIFACTS}/${key}` } } },
     }),
   );

@@ -17,6 +17,7 @@ const inputs = (patch: Partial<DeploymentInputs> = {}): DeploymentInputs => ({
   challengerEvaluation: okReport(evaluation(0.9)),
   championEvaluation: okReport(evaluation(0.905)),
   serving: { ok: true, variant: 'champion', detail: 'serves the package', liveSince: minutesAgo(120) },
+  artifacts: [],
   invocations: { count: 500 },
   now: NOW,
   ...patch,

@@ -10,6 +10,10 @@
  * only since it, and requires the variant serving the package to have a
  * current weight above 0. Missing data is not health.
  *
+ * Also: what would reach prod must come from the estate (images in its
+ * registries, by digest outside dev; model data from the model's training
+ * runs in the artifact bucket), whoever approved the package.
+ *
  * Each case asserts pass or fail, the record and the reason.
  */
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
@@ -47,7 +51,7 @@ async function approved(auc = 0.9): Promise<string> {
     new CreateModelPackageCommand({
       ModelPackageGroupName: 'fraud-score',
       ModelApprovalStatus: 'PendingManualApproval',
-      InferenceSpecification: { Containers: [{ Image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/m@sha256:${'ab'.repeat(32)}` }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+      InferenceSpecification: { Containers: [{ Image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-score@sha256:${'ab'.repeat(32)}` }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
       ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://${ARTIFACTS}/${key}` } } },
     }),
   );
@@ -126,5 +130,65 @@ describe("the bake is the current config's, not the previous model's", () => {
     expect(result.pass).toBe(false);
     expect(reasons).toMatch(/serves the package in variant challenger, whose current weight is (0|not reported): it receives no requests/);
     expect(rec.inputs).toMatchObject({ serving: { ok: false } });
+  });
+});
+
+describe('what reaches prod comes from the estate, whoever approved it', () => {
+  /** A package a person approved directly (the approval gate would have rejected it), serving `image` and `modelData`. */
+  async function personApproved(image: string, modelData?: string): Promise<string> {
+    const key = `training/fraud-score/run-${++n}/reports/evaluation.json`;
+    await s3.send(new PutObjectCommand({ Bucket: ARTIFACTS, Key: key, Body: JSON.stringify(evaluation(0.9)) }));
+    const { ModelPackageArn } = await sagemaker.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: 'fraud-score',
+        ModelApprovalStatus: 'PendingManualApproval',
+        InferenceSpecification: { Containers: [{ Image: image, ...(modelData ? { ModelDataUrl: modelData } : {}) }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+        ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://${ARTIFACTS}/${key}` } } },
+      }),
+    );
+    await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'approved by a person' }));
+    return ModelPackageArn!;
+  }
+  const DIGEST_IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-score@sha256:${'ab'.repeat(32)}`;
+
+  async function judgeServed(name: string, image: string, modelData?: string) {
+    await quietAlarm(name);
+    const champion = await approved();
+    const challenger = await personApproved(image, modelData);
+    await stagingEndpoint(sagemaker, name, { champion, challenger });
+    await traffic(cloudwatch, name, 'challenger', 500, -30);
+    return judge({ requestId: `exec-${name}`, modelPackageArn: challenger, stagingEndpointName: name, championModelPackageArn: champion }, at(BAKE + 1));
+  }
+
+  test("an image of another account by a movable tag and model data in somebody else's bucket fail", async () => {
+    const { result, rec, reasons } = await judgeServed('foreign-artifacts', '999999999999.dkr.ecr.eu-west-1.amazonaws.com/anything:latest', 's3://somebody-elses-bucket/model.tar.gz');
+    expect(result.pass).toBe(false);
+    expect(reasons).toMatch(/image 999999999999\.dkr\.ecr.*anything:latest is outside the estate's registries/);
+    expect(reasons).toMatch(/model data s3:\/\/somebody-elses-bucket\/model.tar.gz is outside the estate's artifact bucket bake-artifacts/);
+    expect(rec.checks.filter((c) => /^(image|model data) 0$/.test(c.name)).map((c) => c.passed)).toEqual([false, false]);
+  });
+
+  test("an estate image named by a tag fails outside dev", async () => {
+    const { result, reasons } = await judgeServed('tagged-estate-image', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-score:1.0.0');
+    expect(result.pass).toBe(false);
+    expect(reasons).toMatch(/is named by a tag, which can be moved after approval/);
+  });
+
+  test("model data in the artifact bucket but outside the model's training runs fails", async () => {
+    const { result, reasons } = await judgeServed('data-elsewhere', DIGEST_IMAGE, `s3://${ARTIFACTS}/scratch/fraud-score/model.tar.gz`);
+    expect(result.pass).toBe(false);
+    expect(reasons).toMatch(/is not model data of a fraud-score training run \(expected under s3:\/\/bake-artifacts\/training\/fraud-score\/\)/);
+  });
+
+  test('model data of another model climbing out with .. fails', async () => {
+    const { result, reasons } = await judgeServed('data-climbing', DIGEST_IMAGE, `s3://${ARTIFACTS}/training/fraud-score/../credit-default/run/model/model.tar.gz`);
+    expect(result.pass).toBe(false);
+    expect(reasons).toMatch(/outside the estate's artifact bucket/);
+  });
+
+  test("an estate image by digest with model data of the model's own run passes (control)", async () => {
+    const { result, rec } = await judgeServed('estate-artifacts', DIGEST_IMAGE, `s3://${ARTIFACTS}/training/fraud-score/run-1/model/model.tar.gz`);
+    expect(result).toMatchObject({ pass: true });
+    expect(rec.checks.filter((c) => /^(image|model data) 0$/.test(c.name)).every((c) => c.passed)).toBe(true);
   });
 });

@@ -77,7 +77,7 @@ export async function startMoto(region = 'eu-west-1'): Promise<Moto> {
   child.stderr?.on('data', (d) => (stderr += d));
   child.on('error', (e) => (stderr += `\n${e.message}`));
   try {
-    await waitForPort(port, child, 20000);
+    await waitForPort(port, child, 60000);
   } catch (e) {
     child.kill('SIGKILL');
     rmSync(stepsDir, { recursive: true, force: true });
