@@ -122,7 +122,8 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       // Approved by a person or by the gate, what reaches prod must still come from the estate.
       artifacts: 'error' in challenger ? [] : artifactChecks(challenger.InferenceSpecification?.Containers, deps.config.artifacts, { bucket: deps.artifactBucket, prefix: `training/${group}/`, prefixMeaning: `model data of a ${group} training run` }),
       serving: serving.ok ? serving : { ok: false, reason: serving.reason },
-      invocations: serving.ok ? await invocationsOf(endpoint, serving.variant, countFrom, windowEnd) : { count: 0 },
+      // A config live for less than one minute, SageMaker's metric period, has no whole period of traffic yet (and its bake fails anyway).
+      invocations: !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000 ? { count: 0 } : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd),
       now: windowEnd,
     };
     const decision = decideDeployment(deps.config.deployment, inputs);
