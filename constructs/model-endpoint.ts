@@ -14,6 +14,7 @@ import type { EndpointConfig, EnvironmentConfig, ModelConfig, VariantConfig } fr
 import { tagAll } from '../lib/aspects/tagging';
 import { hasInstanceStorage } from '../lib/ml/instances';
 import { repositoryArn } from '../lib/ml/ecr';
+import { EstateMonitoring, MonitoringThresholds } from './estate-monitoring';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
 
 /** Endpoint name of a model in an environment (63 characters at most; stable). */
@@ -72,6 +73,12 @@ export interface ModelEndpointProps {
    * @default - no quality alarm
    */
   readonly qualityThreshold?: { readonly metric: 'auc' | 'rmse'; readonly value: number };
+  /** Thresholds of the estate's own monitoring (drift, bias, quality). */
+  readonly monitoringThresholds: MonitoringThresholds;
+  /** Who monitors: the estate's processing jobs (default) or SageMaker Model Monitor, for accounts that still have it. */
+  readonly monitoringService?: 'estate' | 'model-monitor';
+  /** The environment's logs key (the monitoring runs' execution history). */
+  readonly logsKey: kms.IKey;
 }
 
 /**
@@ -81,8 +88,9 @@ export interface ModelEndpointProps {
  * instance type allows it, data capture to the Object Lock bucket under the ML
  * key, 100% sampled in prod), blue/green deployment with canary or linear
  * traffic shifting and automatic rollback on the 5XX and latency alarms,
- * target-tracking autoscaling per variant, alarms and a dashboard, and Model
- * Monitor schedules where enabled.
+ * target-tracking autoscaling per variant, alarms and a dashboard, and
+ * monitoring where enabled: the estate's own (EstateMonitoring) by default,
+ * SageMaker Model Monitor schedules only where the config chooses it.
  *
  * L1 resources throughout: the alpha SageMaker L2 has no data capture, shadow
  * variants, deployment config or model package containers.
@@ -96,8 +104,12 @@ export class ModelEndpoint extends Construct {
   readonly rollbackAlarms: cloudwatch.Alarm[] = [];
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
-  /** Fires when Model Monitor's model-quality metric crosses the tier's threshold (retraining trigger). */
+  /** Fires when live model quality crosses the tier's threshold. */
   qualityAlarm?: cloudwatch.Alarm;
+  /** The alarms a retraining pipeline listens to (quality, and with the estate's monitoring, drift). */
+  readonly retrainingAlarms: cloudwatch.IAlarm[] = [];
+  /** The estate's monitoring of this endpoint, unless off or Model Monitor is chosen. */
+  monitoring?: EstateMonitoring;
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
@@ -107,12 +119,14 @@ export class ModelEndpoint extends Construct {
     const { partition, account } = Stack.of(this);
     this.endpointName = endpointName(env.name, model.id);
     const prod = env.type === 'prod';
+    const monitoring = endpoint.monitoring ?? { dataQuality: prod, modelQuality: prod };
+    const modelMonitor = props.monitoringService === 'model-monitor' && (monitoring.dataQuality || monitoring.modelQuality);
 
     const direct = [...endpoint.variants, ...(endpoint.shadow ? [endpoint.shadow] : [])].filter((v) => v.image && v.modelData) as { image: string; modelData: string }[];
     const packaged = endpoint.variants.some((v) => v.modelPackageVersion !== undefined) ? props.packageRegistry : undefined;
     this.role = new SageMakerExecutionRole(this, 'ExecutionRole', {
       description: `Execution role of the ${this.endpointName} endpoint and its monitoring jobs`,
-      logGroups: [`/aws/sagemaker/Endpoints/${this.endpointName}`, '/aws/sagemaker/ProcessingJobs'],
+      logGroups: [`/aws/sagemaker/Endpoints/${this.endpointName}`, ...(modelMonitor ? ['/aws/sagemaker/ProcessingJobs'] : [])],
       // An approved package's image lives in the staging account, which shares it with this one.
       repositories: [
         ...new Set(direct.map((v) => repositoryArn(partition, v.image))),
@@ -122,8 +136,9 @@ export class ModelEndpoint extends Construct {
     const allow = this.role.allow.bind(this.role);
     allow('UseMlKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], [props.mlKey.keyArn]);
     const captured = props.captureBucket.arnForObjects(`capture/${this.endpointName}/*`);
+    // With Model Monitor, its jobs run as this role too; the estate's monitoring has a role of its own.
     const reports = props.captureBucket.arnForObjects(`monitoring/${this.endpointName}/*`);
-    allow('CaptureAndMonitor', ['s3:PutObject', 's3:GetObject'], [captured, reports]);
+    allow(modelMonitor ? 'CaptureAndMonitor' : 'Capture', ['s3:PutObject', 's3:GetObject'], modelMonitor ? [captured, reports] : [captured]);
     allow('ListCaptureBucket', ['s3:ListBucket'], [props.captureBucket.bucketArn]);
     if (direct.length > 0) {
       allow('ReadModelData', ['s3:GetObject'], [...new Set(direct.map((v) => `arn:${partition}:s3:::${v.modelData.slice('s3://'.length)}`))].sort());
@@ -263,8 +278,32 @@ export class ModelEndpoint extends Construct {
       });
     }
 
-    const monitoring = endpoint.monitoring ?? { dataQuality: prod, modelQuality: prod };
-    if (monitoring.dataQuality || monitoring.modelQuality) this.addMonitoring(props, monitoring, vpcConfig);
+    if (modelMonitor) {
+      this.addMonitoring(props, monitoring, vpcConfig);
+      if (this.qualityAlarm) this.retrainingAlarms.push(this.qualityAlarm);
+    } else if (monitoring.dataQuality || monitoring.modelQuality) {
+      this.monitoring = new EstateMonitoring(this, 'Monitoring', {
+        endpointName: this.endpointName,
+        modelId: model.id,
+        problemType: model.problemType,
+        protectedAttributes: model.protectedAttributes,
+        variants: endpoint.variants.map((v) => v.name),
+        dataQuality: monitoring.dataQuality,
+        modelQuality: monitoring.modelQuality,
+        thresholds: props.monitoringThresholds,
+        subnets: props.subnets,
+        securityGroup: props.securityGroup,
+        mlKey: props.mlKey,
+        logsKey: props.logsKey,
+        captureBucket: props.captureBucket,
+        groundTruth: endpoint.monitoring?.groundTruth,
+        alarmTopic: props.alarmTopic,
+      });
+      for (const d of [this.monitoring.stateMachine, ...this.monitoring.schedules]) d.node.addDependency(this.endpoint);
+      this.alarms.push(...this.monitoring.alarms);
+      this.qualityAlarm = this.monitoring.qualityAlarm;
+      this.retrainingAlarms.push(...this.monitoring.retrainingAlarms);
+    }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: this.endpointName, defaultInterval: Duration.hours(3) });
     const variants = endpoint.variants.map((v) => v.name);
@@ -277,6 +316,8 @@ export class ModelEndpoint extends Construct {
       graph('4XX / 5XX errors', variants.flatMap((v) => [metric(v, 'Invocation4XXErrors', 'Sum'), metric(v, 'Invocation5XXErrors', 'Sum')])),
       graph('CPU / GPU use (%)', variants.flatMap((v) => [metric(v, 'CPUUtilization', 'Average', '/aws/sagemaker/Endpoints'), metric(v, 'GPUUtilization', 'Average', '/aws/sagemaker/Endpoints')])),
     );
+    const live = this.monitoring?.widgets ?? [];
+    for (let i = 0; i < live.length; i += 2) this.dashboard.addWidgets(...live.slice(i, i + 2));
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
   }
 

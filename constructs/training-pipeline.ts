@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -14,6 +15,7 @@ import type { EnvironmentConfig, ModelConfig, TrainingConfig } from '../lib/conf
 import { TRIGGER_PARAMETER, trainingPipelineDefinition } from '../lib/ml/training-definition';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { repositoryArn } from '../lib/ml/ecr';
+import { MONITORING_SCRIPT, sklearnProcessingImage } from './estate-monitoring';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
 
@@ -40,8 +42,8 @@ export interface TrainingPipelineProps {
   /** Where artifacts and the gate's reports go (the governance artifact bucket). */
   readonly artifactBucket: s3.IBucket;
   readonly guardFunctionArn: string;
-  /** The endpoint's model-quality alarm, when retraining follows it. */
-  readonly qualityAlarm?: cloudwatch.IAlarm;
+  /** The endpoint's live-quality and drift alarms, when retraining follows them. */
+  readonly retrainingAlarms?: readonly cloudwatch.IAlarm[];
   /** The environment's market-events bus, when retraining follows market events. */
   readonly marketEventBus?: events.IEventBus;
   /** Failed runs are announced here. */
@@ -73,13 +75,17 @@ export class TrainingPipeline extends Construct {
     this.pipelineName = trainingPipelineName(env.name, model.id);
     const pipelineArn = `arn:${partition}:sagemaker:${region}:${account}:pipeline/${this.pipelineName.toLowerCase()}`;
 
+    // The reports are computed by the estate's reference script in AWS's scikit-learn image (open formulas, no Clarify or Model Monitor).
+    const referenceImage = sklearnProcessingImage(region, this.node.path);
+    const script = new s3assets.Asset(this, 'ReferenceScript', { path: MONITORING_SCRIPT });
     this.role = new SageMakerExecutionRole(this, 'Role', {
       description: `Retraining of ${model.id} in ${env.name}: its data, its jobs, pending registration only`,
       path: TRAINING_ROLE_PATH,
       logGroups: ['/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/TrainingJobs'],
-      repositories: [...new Set([training.image, training.processingImage].map((image) => repositoryArn(partition, image)))].sort(),
+      repositories: [...new Set([training.image, training.processingImage, referenceImage].map((image) => repositoryArn(partition, image)))].sort(),
     });
     const allow = this.role.allow.bind(this.role);
+    allow('ReadReferenceScript', ['s3:GetObject'], [script.bucket.arnForObjects(script.s3ObjectKey)]);
     const data = `arn:${partition}:s3:::${props.dataBucketName}`;
     allow('ReadTrainingData', ['s3:GetObject', 's3:GetObjectVersion'], [`${data}/${model.id}/*`]);
     allow('ListTrainingData', ['s3:ListBucket', 's3:ListBucketVersions'], [data], { StringLike: { 's3:prefix': [`${model.id}/*`, `${model.id}/`] } });
@@ -112,6 +118,8 @@ export class TrainingPipeline extends Construct {
       securityGroups: [props.securityGroup.securityGroupId],
       guardFunctionArn: props.guardFunctionArn,
       pipelineName: this.pipelineName,
+      referenceImage,
+      referenceScript: { bucket: script.s3BucketName, key: script.s3ObjectKey },
     });
     this.pipeline = new sagemaker.CfnPipeline(this, 'Pipeline', {
       pipelineName: this.pipelineName,
@@ -171,11 +179,11 @@ export class TrainingPipeline extends Construct {
         'schedule',
       );
     }
-    if (training.onAlarm && props.qualityAlarm) {
+    if (training.onAlarm && props.retrainingAlarms && props.retrainingAlarms.length > 0) {
       this.triggers.alarm = withTrigger(
         new events.Rule(this, 'OnQualityAlarm', {
-          description: `Retrain ${model.id} when its live quality alarm fires`,
-          eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], resources: [props.qualityAlarm.alarmArn], detail: { state: { value: ['ALARM'] } } },
+          description: `Retrain ${model.id} when its live quality or drift alarm fires`,
+          eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], resources: props.retrainingAlarms.map((a) => a.alarmArn), detail: { state: { value: ['ALARM'] } } },
           targets: [target('alarm')],
         }),
         'alarm',

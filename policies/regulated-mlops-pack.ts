@@ -51,13 +51,13 @@ export const REGULATED_MLOPS_RULES: readonly RuleSpec[] = [
   },
   {
     rule: SageMakerMonitoringJobHardened,
-    info: 'A Model Monitor job lacks inter-container encryption, network isolation or customer-key encryption - (Controls: NIST 800-53 SC-8, SC-28; SR 11-7 monitoring).',
+    info: 'A monitoring job (Model Monitor, or a processing job the estate\'s monitoring starts) lacks inter-container encryption, network isolation in a VPC or customer-key encryption - (Controls: NIST 800-53 SC-8, SC-28; SR 11-7 monitoring).',
     explanation: 'Monitoring jobs read captured inference data; they must be as closed as the endpoint they watch.',
   },
   {
     rule: SageMakerProdEndpointMonitored,
-    info: 'A prod endpoint has no monitoring schedule or alarm - (Controls: SR 11-7 ongoing monitoring; EU AI Act art. 9, 15).',
-    explanation: 'Every prod model needs ongoing monitoring so that drift and failure are seen.',
+    info: 'A prod endpoint has neither the estate\'s scheduled monitoring nor a Model Monitor schedule - (Controls: SR 11-7 ongoing monitoring; EU AI Act art. 9, 15).',
+    explanation: 'Every prod model needs ongoing monitoring of data quality, drift, model quality and bias so that decay is seen; an alarm on errors or latency does not watch the model.',
   },
   {
     rule: SageMakerModelPackageNotApproved,

@@ -1059,8 +1059,10 @@ describe('ML plane', () => {
         const rollbackAlarms = ep.Properties.DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a: any) => JSON.stringify(a.AlarmName));
         expect(rollbackAlarms).toHaveLength(spec.variants.length * 2);
         const alarms = ofType(st, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.AlarmName.startsWith(`${e}-${model.id}-`));
-        const quality = (spec.monitoring?.modelQuality ?? e === 'prod') ? [`${e}-${model.id}-model-quality`] : [];
-        expect(alarms.map((a) => a.AlarmName).sort()).toEqual([...spec.variants.flatMap((v) => ['errors-4xx', 'errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${v.name}-${k}`)), ...quality].sort());
+        const monitoring = spec.monitoring ?? { dataQuality: e === 'prod', modelQuality: e === 'prod' };
+        const quality = monitoring.modelQuality ? (model.problemType === 'binary_classification' ? ['model-quality', 'f1'] : model.maxRmse ? ['model-quality'] : []) : [];
+        const watched = monitoring.dataQuality || monitoring.modelQuality ? ['feature-drift', 'score-drift', 'data-quality', 'monitoring-silent', 'monitoring-failed', ...model.protectedAttributes.map((f) => `bias-${f}`), ...quality] : [];
+        expect(alarms.map((a) => a.AlarmName).sort()).toEqual([...spec.variants.flatMap((v) => ['errors-4xx', 'errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${v.name}-${k}`)), ...watched.map((k) => `${e}-${model.id}-${k}`)].sort());
         for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
         // Autoscaling per variant, bounds and target from config.
         const targets = ofType(st, 'AWS::ApplicationAutoScaling::ScalableTarget').map(([, t]) => t.Properties).filter((t) => t.ResourceId.startsWith(`endpoint/${e}-${model.id}/`));
@@ -1096,20 +1098,16 @@ describe('ML plane', () => {
     expect(config.ShadowProductionVariants).toEqual([expect.objectContaining({ VariantName: 'shadow', InitialVariantWeight: 0.5, InstanceType: 'ml.g5.xlarge' })]);
   });
 
-  test('prod endpoints (and those the config switches on) are monitored for data and model quality, in the VPC with network isolation, inter-container encryption and the ML key', () => {
+  test("prod endpoints (and those the config switches on) have the estate's monitoring; no Model Monitor or Clarify resource by default", () => {
     for (const e of ENVIRONMENTS) {
-      const schedules = allOf(e, 'AWS::SageMaker::MonitoringSchedule').map(([, s]) => s.Properties);
-      const monitored = synth.config.models.filter((m) => m.endpoints[e] && (m.endpoints[e].monitoring ? m.endpoints[e].monitoring!.dataQuality : e === 'prod')).length;
-      expect([e, schedules.length]).toEqual([e, monitored * 2]);
-      if (e === 'prod') expect(monitored).toBe(allOf(e, 'AWS::SageMaker::Endpoint').length);
-      for (const type of ['AWS::SageMaker::DataQualityJobDefinition', 'AWS::SageMaker::ModelQualityJobDefinition']) {
-        for (const [, d] of allOf(e, type)) {
-          expect(d.Properties.NetworkConfig).toMatchObject({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: expect.anything() });
-          expect(d.Properties.JobResources.ClusterConfig.VolumeKmsKeyId).toEqual(fromFoundation(/KeysMlKey/));
-          const out = d.Properties.DataQualityJobOutputConfig ?? d.Properties.ModelQualityJobOutputConfig;
-          expect(out.KmsKeyId).toEqual(fromFoundation(/KeysMlKey/));
-        }
+      for (const type of ['AWS::SageMaker::MonitoringSchedule', 'AWS::SageMaker::DataQualityJobDefinition', 'AWS::SageMaker::ModelQualityJobDefinition', 'AWS::SageMaker::ModelBiasJobDefinition', 'AWS::SageMaker::ModelExplainabilityJobDefinition']) {
+        expect([e, type, allOf(e, type).length]).toEqual([e, type, 0]);
       }
+      const monitored = synth.config.models.filter((m) => m.endpoints[e] && (m.endpoints[e].monitoring ? m.endpoints[e].monitoring!.dataQuality || m.endpoints[e].monitoring!.modelQuality : e === 'prod'));
+      const machines = allOf(e, 'AWS::StepFunctions::StateMachine').map(([, m]) => JSON.stringify(m.Properties.DefinitionString)).filter((d) => d.includes('createProcessingJob'));
+      expect([e, machines.length]).toEqual([e, monitored.length]);
+      for (const m of monitored) expect(machines.some((d) => d.includes(`Monitoring of ${e}-${m.id}:`))).toBe(true);
+      if (e === 'prod') expect(monitored.length).toBe(allOf(e, 'AWS::SageMaker::Endpoint').length);
     }
   });
 
@@ -1173,7 +1171,8 @@ describe('continuous training', () => {
       if (model.training!.schedule) expect(schedule![1].ScheduleExpression).toBe(model.training!.schedule);
       const alarm = triggers.find(([id]) => id.includes('OnQualityAlarm'));
       if (alarm) {
-        expect(alarm[1].EventPattern).toEqual({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], resources: [{ 'Fn::GetAtt': [expect.stringMatching(/modelquality/), 'Arn'] }], detail: { state: { value: ['ALARM'] } } });
+        const arn = (kind: RegExp) => ({ 'Fn::GetAtt': [expect.stringMatching(kind), 'Arn'] });
+        expect(alarm[1].EventPattern).toEqual({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], resources: [arn(/modelquality/), arn(/featuredrift/), arn(/scoredrift/)], detail: { state: { value: ['ALARM'] } } });
       }
       const market = triggers.find(([id]) => id.includes('OnMarketEvent'));
       if (market) {

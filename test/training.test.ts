@@ -20,19 +20,23 @@ const targets = {
   securityGroups: ['sg-0c'],
   guardFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:examplebank-staging-retraining-guard',
   pipelineName: 'staging-fraud-score-training',
+  referenceImage: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
+  referenceScript: { bucket: 'cdk-hnb659fds-assets-123456789012-eu-west-1', key: '0123abcd.py' },
 };
 const definition = trainingPipelineDefinition(fraud, fraud.training!, targets) as any;
 const inner = () => definition.Steps[1].Arguments.IfSteps as any[];
 const step = (name: string) => inner().find((s) => s.Name === name);
 
 describe('the generated retraining pipeline', () => {
-  test('guard first; within budget: prepare, train, evaluate, register; otherwise a fail step with the reason', () => {
+  test('guard first; within budget: prepare, train, explain-design, predict, evaluate, register; otherwise a fail step with the reason', () => {
     expect(definition.Steps.map((s: any) => [s.Name, s.Type])).toEqual([['RetrainingGuard', 'Lambda'], ['WithinRetrainingBudget', 'Condition']]);
     expect(definition.Steps[0].FunctionArn).toBe(targets.guardFunctionArn);
     expect(inner().map((s) => [s.Name, s.Type, s.DependsOn])).toEqual([
       ['Prepare', 'Processing', undefined],
       ['Train', 'Training', ['Prepare']],
-      ['Evaluate', 'Processing', ['Train']],
+      ['ExplainDesign', 'Processing', ['Prepare']],
+      ['Predict', 'Processing', ['Train', 'ExplainDesign']],
+      ['Evaluate', 'Processing', ['Predict']],
       ['Register', 'RegisterModel', ['Evaluate']],
     ]);
     expect(definition.Steps[1].Arguments.ElseSteps).toEqual([{ Name: 'RetrainingBudgetSpent', Type: 'Fail', Arguments: { ErrorMessage: { Get: "Steps.RetrainingGuard.OutputParameters['reason']" } } }]);
@@ -41,7 +45,7 @@ describe('the generated retraining pipeline', () => {
 
   test('every job runs in the isolated subnets with network isolation, inter-container encryption, and the ML key on volumes and outputs', () => {
     const network = { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: { Subnets: targets.subnets, SecurityGroupIds: targets.securityGroups } };
-    for (const name of ['Prepare', 'Evaluate']) {
+    for (const name of ['Prepare', 'ExplainDesign', 'Predict', 'Evaluate']) {
       const args = step(name).Arguments;
       expect(args.NetworkConfig).toEqual(network);
       expect(args.ProcessingResources.ClusterConfig.VolumeKmsKeyId).toBe(targets.mlKeyArn);
@@ -61,8 +65,15 @@ describe('the generated retraining pipeline', () => {
     const report = (name: string) => ({ 'Std:Join': { On: '/', Values: [{ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['reports'].S3Output.S3Uri" }, `${name}.json`] } });
     expect(register.ModelMetrics).toEqual({
       ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: report('evaluation') } },
+      ModelDataQuality: { Statistics: { ContentType: 'application/json', S3Uri: report('statistics') } },
       Bias: { Report: { ContentType: 'application/json', S3Uri: report('bias') } },
       Explainability: { Report: { ContentType: 'application/json', S3Uri: report('explainability') } },
+    });
+    expect(register.DriftCheckBaselines).toEqual({
+      ModelDataQuality: {
+        Statistics: { ContentType: 'application/json', S3Uri: report('baseline-statistics') },
+        Constraints: { ContentType: 'application/json', S3Uri: report('baseline-constraints') },
+      },
     });
     expect(register.CustomerMetadataProperties).toEqual({
       'training-data': `s3://${targets.dataBucket}/fraud-score/`,
@@ -72,8 +83,23 @@ describe('the generated retraining pipeline', () => {
       'pipeline-execution': { Get: 'Execution.PipelineExecutionArn' },
       trigger: { Get: `Parameters.${TRIGGER_PARAMETER}` },
     });
-    // The evaluation reports land in the artifact bucket, the only one the approval gate reads.
-    expect(JSON.stringify(step('Evaluate').Arguments.ProcessingOutputConfig)).toContain(`s3://${targets.artifactBucket}/training/fraud-score`);
+    // The evaluation reports land in the artifact bucket's evidence prefix of this run, the only place the approval gate reads.
+    expect(step('Evaluate').Arguments.ProcessingOutputConfig.Outputs).toEqual([
+      expect.objectContaining({ OutputName: 'reports', S3Output: expect.objectContaining({ S3Uri: { 'Std:Join': { On: '/', Values: [`s3://${targets.artifactBucket}/training/fraud-score`, { Get: 'Execution.PipelineExecutionId' }, 'reports'] } } }) }),
+    ]);
+  });
+
+  test("the reports are computed by the estate's reference script in AWS's scikit-learn image, never by the model's own image", () => {
+    for (const name of ['ExplainDesign', 'Evaluate']) {
+      const app = step(name).Arguments.AppSpecification;
+      expect(app.ImageUri).toBe(targets.referenceImage);
+      expect(app.ContainerEntrypoint).toEqual(['python3', `/opt/ml/processing/input/code/${targets.referenceScript.key}`]);
+      expect(step(name).Arguments.ProcessingInputs[0]).toMatchObject({ InputName: 'code', S3Input: { S3Uri: `s3://${targets.referenceScript.bucket}/${targets.referenceScript.key}`, LocalPath: '/opt/ml/processing/input/code' } });
+    }
+    expect(step('Evaluate').Arguments.AppSpecification.ContainerArguments).toEqual(['reports', '--problem-type', 'binary_classification', '--facets', 'age_band', '--label', 'label']);
+    // The model's image only scores rows.
+    expect(step('Predict').Arguments.AppSpecification).toEqual({ ImageUri: fraud.training!.processingImage, ContainerArguments: ['predict', '--problem-type', 'binary_classification'] });
+    expect(JSON.stringify(definition)).not.toMatch(/clarify|model-monitor/i);
   });
 
   test('a GPU instance with local storage gets no volume key (SageMaker refuses one); config refuses such a type for jobs', () => {

@@ -54,6 +54,9 @@ const flags = z.strictObject({
     .describe('CloudFormation termination protection on the stacks. Forced on for prod.'),
 });
 
+/** Who monitors endpoints: the estate's processing jobs (default), or SageMaker Model Monitor where the account still has it. */
+export const MONITORING_SERVICES = ['estate', 'model-monitor'] as const;
+
 export const environmentSchema = z.strictObject({
   name: text(ENV_NAME_PATTERN, 'must be 2-16 lower-case letters or digits, starting with a letter (it names stages and stacks)'),
   type: z.enum(ENVIRONMENT_TYPES, { error: `must be one of ${ENVIRONMENT_TYPES.join(', ')}` }),
@@ -77,6 +80,10 @@ export const environmentSchema = z.strictObject({
       { error: `must be one of the CloudWatch Logs retention values of a year or more: ${LOG_RETENTION_DAYS.join(', ')}` },
     )
     .default(365),
+  monitoringService: z
+    .enum(MONITORING_SERVICES, { error: `must be one of ${MONITORING_SERVICES.join(', ')}` })
+    .default('estate')
+    .describe("Who monitors the endpoints: the estate's own processing jobs, or SageMaker Model Monitor (only for accounts that still have it; closed to new customers on 2026-07-30)"),
   dataClassification: z
     .enum(DATA_CLASSIFICATIONS, { error: `must be one of ${DATA_CLASSIFICATIONS.join(', ')}` })
     .default('confidential'),
@@ -206,9 +213,12 @@ export const endpointSchema = z.strictObject({
     .strictObject({
       dataQuality: z.boolean({ error: 'must be true or false' }),
       modelQuality: z.boolean({ error: 'must be true or false' }),
+      groundTruth: text(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([^/]+\/)*$/, 'must be an S3 prefix ending in / (s3://<bucket>/<prefix>/) where ground-truth labels arrive')
+        .optional()
+        .describe('Where labels arrive (Model Monitor ground-truth JSON lines under yyyy/mm/dd/hh/); default monitoring/<endpoint>/ground-truth/ of the capture bucket'),
     })
     .optional()
-    .describe('Model Monitor schedules; default on in prod, off elsewhere'),
+    .describe('Monitoring of data quality, drift and bias (dataQuality) and of model quality (modelQuality); default on in prod, off elsewhere'),
 });
 
 /** Retraining of a model: where it runs, on what, and what starts it. */

@@ -15,7 +15,17 @@ export interface TrainingPipelineTargets {
   /** The retraining guard function (storm control). */
   readonly guardFunctionArn: string;
   readonly pipelineName: string;
+  /** AWS's scikit-learn processing image of the region, which runs the estate's reference script. */
+  readonly referenceImage: string;
+  /** The estate's reference script (processing/estate_monitoring.py) as uploaded: bucket and key. */
+  readonly referenceScript: { readonly bucket: string; readonly key: string };
 }
+
+/** The label column of the prepare step's train and test splits (CSV with a header row). */
+export const LABEL_COLUMN = 'label';
+
+/** The reports the evaluate step writes under training/<model>/<execution>/reports/ (the approval gate's contract). */
+export const REPORTS = ['evaluation', 'bias', 'explainability', 'statistics', 'baseline-statistics', 'baseline-constraints', 'baseline-score-statistics'] as const;
 
 /** The pipeline's parameters; triggers set TriggerSource. */
 export const TRIGGER_PARAMETER = 'TriggerSource';
@@ -25,11 +35,17 @@ const REPORT_CONTENT_TYPE = 'application/json';
 /**
  * The SageMaker Pipelines definition (schema 2020-12-01) of a model's
  * retraining, from its config: a guard step (at most N runs a day, a cooldown),
- * then prepare (processing; writes the train/test split and the lineage
- * manifest of the exact object versions it read), train, evaluate (processing;
- * writes the model-quality, bias and explainability reports the approval gate
- * reads) and register as PendingManualApproval with ModelMetrics pointing at
- * those reports and the training data lineage in its metadata. Every job: VPC
+ * then prepare (the model's processing image; writes the train/test split, CSV
+ * with a header and a `label` column, and the lineage manifest of the exact
+ * object versions it read), train, explain-design (the estate's reference
+ * script: the Kernel SHAP coalitions to score), predict (the model's
+ * processing image: scores the test split and the coalitions, one number per
+ * row), evaluate (the estate's reference script in AWS's scikit-learn image,
+ * open formulas: evaluation, bias, explainability, statistics and the drift
+ * baseline, in the shapes the approval gate reads) and register as
+ * PendingManualApproval with ModelMetrics and DriftCheckBaselines at those
+ * reports and the training data lineage in its metadata. SageMaker Clarify and
+ * Model Monitor are not used (closed to new customers in 2026). Every job: VPC
  * (isolated subnets), network isolation, inter-container encryption, KMS on
  * outputs and, where the instance type allows it, on volumes.
  */
@@ -40,7 +56,17 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
   const processingResources = { ClusterConfig: { InstanceCount: 1, InstanceType: training.processingInstanceType, VolumeSizeInGB: 30, ...volumeKey(training.processingInstanceType) } };
   const output = (name: string) => ({ OutputName: name, AppManaged: false, S3Output: { S3Uri: runPrefix(name), LocalPath: `/opt/ml/processing/${name}`, S3UploadMode: 'EndOfJob' } });
   const stopping = { MaxRuntimeInSeconds: 4 * 3600 };
-  const reportUri = (report: string) => ({ 'Std:Join': { On: '/', Values: [{ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['reports'].S3Output.S3Uri" }, `${report}.json`] } });
+  const reportUri = (report: (typeof REPORTS)[number]) => ({ 'Std:Join': { On: '/', Values: [{ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['reports'].S3Output.S3Uri" }, `${report}.json`] } });
+  const input = (name: string, uri: unknown, localPath: string) => ({
+    InputName: name,
+    AppManaged: false,
+    S3Input: { S3Uri: uri, LocalPath: localPath, S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' },
+  });
+  const stepOutput = (step: string, name: string) => ({ Get: `Steps.${step}.ProcessingOutputConfig.Outputs['${name}'].S3Output.S3Uri` });
+  const under = (uri: unknown, sub: string) => ({ 'Std:Join': { On: '/', Values: [uri, sub] } });
+  const code = input('code', `s3://${t.referenceScript.bucket}/${t.referenceScript.key}`, '/opt/ml/processing/input/code');
+  const reference = (args: unknown[]) => ({ ImageUri: t.referenceImage, ContainerEntrypoint: ['python3', `/opt/ml/processing/input/code/${t.referenceScript.key}`], ContainerArguments: args });
+  const facets = model.protectedAttributes.join(',') || '-';
 
   const prepare = {
     Name: 'Prepare',
@@ -74,17 +100,54 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
       ...network,
     },
   };
+  const explainDesign = {
+    Name: 'ExplainDesign',
+    Type: 'Processing',
+    DependsOn: ['Prepare'],
+    Arguments: {
+      ProcessingResources: processingResources,
+      AppSpecification: reference(['shap-design', '--label', LABEL_COLUMN]),
+      RoleArn: t.roleArn,
+      ProcessingInputs: [code, input('test', stepOutput('Prepare', 'test'), '/opt/ml/processing/input/test')],
+      ProcessingOutputConfig: { KmsKeyId: t.mlKeyArn, Outputs: [output('design')] },
+      NetworkConfig: network,
+      StoppingCondition: stopping,
+    },
+  };
+  const predict = {
+    Name: 'Predict',
+    Type: 'Processing',
+    DependsOn: ['Train', 'ExplainDesign'],
+    Arguments: {
+      ProcessingResources: processingResources,
+      // The model's own image: one score per row of test/*.csv and design/*.csv, written as predictions/test/ and predictions/design/ (CSV, header).
+      AppSpecification: { ImageUri: training.processingImage, ContainerArguments: ['predict', '--problem-type', model.problemType] },
+      RoleArn: t.roleArn,
+      ProcessingInputs: [
+        input('model', { Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts' }, '/opt/ml/processing/model'),
+        input('test', stepOutput('Prepare', 'test'), '/opt/ml/processing/input/test'),
+        input('design', stepOutput('ExplainDesign', 'design'), '/opt/ml/processing/input/design'),
+      ],
+      ProcessingOutputConfig: { KmsKeyId: t.mlKeyArn, Outputs: [output('predictions')] },
+      NetworkConfig: network,
+      StoppingCondition: stopping,
+    },
+  };
   const evaluate = {
     Name: 'Evaluate',
     Type: 'Processing',
-    DependsOn: ['Train'],
+    DependsOn: ['Predict'],
     Arguments: {
       ProcessingResources: processingResources,
-      AppSpecification: { ImageUri: training.processingImage, ContainerArguments: ['evaluate', '--problem-type', model.problemType, '--protected-attributes', model.protectedAttributes.join(',') || '-'] },
+      AppSpecification: reference(['reports', '--problem-type', model.problemType, '--facets', facets, '--label', LABEL_COLUMN]),
       RoleArn: t.roleArn,
       ProcessingInputs: [
-        { InputName: 'model', AppManaged: false, S3Input: { S3Uri: { Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts' }, LocalPath: '/opt/ml/processing/model', S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' } },
-        { InputName: 'test', AppManaged: false, S3Input: { S3Uri: { Get: "Steps.Prepare.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri" }, LocalPath: '/opt/ml/processing/test', S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' } },
+        code,
+        input('train', stepOutput('Prepare', 'train'), '/opt/ml/processing/input/train'),
+        input('test', stepOutput('Prepare', 'test'), '/opt/ml/processing/input/test'),
+        input('predictions-test', under(stepOutput('Predict', 'predictions'), 'test'), '/opt/ml/processing/input/predictions/test'),
+        input('design', stepOutput('ExplainDesign', 'design'), '/opt/ml/processing/input/design'),
+        input('predictions-design', under(stepOutput('Predict', 'predictions'), 'design'), '/opt/ml/processing/input/predictions/design'),
       ],
       ProcessingOutputConfig: { KmsKeyId: t.mlKeyArn, Outputs: [output('reports')] },
       NetworkConfig: network,
@@ -106,8 +169,16 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
       },
       ModelMetrics: {
         ModelQuality: { Statistics: { ContentType: REPORT_CONTENT_TYPE, S3Uri: reportUri('evaluation') } },
+        ModelDataQuality: { Statistics: { ContentType: REPORT_CONTENT_TYPE, S3Uri: reportUri('statistics') } },
         Bias: { Report: { ContentType: REPORT_CONTENT_TYPE, S3Uri: reportUri('bias') } },
         Explainability: { Report: { ContentType: REPORT_CONTENT_TYPE, S3Uri: reportUri('explainability') } },
+      },
+      // The drift baseline of the training data: the approval gate's PSI check and the endpoint's monitoring read it.
+      DriftCheckBaselines: {
+        ModelDataQuality: {
+          Statistics: { ContentType: REPORT_CONTENT_TYPE, S3Uri: reportUri('baseline-statistics') },
+          Constraints: { ContentType: REPORT_CONTENT_TYPE, S3Uri: reportUri('baseline-constraints') },
+        },
       },
       // Lineage: the exact data this version was trained on, for the gate's decision record.
       CustomerMetadataProperties: {
@@ -136,7 +207,7 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
     DependsOn: ['RetrainingGuard'],
     Arguments: {
       Conditions: [{ Type: 'Equals', LeftValue: { Get: "Steps.RetrainingGuard.OutputParameters['allowed']" }, RightValue: true }],
-      IfSteps: [prepare, train, evaluate, register],
+      IfSteps: [prepare, train, explainDesign, predict, evaluate, register],
       ElseSteps: [{ Name: 'RetrainingBudgetSpent', Type: 'Fail', Arguments: { ErrorMessage: { Get: "Steps.RetrainingGuard.OutputParameters['reason']" } } }],
     },
   };

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { MonitoringThresholds } from '../../constructs/estate-monitoring';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
 import { ModelRegistry } from '../../constructs/model-registry';
 import { marketEventBusName, TrainingPipeline } from '../../constructs/training-pipeline';
@@ -18,6 +19,8 @@ export interface EndpointsStackProps extends EstateStackProps {
   readonly models: readonly ModelConfig[];
   readonly vpc: ec2.IVpc;
   readonly mlKey: kms.IKey;
+  /** The environment's logs key (monitoring runs' execution history). */
+  readonly logsKey: kms.IKey;
   /** The environment's inference-capture bucket (MLPlatform), by name. */
   readonly captureBucketName: string;
   readonly alarmTopic: sns.ITopic;
@@ -31,6 +34,18 @@ export interface EndpointsStackProps extends EstateStackProps {
 }
 
 const RISK_RATING = { high: 'High', medium: 'Medium', low: 'Low' } as const;
+
+/** What the estate's monitoring alarms on for a model: its tier's PSI block level, disparate impact floor and quality floors. */
+export function monitoringThresholds(estate: EstateConfig, model: ModelConfig): MonitoringThresholds {
+  const tier = estate.modelRisk.tiers[model.riskTier];
+  const quality =
+    model.problemType === 'binary_classification'
+      ? ({ metric: 'auc', value: tier.minAuc, minF1: tier.minF1 } as const)
+      : model.maxRmse !== undefined
+        ? ({ metric: 'rmse', value: model.maxRmse } as const)
+        : undefined;
+  return { psi: tier.psiBlock, minDisparateImpact: tier.minDisparateImpact, quality };
+}
 
 /**
  * One shard of an environment's models (see lib/ml/sharding.ts): for each
@@ -100,6 +115,9 @@ export class EndpointsStack extends EstateStack {
           captureBucket,
           alarmTopic: props.alarmTopic,
           packageRegistry: props.packageRegistry,
+          logsKey: props.logsKey,
+          monitoringService: env.monitoringService,
+          monitoringThresholds: monitoringThresholds(props.estate, model),
           qualityThreshold:
             model.problemType === 'binary_classification'
               ? { metric: 'auc', value: props.estate.modelRisk.tiers[model.riskTier].minAuc }
@@ -120,7 +138,7 @@ export class EndpointsStack extends EstateStack {
           mlKey: props.mlKey,
           artifactBucket: s3.Bucket.fromBucketName(scope, 'ModelArtifacts', props.artifactBucketName),
           guardFunctionArn: `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${retrainingGuardName(org, env.name)}`,
-          qualityAlarm: this.endpoints[model.id]?.qualityAlarm,
+          retrainingAlarms: this.endpoints[model.id]?.retrainingAlarms,
           marketEventBus: marketEvents,
           notifications: props.alarmTopic,
         });

@@ -85,6 +85,7 @@ export class EnvironmentStage extends Stage {
         models,
         vpc: this.foundation.network.vpc,
         mlKey: this.foundation.keys.ml,
+        logsKey: this.foundation.keys.logs,
         captureBucketName: inferenceCaptureBucketName(environment.account, environment.region),
         dataKey: this.foundation.keys.data,
         artifactBucketName: modelArtifactsBucketName(environment.account, environment.region),

@@ -66,3 +66,24 @@ export function siblings(node: CfnResource): Array<{ id: string; resource: CfnRe
 export function refersTo(value: unknown, id: string): boolean {
   return JSON.stringify(value ?? null).includes(`"${id}"`);
 }
+
+/**
+ * The definition of a state machine as an object: its DefinitionString (a
+ * string, or an Fn::Join whose tokens sit inside string values and are read as
+ * "TOKEN") or its Definition. Undefined when it cannot be read, which a rule
+ * treats as not shown to be compliant.
+ */
+export function stateMachineDefinition(node: CfnResource): any {
+  const p = rendered(node);
+  if (p.Definition && typeof p.Definition === 'object') return p.Definition;
+  const d = p.DefinitionString;
+  let text: string | undefined;
+  if (typeof d === 'string') text = d;
+  else if (Array.isArray(d?.['Fn::Join']) && d['Fn::Join'][0] === '') text = (d['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -18,6 +18,31 @@ const hardenedJob = {
   JobResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 20, VolumeKmsKeyId: 'key' } },
   DataQualityJobOutputConfig: { KmsKeyId: 'key', MonitoringOutputs: [] },
 };
+/** A state machine whose task starts a processing job over an endpoint's captures (the estate's monitoring), as CDK renders it: an Fn::Join with tokens. */
+const isolatedJob = { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: { Subnets: ['TOKEN_SUBNET'], SecurityGroupIds: ['sg'] } };
+const monitoringMachine = (endpoint: string, network: unknown = isolatedJob, volumeKey = true) => {
+  const definition = JSON.stringify({
+    QueryLanguage: 'JSONata',
+    StartAt: 'Analyse',
+    States: {
+      Analyse: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sagemaker:createProcessingJob.sync',
+        Arguments: {
+          ProcessingInputs: `{% [{"S3Input": {"S3Uri": "s3://b/capture/${endpoint}/" & $capturePath}}] %}`,
+          NetworkConfig: network,
+          ProcessingResources: { ClusterConfig: volumeKey ? { VolumeKmsKeyId: 'TOKEN_KEY' } : {} },
+          ProcessingOutputConfig: { KmsKeyId: 'TOKEN_KEY' },
+        },
+        End: true,
+      },
+    },
+  });
+  const [head, ...rest] = definition.split('TOKEN_KEY');
+  return { type: 'AWS::StepFunctions::StateMachine', properties: { RoleArn: 'r', DefinitionString: { 'Fn::Join': ['', [head, ...rest.flatMap((part) => [{ 'Fn::GetAtt': ['Key', 'Arn'] }, part])]] } } };
+};
+const schedule = (machine: string, state = 'ENABLED') => ({ type: 'AWS::Scheduler::Schedule', properties: { State: state, ScheduleExpression: 'cron(15 * * * ? *)', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: { Ref: machine }, RoleArn: 'r' } } });
+const prodEndpoint = { type: 'AWS::SageMaker::Endpoint', properties: { EndpointName: 'prod-x', EndpointConfigName: 'c', Tags: tag('prod') } };
 const capture = (pct: number) => ({ EnableCapture: true, InitialSamplingPercentage: pct, KmsKeyId: 'key', DestinationS3Uri: 's3://b/c', CaptureOptions: [] });
 const variant = (count: number, instanceType = 'ml.m5.xlarge') => ({ VariantName: 'champion', ModelName: 'm', InitialInstanceCount: count, InstanceType: instanceType });
 const trail = (selectors: unknown) => ({ IsLogging: true, S3BucketName: 'b', IsMultiRegionTrail: true, EnableLogFileValidation: true, KMSKeyId: 'k', AdvancedEventSelectors: selectors });
@@ -48,16 +73,14 @@ const cases: Array<[string, Record<string, { type: string; properties: Props }>,
   ],
   [
     'SageMakerMonitoringJobHardened',
-    { J: { type: 'AWS::SageMaker::DataQualityJobDefinition', properties: hardenedJob } },
+    { J: { type: 'AWS::SageMaker::DataQualityJobDefinition', properties: hardenedJob }, M: monitoringMachine('prod-x') },
     { J: { type: 'AWS::SageMaker::DataQualityJobDefinition', properties: { ...hardenedJob, NetworkConfig: { EnableInterContainerTrafficEncryption: true } } } },
   ],
   [
     'SageMakerProdEndpointMonitored',
-    {
-      E: { type: 'AWS::SageMaker::Endpoint', properties: { EndpointConfigName: 'c', Tags: tag('prod') } },
-      A: { type: 'AWS::CloudWatch::Alarm', properties: { Dimensions: [{ Name: 'EndpointName', Value: { 'Fn::GetAtt': ['E', 'EndpointName'] } }], Threshold: 1 } },
-    },
-    { E: { type: 'AWS::SageMaker::Endpoint', properties: { EndpointConfigName: 'c', Tags: tag('prod') } } },
+    { E: prodEndpoint, M: monitoringMachine('prod-x'), S: schedule('M') },
+    // An alarm on the endpoint's errors is not monitoring of the model.
+    { E: prodEndpoint, A: { type: 'AWS::CloudWatch::Alarm', properties: { Dimensions: [{ Name: 'EndpointName', Value: { 'Fn::GetAtt': ['E', 'EndpointName'] } }], Threshold: 1 } } },
   ],
   [
     'SageMakerModelPackageNotApproved',
@@ -111,6 +134,8 @@ describe('RegulatedMLOps pack', () => {
     ['a log group that never expires', { L: { type: 'AWS::Logs::LogGroup', properties: { KmsKeyId: 'k' } } }, 'LogGroupRetainedEncrypted'],
     ['a wildcard principal with a condition', { K: { type: 'AWS::KMS::Key', properties: { KeyPolicy: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:CallerAccount': '123456789012' } } }] } } } }, 'KMSKeyPolicyNoOpenPrincipal'],
     ['a GPU endpoint config without a volume key: its local NVMe storage is hardware-encrypted and SageMaker refuses a key', { C: { type: 'AWS::SageMaker::EndpointConfig', properties: { ProductionVariants: [variant(2, 'ml.g5.xlarge')], DataCaptureConfig: capture(100) } } }, 'SageMakerEndpointDataCapture'],
+    ['a prod endpoint watched by a Model Monitor schedule (where the config chooses it)', { E: prodEndpoint, S: { type: 'AWS::SageMaker::MonitoringSchedule', properties: { EndpointName: 'prod-x', MonitoringScheduleName: 's', MonitoringScheduleConfig: {} } } }, 'SageMakerProdEndpointMonitored'],
+    ['a state machine that starts no processing job', { M: { type: 'AWS::StepFunctions::StateMachine', properties: { RoleArn: 'r', DefinitionString: '{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}' } } }, 'SageMakerMonitoringJobHardened'],
     ['a function that is not a gate', { F: { type: 'AWS::Lambda::Function', properties: { Role: 'r', Code: { ZipFile: 'x' } } } }, 'GateFunctionHardened'],
   ])('does not apply or passes: %s', (_name, resources, rule) => {
     expect(findings(resources)).not.toContain(rule);
@@ -127,6 +152,13 @@ describe('RegulatedMLOps pack', () => {
     ['an endpoint config without its own key', { C: { type: 'AWS::SageMaker::EndpointConfig', properties: { ProductionVariants: [variant(2)], DataCaptureConfig: capture(100) } } }, 'SageMakerEndpointDataCapture'],
     ['an Inferentia endpoint config without a volume key (inf2 has no local storage)', { C: { type: 'AWS::SageMaker::EndpointConfig', properties: { ProductionVariants: [variant(2, 'ml.inf2.xlarge')], DataCaptureConfig: capture(100) } } }, 'SageMakerEndpointDataCapture'],
     ['a GPU endpoint config whose capture has no customer key', { C: { type: 'AWS::SageMaker::EndpointConfig', properties: { ProductionVariants: [variant(2, 'ml.g5.xlarge')], DataCaptureConfig: { ...capture(100), KmsKeyId: undefined } } } }, 'SageMakerEndpointDataCapture'],
+    ["the estate's monitoring job without network isolation", { M: monitoringMachine('prod-x', { ...isolatedJob, EnableNetworkIsolation: false }) }, 'SageMakerMonitoringJobHardened'],
+    ["the estate's monitoring job outside a VPC", { M: monitoringMachine('prod-x', { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true }) }, 'SageMakerMonitoringJobHardened'],
+    ["the estate's monitoring job without a volume key", { M: monitoringMachine('prod-x', isolatedJob, false) }, 'SageMakerMonitoringJobHardened'],
+    ['a state machine that starts processing jobs but whose definition cannot be read', { M: { type: 'AWS::StepFunctions::StateMachine', properties: { RoleArn: 'r', DefinitionString: '{"States": {"A": {"Resource": "arn:aws:states:::sagemaker:createProcessingJob.sync"' } } }, 'SageMakerMonitoringJobHardened'],
+    ['a prod endpoint whose monitoring schedule is disabled', { E: prodEndpoint, M: monitoringMachine('prod-x'), S: schedule('M', 'DISABLED') }, 'SageMakerProdEndpointMonitored'],
+    ["a prod endpoint whose schedule runs another endpoint's monitoring", { E: prodEndpoint, M: monitoringMachine('prod-y'), S: schedule('M') }, 'SageMakerProdEndpointMonitored'],
+    ['a prod endpoint with a monitoring state machine that nothing schedules', { E: prodEndpoint, M: monitoringMachine('prod-x') }, 'SageMakerProdEndpointMonitored'],
   ])('reports: %s', (_name, resources, rule) => {
     expect(findings(resources)).toContain(rule);
   });
