@@ -179,7 +179,8 @@ export class EstateMonitoring extends Construct {
       Bool: { 'sagemaker:NetworkIsolation': 'true', 'sagemaker:InterContainerTrafficEncryption': 'true' },
       ArnEquals: { 'sagemaker:VolumeKmsKey': props.mlKey.keyArn, 'sagemaker:OutputKmsKey': props.mlKey.keyArn },
     });
-    allow('FollowJobs', ['sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob', 'sagemaker:AddTags'], [jobArn]);
+    // What the .sync integration calls to follow (and on a stopped run, stop) the job it started.
+    allow('FollowJobs', ['sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob', 'sagemaker:AddTags', 'sagemaker:ListTags'], [jobArn]);
     allow('JobCompletionEvents', ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'], [
       `arn:${partition}:events:${region}:${account}:rule/StepFunctionsGetEventsForSageMakerProcessingJobsRule`,
     ]);
