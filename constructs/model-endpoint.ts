@@ -5,6 +5,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -295,6 +296,7 @@ export class ModelEndpoint extends Construct {
         securityGroup: props.securityGroup,
         mlKey: props.mlKey,
         logsKey: props.logsKey,
+        logRetention: env.logRetentionDays as logs.RetentionDays,
         captureBucket: props.captureBucket,
         groundTruth: endpoint.monitoring?.groundTruth,
         alarmTopic: props.alarmTopic,
