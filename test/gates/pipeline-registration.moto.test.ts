@@ -89,6 +89,8 @@ test('the real gate approves the registration the generated pipeline definition 
     securityGroups: ['sg-0c'],
     guardFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:guard`,
     pipelineName,
+    referenceImage: `141502667606.dkr.ecr.${REGION}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3`,
+    referenceScript: { bucket: `cdk-hnb659fds-assets-${ACCOUNT}-${REGION}`, key: 'estate_monitoring.py' },
   }) as { Steps: Array<{ Name: string; Type: string; Arguments: { IfSteps?: unknown[] } }> };
   await sagemaker.send(new CreatePipelineCommand({ PipelineName: pipelineName, RoleArn: `arn:aws:iam::${ACCOUNT}:role/estate-training/fraud`, PipelineDefinition: JSON.stringify(definition), ClientRequestToken: `e2e-${Date.now()}` }));
   const { PipelineExecutionArn } = await sagemaker.send(new StartPipelineExecutionCommand({ PipelineName: pipelineName, ClientRequestToken: `e2e-run-${Date.now()}` }));
