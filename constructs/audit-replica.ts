@@ -22,6 +22,17 @@ export function auditReplicaLocation(account: string, region: string, aliasPrefi
   return { region, bucketName: `audit-replica-${account}-${region}`, keyAliasName: `alias/${aliasPrefix}/audit-replica` };
 }
 
+/**
+ * Sets a locked bucket's default retention in calendar years, as S3 Object
+ * Lock counts them (`Years`), rather than aws-cdk-lib's 365-day multiples,
+ * which end a day or two early once the period spans leap years.
+ */
+export function lockForCalendarYears(bucket: s3.Bucket, years: number): void {
+  const cfn = bucket.node.defaultChild as s3.CfnBucket;
+  cfn.addPropertyDeletionOverride('ObjectLockConfiguration.Rule.DefaultRetention.Days');
+  cfn.addPropertyOverride('ObjectLockConfiguration.Rule.DefaultRetention.Years', years);
+}
+
 export interface AuditReplicaProps {
   readonly location: AuditReplicaLocation;
   /** Object Lock (COMPLIANCE) retention of replicated log files, in years: the same as the source. */
@@ -61,6 +72,7 @@ export class AuditReplica extends Construct {
       complianceRetention: retention,
       auditRecords: true,
     });
+    lockForCalendarYears(this.bucket, props.retentionYears);
     acknowledgeNoReplication(
       this.bucket,
       'This bucket is itself the cross-region replica of the audit bucket; copying the copy would add cost, not a control.',

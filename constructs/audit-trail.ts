@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AccessLogBucket } from './access-log-bucket';
-import { AuditReplicaLocation, replicateToAuditReplica } from './audit-replica';
+import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } from './audit-replica';
 import { EncryptedLogGroup } from './encrypted-log-group';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { SecureBucket } from './secure-bucket';
@@ -65,6 +65,7 @@ export class AuditTrail extends Construct {
       complianceRetention: retention,
       auditRecords: true,
     });
+    lockForCalendarYears(this.bucket, props.retentionYears);
     if (props.replica) {
       replicateToAuditReplica(this.bucket, props.auditKey, props.replica);
     }

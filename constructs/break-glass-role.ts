@@ -1,7 +1,11 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -16,6 +20,19 @@ export interface BreakGlassRoleProps {
   readonly alerts: sns.ITopic;
   /** Where an alert EventBridge could not deliver is kept. */
   readonly undelivered: sqs.IQueue;
+  /**
+   * The CloudWatch Logs copy of the account's multi-region trail. An alarm on
+   * it announces assumptions made through any STS endpoint, the global one
+   * (recorded in us-east-1) and other regions' included, which the
+   * EventBridge rule of this region does not see.
+   * @default - the EventBridge rule of this region only
+   */
+  readonly trailLogGroup?: logs.ILogGroup;
+  /**
+   * Key of the alerts topic: CloudWatch alarms of this account may use it to publish.
+   * @default - the topic is not encrypted with a customer key
+   */
+  readonly alertsKey?: kms.IKey;
 }
 
 /**
@@ -78,5 +95,36 @@ export class BreakGlassRole extends Construct {
       },
       targets: [new targets.SnsTopic(props.alerts, { deadLetterQueue: props.undelivered, retryAttempts: 8 })],
     });
+
+    if (props.trailLogGroup) {
+      const filter = new logs.MetricFilter(this, 'AssumedInAnyRegion', {
+        logGroup: props.trailLogGroup,
+        filterPattern: logs.FilterPattern.all(
+          logs.FilterPattern.stringValue('$.eventName', '=', 'AssumeRole'),
+          logs.FilterPattern.stringValue('$.requestParameters.roleArn', '=', `arn:${partition}:iam::${account}:role/${props.roleName}`),
+        ),
+        metricNamespace: 'Estate/BreakGlass',
+        metricName: 'BreakGlassAssumed',
+        metricValue: '1',
+      });
+      const alarm = new cloudwatch.Alarm(this, 'AssumedAlarm', {
+        alarmDescription: `The break-glass role ${props.roleName} was assumed (any region or STS endpoint)`,
+        metric: filter.metric({ statistic: 'Sum', period: Duration.minutes(1) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new actions.SnsAction(props.alerts));
+      props.alertsKey?.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AlarmsPublishBreakGlassAlerts',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': account } },
+        }),
+      );
+    }
   }
 }

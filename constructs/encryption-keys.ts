@@ -59,7 +59,8 @@ export function allowCloudWatchLogsOfThisAccount(key: kms.Key): void {
     new iam.PolicyStatement({
       sid: 'AllowCloudWatchLogsOfThisAccount',
       principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      // No kms:Describe*: DescribeKey carries no encryption context, so under this condition it was never granted.
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
       resources: ['*'],
       conditions: {
         ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` },

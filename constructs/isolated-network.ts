@@ -48,6 +48,20 @@ export interface IsolatedNetworkProps {
    * @default DEFAULT_INTERFACE_ENDPOINTS
    */
   readonly interfaceEndpoints?: readonly InterfaceEndpointSpec[];
+  /**
+   * Accounts whose resources calls through the endpoints may reach (the
+   * estate's accounts): a request naming a resource of any other account is
+   * denied at the endpoint, whoever makes it.
+   * @default - this account only
+   */
+  readonly resourceAccounts?: readonly string[];
+  /**
+   * Objects of other accounts' buckets that workloads here read through the S3
+   * gateway endpoint, as ARN patterns (prod reads the approved model artifacts
+   * of the environment it promotes from).
+   * @default - none
+   */
+  readonly readableObjects?: readonly string[];
 }
 
 /**
@@ -106,6 +120,19 @@ export class IsolatedNetwork extends Construct {
 
     const inThisAccount = { StringEquals: { 'aws:PrincipalAccount': account } };
     const subnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    const resourceAccounts = [...new Set([account, ...(props.resourceAccounts ?? [])])];
+    // Resource side of the perimeter: where a request names a resource (the key
+    // is present), it must belong to the estate. Actions without a resource
+    // (ListKeys, PutMetricData, GetAuthorizationToken) carry no such key and pass.
+    const outsideTheEstate = (actionPrefix: string) =>
+      new iam.PolicyStatement({
+        sid: 'NoResourcesOutsideTheEstate',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [`${actionPrefix}:*`],
+        resources: ['*'],
+        conditions: { Null: { 'aws:ResourceAccount': 'false' }, StringNotEquals: { 'aws:ResourceAccount': resourceAccounts } },
+      });
     for (const spec of props.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS) {
       const endpoint = this.vpc.addInterfaceEndpoint(endpointId(spec.service), {
         service: new ec2.InterfaceVpcEndpointAwsService(spec.service),
@@ -123,6 +150,7 @@ export class IsolatedNetwork extends Construct {
           conditions: inThisAccount,
         }),
       );
+      if (RESOURCE_SCOPED_PREFIXES.includes(spec.actionPrefix)) endpoint.addToPolicy(outsideTheEstate(spec.actionPrefix));
       this.interfaceEndpoints[spec.service] = endpoint;
     }
 
@@ -142,6 +170,17 @@ export class IsolatedNetwork extends Construct {
     };
     const s3 = gateway('S3Endpoint', ec2.GatewayVpcEndpointAwsService.S3, 's3', 'OnlyThisAccountsBuckets');
     gateway('DynamoDbEndpoint', ec2.GatewayVpcEndpointAwsService.DYNAMODB, 'dynamodb', 'OnlyThisAccountsTables');
+    if (props.readableObjects?.length) {
+      s3.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadApprovedArtifactsOfTheEstate',
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:GetObject'],
+          resources: [...props.readableObjects],
+          conditions: inThisAccount,
+        }),
+      );
+    }
     // ECR keeps image layers in an AWS-owned bucket of the region.
     s3.addToPolicy(
       new iam.PolicyStatement({
@@ -154,6 +193,14 @@ export class IsolatedNetwork extends Construct {
     );
   }
 }
+
+/**
+ * Services whose calls name a resource in another account only by mistake or
+ * exfiltration, and whose endpoints therefore also check the resource's
+ * account. STS (roles of the identity account), CloudWatch metrics and X-Ray
+ * (no resources) are left to the principal check.
+ */
+const RESOURCE_SCOPED_PREFIXES = ['sagemaker', 'kms', 'logs', 'sns', 'ecr'];
 
 /** `sagemaker.featurestore-runtime` -> `SagemakerFeaturestoreRuntimeEndpoint`: stable construct IDs. */
 function endpointId(service: string): string {

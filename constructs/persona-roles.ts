@@ -1,9 +1,10 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeResourceWildcards } from '../policies/acknowledge-wildcards';
+import { APPROVER_TAG } from '../policies/workload-boundary';
 import { ManagedPolicyRole } from './managed-policy-role';
 
 export interface PersonaRolesProps {
@@ -17,6 +18,13 @@ export interface PersonaRolesProps {
   readonly decisionRecords: s3.IBucket;
   readonly mlKey: kms.IKey;
   readonly auditKey: kms.IKey;
+  /**
+   * Whether the ML engineer may create endpoint configs and create or update
+   * endpoints. In prod only the delivery pipeline changes endpoints, after the
+   * deployment gate; people there read them.
+   * @default true
+   */
+  readonly engineersChangeEndpoints?: boolean;
 }
 
 /** Who may set a model package's approval status, and to what. */
@@ -75,13 +83,20 @@ export class PersonaRoles extends Construct {
 
     this.mlEngineer = persona('MlEngineer', 'ML engineer: deploys approved models to endpoints; cannot approve');
     allow(this.mlEngineer, 'ReadRegistry', readRegistry, registry);
-    allow(this.mlEngineer, 'DeployModels', ['sagemaker:CreateModel', 'sagemaker:CreateEndpointConfig', 'sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'], [endpoints, models]);
+    const readEndpoints = ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'];
+    if (props.engineersChangeEndpoints ?? true) {
+      allow(this.mlEngineer, 'DeployModels', ['sagemaker:CreateModel', 'sagemaker:CreateEndpointConfig', 'sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', ...readEndpoints], [endpoints, models]);
+    } else {
+      allow(this.mlEngineer, 'ReadEndpoints', readEndpoints, [endpoints, models]);
+    }
     allow(this.mlEngineer, 'ReadArtifacts', ['s3:GetObject'], [artifacts]);
     allow(this.mlEngineer, 'UseTheMlKey', ['kms:Decrypt'], [props.mlKey.keyArn]);
     deny(this.mlEngineer, 'NeverChangeApprovals', APPROVAL_ACTIONS);
     deny(this.mlEngineer, 'NeverRegisterApproved', ['sagemaker:CreateModelPackage'], { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' } });
 
     this.modelRiskApprover = persona('ModelRiskApprover', 'Model-risk approver: the person who approves or rejects model packages');
+    // The workload boundary lets only roles with this tag set a package Approved.
+    Tags.of(this.modelRiskApprover).add(APPROVER_TAG, 'true');
     allow(this.modelRiskApprover, 'ReadRegistry', readRegistry, registry);
     allow(this.modelRiskApprover, 'DecideOnPackages', APPROVAL_ACTIONS, [...props.packageArns]);
     allow(this.modelRiskApprover, 'ReadEvidence', ['s3:GetObject'], [artifacts, decisions]);

@@ -1,5 +1,6 @@
-import { App, AppProps } from 'aws-cdk-lib';
+import { App, AppProps, Aspects } from 'aws-cdk-lib';
 import { NagPack } from 'cdk-nag';
+import { ServicePrincipalSource } from './aspects/service-principal-source';
 import { EstateConfig } from './config/schema';
 import { CompliancePlugins, registerCompliancePacks } from './compliance/nag-packs';
 import { DeliveryStack } from './stacks/delivery-stack';
@@ -40,7 +41,10 @@ export function buildEstate(app: App, config: EstateConfig, options: BuildEstate
   const stages: Record<string, EnvironmentStage> = {};
   for (const environment of config.environments) {
     stages[environment.name] = new EnvironmentStage(app, environment.name, { estate: config, environment, placement: options.placement });
+    // Aspects stop at a Stage's boundary, and the pipeline synthesizes each stage when it is added: register here.
+    Aspects.of(stages[environment.name]).add(new ServicePrincipalSource());
   }
+  Aspects.of(app).add(new ServicePrincipalSource());
   const organization = config.organization.managementAccount
     ? new OrganizationStack(app, 'Organization', {
         estate: config,

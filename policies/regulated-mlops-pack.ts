@@ -81,8 +81,8 @@ export const REGULATED_MLOPS_RULES: readonly RuleSpec[] = [
   },
   {
     rule: KMSKeyPolicyNoOpenPrincipal,
-    info: 'A key policy allows the * principal without a condition - (Controls: PCI DSS 3.5, 7.2; zero trust least privilege).',
-    explanation: 'A key policy must name who may use the key.',
+    info: 'A key policy allows the * principal without a condition, or an AWS service without aws:SourceAccount or aws:SourceArn - (Controls: PCI DSS 3.5, 7.2; zero trust least privilege).',
+    explanation: 'A key policy must name who may use the key; a grant to a service must name the account or resource it acts for, or any account could use the service against the key (confused deputy).',
   },
   {
     rule: GateFunctionHardened,

@@ -10,13 +10,27 @@ import * as iam from 'aws-cdk-lib/aws-iam';
  * | statement | what it closes |
  * |---|---|
  * | AllowWorkloadServices | a role granted an unrelated service (IAM, Organizations, EC2 instances ...) by mistake |
- * | AllowPassRoleToWorkloadServices | passing a role to anything but SageMaker or Lambda |
+ * | AllowGrantsForAwsServices | a key grant to anything but an AWS service acting for the role (kms:GrantIsForAWSResource) |
+ * | AllowPassRoleToWorkloadServices | passing a role to anything but SageMaker or Lambda, or a role of another environment |
+ * | DenyApprovalByOthers | setting a model package Approved by any role not tagged as an approver (the model-risk approver, the approval gate) |
  * | DenyAuditTampering | stopping or re-pointing CloudTrail, loosening audit buckets or deleting log groups |
  * | DenyKeyDestruction | disabling or deleting customer keys, rewriting key policies |
  * | DenyNetworkEscape | adding an internet gateway, NAT or peering to an isolated VPC |
  * | DenyUngovernedRegistry | creating, deleting or re-sharing a model package group outside the estate's stacks (every group is a governed group) |
  */
-export function workloadBoundaryStatements(): iam.PolicyStatement[] {
+/** The principal tag that marks the roles allowed to approve a model package. */
+export const APPROVER_TAG = 'estate:approver';
+
+export interface WorkloadBoundaryOptions {
+  /**
+   * Name of the environment: roles may pass only roles tagged
+   * `estate:environment` with it (every role of a stage is).
+   * @default - any role trusted by SageMaker or Lambda
+   */
+  readonly environment?: string;
+}
+
+export function workloadBoundaryStatements(options: WorkloadBoundaryOptions = {}): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
       sid: 'AllowWorkloadServices',
@@ -38,7 +52,6 @@ export function workloadBoundaryStatements(): iam.PolicyStatement[] {
         'kms:ReEncrypt*',
         'kms:GenerateDataKey*',
         'kms:DescribeKey',
-        'kms:CreateGrant',
         'logs:CreateLogGroup',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
@@ -85,10 +98,32 @@ export function workloadBoundaryStatements(): iam.PolicyStatement[] {
       resources: ['*'],
     }),
     new iam.PolicyStatement({
+      sid: 'AllowGrantsForAwsServices',
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }),
+    new iam.PolicyStatement({
       sid: 'AllowPassRoleToWorkloadServices',
       actions: ['iam:PassRole'],
       resources: ['*'],
-      conditions: { StringEquals: { 'iam:PassedToService': ['sagemaker.amazonaws.com', 'lambda.amazonaws.com'] } },
+      conditions: {
+        StringEquals: {
+          'iam:PassedToService': ['sagemaker.amazonaws.com', 'lambda.amazonaws.com'],
+          ...(options.environment ? { 'aws:ResourceTag/estate:environment': options.environment } : {}),
+        },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyApprovalByOthers',
+      effect: iam.Effect.DENY,
+      actions: ['sagemaker:CreateModelPackage', 'sagemaker:UpdateModelPackage'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' },
+        // Negated: a role without the tag is denied too.
+        StringNotEquals: { [`aws:PrincipalTag/${APPROVER_TAG}`]: 'true' },
+      },
     }),
     new iam.PolicyStatement({
       sid: 'DenyAuditTampering',

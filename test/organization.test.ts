@@ -1,22 +1,27 @@
 /** Organization guardrails: every service control policy statement, the size limit, and where they are attached. */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { OrganizationStack } from '../lib/stacks/organization-stack';
 import { compliancePacks } from '../lib/compliance/nag-packs';
-import { GLOBAL_SERVICE_ACTIONS, policySize, SCP_SIZE_LIMIT, serviceControlPolicies } from '../policies/scp/service-control-policies';
+import { OrganizationStack, scpContext } from '../lib/stacks/organization-stack';
+import { GLOBAL_SERVICE_ACTIONS, INSTANCE_STORAGE_TYPE_PATTERNS, policySize, SCP_SIZE_LIMIT, serviceControlPolicies } from '../policies/scp/service-control-policies';
+import { hasInstanceStorage } from '../lib/ml/instances';
 import { cdkJsonContext, defaultEstateConfig } from './support/estate';
 
 const estate = defaultEstateConfig();
-const policies = serviceControlPolicies({ organization: 'examplebank', allowedRegions: ['eu-west-1', 'eu-central-1'], breakGlassRoleName: 'estate-break-glass' });
+const policies = serviceControlPolicies(scpContext(estate));
 const statement = (policy: string, sid: string) => policies.find((p) => p.name === policy)!.document.Statement.find((s) => s.Sid === sid)!;
-const breakGlass = { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/estate-break-glass' } };
+const breakGlassArns = ['111111111111', '222222222222', '333333333333'].map((a) => `arn:*:iam::${a}:role/estate-break-glass`);
+const deployArns = ['111111111111', '222222222222', '333333333333', estate.delivery!.account].map((a) => `arn:*:iam::${a}:role/cdk-hnb659fds-cfn-exec-role-${a}-*`);
+const breakGlass = { ArnNotLike: { 'aws:PrincipalArn': breakGlassArns } };
+const breakGlassOrDeploy = { ArnNotLike: { 'aws:PrincipalArn': [...breakGlassArns, ...deployArns] } };
 
 describe('service control policies', () => {
-  test('three policies with exactly these statements', () => {
+  test('four policies (with FullAWSAccess, the most a target takes) with exactly these statements', () => {
     expect(Object.fromEntries(policies.map((p) => [p.name, p.document.Statement.map((s) => s.Sid)]))).toEqual({
-      'baseline-guardrails': ['DenyLeavingTheOrganization', 'DenyRootUser', 'ProtectTheAuditTrail', 'ProtectDetectiveControls', 'ProtectCustomerKeys'],
+      'baseline-guardrails': ['DenyLeavingTheOrganization', 'DenyRootUser', 'ProtectTheAuditTrail', 'ProtectCustomerKeys', 'ProtectEstateKeyPolicies', 'ProtectEstateKeyAliases', 'ProtectBoundariesAndBreakGlass', 'KeepWorkloadBoundaries'],
+      'detection-guardrails': ['ProtectDetectiveControls', 'DenySuppressingFindings', 'ProtectEstateAlerting', 'ProtectAuditBuckets'],
       'region-allow-list': ['DenyOutsideAllowedRegions'],
-      'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVolumeKey', 'RequireOutputKey', 'RequireNetworkIsolation', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess'],
+      'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVpcSubnetsInline', 'RequireVolumeKey', 'RequireOutputKey', 'RequireOutputKeyInline', 'RequireNetworkIsolation', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess', 'DenyStudioInternetAccessLater'],
     });
     for (const p of policies) for (const s of p.document.Statement) expect(s.Effect).toBe('Deny');
   });
@@ -30,20 +35,36 @@ describe('service control policies', () => {
     expect(statement('baseline-guardrails', 'DenyRootUser')).toMatchObject({ Action: '*', Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } } });
   });
 
-  test("the estate's trails cannot be stopped, deleted or re-pointed but by the break-glass role", () => {
+  test("the estate's trails cannot be stopped, deleted or re-pointed but by break-glass or the deployment role, which creates them", () => {
     expect(statement('baseline-guardrails', 'ProtectTheAuditTrail')).toEqual({
       Sid: 'ProtectTheAuditTrail',
       Effect: 'Deny',
       Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:PutInsightSelectors'],
-      Resource: 'arn:aws:cloudtrail:*:*:trail/examplebank-*',
-      Condition: breakGlass,
+      Resource: 'arn:*:cloudtrail:*:*:trail/examplebank-*',
+      Condition: breakGlassOrDeploy,
     });
   });
 
-  test('GuardDuty, Security Hub and Config cannot be switched off, and keys cannot be deleted or disabled', () => {
-    const detective = statement('baseline-guardrails', 'ProtectDetectiveControls');
-    expect(detective.Action).toEqual(expect.arrayContaining(['guardduty:DeleteDetector', 'securityhub:DisableSecurityHub', 'config:StopConfigurationRecorder', 'config:DeleteConfigurationRecorder']));
-    expect(detective.Condition).toEqual(breakGlass);
+  test('the break-glass exemption names the environment accounts only: a role of that name elsewhere is not exempt', () => {
+    for (const p of policies) {
+      for (const s of p.document.Statement) {
+        const exempt = [(s.Condition?.ArnNotLike as any)?.['aws:PrincipalArn'] ?? []].flat() as string[];
+        for (const arn of exempt) expect(arn).toMatch(/^arn:\*:iam::(111111111111|222222222222|333333333333|444444444444):role\//);
+      }
+    }
+    expect(JSON.stringify(policies.map((p) => p.document.Statement.map((s) => s.Condition)))).not.toContain('iam::*:role/estate-break-glass');
+  });
+
+  test('detection, alerting, audit buckets, key policies and aliases, the boundary and the break-glass role: changed only by break-glass or the deployment role', () => {
+    const detective = statement('detection-guardrails', 'ProtectDetectiveControls');
+    expect(detective.Action).toEqual(expect.arrayContaining(['guardduty:DeleteDetector', 'guardduty:CreateFilter', 'guardduty:CreateIPSet', 'securityhub:DisableSecurityHub', 'config:StopConfigurationRecorder', 'config:PutConfigurationRecorder', 'config:PutDeliveryChannel']));
+    expect(detective.Condition).toEqual(breakGlassOrDeploy);
+    expect(statement('detection-guardrails', 'DenySuppressingFindings').Condition).toEqual({ StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': 'SUPPRESSED' }, ...breakGlassOrDeploy });
+    expect(statement('detection-guardrails', 'ProtectEstateAlerting').Condition).toEqual({ StringEquals: { 'aws:ResourceTag/estate:organization': 'examplebank' }, ...breakGlassOrDeploy });
+    expect(statement('detection-guardrails', 'ProtectAuditBuckets').Action).toEqual(expect.arrayContaining(['s3:PutBucketPolicy', 's3:PutReplicationConfiguration', 's3:DeleteBucket']));
+    expect(statement('baseline-guardrails', 'ProtectEstateKeyAliases')).toMatchObject({ Resource: 'arn:*:kms:*:*:alias/examplebank-*', Condition: breakGlassOrDeploy });
+    expect(statement('baseline-guardrails', 'ProtectBoundariesAndBreakGlass').Resource).toEqual(['arn:*:iam::*:policy/examplebank-*', 'arn:*:iam::*:role/estate-break-glass']);
+    // Key deletion stays break-glass only: the deployment role retains keys, never deletes them.
     expect(statement('baseline-guardrails', 'ProtectCustomerKeys')).toMatchObject({ Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation'], Condition: breakGlass });
   });
 
@@ -53,17 +74,30 @@ describe('service control policies', () => {
     expect(s.NotAction).toEqual(expect.arrayContaining(['iam:*', 'sts:*', 'organizations:*', 'support:*']));
     expect(s.NotAction).not.toEqual(expect.arrayContaining(['sagemaker:*', 's3:*', 'kms:*']));
     expect(s.Condition).toEqual({ StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1', 'eu-central-1'] }, ...breakGlass });
+    expect(s.NotAction).toEqual(expect.arrayContaining(['s3:ListAllMyBuckets', 's3:GetAccountPublicAccessBlock', 'sso:*', 'cur:*', 'pricing:*', 'ec2:DescribeRegions']));
   });
 
-  test('SageMaker jobs and models need VPC subnets, customer keys and network isolation; no internet from notebooks or Studio', () => {
+  test('SageMaker jobs and models need VPC subnets, customer keys and network isolation, with the current keys; omission denies too', () => {
     expect(statement('sagemaker-guardrails', 'RequireVpcSubnets')).toMatchObject({ Condition: { Null: { 'sagemaker:VpcSubnets': 'true' } } });
-    expect(statement('sagemaker-guardrails', 'RequireVpcSubnets').Action).toEqual(expect.arrayContaining(['sagemaker:CreateTrainingJob', 'sagemaker:CreateModel', 'sagemaker:CreateProcessingJob']));
-    expect(statement('sagemaker-guardrails', 'RequireVolumeKey')).toMatchObject({ Condition: { Null: { 'sagemaker:VolumeKmsKey': 'true' } } });
-    expect(statement('sagemaker-guardrails', 'RequireVolumeKey').Action).not.toContain('sagemaker:CreateModel');
-    expect(statement('sagemaker-guardrails', 'RequireOutputKey')).toMatchObject({ Condition: { Null: { 'sagemaker:OutputKmsKey': 'true' } } });
-    expect(statement('sagemaker-guardrails', 'RequireNetworkIsolation')).toMatchObject({ Condition: { Bool: { 'sagemaker:NetworkIsolation': 'false' } } });
-    expect(statement('sagemaker-guardrails', 'DenyNotebookInternetAccess')).toMatchObject({ Condition: { StringEquals: { 'sagemaker:DirectInternetAccess': 'Enabled' } } });
-    expect(statement('sagemaker-guardrails', 'DenyStudioInternetAccess')).toMatchObject({ Condition: { StringEquals: { 'sagemaker:AppNetworkAccessType': 'PublicInternetOnly' } } });
+    expect(statement('sagemaker-guardrails', 'RequireVpcSubnets').Action).toEqual(expect.arrayContaining(['sagemaker:CreateTrainingJob', 'sagemaker:CreateModel', 'sagemaker:CreateProcessingJob', 'sagemaker:CreateNotebookInstance', 'sagemaker:CreateDomain']));
+    expect(statement('sagemaker-guardrails', 'RequireVpcSubnets').Action).not.toContain('sagemaker:CreateTransformJob');
+    expect(statement('sagemaker-guardrails', 'RequireVolumeKey').Condition).toEqual({ Null: { 'sagemaker:VolumeKmsKeyArn': 'true' }, 'ForAnyValue:StringNotLike': { 'sagemaker:InstanceTypes': INSTANCE_STORAGE_TYPE_PATTERNS } });
+    expect(statement('sagemaker-guardrails', 'RequireOutputKey')).toMatchObject({ Condition: { Null: { 'sagemaker:OutputKmsKeyArn': 'true' } } });
+    expect(statement('sagemaker-guardrails', 'RequireNetworkIsolation')).toMatchObject({ Condition: { BoolIfExists: { 'sagemaker:NetworkIsolation': 'false' } } });
+    expect(statement('sagemaker-guardrails', 'DenyNotebookInternetAccess')).toMatchObject({ Condition: { StringNotEquals: { 'sagemaker:DirectInternetAccess': 'Disabled' } } });
+    expect(statement('sagemaker-guardrails', 'DenyStudioInternetAccess')).toMatchObject({ Condition: { StringNotEquals: { 'sagemaker:AppNetworkAccessType': 'VpcOnly' } } });
+    expect(JSON.stringify(policies)).not.toMatch(/"sagemaker:(VolumeKmsKey|OutputKmsKey)"/);
+  });
+
+  test('the volume-key exemption covers exactly the instance-storage families the estate omits the key for', () => {
+    const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.]/g, '\\.')).join('.*')}$`);
+    const exempt = (t: string) => INSTANCE_STORAGE_TYPE_PATTERNS.some((p) => glob(p).test(t));
+    for (const t of ['ml.g4dn.xlarge', 'ml.g5.2xlarge', 'ml.g6e.xlarge', 'ml.p4d.24xlarge', 'ml.p4de.24xlarge', 'ml.p5.48xlarge', 'ml.m5d.large', 'ml.c5d.xlarge', 'ml.r5d.large', 'ml.p3dn.24xlarge']) {
+      expect([t, hasInstanceStorage(t), exempt(t)]).toEqual([t, true, true]);
+    }
+    for (const t of ['ml.m5.xlarge', 'ml.c5.2xlarge', 'ml.inf2.xlarge', 'ml.trn1.32xlarge', 'ml.p3.2xlarge', 'ml.t3.medium']) {
+      expect([t, hasInstanceStorage(t), exempt(t)]).toEqual([t, false, false]);
+    }
   });
 });
 
@@ -89,6 +123,7 @@ describe('the organization stack', () => {
     const scps = template.findResources('AWS::Organizations::Policy');
     expect(Object.values(scps).map((p: any) => p.Properties.Name).sort()).toEqual([
       'examplebank-baseline-guardrails',
+      'examplebank-detection-guardrails',
       'examplebank-region-allow-list',
       'examplebank-sagemaker-guardrails',
     ]);

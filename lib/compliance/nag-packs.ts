@@ -2,6 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { RegulatedMLOpsChecks } from '../../policies/regulated-mlops-pack';
+import { PolicyValidationPlugin } from '../../policies/validation/plugin';
 import { ComplianceEvidencePlugin } from './evidence/plugin';
 import { ComplianceLedger, recording } from './ledger';
 
@@ -17,6 +18,8 @@ export interface CompliancePlugins {
   readonly packs: NagPack[];
   readonly ledger: ComplianceLedger;
   readonly evidence: ComplianceEvidencePlugin;
+  /** Checks every policy document against the Service Authorization Reference. */
+  readonly policyValidation: PolicyValidationPlugin;
 }
 
 /**
@@ -27,7 +30,8 @@ export interface CompliancePlugins {
 export function registerCompliancePacks(app: IConstruct, estateName = 'estate'): CompliancePlugins {
   const ledger = new ComplianceLedger();
   const packs = PACK_CLASSES.map((Pack) => new (recording(Pack, ledger))(app));
-  const evidence = new ComplianceEvidencePlugin(ledger, estateName);
-  Validations.of(app).addPlugins(...packs, evidence);
-  return { packs, ledger, evidence };
+  const policyValidation = new PolicyValidationPlugin();
+  const evidence = new ComplianceEvidencePlugin(ledger, estateName, policyValidation);
+  Validations.of(app).addPlugins(...packs, policyValidation, evidence);
+  return { packs, ledger, evidence, policyValidation };
 }

@@ -21,6 +21,16 @@ export interface FoundationStackProps extends EstateStackProps {
   readonly breakGlassRoleName: string;
   /** Account whose people may assume the break-glass role, with MFA. */
   readonly trustedAccount: string;
+  /**
+   * Every account of the estate: calls through the VPC endpoints may name resources there only.
+   * @default - this account only
+   */
+  readonly estateAccounts?: readonly string[];
+  /**
+   * Object ARN patterns of other environments' buckets read through the S3 gateway endpoint.
+   * @default - none
+   */
+  readonly readableObjects?: readonly string[];
 }
 
 /**
@@ -43,7 +53,7 @@ export class FoundationStack extends EstateStack {
     const prefix = `${props.organization}-${env.name}`;
     const logRetention = env.logRetentionDays as logs.RetentionDays;
 
-    const boundaryStatements = workloadBoundaryStatements();
+    const boundaryStatements = workloadBoundaryStatements({ environment: env.name });
     this.permissionsBoundary = new iam.ManagedPolicy(this, 'WorkloadPermissionsBoundary', {
       managedPolicyName: `${prefix}-workload-boundary`,
       description: 'Permissions boundary of every workload role in this environment',
@@ -58,6 +68,8 @@ export class FoundationStack extends EstateStack {
       availabilityZones: env.availabilityZones,
       logsKey: this.keys.logs,
       flowLogRetention: logRetention,
+      resourceAccounts: props.estateAccounts,
+      readableObjects: props.readableObjects,
     });
 
     this.audit = new AuditTrail(this, 'Audit', {
@@ -80,6 +92,8 @@ export class FoundationStack extends EstateStack {
       trustedAccount: props.trustedAccount,
       alerts: this.detective.findings,
       undelivered: this.detective.undelivered,
+      trailLogGroup: this.audit.logGroup,
+      alertsKey: this.keys.audit,
     });
   }
 }

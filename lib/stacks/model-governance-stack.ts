@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Tags } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,6 +16,7 @@ import { PersonaRoles } from '../../constructs/persona-roles';
 import { SecureBucket } from '../../constructs/secure-bucket';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcards';
+import { APPROVER_TAG } from '../../policies/workload-boundary';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
 import { modelArtifactsBucketName, parseImage } from '../config/artifact-rules';
@@ -167,6 +168,7 @@ export class ModelGovernanceStack extends EstateStack {
     // call the handler makes is here (test/gates/iam-calls.test.ts pins the list).
     const gateRole = this.approvalGate.role;
     const evidence = this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*`);
+    Tags.of(gateRole).add(APPROVER_TAG, 'true');
     const approvals = this.decisionRecords.arnForObjects('approval/*');
     const unattributable = this.decisionRecords.arnForObjects('unattributable/*');
     const packages = governedPackageArns(this, groups);
@@ -302,6 +304,7 @@ export class ModelGovernanceStack extends EstateStack {
       decisionRecords: this.decisionRecords,
       mlKey: keys.ml,
       auditKey: keys.audit,
+      engineersChangeEndpoints: env.type !== 'prod',
     });
 
     new events.Rule(this, 'PackageRegistered', {

@@ -1,12 +1,15 @@
 import { RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
-import { policySize, SCP_SIZE_LIMIT, serviceControlPolicies } from '../../policies/scp/service-control-policies';
+import { cdkDeploymentRoleArn, policySize, SCP_SIZE_LIMIT, ScpContext, serviceControlPolicies } from '../../policies/scp/service-control-policies';
 import { EstateConfig } from '../config/schema';
 
 export interface OrganizationStackProps extends Omit<StackProps, 'env' | 'terminationProtection'> {
   readonly estate: EstateConfig;
 }
+
+/** Organizations' limit of 5 SCPs per target, less FullAWSAccess. */
+const SCPS_PER_TARGET = 4;
 
 const UNIT_NAMES: Record<string, string> = { dev: 'Dev', staging: 'Staging', prod: 'Prod' };
 
@@ -43,7 +46,10 @@ export class OrganizationStack extends Stack {
 
     const accounts = [...estate.environments.map((e) => e.account), ...(estate.delivery ? [estate.delivery.account] : [])];
     const targets = [security.attrId, workloads.attrId, ...accounts];
-    for (const scp of serviceControlPolicies({ organization: org.name, allowedRegions: org.allowedRegions, breakGlassRoleName: org.breakGlassRoleName })) {
+    const scps = serviceControlPolicies(scpContext(estate, this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier')));
+    // AWS attaches at most 5 SCPs to a root, OU or account, FullAWSAccess among them.
+    if (scps.length > SCPS_PER_TARGET) throw new Error(`${scps.length} service control policies, but a target takes ${SCPS_PER_TARGET} besides FullAWSAccess`);
+    for (const scp of scps) {
       if (policySize(scp) > SCP_SIZE_LIMIT) {
         throw new Error(`service control policy ${scp.name} is ${policySize(scp)} characters, over AWS's ${SCP_SIZE_LIMIT}`);
       }
@@ -61,4 +67,22 @@ export class OrganizationStack extends Stack {
     for (const [key, value] of Object.entries(estate.tags)) Tags.of(this).add(key, value);
     Tags.of(this).add('estate:organization', org.name);
   }
+}
+
+/**
+ * What the guardrails need to know of the estate: the break-glass role exists
+ * only in the environment accounts, and the estate deploys (environments and
+ * pipeline) through each account's CDK CloudFormation execution role.
+ */
+export function scpContext(estate: EstateConfig, bootstrapQualifier?: string): ScpContext {
+  const org = estate.organization;
+  const environmentAccounts = [...new Set(estate.environments.map((e) => e.account))];
+  const deployed = [...new Set([...environmentAccounts, ...(estate.delivery ? [estate.delivery.account] : [])])];
+  return {
+    organization: org.name,
+    allowedRegions: org.allowedRegions,
+    breakGlassRoleName: org.breakGlassRoleName,
+    breakGlassAccounts: environmentAccounts,
+    deploymentRoleArns: deployed.map((a) => cdkDeploymentRoleArn(a, bootstrapQualifier)),
+  };
 }

@@ -1,7 +1,7 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { tagAll } from '../aspects/tagging';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Aspects } from 'aws-cdk-lib';
+import { Aspects, Aws } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, EstateConfig } from '../config/schema';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
@@ -56,6 +56,8 @@ export class EnvironmentStage extends Stage {
       auditReplica: replicaLocation,
       breakGlassRoleName: estate.organization.breakGlassRoleName,
       trustedAccount: estate.organization.identityAccount ?? environment.account,
+      estateAccounts: estateAccounts(estate),
+      readableObjects: promotedArtifacts(estate, environment),
       description: `${estate.organization.name} ${environment.name}: keys, isolated network, audit trail, permissions boundary`,
     });
     // The audit bucket's replication rule needs its destination to exist.
@@ -111,4 +113,16 @@ export class EnvironmentStage extends Stage {
     const retain = environment.type !== 'dev' || environment.flags.retainStatefulResources !== false;
     Aspects.of(this).add(new StatefulResourcePolicy(retain));
   }
+}
+
+/** The accounts of the estate: environments, and the tooling account that runs the pipeline. */
+function estateAccounts(estate: EstateConfig): string[] {
+  return [...new Set([...estate.environments.map((e) => e.account), ...(estate.delivery ? [estate.delivery.account] : [])])];
+}
+
+/** The approved artifacts a serving environment reads from the environment it promotes from, through its S3 endpoint. */
+function promotedArtifacts(estate: EstateConfig, environment: EnvironmentConfig): string[] {
+  const source = promotionSource(estate);
+  if (!source || source.account === environment.account || !servingAccounts(estate).includes(environment.account)) return [];
+  return [`arn:${Aws.PARTITION}:s3:::${modelArtifactsBucketName(source.account, source.region)}/*`];
 }

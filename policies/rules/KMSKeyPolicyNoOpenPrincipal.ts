@@ -5,10 +5,26 @@ import { rendered } from './helpers';
 const isWildcard = (principal: unknown): boolean =>
   principal === '*' || (typeof principal === 'object' && principal !== null && [(principal as any).AWS].flat().includes('*'));
 
-/** No statement of a key policy allows the `*` principal without a condition. */
+/** Condition keys that tie a service's use of the key to this account's own resources (confused deputy). */
+const SOURCE_KEYS = ['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceorgid', 'aws:sourceorgpaths', 'kms:encryptioncontext:aws:logs:arn'];
+
+const conditionKeys = (s: any): string[] =>
+  Object.values((s?.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap((t) => Object.keys(t ?? {}).map((k) => k.toLowerCase()));
+
+const servicePrincipals = (principal: unknown): unknown[] => (typeof principal === 'object' && principal !== null ? [(principal as any).Service ?? []].flat() : []);
+
+/**
+ * No statement of a key policy allows the `*` principal without a condition,
+ * nor an AWS service without naming the source it acts for
+ * (`aws:SourceAccount`, `aws:SourceArn`, ...): a service grant without one
+ * lets any account's use of that service reach the key.
+ */
 export function KMSKeyPolicyNoOpenPrincipal(node: CfnResource): NagRuleCompliance {
   if (node.cfnResourceType !== 'AWS::KMS::Key') return NagRuleCompliance.NOT_APPLICABLE;
   const statements = [rendered(node).KeyPolicy?.Statement ?? []].flat();
   const open = statements.some((s: any) => s?.Effect === 'Allow' && isWildcard(s.Principal) && (!s.Condition || Object.keys(s.Condition).length === 0));
-  return open ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
+  const unsourced = statements.some(
+    (s: any) => s?.Effect === 'Allow' && servicePrincipals(s.Principal).length > 0 && !conditionKeys(s).some((k) => SOURCE_KEYS.includes(k)),
+  );
+  return open || unsourced ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
 }

@@ -1,3 +1,4 @@
+import { guardrailHtml } from './guardrails';
 import { Evidence } from './model';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -73,6 +74,7 @@ ${matrixRows}
 <table id="results"><thead><tr><th>environment</th><th>pack</th><th>rule</th><th>resource</th><th>status</th><th>reason</th></tr></thead><tbody>
 ${resultRows}
 </tbody></table>
+${guardrailHtml(e)}
 <script>
 (function () {
   var env = document.getElementById('filter-env'), pack = document.getElementById('filter-pack'), status = document.getElementById('filter-status');

@@ -1,3 +1,4 @@
+import { guardrailMarkdown } from './guardrails';
 import { Evidence } from './model';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -38,5 +39,6 @@ export function renderMarkdown(e: Evidence): string {
   section('Acknowledged', 'acknowledged');
   out.push('', '## Rules', '', '| rule | level | what it checks |', '|---|---|---|');
   for (const r of e.rules) out.push(`| ${cell(r.id)} | ${r.level} | ${cell(r.info)} |`);
+  out.push(...guardrailMarkdown(e));
   return `${out.join('\n')}\n`;
 }

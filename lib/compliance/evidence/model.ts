@@ -1,5 +1,6 @@
 import { ControlRow } from '../../../policies/control-matrix';
 import { ComplianceLedger, ResultStatus, RuleInfo } from '../ledger';
+import { AccessMatrixEvidence, PolicyValidationEvidence } from './guardrails';
 
 export type Counts = Record<ResultStatus | 'not_applicable', number>;
 
@@ -34,6 +35,10 @@ export interface Evidence {
   readonly results: EvidenceResult[];
   readonly notApplicable: Array<{ readonly rule: string; readonly count: number }>;
   readonly controlMatrix: ControlStatus[];
+  /** Policy documents checked against the Service Authorization Reference (absent when validation did not run). */
+  readonly policyValidation?: PolicyValidationEvidence;
+  /** Who can do what, where it was simulated (see README, "Effective access"). */
+  readonly accessMatrix?: AccessMatrixEvidence;
 }
 
 const zero = (): Counts => ({ compliant: 0, non_compliant: 0, acknowledged: 0, not_applicable: 0 });

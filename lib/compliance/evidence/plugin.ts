@@ -8,6 +8,8 @@ import { renderHtml } from './html';
 import { renderMarkdown } from './markdown';
 import { buildEvidence, EvidenceResult } from './model';
 import { renderSarif } from './sarif';
+import { GuardrailSections, withGuardrailSections } from './guardrails';
+import { PolicyValidationResult } from '../../../policies/validation/plugin';
 
 export const EVIDENCE_DIR = 'compliance';
 
@@ -24,24 +26,26 @@ export class ComplianceEvidencePlugin implements IPolicyValidationPlugin {
   constructor(
     private readonly ledger: ComplianceLedger,
     private readonly estate: string,
+    /** Where the synth's policy validation result is read from, when it ran. */
+    private readonly policyValidation?: { readonly lastResult?: PolicyValidationResult },
   ) {}
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const app = (context as IPolicyValidationContext & { appConstruct?: IConstruct }).appConstruct;
     if (!app || !Stage.isStage(app)) return { success: true, violations: [] };
-    this.lastWritten = writeEvidence(app, this.ledger, this.estate);
+    this.lastWritten = writeEvidence(app, this.ledger, this.estate, { policyValidation: this.policyValidation?.lastResult });
     return { success: true, violations: [] };
   }
 }
 
-export function writeEvidence(app: Stage, ledger: ComplianceLedger, estate: string) {
+export function writeEvidence(app: Stage, ledger: ComplianceLedger, estate: string, guardrails: GuardrailSections = {}) {
   const repoRoot = process.cwd();
   const sources = new Map<string, EvidenceResult['source']>();
   const sourceOf = (p: string) => {
     if (!sources.has(p)) sources.set(p, findSource(app, p, repoRoot));
     return sources.get(p);
   };
-  const evidence = buildEvidence(estate, ledger, CONTROL_MATRIX, sourceOf);
+  const evidence = withGuardrailSections(buildEvidence(estate, ledger, CONTROL_MATRIX, sourceOf), guardrails);
   const dir = path.join(app.outdir, EVIDENCE_DIR);
   fs.mkdirSync(dir, { recursive: true });
   const files = {

@@ -1,3 +1,4 @@
+import { guardrailSarifRuns } from './guardrails';
 import { Evidence } from './model';
 
 /**
@@ -49,6 +50,7 @@ export function renderSarif(e: Evidence): object {
         },
         results,
       },
+      ...guardrailSarifRuns(e),
     ],
   };
 }
