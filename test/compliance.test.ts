@@ -48,7 +48,7 @@ describe('removing a control from the estate is caught by the packs', () => {
       bucket.objectLockEnabled = false;
       bucket.objectLockConfiguration = undefined;
     }, /RegulatedMLOps-AuditBucketLocked @ prod\/Foundation\/Audit\/Bucket\/Resource/],
-    ['audit bucket locked for one year in prod', () => ((prod.audit.bucket.node.defaultChild as s3.CfnBucket).objectLockConfiguration = { objectLockEnabled: 'Enabled', rule: { defaultRetention: { mode: 'COMPLIANCE', days: 365 } } }), /RegulatedMLOps-AuditBucketLocked @ prod\/Foundation\/Audit\/Bucket\/Resource/],
+    ['audit bucket locked for one year in prod', () => (prod.audit.bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride('ObjectLockConfiguration.Rule.DefaultRetention.Years', 1), /RegulatedMLOps-AuditBucketLocked @ prod\/Foundation\/Audit\/Bucket\/Resource/],
     ['trail without S3 data events', () => (prod.audit.trail.node.defaultChild as cloudtrail.CfnTrail).addPropertyDeletionOverride('AdvancedEventSelectors'), /RegulatedMLOps-CloudTrailAuditGrade @ prod\/Foundation\/Audit\/Trail\/Resource/],
     ['approval gate without reserved concurrency', () => ((governance.approvalGate.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = undefined), /RegulatedMLOps-GateFunctionHardened @ prod\/ModelGovernance\/ApprovalGate\/Function\/Resource/],
     ['a model package group without its risk tier tag', () => stages.prod.endpoints.find((e) => e.registry.groups['fraud-score'])!.registry.groups['fraud-score'].addPropertyOverride('Tags', [{ Key: 'model:id', Value: 'fraud-score' }]), /RegulatedMLOps-MLResourceTagged @ prod\/Endpoints\d\d\/Registry\/fraud-score/],

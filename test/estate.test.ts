@@ -171,8 +171,12 @@ describe.each(STACKS)('invariant 3: isolated network (%s)', (stack) => {
       expect(endpoint.Properties.PrivateDnsEnabled).toBe(true);
       const statements = endpoint.Properties.PolicyDocument.Statement;
       expect(statements.length).toBeGreaterThan(0);
-      for (const statement of statements) {
+      for (const statement of statements.filter((x: any) => x.Effect === 'Allow')) {
         expect(statement.Condition.StringEquals['aws:PrincipalAccount']).toMatch(/^\d{12}$/);
+      }
+      // Where the service names resources, one outside the estate's accounts is refused.
+      for (const statement of statements.filter((x: any) => x.Effect === 'Deny')) {
+        expect(statement.Condition).toEqual({ Null: { 'aws:ResourceAccount': 'false' }, StringNotEquals: { 'aws:ResourceAccount': expect.arrayContaining([expect.stringMatching(/^\d{12}$/)]) } });
       }
     }
   });
@@ -230,7 +234,7 @@ describe.each(STACKS)('invariant 4: immutable audit trail (%s)', (stack) => {
     expect(bucket.Properties.ObjectLockEnabled).toBe(true);
     expect(bucket.Properties.ObjectLockConfiguration).toEqual({
       ObjectLockEnabled: 'Enabled',
-      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 * env.auditLogRetentionYears } },
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: env.auditLogRetentionYears } },
     });
     expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(bucket.Properties.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: expect.stringMatching(/^AuditAccessLogBucket/) });
@@ -275,7 +279,7 @@ describe.each(ENVIRONMENTS)('invariant 4: audit logs replicated to a locked buck
     expect(bucket.Properties).toMatchObject({
       BucketName: `audit-replica-${config.account}-${config.auditReplicaRegion}`,
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 * config.auditLogRetentionYears } } },
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: config.auditLogRetentionYears } } },
       VersioningConfiguration: { Status: 'Enabled' },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^AuditReplicaKey/), 'Arn'] } } }] },
@@ -725,7 +729,7 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
     const [[, bucket]] = ofType(stack, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('DecisionRecords'));
     expect(bucket.Properties.ObjectLockConfiguration).toEqual({
       ObjectLockEnabled: 'Enabled',
-      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 * env.auditLogRetentionYears } },
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: env.auditLogRetentionYears } },
     });
     expect(bucket.Properties.ReplicationConfiguration.Rules[0].Destination.Bucket).toBe(`arn:aws:s3:::audit-replica-${env.account}-${env.auditReplicaRegion}`);
     expect(resources(stack)[Object.keys(resources(stack)).find((id) => id.startsWith('DecisionRecords') && resources(stack)[id].Type === 'AWS::S3::Bucket')!].DeletionPolicy).toBe('Retain');

@@ -1,0 +1,44 @@
+/**
+ * `npm run evidence`: synthesizes the estate into cdk.out (packs, policy
+ * validation and evidence, as `cdk synth` does), then simulates the access
+ * matrix from the synthesized policies and adds it to the evidence there.
+ * A development tool: the simulator it uses is AGPL (README, "Effective access").
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { loadEstateConfig } from '../../lib/config/load';
+import { buildEstate, ESTATE_APP_PROPS } from '../../lib/estate';
+import { renderHtml } from '../../lib/compliance/evidence/html';
+import { renderMarkdown } from '../../lib/compliance/evidence/markdown';
+import { cdkJsonContext, REPO_ROOT, SynthesizedEstate } from '../support/estate';
+import { accessMatrix } from './access-matrix';
+import { EstateModel } from './estate-model';
+
+async function main(): Promise<void> {
+  const outdir = path.resolve(process.env.CDK_OUTDIR ?? 'cdk.out');
+  const config = loadEstateConfig(path.resolve(process.env.ESTATE_CONFIG ?? path.join(REPO_ROOT, 'estate.yaml')));
+  const app = new App({ ...ESTATE_APP_PROPS, outdir, context: cdkJsonContext() });
+  const estate = buildEstate(app, config);
+  const assembly = app.synth();
+  const templateFiles: Record<string, string> = {};
+  for (const stack of assembly.stacks) templateFiles[stack.hierarchicalId] = path.join(assembly.directory, stack.templateFile);
+  for (const [name, stage] of Object.entries(estate.stages)) {
+    const nested = assembly.getNestedAssembly(stage.artifactId);
+    for (const stack of nested.stacks) templateFiles[`${name}/${stack.hierarchicalId.split('/').pop()}`] = path.join(nested.directory, stack.templateFile);
+  }
+  const model = new EstateModel({ app, estate, config, outdir, templates: {}, templateFiles } as SynthesizedEstate);
+  const matrix = await accessMatrix(model, model.scps(), config.environments.map((e) => e.name));
+  const dir = path.join(outdir, 'compliance');
+  const evidence = { ...JSON.parse(fs.readFileSync(path.join(dir, 'evidence.json'), 'utf8')), accessMatrix: matrix };
+  fs.writeFileSync(path.join(dir, 'evidence.json'), `${JSON.stringify(evidence, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, 'report.md'), renderMarkdown(evidence));
+  fs.writeFileSync(path.join(dir, 'report.html'), renderHtml(evidence));
+  const allowed = matrix.cells.filter((c) => c.decision === 'allowed').length;
+  process.stdout.write(`access matrix: ${matrix.cells.length} cells (${allowed} allowed) written to ${dir}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
