@@ -247,15 +247,31 @@ describe('approvals', () => {
     expect(unbounded).toEqual([]);
   });
 
-  test('in staging only the model-risk approver and the approval gate can set a governed package Approved (break-glass aside)', async () => {
+  const approvers = async (modelId: string, change?: (r: RoleModel) => Principal) => {
     const staging = env('staging');
-    const pkg = `arn:aws:sagemaker:${staging.region}:${staging.account}:model-package/credit-default/7`;
+    const pkg = `arn:aws:sagemaker:${staging.region}:${staging.account}:model-package/${modelId}/7`;
     const allowed: string[] = [];
     for (const r of model.roles.filter((x) => x.account === staging.account)) {
-      const a = await q({ principal: asPrincipal(r, r.path.includes('Personas')), action: 'sagemaker:UpdateModelPackage', resource: pkg, resourceAccount: staging.account, region: staging.region, context: { 'sagemaker:ModelApprovalStatus': 'Approved' } });
+      const principal = change ? change(r) : asPrincipal(r, r.path.includes('Personas'));
+      const a = await q({ principal, action: 'sagemaker:UpdateModelPackage', resource: pkg, resourceAccount: staging.account, region: staging.region, context: { 'sagemaker:ModelApprovalStatus': 'Approved' } });
       if (a.decision === 'allowed') allowed.push(r.path.replace(/\/Resource$/, ''));
     }
-    expect(allowed.sort()).toEqual(['staging/Foundation/BreakGlass/Role', 'staging/ModelGovernance/ApprovalGate/Role', 'staging/ModelGovernance/Personas/ModelRiskApprover']);
+    return allowed.sort();
+  };
+
+  test('in staging only the model-risk approver and the approval gate can set a governed package Approved (break-glass aside)', async () => {
+    const notHigh = model.synth.config.models.find((m) => m.riskTier !== 'high')!;
+    expect(await approvers(notHigh.id)).toEqual(['staging/Foundation/BreakGlass/Role', 'staging/ModelGovernance/ApprovalGate/Role', 'staging/ModelGovernance/Personas/ModelRiskApprover']);
+  });
+
+  test('for a high-risk model only the person approves: the gate is denied by NeverApproveHighRisk, and without it could', async () => {
+    const high = model.synth.config.models.find((m) => m.riskTier === 'high')!;
+    expect(await approvers(high.id)).toEqual(['staging/Foundation/BreakGlass/Role', 'staging/ModelGovernance/Personas/ModelRiskApprover']);
+    const gate = model.role('staging/ModelGovernance', 'ApprovalGate/Role');
+    const removed = await approvers(high.id, (r) =>
+      r === gate ? { ...asPrincipal(r), identityPolicies: r.identityPolicies.map((p) => (JSON.stringify(p.policy).includes('NeverApproveHighRisk') ? { ...p, policy: without(p.policy, 'NeverApproveHighRisk') } : p)) } : asPrincipal(r, r.path.includes('Personas')),
+    );
+    expect(removed).toContain('staging/ModelGovernance/ApprovalGate/Role');
   });
 
   test('an over-granted role under the boundary still cannot approve; without the boundary\'s DenyApprovalByOthers it can', async () => {
@@ -267,6 +283,35 @@ describe('approvals', () => {
     expect(held.decision).toBe('denied');
     expect(held.by.map((b) => b.statement)).toContain('DenyApprovalByOthers');
     expect((await q({ ...base, principal: { ...overGranted, boundary: { name: 'b', policy: without(ds.boundary!.policy, 'DenyApprovalByOthers') } } })).decision).toBe('allowed');
+  });
+});
+
+describe("the gate's evidence", () => {
+  const writers = async (policy: unknown) => {
+    const staging = env('staging');
+    const allowed: string[] = [];
+    for (const r of model.roles.filter((x) => x.account === staging.account)) {
+      const a = await q({
+        principal: asPrincipal(r, r.path.includes('Personas')),
+        action: 's3:PutObject',
+        resource: `arn:aws:s3:::model-artifacts-${staging.account}-${staging.region}/training/${model.synth.config.models[0].id}/exec-1/reports/evaluation.json`,
+        resourceAccount: staging.account,
+        region: staging.region,
+        resourcePolicy: policy,
+      });
+      if (a.decision === 'allowed') allowed.push(r.arn);
+    }
+    return allowed;
+  };
+
+  test('only training pipeline roles can write under training/: no persona, gate or break-glass; without the bucket deny the data scientist could', async () => {
+    const policy = model.policyOf('staging/ModelGovernance', 'AWS::S3::BucketPolicy', 'ModelArtifacts/Policy');
+    const allowed = await writers(policy);
+    for (const arn of allowed) expect(arn).toMatch(/:role\/estate-training\//);
+    // The model's own training pipeline can (its grant and the bucket's exception both hold).
+    expect(allowed.length).toBeGreaterThan(0);
+    const ds = model.role('staging/ModelGovernance', 'Personas/DataScientist');
+    expect(await writers(without(policy, 'EvidenceWrittenOnlyByTrainingPipelines'))).toContain(ds.arn);
   });
 });
 

@@ -112,7 +112,7 @@ export class EstateModel {
       case 'AWS::S3::Bucket':
         return `arn:aws:s3:::${this.bucketName(t, name)}`;
       case 'AWS::IAM::Role':
-        return `arn:aws:iam::${t.account}:role/${this.roleName(t, name)}`;
+        return this.roleArn(t, name);
       case 'AWS::KMS::Key':
         return `arn:aws:kms:${t.region}:${t.account}:key/${name}`;
       case 'AWS::SQS::Queue':
@@ -135,6 +135,12 @@ export class EstateModel {
     return this.plain(t, t.resources[logicalId]?.Properties?.RoleName) ?? `${t.key.replace('/', '-')}-${logicalId}`;
   }
 
+  /** A role's ARN, its path included (`arn:aws:iam::<account>:role/<path>/<name>`). */
+  roleArn(t: TemplateInfo, logicalId: string): string {
+    const rolePath = this.plain(t, t.resources[logicalId]?.Properties?.Path) ?? '/';
+    return `arn:aws:iam::${t.account}:role${rolePath}${this.roleName(t, logicalId)}`;
+  }
+
   private plain(t: TemplateInfo, v: Json): string | undefined {
     if (v === undefined) return undefined;
     const r = this.resolve(t, v);
@@ -146,7 +152,7 @@ export class EstateModel {
     for (const [id, r] of Object.entries(t.resources)) {
       if (r.Type !== 'AWS::IAM::Role') continue;
       const p = r.Properties ?? {};
-      const arn = `arn:aws:iam::${t.account}:role/${this.roleName(t, id)}`;
+      const arn = this.roleArn(t, id);
       const identityPolicies: Array<{ name: string; policy: Json }> = [];
       for (const [pid, pr] of Object.entries(t.resources)) {
         if ((pr.Type === 'AWS::IAM::ManagedPolicy' || pr.Type === 'AWS::IAM::Policy') && (pr.Properties?.Roles ?? []).some((x: Json) => x?.Ref === id)) {
