@@ -1024,7 +1024,7 @@ describe('ML plane', () => {
       expect(c.KmsKeyId === undefined).toBe(local);
     }
     const [[, bucket]] = ofType(`${e}/MLPlatform`, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('InferenceCapture'));
-    expect(bucket.Properties.ObjectLockConfiguration.Rule.DefaultRetention).toEqual({ Mode: 'COMPLIANCE', Days: 365 * env(e).auditLogRetentionYears });
+    expect(bucket.Properties.ObjectLockConfiguration.Rule.DefaultRetention).toEqual({ Mode: 'COMPLIANCE', Years: env(e).auditLogRetentionYears });
   });
 
   test('prod serves only versions approved in the staging registry, which lets the prod account read and deploy them and nothing more', () => {

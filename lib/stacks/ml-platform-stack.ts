@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { lockForCalendarYears } from '../../constructs/audit-replica';
 import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { marketEventBusName, trainingPipelineName } from '../../constructs/training-pipeline';
@@ -67,6 +68,7 @@ export class MLPlatformStack extends EstateStack {
       serverAccessLogsBucket: accessLogs,
       complianceRetention: Duration.days(365 * env.auditLogRetentionYears),
     });
+    lockForCalendarYears(this.captureBucket, env.auditLogRetentionYears);
     StatefulResourcePolicy.alwaysRetain(this.captureBucket);
     acknowledgeNoReplication(
       this.captureBucket,

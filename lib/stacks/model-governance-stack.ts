@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, promotionSource, servingAccounts } from '../delivery/names';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
-import { AuditReplicaLocation, replicateToAuditReplica } from '../../constructs/audit-replica';
+import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } from '../../constructs/audit-replica';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
@@ -127,6 +127,7 @@ export class ModelGovernanceStack extends EstateStack {
       complianceRetention: Duration.days(365 * env.auditLogRetentionYears),
       auditRecords: true,
     });
+    lockForCalendarYears(this.decisionRecords, env.auditLogRetentionYears);
     StatefulResourcePolicy.alwaysRetain(this.decisionRecords);
     StatefulResourcePolicy.alwaysRetain(accessLogs);
 
