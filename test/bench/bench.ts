@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: prints one JSON document with every benchmark's figures.
- * BENCH_ONLY=synth, profile, gates or scale runs one of them.
+ * BENCH_ONLY=synth, profile, gates, scale or guardrails runs one of them.
  */
 import { benchGates } from './gate-bench';
+import { benchGuardrails } from './guardrails-bench';
 import { benchScale } from './scale-bench';
 import { benchSynth } from './synth-bench';
 import { benchSynthProfile } from './synth-profile';
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   if (!only || only === 'profile') out.synthProfile = await benchSynthProfile();
   if (!only || only === 'gates') out.gates = await benchGates();
   if (!only || only === 'scale') out.scale = await benchScale();
+  if (!only || only === 'guardrails') out.guardrails = await benchGuardrails();
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 
