@@ -177,7 +177,7 @@ export class EstateMonitoring extends Construct {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
     allow('StartIsolatedJobs', ['sagemaker:CreateProcessingJob'], [jobArn], {
       Bool: { 'sagemaker:NetworkIsolation': 'true', 'sagemaker:InterContainerTrafficEncryption': 'true' },
-      ArnEquals: { 'sagemaker:VolumeKmsKey': props.mlKey.keyArn, 'sagemaker:OutputKmsKey': props.mlKey.keyArn },
+      ArnEquals: { 'sagemaker:VolumeKmsKeyArn': props.mlKey.keyArn, 'sagemaker:OutputKmsKeyArn': props.mlKey.keyArn },
     });
     // What the .sync integration calls to follow (and on a stopped run, stop) the job it started.
     allow('FollowJobs', ['sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob', 'sagemaker:AddTags', 'sagemaker:ListTags'], [jobArn]);
