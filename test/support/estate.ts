@@ -8,7 +8,19 @@ import { EstateConfig } from '../../lib/config/schema';
 import { buildEstate, Estate, ESTATE_APP_PROPS } from '../../lib/estate';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const DEFAULT_ESTATE_FILE = path.join(REPO_ROOT, 'estate.yaml');
+/**
+ * The blueprint's example, committed under test/: regression tests (exact
+ * counts, pinned messages, snapshots) run on it, so a fork that edits
+ * estate.yaml keeps them green.
+ */
+export const EXAMPLE_ESTATE_FILE = path.join(REPO_ROOT, 'test', 'fixtures', 'example-estate.yaml');
+/** Name kept for existing callers: the example fixture, not the repository's estate.yaml. */
+export const DEFAULT_ESTATE_FILE = EXAMPLE_ESTATE_FILE;
+/**
+ * The estate the repository deploys: the file ESTATE_CONFIG names (as for
+ * `cdk synth`), else estate.yaml. The invariant suite (test/invariants) runs on it.
+ */
+export const REPOSITORY_ESTATE_FILE = process.env.ESTATE_CONFIG ? path.resolve(process.env.ESTATE_CONFIG) : path.join(REPO_ROOT, 'estate.yaml');
 
 /** The context of cdk.json (feature flags): `new App()` in a test does not read it. */
 export function cdkJsonContext(): Record<string, unknown> {
@@ -16,8 +28,14 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context;
 }
 
+/** The example estate (the committed fixture), for tests that pin the blueprint's own example. */
 export function defaultEstateConfig(): EstateConfig {
-  return loadEstateConfig(DEFAULT_ESTATE_FILE);
+  return loadEstateConfig(EXAMPLE_ESTATE_FILE);
+}
+
+/** The repository's estate (estate.yaml or ESTATE_CONFIG), for tests that must hold on any valid estate. */
+export function repositoryEstateConfig(): EstateConfig {
+  return loadEstateConfig(REPOSITORY_ESTATE_FILE);
 }
 
 export interface SynthesizedEstate {
