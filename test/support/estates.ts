@@ -17,6 +17,8 @@ export interface InvariantEstate {
   /** What is unusual about it. */
   readonly description: string;
   readonly config: () => EstateConfig;
+  /** Run only with INVARIANT_ESTATES=all (CI): every estate but the repository's. */
+  readonly extra?: boolean;
 }
 
 type Raw = Record<string, any>;
@@ -50,6 +52,7 @@ export const REPOSITORY_ESTATE: InvariantEstate = {
 /** A sandbox: one dev environment, no organization stack, no pipeline, models trained and served in dev. */
 export const ONE_ENVIRONMENT: InvariantEstate = {
   name: 'one environment',
+  extra: true,
   description: 'dev only: no staging or prod, no organization stack, no delivery pipeline; a model retrains in dev',
   config: () => {
     const raw = example();
@@ -73,6 +76,7 @@ export const ONE_ENVIRONMENT: InvariantEstate = {
 /** Four environments over two regions: dev and a second staging (uat) in the other region; prod promotes from staging. */
 export const FOUR_ENVIRONMENTS: InvariantEstate = {
   name: 'four environments',
+  extra: true,
   description: 'dev and uat (a second staging environment) in eu-central-1, staging and prod in eu-west-1; a pipeline deploys all four',
   config: () => {
     const raw = example();
@@ -109,6 +113,7 @@ export const FOUR_ENVIRONMENTS: InvariantEstate = {
 /** Thirty models, each served in every environment and in most endpoint shards. */
 export const THIRTY_MODELS: InvariantEstate = {
   name: 'thirty models',
+  extra: true,
   description: 'thirty generated models on GPU and Inferentia in dev, staging and prod (past the 20 groups grants name one by one), no pipeline',
   config: () => validateEstateConfig(generatedEstate(30), 'thirty-model estate'),
 };
