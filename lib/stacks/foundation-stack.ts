@@ -21,6 +21,11 @@ export interface FoundationStackProps extends EstateStackProps {
   readonly breakGlassRoleName: string;
   /** Account whose people may assume the break-glass role, with MFA. */
   readonly trustedAccount: string;
+  /**
+   * GuardDuty, Config and Security Hub are run by the organization here: adopt them, wire only the alerts.
+   * @default - none: the foundation creates them
+   */
+  readonly inheritedDetectiveControls?: { readonly administratorAccount?: string };
 }
 
 /**
@@ -73,6 +78,7 @@ export class FoundationStack extends EstateStack {
     this.detective = new DetectiveControls(this, 'Detective', {
       key: this.keys.audit,
       deliveryBucket: this.audit.bucket,
+      inheritedFrom: props.inheritedDetectiveControls,
     });
 
     this.breakGlass = new BreakGlassRole(this, 'BreakGlass', {

@@ -56,6 +56,8 @@ export class EnvironmentStage extends Stage {
       auditReplica: replicaLocation,
       breakGlassRoleName: estate.organization.breakGlassRoleName,
       trustedAccount: estate.organization.identityAccount ?? environment.account,
+      inheritedDetectiveControls:
+        estate.organization.detectiveControls.source === 'organization' ? { administratorAccount: estate.organization.detectiveControls.administratorAccount } : undefined,
       description: `${estate.organization.name} ${environment.name}: keys, isolated network, audit trail, permissions boundary`,
     });
     // The audit bucket's replication rule needs its destination to exist.

@@ -77,7 +77,7 @@ export const ONE_ENVIRONMENT: InvariantEstate = {
 export const FOUR_ENVIRONMENTS: InvariantEstate = {
   name: 'four environments',
   extra: true,
-  description: 'dev and uat (a second staging environment) in eu-central-1, staging and prod in eu-west-1; a pipeline deploys all four',
+  description: "dev and uat (a second staging environment) in eu-central-1, staging and prod in eu-west-1; a pipeline deploys all four; the organization's detective controls adopted",
   config: () => {
     const raw = example();
     const org = raw.organization.name;
@@ -97,6 +97,8 @@ export const FOUR_ENVIRONMENTS: InvariantEstate = {
     // uat sits between staging and prod in the file, so "the first staging environment" would still be staging:
     // prod names the environment it promotes from wherever it is listed.
     raw.environments = [dev, uat, staging, prod];
+    // A landing zone runs GuardDuty, Config and Security Hub here already.
+    raw.organization.detectiveControls = { source: 'organization', administratorAccount: '777777777777' };
     raw.models = raw.models.map((m: Raw) => {
       const endpoints: Raw = {};
       for (const [name, endpoint] of Object.entries<Raw>(m.endpoints)) {

@@ -3,7 +3,21 @@ import type { EstateUnderTest } from '../suite';
 
 /** GuardDuty, Security Hub and AWS Config in every environment, with high and critical findings alerting. */
 export default function detectiveControls(estate: EstateUnderTest): void {
-  const { stacks, ofType, envOf, synth } = estate;
+  const { config, stacks, ofType, envOf, synth } = estate;
+
+  const inherited = config.organization.detectiveControls.source === 'organization';
+  if (inherited) {
+    test(`detective controls are the organization's (administrator ${config.organization.detectiveControls.administratorAccount}): none is created, the alerting is wired`, () => {
+      for (const stack of stacks.foundation) {
+        for (const type of ['AWS::GuardDuty::Detector', 'AWS::SecurityHub::Hub', 'AWS::SecurityHub::Standard', 'AWS::Config::ConfigurationRecorder', 'AWS::Config::DeliveryChannel']) {
+          expect([stack, type, ofType(stack, type)]).toEqual([stack, type, []]);
+        }
+        const rules = ofType(stack, 'AWS::Events::Rule').filter(([id]) => id.startsWith('Detective'));
+        expect([stack, rules.map(([, r]) => r.Properties.EventPattern.source[0]).sort()]).toEqual([stack, ['aws.guardduty', 'aws.securityhub']]);
+      }
+    });
+    return;
+  }
 
   for (const stack of stacks.foundation) {
     describe(`detective controls (${stack})`, () => {

@@ -34,7 +34,8 @@ export default function mlPlane(estate: EstateUnderTest): void {
       });
 
       test('one endpoint per model served here; its config captures to the locked bucket under the ML key (all of it in prod)', () => {
-        const served = config.models.filter((m) => m.endpoints[env.name]);
+        // An endpoint awaiting its first approved version is declared only: nothing to serve yet.
+        const served = config.models.filter((m) => m.endpoints[env.name] && !m.endpoints[env.name].awaitingApproval);
         expect(allOf(env.name, 'AWS::SageMaker::Endpoint').map(([, e]) => e.Properties.EndpointName).sort()).toEqual(served.map((m) => `${env.name}-${m.id}`).sort());
         for (const [, c] of allOf(env.name, 'AWS::SageMaker::EndpointConfig')) {
           expect(c.Properties.DataCaptureConfig).toMatchObject({
@@ -45,7 +46,7 @@ export default function mlPlane(estate: EstateUnderTest): void {
           });
         }
         const [[, bucket]] = ofType(`${env.name}/MLPlatform`, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('InferenceCapture'));
-        expect(bucket.Properties.ObjectLockConfiguration.Rule.DefaultRetention).toEqual({ Mode: 'COMPLIANCE', Days: 365 * env.auditLogRetentionYears });
+        expect([{ Mode: 'COMPLIANCE', Years: env.auditLogRetentionYears }, { Mode: 'COMPLIANCE', Days: 365 * env.auditLogRetentionYears }]).toContainEqual(bucket.Properties.ObjectLockConfiguration.Rule.DefaultRetention);
       });
 
       if (env.type === 'prod') {
@@ -55,7 +56,7 @@ export default function mlPlane(estate: EstateUnderTest): void {
             expect(m.Properties.PrimaryContainer).toEqual({ ModelPackageName: expect.stringMatching(new RegExp(`^arn:aws:sagemaker:${source.region}:${source.account}:model-package/[a-z0-9-]+/\\d+$`)) });
           }
           const endpoints = allOf(env.name, 'AWS::SageMaker::Endpoint').length;
-          const monitored = config.models.filter((m) => m.endpoints[env.name] && (m.endpoints[env.name].monitoring?.dataQuality ?? true)).length;
+          const monitored = config.models.filter((m) => m.endpoints[env.name] && !m.endpoints[env.name].awaitingApproval && (m.endpoints[env.name].monitoring?.dataQuality ?? true)).length;
           expect(allOf(env.name, 'AWS::SageMaker::MonitoringSchedule').length).toBe(monitored * 2);
           expect(monitored).toBeLessThanOrEqual(endpoints);
         });
@@ -73,7 +74,7 @@ export default function mlPlane(estate: EstateUnderTest): void {
   }
 
   const source = promotionSource(config);
-  const serving = config.environments.filter((e) => config.models.some((m) => m.endpoints[e.name]?.variants.some((v) => v.modelPackageVersion !== undefined)));
+  const serving = config.environments.filter((e) => config.models.some((m) => m.endpoints[e.name]?.awaitingApproval || m.endpoints[e.name]?.variants.some((v) => v.modelPackageVersion !== undefined)));
   if (source && serving.length > 0) {
     test(`the registry prod promotes from (${source.name}) lets exactly the serving accounts read and deploy its packages; no other registry is shared`, () => {
       for (const env of config.environments) {
