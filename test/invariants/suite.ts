@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentConfig, EstateConfig } from '../../lib/config/schema';
-import { shardOf, shardStackId } from '../../lib/ml/sharding';
+import { placeModels, shardStackId } from '../../lib/ml/sharding';
 import { SynthesizedEstate, synthesizeEstate } from '../support/estate';
 import type { InvariantEstate } from '../support/estates';
 
@@ -47,12 +47,14 @@ export interface EstateUnderTest {
   readonly envOf: (stack: string) => EnvironmentConfig;
   /** Stacks of one environment, of a role list. */
   readonly stacksOf: (environment: string, from?: readonly string[]) => string[];
+  /** The endpoint stack of a model in an environment (`<environment>/EndpointsNN`). */
+  readonly shardStackOf: (environment: string, modelId: string) => string;
 }
 
-export function expectedStacks(config: EstateConfig): ExpectedStacks {
+export function expectedStacks(config: EstateConfig, placement: ReadonlyMap<string, number>): ExpectedStacks {
   const names = config.environments.map((e) => e.name);
   const per = (id: string) => names.map((n) => `${n}/${id}`);
-  const shardIds = [...new Set(config.models.map((m) => shardStackId(shardOf(m.id))))].sort();
+  const shardIds = [...new Set(config.models.map((m) => shardStackId(placement.get(m.id)!)))].sort();
   const shards = names.flatMap((n) => shardIds.map((id) => `${n}/${id}`));
   const shared: string[] = [];
   if (config.organization.managementAccount) shared.push('Organization');
@@ -87,7 +89,9 @@ function checks(): ((estate: EstateUnderTest) => void)[] {
 /** Synthesizes `estate` once and registers every invariant check on it. */
 export function runInvariantSuite(estate: InvariantEstate): void {
   const config = estate.config();
-  const stacks = expectedStacks(config);
+  const recorded = estate.placement?.() ?? {};
+  const placement = placeModels(config.models.map((m) => m.id), recorded);
+  const stacks = expectedStacks(config, placement);
   let synthesized: SynthesizedEstate | undefined;
   const synth = () => {
     if (!synthesized) throw new Error('the estate is synthesized in beforeAll');
@@ -107,6 +111,7 @@ export function runInvariantSuite(estate: InvariantEstate): void {
     ofType: (stack, type) => Object.entries(resources(stack)).filter(([, r]) => r.Type === type),
     envOf: (stack) => config.environments.find((e) => stack.startsWith(`${e.name}/`))!,
     stacksOf: (environment, from = stacks.environment) => from.filter((s) => s.startsWith(`${environment}/`)),
+    shardStackOf: (environment, modelId) => `${environment}/${shardStackId(placement.get(modelId)!)}`,
   };
 
   // The estates other than the repository's cost minutes (cfn-lint over every shard): CI runs them.
@@ -114,7 +119,7 @@ export function runInvariantSuite(estate: InvariantEstate): void {
   const title = `invariants on the ${estate.name}: ${estate.description}`;
   (runs ? describe : describe.skip)(runs ? title : `${title} (runs with INVARIANT_ESTATES=all, as .ci/run sets)`, () => {
     beforeAll(() => {
-      synthesized = synthesizeEstate(config);
+      synthesized = synthesizeEstate(config, recorded);
     });
     afterAll(() => {
       if (synthesized) fs.rmSync(synthesized.outdir, { recursive: true, force: true });

@@ -54,12 +54,12 @@ export interface SynthesizedEstate {
  * same feature flags, compliance packs registered, validation run (a finding
  * throws). Call it in `beforeAll`, never per test.
  */
-export function synthesizeEstate(config: EstateConfig = defaultEstateConfig()): SynthesizedEstate {
+export function synthesizeEstate(config: EstateConfig = defaultEstateConfig(), placement?: Readonly<Record<string, number>>): SynthesizedEstate {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-test-'));
   // Path metadata and the CDKMetadata resource, as the CLI writes them (cfn-lint
   // recognizes a CDK template by the latter and spares it rules meant for hand-written ones).
   const app = new App({ ...ESTATE_APP_PROPS, outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true } });
-  const estate = buildEstate(app, config);
+  const estate = buildEstate(app, config, { placement });
   const assembly = app.synth();
   const templates: Record<string, Template> = {};
   const templateFiles: Record<string, string> = {};

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as YAML from 'yaml';
 import { validateEstateConfig } from '../../lib/config/load';
+import { placementFileFor, readPlacement } from '../../lib/ml/placement-file';
 import type { EstateConfig } from '../../lib/config/schema';
 import { EXAMPLE_ESTATE_FILE, REPOSITORY_ESTATE_FILE, repositoryEstateConfig } from './estate';
 import { generatedEstate } from './generate-estate';
@@ -19,6 +20,8 @@ export interface InvariantEstate {
   readonly config: () => EstateConfig;
   /** Run only with INVARIANT_ESTATES=all (CI): every estate but the repository's. */
   readonly extra?: boolean;
+  /** The recorded endpoint shard of each model (its placement file), as `cdk synth` reads it. */
+  readonly placement?: () => Record<string, number>;
 }
 
 type Raw = Record<string, any>;
@@ -47,6 +50,7 @@ export const REPOSITORY_ESTATE: InvariantEstate = {
   name: 'repository estate',
   description: `the estate the repository deploys (${REPOSITORY_ESTATE_FILE})`,
   config: repositoryEstateConfig,
+  placement: () => readPlacement(placementFileFor(REPOSITORY_ESTATE_FILE)),
 };
 
 /** A sandbox: one dev environment, no organization stack, no pipeline, models trained and served in dev. */

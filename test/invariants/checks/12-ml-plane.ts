@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import { promotionSource } from '../../../lib/delivery/names';
-import { shardOf, shardStackId } from '../../../lib/ml/sharding';
 import type { EstateUnderTest } from '../suite';
 
 /** A value another stack of the environment publishes (the foundation's keys and subnets). */
@@ -105,7 +104,7 @@ export default function mlPlane(estate: EstateUnderTest): void {
       }
       for (const model of trained) {
         for (const envName of model.training!.environments) {
-          const stack = `${envName}/${shardStackId(shardOf(model.id))}`;
+          const stack = estate.shardStackOf(envName, model.id);
           const [[, grants]] = ofType(stack, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith(`${model.id.replace(/-/g, '')}TrainingRoleGrants`));
           const register = grants.Properties.PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sagemaker:') && a.includes('ModelPackage')));
           expect(register).toEqual([expect.objectContaining({ Action: 'sagemaker:CreateModelPackage', Condition: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } } })]);
