@@ -207,14 +207,6 @@ describe('a bad config names the field, the value and what is allowed', () => {
       'environments[staging].account',
       'environments[prod].auditLogRetentionYears',
       'environments[prod].vpcCidr',
-      // Staging's images are now in no account of the estate.
-      'models[credit-default].endpoints.staging.variants[0].image',
-      'models[credit-default].endpoints.staging.shadow.image',
-      'models[credit-default].training.image',
-      'models[credit-default].training.processingImage',
-      'models[fraud-score].endpoints.staging.variants[0].image',
-      'models[fraud-score].training.image',
-      'models[fraud-score].training.processingImage',
     ]);
   });
 

@@ -11,7 +11,7 @@ const instanceFamily = (type: string): string => type.split('.').slice(0, 2).joi
  * from a sparse list when they are not; forEach skips them).
  */
 export function checkReviewerRules(config: EstateConfig): ConfigProblem[] {
-  return [...checkInstanceTypes(config), ...checkPromotion(config), ...checkPrivateNetworks(config), ...checkExplainability(config), ...checkArtifactOrigins(config), ...checkDetectiveControls(config)];
+  return [...checkInstanceTypes(config), ...checkPromotion(config), ...checkPrivateNetworks(config), ...checkExplainability(config), ...checkImageRegions(config), ...checkDetectiveControls(config)];
 }
 
 /** Inherited detective controls name who runs them: the evidence says so, and a reviewer asks. */
@@ -122,26 +122,17 @@ function checkExplainability(config: EstateConfig): ConfigProblem[] {
 }
 
 /**
- * Images and model data come from the estate: an image from an ECR registry
- * of one of its accounts (or one the config trusts), in the region where it
- * runs; model data from the environment's own buckets. SageMaker requires the
- * image and the model data in the region of the model (ContainerDefinition,
- * SageMaker API reference).
+ * Images run where they are: SageMaker pulls a model's image, and reads its
+ * model data, only in the region of the model (SageMaker API reference,
+ * ContainerDefinition). Which accounts and buckets they may come from is
+ * checked in artifact-rules.ts.
  */
-function checkArtifactOrigins(config: EstateConfig): ConfigProblem[] {
+function checkImageRegions(config: EstateConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const org = config.organization?.name;
   const present = config.environments.filter(Boolean);
-  const estateAccounts = new Set([...present.map((e) => e.account).filter(Boolean), ...(config.delivery ? [config.delivery.account] : []), ...(config.organization?.trustedImageAccounts ?? [])]);
-  const accounts = [...estateAccounts].join(', ');
   const checkImage = (path: string, image: string | undefined, env: { name: string; region: string }) => {
-    if (!image) return;
-    const [, account, region] = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\./.exec(image) ?? [];
-    if (!account) return; // the schema reports a malformed URI
-    // While an environment's account is itself malformed, membership cannot be judged.
-    if (!estateAccounts.has(account) && present.every((e) => e.account !== undefined)) {
-      problems.push({ path, value: image, message: `is in account ${account}, outside the estate: images come from an ECR registry of an estate account (${accounts}) or one listed in organization.trustedImageAccounts` });
-    } else if (region !== env.region) {
+    const region = image === undefined ? undefined : /^\d{12}\.dkr\.ecr\.([a-z0-9-]+)\./.exec(image)?.[1];
+    if (region !== undefined && region !== env.region) {
       problems.push({ path, value: image, message: `is in ${region}, but ${env.name} runs in ${env.region}: SageMaker pulls images only from its own region` });
     }
   };
@@ -149,27 +140,15 @@ function checkArtifactOrigins(config: EstateConfig): ConfigProblem[] {
     for (const [name, endpoint] of Object.entries(model.endpoints ?? {})) {
       const env = present.find((e) => e.name === name);
       if (!env) continue; // reported elsewhere
-      const buckets = [`model-artifacts-${env.account}-${env.region}`, `${org}-${env.name}-*`];
-      const specs = [...endpoint.variants.map((v, j) => [`variants[${j}]`, v] as const), ...(endpoint.shadow ? [['shadow', endpoint.shadow] as const] : [])];
-      for (const [where, spec] of specs) {
-        const at = `models[${i}].endpoints.${name}.${where}`;
-        checkImage(`${at}.image`, spec.image, env);
-        if (spec.modelData) {
-          const bucket = spec.modelData.slice('s3://'.length).split('/')[0];
-          if (bucket !== buckets[0] && !bucket.startsWith(buckets[1].slice(0, -1))) {
-            problems.push({ path: `${at}.modelData`, value: spec.modelData, message: `is in bucket ${bucket}, outside the estate: ${name}'s model data lives in ${buckets.join(' or ')}` });
-          }
-        }
-      }
+      endpoint.variants.forEach((v, j) => checkImage(`models[${i}].endpoints.${name}.variants[${j}].image`, v.image, env));
+      if (endpoint.shadow) checkImage(`models[${i}].endpoints.${name}.shadow.image`, endpoint.shadow.image, env);
     }
     const training = model.training;
-    if (training) {
-      for (const name of training.environments) {
-        const env = present.find((e) => e.name === name);
-        if (!env) continue;
-        checkImage(`models[${i}].training.image`, training.image, env);
-        checkImage(`models[${i}].training.processingImage`, training.processingImage, env);
-      }
+    for (const name of training?.environments ?? []) {
+      const env = present.find((e) => e.name === name);
+      if (!env) continue;
+      checkImage(`models[${i}].training.image`, training!.image, env);
+      checkImage(`models[${i}].training.processingImage`, training!.processingImage, env);
     }
   });
   return problems;

@@ -150,6 +150,9 @@ function crossFieldProblemsOfValidParts(raw: unknown): ConfigProblem[] {
       return []; // the schema problems stand on their own
     }
   }
+  // While an environment is malformed, which accounts and buckets are the estate's cannot be judged.
+  const environmentsIncomplete = brokenLists.has('environments') || repairedAt.some(([key]) => key === 'environments') || (Array.isArray(input.environments) && (partial.environments as unknown[]).filter(Boolean).length < input.environments.length);
+  if (environmentsIncomplete) problems = problems.filter((p) => !/outside the estate/.test(p.message));
   const dangling = /is not (an environment|a feature group) of this estate|must name a staging environment/;
   const intoBrokenList = (p: ConfigProblem) => (brokenLists.has('environments') && /environment/.test(p.message)) || (brokenLists.has('featureGroups') && /feature group/.test(p.message));
   const mentionsBroken = (p: ConfigProblem) =>

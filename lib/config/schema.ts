@@ -309,10 +309,6 @@ export const estateSchema = z.strictObject({
         .optional()
         .describe('Account whose people assume the persona roles (with MFA); default: each environment account itself'),
       breakGlassRoleName: text(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 letters, digits and +=,.@_-)').default('estate-break-glass'),
-      trustedImageAccounts: z
-        .array(text(/^\d{12}$/, 'must be a 12-digit account ID, quoted'), { error: 'must be a list of account IDs' })
-        .optional()
-        .describe('Accounts outside the estate whose ECR images models may use (e.g. a shared image registry)'),
       detectiveControls: detectiveControlsSchema,
     },
     { error: 'must be a mapping with name, homeRegion and allowedRegions' },

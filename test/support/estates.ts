@@ -29,12 +29,12 @@ const example = (): Raw => YAML.parse(fs.readFileSync(EXAMPLE_ESTATE_FILE, 'utf8
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
 /** A variant, shadow or training spec moved to another account and region, its data in that environment's bucket. */
-function rehome<T extends Raw>(spec: T, org: string, env: { name: string; account: string; region: string }): T {
+function rehome<T extends Raw>(spec: T, _org: string, env: { name: string; account: string; region: string }): T {
   const out: Raw = clone(spec);
   for (const field of ['image', 'processingImage']) {
     if (typeof out[field] === 'string') out[field] = out[field].replace(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\./, `${env.account}.dkr.ecr.${env.region}.`);
   }
-  if (typeof out.modelData === 'string') out.modelData = out.modelData.replace(/^s3:\/\/[^/]+\//, `s3://${org}-${env.name}-models/`);
+  if (typeof out.modelData === 'string') out.modelData = out.modelData.replace(/^s3:\/\/[^/]+\//, `s3://model-artifacts-${env.account}-${env.region}/`);
   return out as T;
 }
 
