@@ -13,6 +13,9 @@ import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { ManagedPolicyRole } from './managed-policy-role';
 
+/** Construct metadata type that records who runs an account's detective controls. */
+export const DETECTIVE_CONTROLS_METADATA = 'estate:detective-controls';
+
 export interface DetectiveControlsProps {
   /** Key of the findings topic (and of the bucket Config delivers to). */
   readonly key: kms.Key;
@@ -23,6 +26,16 @@ export interface DetectiveControlsProps {
    * @default true
    */
   readonly recordGlobalResources?: boolean;
+  /**
+   * The account's GuardDuty detector, Config recorder and Security Hub exist
+   * already, run by the organization (Control Tower, a landing zone, a delegated
+   * administrator): adopt them rather than create them, which would fail (one of
+   * each per account and region). The findings alerting is wired either way:
+   * GuardDuty and Security Hub also publish a member account's findings to
+   * EventBridge in that account.
+   * @default - none: this construct creates them
+   */
+  readonly inheritedFrom?: { readonly administratorAccount?: string };
 }
 
 /**
@@ -30,7 +43,9 @@ export interface DetectiveControlsProps {
  * the AWS Foundational Security Best Practices and NIST 800-53 R5 standards,
  * AWS Config recording every supported resource type, and high-severity
  * findings of GuardDuty and Security Hub routed to a KMS-encrypted topic.
- * The organization's SCPs keep them from being switched off.
+ * The organization's SCPs keep them from being switched off. Where the
+ * organization already runs the first three (`inheritedFrom`), only the
+ * alerting is built.
  */
 export class DetectiveControls extends Construct {
   readonly findings: sns.Topic;
@@ -39,7 +54,49 @@ export class DetectiveControls extends Construct {
   constructor(scope: Construct, id: string, props: DetectiveControlsProps) {
     super(scope, id);
     const { region, account, partition } = Stack.of(this);
-
+    // Read by the compliance evidence: which controls this account has, and who runs them.
+    this.node.addMetadata(DETECTIVE_CONTROLS_METADATA, props.inheritedFrom ? { source: 'organization', ...props.inheritedFrom } : { source: 'estate' });
+    if (!props.inheritedFrom) this.createControls(props, { region, account, partition });
+    this.findings = new sns.Topic(this, 'Findings', { displayName: 'Security findings (high and critical)', masterKey: props.key, enforceSSL: true });
+    props.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeToPublishFindings',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
+    // Findings EventBridge could not deliver rest here rather than being lost.
+    const undelivered = (this.undelivered = new sqs.Queue(this, 'UndeliveredFindings', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    }));
+    acknowledgeFindings(
+      undelivered,
+      ['Serverless-SQSRedrivePolicy', 'AwsSolutions-SQS3'],
+      'This queue is itself the dead-letter queue of the findings rules; undelivered findings rest here for investigation.',
+    );
+    const toTopic = () => new targets.SnsTopic(this.findings, { deadLetterQueue: undelivered, retryAttempts: 8 });
+    new events.Rule(this, 'GuardDutyFindings', {
+      description: 'GuardDuty findings of severity 7 and above',
+      eventPattern: { source: ['aws.guardduty'], detailType: ['GuardDuty Finding'], detail: { severity: [{ numeric: ['>=', 7] }] } },
+      targets: [toTopic()],
+    });
+    new events.Rule(this, 'SecurityHubFindings', {
+      description: 'Security Hub findings of high or critical severity, new or updated',
+      eventPattern: {
+        source: ['aws.securityhub'],
+        detailType: ['Security Hub Findings - Imported'],
+        detail: { findings: { Severity: { Label: ['HIGH', 'CRITICAL'] }, Workflow: { Status: ['NEW'] } } },
+      },
+      targets: [toTopic()],
+    });
+  }
+  /** GuardDuty, Security Hub and its standards, and the Config recorder delivering to the audit bucket. */
+  private createControls(props: DetectiveControlsProps, { region, account, partition }: { region: string; account: string; partition: string }): void {
     new guardduty.CfnDetector(this, 'GuardDuty', {
       enable: true,
       findingPublishingFrequency: 'FIFTEEN_MINUTES',
@@ -92,43 +149,5 @@ export class DetectiveControls extends Construct {
     });
     recorder.node.addDependency(recorderRole);
     channel.node.addDependency(recorderRole);
-
-    this.findings = new sns.Topic(this, 'Findings', { displayName: 'Security findings (high and critical)', masterKey: props.key, enforceSSL: true });
-    props.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowEventBridgeToPublishFindings',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': account } },
-      }),
-    );
-    // Findings EventBridge could not deliver rest here rather than being lost.
-    const undelivered = (this.undelivered = new sqs.Queue(this, 'UndeliveredFindings', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    }));
-    acknowledgeFindings(
-      undelivered,
-      ['Serverless-SQSRedrivePolicy', 'AwsSolutions-SQS3'],
-      'This queue is itself the dead-letter queue of the findings rules; undelivered findings rest here for investigation.',
-    );
-    const toTopic = () => new targets.SnsTopic(this.findings, { deadLetterQueue: undelivered, retryAttempts: 8 });
-    new events.Rule(this, 'GuardDutyFindings', {
-      description: 'GuardDuty findings of severity 7 and above',
-      eventPattern: { source: ['aws.guardduty'], detailType: ['GuardDuty Finding'], detail: { severity: [{ numeric: ['>=', 7] }] } },
-      targets: [toTopic()],
-    });
-    new events.Rule(this, 'SecurityHubFindings', {
-      description: 'Security Hub findings of high or critical severity, new or updated',
-      eventPattern: {
-        source: ['aws.securityhub'],
-        detailType: ['Security Hub Findings - Imported'],
-        detail: { findings: { Severity: { Label: ['HIGH', 'CRITICAL'] }, Workflow: { Status: ['NEW'] } } },
-      },
-      targets: [toTopic()],
-    });
   }
 }

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { z } from 'zod';
-import { ConfigProblem, EnvironmentConfig, EstateConfig, checkEstateRules, environmentSchema, estateSchema } from './schema';
+import { ConfigProblem, EstateConfig, checkEstateRules, estateSchema } from './schema';
+import { didYouMean } from './suggest';
 
 /** Thrown when the estate config cannot be used; carries every problem found, not just the first. */
 export class EstateConfigError extends Error {
@@ -56,31 +57,127 @@ export function validateEstateConfig(raw: unknown, source = 'estate config'): Es
     // Report the cross-field problems of the parts that are well-formed too, so
     // that one run lists everything to fix.
     const problems = [...parsed.error.issues.flatMap(toProblems), ...crossFieldProblemsOfValidParts(raw)];
-    throw new EstateConfigError(source, problems);
+    throw new EstateConfigError(source, problems.map((p) => byName(p, raw)));
   }
   const problems = checkEstateRules(parsed.data);
   if (problems.length > 0) {
-    throw new EstateConfigError(source, problems);
+    throw new EstateConfigError(source, problems.map((p) => byName(p, raw)));
   }
   return parsed.data;
 }
 
+/** Lists whose entries problems name by their id or name rather than their index. */
+const NAMED_LISTS: Record<string, string> = { models: 'id', environments: 'name', featureGroups: 'name' };
+
 /**
- * Cross-field rules over the organization and those environments that pass the
- * schema on their own. Environments keep their index (a sparse list), so paths
- * still point at the right entry.
+ * `models[147].endpoints...` reads `models[fraud-score].endpoints...`: an
+ * entry is named by its id (or name) where that is a unique, well-formed
+ * slug; by its index otherwise. References inside the message follow.
+ */
+function byName(problem: ConfigProblem, raw: unknown): ConfigProblem {
+  const root = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const rename = (text: string) =>
+    text.replace(/(?<![.\w])(models|environments|featureGroups)\[(\d+)\]/g, (whole, list: string, index: string) => {
+      const entries = Array.isArray(root[list]) ? (root[list] as unknown[]) : [];
+      const nameOf = (e: unknown) => (typeof e === 'object' && e !== null ? (e as Record<string, unknown>)[NAMED_LISTS[list]] : undefined);
+      const name = nameOf(entries[Number(index)]);
+      const unique = entries.filter((e) => nameOf(e) === name).length === 1;
+      return typeof name === 'string' && /^[a-z][a-z0-9-]*$/.test(name) && unique ? `${list}[${name}]` : whole;
+    });
+  return { ...problem, path: rename(problem.path), message: rename(problem.message) };
+}
+
+/**
+ * Cross-field rules over the parts of a config that pass the schema on their
+ * own: each top-level section, and each entry of a list at its index (a sparse
+ * list), so that a malformed model does not hide a cross-field problem of
+ * another. A reference to an entry that is itself malformed is not reported
+ * again (its own problem is). Without a well-formed organization, whose
+ * regions and accounts most rules need, none run.
  */
 function crossFieldProblemsOfValidParts(raw: unknown): ConfigProblem[] {
   if (typeof raw !== 'object' || raw === null) return [];
-  const { organization, environments } = raw as Record<string, unknown>;
-  const org = estateSchema.shape.organization.safeParse(organization);
-  if (!org.success || !Array.isArray(environments)) return [];
-  const valid: EnvironmentConfig[] = [];
-  environments.forEach((env, i) => {
-    const result = environmentSchema.safeParse(env);
-    if (result.success) valid[i] = result.data;
-  });
-  return checkEstateRules({ organization: org.data, tags: {}, environments: valid } as unknown as EstateConfig);
+  const input = raw as Record<string, unknown>;
+  const partial: Record<string, unknown> = {};
+  const broken = new Set<string>();
+  const repairedAt: [string, number][] = [];
+  /** Lists refused as a whole (missing, empty, not a list): every reference into them dangles. */
+  const brokenLists = new Set<string>();
+  for (const [key, schema] of Object.entries(estateSchema.shape) as [string, z.core.$ZodType][]) {
+    const inner = unwrap(schema);
+    const value = input[key];
+    if (inner instanceof z.ZodArray && Array.isArray(value)) {
+      const list: unknown[] = [];
+      value.forEach((entry, i) => {
+        const element = inner.element as z.ZodType;
+        const result = element.safeParse(entry);
+        if (result.success) list[i] = result.data;
+        else {
+          // The entry without its malformed settings, so that its other settings are still checked
+          // (a mistyped account must not hide a prod variant with one instance).
+          const repaired = repair(element, entry, result.error.issues);
+          if (repaired !== undefined) {
+            list[i] = repaired;
+            repairedAt.push([key, i]);
+          }
+          else {
+            const name = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)[NAMED_LISTS[key] ?? 'name'] : undefined;
+            if (typeof name === 'string') broken.add(name).add(name.toLowerCase());
+          }
+        }
+      });
+      partial[key] = list;
+      const whole = (schema as z.ZodType).safeParse(value);
+      if (!whole.success && whole.error.issues.some((issue) => issue.path.length === 0)) brokenLists.add(key);
+    } else {
+      if (inner instanceof z.ZodArray) brokenLists.add(key);
+      const result = (schema as z.ZodType).safeParse(value);
+      if (result.success) partial[key] = result.data;
+    }
+  }
+  if (partial.organization === undefined) return [];
+  partial.environments ??= [];
+  partial.tags ??= {};
+  let problems: ConfigProblem[];
+  try {
+    problems = checkEstateRules(partial as unknown as EstateConfig);
+  } catch {
+    // A rule that needed a setting a repaired entry lacks: check without the repaired entries.
+    for (const [key, i] of repairedAt) delete (partial[key] as unknown[])[i];
+    try {
+      problems = checkEstateRules(partial as unknown as EstateConfig);
+    } catch {
+      return []; // the schema problems stand on their own
+    }
+  }
+  // While an environment is malformed, which accounts and buckets are the estate's cannot be judged.
+  const environmentsIncomplete = brokenLists.has('environments') || repairedAt.some(([key]) => key === 'environments') || (Array.isArray(input.environments) && (partial.environments as unknown[]).filter(Boolean).length < input.environments.length);
+  if (environmentsIncomplete) problems = problems.filter((p) => !/outside the estate/.test(p.message));
+  const dangling = /is not (an environment|a feature group) of this estate|must name a staging environment/;
+  const intoBrokenList = (p: ConfigProblem) => (brokenLists.has('environments') && /environment/.test(p.message)) || (brokenLists.has('featureGroups') && /feature group/.test(p.message));
+  const mentionsBroken = (p: ConfigProblem) =>
+    dangling.test(p.message) && (intoBrokenList(p) || (typeof p.value === 'string' && broken.has(p.value)) || [...broken].some((name) => p.path.endsWith(`.endpoints.${name}`)));
+  return problems.filter((p) => !mentionsBroken(p));
+}
+
+/** Settings other entries and rules refer to: an entry without them is not checked further. */
+const KEY_SETTINGS = new Set(['name', 'id', 'type', 'region']);
+
+/**
+ * An entry parsed without the scalar settings the schema refused (an account
+ * with 11 digits, a misspelt risk tier, an unknown key), where those are
+ * neither names nor structure others depend on; undefined otherwise. Rules
+ * then see the entry as if those settings were left out.
+ */
+function repair(schema: z.ZodType, entry: unknown, issues: readonly z.core.$ZodIssue[]): unknown {
+  if (!(schema instanceof z.ZodObject) || typeof entry !== 'object' || entry === null) return undefined;
+  const refused = new Set(issues.flatMap((issue) => (issue.code === 'unrecognized_keys' && issue.path.length === 0 ? issue.keys : [String(issue.path[0] ?? '')])));
+  if (refused.has('')) return undefined;
+  const values = entry as Record<string, unknown>;
+  if ([...refused].some((k) => KEY_SETTINGS.has(k) || (values[k] !== null && typeof values[k] === 'object') || !(k in values))) return undefined;
+  const rest = Object.fromEntries(Object.entries(entry).filter(([k]) => !refused.has(k)));
+  const result = schema.partial().safeParse(rest);
+  return result.success ? result.data : undefined;
 }
 
 function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
@@ -89,11 +186,14 @@ function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
     const allowed = allowedKeysAt(issue.path);
     return issue.keys.map((key) => ({
       path: joinPath(at, key),
-      message: `is not a known setting${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`,
+      message: `is not a known setting${didYouMean(key, allowed)}${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`,
     }));
   }
   if (issue.input === undefined) {
     return [{ path: at, message: `is required: ${issue.message}` }];
+  }
+  if (issue.code === 'invalid_value' && typeof issue.input === 'string') {
+    return [{ path: at, message: `${issue.message}${didYouMean(issue.input, issue.values.map(String))}`, value: issue.input }];
   }
   return [{ path: at, message: issue.message, value: issue.input }];
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkArtifactRules } from './artifact-rules';
 import { hasInstanceStorage } from '../ml/instances';
 import { cidrsOverlap, parseCidr } from './cidr';
+import { checkReviewerRules } from './estate-rules';
 
 /**
  * The estate configuration: one reviewed file describes every environment.
@@ -93,6 +94,9 @@ export const environmentSchema = z.strictObject({
     .optional()
     .describe('Instance families endpoints may use here; default by environment type (INSTANCE_FAMILIES)'),
   flags: flags.default({}),
+  promoteFrom: text(ENV_NAME_PATTERN, 'must be the name of a staging environment of this estate')
+    .optional()
+    .describe('Prod only, required when the estate has a staging environment: the staging environment whose registry and deployment gate prod promotes from'),
 });
 
 /**
@@ -191,6 +195,10 @@ export const variantSchema = z.strictObject({
 export const ROLLOUT_STRATEGIES = ['canary', 'linear', 'all-at-once'] as const;
 
 export const endpointSchema = z.strictObject({
+  awaitingApproval: z
+    .boolean({ error: 'must be true or false' })
+    .default(false)
+    .describe('Declared before any version is approved: nothing is deployed for it here until the variants name an approved modelPackageVersion'),
   variants: z.array(variantSchema, { error: 'must be a list of production variants' }).min(1, { error: 'must list at least one production variant' }).max(10, { error: 'must list at most 10 production variants' }),
   shadow: z
     .strictObject({
@@ -267,6 +275,24 @@ export const deliverySchema = z.strictObject(
   { error: 'must be a mapping with account, connectionArn, repository and branch' },
 );
 
+/**
+ * Who owns GuardDuty, AWS Config and Security Hub in the environment accounts.
+ * Each allows one detector, recorder and hub per account and region; under
+ * Control Tower or a landing zone they already exist (often run by a delegated
+ * administrator), and creating them again fails the Foundation stack.
+ */
+export const DETECTIVE_CONTROL_SOURCES = ['estate', 'organization'] as const;
+const detectiveControlsSchema = z
+  .strictObject({
+    source: z
+      .enum(DETECTIVE_CONTROL_SOURCES, { error: `must be one of ${DETECTIVE_CONTROL_SOURCES.join(', ')}` })
+      .describe('estate: the Foundation stacks create them; organization: they exist already and the estate only wires its alerts'),
+    administratorAccount: text(/^\d{12}$/, 'must be the 12-digit ID of the delegated administrator account, quoted')
+      .optional()
+      .describe('With source organization: the account that administers them (named in the evidence)'),
+  })
+  .default({ source: 'estate' });
+
 export const estateSchema = z.strictObject({
   organization: z.strictObject(
     {
@@ -283,6 +309,7 @@ export const estateSchema = z.strictObject({
         .optional()
         .describe('Account whose people assume the persona roles (with MFA); default: each environment account itself'),
       breakGlassRoleName: text(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 letters, digits and +=,.@_-)').default('estate-break-glass'),
+      detectiveControls: detectiveControlsSchema,
     },
     { error: 'must be a mapping with name, homeRegion and allowedRegions' },
   ),
@@ -319,6 +346,10 @@ export const estateSchema = z.strictObject({
   featureGroups: z.array(featureGroupSchema, { error: 'must be a list of feature groups' }).default([]),
   models: z.array(modelSchema, { error: 'must be a list of models' }).default([]),
   delivery: deliverySchema.optional().describe('The pipeline that deploys the environments; without it, deploy with cdk deploy'),
+  extraInstanceTypes: z
+    .array(text(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.g7.xlarge'), { error: 'must be a list of instance types' })
+    .optional()
+    .describe('Instance types newer than lib/ml/sagemaker-instance-types.json, accepted as they are'),
 });
 
 export type EstateConfigInput = z.input<typeof estateSchema>;
@@ -467,6 +498,7 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
   problems.push(...checkModelRiskRules(config), ...checkDeliveryRules(config), ...checkMlPlaneRules(config), ...checkTrainingRules(config));
   // Which accounts and buckets are the estate's is known only once the environments are sound.
   if (!problems.some((p) => p.path.startsWith('environments'))) problems.push(...checkArtifactRules(config));
+  problems.push(...checkReviewerRules(config));
   return problems;
 }
 
@@ -546,7 +578,8 @@ function checkMlPlaneRules(config: EstateConfig): ConfigProblem[] {
 
   const present = config.environments.filter(Boolean);
   const environments = new Map(present.map((e) => [e.name, e]));
-  const staging = present.find((e) => e.type === 'staging');
+  // The registry packaged variants serve from: the staging environment prod names in promoteFrom.
+  const promoted = present.some((e) => e.type === 'prod' && e.promoteFrom !== undefined);
   (config.models ?? []).forEach((model, i) => {
     const at = `models[${i}]`;
     model.featureGroups.forEach((name, j) => {
@@ -589,12 +622,14 @@ function checkMlPlaneRules(config: EstateConfig): ConfigProblem[] {
         }
         const packaged = v.modelPackageVersion !== undefined;
         const direct = v.image !== undefined || v.modelData !== undefined;
-        if (packaged === direct || (direct && (v.image === undefined || v.modelData === undefined))) {
+        if (endpoint.awaitingApproval) {
+          if (packaged || direct) problems.push({ path: vp, message: 'gives a model, but the endpoint is awaitingApproval: remove awaitingApproval once a version is approved, or the model until then' });
+        } else if (packaged === direct || (direct && (v.image === undefined || v.modelData === undefined))) {
           problems.push({ path: vp, message: 'must give either modelPackageVersion, or both image and modelData' });
         } else if (env.type === 'prod' && !packaged) {
           problems.push({ path: `${vp}.image`, value: v.image, message: 'cannot be used in prod: prod serves only a model package version approved in the staging registry (give modelPackageVersion)' });
-        } else if (packaged && !staging) {
-          problems.push({ path: `${vp}.modelPackageVersion`, value: v.modelPackageVersion, message: 'needs a staging environment, whose registry holds the approved versions' });
+        } else if (packaged && !promoted) {
+          problems.push({ path: `${vp}.modelPackageVersion`, value: v.modelPackageVersion, message: "needs a staging environment, whose registry holds the approved versions, named in prod's promoteFrom" });
         }
       });
       if (endpoint.shadow) {
@@ -610,7 +645,7 @@ function checkMlPlaneRules(config: EstateConfig): ConfigProblem[] {
 
 /** Whether a model's endpoint in an environment watches model quality (and so has a quality alarm). */
 export function monitorsQuality(env: EnvironmentConfig, endpoint: EndpointConfig | undefined): boolean {
-  if (!endpoint) return false;
+  if (!endpoint || endpoint.awaitingApproval) return false;
   return endpoint.monitoring ? endpoint.monitoring.modelQuality : env.type === 'prod';
 }
 

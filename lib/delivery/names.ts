@@ -13,16 +13,30 @@ export const DEPLOYMENT_GATE_STEP_ROLE = (organization: string): string => `${or
 export const deploymentGateFunctionName = (organization: string, environment: string): string => `${organization}-${environment}-deployment-gate`;
 
 /**
- * The environment prod promotes from: the first staging environment. Its
- * registry holds the approved versions prod serves, and its deployment gate
- * judges them before the pipeline deploys prod.
+ * The environment prod promotes from: the staging environment that prod's
+ * `promoteFrom` names (config requires it, and the same one for every prod).
+ * Its registry holds the approved versions prod serves, and its deployment
+ * gate judges them before the pipeline deploys prod. An estate without prod
+ * has none.
  */
 export function promotionSource(estate: EstateConfig): EnvironmentConfig | undefined {
-  return estate.environments.find((e) => e.type === 'staging');
+  const from = estate.environments.find((e) => e.type === 'prod' && e.promoteFrom !== undefined)?.promoteFrom;
+  return from === undefined ? undefined : estate.environments.find((e) => e.name === from);
 }
 
-/** Accounts of the prod environments that serve approved versions from the promotion source's registry. */
+/**
+ * Accounts of the environments that serve approved versions from the promotion
+ * source's registry, or will once one is approved (an endpoint awaiting approval
+ * is shared with ahead of its first version, so that adding the version is all
+ * it takes).
+ */
 export function servingAccounts(estate: EstateConfig): string[] {
-  const serving = new Set(estate.models.flatMap((m) => Object.entries(m.endpoints).filter(([, e]) => e.variants.some((v) => v.modelPackageVersion !== undefined)).map(([env]) => env)));
+  const serving = new Set(
+    estate.models.flatMap((m) =>
+      Object.entries(m.endpoints)
+        .filter(([, e]) => e.awaitingApproval || e.variants.some((v) => v.modelPackageVersion !== undefined))
+        .map(([env]) => env),
+    ),
+  );
   return estate.environments.filter((e) => serving.has(e.name)).map((e) => e.account);
 }

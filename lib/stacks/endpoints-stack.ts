@@ -104,7 +104,8 @@ export class EndpointsStack extends EstateStack {
         },
       });
       const endpoint = model.endpoints[env.name];
-      if (endpoint) {
+      // An endpoint awaiting its first approved version is declared, not deployed: nothing to serve yet.
+      if (endpoint && !endpoint.awaitingApproval) {
         this.endpoints[model.id] = new ModelEndpoint(scope, 'Endpoint', {
           environment: env,
           model,

@@ -31,6 +31,11 @@ export interface FoundationStackProps extends EstateStackProps {
    * @default - none
    */
   readonly readableObjects?: readonly string[];
+  /**
+   * GuardDuty, Config and Security Hub are run by the organization here: adopt them, wire only the alerts.
+   * @default - none: the foundation creates them
+   */
+  readonly inheritedDetectiveControls?: { readonly administratorAccount?: string };
 }
 
 /**
@@ -85,6 +90,7 @@ export class FoundationStack extends EstateStack {
     this.detective = new DetectiveControls(this, 'Detective', {
       key: this.keys.audit,
       deliveryBucket: this.audit.bucket,
+      inheritedFrom: props.inheritedDetectiveControls,
     });
 
     this.breakGlass = new BreakGlassRole(this, 'BreakGlass', {

@@ -58,6 +58,8 @@ export class EnvironmentStage extends Stage {
       trustedAccount: estate.organization.identityAccount ?? environment.account,
       estateAccounts: estateAccounts(estate),
       readableObjects: promotedArtifacts(estate, environment),
+      inheritedDetectiveControls:
+        estate.organization.detectiveControls.source === 'organization' ? { administratorAccount: estate.organization.detectiveControls.administratorAccount } : undefined,
       description: `${estate.organization.name} ${environment.name}: keys, isolated network, audit trail, permissions boundary`,
     });
     // The audit bucket's replication rule needs its destination to exist.
