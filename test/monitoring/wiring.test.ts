@@ -105,7 +105,7 @@ describe('what each monitored endpoint gets', () => {
       expect(create.Action).toBe('sagemaker:CreateProcessingJob');
       expect(create.Resource).toBe(`arn:aws:sagemaker:eu-west-1:333333333333:processing-job/${e}-${model.id}-mon-*`);
       expect(create.Condition.Bool).toEqual({ 'sagemaker:NetworkIsolation': 'true', 'sagemaker:InterContainerTrafficEncryption': 'true' });
-      expect(Object.keys(create.Condition.ArnEquals).sort()).toEqual(['sagemaker:OutputKmsKey', 'sagemaker:VolumeKmsKey']);
+      expect(Object.keys(create.Condition.ArnEquals).sort()).toEqual(['sagemaker:OutputKmsKeyArn', 'sagemaker:VolumeKmsKeyArn']);
       const put = runner.find((s: any) => s.Sid === 'PublishMonitoringMetrics');
       expect(put.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': MONITORING_NAMESPACE } });
       expect(runner.find((s: any) => s.Sid === 'PassJobRole').Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
