@@ -58,13 +58,17 @@ export class DetectiveControls extends Construct {
     this.node.addMetadata(DETECTIVE_CONTROLS_METADATA, props.inheritedFrom ? { source: 'organization', ...props.inheritedFrom } : { source: 'estate' });
     if (!props.inheritedFrom) this.createControls(props, { region, account, partition });
     this.findings = new sns.Topic(this, 'Findings', { displayName: 'Security findings (high and critical)', masterKey: props.key, enforceSSL: true });
+    // EventBridge encrypts the findings it publishes here and the ones it parks in the dead-letter queue
+    // below with this key. KMS receives no source from that path, so the statement AWS documents has no
+    // condition (SNS Developer Guide, "Managing Amazon SNS encryption keys"; EventBridge User Guide,
+    // "Using dead-letter queues to process undelivered events"); the topic and queue policies keep the
+    // rule's aws:SourceArn, so no other account's rule can deliver here.
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowEventBridgeToPublishFindings',
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': account } },
       }),
     );
     // Findings EventBridge could not deliver rest here rather than being lost.

@@ -1,6 +1,7 @@
 import { CfnResource, IAspect, Lazy, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { actionDetails, actionSupportsKey } from '../../policies/validation/service-authorization';
+import { isEventBridgeTargetKeyUse } from '../../policies/validation/eventbridge-key-use';
 
 /** Where a resource type keeps its policy document. */
 const DOCUMENT_PROPERTY: Record<string, string> = {
@@ -23,7 +24,10 @@ const SOURCE_KEYS = ['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceorgid', 'a
  * aws-cdk-lib adds on our behalf (an SNS target's `grantPublish` to
  * events.amazonaws.com on the topic and its key, the trail's bucket
  * statements, the trust of CDK's own provider and pipeline roles). CloudWatch
- * Logs' key statement is scoped by its encryption context instead.
+ * Logs' key statement is scoped by its encryption context instead. A key
+ * statement for EventBridge's delivery to encrypted topics and queues is left
+ * without one: KMS never receives a source from that path, so a condition
+ * would drop every event (policies/validation/eventbridge-key-use.ts).
  *
  * It also moves out of a service grant each named action that a condition
  * key of the statement does not apply to (per the Service Authorization
@@ -43,13 +47,13 @@ export class ServicePrincipalSource implements IAspect {
     if (document === undefined) return;
     node.addPropertyOverride(
       property,
-      Lazy.any({ produce: () => withSourceAccount(splitUngrantableActions(stack.resolve(document)), stack.account) }),
+      Lazy.any({ produce: () => withSourceAccount(splitUngrantableActions(stack.resolve(document)), stack.account, node.cfnResourceType === 'AWS::KMS::Key') }),
     );
   }
 }
 
 /** The document with `aws:SourceAccount` added to each unsourced Allow to a service principal. */
-export function withSourceAccount(document: unknown, account: string): unknown {
+export function withSourceAccount(document: unknown, account: string, keyPolicy = false): unknown {
   const doc = document as { Statement?: unknown };
   if (!doc || typeof doc !== 'object' || doc.Statement === undefined) return document;
   const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
@@ -58,6 +62,7 @@ export function withSourceAccount(document: unknown, account: string): unknown {
     if (s.Effect !== 'Allow' || !s.Principal || typeof s.Principal !== 'object' || Object.keys(s.Principal).join() !== 'Service') return s;
     const keys = Object.values((s.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap((t) => Object.keys(t).map((k) => k.toLowerCase()));
     if (keys.some((k) => SOURCE_KEYS.includes(k) || k === 'kms:encryptioncontext:aws:logs:arn')) return s;
+    if (keyPolicy && isEventBridgeTargetKeyUse(s)) return s;
     const condition = { ...s.Condition };
     condition.StringEquals = { ...condition.StringEquals, 'aws:SourceAccount': account };
     return { ...s, Condition: condition };

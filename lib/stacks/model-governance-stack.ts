@@ -139,11 +139,21 @@ export class ModelGovernanceStack extends EstateStack {
     // Endpoint alarms (CloudWatch) and pipeline events (EventBridge) publish to this KMS topic.
     keys.ml.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AlarmsAndEventsPublishToTheModelTopic',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
+        sid: 'AlarmsPublishToTheModelTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    // EventBridge's delivery to an encrypted topic or queue sends KMS no source: the documented statement
+    // has no condition (policies/validation/eventbridge-key-use.ts); the topic policy keeps the source.
+    keys.ml.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventsPublishToTheModelTopic',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
       }),
     );
 

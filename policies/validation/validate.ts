@@ -9,6 +9,7 @@ import {
   serviceConditionKey,
   serviceExists,
 } from './service-authorization';
+import { isEventBridgeTargetKeyUse, unsupportedSourceKeys } from './eventbridge-key-use';
 
 /**
  * Checks a policy document against the Service Authorization Reference the
@@ -38,6 +39,7 @@ export type ProblemCode =
   | 'operator-type-mismatch'
   | 'unknown-operator'
   | 'service-principal-without-source'
+  | 'source-condition-never-sent'
   | 'open-principal';
 
 export interface PolicyProblem {
@@ -247,6 +249,17 @@ function checkPrincipals(statement: PolicyStatementJson, kind: PolicyKind, repor
     if (!conditionKeys.some((k) => PRINCIPAL_LIMITING_KEYS.includes(k))) {
       report('open-principal', `${where}: allows any principal with no condition on the principal's account, organization, network or source`);
     }
+  }
+  if (typeof principal === 'object' && isEventBridgeTargetKeyUse(statement)) {
+    // The documented form has no source condition; one that names a source never applies (see eventbridge-key-use.ts).
+    const unsent = unsupportedSourceKeys(statement);
+    if (unsent.length > 0) {
+      report(
+        'source-condition-never-sent',
+        `${where}: EventBridge does not send ${unsent.join(', ')} to KMS when it delivers to an encrypted topic or queue (SNS Developer Guide, "Managing Amazon SNS encryption keys"), so this grant never applies and every event is dropped`,
+      );
+    }
+    return;
   }
   if (typeof principal === 'object') {
     for (const service of asList(principal.Service)) {
