@@ -631,17 +631,20 @@ describe('ML plane', () => {
     }
   });
 
-  test.each(ENVIRONMENTS)("%s: alarms can publish to the KMS topic: the ML key admits CloudWatch and EventBridge of this account only", (e) => {
+  test.each(ENVIRONMENTS)("%s: alarms and events can publish to the KMS topic: CloudWatch of this account only, EventBridge in the form AWS documents (no source: KMS never receives one from it)", (e) => {
     const [[, key]] = ofType(`${e}/Foundation`, 'AWS::KMS::Key').filter(([id]) => id.startsWith('KeysMlKey'));
-    const statement = key.Properties.KeyPolicy.Statement.find((st: any) => st.Sid === 'AlarmsAndEventsPublishToTheModelTopic');
-    expect(statement).toEqual(
+    const sid = (name: string) => key.Properties.KeyPolicy.Statement.find((st: any) => st.Sid === name);
+    expect(sid('AlarmsPublishToTheModelTopic')).toEqual(
       expect.objectContaining({
         Effect: 'Allow',
-        Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Condition: { StringEquals: { 'aws:SourceAccount': env(e).account } },
       }),
     );
+    const events = sid('EventsPublishToTheModelTopic');
+    expect(events).toEqual(expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }));
+    expect(events.Condition).toBeUndefined();
   });
 
   test('the staging credit model runs its next candidate as a shadow on a copy of live traffic', () => {
