@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
-import { cdkDeploymentRoleArn, policySize, SCP_SIZE_LIMIT, ScpContext, serviceControlPolicies } from '../../policies/scp/service-control-policies';
+import { cdkDeploymentRoleArn, cdkDeployRoleArn, DEFAULT_BOOTSTRAP_QUALIFIER, policySize, SCP_SIZE_LIMIT, ScpContext, serviceControlPolicies } from '../../policies/scp/service-control-policies';
 import { EstateConfig } from '../config/schema';
 
 export interface OrganizationStackProps extends Omit<StackProps, 'env' | 'terminationProtection'> {
@@ -71,18 +71,28 @@ export class OrganizationStack extends Stack {
 
 /**
  * What the guardrails need to know of the estate: the break-glass role exists
- * only in the environment accounts, and the estate deploys (environments and
- * pipeline) through each account's CDK CloudFormation execution role.
+ * only in the environment accounts; the estate deploys (environments and
+ * pipeline) through the CDK CloudFormation execution role of each account and
+ * region it deploys to, named exactly; its stacks are `<environment>-*` and
+ * `<organization>-*`; the tooling account, when there is one, runs the pipeline.
  */
-export function scpContext(estate: EstateConfig, bootstrapQualifier?: string): ScpContext {
+export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DEFAULT_BOOTSTRAP_QUALIFIER): ScpContext {
   const org = estate.organization;
   const environmentAccounts = [...new Set(estate.environments.map((e) => e.account))];
-  const deployed = [...new Set([...environmentAccounts, ...(estate.delivery ? [estate.delivery.account] : [])])];
+  const deployedTo = estate.environments.flatMap((e) => [e.region, e.auditReplicaRegion].map((region) => [e.account, region] as const));
+  if (estate.delivery) {
+    // The pipeline's stack in the home region, its artifact stores wherever a stage deploys.
+    for (const region of [org.homeRegion, ...estate.environments.flatMap((e) => [e.region, e.auditReplicaRegion])]) deployedTo.push([estate.delivery.account, region]);
+  }
   return {
     organization: org.name,
     allowedRegions: org.allowedRegions,
     breakGlassRoleName: org.breakGlassRoleName,
     breakGlassAccounts: environmentAccounts,
-    deploymentRoleArns: deployed.map((a) => cdkDeploymentRoleArn(a, bootstrapQualifier)),
+    deploymentRoleArns: [...new Set(deployedTo.map(([account, region]) => cdkDeploymentRoleArn(account, region, bootstrapQualifier)))],
+    deployRoleArns: [...new Set(deployedTo.map(([account, region]) => cdkDeployRoleArn(account, region, bootstrapQualifier)))],
+    bootstrapQualifier,
+    stackNamePrefixes: [...new Set([...estate.environments.map((e) => e.name), org.name])],
+    deliveryAccount: estate.delivery?.account,
   };
 }

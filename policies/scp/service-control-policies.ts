@@ -17,12 +17,30 @@ export interface ScpContext {
    */
   readonly breakGlassAccounts: readonly string[];
   /**
-   * ARNs (ArnLike patterns) of the estate's deployment role in each account it
+   * Exact ARNs of the estate's deployment role in each account and region it
    * deploys to: the CloudFormation execution role of the CDK bootstrap. It alone
    * (with break-glass) may change the audit and detection chain, because it
-   * creates and updates it; landing zones exempt their own pipeline roles the same way.
+   * creates and updates it; landing zones exempt their own pipeline roles the
+   * same way. Exact, not a pattern: no role an admin creates can match, and the
+   * bootstrap roles themselves are protected (ProtectTheDeploymentRoles).
    */
   readonly deploymentRoleArns: readonly string[];
+  /**
+   * Exact ARNs of the CDK bootstrap's deploy role in the same accounts and
+   * regions: the role the pipeline (or `cdk deploy`) assumes to create and
+   * execute change sets, passing the execution role to CloudFormation.
+   */
+  readonly deployRoleArns: readonly string[];
+  /** Qualifier of the CDK bootstrap (`@aws-cdk/core:bootstrapQualifier`), naming its roles `cdk-<qualifier>-*`. */
+  readonly bootstrapQualifier: string;
+  /** Stack names of the estate (`<name>-*` patterns): changed only through the CDK deploy role. */
+  readonly stackNamePrefixes: readonly string[];
+  /**
+   * The tooling account whose pipeline deploys the estate. When set, the
+   * bootstrap roles of every account may be assumed only from it (and by
+   * break-glass): an admin of an environment cannot borrow the deploy role.
+   */
+  readonly deliveryAccount?: string;
 }
 
 export interface PolicyStatement {
@@ -40,9 +58,16 @@ export interface ServiceControlPolicy {
   readonly document: { readonly Version: '2012-10-17'; readonly Statement: PolicyStatement[] };
 }
 
-/** The CloudFormation execution role the CDK bootstrap creates in an account (any region). */
-export function cdkDeploymentRoleArn(account: string, qualifier = 'hnb659fds'): string {
-  return `arn:*:iam::${account}:role/cdk-${qualifier}-cfn-exec-role-${account}-*`;
+export const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
+
+/** The CloudFormation execution role the CDK bootstrap creates in an account and region (its exact ARN). */
+export function cdkDeploymentRoleArn(account: string, region: string, qualifier = DEFAULT_BOOTSTRAP_QUALIFIER): string {
+  return `arn:*:iam::${account}:role/cdk-${qualifier}-cfn-exec-role-${account}-${region}`;
+}
+
+/** The deploy role the CDK bootstrap creates in an account and region (its exact ARN). */
+export function cdkDeployRoleArn(account: string, region: string, qualifier = DEFAULT_BOOTSTRAP_QUALIFIER): string {
+  return `arn:*:iam::${account}:role/cdk-${qualifier}-deploy-role-${account}-${region}`;
 }
 
 const breakGlassArns = (ctx: ScpContext) => ctx.breakGlassAccounts.map((a) => `arn:*:iam::${a}:role/${ctx.breakGlassRoleName}`);
@@ -129,87 +154,144 @@ const SAGEMAKER_JOBS = [
 const MONITORING_SCHEDULES = ['sagemaker:CreateMonitoringSchedule', 'sagemaker:UpdateMonitoringSchedule'];
 const INLINE_JOB = { 'sagemaker:InstanceTypes': 'false' };
 
+/**
+ * CloudFormation calls that change a stack. A stack keeps the service role it
+ * was created with, and "other users that have permissions to perform
+ * operations on this stack are able to use this role, regardless of whether
+ * those users have the iam:PassRole permission" (CloudFormation User Guide,
+ * "CloudFormation service role"): denying PassRole alone would leave every
+ * admin able to update the estate's stacks as the execution role.
+ */
+const STACK_CHANGES = [
+  'cloudformation:CreateChangeSet',
+  'cloudformation:ExecuteChangeSet',
+  'cloudformation:CreateStack',
+  'cloudformation:UpdateStack',
+  'cloudformation:DeleteStack',
+  'cloudformation:ContinueUpdateRollback',
+  'cloudformation:RollbackStack',
+  'cloudformation:SetStackPolicy',
+  'cloudformation:UpdateTerminationProtection',
+  'cloudformation:ImportStacksToStackSet',
+];
+
+/** IAM calls that create a role or change what it may do, who may assume it, or how it is tagged. */
+const ROLE_CHANGES = [
+  'iam:CreateRole',
+  'iam:DeleteRole',
+  'iam:UpdateRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:AttachRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:TagRole',
+  'iam:UntagRole',
+];
+
 export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] {
   const trails = `arn:*:cloudtrail:*:*:trail/${ctx.organization}-*`;
   const estateTagged = { StringEquals: { 'aws:ResourceTag/estate:organization': ctx.organization } };
+  const cdkRoles = `arn:*:iam::*:role/cdk-${ctx.bootstrapQualifier}-*`;
+  const execRoles = `arn:*:iam::*:role/cdk-${ctx.bootstrapQualifier}-cfn-exec-role-*`;
+  const stacks = ctx.stackNamePrefixes.map((p) => `arn:*:cloudformation:*:*:stack/${p}-*`);
   return [
     {
       name: 'baseline-guardrails',
-      description: 'No leaving the organization, no root user, no disabling the audit trail or keys, boundaries and break-glass kept',
+      description: 'The audit trail, keys, aliases, boundaries, audit buckets, break-glass and the deployment path: changed only by the deployment role or break-glass',
       document: {
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'DenyLeavingTheOrganization', Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' },
           {
-            Sid: 'DenyRootUser',
+            // Break-glass only: the deployment role retains keys and never removes a boundary
+            // (deleting a role needs no DeleteRolePermissionsBoundary).
+            Sid: 'ProtectKeysAndBoundaries',
             Effect: 'Deny',
-            Action: '*',
-            Resource: '*',
-            Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } },
-          },
-          {
-            Sid: 'ProtectTheAuditTrail',
-            Effect: 'Deny',
-            Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:PutInsightSelectors'],
-            Resource: trails,
-            Condition: exceptBreakGlassAndDeployment(ctx),
-          },
-          {
-            Sid: 'ProtectCustomerKeys',
-            Effect: 'Deny',
-            Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation'],
+            Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'iam:DeleteRolePermissionsBoundary'],
             Resource: '*',
             Condition: exceptBreakGlass(ctx),
           },
           {
-            Sid: 'ProtectEstateKeyPolicies',
-            Effect: 'Deny',
-            Action: ['kms:PutKeyPolicy'],
-            Resource: '*',
-            Condition: { ...estateTagged, ...exceptBreakGlassAndDeployment(ctx) },
-          },
-          {
-            Sid: 'ProtectEstateKeyAliases',
-            Effect: 'Deny',
-            Action: ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias'],
-            Resource: `arn:*:kms:*:*:alias/${ctx.organization}-*`,
-            Condition: exceptBreakGlassAndDeployment(ctx),
-          },
-          {
-            Sid: 'ProtectBoundariesAndBreakGlass',
+            // One statement for everything the estate names: an action only ever
+            // applies to resources of its own service, so the union is exact.
+            Sid: 'ProtectTheEstate',
             Effect: 'Deny',
             Action: [
+              'cloudtrail:StopLogging',
+              'cloudtrail:DeleteTrail',
+              'cloudtrail:UpdateTrail',
+              'cloudtrail:PutEventSelectors',
+              'cloudtrail:PutInsightSelectors',
+              'kms:CreateAlias',
+              'kms:UpdateAlias',
+              'kms:DeleteAlias',
               'iam:CreatePolicyVersion',
               'iam:DeletePolicy',
               'iam:DeletePolicyVersion',
               'iam:SetDefaultPolicyVersion',
-              'iam:CreateRole',
-              'iam:DeleteRole',
-              'iam:UpdateRole',
-              'iam:UpdateAssumeRolePolicy',
-              'iam:AttachRolePolicy',
-              'iam:DetachRolePolicy',
-              'iam:PutRolePolicy',
-              'iam:DeleteRolePolicy',
-              'iam:PutRolePermissionsBoundary',
-              'iam:DeleteRolePermissionsBoundary',
+              ...ROLE_CHANGES,
+              's3:DeleteBucket',
+              's3:DeleteBucketPolicy',
+              's3:PutBucketPolicy',
+              's3:PutBucketObjectLockConfiguration',
+              's3:PutBucketVersioning',
+              's3:PutEncryptionConfiguration',
+              's3:PutLifecycleConfiguration',
+              's3:PutReplicationConfiguration',
+              's3:PutBucketLogging',
             ],
-            Resource: [`arn:*:iam::*:policy/${ctx.organization}-*`, `arn:*:iam::*:role/${ctx.breakGlassRoleName}`],
+            Resource: [
+              trails,
+              `arn:*:kms:*:*:alias/${ctx.organization}-*`,
+              `arn:*:iam::*:policy/${ctx.organization}-*`,
+              `arn:*:iam::*:role/${ctx.breakGlassRoleName}`,
+              // CloudFormation names a bucket <stack>-<logical id>-<suffix>; the replica has a fixed name.
+              'arn:*:s3:::*-foundation-audit*',
+              'arn:*:s3:::*-modelgovernance-decisionrecords*',
+              'arn:*:s3:::audit-replica-*',
+            ],
             Condition: exceptBreakGlassAndDeployment(ctx),
           },
           {
-            Sid: 'KeepWorkloadBoundaries',
+            // The bootstrap's roles (deploy, execution, publishing, lookup): nobody but
+            // break-glass creates, re-trusts, re-grants or re-tags one, so no admin can
+            // mint a role of that name or widen the real ones. Re-bootstrap with
+            // break-glass or a service-managed StackSet (a service-linked role, not bound).
+            Sid: 'ProtectTheDeploymentRoles',
             Effect: 'Deny',
-            Action: ['iam:DeleteRolePermissionsBoundary'],
-            Resource: '*',
-            Condition: exceptBreakGlassAndDeployment(ctx),
+            Action: ROLE_CHANGES,
+            Resource: cdkRoles,
+            Condition: exceptBreakGlass(ctx),
           },
+          {
+            // The execution role is used only by the deploy role: passed to CloudFormation,
+            // or through a stack that already has it (which needs no PassRole). Break-glass
+            // deploys by assuming the deploy role (BootstrapRolesOnlyFromThePipeline exempts it).
+            Sid: 'DeployOnlyThroughTheDeployRole',
+            Effect: 'Deny',
+            Action: ['iam:PassRole', ...STACK_CHANGES],
+            Resource: [execRoles, ...stacks],
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': ctx.deployRoleArns } },
+          },
+          ...(ctx.deliveryAccount
+            ? [
+                {
+                  Sid: 'BootstrapRolesOnlyFromThePipeline',
+                  Effect: 'Deny' as const,
+                  Action: 'sts:AssumeRole',
+                  Resource: cdkRoles,
+                  Condition: { StringNotEquals: { 'aws:PrincipalAccount': ctx.deliveryAccount }, ...exceptBreakGlass(ctx) },
+                },
+              ]
+            : []),
         ],
       },
     },
     {
       name: 'detection-guardrails',
-      description: 'GuardDuty, Security Hub, Config, the security rules, alarms and topics, and the audit buckets: changed only by the deployment role or break-glass',
+      description: 'GuardDuty, Security Hub, Config, the security rules, alarms, topics and key policies: changed only by the deployment role or break-glass',
       document: {
         Version: '2012-10-17',
         Statement: [
@@ -253,6 +335,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Sid: 'ProtectEstateAlerting',
             Effect: 'Deny',
             Action: [
+              'kms:PutKeyPolicy',
               'events:DeleteRule',
               'events:DisableRule',
               'events:PutRule',
@@ -269,33 +352,23 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Resource: '*',
             Condition: { ...estateTagged, ...exceptBreakGlassAndDeployment(ctx) },
           },
-          {
-            Sid: 'ProtectAuditBuckets',
-            Effect: 'Deny',
-            Action: [
-              's3:DeleteBucket',
-              's3:DeleteBucketPolicy',
-              's3:PutBucketPolicy',
-              's3:PutBucketObjectLockConfiguration',
-              's3:PutBucketVersioning',
-              's3:PutEncryptionConfiguration',
-              's3:PutLifecycleConfiguration',
-              's3:PutReplicationConfiguration',
-              's3:PutBucketLogging',
-            ],
-            // CloudFormation names a bucket <stack>-<logical id>-<suffix>; the replica has a fixed name.
-            Resource: ['arn:*:s3:::*-foundation-audit*', 'arn:*:s3:::*-modelgovernance-decisionrecords*', 'arn:*:s3:::audit-replica-*'],
-            Condition: exceptBreakGlassAndDeployment(ctx),
-          },
         ],
       },
     },
     {
       name: 'region-allow-list',
-      description: `Only ${ctx.allowedRegions.join(', ')}, but for global services`,
+      description: `Only ${ctx.allowedRegions.join(', ')}, but for global services; no leaving the organization; no root user`,
       document: {
         Version: '2012-10-17',
         Statement: [
+          { Sid: 'DenyLeavingTheOrganization', Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' },
+          {
+            Sid: 'DenyRootUser',
+            Effect: 'Deny',
+            Action: '*',
+            Resource: '*',
+            Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } },
+          },
           {
             Sid: 'DenyOutsideAllowedRegions',
             Effect: 'Deny',

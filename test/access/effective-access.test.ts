@@ -423,7 +423,7 @@ describe('the access matrix in the evidence', () => {
     expect(cell('prod', 'deployment-role', 'disable-logging').decision).toBe('allowed');
     expect(cell('prod', 'approval-gate', 'disable-logging').decision).toBe('denied');
     expect(cell('prod', 'break-glass', 'delete-keys').decision).toBe('allowed');
-    expect(cell('prod', 'deployment-role', 'delete-keys')).toMatchObject({ decision: 'denied', by: [expect.objectContaining({ policyType: 'scp', statement: 'ProtectCustomerKeys' })] });
+    expect(cell('prod', 'deployment-role', 'delete-keys')).toMatchObject({ decision: 'denied', by: [expect.objectContaining({ policyType: 'scp', statement: 'ProtectKeysAndBoundaries' })] });
     expect(cell('prod', 'deployment-role', 'leave-region').decision).toBe('denied');
     for (const c of matrix.cells.filter((x) => x.decision === 'allowed')) expect(c.by.length).toBeGreaterThan(0);
 
