@@ -398,6 +398,226 @@ def metric_data(result, endpoint):
     return data
 
 
+
+# ---------------------------------------------------------------- segments and stress scenarios
+
+def parse_segments(texts, columns):
+    """Segment definitions from the --segment arguments (JSON each), checked against the data's columns."""
+    segments, seen = [], set()
+    for text in texts or []:
+        try:
+            s = json.loads(text)
+        except ValueError:
+            raise InputError("segment %r is not JSON" % text[:80])
+        if not isinstance(s, dict) or not isinstance(s.get("name"), str) or not isinstance(s.get("feature"), str):
+            raise InputError("segment %r needs a name and a feature" % text[:80])
+        if s["name"] in seen:
+            raise InputError("segment %s is given twice" % s["name"])
+        seen.add(s["name"])
+        if s["feature"] not in columns:
+            raise InputError("segment %s is on feature %s, which is not a column of the data (%s)" % (s["name"], s["feature"], ", ".join(columns)))
+        has_values, has_range = isinstance(s.get("values"), list) and s["values"], isinstance(s.get("range"), dict)
+        if bool(has_values) == bool(has_range):
+            raise InputError("segment %s must give either values or range" % s["name"])
+        support = s.get("minSupport", 1)
+        if not isinstance(support, int) or isinstance(support, bool) or support < 1:
+            raise InputError("segment %s: minSupport must be a whole number of at least 1" % s["name"])
+        segments.append(s)
+    return segments
+
+
+def definition(segment):
+    """The segment's definition as reports repeat it (the gates compare it with the estate config)."""
+    out = {"feature": segment["feature"]}
+    if segment.get("values"):
+        out["values"] = segment["values"]
+    else:
+        out["range"] = {k: segment["range"][k] for k in ("min", "max") if k in segment["range"]}
+    return out
+
+
+def in_segment(segment, values):
+    """Membership of each value: one of the listed values (text or number), or min <= value < max. Missing is never in."""
+    out = np.zeros(len(values), dtype=bool)
+    if segment.get("values"):
+        texts = set(v for v in segment["values"] if isinstance(v, str))
+        numbers = set(float(v) for v in segment["values"] if not isinstance(v, str))
+        for i, v in enumerate(values):
+            if is_missing(v):
+                continue
+            if str(v).strip() in texts:
+                out[i] = True
+            elif numbers:
+                x = to_number(v)
+                out[i] = x is not None and x in numbers
+        return out
+    lo, hi = segment["range"].get("min"), segment["range"].get("max")
+    for i, v in enumerate(values):
+        x = None if is_missing(v) else to_number(v)
+        out[i] = x is not None and (lo is None or x >= lo) and (hi is None or x < hi)
+    return out
+
+
+def weighted_auc(labels, scores, weights):
+    """AUC with row weights (ties count one half); equals auc() with unit weights. None without both classes."""
+    y = np.asarray(labels, dtype=float)
+    s = np.asarray(scores, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    w_pos, w_neg = w * (y == 1), w * (y == 0)
+    if w_pos.sum() <= 0 or w_neg.sum() <= 0:
+        return None
+    values, index = np.unique(s, return_inverse=True)
+    pos = np.bincount(index, weights=w_pos, minlength=values.size)
+    neg = np.bincount(index, weights=w_neg, minlength=values.size)
+    below = np.concatenate(([0.0], np.cumsum(neg)[:-1]))
+    return float(np.sum(pos * (below + 0.5 * neg)) / (w_pos.sum() * w_neg.sum()))
+
+
+def confusion(labels, scores, threshold, weights=None):
+    y = np.asarray(labels, dtype=float)
+    yhat = np.asarray(scores, dtype=float) >= threshold
+    w = np.ones(y.size) if weights is None else np.asarray(weights, dtype=float)
+    cells = {"true_positives": (yhat & (y == 1)), "false_positives": (yhat & (y == 0)),
+             "false_negatives": (~yhat & (y == 1)), "true_negatives": (~yhat & (y == 0))}
+    return {k: float(np.sum(w[m])) for k, m in cells.items()}
+
+
+def weighted_classification(labels, scores, threshold, weights):
+    """binary_classification_metrics of a weighted sample (the stress scenarios)."""
+    c = confusion(labels, scores, threshold, weights)
+    tp, fp, fn, tn = c["true_positives"], c["false_positives"], c["false_negatives"], c["true_negatives"]
+    precision = tp / (tp + fp) if tp + fp > 0 else 0.0
+    recall = tp / (tp + fn) if tp + fn > 0 else 0.0
+    values = {"auc": weighted_auc(labels, scores, weights), "f1": 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0,
+              "precision": precision, "recall": recall, "accuracy": (tp + tn) / max(tp + fp + fn + tn, 1e-12),
+              "true_positive_rate": recall, "false_positive_rate": fp / (fp + tn) if fp + tn > 0 else 0.0}
+    return {k: {"value": v, "standard_deviation": 0.0} for k, v in values.items() if v is not None}
+
+
+def weighted_regression(labels, predictions, weights):
+    y, p, w = (np.asarray(a, dtype=float) for a in (labels, predictions, weights))
+    w = w / w.sum()
+    err = p - y
+    mse = float(np.sum(w * err ** 2))
+    mean = float(np.sum(w * y))
+    ss_tot = float(np.sum(w * (y - mean) ** 2))
+    values = {"mae": float(np.sum(w * np.abs(err))), "mse": mse, "rmse": math.sqrt(mse), "r2": 1.0 - mse / ss_tot if ss_tot > 0 else 0.0}
+    return {k: {"value": v, "standard_deviation": 0.0} for k, v in values.items()}
+
+
+def segment_evaluation(segment, member, labels, scores, problem_type, threshold):
+    """One segment of the test split: its support, confusion counts (classifiers) and metrics."""
+    y, s = labels[member], scores[member]
+    support = int(member.sum())
+    entry = {"definition": definition(segment), "min_support": int(segment.get("minSupport", 1)), "support": support,
+             "status": "ok" if support >= int(segment.get("minSupport", 1)) else "insufficient_data"}
+    if problem_type == "binary_classification":
+        entry["positives"] = int(np.sum(y == 1))
+        entry["confusion_matrix"] = {k: int(v) for k, v in confusion(y, s, threshold).items()}
+        if support:
+            entry["binary_classification_metrics"] = classification_metrics(y, s, threshold)
+    elif support:
+        err = s - y
+        entry["regression_metrics"] = regression_metrics(y, s)
+        entry["squared_error"] = {"mean": float(np.mean(err ** 2)), "variance": float(np.var(err ** 2, ddof=1)) if support > 1 else 0.0}
+    return entry
+
+
+def stress_evaluation(scenario, members, labels, scores, problem_type, threshold):
+    """A named scenario: the test split reweighted (prior shift or population shift) and its metrics."""
+    n = labels.size
+    if scenario.get("positiveRate") is not None:
+        r = float(scenario["positiveRate"])
+        p = float(np.mean(labels == 1)) if n else 0.0
+        kind = {"kind": "prior_shift", "positive_rate": r, "observed_positive_rate": p}
+        if problem_type != "binary_classification" or p in (0.0, 1.0):
+            return dict(kind, status="undefined", reason="a prior shift needs a classifier's test split with both classes")
+        weights = np.where(labels == 1, r / p, (1 - r) / (1 - p))
+    else:
+        share = scenario.get("segmentShare") or {}
+        member = members.get(share.get("segment"))
+        if member is None:
+            raise InputError("stress scenario %s names segment %s, which is not given" % (scenario.get("name"), share.get("segment")))
+        q = float(member.mean()) if n else 0.0
+        t = float(share.get("share"))
+        kind = {"kind": "population_shift", "segment": share.get("segment"), "share": t, "observed_share": q}
+        if q in (0.0, 1.0):
+            return dict(kind, status="undefined", reason="the segment is all or none of the test split, so its share cannot be moved")
+        weights = np.where(member, t / q, (1 - t) / (1 - q))
+    out = dict(kind, status="ok", rows=int(n), effective_rows=float(weights.sum() ** 2 / np.sum(weights ** 2)))
+    if problem_type == "binary_classification":
+        out["binary_classification_metrics"] = weighted_classification(labels, scores, threshold, weights)
+    else:
+        out["regression_metrics"] = weighted_regression(labels, scores, weights)
+    return out
+
+
+def parse_stress(texts):
+    out = []
+    for text in texts or []:
+        try:
+            s = json.loads(text)
+        except ValueError:
+            raise InputError("stress scenario %r is not JSON" % text[:80])
+        if not isinstance(s, dict) or not isinstance(s.get("name"), str) or (s.get("positiveRate") is None) == (s.get("segmentShare") is None):
+            raise InputError("stress scenario %r needs a name and exactly one of positiveRate or segmentShare" % text[:80])
+        out.append(s)
+    return out
+
+
+def segment_reports(segments, scenarios, test, labels, scores, problem_type, threshold):
+    """The evaluation report's segments and stress_scenarios sections."""
+    members = {s["name"]: in_segment(s, test[s["feature"]]) for s in segments}
+    return ({s["name"]: segment_evaluation(s, members[s["name"]], labels, scores, problem_type, threshold) for s in segments},
+            {c["name"]: stress_evaluation(c, members, labels, scores, problem_type, threshold) for c in scenarios})
+
+def monitor_segment(segment, records, baseline, segment_baseline, problem_type, threshold):
+    """One segment of live traffic: the slice's metrics, drift against the same segment in training.
+
+    Drift of a segment is judged only against that segment's own training distribution: against the whole
+    population a segment (amount >= 10000) always looks drifted. Without a segment baseline its drift is
+    not computed (reported as such). Figures below the segment's minimum support are reported, not published.
+    """
+    member = in_segment(segment, [r["features"].get(segment["feature"]) for r in records])
+    subset = [r for r, keep in zip(records, member) if keep]
+    usable = bool(segment_baseline) and segment_baseline.get("statistics") and segment_baseline.get("definition") == definition(segment)
+    base = dict(baseline, statistics=segment_baseline["statistics"], score=segment_baseline.get("score")) if usable else baseline
+    out = compute_slice(subset, base, problem_type, [], threshold)
+    out.pop("bias", None)
+    if not usable:
+        for f in out["features"].values():
+            f["psi"] = None
+        out["score_psi"] = None
+    out["definition"] = definition(segment)
+    out["min_support"] = int(segment.get("minSupport", 1))
+    out["drift_baseline"] = "segment" if usable else ("none: the baseline's segment is defined otherwise" if segment_baseline else "none")
+    out["status"] = "ok" if out["records"] >= out["min_support"] else "insufficient_data"
+    out["quality_status"] = "ok" if out["labelled"] >= out["min_support"] else "insufficient_data"
+    return out
+
+
+def segment_metric_data(name, seg, endpoint):
+    """Datums of one segment (dimension Segment): counts always; drift and quality only with enough records."""
+    data = []
+
+    def put(metric, value, unit="None"):
+        if value is None or not math.isfinite(float(value)):
+            return
+        data.append({"MetricName": metric, "Dimensions": [{"Name": "Endpoint", "Value": endpoint}, {"Name": "Segment", "Value": name}], "Value": float(value), "Unit": unit})
+
+    put("RecordsAnalyzed", seg["records"], "Count")
+    put("LabelledRecords", seg["labelled"], "Count")
+    if seg["status"] == "ok":
+        psis = [f["psi"] for f in seg["features"].values() if f["psi"] is not None]
+        put("MaxFeaturePsi", max(psis) if psis else None)
+        put("ScorePsi", seg["score_psi"])
+    if seg["quality_status"] == "ok" and seg["quality"]:
+        for key, metric in (("auc", "Auc"), ("f1", "F1"), ("rmse", "Rmse"), ("r2", "R2")):
+            if key in seg["quality"]:
+                put(metric, seg["quality"][key]["value"])
+    return data
+
+
 # ---------------------------------------------------------------- reading captured data
 
 def decode(payload):
@@ -536,10 +756,16 @@ def monitor(args):
     labels = read_labels(args.ground_truth)
     records, malformed = read_capture(args.capture, names, labels)
     result = compute_slice(records, baseline, args.problem_type, facets, args.threshold)
+    segments = parse_segments(args.segment, names)
+    segment_path = os.path.join(args.baseline, "baseline-segment-statistics.json")
+    segment_baselines = load_json(segment_path).get("segments", {}) if segments and os.path.exists(segment_path) else {}
+    result["segments"] = {s["name"]: monitor_segment(s, records, baseline, segment_baselines.get(s["name"]), args.problem_type, args.threshold) for s in segments}
     result["malformed_events"] = malformed
     result["window"] = {"end": args.window_end, "kind": args.window}
     result["window"]["analysed_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     data = metric_data(result, args.endpoint)
+    for name, seg in sorted(result["segments"].items()):
+        data.extend(segment_metric_data(name, seg, args.endpoint))
     write_json(os.path.join(args.output, "report.json"), {"endpoint": args.endpoint, "result": result, "namespace": METRIC_NAMESPACE})
     write_json(os.path.join(args.output, "constraint_violations.json"), {"violations": result["violations"]})
     batches = [data[i:i + MAX_DATUMS_PER_BATCH] for i in range(0, len(data), MAX_DATUMS_PER_BATCH)] or [[]]
@@ -689,6 +915,11 @@ def reports(args):
         evaluation = {"regression_metrics": regression_metrics(labels, scores)}
         bias = {"version": "1.0", "label": args.label, "pre_training_bias_metrics": {"label": args.label, "facets": {}},
                 "post_training_bias_metrics": {"label": args.label, "facets": {}}}
+    segments = parse_segments(args.segment, features)
+    scenarios = parse_stress(args.stress)
+    if segments or scenarios:
+        evaluation["decision_threshold"] = args.threshold
+        evaluation["segments"], evaluation["stress_scenarios"] = segment_reports(segments, scenarios, test, labels, scores, args.problem_type, args.threshold)
     design = load_json(os.path.join(args.design, "design.json"))
     masks = [np.asarray(z) for z in design["masks"]]
     design_scores = read_scores(args.design_predictions)
@@ -708,6 +939,17 @@ def reports(args):
     write_json(os.path.join(out, "baseline-statistics.json"), base_stats)
     write_json(os.path.join(out, "baseline-constraints.json"), constraints(base_stats))
     write_json(os.path.join(out, "baseline-score-statistics.json"), {"version": 0.0, "features": [feature_statistics("score", scores.tolist(), "Fractional")]})
+    if segments:
+        # Each segment's own drift baseline: live traffic of a segment is compared with the same segment in training.
+        per_segment = {}
+        for s in segments:
+            train_member = in_segment(s, train[s["feature"]])
+            test_member = in_segment(s, test[s["feature"]])
+            subset = {f: [v for v, keep in zip(train[f], train_member) if keep] for f in features}
+            per_segment[s["name"]] = {"definition": definition(s), "rows": int(train_member.sum()),
+                                      "statistics": statistics(subset, features) if train_member.any() else None,
+                                      "score": feature_statistics("score", scores[test_member].tolist(), "Fractional") if test_member.any() else None}
+        write_json(os.path.join(out, "baseline-segment-statistics.json"), {"version": 0.0, "segments": per_segment})
 
 
 def main(argv=None):
@@ -724,6 +966,7 @@ def main(argv=None):
     m.add_argument("--window", default="hour")
     m.add_argument("--window-end", default=None)
     m.add_argument("--output", default="/opt/ml/processing/output")
+    m.add_argument("--segment", action="append", default=[], help="a segment as JSON (as for reports)")
     for name in ("design", "reports"):
         p = sub.add_parser("shap-design" if name == "design" else "reports")
         p.add_argument("--label", default="label")
@@ -739,6 +982,8 @@ def main(argv=None):
             p.add_argument("--predictions", default="/opt/ml/processing/input/predictions/test")
             p.add_argument("--design", default="/opt/ml/processing/input/design")
             p.add_argument("--design-predictions", default="/opt/ml/processing/input/predictions/design")
+            p.add_argument("--segment", action="append", default=[], help="a segment as JSON: name, feature, values or range {min, max}, minSupport")
+            p.add_argument("--stress", action="append", default=[], help="a stress scenario as JSON: name and positiveRate or segmentShare {segment, share}")
     args = parser.parse_args(argv)
     # The capture and ground-truth inputs are the subdirectories SageMaker downloaded (one per variant or day).
     if args.command == "monitor":

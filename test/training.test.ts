@@ -2,6 +2,7 @@
  * Continuous training: the generated pipeline definition, the storm guard's
  * policy, and the pipeline accepted and started by SageMaker (moto's server).
  */
+import { segmentArguments } from '../lib/config/segments';
 import { CreatePipelineCommand, DescribePipelineDefinitionForExecutionCommand, SageMakerClient, StartPipelineExecutionCommand } from '@aws-sdk/client-sagemaker';
 import { retrainingGuard } from '../lambdas/retraining-guard/handler';
 import { decideRetraining } from '../lambdas/retraining-guard/policy';
@@ -96,7 +97,8 @@ describe('the generated retraining pipeline', () => {
       expect(app.ContainerEntrypoint).toEqual(['python3', `/opt/ml/processing/input/code/${targets.referenceScript.key}`]);
       expect(step(name).Arguments.ProcessingInputs[0]).toMatchObject({ InputName: 'code', S3Input: { S3Uri: `s3://${targets.referenceScript.bucket}/${targets.referenceScript.key}`, LocalPath: '/opt/ml/processing/input/code' } });
     }
-    expect(step('Evaluate').Arguments.AppSpecification.ContainerArguments).toEqual(['reports', '--problem-type', 'binary_classification', '--facets', 'age_band', '--label', 'label']);
+    expect(step('Evaluate').Arguments.AppSpecification.ContainerArguments).toEqual(['reports', '--problem-type', 'binary_classification', '--facets', 'age_band', '--label', 'label', ...segmentArguments(fraud.segmentation)]);
+    expect(step('Evaluate').Arguments.AppSpecification.ContainerArguments).toContain('--segment');
     // The model's image only scores rows.
     expect(step('Predict').Arguments.AppSpecification).toEqual({ ImageUri: fraud.training!.processingImage, ContainerArguments: ['predict', '--problem-type', 'binary_classification'] });
     expect(JSON.stringify(definition)).not.toMatch(/clarify|model-monitor/i);

@@ -7,6 +7,7 @@
 import { DeploymentPolicy, GovernedModel } from '../shared/gate-config';
 import { metric, Read, shown } from '../shared/reports';
 import type { Check, FetchedReport } from '../shared/decision';
+import { segmentPromotionChecks } from '../shared/segments';
 
 export interface AlarmView {
   readonly name: string;
@@ -97,6 +98,11 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
   }
 
   if (model) checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, inputs.championEvaluation));
+  // Every critical segment too: a challenger that wins overall may not lose a critical segment significantly.
+  if (model?.segmentation && inputs.challengerEvaluation.status === 'ok') {
+    const champion = inputs.championEvaluation;
+    checks.push(...segmentPromotionChecks({ policy: model.segmentation, problemType: model.problemType, tolerance: policy.challengerTolerance, challenger: inputs.challengerEvaluation.json, champion: champion === undefined ? undefined : champion.status === 'ok' ? champion.json : null }));
+  }
 
   const failed = checks.filter((c) => !c.passed);
   return {

@@ -8,6 +8,7 @@
  */
 import { GovernedModel, TierPolicy } from '../shared/gate-config';
 import { Check, FetchedReport } from '../shared/decision';
+import { segmentApprovalChecks } from '../shared/segments';
 import { disparateImpacts, globalShapValues, kllBuckets, metric, populationStabilityIndex, Read, shown } from '../shared/reports';
 
 export type { Check, FetchedReport } from '../shared/decision';
@@ -90,6 +91,9 @@ export function decideApproval(model: GovernedModel | undefined, tiers: Readonly
 
   const checks: Check[] = [
     ...performanceChecks(model, tier, inputs.evaluation),
+    ...(model.segmentation && inputs.evaluation.status === 'ok'
+      ? segmentApprovalChecks({ policy: model.segmentation, problemType: model.problemType, riskTier: model.riskTier, floors: { minAuc: tier.minAuc, minF1: tier.minF1, minR2: tier.minR2, maxRmse: model.maxRmse }, report: inputs.evaluation.json })
+      : []),
     ...fairnessChecks(model, tier, inputs.bias),
     ...explainabilityChecks(tier, inputs.explainability),
     ...driftChecks(tier, inputs.baseline, inputs.statistics),

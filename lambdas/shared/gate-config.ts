@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { SegmentationPolicy } from './segments';
 
 /**
  * What the gates know of the estate, fixed at synth from the estate config and
@@ -42,6 +43,8 @@ export interface GovernedModel {
    * its executions produce evidence the gate may approve on.
    */
   readonly trainingPipeline?: string;
+  /** Segments judged on their own at approval and promotion (lambdas/shared/segments.ts). */
+  readonly segmentation?: SegmentationPolicy;
 }
 
 export interface DeploymentPolicy {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { GateConfig } from '../../lambdas/shared/gate-config';
 import { trainingPipelineName } from '../../constructs/training-pipeline';
 import { EnvironmentConfig, EstateConfig } from './schema';
+import { segmentationPolicy } from './segments';
 
 /** What the gates of one environment need of the estate config; the model id names its package group. */
 export function gateConfigFor(estate: EstateConfig, environment: EnvironmentConfig): GateConfig {
@@ -19,6 +20,7 @@ export function gateConfigFor(estate: EstateConfig, environment: EnvironmentConf
       protectedAttributes: m.protectedAttributes,
       ...(m.maxRmse !== undefined ? { maxRmse: m.maxRmse } : {}),
       ...(m.training?.environments.includes(environment.name) ? { trainingPipeline: trainingPipelineName(environment.name, m.id) } : {}),
+      ...(m.segmentation ? { segmentation: segmentationPolicy(m.segmentation) } : {}),
     })),
   };
 }

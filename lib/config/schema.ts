@@ -3,6 +3,7 @@ import { checkArtifactRules } from './artifact-rules';
 import { hasInstanceStorage } from '../ml/instances';
 import { cidrsOverlap, parseCidr } from './cidr';
 import { checkReviewerRules } from './estate-rules';
+import { checkSegmentRules, segmentationSchema } from './segments';
 
 /**
  * The estate configuration: one reviewed file describes every environment.
@@ -259,6 +260,7 @@ export const modelSchema = z.strictObject({
     .default({})
     .describe('Endpoint of this model per environment name'),
   training: trainingSchema.optional(),
+  segmentation: segmentationSchema.optional().describe('Segments judged on their own at approval, promotion and in production (lib/config/segments.ts)'),
 });
 
 /** The delivery pipeline: where it runs and where it reads the estate's code. */
@@ -498,7 +500,7 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
   problems.push(...checkModelRiskRules(config), ...checkDeliveryRules(config), ...checkMlPlaneRules(config), ...checkTrainingRules(config));
   // Which accounts and buckets are the estate's is known only once the environments are sound.
   if (!problems.some((p) => p.path.startsWith('environments'))) problems.push(...checkArtifactRules(config));
-  problems.push(...checkReviewerRules(config));
+  problems.push(...checkReviewerRules(config), ...checkSegmentRules(config));
   return problems;
 }
 

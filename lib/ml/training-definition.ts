@@ -1,4 +1,5 @@
 import type { ModelConfig, TrainingConfig } from '../config/schema';
+import { segmentArguments } from '../config/segments';
 import { hasInstanceStorage } from './instances';
 
 /** Where a training pipeline reads, writes and runs. Values may be CDK tokens. */
@@ -139,7 +140,8 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
     DependsOn: ['Predict'],
     Arguments: {
       ProcessingResources: processingResources,
-      AppSpecification: reference(['reports', '--problem-type', model.problemType, '--facets', facets, '--label', LABEL_COLUMN]),
+      // Segments and stress scenarios of the config, one argument each: the report carries their figures (README, Evaluation report).
+      AppSpecification: reference(['reports', '--problem-type', model.problemType, '--facets', facets, '--label', LABEL_COLUMN, ...segmentArguments(model.segmentation)]),
       RoleArn: t.roleArn,
       ProcessingInputs: [
         code,
