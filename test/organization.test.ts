@@ -64,12 +64,12 @@ describe('service control policies', () => {
     const detective = statement('detection-guardrails', 'ProtectDetectiveControls');
     expect(detective.Action).toEqual(expect.arrayContaining(['guardduty:DeleteDetector', 'guardduty:CreateFilter', 'guardduty:CreateIPSet', 'securityhub:DisableSecurityHub', 'config:StopConfigurationRecorder', 'config:PutConfigurationRecorder', 'config:PutDeliveryChannel']));
     expect(detective.Condition).toEqual(breakGlassOrDeploy);
-    expect(statement('detection-guardrails', 'DenySuppressingFindings').Condition).toEqual({ StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': 'SUPPRESSED' }, ...breakGlassOrDeploy });
+    expect(statement('detection-guardrails', 'DenySuppressingFindings').Condition).toEqual({ StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': 'SUPPRESSED' }, ...breakGlass });
     expect(statement('detection-guardrails', 'ProtectEstateAlerting').Condition).toEqual({ StringEquals: { 'aws:ResourceTag/estate:organization': 'examplebank' }, ...breakGlassOrDeploy });
     expect(statement('detection-guardrails', 'ProtectEstateAlerting').Action).toContain('kms:PutKeyPolicy');
     const estate = statement('baseline-guardrails', 'ProtectTheEstate');
     expect(estate.Action).toEqual(expect.arrayContaining(['s3:PutBucketPolicy', 's3:PutReplicationConfiguration', 's3:DeleteBucket', 'kms:UpdateAlias', 'iam:CreatePolicyVersion', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole']));
-    expect(estate.Resource).toEqual(expect.arrayContaining(['arn:*:kms:*:*:alias/examplebank-*', 'arn:*:iam::*:policy/examplebank-*', 'arn:*:iam::*:role/estate-break-glass', 'arn:*:s3:::*-foundation-audit*']));
+    expect(estate.Resource).toEqual(expect.arrayContaining(['arn:*:kms:*:*:alias/examplebank-*', 'arn:*:iam::*:policy/examplebank-*', 'arn:*:iam::*:policy/prod-*', 'arn:*:iam::*:role/estate-break-glass', 'arn:*:s3:::*-foundation-audit*']));
     // Key deletion and boundary removal stay break-glass only: the deployment role retains keys and keeps boundaries.
     expect(statement('baseline-guardrails', 'ProtectKeysAndBoundaries')).toMatchObject({ Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'iam:DeleteRolePermissionsBoundary'], Condition: breakGlass });
   });

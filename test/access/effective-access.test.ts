@@ -170,12 +170,13 @@ describe('the deployment role builds every guarded resource of the estate under 
         return ['CreateTrail', 'UpdateTrail', 'PutEventSelectors', 'StartLogging'].map((a) => ({ action: `cloudtrail:${a}`, resource: arn, tags }));
       }
       case 'AWS::IAM::ManagedPolicy': {
-        const arn = `arn:aws:iam::${t.account}:policy/${p.ManagedPolicyName ?? id}`;
+        // Without a name CloudFormation names it `<stack>-<logical id>-<suffix>`.
+        const arn = `arn:aws:iam::${t.account}:policy/${p.ManagedPolicyName ?? `${t.key.replace('/', '-')}-${id}-1A2B3C4D5E6F`}`;
         return ['CreatePolicy', 'CreatePolicyVersion', 'DeletePolicyVersion'].map((a) => ({ action: `iam:${a}`, resource: arn }));
       }
       case 'AWS::IAM::Role': {
         const arn = `arn:aws:iam::${t.account}:role/${model.roleName(t, id)}`;
-        return ['CreateRole', 'UpdateAssumeRolePolicy', 'AttachRolePolicy', 'PutRolePermissionsBoundary', 'TagRole'].map((a) => ({ action: `iam:${a}`, resource: arn, tags }));
+        return ['CreateRole', 'UpdateAssumeRolePolicy', 'AttachRolePolicy', 'PutRolePolicy', 'PutRolePermissionsBoundary', 'TagRole', 'UntagRole'].map((a) => ({ action: `iam:${a}`, resource: arn, tags }));
       }
       case 'AWS::Config::ConfigurationRecorder':
         return [{ action: 'config:PutConfigurationRecorder', resource: '*' }];
@@ -184,19 +185,31 @@ describe('the deployment role builds every guarded resource of the estate under 
       case 'AWS::GuardDuty::Detector':
         return [{ action: 'guardduty:CreateDetector', resource: '*' }, { action: 'guardduty:UpdateDetector', resource: `arn:aws:guardduty:${t.region}:${t.account}:detector/d` }];
       case 'AWS::Events::Rule':
-        return ['PutRule', 'PutTargets'].map((a) => ({ action: `events:${a}`, resource: `arn:aws:events:${t.region}:${t.account}:rule/${id}`, tags }));
+        return ['PutRule', 'PutTargets', 'TagResource', 'UntagResource'].map((a) => ({ action: `events:${a}`, resource: `arn:aws:events:${t.region}:${t.account}:rule/${id}`, tags }));
       case 'AWS::KMS::Key':
-        return [{ action: 'kms:PutKeyPolicy', resource: `arn:aws:kms:${t.region}:${t.account}:key/${id}`, tags }, { action: 'kms:EnableKeyRotation', resource: `arn:aws:kms:${t.region}:${t.account}:key/${id}`, tags }];
+        return ['PutKeyPolicy', 'EnableKeyRotation', 'TagResource', 'UntagResource'].map((a) => ({ action: `kms:${a}`, resource: `arn:aws:kms:${t.region}:${t.account}:key/${id}`, tags }));
       case 'AWS::KMS::Alias':
         return ['CreateAlias', 'UpdateAlias'].map((a) => ({ action: `kms:${a}`, resource: `arn:aws:kms:${t.region}:${t.account}:${p.AliasName}` }));
       case 'AWS::S3::Bucket': {
         const arn = `arn:aws:s3:::${model.bucketName(t, id)}`;
-        return ['CreateBucket', 'PutBucketPolicy', 'PutBucketVersioning', 'PutBucketObjectLockConfiguration', 'PutReplicationConfiguration', 'PutLifecycleConfiguration', 'PutEncryptionConfiguration'].map((a) => ({ action: `s3:${a}`, resource: arn, tags }));
+        return ['CreateBucket', 'PutBucketPolicy', 'PutBucketVersioning', 'PutBucketObjectLockConfiguration', 'PutReplicationConfiguration', 'PutLifecycleConfiguration', 'PutEncryptionConfiguration', 'PutBucketPublicAccessBlock', 'PutBucketAcl'].map((a) => ({ action: `s3:${a}`, resource: arn, tags }));
       }
       case 'AWS::SNS::Topic':
-        return ['CreateTopic', 'SetTopicAttributes'].map((a) => ({ action: `sns:${a}`, resource: `arn:aws:sns:${t.region}:${t.account}:${id}`, tags }));
+        return ['CreateTopic', 'SetTopicAttributes', 'TagResource', 'UntagResource'].map((a) => ({ action: `sns:${a}`, resource: `arn:aws:sns:${t.region}:${t.account}:${id}`, tags }));
+      case 'AWS::SNS::Subscription': {
+        const topic = t.resources[(r.Properties as any).TopicArn?.Ref];
+        return ['Subscribe', 'SetSubscriptionAttributes', 'Unsubscribe'].map((a) => ({ action: `sns:${a}`, resource: String(p.TopicArn), tags: topic ? tagMap(model.resolve(t, topic.Properties?.Tags)) : undefined }));
+      }
+      case 'AWS::SQS::Queue':
+        return ['CreateQueue', 'SetQueueAttributes', 'TagQueue', 'UntagQueue'].map((a) => ({ action: `sqs:${a}`, resource: `arn:aws:sqs:${t.region}:${t.account}:${id}`, tags }));
+      case 'AWS::Logs::LogGroup':
+        return ['CreateLogGroup', 'PutRetentionPolicy', 'AssociateKmsKey', 'TagResource', 'UntagResource'].map((a) => ({ action: `logs:${a}`, resource: `arn:aws:logs:${t.region}:${t.account}:log-group:${p.LogGroupName ?? id}`, tags }));
+      case 'AWS::Logs::MetricFilter': {
+        const group = t.resources[(r.Properties as any).LogGroupName?.Ref];
+        return ['PutMetricFilter', 'DeleteMetricFilter'].map((a) => ({ action: `logs:${a}`, resource: `arn:aws:logs:${t.region}:${t.account}:log-group:${p.LogGroupName}`, tags: group ? tagMap(model.resolve(t, group.Properties?.Tags)) : undefined }));
+      }
       case 'AWS::CloudWatch::Alarm':
-        return [{ action: 'cloudwatch:PutMetricAlarm', resource: `arn:aws:cloudwatch:${t.region}:${t.account}:alarm:${id}`, tags }];
+        return ['PutMetricAlarm', 'TagResource', 'UntagResource'].map((a) => ({ action: `cloudwatch:${a}`, resource: `arn:aws:cloudwatch:${t.region}:${t.account}:alarm:${id}`, tags }));
       default:
         return [];
     }
