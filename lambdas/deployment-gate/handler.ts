@@ -21,13 +21,15 @@ import {
   DescribeModelCommand,
   DescribeModelPackageCommand,
   DescribeModelPackageCommandOutput,
+  ListModelPackagesCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { S3Client } from '@aws-sdk/client-s3';
 import { artifactChecks } from '../shared/artifacts';
 import type { FetchedReport } from '../shared/decision';
 import { GateConfig, loadGateConfig } from '../shared/gate-config';
-import { errorText, fetchReport, listKeys, readRecord, writeRecordOnce } from '../shared/s3-objects';
+import { errorText, listKeys, readRecord, writeRecordOnce } from '../shared/s3-objects';
+import { approvedEvaluation } from './approved-evidence';
 import { AlarmView, decideDeployment, DeploymentDecision, DeploymentInputs } from './policy';
 
 export const GATE_NAME = 'deployment-gate';
@@ -95,17 +97,26 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     const base = `deployment/${group}/${version}/${requestId}/`;
     const model = deps.config.models.find((m) => m.packageGroupName === group);
 
-    const challenger = await describe(request.modelPackageArn!);
-    const champion = championGiven ? await describe(request.championModelPackageArn!) : undefined;
-    let pairingProblem: string | undefined;
+    // A named champion that cannot be a partner is refused before it is read (a package of another group is not
+    // the gate's to describe). The gate finds the champions itself: the request may name one, never remove one.
+    const pairingProblems: string[] = [];
+    let named: number | undefined;
     if (championMatch) {
-      if (championMatch[4] !== group) pairingProblem = `the champion ${request.championModelPackageArn} is a version of ${championMatch[4]}, not of ${group}`;
-      else if (championMatch[5] === version) pairingProblem = 'the champion and the challenger are the same version';
-      else if (champion && 'error' in champion) pairingProblem = `the champion could not be read: ${champion.error}`;
-      else if (champion && champion.ModelApprovalStatus !== 'Approved') pairingProblem = `the champion is ${champion.ModelApprovalStatus}, not Approved`;
+      if (championMatch[4] !== group) pairingProblems.push(`the champion ${request.championModelPackageArn} is a version of ${championMatch[4]}, not of ${group}`);
+      else if (championMatch[5] === version) pairingProblems.push('the champion and the challenger are the same version');
+      else named = Number(championMatch[5]);
     }
-    const evaluationOf = async (d: DescribeModelPackageCommandOutput | { error: string }): Promise<FetchedReport> =>
-      'error' in d ? { status: 'unavailable', reason: d.error } : fetchReport(deps.s3, d.ModelMetrics?.ModelQuality?.Statistics?.S3Uri, { buckets: [deps.artifactBucket] });
+    const challenger: Described = model ? await describe(request.modelPackageArn!) : { error: `${group} is not a governed package group` };
+    const found = model ? await championsOf(group, Number(version), named) : { champions: [] };
+    if ('error' in found) pairingProblems.push(found.error);
+    const champions: Array<{ arn: string; label: string; described: Described; evaluation: FetchedReport }> = [];
+    for (const c of 'error' in found ? [] : found.champions) {
+      const arn = packageArn(group, c.version);
+      const described = await describe(arn);
+      if ('error' in described) pairingProblems.push(`the champion ${c.label} could not be read: ${described.error}`);
+      else if (described.ModelApprovalStatus !== 'Approved') pairingProblems.push(`the champion ${c.label} is ${described.ModelApprovalStatus}, not Approved`);
+      champions.push({ arn, label: c.label, described, evaluation: await evaluationOf(described, arn, String(c.version)) });
+    }
     const serving = await servingVariant(endpoint, request.modelPackageArn!);
     const windowEnd = now();
     const windowStart = new Date(windowEnd.getTime() - deps.config.deployment.stagingBakeMinutes * 60_000);
@@ -116,9 +127,9 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       model,
       approvalStatus: 'error' in challenger ? undefined : challenger.ModelApprovalStatus,
       alarms: await alarmsOf(endpoint),
-      challengerEvaluation: await evaluationOf(challenger),
-      championEvaluation: champion ? await evaluationOf(champion) : undefined,
-      pairingProblem,
+      challengerEvaluation: await evaluationOf(challenger, request.modelPackageArn!, version),
+      champions: champions.map((c) => ({ label: c.label, evaluation: c.evaluation })),
+      pairingProblems,
       // Approved by a person or by the gate, what reaches prod must still come from the estate.
       artifacts: 'error' in challenger ? [] : artifactChecks(challenger.InferenceSpecification?.Containers, deps.config.artifacts, { bucket: deps.artifactBucket, prefix: `training/${group}/`, prefixMeaning: `model data of a ${group} training run` }),
       serving: serving.ok ? serving : { ok: false, reason: serving.reason },
@@ -129,11 +140,11 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     const decision = decideDeployment(deps.config.deployment, inputs);
     const seen = {
       challenger: stateOf(challenger),
-      champion: champion && stateOf(champion),
+      champions: champions.map((c) => ({ arn: c.arn, label: c.label, ...stateOf(c.described) })),
       alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString() })),
       serving: inputs.serving.ok ? { ...inputs.serving, liveSince: inputs.serving.liveSince.toISOString() } : inputs.serving,
       artifacts: inputs.artifacts.map((c) => [c.name, c.passed]),
-      reports: { challenger: reportState(inputs.challengerEvaluation), champion: inputs.championEvaluation && reportState(inputs.championEvaluation) },
+      reports: { challenger: reportState(inputs.challengerEvaluation), champions: champions.map((c) => reportState(c.evaluation)) },
     };
     // The digest covers the inputs and the verdict each check drew from them (the bake clock and traffic included).
     const inputsDigest = digest(JSON.stringify({ policy: deps.policyDigest, seen, verdict: decision.checks.map((c) => [c.name, c.passed, c.detail.replace(/\d+ invocations/, 'n invocations')]) }));
@@ -159,13 +170,59 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     };
     const key = `${base}answer-${answer}.json`;
     if (!(await writeRecordOnce(deps.s3, { bucket: deps.recordBucket, key }, record))) {
-      // A concurrent call recorded this answer number first: its answer is the record, this one is returned as decided.
-      return { ...decision, record: key, replayed: true, answer };
+      // A concurrent call recorded this answer number first: its record is the answer, and the only one returned
+      // (what the pipeline acts on is always what is recorded). This call's own decision is not recorded or returned.
+      const winner = await readRecord<DeploymentRecord>(deps.s3, { bucket: deps.recordBucket, key });
+      if (!winner) throw new Error(`deployment record ${key} exists but cannot be read`);
+      return { pass: winner.pass, reasons: winner.reasons, checks: winner.checks, record: key, replayed: true, answer };
     }
     return { ...decision, record: key, replayed: false, answer };
   };
 
-  async function describe(arn: string): Promise<DescribeModelPackageCommandOutput | { error: string }> {
+  /** The evaluation the package was approved on, read at its recorded version and SHA-256 (approved-evidence.ts). */
+  async function evaluationOf(d: Described, arn: string, v: string): Promise<FetchedReport> {
+    if ('error' in d) return { status: 'unavailable', reason: d.error };
+    const [, , , , g] = PACKAGE_ARN.exec(arn)!;
+    return approvedEvaluation(deps, arn, g, v, d.ModelMetrics?.ModelQuality?.Statistics?.S3Uri);
+  }
+
+  function packageArn(group: string, v: number): string {
+    return `arn:${deps.home.partition}:sagemaker:${deps.home.region}:${deps.home.account}:model-package/${group}/${v}`;
+  }
+
+  /**
+   * The champions a challenger of `group` is judged against, found by the gate: each version the committed estate has
+   * prod serve with the most weight (the gate config's prodChampions), the latest Approved version registered before
+   * the challenger (ListModelPackages, newest first), and the one the request names. The challenger itself is none.
+   */
+  async function championsOf(group: string, challenger: number, named: number | undefined): Promise<{ champions: Array<{ version: number; label: string }> } | { error: string }> {
+    const why = new Map<number, string[]>();
+    const add = (v: number, reason: string) => v !== challenger && why.set(v, [...(why.get(v) ?? []), reason]);
+    for (const v of deps.config.prodChampions?.[group] ?? []) add(v, 'served by prod');
+    try {
+      let token: string | undefined;
+      let latest: number | undefined;
+      do {
+        const page = await deps.sagemaker.send(
+          new ListModelPackagesCommand({ ModelPackageGroupName: group, ModelApprovalStatus: 'Approved', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100, NextToken: token }),
+        );
+        for (const p of page.ModelPackageSummaryList ?? []) {
+          const m = PACKAGE_ARN.exec(p.ModelPackageArn ?? '');
+          const v = m && m[4] === group ? Number(m[5]) : undefined;
+          if (v !== undefined && v < challenger && (latest === undefined || v > latest)) latest = v;
+        }
+        // Newest first: once a page has an older Approved version, no later page holds a newer one before the challenger.
+        token = latest === undefined ? page.NextToken : undefined;
+      } while (token);
+      if (latest !== undefined) add(latest, 'the latest Approved version before it');
+    } catch (e) {
+      return { error: `the Approved versions of ${group} could not be listed, so the champion is unknown: ${errorText(e)}` };
+    }
+    if (named !== undefined) add(named, 'named by the request');
+    return { champions: [...why.entries()].sort(([a], [b]) => a - b).map(([version, reasons]) => ({ version, label: `version ${version} (${reasons.join(', ')})` })) };
+  }
+
+  async function describe(arn: string): Promise<Described> {
     try {
       return await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
     } catch (e) {
@@ -246,10 +303,11 @@ export function deploymentGate(deps: DeploymentGateDeps) {
   }
 }
 
+type Described = DescribeModelPackageCommandOutput | { error: string };
 type Serving = { ok: true; variant: string; detail: string; weight: number; shadow: boolean; liveSince: Date };
 
 const digest = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
-const stateOf = (d: DescribeModelPackageCommandOutput | { error: string }) =>
+const stateOf = (d: Described) =>
   'error' in d ? { error: d.error } : { status: d.ModelApprovalStatus, lastModified: d.LastModifiedTime ? new Date(d.LastModifiedTime).toISOString() : undefined };
 const reportState = (r: FetchedReport) => ({ status: r.status, uri: r.uri, versionId: 'versionId' in r ? r.versionId : undefined, sha256: 'sha256' in r ? r.sha256 : undefined });
 

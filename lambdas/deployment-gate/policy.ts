@@ -20,10 +20,14 @@ export interface DeploymentInputs {
   readonly approvalStatus: string | undefined;
   readonly alarms: readonly AlarmView[] | { readonly error: string };
   readonly challengerEvaluation: FetchedReport;
-  /** Absent when there is no champion yet (the first deployment). */
-  readonly championEvaluation?: FetchedReport;
-  /** Why the champion is no fit partner for the challenger (another model's version, itself, not approved), if it is not. */
-  readonly pairingProblem?: string;
+  /**
+   * Every champion the challenger is judged against, found by the gate (what
+   * the estate has prod serve, the latest Approved version before the
+   * challenger) and any the request names. Empty for the first deployment.
+   */
+  readonly champions: readonly Champion[];
+  /** Why a champion is no fit partner for the challenger (another model's version, itself, not approved), if one is not. */
+  readonly pairingProblems?: readonly string[];
   /** Whether the staging endpoint exists, is in service and its current config serves the package. */
   readonly serving:
     | { readonly ok: true; readonly variant: string; readonly detail: string; /** When the endpoint's current config went live (its LastModifiedTime). */ readonly liveSince: Date }
@@ -33,6 +37,12 @@ export interface DeploymentInputs {
   /** Invocations the serving variant answered during the bake period, or why they are unknown. */
   readonly invocations: { readonly count: number } | { readonly error: string };
   readonly now: Date;
+}
+
+export interface Champion {
+  /** e.g. "version 3 (served by prod)". */
+  readonly label: string;
+  readonly evaluation: FetchedReport;
 }
 
 export interface DeploymentDecision {
@@ -54,7 +64,7 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
       : fail('approval', `the model package is ${inputs.approvalStatus ?? 'unknown'}, not Approved`),
   );
   if (!model) checks.push(fail('governance', 'the model package group is not governed by the estate config'));
-  if (inputs.pairingProblem) checks.push(fail('pairing', inputs.pairingProblem));
+  for (const problem of inputs.pairingProblems ?? []) checks.push(fail('pairing', problem));
   checks.push(...inputs.artifacts);
   checks.push(inputs.serving.ok ? pass('staging serves the package', inputs.serving.detail) : fail('staging serves the package', inputs.serving.reason));
   // The bake is of the current config only: CloudWatch keys invocations and alarms by endpoint and variant, not by
@@ -97,11 +107,19 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
     }
   }
 
-  if (model) checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, inputs.championEvaluation));
-  // Every critical segment too: a challenger that wins overall may not lose a critical segment significantly.
+  if (model) {
+    if (inputs.champions.length === 0) checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, undefined));
+    for (const champion of inputs.champions) checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, champion));
+  }
+  // Every critical segment too, against every champion: a challenger that wins overall may not lose a critical segment significantly.
   if (model?.segmentation && inputs.challengerEvaluation.status === 'ok') {
-    const champion = inputs.championEvaluation;
-    checks.push(...segmentPromotionChecks({ policy: model.segmentation, problemType: model.problemType, tolerance: policy.challengerTolerance, challenger: inputs.challengerEvaluation.json, champion: champion === undefined ? undefined : champion.status === 'ok' ? champion.json : null }));
+    const segmentChecks = (champion: unknown | undefined) =>
+      segmentPromotionChecks({ policy: model.segmentation!, problemType: model.problemType, tolerance: policy.challengerTolerance, challenger: (inputs.challengerEvaluation as { json: unknown }).json, champion });
+    if (inputs.champions.length === 0) checks.push(...segmentChecks(undefined));
+    for (const champion of inputs.champions) {
+      const against = segmentChecks(champion.evaluation.status === 'ok' ? champion.evaluation.json : null);
+      checks.push(...(inputs.champions.length === 1 ? against : against.map((c) => ({ ...c, name: `${c.name} against ${champion.label}`, detail: `${c.detail} (${champion.label})` }))));
+    }
   }
 
   const failed = checks.filter((c) => !c.passed);
@@ -119,16 +137,16 @@ function primaryMetric(model: GovernedModel, report: FetchedReport): Read<number
     : metric(report.json, 'regression_metrics', 'r2');
 }
 
-function challengerCheck(model: GovernedModel, policy: DeploymentPolicy, challenger: FetchedReport, champion: FetchedReport | undefined): Check {
+function challengerCheck(model: GovernedModel, policy: DeploymentPolicy, challenger: FetchedReport, champion: Champion | undefined): Check {
   const label = model.problemType === 'binary_classification' ? 'AUC' : 'R2';
-  const name = `challenger ${label}`;
+  const name = champion ? `challenger ${label} against ${champion.label}` : `challenger ${label}`;
   const mine = primaryMetric(model, challenger);
   if (!mine.ok) return fail(name, `challenger evaluation: ${mine.reason}`);
-  if (!champion) return pass(name, `no champion in prod yet; challenger ${label} is ${mine.value}`, mine.value);
-  const theirs = primaryMetric(model, champion);
-  if (!theirs.ok) return fail(name, `champion evaluation: ${theirs.reason}`);
+  if (!champion) return pass(name, `no champion: prod serves no other version and no earlier version is Approved; challenger ${label} is ${mine.value}`, mine.value);
+  const theirs = primaryMetric(model, champion.evaluation);
+  if (!theirs.ok) return fail(name, `champion evaluation (${champion.label}): ${theirs.reason}`);
   const floor = theirs.value - policy.challengerTolerance;
   return mine.value >= floor - 1e-12
-    ? pass(name, `challenger ${label} ${shown(mine.value, theirs.value)} is within ${policy.challengerTolerance} of the champion's ${shown(theirs.value, mine.value)}`, mine.value)
-    : { ...fail(name, `challenger ${label} ${shown(mine.value, theirs.value)} is worse than the champion's ${shown(theirs.value, mine.value)} by more than ${policy.challengerTolerance}`), value: mine.value };
+    ? pass(name, `challenger ${label} ${shown(mine.value, theirs.value)} is within ${policy.challengerTolerance} of the champion's ${shown(theirs.value, mine.value)} (${champion.label})`, mine.value)
+    : { ...fail(name, `challenger ${label} ${shown(mine.value, theirs.value)} is worse than the champion's ${shown(theirs.value, mine.value)} (${champion.label}) by more than ${policy.challengerTolerance}`), value: mine.value };
 }

@@ -74,6 +74,13 @@ export interface GateConfig {
   readonly models: readonly GovernedModel[];
   readonly deployment: DeploymentPolicy;
   readonly artifacts: ArtifactRules;
+  /**
+   * Deployment gate only: per package group, the versions the committed estate
+   * has prod serve with the most weight (each prod endpoint's champion). The
+   * gate judges a challenger against these and against the latest Approved
+   * version before it, whatever champion the request names or leaves out.
+   */
+  readonly prodChampions?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** Where the config layer puts the estate's gate config. */

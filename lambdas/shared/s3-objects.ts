@@ -44,13 +44,34 @@ export interface FetchOptions {
   readonly maxBytes?: number;
 }
 
+/** A version of an object and the SHA-256 its bytes must have. */
+export interface Pinned {
+  readonly versionId: string;
+  readonly sha256: string;
+}
+
 /**
  * Fetches and strictly parses one JSON report, with the object version read
  * and the SHA-256 of its bytes. Only s3:// URIs in the allowed buckets (and
  * prefix) are read; a missing object is 'missing', an unusable one
  * 'invalid', and an AWS failure (after the client's retries) 'unavailable'.
  */
-export async function fetchReport(s3: S3Client, uri: string | undefined, options: FetchOptions): Promise<FetchedReport> {
+export function fetchReport(s3: S3Client, uri: string | undefined, options: FetchOptions): Promise<FetchedReport> {
+  return fetchWith(s3, uri, options, (l) => new GetObjectCommand({ Bucket: l.bucket, Key: l.key }));
+}
+
+/**
+ * Like fetchReport, but reads only `pinned.versionId` of the object, and only
+ * if its bytes have `pinned.sha256` (the evidence as a gate read it before: a
+ * later write to the key is a new version, which is not read). GetObject with
+ * a VersionId is authorized as s3:GetObjectVersion (Amazon S3 API Reference,
+ * GetObject, "Permissions").
+ */
+export function fetchPinnedReport(s3: S3Client, uri: string | undefined, options: FetchOptions, pinned: Pinned): Promise<FetchedReport> {
+  return fetchWith(s3, uri, options, (l) => new GetObjectCommand({ Bucket: l.bucket, Key: l.key, VersionId: pinned.versionId }), pinned);
+}
+
+async function fetchWith(s3: S3Client, uri: string | undefined, options: FetchOptions, get: (l: S3Location) => GetObjectCommand, pinned?: Pinned): Promise<FetchedReport> {
   if (!uri) return { status: 'missing', reason: 'the model package names no such report' };
   const location = parseS3Uri(uri);
   if (!location) return { status: 'invalid', uri: visible(uri).slice(0, 300), reason: `${visible(uri).slice(0, 300)} is not an s3:// URI` };
@@ -64,7 +85,7 @@ export async function fetchReport(s3: S3Client, uri: string | undefined, options
   let bytes: Uint8Array;
   let versionId: string | undefined;
   try {
-    const res = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    const res = await s3.send(get(location));
     const size = res.ContentLength ?? Number.POSITIVE_INFINITY;
     if (size > maxBytes) {
       (res.Body as { destroy?: () => void } | undefined)?.destroy?.();
@@ -73,21 +94,25 @@ export async function fetchReport(s3: S3Client, uri: string | undefined, options
     bytes = (await res.Body?.transformToByteArray()) ?? new Uint8Array();
     versionId = res.VersionId;
   } catch (e) {
-    if (isMissing(e)) return { status: 'missing', uri, reason: `${uri} does not exist` };
-    if (isForbidden(e)) return settleForbidden(s3, uri, location, e);
+    const what = pinned ? `${uri} version ${pinned.versionId}` : uri;
+    if (isMissing(e) || (pinned && nameOf(e) === 'NoSuchVersion')) return { status: 'missing', uri, reason: `${what} does not exist` };
+    if (isForbidden(e)) return settleForbidden(s3, uri, location, e, pinned?.versionId);
     return { status: 'unavailable', uri, reason: errorText(e) };
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (pinned && (versionId !== pinned.versionId || sha256 !== pinned.sha256)) {
+    return { status: 'invalid', uri, versionId, sha256, reason: `${uri} version ${visible(String(versionId))} has SHA-256 ${sha256}, not the recorded version ${pinned.versionId} with SHA-256 ${pinned.sha256}` };
+  }
   const parsed = parseStrictJson(Buffer.from(bytes).toString('utf8'));
   if (!parsed.ok) return { status: 'invalid', uri, versionId, sha256, reason: `${uri} ${parsed.reason}`.slice(0, 400) };
   return { status: 'ok', uri, versionId, sha256, json: parsed.json };
 }
 
 /** A 403 on GET: missing if a listing of the key does not show it, otherwise forbidden. */
-async function settleForbidden(s3: S3Client, uri: string, location: S3Location, error: unknown): Promise<FetchedReport> {
+async function settleForbidden(s3: S3Client, uri: string, location: S3Location, error: unknown, versionId?: string): Promise<FetchedReport> {
   try {
     const keys = await listKeys(s3, location.bucket, location.key, 1);
-    if (!keys.includes(location.key)) return { status: 'missing', uri, reason: `${uri} does not exist` };
+    if (!keys.includes(location.key)) return { status: 'missing', uri, reason: `${uri}${versionId ? ` version ${versionId}` : ''} does not exist` };
   } catch (e) {
     return { status: 'unavailable', uri, reason: `${errorText(error)}; listing it to tell missing from forbidden failed: ${errorText(e)}` };
   }

@@ -223,6 +223,8 @@ export class ModelGovernanceStack extends EstateStack {
     );
     if (props.auditReplica) replicateToAuditReplica(this.decisionRecords, keys.audit, props.auditReplica);
 
+    // The deployment gate also knows what the committed estate has prod serve: it finds the champion itself.
+    const deploymentGateConfig = { ...gateConfig, prodChampions: prodChampionsOf(props.estate, env.name) };
     this.deploymentGate = new GateFunction(this, 'DeploymentGate', {
       entry: path.join(LAMBDAS, 'deployment-gate', 'handler.ts'),
       description: 'Deployment gate: may this approved package be promoted to prod?',
@@ -231,12 +233,12 @@ export class ModelGovernanceStack extends EstateStack {
       encryptionKey: keys.ml,
       logsKey: keys.logs,
       logRetention,
-      config: gateConfig,
+      config: deploymentGateConfig,
       reservedConcurrency: 2,
       environment: {
         RECORD_BUCKET: this.decisionRecords.bucketName,
         ARTIFACT_BUCKET: this.artifacts.bucketName,
-        POLICY_DIGEST: gateConfigDigest(gateConfig),
+        POLICY_DIGEST: gateConfigDigest(deploymentGateConfig),
         ACCOUNT_ID: this.account,
         PARTITION: this.partition,
       },
@@ -249,14 +251,19 @@ export class ModelGovernanceStack extends EstateStack {
       });
     }
     const deployments = this.decisionRecords.arnForObjects('deployment/*');
-    const reports = this.artifacts.arnForObjects('*');
     const deployRole = this.deploymentGate.role;
     const allowDeploy = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
       deployRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
-    allowDeploy('ReadReports', ['s3:GetObject'], [reports]);
+    // Evaluations are read only at the version the approval record keeps (GetObject with a VersionId is
+    // s3:GetObjectVersion), only from the evidence prefix; listing it makes a missing report read as missing.
+    allowDeploy('ReadApprovedEvaluations', ['s3:GetObjectVersion'], [evidence]);
+    allowDeploy('ListEvidence', ['s3:ListBucket'], [this.artifacts.bucketArn], { StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*`] } });
     allowDeploy('DecryptReports', ['kms:Decrypt'], [keys.ml.keyArn]);
+    allowDeploy('ReadApprovalRecords', ['s3:GetObject'], [approvals]);
     allowDeploy('ReadAndWriteDecisionRecords', ['s3:GetObject', 's3:PutObject'], [deployments]);
-    allowDeploy('ListDecisionRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['deployment/*'] } });
+    allowDeploy('ListDecisionRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['deployment/*', 'approval/*'] } });
+    // ListModelPackages has no resource type (Service Authorization Reference, Amazon SageMaker): it takes "*".
+    allowDeploy('FindChampions', ['sagemaker:ListModelPackages'], ['*']);
     allowDeploy('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
     allowDeploy('ReadGovernedPackages', ['sagemaker:DescribeModelPackage'], packages);
     allowDeploy('ReadStagingEndpoints', ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'], [
@@ -267,8 +274,8 @@ export class ModelGovernanceStack extends EstateStack {
     allowDeploy('ReadStagingAlarmsAndTraffic', ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricStatistics'], ['*']);
     acknowledgeResourceWildcards(
       deployRole.permissionsPolicy!,
-      [reports, deployments, ...packages, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint-config/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model/*`],
-      'Report and record object keys, package versions, endpoint configs and models are created after deployment; each grant is limited to one bucket prefix, one governed package group or this account\'s endpoints, read only.',
+      [evidence, approvals, deployments, ...packages, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint-config/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model/*`],
+      'Report and record object keys, package versions, endpoint configs and models are created after deployment; each grant is limited to one bucket prefix, one governed package group or this account\'s endpoints, read only. ListModelPackages has no resource type.',
     );
 
     this.reviewReminder = new GateFunction(this, 'ReviewReminder', {
@@ -347,6 +354,23 @@ function imageRepositoriesIn(estate: EstateConfig, account: string): string[] {
     m.training?.processingImage,
   ]);
   return [...new Set(images.flatMap((i) => (i ? [parseImage(i)] : [])).filter((p) => p?.account === account).map((p) => p!.repository))].sort();
+}
+
+/**
+ * Per model, the package versions the prod environments promoted from `source` serve with the most weight (each
+ * endpoint's champion, as the delivery pipeline pairs them in lib/delivery/promotions.ts).
+ */
+export function prodChampionsOf(estate: EstateConfig, source: string): Record<string, number[]> {
+  const prods = estate.environments.filter((e) => e.type === 'prod' && e.promoteFrom === source).map((e) => e.name);
+  const out: Record<string, number[]> = {};
+  for (const m of estate.models) {
+    const versions = prods.flatMap((p) => {
+      const packaged = (m.endpoints[p]?.variants ?? []).filter((v) => v.modelPackageVersion !== undefined);
+      return packaged.length > 0 ? [[...packaged].sort((a, b) => b.weight - a.weight)[0].modelPackageVersion!] : [];
+    });
+    if (versions.length > 0) out[m.id] = [...new Set(versions)].sort((a, b) => a - b);
+  }
+  return out;
 }
 
 /** Executions of the training pipelines that run in this environment: the only ones whose evidence the gate accepts. */

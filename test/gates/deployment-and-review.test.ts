@@ -15,7 +15,7 @@ const inputs = (patch: Partial<DeploymentInputs> = {}): DeploymentInputs => ({
     { name: 'fraud-score-staging-p99-latency', state: 'OK', stateUpdated: minutesAgo(61) },
   ],
   challengerEvaluation: okReport(evaluation(0.9)),
-  championEvaluation: okReport(evaluation(0.905)),
+  champions: [{ label: 'version 3 (served by prod)', evaluation: okReport(evaluation(0.905)) }],
   serving: { ok: true, variant: 'champion', detail: 'serves the package', liveSince: minutesAgo(120) },
   artifacts: [],
   invocations: { count: 500 },
@@ -40,9 +40,16 @@ describe('deployment gate policy', () => {
     ['OK for 59 minutes of a 60-minute bake', { alarms: [{ name: 'a', state: 'OK', stateUpdated: minutesAgo(59) }] }, /less than the 60-minute bake period/],
     ['current config live for 59 minutes of a 60-minute bake', { serving: { ok: true, variant: 'champion', detail: 'serves', liveSince: minutesAgo(59) } }, /went live at 2026-11-23T11:01:00.000Z, after the 60-minute bake period began at 2026-11-23T11:00:00.000Z/],
     ['current config live since an unknown time', { serving: { ok: true, variant: 'champion', detail: 'serves', liveSince: new Date(Number.NaN) } }, /went live at an unknown time/],
-    ['challenger worse than champion beyond tolerance', { challengerEvaluation: okReport(evaluation(0.894)) }, /worse than the champion's 0.905 by more than 0.01/],
+    ['challenger worse than champion beyond tolerance', { challengerEvaluation: okReport(evaluation(0.894)) }, /worse than the champion's 0.905 \(version 3 \(served by prod\)\) by more than 0.01/],
+    [
+      'challenger worse than one of two champions (the request cannot pick the weaker)',
+      { champions: [{ label: 'version 3 (served by prod)', evaluation: okReport(evaluation(0.8)) }, { label: 'version 5 (the latest Approved version before it)', evaluation: okReport(evaluation(0.95)) }] },
+      /worse than the champion's 0.95 \(version 5/,
+    ],
     ['challenger report unreadable', { challengerEvaluation: { status: 'missing', reason: 'the model package names no such report' } }, /challenger evaluation: the model package names no such report/],
-    ['champion report malformed', { championEvaluation: okReport(evaluation('high')) }, /champion evaluation: .* is not a number/],
+    ['champion report malformed', { champions: [{ label: 'version 3', evaluation: okReport(evaluation('high')) }] }, /champion evaluation \(version 3\): .* is not a number/],
+    ['champion evaluation not read by the approval gate', { champions: [{ label: 'version 3', evaluation: { status: 'missing', reason: 'no approval round read its evaluation' } }] }, /champion evaluation \(version 3\): no approval round read its evaluation/],
+    ['a pairing problem', { pairingProblems: ['the champion version 3 is Rejected, not Approved'] }, /version 3 is Rejected/],
   ])('fails: %s', (_name, patch, reason) => {
     const decision = decideDeployment(POLICY, inputs(patch));
     expect(decision.pass).toBe(false);
@@ -55,12 +62,12 @@ describe('deployment gate policy', () => {
   });
 
   test('the first deployment, with no champion, is judged on the rest', () => {
-    expect(decideDeployment(POLICY, inputs({ championEvaluation: undefined })).pass).toBe(true);
+    expect(decideDeployment(POLICY, inputs({ champions: [] })).pass).toBe(true);
   });
 
   test('a regression challenger is compared on R2', () => {
-    const decision = decideDeployment(POLICY, inputs({ model: REGRESSOR, challengerEvaluation: okReport(regressionEvaluation(0.7)), championEvaluation: okReport(regressionEvaluation(0.75)) }));
-    expect(decision.reasons).toEqual(["challenger R2 0.7 is worse than the champion's 0.75 by more than 0.01"]);
+    const decision = decideDeployment(POLICY, inputs({ model: REGRESSOR, challengerEvaluation: okReport(regressionEvaluation(0.7)), champions: [{ label: 'version 2', evaluation: okReport(regressionEvaluation(0.75)) }] }));
+    expect(decision.reasons).toEqual(["challenger R2 0.7 is worse than the champion's 0.75 (version 2) by more than 0.01"]);
   });
 });
 

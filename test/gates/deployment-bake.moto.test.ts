@@ -17,47 +17,35 @@
  * Each case asserts pass or fail, the record and the reason.
  */
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateEndpointCommand, CreateModelPackageCommand, DeleteEndpointCommand, DescribeEndpointCommand, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateEndpointCommand, DeleteEndpointCommand, DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { deploymentGate, DeploymentGateDeps, DeploymentRecord, DeploymentRequest } from '../../lambdas/deployment-gate/handler';
-import { gateWorld, Moto, startMoto } from '../support/moto';
-import { evaluation, GATE_CONFIG } from './fixtures';
+import { GATE_CONFIG } from './fixtures';
+import { deploymentDeps, version } from './promotion';
 import { stagingEndpoint, traffic } from './staging';
+import { approvalWorld, ApprovalWorld } from './world';
 
-const ARTIFACTS = 'bake-artifacts';
-const RECORDS = 'bake-records';
 const BAKE = GATE_CONFIG.deployment.stagingBakeMinutes;
-let moto: Moto;
+let w: ApprovalWorld;
+let ARTIFACTS: string;
+let RECORDS: string;
 let s3: S3Client;
 let sagemaker: SageMakerClient;
 let cloudwatch: CloudWatchClient;
 let deps: DeploymentGateDeps;
-let n = 0;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  ({ s3, sagemaker, cloudwatch } = await gateWorld(moto, { artifacts: ARTIFACTS, records: RECORDS, topic: 'bake', groups: ['fraud-score'] }));
-  deps = { sagemaker, s3, cloudwatch, config: GATE_CONFIG, home: { partition: 'aws', region: 'eu-west-1', account: '123456789012' }, recordBucket: RECORDS, artifactBucket: ARTIFACTS, policyDigest: 'sha256:test' };
+  w = await approvalWorld('bake');
+  ({ s3, sagemaker, cloudwatch, artifacts: ARTIFACTS, records: RECORDS } = w);
+  deps = deploymentDeps(w);
 }, 60_000);
-afterAll(async () => moto?.stop());
+afterAll(async () => w?.stop());
 
 /** The gate's clock `minutes` from now: the endpoint went live now, so the bake began `BAKE - minutes` minutes before it. */
 const at = (minutes: number) => () => new Date(Date.now() + minutes * 60_000);
 
-async function approved(auc = 0.9): Promise<string> {
-  const key = `training/fraud-score/run-${++n}/reports/evaluation.json`;
-  await s3.send(new PutObjectCommand({ Bucket: ARTIFACTS, Key: key, Body: JSON.stringify(evaluation(auc)) }));
-  const { ModelPackageArn } = await sagemaker.send(
-    new CreateModelPackageCommand({
-      ModelPackageGroupName: 'fraud-score',
-      ModelApprovalStatus: 'PendingManualApproval',
-      InferenceSpecification: { Containers: [{ Image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-score@sha256:${'ab'.repeat(32)}` }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
-      ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://${ARTIFACTS}/${key}` } } },
-    }),
-  );
-  await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'setup' }));
-  return ModelPackageArn!;
-}
+/** A version its pipeline registered and the approval gate approved (its evaluation read and recorded). */
+const approved = (auc = 0.9) => version(w, 'fraud-score', { auc });
 
 async function quietAlarm(endpoint: string) {
   await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `${endpoint}-5xx`, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
@@ -134,21 +122,8 @@ describe("the bake is the current config's, not the previous model's", () => {
 });
 
 describe('what reaches prod comes from the estate, whoever approved it', () => {
-  /** A package a person approved directly (the approval gate would have rejected it), serving `image` and `modelData`. */
-  async function personApproved(image: string, modelData?: string): Promise<string> {
-    const key = `training/fraud-score/run-${++n}/reports/evaluation.json`;
-    await s3.send(new PutObjectCommand({ Bucket: ARTIFACTS, Key: key, Body: JSON.stringify(evaluation(0.9)) }));
-    const { ModelPackageArn } = await sagemaker.send(
-      new CreateModelPackageCommand({
-        ModelPackageGroupName: 'fraud-score',
-        ModelApprovalStatus: 'PendingManualApproval',
-        InferenceSpecification: { Containers: [{ Image: image, ...(modelData ? { ModelDataUrl: modelData } : {}) }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
-        ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://${ARTIFACTS}/${key}` } } },
-      }),
-    );
-    await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'approved by a person' }));
-    return ModelPackageArn!;
-  }
+  /** A pipeline package a person approved although the approval gate rejected it for what it serves. */
+  const personApproved = (image: string, modelData?: string) => version(w, 'fraud-score', { image, modelData });
   const DIGEST_IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-score@sha256:${'ab'.repeat(32)}`;
 
   async function judgeServed(name: string, image: string, modelData?: string) {

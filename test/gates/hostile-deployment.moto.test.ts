@@ -4,45 +4,32 @@
  * and stale answers. Each case asserts pass or fail, the record and the reason.
  */
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateModelPackageCommand, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { deploymentGate, DeploymentGateDeps, DeploymentRecord, DeploymentRequest } from '../../lambdas/deployment-gate/handler';
-import { gateWorld, Moto, startMoto } from '../support/moto';
-import { evaluation, GATE_CONFIG } from './fixtures';
+import { deploymentDeps, version } from './promotion';
 import { stagingEndpoint, traffic } from './staging';
+import { approvalWorld, ApprovalWorld } from './world';
+import { GATE_CONFIG } from './fixtures';
 
-const ARTIFACTS = 'deploy-hostile-artifacts';
-const RECORDS = 'deploy-hostile-records';
-let moto: Moto;
+let w: ApprovalWorld;
+let RECORDS: string;
 let s3: S3Client;
 let sagemaker: SageMakerClient;
 let cloudwatch: CloudWatchClient;
 let deps: DeploymentGateDeps;
-let n = 0;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  ({ s3, sagemaker, cloudwatch } = await gateWorld(moto, { artifacts: ARTIFACTS, records: RECORDS, topic: 'deploy', groups: ['fraud-score', 'credit-default', 'deposit-forecast'] }));
-  deps = { sagemaker, s3, cloudwatch, config: GATE_CONFIG, home: { partition: 'aws', region: 'eu-west-1', account: '123456789012' }, recordBucket: RECORDS, artifactBucket: ARTIFACTS, policyDigest: 'sha256:test', now: afterBake };
+  w = await approvalWorld('deploy-hostile');
+  ({ s3, sagemaker, cloudwatch, records: RECORDS } = w);
+  deps = deploymentDeps(w, { now: afterBake });
 }, 60_000);
-afterAll(async () => moto?.stop());
+afterAll(async () => w?.stop());
 
 const afterBake = () => new Date(Date.now() + (GATE_CONFIG.deployment.stagingBakeMinutes + 1) * 60_000);
 
-async function pkg(group: string, auc: unknown, status: 'Approved' | 'Rejected' | 'PendingManualApproval' = 'Approved'): Promise<string> {
-  const key = `${group}/${++n}/evaluation.json`;
-  await s3.send(new PutObjectCommand({ Bucket: ARTIFACTS, Key: key, Body: JSON.stringify(evaluation(auc)) }));
-  const { ModelPackageArn } = await sagemaker.send(
-    new CreateModelPackageCommand({
-      ModelPackageGroupName: group,
-      ModelApprovalStatus: 'PendingManualApproval',
-      InferenceSpecification: { Containers: [{ Image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-score@sha256:${'ab'.repeat(32)}` }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
-      ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://${ARTIFACTS}/${key}` } } },
-    }),
-  );
-  if (status !== 'PendingManualApproval') await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn, ModelApprovalStatus: status, ApprovalDescription: 'setup' }));
-  return ModelPackageArn!;
-}
+/** A version registered by its pipeline, decided by the approval gate, and left in `status` (a person's where it differs). */
+const pkg = (group: string, auc: unknown, status: 'Approved' | 'Rejected' | 'PendingManualApproval' = 'Approved') => version(w, group, { auc, status });
 
 async function alarm(name: string, state: 'OK' | 'ALARM') {
   await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: name, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
@@ -98,7 +85,7 @@ describe('pairing: the champion must be another approved version of the same mod
   test('a rejected champion fails', async () => {
     const { request } = await staging('pair-3');
     const rejected = await pkg('fraud-score', 0.5, 'Rejected');
-    await expectFail({ ...request, championModelPackageArn: rejected }, /the champion is Rejected, not Approved/);
+    await expectFail({ ...request, championModelPackageArn: rejected }, /the champion version \d+ \(named by the request\) is Rejected, not Approved/);
   });
   test('a champion of another account fails before anything is read', async () => {
     const { request } = await staging('pair-4');
@@ -114,7 +101,7 @@ describe('pairing: the champion must be another approved version of the same mod
   });
   test("a champion AUC of 90 (a percent) is refused, not compared", async () => {
     const { request } = await staging('pair-7', { championAuc: 90 });
-    await expectFail(request, /champion evaluation: AUC 90 is outside its domain/);
+    await expectFail(request, /champion evaluation \(version \d+ \(the latest Approved version before it, named by the request\)\): AUC 90 is outside its domain/);
   });
 });
 

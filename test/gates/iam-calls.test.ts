@@ -19,6 +19,12 @@ import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { S3Client } from '@aws-sdk/client-s3';
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
+import { deploymentGate } from '../../lambdas/deployment-gate/handler';
+import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { GATE_CONFIG } from './fixtures';
+import { deploymentDeps, version } from './promotion';
+import { stagingEndpoint, traffic } from './staging';
 import { synthesizeEstate } from '../support/estate';
 import { GOOD, approvalWorld, ApprovalWorld, stateChange } from './world';
 
@@ -42,6 +48,8 @@ function actionsOf(entry: string): string[] {
     const action = `${SERVICE[pkg]}:${m[2]}`;
     actions.add(ACTION_OF[action] ?? action);
   }
+  // GetObject of a given version is authorized as s3:GetObjectVersion (Amazon S3 API Reference, GetObject, "Permissions").
+  for (const m of code.matchAll(/new (\w+)\.GetObjectCommand\(\{[^}]*\bVersionId\b/g)) if (imports.get(m[1]) === 'client-s3') actions.add('s3:GetObjectVersion');
   return [...actions].sort();
 }
 
@@ -58,12 +66,14 @@ const CALLS: Record<string, { entry: string; role: RegExp; actions: string[] }> 
       'cloudwatch:DescribeAlarms',
       'cloudwatch:GetMetricStatistics',
       's3:GetObject',
+      's3:GetObjectVersion',
       's3:ListBucket',
       's3:PutObject',
       'sagemaker:DescribeEndpoint',
       'sagemaker:DescribeEndpointConfig',
       'sagemaker:DescribeModel',
       'sagemaker:DescribeModelPackage',
+      'sagemaker:ListModelPackages',
     ],
   },
   'review reminder': { entry: 'lambdas/review-reminder/handler.ts', role: /^ReviewReminderRole/, actions: ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sns:Publish'] },
@@ -135,7 +145,10 @@ describe('every AWS call of each handler is granted to its role', () => {
     const approval = statementsOf(CALLS['approval gate'].role).filter((s) => list(s.Action).includes('s3:ListBucket'));
     expect(approval.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['training/*'] } }, { StringLike: { 's3:prefix': ['approval/*'] } }]);
     const deployment = statementsOf(CALLS['deployment gate'].role).filter((s) => list(s.Action).includes('s3:ListBucket'));
-    expect(deployment.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['deployment/*'] } }]);
+    expect(deployment.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['training/*'] } }, { StringLike: { 's3:prefix': ['deployment/*', 'approval/*'] } }]);
+    // Evaluations only at a recorded version, only from the evidence prefix; no plain read of the artifact bucket.
+    const artifactReads = statementsOf(CALLS['deployment gate'].role).filter((s) => s.Effect === 'Allow' && list(s.Resource as string[]).some((r) => String(r).startsWith('arn:aws:s3:::iam-artifacts/')));
+    expect(artifactReads.map((s) => [s.Action, s.Resource])).toEqual([['s3:GetObjectVersion', 'arn:aws:s3:::iam-artifacts/training/*']]);
   });
 });
 
@@ -226,15 +239,17 @@ function asPrincipal(s3: S3Client, statements: Statement[]): S3Client {
   return new Proxy(s3, {
     get(target, prop) {
       if (prop !== 'send') return Reflect.get(target, prop);
-      return async (command: { constructor: { name: string }; input: { Bucket: string; Key?: string; Prefix?: string } }) => {
-        const { Bucket, Key, Prefix } = command.input;
+      return async (command: { constructor: { name: string }; input: { Bucket: string; Key?: string; Prefix?: string; VersionId?: string } }) => {
+        const { Bucket, Key, Prefix, VersionId } = command.input;
         switch (command.constructor.name) {
           case 'GetObjectCommand':
-            if (!allows('s3:GetObject', `arn:aws:s3:::${Bucket}/${Key}`)) throw denied();
+            // "To return a different version, use the versionId subresource. ... you need the s3:GetObjectVersion
+            // permission" (GetObject, Permissions): a version read is s3:GetObjectVersion, not s3:GetObject.
+            if (!allows(VersionId ? 's3:GetObjectVersion' : 's3:GetObject', `arn:aws:s3:::${Bucket}/${Key}`)) throw denied();
             try {
               return await real(command);
             } catch (e) {
-              if ((e as Error).name === 'NoSuchKey' && !unconditionalList(Bucket)) throw denied();
+              if (['NoSuchKey', 'NoSuchVersion'].includes((e as Error).name) && !unconditionalList(Bucket)) throw denied();
               throw e;
             }
           case 'PutObjectCommand':
@@ -293,5 +308,52 @@ describe("S3's 403 for a missing key without s3:ListBucket, emulated from the sy
     const withoutList = statementsOf(CALLS['approval gate'].role).filter((s) => !list(s.Action).includes('s3:ListBucket'));
     await expect(gateAs(withoutList)(stateChange(arn))).rejects.toThrow(/Access Denied/);
     expect(await w.status(arn)).toBe('PendingManualApproval');
+  });
+});
+
+describe("the deployment gate as its role: missing is not forbidden, evaluations read by version", () => {
+  let w: ApprovalWorld;
+  beforeAll(async () => {
+    // Its own moto server, with the bucket names the synthesized policy is resolved to.
+    w = await approvalWorld('iam');
+  }, 60_000);
+  afterAll(async () => w?.stop());
+  const afterBake = () => new Date(Date.now() + (GATE_CONFIG.deployment.stagingBakeMinutes + 1) * 60_000);
+  const gateAs = (statements: Statement[]) => deploymentGate(deploymentDeps(w, { s3: asPrincipal(w.s3, statements), now: afterBake }));
+  async function served(endpoint: string, auc = 0.99) {
+    const arn = await version(w, 'fraud-score', { auc });
+    await w.cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `${endpoint}-5xx`, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
+    await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }));
+    await stagingEndpoint(w.sagemaker, endpoint, { challenger: arn });
+    await traffic(w.cloudwatch, endpoint, 'challenger', 500, -30);
+    return { requestId: `iam-${endpoint}`, modelPackageArn: arn, stagingEndpointName: endpoint };
+  }
+
+  test('the first promotion of a version (no answer recorded yet) is decided, reading the evaluations by version', async () => {
+    const request = await served('iam-first');
+    const result = await gateAs(statementsOf(CALLS['deployment gate'].role))(request);
+    expect(result).toMatchObject({ pass: true, answer: 1 });
+  });
+
+  test('an evaluation version that no longer exists reads as missing, not as forbidden', async () => {
+    const request = await served('iam-missing');
+    const [group, v] = request.modelPackageArn.split('/').slice(-2);
+    const evaluation = (await w.record(`approval/${group}/${v}/round-1.json`)).inputs.evaluation;
+    await w.s3.send(new DeleteObjectCommand({ Bucket: w.artifacts, Key: evaluation.uri!.replace(`s3://${w.artifacts}/`, ''), VersionId: evaluation.versionId }));
+    const result = await gateAs(statementsOf(CALLS['deployment gate'].role))(request);
+    expect(result.pass).toBe(false);
+    expect(result.reasons.join('\n')).toMatch(/challenger evaluation: .* does not exist/);
+    expect(result.reasons.join('\n')).not.toMatch(/AccessDenied|may not be read/);
+  });
+
+  test('the emulation has teeth: without s3:GetObjectVersion the evaluation is forbidden, and without the listing grants nothing is decided', async () => {
+    const request = await served('iam-teeth');
+    const all = statementsOf(CALLS['deployment gate'].role);
+    const noVersionRead = all.map((s) => ({ ...s, Action: list(s.Action).filter((a) => a !== 's3:GetObjectVersion') }));
+    const forbidden = await gateAs(noVersionRead)(request);
+    expect(forbidden.pass).toBe(false);
+    expect(forbidden.reasons.join('\n')).toMatch(/challenger evaluation: .* exists but may not be read: AccessDenied/);
+    const withoutList = all.filter((s) => !list(s.Action).includes('s3:ListBucket'));
+    await expect(gateAs(withoutList)({ ...request, requestId: 'iam-teeth-2' })).rejects.toThrow(/Access Denied/);
   });
 });

@@ -7,6 +7,7 @@
 import { CreateModelPackageCommand, CreatePipelineCommand, DescribeModelPackageCommand, SageMakerClient, StartPipelineExecutionCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { GetObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ApprovalGateDeps, ApprovalRecord, PackageStateChangeEvent } from '../../lambdas/model-approval-gate/handler';
 import { gateWorld, Moto, PipelineStep, startMoto } from '../support/moto';
 import { bias, evaluation, explainability, GATE_CONFIG, statistics } from './fixtures';
@@ -47,6 +48,7 @@ export interface ApprovalWorld {
   s3: S3Client;
   sagemaker: SageMakerClient;
   sns: SNSClient;
+  cloudwatch: CloudWatchClient;
   topicArn: string;
   deps: ApprovalGateDeps;
   artifacts: string;
@@ -89,7 +91,7 @@ export async function approvalWorld(name: string, groups = ['fraud-score', 'cred
   const artifacts = `${name}-artifacts`;
   const records = `${name}-records`;
   const world = await gateWorld(moto, { artifacts, records, otherBuckets: [`${name}-elsewhere`], topic: `${name}-topic`, groups });
-  const { s3, sagemaker, sns, topicArn } = world;
+  const { s3, sagemaker, sns, cloudwatch, topicArn } = world;
   // Like the estate's artifact bucket: versioned, so each report read has a version id.
   await s3.send(new PutBucketVersioningCommand({ Bucket: artifacts, VersioningConfiguration: { Status: 'Enabled' } }));
   const deps: ApprovalGateDeps = { sagemaker, s3, sns, config: GATE_CONFIG, home: HOME, recordBucket: records, artifactBucket: artifacts, topicArn, policyDigest: 'sha256:test' };
@@ -161,6 +163,7 @@ export async function approvalWorld(name: string, groups = ['fraud-score', 'cred
     s3,
     sagemaker,
     sns,
+    cloudwatch,
     topicArn,
     deps,
     artifacts,
