@@ -109,7 +109,8 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
 
   if (model) {
     if (inputs.champions.length === 0) checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, undefined));
-    for (const champion of inputs.champions) checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, champion));
+    // One champion keeps the check's plain name (the label is in its detail); several are named apart.
+    for (const champion of inputs.champions) checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, champion, inputs.champions.length > 1));
   }
   // Every critical segment too, against every champion: a challenger that wins overall may not lose a critical segment significantly.
   if (model?.segmentation && inputs.challengerEvaluation.status === 'ok') {
@@ -137,9 +138,9 @@ function primaryMetric(model: GovernedModel, report: FetchedReport): Read<number
     : metric(report.json, 'regression_metrics', 'r2');
 }
 
-function challengerCheck(model: GovernedModel, policy: DeploymentPolicy, challenger: FetchedReport, champion: Champion | undefined): Check {
+function challengerCheck(model: GovernedModel, policy: DeploymentPolicy, challenger: FetchedReport, champion: Champion | undefined, named = false): Check {
   const label = model.problemType === 'binary_classification' ? 'AUC' : 'R2';
-  const name = champion ? `challenger ${label} against ${champion.label}` : `challenger ${label}`;
+  const name = champion && named ? `challenger ${label} against ${champion.label}` : `challenger ${label}`;
   const mine = primaryMetric(model, challenger);
   if (!mine.ok) return fail(name, `challenger evaluation: ${mine.reason}`);
   if (!champion) return pass(name, `no champion: prod serves no other version and no earlier version is Approved; challenger ${label} is ${mine.value}`, mine.value);

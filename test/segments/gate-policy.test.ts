@@ -193,7 +193,7 @@ describe('champion/challenger per critical segment', () => {
     approvalStatus: 'Approved',
     alarms: [{ name: 'fraud-stg-5xx', state: 'OK', stateUpdated: ago(600) }],
     challengerEvaluation: okReport(segmentedEvaluation(FRAUD_SEGMENTS, challenger, { auc: agg.chal, f1: 0.8 })),
-    championEvaluation: champion === undefined ? undefined : okReport(segmentedEvaluation(FRAUD_SEGMENTS, champion, { auc: agg.champ, f1: 0.8 })),
+    champions: champion === undefined ? [] : [{ label: 'version 1', evaluation: okReport(segmentedEvaluation(FRAUD_SEGMENTS, champion, { auc: agg.champ, f1: 0.8 })) }],
     serving: { ok: true, variant: 'challenger', detail: 'serves the package', liveSince: ago(600) },
     artifacts: [],
     invocations: { count: 500 },
@@ -245,15 +245,15 @@ describe('champion/challenger per critical segment', () => {
   test("a champion report without the segment, or with another threshold, blocks: the comparison cannot be made", () => {
     expect(decide(inputs(fraudCells(), fraudCells({ 'high-value': undefined }))).reasons[0]).toMatch(/champion evaluation: segment high-value is not in the evaluation report/);
     const i = inputs(fraudCells(), fraudCells());
-    (i.championEvaluation as any).json.decision_threshold = 0.3;
+    (i.champions[0].evaluation as any).json.decision_threshold = 0.3;
     expect(decide(i).reasons[0]).toMatch(/different decision thresholds \(0.5 and 0.3\)/);
   });
 
   test('an unreadable champion evaluation fails the aggregate and every critical segment', () => {
-    const i = { ...inputs(fraudCells(), fraudCells()), championEvaluation: { status: 'invalid' as const, reason: 'not JSON' } };
+    const i = { ...inputs(fraudCells(), fraudCells()), champions: [{ label: 'version 1', evaluation: { status: 'invalid' as const, reason: 'not JSON' } }] };
     const d = decide(i);
     expect(d.pass).toBe(false);
-    expect(d.reasons).toEqual(expect.arrayContaining(['champion evaluation: not JSON', expect.stringMatching(/challenger in segment high-value: champion evaluation: the evaluation report has no segments section/)]));
+    expect(d.reasons).toEqual(expect.arrayContaining(['champion evaluation (version 1): not JSON', expect.stringMatching(/challenger in segment high-value: champion evaluation: the evaluation report has no segments section/)]));
   });
 
   test('regression: Welch on the squared error against the tolerance as a share of the champion\'s', () => {

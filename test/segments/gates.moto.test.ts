@@ -5,10 +5,10 @@
  * support on a high-risk model, and a challenger that wins overall but loses a critical segment.
  */
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateModelPackageCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
 import { deploymentGate } from '../../lambdas/deployment-gate/handler';
+import { version } from '../gates/promotion';
 import { stagingEndpoint, traffic } from '../gates/staging';
 import { approvalWorld, ApprovalWorld, GOOD, stateChange } from '../gates/world';
 import { CREDIT_SEGMENTS, creditCells, FRAUD_SEGMENTS, fraudCells, good, SEGMENTED_CONFIG, segmentedEvaluation } from './fixtures';
@@ -84,21 +84,8 @@ describe('approval gate per segment, against moto', () => {
 });
 
 describe('deployment gate per critical segment, against moto', () => {
-  let n = 0;
-  async function registerApproved(evaluationJson: unknown): Promise<string> {
-    const key = `training/fraud-score/seg-${++n}/reports/evaluation.json`;
-    await w.s3.send(new PutObjectCommand({ Bucket: w.artifacts, Key: key, Body: JSON.stringify(evaluationJson) }));
-    const { ModelPackageArn } = await w.sagemaker.send(
-      new CreateModelPackageCommand({
-        ModelPackageGroupName: 'fraud-score',
-        ModelApprovalStatus: 'PendingManualApproval',
-        InferenceSpecification: { Containers: [{ Image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-score@sha256:${'ab'.repeat(32)}`, ModelDataUrl: `s3://${w.artifacts}/training/fraud-score/seg-${n}/model/model.tar.gz` }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
-        ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://${w.artifacts}/${key}` } } },
-      }),
-    );
-    await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'approved for the test' }));
-    return ModelPackageArn!;
-  }
+  /** Registered by its pipeline and decided by the approval gate (which records the evaluation it read), then Approved. */
+  const registerApproved = (evaluationJson: unknown) => version(w, 'fraud-score', { reports: { ...GOOD, evaluation: evaluationJson } });
   const afterBake = () => new Date(Date.now() + (SEGMENTED_CONFIG.deployment.stagingBakeMinutes + 1) * 60_000);
   const deploy = () => deploymentGate({ sagemaker: w.sagemaker, s3: w.s3, cloudwatch, config: SEGMENTED_CONFIG, home: w.deps.home, recordBucket: w.records, artifactBucket: w.artifacts, policyDigest: 'sha256:test', now: afterBake });
 
