@@ -25,6 +25,12 @@ export interface PersonaRolesProps {
    * @default true
    */
   readonly engineersChangeEndpoints?: boolean;
+  /**
+   * A fixed name for the model-risk approver's role: the organization's
+   * guardrails let only it and the approval gate set a package Approved, by
+   * exact ARN.
+   */
+  readonly approverRoleName?: string;
 }
 
 /** Who may set a model package's approval status, and to what. */
@@ -49,8 +55,9 @@ export class PersonaRoles extends Construct {
   constructor(scope: Construct, id: string, props: PersonaRolesProps) {
     super(scope, id);
     const { partition, region, account } = Stack.of(this);
-    const persona = (roleId: string, description: string) =>
+    const persona = (roleId: string, description: string, roleName?: string) =>
       new ManagedPolicyRole(this, roleId, {
+        roleName,
         assumedBy: new iam.AccountPrincipal(props.trustedAccount).withConditions({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } }),
         description,
         maxSessionDuration: Duration.hours(4),
@@ -94,7 +101,7 @@ export class PersonaRoles extends Construct {
     deny(this.mlEngineer, 'NeverChangeApprovals', APPROVAL_ACTIONS);
     deny(this.mlEngineer, 'NeverRegisterApproved', ['sagemaker:CreateModelPackage'], { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' } });
 
-    this.modelRiskApprover = persona('ModelRiskApprover', 'Model-risk approver: the person who approves or rejects model packages');
+    this.modelRiskApprover = persona('ModelRiskApprover', 'Model-risk approver: the person who approves or rejects model packages', props.approverRoleName);
     // The workload boundary lets only roles with this tag set a package Approved.
     Tags.of(this.modelRiskApprover).add(APPROVER_TAG, 'true');
     allow(this.modelRiskApprover, 'ReadRegistry', readRegistry, registry);

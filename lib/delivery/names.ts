@@ -9,6 +9,15 @@ import type { EnvironmentConfig, EstateConfig } from '../config/schema';
 /** Role the pipeline's pre-prod gate step runs under, in the tooling account. */
 export const DEPLOYMENT_GATE_STEP_ROLE = (organization: string): string => `${organization}-pipeline-deployment-gate`;
 
+/**
+ * Roles that may set a model package Approved, named so that the
+ * organization's guardrails can name them by exact ARN (no cross-account
+ * reference): the model-risk approver persona and the approval gate of one
+ * environment. At most 32 + 1 + 16 + 14 = 63 characters (IAM allows 64).
+ */
+export const approverRoleName = (organization: string, environment: string): string => `${organization}-${environment}-approver`;
+export const approvalGateRoleName = (organization: string, environment: string): string => `${organization}-${environment}-approval-gate`;
+
 /** The deployment gate function of one environment. */
 export const deploymentGateFunctionName = (organization: string, environment: string): string => `${organization}-${environment}-deployment-gate`;
 

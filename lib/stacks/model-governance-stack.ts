@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, promotionSource, servingAccounts } from '../delivery/names';
+import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, promotionSource, servingAccounts } from '../delivery/names';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } from '../../constructs/audit-replica';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
@@ -41,6 +41,10 @@ export const EVIDENCE_WRITE_ACTIONS = [
   's3:PutObjectRetention',
   's3:PutObjectLegalHold',
   's3:RestoreObject',
+  // How S3 replication writes: a replication rule of another bucket, under a role off the path, would land here.
+  's3:ReplicateObject',
+  's3:ReplicateDelete',
+  's3:ReplicateTags',
 ];
 
 export { modelArtifactsBucketName } from '../config/artifact-rules';
@@ -160,6 +164,7 @@ export class ModelGovernanceStack extends EstateStack {
     this.approvalGate = new GateFunction(this, 'ApprovalGate', {
       entry: path.join(LAMBDAS, 'model-approval-gate', 'handler.ts'),
       description: 'Model approval gate: approves, rejects or holds registered model packages',
+      roleName: approvalGateRoleName(props.estate.organization.name, env.name),
       vpc: props.network.vpc,
       encryptionKey: keys.ml,
       logsKey: keys.logs,
@@ -323,6 +328,7 @@ export class ModelGovernanceStack extends EstateStack {
       mlKey: keys.ml,
       auditKey: keys.audit,
       engineersChangeEndpoints: env.type !== 'prod',
+      approverRoleName: approverRoleName(props.estate.organization.name, env.name),
     });
 
     new events.Rule(this, 'PackageRegistered', {

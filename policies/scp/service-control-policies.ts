@@ -41,6 +41,17 @@ export interface ScpContext {
    * break-glass): an admin of an environment cannot borrow the deploy role.
    */
   readonly deliveryAccount?: string;
+  /**
+   * Exact ARNs of the roles that may set a model package Approved: each
+   * environment's model-risk approver persona and approval gate.
+   */
+  readonly approverRoleArns: readonly string[];
+  /**
+   * More resources only the deployment role and break-glass change: IAM paths
+   * a bucket policy trusts (the training roles' path, whose roles alone write
+   * the gate's evidence) and buckets whose policy carries a control.
+   */
+  readonly protectedResources: readonly string[];
 }
 
 export interface PolicyStatement {
@@ -254,6 +265,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'arn:*:s3:::*-foundation-audit*',
               'arn:*:s3:::*-modelgovernance-decisionrecords*',
               'arn:*:s3:::audit-replica-*',
+              ...ctx.protectedResources,
             ],
             Condition: exceptBreakGlassAndDeployment(ctx),
           },
@@ -351,8 +363,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
           {
             // Everything the estate tags `estate:organization`: key policies, the rules, alarms,
             // topics and subscriptions, dead-letter queues and log groups (the trail's copy carries
-            // the break-glass metric filter) of the alert chain, and every estate role (no new
-            // grant, trust, boundary or approver tag). The tag itself cannot be removed or
+            // the break-glass metric filter) of the alert chain, the gates' functions (no new code),
+            // and every estate role (no new grant, trust, boundary or approver tag). The tag itself cannot be removed or
             // overwritten (the tag calls are here, on a tagged resource), so the protection
             // cannot be switched off by untagging first.
             Sid: 'ProtectEstateAlerting',
@@ -396,6 +408,12 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'logs:UntagResource',
               'logs:TagLogGroup',
               'logs:UntagLogGroup',
+              'lambda:UpdateFunctionCode',
+              'lambda:UpdateFunctionConfiguration',
+              'lambda:DeleteFunction',
+              'lambda:PutFunctionConcurrency',
+              'lambda:TagResource',
+              'lambda:UntagResource',
               ...ROLE_CHANGES,
             ],
             Resource: '*',
@@ -476,6 +494,26 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Resource: '*',
             // Negated: true when the setting is left out, whose default is PublicInternetOnly.
             Condition: { StringNotEquals: { 'sagemaker:AppNetworkAccessType': 'VpcOnly' } },
+          },
+          {
+            // Approval is a person's (or the gate's) decision, whatever an admin's
+            // identity policy or boundary says: the workload boundary binds only the
+            // roles that carry it.
+            Sid: 'OnlyApproversApprove',
+            Effect: 'Deny',
+            Action: ['sagemaker:UpdateModelPackage', 'sagemaker:CreateModelPackage'],
+            Resource: '*',
+            Condition: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' }, ArnNotLike: { 'aws:PrincipalArn': [...ctx.approverRoleArns, ...breakGlassArns(ctx)] } },
+          },
+          {
+            // An update that leaves the status out changes an approved package's content
+            // (InferenceSpecification, SourceUri, metadata) without a new decision, and no
+            // status condition can see it: every update must state a status.
+            Sid: 'NoUpdateWithoutAStatus',
+            Effect: 'Deny',
+            Action: 'sagemaker:UpdateModelPackage',
+            Resource: '*',
+            Condition: { Null: { 'sagemaker:ModelApprovalStatus': 'true' }, ...exceptBreakGlass(ctx) },
           },
           {
             Sid: 'DenyStudioInternetAccessLater',

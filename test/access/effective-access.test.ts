@@ -208,6 +208,8 @@ describe('the deployment role builds every guarded resource of the estate under 
         const group = t.resources[(r.Properties as any).LogGroupName?.Ref];
         return ['PutMetricFilter', 'DeleteMetricFilter'].map((a) => ({ action: `logs:${a}`, resource: `arn:aws:logs:${t.region}:${t.account}:log-group:${p.LogGroupName}`, tags: group ? tagMap(model.resolve(t, group.Properties?.Tags)) : undefined }));
       }
+      case 'AWS::Lambda::Function':
+        return ['CreateFunction', 'UpdateFunctionCode', 'UpdateFunctionConfiguration', 'PutFunctionConcurrency', 'TagResource'].map((a) => ({ action: `lambda:${a}`, resource: `arn:aws:lambda:${t.region}:${t.account}:function:${p.FunctionName ?? id}`, tags }));
       case 'AWS::CloudWatch::Alarm':
         return ['PutMetricAlarm', 'TagResource', 'UntagResource'].map((a) => ({ action: `cloudwatch:${a}`, resource: `arn:aws:cloudwatch:${t.region}:${t.account}:alarm:${id}`, tags }));
       default:
@@ -295,7 +297,9 @@ describe('approvals', () => {
     const held = await q({ ...base, principal: overGranted });
     expect(held.decision).toBe('denied');
     expect(held.by.map((b) => b.statement)).toContain('DenyApprovalByOthers');
-    expect((await q({ ...base, principal: { ...overGranted, boundary: { name: 'b', policy: without(ds.boundary!.policy, 'DenyApprovalByOthers') } } })).decision).toBe('allowed');
+    // The SCP's OnlyApproversApprove denies it too (test/access/approvals.test.ts): both removed, it goes through.
+    expect((await q({ ...base, scps: scpsWithout(scps, 'OnlyApproversApprove'), principal: { ...overGranted, boundary: { name: 'b', policy: without(ds.boundary!.policy, 'DenyApprovalByOthers') } } })).decision).toBe('allowed');
+    expect((await q({ ...base, principal: { ...overGranted, boundary: { name: 'b', policy: without(ds.boundary!.policy, 'DenyApprovalByOthers') } } })).decision).toBe('denied');
   });
 });
 
