@@ -41,9 +41,8 @@ export class EstateModel {
 
   constructor(readonly synth: SynthesizedEstate) {
     this.templates = Object.entries(synth.templateFiles).map(([key, file]) => {
-      const stack = synth.app.node.findAll().find((c: any) => c.templateFile && file.endsWith(c.templateFile)) as any;
       const t = JSON.parse(fs.readFileSync(file, 'utf8'));
-      const env = stackEnv(synth, key, stack);
+      const env = stackEnv(synth, key);
       return { key, ...env, resources: t.Resources ?? {}, outputs: t.Outputs ?? {} };
     });
     this.roles = this.templates.flatMap((t) => this.rolesOf(t));
@@ -237,7 +236,7 @@ function nameProperty(type: string): string {
   return `${type.split('::')[2]}Name`;
 }
 
-function stackEnv(synth: SynthesizedEstate, key: string, _stack: unknown): { account: string; region: string } {
+function stackEnv(synth: SynthesizedEstate, key: string): { account: string; region: string } {
   const [envName, stackId] = key.includes('/') ? key.split('/') : [undefined, key];
   if (envName) {
     const env = synth.config.environments.find((e) => e.name === envName)!;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -53,27 +54,129 @@ export interface SynthesizedEstate {
  * Builds and synthesizes the whole estate once, exactly as `cdk synth` would:
  * same feature flags, compliance packs registered, validation run (a finding
  * throws). Call it in `beforeAll`, never per test.
+ *
+ * The cloud assembly of a given (config, placement) is synthesized once per
+ * test run and shared by every test file and worker (see `sharedAssembly`):
+ * each caller gets its own copy of the assembly directory and the templates
+ * read from it. `app` and `estate` are the in-memory construct trees; a caller
+ * that reads them pays for its own build and synth, on first access.
  */
 export function synthesizeEstate(config: EstateConfig = defaultEstateConfig(), placement?: Readonly<Record<string, number>>): SynthesizedEstate {
+  const shared = sharedAssembly(config, placement);
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-test-'));
+  fs.cpSync(shared.dir, outdir, { recursive: true });
+  const templates: Record<string, Template> = {};
+  const templateFiles: Record<string, string> = {};
+  for (const [key, file] of Object.entries(shared.index.templates)) {
+    templateFiles[key] = path.join(outdir, file);
+    templates[key] = Template.fromJSON(JSON.parse(fs.readFileSync(templateFiles[key], 'utf8')));
+  }
+  // The file that synthesized the shared assembly keeps the trees it built.
+  let built: { app: App; estate: Estate } | undefined = shared.made;
+  const build = () => (built ??= synthesizeInProcess(config, placement));
+  return {
+    get app() {
+      return build().app;
+    },
+    get estate() {
+      return build().estate;
+    },
+    config,
+    outdir,
+    templates,
+    templateFiles,
+  };
+}
+
+interface AssemblyIndex {
+  /** Template file of each stack, relative to the assembly directory, by `<environment>/<stack id>`. */
+  readonly templates: Record<string, string>;
+}
+
+/** Builds and synthesizes in this process, into a directory of its own; returns the trees and the template files. */
+function synthesizeInProcess(config: EstateConfig, placement?: Readonly<Record<string, number>>): { app: App; estate: Estate; outdir: string; index: AssemblyIndex } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-test-'));
   // Path metadata and the CDKMetadata resource, as the CLI writes them (cfn-lint
   // recognizes a CDK template by the latter and spares it rules meant for hand-written ones).
   const app = new App({ ...ESTATE_APP_PROPS, outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true } });
   const estate = buildEstate(app, config, { placement });
   const assembly = app.synth();
-  const templates: Record<string, Template> = {};
-  const templateFiles: Record<string, string> = {};
-  for (const stack of assembly.stacks) {
-    templates[stack.hierarchicalId] = Template.fromJSON(stack.template);
-    templateFiles[stack.hierarchicalId] = path.join(assembly.directory, stack.templateFile);
-  }
+  const templates: Record<string, string> = {};
+  for (const stack of assembly.stacks) templates[stack.hierarchicalId] = path.relative(outdir, path.join(assembly.directory, stack.templateFile));
   for (const [name, stage] of Object.entries(estate.stages)) {
     const stageAssembly = assembly.getNestedAssembly(stage.artifactId);
     for (const stack of stageAssembly.stacks) {
-      const key = `${name}/${stack.hierarchicalId.split('/').pop()}`;
-      templates[key] = Template.fromJSON(stack.template);
-      templateFiles[key] = path.join(stageAssembly.directory, stack.templateFile);
+      templates[`${name}/${stack.hierarchicalId.split('/').pop()}`] = path.relative(outdir, path.join(stageAssembly.directory, stack.templateFile));
     }
   }
-  return { app, estate, config, outdir, templates, templateFiles };
+  return { app, estate, outdir, index: { templates } };
+}
+
+/**
+ * The assembly of (config, placement), synthesized by the first test file of
+ * the run that asks for it, in whichever jest worker, and read by the others.
+ * The run's temp directory (jest global setup) holds it: `<key>/` is written by
+ * whoever made `<key>.lock/` first, and published by renaming it into place,
+ * so a reader never sees half an assembly. A failed synth is shared too (the
+ * same error for every caller); a writer that died is replaced.
+ */
+function sharedAssembly(config: EstateConfig, placement?: Readonly<Record<string, number>>): { dir: string; index: AssemblyIndex; made?: { app: App; estate: Estate } } {
+  const env = Object.entries(process.env).filter(([k]) => k !== 'JEST_WORKER_ID').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const key = createHash('sha256').update(JSON.stringify({ config, placement: placement ?? null, env })).digest('hex').slice(0, 32);
+  const root = path.join(process.env.ESTATE_TEST_TMPDIR ?? os.tmpdir(), 'estate-assemblies');
+  fs.mkdirSync(root, { recursive: true });
+  const dir = path.join(root, key);
+  const lock = `${dir}.lock`;
+  const failure = `${dir}.error`;
+  const read = () => ({ dir, index: JSON.parse(fs.readFileSync(path.join(dir, 'estate-index.json'), 'utf8')) as AssemblyIndex });
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'estate-index.json'))) return read();
+    if (fs.existsSync(failure)) throw new Error(fs.readFileSync(failure, 'utf8'));
+    let mine = false;
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      mine = true;
+    } catch {
+      const owner = Number(readOr(path.join(lock, 'pid'), '0'));
+      if (owner && !alive(owner)) fs.rmSync(lock, { recursive: true, force: true });
+      else sleep(200);
+    }
+    if (!mine) continue;
+    try {
+      const made = synthesizeInProcess(config, placement);
+      // Published as a copy: the writer's app keeps its own assembly directory.
+      const staging = `${dir}.tmp`;
+      fs.cpSync(made.outdir, staging, { recursive: true });
+      fs.writeFileSync(path.join(staging, 'estate-index.json'), JSON.stringify(made.index));
+      fs.renameSync(staging, dir);
+      return { ...read(), made };
+    } catch (e) {
+      fs.writeFileSync(failure, e instanceof Error ? e.message : String(e));
+      throw e;
+    } finally {
+      fs.rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
