@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: prints one JSON document with every benchmark's figures.
- * BENCH_ONLY=synth, profile, gates, scale or guardrails runs one of them.
+ * BENCH_ONLY=synth, profile, gates, scale, guardrails or tests runs one of them.
  */
 import { benchGates } from './gate-bench';
 import { benchGuardrails } from './guardrails-bench';
 import { benchScale } from './scale-bench';
 import { benchSynth } from './synth-bench';
 import { benchSynthProfile } from './synth-profile';
+import { benchTestSuite } from './test-suite-bench';
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   if (!only || only === 'gates') out.gates = await benchGates();
   if (!only || only === 'scale') out.scale = await benchScale();
   if (!only || only === 'guardrails') out.guardrails = await benchGuardrails();
+  if (!only || only === 'tests') out.testSuite = await benchTestSuite();
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 
