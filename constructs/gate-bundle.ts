@@ -2,37 +2,115 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildSync } from 'esbuild';
+import { buildSync, BuildOptions, version as esbuildVersion } from 'esbuild';
 
 const built = new Map<string, string>();
 
+const OPTIONS: BuildOptions = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  external: ['@aws-sdk/*'],
+  write: false,
+  outfile: 'index.js',
+  logLevel: 'silent',
+  metafile: true,
+};
+
+/** What a cached bundle was built from: every input file with its SHA-256. */
+interface BundleManifest {
+  readonly key: string;
+  readonly inputs: Record<string, string>;
+  readonly dir: string;
+}
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
 /**
- * Bundles a Lambda handler with esbuild, in process and once per synth for
- * each entry (every environment shares the bundle), into a folder named by
- * the bundle's content hash, so that the same code always gives the same
- * asset. The AWS SDK v3 is left to the nodejs24.x runtime.
+ * Where bundles are kept between synths: `node_modules/.cache/estate-lambda-bundles`
+ * of the project (the convention build tools share; never committed, never in
+ * cdk.out's assets), else the system temp directory when that is not writable.
+ */
+function cacheRoot(): string {
+  const preferred = path.resolve(__dirname, '..', 'node_modules', '.cache', 'estate-lambda-bundles');
+  try {
+    fs.mkdirSync(preferred, { recursive: true });
+    fs.accessSync(preferred, fs.constants.W_OK);
+    return preferred;
+  } catch {
+    const fallback = path.join(os.tmpdir(), 'estate-lambda-bundles');
+    fs.mkdirSync(fallback, { recursive: true });
+    return fallback;
+  }
+}
+
+/** The cached bundle of an entry, if every file it was built from is unchanged. */
+function cached(manifestFile: string, key: string): string | undefined {
+  let manifest: BundleManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (manifest.key !== key) return undefined;
+  // The folder is named by the bundle's hash: a bundle changed or lost since is not served.
+  try {
+    if (!sha256(fs.readFileSync(path.join(manifest.dir, 'index.js'))).startsWith(path.basename(manifest.dir))) return undefined;
+  } catch {
+    return undefined;
+  }
+  for (const [file, digest] of Object.entries(manifest.inputs)) {
+    try {
+      if (sha256(fs.readFileSync(file)) !== digest) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return manifest.dir;
+}
+
+/**
+ * Bundles a Lambda handler with esbuild, in process, into a folder named by the
+ * bundle's content hash, so that the same code always gives the same asset. The
+ * AWS SDK v3 is left to the nodejs24.x runtime.
+ *
+ * A bundle is built once per synth for each entry (every environment shares it),
+ * and reused across synths while the files it was built from are unchanged (their
+ * SHA-256, with esbuild's version and options, is the cache key): the asset is the
+ * same bytes either way.
  */
 export function bundleHandler(entry: string): string {
-  const cached = built.get(entry);
-  if (cached) return cached;
-  const result = buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
-    external: ['@aws-sdk/*'],
-    write: false,
-    outfile: 'index.js',
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].contents;
-  const dir = path.join(os.tmpdir(), 'estate-lambda-bundles', createHash('sha256').update(code).digest('hex').slice(0, 24));
-  if (!fs.existsSync(path.join(dir, 'index.js'))) {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'index.js'), code);
+  const inMemory = built.get(entry);
+  if (inMemory) return inMemory;
+  const root = cacheRoot();
+  const key = sha256(JSON.stringify({ entry: path.resolve(entry), esbuild: esbuildVersion, options: OPTIONS }));
+  const manifestFile = path.join(root, `${key.slice(0, 24)}.json`);
+  const hit = cached(manifestFile, key);
+  if (hit) {
+    built.set(entry, hit);
+    return hit;
   }
+  const result = buildSync({ ...OPTIONS, entryPoints: [entry] });
+  const code = result.outputFiles![0].contents;
+  const dir = path.join(root, sha256(code).slice(0, 24));
+  if (!fs.existsSync(path.join(dir, 'index.js')) || !sha256(fs.readFileSync(path.join(dir, 'index.js'))).startsWith(path.basename(dir))) {
+    fs.mkdirSync(dir, { recursive: true });
+    // Written under another name first and renamed, so a concurrent synth never reads half a bundle.
+    const partial = path.join(dir, `index.js.${process.pid}`);
+    fs.writeFileSync(partial, code);
+    fs.renameSync(partial, path.join(dir, 'index.js'));
+  }
+  const inputs: Record<string, string> = {};
+  for (const input of Object.keys(result.metafile!.inputs)) {
+    const file = path.resolve(input);
+    inputs[file] = sha256(fs.readFileSync(file));
+  }
+  const manifest: BundleManifest = { key, inputs, dir };
+  const partialManifest = `${manifestFile}.${process.pid}`;
+  fs.writeFileSync(partialManifest, JSON.stringify(manifest));
+  fs.renameSync(partialManifest, manifestFile);
   built.set(entry, dir);
   return dir;
 }
