@@ -74,7 +74,23 @@ export interface MonitoringThresholds {
   readonly minDisparateImpact: number;
   /** Live quality: AUC floor and F1 floor (classifiers) or RMSE ceiling (regression). */
   readonly quality?: { readonly metric: 'auc'; readonly value: number; readonly minF1: number } | { readonly metric: 'rmse'; readonly value: number };
+  /** Segments the job computes on their own (metrics with a Segment dimension); critical ones get alarms. */
+  readonly segments?: readonly MonitoredSegment[];
 }
+
+/** A segment as the monitoring job and its alarms need it. */
+export interface MonitoredSegment {
+  readonly name: string;
+  /** The script's --segment argument (lib/config/segments.ts segmentArgument). */
+  readonly argument: string;
+  /** Critical: alarms on its quality and drift, on the topic, the dashboard and (where the model retrains on alarms) the trigger. */
+  readonly critical: boolean;
+  /** Its live quality floor (AUC) or ceiling (RMSE); the tier's unless the segment has its own. */
+  readonly quality?: { readonly metric: 'auc'; readonly value: number } | { readonly metric: 'rmse'; readonly value: number };
+}
+
+/** Name of the alarm of a critical segment: `<endpoint>-segment-<name>-<kind>` (quality, drift, score-drift). */
+export const segmentAlarmName = (endpoint: string, segment: string, kind: 'quality' | 'drift' | 'score-drift'): string => `${endpoint}-segment-${segment}-${kind}`;
 
 export interface EstateMonitoringProps {
   readonly endpointName: string;
@@ -209,6 +225,7 @@ export class EstateMonitoring extends Construct {
       problemType: props.problemType,
       facets: props.protectedAttributes,
       modelId: props.modelId,
+      segments: (props.thresholds.segments ?? []).map((s) => s.argument),
     });
     this.stateMachine = new sfn.StateMachine(this, 'Runner', {
       definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
@@ -288,6 +305,21 @@ export class EstateMonitoring extends Construct {
       }
       this.retrainingAlarms.unshift(this.qualityAlarm);
     }
+    // Critical segments: their own quality and drift, judged against the same segment in training (the aggregate hides them).
+    const critical = (t.segments ?? []).filter((s) => s.critical);
+    for (const s of critical) {
+      const dims = { Segment: s.name };
+      const drift = alarm(`segment-${s.name}-drift`, `${props.modelId}: an input feature's PSI in segment ${s.name} against the same segment in training is above ${t.psi}; starts retraining where configured`, { metric: m('MaxFeaturePsi', 'Maximum', dims), threshold: t.psi, evaluationPeriods: 1, comparisonOperator: above });
+      const score = alarm(`segment-${s.name}-score-drift`, `${props.modelId}: the score's PSI in segment ${s.name} against the same segment in training is above ${t.psi}; starts retraining where configured`, { metric: m('ScorePsi', 'Maximum', dims), threshold: t.psi, evaluationPeriods: 1, comparisonOperator: above });
+      this.retrainingAlarms.push(drift, score);
+      if (props.modelQuality && s.quality) {
+        const day = Duration.days(1);
+        const q = s.quality.metric === 'auc'
+          ? alarm(`segment-${s.name}-quality`, `${props.modelId}: AUC in segment ${s.name} below ${s.quality.value} on labelled live traffic (published only with the segment's minimum support); starts retraining where configured`, { metric: m('Auc', 'Minimum', dims, day), threshold: s.quality.value, evaluationPeriods: 1, comparisonOperator: below })
+          : alarm(`segment-${s.name}-quality`, `${props.modelId}: RMSE in segment ${s.name} above ${s.quality.value} on labelled live traffic; starts retraining where configured`, { metric: m('Rmse', 'Maximum', dims, day), threshold: s.quality.value, evaluationPeriods: 1, comparisonOperator: above });
+        this.retrainingAlarms.push(q);
+      }
+    }
     // A monitor that stops reporting, or fails, is itself a finding.
     alarm('monitoring-silent', `${props.modelId}: no monitoring run has reported for ${hourly ? '3 hours' : '2 days'}`, {
       metric: m('RecordsAnalyzed', 'SampleCount'),
@@ -315,6 +347,16 @@ export class EstateMonitoring extends Construct {
       graph('Missing / type / range violation rate per feature', [search('MissingRate', 'Endpoint,Feature', 'missing'), search('TypeViolationRate', 'Endpoint,Feature', 'type'), search('RangeViolationRate', 'Endpoint,Feature', 'range')]),
       graph('Records analysed, labelled', [m('RecordsAnalyzed', 'Sum'), m('LabelledRecords', 'Sum')]),
     );
+    if ((t.segments ?? []).length > 0) {
+      const segments = t.segments!;
+      const qualityMetric = t.quality?.metric === 'rmse' ? 'Rmse' : 'Auc';
+      this.widgets.push(
+        graph(`Live ${qualityMetric === 'Auc' ? 'AUC' : 'RMSE'} per segment`, segments.map((s) => m(qualityMetric, qualityMetric === 'Auc' ? 'Minimum' : 'Maximum', { Segment: s.name }, Duration.days(1))), critical.find((s) => s.quality)?.quality?.value),
+        graph('Max feature PSI per segment (against the segment in training)', segments.map((s) => m('MaxFeaturePsi', 'Maximum', { Segment: s.name })), t.psi),
+        graph('Score PSI per segment', segments.map((s) => m('ScorePsi', 'Maximum', { Segment: s.name })), t.psi),
+        graph('Records per segment', segments.map((s) => m('RecordsAnalyzed', 'Sum', { Segment: s.name }))),
+      );
+    }
   }
 }
 
@@ -341,6 +383,8 @@ export interface MonitoringDefinitionProps {
   readonly problemType: string;
   readonly facets: readonly string[];
   readonly modelId: string;
+  /** The script's --segment arguments, one per segment. */
+  readonly segments?: readonly string[];
 }
 
 /**
@@ -432,7 +476,7 @@ export function monitoringDefinition(p: MonitoringDefinitionProps): Record<strin
           AppSpecification: {
             ImageUri: p.image,
             ContainerEntrypoint: ['python3', `/opt/ml/processing/input/code/${p.script.key}`],
-            ContainerArguments: `{% ["monitor", "--endpoint", "${ep}", "--problem-type", "${p.problemType}", "--facets", "${p.facets.join(',') || '-'}", "--window", $window, "--window-end", $fromMillis($end)] %}`,
+            ContainerArguments: `{% ["monitor", "--endpoint", "${ep}", "--problem-type", "${p.problemType}", "--facets", "${p.facets.join(',') || '-'}", "--window", $window, "--window-end", $fromMillis($end)${(p.segments ?? []).map((s) => `, "--segment", ${JSON.stringify(s)}`).join('')}] %}`,
           },
           ProcessingInputs: `{% $append(${inputs[0]}, ${inputs[1]}) %}`,
           ProcessingOutputConfig: {

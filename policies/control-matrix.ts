@@ -18,7 +18,7 @@ export const CONTROL_MATRIX: readonly ControlRow[] = [
     regulation: 'SR 11-7 / OCC 2011-12',
     obligation: 'Model inventory, independent validation, ongoing monitoring',
     control: 'One tagged package group per model; approval gate records every decision; only the gate or a model-risk approver approves; review reminders per tier',
-    rules: ['RegulatedMLOps-MLResourceTagged', 'RegulatedMLOps-SageMakerModelPackageNotApproved', 'RegulatedMLOps-GateFunctionHardened', 'RegulatedMLOps-SageMakerProdEndpointMonitored'],
+    rules: ['RegulatedMLOps-MLResourceTagged', 'RegulatedMLOps-SageMakerModelPackageNotApproved', 'RegulatedMLOps-GateFunctionHardened', 'RegulatedMLOps-SageMakerProdEndpointMonitored', 'RegulatedMLOps-SageMakerProdSegmentsAlarmed'],
     tests: ['test/gates/approval-gate.moto.test.ts', 'test/estate.test.ts: invariant 6'],
   },
   {

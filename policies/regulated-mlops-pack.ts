@@ -14,6 +14,7 @@ import { SageMakerModelIsolated } from './rules/SageMakerModelIsolated';
 import { SageMakerModelPackageNotApproved } from './rules/SageMakerModelPackageNotApproved';
 import { SageMakerMonitoringJobHardened } from './rules/SageMakerMonitoringJobHardened';
 import { SageMakerProdEndpointMonitored } from './rules/SageMakerProdEndpointMonitored';
+import { SageMakerProdSegmentsAlarmed } from './rules/SageMakerProdSegmentsAlarmed';
 import { SageMakerProdVariantCapacity } from './rules/SageMakerProdVariantCapacity';
 
 interface RuleSpec {
@@ -58,6 +59,11 @@ export const REGULATED_MLOPS_RULES: readonly RuleSpec[] = [
     rule: SageMakerProdEndpointMonitored,
     info: 'A prod endpoint has neither the estate\'s scheduled monitoring nor a Model Monitor schedule - (Controls: SR 11-7 ongoing monitoring; EU AI Act art. 9, 15).',
     explanation: 'Every prod model needs ongoing monitoring of data quality, drift, model quality and bias so that decay is seen; an alarm on errors or latency does not watch the model.',
+  },
+  {
+    rule: SageMakerProdSegmentsAlarmed,
+    info: 'A monitored prod endpoint lacks an enabled, notifying alarm on the drift, score drift or quality of a critical segment its monitoring computes - (Controls: SR 11-7 ongoing monitoring; ECOA / Reg B; EU AI Act art. 9, 15).',
+    explanation: 'An aggregate metric hides a failure in a segment (high-value fraud, thin-file credit); every critical segment needs its own alarms in production.',
   },
   {
     rule: SageMakerModelPackageNotApproved,

@@ -612,7 +612,8 @@ describe('ML plane', () => {
         const alarms = ofType(st, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.AlarmName.startsWith(`${e}-${model.id}-`));
         const monitoring = spec.monitoring ?? { dataQuality: e === 'prod', modelQuality: e === 'prod' };
         const quality = monitoring.modelQuality ? (model.problemType === 'binary_classification' ? ['model-quality', 'f1'] : model.maxRmse ? ['model-quality'] : []) : [];
-        const watched = monitoring.dataQuality || monitoring.modelQuality ? ['feature-drift', 'score-drift', 'data-quality', 'monitoring-silent', 'monitoring-failed', ...model.protectedAttributes.map((f) => `bias-${f}`), ...quality] : [];
+        const segmentAlarms = (model.segmentation?.segments ?? []).filter((s) => s.critical).flatMap((s) => ['drift', 'score-drift', ...(monitoring.modelQuality ? ['quality'] : [])].map((k) => `segment-${s.name}-${k}`));
+        const watched = monitoring.dataQuality || monitoring.modelQuality ? ['feature-drift', 'score-drift', 'data-quality', 'monitoring-silent', 'monitoring-failed', ...model.protectedAttributes.map((f) => `bias-${f}`), ...quality, ...segmentAlarms] : [];
         expect(alarms.map((a) => a.AlarmName).sort()).toEqual([...spec.variants.flatMap((v) => ['errors-4xx', 'errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${v.name}-${k}`)), ...watched.map((k) => `${e}-${model.id}-${k}`)].sort());
         for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
         // Autoscaling per variant, bounds and target from config.
@@ -726,7 +727,10 @@ describe('continuous training', () => {
       const alarm = triggers.find(([id]) => id.includes('OnQualityAlarm'));
       if (alarm) {
         const arn = (kind: RegExp) => ({ 'Fn::GetAtt': [expect.stringMatching(kind), 'Arn'] });
-        expect(alarm[1].EventPattern).toEqual({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], resources: [arn(/modelquality/), arn(/featuredrift/), arn(/scoredrift/)], detail: { state: { value: ['ALARM'] } } });
+        // Then each critical segment's drift, score drift and quality (test/segments/wiring.test.ts).
+        const segments = (model.segmentation?.segments ?? []).filter((s) => s.critical).map((s) => `segment${s.name.replace(/-/g, '')}`);
+        const segmentArns = segments.flatMap((s) => [arn(new RegExp(`${s}drift`)), arn(new RegExp(`${s}scoredrift`)), arn(new RegExp(`${s}quality`))]);
+        expect(alarm[1].EventPattern).toEqual({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], resources: [arn(/modelquality/), arn(/featuredrift/), arn(/scoredrift/), ...segmentArns], detail: { state: { value: ['ALARM'] } } });
       }
       const market = triggers.find(([id]) => id.includes('OnMarketEvent'));
       if (market) {

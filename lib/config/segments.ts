@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConfigProblem, EstateConfig } from './schema';
+import type { MonitoredSegment } from '../../constructs/estate-monitoring';
 import type { SegmentationPolicy, SegmentPolicy } from '../../lambdas/shared/segments';
 import { didYouMean } from './suggest';
 
@@ -81,12 +82,19 @@ export type SegmentConfig = z.output<typeof segmentSchema>;
 export type SegmentationConfig = z.output<typeof segmentationSchema>;
 export type StressScenarioConfig = z.output<typeof stressScenarioSchema>;
 
+/** Critical segments per model: each is three alarms per monitored endpoint (drift, score drift, quality). */
+export const MAX_CRITICAL_SEGMENTS = 5;
+
 /** The largest container argument SageMaker accepts (AppSpecification.ContainerArguments items: 256 characters). */
 export const MAX_CONTAINER_ARGUMENT = 256;
 
-/** A segment as the evaluation and monitoring script reads it (one container argument each). */
-export function segmentArgument(s: Pick<SegmentConfig, 'name' | 'feature' | 'values' | 'range' | 'minSupport'>): string {
-  return JSON.stringify({ name: s.name, feature: s.feature, ...(s.values ? { values: s.values } : {}), ...(s.range ? { range: { ...(s.range.min !== undefined ? { min: s.range.min } : {}), ...(s.range.max !== undefined ? { max: s.range.max } : {}) } } : {}), minSupport: s.minSupport });
+/**
+ * A segment as the evaluation and monitoring script reads it (one container argument each). `critical`
+ * rides along (the script ignores it) so that the compliance pack can read, from the monitoring job
+ * itself, which segments must have alarms.
+ */
+export function segmentArgument(s: Pick<SegmentConfig, 'name' | 'feature' | 'values' | 'range' | 'minSupport'> & { readonly critical?: boolean }): string {
+  return JSON.stringify({ name: s.name, feature: s.feature, ...(s.values ? { values: s.values } : {}), ...(s.range ? { range: { ...(s.range.min !== undefined ? { min: s.range.min } : {}), ...(s.range.max !== undefined ? { max: s.range.max } : {}) } } : {}), minSupport: s.minSupport, ...(s.critical ? { critical: true } : {}) });
 }
 
 /** The definition as the reports repeat it (the script's `definition()`): feature, and values or range. */
@@ -152,6 +160,7 @@ export function checkSegmentRules(config: EstateConfig): ConfigProblem[] {
       } else if (s.values) {
         s.values.forEach((v, k) => {
           if (s.values!.indexOf(v) !== k) problems.push({ path: `${sp}.values[${k}]`, value: v, message: 'is listed twice' });
+          if (typeof v === 'string' && /\{%|%\}/.test(v)) problems.push({ path: `${sp}.values[${k}]`, value: v, message: 'cannot contain {% or %} (the delimiters of the monitoring state machine\'s expressions)' });
           if (type === 'string' && typeof v !== 'string') problems.push({ path: `${sp}.values[${k}]`, value: v, message: `must be text: ${s.feature} is a string feature (quote it)` });
           if ((type === 'integral' || type === 'fractional') && typeof v !== 'number') problems.push({ path: `${sp}.values[${k}]`, value: v, message: `must be a number: ${s.feature} is a numeric (${type}) feature` });
           if (type === 'integral' && typeof v === 'number' && !Number.isInteger(v)) problems.push({ path: `${sp}.values[${k}]`, value: v, message: `must be a whole number: ${s.feature} is an integral feature` });
@@ -168,6 +177,10 @@ export function checkSegmentRules(config: EstateConfig): ConfigProblem[] {
         problems.push({ path: s.values ? `${sp}.values` : sp, message: `is ${argument.length} characters as a processing job argument, more than SageMaker's ${MAX_CONTAINER_ARGUMENT}: list fewer or shorter values` });
       }
     });
+    const critical = model.segmentation.segments.filter((s) => s.critical).length;
+    if (critical > MAX_CRITICAL_SEGMENTS) {
+      problems.push({ path: `${at}.segments`, value: critical, message: `marks ${critical} segments critical, more than ${MAX_CRITICAL_SEGMENTS}: each critical segment is three alarms per monitored endpoint, and an endpoint shard holds up to 16 models in one 500-resource template` });
+    }
     const scenarios = new Set<string>();
     model.segmentation.stressScenarios.forEach((s, j) => {
       const sp = `${at}.stressScenarios[${j}]`;
@@ -199,4 +212,16 @@ export function segmentationPolicy(s: SegmentationConfig): SegmentationPolicy {
     })),
     stressScenarios: s.stressScenarios.map((x) => x.name),
   };
+}
+
+/**
+ * A model's segments as its monitoring needs them (constructs take props, not the config): the
+ * script's argument, whether it is critical, and its live quality floor (the segment's own, else the tier's).
+ */
+export function monitoredSegments(segmentation: SegmentationConfig | undefined, problemType: 'binary_classification' | 'regression', tier: { readonly minAuc: number }, maxRmse: number | undefined): MonitoredSegment[] {
+  return (segmentation?.segments ?? []).map((s) => {
+    const rmse = s.floors?.maxRmse ?? maxRmse;
+    const quality = problemType === 'binary_classification' ? ({ metric: 'auc', value: s.floors?.minAuc ?? tier.minAuc } as const) : rmse !== undefined ? ({ metric: 'rmse', value: rmse } as const) : undefined;
+    return { name: s.name, argument: segmentArgument(s), critical: s.critical, ...(quality ? { quality } : {}) };
+  });
 }

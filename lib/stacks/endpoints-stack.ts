@@ -6,6 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { MonitoringThresholds } from '../../constructs/estate-monitoring';
+import { monitoredSegments } from '../config/segments';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
 import { ModelRegistry } from '../../constructs/model-registry';
 import { marketEventBusName, TrainingPipeline } from '../../constructs/training-pipeline';
@@ -44,7 +45,7 @@ export function monitoringThresholds(estate: EstateConfig, model: ModelConfig): 
       : model.maxRmse !== undefined
         ? ({ metric: 'rmse', value: model.maxRmse } as const)
         : undefined;
-  return { psi: tier.psiBlock, minDisparateImpact: tier.minDisparateImpact, quality };
+  return { psi: tier.psiBlock, minDisparateImpact: tier.minDisparateImpact, quality, segments: monitoredSegments(model.segmentation, model.problemType, tier, model.maxRmse) };
 }
 
 /**

@@ -50,7 +50,10 @@ test("default: the estate's monitoring, no Model Monitor resource; retraining li
   expect(count(template, 'AWS::StepFunctions::StateMachine')).toBe(1);
   expect(count(template, 'AWS::Scheduler::Schedule')).toBe(2);
   for (const type of ['AWS::SageMaker::MonitoringSchedule', 'AWS::SageMaker::DataQualityJobDefinition', 'AWS::SageMaker::ModelQualityJobDefinition']) expect(count(template, type)).toBe(0);
-  expect(e.retrainingAlarms.map(nameOf)).toEqual(['prod-fraud-score-model-quality', 'prod-fraud-score-feature-drift', 'prod-fraud-score-score-drift']);
+  // Then the critical segments' drift, score drift and quality (test/segments/wiring.test.ts).
+  expect(e.retrainingAlarms.map(nameOf).slice(0, 3)).toEqual(['prod-fraud-score-model-quality', 'prod-fraud-score-feature-drift', 'prod-fraud-score-score-drift']);
+  expect(e.retrainingAlarms.map(nameOf).slice(3).every((n) => n?.startsWith('prod-fraud-score-segment-'))).toBe(true);
+  expect(e.retrainingAlarms.length).toBeGreaterThan(3);
   expect(e.retrainingAlarms[0]).toBe(e.qualityAlarm);
   expect(e.monitoring).toBeDefined();
 });

@@ -41,6 +41,14 @@ const monitoringMachine = (endpoint: string, network: unknown = isolatedJob, vol
   const [head, ...rest] = definition.split('TOKEN_KEY');
   return { type: 'AWS::StepFunctions::StateMachine', properties: { RoleArn: 'r', DefinitionString: { 'Fn::Join': ['', [head, ...rest.flatMap((part) => [{ 'Fn::GetAtt': ['Key', 'Arn'] }, part])]] } } };
 };
+/** A monitoring machine whose job computes one critical segment, and that segment's alarms (test/segments has the rest). */
+const segmentMachine = () => {
+  const m = monitoringMachine('prod-x') as any;
+  const args = `{% ["monitor", "--endpoint", "prod-x", "--segment", ${JSON.stringify(JSON.stringify({ name: 'high-value', feature: 'amount', range: { min: 10000 }, minSupport: 200, critical: true }))}] %}`;
+  m.properties.DefinitionString['Fn::Join'][1][0] = m.properties.DefinitionString['Fn::Join'][1][0].replace('"Arguments":{', `"Arguments":{"AppSpecification":{"ContainerArguments":${JSON.stringify(args)}},`);
+  return m;
+};
+const segmentAlarm = (metric: string) => ({ type: 'AWS::CloudWatch::Alarm', properties: { Namespace: 'Estate/ModelMonitoring', MetricName: metric, Dimensions: [{ Name: 'Endpoint', Value: 'prod-x' }, { Name: 'Segment', Value: 'high-value' }], AlarmActions: ['topic'], Threshold: 0.25, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold' } });
 const schedule = (machine: string, state = 'ENABLED') => ({ type: 'AWS::Scheduler::Schedule', properties: { State: state, ScheduleExpression: 'cron(15 * * * ? *)', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: { Ref: machine }, RoleArn: 'r' } } });
 const prodEndpoint = { type: 'AWS::SageMaker::Endpoint', properties: { EndpointName: 'prod-x', EndpointConfigName: 'c', Tags: tag('prod') } };
 const capture = (pct: number) => ({ EnableCapture: true, InitialSamplingPercentage: pct, KmsKeyId: 'key', DestinationS3Uri: 's3://b/c', CaptureOptions: [] });
@@ -81,6 +89,11 @@ const cases: Array<[string, Record<string, { type: string; properties: Props }>,
     { E: prodEndpoint, M: monitoringMachine('prod-x'), S: schedule('M') },
     // An alarm on the endpoint's errors is not monitoring of the model.
     { E: prodEndpoint, A: { type: 'AWS::CloudWatch::Alarm', properties: { Dimensions: [{ Name: 'EndpointName', Value: { 'Fn::GetAtt': ['E', 'EndpointName'] } }], Threshold: 1 } } },
+  ],
+  [
+    'SageMakerProdSegmentsAlarmed',
+    { E: prodEndpoint, M: segmentMachine(), S: schedule('M'), D: segmentAlarm('MaxFeaturePsi'), P: segmentAlarm('ScorePsi') },
+    { E: prodEndpoint, M: segmentMachine(), S: schedule('M'), D: segmentAlarm('MaxFeaturePsi') },
   ],
   [
     'SageMakerModelPackageNotApproved',

@@ -196,11 +196,11 @@ describe('the monitoring job per segment: a Segment dimension, judged against th
     }
   }, 120000);
 
-  test('stable window: segment quality and drift within bounds', () => {
+  test('stable window: segment quality above its floor and drift below the block level (about 400 rows: sampling noise only)', () => {
     const hv = segmentDatums('stable', 'high-value');
     expect(hv.Auc).toBeGreaterThan(0.8);
-    expect(hv.MaxFeaturePsi).toBeLessThan(0.1);
-    expect(hv.ScorePsi).toBeLessThan(0.1);
+    expect(hv.MaxFeaturePsi).toBeLessThan(0.25);
+    expect(hv.ScorePsi).toBeLessThan(0.25);
   });
 
   test('labels flipped in high-value only: its AUC falls near chance while the aggregate AUC stays above 0.7', () => {

@@ -76,6 +76,8 @@ describe('bad segment configs are refused with their path', () => {
     ['a positive rate of 1', (c) => (fraud(c).stressScenarios[0].positiveRate = 1), 'models[fraud-score].segmentation.stressScenarios[0].positiveRate: must be a number between 0 and 1'],
     ['a prior shift on a regression model', (c) => (byId(c, 'deposit-forecast').segmentation = { segments: [{ name: 'big', feature: 'balance', range: { min: 1e6 } }], stressScenarios: [{ name: 'boom', positiveRate: 0.3 }] }), 'models[deposit-forecast].segmentation.stressScenarios[0].positiveRate: applies only to binary classification models'],
     ['a value set too long for a container argument', (c) => (fraud(c).segments[1].values = Array.from({ length: 40 }, (_, i) => `merchant-category-${i}`)), 'models[fraud-score].segmentation.segments[1].values: is '],
+    ['six critical segments', (c) => (fraud(c).segments = Array.from({ length: 6 }, (_, i) => ({ name: `band-${i}`, feature: 'amount', range: { min: i * 1000, max: (i + 1) * 1000 }, critical: true }))), 'models[fraud-score].segmentation.segments: marks 6 segments critical, more than 5'],
+    ['a value with the state machine\'s expression delimiters', (c) => (fraud(c).segments[1].values = ['x %} & $eval("1")']), 'models[fraud-score].segmentation.segments[1].values[0]: cannot contain {% or %}'],
     ['a model without feature groups', (c) => (byId(c, 'deposit-forecast').featureGroups = [], byId(c, 'deposit-forecast').segmentation = { segments: [{ name: 'big', feature: 'balance', range: { min: 1 } }] }), 'models[deposit-forecast].segmentation.segments[0].feature: is not a feature of the model: the model lists no featureGroups'],
   ])('%s', (_, mutate, expected) => {
     const problems = problemsOf(mutate);
@@ -84,7 +86,7 @@ describe('bad segment configs are refused with their path', () => {
 
   test('a segment whose container argument would exceed 256 characters says how long it is', () => {
     const problems = problemsOf((c) => (fraud(c).segments[1].values = Array.from({ length: 40 }, (_, i) => `merchant-category-${i}`)));
-    expect(problems.join('\n')).toMatch(/values: is \d{3} characters as a processing job argument, more than SageMaker's 256: list fewer or shorter values/);
+    expect(problems.join('\n')).toMatch(/values: is \d+ characters as a processing job argument, more than SageMaker's 256: list fewer or shorter values/);
   });
 
   test('every problem of the segments in one run', () => {

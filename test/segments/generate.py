@@ -26,7 +26,10 @@ import estate_monitoring as em  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "monitoring"))
 from generate import write_csv  # noqa: E402  (the monitoring suite's generator)
 
+BANDS = ["<30", "30-50", "50+"]
 HEADER = ["amount", "merchant_category", "open_accounts", "label"]
+# Live traffic also carries a country (the example's cross-border segment), 2% "other": below its minimum support.
+LIVE_HEADER = ["amount", "merchant_category", "open_accounts", "country", "age_band", "label"]
 
 
 def test_split():
@@ -73,8 +76,9 @@ def evaluation(root):
 
 
 def live_score(amount):
-    """The served model: probability rises with the amount."""
-    return 1.0 / (1.0 + np.exp(-(np.asarray(amount, dtype=float) - 5000.0) / 1500.0))
+    """The served model: probability rises with the amount, steeply again within high-value (so both classes occur there)."""
+    a = np.asarray(amount, dtype=float)
+    return np.where(a >= 10000, 1.0 / (1.0 + np.exp(-(a - 15000.0) / 1200.0)), 1.0 / (1.0 + np.exp(-(a - 5000.0) / 1500.0)))
 
 
 def monitoring(root, segments):
@@ -85,9 +89,10 @@ def monitoring(root, segments):
     amount = np.where(high, rng.uniform(10000, 20000, n), rng.uniform(20, 9000, n))
     merchant = np.where(rng.rand(n) < 0.01, "gambling", rng.choice(["grocery", "fuel"], n))
     label = (rng.rand(n) < live_score(amount)).astype(int)
-    rows = [["%.2f" % a, m, str(rng.randint(0, 8)), str(y)] for a, m, y in zip(amount, merchant, label)]
-    write_csv(os.path.join(root, "training", "train", "part.csv"), HEADER, rows[:4000])
-    write_csv(os.path.join(root, "training", "test", "part.csv"), HEADER, rows[4000:])
+    country = np.where(rng.rand(n) < 0.02, "other", "GB")
+    rows = [["%.2f" % a, m, str(rng.randint(0, 8)), c, BANDS[i % 3], str(y)] for i, (a, m, c, y) in enumerate(zip(amount, merchant, country, label))]
+    write_csv(os.path.join(root, "training", "train", "part.csv"), LIVE_HEADER, rows[:4000])
+    write_csv(os.path.join(root, "training", "test", "part.csv"), LIVE_HEADER, rows[4000:])
     write_csv(os.path.join(root, "training", "predictions", "test", "part.csv"), ["score"], [["%.6f" % s] for s in live_score(amount[4000:])])
     em.main(["shap-design", "--test", os.path.join(root, "training", "test"), "--output", os.path.join(root, "training", "design")])
     with open(os.path.join(root, "training", "design", "design.csv"), newline="") as fh:
@@ -119,7 +124,7 @@ def window(root, name, rng, flip, drift, n=4000):
     os.makedirs(os.path.join(d, "ground-truth", "0"), exist_ok=True)
     with open(os.path.join(d, "capture", "champion", "part.jsonl"), "w") as cap, open(os.path.join(d, "ground-truth", "0", "labels.jsonl"), "w") as gt:
         for i in range(n):
-            row = "%.2f,%s,%d" % (amount[i], merchant[i], rng.randint(0, 8))
+            row = "%.2f,%s,%d,%s,%s" % (amount[i], merchant[i], rng.randint(0, 8), "other" if rng.rand() < 0.02 else "GB", BANDS[i % 3])
             event = {"captureData": {"endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": base64.b64encode(row.encode()).decode(), "encoding": "BASE64"},
                                      "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": "%.6f" % score[i], "encoding": "CSV"}},
                      "eventMetadata": {"eventId": "%s-%d" % (name, i), "inferenceTime": "2026-12-01T21:30:00Z"}, "eventVersion": "0"}

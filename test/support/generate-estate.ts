@@ -41,6 +41,8 @@ export function generatedEstate(models: number, options: { delivery?: boolean } 
       protectedAttributes: ['age_band'],
       intendedUse: `Generated model ${i} for scale measurements.`,
       featureGroups: [featureGroups[i % groups].name],
+      // Every third model is segmented (one critical segment), so the segment invariants hold on estates beyond the example.
+      ...(i % 3 === 1 ? { segmentation: { segments: [{ name: 'upper-tail', feature: 'f0', range: { min: 2 }, critical: true, minSupport: 200 }, { name: 'lower-tail', feature: 'f1', range: { max: -2 } }] } } : {}),
       endpoints: {
         dev: { variants: [{ name: 'champion', ...variant(dev, id, gpu) }] },
         staging: { variants: [{ name: 'champion', ...variant(staging, id, gpu) }] },
