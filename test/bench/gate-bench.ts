@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildSync } from 'esbuild';
+import { BuildOptions, buildSync } from 'esbuild';
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
 import { approvalWorld, stateChange } from '../gates/world';
 import { median, round } from './measure';
@@ -16,9 +16,20 @@ const ENTRY = path.join(ROOT, 'lambdas', 'model-approval-gate', 'handler.ts');
 const DECISIONS = Number(process.env.BENCH_DECISIONS ?? 40);
 const TARGETS = { maxBundleKb: 300, maxInitMs: 150, maxDecisionP50Ms: 150 };
 
-function bundle(outfile: string, external: string[]): number {
-  buildSync({ entryPoints: [ENTRY], bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', external, outfile, logLevel: 'silent' });
+function bundle(outfile: string, external: string[], extra: Partial<BuildOptions> = {}): number {
+  buildSync({ entryPoints: [ENTRY], bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', external, outfile, logLevel: 'silent', ...extra });
   return fs.statSync(outfile).size;
+}
+
+/** Module init of a bundle in a fresh Node.js process, 7 runs (the SDK, when external, resolved from node_modules as the runtime resolves its own). */
+function initRuns(file: string): number[] {
+  const runs: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const run = spawnSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { cwd: ROOT, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(run.stderr);
+    runs.push(Number(run.stdout));
+  }
+  return runs;
 }
 
 const percentile = (xs: number[], p: number) => {
@@ -32,12 +43,22 @@ export async function benchGates(): Promise<Record<string, unknown>> {
   const deployedBytes = bundle(deployed, ['@aws-sdk/*']);
   const withSdkBytes = bundle(path.join(work, 'with-sdk.js'), []);
 
-  // Init: load the bundle in a fresh process, the SDK resolved from node_modules as the runtime resolves its own.
-  const initMs: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const run = spawnSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(deployed)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { cwd: ROOT, encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(run.stderr);
-    initMs.push(Number(run.stdout));
+  // Init of what is deployed (the runtime's SDK), against the SDK bundled in: as CommonJS, as
+  // tree-shaken ES modules (esbuild prefers each package's "module" build), and the latter with the
+  // credential chain reduced to the environment variables the Lambda runtime sets (AWS Lambda
+  // Developer Guide, "Defined runtime environment variables"), which drops the SSO/STS clients.
+  const initMs = initRuns(deployed);
+  const shim = path.join(work, 'env-credentials.mjs');
+  fs.writeFileSync(shim, "import { fromEnv } from '@aws-sdk/credential-provider-env';\nexport const defaultProvider = (init) => fromEnv(init);\n");
+  const variants: Record<string, { kb: number; initMedianMs: number }> = {};
+  for (const [name, extra] of [
+    ['sdkBundledCommonJs', {}],
+    ['sdkBundledTreeShaken', { mainFields: ['module', 'main'] }],
+    ['sdkBundledTreeShakenEnvCredentials', { mainFields: ['module', 'main'], alias: { '@aws-sdk/credential-provider-node': shim } }],
+  ] as Array<[string, Partial<BuildOptions>]>) {
+    const file = path.join(work, `${name}.js`);
+    const bytes = bundle(file, [], extra);
+    variants[name] = { kb: round(bytes / 1024, 1), initMedianMs: round(median(initRuns(file)), 1) };
   }
 
   const latencies: number[] = [];
@@ -86,6 +107,7 @@ export async function benchGates(): Promise<Record<string, unknown>> {
     benchmark: 'approval-gate',
     bundle: { deployedKb: round(deployedBytes / 1024, 1), sdk: 'runtime-provided (external)', withSdkBundledKb: round(withSdkBytes / 1024, 1) },
     initMs: { median: round(median(initMs), 1), runs: initMs.map((x) => round(x, 1)) },
+    alternatives: variants,
     decisionMs: { decisions: latencies.length, p50: round(percentile(latencies, 50), 1), p95: round(percentile(latencies, 95), 1), against: 'moto_server on 127.0.0.1' },
     awsCallsPerDecision: median(calls),
     raceWindowMs: { p50: round(percentile(windows, 50), 1), p95: round(percentile(windows, 95), 1), what: "re-read's answer to the update's answer: a person's update landing in it is overwritten" },

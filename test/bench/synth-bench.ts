@@ -17,11 +17,12 @@ const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 /**
- * Targets: the whole default estate within 2.5x the floor and under 1 GB at
- * peak. (The foundation alone was held to 2x; it measured 1.66x before the
- * governance, guardrail and evidence parts joined the default estate.)
+ * Targets: the whole default estate within 1.6x the like-for-like floor (the
+ * same App options through the same CLI), with peak memory no higher than the
+ * 1 GB it was held to before. (Earlier targets: the foundation alone within 2x,
+ * then the whole estate within 2.5x.)
  */
-const TARGETS = { maxRatio: 2.5, maxPeakMb: 1024 };
+const TARGETS = { maxRatio: 1.6, maxPeakMb: 1024 };
 
 async function synth(app: string | undefined, outdir: string): Promise<Measurement> {
   const args = ['synth', '**', '--quiet', '--output', outdir];
