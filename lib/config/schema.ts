@@ -3,6 +3,7 @@ import { checkArtifactRules } from './artifact-rules';
 import { hasInstanceStorage } from '../ml/instances';
 import { cidrsOverlap, parseCidr } from './cidr';
 import { checkReviewerRules } from './estate-rules';
+import { checkSecurityAlertRules, securityAlertsSchema } from './security-alerts';
 import { checkSegmentRules, segmentationSchema } from './segments';
 
 /**
@@ -95,6 +96,7 @@ export const environmentSchema = z.strictObject({
     .optional()
     .describe('Instance families endpoints may use here; default by environment type (INSTANCE_FAMILIES)'),
   flags: flags.default({}),
+  securityAlerts: securityAlertsSchema.optional(),
   promoteFrom: text(ENV_NAME_PATTERN, 'must be the name of a staging environment of this estate')
     .optional()
     .describe('Prod only, required when the estate has a staging environment: the staging environment whose registry and deployment gate prod promotes from'),
@@ -500,7 +502,7 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
   problems.push(...checkModelRiskRules(config), ...checkDeliveryRules(config), ...checkMlPlaneRules(config), ...checkTrainingRules(config));
   // Which accounts and buckets are the estate's is known only once the environments are sound.
   if (!problems.some((p) => p.path.startsWith('environments'))) problems.push(...checkArtifactRules(config));
-  problems.push(...checkReviewerRules(config), ...checkSegmentRules(config));
+  problems.push(...checkReviewerRules(config), ...checkSegmentRules(config), ...checkSecurityAlertRules(config));
   return problems;
 }
 

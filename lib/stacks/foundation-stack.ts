@@ -91,6 +91,7 @@ export class FoundationStack extends EstateStack {
       key: this.keys.audit,
       deliveryBucket: this.audit.bucket,
       inheritedFrom: props.inheritedDetectiveControls,
+      alertSubscription: env.securityAlerts,
     });
 
     this.breakGlass = new BreakGlassRole(this, 'BreakGlass', {
