@@ -24,11 +24,12 @@ import {
   ListModelPackagesCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { PinRecord } from '../model-pinner/handler';
 import { artifactChecks } from '../shared/artifacts';
 import type { FetchedReport } from '../shared/decision';
 import { GateConfig, loadGateConfig } from '../shared/gate-config';
-import { errorText, listKeys, readRecord, writeRecordOnce } from '../shared/s3-objects';
+import { errorText, listKeys, parseS3Uri, readRecord, writeRecordOnce } from '../shared/s3-objects';
 import { approvedEvaluation } from './approved-evidence';
 import { AlarmView, decideDeployment, DeploymentDecision, DeploymentInputs } from './policy';
 
@@ -52,6 +53,8 @@ export interface DeploymentGateDeps {
   readonly home: { readonly partition: string; readonly region: string; readonly account: string };
   readonly recordBucket: string;
   readonly artifactBucket: string;
+  /** The Object Lock bucket the model pinner copies approved model data into. */
+  readonly approvedBucket: string;
   readonly policyDigest: string;
   readonly now?: () => Date;
 }
@@ -133,6 +136,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       // Approved by a person or by the gate, what reaches prod must still come from the estate.
       artifacts: 'error' in challenger ? [] : artifactChecks(challenger.InferenceSpecification?.Containers, deps.config.artifacts, { bucket: deps.artifactBucket, prefix: `training/${group}/`, prefixMeaning: `model data of a ${group} training run` }),
       serving: serving.ok ? serving : { ok: false, reason: serving.reason },
+      pin: 'error' in challenger ? { ok: false, reason: challenger.error } : await pinOf(group, version, challenger),
       // A config live for less than one minute, SageMaker's metric period, has no whole period of traffic yet (and its bake fails anyway).
       invocations: !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000 ? { count: 0 } : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd),
       now: windowEnd,
@@ -144,6 +148,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString() })),
       serving: inputs.serving.ok ? { ...inputs.serving, liveSince: inputs.serving.liveSince.toISOString() } : inputs.serving,
       artifacts: inputs.artifacts.map((c) => [c.name, c.passed]),
+      pin: inputs.pin,
       reports: { challenger: reportState(inputs.challengerEvaluation), champions: champions.map((c) => reportState(c.evaluation)) },
     };
     // The digest covers the inputs and the verdict each check drew from them (the bake clock and traffic included).
@@ -220,6 +225,44 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     }
     if (named !== undefined) add(named, 'named by the request');
     return { champions: [...why.entries()].sort(([a], [b]) => a - b).map(([version, reasons]) => ({ version, label: `version ${version} (${reasons.join(', ')})` })) };
+  }
+
+  /**
+   * Whether the package's model data is pinned (lambdas/model-pinner): the pin record exists, names the model data the
+   * package names, the locked copy still has the recorded version, SHA-256 and COMPLIANCE lock, and the source key's
+   * current version is still the approved one (serving reads the source key; a later write there is not approved).
+   */
+  async function pinOf(group: string, v: string, d: DescribeModelPackageCommandOutput): Promise<{ ok: true; detail: string } | { ok: false; reason: string }> {
+    const base = `pins/${group}/${v}/`;
+    try {
+      const keys = await listKeys(deps.s3, deps.recordBucket, base);
+      if (!keys.includes(`${base}pin.json`)) {
+        const refused = keys.filter((k) => /\/refused-[^/]+\.json$/.test(k)).sort().pop();
+        const why = refused ? (await readRecord<{ reason?: string }>(deps.s3, { bucket: deps.recordBucket, key: refused }))?.reason : undefined;
+        return { ok: false, reason: why ? `the model data could not be pinned: ${why}` : 'the model data is not pinned yet (the pinning step copies it into the Object Lock bucket once the package is Approved)' };
+      }
+      const pin = await readRecord<PinRecord>(deps.s3, { bucket: deps.recordBucket, key: `${base}pin.json` });
+      const containers = d.InferenceSpecification?.Containers ?? [];
+      if (!pin || pin.containers.length !== containers.length) return { ok: false, reason: `the pin record covers ${pin?.containers.length ?? 0} container(s), the package has ${containers.length}` };
+      for (const [i, c] of containers.entries()) {
+        const uri = c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri;
+        const p = pin.containers[i];
+        if (uri !== p.source.uri) return { ok: false, reason: `container ${i} serves ${uri}, but ${p.source.uri} was pinned` };
+        const copy = parseS3Uri(p.pinned.uri);
+        const source = parseS3Uri(p.source.uri);
+        if (!copy || copy.bucket !== deps.approvedBucket || !source) return { ok: false, reason: `container ${i}: the pinned copy ${p.pinned.uri} is not in the approved-model bucket` };
+        const locked = await deps.s3.send(new HeadObjectCommand({ Bucket: copy.bucket, Key: copy.key, VersionId: p.pinned.versionId, ChecksumMode: 'ENABLED' }));
+        if (locked.ChecksumSHA256 !== p.pinned.sha256) return { ok: false, reason: `container ${i}: the pinned copy has SHA-256 ${locked.ChecksumSHA256}, not the recorded ${p.pinned.sha256}` };
+        if (locked.ObjectLockMode !== 'COMPLIANCE') return { ok: false, reason: `container ${i}: the pinned copy is not locked in COMPLIANCE mode (${locked.ObjectLockMode ?? 'no lock'})` };
+        const current = await deps.s3.send(new HeadObjectCommand({ Bucket: source.bucket, Key: source.key }));
+        if (current.VersionId !== p.source.versionId) {
+          return { ok: false, reason: `container ${i}: ${p.source.uri} now holds version ${current.VersionId}, not the approved version ${p.source.versionId}: the model data was overwritten since approval` };
+        }
+      }
+      return { ok: true, detail: `the model data is pinned (${pin.containers.map((c) => `${c.pinned.uri} version ${c.pinned.versionId}, SHA-256 ${c.pinned.sha256}`).join('; ')}) and unchanged since approval` };
+    } catch (e) {
+      return { ok: false, reason: `the pinned model data could not be checked: ${errorText(e)}` };
+    }
   }
 
   async function describe(arn: string): Promise<Described> {
@@ -329,6 +372,7 @@ export async function handler(request: DeploymentRequest): Promise<DeploymentRes
       home: { partition: env('PARTITION'), region: env('AWS_REGION'), account: env('ACCOUNT_ID') },
       recordBucket: env('RECORD_BUCKET'),
       artifactBucket: env('ARTIFACT_BUCKET'),
+      approvedBucket: env('APPROVED_BUCKET'),
       policyDigest: env('POLICY_DIGEST'),
     });
   }

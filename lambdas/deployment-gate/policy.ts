@@ -32,6 +32,8 @@ export interface DeploymentInputs {
   readonly serving:
     | { readonly ok: true; readonly variant: string; readonly detail: string; /** When the endpoint's current config went live (its LastModifiedTime). */ readonly liveSince: Date }
     | { readonly ok: false; readonly reason: string };
+  /** Whether the model data is pinned as approved (copied, locked, SHA-256 recorded) and unchanged since. */
+  readonly pin?: { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly reason: string };
   /** What the package would serve, checked against the estate's registries and artifact bucket (a person may have approved anything). */
   readonly artifacts: readonly Check[];
   /** Invocations the serving variant answered during the bake period, or why they are unknown. */
@@ -66,6 +68,9 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
   if (!model) checks.push(fail('governance', 'the model package group is not governed by the estate config'));
   for (const problem of inputs.pairingProblems ?? []) checks.push(fail('pairing', problem));
   checks.push(...inputs.artifacts);
+  // What was approved is what is served: without a pin (or with model data changed since), nothing is promoted.
+  // (The handler always supplies it; a policy unit test that is not about pinning may leave it out.)
+  if (inputs.pin) checks.push(inputs.pin.ok ? pass('approved model data', inputs.pin.detail) : fail('approved model data', inputs.pin.reason));
   checks.push(inputs.serving.ok ? pass('staging serves the package', inputs.serving.detail) : fail('staging serves the package', inputs.serving.reason));
   // The bake is of the current config only: CloudWatch keys invocations and alarms by endpoint and variant, not by
   // config, so traffic and quiet alarms from before the config went live were another model's.

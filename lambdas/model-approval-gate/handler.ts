@@ -34,12 +34,12 @@ import {
   SageMakerClient,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
-import { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { artifactChecks as sharedArtifactChecks } from '../shared/artifacts';
 import type { Check } from '../shared/decision';
 import { GateConfig, GovernedModel, loadGateConfig } from '../shared/gate-config';
-import { errorText, fetchReport, listKeys, readRecord, S3Location, writeRecordOnce } from '../shared/s3-objects';
+import { errorText, fetchReport, listKeys, parseS3Uri, readRecord, S3Location, writeRecordOnce } from '../shared/s3-objects';
 import { visible } from '../shared/strict-json';
 import { EVIDENCE_PREFIX } from './evidence';
 import { ApprovalDecision, decideApproval, FetchedReport, Outcome, Provenance } from './policy';
@@ -121,12 +121,25 @@ export interface ApprovalRecord {
   readonly trainingData?: Readonly<Record<string, string>>;
   readonly provenance: Provenance;
   readonly inputs: Readonly<Record<string, RecordedInput>>;
+  /**
+   * Each container's model data as it was when the gate decided (S3 version id and size): what the
+   * pinning step copies into the Object Lock bucket once the package is Approved (lambdas/model-pinner).
+   */
+  readonly modelData?: readonly RecordedModelData[];
   readonly outcome: Outcome;
   readonly approvalStatus: string;
   readonly reasons: string[];
   readonly checks: ApprovalDecision['checks'];
   readonly thresholds?: ApprovalDecision['thresholds'];
   readonly decidedAt: string;
+}
+
+export interface RecordedModelData {
+  readonly uri?: string;
+  readonly status: 'ok' | 'not-read' | 'missing' | 'unavailable';
+  readonly versionId?: string;
+  readonly bytes?: number;
+  readonly reason?: string;
 }
 
 /** Whether the round's decision took effect: written once, after the update (or after finding it superseded). */
@@ -259,6 +272,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
     const fetched: FetchedReport[] = await Promise.all(names.map((n) => (handRegistered ? notRead(n) : fetchReport(deps.s3, uris[n], options))));
     const inputs = Object.fromEntries(names.map((n, i) => [n, fetched[i]])) as unknown as Parameters<typeof decideApproval>[2];
     const decision = decideApproval(model, deps.config.tiers, inputs, { provenance: evidence.provenance, artifacts: model ? artifactChecks(model, described, evidence.prefix) : [] });
+    const modelData = await Promise.all((described.InferenceSpecification?.Containers ?? []).map((c) => modelDataOf(c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri)));
 
     const record: ApprovalRecord = {
       schema: 'model-approval-decision/2',
@@ -271,6 +285,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
       model: model && { id: model.id, owner: model.owner, riskTier: model.riskTier, problemType: model.problemType },
       trainingData: described.CustomerMetadataProperties,
       provenance: evidence.provenance,
+      modelData,
       inputs: Object.fromEntries(
         names.map((n, i) => {
           const r = fetched[i];
@@ -438,6 +453,21 @@ export function approvalGate(deps: ApprovalGateDeps) {
       provenance: { kind: 'pipeline', execution: claimed, detail: `evidence of ${model.trainingPipeline} execution ${executionId} (${status})` },
       prefix: `${EVIDENCE_PREFIX}${model.id}/${executionId}/`,
     };
+  }
+
+  /** The current version of model data in the evidence prefix (HeadObject, authorized as s3:GetObject); elsewhere not read. */
+  async function modelDataOf(uri: string | undefined): Promise<RecordedModelData> {
+    const where = uri ? parseS3Uri(uri) : undefined;
+    if (!uri || !where || where.bucket !== deps.artifactBucket || !where.key.startsWith(EVIDENCE_PREFIX) || where.key.split('/').includes('..')) {
+      return { uri: uri && visible(uri).slice(0, 300), status: 'not-read', reason: 'outside the evidence prefix of the artifact bucket' };
+    }
+    try {
+      const head = await deps.s3.send(new HeadObjectCommand({ Bucket: where.bucket, Key: where.key }));
+      return { uri, status: 'ok', versionId: head.VersionId, bytes: head.ContentLength };
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+      return { uri, status: status === 404 || (e as Error).name === 'NotFound' ? 'missing' : 'unavailable', reason: errorText(e) };
+    }
   }
 
   /** Every step of an execution (all pages). */

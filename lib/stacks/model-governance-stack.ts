@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, promotionSource, servingAccounts } from '../delivery/names';
@@ -24,6 +25,7 @@ import { ModelImageRepositories } from '../../constructs/model-registry';
 import { EstateConfig, RISK_TIERS } from '../config/schema';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
+import { APPROVED_TAG } from '../../lambdas/model-pinner/approved-tag';
 import { TRAINING_ROLE_PATH, trainingPipelineName } from '../../constructs/training-pipeline';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
@@ -70,6 +72,10 @@ export class ModelGovernanceStack extends EstateStack {
   readonly decisionRecords: SecureBucket;
   readonly notifications: sns.Topic;
   readonly approvalGate: GateFunction;
+  /** Pins approved model data into `approvedModels` (lambdas/model-pinner). */
+  readonly modelPinner: GateFunction;
+  /** Object Lock copies of approved model data, each version locked in COMPLIANCE mode by the pinner. */
+  readonly approvedModels: SecureBucket;
   readonly deploymentGate: GateFunction;
   readonly reviewReminder: GateFunction;
   readonly personas: PersonaRoles;
@@ -90,23 +96,19 @@ export class ModelGovernanceStack extends EstateStack {
     const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', { retention: Duration.days(365 * env.auditLogRetentionYears) });
     // Named, so that the endpoint shards (retraining outputs) grant on it without a cross-stack export.
     this.artifacts = new SecureBucket(this, 'ModelArtifacts', { bucketName: modelArtifactsBucketName(this.account, this.region), encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
-    // The evidence prefix: only the training pipelines' roles write or delete there (personas and break-glass
-    // included in the deny), so the reports the approval gate accepts come from a pipeline run, not a person.
-    this.artifacts.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'EvidenceWrittenOnlyByTrainingPipelines',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: EVIDENCE_WRITE_ACTIONS,
-        resources: [this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*`)],
-        conditions: { ArnNotLike: { 'aws:PrincipalArn': `arn:${this.partition}:iam::${this.account}:role${TRAINING_ROLE_PATH}*` } },
-      }),
-    );
     if (readers.length > 0) {
       const principals = readers.map((a) => new iam.AccountPrincipal(a));
       // Prod reads the model data of training runs, nothing else of this bucket (not the data splits, not the reports).
       this.artifacts.addToResourcePolicy(
-        new iam.PolicyStatement({ sid: 'ProdReadsApprovedArtifacts', principals, actions: ['s3:GetObject'], resources: [this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*/*/model/*`)] }),
+        new iam.PolicyStatement({
+          sid: 'ProdReadsApprovedArtifacts',
+          principals,
+          actions: ['s3:GetObject'],
+          resources: [this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*/*/model/*`)],
+          // Only versions the model pinner marked approved (after copying them into the Object Lock bucket): a later
+          // write to the key is a new, unmarked version, which prod cannot read.
+          conditions: { StringLike: { [`s3:ExistingObjectTag/${APPROVED_TAG}`]: '?*' } },
+        }),
       );
       keys.ml.addToResourcePolicy(
         new iam.PolicyStatement({
@@ -228,6 +230,102 @@ export class ModelGovernanceStack extends EstateStack {
     );
     if (props.auditReplica) replicateToAuditReplica(this.decisionRecords, keys.audit, props.auditReplica);
 
+    // What was approved is what is served: once a package is Approved, the pinner copies the model data version the
+    // approval record kept into this Object Lock bucket (S3 computes its SHA-256), locks it in COMPLIANCE mode and
+    // marks the source version approved. Asynchronous: model data runs to gigabytes (lambdas/model-pinner).
+    this.approvedModels = new SecureBucket(this, 'ApprovedModels', { encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
+    const approvedCfn = this.approvedModels.node.defaultChild as s3.CfnBucket;
+    approvedCfn.objectLockEnabled = true;
+    // Locked per version by the pinner (PutObjectRetention), with no default rule: a default rule would also lock
+    // whatever else were written, and every write but the pinner's is denied below.
+    approvedCfn.objectLockConfiguration = { objectLockEnabled: 'Enabled' };
+    StatefulResourcePolicy.alwaysRetain(this.approvedModels);
+    acknowledgeNoReplication(this.approvedModels, 'Approved model data is a locked copy of versioned training outputs; the pin records with its SHA-256 are replicated with the decision records.');
+    this.modelPinner = new GateFunction(this, 'ModelPinner', {
+      entry: path.join(LAMBDAS, 'model-pinner', 'handler.ts'),
+      description: 'Pins the model data of an approved package: locked copy with SHA-256, source version marked approved',
+      vpc: props.network.vpc,
+      encryptionKey: keys.ml,
+      logsKey: keys.logs,
+      logRetention,
+      config: gateConfig,
+      // One server-side CopyObject of up to 5 GiB per container.
+      timeout: Duration.minutes(10),
+      environment: {
+        RECORD_BUCKET: this.decisionRecords.bucketName,
+        ARTIFACT_BUCKET: this.artifacts.bucketName,
+        APPROVED_BUCKET: this.approvedModels.bucketName,
+        RETAIN_DAYS: String(365 * env.auditLogRetentionYears),
+        ACCOUNT_ID: this.account,
+        PARTITION: this.partition,
+      },
+    });
+    const pinnerRole = this.modelPinner.role;
+    const pins = this.decisionRecords.arnForObjects('pins/*');
+    const pinned = this.approvedModels.arnForObjects('models/*');
+    const modelData = this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*/*/model/*`);
+    const allowPin = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      pinnerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    allowPin('ReadApprovedPackages', ['sagemaker:DescribeModelPackage'], packages);
+    allowPin('ReadApprovalAndPinRecords', ['s3:GetObject'], [approvals, pins]);
+    allowPin('ListApprovalAndPinRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['approval/*', 'pins/*'] } });
+    allowPin('WritePinRecords', ['s3:PutObject'], [pins]);
+    allowPin('EncryptPinRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
+    // CopyObject of a given source version needs s3:GetObjectVersion on the source and s3:PutObject on the target.
+    allowPin('CopyApprovedVersion', ['s3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:PutObjectVersionTagging'], [modelData]);
+    allowPin('WriteAndLockPinnedCopy', ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObjectVersion'], [pinned]);
+    allowPin('CopyUnderTheMlKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [keys.ml.keyArn]);
+    acknowledgeResourceWildcards(
+      pinnerRole.permissionsPolicy!,
+      [approvals, pins, modelData, pinned, ...packages],
+      'Record keys, model data of training runs and package versions are created after deployment; each grant is limited to one bucket prefix or one governed package group.',
+    );
+    const pinnerArn = pinnerRole.roleArn;
+    // The evidence prefix: only the training pipelines' roles write or delete there (personas and break-glass
+    // included in the deny), so the reports the approval gate accepts come from a pipeline run, not a person. The
+    // pinner is exempt only to mark versions approved (its own policy grants it nothing else there).
+    this.artifacts.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EvidenceWrittenOnlyByTrainingPipelines',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: EVIDENCE_WRITE_ACTIONS,
+        resources: [this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*`)],
+        conditions: { ArnNotLike: { 'aws:PrincipalArn': [`arn:${this.partition}:iam::${this.account}:role${TRAINING_ROLE_PATH}*`, pinnerArn] } },
+      }),
+    );
+    // Nobody but the pinner sets the approval mark (prod's read depends on it), training roles included.
+    this.artifacts.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyThePinnerMarksApproved',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
+        resources: [this.artifacts.arnForObjects('*')],
+        conditions: { 'ForAnyValue:StringEquals': { 's3:RequestObjectTagKeys': [APPROVED_TAG] }, ArnNotEquals: { 'aws:PrincipalArn': pinnerArn } },
+      }),
+    );
+    // The locked copies: only the pinner writes, locks or tags there; nobody deletes (COMPLIANCE mode holds each version anyway).
+    this.approvedModels.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyThePinnerWrites',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [...EVIDENCE_WRITE_ACTIONS, 's3:BypassGovernanceRetention'],
+        resources: [this.approvedModels.arnForObjects('*')],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': pinnerArn } },
+      }),
+    );
+    new events.Rule(this, 'PackageApproved', {
+      description: 'A model package of a governed group was approved: pin its model data',
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['SageMaker Model Package State Change'],
+        detail: { ModelPackageGroupName: governedGroupFilter(groups), ModelApprovalStatus: ['Approved'] },
+      },
+      targets: [new targets.LambdaFunction(this.modelPinner.function, { retryAttempts: 4, maxEventAge: Duration.hours(6), deadLetterQueue: this.modelPinner.deadLetterQueue })],
+    });
+
     // The deployment gate also knows what the committed estate has prod serve: it finds the champion itself.
     const deploymentGateConfig = { ...gateConfig, prodChampions: prodChampionsOf(props.estate, env.name) };
     this.deploymentGate = new GateFunction(this, 'DeploymentGate', {
@@ -243,6 +341,7 @@ export class ModelGovernanceStack extends EstateStack {
       environment: {
         RECORD_BUCKET: this.decisionRecords.bucketName,
         ARTIFACT_BUCKET: this.artifacts.bucketName,
+        APPROVED_BUCKET: this.approvedModels.bucketName,
         POLICY_DIGEST: gateConfigDigest(deploymentGateConfig),
         ACCOUNT_ID: this.account,
         PARTITION: this.partition,
@@ -264,9 +363,12 @@ export class ModelGovernanceStack extends EstateStack {
     allowDeploy('ReadApprovedEvaluations', ['s3:GetObjectVersion'], [evidence]);
     allowDeploy('ListEvidence', ['s3:ListBucket'], [this.artifacts.bucketArn], { StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*`] } });
     allowDeploy('DecryptReports', ['kms:Decrypt'], [keys.ml.keyArn]);
-    allowDeploy('ReadApprovalRecords', ['s3:GetObject'], [approvals]);
+    allowDeploy('ReadApprovalAndPinRecords', ['s3:GetObject'], [approvals, pins]);
+    // The pin holds while the locked copy keeps its version and SHA-256 and the source key still holds the approved version.
+    allowDeploy('CheckPinnedModelData', ['s3:GetObjectVersion'], [pinned]);
+    allowDeploy('CheckServedModelData', ['s3:GetObject'], [modelData]);
     allowDeploy('ReadAndWriteDecisionRecords', ['s3:GetObject', 's3:PutObject'], [deployments]);
-    allowDeploy('ListDecisionRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['deployment/*', 'approval/*'] } });
+    allowDeploy('ListDecisionRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['deployment/*', 'approval/*', 'pins/*'] } });
     // ListModelPackages has no resource type (Service Authorization Reference, Amazon SageMaker): it takes "*".
     allowDeploy('FindChampions', ['sagemaker:ListModelPackages'], ['*']);
     allowDeploy('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
@@ -279,7 +381,7 @@ export class ModelGovernanceStack extends EstateStack {
     allowDeploy('ReadStagingAlarmsAndTraffic', ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricStatistics'], ['*']);
     acknowledgeResourceWildcards(
       deployRole.permissionsPolicy!,
-      [evidence, approvals, deployments, ...packages, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint-config/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model/*`],
+      [evidence, approvals, pins, pinned, modelData, deployments, ...packages, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint-config/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model/*`],
       'Report and record object keys, package versions, endpoint configs and models are created after deployment; each grant is limited to one bucket prefix, one governed package group or this account\'s endpoints, read only. ListModelPackages has no resource type.',
     );
 

@@ -67,7 +67,7 @@ export function serviceConditionKey(key: string): SarConditionKey | undefined {
   const keys = read<Record<string, SarConditionKey>>('conditionKeys', `${service.toLowerCase()}.json`) ?? {};
   const exact = keys[key.toLowerCase()];
   if (exact) return exact;
-  return Object.values(keys).find((k) => k.key.includes('${') && keyPatternMatches(k.key, key));
+  return Object.values(keys).find((k) => hasVariable(k.key) && keyPatternMatches(k.key, key));
 }
 
 /** A global (`aws:`) condition key, or undefined. */
@@ -91,15 +91,19 @@ export function keysOfAction(service: string, action: SarAction): string[] {
 
 /** Whether the reference lists `key` for the action (variables such as `${TagKey}` matched). */
 export function actionSupportsKey(service: string, action: SarAction, key: string): boolean {
-  return keysOfAction(service, action).some((k) => k.toLowerCase() === key.toLowerCase() || (k.includes('${') && keyPatternMatches(k, key)));
+  return keysOfAction(service, action).some((k) => k.toLowerCase() === key.toLowerCase() || (hasVariable(k) && keyPatternMatches(k, key)));
 }
 
 export function isDeprecated(key: SarConditionKey): boolean {
   return /deprecated/i.test(key.description);
 }
 
+/** The reference writes a key's variable part as `${TagKey}` or, for S3's object tags, `<key>` (`s3:ExistingObjectTag/<key>`). */
+const KEY_VARIABLE = /\$\{[^}]+\}|<[^>]+>/;
+const hasVariable = (key: string) => KEY_VARIABLE.test(key);
+
 function keyPatternMatches(pattern: string, key: string): boolean {
-  const re = new RegExp(`^${pattern.split(/\$\{[^}]+\}/).map(escapeRegExp).join('.+')}$`, 'i');
+  const re = new RegExp(`^${pattern.split(new RegExp(KEY_VARIABLE, 'g')).map(escapeRegExp).join('.+')}$`, 'i');
   return re.test(key);
 }
 

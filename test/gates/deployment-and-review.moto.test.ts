@@ -105,6 +105,8 @@ describe('deployment gate against moto', () => {
     expect(result.pass).toBe(false);
     expect(result.reasons).toEqual([
       'the model package is PendingManualApproval, not Approved',
+      // Never Approved, so never pinned: nothing of it may reach prod.
+      'the model data is not pinned yet (the pinning step copies it into the Object Lock bucket once the package is Approved)',
       'fraud-stg-c-5xx is ALARM, not OK',
       expect.stringMatching(/^challenger AUC 0\.9 is worse than the champion's 0\.95 \(version \d+ \(the latest Approved version before it, named by the request\)\) by more than 0\.01$/),
     ]);

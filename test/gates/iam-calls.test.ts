@@ -32,7 +32,22 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 /** SDK package to IAM service prefix, and commands whose IAM action is named otherwise. */
 const SERVICE: Record<string, string> = { 'client-s3': 's3', 'client-sagemaker': 'sagemaker', 'client-sns': 'sns', 'client-cloudwatch': 'cloudwatch' };
-const ACTION_OF: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket' };
+const ACTION_OF: Record<string, string[]> = {
+  's3:ListObjectsV2': ['s3:ListBucket'],
+  's3:HeadObject': ['s3:GetObject'],
+  // CopyObject is authorized as a read of the source and a write of the target (Amazon S3 API Reference, CopyObject).
+  's3:CopyObject': ['s3:GetObjectVersion', 's3:PutObject'],
+};
+/**
+ * Calls made with a VersionId are authorized as the version action ("you need the s3:GetObjectVersion permission to
+ * access a specific version", GetObject, Permissions; likewise HeadObject, Get/PutObjectTagging).
+ */
+const VERSIONED: Record<string, string> = {
+  's3:GetObject': 's3:GetObjectVersion',
+  's3:HeadObject': 's3:GetObjectVersion',
+  's3:GetObjectTagging': 's3:GetObjectVersionTagging',
+  's3:PutObjectTagging': 's3:PutObjectVersionTagging',
+};
 
 /** Every `new XCommand(` of the SDK packages in the handler's bundle inputs, as IAM actions. */
 function actionsOf(entry: string): string[] {
@@ -42,14 +57,13 @@ function actionsOf(entry: string): string[] {
   // esbuild keeps `require("@aws-sdk/client-x")` for externals; each command is read off its import binding.
   for (const m of code.matchAll(/var (\w+) = require\("@aws-sdk\/(client-[a-z0-9-]+)"\)/g)) imports.set(m[1], m[2]);
   const actions = new Set<string>();
-  for (const m of code.matchAll(/new (\w+)\.(\w+)Command\(/g)) {
+  for (const m of code.matchAll(/new (\w+)\.(\w+)Command\((\{[^}]*)?/g)) {
     const pkg = imports.get(m[1]);
     if (!pkg) throw new Error(`${entry}: ${m[1]}.${m[2]}Command is not from a known SDK package`);
     const action = `${SERVICE[pkg]}:${m[2]}`;
-    actions.add(ACTION_OF[action] ?? action);
+    if (VERSIONED[action] && /\bVersionId\b/.test(m[3] ?? '')) actions.add(VERSIONED[action]);
+    else for (const a of ACTION_OF[action] ?? [action]) actions.add(a);
   }
-  // GetObject of a given version is authorized as s3:GetObjectVersion (Amazon S3 API Reference, GetObject, "Permissions").
-  for (const m of code.matchAll(/new (\w+)\.GetObjectCommand\(\{[^}]*\bVersionId\b/g)) if (imports.get(m[1]) === 'client-s3') actions.add('s3:GetObjectVersion');
   return [...actions].sort();
 }
 
@@ -76,6 +90,11 @@ const CALLS: Record<string, { entry: string; role: RegExp; actions: string[] }> 
       'sagemaker:ListModelPackages',
     ],
   },
+  'model pinner': {
+    entry: 'lambdas/model-pinner/handler.ts',
+    role: /^ModelPinnerRole/,
+    actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:ListBucket', 's3:PutObject', 's3:PutObjectRetention', 's3:PutObjectVersionTagging', 'sagemaker:DescribeModelPackage'],
+  },
   'review reminder': { entry: 'lambdas/review-reminder/handler.ts', role: /^ReviewReminderRole/, actions: ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sns:Publish'] },
 };
 
@@ -94,6 +113,7 @@ beforeAll(() => {
     if (r.Type !== 'AWS::S3::Bucket') continue;
     if (id.startsWith('DecisionRecords')) bucketNames[id] = 'iam-records';
     else if (id.startsWith('ModelArtifacts')) bucketNames[id] = 'iam-artifacts';
+    else if (id.startsWith('ApprovedModels')) bucketNames[id] = 'iam-approved';
     else bucketNames[id] = id.toLowerCase();
   }
   resolve = (v: unknown): unknown => {
@@ -145,10 +165,22 @@ describe('every AWS call of each handler is granted to its role', () => {
     const approval = statementsOf(CALLS['approval gate'].role).filter((s) => list(s.Action).includes('s3:ListBucket'));
     expect(approval.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['training/*'] } }, { StringLike: { 's3:prefix': ['approval/*'] } }]);
     const deployment = statementsOf(CALLS['deployment gate'].role).filter((s) => list(s.Action).includes('s3:ListBucket'));
-    expect(deployment.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['training/*'] } }, { StringLike: { 's3:prefix': ['deployment/*', 'approval/*'] } }]);
-    // Evaluations only at a recorded version, only from the evidence prefix; no plain read of the artifact bucket.
+    expect(deployment.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['training/*'] } }, { StringLike: { 's3:prefix': ['deployment/*', 'approval/*', 'pins/*'] } }]);
+    // Evaluations only at a recorded version, from the evidence prefix; the current version only of model data.
     const artifactReads = statementsOf(CALLS['deployment gate'].role).filter((s) => s.Effect === 'Allow' && list(s.Resource as string[]).some((r) => String(r).startsWith('arn:aws:s3:::iam-artifacts/')));
-    expect(artifactReads.map((s) => [s.Action, s.Resource])).toEqual([['s3:GetObjectVersion', 'arn:aws:s3:::iam-artifacts/training/*']]);
+    expect(artifactReads.map((s) => [s.Action, s.Resource])).toEqual([
+      ['s3:GetObjectVersion', 'arn:aws:s3:::iam-artifacts/training/*'],
+      ['s3:GetObject', 'arn:aws:s3:::iam-artifacts/training/*/*/model/*'],
+    ]);
+    const pinner = statementsOf(CALLS['model pinner'].role).filter((s) => list(s.Action).includes('s3:ListBucket'));
+    expect(pinner.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['approval/*', 'pins/*'] } }]);
+    // The pinner reads and marks only model data versions, writes only the approved-model bucket's models/ and the pin records.
+    const writes = statementsOf(CALLS['model pinner'].role).filter((s) => s.Effect === 'Allow' && list(s.Action).some((a) => /^s3:Put/.test(a)));
+    expect(writes.map((s) => [s.Sid, s.Resource])).toEqual([
+      ['WritePinRecords', 'arn:aws:s3:::iam-records/pins/*'],
+      ['CopyApprovedVersion', 'arn:aws:s3:::iam-artifacts/training/*/*/model/*'],
+      ['WriteAndLockPinnedCopy', 'arn:aws:s3:::iam-approved/models/*'],
+    ]);
   });
 });
 
@@ -176,10 +208,33 @@ describe('the evidence prefix is written only by the training pipelines', () => 
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Resource: 'arn:aws:s3:::iam-artifacts/training/*',
-      Condition: { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::222222222222:role/estate-training/*' } },
     });
     for (const action of ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl']) expect(list(deny!.Action)).toContain(action);
-    expect(statements.find((st) => st.Sid === 'ProdReadsApprovedArtifacts')).toMatchObject({ Action: 's3:GetObject', Resource: 'arn:aws:s3:::iam-artifacts/training/*/*/model/*' });
+    // Prod reads only model data versions the pinner marked approved, and only the pinner may set that mark.
+    expect(statements.find((st) => st.Sid === 'ProdReadsApprovedArtifacts')).toMatchObject({
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::iam-artifacts/training/*/*/model/*',
+      Condition: { StringLike: { 's3:ExistingObjectTag/estate-approved': '?*' } },
+    });
+    expect(statements.find((st) => st.Sid === 'OnlyThePinnerMarksApproved')).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
+      Resource: 'arn:aws:s3:::iam-artifacts/*',
+      Condition: { 'ForAnyValue:StringEquals': { 's3:RequestObjectTagKeys': ['estate-approved'] }, ArnNotEquals: { 'aws:PrincipalArn': expect.stringMatching(/^ModelPinnerRole.*\.Arn$/) } },
+    });
+    expect(deny!.Condition!.ArnNotLike['aws:PrincipalArn']).toEqual(['arn:aws:iam::222222222222:role/estate-training/*', expect.stringMatching(/^ModelPinnerRole.*\.Arn$/)]);
+  });
+
+  test('the approved-model bucket: Object Lock on, each version locked by the pinner, which alone may write there', () => {
+    const resources = resourcesOf('staging/ModelGovernance');
+    const bucket = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::S3::Bucket' && id.startsWith('ApprovedModels'))![1];
+    expect(bucket.Properties).toMatchObject({ ObjectLockEnabled: true, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' }, VersioningConfiguration: { Status: 'Enabled' } });
+    const policy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties.Bucket).includes('ApprovedModels'))!;
+    const statements = resolve((policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) as Array<Statement & { Principal: unknown }>;
+    const deny = statements.find((st) => st.Sid === 'OnlyThePinnerWrites')!;
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Resource: 'arn:aws:s3:::iam-approved/*', Condition: { ArnNotEquals: { 'aws:PrincipalArn': expect.stringMatching(/^ModelPinnerRole.*\.Arn$/) } } });
+    for (const action of ['s3:PutObject', 's3:DeleteObjectVersion', 's3:PutObjectRetention', 's3:BypassGovernanceRetention']) expect(list(deny.Action)).toContain(action);
   });
 
   test('every training pipeline role carries that path, and no persona or gate role does', () => {
@@ -187,7 +242,7 @@ describe('the evidence prefix is written only by the training pipelines', () => 
     const training = roles.filter((r) => /Training.*Role/.test(r.id) && !/Guard|Starter|Trigger/.test(r.id));
     expect(training.length).toBeGreaterThan(0);
     for (const r of training) expect(r).toMatchObject({ path: '/estate-training/' });
-    for (const r of roles.filter((x) => /Personas|Gate|Reminder|BreakGlass/.test(x.id))) expect(r.path).not.toBe('/estate-training/');
+    for (const r of roles.filter((x) => /Personas|Gate|Reminder|Pinner|BreakGlass/.test(x.id))) expect(r.path).not.toBe('/estate-training/');
   });
 });
 
@@ -250,6 +305,15 @@ function asPrincipal(s3: S3Client, statements: Statement[]): S3Client {
               return await real(command);
             } catch (e) {
               if (['NoSuchKey', 'NoSuchVersion'].includes((e as Error).name) && !unconditionalList(Bucket)) throw denied();
+              throw e;
+            }
+          case 'HeadObjectCommand':
+            // HeadObject is authorized as GetObject (GetObjectVersion with a VersionId), with the same 403 for a missing key.
+            if (!allows(VersionId ? 's3:GetObjectVersion' : 's3:GetObject', `arn:aws:s3:::${Bucket}/${Key}`)) throw denied();
+            try {
+              return await real(command);
+            } catch (e) {
+              if (((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404 || (e as Error).name === 'NotFound') && !unconditionalList(Bucket)) throw denied();
               throw e;
             }
           case 'PutObjectCommand':

@@ -5,7 +5,7 @@
  * digest in the estate's registry), or the way a person would by hand.
  */
 import { CreateModelPackageCommand, CreatePipelineCommand, DescribeModelPackageCommand, SageMakerClient, StartPipelineExecutionCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
-import { GetObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ApprovalGateDeps, ApprovalRecord, PackageStateChangeEvent } from '../../lambdas/model-approval-gate/handler';
@@ -53,6 +53,8 @@ export interface ApprovalWorld {
   deps: ApprovalGateDeps;
   artifacts: string;
   records: string;
+  /** The Object Lock bucket approved model data is pinned into. */
+  approved: string;
   /** Starts an execution of the model's pipeline; returns its ARN and id. */
   run(model: string): Promise<{ arn: string; id: string; prefix: string }>;
   register(group: string, options?: RegisterOptions): Promise<string>;
@@ -94,6 +96,9 @@ export async function approvalWorld(name: string, groups = ['fraud-score', 'cred
   const { s3, sagemaker, sns, cloudwatch, topicArn } = world;
   // Like the estate's artifact bucket: versioned, so each report read has a version id.
   await s3.send(new PutBucketVersioningCommand({ Bucket: artifacts, VersioningConfiguration: { Status: 'Enabled' } }));
+  // Like the estate's approved-model bucket: Object Lock enabled, each pinned version locked by the pinner.
+  const approved = `${name}-approved`;
+  await s3.send(new CreateBucketCommand({ Bucket: approved, ObjectLockEnabledForBucket: true, CreateBucketConfiguration: { LocationConstraint: REGION } }));
   const deps: ApprovalGateDeps = { sagemaker, s3, sns, config: GATE_CONFIG, home: HOME, recordBucket: records, artifactBucket: artifacts, topicArn, policyDigest: 'sha256:test' };
   const pipelines = new Set<string>();
   /** Executions whose RegisterModel step has run, with the package it registered. */
@@ -125,13 +130,18 @@ export async function approvalWorld(name: string, groups = ['fraud-score', 'cred
       uri[report as ReportName] = `s3://${artifacts}/${key}`;
     }
     Object.assign(uri, options.uris ?? {});
+    // The model data the training job wrote (what the gate records and the pinner copies), where it is in the artifact bucket.
+    const modelData = options.modelData ?? `s3://${artifacts}/${execution ? execution.prefix : prefix}model/model.tar.gz`;
+    if (modelData.startsWith(`s3://${artifacts}/`) && !modelData.includes('/../')) {
+      await s3.send(new PutObjectCommand({ Bucket: artifacts, Key: modelData.slice(`s3://${artifacts}/`.length), Body: `model weights of ${group} #${++sequence}` }));
+    }
     const json = (u?: string) => (u ? { ContentType: 'application/json', S3Uri: u } : undefined);
     const { ModelPackageArn } = await sagemaker.send(
       new CreateModelPackageCommand({
         ModelPackageGroupName: group,
         ModelApprovalStatus: 'PendingManualApproval',
         InferenceSpecification: {
-          Containers: [{ Image: options.image ?? IMAGE, ModelDataUrl: options.modelData ?? `s3://${artifacts}/${execution ? execution.prefix : prefix}model/model.tar.gz` }],
+          Containers: [{ Image: options.image ?? IMAGE, ModelDataUrl: modelData }],
           SupportedContentTypes: ['text/csv'],
           SupportedResponseMIMETypes: ['text/csv'],
         },
@@ -168,6 +178,7 @@ export async function approvalWorld(name: string, groups = ['fraud-score', 'cred
     deps,
     artifacts,
     records,
+    approved,
     run,
     register,
     status: async (arn) => (await describePackage(sagemaker, arn)).ModelApprovalStatus,

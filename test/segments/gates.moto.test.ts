@@ -8,7 +8,7 @@ import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
 import { deploymentGate } from '../../lambdas/deployment-gate/handler';
-import { version } from '../gates/promotion';
+import { deploymentDeps, version } from '../gates/promotion';
 import { stagingEndpoint, traffic } from '../gates/staging';
 import { approvalWorld, ApprovalWorld, GOOD, stateChange } from '../gates/world';
 import { CREDIT_SEGMENTS, creditCells, FRAUD_SEGMENTS, fraudCells, good, SEGMENTED_CONFIG, segmentedEvaluation } from './fixtures';
@@ -87,7 +87,7 @@ describe('deployment gate per critical segment, against moto', () => {
   /** Registered by its pipeline and decided by the approval gate (which records the evaluation it read), then Approved. */
   const registerApproved = (evaluationJson: unknown) => version(w, 'fraud-score', { reports: { ...GOOD, evaluation: evaluationJson } });
   const afterBake = () => new Date(Date.now() + (SEGMENTED_CONFIG.deployment.stagingBakeMinutes + 1) * 60_000);
-  const deploy = () => deploymentGate({ sagemaker: w.sagemaker, s3: w.s3, cloudwatch, config: SEGMENTED_CONFIG, home: w.deps.home, recordBucket: w.records, artifactBucket: w.artifacts, policyDigest: 'sha256:test', now: afterBake });
+  const deploy = () => deploymentGate(deploymentDeps(w, { cloudwatch, config: SEGMENTED_CONFIG, now: afterBake }));
 
   async function staged(endpoint: string, champion: string, challenger: string) {
     await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `${endpoint}-5xx`, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
