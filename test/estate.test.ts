@@ -217,7 +217,8 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
 
   test('every gate function is hardened: Node.js 24, isolated subnets, customer key, reserved concurrency, tracing, retries, failure queue', () => {
     const functions = ofType(stack, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(3);
+    // Approval gate, deployment gate, review reminder, model pinner.
+    expect(functions).toHaveLength(4);
     for (const [id, fn] of functions) {
       const p = fn.Properties;
       expect([id, p.Runtime, p.TracingConfig, p.ReservedConcurrentExecutions > 0]).toEqual([id, 'nodejs24.x', { Mode: 'Active' }, true]);
@@ -227,7 +228,7 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
       expect(p.LoggingConfig).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } });
     }
     const invokeConfigs = ofType(stack, 'AWS::Lambda::EventInvokeConfig');
-    expect(invokeConfigs).toHaveLength(3);
+    expect(invokeConfigs).toHaveLength(4);
     for (const [, c] of invokeConfigs) {
       expect(c.Properties).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetters/), 'Arn'] } } } });
     }
@@ -237,7 +238,7 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
 
   test('gate functions may only reach HTTPS', () => {
     const groups = ofType(stack, 'AWS::EC2::SecurityGroup');
-    expect(groups).toHaveLength(3);
+    expect(groups).toHaveLength(4);
     for (const [, sg] of groups) {
       expect(sg.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })]);
       expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
@@ -245,8 +246,10 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
   });
 
   test('the approval gate runs when a package of a governed group awaits approval, with retries and a dead-letter queue', () => {
-    const rules = ofType(stack, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
-    expect(rules).toHaveLength(1);
+    const all = ofType(stack, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
+    // The approval gate's, and the model pinner's on Approved (test/gates/model-pinning.moto.test.ts).
+    expect(all.map(([, r]) => r.Properties.EventPattern.detail.ModelApprovalStatus).sort()).toEqual([['Approved'], ['PendingManualApproval']]);
+    const rules = all.filter(([, r]) => r.Properties.EventPattern.detail.ModelApprovalStatus[0] === 'PendingManualApproval');
     const [[, rule]] = rules;
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.sagemaker'],
