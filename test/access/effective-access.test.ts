@@ -333,7 +333,7 @@ describe("the gate's evidence", () => {
 });
 
 describe('prod serves staging\'s approved artifacts through its own S3 endpoint', () => {
-  test('the prod endpoint role reads a staging artifact (identity, bucket policy, endpoint policy, SCPs); without the endpoint statement it cannot', async () => {
+  test('the prod endpoint role reads a staging artifact version marked approved, not an unmarked one (identity, bucket policy, endpoint policy, SCPs); without the endpoint statement it cannot', async () => {
     const prod = env('prod');
     const staging = env('staging');
     const role = model.roles.find((r) => r.key.startsWith('prod/Endpoints') && r.path.endsWith('Endpoint/ExecutionRole/Resource'))!;
@@ -347,10 +347,13 @@ describe('prod serves staging\'s approved artifacts through its own S3 endpoint'
       region: prod.region,
       resourcePolicy: model.policyOf('staging/ModelGovernance', 'AWS::S3::BucketPolicy', 'ModelArtifacts/Policy'),
     };
-    const through = await q({ ...base, endpointPolicies: [{ name: 'prod-s3-endpoint', policy: endpoint }] });
+    // Only a version the model pinner marked approved (lambdas/model-pinner): an unmarked one is refused.
+    const approved = { ...base, context: { 's3:ExistingObjectTag/estate-approved': 'credit-default/3' } };
+    expect((await q({ ...base, endpointPolicies: [{ name: 'prod-s3-endpoint', policy: endpoint }] })).decision).toBe('denied');
+    const through = await q({ ...approved, endpointPolicies: [{ name: 'prod-s3-endpoint', policy: endpoint }] });
     expect(through).toMatchObject({ decision: 'allowed' });
     expect(through.by.map((b) => b.statement)).toContain('ReadApprovedArtifactsOfTheEstate');
-    const closed = await q({ ...base, endpointPolicies: [{ name: 'prod-s3-endpoint', policy: without(endpoint, 'ReadApprovedArtifactsOfTheEstate') }] });
+    const closed = await q({ ...approved, endpointPolicies: [{ name: 'prod-s3-endpoint', policy: without(endpoint, 'ReadApprovedArtifactsOfTheEstate') }] });
     expect(closed.decision).toBe('denied');
   });
 });
