@@ -20,7 +20,8 @@ import { trainingPipelineDefinition } from '../../lib/ml/training-definition';
 import { trainingPipelineName } from '../../constructs/training-pipeline';
 import { defaultEstateConfig } from '../support/estate';
 import { gateWorld, Moto, startMoto } from '../support/moto';
-import { bias, evaluation, explainability, statistics } from './fixtures';
+import { fraudCells, segmentedEvaluation } from '../segments/fixtures';
+import { bias, explainability, statistics } from './fixtures';
 import { stateChange } from './world';
 
 const ACCOUNT = '123456789012';
@@ -106,7 +107,8 @@ test('the real gate approves the registration the generated pipeline definition 
   expect(reportsPrefix).toBe(`s3://${ARTIFACTS}/training/${model.id}/${execution.id}/reports`);
   const facets = Object.fromEntries(model.protectedAttributes.map((f) => [f, [['group-a', 0.93] as [string, unknown]]]));
   const reports: Record<string, unknown> = {
-    'evaluation.json': evaluation(0.91, 0.82),
+    // With the model's segments as the Evaluate step reports them, every critical one healthy.
+    'evaluation.json': segmentedEvaluation(config.models.find((m) => m.id === model.id)!.segmentation!, fraudCells(), { auc: 0.91, f1: 0.82 }),
     'bias.json': bias(facets),
     'explainability.json': explainability(),
     'statistics.json': statistics(),
