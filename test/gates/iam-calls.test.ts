@@ -175,7 +175,7 @@ describe('every AWS call of each handler is granted to its role', () => {
     const pinner = statementsOf(CALLS['model pinner'].role).filter((s) => list(s.Action).includes('s3:ListBucket'));
     expect(pinner.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['approval/*', 'pins/*'] } }]);
     // The pinner reads and marks only model data versions, writes only the approved-model bucket's models/ and the pin records.
-    const writes = statementsOf(CALLS['model pinner'].role).filter((s) => s.Effect === 'Allow' && list(s.Action).some((a) => /^s3:Put/.test(a)));
+    const writes = statementsOf(CALLS['model pinner'].role).filter((s) => s.Effect === 'Allow' && list(s.Action).some((a) => a.startsWith('s3:Put')));
     expect(writes.map((s) => [s.Sid, s.Resource])).toEqual([
       ['WritePinRecords', 'arn:aws:s3:::iam-records/pins/*'],
       ['CopyApprovedVersion', 'arn:aws:s3:::iam-artifacts/training/*/*/model/*'],
