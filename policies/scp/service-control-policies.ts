@@ -149,10 +149,8 @@ const SAGEMAKER_JOBS = [
   'sagemaker:CreateTrainingJob',
   'sagemaker:CreateProcessingJob',
   'sagemaker:CreateHyperParameterTuningJob',
-  'sagemaker:CreateDataQualityJobDefinition',
-  'sagemaker:CreateModelQualityJobDefinition',
-  'sagemaker:CreateModelBiasJobDefinition',
-  'sagemaker:CreateModelExplainabilityJobDefinition',
+  // Data quality, model quality, bias and explainability (exactly these four in the pinned reference).
+  'sagemaker:Create*JobDefinition',
 ];
 
 /**
@@ -162,6 +160,9 @@ const SAGEMAKER_JOBS = [
  * schedule's requirement applies only to inline jobs: those give an instance
  * type, a named definition does not.
  */
+/** AutoML's front door: the jobs it starts are not the caller's requests, so the requirements apply here. */
+const AUTOML_JOBS = ['sagemaker:CreateAutoMLJob*'];
+
 const MONITORING_SCHEDULES = ['sagemaker:CreateMonitoringSchedule', 'sagemaker:UpdateMonitoringSchedule'];
 const INLINE_JOB = { 'sagemaker:InstanceTypes': 'false' };
 
@@ -453,7 +454,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
         Version: '2012-10-17',
         Statement: [
           // Batch transform has no subnet key (it runs in its model's VPC, required by CreateModel).
-          { Sid: 'RequireVpcSubnets', Effect: 'Deny', Action: [...SAGEMAKER_JOBS, 'sagemaker:CreateModel', 'sagemaker:CreateNotebookInstance', 'sagemaker:CreateDomain'], Resource: '*', Condition: { Null: { 'sagemaker:VpcSubnets': 'true' } } },
+          // HyperPod clusters and AutoML jobs too (their keys are in the reference); UpdateCluster may leave the VPC out to keep it.
+          { Sid: 'RequireVpcSubnets', Effect: 'Deny', Action: [...SAGEMAKER_JOBS, ...AUTOML_JOBS, 'sagemaker:CreateModel', 'sagemaker:CreateNotebookInstance', 'sagemaker:CreateDomain', 'sagemaker:CreateCluster'], Resource: '*', Condition: { Null: { 'sagemaker:VpcSubnets': 'true' } } },
           { Sid: 'RequireVpcSubnetsInline', Effect: 'Deny', Action: MONITORING_SCHEDULES, Resource: '*', Condition: { Null: { 'sagemaker:VpcSubnets': 'true', ...INLINE_JOB } } },
           {
             Sid: 'RequireVolumeKey',
@@ -464,9 +466,17 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Condition: { Null: { 'sagemaker:VolumeKmsKeyArn': 'true' }, 'ForAnyValue:StringNotLike': { 'sagemaker:InstanceTypes': INSTANCE_STORAGE_TYPE_PATTERNS } },
           },
           {
+            // No instance type in these requests: the volume key is always required (notebooks and Studio domains keep data on it).
+            Sid: 'RequireVolumeKeyAlways',
+            Effect: 'Deny',
+            Action: [...AUTOML_JOBS, 'sagemaker:CreateNotebookInstance', 'sagemaker:CreateDomain'],
+            Resource: '*',
+            Condition: { Null: { 'sagemaker:VolumeKmsKeyArn': 'true' } },
+          },
+          {
             Sid: 'RequireOutputKey',
             Effect: 'Deny',
-            Action: [...SAGEMAKER_JOBS, 'sagemaker:CreateTransformJob'],
+            Action: [...SAGEMAKER_JOBS, ...AUTOML_JOBS, 'sagemaker:CreateTransformJob'],
             Resource: '*',
             Condition: { Null: { 'sagemaker:OutputKmsKeyArn': 'true' } },
           },
@@ -494,6 +504,24 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Resource: '*',
             // Negated: true when the setting is left out, whose default is PublicInternetOnly.
             Condition: { StringNotEquals: { 'sagemaker:AppNetworkAccessType': 'VpcOnly' } },
+          },
+          {
+            // Jobs whose network and keys the reference gives no condition key for cannot be held to
+            // the VPC and customer keys; the estate runs none of them. A component must run a model
+            // (whose CreateModel the statements above bind), not containers of its own.
+            Sid: 'DenyUnguardableCompute',
+            Effect: 'Deny',
+            Action: ['sagemaker:CreateOptimizationJob', 'sagemaker:CreateCompilationJob', 'sagemaker:CreateInferenceRecommendationsJob', 'sagemaker:CreateLabelingJob'],
+            Resource: '*',
+          },
+          { Sid: 'ComponentsRunModels', Effect: 'Deny', Action: 'sagemaker:CreateInferenceComponent', Resource: '*', Condition: { Null: { 'sagemaker:ModelArn': 'true' } } },
+          {
+            // No route out of the environments' networks: the SageMaker statements require subnets, not which.
+            Sid: 'DenyNetworkEscape',
+            Effect: 'Deny',
+            Action: ['ec2:CreateNatGateway', 'ec2:AttachInternetGateway', 'ec2:CreateEgressOnlyInternetGateway', 'ec2:CreateVpcPeeringConnection', 'ec2:AcceptVpcPeeringConnection', 'ec2:CreateTransitGatewayVpcAttachment'],
+            Resource: ctx.breakGlassAccounts.map((a) => `arn:*:ec2:*:${a}:*`),
+            Condition: exceptBreakGlass(ctx),
           },
           {
             // Approval is a person's (or the gate's) decision, whatever an admin's
