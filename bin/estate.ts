@@ -38,7 +38,7 @@ function main(): void {
     throw e;
   }
   const app = new App(ESTATE_APP_PROPS);
-  buildEstate(app, config, { placement });
+  buildEstate(app, config, { placement, configFile: estateFile });
   app.synth();
   const unrecorded = config.models.filter((m) => !(m.id in placement)).map((m) => m.id);
   if (unrecorded.length > 0) {

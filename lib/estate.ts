@@ -2,6 +2,7 @@ import { App, AppProps, Aspects } from 'aws-cdk-lib';
 import { NagPack } from 'cdk-nag';
 import { ServicePrincipalSource } from './aspects/service-principal-source';
 import { EstateConfig } from './config/schema';
+import { withConstructionTraces } from './compliance/evidence/sources';
 import { CompliancePlugins, registerCompliancePacks } from './compliance/nag-packs';
 import { DeliveryStack } from './stacks/delivery-stack';
 import { OrganizationStack } from './stacks/organization-stack';
@@ -34,10 +35,26 @@ export interface BuildEstateOptions {
    * @default - none recorded: every model placed by lib/ml/sharding.ts
    */
   readonly placement?: Readonly<Record<string, number>>;
+  /** The config file the estate was read from: its digest and lines go into the compliance evidence. */
+  readonly configFile?: string;
+  /**
+   * How many frames construction traces capture (see CONSTRUCTION_TRACE_DEPTH); 0 keeps the process's own
+   * limit (the trace benchmark compares the two).
+   * @default CONSTRUCTION_TRACE_DEPTH
+   */
+  readonly traceDepth?: number;
 }
 
-/** Builds every environment of the estate into the app and registers the compliance packs. */
+/**
+ * Builds every environment of the estate into the app and registers the
+ * compliance packs. Construction traces reach our code, so the evidence
+ * locates every resource at the line that creates it.
+ */
 export function buildEstate(app: App, config: EstateConfig, options: BuildEstateOptions = {}): Estate {
+  return withConstructionTraces(() => build(app, config, options), options.traceDepth);
+}
+
+function build(app: App, config: EstateConfig, options: BuildEstateOptions): Estate {
   const stages: Record<string, EnvironmentStage> = {};
   for (const environment of config.environments) {
     stages[environment.name] = new EnvironmentStage(app, environment.name, { estate: config, environment, placement: options.placement });
@@ -60,6 +77,9 @@ export function buildEstate(app: App, config: EstateConfig, options: BuildEstate
         description: `${config.organization.name}: the pipeline that tests, checks and deploys the estate`,
       })
     : undefined;
-  const compliance = registerCompliancePacks(app, config.organization.name);
+  const accountNames: Record<string, string> = {};
+  if (config.organization.managementAccount) accountNames[config.organization.managementAccount] = 'organization';
+  if (config.delivery) accountNames[config.delivery.account] = 'delivery';
+  const compliance = registerCompliancePacks(app, { estate: config.organization.name, configFile: options.configFile, configValue: config, accountNames });
   return { stages, organization, delivery, packs: compliance.packs, compliance };
 }

@@ -15,6 +15,8 @@ export interface RuleResult {
   readonly status: ResultStatus;
   /** The acknowledgement's reason, or why a rule could not be evaluated. */
   readonly reason?: string;
+  /** The trace CDK recorded where the acknowledgement was made. */
+  readonly acknowledgedTrace?: readonly string[];
 }
 
 export interface RuleInfo {
@@ -76,17 +78,24 @@ export class ComplianceLedger {
     const path = params.node.node.path;
     const ack = failed ? acknowledgementOf(params.node, rule) : undefined;
     const status: ResultStatus = !failed ? 'compliant' : ack !== undefined ? 'acknowledged' : 'non_compliant';
-    this.results.push({ pack, rule, baseRule, path, status, ...(ack !== undefined ? { reason: ack } : detail ? { reason: detail } : {}) });
+    this.results.push({
+      pack,
+      rule,
+      baseRule,
+      path,
+      status,
+      ...(ack !== undefined ? { reason: ack.reason, ...(ack.trace ? { acknowledgedTrace: ack.trace } : {}) } : detail ? { reason: detail } : {}),
+    });
   }
 }
 
-/** The reason of an acknowledgement of `rule` on `node` or an ancestor, as cdk-nag looks it up. */
-export function acknowledgementOf(node: IConstruct, rule: string): string | undefined {
+/** The acknowledgement of `rule` on `node` or an ancestor, as cdk-nag looks it up: its reason and where it was made. */
+export function acknowledgementOf(node: IConstruct, rule: string): { reason: string; trace?: readonly string[] } | undefined {
   for (let current: IConstruct | undefined = node; current; current = current.node.scope) {
     for (const entry of current.node.metadata) {
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
       for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
-        if (id.replace(/^annotation::/i, '') === rule) return reason;
+        if (id.replace(/^annotation::/i, '') === rule) return { reason, trace: entry.trace };
       }
     }
   }

@@ -3,7 +3,8 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PC
 import { IConstruct } from 'constructs';
 import { RegulatedMLOpsChecks } from '../../policies/regulated-mlops-pack';
 import { PolicyValidationPlugin } from '../../policies/validation/plugin';
-import { ComplianceEvidencePlugin } from './evidence/plugin';
+import { policyValidationSection } from './evidence/guardrails';
+import { ComplianceEvidencePlugin, EvidenceOptions } from './evidence/plugin';
 import { ComplianceLedger, recording } from './ledger';
 
 /** The packs every estate is checked against at synth: five stock packs and our own. */
@@ -25,13 +26,15 @@ export interface CompliancePlugins {
 /**
  * Registers the packs once on the app (each walks the whole construct tree,
  * so every stage and stack is checked, and any unacknowledged finding fails
- * synth), recording every outcome, then the evidence writer.
+ * synth), recording every outcome, then policy validation, then the evidence
+ * writer (which adds policy validation's result as a section of its own).
  */
-export function registerCompliancePacks(app: IConstruct, estateName = 'estate'): CompliancePlugins {
+export function registerCompliancePacks(app: IConstruct, evidenceOptions: EvidenceOptions | string = 'estate'): CompliancePlugins {
   const ledger = new ComplianceLedger();
   const packs = PACK_CLASSES.map((Pack) => new (recording(Pack, ledger))(app));
   const policyValidation = new PolicyValidationPlugin();
-  const evidence = new ComplianceEvidencePlugin(ledger, estateName, policyValidation);
+  const options = typeof evidenceOptions === 'string' ? { estate: evidenceOptions } : evidenceOptions;
+  const evidence = new ComplianceEvidencePlugin(ledger, { ...options, sections: [policyValidationSection(policyValidation), ...(options.sections ?? [])] });
   Validations.of(app).addPlugins(...packs, policyValidation, evidence);
   return { packs, ledger, evidence, policyValidation };
 }

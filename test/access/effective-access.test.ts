@@ -14,6 +14,8 @@ import { Answer, ask, Principal, Question, scpsWith, scpsWithout, without } from
 import { accessMatrix } from './access-matrix';
 import { renderHtml } from '../../lib/compliance/evidence/html';
 import { renderMarkdown } from '../../lib/compliance/evidence/markdown';
+import { ACCESS_MATRIX_SECTION } from '../../lib/compliance/evidence/guardrails';
+import { withSection } from '../../lib/compliance/evidence/sections';
 
 let model: EstateModel;
 let scps: Array<{ name: string; policy: any }>;
@@ -448,7 +450,7 @@ describe('the access matrix in the evidence', () => {
     for (const c of matrix.cells.filter((x) => x.decision === 'allowed')) expect(c.by.length).toBeGreaterThan(0);
 
     const dir = path.join(model.synth.outdir, 'compliance');
-    const evidence = { ...JSON.parse(fs.readFileSync(path.join(dir, 'evidence.json'), 'utf8')), accessMatrix: matrix };
+    const evidence = withSection(JSON.parse(fs.readFileSync(path.join(dir, 'evidence.json'), 'utf8')), ACCESS_MATRIX_SECTION, matrix);
     const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'compliance', 'evidence', 'evidence.schema.json'), 'utf8'));
     const ajv = new Ajv({ allErrors: true });
     expect([ajv.validate(schema, evidence), ajv.errors]).toEqual([true, null]);

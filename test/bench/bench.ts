@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: prints one JSON document with every benchmark's figures.
- * BENCH_ONLY=synth, profile, gates, scale, guardrails or tests runs one of them.
+ * BENCH_ONLY=synth, profile, gates, scale, guardrails, tests or traces runs one of them.
  */
 import { benchGates } from './gate-bench';
 import { benchGuardrails } from './guardrails-bench';
@@ -8,6 +8,7 @@ import { benchScale } from './scale-bench';
 import { benchSynth } from './synth-bench';
 import { benchSynthProfile } from './synth-profile';
 import { benchTestSuite } from './test-suite-bench';
+import { benchTraces } from './traces-bench';
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   if (!only || only === 'scale') out.scale = await benchScale();
   if (!only || only === 'guardrails') out.guardrails = await benchGuardrails();
   if (!only || only === 'tests') out.testSuite = await benchTestSuite();
+  if (!only || only === 'traces') out.traces = await benchTraces();
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 

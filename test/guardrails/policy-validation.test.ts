@@ -124,8 +124,8 @@ describe('every policy document of the synthesized estate', () => {
 
   test('the evidence says how many documents were checked, against which dated snapshot', () => {
     const evidence = JSON.parse(fs.readFileSync(path.join(synth.outdir, 'compliance', 'evidence.json'), 'utf8'));
-    expect(evidence.policyValidation).toMatchObject({ reference: sarSnapshot(), problems: [] });
-    expect(evidence.policyValidation.documents).toBeGreaterThan(200);
+    expect(evidence.sections['policy-validation'].data).toMatchObject({ reference: sarSnapshot(), problems: [] });
+    expect(evidence.sections['policy-validation'].data.documents).toBeGreaterThan(200);
     expect(fs.readFileSync(path.join(synth.outdir, 'compliance', 'report.md'), 'utf8')).toContain('## Policy validation (0 problems)');
   });
 });
