@@ -80,6 +80,14 @@ describe('provenance dating', () => {
     expect(p.timeSource).toBe('none');
     expect(p.config.file).toBe('(validated config, canonical JSON)');
     expect(p.config.sha256).toBe(collectProvenance({ packs: [], configValue: { a: [2], b: 1 }, env: {}, root: path.parse(REPO_ROOT).root }).config.sha256);
+    expect(p.config.sha256).not.toBe(collectProvenance({ packs: [], configValue: { a: [3], b: 1 }, env: {}, root: path.parse(REPO_ROOT).root }).config.sha256);
+  });
+
+  test('a build from a source archive takes the commit CodeBuild names, and nothing that is not a commit id', () => {
+    const root = path.parse(REPO_ROOT).root;
+    const sha = 'a'.repeat(40);
+    expect(collectProvenance({ packs: [], configValue: {}, env: { CODEBUILD_RESOLVED_SOURCE_VERSION: sha }, root }).commit).toBe(sha);
+    expect(collectProvenance({ packs: [], configValue: {}, env: { CODEBUILD_RESOLVED_SOURCE_VERSION: 'main; rm -rf /' }, root }).commit).toBe('not a git checkout');
   });
 });
 

@@ -6,7 +6,10 @@ import { REPO_ROOT } from './sources';
 
 /** What the evidence is evidence of: the code, the config, the tools and when. */
 export interface Provenance {
-  /** The commit the estate was synthesized from, or `uncommitted changes` (then `baseCommit` and `changesSha256`), or `not a git checkout`. */
+  /**
+   * The commit the estate was synthesized from, or `uncommitted changes` (then `baseCommit` and
+   * `changesSha256`), or `not a git checkout` (unless CodeBuild's CODEBUILD_RESOLVED_SOURCE_VERSION names it).
+   */
   readonly commit: string;
   readonly baseCommit?: string;
   /** SHA-256 of the uncommitted changes (tracked diff and untracked files), so two dirty trees can be told apart. */
@@ -71,7 +74,9 @@ export function collectProvenance(input: ProvenanceInput): Provenance {
   const root = input.root ?? REPO_ROOT;
   const env = input.env ?? process.env;
   const head = git(root, ['rev-parse', 'HEAD'])?.trim();
-  let commit = 'not a git checkout';
+  // A build from a source archive (CodeBuild from a CodeStar connection) has no .git: CodeBuild names the commit.
+  const built = env.CODEBUILD_RESOLVED_SOURCE_VERSION?.trim();
+  let commit = built && /^[0-9a-f]{40}$/.test(built) ? built : 'not a git checkout';
   let baseCommit: string | undefined;
   let changesSha256: string | undefined;
   if (head) {
