@@ -15,13 +15,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
 import { diffEvidence } from '../lib/compliance/evidence/diff';
-import { PREVIOUS_EVIDENCE_CONTEXT } from '../lib/compliance/evidence/plugin';
+import { collectEvidence, PREVIOUS_EVIDENCE_CONTEXT, writeEvidence, writeEvidenceFiles } from '../lib/compliance/evidence/plugin';
 import { compliancePacks } from '../lib/compliance/nag-packs';
 import { buildEstate, Estate, ESTATE_APP_PROPS } from '../lib/estate';
 import { acknowledgeFindings, MIN_ACKNOWLEDGEMENT_REASON } from '../policies/acknowledge';
 import { CONTROL_MATRIX, REGULATIONS } from '../policies/control-matrix';
 import { launchBrowser } from './support/browser';
 import { cdkJsonContext, DEFAULT_ESTATE_FILE, defaultEstateConfig, REPO_ROOT } from './support/estate';
+import { FOUR_ENVIRONMENTS } from './support/estates';
 import { githubIngestionProblems } from './support/sarif-ingestion';
 
 // Where the page's screenshots stay after the run (the run's temp directory is removed).
@@ -192,7 +193,7 @@ describe('waivers and the control matrix', () => {
 
   test('a control with acknowledged results is "met with waivers", not "met", in each environment that has them', () => {
     const e = before.json();
-    for (const row of e.controlMatrix) {
+    for (const row of e.controlMatrix.filter((r: any) => !r.detectiveResources)) {
       for (const [env, cell] of Object.entries<any>(row.byEnvironment)) {
         const rs = e.results.filter((r: any) => r.environment === env && row.rules.includes(r.baseRule));
         const expected = rs.some((r: any) => r.status === 'non_compliant') ? 'violated' : rs.some((r: any) => r.status === 'acknowledged') ? 'met_with_waivers' : 'met';
@@ -222,10 +223,59 @@ describe('waivers and the control matrix', () => {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
     expect([head, e.provenance.baseCommit].filter(Boolean)).toContain(e.provenance.commit === 'uncommitted changes' ? e.provenance.baseCommit : e.provenance.commit);
     const sha = require('node:crypto').createHash('sha256').update(fs.readFileSync(DEFAULT_ESTATE_FILE)).digest('hex');
-    expect(e.provenance.config).toEqual({ file: 'estate.yaml', sha256: sha });
+    expect(e.provenance.config).toEqual({ file: path.relative(REPO_ROOT, DEFAULT_ESTATE_FILE), sha256: sha });
     expect(e.provenance.tools).toMatchObject({ 'aws-cdk-lib': require('aws-cdk-lib/package.json').version, 'cdk-nag': require('cdk-nag/package.json').version });
     expect(e.provenance.packs.map((p: any) => p.name)).toEqual(e.packs);
   });
+});
+
+describe('detective controls: who runs them, per environment', () => {
+  const DETECTIVE = CONTROL_MATRIX.find((r) => r.detectiveResources)!;
+
+  test('the example estate creates them: each environment is "met" by exactly the types its detective controls construct declares', () => {
+    const e = before.json();
+    const stageEnvs = e.stacks.filter((s: any) => /\/Foundation$/.test(s.id)).map((s: any) => s.environment).sort();
+    expect(e.detectiveControls.map((d: any) => [d.environment, d.source])).toEqual(stageEnvs.map((env: string) => [env, 'estate']));
+    const row = e.controlMatrix.find((r: any) => r.id === DETECTIVE.id);
+    expect(Object.keys(row.byEnvironment).sort()).toEqual(stageEnvs);
+    for (const d of e.detectiveControls) {
+      const declared = new Set(e.stacks.flatMap((s: any) => s.resources).filter((r: any) => r.path.startsWith(`${d.path}/`)).map((r: any) => r.type));
+      for (const t of DETECTIVE.detectiveResources!) expect([d.environment, t, declared.has(t)]).toEqual([d.environment, t, true]);
+      expect(row.byEnvironment[d.environment]).toMatchObject({ status: 'met', counts: { compliant: DETECTIVE.detectiveResources!.length, non_compliant: 0 } });
+    }
+    expect(before.read('report.md')).toMatch(/Detective controls \(GuardDuty, Security Hub, AWS Config\) of .*: created by these templates\./);
+  });
+
+  test('the four-environment estate adopts the organization\'s: every environment inherited from its administrator, none met or violated, nothing of them in the templates', () => {
+    // Built, not synthesized: who runs them and what the templates declare come from the construct tree; no pack result counts for this row.
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'evidence-four-'));
+    const config = FOUR_ENVIRONMENTS.config();
+    const app = new App({ ...ESTATE_APP_PROPS, outdir, context: cdkJsonContext() });
+    const estate = buildEstate(app, config);
+    const e = collectEvidence(app, estate.compliance.ledger, estate.compliance.evidence.options);
+    const admin = config.organization.detectiveControls.administratorAccount!;
+    expect(admin).toBe('777777777777');
+    expect(e.detectiveControls.map((d) => [d.environment, d.source, d.administratorAccount])).toEqual(
+      ['dev', 'prod', 'staging', 'uat'].map((env) => [env, 'organization', admin]),
+    );
+    for (const d of e.detectiveControls) {
+      const env = config.environments.find((x) => x.name === d.environment)!;
+      expect([d.account, d.region, d.stack]).toEqual([env.account, env.region, `${env.name}/Foundation`]);
+    }
+    const row = e.controlMatrix.find((r) => r.id === DETECTIVE.id)!;
+    expect(row.status).toBe('inherited');
+    for (const env of ['dev', 'uat', 'staging', 'prod']) {
+      expect([env, row.byEnvironment[env].status, row.byEnvironment[env].inheritedFrom]).toEqual([env, 'inherited', `the organization (delegated administrator account ${admin})`]);
+    }
+    const types = e.stacks.flatMap((s) => s.resources.map((r) => r.type));
+    for (const t of DETECTIVE.detectiveResources!) expect(types).not.toContain(t);
+    const files = writeEvidenceFiles(path.join(outdir, 'compliance'), e);
+    expect(fs.readFileSync(files.markdown, 'utf8')).toContain(`inherited from the organization (delegated administrator account ${admin}). These templates do not create them`);
+    expect(fs.readFileSync(files.html, 'utf8')).toMatch(/<td class="status inherited" data-env="uat">inherited from the organization \(delegated administrator account 777777777777\), not in these templates<\/td>/);
+    const Ajv = require('ajv');
+    const ajv = new Ajv({ allErrors: true });
+    expect([ajv.validate(require('../lib/compliance/evidence/evidence.schema.json'), JSON.parse(fs.readFileSync(files.json, 'utf8'))), ajv.errors]).toEqual([true, null]);
+  }, 300_000);
 });
 
 describe('what changed: two estates that differ by one removed control and one new waiver', () => {
@@ -278,9 +328,15 @@ describe('what changed: two estates that differ by one removed control and one n
 
 describe('byte-identical reproduction', () => {
   test('the same inputs give the same four files, byte for byte, dated by the commit, not the clock', () => {
-    const again = synth();
+    // The estate is built again from scratch (construction traces, locations, inventory, provenance); the packs'
+    // outcomes are the first synth's (the evidence sorts them), so no third synth is needed. A fresh clone at
+    // another path reproduces all four files with cmp (README, "Compliance evidence").
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'evidence-again-'));
+    const app = new App({ ...ESTATE_APP_PROPS, outdir, context: cdkJsonContext() });
+    buildEstate(app, defaultEstateConfig(), { configFile: DEFAULT_ESTATE_FILE });
+    writeEvidence(app, before.estate.compliance.ledger, before.estate.compliance.evidence.options);
     for (const file of ['evidence.json', 'findings.sarif', 'report.html', 'report.md']) {
-      expect([file, again.read(file) === before.read(file)]).toEqual([file, true]);
+      expect([file, fs.readFileSync(path.join(outdir, 'compliance', file), 'utf8') === before.read(file)]).toEqual([file, true]);
     }
     const { time, timeSource } = before.json().provenance;
     const epoch = process.env.SOURCE_DATE_EPOCH ?? execFileSync('git', ['log', '-1', '--format=%ct', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
@@ -359,8 +415,12 @@ describe('the page in a real browser, at 1,280 px', () => {
     const e = after.json();
     const waived = e.controlMatrix.find((r: any) => r.id === 'zero-trust.least-privilege').byEnvironment.prod.counts.acknowledged;
     expect(await zeroTrust.textContent()).toMatch(new RegExp(`^met with ${waived} waivers`));
+    const detective = page.locator(`tr.control[data-id="${CONTROL_MATRIX.find((r) => r.detectiveResources)!.id}"]`);
+    expect(await detective.locator('td[data-env="prod"]').textContent()).toMatch(/^met \(5\)$/);
     await select({ stack: 'staging/Foundation' });
     expect(await pci.locator('td[data-env="prod"]').textContent()).toBe('-');
+    // Who runs the detective controls does not come from rule results: the filters leave the cells as they are.
+    expect(await detective.locator('td[data-env="prod"]').textContent()).toMatch(/^met \(5\)$/);
     await select({ reg: 'GLBA' });
     expect(await page.locator('tr.control:visible').count()).toBe(CONTROL_MATRIX.filter((r) => r.regulation === 'GLBA').length);
   });

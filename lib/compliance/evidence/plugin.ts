@@ -43,7 +43,8 @@ export class ComplianceEvidencePlugin implements IPolicyValidationPlugin {
   readonly name = 'ComplianceEvidence';
   /** The files of the last run, for tools and tests. */
   lastWritten?: EvidenceFiles;
-  private readonly options: EvidenceOptions;
+  /** What it was registered with (the sections included), for tools that write the evidence of the same app again. */
+  readonly options: EvidenceOptions;
 
   constructor(
     private readonly ledger: ComplianceLedger,
