@@ -17,6 +17,7 @@ import { buildEvidence, controlLabel, DetectiveControlsEvidence, Evidence, Evide
 import { collectProvenance } from '../lib/compliance/evidence/provenance';
 import { renderSarif } from '../lib/compliance/evidence/sarif';
 import { EvidenceSection, withSection } from '../lib/compliance/evidence/sections';
+import { withConstructionTraces } from '../lib/compliance/evidence/sources';
 import { registerCompliancePacks } from '../lib/compliance/nag-packs';
 import { CONTROL_MATRIX, REGULATIONS } from '../policies/control-matrix';
 import { cdkJsonContext, DEFAULT_ESTATE_FILE, REPO_ROOT } from './support/estate';
@@ -207,6 +208,7 @@ class OverGrantStack extends Stack {
     role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadEverything', actions: ['s3:GetObjectEverywhere'], resources: ['arn:aws:s3:::probe-bucket/*'] }));
   }
 }
+const ROLE_LINE = fs.readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.includes("const role = new iam.Role(this, 'Reader'")) + 1;
 const ADD_TO_POLICY_LINE = fs.readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.includes("role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadEverything'")) + 1;
 
 describe('the guardrail sections, written through EvidenceSection', () => {
@@ -229,7 +231,8 @@ describe('the guardrail sections, written through EvidenceSection', () => {
 
   test('a policy problem fails the synth and is a SARIF result at the line of our code that made the statement, which GitHub would ingest', () => {
     const app = new App({ context: cdkJsonContext() });
-    new OverGrantStack(new Stage(app, 'dev', { env: { account: '123456789012', region: 'eu-west-1' } }), 'Grants');
+    // Built as buildEstate builds: traces deep enough to reach our line through aws-cdk-lib's Role.addToPolicy.
+    withConstructionTraces(() => new OverGrantStack(new Stage(app, 'dev', { env: { account: '123456789012', region: 'eu-west-1' } }), 'Grants'));
     registerCompliancePacks(app, { estate: 'probe', configFile: DEFAULT_ESTATE_FILE });
     expect(() => app.synth()).toThrow(/PolicyValidation-/);
     const dir = path.join(app.outdir, 'compliance');
@@ -243,11 +246,15 @@ describe('the guardrail sections, written through EvidenceSection', () => {
     const run = sarif.runs[0];
     const results = run.results.filter((r: any) => r.ruleId.startsWith('PolicyValidation-'));
     expect(results).toHaveLength(problems.length);
+    // The statement's own line for the policy; the role's line for a problem of its trust policy (a service grant without a source).
+    const lineOf: Record<string, number> = { 'dev/Grants/Reader/DefaultPolicy/Resource': ADD_TO_POLICY_LINE, 'dev/Grants/Reader/Resource': ROLE_LINE };
     for (const r of results) {
       expect(run.tool.driver.rules[r.ruleIndex].id).toBe(r.ruleId);
-      expect(r.locations[0].physicalLocation).toMatchObject({ artifactLocation: { uri: 'test/evidence-parts.test.ts' }, region: { startLine: ADD_TO_POLICY_LINE } });
+      const resource = r.locations[0].logicalLocations[0].fullyQualifiedName;
+      expect([resource, r.locations[0].physicalLocation]).toMatchObject([resource, { artifactLocation: { uri: 'test/evidence-parts.test.ts' }, region: { startLine: lineOf[resource] } }]);
       expect(r.suppressions).toBeUndefined();
     }
+    expect(results.find((r: any) => r.message.text.includes('s3:GetObjectEverywhere')).locations[0].physicalLocation.region.startLine).toBe(ADD_TO_POLICY_LINE);
     const bytes = fs.readFileSync(path.join(dir, 'findings.sarif'));
     expect(githubIngestionProblems(sarif, { repoRoot: REPO_ROOT, gzippedBytes: require('node:zlib').gzipSync(bytes).length })).toEqual([]);
     expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toMatch(/\| dev\S* \| dev\/Grants\/Reader\/DefaultPolicy\/Resource \| ReadEverything \| .*s3:GetObjectEverywhere/);
