@@ -234,7 +234,7 @@ describe('detective controls: who runs them, per environment', () => {
 
   test('the example estate creates them: each environment is "met" by exactly the types its detective controls construct declares', () => {
     const e = before.json();
-    const stageEnvs = e.stacks.filter((s: any) => /\/Foundation$/.test(s.id)).map((s: any) => s.environment).sort();
+    const stageEnvs = e.stacks.filter((s: any) => s.id.endsWith('/Foundation')).map((s: any) => s.environment).sort();
     expect(e.detectiveControls.map((d: any) => [d.environment, d.source])).toEqual(stageEnvs.map((env: string) => [env, 'estate']));
     const row = e.controlMatrix.find((r: any) => r.id === DETECTIVE.id);
     expect(Object.keys(row.byEnvironment).sort()).toEqual(stageEnvs);
