@@ -249,7 +249,9 @@ describe('detective controls: who runs them, per environment', () => {
   test('the four-environment estate adopts the organization\'s: every environment inherited from its administrator, none met or violated, nothing of them in the templates', () => {
     // Built, not synthesized: who runs them and what the templates declare come from the construct tree; no pack result counts for this row.
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'evidence-four-'));
-    const config = FOUR_ENVIRONMENTS.config();
+    // Without the organization stack (no management account): this reads the environments' detective controls, not the SCPs.
+    const four = FOUR_ENVIRONMENTS.config();
+    const config = { ...four, organization: { ...four.organization, managementAccount: undefined } };
     const app = new App({ ...ESTATE_APP_PROPS, outdir, context: cdkJsonContext() });
     const estate = buildEstate(app, config);
     const e = collectEvidence(app, estate.compliance.ledger, estate.compliance.evidence.options);
@@ -330,7 +332,7 @@ describe('byte-identical reproduction', () => {
   test('the same inputs give the same four files, byte for byte, dated by the commit, not the clock', () => {
     // The estate is built again from scratch (construction traces, locations, inventory, provenance); the packs'
     // outcomes are the first synth's (the evidence sorts them), so no third synth is needed. A fresh clone at
-    // another path reproduces all four files with cmp (README, "Compliance evidence").
+    // another path reproduces all four files with cmp.
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'evidence-again-'));
     const app = new App({ ...ESTATE_APP_PROPS, outdir, context: cdkJsonContext() });
     buildEstate(app, defaultEstateConfig(), { configFile: DEFAULT_ESTATE_FILE });
