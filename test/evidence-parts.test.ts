@@ -81,6 +81,12 @@ describe('provenance dating', () => {
     expect(collectProvenance({ packs: [], configFile: DEFAULT_ESTATE_FILE, env: {} }).time).toBe(q.time);
   });
 
+  test('the config file is named by its path in the repository, with the SHA-256 of its bytes', () => {
+    const p = collectProvenance({ packs: [], configFile: DEFAULT_ESTATE_FILE, env: {} });
+    const sha = require('node:crypto').createHash('sha256').update(fs.readFileSync(DEFAULT_ESTATE_FILE)).digest('hex');
+    expect(p.config).toEqual({ file: path.relative(REPO_ROOT, DEFAULT_ESTATE_FILE), sha256: sha });
+  });
+
   test('outside a git checkout: says so, and digests the config it was given', () => {
     const p = collectProvenance({ packs: [], configValue: { b: 1, a: [2] }, env: {}, root: path.parse(REPO_ROOT).root });
     expect(p.commit).toBe('not a git checkout');

@@ -15,20 +15,28 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
 import { diffEvidence } from '../lib/compliance/evidence/diff';
-import { collectEvidence, PREVIOUS_EVIDENCE_CONTEXT, writeEvidence, writeEvidenceFiles } from '../lib/compliance/evidence/plugin';
+import { collectEvidence, PREVIOUS_EVIDENCE_CONTEXT, writeEvidenceFiles } from '../lib/compliance/evidence/plugin';
+import { collectProvenance } from '../lib/compliance/evidence/provenance';
 import { compliancePacks } from '../lib/compliance/nag-packs';
 import { buildEstate, Estate, ESTATE_APP_PROPS } from '../lib/estate';
 import { acknowledgeFindings, MIN_ACKNOWLEDGEMENT_REASON } from '../policies/acknowledge';
 import { CONTROL_MATRIX, REGULATIONS } from '../policies/control-matrix';
 import { launchBrowser } from './support/browser';
-import { cdkJsonContext, DEFAULT_ESTATE_FILE, defaultEstateConfig, REPO_ROOT } from './support/estate';
+import { cdkJsonContext, defaultEstateConfig, REPO_ROOT, synthesizeEstate } from './support/estate';
 import { FOUR_ENVIRONMENTS } from './support/estates';
 import { githubIngestionProblems } from './support/sarif-ingestion';
 
 // Where the page's screenshots stay after the run (the run's temp directory is removed).
 const SCREENSHOTS = path.join(REPO_ROOT, 'cdk.out', 'test-evidence');
 
-interface Synth {
+interface Evidence {
+  readonly dir: string;
+  readonly read: (file: string) => string;
+  readonly json: () => any;
+  readonly sarif: () => any;
+}
+
+interface Synth extends Evidence {
   readonly estate: Estate;
   readonly dir: string;
   readonly error?: Error;
@@ -37,11 +45,20 @@ interface Synth {
   readonly sarif: () => any;
 }
 
-/** Builds and synthesizes the example estate as `cdk synth` does, with a change applied before synthesis; a failing synth still writes evidence. */
+const evidenceIn = (dir: string): Evidence => {
+  const read = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
+  return { dir, read, json: () => JSON.parse(read('evidence.json')), sarif: () => JSON.parse(read('findings.sarif')) };
+};
+
+/**
+ * Builds and synthesizes the example estate in this process as the shared test assembly is
+ * (test/support/estate.ts: same context, config given as a value), with a change applied
+ * before synthesis; a failing synth still writes evidence.
+ */
 function synth(change?: (estate: Estate) => void, context: Record<string, unknown> = {}): Synth {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'evidence-'));
-  const app = new App({ ...ESTATE_APP_PROPS, outdir, context: { ...cdkJsonContext(), ...context } });
-  const estate = buildEstate(app, defaultEstateConfig(), { configFile: DEFAULT_ESTATE_FILE });
+  const app = new App({ ...ESTATE_APP_PROPS, outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true, ...context } });
+  const estate = buildEstate(app, defaultEstateConfig());
   change?.(estate);
   let error: Error | undefined;
   try {
@@ -49,9 +66,7 @@ function synth(change?: (estate: Estate) => void, context: Record<string, unknow
   } catch (e) {
     error = e as Error;
   }
-  const dir = path.join(outdir, 'compliance');
-  const read = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
-  return { estate, dir, error, read, json: () => JSON.parse(read('evidence.json')), sarif: () => JSON.parse(read('findings.sarif')) };
+  return { estate, error, ...evidenceIn(path.join(outdir, 'compliance')) };
 }
 
 /** `rule @ path` of every finding the packs report on `scope`, acknowledgements aside. */
@@ -67,13 +82,14 @@ const REMOVED_CONTROL_PATH = 'prod/Foundation/Keys/DataKey/Resource';
 const WAIVED_PATH = 'dev/Foundation/Network/FlowLogGroup/Resource';
 const NEW_REASON = 'Flow logs of the dev network hold no customer data; the dev log key is under review (change 1234).';
 
-let before: Synth;
+let before: Evidence;
 let after: Synth;
 let removedControlRules: string[] = [];
 let waivedRules: string[] = [];
 
 beforeAll(() => {
-  before = synth();
+  // The example's evidence as every test file shares it (synthesized once per run); this file synthesizes only the changed estate.
+  before = evidenceIn(path.join(synthesizeEstate().outdir, 'compliance'));
   // The same estate with one control removed (prod data key rotation off) and one new waiver (dev flow-log
   // group without its customer key, acknowledged with one reason); the previous evidence is given to the page.
   after = synth(
@@ -222,8 +238,9 @@ describe('waivers and the control matrix', () => {
     expect(before.read('report.html')).toContain('Design-time evidence');
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
     expect([head, e.provenance.baseCommit].filter(Boolean)).toContain(e.provenance.commit === 'uncommitted changes' ? e.provenance.baseCommit : e.provenance.commit);
-    const sha = require('node:crypto').createHash('sha256').update(fs.readFileSync(DEFAULT_ESTATE_FILE)).digest('hex');
-    expect(e.provenance.config).toEqual({ file: path.relative(REPO_ROOT, DEFAULT_ESTATE_FILE), sha256: sha });
+    // Given as a value here (cdk synth names the file: its SHA-256 then, see evidence-parts).
+    expect(e.provenance.config).toEqual(collectProvenance({ packs: [], configValue: defaultEstateConfig(), env: {} }).config);
+    expect(e.provenance.config.file).toBe('(validated config, canonical JSON)');
     expect(e.provenance.tools).toMatchObject({ 'aws-cdk-lib': require('aws-cdk-lib/package.json').version, 'cdk-nag': require('cdk-nag/package.json').version });
     expect(e.provenance.packs.map((p: any) => p.name)).toEqual(e.packs);
   });
@@ -330,15 +347,11 @@ describe('what changed: two estates that differ by one removed control and one n
 
 describe('byte-identical reproduction', () => {
   test('the same inputs give the same four files, byte for byte, dated by the commit, not the clock', () => {
-    // The estate is built again from scratch (construction traces, locations, inventory, provenance); the packs'
-    // outcomes are the first synth's (the evidence sorts them), so no third synth is needed. A fresh clone at
-    // another path reproduces all four files with cmp.
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'evidence-again-'));
-    const app = new App({ ...ESTATE_APP_PROPS, outdir, context: cdkJsonContext() });
-    buildEstate(app, defaultEstateConfig(), { configFile: DEFAULT_ESTATE_FILE });
-    writeEvidence(app, before.estate.compliance.ledger, before.estate.compliance.evidence.options);
+    // The shared assembly was synthesized by whichever test file asked first, possibly in another worker process;
+    // this synth is this file's own, into another directory. A fresh clone at another path reproduces all four files with cmp.
+    const again = synth();
     for (const file of ['evidence.json', 'findings.sarif', 'report.html', 'report.md']) {
-      expect([file, fs.readFileSync(path.join(outdir, 'compliance', file), 'utf8') === before.read(file)]).toEqual([file, true]);
+      expect([file, again.read(file) === before.read(file)]).toEqual([file, true]);
     }
     const { time, timeSource } = before.json().provenance;
     const epoch = process.env.SOURCE_DATE_EPOCH ?? execFileSync('git', ['log', '-1', '--format=%ct', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
