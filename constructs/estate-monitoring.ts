@@ -89,6 +89,20 @@ export interface MonitoredSegment {
   readonly quality?: { readonly metric: 'auc'; readonly value: number } | { readonly metric: 'rmse'; readonly value: number };
 }
 
+/**
+ * Names of an endpoint's alarms that start retraining, in the order EstateMonitoring creates them:
+ * live quality (where alarmed), input and score drift, then each critical segment's drift, score drift
+ * and quality. Other accounts' rules name them before they exist (prod's alarms forwarded to staging).
+ */
+export function retrainingAlarmNames(endpoint: string, p: { readonly quality: boolean; readonly modelQuality: boolean; readonly segments: readonly MonitoredSegment[] }): string[] {
+  return [
+    ...(p.quality ? [`${endpoint}-model-quality`] : []),
+    `${endpoint}-feature-drift`,
+    `${endpoint}-score-drift`,
+    ...p.segments.filter((s) => s.critical).flatMap((s) => [segmentAlarmName(endpoint, s.name, 'drift'), segmentAlarmName(endpoint, s.name, 'score-drift'), ...(p.modelQuality && s.quality ? [segmentAlarmName(endpoint, s.name, 'quality')] : [])]),
+  ];
+}
+
 /** Name of the alarm of a critical segment: `<endpoint>-segment-<name>-<kind>` (quality, drift, score-drift). */
 export const segmentAlarmName = (endpoint: string, segment: string, kind: 'quality' | 'drift' | 'score-drift'): string => `${endpoint}-segment-${segment}-${kind}`;
 

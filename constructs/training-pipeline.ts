@@ -46,6 +46,11 @@ export interface TrainingPipelineProps {
   readonly retrainingAlarms?: readonly cloudwatch.IAlarm[];
   /** The environment's market-events bus, when retraining follows market events. */
   readonly marketEventBus?: events.IEventBus;
+  /**
+   * Another environment's (prod's) retraining alarms, forwarded to this environment's bus: the
+   * environment, its account, and the alarms' ARNs. Retraining follows them as it follows its own.
+   */
+  readonly forwardedAlarms?: ReadonlyArray<{ readonly bus: events.IEventBus; readonly environment: string; readonly account: string; readonly alarmArns: readonly string[] }>;
   /** Failed runs are announced here. */
   readonly notifications: sns.ITopic;
 }
@@ -64,7 +69,7 @@ export class TrainingPipeline extends Construct {
   readonly pipeline: sagemaker.CfnPipeline;
   readonly pipelineName: string;
   readonly role: SageMakerExecutionRole;
-  readonly triggers: Record<'schedule' | 'alarm' | 'market-event', events.Rule | undefined> = { schedule: undefined, alarm: undefined, 'market-event': undefined };
+  readonly triggers: Record<'schedule' | 'alarm' | 'market-event', events.Rule | undefined> & Record<string, events.Rule | undefined> = { schedule: undefined, alarm: undefined, 'market-event': undefined };
   readonly deadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
@@ -188,6 +193,21 @@ export class TrainingPipeline extends Construct {
         }),
         'alarm',
       );
+    }
+    if (training.onAlarm) {
+      for (const f of props.forwardedAlarms ?? []) {
+        // Only CloudWatch's own state changes, of exactly those alarms, from that account (the bus policy admits only its forwarder).
+        const trigger = `alarm-${f.environment}`;
+        this.triggers[trigger] = withTrigger(
+          new events.Rule(this, `OnAlarmIn-${f.environment}`, {
+            description: `Retrain ${model.id} when its ${f.environment} quality, drift or critical-segment alarm fires`,
+            eventBus: f.bus,
+            eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], account: [f.account], resources: [...f.alarmArns], detail: { state: { value: ['ALARM'] } } },
+            targets: [target(trigger)],
+          }),
+          trigger,
+        );
+      }
     }
     if (training.onMarketEvent && props.marketEventBus) {
       this.triggers['market-event'] = withTrigger(

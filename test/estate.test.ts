@@ -717,7 +717,8 @@ describe('continuous training', () => {
       const st = shardOfModel('staging', model.id);
       const rules = ofType(st, 'AWS::Events::Rule').map(([id, r]) => [id, r.Properties] as const).filter(([id]) => id.startsWith(`${model.id.replace(/-/g, '')}Training`));
       const triggers = rules.filter(([id]) => !id.includes('OnRunFailed'));
-      const expected = [...(model.training!.schedule ? ['schedule'] : []), ...(model.training!.onAlarm ? ['alarm'] : []), ...(model.training!.onMarketEvent ? ['market-event'] : [])];
+      // alarm-prod: prod's retraining alarms, forwarded to staging's bus (test/segments/forwarding.test.ts).
+      const expected = [...(model.training!.schedule ? ['schedule'] : []), ...(model.training!.onAlarm ? ['alarm', 'alarm-prod'] : []), ...(model.training!.onMarketEvent ? ['market-event'] : [])];
       expect(triggers.map(([, r]) => r.Targets[0].SageMakerPipelineParameters.PipelineParameterList[0].Value).sort()).toEqual(expected.sort());
       for (const [, r] of triggers) {
         const [t] = r.Targets;
@@ -775,7 +776,7 @@ describe('continuous training', () => {
     expect(bucket.Properties.LifecycleConfiguration).toBeUndefined();
     const [[, guard]] = ofType('staging/MLPlatform', 'AWS::Lambda::Function').filter(([id]) => id.startsWith('RetrainingGuardFunction'));
     expect(guard.Properties).toMatchObject({ FunctionName: 'examplebank-staging-retraining-guard', ReservedConcurrentExecutions: 2, VpcConfig: expect.anything() });
-    expect(ofType('staging/MLPlatform', 'AWS::Events::EventBus').map(([, b]) => b.Properties.Name)).toEqual(['examplebank-staging-market-events']);
+    expect(ofType('staging/MLPlatform', 'AWS::Events::EventBus').map(([, b]) => b.Properties.Name)).toEqual(['examplebank-staging-market-events', 'examplebank-staging-retraining-alarms']);
     for (const e of ['dev', 'prod']) {
       expect(ofType(`${e}/MLPlatform`, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('RetrainingGuard'))).toEqual([]);
     }

@@ -7,6 +7,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { MonitoringThresholds } from '../../constructs/estate-monitoring';
 import { monitoredSegments } from '../config/segments';
+import { alarmRoutes } from '../config/alarm-routes';
+import { retrainingAlarmBusName } from '../../constructs/alarm-forwarding';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
 import { ModelRegistry } from '../../constructs/model-registry';
 import { marketEventBusName, TrainingPipeline } from '../../constructs/training-pipeline';
@@ -141,6 +143,14 @@ export class EndpointsStack extends EstateStack {
           artifactBucket: s3.Bucket.fromBucketName(scope, 'ModelArtifacts', props.artifactBucketName),
           guardFunctionArn: `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${retrainingGuardName(org, env.name)}`,
           retrainingAlarms: this.endpoints[model.id]?.retrainingAlarms,
+          forwardedAlarms: alarmRoutes(props.estate)
+            .filter((r) => r.model.id === model.id && r.to.name === env.name)
+            .map((r) => ({
+              bus: events.EventBus.fromEventBusName(scope, `AlarmsFrom-${r.from.name}`, retrainingAlarmBusName(org, env.name)),
+              environment: r.from.name,
+              account: r.from.account,
+              alarmArns: r.alarmNames.map((n) => `arn:${this.partition}:cloudwatch:${r.from.region}:${r.from.account}:alarm:${n}`),
+            })),
           marketEventBus: marketEvents,
           notifications: props.alarmTopic,
         });

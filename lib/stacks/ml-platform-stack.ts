@@ -9,6 +9,8 @@ import { lockForCalendarYears } from '../../constructs/audit-replica';
 import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { marketEventBusName, trainingPipelineName } from '../../constructs/training-pipeline';
+import { AlarmForwarding, alarmForwarderRoleName, RetrainingAlarmBus, retrainingAlarmBusName } from '../../constructs/alarm-forwarding';
+import { alarmRoutes } from '../config/alarm-routes';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { FeatureStore } from '../../constructs/feature-store';
@@ -105,6 +107,7 @@ export class MLPlatformStack extends EstateStack {
 
     const training = estate.models.filter((m) => m.training?.environments.includes(env.name));
     if (training.length > 0) this.addRetraining(props, accessLogs, training);
+    this.addAlarmRoutes(props);
   }
 
   private addRetraining(props: MLPlatformStackProps, accessLogs: AccessLogBucket, models: EstateConfig['models']): void {
@@ -147,5 +150,28 @@ export class MLPlatformStack extends EstateStack {
     guard.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadRetrainingRuns', actions: ['sagemaker:ListPipelineExecutions'], resources: pipelineArns }));
     guard.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadRetrainingSteps', actions: ['sagemaker:ListPipelineExecutionSteps'], resources: executions }));
     acknowledgeResourceWildcards(guard.role.permissionsPolicy!, [...pipelineArns, ...executions], 'The guard reads the runs of this environment\'s retraining pipelines only (named <env>-<model>-training); their executions exist only at run time.');
+  }
+
+  /** Prod's retraining alarms reach the environment that retrains: forwarded from here, or received here (lib/config/alarm-routes.ts). */
+  private addAlarmRoutes(props: MLPlatformStackProps): void {
+    const { estate, keys, environment: env } = props;
+    const org = estate.organization.name;
+    const routes = alarmRoutes(estate);
+    const outgoing = routes.filter((r) => r.from.name === env.name);
+    if (outgoing.length > 0) {
+      new AlarmForwarding(this, 'AlarmForwarding', {
+        roleName: alarmForwarderRoleName(org, env.name),
+        key: keys.ml,
+        routes: outgoing.map((r) => ({ id: `${r.model.id}-to-${r.to.name}`, alarmNames: r.alarmNames, busArn: `arn:${this.partition}:events:${r.to.region}:${r.to.account}:event-bus/${retrainingAlarmBusName(org, r.to.name)}` })),
+      });
+    }
+    const incoming = routes.filter((r) => r.to.name === env.name);
+    if (incoming.length > 0) {
+      new RetrainingAlarmBus(this, 'RetrainingAlarms', {
+        busName: retrainingAlarmBusName(org, env.name),
+        key: keys.ml,
+        senders: [...new Set(incoming.map((r) => `arn:${this.partition}:iam::${r.from.account}:role/${alarmForwarderRoleName(org, r.from.name)}`))],
+      });
+    }
   }
 }
