@@ -113,11 +113,20 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     const found = model ? await championsOf(group, Number(version), named) : { champions: [] };
     if ('error' in found) pairingProblems.push(found.error);
     const champions: Array<{ arn: string; label: string; described: Described; evaluation: FetchedReport }> = [];
+    const retired: string[] = [];
     for (const c of 'error' in found ? [] : found.champions) {
       const arn = packageArn(group, c.version);
       const described = await describe(arn);
       if ('error' in described) pairingProblems.push(`the champion ${c.label} could not be read: ${described.error}`);
-      else if (described.ModelApprovalStatus !== 'Approved') pairingProblems.push(`the champion ${c.label} is ${described.ModelApprovalStatus}, not Approved`);
+      else if (described.ModelApprovalStatus !== 'Approved') {
+        // A version promoted before and since withdrawn by a person (Rejected) is no longer a bar to clear: replacing
+        // it is what the withdrawal asks for. Every other champion must still be Approved.
+        if (c.promotedOnly) {
+          retired.push(`${c.label} is ${described.ModelApprovalStatus}: not compared`);
+          continue;
+        }
+        pairingProblems.push(`the champion ${c.label} is ${described.ModelApprovalStatus}, not Approved`);
+      }
       champions.push({ arn, label: c.label, described, evaluation: await evaluationOf(described, arn, String(c.version)) });
     }
     const serving = await servingVariant(endpoint, request.modelPackageArn!);
@@ -145,6 +154,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     const seen = {
       challenger: stateOf(challenger),
       champions: champions.map((c) => ({ arn: c.arn, label: c.label, ...stateOf(c.described) })),
+      ...(retired.length > 0 ? { retired } : {}),
       alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString() })),
       serving: inputs.serving.ok ? { ...inputs.serving, liveSince: inputs.serving.liveSince.toISOString() } : inputs.serving,
       artifacts: inputs.artifacts.map((c) => [c.name, c.passed]),
@@ -196,14 +206,30 @@ export function deploymentGate(deps: DeploymentGateDeps) {
   }
 
   /**
-   * The champions a challenger of `group` is judged against, found by the gate: each version the committed estate has
-   * prod serve with the most weight (the gate config's prodChampions), the latest Approved version registered before
-   * the challenger (ListModelPackages, newest first), and the one the request names. The challenger itself is none.
+   * The champions a challenger of `group` is judged against, found by the gate:
+   * - what prod serves now: every version this gate passed as a prod champion (a request naming no champion, the
+   *   variant with the most weight) whose last answer to that request was a pass. Prod's stacks change only through the
+   *   delivery pipeline, and its prod stage runs only after this gate passed every version prod will serve, so the
+   *   version prod serves now is among them (a superset: a pass whose deployment then failed is compared too);
+   * - the version the delivered commit has prod serve (the config's prodChampions): the target, an extra champion only,
+   *   since the staging stage that carries this config deploys before the gate is asked;
+   * - the latest Approved version registered before the challenger (ListModelPackages, newest first);
+   * - the one the request names.
+   * The challenger itself is none. A promoted version a person has since Rejected is skipped (promotedOnly).
    */
-  async function championsOf(group: string, challenger: number, named: number | undefined): Promise<{ champions: Array<{ version: number; label: string }> } | { error: string }> {
+  async function championsOf(group: string, challenger: number, named: number | undefined): Promise<{ champions: Array<{ version: number; label: string; promotedOnly: boolean }> } | { error: string }> {
     const why = new Map<number, string[]>();
+    const promoted = new Set<number>();
     const add = (v: number, reason: string) => v !== challenger && why.set(v, [...(why.get(v) ?? []), reason]);
-    for (const v of deps.config.prodChampions?.[group] ?? []) add(v, 'served by prod');
+    try {
+      for (const v of await promotedVersions(group)) {
+        promoted.add(v);
+        add(v, 'served by prod: promoted by this gate');
+      }
+    } catch (e) {
+      return { error: `the versions of ${group} promoted to prod could not be read, so what prod serves is unknown: ${errorText(e)}` };
+    }
+    for (const v of deps.config.prodChampions?.[group] ?? []) add(v, "prod's target in the delivered commit");
     try {
       let token: string | undefined;
       let latest: number | undefined;
@@ -224,7 +250,35 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       return { error: `the Approved versions of ${group} could not be listed, so the champion is unknown: ${errorText(e)}` };
     }
     if (named !== undefined) add(named, 'named by the request');
-    return { champions: [...why.entries()].sort(([a], [b]) => a - b).map(([version, reasons]) => ({ version, label: `version ${version} (${reasons.join(', ')})` })) };
+    return {
+      champions: [...why.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([version, reasons]) => ({ version, label: `version ${version} (${reasons.join(', ')})`, promotedOnly: promoted.has(version) && reasons.length === 1 })),
+    };
+  }
+
+  /**
+   * The versions of `group` whose prod-champion request (no champion named) this gate last answered with a pass, read
+   * from its own records (deployment/<group>/<version>/<request>/answer-<n>.json; only this gate writes them). One
+   * record is read per request until a version is known promoted.
+   */
+  async function promotedVersions(group: string): Promise<number[]> {
+    const lastAnswer = new Map<string, { version: number; answer: number; key: string }>();
+    for (const key of await listKeys(deps.s3, deps.recordBucket, `deployment/${group}/`)) {
+      const m = /^deployment\/[^/]+\/([1-9]\d{0,8})\/([^/]+)\/answer-(\d{1,6})\.json$/.exec(key);
+      if (!m) continue;
+      const id = `${m[1]}/${m[2]}`;
+      const answer = Number(m[3]);
+      if ((lastAnswer.get(id)?.answer ?? 0) < answer) lastAnswer.set(id, { version: Number(m[1]), answer, key });
+    }
+    const versions = new Set<number>();
+    for (const { version: v, key } of lastAnswer.values()) {
+      if (versions.has(v)) continue;
+      const rec = await readRecord<DeploymentRecord>(deps.s3, { bucket: deps.recordBucket, key });
+      if (!rec) throw new Error(`deployment record ${key} is listed but cannot be read`);
+      if (rec.pass === true && rec.request?.championModelPackageArn === undefined) versions.add(v);
+    }
+    return [...versions];
   }
 
   /**

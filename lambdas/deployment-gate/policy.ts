@@ -42,7 +42,7 @@ export interface DeploymentInputs {
 }
 
 export interface Champion {
-  /** e.g. "version 3 (served by prod)". */
+  /** e.g. "version 3 (served by prod: promoted by this gate)". */
   readonly label: string;
   readonly evaluation: FetchedReport;
 }

@@ -84,7 +84,7 @@ describe('the gate finds the champion; the request cannot leave it out or swap i
     const config = { ...GATE_CONFIG, prodChampions: { 'fraud-score': [versionOf(prod)] } };
     const { result, rec, reasons } = await judge({ requestId: 'prod', modelPackageArn: challenger, stagingEndpointName: 'champ-prod' }, { config });
     expect(result.pass).toBe(false);
-    expect(reasons).toMatch(new RegExp(`worse than the champion's 0.95 \\(version ${versionOf(prod)} \\(served by prod\\)\\)`));
+    expect(reasons).toMatch(new RegExp(`worse than the champion's 0.95 \\(version ${versionOf(prod)} \\(prod's target in the delivered commit\\)\\)`));
     expect(championsIn(rec)).toHaveLength(2);
   });
 
@@ -107,7 +107,7 @@ describe('the gate finds the champion; the request cannot leave it out or swap i
     const config = { ...GATE_CONFIG, prodChampions: { 'fraud-score': [versionOf(prod)] } };
     const { result, reasons } = await judge({ requestId: 'rejected', modelPackageArn: challenger, stagingEndpointName: 'champ-rejected' }, { config });
     expect(result.pass).toBe(false);
-    expect(reasons).toMatch(new RegExp(`the champion version ${versionOf(prod)} \\(served by prod\\) is Rejected, not Approved`));
+    expect(reasons).toMatch(new RegExp(`the champion version ${versionOf(prod)} \\(prod's target in the delivered commit\\) is Rejected, not Approved`));
   });
 
   test('when the Approved versions cannot be listed, the champion is unknown and the promotion fails', async () => {
