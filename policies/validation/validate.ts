@@ -40,7 +40,8 @@ export type ProblemCode =
   | 'unknown-operator'
   | 'service-principal-without-source'
   | 'source-condition-never-sent'
-  | 'open-principal';
+  | 'open-principal'
+  | 'open-action';
 
 export interface PolicyProblem {
   readonly code: ProblemCode;
@@ -217,6 +218,12 @@ function checkConditions(statement: PolicyStatementJson, actions: CoveredAction[
       if (details.type.startsWith('ArrayOf') && operator.base !== 'Null' && !operator.set) {
         report('operator-type-mismatch', `${where}: ${key} is multivalued (${details.type}): use ForAnyValue: or ForAllValues: with ${operatorName}`);
       }
+      // IAM User Guide, "Single-valued vs. multivalued context keys": ForAllValues is true when the key
+      // is absent, so on a single-valued key it limits nothing. (ForAnyValue on one behaves as the plain
+      // operator, false when absent: aws-cdk-lib writes it, and it is not reported.)
+      if (!details.type.startsWith('ArrayOf') && operator.set === 'ForAllValues') {
+        report('operator-type-mismatch', `${where}: ${operatorName} on ${key}, a single-valued key (${details.type}): it is true when the key is absent, so the condition limits nothing; use ${operatorName.split(':')[1]}`);
+      }
       if (isGlobal && !GLOBAL_KEYS_LISTED_PER_ACTION.test(key)) continue; // other global keys: not listed per action
       const holds = valueWhenKeyAbsent(operator, values);
       // A wildcard naturally reaches actions that lack the key: that is only a
@@ -241,9 +248,34 @@ function checkConditions(statement: PolicyStatementJson, actions: CoveredAction[
   }
 }
 
+/**
+ * Keys of the statement's condition that limit who or what matches: a
+ * positive test (equals or like, not IfExists, not a set operator, not Null)
+ * against at least one value that is not wildcards only. `Null false`,
+ * `StringNotEquals` or `StringLike "*"` on aws:PrincipalAccount admit every
+ * account; `ForAllValues` is true when the key is absent.
+ */
+function limitingKeys(statement: PolicyStatementJson): string[] {
+  const keys: string[] = [];
+  for (const [operatorName, tests] of Object.entries(statement.Condition ?? {})) {
+    const operator = parseOperator(operatorName);
+    if (!operator || operator.ifExists || operator.set || !/^(String|Arn)(Equals|Like)(IgnoreCase)?$/.test(operator.base)) continue;
+    for (const [key, values] of Object.entries(tests ?? {})) {
+      if (asList(values).some((v) => typeof v !== 'string' || !/^[*?]*$/.test(v))) keys.push(key.toLowerCase());
+    }
+  }
+  return keys;
+}
+
 function checkPrincipals(statement: PolicyStatementJson, kind: PolicyKind, report: Report, where: string): void {
+  if (statement.Effect === 'Allow' && statement.NotAction !== undefined && asList(statement.Resource).includes('*')) {
+    report('open-action', `${where}: allows every action but ${asList(statement.NotAction).join(', ')} on every resource (an administrator grant in disguise)`);
+  }
+  if (statement.Effect === 'Allow' && statement.NotPrincipal !== undefined) {
+    report('open-principal', `${where}: Allow with NotPrincipal allows every principal but the ones named, anonymous ones included`);
+  }
   if (statement.Effect !== 'Allow' || statement.Principal === undefined) return;
-  const conditionKeys = Object.values(statement.Condition ?? {}).flatMap((tests) => Object.keys(tests ?? {}).map((k) => k.toLowerCase()));
+  const conditionKeys = limitingKeys(statement);
   const principal = statement.Principal as Record<string, unknown> | string;
   if (principal === '*' || asList((principal as Record<string, unknown>).AWS).includes('*')) {
     if (!conditionKeys.some((k) => PRINCIPAL_LIMITING_KEYS.includes(k))) {
