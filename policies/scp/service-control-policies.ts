@@ -52,6 +52,13 @@ export interface ScpContext {
    * the gate's evidence) and buckets whose policy carries a control.
    */
   readonly protectedResources: readonly string[];
+  /**
+   * Roles a guardrail or resource policy trusts by identity, as ARN patterns:
+   * passed (iam:PassRole) only by the deployment role. A pattern ending in `/*`
+   * is a path whose roles may pass each other (the training roles pass
+   * themselves to their jobs); ProtectTheEstate keeps that path for the deploy.
+   */
+  readonly trustedRoles: readonly string[];
 }
 
 export interface PolicyStatement {
@@ -185,6 +192,9 @@ const STACK_CHANGES = [
   'cloudformation:SetStackPolicy',
   'cloudformation:UpdateTerminationProtection',
   'cloudformation:ImportStacksToStackSet',
+  // A stack refactor moves resources out of a stack into another one (CloudFormation User Guide, "Stack refactoring").
+  'cloudformation:CreateStackRefactor',
+  'cloudformation:ExecuteStackRefactor',
 ];
 
 /** IAM calls that create a role or change what it may do, who may assume it, or how it is tagged. */
@@ -259,6 +269,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Resource: [
               trails,
               `arn:*:kms:*:*:alias/${ctx.organization}-*`,
+              // The pipeline's artifact keys (`alias/<org>/pipeline-artifacts` names a replica store's key).
+              `arn:*:kms:*:*:alias/${ctx.organization}/*`,
               // The boundary (`<org>-<env>-workload-boundary`) and every managed policy CloudFormation names after an estate stack (`<stack>-<logical id>-...`): grants, the break-glass boundary.
               ...ctx.stackNamePrefixes.map((p) => `arn:*:iam::*:policy/${p}-*`),
               `arn:*:iam::*:role/${ctx.breakGlassRoleName}`,
@@ -425,7 +437,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
     },
     {
       name: 'region-allow-list',
-      description: `Only ${ctx.allowedRegions.join(', ')}, but for global services; no leaving the organization; no root user`,
+      description: `Only ${ctx.allowedRegions.join(', ')}, but for global services; no leaving the organization; no root user; no borrowing a trusted role`,
       document: {
         Version: '2012-10-17',
         Statement: [
@@ -436,6 +448,23 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Action: '*',
             Resource: '*',
             Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } },
+          },
+          {
+            // Roles the guardrails or a resource policy trust by identity: the approval gate and the
+            // approver (OnlyApproversApprove), the training roles (the only writers of the gate's
+            // evidence) and the pipeline's fixed-name roles (the staging deployment gate trusts one).
+            // Lambda, SageMaker and CodeBuild trust cannot name the function, job or project, so a role
+            // passed to an admin's own function or job would act as the trusted one. Only the execution
+            // role passes them (it creates the functions, pipelines and projects), and a training role
+            // its own self to the jobs its pipeline starts (its identity policy allows itself only).
+            // A SageMaker pipeline keeps its role when an update leaves RoleArn out (no PassRole then):
+            // the training pipelines' definitions change only through the deploy too.
+            Sid: 'NoBorrowingTrustedRoles',
+            Effect: 'Deny',
+            Action: ['iam:PassRole', 'sagemaker:UpdatePipeline', 'sagemaker:UpdatePipelineVersion', 'sagemaker:DeletePipeline'],
+            Resource: [...ctx.trustedRoles, ...ctx.stackNamePrefixes.map((p) => `arn:*:sagemaker:*:*:pipeline/${p}-*-training`)],
+            // A path's roles pass each other only in the environment accounts (where the estate deploys them).
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': [...ctx.deploymentRoleArns, ...ctx.trustedRoles.filter((r) => r.endsWith('/*')).flatMap((r) => ctx.breakGlassAccounts.map((a) => r.replace('::*:', `::${a}:`)))] } },
           },
           {
             Sid: 'DenyOutsideAllowedRegions',
