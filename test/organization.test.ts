@@ -23,7 +23,7 @@ describe('service control policies', () => {
     expect(Object.fromEntries(policies.map((p) => [p.name, p.document.Statement.map((s) => s.Sid)]))).toEqual({
       'baseline-guardrails': ['ProtectKeysAndBoundaries', 'ProtectTheEstate', 'ProtectTheDeploymentRoles', 'DeployOnlyThroughTheDeployRole', 'BootstrapRolesOnlyFromThePipeline'],
       'detection-guardrails': ['ProtectDetectiveControls', 'DenySuppressingFindings', 'ProtectEstateAlerting'],
-      'region-allow-list': ['DenyLeavingTheOrganization', 'DenyRootUser', 'NoBorrowingTrustedRoles', 'DenyOutsideAllowedRegions'],
+      'region-allow-list': ['DenyLeavingTheOrganization', 'DenyRootUser', 'NoBorrowingTrustedRoles', 'PublishOnlyThroughTheBootstrap', 'DenyOutsideAllowedRegions'],
       'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVpcSubnetsInline', 'RequireVolumeKey', 'RequireVolumeKeyAlways', 'RequireOutputKey', 'RequireOutputKeyInline', 'RequireNetworkIsolation', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess', 'DenyUnguardableCompute', 'ComponentsRunModels', 'DenyNetworkEscape', 'OnlyApproversApprove', 'NoUpdateWithoutAStatus', 'DenyStudioInternetAccessLater'],
     });
     for (const p of policies) for (const s of p.document.Statement) expect(s.Effect).toBe('Deny');

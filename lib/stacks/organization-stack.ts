@@ -99,6 +99,7 @@ export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DE
     deliveryAccount: estate.delivery?.account,
     // The training roles' path is what the artifact bucket trusts to write the gate's evidence; that bucket's policy holds the rule.
     protectedResources: [`arn:*:iam::*:role${TRAINING_ROLE_PATH}*`, `arn:*:s3:::${modelArtifactsBucketName('*', '*')}`],
+    bootstrapAccounts: [...new Set(deployedTo.map(([account]) => account))],
     trustedRoles: [
       `arn:*:iam::*:role/${approverRoleName(org.name, '*')}`,
       `arn:*:iam::*:role/${approvalGateRoleName(org.name, '*')}`,

@@ -59,6 +59,8 @@ export interface ScpContext {
    * themselves to their jobs); ProtectTheEstate keeps that path for the deploy.
    */
   readonly trustedRoles: readonly string[];
+  /** Accounts the estate bootstraps (environments and tooling): their publishing roles write the bootstrap's assets. */
+  readonly bootstrapAccounts: readonly string[];
 }
 
 export interface PolicyStatement {
@@ -465,6 +467,39 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Resource: [...ctx.trustedRoles, ...ctx.stackNamePrefixes.map((p) => `arn:*:sagemaker:*:*:pipeline/${p}-*-training`)],
             // A path's roles pass each other only in the environment accounts (where the estate deploys them).
             Condition: { ArnNotLike: { 'aws:PrincipalArn': [...ctx.deploymentRoleArns, ...ctx.trustedRoles.filter((r) => r.endsWith('/*')).flatMap((r) => ctx.breakGlassAccounts.map((a) => r.replace('::*:', `::${a}:`)))] } },
+          },
+          {
+            // The CDK bootstrap's asset bucket and image repository hold the code and config the
+            // deploy hands to CloudFormation (the gates' functions and threshold layers among them).
+            // cdk-assets skips an upload when an object or image of that content hash already
+            // exists, so a write before the deploy would be deployed as the estate's own. Only the
+            // bootstrap's publishing roles (assumable only from the pipeline) write there, and
+            // break-glass (re-bootstrap). Roles named `cdk-<qualifier>-*` cannot be created but by
+            // break-glass (ProtectTheDeploymentRoles).
+            Sid: 'PublishOnlyThroughTheBootstrap',
+            Effect: 'Deny',
+            Action: [
+              's3:PutObject',
+              's3:DeleteObject',
+              's3:DeleteObjectVersion',
+              's3:ReplicateObject',
+              's3:PutBucketPolicy',
+              's3:DeleteBucketPolicy',
+              's3:PutBucketVersioning',
+              's3:PutLifecycleConfiguration',
+              's3:PutBucketAcl',
+              's3:PutObjectAcl',
+              's3:DeleteBucket',
+              'ecr:PutImage',
+              'ecr:BatchDeleteImage',
+              'ecr:PutImageTagMutability',
+              'ecr:PutLifecyclePolicy',
+              'ecr:SetRepositoryPolicy',
+              'ecr:DeleteRepositoryPolicy',
+              'ecr:DeleteRepository',
+            ],
+            Resource: [`arn:*:s3:::cdk-${ctx.bootstrapQualifier}-assets-*`, `arn:*:ecr:*:*:repository/cdk-${ctx.bootstrapQualifier}-container-assets-*`],
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': [...ctx.bootstrapAccounts.map((a) => `arn:*:iam::${a}:role/cdk-${ctx.bootstrapQualifier}-*-publishing-role-*`), ...breakGlassArns(ctx)] } },
           },
           {
             Sid: 'DenyOutsideAllowedRegions',
