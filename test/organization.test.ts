@@ -23,7 +23,7 @@ describe('service control policies', () => {
     expect(Object.fromEntries(policies.map((p) => [p.name, p.document.Statement.map((s) => s.Sid)]))).toEqual({
       'baseline-guardrails': ['ProtectKeysAndBoundaries', 'ProtectTheEstate', 'ProtectTheDeploymentRoles', 'DeployOnlyThroughTheDeployRole', 'BootstrapRolesOnlyFromThePipeline'],
       'detection-guardrails': ['ProtectDetectiveControls', 'DenySuppressingFindings', 'ProtectEstateAlerting'],
-      'region-allow-list': ['DenyLeavingTheOrganization', 'DenyRootUser', 'NoBorrowingTrustedRoles', 'PublishOnlyThroughTheBootstrap', 'DenyOutsideAllowedRegions'],
+      'region-allow-list': ['DenyLeavingTheOrganization', 'DenyRootUser', 'NoBorrowingTrustedRoles', 'PublishOnlyThroughTheBootstrap', 'DenyIamUsers', 'DenyChangingSeverityLabel', 'DenyChangingSeverityNormalized', 'DenyOutsideAllowedRegions'],
       'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVpcSubnetsInline', 'RequireVolumeKey', 'RequireVolumeKeyAlways', 'RequireOutputKey', 'RequireOutputKeyInline', 'RequireNetworkIsolation', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess', 'DenyUnguardableCompute', 'ComponentsRunModels', 'DenyNetworkEscape', 'OnlyApproversApprove', 'NoUpdateWithoutAStatus', 'DenyStudioInternetAccessLater'],
     });
     for (const p of policies) for (const s of p.document.Statement) expect(s.Effect).toBe('Deny');
@@ -62,7 +62,7 @@ describe('service control policies', () => {
 
   test('detection, alerting, audit buckets, key policies and aliases, the boundary and the break-glass role: changed only by break-glass or the deployment role', () => {
     const detective = statement('detection-guardrails', 'ProtectDetectiveControls');
-    expect(detective.Action).toEqual(expect.arrayContaining(['guardduty:DeleteDetector', 'guardduty:CreateFilter', 'guardduty:CreateIPSet', 'securityhub:DisableSecurityHub', 'config:StopConfigurationRecorder', 'config:PutConfigurationRecorder', 'config:PutDeliveryChannel']));
+    expect(detective.Action).toEqual(expect.arrayContaining(['guardduty:DeleteDetector', 'guardduty:CreateFilter', 'guardduty:Create*Set', 'securityhub:DisableSecurityHub*', 'config:StopConfigurationRecorder', 'config:Put*Recorder', 'config:*DeliveryChannel']));
     expect(detective.Condition).toEqual(breakGlassOrDeploy);
     expect(statement('detection-guardrails', 'DenySuppressingFindings').Condition).toEqual({ StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': 'SUPPRESSED' }, ...breakGlass });
     expect(statement('detection-guardrails', 'ProtectEstateAlerting').Condition).toEqual({ StringEquals: { 'aws:ResourceTag/estate:organization': 'examplebank' }, ...breakGlassOrDeploy });

@@ -330,21 +330,21 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Effect: 'Deny',
             Action: [
               'guardduty:DeleteDetector',
-              'guardduty:DisassociateFromAdministratorAccount',
-              'guardduty:DisassociateFromMasterAccount',
+              // Wildcards each checked against the Service Authorization Reference snapshot
+              // (test/access/detection-switches.test.ts lists exactly what they match).
+              'guardduty:DisassociateFrom*',
               'guardduty:StopMonitoringMembers',
               'guardduty:UpdateDetector',
               'guardduty:CreateFilter',
               'guardduty:UpdateFilter',
-              'guardduty:CreateIPSet',
-              'guardduty:UpdateIPSet',
+              // IP sets and their successors, trusted and threat entity sets: no findings for a trusted entry.
+              'guardduty:Create*Set',
+              'guardduty:Update*Set',
               'guardduty:ArchiveFindings',
               'guardduty:DeletePublishingDestination',
               'guardduty:UpdatePublishingDestination',
-              'securityhub:DisableSecurityHub',
-              'securityhub:DisableSecurityHubV2',
-              'securityhub:CreateAutomationRule',
-              'securityhub:CreateAutomationRuleV2',
+              'securityhub:DisableSecurityHub*',
+              'securityhub:CreateAutomationRule*',
               'securityhub:BatchUpdateAutomationRules',
               'securityhub:UpdateAutomationRuleV2',
               'securityhub:UpdateFindings',
@@ -352,17 +352,16 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'securityhub:UpdateStandardsControl',
               'securityhub:BatchUpdateStandardsControlAssociations',
               'securityhub:DisableImportFindingsForProduct',
-              'securityhub:DisassociateFromAdministratorAccount',
-              'securityhub:DisassociateFromMasterAccount',
+              'securityhub:DisassociateFrom*',
+              'securityhub:UpdateSecurityControl',
+              'securityhub:UpdateSecurityHubConfiguration',
               'config:StopConfigurationRecorder',
-              'config:DeleteConfigurationRecorder',
-              'config:PutConfigurationRecorder',
-              'config:DeleteDeliveryChannel',
-              'config:PutDeliveryChannel',
+              'config:Delete*Recorder',
+              'config:Put*Recorder',
+              'config:*DeliveryChannel',
               'config:DisassociateResourceTypes',
-              'config:PutServiceLinkedConfigurationRecorder',
               'config:DeleteConfigRule',
-              'config:DeleteRetentionConfiguration',
+              'config:*RetentionConfiguration',
             ],
             Resource: '*',
             Condition: exceptBreakGlassAndDeployment(ctx),
@@ -501,6 +500,20 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Resource: [`arn:*:s3:::cdk-${ctx.bootstrapQualifier}-assets-*`, `arn:*:ecr:*:*:repository/cdk-${ctx.bootstrapQualifier}-container-assets-*`],
             Condition: { ArnNotLike: { 'aws:PrincipalArn': [...ctx.bootstrapAccounts.map((a) => `arn:*:iam::${a}:role/cdk-${ctx.bootstrapQualifier}-*-publishing-role-*`), ...breakGlassArns(ctx)] } },
           },
+          // People sign in through Identity Center. An IAM user with a password or keys and an MFA device
+          // is a principal of the account that an admin mints at will, and it satisfies any trust of the
+          // account root with MFA. No exemption: break-glass's own boundary denies the same calls.
+          { Sid: 'DenyIamUsers', Effect: 'Deny', Action: ['iam:CreateUser', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateAccessKey', 'iam:EnableMFADevice'], Resource: '*' },
+          // Severity set by a customer stays, whatever the provider reports later (Security Hub User
+          // Guide, "BatchUpdateFindings for customers"): a finding lowered below HIGH leaves the alert
+          // rule for good. Either field sets it, so one statement each (condition keys are ANDed).
+          ...['Label', 'Normalized'].map((field) => ({
+            Sid: `DenyChangingSeverity${field}`,
+            Effect: 'Deny' as const,
+            Action: 'securityhub:BatchUpdateFindings',
+            Resource: '*',
+            Condition: { Null: { [`securityhub:ASFFSyntaxPath/Severity.${field}`]: 'false' }, ...exceptBreakGlass(ctx) },
+          })),
           {
             Sid: 'DenyOutsideAllowedRegions',
             Effect: 'Deny',
