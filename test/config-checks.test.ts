@@ -76,7 +76,17 @@ describe('prod names the staging environment it promotes from', () => {
   test('required while the estate has a staging environment; it must be a staging one, in prod\'s region', () => {
     expect(problemsOf((c) => delete env(c, 'prod').promoteFrom)).toEqual([
       // Without it, nothing tells prod's packaged variants where their versions are.
-      ...['credit-default', 'credit-default', 'fraud-score'].map((id, k) => `models[${id}].endpoints.prod.variants[${[0, 1, 0][k]}].modelPackageVersion: needs a staging environment, whose registry holds the approved versions, named in prod's promoteFrom (got ${[3, 4, 7][k]})`),
+      // (Staging's too: it serves the versions prod promotes, from its own registry.)
+      ...(
+        [
+          ['credit-default', 'staging', 0, 3],
+          ['credit-default', 'staging', 1, 4],
+          ['credit-default', 'prod', 0, 3],
+          ['credit-default', 'prod', 1, 4],
+          ['fraud-score', 'staging', 0, 7],
+          ['fraud-score', 'prod', 0, 7],
+        ] as const
+      ).map(([id, e, i, v]) => `models[${id}].endpoints.${e}.variants[${i}].modelPackageVersion: needs a staging environment, whose registry holds the approved versions, named in prod's promoteFrom (got ${v})`),
       'environments[prod].promoteFrom: is required: name the staging environment whose registry and deployment gate prod promotes from (staging environments: staging)',
     ]);
     expect(problemsOf((c) => (env(c, 'prod').promoteFrom = 'dev'))).toEqual(['environments[prod].promoteFrom: must name a staging environment of this estate (staging) (got "dev")']);

@@ -97,7 +97,8 @@ describe('estate-wide Aspects', () => {
   test.each(GOVERNANCE)('no role in %s has an inline policy', (stack) => {
     expect(ofType(stack, 'AWS::IAM::Policy')).toEqual([]);
     const ours = ofType(stack, 'AWS::IAM::Role');
-    expect(ours.length).toBe(8);
+    // Four gate functions (approval, deployment, review reminder, model pinner), personas, replication.
+    expect(ours.length).toBe(9);
     for (const [, role] of ours) expect(role.Properties.Policies).toBeUndefined();
   });
 
@@ -287,7 +288,7 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
 
   test("each gate gets the environment's thresholds and inventory in its config layer", () => {
     const layers = ofType(stack, 'AWS::Lambda::LayerVersion');
-    expect(layers).toHaveLength(3);
+    expect(layers).toHaveLength(4);
     const fs = require('node:fs');
     const path = require('node:path');
     for (const [, layer] of layers) {

@@ -246,7 +246,10 @@ export function approvalGate(deps: ApprovalGateDeps) {
         // Recorded, never applied (a crash or a timeout), and nobody has touched the package since: finish this round.
         return apply(record, latest, true);
       }
-      // Otherwise a person sent the package back, or the policy changed: a new round.
+      // Otherwise a person sent the package back, or the policy changed: a new round. Settle this one first: if
+      // the gate's update of it went through (its metadata names this round's record) but the invocation stopped
+      // before recording that, the record says so now, late, and its notice goes out: the decision was live.
+      if (!applied && current.CustomerMetadataProperties?.['gate-decision'] === uriOf(latest.record)) await completeNotice(latest, current);
     }
     return decideRound((latest?.round ?? 0) + 1, arn!, group, Number(versionText), current, event, base);
   };
@@ -358,8 +361,12 @@ export function approvalGate(deps: ApprovalGateDeps) {
     let applied = round.applied ? await readRecord<AppliedRecord>(deps.s3, round.applied) : undefined;
     const appliedAt = at(round.record.key.replace(/\.json$/, '.applied.json'));
     if (!applied && current.CustomerMetadataProperties?.['gate-decision'] === uriOf(round.record)) {
-      // The update went through but the gate stopped before recording it.
-      applied = { schema: 'model-approval-applied/1', record: uriOf(round.record), applied: true, package: stateOf(current), reason: `set ${record.approvalStatus} (recorded late)`, at: now().toISOString() };
+      // The update went through but the gate stopped before recording it (the package may have changed since).
+      const since = current.ModelApprovalStatus === record.approvalStatus ? '' : `; the package has since been changed to ${visible(String(current.ModelApprovalStatus))}`;
+      // The state after the gate's own update is not known once someone changed it since: only its status is kept,
+      // so the changed package is never taken for this round's (a redelivery decides it afresh).
+      const state = since ? { status: record.approvalStatus, description: approvalDescription(record) } : stateOf(current);
+      applied = { schema: 'model-approval-applied/1', record: uriOf(round.record), applied: true, package: state, reason: `set ${record.approvalStatus} (recorded late${since})`, at: now().toISOString() };
       await writeRecordOnce(deps.s3, appliedAt, applied);
     }
     if (!applied?.applied) return false;

@@ -47,5 +47,7 @@ export function servingAccounts(estate: EstateConfig): string[] {
         .map(([env]) => env),
     ),
   );
-  return estate.environments.filter((e) => serving.has(e.name)).map((e) => e.account);
+  // The promotion source serves its own registry's versions (its staging bake): no grant to itself.
+  const source = promotionSource(estate)?.name;
+  return estate.environments.filter((e) => serving.has(e.name) && e.name !== source).map((e) => e.account);
 }

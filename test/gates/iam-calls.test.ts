@@ -251,7 +251,8 @@ describe("the estate's image repositories", () => {
   const repositoriesOf = (key: string) => Object.values((allTemplates[key].toJSON() as { Resources: Resources }).Resources).filter((r) => r.Type === 'AWS::ECR::Repository');
 
   test('each repository the config names in an account exists there: tags immutable, scanned on push, customer key, retained', () => {
-    expect(repositoriesOf('staging/ModelGovernance').map((r) => r.Properties.RepositoryName).sort()).toEqual(['credit-default', 'credit-default-train', 'fraud-score-neuron', 'fraud-score-train', 'ml-processing']);
+    // Staging serves package versions (their images are the training repositories'), and the credit model's shadow by image.
+    expect(repositoriesOf('staging/ModelGovernance').map((r) => r.Properties.RepositoryName).sort()).toEqual(['credit-default', 'credit-default-train', 'fraud-score-train', 'ml-processing']);
     expect(repositoriesOf('dev/ModelGovernance').map((r) => r.Properties.RepositoryName).sort()).toEqual(['credit-default', 'deposit-forecast', 'fraud-score-neuron']);
     expect(repositoriesOf('prod/ModelGovernance')).toEqual([]);
     for (const key of ['staging/ModelGovernance', 'dev/ModelGovernance']) {
