@@ -97,6 +97,8 @@ export interface PackageState {
   readonly status?: string;
   readonly lastModified?: string;
   readonly description?: string;
+  /** The package's `gate-decision` metadata as read: a value set before the gate decided is not the gate's mark. */
+  readonly gateDecision?: string;
 }
 
 export interface RecordedInput {
@@ -150,6 +152,8 @@ export interface AppliedRecord {
   /** The package after the gate's update (applied) or as found instead (superseded). */
   readonly package: PackageState;
   readonly reason: string;
+  /** Set when the decision could not be applied to an unchanged package (a person decides; redeliveries replay it). */
+  readonly blocked?: boolean;
   readonly at: string;
 }
 
@@ -164,7 +168,7 @@ export interface NotifiedRecord {
 }
 
 export interface ApprovalResult {
-  readonly outcome: Outcome | 'skipped' | 'superseded';
+  readonly outcome: Outcome | 'skipped' | 'superseded' | 'unapplied';
   readonly approvalStatus?: string;
   readonly round?: number;
   readonly record?: string;
@@ -183,7 +187,16 @@ const stateOf = (d: DescribeModelPackageCommandOutput): PackageState => ({
   status: d.ModelApprovalStatus,
   lastModified: d.LastModifiedTime ? new Date(d.LastModifiedTime).toISOString() : undefined,
   description: d.ApprovalDescription ?? '',
+  gateDecision: d.CustomerMetadataProperties?.['gate-decision'],
 });
+/** SageMaker's limit on a package's CustomerMetadataProperties entries. */
+export const MAX_METADATA_ENTRIES = 50;
+/**
+ * Whether the gate's update of the round landed: the package's metadata names the round's record, and did not
+ * already when the gate read it (a key a registrant set in advance is not the gate's mark).
+ */
+const landed = (record: ApprovalRecord, uri: string, current: DescribeModelPackageCommandOutput) =>
+  current.CustomerMetadataProperties?.['gate-decision'] === uri && record.package.gateDecision !== uri;
 const sameState = (a: PackageState, b: PackageState) => a.status === b.status && a.lastModified === b.lastModified && (a.description ?? '') === (b.description ?? '');
 
 interface Round {
@@ -242,6 +255,11 @@ export function approvalGate(deps: ApprovalGateDeps) {
         const notified = await completeNotice(latest, current);
         return { outcome: record.outcome, approvalStatus: record.approvalStatus, round: record.round, record: latest.record.key, replayed: true, notified };
       }
+      if (applied?.blocked && sameState(stateOf(current), applied.package) && record.gate.policyDigest === deps.policyDigest) {
+        // The round could not be applied and nobody has acted since: a redelivery changes nothing.
+        const notified = await completeNotice(latest, current);
+        return { outcome: 'unapplied', approvalStatus: record.approvalStatus, round: record.round, record: latest.record.key, replayed: true, notified, reason: applied.reason };
+      }
       if (!applied && sameState(stateOf(current), record.package) && record.gate.policyDigest === deps.policyDigest) {
         // Recorded, never applied (a crash or a timeout), and nobody has touched the package since: finish this round.
         return apply(record, latest, true);
@@ -249,7 +267,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
       // Otherwise a person sent the package back, or the policy changed: a new round. Settle this one first: if
       // the gate's update of it went through (its metadata names this round's record) but the invocation stopped
       // before recording that, the record says so now, late, and its notice goes out: the decision was live.
-      if (!applied && current.CustomerMetadataProperties?.['gate-decision'] === uriOf(latest.record)) await completeNotice(latest, current);
+      if (!applied && landed(record, uriOf(latest.record), current)) await completeNotice(latest, current);
     }
     return decideRound((latest?.round ?? 0) + 1, arn!, group, Number(versionText), current, event, base);
   };
@@ -322,7 +340,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
     const result = { approvalStatus: record.approvalStatus, round: record.round, record: where.record.key, replayed };
     // Re-read right before the write: only a package nobody has changed since the gate read it is updated.
     const before = await describe(record.modelPackage.arn);
-    const mine = before.CustomerMetadataProperties?.['gate-decision'] === recordUri && before.ModelApprovalStatus === record.approvalStatus;
+    const mine = landed(record, recordUri, before) && before.ModelApprovalStatus === record.approvalStatus;
     if (!mine && !sameState(stateOf(before), record.package)) {
       const reason = `the package changed while the gate decided (now ${visible(String(before.ModelApprovalStatus))}, modified ${stateOf(before).lastModified}); the gate's ${record.outcome} was not applied`;
       await writeRecordOnce(deps.s3, appliedAt, { schema: 'model-approval-applied/1', record: recordUri, applied: false, package: stateOf(before), reason, at: now().toISOString() } satisfies AppliedRecord);
@@ -337,18 +355,38 @@ export function approvalGate(deps: ApprovalGateDeps) {
       return { ...result, outcome: record.outcome, notified };
     }
     if (!mine) {
+      const metadata = { ...before.CustomerMetadataProperties, 'gate-decision': recordUri, 'gate-outcome': record.outcome, 'gate-round': String(record.round) };
+      if (Object.keys(metadata).length > MAX_METADATA_ENTRIES) {
+        // SageMaker would refuse the update (ValidationException) on every retry until the event is dead-lettered,
+        // and nobody would hear of it: the decision is recorded as not applied, and a person is told to decide.
+        const reason = `the package carries ${Object.keys(before.CustomerMetadataProperties ?? {}).length} metadata entries, and the gate's marks would exceed SageMaker's ${MAX_METADATA_ENTRIES}: the gate's ${record.outcome} was not applied; a person decides`;
+        await writeRecordOnce(deps.s3, appliedAt, { schema: 'model-approval-applied/1', record: recordUri, applied: false, package: stateOf(before), reason, blocked: true, at: now().toISOString() } satisfies AppliedRecord);
+        const notified = await notify(record, { ...where, applied: appliedAt }, reason);
+        return { ...result, outcome: 'unapplied', reason, notified };
+      }
       // Every field is sent: an omitted description or metadata could be cleared.
       await deps.sagemaker.send(
         new UpdateModelPackageCommand({
           ModelPackageArn: record.modelPackage.arn,
           ModelApprovalStatus: record.approvalStatus as 'Approved' | 'Rejected' | 'PendingManualApproval',
           ApprovalDescription: approvalDescription(record),
-          CustomerMetadataProperties: { ...before.CustomerMetadataProperties, 'gate-decision': recordUri, 'gate-outcome': record.outcome, 'gate-round': String(record.round) },
+          CustomerMetadataProperties: metadata,
         }),
       );
     }
     const after = await describe(record.modelPackage.arn);
-    await writeRecordOnce(deps.s3, appliedAt, { schema: 'model-approval-applied/1', record: recordUri, applied: true, package: stateOf(after), reason: `set ${record.approvalStatus}`, at: now().toISOString() } satisfies AppliedRecord);
+    const fact = { schema: 'model-approval-applied/1', record: recordUri, applied: true, package: stateOf(after), reason: `set ${record.approvalStatus}`, at: now().toISOString() } satisfies AppliedRecord;
+    if (!(await writeRecordOnce(deps.s3, appliedAt, fact))) {
+      // Another invocation recorded the round first. If it recorded "not applied" (it found the package changed),
+      // the record would contradict what happened: the gate's update went through. That is recorded beside it.
+      const first = await readRecord<AppliedRecord>(deps.s3, appliedAt);
+      if (first && !first.applied) {
+        await writeRecordOnce(deps.s3, at(where.record.key.replace(/\.json$/, `.update-${now().toISOString()}.json`)), {
+          ...fact,
+          reason: `set ${record.approvalStatus} after another invocation had recorded the round as not applied (${first.reason})`,
+        });
+      }
+    }
     const notified = await notify(record, { ...where, applied: appliedAt });
     return { ...result, outcome: record.outcome, notified };
   }
@@ -360,7 +398,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
     if (!record) return false;
     let applied = round.applied ? await readRecord<AppliedRecord>(deps.s3, round.applied) : undefined;
     const appliedAt = at(round.record.key.replace(/\.json$/, '.applied.json'));
-    if (!applied && current.CustomerMetadataProperties?.['gate-decision'] === uriOf(round.record)) {
+    if (!applied && landed(record, uriOf(round.record), current)) {
       // The update went through but the gate stopped before recording it (the package may have changed since).
       const since = current.ModelApprovalStatus === record.approvalStatus ? '' : `; the package has since been changed to ${visible(String(current.ModelApprovalStatus))}`;
       // The state after the gate's own update is not known once someone changed it since: only its status is kept,
@@ -373,9 +411,9 @@ export function approvalGate(deps: ApprovalGateDeps) {
     return notify(record, { ...round, applied: appliedAt });
   }
 
-  async function notify(record: ApprovalRecord, where: Round): Promise<boolean> {
+  async function notify(record: ApprovalRecord, where: Round, notApplied?: string): Promise<boolean> {
     const notifiedAt = at(where.record.key.replace(/\.json$/, '.notified.json'));
-    const { message, bytes, cut } = notice(record, uriOf(where.record));
+    const { message, bytes, cut } = notice(notApplied ? { ...record, reasons: [`NOT APPLIED: ${notApplied}`, ...record.reasons] } : record, uriOf(where.record));
     const sent = await deps.sns.send(
       new PublishCommand({
         TopicArn: deps.topicArn,
