@@ -51,7 +51,7 @@ test("a gate-decision mark set at registration is not taken for the gate's: a pe
       p === 'send'
         ? async (c: { constructor: { name: string }; input: { Key?: string } }) => {
             const out = await s3Real(c);
-            if (!acted && c.constructor.name === 'PutObjectCommand' && /round-1\.json$/.test(c.input.Key ?? '')) {
+            if (!acted && c.constructor.name === 'PutObjectCommand' && (c.input.Key ?? '').endsWith('round-1.json')) {
               acted = true;
               await w.person(arn, 'Approved', 'approved by the model-risk approver');
             }
