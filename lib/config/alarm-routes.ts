@@ -40,7 +40,8 @@ export function alarmRoutes(estate: EstateConfig): AlarmRoute[] {
       if (alarmNames.length === 0) continue;
       for (const name of model.training.environments) {
         const to = environments.get(name);
-        if (to && to.account !== from.account && to.region === from.region) routes.push({ model, from, to, alarmNames });
+        // Another account, in any region: EventBridge puts events on a bus of another account or region.
+        if (to && to.account !== from.account) routes.push({ model, from, to, alarmNames });
       }
     }
   }

@@ -36,6 +36,16 @@ test('the example routes one model: fraud-score retrains on alarms in staging, a
   expect(synth.config.models.find((m) => m.id === 'credit-default')!.training!.onAlarm).toBe(false);
 });
 
+test('routes follow the config: none without onAlarm or without estate monitoring in prod; one into a retraining environment in another region too', () => {
+  const config = synth.config;
+  const withModel = (patch: (m: any) => any, envPatch: (e: any) => any = (e) => e) => ({ ...config, environments: config.environments.map(envPatch), models: config.models.map((m) => (m.id === 'fraud-score' ? patch(structuredClone(m)) : m)) });
+  expect(alarmRoutes(withModel((m) => ({ ...m, training: { ...m.training, onAlarm: false } })) as any)).toEqual([]);
+  expect(alarmRoutes(withModel((m) => m, (e) => (e.type === 'prod' ? { ...e, monitoringService: 'model-monitor' } : e)) as any)).toEqual([]);
+  expect(alarmRoutes(withModel((m) => ({ ...m, endpoints: { ...m.endpoints, prod: { ...m.endpoints.prod, monitoring: { dataQuality: false, modelQuality: false } } } })) as any)).toEqual([]);
+  const elsewhere = alarmRoutes(withModel((m) => m, (e) => (e.name === 'staging' ? { ...e, region: 'eu-central-1' } : e)) as any);
+  expect(elsewhere.map((r) => [r.from.name, r.to.name, r.to.region])).toEqual([['prod', 'staging', 'eu-central-1']]);
+});
+
 test("the forwarded alarm names are exactly prod fraud-score's retraining alarms, each of which exists in prod", () => {
   const [route] = alarmRoutes(synth.config);
   const existing = prodAlarmNames('fraud-score');
