@@ -35,7 +35,7 @@ describe('service control policies', () => {
 
   test('no account may leave the organization, and the root user can do nothing', () => {
     expect(statement('region-allow-list', 'DenyLeavingTheOrganization')).toMatchObject({ Action: 'organizations:LeaveOrganization', Resource: '*' });
-    expect(statement('region-allow-list', 'DenyRootUser')).toMatchObject({ Action: '*', Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } } });
+    expect(statement('region-allow-list', 'DenyRootUser')).toMatchObject({ Action: '*', Condition: { StringLike: { 'aws:PrincipalArn': 'arn:*:iam::*:root' } } });
   });
 
   test("the estate's trails cannot be stopped, deleted or re-pointed but by break-glass or the deployment role, which creates them", () => {

@@ -448,7 +448,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Effect: 'Deny',
             Action: '*',
             Resource: '*',
-            Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } },
+            Condition: { StringLike: { 'aws:PrincipalArn': 'arn:*:iam::*:root' } },
           },
           {
             // Roles the guardrails or a resource policy trust by identity: the approval gate and the

@@ -150,3 +150,17 @@ describe("the estate's own deploy path passes the new denials", () => {
     for (const arn of exempt) expect(arn).toMatch(/-[a-z]{2}(-[a-z]+)+-\d$/);
   });
 });
+
+describe('the root user, in any partition (L1)', () => {
+  test('a member account root is denied everything in aws and aws-us-gov alike; with the old arn:aws: pattern the GovCloud root was not', async () => {
+    const { account, region } = env('prod');
+    const root = (partition: string): Principal => ({ arn: `arn:${partition}:iam::${account}:root`, account, identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }] });
+    const listKeys = (principal: Principal, policies = scps) => ask({ scps: policies, principal, action: 'kms:ListKeys', resource: '*', resourceAccount: account, region });
+    for (const partition of ['aws', 'aws-us-gov', 'aws-cn']) {
+      const a = await listKeys(root(partition));
+      expect([partition, a.decision, statements(a)]).toEqual([partition, 'denied', ['DenyRootUser']]);
+    }
+    const old = scpsWith(scps, 'DenyRootUser', (s) => ({ ...s, Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } } }));
+    expect((await listKeys(root('aws-us-gov'), old)).decision).toBe('allowed');
+  });
+});
