@@ -97,11 +97,48 @@ export function readSegment(report: unknown, policy: SegmentPolicy, problemType:
     const k = confusion as unknown as Confusion;
     if (k.tp + k.fp + k.fn + k.tn !== entry.support) return no(`segment ${policy.name}'s confusion counts add up to ${k.tp + k.fp + k.fn + k.tn}, not its support ${entry.support}, so the report cannot be trusted`);
     if (entry.positives !== undefined && entry.positives !== k.tp + k.fn) return no(`segment ${policy.name} reports ${JSON.stringify(entry.positives)} positives, but its confusion counts hold ${k.tp + k.fn}`);
+    // F1, precision and recall follow from the counts (as the Evaluate step computes them: 0 where undefined). A stated
+    // value that differs by more than rounding is a report that contradicts itself; the floors judge the recomputed F1.
+    const derived = derivedRates(k);
+    for (const metric of ['f1', 'precision', 'recall'] as const) {
+      const stated = isObject(block) && isObject(block[metric]) ? (block[metric] as Record<string, unknown>).value : undefined;
+      if (stated === undefined) continue;
+      if (typeof stated !== 'number' || !Number.isFinite(stated) || Math.abs(stated - derived[metric]) > RATE_ROUNDING) {
+        return no(
+          `segment ${policy.name} states ${metric} ${JSON.stringify(stated)?.slice(0, 40)}, but its confusion counts (TP ${k.tp} FP ${k.fp} FN ${k.fn} TN ${k.tn}) give ${shown(derived[metric])}, so the report cannot be trusted`,
+        );
+      }
+    }
+    metrics.f1 = ok(derived.f1);
     return ok({ support: entry.support, positives: k.tp + k.fn, confusion: k, metrics });
   }
   const se = entry.squared_error;
-  const squaredError = isObject(se) && typeof se.mean === 'number' && typeof se.variance === 'number' && se.mean >= 0 && se.variance >= 0 && Number.isFinite(se.mean) && Number.isFinite(se.variance) ? { mean: se.mean, variance: se.variance } : undefined;
-  return ok({ support: entry.support, metrics, squaredError });
+  if (se === undefined) return ok({ support: entry.support, metrics });
+  if (!(isObject(se) && typeof se.mean === 'number' && typeof se.variance === 'number' && se.mean >= 0 && se.variance >= 0 && Number.isFinite(se.mean) && Number.isFinite(se.variance))) {
+    return no(`segment ${policy.name} has a squared_error outside its domain (mean and variance finite and non-negative)`);
+  }
+  // The mean squared error is RMSE squared; the sample variance of n non-negative values with mean m is at most n * m^2
+  // (all of the error in one row). A report outside either controls its own dispersion, and is not evidence.
+  const rmse = metrics.rmse;
+  if (rmse?.ok && Math.abs(se.mean - rmse.value ** 2) > RATE_ROUNDING * Math.max(se.mean, rmse.value ** 2, 1e-12)) {
+    return no(`segment ${policy.name} states a mean squared error of ${shown(se.mean)}, but its RMSE ${shown(rmse.value)} squared is ${shown(rmse.value ** 2)}, so the report cannot be trusted`);
+  }
+  if (se.variance > entry.support * se.mean ** 2 * (1 + RATE_ROUNDING)) {
+    return no(
+      `segment ${policy.name} states a squared-error variance of ${shown(se.variance)}, above ${shown(entry.support * se.mean ** 2)}, the most ${entry.support} non-negative values with mean ${shown(se.mean)} can have, so the report cannot be trusted`,
+    );
+  }
+  return ok({ support: entry.support, metrics, squaredError: { mean: se.mean, variance: se.variance } });
+}
+
+/** Relative (and, for rates, absolute) difference a stated figure may have from the one the gate computes: rounding. */
+const RATE_ROUNDING = 1e-3;
+
+/** F1, precision and recall of confusion counts, 0 where undefined (as the Evaluate step computes them). */
+export function derivedRates(k: Confusion): { f1: number; precision: number; recall: number } {
+  const precision = k.tp + k.fp > 0 ? k.tp / (k.tp + k.fp) : 0;
+  const recall = k.tp + k.fn > 0 ? k.tp / (k.tp + k.fn) : 0;
+  return { precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
 }
 
 const figuresText = (f: SegmentFigures) =>
@@ -264,18 +301,15 @@ export function newcombe(x1: number, n1: number, x2: number, n2: number, z: numb
 export const PROMOTION_CONFIDENCE = 0.95;
 
 /**
- * Champion/challenger per critical segment. Classifiers: the error rate at the
- * report's decision threshold, (FP + FN) / support, of each; the challenger is
- * blocked when the lower bound of the one-sided 95% Newcombe interval of
- * (challenger - champion) is above the tolerance, i.e. it is worse by more
- * than the tolerance beyond reasonable doubt. Regression: the mean squared
- * error, with Welch's normal interval, against the tolerance as a share of the
- * champion's. A segment below its minimum support in either report cannot be
- * compared and blocks: noise in a small segment neither passes nor blocks by
- * chance. Assumptions: the rows of each report are independent draws from the
- * segment's population (each evaluation's own held-out split), the two
- * evaluations are independent, and both use the same segment definition and
- * threshold.
+ * Champion/challenger per critical segment, as non-inferiority tests. Classifiers: each kind of error at the report's
+ * decision threshold on its own, among the rows it can happen to: missed positives FN / (TP + FN) and false alarms
+ * FP / (FP + TN), each with a one-sided 95% Newcombe interval of (challenger - champion). A pooled error rate would
+ * reward a model that never flags the rare class. Passes only when the upper bound is within the tolerance (shown no
+ * worse beyond it); a lower bound above it is significantly worse; between is inconclusive and does not pass.
+ * Regression: the mean squared error, with Welch's normal interval, against the tolerance as a share of the champion's,
+ * by the same rule. A segment below its minimum support in either report cannot be compared and blocks. Assumptions:
+ * the rows of each report are independent draws from the segment's population (each evaluation's own held-out split),
+ * the two evaluations are independent, and both use the same segment definition and threshold.
  */
 export function segmentPromotionChecks(input: {
   readonly policy: SegmentationPolicy;
@@ -315,12 +349,20 @@ export function segmentPromotionChecks(input: {
         checks.push(fail(`the evaluations use different decision thresholds (${String(thresholdOf(input.challenger))} and ${String(thresholdOf(input.champion))}), so their error rates cannot be compared`));
         continue;
       }
-      const e1 = a.confusion!.fp + a.confusion!.fn;
-      const e2 = b.confusion!.fp + b.confusion!.fn;
-      const i = newcombe(e1, a.support, e2, b.support, z);
-      const text = `error rate ${shown(e1 / a.support)} (${e1}/${a.support}) against the champion's ${shown(e2 / b.support)} (${e2}/${b.support}); difference ${shown(i.difference)}, one-sided ${PROMOTION_CONFIDENCE * 100}% Newcombe interval [${shown(i.lower)}, ${shown(i.upper)}]`;
-      if (i.lower > tolerance) checks.push({ ...fail(`${text}: worse than the champion by more than the tolerance ${tolerance}, significantly`), value: Math.round(i.difference * 10000) / 10000 });
-      else checks.push({ name, passed: true, severity: 'block', value: Math.round(i.difference * 10000) / 10000, detail: `${name}: ${text}: not significantly worse than the champion beyond the tolerance ${tolerance}${i.upper > tolerance ? ' (inconclusive: neither shown worse nor shown within tolerance)' : ''}` });
+      // Each kind of error on its own, among the rows it can happen to: missed positives among positives (1 - recall)
+      // and false alarms among negatives. A pooled error rate rewards a model that never flags the rare class.
+      const rates: Array<[string, number, number, number, number]> = [
+        ['missed-positive rate (1 - recall)', a.confusion!.fn, a.confusion!.tp + a.confusion!.fn, b.confusion!.fn, b.confusion!.tp + b.confusion!.fn],
+        ['false-positive rate', a.confusion!.fp, a.confusion!.fp + a.confusion!.tn, b.confusion!.fp, b.confusion!.fp + b.confusion!.tn],
+      ];
+      for (const [what, x1, n1, x2, n2] of rates) {
+        const rateName = `${name}: ${what}`;
+        if (n1 === 0 || n2 === 0) {
+          checks.push({ name: rateName, passed: false, severity: 'block', detail: `${rateName}: cannot be compared: ${n1} (challenger) and ${n2} (champion) rows it can happen to; a person decides` });
+          continue;
+        }
+        checks.push(nonInferiority(rateName, newcombe(x1, n1, x2, n2, z), tolerance, `${shown(x1 / n1)} (${x1}/${n1}) against the champion's ${shown(x2 / n2)} (${x2}/${n2})`, 'Newcombe'));
+      }
       continue;
     }
     if (!a.squaredError || !b.squaredError) {
@@ -329,10 +371,24 @@ export function segmentPromotionChecks(input: {
     }
     const diff = a.squaredError.mean - b.squaredError.mean;
     const se = Math.sqrt(a.squaredError.variance / a.support + b.squaredError.variance / b.support);
-    const lower = diff - z * se;
     const allowed = tolerance * b.squaredError.mean;
-    const text = `mean squared error ${shown(a.squaredError.mean)} against the champion's ${shown(b.squaredError.mean)}; difference ${shown(diff)}, one-sided ${PROMOTION_CONFIDENCE * 100}% lower bound ${shown(lower)} (Welch)`;
-    checks.push(lower > allowed ? fail(`${text}: worse than the champion by more than ${tolerance} of its error, significantly`) : { name, passed: true, severity: 'block', detail: `${name}: ${text}: not significantly worse beyond ${tolerance} of the champion's error` });
+    checks.push(
+      nonInferiority(name, { difference: diff, lower: diff - z * se, upper: diff + z * se }, allowed, `mean squared error ${shown(a.squaredError.mean)} against the champion's ${shown(b.squaredError.mean)}`, 'Welch', `${tolerance} of the champion's error`),
+    );
   }
   return checks;
+}
+
+/**
+ * A non-inferiority verdict on the one-sided interval of challenger - champion (larger is worse): passes only when the
+ * upper bound is within the allowance (shown no worse beyond it); fails as significantly worse when the lower bound is
+ * above it; anything between is inconclusive and does not pass: the data cannot show the challenger is as good, so a
+ * person decides (with the interval in the reason), or a larger evaluation split shows it.
+ */
+function nonInferiority(name: string, i: { difference: number; lower: number; upper: number }, allowed: number, text: string, method: string, allowance = String(allowed)): Check {
+  const figures = `${name}: ${text}; difference ${shown(i.difference)}, one-sided ${PROMOTION_CONFIDENCE * 100}% ${method} interval [${shown(i.lower)}, ${shown(i.upper)}]`;
+  const value = Math.round(i.difference * 10000) / 10000;
+  if (i.upper <= allowed) return { name, passed: true, severity: 'block', value, detail: `${figures}: shown no worse than the champion beyond the tolerance ${allowance}` };
+  if (i.lower > allowed) return { name, passed: false, severity: 'block', value, detail: `${figures}: worse than the champion by more than the tolerance ${allowance}, significantly` };
+  return { name, passed: false, severity: 'block', value, detail: `${figures}: inconclusive: not shown within the tolerance ${allowance} (upper bound above it), so not promoted; a person decides, or a larger evaluation split shows it` };
 }

@@ -1,7 +1,7 @@
 /** Evaluation reports with segments, in the format the Evaluate step writes (README, "Evaluation report"). */
 import * as path from 'node:path';
 import { GateConfig, GovernedModel } from '../../lambdas/shared/gate-config';
-import type { SegmentationPolicy } from '../../lambdas/shared/segments';
+import { derivedRates, SegmentationPolicy } from '../../lambdas/shared/segments';
 import { gateConfigFor } from '../../lib/config/gate-config';
 import { loadEstateConfig } from '../../lib/config/load';
 import { GATE_CONFIG } from '../gates/fixtures';
@@ -46,18 +46,19 @@ export function segmentedEvaluation(policy: SegmentationPolicy, cells: Record<st
       status: support >= s.minSupport ? 'ok' : 'insufficient_data',
       positives: c.tp + c.fn,
       confusion_matrix: { true_positives: c.tp, false_positives: c.fp, false_negatives: c.fn, true_negatives: c.tn },
-      binary_classification_metrics: metricBlock(c.auc, c.f1),
+      // F1 follows from the counts unless a case states another one (a report contradicting itself).
+      binary_classification_metrics: metricBlock(c.auc, c.f1 ?? derivedRates(c).f1),
     };
   }
   const stress = Object.fromEntries(policy.stressScenarios.map((n) => [n, { kind: 'prior_shift', status: 'ok', binary_classification_metrics: metricBlock(0.9, 0.7) }]));
   return { binary_classification_metrics: metricBlock(aggregate.auc, aggregate.f1), decision_threshold: 0.5, segments, stress_scenarios: stress, ...extra };
 }
 
-/** A healthy segment of `n` rows: error rate `err`, AUC and F1 above every floor. */
-export const good = (n = 1000, err = 0.05, auc = 0.92, f1 = 0.8): Cell => {
+/** A healthy segment of `n` rows: error rate `err`, AUC above every floor, F1 (from the counts) too. */
+export const good = (n = 1000, err = 0.05, auc = 0.92): Cell => {
   const errors = Math.round(n * err);
   const positives = Math.round(n * 0.2);
-  return { tp: positives - Math.floor(errors / 2), fn: Math.floor(errors / 2), fp: Math.ceil(errors / 2), tn: n - positives - Math.ceil(errors / 2), auc, f1 };
+  return { tp: positives - Math.floor(errors / 2), fn: Math.floor(errors / 2), fp: Math.ceil(errors / 2), tn: n - positives - Math.ceil(errors / 2), auc };
 };
 
 /** Every fraud-score segment healthy. */

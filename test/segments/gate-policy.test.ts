@@ -50,7 +50,7 @@ describe('approval per segment (fraud-score: medium; credit-default: high)', () 
     expect(d.outcome).toBe('approve');
     const support = d.checks.find((c) => c.name === 'segment high-value (critical) support')!;
     expect(support).toMatchObject({ passed: true, value: 1000, threshold: '>= 200' });
-    expect(support.detail).toMatch(/support 1000, positives 200, TP 175 FP 25 FN 25 TN 775, AUC 0.92, F1 0.8/);
+    expect(support.detail).toMatch(/support 1000, positives 200, TP 175 FP 25 FN 25 TN 775, AUC 0.92, F1 0.875/);
     expect(d.checks.filter((c) => c.name.startsWith('segment ')).map((c) => c.name)).toEqual(expect.arrayContaining(['segment high-risk-merchant (critical) AUC', 'segment cross-border F1', 'segment high-value (critical) gap to aggregate AUC']));
     expect(d.checks.find((c) => c.name === 'stress fraud-wave')).toMatchObject({ passed: true });
   });
@@ -63,13 +63,14 @@ describe('approval per segment (fraud-score: medium; credit-default: high)', () 
   });
 
   test('a critical segment below the tier floor rejects (F1 0.55 < 0.6)', () => {
-    const d = decide(FRAUD, fraudCells({ 'high-risk-merchant': { ...good(), f1: 0.55 } }));
+    // F1 from the counts: 2 * 55 / (2 * 55 + 45 + 45) = 0.55.
+    const d = decide(FRAUD, fraudCells({ 'high-risk-merchant': { tp: 55, fn: 45, fp: 45, tn: 855, auc: 0.92 } }));
     expect(d.outcome).toBe('reject');
     expect(d.reasons[0]).toMatch(/segment high-risk-merchant \(critical\) F1 0.55 is below the tier's floor 0.6/);
   });
 
   test('a non-critical segment below a floor holds for a person, never rejects or approves', () => {
-    const d = decide(FRAUD, fraudCells({ 'cross-border': { ...good(), f1: 0.5 } }));
+    const d = decide(FRAUD, fraudCells({ 'cross-border': { tp: 50, fn: 50, fp: 50, tn: 850, auc: 0.92 } }));
     expect(d.outcome).toBe('hold');
     expect(d.reasons).toEqual(["segment cross-border F1 0.5 is below the tier's floor 0.6"]);
   });
@@ -92,7 +93,7 @@ describe('approval per segment (fraud-score: medium; credit-default: high)', () 
     expect(nonCritical.checks.find((c) => c.name === 'segment cross-border support')).toMatchObject({ passed: true, value: 150, threshold: '>= 200' });
     expect(nonCritical.checks.find((c) => c.name === 'segment cross-border support')!.detail).toMatch(/insufficient data/);
     // Its figures are not judged: a terrible F1 in 150 rows neither rejects nor holds.
-    expect(decide(FRAUD, fraudCells({ 'cross-border': { ...small, f1: 0.1, auc: 0.5 } })).outcome).toBe('approve');
+    expect(decide(FRAUD, fraudCells({ 'cross-border': { tp: 3, fn: 27, fp: 27, tn: 93, auc: 0.5 } })).outcome).toBe('approve');
   });
 
   test('insufficient support in any segment of a high-risk model holds, and says why', () => {
@@ -202,17 +203,19 @@ describe('champion/challenger per critical segment', () => {
   const decide = (i: DeploymentInputs) => decideDeployment(GATE_CONFIG.deployment, i);
 
   test('wins overall (AUC 0.95 against 0.93) but loses high-value significantly (error 15% against 5% in 1000 rows each): blocked', () => {
-    const d = decide(inputs(fraudCells({ 'high-value': good(1000, 0.15) }), fraudCells()));
+    const d = decide(inputs(fraudCells({ 'high-value': good(1000, 0.15), 'high-risk-merchant': good(1000, 0.02) }), fraudCells()));
     expect(d.pass).toBe(false);
     expect(d.checks.find((c) => c.name === 'challenger AUC')).toMatchObject({ passed: true });
-    expect(d.reasons).toHaveLength(1);
-    expect(d.reasons[0]).toMatch(/challenger in segment high-value: error rate 0.15 \(150\/1000\) against the champion's 0.05 \(50\/1000\); difference 0.1, one-sided 95% Newcombe interval \[0.0783, 0.122\]: worse than the champion by more than the tolerance 0.01, significantly/);
+    // Each kind of error among the rows it can happen to: 75 of 200 positives missed against 25; 75 of 800 negatives flagged against 25.
+    expect(d.reasons).toHaveLength(2);
+    expect(d.reasons[0]).toMatch(/challenger in segment high-value: missed-positive rate \(1 - recall\): 0.375 \(75\/200\) against the champion's 0.125 \(25\/200\); difference 0.25, one-sided 95% Newcombe interval \[0.\d+, 0.\d+\]: worse than the champion by more than the tolerance 0.01, significantly/);
+    expect(d.reasons[1]).toMatch(/challenger in segment high-value: false-positive rate: 0.0938 \(75\/800\) against the champion's 0.0313 \(25\/800\).*significantly/);
   });
 
-  test('a difference within what chance gives in a small segment neither blocks nor is called a gain (7% against 4% in 200 rows: inconclusive, passes)', () => {
+  test('a difference within what chance gives in a small segment is inconclusive, and an inconclusive comparison does not pass (7% against 4% in 200 rows)', () => {
     const d = decide(inputs(fraudCells({ 'high-value': good(200, 0.07) }), fraudCells({ 'high-value': good(200, 0.04) })));
-    expect(d.pass).toBe(true);
-    expect(d.checks.find((c) => c.name === 'challenger in segment high-value')!.detail).toMatch(/not significantly worse .* \(inconclusive/);
+    expect(d.pass).toBe(false);
+    expect(d.checks.find((c) => c.name === 'challenger in segment high-value: missed-positive rate (1 - recall)')).toMatchObject({ passed: false, detail: expect.stringMatching(/inconclusive: not shown within the tolerance 0.01 \(upper bound above it\), so not promoted; a person decides/) });
   });
 
   test('the same 3-point loss on 5000 rows each is significant, and blocks', () => {
@@ -229,14 +232,22 @@ describe('champion/challenger per critical segment', () => {
   });
 
   test('a non-critical segment is not compared: losing cross-border alone does not block', () => {
-    const d = decide(inputs(fraudCells({ 'cross-border': good(1000, 0.3) }), fraudCells()));
+    // The critical segments are shown no worse (fewer errors of each kind); cross-border is much worse, and not judged.
+    const d = decide(inputs(fraudCells({ 'high-value': good(1000, 0.02), 'high-risk-merchant': good(1000, 0.02), 'cross-border': good(1000, 0.3) }), fraudCells()));
     expect(d.pass).toBe(true);
     expect(d.checks.some((c) => c.name.includes('cross-border'))).toBe(false);
-    expect(d.checks.filter((c) => c.name.startsWith('challenger in segment')).map((c) => c.name)).toEqual(['challenger in segment high-value', 'challenger in segment high-risk-merchant']);
+    expect(d.checks.filter((c) => c.name.startsWith('challenger in segment')).map((c) => c.name)).toEqual([
+      'challenger in segment high-value: missed-positive rate (1 - recall)',
+      'challenger in segment high-value: false-positive rate',
+      'challenger in segment high-risk-merchant: missed-positive rate (1 - recall)',
+      'challenger in segment high-risk-merchant: false-positive rate',
+    ]);
   });
 
   test('a better challenger passes every segment; the first deployment (no champion) records its figures', () => {
-    expect(decide(inputs(fraudCells({ 'high-value': good(1000, 0.02) }), fraudCells())).pass).toBe(true);
+    expect(decide(inputs(fraudCells({ 'high-value': good(1000, 0.02), 'high-risk-merchant': good(1000, 0.02) }), fraudCells())).pass).toBe(true);
+    // The same challenger as the champion (identical counts, 1000 rows) is not shown within 0.01: inconclusive, not passed.
+    expect(decide(inputs(fraudCells(), fraudCells())).pass).toBe(false);
     const first = decide(inputs(fraudCells(), undefined));
     expect(first.pass).toBe(true);
     expect(first.checks.find((c) => c.name === 'challenger in segment high-value')!.detail).toMatch(/no champion in prod yet; challenger support 1000/);
@@ -262,8 +273,10 @@ describe('champion/challenger per critical segment', () => {
     const run = (a: unknown, b: unknown) => segmentPromotionChecks({ policy, problemType: 'regression', tolerance: 0.01, challenger: a, champion: b })[0];
     // 120 against 100 with sd 50 in 1000 rows each: se = sqrt(2 * 2500 / 1000) = 2.236; lower = 20 - 1.645 * 2.236 = 16.3 > 1.
     expect(run(report(120, 2500), report(100, 2500))).toMatchObject({ passed: false });
-    // 101 against 100: lower bound below 1.
-    expect(run(report(101, 2500), report(100, 2500))).toMatchObject({ passed: true });
+    // 101 against 100: lower bound below 1, upper bound above it: inconclusive, not passed.
+    expect(run(report(101, 2500), report(100, 2500))).toMatchObject({ passed: false, detail: expect.stringMatching(/inconclusive/) });
+    // 95 against 100: upper bound -5 + 3.68 below 1: shown no worse.
+    expect(run(report(95, 2500), report(100, 2500))).toMatchObject({ passed: true, detail: expect.stringMatching(/shown no worse/) });
     expect(run({ segments: { big: { ...report(1, 1).segments.big, squared_error: undefined } } }, report(100, 2500))).toMatchObject({ passed: false });
   });
 });

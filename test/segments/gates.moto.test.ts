@@ -43,7 +43,7 @@ describe('approval gate per segment, against moto', () => {
   });
 
   test('a failing non-critical segment holds the package for a person (status untouched, reason recorded)', async () => {
-    const arn = await w.register('fraud-score', { reports: { ...GOOD, evaluation: segmentedEvaluation(FRAUD_SEGMENTS, fraudCells({ 'cross-border': { ...good(), f1: 0.5 } })) } });
+    const arn = await w.register('fraud-score', { reports: { ...GOOD, evaluation: segmentedEvaluation(FRAUD_SEGMENTS, fraudCells({ 'cross-border': { tp: 50, fn: 50, fp: 50, tn: 850, auc: 0.92 } })) } });
     const result = await gate()(stateChange(arn));
     expect(result).toMatchObject({ outcome: 'hold', approvalStatus: 'PendingManualApproval' });
     expect((await w.describe(arn)).ModelApprovalStatus).toBe('PendingManualApproval');
@@ -98,24 +98,33 @@ describe('deployment gate per critical segment, against moto', () => {
 
   test('a challenger that wins overall but loses high-value significantly is blocked, and the record says why', async () => {
     const champion = await registerApproved(segmentedEvaluation(FRAUD_SEGMENTS, fraudCells(), { auc: 0.93, f1: 0.8 }));
-    const challenger = await registerApproved(segmentedEvaluation(FRAUD_SEGMENTS, fraudCells({ 'high-value': good(1000, 0.15) }), { auc: 0.95, f1: 0.82 }));
+    const challenger = await registerApproved(segmentedEvaluation(FRAUD_SEGMENTS, fraudCells({ 'high-value': good(1000, 0.15), 'high-risk-merchant': good(1000, 0.02) }), { auc: 0.95, f1: 0.82 }));
     await staged('fraud-seg-a', champion, challenger);
     const result = await deploy()({ requestId: 'seg-run-1', modelPackageArn: challenger, stagingEndpointName: 'fraud-seg-a', championModelPackageArn: champion });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toEqual([expect.stringMatching(/^challenger in segment high-value: error rate 0.15 \(150\/1000\) against the champion's 0.05 \(50\/1000\).*Newcombe interval \[0.0783, 0.122\]: worse than the champion by more than the tolerance 0.01, significantly$/)]);
+    expect(result.reasons).toEqual([
+      expect.stringMatching(/^challenger in segment high-value: missed-positive rate \(1 - recall\): 0.375 \(75\/200\) against the champion's 0.125 \(25\/200\).*Newcombe interval \[0.1804, 0.3167\]: worse than the champion by more than the tolerance 0.01, significantly$/),
+      expect.stringMatching(/^challenger in segment high-value: false-positive rate: 0.0938 \(75\/800\) against the champion's 0.0313 \(25\/800\).*significantly$/),
+    ]);
     const rec = JSON.parse(await (await w.s3.send(new GetObjectCommand({ Bucket: w.records, Key: result.record }))).Body!.transformToString());
     expect(rec).toMatchObject({ schema: 'deployment-decision/2', pass: false, answer: 1 });
     expect(rec.checks.find((c: any) => c.name === 'challenger AUC')).toMatchObject({ passed: true });
-    expect(rec.checks.find((c: any) => c.name === 'challenger in segment high-value')).toMatchObject({ passed: false, value: 0.1 });
+    expect(rec.checks.find((c: any) => c.name === 'challenger in segment high-value: missed-positive rate (1 - recall)')).toMatchObject({ passed: false, value: 0.25 });
   });
 
-  test('the same challenger without the segment loss passes; a small segment\'s noise does not block it', async () => {
-    const champion = await registerApproved(segmentedEvaluation(FRAUD_SEGMENTS, fraudCells({ 'high-value': good(200, 0.04) })));
-    const challenger = await registerApproved(segmentedEvaluation(FRAUD_SEGMENTS, fraudCells({ 'high-value': good(200, 0.07) }), { auc: 0.95, f1: 0.82 }));
-    await staged('fraud-seg-b', champion, challenger);
-    const result = await deploy()({ requestId: 'seg-run-2', modelPackageArn: challenger, stagingEndpointName: 'fraud-seg-b', championModelPackageArn: champion });
+  test('a challenger shown no worse in every critical segment passes; a small segment\'s noise is inconclusive and does not pass', async () => {
+    const champion = await registerApproved(segmentedEvaluation(FRAUD_SEGMENTS, fraudCells()));
+    const better = await registerApproved(segmentedEvaluation(FRAUD_SEGMENTS, fraudCells({ 'high-value': good(1000, 0.02), 'high-risk-merchant': good(1000, 0.02) }), { auc: 0.95, f1: 0.82 }));
+    await staged('fraud-seg-b', champion, better);
+    const result = await deploy()({ requestId: 'seg-run-2', modelPackageArn: better, stagingEndpointName: 'fraud-seg-b', championModelPackageArn: champion });
     expect(result.reasons).toEqual(['every promotion check passed']);
     expect(result.pass).toBe(true);
+    const small = await registerApproved(segmentedEvaluation(FRAUD_SEGMENTS, fraudCells({ 'high-value': good(200, 0.04), 'high-risk-merchant': good(1000, 0.02) })));
+    const noisy = await registerApproved(segmentedEvaluation(FRAUD_SEGMENTS, fraudCells({ 'high-value': good(200, 0.07), 'high-risk-merchant': good(1000, 0.02) }), { auc: 0.95, f1: 0.82 }));
+    await staged('fraud-seg-b2', small, noisy);
+    const inconclusive = await deploy()({ requestId: 'seg-run-2b', modelPackageArn: noisy, stagingEndpointName: 'fraud-seg-b2', championModelPackageArn: small });
+    expect(inconclusive.pass).toBe(false);
+    expect(inconclusive.reasons).toContainEqual(expect.stringMatching(/^challenger in segment high-value: missed-positive rate \(1 - recall\): 0.175 \(7\/40\) against the champion's 0.1 \(4\/40\).*inconclusive: not shown within the tolerance 0.01/));
   });
 
   test('a critical segment below minimum support in the challenger\'s evaluation blocks promotion (it cannot be compared)', async () => {
@@ -124,6 +133,6 @@ describe('deployment gate per critical segment, against moto', () => {
     await staged('fraud-seg-c', champion, challenger);
     const result = await deploy()({ requestId: 'seg-run-3', modelPackageArn: challenger, stagingEndpointName: 'fraud-seg-c', championModelPackageArn: champion });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toEqual([expect.stringMatching(/challenger in segment high-risk-merchant: cannot be compared: support 90 \(challenger\) and 1000 \(champion\), at least 200 each needed/)]);
+    expect(result.reasons).toContainEqual(expect.stringMatching(/challenger in segment high-risk-merchant: cannot be compared: support 90 \(challenger\) and 1000 \(champion\), at least 200 each needed/));
   });
 });
