@@ -5,8 +5,10 @@
  * rewritten after approval is a new version of the key, so it is never read,
  * and a record that no longer matches the object refuses.
  *
- * A package a person approved by hand (hand-registered: its reports were
- * never read, the record says `not-read`) has no such evaluation. It is not
+ * A package a person approved by hand (hand-registered, forged or unchecked
+ * provenance: its reports were never read, the record says `not-read`) has
+ * no such evaluation; a round of any provenance other than `pipeline`, or one
+ * that read its evaluation outside its execution's reports prefix, is refused. It is not
  * promoted: neither as challenger (nothing shows how it performs) nor is a
  * comparison made against it as champion (its numbers are the developer's
  * own). It reaches prod once the training pipeline has produced it.
@@ -22,6 +24,7 @@ const ROUND_RECORD = /\/round-(\d{1,6})\.json$/;
 
 interface RecordedEvaluation {
   readonly round?: number;
+  readonly provenance?: { readonly kind?: string; readonly execution?: string };
   readonly modelPackage?: { readonly arn?: string };
   readonly inputs?: { readonly evaluation?: { readonly status?: string; readonly uri?: string; readonly versionId?: string; readonly sha256?: string } };
 }
@@ -59,6 +62,16 @@ export async function approvedEvaluation(deps: ApprovedEvidenceDeps, packageArn:
     }
     const read = record?.inputs?.evaluation;
     if (record?.modelPackage?.arn !== packageArn || read?.status !== 'ok' || !read.versionId || !read.sha256) continue;
+    // Only a round that showed the evidence is the model's own pipeline run, and read it from that run's reports, is
+    // evidence for a promotion (a round of any other provenance is a person's business, never the gate's evidence).
+    if (record.provenance?.kind !== 'pipeline') {
+      return { status: 'invalid', uri: currentUri, reason: `approval round ${round} of ${packageArn} was decided on provenance ${visible(String(record.provenance?.kind)).slice(0, 40)}, not on the model's own pipeline run, so its evaluation is not promotion evidence` };
+    }
+    const execution = /\/execution\/([a-z0-9]{1,64})$/.exec(String(record.provenance.execution))?.[1];
+    const reports = `s3://${deps.artifactBucket}/${EVIDENCE}${group}/${execution}/reports/`;
+    if (!execution || !String(read.uri).startsWith(reports)) {
+      return { status: 'invalid', uri: currentUri, reason: `approval round ${round} of ${packageArn} read ${visible(String(read.uri)).slice(0, 300)}, outside its execution's reports prefix ${reports}` };
+    }
     if (read.uri !== currentUri) {
       return { status: 'invalid', uri: currentUri, reason: `the package names ${visible(String(currentUri)).slice(0, 300)}, but approval round ${round} read ${visible(String(read.uri)).slice(0, 300)}` };
     }

@@ -197,6 +197,8 @@ export const MAX_METADATA_ENTRIES = 50;
  */
 const landed = (record: ApprovalRecord, uri: string, current: DescribeModelPackageCommandOutput) =>
   current.CustomerMetadataProperties?.['gate-decision'] === uri && record.package.gateDecision !== uri;
+/** A hold whose cause was an error reading its inputs (provenance or a report), not a finding about the package. */
+const transientHold = (r: ApprovalRecord) => r.outcome === 'hold' && (r.provenance?.kind === 'unavailable' || Object.values(r.inputs ?? {}).some((i) => i?.status === 'unavailable'));
 const sameState = (a: PackageState, b: PackageState) => a.status === b.status && a.lastModified === b.lastModified && (a.description ?? '') === (b.description ?? '');
 
 interface Round {
@@ -250,7 +252,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
       const record = await readRecord<ApprovalRecord>(deps.s3, latest.record);
       if (!record) throw new Error(`decision record ${latest.record.key} was listed but cannot be read`);
       const applied = latest.applied ? await readRecord<AppliedRecord>(deps.s3, latest.applied) : undefined;
-      if (applied?.applied && sameState(stateOf(current), applied.package)) {
+      if (applied?.applied && sameState(stateOf(current), applied.package) && !transientHold(record)) {
         // The round's decision is in effect and nobody has changed the package since: a redelivery.
         const notified = await completeNotice(latest, current);
         return { outcome: record.outcome, approvalStatus: record.approvalStatus, round: record.round, record: latest.record.key, replayed: true, notified };
@@ -264,7 +266,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
         // Recorded, never applied (a crash or a timeout), and nobody has touched the package since: finish this round.
         return apply(record, latest, true);
       }
-      // Otherwise a person sent the package back, or the policy changed: a new round. Settle this one first: if
+      // Otherwise a person sent the package back, the policy changed, or the round held only because something could
+      // not be read then (a transient error is not a decision to keep): a new round, from fresh reads. Settle this one first: if
       // the gate's update of it went through (its metadata names this round's record) but the invocation stopped
       // before recording that, the record says so now, late, and its notice goes out: the decision was live.
       if (!applied && landed(record, uriOf(latest.record), current)) await completeNotice(latest, current);
@@ -284,13 +287,14 @@ export function approvalGate(deps: ApprovalGateDeps) {
       baseline: described.DriftCheckBaselines?.ModelDataQuality?.Statistics?.S3Uri,
     };
     const names = Object.keys(uris);
-    // Evidence of a pipeline package must come from its execution's prefix. A hand-registered package is only ever
-    // held for a person, so its reports are not read: its record and notice say it is hand-registered, not that
-    // reports the gate may not read (anything outside the evidence prefix) were unreadable.
-    const options = { buckets: [deps.artifactBucket], prefix: evidence.prefix ? `${evidence.prefix}reports/` : EVIDENCE_PREFIX };
-    const handRegistered = evidence.provenance.kind === 'hand-registered';
-    const notRead = (n: string): FetchedReport => ({ status: 'missing', uri: uris[n], reason: 'not read: a hand-registered package is reviewed by a person' });
-    const fetched: FetchedReport[] = await Promise.all(names.map((n) => (handRegistered ? notRead(n) : fetchReport(deps.s3, uris[n], options))));
+    // Reports are evidence only of the model's own pipeline run, so they are read only when the claimed execution is
+    // shown to be it (provenance `pipeline`), and only from that execution's reports prefix. A hand-registered package,
+    // a false claim (forged) or a claim that could not be checked (unavailable) is not read: its record says `not-read`,
+    // so no borrowed report is ever recorded as this package's evidence (and none is promoted on, approved-evidence.ts).
+    const options = { buckets: [deps.artifactBucket], prefix: `${evidence.prefix ?? EVIDENCE_PREFIX}reports/` };
+    const notPipeline = evidence.provenance.kind !== 'pipeline' || !evidence.prefix;
+    const notRead = (n: string): FetchedReport => ({ status: 'missing', uri: uris[n], reason: `not read: the package's provenance is ${evidence.provenance.kind}, and reports are read only as evidence of the model's own pipeline run` });
+    const fetched: FetchedReport[] = await Promise.all(names.map((n) => (notPipeline ? notRead(n) : fetchReport(deps.s3, uris[n], options))));
     const inputs = Object.fromEntries(names.map((n, i) => [n, fetched[i]])) as unknown as Parameters<typeof decideApproval>[2];
     const decision = decideApproval(model, deps.config.tiers, inputs, { provenance: evidence.provenance, artifacts: model ? artifactChecks(model, described, evidence.prefix) : [] });
     const modelData = await Promise.all((described.InferenceSpecification?.Containers ?? []).map((c) => modelDataOf(c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri)));
@@ -312,7 +316,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
           const r = fetched[i];
           const { status, uri } = r;
           const kept = 'versionId' in r ? { versionId: r.versionId, sha256: r.sha256 } : {};
-          if (handRegistered) return [n, { status: 'not-read', uri, reason: (r as { reason: string }).reason }];
+          if (notPipeline) return [n, { status: 'not-read', uri, reason: (r as { reason: string }).reason }];
           return [n, r.status === 'ok' ? { status, uri, ...kept } : { status, uri, ...kept, reason: r.reason }];
         }),
       ),

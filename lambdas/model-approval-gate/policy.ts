@@ -66,8 +66,9 @@ export function decideApproval(model: GovernedModel | undefined, tiers: Readonly
     return { outcome: 'hold', reasons: [`risk tier "${model.riskTier}" has no policy in the estate config`], checks: [], riskTier: model.riskTier };
   }
 
-  if (context.provenance.kind === 'hand-registered') {
-    // Its reports are not read (a person reviews them); what it would serve must still come from the estate.
+  if (context.provenance.kind === 'hand-registered' || context.provenance.kind === 'forged') {
+    // Its reports are not read (a hand registration is reviewed by a person; a false claim rejects on provenance
+    // alone); what it would serve must still come from the estate.
     const checks = [provenanceCheck(context.provenance), ...context.artifacts];
     const blocked = checks.filter((c) => !c.passed && c.severity === 'block');
     const base = { checks, riskTier: model.riskTier, thresholds: tier };
