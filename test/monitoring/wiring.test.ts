@@ -327,20 +327,21 @@ describe('the retraining trigger fires on the monitoring alarms (EventBridge pat
    */
   const delivered = (pattern: unknown, events: unknown[]): boolean[] => {
     const script = `
-import json, sys, boto3
+import json, sys, uuid, boto3
 spec = json.load(sys.stdin)
+run = uuid.uuid4().hex[:8]  # fresh queues and rules per call: a message received earlier must not be read again
 kw = dict(endpoint_url=spec["endpoint"], region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test")
 events, sqs = boto3.client("events", **kw), boto3.client("sqs", **kw)
 out = []
 for i, event in enumerate(spec["events"]):
-    url = sqs.create_queue(QueueName="trigger-%d" % i)["QueueUrl"]
+    url = sqs.create_queue(QueueName="trigger-%s-%d" % (run, i))["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="retrain-%d" % i, EventPattern=json.dumps(spec["pattern"]))
-    events.put_targets(Rule="retrain-%d" % i, Targets=[{"Id": "pipeline", "Arn": arn}])
+    events.put_rule(Name="retrain-%s-%d" % (run, i), EventPattern=json.dumps(spec["pattern"]))
+    events.put_targets(Rule="retrain-%s-%d" % (run, i), Targets=[{"Id": "pipeline", "Arn": arn}])
     events.put_events(Entries=[{"Source": event["source"], "DetailType": event["detail-type"], "Resources": event["resources"], "Detail": json.dumps(event["detail"])}])
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
-    events.remove_targets(Rule="retrain-%d" % i, Ids=["pipeline"])
-    events.delete_rule(Name="retrain-%d" % i)
+    events.remove_targets(Rule="retrain-%s-%d" % (run, i), Ids=["pipeline"])
+    events.delete_rule(Name="retrain-%s-%d" % (run, i))
     out.append(len(got) == 1)
 print(json.dumps(out))
 `;
