@@ -393,7 +393,13 @@ export function deploymentGate(deps: DeploymentGateDeps) {
         alarms.push(...(page.MetricAlarms ?? []));
         next = page.NextToken;
       } while (next);
-      return alarms.map((a) => ({ name: a.AlarmName ?? '?', state: a.StateValue, stateUpdated: a.StateUpdatedTimestamp }));
+      // The prefix is a name convention only: `fraud-` also lists the alarms of an endpoint named `fraud-score`. An
+      // alarm whose metric (or any metric of its math) names another endpoint is not this endpoint's.
+      const endpoints = (a: MetricAlarm) =>
+        [...(a.Dimensions ?? []), ...(a.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric?.Dimensions ?? [])].filter((d) => d.Name === 'EndpointName').map((d) => d.Value);
+      return alarms
+        .filter((a) => endpoints(a).every((e) => e === endpoint))
+        .map((a) => ({ name: a.AlarmName ?? '?', state: a.StateValue, stateUpdated: a.StateUpdatedTimestamp }));
     } catch (e) {
       return { error: errorText(e) };
     }

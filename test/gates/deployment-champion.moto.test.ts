@@ -274,3 +274,27 @@ describe('racing runs: the answer returned is the answer recorded', () => {
     expect(await w.keys(`deployment/fraud-score/${versionOf(challenger)}/twins/`)).toHaveLength(1);
   });
 });
+
+describe("staging alarms are the endpoint's own", () => {
+  test("an alarm of endpoint alarm-own-score (a name that starts like alarm-own's) does not count for alarm-own, and a firing one of its own does", async () => {
+    const challenger = await version(w, 'fraud-score', { auc: 0.99 });
+    await served('alarm-own', challenger);
+    // The other endpoint's firing alarm matches the name prefix `alarm-own-` but watches another endpoint.
+    await w.cloudwatch.send(
+      new PutMetricAlarmCommand({ AlarmName: 'alarm-own-score-5xx', Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Dimensions: [{ Name: 'EndpointName', Value: 'alarm-own-score' }], Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+    );
+    await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'alarm-own-score-5xx', StateValue: 'ALARM', StateReason: 'the other endpoint fails' }));
+    const { result, rec } = await judge({ requestId: 'alarm-own', modelPackageArn: challenger, stagingEndpointName: 'alarm-own' });
+    expect(result).toMatchObject({ pass: true });
+    expect((rec.inputs.alarms as Array<{ name: string }>).map((a) => a.name)).toEqual(['alarm-own-5xx']);
+    // Its own alarm, with its dimension, firing: fails.
+    await w.cloudwatch.send(
+      new PutMetricAlarmCommand({ AlarmName: 'alarm-own-latency', Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency', Dimensions: [{ Name: 'EndpointName', Value: 'alarm-own' }], Statistic: 'Average', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+    );
+    await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'alarm-own-latency', StateValue: 'ALARM', StateReason: 'slow' }));
+    const again = await judge({ requestId: 'alarm-own', modelPackageArn: challenger, stagingEndpointName: 'alarm-own' });
+    expect(again.result).toMatchObject({ pass: false, answer: 2 });
+    expect(again.reasons).toMatch(/alarm-own-latency is ALARM, not OK/);
+    expect(again.reasons).not.toMatch(/alarm-own-score/);
+  });
+});
