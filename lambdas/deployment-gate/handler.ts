@@ -36,6 +36,8 @@ import { AlarmView, decideDeployment, DeploymentDecision, DeploymentInputs } fro
 export const GATE_NAME = 'deployment-gate';
 const PACKAGE_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
 const ANSWER_KEY = /\/answer-(\d{1,6})\.json$/;
+/** Answer numbers tried when concurrent calls with other inputs record first (reservedConcurrency is 2). */
+const MAX_ANSWER_ATTEMPTS = 4;
 
 export interface DeploymentRequest {
   /** Identifies the promotion attempt (e.g. the pipeline execution); a repeat with unchanged inputs returns the recorded decision. */
@@ -77,7 +79,9 @@ export type DeploymentResult = DeploymentDecision & { readonly record?: string; 
 export function deploymentGate(deps: DeploymentGateDeps) {
   const now = deps.now ?? (() => new Date());
 
-  return async function handle(request: DeploymentRequest): Promise<DeploymentResult> {
+  return (request: DeploymentRequest): Promise<DeploymentResult> => handle(request, 1);
+
+  async function handle(request: DeploymentRequest, attempt: number): Promise<DeploymentResult> {
     const arnMatch = typeof request?.modelPackageArn === 'string' ? PACKAGE_ARN.exec(request.modelPackageArn) : null;
     const championMatch = typeof request?.championModelPackageArn === 'string' ? PACKAGE_ARN.exec(request.championModelPackageArn) : null;
     const requestId = typeof request?.requestId === 'string' && /^[\w.-]{1,128}$/.test(request.requestId) ? request.requestId : undefined;
@@ -171,8 +175,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       const previous = await readRecord<DeploymentRecord>(deps.s3, { bucket: deps.recordBucket, key });
       if (previous && previous.inputsDigest === inputsDigest) return { pass: previous.pass, reasons: previous.reasons, checks: previous.checks, record: key, replayed: true, answer: last };
     }
-    const answer = (last ?? 0) + 1;
-    const record: DeploymentRecord = {
+    const recordOf = (answer: number): DeploymentRecord => ({
       schema: 'deployment-decision/2',
       gate: { name: GATE_NAME, policyDigest: deps.policyDigest },
       environment: deps.config.environment,
@@ -182,17 +185,21 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       inputs: { ...seen, invocations: inputs.invocations, bakeWindow: { from: windowStart.toISOString(), to: windowEnd.toISOString() }, countedFrom: countFrom.toISOString() },
       ...decision,
       decidedAt: windowEnd.toISOString(),
-    };
+    });
+    // A concurrent call may record the same answer number first. Its record is returned only when it was decided from
+    // the same inputs. Otherwise the two calls saw different inputs (an alarm that fired between their reads, say):
+    // this call decides again from fresh reads, and either finds the winner's inputs (and returns its answer) or
+    // records its own as the next answer. What the pipeline acts on is always what is recorded, and never an answer
+    // drawn from other inputs than the ones this call last read.
+    const answer = (last ?? 0) + 1;
     const key = `${base}answer-${answer}.json`;
-    if (!(await writeRecordOnce(deps.s3, { bucket: deps.recordBucket, key }, record))) {
-      // A concurrent call recorded this answer number first: its record is the answer, and the only one returned
-      // (what the pipeline acts on is always what is recorded). This call's own decision is not recorded or returned.
-      const winner = await readRecord<DeploymentRecord>(deps.s3, { bucket: deps.recordBucket, key });
-      if (!winner) throw new Error(`deployment record ${key} exists but cannot be read`);
-      return { pass: winner.pass, reasons: winner.reasons, checks: winner.checks, record: key, replayed: true, answer };
-    }
-    return { ...decision, record: key, replayed: false, answer };
-  };
+    if (await writeRecordOnce(deps.s3, { bucket: deps.recordBucket, key }, recordOf(answer))) return { ...decision, record: key, replayed: false, answer };
+    const winner = await readRecord<DeploymentRecord>(deps.s3, { bucket: deps.recordBucket, key });
+    if (!winner) throw new Error(`deployment record ${key} exists but cannot be read`);
+    if (winner.inputsDigest === inputsDigest) return { pass: winner.pass, reasons: winner.reasons, checks: winner.checks, record: key, replayed: true, answer };
+    if (attempt >= MAX_ANSWER_ATTEMPTS) throw new Error(`${MAX_ANSWER_ATTEMPTS} times a concurrent call recorded an answer from other inputs first; the promotion is decided on the next call`);
+    return handle(request, attempt + 1);
+  }
 
   /** The evaluation the package was approved on, read at its recorded version and SHA-256 (approved-evidence.ts). */
   async function evaluationOf(d: Described, arn: string, v: string): Promise<FetchedReport> {

@@ -135,11 +135,17 @@ export async function listKeys(s3: S3Client, bucket: string, prefix: string, max
  * Writes a record once: the put fails if the key exists, so a record is
  * never overwritten (the bucket's Object Lock also keeps every version).
  * Returns false when a record was already there.
+ *
+ * A conditional write that meets a concurrent one may be answered 409
+ * ConditionalRequestConflict instead of 412 ("On a 409 failure you should
+ * retry the upload", Amazon S3 API Reference, PutObject, If-None-Match): it
+ * is retried once; a second 409 is settled as a lost race when a record is
+ * now there (the caller reads it), and thrown otherwise.
  */
 export async function writeRecordOnce(s3: S3Client, location: S3Location, record: unknown): Promise<boolean> {
   if (Buffer.byteLength(location.key) > MAX_KEY_BYTES) throw new Error(`record key of ${Buffer.byteLength(location.key)} bytes exceeds S3's ${MAX_KEY_BYTES}`);
-  try {
-    await s3.send(
+  const put = () =>
+    s3.send(
       new PutObjectCommand({
         Bucket: location.bucket,
         Key: location.key,
@@ -148,9 +154,21 @@ export async function writeRecordOnce(s3: S3Client, location: S3Location, record
         IfNoneMatch: '*',
       }),
     );
+  const lost = (e: unknown) => statusOf(e) === 412 || nameOf(e) === 'PreconditionFailed';
+  const conflict = (e: unknown) => statusOf(e) === 409 || nameOf(e) === 'ConditionalRequestConflict';
+  try {
+    await put();
     return true;
   } catch (e) {
-    if (statusOf(e) === 412 || nameOf(e) === 'PreconditionFailed') return false;
+    if (lost(e)) return false;
+    if (!conflict(e)) throw e;
+  }
+  try {
+    await put();
+    return true;
+  } catch (e) {
+    if (lost(e)) return false;
+    if (conflict(e) && (await readRecord(s3, location)) !== undefined) return false;
     throw e;
   }
 }
