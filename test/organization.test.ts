@@ -22,7 +22,7 @@ describe('service control policies', () => {
   test('four policies (with FullAWSAccess, the most a target takes) with exactly these statements', () => {
     expect(Object.fromEntries(policies.map((p) => [p.name, p.document.Statement.map((s) => s.Sid)]))).toEqual({
       'baseline-guardrails': ['ProtectKeysAndBoundaries', 'ProtectTheEstate', 'ProtectTheDeploymentRoles', 'DeployOnlyThroughTheDeployRole', 'BootstrapRolesOnlyFromThePipeline'],
-      'detection-guardrails': ['ProtectDetectiveControls', 'DenySuppressingFindings', 'ProtectEstateAlerting'],
+      'detection-guardrails': ['ProtectDetectiveControls', 'DenySuppressingFindings', 'ProtectEstateAlerting', 'ProtectThePipeline'],
       'region-allow-list': ['DenyLeavingTheOrganization', 'DenyRootUser', 'NoBorrowingTrustedRoles', 'PublishOnlyThroughTheBootstrap', 'DenyIamUsers', 'DenyChangingSeverityLabel', 'DenyChangingSeverityNormalized', 'DenyOutsideAllowedRegions'],
       'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVpcSubnetsInline', 'RequireVolumeKey', 'RequireVolumeKeyAlways', 'RequireOutputKey', 'RequireOutputKeyInline', 'RequireNetworkIsolation', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess', 'DenyUnguardableCompute', 'ComponentsRunModels', 'DenyNetworkEscape', 'OnlyApproversApprove', 'NoUpdateWithoutAStatus', 'DenyStudioInternetAccessLater'],
     });

@@ -6,6 +6,14 @@ import type { EnvironmentConfig, EstateConfig } from '../config/schema';
  * and each environment's deployment gate function.
  */
 
+/**
+ * IAM path of the pipeline's own roles in the tooling account (the pipeline's,
+ * its actions' and its CodeBuild projects'): the guardrails let only roles
+ * under it assume the target accounts' bootstrap roles or start the
+ * pipeline's builds, and only the deploy creates or changes a role there.
+ */
+export const PIPELINE_ROLE_PATH = '/estate-pipeline/';
+
 /** Role the pipeline's pre-prod gate step runs under, in the tooling account. */
 export const DEPLOYMENT_GATE_STEP_ROLE = (organization: string): string => `${organization}-pipeline-deployment-gate`;
 

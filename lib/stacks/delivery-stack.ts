@@ -14,7 +14,7 @@ import { SecureBucket } from '../../constructs/secure-bucket';
 import { EstateConfig, EnvironmentConfig, ENVIRONMENT_TYPES } from '../config/schema';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgePipelineFindings } from '../delivery/acknowledgements';
-import { deploymentGateFunctionName, DEPLOYMENT_GATE_STEP_ROLE, promotionSource } from '../delivery/names';
+import { deploymentGateFunctionName, DEPLOYMENT_GATE_STEP_ROLE, PIPELINE_ROLE_PATH, promotionSource } from '../delivery/names';
 
 /** What the pipeline deploys: an environment's config and the stage that holds its stacks. */
 export interface DeliveryTarget {
@@ -201,6 +201,12 @@ export class DeliveryStack extends Stack {
       this.pipeline.addStage(stage, { pre });
     }
     this.pipeline.buildPipeline();
+    // Every role the pipeline made (its own, its actions', its CodeBuild projects') under one path:
+    // the guardrails name the path, and no role can be created under it but by the deploy. The gate
+    // step's role keeps its fixed name at the root: staging's gate names its ARN.
+    for (const child of this.node.findAll()) {
+      if (child instanceof iam.CfnRole && child !== this.deploymentGateRole.node.defaultChild) child.path = PIPELINE_ROLE_PATH;
+    }
     this.node.addValidation({ validate: () => pipelineQuotaProblems(codePipeline.stages.map((s) => ({ name: s.stageName, actions: s.actions.length }))) });
     acknowledgePipelineFindings([codePipeline, this.pipeline, this.deploymentGateRole]);
     acknowledgeNoReplication(

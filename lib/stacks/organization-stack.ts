@@ -3,7 +3,7 @@ import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
 import { cdkDeploymentRoleArn, cdkDeployRoleArn, DEFAULT_BOOTSTRAP_QUALIFIER, policySize, SCP_SIZE_LIMIT, ScpContext, serviceControlPolicies } from '../../policies/scp/service-control-policies';
 import { EstateConfig } from '../config/schema';
-import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE } from '../delivery/names';
+import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, PIPELINE_ROLE_PATH } from '../delivery/names';
 import { TRAINING_ROLE_PATH } from '../../constructs/training-pipeline';
 import { modelArtifactsBucketName } from '../config/artifact-rules';
 
@@ -98,14 +98,17 @@ export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DE
     stackNamePrefixes: [...new Set([...estate.environments.map((e) => e.name), org.name])],
     deliveryAccount: estate.delivery?.account,
     // The training roles' path is what the artifact bucket trusts to write the gate's evidence; that bucket's policy holds the rule.
-    protectedResources: [`arn:*:iam::*:role${TRAINING_ROLE_PATH}*`, `arn:*:s3:::${modelArtifactsBucketName('*', '*')}`],
+    protectedResources: [`arn:*:iam::*:role${TRAINING_ROLE_PATH}*`, `arn:*:iam::*:role${PIPELINE_ROLE_PATH}*`, `arn:*:s3:::${modelArtifactsBucketName('*', '*')}`],
     bootstrapAccounts: [...new Set(deployedTo.map(([account]) => account))],
     trustedRoles: [
       `arn:*:iam::*:role/${approverRoleName(org.name, '*')}`,
       `arn:*:iam::*:role/${approvalGateRoleName(org.name, '*')}`,
       `arn:*:iam::*:role/${DEPLOYMENT_GATE_STEP_ROLE(org.name).replace(/deployment-gate$/, '*')}`,
       `arn:*:iam::*:role${TRAINING_ROLE_PATH}*`,
+      `arn:*:iam::*:role${PIPELINE_ROLE_PATH}*`,
     ],
+    selfPassingRoles: [`arn:*:iam::*:role${TRAINING_ROLE_PATH}*`],
+    pipelineRoles: estate.delivery ? [`arn:*:iam::${estate.delivery.account}:role${PIPELINE_ROLE_PATH}*`] : [],
     approverRoleArns: estate.environments.flatMap((e) => [approverRoleName(org.name, e.name), approvalGateRoleName(org.name, e.name)].map((name) => `arn:*:iam::${e.account}:role/${name}`)),
   };
 }

@@ -59,6 +59,14 @@ export interface ScpContext {
    * themselves to their jobs); ProtectTheEstate keeps that path for the deploy.
    */
   readonly trustedRoles: readonly string[];
+  /** Patterns among `trustedRoles` whose roles may pass each other, in the environment accounts (the training roles to their jobs). */
+  readonly selfPassingRoles: readonly string[];
+  /**
+   * The pipeline's own roles in the tooling account (an IAM path only the
+   * deploy creates roles under): they alone assume the bootstrap roles and
+   * start or change the pipeline's builds.
+   */
+  readonly pipelineRoles: readonly string[];
   /** Accounts the estate bootstraps (environments and tooling): their publishing roles write the bootstrap's assets. */
   readonly bootstrapAccounts: readonly string[];
 }
@@ -312,7 +320,9 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
                   Effect: 'Deny' as const,
                   Action: 'sts:AssumeRole',
                   Resource: cdkRoles,
-                  Condition: { StringNotEquals: { 'aws:PrincipalAccount': ctx.deliveryAccount }, ...exceptBreakGlass(ctx) },
+                  // The pipeline's roles by path, not the tooling account: anyone there with
+                  // sts:AssumeRole would otherwise deploy to prod as the exempt execution role.
+                  Condition: { ArnNotLike: { 'aws:PrincipalArn': [...ctx.pipelineRoles, ...breakGlassArns(ctx)] } },
                 },
               ]
             : []),
@@ -385,54 +395,61 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Effect: 'Deny',
             Action: [
               'kms:PutKeyPolicy',
-              'kms:TagResource',
-              'kms:UntagResource',
+              'kms:*TagResource',
               'events:DeleteRule',
               'events:DisableRule',
               'events:PutRule',
               'events:PutTargets',
               'events:RemoveTargets',
-              'events:TagResource',
-              'events:UntagResource',
+              'events:*TagResource',
               'cloudwatch:DeleteAlarms',
               'cloudwatch:DisableAlarmActions',
               'cloudwatch:PutMetricAlarm',
-              'cloudwatch:TagResource',
-              'cloudwatch:UntagResource',
+              'cloudwatch:*TagResource',
               'sns:DeleteTopic',
               'sns:SetTopicAttributes',
               'sns:AddPermission',
               'sns:RemovePermission',
               'sns:Unsubscribe',
               'sns:SetSubscriptionAttributes',
-              'sns:TagResource',
-              'sns:UntagResource',
+              'sns:*TagResource',
               'sqs:DeleteQueue',
               'sqs:PurgeQueue',
               'sqs:SetQueueAttributes',
-              'sqs:TagQueue',
-              'sqs:UntagQueue',
+              'sqs:*TagQueue',
               'logs:DeleteLogGroup',
               'logs:PutMetricFilter',
               'logs:DeleteMetricFilter',
               'logs:PutTransformer',
               'logs:PutRetentionPolicy',
               'logs:DisassociateKmsKey',
-              'logs:TagResource',
-              'logs:UntagResource',
-              'logs:TagLogGroup',
-              'logs:UntagLogGroup',
-              'lambda:UpdateFunctionCode',
-              'lambda:UpdateFunctionConfiguration',
+              'logs:Tag*',
+              'logs:Untag*',
+              // Code, configuration and code-signing configuration.
+              'lambda:UpdateFunctionCo*',
               'lambda:DeleteFunction',
               'lambda:PutFunctionConcurrency',
-              'lambda:TagResource',
-              'lambda:UntagResource',
+              'lambda:*TagResource',
               ...ROLE_CHANGES,
             ],
             Resource: '*',
             Condition: { ...estateTagged, ...exceptBreakGlassAndDeployment(ctx) },
           },
+          ...(ctx.pipelineRoles.length
+            ? [
+                {
+                  // The pipeline's builds run as its roles, which alone assume the bootstrap roles: a
+                  // build started with a buildspec override, or a project or pipeline rewritten, would
+                  // publish assets or deploy as them. Only the pipeline starts them; only the deploy
+                  // changes them. The tag cannot be removed (CodeBuild tags change with UpdateProject).
+                  Sid: 'ProtectThePipeline',
+                  Effect: 'Deny' as const,
+                  Action: ['codebuild:StartBuild*', 'codebuild:RetryBuild*', 'codebuild:UpdateProject', 'codebuild:DeleteProject', 'codepipeline:UpdatePipeline', 'codepipeline:DeletePipeline', 'codepipeline:*TagResource'],
+                  Resource: '*',
+                  Condition: { ...estateTagged, ArnNotLike: { 'aws:PrincipalArn': [...ctx.pipelineRoles, ...ctx.deploymentRoleArns.filter((a) => a.includes(`::${ctx.deliveryAccount}:`))] } },
+                },
+              ]
+            : []),
         ],
       },
     },
@@ -465,7 +482,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Action: ['iam:PassRole', 'sagemaker:UpdatePipeline', 'sagemaker:UpdatePipelineVersion', 'sagemaker:DeletePipeline'],
             Resource: [...ctx.trustedRoles, ...ctx.stackNamePrefixes.map((p) => `arn:*:sagemaker:*:*:pipeline/${p}-*-training`)],
             // A path's roles pass each other only in the environment accounts (where the estate deploys them).
-            Condition: { ArnNotLike: { 'aws:PrincipalArn': [...ctx.deploymentRoleArns, ...ctx.trustedRoles.filter((r) => r.endsWith('/*')).flatMap((r) => ctx.breakGlassAccounts.map((a) => r.replace('::*:', `::${a}:`)))] } },
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': [...ctx.deploymentRoleArns, ...ctx.selfPassingRoles.flatMap((r) => ctx.breakGlassAccounts.map((a) => r.replace('::*:', `::${a}:`)))] } },
           },
           {
             // The CDK bootstrap's asset bucket and image repository hold the code and config the

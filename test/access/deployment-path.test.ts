@@ -34,6 +34,12 @@ const deployRoleTrust = (account: string) => ({
   Statement: [{ Effect: 'Allow', Principal: { AWS: [`arn:aws:iam::${account}:root`, `arn:aws:iam::${model.synth.config.delivery!.account}:root`] }, Action: 'sts:AssumeRole' }],
 });
 
+/** The pipeline's own role as the Delivery template deploys it (under its IAM path), with its identity policies. */
+const pipelineRole = (): Principal => {
+  const r = model.role('Delivery', 'CodePipeline/Role');
+  return { arn: r.arn, account: r.account, identityPolicies: r.identityPolicies };
+};
+
 type Ask = { principal: Principal; action: string; resource: string; context?: Record<string, string | string[]>; resourcePolicy?: unknown; policies?: typeof scps };
 const asked = (account: string, region: string, a: Ask): Promise<Answer> =>
   ask({ scps: a.policies ?? scps, principal: a.principal, action: a.action, resource: a.resource, resourceAccount: account, region, context: a.context, resourcePolicy: a.resourcePolicy });
@@ -103,14 +109,13 @@ describe('the execution role cannot be borrowed', () => {
     },
   );
 
-  test('an environment admin cannot assume the deploy role; the tooling account\'s pipeline and break-glass can; without BootstrapRolesOnlyFromThePipeline the admin could', async () => {
+  test('an environment admin cannot assume the deploy role; the pipeline\'s role and break-glass can; without BootstrapRolesOnlyFromThePipeline the admin could', async () => {
     const { account, region } = env('prod');
-    const tooling = model.synth.config.delivery!.account;
     const assume = (principal: Principal, policies = scps) =>
       ask({ scps: policies, principal, action: 'sts:AssumeRole', resource: deployRoleArn(account, region), resourceAccount: account, region, resourcePolicy: deployRoleTrust(account) });
     const denied = await assume(admin(account));
     expect([denied.decision, statements(denied)]).toEqual(['denied', ['BootstrapRolesOnlyFromThePipeline']]);
-    const pipeline: Principal = { arn: `arn:aws:iam::${tooling}:role/examplebank-delivery-PipelineRole`, account: tooling, identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }] };
+    const pipeline = pipelineRole();
     expect((await assume(pipeline)).decision).toBe('allowed');
     expect((await assume(admin(account, `arn:aws:iam::${account}:role/${model.synth.config.organization.breakGlassRoleName}`))).decision).toBe('allowed');
     expect((await assume(admin(account), scpsWithout(scps, 'BootstrapRolesOnlyFromThePipeline'))).decision).toBe('allowed');
@@ -119,8 +124,7 @@ describe('the execution role cannot be borrowed', () => {
 
 describe("the estate's own deploy path passes the new denials", () => {
   test('for every stack of every environment: the pipeline assumes the deploy role, which passes the exact execution role and creates and executes change sets', async () => {
-    const tooling = model.synth.config.delivery!.account;
-    const pipeline: Principal = { arn: `arn:aws:iam::${tooling}:role/examplebank-delivery-PipelineRole`, account: tooling, identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }] };
+    const pipeline = pipelineRole();
     const denied: string[] = [];
     let calls = 0;
     for (const t of model.templates.filter((x) => x.key.includes('/'))) {
