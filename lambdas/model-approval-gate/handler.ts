@@ -296,7 +296,15 @@ export function approvalGate(deps: ApprovalGateDeps) {
     const notRead = (n: string): FetchedReport => ({ status: 'missing', uri: uris[n], reason: `not read: the package's provenance is ${evidence.provenance.kind}, and reports are read only as evidence of the model's own pipeline run` });
     const fetched: FetchedReport[] = await Promise.all(names.map((n) => (notPipeline ? notRead(n) : fetchReport(deps.s3, uris[n], options))));
     const inputs = Object.fromEntries(names.map((n, i) => [n, fetched[i]])) as unknown as Parameters<typeof decideApproval>[2];
-    const decision = decideApproval(model, deps.config.tiers, inputs, { provenance: evidence.provenance, artifacts: model ? artifactChecks(model, described, evidence.prefix) : [] });
+    const decided = decideApproval(model, deps.config.tiers, inputs, { provenance: evidence.provenance, artifacts: model ? artifactChecks(model, described, evidence.prefix) : [] });
+    // The gate's own metadata keys (gate-*) are the gate's to write. Present before its first round, a registrant set
+    // them: the gate never approves such a package (it holds, naming them; a rejection stands).
+    const preset = round === 1 ? Object.keys(described.CustomerMetadataProperties ?? {}).filter((k) => k.startsWith('gate-')) : [];
+    const presetCheck = { name: 'gate metadata', passed: false, severity: 'warn' as const, detail: `the package was registered with the gate's own metadata keys (${preset.map((k) => visible(k).slice(0, 40)).join(', ')}); only the gate sets them, so a person reviews it` };
+    const decision: ApprovalDecision =
+      preset.length === 0
+        ? decided
+        : { ...decided, checks: [...decided.checks, presetCheck], outcome: decided.outcome === 'approve' ? 'hold' : decided.outcome, reasons: decided.outcome === 'approve' ? [presetCheck.detail] : [...decided.reasons, presetCheck.detail] };
     const modelData = await Promise.all((described.InferenceSpecification?.Containers ?? []).map((c) => modelDataOf(c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri)));
 
     const record: ApprovalRecord = {
