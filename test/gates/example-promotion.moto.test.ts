@@ -21,7 +21,7 @@ import { promotionsFor } from '../../lib/delivery/promotions';
 import { judgePromotion } from '../../lib/delivery/run-gate';
 import { prodChampionsOf } from '../../lib/stacks/model-governance-stack';
 import { defaultEstateConfig } from '../support/estate';
-import { CREDIT_SEGMENTS, creditCells, FRAUD_SEGMENTS, fraudCells, segmentedEvaluation } from '../segments/fixtures';
+import { CREDIT_SEGMENTS, creditCells, FRAUD_SEGMENTS, fraudCells, good, segmentedEvaluation } from '../segments/fixtures';
 import { deploymentDeps, version } from './promotion';
 import { stagingEndpoint, traffic } from './staging';
 import { ACCOUNT, approvalWorld, ApprovalWorld, GOOD, IMAGE } from './world';
@@ -70,7 +70,14 @@ describe('the example promotion against moto: every request passes the real depl
     }
     for (const [model, count] of needed) {
       // The example segments these models: their evaluations carry the segments the deployment gate compares.
-      const evaluation = model === 'fraud-score' ? segmentedEvaluation(FRAUD_SEGMENTS, fraudCells()) : model === 'credit-default' ? segmentedEvaluation(CREDIT_SEGMENTS, creditCells()) : undefined;
+      // Large enough evaluation splits that an equal champion and challenger are shown non-inferior in every critical segment.
+      const big = good(100_000);
+      const evaluation =
+        model === 'fraud-score'
+          ? segmentedEvaluation(FRAUD_SEGMENTS, fraudCells({ 'high-value': big, 'high-risk-merchant': big }))
+          : model === 'credit-default'
+            ? segmentedEvaluation(CREDIT_SEGMENTS, creditCells({ 'thin-file': big, 'low-income': big }))
+            : undefined;
       for (let i = 1; i <= count; i++) expect(versionOf(await version(w, model, { auc: 0.9, image: IMAGE, ...(evaluation ? { reports: { ...GOOD, evaluation } } : {}) })).version).toBe(i);
     }
     // Each staging endpoint as the example configures it: its variants serve the package versions, with their weights.
