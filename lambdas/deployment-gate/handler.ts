@@ -152,6 +152,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       pin: 'error' in challenger ? { ok: false, reason: challenger.error } : await pinOf(group, version, challenger),
       // A config live for less than one minute, SageMaker's metric period, has no whole period of traffic yet (and its bake fails anyway).
       invocations: !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000 ? { count: 0 } : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd),
+      errors5xx: !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000 ? { count: 0 } : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd, 'Invocation5XXErrors'),
       now: windowEnd,
     };
     const decision = decideDeployment(deps.config.deployment, inputs);
@@ -162,6 +163,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString() })),
       serving: inputs.serving.ok ? { ...inputs.serving, liveSince: inputs.serving.liveSince.toISOString() } : inputs.serving,
       artifacts: inputs.artifacts.map((c) => [c.name, c.passed]),
+      errors5xx: inputs.errors5xx,
       pin: inputs.pin,
       reports: { challenger: reportState(inputs.challengerEvaluation), champions: champions.map((c) => reportState(c.evaluation)) },
     };
@@ -367,13 +369,13 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     }
   }
 
-  /** Sum of AWS/SageMaker Invocations of the variant over the bake window. */
-  async function invocationsOf(endpoint: string, variant: string, from: Date, to: Date): Promise<{ count: number } | { error: string }> {
+  /** Sum of an AWS/SageMaker metric of the variant (Invocations, or Invocation5XXErrors) over the bake window. */
+  async function invocationsOf(endpoint: string, variant: string, from: Date, to: Date, metricName = 'Invocations'): Promise<{ count: number } | { error: string }> {
     try {
       const stats = await deps.cloudwatch.send(
         new GetMetricStatisticsCommand({
           Namespace: 'AWS/SageMaker',
-          MetricName: 'Invocations',
+          MetricName: metricName,
           Dimensions: [
             { Name: 'EndpointName', Value: endpoint },
             { Name: 'VariantName', Value: variant },

@@ -9,6 +9,9 @@ import { metric, Read, shown } from '../shared/reports';
 import type { Check, FetchedReport } from '../shared/decision';
 import { segmentPromotionChecks } from '../shared/segments';
 
+/** The largest share of the serving variant's bake-period requests that may be answered with a 5XX. */
+export const MAX_STAGING_5XX_SHARE = 0.01;
+
 export interface AlarmView {
   readonly name: string;
   readonly state: string | undefined;
@@ -38,6 +41,11 @@ export interface DeploymentInputs {
   readonly artifacts: readonly Check[];
   /** Invocations the serving variant answered during the bake period, or why they are unknown. */
   readonly invocations: { readonly count: number } | { readonly error: string };
+  /**
+   * The serving variant's own Invocation5XXErrors over the same window as the invocations: read by the gate, not
+   * inferred from alarms (a shadow or renamed variant may have none). The handler always supplies it.
+   */
+  readonly errors5xx?: { readonly count: number } | { readonly error: string };
   readonly now: Date;
 }
 
@@ -95,6 +103,17 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
     });
   } else {
     checks.push(pass('staging traffic', `the staging endpoint served ${inputs.invocations.count} invocations in the bake period (at least ${minimum})`, inputs.invocations.count));
+  }
+
+  // The variant's own 5XX share over the counted window (a shadow's responses reach no caller, so only this shows them).
+  // (The handler always supplies it; a policy unit test that is not about errors may leave it out.)
+  if (inputs.errors5xx) {
+    const served = 'error' in inputs.invocations ? undefined : inputs.invocations.count;
+    if ('error' in inputs.errors5xx) checks.push(fail('staging errors', `the serving variant's 5XX errors could not be read: ${inputs.errors5xx.error}`));
+    else if (!Number.isInteger(inputs.errors5xx.count) || inputs.errors5xx.count < 0) checks.push(fail('staging errors', `the 5XX error count ${inputs.errors5xx.count} is outside its domain (whole and non-negative)`));
+    else if (served !== undefined && inputs.errors5xx.count > MAX_STAGING_5XX_SHARE * served) {
+      checks.push({ ...fail('staging errors', `the serving variant answered ${inputs.errors5xx.count} of ${served} requests with a 5XX error in the bake period, above ${MAX_STAGING_5XX_SHARE * 100}%`), value: inputs.errors5xx.count });
+    } else checks.push(pass('staging errors', `the serving variant answered ${inputs.errors5xx.count} request(s) with a 5XX error in the bake period (at most ${MAX_STAGING_5XX_SHARE * 100}% of ${served ?? 'its'} requests)`, inputs.errors5xx.count));
   }
 
   if ('error' in inputs.alarms) {
