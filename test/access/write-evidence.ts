@@ -6,29 +6,21 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { loadEstateConfig } from '../../lib/config/load';
-import { buildEstate, ESTATE_APP_PROPS } from '../../lib/estate';
 import { ACCESS_MATRIX_SECTION } from '../../lib/compliance/evidence/guardrails';
 import { renderHtml } from '../../lib/compliance/evidence/html';
 import { renderMarkdown } from '../../lib/compliance/evidence/markdown';
 import { withSection } from '../../lib/compliance/evidence/sections';
-import { cdkJsonContext, REPO_ROOT, SynthesizedEstate } from '../support/estate';
+import { REPO_ROOT, SynthesizedEstate, synthesizeInProcess } from '../support/estate';
 import { accessMatrix } from './access-matrix';
 import { EstateModel } from './estate-model';
 
 async function main(): Promise<void> {
   const outdir = path.resolve(process.env.CDK_OUTDIR ?? 'cdk.out');
   const config = loadEstateConfig(path.resolve(process.env.ESTATE_CONFIG ?? path.join(REPO_ROOT, 'estate.yaml')));
-  const app = new App({ ...ESTATE_APP_PROPS, outdir, context: cdkJsonContext() });
-  const estate = buildEstate(app, config);
-  const assembly = app.synth();
-  const templateFiles: Record<string, string> = {};
-  for (const stack of assembly.stacks) templateFiles[stack.hierarchicalId] = path.join(assembly.directory, stack.templateFile);
-  for (const [name, stage] of Object.entries(estate.stages)) {
-    const nested = assembly.getNestedAssembly(stage.artifactId);
-    for (const stack of nested.stacks) templateFiles[`${name}/${stack.hierarchicalId.split('/').pop()}`] = path.join(nested.directory, stack.templateFile);
-  }
+  // Synthesized as the tests and the CLI do (path metadata on: the model finds resources by construct path).
+  const { app, estate, index } = synthesizeInProcess(config, undefined, outdir);
+  const templateFiles = Object.fromEntries(Object.entries(index.templates).map(([key, file]) => [key, path.join(outdir, file)]));
   const model = new EstateModel({ app, estate, config, outdir, templates: {}, templateFiles } as SynthesizedEstate);
   const matrix = await accessMatrix(model, model.scps(), config.environments.map((e) => e.name));
   const dir = path.join(outdir, 'compliance');

@@ -89,14 +89,20 @@ export function synthesizeEstate(config: EstateConfig = defaultEstateConfig(), p
   };
 }
 
-interface AssemblyIndex {
+export interface AssemblyIndex {
   /** Template file of each stack, relative to the assembly directory, by `<environment>/<stack id>`. */
   readonly templates: Record<string, string>;
 }
 
-/** Builds and synthesizes in this process, into a directory of its own; returns the trees and the template files. */
-function synthesizeInProcess(config: EstateConfig, placement?: Readonly<Record<string, number>>): { app: App; estate: Estate; outdir: string; index: AssemblyIndex } {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-test-'));
+/**
+ * Builds and synthesizes in this process, as the CLI would (path metadata and version reporting
+ * on), into `outdir` or a directory of its own; returns the trees and the template files.
+ */
+export function synthesizeInProcess(
+  config: EstateConfig,
+  placement?: Readonly<Record<string, number>>,
+  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-test-')),
+): { app: App; estate: Estate; outdir: string; index: AssemblyIndex } {
   // Path metadata and the CDKMetadata resource, as the CLI writes them (cfn-lint
   // recognizes a CDK template by the latter and spares it rules meant for hand-written ones).
   const app = new App({ ...ESTATE_APP_PROPS, outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true } });
