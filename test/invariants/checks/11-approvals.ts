@@ -14,13 +14,21 @@ export default function approvals(estate: EstateUnderTest): void {
   const { config, stacks, ofType, envOf, synth } = estate;
   const ids = config.models.map((m) => m.id);
 
-  test('invariant 6: no template creates a model package or sets any approval status but pending', () => {
+  test('invariant 6: no template creates a model package or sets any approval status; rules only listen for one', () => {
     for (const stack of stacks.all) {
       expect([stack, ofType(stack, 'AWS::SageMaker::ModelPackage')]).toEqual([stack, []]);
-      const statuses = approvalStatuses(synth().templates[stack].toJSON()).flat();
-      expect([stack, statuses.filter((s) => s !== 'PendingManualApproval')]).toEqual([stack, []]);
-      // The only mention: the approval gate's trigger, on packages still pending.
-      expect([stack, statuses.length]).toEqual([stack, stack.endsWith('/ModelGovernance') ? 1 : 0]);
+      const resources = synth().templates[stack].toJSON().Resources as Record<string, { Type: string; Properties?: any }>;
+      for (const [id, resource] of Object.entries(resources)) {
+        const statuses = approvalStatuses(resource).flat();
+        if (statuses.length === 0) continue;
+        // The only mentions: the trigger of the approval gate (packages still pending) and of the
+        // model pinner (packages approved): event patterns that match a status, never set one.
+        expect([stack, id, resource.Type]).toEqual([stack, id, 'AWS::Events::Rule']);
+        expect([stack, id, approvalStatuses(resource.Properties?.Targets ?? []).length]).toEqual([stack, id, 0]);
+        const target = JSON.stringify(resource.Properties.Targets);
+        const expected = statuses.every((s) => s === 'PendingManualApproval') ? /ApprovalGateFunction/ : statuses.every((s) => s === 'Approved') ? /ModelPinnerFunction/ : /^$/;
+        expect([stack, id, statuses, target]).toEqual([stack, id, statuses, expect.stringMatching(expected)]);
+      }
     }
   });
 
@@ -42,7 +50,7 @@ export default function approvals(estate: EstateUnderTest): void {
       });
 
       test('the approval gate runs when a package of a governed group awaits approval, with retries and a dead-letter queue', () => {
-        const rules = ofType(stack, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
+        const rules = ofType(stack, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern && approvalStatuses(r.Properties.EventPattern).flat().includes('PendingManualApproval'));
         expect(rules).toHaveLength(1);
         const [[, rule]] = rules;
         const groups = governedGroupFilter(ids);

@@ -80,14 +80,16 @@ export default function mlPlane(estate: EstateUnderTest): void {
 
   const source = promotionSource(config);
   const serving = config.environments.filter((e) => config.models.some((m) => m.endpoints[e.name]?.awaitingApproval || m.endpoints[e.name]?.variants.some((v) => v.modelPackageVersion !== undefined)));
-  if (source && serving.length > 0) {
+  // The source serves its own registry's versions (its staging bake) and needs no grant to itself.
+  const readers = source ? serving.filter((s) => s.account !== source.account) : [];
+  if (source && readers.length > 0) {
     test(`the registry prod promotes from (${source.name}) lets exactly the serving accounts read and deploy its packages; no other registry is shared`, () => {
       for (const env of config.environments) {
         for (const [, g] of allOf(env.name, 'AWS::SageMaker::ModelPackageGroup')) {
           if (env.name !== source.name) expect(g.Properties.ModelPackageGroupPolicy).toBeUndefined();
           else {
             expect(g.Properties.ModelPackageGroupPolicy.Statement).toEqual([
-              expect.objectContaining({ Effect: 'Allow', Principal: { AWS: serving.map((s) => `arn:aws:iam::${s.account}:root`) }, Action: ['sagemaker:DescribeModelPackageGroup', 'sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:CreateModel'] }),
+              expect.objectContaining({ Effect: 'Allow', Principal: { AWS: readers.map((s) => `arn:aws:iam::${s.account}:root`) }, Action: ['sagemaker:DescribeModelPackageGroup', 'sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:CreateModel'] }),
             ]);
           }
         }
