@@ -919,6 +919,10 @@ def reports(args):
     scenarios = parse_stress(args.stress)
     if segments or scenarios:
         evaluation["decision_threshold"] = args.threshold
+        # The totals each segment's counts are checked against (a segment is a subset of the test split).
+        evaluation["rows"] = int(np.asarray(labels).size)
+        if args.problem_type == "binary_classification":
+            evaluation["confusion_matrix"] = {k: int(v) for k, v in confusion(np.asarray(labels), np.asarray(scores), args.threshold).items()}
         evaluation["segments"], evaluation["stress_scenarios"] = segment_reports(segments, scenarios, test, labels, scores, args.problem_type, args.threshold)
     design = load_json(os.path.join(args.design, "design.json"))
     masks = [np.asarray(z) for z in design["masks"]]

@@ -79,6 +79,10 @@ export function readSegment(report: unknown, policy: SegmentPolicy, problemType:
     return no(`segment ${policy.name} is defined in the report as ${canonical(entry.definition).slice(0, 200)}, not as configured (${describeDefinition(policy.definition)}), so its figures are not evidence for it`);
   }
   if (!whole(entry.support)) return no(`segment ${policy.name} has a support of ${JSON.stringify(entry.support)?.slice(0, 40)}, outside its domain (whole and non-negative)`);
+  // A segment is a subset of the test split: its support is at most the report's rows (and, for a classifier, each of
+  // its confusion counts at most the aggregate's). Without the totals, support that does not add up cannot be seen.
+  if (!whole(report.rows)) return no(`the evaluation report has no total row count (rows), so segment ${policy.name}'s support cannot be checked against it`);
+  if (entry.support > report.rows) return no(`segment ${policy.name} has a support of ${entry.support}, more than the ${report.rows} rows of the evaluation, so the report cannot be trusted`);
   const group = problemType === 'binary_classification' ? 'binary_classification_metrics' : 'regression_metrics';
   const metrics: Record<string, Read<number>> = {};
   const block = entry[group];
@@ -96,6 +100,13 @@ export function readSegment(report: unknown, policy: SegmentPolicy, problemType:
     if (!Object.values(confusion).every(whole)) return no(`segment ${policy.name} has a confusion count outside its domain (whole and non-negative)`);
     const k = confusion as unknown as Confusion;
     if (k.tp + k.fp + k.fn + k.tn !== entry.support) return no(`segment ${policy.name}'s confusion counts add up to ${k.tp + k.fp + k.fn + k.tn}, not its support ${entry.support}, so the report cannot be trusted`);
+    const t = isObject(report.confusion_matrix) ? report.confusion_matrix : undefined;
+    const total = t && { tp: t.true_positives, fp: t.false_positives, fn: t.false_negatives, tn: t.true_negatives };
+    if (!total || !Object.values(total).every(whole)) return no(`the evaluation report has no aggregate confusion_matrix of whole counts, so segment ${policy.name}'s counts cannot be checked against it`);
+    const all = total as unknown as Confusion;
+    if (all.tp + all.fp + all.fn + all.tn !== report.rows) return no(`the evaluation's confusion counts add up to ${all.tp + all.fp + all.fn + all.tn}, not its ${report.rows} rows, so the report cannot be trusted`);
+    const over = (['tp', 'fp', 'fn', 'tn'] as const).filter((c) => k[c] > all[c]);
+    if (over.length > 0) return no(`segment ${policy.name} counts more ${over.map((c) => `${c.toUpperCase()} (${k[c]} > ${all[c]})`).join(', ')} than the whole evaluation, so the report cannot be trusted`);
     if (entry.positives !== undefined && entry.positives !== k.tp + k.fn) return no(`segment ${policy.name} reports ${JSON.stringify(entry.positives)} positives, but its confusion counts hold ${k.tp + k.fn}`);
     // F1, precision and recall follow from the counts (as the Evaluate step computes them: 0 where undefined). A stated
     // value that differs by more than rounding is a report that contradicts itself; the floors judge the recomputed F1.

@@ -97,6 +97,22 @@ describe('the Evaluate step: evaluation.json with segments and stress scenarios'
     expect(cm.true_positives + cm.false_negatives + cm.false_positives + cm.true_negatives).toBe(hv.support);
   });
 
+  test('the report carries the totals every segment is checked against: its rows and the aggregate confusion counts', () => {
+    const rows = testRows();
+    const count = (f: (r: (typeof rows)[number]) => boolean) => rows.filter(f).length;
+    expect(evaluation.rows).toBe(rows.length);
+    expect(evaluation.confusion_matrix).toEqual({
+      true_positives: count((r) => r.score >= 0.5 && r.label === 1),
+      false_positives: count((r) => r.score >= 0.5 && r.label === 0),
+      false_negatives: count((r) => r.score < 0.5 && r.label === 1),
+      true_negatives: count((r) => r.score < 0.5 && r.label === 0),
+    });
+    for (const seg of Object.values(evaluation.segments) as Array<{ support: number; confusion_matrix: Record<string, number> }>) {
+      expect(seg.support).toBeLessThanOrEqual(evaluation.rows);
+      for (const [k, v] of Object.entries(seg.confusion_matrix)) expect(v).toBeLessThanOrEqual(evaluation.confusion_matrix[k]);
+    }
+  });
+
   test('a segment below its minimum support is reported as insufficient data, with its figures', () => {
     const g = evaluation.segments.gambling;
     expect(g).toMatchObject({ definition: { feature: 'merchant_category', values: ['gambling'] }, support: 30, positives: 5, min_support: 100, status: 'insufficient_data' });

@@ -50,8 +50,12 @@ export function segmentedEvaluation(policy: SegmentationPolicy, cells: Record<st
       binary_classification_metrics: metricBlock(c.auc, c.f1 ?? derivedRates(c).f1),
     };
   }
+  // The totals: every configured segment's cells summed (segments may overlap, so the test split holds at least these).
+  const cellsGiven = Object.values(cells).filter((c): c is Cell => !!c);
+  const sum = (f: keyof Cell) => cellsGiven.reduce((n, c) => n + (c[f] ?? 0), 0);
+  const totals = { rows: sum('tp') + sum('fp') + sum('fn') + sum('tn'), confusion_matrix: { true_positives: sum('tp'), false_positives: sum('fp'), false_negatives: sum('fn'), true_negatives: sum('tn') } };
   const stress = Object.fromEntries(policy.stressScenarios.map((n) => [n, { kind: 'prior_shift', status: 'ok', binary_classification_metrics: metricBlock(0.9, 0.7) }]));
-  return { binary_classification_metrics: metricBlock(aggregate.auc, aggregate.f1), decision_threshold: 0.5, segments, stress_scenarios: stress, ...extra };
+  return { binary_classification_metrics: metricBlock(aggregate.auc, aggregate.f1), decision_threshold: 0.5, ...totals, segments, stress_scenarios: stress, ...extra };
 }
 
 /** A healthy segment of `n` rows: error rate `err`, AUC above every floor, F1 (from the counts) too. */

@@ -131,7 +131,9 @@ describe('approval per segment (fraud-score: medium; credit-default: high)', () 
     });
 
     test.each<[string, (s: any) => void, RegExp]>([
-      ['counts that do not add up to the support', (s) => (s.support = 5000), /confusion counts add up to 1000, not its support 5000/],
+      ['counts that do not add up to the support', (s) => (s.support = 2000), /confusion counts add up to 1000, not its support 2000/],
+      // The totals (3000 rows: three segments of 1000) bound every segment.
+      ['a support above the evaluation\'s rows (a segment reported three times over)', (s) => (s.support = 5000), /segment high-value has a support of 5000, more than the 3000 rows of the evaluation/],
       ['a negative count', (s) => (s.confusion_matrix.false_positives = -25), /confusion count outside its domain/],
       ['a fractional support', (s) => (s.support = 999.5), /support of 999.5, outside its domain/],
       ['positives that contradict the counts', (s) => (s.positives = 10), /reports 10 positives, but its confusion counts hold 200/],
@@ -142,6 +144,19 @@ describe('approval per segment (fraud-score: medium; credit-default: high)', () 
       spoil(report.segments['high-value']);
       const d = decide(FRAUD, {}, { report });
       expect(d.outcome).not.toBe('approve');
+      expect(d.reasons.join('\n')).toMatch(message);
+    });
+
+    test.each<[string, (r: any) => void, RegExp]>([
+      ['no total row count', (r) => delete r.rows, /the evaluation report has no total row count \(rows\), so segment high-value's support cannot be checked/],
+      ['no aggregate confusion matrix', (r) => delete r.confusion_matrix, /has no aggregate confusion_matrix of whole counts/],
+      ['aggregate counts that do not add up to the rows', (r) => (r.confusion_matrix.true_negatives -= 1), /the evaluation's confusion counts add up to 2999, not its 3000 rows/],
+      ['a segment with more true positives than the whole evaluation', (r) => (r.confusion_matrix = { true_positives: 100, false_positives: 75, false_negatives: 75, true_negatives: 2750 }), /segment high-value counts more TP \(175 > 100\) than the whole evaluation/],
+    ])('report totals: %s: not trusted', (_, spoil, message) => {
+      const report = segmentedEvaluation(FRAUD_SEGMENTS, fraudCells()) as any;
+      spoil(report);
+      const d = decide(FRAUD, {}, { report });
+      expect(d.outcome).toBe('reject');
       expect(d.reasons.join('\n')).toMatch(message);
     });
 
@@ -269,7 +284,7 @@ describe('champion/challenger per critical segment', () => {
 
   test('regression: Welch on the squared error against the tolerance as a share of the champion\'s', () => {
     const policy = { marginBelowAggregate: 0.05, stressScenarios: [], segments: [{ name: 'big', definition: { feature: 'balance', range: { min: 1e6 } }, critical: true, minSupport: 100 }] };
-    const report = (mean: number, variance: number, support = 1000) => ({ regression_metrics: { r2: { value: 0.8 }, rmse: { value: Math.sqrt(mean) } }, segments: { big: { definition: policy.segments[0].definition, support, regression_metrics: { r2: { value: 0.8 }, rmse: { value: Math.sqrt(mean) } }, squared_error: { mean, variance } } } });
+    const report = (mean: number, variance: number, support = 1000) => ({ rows: 1000, regression_metrics: { r2: { value: 0.8 }, rmse: { value: Math.sqrt(mean) } }, segments: { big: { definition: policy.segments[0].definition, support, regression_metrics: { r2: { value: 0.8 }, rmse: { value: Math.sqrt(mean) } }, squared_error: { mean, variance } } } });
     const run = (a: unknown, b: unknown) => segmentPromotionChecks({ policy, problemType: 'regression', tolerance: 0.01, challenger: a, champion: b })[0];
     // 120 against 100 with sd 50 in 1000 rows each: se = sqrt(2 * 2500 / 1000) = 2.236; lower = 20 - 1.645 * 2.236 = 16.3 > 1.
     expect(run(report(120, 2500), report(100, 2500))).toMatchObject({ passed: false });

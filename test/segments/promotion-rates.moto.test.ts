@@ -108,6 +108,7 @@ describe("promotion of a regressor: the report does not set its own dispersion",
   const config: GateConfig = { ...SEGMENTED_CONFIG, models: SEGMENTED_CONFIG.models.map((m): GovernedModel => (m.id === 'deposit-forecast' ? { ...m, segmentation } : m)) };
   const report = (rmse: number, mean: number, variance: number) => ({
     regression_metrics: { r2: { value: 0.8 }, rmse: { value: 500 }, mae: { value: 300 } },
+    rows: 1000,
     segments: { 'large-balance': { definition: segmentation.segments[0].definition, support: 1000, regression_metrics: { r2: { value: 0.8 }, rmse: { value: rmse } }, squared_error: { mean, variance } } },
     stress_scenarios: {},
   });
