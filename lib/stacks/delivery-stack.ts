@@ -68,6 +68,7 @@ export class DeliverySupportStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       noncurrentVersionExpiration: Duration.days(90),
     });
+    writtenOnlyByThePipeline(this.bucket, account, this.partition);
     acknowledgeNoReplication(
       this.bucket,
       'Copies of pipeline artifacts for deployments in this region, rebuilt at every run; what was deployed is kept by CloudFormation and CloudTrail in the target accounts.',
@@ -118,6 +119,8 @@ export class DeliveryStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       noncurrentVersionExpiration: Duration.days(90),
     });
+
+    writtenOnlyByThePipeline(this.artifactBucket, delivery.account, this.partition);
 
     // One artifact store per other region the stages deploy to (replica regions).
     const regions = new Set(targets.flatMap((t) => [t.environment.region, t.environment.auditReplicaRegion]));
@@ -240,6 +243,25 @@ export function pipelineQuotaProblems(stages: ReadonlyArray<{ readonly name: str
     );
   }
   return problems;
+}
+
+/**
+ * Artifacts are written only by the pipeline's own roles (its IAM path): a
+ * synth output replaced between the Synth action and a deploy stage would be
+ * deployed as the estate's own. Reads stay with the grants (the target
+ * accounts' deploy roles read templates).
+ */
+export function writtenOnlyByThePipeline(bucket: s3.IBucket, account: string, partition: string): void {
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'WrittenOnlyByThePipeline',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:ReplicateObject', 's3:RestoreObject'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: { ArnNotLike: { 'aws:PrincipalArn': `arn:${partition}:iam::${account}:role${PIPELINE_ROLE_PATH}*` } },
+    }),
+  );
 }
 
 function tagDelivery(scope: Construct, estate: EstateConfig): void {

@@ -6,6 +6,7 @@ import { EstateConfig } from '../config/schema';
 import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, PIPELINE_ROLE_PATH } from '../delivery/names';
 import { TRAINING_ROLE_PATH } from '../../constructs/training-pipeline';
 import { modelArtifactsBucketName } from '../config/artifact-rules';
+import { replicaArtifactBucketName } from './delivery-stack';
 
 export interface OrganizationStackProps extends Omit<StackProps, 'env' | 'terminationProtection'> {
   readonly estate: EstateConfig;
@@ -108,6 +109,8 @@ export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DE
       `arn:*:iam::*:role${PIPELINE_ROLE_PATH}*`,
     ],
     selfPassingRoles: [`arn:*:iam::*:role${TRAINING_ROLE_PATH}*`],
+    // The home store: CloudFormation names it `<org>-delivery-artifacts<id>-<suffix>`; the replica stores have fixed names.
+    pipelineBuckets: estate.delivery ? [`arn:*:s3:::${org.name}-delivery-artifacts*`, `arn:*:s3:::${replicaArtifactBucketName(estate.delivery.account, '*')}`] : [],
     pipelineRoles: estate.delivery ? [`arn:*:iam::${estate.delivery.account}:role${PIPELINE_ROLE_PATH}*`] : [],
     approverRoleArns: estate.environments.flatMap((e) => [approverRoleName(org.name, e.name), approvalGateRoleName(org.name, e.name)].map((name) => `arn:*:iam::${e.account}:role/${name}`)),
   };

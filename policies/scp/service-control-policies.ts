@@ -67,6 +67,8 @@ export interface ScpContext {
    * start or change the pipeline's builds.
    */
   readonly pipelineRoles: readonly string[];
+  /** The pipeline's artifact buckets (their policy lets only the pipeline's roles write). */
+  readonly pipelineBuckets: readonly string[];
   /** Accounts the estate bootstraps (environments and tooling): their publishing roles write the bootstrap's assets. */
   readonly bootstrapAccounts: readonly string[];
 }
@@ -479,8 +481,9 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             // the training pipelines' definitions change only through the deploy too.
             Sid: 'NoBorrowingTrustedRoles',
             Effect: 'Deny',
-            Action: ['iam:PassRole', 'sagemaker:UpdatePipeline', 'sagemaker:UpdatePipelineVersion', 'sagemaker:DeletePipeline'],
-            Resource: [...ctx.trustedRoles, ...ctx.stackNamePrefixes.map((p) => `arn:*:sagemaker:*:*:pipeline/${p}-*-training`)],
+            // The pipeline's artifact buckets keep the policy that lets only its roles write them.
+            Action: ['iam:PassRole', 'sagemaker:UpdatePipeline', 'sagemaker:UpdatePipelineVersion', 'sagemaker:DeletePipeline', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'],
+            Resource: [...ctx.trustedRoles, ...ctx.stackNamePrefixes.map((p) => `arn:*:sagemaker:*:*:pipeline/${p}-*-training`), ...ctx.pipelineBuckets],
             // A path's roles pass each other only in the environment accounts (where the estate deploys them).
             Condition: { ArnNotLike: { 'aws:PrincipalArn': [...ctx.deploymentRoleArns, ...ctx.selfPassingRoles.flatMap((r) => ctx.breakGlassAccounts.map((a) => r.replace('::*:', `::${a}:`)))] } },
           },
