@@ -432,6 +432,10 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'lambda:DeleteFunction',
               'lambda:PutFunctionConcurrency',
               'lambda:*TagResource',
+              // The model-monitoring runner (SR 11-7 ongoing monitoring): its definition and tags.
+              'states:UpdateStateMachine',
+              'states:DeleteStateMachine',
+              'states:*TagResource',
               ...ROLE_CHANGES,
             ],
             Resource: '*',
