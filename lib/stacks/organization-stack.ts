@@ -93,8 +93,12 @@ export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DE
     allowedRegions: org.allowedRegions,
     breakGlassRoleName: org.breakGlassRoleName,
     breakGlassAccounts: environmentAccounts,
-    deploymentRoleArns: [...new Set(deployedTo.map(([account, region]) => cdkDeploymentRoleArn(account, region, bootstrapQualifier)))],
-    deployRoleArns: [...new Set(deployedTo.map(([account, region]) => cdkDeployRoleArn(account, region, bootstrapQualifier)))],
+    // One pattern per account, any region: `<acct>-*` (the region suffix). Exact per account and region, the
+    // lists grew with every pair and no longer fit AWS's 5,120 characters for four environments over two
+    // regions. The pattern cannot be claimed: no one but break-glass creates or changes a `cdk-<q>-*` role
+    // (ProtectTheDeploymentRoles), in every account these policies bind.
+    deploymentRoleArns: [...new Set(deployedTo.map(([account]) => cdkDeploymentRoleArn(account, '*', bootstrapQualifier)))],
+    deployRoleArns: [...new Set(deployedTo.map(([account]) => cdkDeployRoleArn(account, '*', bootstrapQualifier)))],
     bootstrapQualifier,
     stackNamePrefixes: [...new Set([...estate.environments.map((e) => e.name), org.name])],
     deliveryAccount: estate.delivery?.account,

@@ -441,6 +441,17 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Resource: '*',
             Condition: { ...estateTagged, ...exceptBreakGlassAndDeployment(ctx) },
           },
+          {
+            // An update that leaves the status out changes an approved package's content
+            // (InferenceSpecification, SourceUri, metadata) without a new decision, and no
+            // status condition can see it: every update must state a status. (Kept here, where
+            // there is room: sagemaker-guardrails is full for four environments.)
+            Sid: 'NoUpdateWithoutAStatus',
+            Effect: 'Deny',
+            Action: 'sagemaker:UpdateModelPackage',
+            Resource: '*',
+            Condition: { Null: { 'sagemaker:ModelApprovalStatus': 'true' }, ...exceptBreakGlass(ctx) },
+          },
           ...(ctx.pipelineRoles.length
             ? [
                 {
@@ -633,16 +644,6 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Action: ['sagemaker:UpdateModelPackage', 'sagemaker:CreateModelPackage'],
             Resource: '*',
             Condition: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' }, ArnNotLike: { 'aws:PrincipalArn': [...ctx.approverRoleArns, ...breakGlassArns(ctx)] } },
-          },
-          {
-            // An update that leaves the status out changes an approved package's content
-            // (InferenceSpecification, SourceUri, metadata) without a new decision, and no
-            // status condition can see it: every update must state a status.
-            Sid: 'NoUpdateWithoutAStatus',
-            Effect: 'Deny',
-            Action: 'sagemaker:UpdateModelPackage',
-            Resource: '*',
-            Condition: { Null: { 'sagemaker:ModelApprovalStatus': 'true' }, ...exceptBreakGlass(ctx) },
           },
           {
             Sid: 'DenyStudioInternetAccessLater',

@@ -54,17 +54,19 @@ describe('the deployment exemption cannot be claimed by creating a role of its n
     expect((await asked(account, region, { principal: admin(account), action: 'iam:CreateRole', resource: lookAlike, policies: scpsWithout(scps, 'ProtectTheDeploymentRoles') })).decision).toBe('allowed');
   });
 
-  test('a look-alike that exists anyway is not exempt: the exemption is the exact ARN per account and region; with the old `-*` pattern it was', async () => {
+  test('the exemption names each account: a role of the execution role\'s name for another account is not exempt; with an any-account pattern it would be', async () => {
     const { account, region } = env('prod');
+    const other = env('dev').account;
     const trail = `arn:aws:cloudtrail:${region}:${account}:trail/${model.synth.config.organization.name}-prod-audit`;
-    const lookAlike = admin(account, `arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${region}-x`);
-    expect((await asked(account, region, { principal: lookAlike, action: 'cloudtrail:StopLogging', resource: trail })).decision).toBe('denied');
+    // A role in prod named as dev's execution role (its creation is denied too: the first test).
+    const foreignName = admin(account, `arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${other}-${region}`);
+    expect((await asked(account, region, { principal: foreignName, action: 'cloudtrail:StopLogging', resource: trail })).decision).toBe('denied');
     expect((await asked(account, region, { principal: admin(account, execRole(account, region)), action: 'cloudtrail:StopLogging', resource: trail })).decision).toBe('allowed');
-    const oldPattern = scpsWith(scps, 'ProtectTheEstate', (s) => ({
+    const anyAccount = scpsWith(scps, 'ProtectTheEstate', (s) => ({
       ...s,
-      Condition: { ArnNotLike: { 'aws:PrincipalArn': [...s.Condition.ArnNotLike['aws:PrincipalArn'], `arn:*:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-*`] } },
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [...s.Condition.ArnNotLike['aws:PrincipalArn'], 'arn:*:iam::*:role/cdk-hnb659fds-cfn-exec-role-*'] } },
     }));
-    expect((await asked(account, region, { principal: lookAlike, action: 'cloudtrail:StopLogging', resource: trail, policies: oldPattern })).decision).toBe('allowed');
+    expect((await asked(account, region, { principal: foreignName, action: 'cloudtrail:StopLogging', resource: trail, policies: anyAccount })).decision).toBe('allowed');
   });
 
   test.each(['iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:TagRole', 'iam:DeleteRole'])(
@@ -144,14 +146,15 @@ describe("the estate's own deploy path passes the new denials", () => {
     expect(denied).toEqual([]);
   });
 
-  test('the execution role of every account and region the estate deploys to is exempt by its exact ARN', () => {
-    const exempt = new Set(
-      scps.flatMap((p) => [p.policy.Statement].flat().flatMap((s: any) => [s.Condition?.ArnNotLike?.['aws:PrincipalArn'] ?? []].flat())).filter((a: string) => a.includes('cfn-exec-role')),
-    );
-    const deployedTo = new Set(model.templates.filter((t) => t.key.includes('/')).map((t) => execRole(t.account, t.region).replace('arn:aws:', 'arn:*:')));
-    for (const arn of deployedTo) expect([arn, exempt.has(arn)]).toEqual([arn, true]);
-    for (const arn of exempt) expect(arn).not.toContain('*:role/');
-    for (const arn of exempt) expect(arn).toMatch(/-[a-z]{2}(-[a-z]+)+-\d$/);
+  test('the execution role of every account and region the estate deploys to is exempt, by a pattern naming its account', () => {
+    const exempt = [
+      ...new Set(scps.flatMap((p) => [p.policy.Statement].flat().flatMap((s: any) => [s.Condition?.ArnNotLike?.['aws:PrincipalArn'] ?? []].flat())).filter((a: string) => a.includes('cfn-exec-role'))),
+    ] as string[];
+    const like = (pattern: string, arn: string) => new RegExp(`^${pattern.split('*').map((x) => x.replace(/[.?+^$()[\]{}|\\]/g, '\\$&')).join('.*')}$`).test(arn);
+    const deployedTo = new Set(model.templates.filter((t) => t.key.includes('/')).map((t) => execRole(t.account, t.region)));
+    for (const arn of deployedTo) expect([arn, exempt.some((p) => like(p, arn))]).toEqual([arn, true]);
+    // Each pattern names one account, twice (the role's account and its name's), never any account.
+    for (const pattern of exempt) expect(pattern).toMatch(/^arn:\*:iam::(\d{12}):role\/cdk-[a-z0-9]+-cfn-exec-role-\1-\*$/);
   });
 });
 
