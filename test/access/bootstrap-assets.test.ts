@@ -10,8 +10,8 @@
  * account's admin (AdministratorAccess, no boundary) as the attacker.
  */
 import { synthesizeEstate } from '../support/estate';
-import { ADMINISTRATOR_ACCESS, EstateModel } from './estate-model';
-import { Answer, ask, Principal, scpsWithout } from './simulate';
+import { EstateModel, memberAdmin } from './estate-model';
+import { Answer, ask, scpsWithout } from './simulate';
 
 let model: EstateModel;
 let scps: Array<{ name: string; policy: any }>;
@@ -21,12 +21,7 @@ beforeAll(() => {
   scps = model.scps();
 });
 
-const admin = (account: string, arn = `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`): Principal => ({
-  arn,
-  account,
-  identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }],
-  person: true,
-});
+const admin = memberAdmin;
 const publishingRole = (kind: 'file' | 'image', account: string, region: string) => `arn:aws:iam::${account}:role/cdk-hnb659fds-${kind}-publishing-role-${account}-${region}`;
 const statements = (a: Answer) => a.by.map((b) => b.statement);
 

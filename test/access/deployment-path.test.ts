@@ -8,7 +8,7 @@
  * User Guide, "SCP effects on permissions").
  */
 import { synthesizeEstate } from '../support/estate';
-import { ADMINISTRATOR_ACCESS, EstateModel } from './estate-model';
+import { ADMINISTRATOR_ACCESS, EstateModel, memberAdmin } from './estate-model';
 import { Answer, ask, Principal, scpsWith, scpsWithout } from './simulate';
 
 let model: EstateModel;
@@ -20,12 +20,7 @@ beforeAll(() => {
 });
 
 const env = (name: string) => model.synth.config.environments.find((e) => e.name === name)!;
-const admin = (account: string, arn = `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`): Principal => ({
-  arn,
-  account,
-  identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }],
-  person: true,
-});
+const admin = memberAdmin;
 const execRole = (account: string, region: string) => `arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${region}`;
 const deployRoleArn = (account: string, region: string) => `arn:aws:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-${region}`;
 /** The CDK bootstrap's deploy role trusts its own account and the tooling account (`cdk bootstrap --trust`). */

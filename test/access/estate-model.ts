@@ -1,3 +1,4 @@
+import type { Principal } from './simulate';
 /**
  * The synthesized estate as IAM sees it: every role with its identity
  * policies, boundary and tags, every resource policy, every VPC endpoint
@@ -34,6 +35,14 @@ export interface RoleModel {
 
 /** AWS's AdministratorAccess managed policy. */
 export const ADMINISTRATOR_ACCESS = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
+/** A member account's administrator: an Identity Center AdministratorAccess role, no boundary (the guardrails' threat model). */
+export const memberAdmin = (account: string, arn = `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`): Principal => ({
+  arn,
+  account,
+  identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }],
+  person: true,
+});
 
 export class EstateModel {
   readonly templates: TemplateInfo[];

@@ -9,18 +9,13 @@
 import { defaultEstateConfig, synthesizeEstate } from '../support/estate';
 import { scpContext } from '../../lib/stacks/organization-stack';
 import { serviceControlPolicies } from '../../policies/scp/service-control-policies';
-import { ADMINISTRATOR_ACCESS, EstateModel } from './estate-model';
-import { ask, Principal, scpsWithout } from './simulate';
+import { EstateModel, memberAdmin } from './estate-model';
+import { ask, scpsWithout } from './simulate';
 
 const config = defaultEstateConfig();
 const scps = serviceControlPolicies(scpContext(config)).map((p) => ({ name: p.name, policy: p.document as any }));
 const accounts = [...config.environments.map((e) => e.account), config.delivery!.account];
-const admin = (account: string, arn = `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`): Principal => ({
-  arn,
-  account,
-  identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }],
-  person: true,
-});
+const admin = memberAdmin;
 
 describe('no IAM users in the estate\'s accounts (DenyIamUsers)', () => {
   test.each(['iam:CreateUser', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateAccessKey', 'iam:EnableMFADevice'])(

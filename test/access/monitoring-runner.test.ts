@@ -6,8 +6,8 @@
  * and every state machine the environment templates deploy.
  */
 import { synthesizeEstate } from '../support/estate';
-import { ADMINISTRATOR_ACCESS, EstateModel } from './estate-model';
-import { ask, Principal, scpsWith } from './simulate';
+import { EstateModel, memberAdmin } from './estate-model';
+import { ask, scpsWith } from './simulate';
 
 let model: EstateModel;
 let scps: Array<{ name: string; policy: any }>;
@@ -17,12 +17,7 @@ beforeAll(() => {
   scps = model.scps();
 });
 
-const admin = (account: string, arn = `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`): Principal => ({
-  arn,
-  account,
-  identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }],
-  person: true,
-});
+const admin = memberAdmin;
 
 test.each(['states:UpdateStateMachine', 'states:DeleteStateMachine', 'states:UntagResource', 'states:TagResource'])(
   'no admin may %s on any state machine the estate deploys (tagged estate:organization); the execution role may; without the states calls in ProtectEstateAlerting the admin could',

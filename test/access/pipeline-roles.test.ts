@@ -12,7 +12,7 @@
  */
 import { synthesizeEstate } from '../support/estate';
 import { PIPELINE_ROLE_PATH } from '../../lib/delivery/names';
-import { ADMINISTRATOR_ACCESS, EstateModel, RoleModel } from './estate-model';
+import { ADMINISTRATOR_ACCESS, EstateModel, memberAdmin, RoleModel } from './estate-model';
 import { Answer, ask, Principal, scpsWithout } from './simulate';
 
 let model: EstateModel;
@@ -25,12 +25,7 @@ beforeAll(() => {
 
 const tooling = () => model.synth.config.delivery!.account;
 const home = () => model.synth.config.organization.homeRegion;
-const admin = (account: string, arn = `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`): Principal => ({
-  arn,
-  account,
-  identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }],
-  person: true,
-});
+const admin = memberAdmin;
 const asRole = (r: RoleModel): Principal => ({ arn: r.arn, account: r.account, identityPolicies: r.identityPolicies, boundary: r.boundary, tags: r.tags });
 const statements = (a: Answer) => a.by.map((b) => b.statement);
 const bootstrapRole = (kind: string, account: string, region: string) => `arn:aws:iam::${account}:role/cdk-hnb659fds-${kind}-${account}-${region}`;

@@ -13,7 +13,7 @@
  */
 import { synthesizeEstate } from '../support/estate';
 import { TRAINING_ROLE_PATH } from '../../constructs/training-pipeline';
-import { ADMINISTRATOR_ACCESS, EstateModel, RoleModel } from './estate-model';
+import { EstateModel, memberAdmin, RoleModel } from './estate-model';
 import { Answer, ask, Principal, scpsWithout } from './simulate';
 
 let model: EstateModel;
@@ -24,12 +24,7 @@ beforeAll(() => {
   scps = model.scps();
 });
 
-const admin = (account: string, arn = `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`): Principal => ({
-  arn,
-  account,
-  identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }],
-  person: true,
-});
+const admin = memberAdmin;
 const asRole = (r: RoleModel): Principal => ({ arn: r.arn, account: r.account, identityPolicies: r.identityPolicies, boundary: r.boundary, tags: r.tags });
 const execRole = (account: string, region: string) => `arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${region}`;
 const statements = (a: Answer) => a.by.map((b) => b.statement);
