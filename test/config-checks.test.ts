@@ -7,28 +7,19 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { EstateConfigError, validateEstateConfig } from '../lib/config/load';
+import { validateEstateConfig } from '../lib/config/load';
 import { promotionSource } from '../lib/delivery/names';
 import { sdkInstanceTypes } from '../lib/ml/instance-types-source';
 import { SAGEMAKER_INSTANCE_TYPES } from '../lib/ml/instances';
 import { editDistance } from '../lib/config/suggest';
 import { EXAMPLE_ESTATE_FILE, REPO_ROOT } from './support/estate';
+import { configProblems } from './support/config-problems';
 
 const base = (): any => YAML.parse(fs.readFileSync(EXAMPLE_ESTATE_FILE, 'utf8'));
 const byId = (c: any, id: string) => c.models.find((m: any) => m.id === id);
 const env = (c: any, name: string) => c.environments.find((e: any) => e.name === name);
 
-function problemsOf(mutate: (c: any) => void): string[] {
-  const config = base();
-  mutate(config);
-  try {
-    validateEstateConfig(config, 'test.yaml');
-  } catch (e) {
-    if (!(e instanceof EstateConfigError)) throw e;
-    return e.message.split('\n').slice(1).map((l) => l.replace(/^ {2}- /, ''));
-  }
-  return [];
-}
+const problemsOf = (mutate: (c: any) => void): string[] => configProblems(mutate, base());
 
 describe('instance types are checked against SageMaker\'s lists, with a hint', () => {
   test('the committed list is the pinned SDK\'s (npm run instance-types rewrites it)', () => {

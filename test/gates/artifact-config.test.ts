@@ -1,23 +1,13 @@
 /** Config rules for what models serve and train with: the estate's registries and buckets, by digest outside dev. */
 import * as fs from 'node:fs';
 import YAML from 'yaml';
-import { EstateConfigError, validateEstateConfig } from '../../lib/config/load';
 import { DEFAULT_ESTATE_FILE } from '../support/estate';
+import { configProblems } from '../support/config-problems';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const base = (): any => YAML.parse(fs.readFileSync(DEFAULT_ESTATE_FILE, 'utf8'));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function problemsOf(mutate: (c: any) => void): string[] {
-  const config = base();
-  mutate(config);
-  try {
-    validateEstateConfig(config, 'test.yaml');
-  } catch (e) {
-    if (!(e instanceof EstateConfigError)) throw e;
-    return e.message.split('\n').slice(1).map((l) => l.replace(/^ {2}- /, ''));
-  }
-  return [];
-}
+const problemsOf = (mutate: (c: any) => void): string[] => configProblems(mutate, base());
 
 const TAGGED = '222222222222.dkr.ecr.eu-west-1.amazonaws.com/credit-default:1.4.0';
 const FOREIGN = `999999999999.dkr.ecr.eu-west-1.amazonaws.com/credit-default@sha256:${'a'.repeat(64)}`;

@@ -7,24 +7,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { EstateConfigError, validateEstateConfig } from '../../lib/config/load';
+import { validateEstateConfig } from '../../lib/config/load';
 import { segmentArguments, segmentationPolicy } from '../../lib/config/segments';
 import { EXAMPLE_ESTATE_FILE, REPO_ROOT } from '../support/estate';
+import { configProblems } from '../support/config-problems';
 
 const base = (): any => YAML.parse(fs.readFileSync(EXAMPLE_ESTATE_FILE, 'utf8'));
 const byId = (c: any, id: string) => c.models.find((m: any) => m.id === id);
 
-function problemsOf(mutate: (c: any) => void): string[] {
-  const config = base();
-  mutate(config);
-  try {
-    validateEstateConfig(config, 'test.yaml');
-  } catch (e) {
-    if (!(e instanceof EstateConfigError)) throw e;
-    return e.message.split('\n').slice(1).map((l) => l.replace(/^ {2}- /, ''));
-  }
-  return [];
-}
+const problemsOf = (mutate: (c: any) => void): string[] => configProblems(mutate, base());
 const fraud = (c: any) => byId(c, 'fraud-score').segmentation;
 const credit = (c: any) => byId(c, 'credit-default').segmentation;
 
