@@ -18,6 +18,7 @@ import { shardOf, shardStackId } from '../../lib/ml/sharding';
 import { verdict } from '../support/alarm-verdict';
 import { synthesizeEstate, SynthesizedEstate } from '../support/estate';
 import { Moto, startMoto } from '../support/moto';
+import { deliveredBy, PatternEvent } from '../support/eventbridge';
 
 jest.setTimeout(600000);
 
@@ -321,33 +322,7 @@ describe('the retraining trigger fires on the monitoring alarms (EventBridge pat
   });
   afterAll(async () => moto?.stop());
 
-  /**
-   * Which events a rule with this pattern delivers: moto's EventBridge (put_events matches each event against
-   * the rule and delivers it to the rule's SQS target), driven through boto3. moto's TestEventPattern API is a stub.
-   */
-  const delivered = (pattern: unknown, events: unknown[]): boolean[] => {
-    const script = `
-import json, sys, uuid, boto3
-spec = json.load(sys.stdin)
-run = uuid.uuid4().hex[:8]  # fresh queues and rules per call: a message received earlier must not be read again
-kw = dict(endpoint_url=spec["endpoint"], region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test")
-events, sqs = boto3.client("events", **kw), boto3.client("sqs", **kw)
-out = []
-for i, event in enumerate(spec["events"]):
-    url = sqs.create_queue(QueueName="trigger-%s-%d" % (run, i))["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="retrain-%s-%d" % (run, i), EventPattern=json.dumps(spec["pattern"]))
-    events.put_targets(Rule="retrain-%s-%d" % (run, i), Targets=[{"Id": "pipeline", "Arn": arn}])
-    events.put_events(Entries=[{"Source": event["source"], "DetailType": event["detail-type"], "Resources": event["resources"], "Detail": json.dumps(event["detail"])}])
-    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
-    events.remove_targets(Rule="retrain-%s-%d" % (run, i), Ids=["pipeline"])
-    events.delete_rule(Name="retrain-%s-%d" % (run, i))
-    out.append(len(got) == 1)
-print(json.dumps(out))
-`;
-    const result = execFileSync('python3', ['-c', script], { input: JSON.stringify({ endpoint: moto.endpoint, pattern, events }), encoding: 'utf8' });
-    return JSON.parse(result);
-  };
+  const delivered = (pattern: unknown, events: PatternEvent[]): boolean[] => deliveredBy(moto.endpoint, pattern, events);
 
   test("staging fraud-score: its rule matches the ALARM state change of its model-quality, feature-drift and score-drift alarms only, and starts the pipeline naming the trigger 'alarm'", async () => {
     const st = stackOf('staging', 'fraud-score');

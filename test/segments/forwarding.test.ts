@@ -5,12 +5,12 @@
  * and its policy in staging, the pipeline's rule on that bus; the patterns exercised on moto's
  * EventBridge; and what the forwarded alarm names are against the alarms prod actually creates.
  */
-import { execFileSync } from 'node:child_process';
 import { alarmForwarderRoleName, retrainingAlarmBusName } from '../../constructs/alarm-forwarding';
 import { alarmRoutes } from '../../lib/config/alarm-routes';
 import { shardOf, shardStackId } from '../../lib/ml/sharding';
 import { synthesizeEstate, SynthesizedEstate } from '../support/estate';
 import { Moto, startMoto } from '../support/moto';
+import { deliveredBy, PatternEvent } from '../support/eventbridge';
 
 jest.setTimeout(600000);
 
@@ -144,32 +144,7 @@ describe('staging: the bus and the pipeline\'s rule on it', () => {
 });
 
 describe('the patterns on EventBridge (moto)', () => {
-  /**
-   * Which events a rule with this pattern delivers, through moto's EventBridge and an SQS target. PutEvents
-   * entries carry no account: EventBridge stamps the caller's (moto's 123456789012), as AWS stamps the
-   * sending account, so an event cannot claim to come from prod.
-   */
-  const delivered = (pattern: unknown, events: unknown[]): boolean[] => {
-    const script = `
-import json, sys, uuid, boto3
-spec = json.load(sys.stdin)
-run = uuid.uuid4().hex[:8]  # fresh queues and rules per call: a message received earlier must not be read again
-kw = dict(endpoint_url=spec["endpoint"], region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test")
-events, sqs = boto3.client("events", **kw), boto3.client("sqs", **kw)
-out = []
-for i, event in enumerate(spec["events"]):
-    url = sqs.create_queue(QueueName="fwd-%s-%d" % (run, i))["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="fwd-%s-%d" % (run, i), EventPattern=json.dumps(spec["pattern"]))
-    events.put_targets(Rule="fwd-%s-%d" % (run, i), Targets=[{"Id": "t", "Arn": arn}])
-    events.put_events(Entries=[{"Source": event["source"], "DetailType": event["detail-type"], "Resources": event["resources"], "Detail": json.dumps(event["detail"])}])
-    out.append(len(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])) == 1)
-    events.remove_targets(Rule="fwd-%s-%d" % (run, i), Ids=["t"])
-    events.delete_rule(Name="fwd-%s-%d" % (run, i))
-print(json.dumps(out))
-`;
-    return JSON.parse(execFileSync('python3', ['-c', script], { input: JSON.stringify({ endpoint: moto.endpoint, pattern, events }), encoding: 'utf8' }));
-  };
+  const delivered = (pattern: unknown, events: PatternEvent[]): boolean[] => deliveredBy(moto.endpoint, pattern, events);
   const MOTO = '123456789012';
   const event = (account: string, alarm: string, state = 'ALARM') => ({
     source: 'aws.cloudwatch',
