@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { EstateConfig } from '../lib/config/schema';
+import { EstateConfig } from '../lib/config';
 import { EstateConfigError, loadEstateConfig } from '../lib/config/load';
 import { buildEstate, ESTATE_APP_PROPS } from '../lib/estate';
 import { PlacementFileError, placementFileFor, readPlacement } from '../lib/ml/placement-file';

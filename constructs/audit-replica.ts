@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { retentionDays } from '../policies/regulatory-floors';
 import { acknowledgeNoReplication } from '../policies/acknowledge';
 import { acknowledgeResourceWildcards } from '../policies/acknowledge-wildcards';
 import { AccessLogBucket } from './access-log-bucket';
@@ -56,7 +57,7 @@ export class AuditReplica extends Construct {
     if (Stack.of(this).region !== location.region) {
       throw new Error(`AuditReplica ${id}: belongs in ${location.region}, not in ${Stack.of(this).region}`);
     }
-    const retention = Duration.days(365 * props.retentionYears);
+    const retention = Duration.days(retentionDays(props.retentionYears));
     this.key = new kms.Key(this, 'Key', {
       description: 'Replicated CloudTrail log files in the audit replica bucket',
       alias: location.keyAliasName,

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { retentionDays } from '../policies/regulatory-floors';
 import { AccessLogBucket } from './access-log-bucket';
 import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } from './audit-replica';
 import { EncryptedLogGroup } from './encrypted-log-group';
@@ -56,7 +57,7 @@ export class AuditTrail extends Construct {
     }
     const { account, region, partition } = Stack.of(this);
     this.trailArn = `arn:${partition}:cloudtrail:${region}:${account}:trail/${props.trailName}`;
-    const retention = Duration.days(365 * props.retentionYears);
+    const retention = Duration.days(retentionDays(props.retentionYears));
 
     this.accessLogBucket = new AccessLogBucket(this, 'AccessLogBucket', { retention });
     this.bucket = new SecureBucket(this, 'Bucket', {

@@ -2,9 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-
-/** The shortest retention this estate accepts for any log group (PCI DSS 10.7: one year). */
-export const MIN_LOG_RETENTION_DAYS = 365;
+import { MIN_LOG_RETENTION_DAYS } from '../policies/regulatory-floors';
 
 export interface EncryptedLogGroupProps {
   /** Customer-managed key the log data is encrypted with. */

@@ -6,7 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { acknowledgeResourceWildcards } from '../policies/acknowledge-wildcards';
 import { acknowledgeNoReplication } from '../policies/acknowledge';
-import type { FeatureGroupConfig } from '../lib/config/schema';
+import type { FeatureGroupConfig } from '../lib/config';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { SecureBucket } from './secure-bucket';
 

@@ -11,10 +11,9 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
-import type { EndpointConfig, EnvironmentConfig, ModelConfig, VariantConfig } from '../lib/config/schema';
+import type { EndpointConfig, EnvironmentConfig, ModelConfig, VariantConfig } from '../lib/config';
 import { tagAll } from '../lib/aspects/tagging';
-import { hasInstanceStorage } from '../lib/ml/instances';
-import { repositoryArn } from '../lib/ml/ecr';
+import { hasInstanceStorage, repositoryArn } from './aws-facts';
 import { EstateMonitoring, MonitoringThresholds } from './estate-monitoring';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
 

@@ -1,7 +1,7 @@
 import { App, AppProps, Aspects } from 'aws-cdk-lib';
 import { NagPack } from 'cdk-nag';
 import { ServicePrincipalSource } from './aspects/service-principal-source';
-import { EstateConfig } from './config/schema';
+import { EstateConfig } from './config';
 import { withConstructionTraces } from './compliance/evidence/sources';
 import { CompliancePlugins, registerCompliancePacks } from './compliance/nag-packs';
 import { DeliveryStack } from './stacks/delivery-stack';

@@ -1,5 +1,6 @@
 /** The pipeline's pre-prod step: which versions it asks the staging deployment gate about, and how it fails closed. */
-import { partitionOf, promotionsFor } from '../lib/delivery/promotions';
+import { partitionOf } from '../constructs/aws-facts';
+import { promotionsFor } from '../lib/delivery/promotions';
 import { judgePromotion, InvokeGate } from '../lib/delivery/run-gate';
 import { defaultEstateConfig } from './support/estate';
 

@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { compliancePacks } from '../lib/compliance/nag-packs';
 import { OrganizationStack, scpContext } from '../lib/stacks/organization-stack';
 import { GLOBAL_SERVICE_ACTIONS, INSTANCE_STORAGE_TYPE_PATTERNS, policySize, SCP_SIZE_LIMIT, serviceControlPolicies } from '../policies/scp/service-control-policies';
-import { hasInstanceStorage } from '../lib/ml/instances';
+import { hasInstanceStorage } from '../constructs/aws-facts';
 import { cdkJsonContext, defaultEstateConfig } from './support/estate';
 
 const estate = defaultEstateConfig();

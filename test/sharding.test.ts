@@ -4,7 +4,7 @@
  */
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { validateEstateConfig } from '../lib/config/load';
-import { EstateConfig } from '../lib/config/schema';
+import { EstateConfig } from '../lib/config';
 import { buildEstate } from '../lib/estate';
 import { MODELS_PER_SHARD, placeModels, SHARD_BUCKETS, shardOf, shardStackId, templateLimitProblems } from '../lib/ml/sharding';
 import { governedGroupArns as groupArns, governedGroupFilter, governedPackageArns as packageArns } from '../lib/ml/registry-scope';

@@ -1,6 +1,6 @@
 import { retrainingAlarmNames } from '../../constructs/estate-monitoring';
 import { monitoredSegments } from './segments';
-import { EnvironmentConfig, EstateConfig, ModelConfig, monitorsQuality } from './schema';
+import { EnvironmentConfig, EstateConfig, ModelConfig, monitorsQuality } from '.';
 
 /**
  * Where prod's retraining alarms go: a model that retrains on alarms in

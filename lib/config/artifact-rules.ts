@@ -1,4 +1,5 @@
-import type { ConfigProblem, EstateConfig } from './schema';
+import type { ConfigProblem } from './common';
+import type { EstateConfig } from './estate-config';
 
 /** Name of an environment's model artifact bucket: model data, training outputs and the reports the gates read. */
 export const modelArtifactsBucketName = (account: string, region: string): string => `model-artifacts-${account}-${region}`;

@@ -1,9 +1,9 @@
+import { instanceFamily } from '../../constructs/aws-facts';
 import { SAGEMAKER_INSTANCE_TYPES, InstanceUse } from '../ml/instances';
 import { parseCidr } from './cidr';
-import type { ConfigProblem, EstateConfig } from './schema';
+import type { ConfigProblem } from './common';
+import type { EstateConfig } from './estate-config';
 import { closest, didYouMean, editDistance } from './suggest';
-
-const instanceFamily = (type: string): string => type.split('.').slice(0, 2).join('.');
 
 /**
  * Cross-field rules a bank's reviewer and SageMaker itself would apply, on a

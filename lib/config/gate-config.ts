@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GateConfig } from '../../lambdas/shared/gate-config';
 import { trainingPipelineName } from '../../constructs/training-pipeline';
-import { EnvironmentConfig, EstateConfig } from './schema';
+import { EnvironmentConfig, EstateConfig } from '.';
 import { segmentationPolicy } from './segments';
 
 /** What the gates of one environment need of the estate config; the model id names its package group. */

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { z } from 'zod';
-import { ConfigProblem, EstateConfig, checkEstateRules, estateSchema } from './schema';
+import type { ConfigProblem } from './common';
+import { EstateConfig, checkEstateRules, estateSchema } from './estate-config';
 import { didYouMean } from './suggest';
 
 /** Thrown when the estate config cannot be used; carries every problem found, not just the first. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ConfigProblem, EstateConfig } from './schema';
+import type { ConfigProblem } from './common';
+import type { EstateConfig } from './estate-config';
 
 /**
  * Who receives an environment's security alerts (GuardDuty and Security Hub

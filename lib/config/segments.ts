@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ConfigProblem, EstateConfig } from './schema';
+import type { ConfigProblem } from './common';
+import type { EstateConfig } from './estate-config';
 import type { MonitoredSegment } from '../../constructs/estate-monitoring';
 import type { SegmentationPolicy, SegmentPolicy } from '../../lambdas/shared/segments';
 import { didYouMean } from './suggest';

@@ -1,4 +1,4 @@
-import type { EnvironmentConfig, EstateConfig } from '../config/schema';
+import type { EnvironmentConfig, EstateConfig } from '../config';
 
 /**
  * Names the delivery pipeline and the environments agree on without a

@@ -1,5 +1,6 @@
 import { endpointName } from '../../constructs/model-endpoint';
-import type { EstateConfig } from '../config/schema';
+import { partitionOf } from '../../constructs/aws-facts';
+import type { EstateConfig } from '../config';
 import { deploymentGateFunctionName, promotionSource } from './names';
 
 /** One question to the deployment gate: may prod serve this approved version? */
@@ -50,13 +51,4 @@ export function promotionsFor(config: EstateConfig, environmentName: string, exe
     gateFunctionArn: `arn:${partition}:lambda:${staging.region}:${staging.account}:function:${deploymentGateFunctionName(org, staging.name)}`,
     requests,
   };
-}
-
-/** The AWS partition of a region: the step runs outside CDK, where no partition token resolves. */
-export function partitionOf(region: string): string {
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  return 'aws';
 }

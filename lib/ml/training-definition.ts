@@ -1,6 +1,6 @@
-import type { ModelConfig, TrainingConfig } from '../config/schema';
+import type { ModelConfig, TrainingConfig } from '../config';
 import { segmentArguments } from '../config/segments';
-import { hasInstanceStorage } from './instances';
+import { hasInstanceStorage } from '../../constructs/aws-facts';
 
 /** Where a training pipeline reads, writes and runs. Values may be CDK tokens. */
 export interface TrainingPipelineTargets {

@@ -11,7 +11,7 @@ import { allowCloudWatchLogsOfThisAccount, customerKey } from '../../constructs/
 import { ManagedPolicyRole } from '../../constructs/managed-policy-role';
 import { EncryptedLogGroup } from '../../constructs/encrypted-log-group';
 import { SecureBucket } from '../../constructs/secure-bucket';
-import { EstateConfig, EnvironmentConfig, ENVIRONMENT_TYPES } from '../config/schema';
+import { EstateConfig, EnvironmentConfig, ENVIRONMENT_TYPES } from '../config';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgePipelineFindings } from '../delivery/acknowledgements';
 import { deploymentGateFunctionName, DEPLOYMENT_GATE_STEP_ROLE, PIPELINE_ROLE_PATH, promotionSource } from '../delivery/names';

@@ -13,7 +13,7 @@ import { ModelEndpoint } from '../../constructs/model-endpoint';
 import { ModelRegistry } from '../../constructs/model-registry';
 import { marketEventBusName, TrainingPipeline } from '../../constructs/training-pipeline';
 import { retrainingGuardName, trainingDataBucketName } from './ml-platform-stack';
-import { EstateConfig, ModelConfig } from '../config/schema';
+import { EstateConfig, ModelConfig } from '../config';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
 export interface EndpointsStackProps extends EstateStackProps {

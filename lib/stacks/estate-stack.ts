@@ -1,6 +1,6 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { EnvironmentConfig } from '../config/schema';
+import { EnvironmentConfig } from '../config';
 
 export interface EstateStackProps extends Omit<StackProps, 'env' | 'terminationProtection'> {
   /** The environment this stack belongs to; gives its account, region and zones. */

@@ -19,7 +19,7 @@ import { SecureBucket } from '../../constructs/secure-bucket';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcards';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
-import { EstateConfig } from '../config/schema';
+import { EstateConfig, retentionDays } from '../config';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
 /** Name of an environment's inference-capture bucket. */
@@ -68,7 +68,7 @@ export class MLPlatformStack extends EstateStack {
       bucketName: inferenceCaptureBucketName(this.account, this.region),
       encryptionKey: keys.ml,
       serverAccessLogsBucket: accessLogs,
-      complianceRetention: Duration.days(365 * env.auditLogRetentionYears),
+      complianceRetention: Duration.days(retentionDays(env.auditLogRetentionYears)),
     });
     lockForCalendarYears(this.captureBucket, env.auditLogRetentionYears);
     StatefulResourcePolicy.alwaysRetain(this.captureBucket);

@@ -22,7 +22,7 @@ import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
 import { modelArtifactsBucketName, parseImage } from '../config/artifact-rules';
 import { ModelImageRepositories } from '../../constructs/model-registry';
-import { EstateConfig, RISK_TIERS } from '../config/schema';
+import { EstateConfig, RISK_TIERS } from '../config';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
 import { APPROVED_TAG } from '../../lambdas/model-pinner/approved-tag';

@@ -2,7 +2,7 @@ import { RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
 import { cdkDeploymentRoleArn, cdkDeployRoleArn, DEFAULT_BOOTSTRAP_QUALIFIER, policySize, SCP_SIZE_LIMIT, ScpContext, serviceControlPolicies } from '../../policies/scp/service-control-policies';
-import { EstateConfig } from '../config/schema';
+import { EstateConfig } from '../config';
 import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, PIPELINE_ROLE_PATH } from '../delivery/names';
 import { TRAINING_ROLE_PATH } from '../../constructs/training-pipeline';
 import { modelArtifactsBucketName } from '../config/artifact-rules';

@@ -3,7 +3,7 @@ import { tagAll } from '../aspects/tagging';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Aspects, Aws } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, EstateConfig } from '../config/schema';
+import { EnvironmentConfig, EstateConfig } from '../config';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { auditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditReplicaStack } from '../stacks/audit-replica-stack';

@@ -1,12 +1,10 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance } from 'cdk-nag';
+import { AUDIT_RETENTION_FLOOR_DAYS, retentionDays } from '../regulatory-floors';
 import { environmentType, refersTo, rendered, siblings, tagsOf } from './helpers';
 
 /** Tag that marks a bucket holding audit records (set by the constructs that create them). */
 export const AUDIT_RECORDS_TAG = 'estate:records';
-
-/** Shortest Object Lock retention of audit records, in days, by environment type (see the estate config floors). */
-export const AUDIT_RETENTION_FLOOR_DAYS: Record<string, number> = { dev: 365, staging: 365, prod: 7 * 365 };
 
 /**
  * A bucket that holds audit records (a trail's destination, or tagged as
@@ -22,8 +20,9 @@ export function AuditBucketLocked(node: CfnResource): NagRuleCompliance {
   if (!trailTarget && tagsOf(node)[AUDIT_RECORDS_TAG] !== 'audit') return NagRuleCompliance.NOT_APPLICABLE;
   const p = rendered(node);
   const retention = p.ObjectLockConfiguration?.Rule?.DefaultRetention;
-  const days = retention ? Number(retention.Days ?? 0) + 365 * Number(retention.Years ?? 0) : 0;
-  const floor = AUDIT_RETENTION_FLOOR_DAYS[environmentType(node) ?? 'prod'] ?? AUDIT_RETENTION_FLOOR_DAYS.prod;
+  const days = retention ? Number(retention.Days ?? 0) + retentionDays(Number(retention.Years ?? 0)) : 0;
+  const floors: Readonly<Record<string, number>> = AUDIT_RETENTION_FLOOR_DAYS;
+  const floor = floors[environmentType(node) ?? 'prod'] ?? floors.prod;
   const ok = (p.ObjectLockEnabled === true || p.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled') && retention?.Mode === 'COMPLIANCE' && days >= floor;
   return ok ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
 }

@@ -1,4 +1,4 @@
-import { hasInstanceStorage } from '../../lib/ml/instances';
+import { hasInstanceStorage } from '../../constructs/aws-facts';
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance } from 'cdk-nag';
 import { environmentType, isTrue, rendered } from './helpers';

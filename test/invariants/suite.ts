@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EnvironmentConfig, EstateConfig } from '../../lib/config/schema';
+import type { EnvironmentConfig, EstateConfig } from '../../lib/config';
 import { placeModels, shardStackId } from '../../lib/ml/sharding';
 import { SynthesizedEstate, synthesizeEstate } from '../support/estate';
 import type { InvariantEstate } from '../support/estates';

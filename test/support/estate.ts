@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadEstateConfig } from '../../lib/config/load';
-import { EstateConfig } from '../../lib/config/schema';
+import { EstateConfig } from '../../lib/config';
 import { buildEstate, Estate, ESTATE_APP_PROPS } from '../../lib/estate';
 import { placeModels } from '../../lib/ml/sharding';
 

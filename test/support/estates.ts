@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as YAML from 'yaml';
 import { validateEstateConfig } from '../../lib/config/load';
 import { placementFileFor, readPlacement } from '../../lib/ml/placement-file';
-import type { EstateConfig } from '../../lib/config/schema';
+import type { EstateConfig } from '../../lib/config';
 import { EXAMPLE_ESTATE_FILE, REPOSITORY_ESTATE_FILE, repositoryEstateConfig } from './estate';
 import { generatedEstate } from './generate-estate';
 

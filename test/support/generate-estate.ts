@@ -1,4 +1,4 @@
-import type { EstateConfigInput } from '../../lib/config/schema';
+import type { EstateConfigInput } from '../../lib/config';
 import { defaultEstateConfig } from './estate';
 
 /**

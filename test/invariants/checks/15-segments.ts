@@ -1,5 +1,5 @@
 import { segmentAlarmName } from '../../../constructs/estate-monitoring';
-import { monitorsQuality } from '../../../lib/config/schema';
+import { monitorsQuality } from '../../../lib/config';
 import { segmentArgument, segmentArguments } from '../../../lib/config/segments';
 import type { EstateUnderTest, Resource } from '../suite';
 
