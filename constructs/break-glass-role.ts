@@ -10,12 +10,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
+import { NamedPrincipals, namedPrincipalTrust } from './named-principals';
 
 export interface BreakGlassRoleProps {
   /** Fixed name: the organization's SCPs exempt exactly this role. */
   readonly roleName: string;
-  /** Account whose people may assume it, with MFA. */
-  readonly trustedAccount: string;
+  /** Who may assume it: named principals of the account people sign in from, never the whole account. */
+  readonly trustedPrincipals: NamedPrincipals;
   /** Where every assumption of the role is announced. */
   readonly alerts: sns.ITopic;
   /** Where an alert EventBridge could not deliver is kept. */
@@ -37,7 +38,7 @@ export interface BreakGlassRoleProps {
 
 /**
  * The emergency role: full administrative power for one hour at a time,
- * assumed only with MFA, under its own boundary (no IAM users or access keys,
+ * assumed only by the principals named for it (an IAM user only with MFA), under its own boundary (no IAM users or access keys,
  * nothing in Organizations), and announced on the security topic every time
  * it is assumed. It is the only role the organization's guardrails exempt.
  */
@@ -70,19 +71,21 @@ export class BreakGlassRole extends Construct {
       'Boundary of the break-glass role: it grants nothing itself and takes away long-lived credentials and Organizations from an emergency session.',
     );
 
+    const trust = namedPrincipalTrust(this, props.trustedPrincipals);
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
-      description: 'Break-glass: emergency administration, MFA, one hour, every use announced',
-      assumedBy: new iam.AccountPrincipal(props.trustedAccount).withConditions({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } }),
+      description: 'Break-glass: emergency administration, named principals only, one hour, every use announced',
+      assumedBy: trust.principal,
       maxSessionDuration: Duration.hours(1),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess')],
     });
+    trust.addTo(this.role);
     // Its own boundary, not the workload one, which forbids the very repairs an emergency may need.
     iam.PermissionsBoundary.of(this.role).apply(this.boundary);
     acknowledgeFindings(
       this.role,
       ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AdministratorAccess]'],
-      'This is the break-glass role: full administration is its purpose; MFA, one-hour sessions, its boundary and an alert on every assumption compensate.',
+      'This is the break-glass role: full administration is its purpose; trust of named principals only, one-hour sessions, its boundary and an alert on every assumption compensate.',
     );
 
     const { partition, account } = Stack.of(this);

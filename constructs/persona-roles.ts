@@ -6,10 +6,19 @@ import { Construct } from 'constructs';
 import { acknowledgeResourceWildcards } from '../policies/acknowledge-wildcards';
 import { APPROVER_TAG } from '../policies/workload-boundary';
 import { ManagedPolicyRole } from './managed-policy-role';
+import { NamedPrincipals, namedPrincipalTrust } from './named-principals';
+
+/** The personas, each trusting only the principals named for it. */
+export interface PersonaTrust {
+  readonly dataScientist: NamedPrincipals;
+  readonly mlEngineer: NamedPrincipals;
+  readonly modelRiskApprover: NamedPrincipals;
+  readonly auditor: NamedPrincipals;
+}
 
 export interface PersonaRolesProps {
-  /** Account whose people may assume the personas (with MFA): the identity account, or this one. */
-  readonly trustedAccount: string;
+  /** Who may assume each persona: named principals of the account people sign in from, never the whole account. */
+  readonly trustedPrincipals: PersonaTrust;
   /** ARN patterns of every package version of the governed groups. */
   readonly packageArns: readonly string[];
   /** ARN patterns of the governed package groups. */
@@ -37,8 +46,9 @@ export interface PersonaRolesProps {
 const APPROVAL_ACTIONS = ['sagemaker:UpdateModelPackage'];
 
 /**
- * The people of an environment, as roles assumed with MFA from the trusted
- * account, each carrying the workload boundary:
+ * The people of an environment, as roles each assumed only by the principals
+ * named for it (Identity Center permission sets, roles, or IAM users with
+ * MFA), each carrying the workload boundary:
  *
  * - data scientist: registers model packages, only as PendingManualApproval;
  * - ML engineer: deploys approved models; cannot change any approval;
@@ -55,13 +65,13 @@ export class PersonaRoles extends Construct {
   constructor(scope: Construct, id: string, props: PersonaRolesProps) {
     super(scope, id);
     const { partition, region, account } = Stack.of(this);
-    const persona = (roleId: string, description: string, roleName?: string) =>
-      new ManagedPolicyRole(this, roleId, {
-        roleName,
-        assumedBy: new iam.AccountPrincipal(props.trustedAccount).withConditions({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } }),
-        description,
-        maxSessionDuration: Duration.hours(4),
-      });
+    const persona = (roleId: string, description: string, principals: NamedPrincipals, roleName?: string) => {
+      const trust = namedPrincipalTrust(this, principals);
+      const role = new ManagedPolicyRole(this, roleId, { roleName, assumedBy: trust.principal, description, maxSessionDuration: Duration.hours(4) });
+      trust.addTo(role);
+      return role;
+    };
+    const named = props.trustedPrincipals;
     // Wildcard resources each role is granted, acknowledged below one by one.
     const wildcards = new Map<ManagedPolicyRole, Set<string>>();
     const allow = (role: ManagedPolicyRole, sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) => {
@@ -79,7 +89,7 @@ export class PersonaRoles extends Construct {
     const endpoints = `arn:${partition}:sagemaker:${region}:${account}:endpoint*`;
     const models = `arn:${partition}:sagemaker:${region}:${account}:model/*`;
 
-    this.dataScientist = persona('DataScientist', 'Data scientist: trains and registers models; registrations await approval');
+    this.dataScientist = persona('DataScientist', 'Data scientist: trains and registers models; registrations await approval', named.dataScientist);
     allow(this.dataScientist, 'ReadRegistry', readRegistry, registry);
     allow(this.dataScientist, 'RegisterPendingPackages', ['sagemaker:CreateModelPackage'], props.packageGroupArns.concat(props.packageArns), {
       StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' },
@@ -88,7 +98,7 @@ export class PersonaRoles extends Construct {
     allow(this.dataScientist, 'UseTheMlKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [props.mlKey.keyArn]);
     deny(this.dataScientist, 'NeverChangeApprovals', APPROVAL_ACTIONS);
 
-    this.mlEngineer = persona('MlEngineer', 'ML engineer: deploys approved models to endpoints; cannot approve');
+    this.mlEngineer = persona('MlEngineer', 'ML engineer: deploys approved models to endpoints; cannot approve', named.mlEngineer);
     allow(this.mlEngineer, 'ReadRegistry', readRegistry, registry);
     const readEndpoints = ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'];
     if (props.engineersChangeEndpoints ?? true) {
@@ -101,7 +111,7 @@ export class PersonaRoles extends Construct {
     deny(this.mlEngineer, 'NeverChangeApprovals', APPROVAL_ACTIONS);
     deny(this.mlEngineer, 'NeverRegisterApproved', ['sagemaker:CreateModelPackage'], { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' } });
 
-    this.modelRiskApprover = persona('ModelRiskApprover', 'Model-risk approver: the person who approves or rejects model packages', props.approverRoleName);
+    this.modelRiskApprover = persona('ModelRiskApprover', 'Model-risk approver: the person who approves or rejects model packages', named.modelRiskApprover, props.approverRoleName);
     // The workload boundary lets only roles with this tag set a package Approved.
     Tags.of(this.modelRiskApprover).add(APPROVER_TAG, 'true');
     allow(this.modelRiskApprover, 'ReadRegistry', readRegistry, registry);
@@ -109,7 +119,7 @@ export class PersonaRoles extends Construct {
     allow(this.modelRiskApprover, 'ReadEvidence', ['s3:GetObject'], [artifacts, decisions]);
     allow(this.modelRiskApprover, 'DecryptEvidence', ['kms:Decrypt'], [props.mlKey.keyArn, props.auditKey.keyArn]);
 
-    this.auditor = persona('Auditor', 'Auditor: reads the registry, gate decisions and audit records; changes nothing');
+    this.auditor = persona('Auditor', 'Auditor: reads the registry, gate decisions and audit records; changes nothing', named.auditor);
     allow(this.auditor, 'ReadRegistry', readRegistry, registry);
     allow(this.auditor, 'ReadDecisionRecords', ['s3:GetObject', 's3:ListBucket'], [decisions, props.decisionRecords.bucketArn]);
     allow(this.auditor, 'ReadLogs', ['logs:FilterLogEvents', 'logs:GetLogEvents', 'logs:DescribeLogStreams'], [`arn:${partition}:logs:${region}:${account}:log-group:*`]);

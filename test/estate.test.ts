@@ -155,17 +155,25 @@ describe.each(GOVERNANCE)('persona roles (%s)', (stack) => {
   };
   const actions = (s: any) => [s.Action].flat() as string[];
 
-  test('four personas, assumed only with MFA from the trusted account, each under the workload boundary', () => {
+  test('four personas, each assumed only by its Identity Center permission set in the trusted account, each under the workload boundary', () => {
     const env = envOf(stack);
     const roles = ofType(stack, 'AWS::IAM::Role').filter(([id]) => id.startsWith('Personas'));
     expect(roles.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['PersonasAuditor', 'PersonasDataScientist', 'PersonasMlEngineer', 'PersonasModelRiskApprover']);
-    for (const [, role] of roles) {
+    for (const [id, role] of roles) {
+      const permissionSet = id.replace(/^Personas/, '').replace(/[0-9A-F]{8}$/, '');
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
         {
           Action: 'sts:AssumeRole',
           Effect: 'Allow',
           Principal: { AWS: `arn:aws:iam::${env.account}:root` },
-          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+          Condition: {
+            ArnLike: {
+              'aws:PrincipalArn': [
+                `arn:aws:iam::${env.account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_${permissionSet}_????????????????`,
+                `arn:aws:iam::${env.account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_${permissionSet}_????????????????`,
+              ],
+            },
+          },
         },
       ]);
       expect(role.Properties.MaxSessionDuration).toBe(4 * 3600);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkAccessRules } from './access';
 import { checkArtifactRules } from './artifact-rules';
 import { ConfigProblem, text } from './common';
 import { checkDeliveryRules, deliverySchema } from './delivery';
@@ -51,6 +52,6 @@ export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
   problems.push(...checkDeliveryRules(config), ...checkFeatureGroupRules(config), ...checkEndpointRules(config), ...checkTrainingRules(config));
   // Which accounts and buckets are the estate's is known only once the environments are sound.
   if (!problems.some((p) => p.path.startsWith('environments'))) problems.push(...checkArtifactRules(config));
-  problems.push(...checkReviewerRules(config), ...checkSegmentRules(config), ...checkSecurityAlertRules(config));
+  problems.push(...checkReviewerRules(config), ...checkSegmentRules(config), ...checkSecurityAlertRules(config), ...checkAccessRules(config));
   return problems;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessSchema } from './access';
 import { ConfigProblem, region, SLUG_PATTERN, text } from './common';
 import type { EstateConfig } from './estate-config';
 
@@ -37,9 +38,10 @@ export const organizationSchema = z.strictObject(
     rootId: text(/^r-[0-9a-z]{4,32}$/, 'must be the organization root ID, such as r-ab12').optional(),
     identityAccount: text(/^\d{12}$/, 'must be the 12-digit ID of the account people sign in to, quoted')
       .optional()
-      .describe('Account whose people assume the persona roles (with MFA); default: each environment account itself'),
+      .describe('Account people sign in from: the persona and break-glass roles trust the principals organization.access names there; default: each environment account itself'),
     breakGlassRoleName: text(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 letters, digits and +=,.@_-)').default('estate-break-glass'),
     detectiveControls: detectiveControlsSchema,
+    access: accessSchema,
   },
   { error: 'must be a mapping with name, homeRegion and allowedRegions' },
 );

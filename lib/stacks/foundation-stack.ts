@@ -7,6 +7,7 @@ import { BreakGlassRole } from '../../constructs/break-glass-role';
 import { DetectiveControls } from '../../constructs/detective-controls';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
+import { NamedPrincipals } from '../../constructs/named-principals';
 import { workloadBoundaryStatements } from '../../policies/workload-boundary';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { EstateStack, EstateStackProps } from './estate-stack';
@@ -19,8 +20,8 @@ export interface FoundationStackProps extends EstateStackProps {
   readonly auditReplica: AuditReplicaLocation;
   /** Name of the break-glass role (the guardrails exempt exactly this name). */
   readonly breakGlassRoleName: string;
-  /** Account whose people may assume the break-glass role, with MFA. */
-  readonly trustedAccount: string;
+  /** Who may assume the break-glass role: named principals of the account people sign in from. */
+  readonly breakGlassPrincipals: NamedPrincipals;
   /**
    * Every account of the estate: calls through the VPC endpoints may name resources there only.
    * @default - this account only
@@ -96,7 +97,7 @@ export class FoundationStack extends EstateStack {
 
     this.breakGlass = new BreakGlassRole(this, 'BreakGlass', {
       roleName: props.breakGlassRoleName,
-      trustedAccount: props.trustedAccount,
+      trustedPrincipals: props.breakGlassPrincipals,
       alerts: this.detective.findings,
       undelivered: this.detective.undelivered,
       trailLogGroup: this.audit.logGroup,

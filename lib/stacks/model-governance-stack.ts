@@ -14,6 +14,7 @@ import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { PersonaRoles } from '../../constructs/persona-roles';
+import { personaPrincipals } from '../config/access';
 import { SecureBucket } from '../../constructs/secure-bucket';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcards';
@@ -422,7 +423,12 @@ export class ModelGovernanceStack extends EstateStack {
     }
 
     this.personas = new PersonaRoles(this, 'Personas', {
-      trustedAccount: props.estate.organization.identityAccount ?? env.account,
+      trustedPrincipals: {
+        dataScientist: personaPrincipals(props.estate, env, 'dataScientist'),
+        mlEngineer: personaPrincipals(props.estate, env, 'mlEngineer'),
+        modelRiskApprover: personaPrincipals(props.estate, env, 'modelRiskApprover'),
+        auditor: personaPrincipals(props.estate, env, 'auditor'),
+      },
       packageArns: packages,
       packageGroupArns: governedGroupArns(this, groups),
       artifacts: this.artifacts,

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Aspects, Aws } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, EstateConfig } from '../config';
+import { personaPrincipals } from '../config/access';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { auditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditReplicaStack } from '../stacks/audit-replica-stack';
@@ -55,7 +56,7 @@ export class EnvironmentStage extends Stage {
       organization: estate.organization.name,
       auditReplica: replicaLocation,
       breakGlassRoleName: estate.organization.breakGlassRoleName,
-      trustedAccount: estate.organization.identityAccount ?? environment.account,
+      breakGlassPrincipals: personaPrincipals(estate, environment, 'breakGlass'),
       estateAccounts: estateAccounts(estate),
       readableObjects: promotedArtifacts(estate, environment),
       inheritedDetectiveControls:

@@ -62,7 +62,7 @@ export const ONE_ENVIRONMENT: InvariantEstate = {
     const raw = example();
     const org = raw.organization.name;
     const dev = raw.environments.find((e: Raw) => e.type === 'dev');
-    raw.organization = { name: org, homeRegion: raw.organization.homeRegion, allowedRegions: raw.organization.allowedRegions };
+    raw.organization = { name: org, homeRegion: raw.organization.homeRegion, allowedRegions: raw.organization.allowedRegions, access: raw.organization.access };
     raw.environments = [dev];
     delete raw.delivery;
     raw.models = raw.models.map((m: Raw) => {
@@ -81,7 +81,7 @@ export const ONE_ENVIRONMENT: InvariantEstate = {
 export const FOUR_ENVIRONMENTS: InvariantEstate = {
   name: 'four environments',
   extra: true,
-  description: "dev and uat (a second staging environment) in eu-central-1, staging and prod in eu-west-1; a pipeline deploys all four; the organization's detective controls adopted",
+  description: "dev and uat (a second staging environment) in eu-central-1, staging and prod in eu-west-1; a pipeline deploys all four; the organization's detective controls adopted; people sign in to an identity account, the approver and break-glass trusting a permission set and a user or a role there",
   config: () => {
     const raw = example();
     const org = raw.organization.name;
@@ -103,6 +103,13 @@ export const FOUR_ENVIRONMENTS: InvariantEstate = {
     raw.environments = [dev, uat, staging, prod];
     // A landing zone runs GuardDuty, Config and Security Hub here already.
     raw.organization.detectiveControls = { source: 'organization', administratorAccount: '777777777777' };
+    // People sign in to an identity account of their own; the roles name every kind of principal there.
+    raw.organization.identityAccount = '888888888888';
+    raw.organization.access = {
+      ...raw.organization.access,
+      modelRiskApprover: [{ permissionSet: 'ModelRiskApprover' }, { user: 'people/risk-officer' }],
+      breakGlass: [{ permissionSet: 'BreakGlass' }, { role: 'arn:aws:iam::888888888888:role/emergency/IncidentCommander' }],
+    };
     raw.models = raw.models.map((m: Raw) => {
       const endpoints: Raw = {};
       for (const [name, endpoint] of Object.entries<Raw>(m.endpoints)) {

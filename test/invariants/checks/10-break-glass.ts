@@ -1,4 +1,5 @@
 import type { EstateUnderTest } from '../suite';
+import { trustOfNamed } from '../../support/trust';
 
 /** The one emergency role the guardrails exempt: MFA, one hour, its own boundary, every use announced. */
 export default function breakGlass(estate: EstateUnderTest): void {
@@ -6,16 +7,14 @@ export default function breakGlass(estate: EstateUnderTest): void {
   const name = config.organization.breakGlassRoleName;
 
   for (const stack of stacks.foundation) {
-    test(`break-glass role (${stack}): the name the guardrails exempt, MFA-only trust, one-hour sessions, its own boundary, every assumption announced`, () => {
+    test(`break-glass role (${stack}): the name the guardrails exempt, trusting only the principals named for it, one-hour sessions, its own boundary, every assumption announced`, () => {
       const env = envOf(stack);
       const roles = ofType(stack, 'AWS::IAM::Role').filter(([id]) => id.startsWith('BreakGlassRole'));
       expect(roles).toHaveLength(1);
       expect(roles[0][1].Properties).toMatchObject({
         RoleName: name,
         MaxSessionDuration: 3600,
-        AssumeRolePolicyDocument: {
-          Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${env.account}:root` }, Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }],
-        },
+        AssumeRolePolicyDocument: { Statement: trustOfNamed(config, env, 'breakGlass') },
         PermissionsBoundary: { Ref: expect.stringMatching(/^BreakGlassBoundary/) },
       });
       const [[, boundary]] = ofType(stack, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('BreakGlassBoundary'));

@@ -1,5 +1,7 @@
 import { governedGroupFilter, MAX_LISTED_GROUPS } from '../../../lib/ml/registry-scope';
 import type { EstateUnderTest } from '../suite';
+import type { Persona } from '../../../lib/config/access';
+import { trustOfNamed } from '../../support/trust';
 
 /** Every value of a key named ModelApprovalStatus anywhere in a template. */
 const approvalStatuses = (node: unknown): unknown[] =>
@@ -85,15 +87,13 @@ export default function approvals(estate: EstateUnderTest): void {
         }
       });
 
-      test('personas are assumed only with MFA; the data scientist registers only pending packages; nobody else changes an approval', () => {
+      test('personas are assumed only by the principals named for each; the data scientist registers only pending packages; nobody else changes an approval', () => {
         const env = envOf(stack);
         const roles = ofType(stack, 'AWS::IAM::Role').filter(([id]) => id.startsWith('Personas'));
         expect(roles.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['PersonasAuditor', 'PersonasDataScientist', 'PersonasMlEngineer', 'PersonasModelRiskApprover']);
-        const trusted = config.organization.identityAccount ?? env.account;
-        for (const [, role] of roles) {
-          expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-            { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${trusted}:root` }, Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } },
-          ]);
+        const personaOf: Record<string, Persona> = { PersonasAuditor: 'auditor', PersonasDataScientist: 'dataScientist', PersonasMlEngineer: 'mlEngineer', PersonasModelRiskApprover: 'modelRiskApprover' };
+        for (const [id, role] of roles) {
+          expect([id, role.Properties.AssumeRolePolicyDocument.Statement]).toEqual([id, trustOfNamed(config, env, personaOf[id.replace(/[0-9A-F]{8}$/, '')])]);
         }
         const grantsOf = (persona: string) => ofType(stack, 'AWS::IAM::ManagedPolicy').find(([id]) => id.startsWith(`Personas${persona}Grants`))![1].Properties.PolicyDocument.Statement as any[];
         const register = grantsOf('DataScientist').find((s) => [s.Action].flat().includes('sagemaker:CreateModelPackage'));
