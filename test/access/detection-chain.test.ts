@@ -64,7 +64,7 @@ const asAdmin = (action: string, target: ReturnType<typeof resource>, extra: { c
 };
 
 /** ProtectEstateAlerting as it was: the alerting actions only, no tag calls. */
-const withoutTagCalls = () => scpsWith(scps, 'ProtectEstateAlerting', (s) => ({ ...s, Action: s.Action.filter((a: string) => !/:(\*?Tag|Untag)/.test(a)) }));
+const withoutTagCalls = () => scpsWith(scps, 'ProtectEstateAlerting', (s) => ({ ...s, Action: s.Action.filter((a: string) => !/:(\*?Tag|Untag|\*agRole)/.test(a)) }));
 
 describe('tag-scoped protections cannot be undone by untagging (C2)', () => {
   const targets: Array<[string, string, string, string]> = [
