@@ -8,12 +8,6 @@ import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { ManagedPolicyRole } from './managed-policy-role';
 
-/** The bus in a retraining environment that receives another environment's (prod's) retraining alarms. */
-export const retrainingAlarmBusName = (organization: string, environment: string): string => `${organization}-${environment}-retraining-alarms`;
-
-/** The role in a prod environment that forwards its retraining alarms (at most 60 characters). */
-export const alarmForwarderRoleName = (organization: string, environment: string): string => `${organization}-${environment}-fwd-alarms`;
-
 /** What a forwarded alarm event is: CloudWatch's own state change, nothing a sender makes up. */
 export const ALARM_EVENT = { source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' } as const;
 

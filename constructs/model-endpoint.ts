@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,17 +12,10 @@ import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import type { EndpointConfig, EnvironmentConfig, ModelConfig, VariantConfig } from '../lib/config';
 import { tagAll } from '../lib/aspects/tagging';
+import { endpointName } from '../lib/delivery/names';
 import { hasInstanceStorage, repositoryArn } from './aws-facts';
 import { EstateMonitoring, MonitoringThresholds } from './estate-monitoring';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
-
-/** Endpoint name of a model in an environment (63 characters at most; stable). */
-export function endpointName(environment: string, model: string): string {
-  const name = `${environment}-${model}`;
-  if (name.length <= 63) return name;
-  const digest = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, 54)}-${digest}`;
-}
 
 /** Model Monitor's analyzer image registry per region (SageMaker Python SDK, image_uri_config/model-monitor.json). */
 export const MODEL_MONITOR_REGISTRY: Record<string, string> = {

@@ -11,28 +11,74 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig, ModelConfig, TrainingConfig } from '../lib/config';
-import { TRIGGER_PARAMETER, trainingPipelineDefinition } from '../lib/ml/training-definition';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { repositoryArn } from './aws-facts';
 import { MONITORING_SCRIPT, sklearnProcessingImage } from './estate-monitoring';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
 
-/** Name of a model's retraining pipeline in an environment. */
-/** IAM path of the training pipelines' roles: the artifact bucket lets only these write the evidence prefix. */
-export const TRAINING_ROLE_PATH = '/estate-training/';
-
-export const trainingPipelineName = (environment: string, model: string): string => `${environment}-${model}-training`.slice(0, 256);
-
-/** The market-events bus of an environment, and what an event on it looks like. */
-export const marketEventBusName = (organization: string, environment: string): string => `${organization}-${environment}-market-events`;
+/** What an event on an environment's market-events bus looks like. */
 export const MARKET_EVENT = { source: 'estate.market-events', detailType: 'Market Event' } as const;
 
+/** The pipeline's parameters; triggers set TriggerSource. */
+export const TRIGGER_PARAMETER = 'TriggerSource';
+
+/** Where a training pipeline reads, writes and runs: what its definition is built from. Values may be CDK tokens. */
+export interface TrainingPipelineTargets {
+  readonly roleArn: string;
+  /** Versioned, KMS bucket of the environment's training data; the model reads `<model id>/`. */
+  readonly dataBucket: string;
+  /** The governance artifact bucket: model artifacts and the reports the approval gate reads. */
+  readonly artifactBucket: string;
+  /** Keys: data (read), ML (volumes and outputs). */
+  readonly mlKeyArn: string;
+  readonly subnets: readonly string[];
+  readonly securityGroups: readonly string[];
+  /** The retraining guard function (storm control). */
+  readonly guardFunctionArn: string;
+  readonly pipelineName: string;
+  /** AWS's scikit-learn processing image of the region, which runs the estate's reference script. */
+  readonly referenceImage: string;
+  /** The estate's reference script (processing/estate_monitoring.py) as uploaded: bucket and key. */
+  readonly referenceScript: { readonly bucket: string; readonly key: string };
+}
+
+/** The model a pipeline retrains: what its role, descriptions and triggers name. */
+export interface RetrainedModel {
+  /** The model id: its model package group, and the prefix of its data and outputs. */
+  readonly id: string;
+  /** Its risk tier, named in the pipeline's description. */
+  readonly riskTier: string;
+}
+
+/** How a model is retrained: its containers and what starts a run. */
+export interface RetrainingSpec {
+  /** Training container (an ECR image URI). */
+  readonly image: string;
+  /** Container of the prepare and predict steps (an ECR image URI). */
+  readonly processingImage: string;
+  /**
+   * EventBridge schedule expression that starts a run.
+   * @default - no scheduled runs
+   */
+  readonly schedule?: string;
+  /** Retrain when the endpoint's quality or drift alarm (or a forwarded one) fires. */
+  readonly onAlarm: boolean;
+  /** Retrain on a market event that names the model, or all models. */
+  readonly onMarketEvent: boolean;
+}
+
 export interface TrainingPipelineProps {
-  readonly environment: EnvironmentConfig;
-  readonly model: ModelConfig;
-  readonly training: TrainingConfig;
+  /** Name of the environment the pipeline runs in (named in descriptions). */
+  readonly environmentName: string;
+  readonly model: RetrainedModel;
+  readonly training: RetrainingSpec;
+  /** Name of the SageMaker pipeline (lib/delivery/names.ts: other stacks name it too). */
+  readonly pipelineName: string;
+  /** IAM path of the pipeline's role: the artifact bucket lets only roles under it write the evidence prefix. */
+  readonly rolePath: string;
+  /** The SageMaker Pipelines definition, built from where the pipeline reads, writes and runs. */
+  readonly definition: (targets: TrainingPipelineTargets) => Record<string, unknown>;
   readonly subnets: readonly ec2.ISubnet[];
   readonly securityGroup: ec2.ISecurityGroup;
   /** Versioned KMS bucket of training data (by name: it lives in the ML platform stack). */
@@ -56,8 +102,8 @@ export interface TrainingPipelineProps {
 }
 
 /**
- * A model's retraining in one environment: the SageMaker pipeline generated
- * from config (lib/ml/training-definition.ts), its least-privilege role, and
+ * A model's retraining in one environment: the SageMaker pipeline of the
+ * given definition (the estate's: lib/ml/training-definition.ts), its least-privilege role, and
  * its triggers, each an EventBridge rule whose target is the pipeline (with
  * the trigger named in the TriggerSource parameter, retries and a KMS
  * dead-letter queue): a schedule, the endpoint's model-quality alarm, and
@@ -76,8 +122,9 @@ export class TrainingPipeline extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const { partition, region, account } = stack;
-    const { model, training, environment: env } = props;
-    this.pipelineName = trainingPipelineName(env.name, model.id);
+    const { model, training } = props;
+    const env = { name: props.environmentName };
+    this.pipelineName = props.pipelineName;
     const pipelineArn = `arn:${partition}:sagemaker:${region}:${account}:pipeline/${this.pipelineName.toLowerCase()}`;
 
     // The reports are computed by the estate's reference script in AWS's scikit-learn image (open formulas, no Clarify or Model Monitor).
@@ -85,7 +132,7 @@ export class TrainingPipeline extends Construct {
     const script = new s3assets.Asset(this, 'ReferenceScript', { path: MONITORING_SCRIPT });
     this.role = new SageMakerExecutionRole(this, 'Role', {
       description: `Retraining of ${model.id} in ${env.name}: its data, its jobs, pending registration only`,
-      path: TRAINING_ROLE_PATH,
+      path: props.rolePath,
       logGroups: ['/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/TrainingJobs'],
       repositories: [...new Set([training.image, training.processingImage, referenceImage].map((image) => repositoryArn(partition, image)))].sort(),
     });
@@ -114,7 +161,7 @@ export class TrainingPipeline extends Construct {
       'Wildcards only for names created at run time (job names SageMaker Pipelines generates, package versions, run outputs under this model\'s prefix, log streams), for APIs without resource-level permission (ENIs, ECR login), or scoped by a condition (metrics namespace).',
     );
 
-    const definition = trainingPipelineDefinition(model, training, {
+    const definition = props.definition({
       roleArn: this.role.roleArn,
       dataBucket: props.dataBucketName,
       artifactBucket: props.artifactBucket.bucketName,

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { validateEstateConfig } from '../lib/config/load';
-import { promotionSource } from '../lib/delivery/names';
+import { promotionSource } from '../lib/config';
 import { sdkInstanceTypes } from '../lib/ml/instance-types-source';
 import { SAGEMAKER_INSTANCE_TYPES } from '../lib/ml/instances';
 import { editDistance } from '../lib/config/suggest';

@@ -7,7 +7,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { validateEstateConfig } from '../lib/config/load';
 import { promotionsFor } from '../lib/delivery/promotions';
-import { servingAccounts } from '../lib/delivery/names';
+import { servingAccounts } from '../lib/config';
 import { buildEstate, ESTATE_APP_PROPS } from '../lib/estate';
 import { shardOf, shardStackId } from '../lib/ml/sharding';
 import { cdkJsonContext, defaultEstateConfig } from './support/estate';

@@ -1,8 +1,6 @@
+import { modelArtifactsBucketName } from '../delivery/names';
 import type { ConfigProblem } from './common';
 import type { EstateConfig } from './estate-config';
-
-/** Name of an environment's model artifact bucket: model data, training outputs and the reports the gates read. */
-export const modelArtifactsBucketName = (account: string, region: string): string => `model-artifacts-${account}-${region}`;
 
 const IMAGE = /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/([a-z0-9._/-]+?)(@sha256:[a-f0-9]{64}|:[\w.-]+)$/;
 

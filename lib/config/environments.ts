@@ -82,6 +82,18 @@ export function monitorsQuality(env: EnvironmentConfig, endpoint: EndpointConfig
 }
 
 /**
+ * The environment prod promotes from: the staging environment that prod's
+ * `promoteFrom` names (config requires it, and the same one for every prod).
+ * Its registry holds the approved versions prod serves, and its deployment
+ * gate judges them before the pipeline deploys prod. An estate without prod
+ * has none.
+ */
+export function promotionSource(estate: EstateConfig): EnvironmentConfig | undefined {
+  const from = estate.environments.find((e) => e.type === 'prod' && e.promoteFrom !== undefined)?.promoteFrom;
+  return from === undefined ? undefined : estate.environments.find((e) => e.name === from);
+}
+
+/**
  * Cross-field rules of the environments: unique names and accounts, never the
  * management account, allowed regions and zones, the regulatory floors, and
  * networks that do not overlap.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GateConfig } from '../../lambdas/shared/gate-config';
-import { trainingPipelineName } from '../../constructs/training-pipeline';
+import { trainingPipelineName } from '../delivery/names';
 import { EnvironmentConfig, EstateConfig } from '.';
 import { segmentationPolicy } from './segments';
 

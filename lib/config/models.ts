@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { instanceFamily } from '../../constructs/aws-facts';
 import { ConfigProblem, imageUri, instanceType, modelData, text, whole } from './common';
 import { RISK_TIERS } from './model-risk';
-import { allowedInstanceFamilies } from './environments';
+import { allowedInstanceFamilies, promotionSource } from './environments';
 import type { EstateConfig } from './estate-config';
 import { segmentationSchema } from './segments';
 import { trainingSchema } from './training';
@@ -178,4 +178,23 @@ export function checkEndpointRules(config: EstateConfig): ConfigProblem[] {
     }
   });
   return problems;
+}
+
+/**
+ * Accounts of the environments that serve approved versions from the promotion
+ * source's registry, or will once one is approved (an endpoint awaiting approval
+ * is shared with ahead of its first version, so that adding the version is all
+ * it takes).
+ */
+export function servingAccounts(estate: EstateConfig): string[] {
+  const serving = new Set(
+    estate.models.flatMap((m) =>
+      Object.entries(m.endpoints)
+        .filter(([, e]) => e.awaitingApproval || e.variants.some((v) => v.modelPackageVersion !== undefined))
+        .map(([env]) => env),
+    ),
+  );
+  // The promotion source serves its own registry's versions (its staging bake): no grant to itself.
+  const source = promotionSource(estate)?.name;
+  return estate.environments.filter((e) => serving.has(e.name) && e.name !== source).map((e) => e.account);
 }

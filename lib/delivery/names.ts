@@ -1,9 +1,11 @@
-import type { EnvironmentConfig, EstateConfig } from '../config';
+import { createHash } from 'node:crypto';
 
 /**
- * Names the delivery pipeline and the environments agree on without a
- * cross-account reference: the pipeline's gate step role (tooling account)
- * and each environment's deployment gate function.
+ * Every name the estate's stacks, stages and the pipeline's gate step agree on
+ * without a cross-account reference: buckets, buses, pipelines, endpoints,
+ * functions, roles and role paths. One module, pure (no aws-cdk-lib): the
+ * pipeline's gate step (bin/deployment-gate.ts) builds names with it without
+ * loading the CDK. Stacks take them from here, never from a sibling stack.
  */
 
 /**
@@ -29,33 +31,40 @@ export const approvalGateRoleName = (organization: string, environment: string):
 /** The deployment gate function of one environment. */
 export const deploymentGateFunctionName = (organization: string, environment: string): string => `${organization}-${environment}-deployment-gate`;
 
-/**
- * The environment prod promotes from: the staging environment that prod's
- * `promoteFrom` names (config requires it, and the same one for every prod).
- * Its registry holds the approved versions prod serves, and its deployment
- * gate judges them before the pipeline deploys prod. An estate without prod
- * has none.
- */
-export function promotionSource(estate: EstateConfig): EnvironmentConfig | undefined {
-  const from = estate.environments.find((e) => e.type === 'prod' && e.promoteFrom !== undefined)?.promoteFrom;
-  return from === undefined ? undefined : estate.environments.find((e) => e.name === from);
-}
+/** Name of an environment's model artifact bucket: model data, training outputs and the reports the gates read. */
+export const modelArtifactsBucketName = (account: string, region: string): string => `model-artifacts-${account}-${region}`;
 
-/**
- * Accounts of the environments that serve approved versions from the promotion
- * source's registry, or will once one is approved (an endpoint awaiting approval
- * is shared with ahead of its first version, so that adding the version is all
- * it takes).
- */
-export function servingAccounts(estate: EstateConfig): string[] {
-  const serving = new Set(
-    estate.models.flatMap((m) =>
-      Object.entries(m.endpoints)
-        .filter(([, e]) => e.awaitingApproval || e.variants.some((v) => v.modelPackageVersion !== undefined))
-        .map(([env]) => env),
-    ),
-  );
-  // The promotion source serves its own registry's versions (its staging bake): no grant to itself.
-  const source = promotionSource(estate)?.name;
-  return estate.environments.filter((e) => serving.has(e.name) && e.name !== source).map((e) => e.account);
+/** Name of an environment's inference-capture bucket. */
+export const inferenceCaptureBucketName = (account: string, region: string): string => `inference-capture-${account}-${region}`;
+
+/** Name of an environment's training-data bucket (versioned, data key). */
+export const trainingDataBucketName = (account: string, region: string): string => `training-data-${account}-${region}`;
+
+/** Name of the bucket that holds pipeline artifacts in a region other than the pipeline's. */
+export const replicaArtifactBucketName = (account: string, region: string): string => `pipeline-artifacts-${account}-${region}`;
+
+/** The retraining guard function of an environment (named: every training pipeline invokes it). */
+export const retrainingGuardName = (organization: string, environment: string): string => `${organization}-${environment}-retraining-guard`;
+
+/** IAM path of the training pipelines' roles: the artifact bucket lets only these write the evidence prefix. */
+export const TRAINING_ROLE_PATH = '/estate-training/';
+
+/** Name of a model's retraining pipeline in an environment. */
+export const trainingPipelineName = (environment: string, model: string): string => `${environment}-${model}-training`.slice(0, 256);
+
+/** The market-events bus of an environment. */
+export const marketEventBusName = (organization: string, environment: string): string => `${organization}-${environment}-market-events`;
+
+/** The bus in a retraining environment that receives another environment's (prod's) retraining alarms. */
+export const retrainingAlarmBusName = (organization: string, environment: string): string => `${organization}-${environment}-retraining-alarms`;
+
+/** The role in a prod environment that forwards its retraining alarms (at most 60 characters). */
+export const alarmForwarderRoleName = (organization: string, environment: string): string => `${organization}-${environment}-fwd-alarms`;
+
+/** Endpoint name of a model in an environment (63 characters at most; stable). */
+export function endpointName(environment: string, model: string): string {
+  const name = `${environment}-${model}`;
+  if (name.length <= 63) return name;
+  const digest = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, 54)}-${digest}`;
 }

@@ -1,7 +1,7 @@
-import { endpointName } from '../../constructs/model-endpoint';
 import { partitionOf } from '../../constructs/aws-facts';
+import { promotionSource } from '../config/environments';
 import type { EstateConfig } from '../config';
-import { deploymentGateFunctionName, promotionSource } from './names';
+import { deploymentGateFunctionName, endpointName } from './names';
 
 /** One question to the deployment gate: may prod serve this approved version? */
 export interface PromotionRequest {

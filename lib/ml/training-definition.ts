@@ -1,35 +1,15 @@
 import type { ModelConfig, TrainingConfig } from '../config';
 import { segmentArguments } from '../config/segments';
 import { hasInstanceStorage } from '../../constructs/aws-facts';
+import { TRIGGER_PARAMETER, type TrainingPipelineTargets } from '../../constructs/training-pipeline';
 
-/** Where a training pipeline reads, writes and runs. Values may be CDK tokens. */
-export interface TrainingPipelineTargets {
-  readonly roleArn: string;
-  /** Versioned, KMS bucket of the environment's training data; the model reads `<model id>/`. */
-  readonly dataBucket: string;
-  /** The governance artifact bucket: model artifacts and the reports the approval gate reads. */
-  readonly artifactBucket: string;
-  /** Keys: data (read), ML (volumes and outputs). */
-  readonly mlKeyArn: string;
-  readonly subnets: readonly string[];
-  readonly securityGroups: readonly string[];
-  /** The retraining guard function (storm control). */
-  readonly guardFunctionArn: string;
-  readonly pipelineName: string;
-  /** AWS's scikit-learn processing image of the region, which runs the estate's reference script. */
-  readonly referenceImage: string;
-  /** The estate's reference script (processing/estate_monitoring.py) as uploaded: bucket and key. */
-  readonly referenceScript: { readonly bucket: string; readonly key: string };
-}
+export { TRIGGER_PARAMETER, type TrainingPipelineTargets };
 
 /** The label column of the prepare step's train and test splits (CSV with a header row). */
 export const LABEL_COLUMN = 'label';
 
 /** The reports the evaluate step writes under training/<model>/<execution>/reports/ (the approval gate's contract). */
 export const REPORTS = ['evaluation', 'bias', 'explainability', 'statistics', 'baseline-statistics', 'baseline-constraints', 'baseline-score-statistics'] as const;
-
-/** The pipeline's parameters; triggers set TriggerSource. */
-export const TRIGGER_PARAMETER = 'TriggerSource';
 
 const REPORT_CONTENT_TYPE = 'application/json';
 

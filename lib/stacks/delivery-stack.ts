@@ -11,10 +11,10 @@ import { allowCloudWatchLogsOfThisAccount, customerKey } from '../../constructs/
 import { ManagedPolicyRole } from '../../constructs/managed-policy-role';
 import { EncryptedLogGroup } from '../../constructs/encrypted-log-group';
 import { SecureBucket } from '../../constructs/secure-bucket';
-import { EstateConfig, EnvironmentConfig, ENVIRONMENT_TYPES } from '../config';
+import { EstateConfig, EnvironmentConfig, ENVIRONMENT_TYPES, promotionSource } from '../config';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgePipelineFindings } from '../delivery/acknowledgements';
-import { deploymentGateFunctionName, DEPLOYMENT_GATE_STEP_ROLE, PIPELINE_ROLE_PATH, promotionSource } from '../delivery/names';
+import { deploymentGateFunctionName, DEPLOYMENT_GATE_STEP_ROLE, PIPELINE_ROLE_PATH, replicaArtifactBucketName } from '../delivery/names';
 
 /** What the pipeline deploys: an environment's config and the stage that holds its stacks. */
 export interface DeliveryTarget {
@@ -33,11 +33,6 @@ export interface DeliveryStackProps extends Omit<StackProps, 'env' | 'terminatio
  * Pulled from the ECR Public mirror of Docker's official images.
  */
 const BUILD_IMAGE = codebuild.LinuxBuildImage.fromDockerRegistry('public.ecr.aws/docker/library/node:20-bookworm');
-
-/** Name of the bucket that holds pipeline artifacts in a region other than the pipeline's. */
-export function replicaArtifactBucketName(account: string, region: string): string {
-  return `pipeline-artifacts-${account}-${region}`;
-}
 
 export interface DeliverySupportStackProps extends Omit<StackProps, 'env' | 'terminationProtection'> {
   readonly estate: EstateConfig;

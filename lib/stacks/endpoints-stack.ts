@@ -8,11 +8,11 @@ import { Construct } from 'constructs';
 import type { MonitoringThresholds } from '../../constructs/estate-monitoring';
 import { monitoredSegments } from '../config/segments';
 import { alarmRoutes } from '../config/alarm-routes';
-import { retrainingAlarmBusName } from '../../constructs/alarm-forwarding';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
 import { ModelRegistry } from '../../constructs/model-registry';
-import { marketEventBusName, TrainingPipeline } from '../../constructs/training-pipeline';
-import { retrainingGuardName, trainingDataBucketName } from './ml-platform-stack';
+import { TrainingPipeline } from '../../constructs/training-pipeline';
+import { marketEventBusName, retrainingAlarmBusName, retrainingGuardName, TRAINING_ROLE_PATH, trainingDataBucketName, trainingPipelineName } from '../delivery/names';
+import { trainingPipelineDefinition } from '../ml/training-definition';
 import { EstateConfig, ModelConfig } from '../config';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
@@ -131,10 +131,14 @@ export class EndpointsStack extends EstateStack {
         });
       }
       if (model.training?.environments.includes(env.name)) {
+        const training = model.training;
         this.training[model.id] = new TrainingPipeline(scope, 'Training', {
-          environment: env,
+          environmentName: env.name,
           model,
-          training: model.training,
+          training,
+          pipelineName: trainingPipelineName(env.name, model.id),
+          rolePath: TRAINING_ROLE_PATH,
+          definition: (targets) => trainingPipelineDefinition(model, training, targets),
           subnets: props.vpc.isolatedSubnets,
           securityGroup,
           dataBucketName: trainingDataBucketName(this.account, this.region),

@@ -8,8 +8,8 @@ import { Construct } from 'constructs';
 import { lockForCalendarYears } from '../../constructs/audit-replica';
 import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
-import { marketEventBusName, trainingPipelineName } from '../../constructs/training-pipeline';
-import { AlarmForwarding, alarmForwarderRoleName, RetrainingAlarmBus, retrainingAlarmBusName } from '../../constructs/alarm-forwarding';
+import { AlarmForwarding, RetrainingAlarmBus } from '../../constructs/alarm-forwarding';
+import { alarmForwarderRoleName, inferenceCaptureBucketName, marketEventBusName, retrainingAlarmBusName, retrainingGuardName, trainingDataBucketName, trainingPipelineName } from '../delivery/names';
 import { alarmRoutes } from '../config/alarm-routes';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
@@ -22,16 +22,7 @@ import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { EstateConfig, retentionDays } from '../config';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
-/** Name of an environment's inference-capture bucket. */
 const LAMBDAS = path.resolve(__dirname, '..', '..', 'lambdas');
-
-export const inferenceCaptureBucketName = (account: string, region: string): string => `inference-capture-${account}-${region}`;
-
-/** Name of an environment's training-data bucket (versioned, data key). */
-export const trainingDataBucketName = (account: string, region: string): string => `training-data-${account}-${region}`;
-
-/** The retraining guard function of an environment (named: every training pipeline invokes it). */
-export const retrainingGuardName = (organization: string, environment: string): string => `${organization}-${environment}-retraining-guard`;
 
 export interface MLPlatformStackProps extends EstateStackProps {
   readonly estate: EstateConfig;

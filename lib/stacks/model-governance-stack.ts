@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, promotionSource, servingAccounts } from '../delivery/names';
+import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, modelArtifactsBucketName, TRAINING_ROLE_PATH, trainingPipelineName } from '../delivery/names';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } from '../../constructs/audit-replica';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
@@ -21,13 +21,12 @@ import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcar
 import { APPROVER_TAG } from '../../policies/workload-boundary';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
-import { modelArtifactsBucketName, parseImage } from '../config/artifact-rules';
+import { parseImage } from '../config/artifact-rules';
 import { ModelImageRepositories } from '../../constructs/model-registry';
-import { EstateConfig, RISK_TIERS } from '../config';
+import { EstateConfig, promotionSource, RISK_TIERS, servingAccounts } from '../config';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
 import { APPROVED_TAG } from '../../lambdas/model-pinner/approved-tag';
-import { TRAINING_ROLE_PATH, trainingPipelineName } from '../../constructs/training-pipeline';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
 /** Every way to write, overwrite, re-tag or delete an object of the evidence prefix. */
@@ -50,7 +49,6 @@ export const EVIDENCE_WRITE_ACTIONS = [
   's3:ReplicateTags',
 ];
 
-export { modelArtifactsBucketName } from '../config/artifact-rules';
 
 const LAMBDAS = path.resolve(__dirname, '..', '..', 'lambdas');
 

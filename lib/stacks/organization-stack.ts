@@ -3,10 +3,7 @@ import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
 import { cdkDeploymentRoleArn, cdkDeployRoleArn, DEFAULT_BOOTSTRAP_QUALIFIER, policySize, SCP_SIZE_LIMIT, ScpContext, serviceControlPolicies } from '../../policies/scp/service-control-policies';
 import { EstateConfig } from '../config';
-import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, PIPELINE_ROLE_PATH } from '../delivery/names';
-import { TRAINING_ROLE_PATH } from '../../constructs/training-pipeline';
-import { modelArtifactsBucketName } from '../config/artifact-rules';
-import { replicaArtifactBucketName } from './delivery-stack';
+import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, modelArtifactsBucketName, PIPELINE_ROLE_PATH, replicaArtifactBucketName, TRAINING_ROLE_PATH } from '../delivery/names';
 
 export interface OrganizationStackProps extends Omit<StackProps, 'env' | 'terminationProtection'> {
   readonly estate: EstateConfig;

@@ -3,16 +3,16 @@ import { tagAll } from '../aspects/tagging';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Aspects, Aws } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, EstateConfig } from '../config';
+import { EnvironmentConfig, EstateConfig, promotionSource, servingAccounts } from '../config';
 import { personaPrincipals } from '../config/access';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { auditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditReplicaStack } from '../stacks/audit-replica-stack';
 import { FoundationStack } from '../stacks/foundation-stack';
-import { ModelGovernanceStack, modelArtifactsBucketName } from '../stacks/model-governance-stack';
+import { ModelGovernanceStack } from '../stacks/model-governance-stack';
 import { EndpointsStack } from '../stacks/endpoints-stack';
-import { inferenceCaptureBucketName, MLPlatformStack } from '../stacks/ml-platform-stack';
-import { promotionSource, servingAccounts } from '../delivery/names';
+import { MLPlatformStack } from '../stacks/ml-platform-stack';
+import { inferenceCaptureBucketName, modelArtifactsBucketName } from '../delivery/names';
 import { shardModels, shardStackId, templateLimitProblems } from '../ml/sharding';
 
 export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {

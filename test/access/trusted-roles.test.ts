@@ -12,7 +12,7 @@
  * boundary) as the attacker.
  */
 import { synthesizeEstate } from '../support/estate';
-import { TRAINING_ROLE_PATH } from '../../constructs/training-pipeline';
+import { TRAINING_ROLE_PATH } from '../../lib/delivery/names';
 import { EstateModel, memberAdmin, RoleModel } from './estate-model';
 import { Answer, ask, Principal, scpsWithout } from './simulate';
 

@@ -12,11 +12,11 @@
  */
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from '@aws-sdk/client-sagemaker';
-import { endpointName } from '../../constructs/model-endpoint';
+import { endpointName } from '../../lib/delivery/names';
 import { deploymentGate, DeploymentRequest } from '../../lambdas/deployment-gate/handler';
 import { GateConfig } from '../../lambdas/shared/gate-config';
 import { gateConfigFor } from '../../lib/config/gate-config';
-import { promotionSource } from '../../lib/delivery/names';
+import { promotionSource } from '../../lib/config';
 import { promotionsFor } from '../../lib/delivery/promotions';
 import { judgePromotion } from '../../lib/delivery/run-gate';
 import { prodChampionsOf } from '../../lib/stacks/model-governance-stack';

@@ -17,7 +17,7 @@ import { PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
 import { gateConfigFor } from '../../lib/config/gate-config';
 import { trainingPipelineDefinition } from '../../lib/ml/training-definition';
-import { trainingPipelineName } from '../../constructs/training-pipeline';
+import { trainingPipelineName } from '../../lib/delivery/names';
 import { defaultEstateConfig } from '../support/estate';
 import { gateWorld, Moto, startMoto } from '../support/moto';
 import { fraudCells, segmentedEvaluation } from '../segments/fixtures';

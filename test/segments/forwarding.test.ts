@@ -5,7 +5,7 @@
  * and its policy in staging, the pipeline's rule on that bus; the patterns exercised on moto's
  * EventBridge; and what the forwarded alarm names are against the alarms prod actually creates.
  */
-import { alarmForwarderRoleName, retrainingAlarmBusName } from '../../constructs/alarm-forwarding';
+import { alarmForwarderRoleName, retrainingAlarmBusName } from '../../lib/delivery/names';
 import { alarmRoutes } from '../../lib/config/alarm-routes';
 import { shardOf, shardStackId } from '../../lib/ml/sharding';
 import { synthesizeEstate, SynthesizedEstate } from '../support/estate';

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { promotionSource } from '../../../lib/delivery/names';
+import { promotionSource } from '../../../lib/config';
 import type { EstateUnderTest } from '../suite';
 
 /** A value another stack of the environment publishes (the foundation's keys and subnets). */

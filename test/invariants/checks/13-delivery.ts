@@ -1,4 +1,4 @@
-import { promotionSource } from '../../../lib/delivery/names';
+import { promotionSource } from '../../../lib/config';
 import type { EstateUnderTest } from '../suite';
 
 /** The pipeline, where the config has one: every environment in order, prod behind a person and the gate, no admin roles. */
