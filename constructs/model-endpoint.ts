@@ -223,6 +223,14 @@ export class ModelEndpoint extends Construct {
       );
       alarm(v.name, 'errors-4xx', metric(v.name, 'Invocation4XXErrors', 'Sum'), ROLLBACK_THRESHOLDS.errors4xxPerMinute, 5, 5, `${model.id} ${v.name}: callers receive 4XX errors`);
     }
+    // The shadow variant gets the same 5XX and latency alarms on its own dimensions: its responses reach no caller, so
+    // nothing else shows its failures, and the deployment gate requires them of the variant that serves a promoted
+    // version. They notify but do not roll back: a failing shadow harms no caller, and it is judged before promotion.
+    if (endpoint.shadow) {
+      const s = endpoint.shadow.name;
+      alarm(s, 'errors-5xx', metric(s, 'Invocation5XXErrors', 'Sum'), ROLLBACK_THRESHOLDS.errors5xxPerMinute, 3, 2, `${model.id} ${s} (shadow): 5XX errors on the copy of live traffic`);
+      alarm(s, 'latency-p99', metric(s, 'ModelLatency', 'p99'), ROLLBACK_THRESHOLDS.p99LatencyMicros, 3, 3, `${model.id} ${s} (shadow): p99 model latency over ${ROLLBACK_THRESHOLDS.p99LatencyMicros / 1000} ms`);
+    }
 
     const rollout = endpoint.rollout;
     const wait = rollout.bakeMinutes * 60;
@@ -299,7 +307,7 @@ export class ModelEndpoint extends Construct {
     }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: this.endpointName, defaultInterval: Duration.hours(3) });
-    const variants = endpoint.variants.map((v) => v.name);
+    const variants = [...endpoint.variants.map((v) => v.name), ...(endpoint.shadow ? [endpoint.shadow.name] : [])];
     const graph = (title: string, metrics: cloudwatch.IMetric[], left?: cloudwatch.YAxisProps) => new cloudwatch.GraphWidget({ title, left: metrics, width: 12, leftYAxis: left });
     this.dashboard.addWidgets(
       graph('p99 model latency (µs)', variants.map((v) => metric(v, 'ModelLatency', 'p99'))),

@@ -31,7 +31,7 @@ import type { FetchedReport } from '../shared/decision';
 import { GateConfig, loadGateConfig } from '../shared/gate-config';
 import { errorText, listKeys, parseS3Uri, readRecord, writeRecordOnce } from '../shared/s3-objects';
 import { approvedEvaluation } from './approved-evidence';
-import { AlarmView, decideDeployment, DeploymentDecision, DeploymentInputs } from './policy';
+import { AlarmView, decideDeployment, DeploymentDecision, DeploymentInputs, describeWatched } from './policy';
 
 export const GATE_NAME = 'deployment-gate';
 const PACKAGE_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
@@ -153,6 +153,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       // A config live for less than one minute, SageMaker's metric period, has no whole period of traffic yet (and its bake fails anyway).
       invocations: !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000 ? { count: 0 } : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd),
       errors5xx: !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000 ? { count: 0 } : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd, 'Invocation5XXErrors'),
+      stagingEndpoint: endpoint,
       now: windowEnd,
     };
     const decision = decideDeployment(deps.config.deployment, inputs);
@@ -160,7 +161,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       challenger: stateOf(challenger),
       champions: champions.map((c) => ({ arn: c.arn, label: c.label, ...stateOf(c.described) })),
       ...(retired.length > 0 ? { retired } : {}),
-      alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString() })),
+      alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString(), watches: describeWatched(a.watches) })),
       serving: inputs.serving.ok ? { ...inputs.serving, liveSince: inputs.serving.liveSince.toISOString() } : inputs.serving,
       artifacts: inputs.artifacts.map((c) => [c.name, c.passed]),
       errors5xx: inputs.errors5xx,
@@ -392,7 +393,11 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     }
   }
 
-  /** Alarms named `<endpoint>-...`, the convention of the estate's endpoint monitoring. */
+  /**
+   * Alarms named `<endpoint>-...`, the convention of the estate's endpoint monitoring, with the metric each watches.
+   * DescribeAlarms without AlarmTypes returns metric alarms only (CloudWatch API Reference, DescribeAlarms): a
+   * composite alarm is never counted, and the serving variant's own alarms must be metric alarms.
+   */
   async function alarmsOf(endpoint: string): Promise<AlarmView[] | { error: string }> {
     try {
       const alarms: MetricAlarm[] = [];
@@ -408,7 +413,18 @@ export function deploymentGate(deps: DeploymentGateDeps) {
         [...(a.Dimensions ?? []), ...(a.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric?.Dimensions ?? [])].filter((d) => d.Name === 'EndpointName').map((d) => d.Value);
       return alarms
         .filter((a) => endpoints(a).every((e) => e === endpoint))
-        .map((a) => ({ name: a.AlarmName ?? '?', state: a.StateValue, stateUpdated: a.StateUpdatedTimestamp }));
+        .map((a) => ({
+          name: a.AlarmName ?? '?',
+          state: a.StateValue,
+          stateUpdated: a.StateUpdatedTimestamp,
+          watches: {
+            namespace: a.Namespace,
+            metricName: a.MetricName,
+            dimensions: (a.Dimensions ?? []).map((d) => ({ name: d.Name, value: d.Value })),
+            math: (a.Metrics ?? []).length > 0,
+            comparison: a.ComparisonOperator,
+          },
+        }));
     } catch (e) {
       return { error: errorText(e) };
     }

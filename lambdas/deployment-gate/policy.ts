@@ -1,7 +1,8 @@
 /**
  * The promotion decision, as a pure function: may this package go to prod?
  * Passes only when the package is Approved, every alarm of the staging
- * endpoint has been OK for the whole bake period, and the challenger is not
+ * endpoint has been OK for the whole bake period (among them a 5XX-errors and
+ * a latency alarm of the serving variant's own), and the challenger is not
  * worse than the champion beyond the tolerance. Anything unknown fails.
  */
 import { DeploymentPolicy, GovernedModel } from '../shared/gate-config';
@@ -16,7 +17,30 @@ export interface AlarmView {
   readonly name: string;
   readonly state: string | undefined;
   readonly stateUpdated: Date | undefined;
+  /** What the alarm watches, as DescribeAlarms reports it (absent in unit tests not about it). */
+  readonly watches?: AlarmMetric;
 }
+
+/** The single metric a metric alarm watches (a metric-math alarm has `math` instead of a metric). */
+export interface AlarmMetric {
+  readonly namespace?: string;
+  readonly metricName?: string;
+  /** Its dimensions, name to value (a name given twice makes the alarm watch no metric SageMaker publishes). */
+  readonly dimensions: readonly { readonly name?: string; readonly value?: string }[];
+  readonly math: boolean;
+  readonly comparison?: string;
+}
+
+/**
+ * The alarms the serving variant must have of its own: SageMaker publishes these metrics per endpoint and variant
+ * (dimensions EndpointName and VariantName, nothing else: SageMaker Developer Guide, "SageMaker AI endpoint invocation
+ * metrics"), so an alarm on other dimensions, on extra ones or on another variant's name never sees the variant's data.
+ */
+export const SERVING_VARIANT_ALARMS = [
+  { kind: '5XX errors', metricName: 'Invocation5XXErrors' },
+  { kind: 'latency', metricName: 'ModelLatency' },
+] as const;
+const RISING = new Set(['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold']);
 
 export interface DeploymentInputs {
   readonly model: GovernedModel | undefined;
@@ -46,6 +70,11 @@ export interface DeploymentInputs {
    * inferred from alarms (a shadow or renamed variant may have none). The handler always supplies it.
    */
   readonly errors5xx?: { readonly count: number } | { readonly error: string };
+  /**
+   * The staging endpoint's name. With it (the handler always supplies it), the serving variant must have at least one
+   * 5XX-errors alarm and one latency alarm of its own (SERVING_VARIANT_ALARMS), OK for the whole bake period.
+   */
+  readonly stagingEndpoint?: string;
   readonly now: Date;
 }
 
@@ -131,6 +160,10 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
     }
   }
 
+  if (inputs.stagingEndpoint !== undefined && inputs.serving.ok && !('error' in inputs.alarms)) {
+    checks.push(...servingVariantAlarmChecks(inputs.stagingEndpoint, inputs.serving.variant, inputs.alarms, policy.stagingBakeMinutes, inputs.now));
+  }
+
   if (model) {
     if (inputs.champions.length === 0) checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, undefined));
     // One champion keeps the check's plain name (the label is in its detail); several are named apart.
@@ -174,4 +207,41 @@ function challengerCheck(model: GovernedModel, policy: DeploymentPolicy, challen
   return mine.value >= floor - 1e-12
     ? pass(name, `challenger ${label} ${shown(mine.value, theirs.value)} is within ${policy.challengerTolerance} of the champion's ${shown(theirs.value, mine.value)} (${champion.label})`, mine.value)
     : { ...fail(name, `challenger ${label} ${shown(mine.value, theirs.value)} is worse than the champion's ${shown(theirs.value, mine.value)} (${champion.label}) by more than ${policy.challengerTolerance}`), value: mine.value };
+}
+
+/** `Namespace MetricName {Name=Value, ...}` of what an alarm watches, for reasons and records. */
+export function describeWatched(m: AlarmMetric | undefined): string {
+  if (!m) return 'an unknown metric';
+  if (m.math) return 'a metric-math expression';
+  return `${m.namespace ?? '?'} ${m.metricName ?? '?'} {${m.dimensions.map((d) => `${d.name}=${d.value}`).join(', ')}}`;
+}
+
+/**
+ * Per kind of SERVING_VARIANT_ALARMS, one check: at least one alarm of the endpoint watches exactly the serving
+ * variant's metric (namespace AWS/SageMaker, the metric, dimensions exactly {EndpointName, VariantName}, no metric
+ * math, firing when the metric rises) and has been OK for the whole bake period. The reason names what was found
+ * instead (alarms of the metric on other dimensions), so a renamed variant or a deleted alarm reads as such.
+ */
+export function servingVariantAlarmChecks(endpoint: string, variant: string, alarms: readonly AlarmView[], bakeMinutes: number, now: Date): Check[] {
+  const bakeStart = now.getTime() - bakeMinutes * 60_000;
+  return SERVING_VARIANT_ALARMS.map(({ kind, metricName }) => {
+    const name = `serving variant's ${kind} alarm`;
+    const ofMetric = alarms.filter((a) => a.watches && !a.watches.math && a.watches.namespace === 'AWS/SageMaker' && a.watches.metricName === metricName);
+    const exact = ofMetric.filter((a) => {
+      const d = a.watches!.dimensions;
+      return d.length === 2 && d.some((x) => x.name === 'EndpointName' && x.value === endpoint) && d.some((x) => x.name === 'VariantName' && x.value === variant);
+    });
+    const rising = exact.filter((a) => RISING.has(a.watches!.comparison ?? ''));
+    const quiet = rising.filter((a) => a.state === 'OK' && a.stateUpdated && a.stateUpdated.getTime() <= bakeStart);
+    const wanted = `AWS/SageMaker ${metricName} {EndpointName=${endpoint}, VariantName=${variant}}`;
+    if (quiet.length > 0) return pass(name, `${quiet.map((a) => a.name).join(', ')} watch${quiet.length === 1 ? 'es' : ''} ${wanted} and ha${quiet.length === 1 ? 's' : 've'} been OK for the whole bake period`);
+    if (rising.length > 0) {
+      return fail(name, `no ${kind} alarm of variant ${variant} has been OK for the whole ${bakeMinutes}-minute bake period: ${rising.map((a) => `${a.name} is ${a.state ?? 'in an unknown state'}${a.state === 'OK' ? ` since ${a.stateUpdated?.toISOString() ?? 'an unknown time'}` : ''}`).join('; ')}`);
+    }
+    const others = [...exact.map((a) => `${a.name} has ComparisonOperator ${a.watches!.comparison ?? 'unknown'}, so a rise does not fire it`), ...ofMetric.filter((a) => !exact.includes(a)).map((a) => `${a.name} watches ${describeWatched(a.watches)}`)];
+    return fail(
+      name,
+      `no ${kind} alarm watches the serving variant ${variant} of ${endpoint} (${wanted}, firing when it rises)${others.length > 0 ? `; found instead: ${others.join('; ')}` : ''}`,
+    );
+  });
 }

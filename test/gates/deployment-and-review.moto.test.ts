@@ -92,6 +92,11 @@ describe('deployment gate against moto', () => {
       expect.stringMatching(/^the current config went live at .*, after the 60-minute bake period began at .*: the package has not baked for the whole period$/),
       expect.stringMatching(/^the staging endpoint served 0 invocation\(s\) in the 60-minute bake period/),
       `fraud-stg-b-5xx has been OK for less than the ${GATE_CONFIG.deployment.stagingBakeMinutes}-minute bake period`,
+      // The variant's own alarms, made with the endpoint, have not been OK for the bake either.
+      `fraud-stg-b-champion-errors-5xx has been OK for less than the ${GATE_CONFIG.deployment.stagingBakeMinutes}-minute bake period`,
+      `fraud-stg-b-champion-latency-p99 has been OK for less than the ${GATE_CONFIG.deployment.stagingBakeMinutes}-minute bake period`,
+      expect.stringMatching(/^no 5XX errors alarm of variant champion has been OK for the whole 60-minute bake period: fraud-stg-b-champion-errors-5xx is OK since /),
+      expect.stringMatching(/^no latency alarm of variant champion has been OK for the whole 60-minute bake period: fraud-stg-b-champion-latency-p99 is OK since /),
     ]);
   });
 
@@ -114,11 +119,13 @@ describe('deployment gate against moto', () => {
 
   test('fails when no alarm watches the endpoint, and on a malformed request', async () => {
     const pkg = await registerPackage('fraud-score', 0.99, 'Approved');
-    await stagingEndpoint(sagemaker, 'unwatched', { champion: pkg });
+    await stagingEndpoint(sagemaker, 'unwatched', { champion: pkg }, true, {}, { alarmedVariants: [] });
     await traffic(cloudwatch, 'unwatched', 'champion', 500);
     await traffic(cloudwatch, 'unwatched', 'champion', 500, -30);
     expect((await deploymentGate({ ...deps, now: afterBake })({ requestId: 'run-4', modelPackageArn: pkg, stagingEndpointName: 'unwatched' })).reasons).toEqual([
       'no alarm watches the staging endpoint, so its health cannot be shown',
+      'no 5XX errors alarm watches the serving variant champion of unwatched (AWS/SageMaker Invocation5XXErrors {EndpointName=unwatched, VariantName=champion}, firing when it rises)',
+      'no latency alarm watches the serving variant champion of unwatched (AWS/SageMaker ModelLatency {EndpointName=unwatched, VariantName=champion}, firing when it rises)',
     ]);
     expect(await deploymentGate(deps)({ requestId: '../../etc', modelPackageArn: 'x', stagingEndpointName: 'a b' })).toEqual({
       pass: false,

@@ -286,7 +286,7 @@ describe("staging alarms are the endpoint's own", () => {
     await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'alarm-own-score-5xx', StateValue: 'ALARM', StateReason: 'the other endpoint fails' }));
     const { result, rec } = await judge({ requestId: 'alarm-own', modelPackageArn: challenger, stagingEndpointName: 'alarm-own' });
     expect(result).toMatchObject({ pass: true });
-    expect((rec.inputs.alarms as Array<{ name: string }>).map((a) => a.name)).toEqual(['alarm-own-5xx']);
+    expect((rec.inputs.alarms as Array<{ name: string }>).map((a) => a.name)).toEqual(['alarm-own-5xx', 'alarm-own-challenger-errors-5xx', 'alarm-own-challenger-latency-p99']);
     // Its own alarm, with its dimension, firing: fails.
     await w.cloudwatch.send(
       new PutMetricAlarmCommand({ AlarmName: 'alarm-own-latency', Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency', Dimensions: [{ Name: 'EndpointName', Value: 'alarm-own' }], Statistic: 'Average', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
