@@ -626,7 +626,9 @@ describe('ML plane', () => {
         const quality = monitoring.modelQuality ? (model.problemType === 'binary_classification' ? ['model-quality', 'f1'] : model.maxRmse ? ['model-quality'] : []) : [];
         const segmentAlarms = (model.segmentation?.segments ?? []).filter((s) => s.critical).flatMap((s) => ['drift', 'score-drift', ...(monitoring.modelQuality ? ['quality'] : [])].map((k) => `segment-${s.name}-${k}`));
         const watched = monitoring.dataQuality || monitoring.modelQuality ? ['feature-drift', 'score-drift', 'data-quality', 'monitoring-silent', 'monitoring-failed', ...model.protectedAttributes.map((f) => `bias-${f}`), ...quality, ...segmentAlarms] : [];
-        expect(alarms.map((a) => a.AlarmName).sort()).toEqual([...spec.variants.flatMap((v) => ['errors-4xx', 'errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${v.name}-${k}`)), ...watched.map((k) => `${e}-${model.id}-${k}`)].sort());
+        // The shadow variant: 5XX and latency alarms that notify (not rollback alarms).
+        const shadow = spec.shadow ? ['errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${spec.shadow!.name}-${k}`) : [];
+        expect(alarms.map((a) => a.AlarmName).sort()).toEqual([...spec.variants.flatMap((v) => ['errors-4xx', 'errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${v.name}-${k}`)), ...shadow, ...watched.map((k) => `${e}-${model.id}-${k}`)].sort());
         for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
         // Autoscaling per variant, bounds and target from config.
         const targets = ofType(st, 'AWS::ApplicationAutoScaling::ScalableTarget').map(([, t]) => t.Properties).filter((t) => t.ResourceId.startsWith(`endpoint/${e}-${model.id}/`));
