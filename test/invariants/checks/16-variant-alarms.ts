@@ -1,4 +1,4 @@
-import { endpointName } from '../../../constructs/model-endpoint';
+import { endpointName } from '../../../lib/delivery/names';
 import type { EstateUnderTest, Resource } from '../suite';
 
 /** The metrics SageMaker publishes per endpoint and variant whose alarms the deployment gate requires of a serving variant. */
