@@ -40,6 +40,8 @@ export function workloadBoundaryStatements(options: WorkloadBoundaryOptions = {}
         's3:List*',
         's3:PutObject',
         's3:PutObjectTagging',
+        // Tagging a given version (the model pinner marks the approved version, not the key's current one).
+        's3:PutObjectVersionTagging',
         's3:PutObjectRetention',
         's3:PutObjectLegalHold',
         's3:AbortMultipartUpload',

@@ -26,6 +26,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { PinRecord } from '../model-pinner/handler';
+import { pinnedKey } from '../model-pinner/approved-tag';
 import { artifactChecks } from '../shared/artifacts';
 import type { FetchedReport } from '../shared/decision';
 import { GateConfig, loadGateConfig } from '../shared/gate-config';
@@ -312,11 +313,17 @@ export function deploymentGate(deps: DeploymentGateDeps) {
         const uri = c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri;
         const p = pin.containers[i];
         if (uri !== p.source.uri) return { ok: false, reason: `container ${i} serves ${uri}, but ${p.source.uri} was pinned` };
+        if (p.image !== undefined && c.Image !== p.image) return { ok: false, reason: `container ${i} runs ${c.Image}, but ${p.image} was pinned with its model data` };
         const copy = parseS3Uri(p.pinned.uri);
         const source = parseS3Uri(p.source.uri);
         if (!copy || copy.bucket !== deps.approvedBucket || !source) return { ok: false, reason: `container ${i}: the pinned copy ${p.pinned.uri} is not in the approved-model bucket` };
+        if (copy.key !== pinnedKey(group, v, i)) return { ok: false, reason: `container ${i}: the pinned copy ${p.pinned.uri} is not at the key prod reads (${pinnedKey(group, v, i)})` };
         const locked = await deps.s3.send(new HeadObjectCommand({ Bucket: copy.bucket, Key: copy.key, VersionId: p.pinned.versionId, ChecksumMode: 'ENABLED' }));
-        if (locked.ChecksumSHA256 !== p.pinned.sha256) return { ok: false, reason: `container ${i}: the pinned copy has SHA-256 ${locked.ChecksumSHA256}, not the recorded ${p.pinned.sha256}` };
+        const recorded = p.pinned.s3Checksum ?? p.pinned.sha256;
+        if (locked.ChecksumSHA256 !== recorded) return { ok: false, reason: `container ${i}: the pinned copy has SHA-256 ${locked.ChecksumSHA256}, not the recorded ${recorded}` };
+        // Prod reads the key, not a version: the key must hold no other version than the pinned one.
+        const served = await deps.s3.send(new HeadObjectCommand({ Bucket: copy.bucket, Key: copy.key }));
+        if (served.VersionId !== p.pinned.versionId) return { ok: false, reason: `container ${i}: ${p.pinned.uri} now holds version ${served.VersionId}, not the pinned version ${p.pinned.versionId}` };
         if (locked.ObjectLockMode !== 'COMPLIANCE') return { ok: false, reason: `container ${i}: the pinned copy is not locked in COMPLIANCE mode (${locked.ObjectLockMode ?? 'no lock'})` };
         const current = await deps.s3.send(new HeadObjectCommand({ Bucket: source.bucket, Key: source.key }));
         if (current.VersionId !== p.source.versionId) {

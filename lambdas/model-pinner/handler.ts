@@ -5,40 +5,58 @@
  *
  * For each container it copies the model data version the approval record
  * kept (the version the gate saw when it decided, not whatever the key holds
- * now) into the Object Lock bucket of approved models, with S3 computing the
- * SHA-256 of the copy (CopyObject with ChecksumAlgorithm SHA256), locks that
- * version in COMPLIANCE mode, marks the source version with the tag
- * `estate-approved` (prod may read only versions so marked: the bucket policy
- * conditions its read on the tag, and only this role may set it), and writes
- * `pins/<group>/<version>/pin.json` once, with both version ids and the
- * SHA-256. The deployment gate refuses a promotion until that record exists
- * and the source and the copy still match it.
+ * now) into the Object Lock bucket of approved models, at a key fixed by the
+ * package and container (`models/<group>/<version>/<container>/model.tar.gz`,
+ * `pinnedKey`), written once: the copy is a multipart upload whose completion
+ * carries `If-None-Match: *` (the bucket policy refuses any creation at
+ * `models/` without it, and any `If-Match` overwrite), so a key never gets a
+ * second version. Then it locks that version in COMPLIANCE mode, marks the
+ * source version with the tag `estate-approved`, and writes
+ * `pins/<group>/<version>/pin.json` once, with both version ids, the SHA-256
+ * and the package's image. Prod's models read that key (constructs/
+ * model-endpoint.ts), never the training bucket. The deployment gate refuses a
+ * promotion until the record exists and the package, the copy and the source
+ * still match it.
  *
- * Why asynchronous and server-side: model data runs to gigabytes, more than a
- * one-minute gate can read and hash; CopyObject copies inside S3 (up to 5 GiB,
- * its limit for one request) and S3 computes the checksum. Larger model data
- * is refused with the reason recorded (a multipart copy's SHA-256 is a
- * checksum of part checksums, not of the object; see the README), so such a
- * model is not promoted until it is pinned another way.
+ * The copy is server-side (UploadPartCopy, parts of `partBytes`, at most 5 GiB
+ * each and 10,000 of them), so model data of any size S3 holds is pinned. The
+ * pinner reads each part's range of the approved version itself and hashes it:
+ * the record's SHA-256 is the whole object's, computed from the bytes, and each
+ * part's SHA-256 goes with the completion, where S3 refuses a part whose copy
+ * does not have it (Amazon S3 API Reference, CompleteMultipartUpload,
+ * x-amz-checksum-sha256 of each part). The copy is read back: its size, and
+ * S3's checksum of it (the composite of the part checksums, `<b64>-<parts>`,
+ * or the whole object's) must be what the pinner computed. A run that fails
+ * part-way aborts its upload; one killed part-way leaves an incomplete upload
+ * that the bucket's lifecycle rule removes, and the retry starts afresh.
  */
+import { createHash } from 'node:crypto';
 import {
-  CopyObjectCommand,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   PutObjectRetentionCommand,
   PutObjectTaggingCommand,
   S3Client,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { ApprovalRecord } from '../model-approval-gate/handler';
 import { errorText, listKeys, parseS3Uri, readRecord, writeRecordOnce } from '../shared/s3-objects';
 import { visible } from '../shared/strict-json';
 
-import { APPROVED_TAG } from './approved-tag';
+import { APPROVED_TAG, pinnedKey } from './approved-tag';
 
-export { APPROVED_TAG };
-/** CopyObject's limit for one request (Amazon S3 API Reference, CopyObject). */
-export const MAX_COPY_BYTES = 5 * 1024 ** 3;
+export { APPROVED_TAG, pinnedKey };
+/** UploadPartCopy's limit for one part, and a multipart upload's limits (Amazon S3 User Guide, multipart upload limits). */
+export const MAX_PART_BYTES = 5 * 1024 ** 3;
+export const MIN_PART_BYTES = 5 * 1024 ** 2;
+export const MAX_PARTS = 10_000;
+/** Part size unless the object needs larger parts to stay within 10,000. */
+export const DEFAULT_PART_BYTES = 512 * 1024 ** 2;
 const PACKAGE_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
 const ROUND_RECORD = /\/round-(\d{1,6})\.json$/;
 
@@ -53,13 +71,25 @@ export interface PinnerDeps {
   /** Days each pinned copy is locked in COMPLIANCE mode. */
   readonly retainDays: number;
   readonly now?: () => Date;
-  /** For tests: the largest object copied in one request. */
-  readonly maxCopyBytes?: number;
+  /** Size of each copied part (default 512 MiB; at least S3's 5 MiB but for the last, which tests against moto lower); raised where the object would need over 10,000 parts. */
+  readonly partBytes?: number;
 }
 
 export interface PinnedContainer {
   readonly source: { readonly uri: string; readonly versionId: string; readonly bytes?: number };
-  readonly pinned: { readonly uri: string; readonly versionId: string; readonly sha256: string; readonly retainUntil: string };
+  /** The container's image as the package names it (prod runs it with the pinned copy). */
+  readonly image?: string;
+  readonly pinned: {
+    readonly uri: string;
+    readonly versionId: string;
+    /** SHA-256 of the whole object (base64), computed by the pinner from the approved version's bytes. */
+    readonly sha256: string;
+    /** S3's checksum of the copy as HeadObject reports it (composite of the part checksums for a multipart copy). */
+    readonly s3Checksum?: string;
+    readonly parts?: number;
+    readonly bytes?: number;
+    readonly retainUntil: string;
+  };
 }
 
 export interface PinRecord {
@@ -77,6 +107,22 @@ export interface PinResult {
   readonly replayed?: boolean;
   readonly reason?: string;
 }
+
+const statusOf = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+const nameOf = (e: unknown) => (e instanceof Error ? e.name : '');
+
+/** Part size for an object of `bytes`: the configured size, raised so that 10,000 parts cover it (S3's limit). */
+export function partSizeFor(bytes: number, partBytes = DEFAULT_PART_BYTES): number {
+  return Math.max(partBytes, Math.ceil(bytes / MAX_PARTS));
+}
+
+/** S3's composite SHA-256 of a multipart object: SHA-256 of the parts' binary digests, then `-<parts>` (Amazon S3 User Guide, checksums of multipart objects). */
+export function compositeSha256(partDigests: readonly Buffer[]): string {
+  return `${createHash('sha256').update(Buffer.concat(partDigests)).digest('base64')}-${partDigests.length}`;
+}
+
+/** Why a thrown error means the copy cannot be made from that version (no retry will help). */
+class Refusal extends Error {}
 
 export function modelPinner(deps: PinnerDeps) {
   const now = deps.now ?? (() => new Date());
@@ -110,29 +156,16 @@ export function modelPinner(deps: PinnerDeps) {
       const kept = approval.record.modelData?.[i];
       const source = uri ? parseS3Uri(uri) : undefined;
       if (!uri || !source) return refuse(`container ${i} names no S3 model data`);
+      if (c.ModelDataSource?.S3DataSource && c.ModelDataSource.S3DataSource.CompressionType !== 'Gzip') return refuse(`container ${i}: ${visible(uri).slice(0, 300)} is uncompressed model data under a prefix; only one compressed object is pinned`);
       if (!kept || kept.uri !== uri || kept.status !== 'ok' || !kept.versionId) {
         return refuse(`container ${i}: the approval record kept no version of ${visible(uri).slice(0, 300)} (${kept ? `${kept.status}${kept.reason ? `: ${kept.reason}` : ''}` : 'not recorded'})`);
       }
       if (source.bucket !== deps.artifactBucket) return refuse(`container ${i}: ${uri} is outside the artifact bucket`);
-      const limit = deps.maxCopyBytes ?? MAX_COPY_BYTES;
-      if (kept.bytes === undefined || kept.bytes > limit) return refuse(`container ${i}: ${uri} is ${kept.bytes ?? 'an unknown number of'} bytes, over the ${limit} bytes one server-side copy takes`);
-      const target = `models/${group}/${version}/${i}/${source.key.split('/').pop()}`;
+      if (kept.bytes === undefined || !Number.isSafeInteger(kept.bytes) || kept.bytes <= 0) return refuse(`container ${i}: the approval record kept no size of ${uri} (${kept.bytes ?? 'none'}), so its parts cannot be planned`);
+      const target = pinnedKey(group, version, i);
       try {
-        // The recorded version, not the current one: a write to the key since the decision is not what was approved.
-        const copy = await deps.s3.send(
-          new CopyObjectCommand({
-            Bucket: deps.approvedBucket,
-            Key: target,
-            CopySource: `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}?versionId=${encodeURIComponent(kept.versionId)}`,
-            ChecksumAlgorithm: 'SHA256',
-            // The copy carries no tags of the source (copying them would need tagging permissions on the copy).
-            TaggingDirective: 'REPLACE',
-          }),
-        );
-        const versionId = copy.VersionId;
-        const sha256 = copy.CopyObjectResult?.ChecksumSHA256;
-        if (!versionId || !sha256) return refuse(`container ${i}: the copy of ${uri} returned no version id or SHA-256`);
-        await deps.s3.send(new PutObjectRetentionCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: versionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: retainUntil } }));
+        const copy = await copyOnce(source, kept.versionId, kept.bytes, target);
+        await deps.s3.send(new PutObjectRetentionCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: copy.versionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: retainUntil } }));
         const tags = (await deps.s3.send(new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: kept.versionId }))).TagSet ?? [];
         await deps.s3.send(
           new PutObjectTaggingCommand({
@@ -142,27 +175,102 @@ export function modelPinner(deps: PinnerDeps) {
             Tagging: { TagSet: [...tags.filter((t) => t.Key !== APPROVED_TAG), { Key: APPROVED_TAG, Value: `${group}/${version}` }] },
           }),
         );
-        // What the lock and checksum are now, read back rather than assumed.
-        const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: versionId, ChecksumMode: 'ENABLED' }));
-        if (head.ChecksumSHA256 !== sha256 || head.ObjectLockMode !== 'COMPLIANCE') return refuse(`container ${i}: the copy ${target} reads back with SHA-256 ${head.ChecksumSHA256} and lock ${head.ObjectLockMode}`);
+        // What the lock is now, read back rather than assumed.
+        const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: copy.versionId, ChecksumMode: 'ENABLED' }));
+        if (head.ChecksumSHA256 !== copy.s3Checksum || head.ObjectLockMode !== 'COMPLIANCE') return refuse(`container ${i}: the copy ${target} reads back with checksum ${head.ChecksumSHA256} and lock ${head.ObjectLockMode}`);
         pinned.push({
           source: { uri, versionId: kept.versionId, bytes: kept.bytes },
-          pinned: { uri: `s3://${deps.approvedBucket}/${target}`, versionId, sha256, retainUntil: retainUntil.toISOString() },
+          image: c.Image,
+          pinned: { uri: `s3://${deps.approvedBucket}/${target}`, versionId: copy.versionId, sha256: copy.sha256, s3Checksum: copy.s3Checksum, parts: copy.parts, bytes: kept.bytes, retainUntil: retainUntil.toISOString() },
         });
       } catch (e) {
+        if (e instanceof Refusal) return refuse(`container ${i}: ${e.message}`);
         const text = errorText(e);
         if (/NoSuchVersion|NoSuchKey|404|does not exist|not found/i.test(text)) return refuse(`container ${i}: the approved version ${kept.versionId} of ${uri} no longer exists: ${text}`);
         // Anything else may pass on a retry (the event is retried, then dead-lettered).
         throw e;
       }
     }
-    const record: PinRecord = { schema: 'model-pin/1', modelPackage: { arn: arn!, group, version: Number(version) }, approvalRecord: approval.key, containers: pinned, at: now().toISOString() };
+    const record: PinRecord = {
+      schema: 'model-pin/1',
+      modelPackage: { arn: arn!, group, version: Number(version) },
+      approvalRecord: approval.key,
+      containers: pinned,
+      at: now().toISOString(),
+    };
     if (!(await writeRecordOnce(deps.s3, { bucket: deps.recordBucket, key: pinKey }, record))) {
-      // A concurrent run pinned first: its record is the pin (this run's copies stay locked, unreferenced).
+      // A concurrent run pinned first: its record is the pin (both runs found the same copy at the fixed key).
       return { pinned: true, record: pinKey, replayed: true };
     }
     return { pinned: true, record: pinKey, replayed: false };
   };
+
+  /**
+   * Copies one version into `target`, once: reads and hashes each part's range of the version, copies that range
+   * server-side, and completes only if the key has no object yet. When it has one (a run before this one completed,
+   * or a concurrent run), that copy is taken only if it is these bytes.
+   */
+  async function copyOnce(source: { bucket: string; key: string }, versionId: string, bytes: number, target: string) {
+    const partSize = partSizeFor(bytes, deps.partBytes);
+    if (partSize > MAX_PART_BYTES) throw new Refusal(`${bytes} bytes need parts over S3's ${MAX_PART_BYTES} bytes`);
+    const copySource = `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}?versionId=${encodeURIComponent(versionId)}`;
+    const upload = await deps.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: deps.approvedBucket, Key: target, ChecksumAlgorithm: 'SHA256', Metadata: { 'source-version-id': versionId } }),
+    );
+    const uploadId = upload.UploadId!;
+    const whole = createHash('sha256');
+    const digests: Buffer[] = [];
+    const parts: { PartNumber: number; ETag: string; ChecksumSHA256: string }[] = [];
+    let completed = false;
+    try {
+      for (let start = 0, n = 1; start < bytes; start += partSize, n++) {
+        const end = Math.min(start + partSize, bytes) - 1;
+        // The pinner's own reading of the range: the part's SHA-256 and the whole object's.
+        const got = await deps.s3.send(new GetObjectCommand({ Bucket: source.bucket, Key: source.key, VersionId: versionId, Range: `bytes=${start}-${end}` }));
+        const part = createHash('sha256');
+        let read = 0;
+        for await (const chunk of got.Body as AsyncIterable<Uint8Array>) {
+          part.update(chunk);
+          whole.update(chunk);
+          read += chunk.length;
+        }
+        if (read !== end - start + 1) throw new Refusal(`the approved version ${versionId} is not the ${bytes} bytes the approval record kept (part ${n} read ${read} bytes)`);
+        const digest = part.digest();
+        digests.push(digest);
+        const copied = await deps.s3.send(new UploadPartCopyCommand({ Bucket: deps.approvedBucket, Key: target, UploadId: uploadId, PartNumber: n, CopySource: copySource, CopySourceRange: `bytes=${start}-${end}` }));
+        const theirs = copied.CopyPartResult?.ChecksumSHA256;
+        if (theirs && theirs !== digest.toString('base64')) throw new Refusal(`part ${n} was copied with SHA-256 ${theirs}, but its bytes read ${digest.toString('base64')}`);
+        parts.push({ PartNumber: n, ETag: copied.CopyPartResult!.ETag!, ChecksumSHA256: digest.toString('base64') });
+      }
+      const sha256 = whole.digest('base64');
+      const composite = compositeSha256(digests);
+      // S3 reports a multipart object's checksum as the composite (HeadObject with "-<parts>", some readers without it);
+      // each form is computed here from the bytes the pinner read, as is the whole object's.
+      const expected = new Set([composite, composite.replace(/-\d+$/, ''), sha256]);
+      let versionIdOfCopy: string;
+      try {
+        const done = await deps.s3.send(new CompleteMultipartUploadCommand({ Bucket: deps.approvedBucket, Key: target, UploadId: uploadId, MultipartUpload: { Parts: parts }, IfNoneMatch: '*' }));
+        completed = true;
+        versionIdOfCopy = done.VersionId!;
+      } catch (e) {
+        if (statusOf(e) !== 412 && nameOf(e) !== 'PreconditionFailed') throw e;
+        // The key was written before: by an earlier run of this pin, or a concurrent one. Only these bytes are taken.
+        const there = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, ChecksumMode: 'ENABLED' }));
+        if (there.ContentLength !== bytes || !expected.has(there.ChecksumSHA256 ?? '')) {
+          throw new Refusal(`${target} already holds other bytes (${there.ContentLength} bytes, checksum ${there.ChecksumSHA256}), not the approved version's (${bytes} bytes, SHA-256 ${sha256}); it is never overwritten`);
+        }
+        versionIdOfCopy = there.VersionId!;
+      }
+      const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: versionIdOfCopy, ChecksumMode: 'ENABLED' }));
+      if (head.ContentLength !== bytes || !expected.has(head.ChecksumSHA256 ?? '')) {
+        throw new Refusal(`the copy ${target} reads back as ${head.ContentLength} bytes with checksum ${head.ChecksumSHA256}, not ${bytes} bytes with ${composite}`);
+      }
+      return { versionId: versionIdOfCopy, sha256, s3Checksum: head.ChecksumSHA256!, parts: parts.length };
+    } finally {
+      // A run that stops part-way leaves no upload behind (one killed outright leaves it to the lifecycle rule).
+      if (!completed) await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: deps.approvedBucket, Key: target, UploadId: uploadId })).catch(() => undefined);
+    }
+  }
 
   /** The latest approval round that kept the model data versions. */
   async function latestModelData(group: string, version: string): Promise<{ key: string; record: ApprovalRecord } | undefined> {

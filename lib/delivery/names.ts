@@ -33,6 +33,8 @@ export const deploymentGateFunctionName = (organization: string, environment: st
 
 /** Name of an environment's model artifact bucket: model data, training outputs and the reports the gates read. */
 export const modelArtifactsBucketName = (account: string, region: string): string => `model-artifacts-${account}-${region}`;
+/** The Object Lock bucket of pinned approved model data: named, so that prod's models and roles name it at synth time. */
+export const approvedModelsBucketName = (account: string, region: string): string => `approved-models-${account}-${region}`;
 
 /** Name of an environment's inference-capture bucket. */
 export const inferenceCaptureBucketName = (account: string, region: string): string => `inference-capture-${account}-${region}`;

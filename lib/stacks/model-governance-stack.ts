@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, modelArtifactsBucketName, TRAINING_ROLE_PATH, trainingPipelineName } from '../delivery/names';
+import { approvalGateRoleName, approvedModelsBucketName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, modelArtifactsBucketName, TRAINING_ROLE_PATH, trainingPipelineName } from '../delivery/names';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } from '../../constructs/audit-replica';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
@@ -232,7 +232,9 @@ export class ModelGovernanceStack extends EstateStack {
     // What was approved is what is served: once a package is Approved, the pinner copies the model data version the
     // approval record kept into this Object Lock bucket (S3 computes its SHA-256), locks it in COMPLIANCE mode and
     // marks the source version approved. Asynchronous: model data runs to gigabytes (lambdas/model-pinner).
-    this.approvedModels = new SecureBucket(this, 'ApprovedModels', { encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
+    this.approvedModels = new SecureBucket(this, 'ApprovedModels', { bucketName: approvedModelsBucketName(this.account, this.region), encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
+    // A pinner run killed part-way leaves an incomplete multipart upload (no object): S3 removes it.
+    this.approvedModels.addLifecycleRule({ id: 'AbortIncompletePinCopies', abortIncompleteMultipartUploadAfter: Duration.days(1) });
     const approvedCfn = this.approvedModels.node.defaultChild as s3.CfnBucket;
     approvedCfn.objectLockEnabled = true;
     // Locked per version by the pinner (PutObjectRetention), with no default rule: a default rule would also lock
@@ -270,9 +272,10 @@ export class ModelGovernanceStack extends EstateStack {
     allowPin('ListApprovalAndPinRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['approval/*', 'pins/*'] } });
     allowPin('WritePinRecords', ['s3:PutObject'], [pins]);
     allowPin('EncryptPinRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
-    // CopyObject of a given source version needs s3:GetObjectVersion on the source and s3:PutObject on the target.
+    // UploadPartCopy of a given source version needs s3:GetObjectVersion on the source (as do the pinner's own range
+    // reads of it) and s3:PutObject on the target, as do CreateMultipartUpload and CompleteMultipartUpload.
     allowPin('CopyApprovedVersion', ['s3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:PutObjectVersionTagging'], [modelData]);
-    allowPin('WriteAndLockPinnedCopy', ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObjectVersion'], [pinned]);
+    allowPin('WriteAndLockPinnedCopy', ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion', 's3:AbortMultipartUpload'], [pinned]);
     allowPin('CopyUnderTheMlKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [keys.ml.keyArn]);
     acknowledgeResourceWildcards(
       pinnerRole.permissionsPolicy!,
@@ -304,6 +307,22 @@ export class ModelGovernanceStack extends EstateStack {
         conditions: { 'ForAnyValue:StringEquals': { 's3:RequestObjectTagKeys': [APPROVED_TAG] }, ArnNotEquals: { 'aws:PrincipalArn': pinnerArn } },
       }),
     );
+    // A copy carries its source's tags unless told otherwise (CopyObject's tagging directive defaults to COPY), and S3
+    // then asks for s3:GetObjectTagging on the source and s3:PutObjectTagging on the target (AWS Knowledge Center,
+    // "copy objects between buckets": "You must have s3:GetObjectTagging permission for the source object and
+    // s3:PutObjectTagging permission for objects in the destination bucket"); the request names no tag keys, so the
+    // statement above cannot see the mark travel. Tagging anything in this bucket is the pinner's alone: a copy of an
+    // approved version to another key, by any role however granted, is refused unless it drops the tags.
+    this.artifacts.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyThePinnerTags',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObjectTagging', 's3:PutObjectVersionTagging'],
+        resources: [this.artifacts.arnForObjects('*')],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': pinnerArn } },
+      }),
+    );
     // The locked copies: only the pinner writes, locks or tags there; nobody deletes (COMPLIANCE mode holds each version anyway).
     this.approvedModels.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -313,6 +332,40 @@ export class ModelGovernanceStack extends EstateStack {
         actions: [...EVIDENCE_WRITE_ACTIONS, 's3:BypassGovernanceRetention'],
         resources: [this.approvedModels.arnForObjects('*')],
         conditions: { ArnNotEquals: { 'aws:PrincipalArn': pinnerArn } },
+      }),
+    );
+    // Prod's models read a pinned key, not a version: each key is written once and never again, by anyone. Every
+    // creation there carries If-None-Match (the part uploads of a multipart copy are not creations and take no
+    // conditional header: Amazon S3 User Guide, "Enforce conditional writes"), none carries If-Match (an overwrite), and
+    // nothing there is deleted (a delete without a version id would hide the key behind a delete marker).
+    const pinnedKeys = this.approvedModels.arnForObjects('models/*');
+    this.approvedModels.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'PinnedKeysWrittenOnce',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [pinnedKeys],
+        conditions: { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
+      }),
+    );
+    this.approvedModels.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'PinnedKeysNeverOverwritten',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [pinnedKeys],
+        conditions: { Null: { 's3:if-match': 'false' } },
+      }),
+    );
+    this.approvedModels.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'PinnedKeysNeverDeleted',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        resources: [pinnedKeys],
       }),
     );
     new events.Rule(this, 'PackageApproved', {
@@ -364,7 +417,8 @@ export class ModelGovernanceStack extends EstateStack {
     allowDeploy('DecryptReports', ['kms:Decrypt'], [keys.ml.keyArn]);
     allowDeploy('ReadApprovalAndPinRecords', ['s3:GetObject'], [approvals, pins]);
     // The pin holds while the locked copy keeps its version and SHA-256 and the source key still holds the approved version.
-    allowDeploy('CheckPinnedModelData', ['s3:GetObjectVersion'], [pinned]);
+    // ...and the pinned key (what prod reads) still holds that version and no other.
+    allowDeploy('CheckPinnedModelData', ['s3:GetObjectVersion', 's3:GetObject'], [pinned]);
     allowDeploy('CheckServedModelData', ['s3:GetObject'], [modelData]);
     allowDeploy('ReadAndWriteDecisionRecords', ['s3:GetObject', 's3:PutObject'], [deployments]);
     allowDeploy('ListDecisionRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['deployment/*', 'approval/*', 'pins/*'] } });

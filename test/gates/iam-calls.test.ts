@@ -37,6 +37,11 @@ const ACTION_OF: Record<string, string[]> = {
   's3:HeadObject': ['s3:GetObject'],
   // CopyObject is authorized as a read of the source and a write of the target (Amazon S3 API Reference, CopyObject).
   's3:CopyObject': ['s3:GetObjectVersion', 's3:PutObject'],
+  // A multipart upload's calls are authorized as s3:PutObject; UploadPartCopy also as a read of the source (the
+  // pinner names a version in CopySource, so s3:GetObjectVersion) (Amazon S3 User Guide, multipart upload and permissions).
+  's3:CreateMultipartUpload': ['s3:PutObject'],
+  's3:UploadPartCopy': ['s3:GetObjectVersion', 's3:PutObject'],
+  's3:CompleteMultipartUpload': ['s3:PutObject'],
 };
 /**
  * Calls made with a VersionId are authorized as the version action ("you need the s3:GetObjectVersion permission to
@@ -93,7 +98,17 @@ const CALLS: Record<string, { entry: string; role: RegExp; actions: string[] }> 
   'model pinner': {
     entry: 'lambdas/model-pinner/handler.ts',
     role: /^ModelPinnerRole/,
-    actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:ListBucket', 's3:PutObject', 's3:PutObjectRetention', 's3:PutObjectVersionTagging', 'sagemaker:DescribeModelPackage'],
+    actions: [
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:GetObjectVersion',
+      's3:GetObjectVersionTagging',
+      's3:ListBucket',
+      's3:PutObject',
+      's3:PutObjectRetention',
+      's3:PutObjectVersionTagging',
+      'sagemaker:DescribeModelPackage',
+    ],
   },
   'review reminder': { entry: 'lambdas/review-reminder/handler.ts', role: /^ReviewReminderRole/, actions: ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sns:Publish'] },
 };

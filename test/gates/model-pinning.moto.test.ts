@@ -42,7 +42,7 @@ describe('the pinner copies exactly the approved version, locked, with its SHA-2
     expect(result).toMatchObject({ pinned: true, replayed: false, record: `pins/${where(arn)}/pin.json` });
     const rec = await pinRecord(arn);
     const original = await bytesOf(w.artifacts, keyOf(kept.uri!), kept.versionId);
-    expect(rec.containers).toEqual([{ source: { uri: kept.uri, versionId: kept.versionId, bytes: kept.bytes }, pinned: expect.objectContaining({ sha256: sha256(original) }) }]);
+    expect(rec.containers).toEqual([{ source: { uri: kept.uri, versionId: kept.versionId, bytes: kept.bytes }, image: expect.stringMatching(/@sha256:/), pinned: expect.objectContaining({ sha256: sha256(original) }) }]);
     const copy = rec.containers[0].pinned;
     expect(await bytesOf(w.approved, keyOf(copy.uri, w.approved), copy.versionId)).toEqual(original);
     const head = await w.s3.send(new HeadObjectCommand({ Bucket: w.approved, Key: keyOf(copy.uri, w.approved), VersionId: copy.versionId }));
@@ -100,11 +100,16 @@ describe('the pinner copies exactly the approved version, locked, with its SHA-2
     expect((await w.json(keys[0])).reason).toBe(result.reason);
   });
 
-  test('model data larger than one server-side copy takes is refused, not half-pinned', async () => {
+  test('the approved version is not the size the approval record kept: refused, nothing left at the key', async () => {
     const arn = await version(w, 'fraud-score', { pin: false });
-    const result = await pin({ maxCopyBytes: 10 })(approvedEvent(arn));
-    expect(result).toMatchObject({ pinned: false, reason: expect.stringMatching(/is \d+ bytes, over the 10 bytes one server-side copy takes/) });
+    const kept = await modelDataKept(arn);
+    // The record as a faulty writer would have it: one byte more than the version holds (records are write-once: replaced by a later round).
+    const record = (await w.record(`approval/${where(arn)}/round-1.json`)) as ApprovalRecord;
+    await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `approval/${where(arn)}/round-2.json`, Body: JSON.stringify({ ...record, modelData: [{ ...kept, bytes: kept.bytes! + 1 }] }) }));
+    const result = await pin()(approvedEvent(arn));
+    expect(result).toMatchObject({ pinned: false, reason: expect.stringMatching(new RegExp(`container 0: (the approved version ${kept.versionId} is not the ${kept.bytes! + 1} bytes|.*InvalidRange)`)) });
     expect((await w.keys(`pins/${where(arn)}/`)).some((k) => k.endsWith('pin.json'))).toBe(false);
+    expect((await w.s3.send(new ListObjectVersionsCommand({ Bucket: w.approved, Prefix: `models/${where(arn)}/` }))).Versions ?? []).toEqual([]);
   });
 
   test('an event naming a package of another account is ignored', async () => {
@@ -148,10 +153,12 @@ describe('the deployment gate promotes only pinned model data that still matches
 
   test('a refused pin is the reason the promotion fails', async () => {
     const arn = await version(w, 'deposit-forecast', { pin: false, auc: 0.97 });
-    await pin({ maxCopyBytes: 10 })(approvedEvent(arn));
+    const kept = await modelDataKept(arn);
+    await w.s3.send(new DeleteObjectCommand({ Bucket: w.artifacts, Key: keyOf(kept.uri!), VersionId: kept.versionId }));
+    await pin()(approvedEvent(arn));
     const result = await gate()(await served('pin-refused', arn));
     expect(result.pass).toBe(false);
-    expect(result.reasons.join('\n')).toMatch(/the model data could not be pinned: container 0: .* over the 10 bytes one server-side copy takes/);
+    expect(result.reasons.join('\n')).toMatch(new RegExp(`the model data could not be pinned: container 0: the approved version ${kept.versionId} of .* no longer exists`));
   });
 
   test('a pin record whose SHA-256 is not the locked copy\'s fails', async () => {
