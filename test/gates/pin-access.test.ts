@@ -195,3 +195,12 @@ describe("every call the pinner makes is allowed as IAM decides it: identity pol
     expect(decide.decision).toBe('denied');
   });
 });
+
+describe('the approved-model bucket cleans up after a pinner run killed part-way', () => {
+  test('incomplete multipart uploads are aborted after a day (they hold no object, only storage)', () => {
+    const t = model.template('staging/ModelGovernance');
+    const id = model.resourceId('staging/ModelGovernance', 'AWS::S3::Bucket', 'ApprovedModels/Resource');
+    expect(model.bucketName(t, id)).toBe(approvedBucket());
+    expect(t.resources[id].Properties.LifecycleConfiguration.Rules).toContainEqual({ Id: 'AbortIncompletePinCopies', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } });
+  });
+});
