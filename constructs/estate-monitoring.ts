@@ -242,6 +242,8 @@ export class EstateMonitoring extends Construct {
       segments: (props.thresholds.segments ?? []).map((s) => s.argument),
     });
     this.stateMachine = new sfn.StateMachine(this, 'Runner', {
+      // Named after the endpoint (`<environment>-<model>`): the guardrails keep its runs from being stopped by that prefix.
+      stateMachineName: `${ep}-monitoring`,
       definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
       role,
       tracingEnabled: true,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -16,6 +17,17 @@ import { endpointName } from '../lib/delivery/names';
 import { hasInstanceStorage, repositoryArn } from './aws-facts';
 import { EstateMonitoring, MonitoringThresholds } from './estate-monitoring';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
+
+/**
+ * `<endpoint>-<kind>` within SageMaker's 63 characters, the kind always kept at the end: a longer
+ * endpoint name is cut and told apart by a digest of it. Names that fit are unchanged.
+ */
+export function monitoringName(endpoint: string, kind: string): string {
+  const suffix = `-${kind.toLowerCase()}`;
+  if (endpoint.length + suffix.length <= 63) return `${endpoint}${suffix}`;
+  const digest = createHash('sha256').update(endpoint).digest('hex').slice(0, 8);
+  return `${endpoint.slice(0, 63 - suffix.length - 9)}-${digest}${suffix}`;
+}
 
 /** Model Monitor's analyzer image registry per region (SageMaker Python SDK, image_uri_config/model-monitor.json). */
 export const MODEL_MONITOR_REGISTRY: Record<string, string> = {
@@ -331,8 +343,9 @@ export class ModelEndpoint extends Construct {
     return alarm;
   }
 
+  /** A Model Monitor schedule's (and its job definition's) name: `<endpoint>-<kind>`, 63 characters at most, always ending in the kind (the guardrails name `*quality`). */
   private scheduleName(kind: string): string {
-    return `${this.endpointName}-${kind.toLowerCase()}`.slice(0, 63);
+    return monitoringName(this.endpointName, kind);
   }
 
   private addMonitoring(props: ModelEndpointProps, monitoring: { dataQuality: boolean; modelQuality: boolean }, vpcConfig: { subnets: string[]; securityGroupIds: string[] }): void {
@@ -361,6 +374,8 @@ export class ModelEndpoint extends Construct {
     };
     if (monitoring.dataQuality) {
       const definition = new sagemaker.CfnDataQualityJobDefinition(this, 'DataQuality', {
+        // Named like its schedule: the guardrails protect both by the environment's name prefix.
+        jobDefinitionName: this.scheduleName('DataQuality'),
         ...job,
         dataQualityAppSpecification: { imageUri },
         dataQualityJobInput: { endpointInput },
@@ -371,6 +386,7 @@ export class ModelEndpoint extends Construct {
     if (monitoring.modelQuality) {
       const classifier = props.model.problemType === 'binary_classification';
       const definition = new sagemaker.CfnModelQualityJobDefinition(this, 'ModelQuality', {
+        jobDefinitionName: this.scheduleName('ModelQuality'),
         ...job,
         modelQualityAppSpecification: { imageUri, problemType: classifier ? 'BinaryClassification' : 'Regression' },
         modelQualityJobInput: {

@@ -262,6 +262,16 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               's3:DeleteBucket*',
               's3:PutBucket*',
               's3:Put*Configuration',
+              // Model monitoring (SR 11-7 ongoing monitoring), by the names the estate gives it: each endpoint's
+              // Model Monitor schedules and their job definitions (`<endpoint>-dataquality`, `-modelquality`;
+              // a definition deleted and re-created under its name would run the admin's job), and the runs of
+              // its runner state machine (`<endpoint>-monitoring`). Executions carry no tag a condition could
+              // read, so by name; IAM takes no wildcard in an ARN's resource type, so one pattern per type.
+              'sagemaker:StopMonitoringSchedule',
+              'sagemaker:DeleteMonitoringSchedule',
+              'sagemaker:UpdateMonitoring*',
+              'sagemaker:Delete*JobDefinition',
+              'states:StopExecution',
             ],
             Resource: [
               trails,
@@ -276,6 +286,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'arn:*:s3:::*-modelgovernance-decisionrecords*',
               'arn:*:s3:::audit-replica-*',
               ...ctx.protectedResources,
+              ...['monitoring-schedule', 'data-quality-job-definition', 'model-quality-job-definition'].map((type) => `arn:*:sagemaker:*:*:${type}/*quality`),
+              'arn:*:states:*:*:execution:*-monitoring:*',
             ],
             Condition: exceptBreakGlassAndDeployment(ctx),
           },
