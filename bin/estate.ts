@@ -6,6 +6,7 @@ import { EstateConfig } from '../lib/config';
 import { EstateConfigError, loadEstateConfig } from '../lib/config/load';
 import { buildEstate, ESTATE_APP_PROPS } from '../lib/estate';
 import { PlacementFileError, placementFileFor, readPlacement } from '../lib/ml/placement-file';
+import { oversizedTemplates } from '../lib/ml/sharding';
 
 /** Default estate config, relative to the working directory; override with `-c estate=path`. */
 const DEFAULT_ESTATE = 'estate.yaml';
@@ -39,7 +40,11 @@ function main(): void {
   }
   const app = new App(ESTATE_APP_PROPS);
   buildEstate(app, config, { placement, configFile: estateFile });
-  app.synth();
+  const oversized = oversizedTemplates(app.synth());
+  if (oversized.length > 0) {
+    process.stderr.write(`${oversized.join('\n')}\n`);
+    process.exit(1);
+  }
   const unrecorded = config.models.filter((m) => !(m.id in placement)).map((m) => m.id);
   if (unrecorded.length > 0) {
     // Not an error: the placement is still stable for these until a home shard fills up.

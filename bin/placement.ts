@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EstateConfigError, loadEstateConfig } from '../lib/config/load';
 import { PlacementFileError, placementFileFor, placementText, readPlacement } from '../lib/ml/placement-file';
-import { placeModels } from '../lib/ml/sharding';
+import { placeEstateModels } from '../lib/ml/model-footprint';
 
 function main(): number {
   const { values } = parseArgs({ options: { check: { type: 'boolean', default: false }, estate: { type: 'string', default: process.env.ESTATE_CONFIG ?? 'estate.yaml' } } });
@@ -21,7 +21,7 @@ function main(): number {
     const recorded = readPlacement(file);
     const ids = config.models.map((m) => m.id);
     const missing = ids.filter((id) => !(id in recorded));
-    const placement = placeModels(ids, recorded);
+    const placement = placeEstateModels(config, recorded);
     if (values.check) {
       if (missing.length > 0) {
         process.stderr.write(`${path.relative(process.cwd(), file)} does not record ${missing.length} model(s): ${missing.join(', ')}. Run 'npm run placement' and commit the file, so that no endpoint stack ever moves.\n`);

@@ -10,7 +10,8 @@ import { STATEFUL_RESOURCE_TYPES } from '../lib/aspects/stateful-resources';
 import { compliancePacks } from '../lib/compliance/nag-packs';
 import { MIN_ACKNOWLEDGEMENT_REASON } from '../policies/acknowledge';
 import { shardOf, shardStackId } from '../lib/ml/sharding';
-import { SynthesizedEstate, synthesizeEstate } from './support/estate';
+import { defaultEstateConfig, SynthesizedEstate, synthesizeEstate } from './support/estate';
+import { imageRepositoriesIn, repositoryBuckets, repositoryStackId } from '../lib/stacks/image-repositories-stack';
 import { expectStackSnapshot, stackSnapshot, staleStackSnapshots } from './support/stack-snapshots';
 import { launchBrowser } from './support/browser';
 
@@ -52,7 +53,9 @@ const GOVERNANCE = ENVIRONMENTS.map((e) => `${e}/ModelGovernance`);
 const PLATFORM = ENVIRONMENTS.map((e) => `${e}/MLPlatform`);
 /** Endpoint shards: every model has a shard (its model card) in every environment. */
 const SHARDS = ENVIRONMENTS.flatMap((e) => ['fraud-score', 'credit-default', 'deposit-forecast'].map((m) => `${e}/${shardStackId(shardOf(m))}`));
-const ALL_STACKS = [...STACKS, ...REPLICAS, ...GOVERNANCE, ...PLATFORM, ...SHARDS];
+/** Image repository stacks: the repositories each environment's account holds, by name (lib/stacks/image-repositories-stack.ts). */
+const REPOSITORIES = defaultEstateConfig().environments.flatMap((e) => [...repositoryBuckets(imageRepositoriesIn(defaultEstateConfig(), e.account)).keys()].map((b) => `${e.name}/${repositoryStackId(b)}`));
+const ALL_STACKS = [...STACKS, ...REPLICAS, ...GOVERNANCE, ...PLATFORM, ...SHARDS, ...REPOSITORIES];
 /** Stacks outside the environments: the organization's guardrails and the delivery pipeline. */
 const SHARED_STACKS = ['Organization', 'Delivery', 'DeliverySupport-eu-central-1'];
 const envOf = (stack: string) => synth.config.environments.find((e) => stack.startsWith(`${e.name}/`))!;

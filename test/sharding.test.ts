@@ -6,7 +6,8 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { validateEstateConfig } from '../lib/config/load';
 import { EstateConfig } from '../lib/config';
 import { buildEstate } from '../lib/estate';
-import { MODELS_PER_SHARD, placeModels, SHARD_BUCKETS, shardOf, shardStackId, templateLimitProblems } from '../lib/ml/sharding';
+import { Footprint, PlacedModel, placeModels, SHARD_BUCKETS, SHARD_BUDGET, SHARD_OVERHEAD, shardOf, shardStackId, templateLimitProblems } from '../lib/ml/sharding';
+import { placeEstateModels } from '../lib/ml/model-footprint';
 import { governedGroupArns as groupArns, governedGroupFilter, governedPackageArns as packageArns } from '../lib/ml/registry-scope';
 import { workloadBoundaryStatements } from '../policies/workload-boundary';
 import { cdkJsonContext } from './support/estate';
@@ -24,54 +25,81 @@ function endpointResourcePaths(config: EstateConfig): string[] {
 
 describe('endpoint sharding', () => {
   const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `model-${String(from + i).padStart(4, '0')}`);
+  // Footprints shaped like the generated estate's (dev, staging, prod): a prod model with monitoring is the heavy one.
+  const footprint: Footprint[] = [{ resources: 13, bytes: 24_000 }, { resources: 13, bytes: 24_000 }, { resources: 42, bytes: 95_000 }];
+  const models = (list: string[]): PlacedModel[] => list.map((id) => ({ id, footprints: footprint }));
+  /** Models per shard, and the most resources and bytes any shard carries in any environment (with its own overhead). */
   const loads = (placement: Map<string, number>) => {
     const load = new Map<number, number>();
     for (const shard of placement.values()) load.set(shard, (load.get(shard) ?? 0) + 1);
     return load;
   };
+  const heaviest = (placement: Map<string, number>) => {
+    const most = Math.max(...loads(placement).values());
+    return { resources: SHARD_OVERHEAD.resources + most * 42, bytes: SHARD_OVERHEAD.bytes + most * 95_000 };
+  };
+  const withinBudget = (placement: Map<string, number>) => {
+    const h = heaviest(placement);
+    expect(h.resources).toBeLessThanOrEqual(SHARD_BUDGET.resources);
+    expect(h.bytes).toBeLessThanOrEqual(SHARD_BUDGET.bytes);
+  };
 
   test("while its home has room, a model's shard is its home, which depends on its id alone", () => {
     expect(shardOf('credit-default')).toBe(shardOf('credit-default'));
-    const few = ids(300);
-    const placement = placeModels(few);
-    expect(Math.max(...loads(placement).values())).toBeLessThanOrEqual(MODELS_PER_SHARD);
+    const few = ids(200);
+    const placement = placeModels(models(few));
+    withinBudget(placement);
     for (const id of few) expect(placement.get(id)).toBe(shardOf(id));
     expect(Math.max(...few.map(shardOf))).toBeLessThan(SHARD_BUCKETS);
   });
 
-  test('no shard ever takes more than its capacity: 500, 1,000 and 2,000 models', () => {
+  test('no shard ever takes more than its budget in any environment: 500, 1,000 and 2,000 models', () => {
     for (const n of [500, 1000, 2000]) {
-      const placement = placeModels(ids(n));
+      const placement = placeModels(models(ids(n)));
       expect(placement.size).toBe(n);
-      expect(Math.max(...loads(placement).values())).toBeLessThanOrEqual(MODELS_PER_SHARD);
+      withinBudget(placement);
     }
   });
 
+  test('capacity is counted per environment: a model heavy in one environment fills shards by that one', () => {
+    const lightEverywhere = placeModels(ids(2000).map((id) => ({ id, footprints: [{ resources: 13, bytes: 24_000 }, { resources: 13, bytes: 24_000 }] })));
+    const heavyInProd = placeModels(models(ids(2000)));
+    expect(Math.max(...loads(lightEverywhere).values())).toBeGreaterThan(2 * Math.max(...loads(heavyInProd).values()));
+    // Bytes bind before resources here: 42 resources a model would allow 10, 95 KB allows 9.
+    expect(Math.max(...loads(heavyInProd).values())).toBe(Math.floor((SHARD_BUDGET.bytes - SHARD_OVERHEAD.bytes) / 95_000));
+  });
+
+  test('a model larger than an empty shard gets a shard of its own rather than none', () => {
+    const huge = placeModels([{ id: 'huge', footprints: [{ resources: 900, bytes: 2_000_000 }] }, ...ids(3).map((id) => ({ id, footprints: [{ resources: 10, bytes: 10_000 }] }))]);
+    expect(huge.size).toBe(4);
+    expect([...huge.entries()].filter(([id, s]) => id !== 'huge' && s === huge.get('huge'))).toEqual([]);
+  });
+
   test('growing from 1,000 to 2,000 models with the placement recorded moves none of the first 1,000', () => {
-    const first = placeModels(ids(1000));
-    const grown = placeModels(ids(2000), Object.fromEntries(first));
+    const first = placeModels(models(ids(1000)));
+    const grown = placeModels(models(ids(2000)), Object.fromEntries(first));
     for (const [id, shard] of first) expect(grown.get(id)).toBe(shard);
-    expect(Math.max(...loads(grown).values())).toBeLessThanOrEqual(MODELS_PER_SHARD);
+    withinBudget(grown);
     // 2,000 models need more than the 64 homes: overflow shards open, none over capacity.
     expect([...grown.values()].some((s) => s >= SHARD_BUCKETS)).toBe(true);
   });
 
   test('removing models with the placement recorded moves no other model', () => {
-    const all = placeModels(ids(2000));
+    const all = placeModels(models(ids(2000)));
     const kept = ids(2000).filter((_, i) => i % 7 !== 3);
-    const after = placeModels(kept, Object.fromEntries(all));
+    const after = placeModels(models(kept), Object.fromEntries(all));
     for (const id of kept) expect(after.get(id)).toBe(all.get(id));
   });
 
   test('without the record, removing a model from a full home would move one that overflowed: why the file exists', () => {
     const all = ids(1200);
-    const unrecorded = placeModels(all);
+    const unrecorded = placeModels(models(all));
     const overflowed = all.find((id) => unrecorded.get(id)! >= SHARD_BUCKETS)!;
     const home = shardOf(overflowed);
     const leaving = all.find((id) => unrecorded.get(id) === home)!;
     const rest = all.filter((id) => id !== leaving);
-    expect(placeModels(rest).get(overflowed)).toBe(home); // moved: its stack would be replaced
-    expect(placeModels(rest, Object.fromEntries(unrecorded)).get(overflowed)).toBe(unrecorded.get(overflowed)); // recorded: stays
+    expect(placeModels(models(rest)).get(overflowed)).toBe(home); // moved: its stack would be replaced
+    expect(placeModels(models(rest), Object.fromEntries(unrecorded)).get(overflowed)).toBe(unrecorded.get(overflowed)); // recorded: stays
   });
 
   test('a recorded shard is where the stage puts the model; records of models no longer in the estate are ignored', () => {
@@ -81,7 +109,7 @@ describe('endpoint sharding', () => {
     const stacks = estate.stages.prod.endpoints.map((s) => s.node.id);
     expect(stacks).toContain('Endpoints70');
     expect(estate.stages.prod.endpoints.find((s) => s.node.id === 'Endpoints70')!.node.findAll().some((c) => c.node.id === 'model-0001')).toBe(true);
-    const expected = new Set(placeModels(config.models.map((m) => m.id), { 'model-0001': 70, 'gone-model': 3 }).values());
+    const expected = new Set(placeEstateModels(config, { 'model-0001': 70, 'gone-model': 3 }).values());
     expect(stacks.sort()).toEqual([...expected].map(shardStackId).sort());
   });
 
@@ -100,7 +128,7 @@ describe('endpoint sharding', () => {
     const stack = new Stack(new App(), 'Crowded');
     for (let i = 0; i < 501; i++) new CfnResource(stack, `R${i}`, { type: 'AWS::SNS::Topic' });
     expect(templateLimitProblems(stack)).toEqual([
-      "Crowded has 501 resources, over CloudFormation's 500; lower MODELS_PER_SHARD in lib/ml/sharding.ts for models not yet in the placement file",
+      "Crowded has 501 resources, over CloudFormation's 500: the models recorded there in the placement file outgrew it, or lib/ml/model-footprint.ts undercounts a model; lower SHARD_BUDGET in lib/ml/sharding.ts for models not yet recorded",
     ]);
   });
 });

@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CfnResource, Stack } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 
 /**
  * Spreads the models of an environment over endpoint stacks so that no
@@ -6,26 +9,44 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
  * models there are, and so that adding or removing a model never moves
  * another: moving a live endpoint between stacks would replace it.
  *
- * A model's home is a pure function of its id (FNV-1a, 64 buckets). A home
- * takes up to MODELS_PER_SHARD models; a model whose home is full goes to an
- * overflow shard (64 and up, probed from a second hash of its id). Because
- * whether a home is full depends on the other models, where a model went is
- * recorded in the estate's placement file (`<estate>.placement.json`, written
- * by `npm run placement`, committed): a recorded model keeps its shard for
- * good, whatever else is added or removed, and only unrecorded models are
- * placed anew. With no overflow (up to about 500 models) the placement is the
- * hash alone, the same with or without the file.
+ * A model's home is a pure function of its id (FNV-1a, 64 buckets). A shard is
+ * full when one more model would take it, in any environment, over
+ * SHARD_BUDGET: resources and template bytes, each model counted by what it
+ * builds there (lib/ml/model-footprint.ts: a prod model with monitoring is
+ * about 40 resources and 90 KB, a dev one 13 and 21 KB). A model whose home is
+ * full goes to an overflow shard (64 and up, probed from a second hash of its
+ * id, then shards beyond in order), so shards are added, never reshuffled.
+ * Because whether a home is full depends on the other models, where a model
+ * went is recorded in the estate's placement file (`<estate>.placement.json`,
+ * written by `npm run placement`, committed): a recorded model keeps its shard
+ * for good, whatever else is added or removed, and only unrecorded models are
+ * placed anew. Without overflow the placement is the hash alone, the same with
+ * or without the file. A model has the same shard in every environment.
  */
+
+/** What a model (or a shard) takes of a template. */
+export interface Footprint {
+  readonly resources: number;
+  readonly bytes: number;
+}
+
+/** A model to place: its id and its footprint in each environment (the same order for every model). */
+export interface PlacedModel {
+  readonly id: string;
+  readonly footprints: readonly Footprint[];
+}
 
 /** Number of home buckets. */
 export const SHARD_BUCKETS = 64;
 
 /**
- * Models a shard takes before new ones overflow. A prod model with a champion
- * and a challenger is about 20 resources and 40 KB of template, so 16 leave
- * room under 500 resources and 1 MB for models with more variants.
+ * What a shard may fill with models in each environment, leaving headroom
+ * under CloudFormation's limits for the shard's own resources and for a
+ * recorded model that grows (a variant, a segment) in place.
  */
-export const MODELS_PER_SHARD = 16;
+export const SHARD_BUDGET: Footprint = { resources: 440, bytes: 880_000 };
+/** The shard's own resources (security group and its two rules) and the template's frame (parameters, rules, metadata). */
+export const SHARD_OVERHEAD: Footprint = { resources: 3, bytes: 8_000 };
 
 /** Overflow shards probed by the second hash before shards beyond are opened in order. */
 export const OVERFLOW_SHARDS = 64;
@@ -34,7 +55,8 @@ export const OVERFLOW_SHARDS = 64;
 export const MAX_TEMPLATE_RESOURCES = 500;
 export const MAX_TEMPLATE_BYTES = 1_000_000;
 
-function fnv1a(text: string): number {
+/** FNV-1a, 32 bits: a stable hash of a name, the same in every process and version. */
+export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
@@ -62,25 +84,40 @@ function* candidates(modelId: string): Generator<number> {
 }
 
 /**
- * The shard of every model: recorded ones where the placement file puts them,
- * the others (in config order) in the first candidate with room.
+ * The shard of every model: recorded ones where the placement file puts them
+ * (even if that shard is over budget: moving them would replace them), the
+ * others (in config order) in the first candidate shard where they fit in
+ * every environment. A model too large for an empty shard gets a shard of its
+ * own; synth then says whether CloudFormation would take it.
  */
-export function placeModels(modelIds: readonly string[], recorded: Readonly<Record<string, number>> = {}, capacity = MODELS_PER_SHARD): Map<string, number> {
+export function placeModels(models: readonly PlacedModel[], recorded: Readonly<Record<string, number>> = {}, budget: Footprint = SHARD_BUDGET): Map<string, number> {
   const placed = new Map<string, number>();
-  const load = new Map<number, number>();
-  const take = (id: string, shard: number) => {
-    placed.set(id, shard);
-    load.set(shard, (load.get(shard) ?? 0) + 1);
+  const load = new Map<number, { resources: number; bytes: number }[]>();
+  const loadOf = (shard: number) => load.get(shard) ?? [];
+  const take = (model: PlacedModel, shard: number) => {
+    placed.set(model.id, shard);
+    const current = loadOf(shard);
+    load.set(
+      shard,
+      model.footprints.map((f, env) => ({ resources: (current[env]?.resources ?? 0) + f.resources, bytes: (current[env]?.bytes ?? 0) + f.bytes })),
+    );
   };
-  for (const id of modelIds) {
-    const shard = recorded[id];
-    if (Number.isInteger(shard) && shard >= 0) take(id, shard);
+  const fits = (model: PlacedModel, shard: number) => {
+    const current = loadOf(shard);
+    if (current.length === 0) return true;
+    return model.footprints.every(
+      (f, env) => (current[env]?.resources ?? 0) + f.resources + SHARD_OVERHEAD.resources <= budget.resources && (current[env]?.bytes ?? 0) + f.bytes + SHARD_OVERHEAD.bytes <= budget.bytes,
+    );
+  };
+  for (const model of models) {
+    const shard = recorded[model.id];
+    if (Number.isInteger(shard) && shard >= 0) take(model, shard);
   }
-  for (const id of modelIds) {
-    if (placed.has(id)) continue;
-    for (const shard of candidates(id)) {
-      if ((load.get(shard) ?? 0) < capacity) {
-        take(id, shard);
+  for (const model of models) {
+    if (placed.has(model.id)) continue;
+    for (const shard of candidates(model.id)) {
+      if (fits(model, shard)) {
+        take(model, shard);
         break;
       }
     }
@@ -89,8 +126,8 @@ export function placeModels(modelIds: readonly string[], recorded: Readonly<Reco
 }
 
 /** Models grouped by shard, shards in ascending order, models in config order within each. */
-export function shardModels<T extends { id: string }>(models: readonly T[], recorded: Readonly<Record<string, number>> = {}): Map<number, T[]> {
-  const placement = placeModels(models.map((m) => m.id), recorded);
+export function shardModels<T extends { id: string }>(models: readonly T[], footprints: (model: T) => readonly Footprint[], recorded: Readonly<Record<string, number>> = {}): Map<number, T[]> {
+  const placement = placeModels(models.map((m) => ({ id: m.id, footprints: footprints(m) })), recorded);
   const shards = new Map<number, T[]>();
   for (const model of models) {
     const shard = placement.get(model.id)!;
@@ -103,6 +140,24 @@ export function shardModels<T extends { id: string }>(models: readonly T[], reco
 export function templateLimitProblems(stack: Stack): string[] {
   const resources = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c) && Stack.of(c) === stack).length;
   return resources > MAX_TEMPLATE_RESOURCES
-    ? [`${stack.node.path} has ${resources} resources, over CloudFormation's ${MAX_TEMPLATE_RESOURCES}; lower MODELS_PER_SHARD in lib/ml/sharding.ts for models not yet in the placement file`]
+    ? [
+        `${stack.node.path} has ${resources} resources, over CloudFormation's ${MAX_TEMPLATE_RESOURCES}: the models recorded there in the placement file outgrew it, ` +
+          'or lib/ml/model-footprint.ts undercounts a model; lower SHARD_BUDGET in lib/ml/sharding.ts for models not yet recorded',
+      ]
     : [];
+}
+
+/**
+ * Templates of an assembly (and its stages') over CloudFormation's 1 MB: known
+ * only once written, so checked after synth (`cdk synth` fails with these).
+ */
+export function oversizedTemplates(assembly: CloudAssembly): string[] {
+  return assembly.stacksRecursively
+    .map((stack) => ({ stack, bytes: fs.statSync(path.join(stack.assembly.directory, stack.templateFile)).size }))
+    .filter(({ bytes }) => bytes > MAX_TEMPLATE_BYTES)
+    .map(
+      ({ stack, bytes }) =>
+        `${stack.hierarchicalId}: its template is ${bytes} bytes, over CloudFormation's ${MAX_TEMPLATE_BYTES}` +
+        (/Endpoints\d+$/.test(stack.hierarchicalId) ? '; lib/ml/model-footprint.ts undercounts its models, or the models recorded there outgrew it: lower SHARD_BUDGET in lib/ml/sharding.ts' : ''),
+    );
 }

@@ -21,8 +21,6 @@ import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcar
 import { APPROVER_TAG } from '../../policies/workload-boundary';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
-import { parseImage } from '../config/artifact-rules';
-import { ModelImageRepositories } from '../../constructs/model-registry';
 import { EstateConfig, promotionSource, RISK_TIERS, servingAccounts } from '../config';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
@@ -78,7 +76,6 @@ export class ModelGovernanceStack extends EstateStack {
   readonly deploymentGate: GateFunction;
   readonly reviewReminder: GateFunction;
   readonly personas: PersonaRoles;
-  readonly images: ModelImageRepositories;
 
   constructor(scope: Construct, id: string, props: ModelGovernanceStackProps) {
     super(scope, id, props);
@@ -119,12 +116,6 @@ export class ModelGovernanceStack extends EstateStack {
         }),
       );
     }
-    // The estate's image repositories in this account: every repository the config's images name here.
-    this.images = new ModelImageRepositories(this, 'ImageRepositories', {
-      repositories: imageRepositoriesIn(props.estate, env.account),
-      encryptionKey: keys.ml,
-      pullerAccounts: readers,
-    });
     // Every gate decision, kept unalterable for as long as the audit logs.
     this.decisionRecords = new SecureBucket(this, 'DecisionRecords', {
       encryptionKey: keys.audit,
@@ -510,16 +501,6 @@ export class ModelGovernanceStack extends EstateStack {
       ],
     });
   }
-}
-
-/** Repositories in `account` that the estate config's images name (endpoints, shadows, training). */
-function imageRepositoriesIn(estate: EstateConfig, account: string): string[] {
-  const images = estate.models.flatMap((m) => [
-    ...Object.values(m.endpoints).flatMap((e) => [...e.variants.map((v) => v.image), e.shadow?.image]),
-    m.training?.image,
-    m.training?.processingImage,
-  ]);
-  return [...new Set(images.flatMap((i) => (i ? [parseImage(i)] : [])).filter((p) => p?.account === account).map((p) => p!.repository))].sort();
 }
 
 /**

@@ -13,7 +13,9 @@ import { ModelGovernanceStack } from '../stacks/model-governance-stack';
 import { EndpointsStack } from '../stacks/endpoints-stack';
 import { MLPlatformStack } from '../stacks/ml-platform-stack';
 import { inferenceCaptureBucketName, modelArtifactsBucketName } from '../delivery/names';
+import { imageRepositoriesIn, ImageRepositoriesStack, repositoryBuckets, repositoryStackId } from '../stacks/image-repositories-stack';
 import { shardModels, shardStackId, templateLimitProblems } from '../ml/sharding';
+import { modelFootprints } from '../ml/model-footprint';
 
 export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {
   readonly estate: EstateConfig;
@@ -37,6 +39,8 @@ export class EnvironmentStage extends Stage {
   readonly auditReplica: AuditReplicaStack;
   readonly governance: ModelGovernanceStack;
   readonly mlPlatform: MLPlatformStack;
+  /** The estate's image repositories in this account, spread over stacks by name (lib/stacks/image-repositories-stack.ts). */
+  readonly imageRepositories: ImageRepositoriesStack[] = [];
   /** The endpoint shards (lib/ml/sharding.ts), in shard order. */
   readonly endpoints: EndpointsStack[] = [];
 
@@ -75,6 +79,24 @@ export class EnvironmentStage extends Stage {
       description: `${estate.organization.name} ${environment.name}: model registry, approval gate, decision records`,
     });
 
+    // The image repositories the config names in this account; the serving accounts pull from the promotion source.
+    const registry = promotionSource(estate);
+    const pullers = registry?.name === environment.name ? servingAccounts(estate) : [];
+    for (const [bucket, repositories] of repositoryBuckets(imageRepositoriesIn(estate, environment.account))) {
+      const stack = new ImageRepositoriesStack(this, repositoryStackId(bucket), {
+        environment,
+        repositories,
+        encryptionKey: this.foundation.keys.ml,
+        pullerAccounts: pullers,
+        description: `${estate.organization.name} ${environment.name}: model image repositories, bucket ${bucket} (${repositories.length})`,
+      });
+      stack.node.addValidation({ validate: () => templateLimitProblems(stack) });
+      // After governance, which held the repositories before they had stacks of their own: it releases them
+      // (retained) before this stack takes them over (a one-time import, see the README).
+      stack.addStackDependency(this.governance, 'repositories the governance stack held are released there first');
+      this.imageRepositories.push(stack);
+    }
+
     this.mlPlatform = new MLPlatformStack(this, 'MLPlatform', {
       environment,
       estate,
@@ -82,8 +104,7 @@ export class EnvironmentStage extends Stage {
       network: this.foundation.network,
       description: `${estate.organization.name} ${environment.name}: feature store, inference capture, experiment tracking, retraining data and guard`,
     });
-    const registry = promotionSource(estate);
-    for (const [shard, models] of shardModels(estate.models, placement)) {
+    for (const [shard, models] of shardModels(estate.models, (m) => modelFootprints(estate, m), placement)) {
       const stack = new EndpointsStack(this, shardStackId(shard), {
         environment,
         estate,
@@ -96,7 +117,7 @@ export class EnvironmentStage extends Stage {
         artifactBucketName: modelArtifactsBucketName(environment.account, environment.region),
         alarmTopic: this.governance.notifications,
         packageRegistry: registry ? { account: registry.account, region: registry.region } : undefined,
-        registryReaders: registry?.name === environment.name ? servingAccounts(estate) : [],
+        registryReaders: pullers,
         description: `${estate.organization.name} ${environment.name}: model cards and endpoints, shard ${shard} (${models.length} model(s))`,
       });
       stack.addStackDependency(this.mlPlatform, 'endpoints capture into the platform\'s bucket');
@@ -129,3 +150,4 @@ function promotedArtifacts(estate: EstateConfig, environment: EnvironmentConfig)
   if (!source || source.account === environment.account || !servingAccounts(estate).includes(environment.account)) return [];
   return [`arn:${Aws.PARTITION}:s3:::${modelArtifactsBucketName(source.account, source.region)}/*`];
 }
+

@@ -263,14 +263,20 @@ describe('the evidence prefix is written only by the training pipelines', () => 
 
 describe("the estate's image repositories", () => {
   type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
-  const repositoriesOf = (key: string) => Object.values((allTemplates[key].toJSON() as { Resources: Resources }).Resources).filter((r) => r.Type === 'AWS::ECR::Repository');
+  // The repositories of an environment, over its repository stacks (lib/stacks/image-repositories-stack.ts).
+  const repositoriesOf = (env: string) =>
+    Object.entries(allTemplates)
+      .filter(([key]) => key.startsWith(`${env}/`))
+      .flatMap(([, t]) => Object.values((t.toJSON() as { Resources: Resources }).Resources).filter((r) => r.Type === 'AWS::ECR::Repository'));
 
   test('each repository the config names in an account exists there: tags immutable, scanned on push, customer key, retained', () => {
     // Staging serves package versions (their images are the training repositories'), and the credit model's shadow by image.
-    expect(repositoriesOf('staging/ModelGovernance').map((r) => r.Properties.RepositoryName).sort()).toEqual(['credit-default', 'credit-default-train', 'fraud-score-train', 'ml-processing']);
-    expect(repositoriesOf('dev/ModelGovernance').map((r) => r.Properties.RepositoryName).sort()).toEqual(['credit-default', 'deposit-forecast', 'fraud-score-neuron']);
-    expect(repositoriesOf('prod/ModelGovernance')).toEqual([]);
-    for (const key of ['staging/ModelGovernance', 'dev/ModelGovernance']) {
+    expect(repositoriesOf('staging').map((r) => r.Properties.RepositoryName).sort()).toEqual(['credit-default', 'credit-default-train', 'fraud-score-train', 'ml-processing']);
+    expect(repositoriesOf('dev').map((r) => r.Properties.RepositoryName).sort()).toEqual(['credit-default', 'deposit-forecast', 'fraud-score-neuron']);
+    expect(repositoriesOf('prod')).toEqual([]);
+    // Each in its own stack, none in the governance stacks that once held them all.
+    for (const env of ['dev', 'staging', 'prod']) expect(Object.values((allTemplates[`${env}/ModelGovernance`].toJSON() as { Resources: Resources }).Resources).filter((r) => r.Type === 'AWS::ECR::Repository')).toEqual([]);
+    for (const key of ['staging', 'dev']) {
       for (const r of repositoriesOf(key)) {
         expect(r.Properties).toMatchObject({ ImageTagMutability: 'IMMUTABLE', ImageScanningConfiguration: { ScanOnPush: true }, EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: expect.anything() } });
         expect(r.DeletionPolicy).toBe('Retain');
@@ -279,13 +285,13 @@ describe("the estate's image repositories", () => {
   });
 
   test('exactly the serving accounts may pull from the promotion source, and only pull', () => {
-    for (const r of repositoriesOf('staging/ModelGovernance')) {
+    for (const r of repositoriesOf('staging')) {
       const policy = resolve(r.Properties.RepositoryPolicyText) as { Statement: Statement[] };
       expect(policy.Statement).toHaveLength(1);
       expect(policy.Statement[0]).toMatchObject({ Sid: 'ServingAccountsPull', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::333333333333:root' } });
       expect(list(policy.Statement[0].Action).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']);
     }
-    for (const r of repositoriesOf('dev/ModelGovernance')) expect(r.Properties.RepositoryPolicyText).toBeUndefined();
+    for (const r of repositoriesOf('dev')) expect(r.Properties.RepositoryPolicyText).toBeUndefined();
   });
 });
 

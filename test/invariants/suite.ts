@@ -14,7 +14,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentConfig, EstateConfig } from '../../lib/config';
-import { placeModels, shardStackId } from '../../lib/ml/sharding';
+import { shardStackId } from '../../lib/ml/sharding';
+import { placeEstateModels } from '../../lib/ml/model-footprint';
+import { imageRepositoriesIn, repositoryBuckets, repositoryStackId } from '../../lib/stacks/image-repositories-stack';
 import { SynthesizedEstate, synthesizeEstate } from '../support/estate';
 import type { InvariantEstate } from '../support/estates';
 
@@ -28,6 +30,8 @@ export interface ExpectedStacks {
   readonly platform: string[];
   /** Endpoint shards of every environment: each model has a shard (its model card) everywhere. */
   readonly shards: string[];
+  /** Image repository stacks of every environment whose account the config's images name (by repository name). */
+  readonly repositories: string[];
   /** Stacks outside the environments: organization, delivery and its regional support stacks. */
   readonly shared: string[];
   /** Every stack of every environment. */
@@ -68,8 +72,9 @@ export function expectedStacks(config: EstateConfig, placement: ReadonlyMap<stri
   const replicas = per('AuditReplica');
   const governance = per('ModelGovernance');
   const platform = per('MLPlatform');
-  const environment = [...foundation, ...replicas, ...governance, ...platform, ...shards];
-  return { foundation, replicas, governance, platform, shards, shared, environment, all: [...environment, ...shared] };
+  const repositories = config.environments.flatMap((e) => [...repositoryBuckets(imageRepositoriesIn(config, e.account)).keys()].map((b) => `${e.name}/${repositoryStackId(b)}`));
+  const environment = [...foundation, ...replicas, ...governance, ...platform, ...shards, ...repositories];
+  return { foundation, replicas, governance, platform, shards, repositories, shared, environment, all: [...environment, ...shared] };
 }
 
 /** Loads every check module of ./checks, in file-name order. */
@@ -90,7 +95,7 @@ function checks(): ((estate: EstateUnderTest) => void)[] {
 export function runInvariantSuite(estate: InvariantEstate): void {
   const config = estate.config();
   const recorded = estate.placement?.() ?? {};
-  const placement = placeModels(config.models.map((m) => m.id), recorded);
+  const placement = placeEstateModels(config, recorded);
   const stacks = expectedStacks(config, placement);
   let synthesized: SynthesizedEstate | undefined;
   const synth = () => {

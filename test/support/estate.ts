@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { loadEstateConfig } from '../../lib/config/load';
 import { EstateConfig } from '../../lib/config';
 import { buildEstate, Estate, ESTATE_APP_PROPS } from '../../lib/estate';
-import { placeModels } from '../../lib/ml/sharding';
+import { placeEstateModels } from '../../lib/ml/model-footprint';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /**
@@ -131,7 +131,7 @@ function sharedAssembly(config: EstateConfig, placement?: Readonly<Record<string
   const env = Object.entries(process.env).filter(([k]) => k !== 'JEST_WORKER_ID').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   // Keyed by the placement the estate resolves to (recorded or hashed), so an estate and its
   // placement file share one assembly with the same estate given no file.
-  const resolved = [...placeModels(config.models.map((m) => m.id), placement ?? {})].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const resolved = [...placeEstateModels(config, placement ?? {})].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const key = createHash('sha256').update(JSON.stringify({ config, placement: resolved, env })).digest('hex').slice(0, 32);
   const root = path.join(process.env.ESTATE_TEST_TMPDIR ?? os.tmpdir(), 'estate-assemblies');
   fs.mkdirSync(root, { recursive: true });
