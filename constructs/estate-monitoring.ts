@@ -113,6 +113,12 @@ export interface EstateMonitoringProps {
   readonly protectedAttributes: readonly string[];
   /** Production variants whose captures are read. */
   readonly variants: readonly string[];
+  /**
+   * The shadow variant, if the endpoint has one: its captures are read too, left out of the endpoint's figures (callers
+   * never see its answers) and, with segments, reported per variant (report.json `result.variants`) for the deployment
+   * gate's comparison of a shadow challenger with the production variant on the same requests.
+   */
+  readonly shadowVariant?: string;
   /** Hourly: data quality, drift and bias; daily: model quality against labels (and the day's drift and bias). */
   readonly dataQuality: boolean;
   readonly modelQuality: boolean;
@@ -166,8 +172,9 @@ export class EstateMonitoring extends Construct {
     const stack = Stack.of(this);
     const { partition, region, account } = stack;
     const ep = props.endpointName;
-    if (props.variants.length > MAX_MONITORED_VARIANTS) {
-      throw new Error(`${this.node.path}: ${ep} has ${props.variants.length} production variants; the estate's monitoring reads at most ${MAX_MONITORED_VARIANTS} (a processing job takes 10 inputs)`);
+    const read = props.variants.length + (props.shadowVariant ? 1 : 0);
+    if (read > MAX_MONITORED_VARIANTS) {
+      throw new Error(`${this.node.path}: ${ep} has ${read} ${props.shadowVariant ? 'production and shadow variants' : 'production variants'}; the estate's monitoring reads at most ${MAX_MONITORED_VARIANTS} (a processing job takes 10 inputs)`);
     }
     const image = sklearnProcessingImage(region, this.node.path);
     const bucket = props.captureBucket;
@@ -230,6 +237,7 @@ export class EstateMonitoring extends Construct {
       bucket: bucket.bucketName,
       groundTruth,
       variants: props.variants,
+      shadowVariant: props.shadowVariant,
       image,
       script: { bucket: script.s3BucketName, key: script.s3ObjectKey },
       jobRoleArn: this.jobRole.roleArn,
@@ -390,6 +398,8 @@ export interface MonitoringDefinitionProps {
   readonly bucket: string;
   readonly groundTruth: { readonly bucket: string; readonly prefix: string };
   readonly variants: readonly string[];
+  /** A shadow variant whose captures are read and judged per variant only (the script's --shadow). */
+  readonly shadowVariant?: string;
   readonly image: string;
   readonly script: { readonly bucket: string; readonly key: string };
   readonly jobRoleArn: string;
@@ -412,7 +422,7 @@ export interface MonitoringDefinitionProps {
 export function monitoringDefinition(p: MonitoringDefinitionProps): Record<string, unknown> {
   const ep = p.endpointName;
   const s3 = (key: string) => `s3://${p.bucket}/${key}`;
-  const captureCandidates = p.variants.map((v) => `{"kind": "capture", "name": "${v}", "bucket": "${p.bucket}", "prefix": "capture/${ep}/${v}/" & $capturePath & "/"}`);
+  const captureCandidates = [...p.variants, ...(p.shadowVariant ? [p.shadowVariant] : [])].map((v) => `{"kind": "capture", "name": "${v}", "bucket": "${p.bucket}", "prefix": "capture/${ep}/${v}/" & $capturePath & "/"}`);
   const labelCandidates = `$window = "day" ? [{"kind": "ground-truth", "name": "0", "bucket": "${p.groundTruth.bucket}", "prefix": "${p.groundTruth.prefix}" & $fromMillis($start, "[Y0001]/[M01]/[D01]") & "/"}, {"kind": "ground-truth", "name": "1", "bucket": "${p.groundTruth.bucket}", "prefix": "${p.groundTruth.prefix}" & $fromMillis($end, "[Y0001]/[M01]/[D01]") & "/"}] : []`;
   const retry = [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 }];
   const processingInput = (name: string, uri: string, localPath: string) =>
@@ -492,7 +502,7 @@ export function monitoringDefinition(p: MonitoringDefinitionProps): Record<strin
           AppSpecification: {
             ImageUri: p.image,
             ContainerEntrypoint: ['python3', `/opt/ml/processing/input/code/${p.script.key}`],
-            ContainerArguments: `{% ["monitor", "--endpoint", "${ep}", "--problem-type", "${p.problemType}", "--facets", "${p.facets.join(',') || '-'}", "--window", $window, "--window-end", $fromMillis($end)${(p.segments ?? []).map((s) => `, "--segment", ${JSON.stringify(s)}`).join('')}] %}`,
+            ContainerArguments: `{% ["monitor", "--endpoint", "${ep}", "--problem-type", "${p.problemType}", "--facets", "${p.facets.join(',') || '-'}", "--window", $window, "--window-end", $fromMillis($end)${(p.segments ?? []).map((s) => `, "--segment", ${JSON.stringify(s)}`).join('')}${p.shadowVariant ? `, "--shadow", "${p.shadowVariant}"` : ''}] %}`,
           },
           ProcessingInputs: `{% $append(${inputs[0]}, ${inputs[1]}) %}`,
           ProcessingOutputConfig: {

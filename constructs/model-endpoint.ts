@@ -300,6 +300,7 @@ export class ModelEndpoint extends Construct {
         problemType: model.problemType,
         protectedAttributes: model.protectedAttributes,
         variants: endpoint.variants.map((v) => v.name),
+        shadowVariant: endpoint.shadow?.name,
         dataQuality: monitoring.dataQuality,
         modelQuality: monitoring.modelQuality,
         thresholds: props.monitoringThresholds,

@@ -596,6 +596,28 @@ def monitor_segment(segment, records, baseline, segment_baseline, problem_type, 
     return out
 
 
+def variant_figures(records, shadows, segments, problem_type, threshold):
+    """Per variant (production or shadow), its labelled captured records in the evaluation report's shape: rows, the
+    aggregate confusion counts and per segment its support and confusion counts at the decision threshold. The
+    deployment gate sums them over the windows since a config went live, and compares a shadow's with the production
+    variant's on the same requests, segment by segment (classifiers; a regressor's squared errors are not kept)."""
+    out = {}
+    for variant in sorted(set(r["variant"] for r in records)):
+        labelled = [r for r in records if r["variant"] == variant and r.get("label") is not None and r.get("score") is not None]
+        entry = {"shadow": variant in shadows, "rows": len(labelled), "decision_threshold": threshold, "segments": {}}
+        if problem_type == "binary_classification":
+            y = np.asarray([r["label"] for r in labelled], dtype=float)
+            sc = np.asarray([r["score"] for r in labelled], dtype=float)
+            entry["confusion_matrix"] = {k: int(v) for k, v in confusion(y, sc, threshold).items()}
+            for seg in segments:
+                member = in_segment(seg, [r["features"].get(seg["feature"]) for r in labelled])
+                e = segment_evaluation(seg, member, y, sc, problem_type, threshold)
+                e.pop("binary_classification_metrics", None)
+                entry["segments"][seg["name"]] = e
+        out[variant] = entry
+    return out
+
+
 def segment_metric_data(name, seg, endpoint):
     """Datums of one segment (dimension Segment): counts always; drift and quality only with enough records."""
     data = []
@@ -701,10 +723,12 @@ def read_labels(directories):
 
 
 def read_capture(directories, names, labels):
-    """Records of captured traffic: features, score, and the label of single-row events where one arrived."""
+    """Records of captured traffic: features, score, the label of single-row events where one arrived, and the
+    variant whose capture it is (the capture input's directory name: one per variant, as the runner downloads them)."""
     records = []
     malformed = 0
     for directory in directories:
+        variant = os.path.basename(os.path.normpath(directory))
         for event in read_jsonl(directory):
             capture = event.get("captureData") or {}
             try:
@@ -713,11 +737,14 @@ def read_capture(directories, names, labels):
             except (ValueError, TypeError):
                 malformed += 1
                 continue
-            event_id = (event.get("eventMetadata") or {}).get("eventId")
+            meta = event.get("eventMetadata") or {}
+            # A label joins on the event id, or on the caller's inference id (the same on a request and its shadow copy).
+            keys = [k for k in (meta.get("eventId"), meta.get("inferenceId")) if k]
+            label = next((labels[k] for k in keys if k in labels), None)
             for i, row in enumerate(rows):
-                record = {"features": row, "score": scores[i] if i < len(scores) else None}
-                if len(rows) == 1 and event_id in labels:
-                    record["label"] = labels[event_id]
+                record = {"features": row, "score": scores[i] if i < len(scores) else None, "variant": variant}
+                if len(rows) == 1 and label is not None:
+                    record["label"] = label
                 records.append(record)
     return records, malformed
 
@@ -754,9 +781,13 @@ def monitor(args):
     if unknown:
         raise InputError("protected facets %s are not features of the baseline (%s)" % (unknown, ", ".join(names)))
     labels = read_labels(args.ground_truth)
-    records, malformed = read_capture(args.capture, names, labels)
+    captured, malformed = read_capture(args.capture, names, labels)
+    shadows = set(args.shadow or [])
+    # What callers were answered with: the production variants' traffic. A shadow's copy is judged on its own (below).
+    records = [r for r in captured if r["variant"] not in shadows]
     result = compute_slice(records, baseline, args.problem_type, facets, args.threshold)
     segments = parse_segments(args.segment, names)
+    result["variants"] = variant_figures(captured, shadows, segments, args.problem_type, args.threshold) if segments else {}
     segment_path = os.path.join(args.baseline, "baseline-segment-statistics.json")
     segment_baselines = load_json(segment_path).get("segments", {}) if segments and os.path.exists(segment_path) else {}
     result["segments"] = {s["name"]: monitor_segment(s, records, baseline, segment_baselines.get(s["name"]), args.problem_type, args.threshold) for s in segments}
@@ -971,6 +1002,7 @@ def main(argv=None):
     m.add_argument("--window-end", default=None)
     m.add_argument("--output", default="/opt/ml/processing/output")
     m.add_argument("--segment", action="append", default=[], help="a segment as JSON (as for reports)")
+    m.add_argument("--shadow", action="append", default=[], help="a shadow variant's name: its captures are left out of the endpoint's figures and judged per variant only")
     for name in ("design", "reports"):
         p = sub.add_parser("shap-design" if name == "design" else "reports")
         p.add_argument("--label", default="label")

@@ -32,6 +32,7 @@ import type { FetchedReport } from '../shared/decision';
 import { GateConfig, loadGateConfig } from '../shared/gate-config';
 import { errorText, listKeys, parseS3Uri, readRecord, writeRecordOnce } from '../shared/s3-objects';
 import { approvedEvaluation } from './approved-evidence';
+import { shadowTrafficOf } from './shadow-traffic';
 import { AlarmView, decideDeployment, DeploymentDecision, DeploymentInputs, describeWatched } from './policy';
 
 export const GATE_NAME = 'deployment-gate';
@@ -58,6 +59,8 @@ export interface DeploymentGateDeps {
   readonly artifactBucket: string;
   /** The Object Lock bucket the model pinner copies approved model data into. */
   readonly approvedBucket: string;
+  /** The environment's capture bucket, where the monitoring job reports a shadow variant's captured traffic (shadow-traffic.ts). */
+  readonly captureBucket?: string;
   readonly policyDigest: string;
   readonly now?: () => Date;
 }
@@ -155,6 +158,10 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       invocations: !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000 ? { count: 0 } : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd),
       errors5xx: !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000 ? { count: 0 } : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd, 'Invocation5XXErrors'),
       stagingEndpoint: endpoint,
+      shadowTraffic:
+        serving.ok && serving.shadow && model?.segmentation
+          ? await shadowTrafficOf({ s3: deps.s3, captureBucket: deps.captureBucket }, endpoint, serving.variant, serving.productionVariant, serving.liveSince, windowEnd)
+          : undefined,
       now: windowEnd,
     };
     const decision = decideDeployment(deps.config.deployment, inputs);
@@ -167,6 +174,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       artifacts: inputs.artifacts.map((c) => [c.name, c.passed]),
       errors5xx: inputs.errors5xx,
       pin: inputs.pin,
+      ...(inputs.shadowTraffic ? { shadowTraffic: inputs.shadowTraffic.ok ? { windows: inputs.shadowTraffic.windows, detail: inputs.shadowTraffic.detail } : inputs.shadowTraffic } : {}),
       reports: { challenger: reportState(inputs.challengerEvaluation), champions: champions.map((c) => reportState(c.evaluation)) },
     };
     // The digest covers the inputs and the verdict each check drew from them (the bake clock and traffic included).
@@ -368,7 +376,9 @@ export function deploymentGate(deps: DeploymentGateDeps) {
         }
         if (!ep.LastModifiedTime) return { ok: false, reason: `${endpoint} reports no LastModifiedTime, so when its current config went live is unknown` };
         const liveSince = new Date(ep.LastModifiedTime);
-        return { ok: true, variant: variant.VariantName!, weight, shadow, liveSince, detail: `${endpoint} (config ${ep.EndpointConfigName}, live since ${liveSince.toISOString()}) serves the package in ${kind} ${variant.VariantName} with weight ${weight}` };
+        // The production variant a shadow copies: the one with the most current weight (callers' answers come from it).
+        const productionVariant = [...(ep.ProductionVariants ?? [])].filter((x) => (x.CurrentWeight ?? 0) > 0).sort((a, b) => (b.CurrentWeight ?? 0) - (a.CurrentWeight ?? 0))[0]?.VariantName;
+        return { ok: true, variant: variant.VariantName!, weight, shadow, liveSince, productionVariant, detail: `${endpoint} (config ${ep.EndpointConfigName}, live since ${liveSince.toISOString()}) serves the package in ${kind} ${variant.VariantName} with weight ${weight}` };
       }
       return { ok: false, reason: `the staging endpoint ${endpoint}'s current config ${ep.EndpointConfigName} does not serve ${packageArn}` };
     } catch (e) {
@@ -439,7 +449,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
 }
 
 type Described = DescribeModelPackageCommandOutput | { error: string };
-type Serving = { ok: true; variant: string; detail: string; weight: number; shadow: boolean; liveSince: Date };
+type Serving = { ok: true; variant: string; detail: string; weight: number; shadow: boolean; liveSince: Date; productionVariant?: string };
 
 const digest = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 const stateOf = (d: Described) =>
@@ -465,6 +475,7 @@ export async function handler(request: DeploymentRequest): Promise<DeploymentRes
       recordBucket: env('RECORD_BUCKET'),
       artifactBucket: env('ARTIFACT_BUCKET'),
       approvedBucket: env('APPROVED_BUCKET'),
+      captureBucket: env('CAPTURE_BUCKET'),
       policyDigest: env('POLICY_DIGEST'),
     });
   }

@@ -9,6 +9,7 @@ import { DeploymentPolicy, GovernedModel } from '../shared/gate-config';
 import { metric, Read, shown } from '../shared/reports';
 import type { Check, FetchedReport } from '../shared/decision';
 import { segmentPromotionChecks } from '../shared/segments';
+import type { ShadowTraffic } from './shadow-traffic';
 
 /** The largest share of the serving variant's bake-period requests that may be answered with a 5XX. */
 export const MAX_STAGING_5XX_SHARE = 0.01;
@@ -75,6 +76,12 @@ export interface DeploymentInputs {
    * 5XX-errors alarm and one latency alarm of its own (SERVING_VARIANT_ALARMS), OK for the whole bake period.
    */
   readonly stagingEndpoint?: string;
+  /**
+   * Where the package is served by the staging shadow variant and the model has segments: the shadow's and the
+   * production variant's labelled captured traffic since the current config went live (shadow-traffic.ts), the source
+   * of a second per-segment comparison. Not ok (missing, thin windows, malformed): the promotion fails.
+   */
+  readonly shadowTraffic?: ShadowTraffic;
   readonly now: Date;
 }
 
@@ -177,6 +184,20 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
     for (const champion of inputs.champions) {
       const against = segmentChecks(champion.evaluation.status === 'ok' ? champion.evaluation.json : null);
       checks.push(...(inputs.champions.length === 1 ? against : against.map((c) => ({ ...c, name: `${c.name} against ${champion.label}`, detail: `${c.detail} (${champion.label})` }))));
+    }
+  }
+
+  // Where a shadow serves the challenger, its captured traffic is the source too: the shadow against the production
+  // variant on the same requests, in every critical segment, by the same non-inferiority test.
+  if (model?.segmentation && inputs.shadowTraffic) {
+    const live = inputs.shadowTraffic;
+    if (!live.ok) checks.push(fail('captured traffic per segment', live.reason));
+    else {
+      checks.push(pass('captured traffic per segment', live.detail));
+      const against = `the shadow's captured traffic against production variant ${live.productionVariant} on the same requests`;
+      for (const c of segmentPromotionChecks({ policy: model.segmentation, problemType: model.problemType, tolerance: policy.challengerTolerance, challenger: live.shadow, champion: live.production })) {
+        checks.push({ ...c, name: `${c.name} on captured traffic`, detail: `${c.detail} (${against})` });
+      }
     }
   }
 

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { approvalGateRoleName, approvedModelsBucketName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, modelArtifactsBucketName, TRAINING_ROLE_PATH, trainingPipelineName } from '../delivery/names';
+import { approvalGateRoleName, approvedModelsBucketName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, inferenceCaptureBucketName, modelArtifactsBucketName, TRAINING_ROLE_PATH, trainingPipelineName } from '../delivery/names';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } from '../../constructs/audit-replica';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
@@ -385,6 +385,7 @@ export class ModelGovernanceStack extends EstateStack {
         RECORD_BUCKET: this.decisionRecords.bucketName,
         ARTIFACT_BUCKET: this.artifacts.bucketName,
         APPROVED_BUCKET: this.approvedModels.bucketName,
+        CAPTURE_BUCKET: inferenceCaptureBucketName(this.account, this.region),
         POLICY_DIGEST: gateConfigDigest(deploymentGateConfig),
         ACCOUNT_ID: this.account,
         PARTITION: this.partition,
@@ -423,9 +424,15 @@ export class ModelGovernanceStack extends EstateStack {
       `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model/*`,
     ]);
     allowDeploy('ReadStagingAlarmsAndTraffic', ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricStatistics'], ['*']);
+    // A shadow variant's captured traffic, as the monitoring job of this environment's endpoints reports it (the capture
+    // bucket is under the ML key, whose Decrypt the gate already has): only the daily reports, listed under their prefix.
+    const capture = `arn:${this.partition}:s3:::${inferenceCaptureBucketName(this.account, this.region)}`;
+    const monitoringReports = `${capture}/monitoring/${env.name}-*/reports/*/report.json`;
+    allowDeploy('ReadShadowTrafficReports', ['s3:GetObject'], [monitoringReports]);
+    allowDeploy('ListShadowTrafficReports', ['s3:ListBucket'], [capture], { StringLike: { 's3:prefix': [`monitoring/${env.name}-*/reports/*`] } });
     acknowledgeResourceWildcards(
       deployRole.permissionsPolicy!,
-      [evidence, approvals, pins, pinned, modelData, deployments, ...packages, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint-config/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model/*`],
+      [evidence, approvals, pins, pinned, modelData, deployments, monitoringReports, ...packages, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint-config/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model/*`],
       'Report and record object keys, package versions, endpoint configs and models are created after deployment; each grant is limited to one bucket prefix, one governed package group or this account\'s endpoints, read only. ListModelPackages has no resource type.',
     );
 

@@ -21,7 +21,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
 import { deploymentGate } from '../../lambdas/deployment-gate/handler';
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { shadowTrafficOf } from '../../lambdas/deployment-gate/shadow-traffic';
 import { GATE_CONFIG } from './fixtures';
 import { deploymentDeps, version } from './promotion';
 import { stagingEndpoint, traffic } from './staging';
@@ -180,7 +181,12 @@ describe('every AWS call of each handler is granted to its role', () => {
     const approval = statementsOf(CALLS['approval gate'].role).filter((s) => list(s.Action).includes('s3:ListBucket'));
     expect(approval.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['training/*'] } }, { StringLike: { 's3:prefix': ['approval/*'] } }]);
     const deployment = statementsOf(CALLS['deployment gate'].role).filter((s) => list(s.Action).includes('s3:ListBucket'));
-    expect(deployment.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['training/*'] } }, { StringLike: { 's3:prefix': ['deployment/*', 'approval/*', 'pins/*'] } }]);
+    expect(deployment.map((s) => s.Condition)).toEqual([
+      { StringLike: { 's3:prefix': ['training/*'] } },
+      { StringLike: { 's3:prefix': ['deployment/*', 'approval/*', 'pins/*'] } },
+      // A shadow's captured traffic: only the reports of this environment's (staging's) endpoints.
+      { StringLike: { 's3:prefix': ['monitoring/staging-*/reports/*'] } },
+    ]);
     // Evaluations only at a recorded version, from the evidence prefix; the current version only of model data.
     const artifactReads = statementsOf(CALLS['deployment gate'].role).filter((s) => s.Effect === 'Allow' && list(s.Resource as string[]).some((r) => String(r).startsWith('arn:aws:s3:::iam-artifacts/')));
     expect(artifactReads.map((s) => [s.Action, s.Resource])).toEqual([
@@ -441,5 +447,28 @@ describe("the deployment gate as its role: missing is not forbidden, evaluations
     expect(forbidden.reasons.join('\n')).toMatch(/challenger evaluation: .* exists but may not be read: AccessDenied/);
     const withoutList = all.filter((s) => !list(s.Action).includes('s3:ListBucket'));
     await expect(gateAs(withoutList)({ ...request, requestId: 'iam-teeth-2' })).rejects.toThrow(/Access Denied/);
+  });
+
+  test("a shadow's captured-traffic reports: read as its role for this environment's endpoints, missing reads as missing, another environment's are forbidden", async () => {
+    const all = statementsOf(CALLS['deployment gate'].role);
+    const listing = all.find((s) => s.Sid === 'ListShadowTrafficReports')!;
+    const capture = String(listing.Resource).replace('arn:aws:s3:::', '');
+    await w.s3.send(new CreateBucketCommand({ Bucket: capture, CreateBucketConfiguration: { LocationConstraint: w.moto.clientConfig.region as never } }));
+    const cells = { true_positives: 10, false_positives: 0, false_negatives: 0, true_negatives: 40 };
+    const figures = (shadow: boolean) => ({ shadow, rows: 50, decision_threshold: 0.5, confusion_matrix: cells, segments: { 'high-value': { definition: { feature: 'amount', range: { min: 10000 } }, support: 50, positives: 10, confusion_matrix: cells } } });
+    const liveSince = new Date('2026-12-01T00:00:00Z');
+    const now = new Date('2026-12-04T00:00:00Z');
+    for (const endpoint of ['staging-iam-shadow', 'prod-iam-shadow']) {
+      await w.s3.send(new PutObjectCommand({ Bucket: capture, Key: `monitoring/${endpoint}/reports/${endpoint}-mon-d2026120300/report.json`, Body: JSON.stringify({ endpoint, result: { variants: { challenger: figures(true), champion: figures(false) } } }) }));
+    }
+    const asRole = { s3: asPrincipal(w.s3, all), captureBucket: capture };
+    expect(await shadowTrafficOf(asRole, 'staging-iam-shadow', 'challenger', 'champion', liveSince, now)).toMatchObject({ ok: true, windows: ['monitoring/staging-iam-shadow/reports/staging-iam-shadow-mon-d2026120300/report.json'] });
+    // Nothing reported for this endpoint yet: the listing is granted, so it reads as missing, not as forbidden.
+    expect(await shadowTrafficOf(asRole, 'staging-iam-quiet', 'challenger', 'champion', liveSince, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/^no daily monitoring report under/) });
+    // Another environment's endpoint is not the gate's to read: denied, and the comparison is not made.
+    expect(await shadowTrafficOf(asRole, 'prod-iam-shadow', 'challenger', 'champion', liveSince, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/could not be read: .*Access Denied/) });
+    // The emulation has teeth: without the report grant the read is forbidden.
+    const withoutRead = all.filter((s) => s.Sid !== 'ReadShadowTrafficReports');
+    expect(await shadowTrafficOf({ ...asRole, s3: asPrincipal(w.s3, withoutRead) }, 'staging-iam-shadow', 'challenger', 'champion', liveSince, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/Access Denied/) });
   });
 });
