@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommandOutput, DescribeEndpointConfigCommandOutput, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { MONITORING_SCRIPT } from '../../constructs/estate-monitoring';
+import { MONITORING_SCRIPT, monitoringDefinition } from '../../constructs/estate-monitoring';
 import { deploymentGate, DeploymentRecord } from '../../lambdas/deployment-gate/handler';
 import { dailyReports } from '../../lambdas/deployment-gate/shadow-traffic';
 import { segmentArgument } from '../../lib/config/segments';
@@ -197,5 +197,17 @@ describe("a shadow challenger is compared on the shadow's captured traffic, per 
   test('only daily reports of this endpoint are windows: hourly runs, other endpoints and odd keys are not', () => {
     const keys = ['monitoring/ep/reports/ep-mon-d2026120300/report.json', 'monitoring/ep/reports/ep-mon-h2026120301/report.json', 'monitoring/ep-2/reports/ep-2-mon-d2026120300/report.json', 'monitoring/ep/reports/ep-mon-d2026120300/metrics/index.json', 'monitoring/ep/reports/x/y-d2026120300/report.json'];
     expect(dailyReports('ep', keys)).toEqual([{ key: keys[0], end: new Date('2026-12-03T00:00:00Z') }]);
+  });
+
+  test("the monitoring run reads the shadow's captures (its own input) and tells the job which variant is the shadow", () => {
+    const definition = monitoringDefinition({
+      endpointName: 'staging-fraud-score', jobPrefix: 'staging-fraud-score-mon', bucket: 'capture', groundTruth: { bucket: 'capture', prefix: 'monitoring/staging-fraud-score/ground-truth/' },
+      variants: ['champion'], shadowVariant: 'candidate', image: 'image', script: { bucket: 'assets', key: 'script.py' }, jobRoleArn: 'role', mlKeyArn: 'key', subnets: ['s'], securityGroups: ['g'],
+      problemType: 'binary_classification', facets: [], modelId: 'fraud-score', segments: [SEGMENT_ARGS[1]],
+    }) as any;
+    expect(definition.States.FindInputs.Items).toContain('"name": "candidate", "bucket": "capture", "prefix": "capture/staging-fraud-score/candidate/"');
+    expect(definition.States.Analyse.Arguments.AppSpecification.ContainerArguments).toMatch(/"--segment", .*, "--shadow", "candidate"\] %\}$/);
+    const without = monitoringDefinition({ ...(definition as never), endpointName: 'e', jobPrefix: 'e-mon', bucket: 'capture', groundTruth: { bucket: 'capture', prefix: 'gt/' }, variants: ['champion'], image: 'i', script: { bucket: 'a', key: 'k' }, jobRoleArn: 'r', mlKeyArn: 'k', subnets: [], securityGroups: [], problemType: 'binary_classification', facets: [], modelId: 'm' }) as any;
+    expect(JSON.stringify(without)).not.toContain('--shadow');
   });
 });
