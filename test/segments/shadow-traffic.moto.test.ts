@@ -207,7 +207,7 @@ describe("a shadow challenger is compared on the shadow's captured traffic, per 
     }) as any;
     expect(definition.States.FindInputs.Items).toContain('"name": "candidate", "bucket": "capture", "prefix": "capture/staging-fraud-score/candidate/"');
     expect(definition.States.Analyse.Arguments.AppSpecification.ContainerArguments).toMatch(/"--segment", .*, "--shadow", "candidate"\] %\}$/);
-    const without = monitoringDefinition({ ...(definition as never), endpointName: 'e', jobPrefix: 'e-mon', bucket: 'capture', groundTruth: { bucket: 'capture', prefix: 'gt/' }, variants: ['champion'], image: 'i', script: { bucket: 'a', key: 'k' }, jobRoleArn: 'r', mlKeyArn: 'k', subnets: [], securityGroups: [], problemType: 'binary_classification', facets: [], modelId: 'm' }) as any;
+    const without = monitoringDefinition({ endpointName: 'e', jobPrefix: 'e-mon', bucket: 'capture', groundTruth: { bucket: 'capture', prefix: 'gt/' }, variants: ['champion'], image: 'i', script: { bucket: 'a', key: 'k' }, jobRoleArn: 'r', mlKeyArn: 'k', subnets: [], securityGroups: [], problemType: 'binary_classification', facets: [], modelId: 'm' }) as any;
     expect(JSON.stringify(without)).not.toContain('--shadow');
   });
 });
