@@ -1,11 +1,10 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeFindings } from '../policies/acknowledge';
+import { DeadLetterQueue } from './dead-letter-queue';
 import { ManagedPolicyRole } from './managed-policy-role';
 
 /** What a forwarded alarm event is: CloudWatch's own state change, nothing a sender makes up. */
@@ -67,7 +66,7 @@ export interface AlarmForwardingProps {
 export class AlarmForwarding extends Construct {
   readonly role: ManagedPolicyRole;
   readonly rules: events.Rule[] = [];
-  readonly deadLetters: sqs.Queue;
+  readonly deadLetters: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: AlarmForwardingProps) {
     super(scope, id);
@@ -79,8 +78,10 @@ export class AlarmForwarding extends Construct {
       description: "Forwards this environment's retraining alarms to the environment that retrains the models, nothing else",
     });
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PutOnRetrainingBuses', actions: ['events:PutEvents'], resources: busArns }));
-    this.deadLetters = new sqs.Queue(this, 'Undelivered', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.key, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    acknowledgeFindings(this.deadLetters, ['Serverless-SQSRedrivePolicy', 'AwsSolutions-SQS3'], 'This queue is itself the dead-letter queue of the alarm forwarding rules; an alarm EventBridge could not forward rests here for investigation.');
+    this.deadLetters = new DeadLetterQueue(this, 'Undelivered', {
+      encryptionKey: props.key,
+      reason: 'This queue is itself the dead-letter queue of the alarm forwarding rules; an alarm EventBridge could not forward rests here for investigation.',
+    });
     for (const route of props.routes) {
       const rule = new events.Rule(this, `Forward-${route.id}`, {
         description: `Forwards the retraining alarms of ${route.id} to ${route.busArn.split('/').pop()}`,

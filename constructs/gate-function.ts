@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { GATE_TAG } from '../policies/rules/GateFunctionHardened';
 import { EncryptedLogGroup } from './encrypted-log-group';
+import { DeadLetterQueue } from './dead-letter-queue';
 import { bundleHandler } from './gate-bundle';
 import { ManagedPolicyRole } from './managed-policy-role';
 
@@ -84,17 +85,11 @@ export class GateFunction extends Construct {
         resources: ['*'],
       }),
     );
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', {
+      encryptionKey: props.encryptionKey,
+      acknowledgedFindings: ['Serverless-SQSRedrivePolicy'],
+      reason: 'This queue is itself the failure destination of the gate function; failed events rest here for investigation.',
     });
-    acknowledgeFindings(
-      this.deadLetterQueue,
-      ['Serverless-SQSRedrivePolicy'],
-      'This queue is itself the failure destination of the gate function; failed events rest here for investigation.',
-    );
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: `${id}: HTTPS out to VPC endpoints only (the subnets have no other route)`,

@@ -12,7 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import type { EndpointConfig, EnvironmentConfig, ModelConfig, VariantConfig } from '../lib/config';
-import { tagAll } from '../lib/aspects/tagging';
+import { tagAll } from './tagging';
 import { endpointName } from '../lib/delivery/names';
 import { hasInstanceStorage, repositoryArn } from './aws-facts';
 import { EstateMonitoring, MonitoringThresholds } from './estate-monitoring';

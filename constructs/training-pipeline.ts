@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,8 +11,8 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeFindings } from '../policies/acknowledge';
 import { repositoryArn } from './aws-facts';
+import { DeadLetterQueue } from './dead-letter-queue';
 import { MONITORING_SCRIPT, sklearnProcessingImage } from './estate-monitoring';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
@@ -189,17 +189,10 @@ export class TrainingPipeline extends Construct {
       description: `Starts the ${this.pipelineName} pipeline, nothing else`,
     });
     starter.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartThisPipeline', actions: ['sagemaker:StartPipelineExecution'], resources: [pipelineArn] }));
-    this.deadLetters = new sqs.Queue(this, 'UndeliveredTriggers', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.mlKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.deadLetters = new DeadLetterQueue(this, 'UndeliveredTriggers', {
+      encryptionKey: props.mlKey,
+      reason: 'This queue is itself the dead-letter queue of the retraining triggers; a trigger EventBridge could not deliver rests here for investigation.',
     });
-    acknowledgeFindings(
-      this.deadLetters,
-      ['Serverless-SQSRedrivePolicy', 'AwsSolutions-SQS3'],
-      'This queue is itself the dead-letter queue of the retraining triggers; a trigger EventBridge could not deliver rests here for investigation.',
-    );
     const target = (trigger: string): events.IRuleTarget => ({
       bind: (rule) => {
         this.deadLetters.addToResourcePolicy(

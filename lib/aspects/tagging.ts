@@ -1,13 +1,15 @@
 import { Tags } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import type { EstateConfig } from '../config';
 
 /**
- * Types aws-cdk-lib marks taggable but whose CloudFormation schema has no
- * Tags property (cfn-lint E3002): a tag there would fail the deployment.
+ * Tags every resource under `scope` with the estate's own tags (config
+ * `tags`), its organization and, when given, the environment it belongs to:
+ * the one tagging of the stacks outside the environment stages (organization,
+ * delivery and its support stacks).
  */
-export const UNTAGGABLE_RESOURCE_TYPES: readonly string[] = ['AWS::ApplicationAutoScaling::ScalableTarget', 'AWS::CloudWatch::Dashboard'];
-
-/** Tags every taggable resource under `scope` that CloudFormation accepts tags on. */
-export function tagAll(scope: IConstruct, key: string, value: string): void {
-  Tags.of(scope).add(key, value, { excludeResourceTypes: [...UNTAGGABLE_RESOURCE_TYPES] });
+export function tagEstateResources(scope: IConstruct, estate: EstateConfig, environment?: string): void {
+  for (const [key, value] of Object.entries(estate.tags)) Tags.of(scope).add(key, value);
+  Tags.of(scope).add('estate:organization', estate.organization.name);
+  if (environment !== undefined) Tags.of(scope).add('estate:environment', environment);
 }

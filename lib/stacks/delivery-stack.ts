@@ -1,4 +1,4 @@
-import { Duration, Stack, StackProps, Stage, Tags } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps, Stage } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,7 +14,10 @@ import { SecureBucket } from '../../constructs/secure-bucket';
 import { EstateConfig, EnvironmentConfig, ENVIRONMENT_TYPES, promotionSource } from '../config';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgePipelineFindings } from '../delivery/acknowledgements';
-import { deploymentGateFunctionName, DEPLOYMENT_GATE_STEP_ROLE, PIPELINE_ROLE_PATH, replicaArtifactBucketName } from '../delivery/names';
+import { writtenOnlyByThePipeline } from '../delivery/pipeline-artifacts';
+import { tagEstateResources } from '../aspects/tagging';
+import { DeliverySupportStack } from './delivery-support-stack';
+import { deploymentGateFunctionName, DEPLOYMENT_GATE_STEP_ROLE, PIPELINE_ROLE_PATH } from '../delivery/names';
 
 /** What the pipeline deploys: an environment's config and the stage that holds its stacks. */
 export interface DeliveryTarget {
@@ -33,44 +36,6 @@ export interface DeliveryStackProps extends Omit<StackProps, 'env' | 'terminatio
  * Pulled from the ECR Public mirror of Docker's official images.
  */
 const BUILD_IMAGE = codebuild.LinuxBuildImage.fromDockerRegistry('public.ecr.aws/docker/library/node:20-bookworm');
-
-export interface DeliverySupportStackProps extends Omit<StackProps, 'env' | 'terminationProtection'> {
-  readonly estate: EstateConfig;
-  readonly region: string;
-}
-
-/**
- * Artifact store of the pipeline in a region other than its own (CodePipeline
- * hands artifacts to CloudFormation through a bucket in the deployment's
- * region). Replaces the support stack CDK would otherwise generate, so the
- * bucket has the estate's defaults: customer key, versioning, access logs.
- */
-export class DeliverySupportStack extends Stack {
-  readonly bucket: s3.Bucket;
-
-  constructor(scope: Construct, id: string, props: DeliverySupportStackProps) {
-    const { estate, region, ...rest } = props;
-    const account = estate.delivery!.account;
-    super(scope, id, { ...rest, env: { account, region }, terminationProtection: true });
-    const key = customerKey(this, 'ArtifactKey', { description: `${estate.organization.name}: pipeline artifacts in ${region}` });
-    // CodePipeline names the key of a replica artifact store by a physical
-    // reference; an alias with a fixed name gives one without a cross-region export.
-    const alias = new kms.Alias(this, 'ArtifactKeyAlias', { aliasName: `alias/${estate.organization.name}/pipeline-artifacts`, targetKey: key });
-    const accessLogs = new AccessLogBucket(this, 'AccessLogs', { retention: Duration.days(365) });
-    this.bucket = new SecureBucket(this, 'Artifacts', {
-      bucketName: replicaArtifactBucketName(account, region),
-      encryptionKey: alias,
-      serverAccessLogsBucket: accessLogs,
-      noncurrentVersionExpiration: Duration.days(90),
-    });
-    writtenOnlyByThePipeline(this.bucket, account, this.partition);
-    acknowledgeNoReplication(
-      this.bucket,
-      'Copies of pipeline artifacts for deployments in this region, rebuilt at every run; what was deployed is kept by CloudFormation and CloudTrail in the target accounts.',
-    );
-    tagDelivery(this, estate);
-  }
-}
 
 /**
  * The delivery pipeline, in the tooling account and the home region: CDK
@@ -212,7 +177,7 @@ export class DeliveryStack extends Stack {
       'Pipeline artifacts are rebuilt from the repository at every run; what was deployed is kept by CloudFormation and CloudTrail in the target accounts, so a lost artifact loses no record.',
     );
 
-    tagDelivery(this, estate);
+    tagEstateResources(this, estate, 'delivery');
   }
 }
 
@@ -238,29 +203,4 @@ export function pipelineQuotaProblems(stages: ReadonlyArray<{ readonly name: str
     );
   }
   return problems;
-}
-
-/**
- * Artifacts are written only by the pipeline's own roles (its IAM path): a
- * synth output replaced between the Synth action and a deploy stage would be
- * deployed as the estate's own. Reads stay with the grants (the target
- * accounts' deploy roles read templates).
- */
-export function writtenOnlyByThePipeline(bucket: s3.IBucket, account: string, partition: string): void {
-  bucket.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'WrittenOnlyByThePipeline',
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:ReplicateObject', 's3:RestoreObject'],
-      resources: [bucket.arnForObjects('*')],
-      conditions: { ArnNotLike: { 'aws:PrincipalArn': `arn:${partition}:iam::${account}:role${PIPELINE_ROLE_PATH}*` } },
-    }),
-  );
-}
-
-function tagDelivery(scope: Construct, estate: EstateConfig): void {
-  for (const [key, value] of Object.entries(estate.tags)) Tags.of(scope).add(key, value);
-  Tags.of(scope).add('estate:organization', estate.organization.name);
-  Tags.of(scope).add('estate:environment', 'delivery');
 }

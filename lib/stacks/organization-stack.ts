@@ -1,7 +1,8 @@
-import { RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
 import { cdkDeploymentRoleArn, cdkDeployRoleArn, DEFAULT_BOOTSTRAP_QUALIFIER, policySize, SCP_SIZE_LIMIT, ScpContext, serviceControlPolicies } from '../../policies/scp/service-control-policies';
+import { tagEstateResources } from '../aspects/tagging';
 import { EstateConfig } from '../config';
 import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, modelArtifactsBucketName, PIPELINE_ROLE_PATH, replicaArtifactBucketName, TRAINING_ROLE_PATH } from '../delivery/names';
 
@@ -65,8 +66,7 @@ export class OrganizationStack extends Stack {
       this.policies[scp.name] = policy;
     }
 
-    for (const [key, value] of Object.entries(estate.tags)) Tags.of(this).add(key, value);
-    Tags.of(this).add('estate:organization', org.name);
+    tagEstateResources(this, estate);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
-import { tagAll } from '../aspects/tagging';
+import { tagAll } from '../../constructs/tagging';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Aspects, Aws } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
