@@ -22,9 +22,9 @@ const breakGlassOrDeploy = { ArnNotLike: { 'aws:PrincipalArn': [...breakGlassArn
 describe('service control policies', () => {
   test('four policies (with FullAWSAccess, the most a target takes) with exactly these statements', () => {
     expect(Object.fromEntries(policies.map((p) => [p.name, p.document.Statement.map((s) => s.Sid)]))).toEqual({
-      'baseline-guardrails': ['ProtectKeysAndBoundaries', 'ProtectTheEstate', 'ProtectTheDeploymentRoles', 'DeployOnlyThroughTheDeployRole', 'BootstrapRolesOnlyFromThePipeline'],
-      'detection-guardrails': ['ProtectDetectiveControls', 'DenySuppressingFindings', 'ProtectEstateAlerting', 'NoUpdateWithoutAStatus', 'ProtectThePipeline'],
-      'region-allow-list': ['DenyLeavingTheOrganization', 'DenyRootUser', 'NoBorrowingTrustedRoles', 'PublishOnlyThroughTheBootstrap', 'DenyIamUsers', 'DenyChangingSeverityLabel', 'DenyChangingSeverityNormalized', 'DenyOutsideAllowedRegions'],
+      'baseline-guardrails': ['ProtectKeysAndBoundaries', 'ProtectTheEstate', 'ProtectTheDeploymentRoles', 'DeployOnlyThroughTheDeployRole', 'RolesCarryTheBoundary', 'BootstrapRolesOnlyFromThePipeline'],
+      'detection-guardrails': ['ProtectDetectiveControls', 'DenySuppressingFindings', 'DenySuppressingFindingsV2', 'ProtectEstateAlerting', 'NoUpdateWithoutAStatus', 'ProtectThePipeline'],
+      'region-allow-list': ['DenyLeavingTheOrganization', 'DenyRootUser', 'NoBorrowingTrustedRoles', 'PublishOnlyThroughTheBootstrap', 'DenyIamUsers', 'DenyChangingSeverityLabel', 'DenyChangingSeverityNormalized', 'DenyChangingSeverityV2', 'DenyOutsideAllowedRegions'],
       'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVpcSubnetsInline', 'RequireVolumeKey', 'RequireVolumeKeyAlways', 'RequireOutputKey', 'RequireOutputKeyInline', 'RequireNetworkIsolation', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess', 'DenyUnguardableCompute', 'ComponentsRunModels', 'DenyNetworkEscape', 'OnlyApproversApprove', 'DenyStudioInternetAccessLater'],
     });
     for (const p of policies) for (const s of p.document.Statement) expect(s.Effect).toBe('Deny');

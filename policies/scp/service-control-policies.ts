@@ -78,7 +78,8 @@ export interface PolicyStatement {
   readonly Effect: 'Deny';
   readonly Action?: string | string[];
   readonly NotAction?: string[];
-  readonly Resource: string | string[];
+  readonly Resource?: string | string[];
+  readonly NotResource?: string | string[];
   readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
@@ -194,13 +195,11 @@ const INLINE_JOB = { 'sagemaker:InstanceTypes': 'false' };
  * admin able to update the estate's stacks as the execution role.
  */
 const STACK_CHANGES = [
-  'cloudformation:CreateChangeSet',
-  'cloudformation:ExecuteChangeSet',
-  'cloudformation:CreateStack',
-  'cloudformation:UpdateStack',
-  'cloudformation:DeleteStack',
+  // Wildcards for room, each expanded against the reference snapshot (test/access/scp-size.test.ts):
+  // Create/Update/Delete/Rollback/CancelUpdateStack; Create/Execute/DeleteChangeSet.
+  'cloudformation:*Stack',
+  'cloudformation:*teChangeSet',
   'cloudformation:ContinueUpdateRollback',
-  'cloudformation:RollbackStack',
   'cloudformation:SetStackPolicy',
   'cloudformation:UpdateTerminationProtection',
   'cloudformation:ImportStacksToStackSet',
@@ -251,9 +250,10 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'cloudtrail:UpdateTrail',
               'cloudtrail:Put*Selectors',
               'kms:*Alias',
-              'iam:CreatePolicyVersion',
-              'iam:DeletePolicy',
-              'iam:DeletePolicyVersion',
+              // Create/DeletePolicy and their versions: no new version, and no policy created under an estate
+              // name (the boundary's name is what RolesCarryTheBoundary admits).
+              'iam:CreatePolicy*',
+              'iam:DeletePolicy*',
               'iam:SetDefaultPolicyVersion',
               ...ROLE_CHANGES,
               // Every bucket-level configuration write and deletion (policy, ACL, ownership, public access
@@ -311,6 +311,24 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Action: ['iam:PassRole', ...STACK_CHANGES],
             Resource: [execRoles, ...stacks],
             Condition: { ArnNotLike: { 'aws:PrincipalArn': ctx.deployRoleArns } },
+          },
+          {
+            // Every role created in an environment account carries the workload boundary, and keeps it: a
+            // role without it (or under a policy an admin wrote) is an admin's way around the ceiling the
+            // estate's roles live under. The deploy is held to it too: every role of the estate's templates
+            // names it, but the break-glass role (its own boundary; only the deploy and break-glass create a
+            // role of that name: ProtectTheEstate) and the bootstrap's roles (only break-glass: a re-bootstrap
+            // creates them as the CDK defines them). No policy can be created under the boundary's name but by
+            // the deploy (ProtectTheEstate, iam:CreatePolicy*); removing a boundary is break-glass only
+            // (ProtectKeysAndBoundaries).
+            Sid: 'RolesCarryTheBoundary',
+            Effect: 'Deny',
+            Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
+            NotResource: [cdkRoles, `arn:*:iam::*:role/${ctx.breakGlassRoleName}`],
+            Condition: {
+              StringEquals: { 'aws:PrincipalAccount': [...ctx.breakGlassAccounts] },
+              StringNotLike: { 'iam:PermissionsBoundary': `arn:*:iam::*:policy/${ctx.organization}-*-workload-boundary` },
+            },
           },
           ...(ctx.deliveryAccount
             ? [
@@ -382,6 +400,17 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Resource: '*',
             // Break-glass only: the deployment role never triages findings.
             Condition: { StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': 'SUPPRESSED' }, ...exceptBreakGlass(ctx) },
+          },
+          {
+            // Security Hub's OCSF findings (BatchUpdateFindingsV2 is authorized as BatchUpdateFindings, its fields as
+            // `securityhub:OCSFSyntaxPath/<field>`: SeverityId, StatusId, Comment; Security Hub API Reference,
+            // BatchUpdateFindingsV2). A status other than New (1), In Progress (2) or Resolved (4), as for ASFF
+            // findings: no one suppresses or archives one. No exemption: an emergency needs no finding hidden.
+            Sid: 'DenySuppressingFindingsV2',
+            Effect: 'Deny',
+            Action: 'securityhub:BatchUpdateFindings',
+            Resource: '*',
+            Condition: { Null: { 'securityhub:OCSFSyntaxPath/StatusId': 'false' }, StringNotEquals: { 'securityhub:OCSFSyntaxPath/StatusId': ['1', '2', '4'] } },
           },
           {
             // Everything the estate tags `estate:organization`: key policies, the rules, alarms,
@@ -539,6 +568,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Resource: '*',
             Condition: { Null: { [`securityhub:ASFFSyntaxPath/Severity.${field}`]: 'false' }, ...exceptBreakGlass(ctx) },
           })),
+          // The same for an OCSF finding's severity (SeverityId), no exemption.
+          { Sid: 'DenyChangingSeverityV2', Effect: 'Deny', Action: 'securityhub:BatchUpdateFindings', Resource: '*', Condition: { Null: { 'securityhub:OCSFSyntaxPath/SeverityId': 'false' } } },
           {
             Sid: 'DenyOutsideAllowedRegions',
             Effect: 'Deny',

@@ -137,9 +137,11 @@ describe("the gate's evidence is written only by the training pipelines (H4)", (
     const { account, region } = evidence();
     const forged = `arn:aws:iam::${account}:role/estate-training/forger`;
     for (const action of ['iam:CreateRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy']) {
-      const a = await ask({ scps, principal: admin(), action, resource: forged, resourceAccount: account, region });
+      // Under the workload boundary, so that only the path is in question (RolesCarryTheBoundary).
+      const context = { 'iam:PermissionsBoundary': `arn:aws:iam::${account}:policy/${model.synth.config.organization.name}-staging-workload-boundary` };
+      const a = await ask({ scps, principal: admin(), action, resource: forged, resourceAccount: account, region, context });
       expect([action, a.decision, statements(a)]).toEqual([action, 'denied', ['ProtectTheEstate']]);
-      expect([action, (await ask({ scps: scpsWithout(scps, 'ProtectTheEstate'), principal: admin(), action, resource: forged, resourceAccount: account, region })).decision]).toEqual([action, 'allowed']);
+      expect([action, (await ask({ scps: scpsWithout(scps, 'ProtectTheEstate'), principal: admin(), action, resource: forged, resourceAccount: account, region, context })).decision]).toEqual([action, 'allowed']);
     }
   });
 

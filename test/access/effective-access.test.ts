@@ -178,7 +178,9 @@ describe('the deployment role builds every guarded resource of the estate under 
       }
       case 'AWS::IAM::Role': {
         const arn = `arn:aws:iam::${t.account}:role/${model.roleName(t, id)}`;
-        return ['CreateRole', 'UpdateAssumeRolePolicy', 'AttachRolePolicy', 'PutRolePolicy', 'PutRolePermissionsBoundary', 'TagRole', 'UntagRole'].map((a) => ({ action: `iam:${a}`, resource: arn, tags }));
+        // CloudFormation sends the role's boundary with CreateRole and PutRolePermissionsBoundary (RolesCarryTheBoundary reads it).
+        const context: Record<string, string> = p.PermissionsBoundary ? { 'iam:PermissionsBoundary': String(model.resolve(t, p.PermissionsBoundary)) } : {};
+        return ['CreateRole', 'UpdateAssumeRolePolicy', 'AttachRolePolicy', 'PutRolePolicy', 'PutRolePermissionsBoundary', 'TagRole', 'UntagRole'].map((a) => ({ action: `iam:${a}`, resource: arn, tags, context }));
       }
       case 'AWS::Config::ConfigurationRecorder':
         return [{ action: 'config:PutConfigurationRecorder', resource: '*' }];

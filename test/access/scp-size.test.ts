@@ -151,6 +151,15 @@ describe('wildcards that made the room match exactly the actions they replaced',
       ],
     ],
     ['ecr:DeleteRepository*', ['ecr:DeleteRepository', 'ecr:DeleteRepositoryCreationTemplate', 'ecr:DeleteRepositoryPolicy']],
+    ['cloudformation:*Stack', ['cloudformation:CancelUpdateStack', 'cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:RollbackStack', 'cloudformation:UpdateStack']],
+    ['cloudformation:*teChangeSet', ['cloudformation:CreateChangeSet', 'cloudformation:DeleteChangeSet', 'cloudformation:ExecuteChangeSet']],
+    ['iam:CreatePolicy*', ['iam:CreatePolicy', 'iam:CreatePolicyVersion']],
+    ['iam:DeletePolicy*', ['iam:DeletePolicy', 'iam:DeletePolicyVersion']],
+    ['sagemaker:UpdateMonitoring*', ['sagemaker:UpdateMonitoringAlert', 'sagemaker:UpdateMonitoringSchedule']],
+    [
+      'sagemaker:Delete*JobDefinition',
+      ['sagemaker:DeleteDataQualityJobDefinition', 'sagemaker:DeleteModelBiasJobDefinition', 'sagemaker:DeleteModelExplainabilityJobDefinition', 'sagemaker:DeleteModelQualityJobDefinition'],
+    ],
   ])('%s expands to exactly these in the reference snapshot', (pattern, actions) => {
     expect(expandAction(pattern).sort()).toEqual([...actions].sort());
   });
@@ -209,6 +218,18 @@ describe('the compressed statements deny what the listed actions denied, and no 
       ],
     ],
     [
+      'DeployOnlyThroughTheDeployRole',
+      `arn:aws:cloudformation:${region}:${account}:stack/${prod.name}-Foundation/0b1c2d3e`,
+      'cloudformation:DescribeStacks cloudformation:GetTemplate cloudformation:DescribeChangeSet',
+      ['cloudformation:CreateStack', 'cloudformation:UpdateStack', 'cloudformation:DeleteStack', 'cloudformation:RollbackStack', 'cloudformation:CreateChangeSet', 'cloudformation:ExecuteChangeSet', 'cloudformation:ContinueUpdateRollback', 'cloudformation:SetStackPolicy'],
+    ],
+    [
+      'ProtectTheEstate',
+      `arn:aws:iam::${account}:policy/${config.organization.name}-${prod.name}-workload-boundary`,
+      'iam:GetPolicy iam:GetPolicyVersion',
+      ['iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:CreatePolicy'],
+    ],
+    [
       'PublishOnlyThroughTheBootstrap',
       `arn:aws:s3:::cdk-hnb659fds-assets-${account}-${region}`,
       's3:GetBucketPolicy s3:GetBucketLocation s3:ListBucket',
@@ -243,10 +264,12 @@ describe('the compressed statements deny what the listed actions denied, and no 
       ['events:PutTargets', on(`arn:aws:events:${region}:${account}:rule/findings`)],
       ['events:RemoveTargets', on(`arn:aws:events:${region}:${account}:rule/findings`)],
     ];
+    // The role keeps the workload boundary it has (RolesCarryTheBoundary is not the question here).
+    const context = { 'iam:PermissionsBoundary': `arn:aws:iam::${account}:policy/${config.organization.name}-${prod.name}-workload-boundary` };
     for (const [action, where] of asks) {
-      const a = await ask({ scps, principal: admin, action, ...where, resourceTags: tags });
+      const a = await ask({ scps, principal: admin, action, ...where, resourceTags: tags, context });
       expect([action, a.decision, a.by.map((b) => b.statement)]).toEqual([action, 'denied', ['ProtectEstateAlerting']]);
-      expect([action, (await ask({ scps: without, principal: admin, action, ...where, resourceTags: tags })).decision]).toEqual([action, 'allowed']);
+      expect([action, (await ask({ scps: without, principal: admin, action, ...where, resourceTags: tags, context })).decision]).toEqual([action, 'allowed']);
     }
     for (const action of ['iam:GetRole', 'iam:GetRolePolicy', 'iam:PassRole']) {
       expect([action, (await ask({ scps, principal: admin, action, ...role, resourceTags: tags })).decision]).toEqual([action, 'allowed']);

@@ -93,7 +93,8 @@ describe('a trusted role cannot be passed to an admin\'s own function, job or pr
   test('a role an admin names like a trusted one is refused at creation, and could not act as the approver anyway (exact ARN)', async () => {
     const prod = model.synth.config.environments.find((e) => e.name === 'prod')!;
     const lookAlike = `arn:aws:iam::${prod.account}:role${TRAINING_ROLE_PATH}mine`;
-    const a = await ask({ scps, principal: admin(prod.account), action: 'iam:CreateRole', resource: lookAlike, resourceAccount: prod.account, region: prod.region });
+    const boundary = `arn:aws:iam::${prod.account}:policy/${model.synth.config.organization.name}-prod-workload-boundary`;
+    const a = await ask({ scps, principal: admin(prod.account), action: 'iam:CreateRole', resource: lookAlike, resourceAccount: prod.account, region: prod.region, context: { 'iam:PermissionsBoundary': boundary } });
     expect([a.decision, statements(a)]).toEqual(['denied', ['ProtectTheEstate']]);
   });
 });
