@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
-import { cdkDeploymentRoleArn, cdkDeployRoleArn, DEFAULT_BOOTSTRAP_QUALIFIER, policySize, SCP_SIZE_LIMIT, ScpContext, serviceControlPolicies } from '../../policies/scp/service-control-policies';
+import { cdkDeploymentRoleArn, cdkDeployRoleArn, DEFAULT_BOOTSTRAP_QUALIFIER, policySize, SCP_SIZE_LIMIT, ScpContext, serviceControlPolicies, TOOLING_BOOTSTRAP_ROLE } from '../../policies/scp/service-control-policies';
 import { tagEstateResources } from '../aspects/tagging';
 import { EstateConfig } from '../config';
 import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, modelArtifactsBucketName, PIPELINE_ROLE_PATH, replicaArtifactBucketName, TRAINING_ROLE_PATH } from '../delivery/names';
@@ -102,6 +102,7 @@ export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DE
     // The training roles' path is what the artifact bucket trusts to write the gate's evidence; that bucket's policy holds the rule.
     protectedResources: [`arn:*:iam::*:role${TRAINING_ROLE_PATH}*`, `arn:*:iam::*:role${PIPELINE_ROLE_PATH}*`, `arn:*:s3:::${modelArtifactsBucketName('*', '*')}`],
     bootstrapAccounts: [...new Set(deployedTo.map(([account]) => account))],
+    toolingBootstrapRoles: estate.delivery ? [`arn:*:iam::${estate.delivery.account}:role/${TOOLING_BOOTSTRAP_ROLE}`] : [],
     trustedRoles: [
       `arn:*:iam::*:role/${approverRoleName(org.name, '*')}`,
       `arn:*:iam::*:role/${approvalGateRoleName(org.name, '*')}`,

@@ -71,7 +71,23 @@ export interface ScpContext {
   readonly pipelineBuckets: readonly string[];
   /** Accounts the estate bootstraps (environments and tooling): their publishing roles write the bootstrap's assets. */
   readonly bootstrapAccounts: readonly string[];
+  /**
+   * Exact ARNs of the role that re-bootstraps the tooling account (`cdk bootstrap` as it), where no
+   * break-glass role is deployed: exempt from exactly the statements a bootstrap meets
+   * (ProtectTheDeploymentRoles, PublishOnlyThroughTheBootstrap), and itself changed by no one in
+   * that account (ProtectTheDeploymentRoles names it).
+   */
+  readonly toolingBootstrapRoles: readonly string[];
 }
+
+/**
+ * The role that re-bootstraps the tooling account: the one AWS Organizations creates in an account it
+ * creates, trusting the management account only (Organizations User Guide, "Accessing a member account
+ * that has a management account access role"). Whoever may assume it may already detach the SCPs, so
+ * exempting it gives no one a power they lack; an account enrolled by Control Tower names it
+ * `AWSControlTowerExecution`.
+ */
+export const TOOLING_BOOTSTRAP_ROLE = 'OrganizationAccountAccessRole';
 
 export interface PolicyStatement {
   readonly Sid: string;
@@ -295,12 +311,14 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             // The bootstrap's roles (deploy, execution, publishing, lookup): nobody but
             // break-glass creates, re-trusts, re-grants or re-tags one, so no admin can
             // mint a role of that name or widen the real ones. Re-bootstrap with
-            // break-glass or a service-managed StackSet (a service-linked role, not bound).
+            // break-glass (environments) or the tooling account's bootstrap role.
             Sid: 'ProtectTheDeploymentRoles',
             Effect: 'Deny',
             Action: ROLE_CHANGES,
-            Resource: cdkRoles,
-            Condition: exceptBreakGlass(ctx),
+            // The tooling account's bootstrap role too: no one there creates, re-trusts or re-grants it.
+            Resource: [cdkRoles, ...ctx.toolingBootstrapRoles],
+            // Break-glass re-bootstraps an environment account; the tooling account has none, its bootstrap role does.
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': [...breakGlassArns(ctx), ...ctx.toolingBootstrapRoles] } },
           },
           {
             // The execution role is used only by the deploy role: passed to CloudFormation,
@@ -552,7 +570,9 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'ecr:DeleteRepository*',
             ],
             Resource: [`arn:*:s3:::cdk-${ctx.bootstrapQualifier}-assets-*`, `arn:*:ecr:*:*:repository/cdk-${ctx.bootstrapQualifier}-container-assets-*`],
-            Condition: { ArnNotLike: { 'aws:PrincipalArn': [...ctx.bootstrapAccounts.map((a) => `arn:*:iam::${a}:role/cdk-${ctx.bootstrapQualifier}-*-publishing-role-*`), ...breakGlassArns(ctx)] } },
+            Condition: {
+              ArnNotLike: { 'aws:PrincipalArn': [...ctx.bootstrapAccounts.map((a) => `arn:*:iam::${a}:role/cdk-${ctx.bootstrapQualifier}-*-publishing-role-*`), ...breakGlassArns(ctx), ...ctx.toolingBootstrapRoles] },
+            },
           },
           // People sign in through Identity Center. An IAM user with a password or keys and an MFA device
           // is a principal of the account that an admin mints at will, and it satisfies any trust of the
