@@ -13,7 +13,8 @@ import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import type { EndpointConfig, EnvironmentConfig, ModelConfig, VariantConfig } from '../lib/config';
 import { tagAll } from './tagging';
-import { endpointName } from '../lib/delivery/names';
+import { approvedModelsBucketName, endpointName } from '../lib/delivery/names';
+import { pinnedKey } from '../lambdas/model-pinner/approved-tag';
 import { hasInstanceStorage, repositoryArn } from './aws-facts';
 import { EstateMonitoring, MonitoringThresholds } from './estate-monitoring';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
@@ -56,6 +57,15 @@ export const ROLLBACK_THRESHOLDS = {
   /** 4XX responses per minute in five of five minutes (callers' errors: alert, no rollback). */
   errors4xxPerMinute: 50,
 };
+
+/**
+ * Whether a model's package versions are served in `environment` from their pinned copies: in prod, for a model whose
+ * packages its training pipeline registers (the package's image is the model's training image, so prod's model can name
+ * it at synth time; lambdas/model-pinner, README "What was approved is what is served").
+ */
+export function servesPinnedCopy(model: Pick<ModelConfig, 'training'>, environment: Pick<EnvironmentConfig, 'type'>): boolean {
+  return environment.type === 'prod' && model.training?.image !== undefined;
+}
 
 export interface ModelEndpointProps {
   readonly environment: EnvironmentConfig;
@@ -128,6 +138,8 @@ export class ModelEndpoint extends Construct {
 
     const direct = [...endpoint.variants, ...(endpoint.shadow ? [endpoint.shadow] : [])].filter((v) => v.image && v.modelData) as { image: string; modelData: string }[];
     const packaged = endpoint.variants.some((v) => v.modelPackageVersion !== undefined) ? props.packageRegistry : undefined;
+    // Prod runs an approved version as the package's image with the locked copy of its model data, never the training bucket.
+    const pinnedImage = packaged && servesPinnedCopy(model, env) ? model.training!.image : undefined;
     this.role = new SageMakerExecutionRole(this, 'ExecutionRole', {
       description: `Execution role of the ${this.endpointName} endpoint and its monitoring jobs`,
       logGroups: [`/aws/sagemaker/Endpoints/${this.endpointName}`, ...(modelMonitor ? ['/aws/sagemaker/ProcessingJobs'] : [])],
@@ -135,6 +147,7 @@ export class ModelEndpoint extends Construct {
       repositories: [
         ...new Set(direct.map((v) => repositoryArn(partition, v.image))),
         ...(packaged ? [`arn:${partition}:ecr:${packaged.region}:${packaged.account}:repository/*`] : []),
+        ...(pinnedImage && !pinnedImage.startsWith(`${packaged!.account}.`) ? [repositoryArn(partition, pinnedImage)] : []),
       ].sort(),
     });
     const allow = this.role.allow.bind(this.role);
@@ -149,7 +162,12 @@ export class ModelEndpoint extends Construct {
     }
     if (packaged) {
       // ...and so are its artifacts.
-      allow('ReadApprovedArtifacts', ['s3:GetObject'], [`arn:${partition}:s3:::*/*`], { StringEquals: { 's3:ResourceAccount': packaged.account } });
+      if (pinnedImage) {
+        // Only this model's pinned copies: each key written once, locked, never deleted (the approved-model bucket).
+        allow('ReadPinnedModelData', ['s3:GetObject'], [`arn:${partition}:s3:::${approvedModelsBucketName(packaged.account, packaged.region)}/models/${model.id}/*`]);
+      } else {
+        allow('ReadApprovedArtifacts', ['s3:GetObject'], [`arn:${partition}:s3:::*/*`], { StringEquals: { 's3:ResourceAccount': packaged.account } });
+      }
       allow('DecryptApprovedArtifacts', ['kms:Decrypt'], [`arn:${partition}:kms:${packaged.region}:${packaged.account}:key/*`], { StringLike: { 'kms:ViaService': `s3.${packaged.region}.amazonaws.com` } });
     }
     this.role.acknowledgeWildcards(
@@ -157,9 +175,15 @@ export class ModelEndpoint extends Construct {
     );
 
     const vpcConfig = { subnets: props.subnets.map((s) => s.subnetId), securityGroupIds: [props.securityGroup.securityGroupId] };
+    const packageArn = (version: number) => `arn:${partition}:sagemaker:${props.packageRegistry!.region}:${props.packageRegistry!.account}:model-package/${model.id}/${version}`;
+    // CreateModel takes the model data of a package from the package (ModelPackageName): to read the pinned copy, a
+    // prod model names the image and the pinned key, and the package it is (the tag below); the deployment gate has
+    // checked that the package's image is this one and that the key holds its approved bytes.
     const container = (v: Pick<VariantConfig, 'image' | 'modelData' | 'modelPackageVersion'>) =>
       v.modelPackageVersion !== undefined
-        ? { modelPackageName: `arn:${partition}:sagemaker:${props.packageRegistry!.region}:${props.packageRegistry!.account}:model-package/${model.id}/${v.modelPackageVersion}` }
+        ? pinnedImage
+          ? { image: pinnedImage, modelDataUrl: `s3://${approvedModelsBucketName(packaged!.account, packaged!.region)}/${pinnedKey(model.id, v.modelPackageVersion, 0)}`, environment: { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' } }
+          : { modelPackageName: packageArn(v.modelPackageVersion) }
         : { image: v.image!, modelDataUrl: v.modelData!, environment: { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' } };
     const makeModel = (variant: string, v: Pick<VariantConfig, 'image' | 'modelData' | 'modelPackageVersion'>) => {
       const m = new sagemaker.CfnModel(this, `Model-${variant}`, {
@@ -167,7 +191,7 @@ export class ModelEndpoint extends Construct {
         enableNetworkIsolation: true,
         vpcConfig,
         primaryContainer: container(v),
-        tags: [{ key: 'model:variant', value: variant }],
+        tags: [{ key: 'model:variant', value: variant }, ...(pinnedImage && v.modelPackageVersion !== undefined ? [{ key: 'model:package', value: packageArn(v.modelPackageVersion) }] : [])],
       });
       m.node.addDependency(this.role);
       this.models[variant] = m;

@@ -592,8 +592,13 @@ describe('ML plane', () => {
   test('prod serves only versions approved in the staging registry, which lets the prod account read and deploy them and nothing more', () => {
     const staging = env('staging');
     const prodModels = allOf('prod', 'AWS::SageMaker::Model').map(([, m]) => m.Properties.PrimaryContainer);
+    // Each reads the pinned copy of an approved version of the staging registry (the package named in its tags).
     for (const c of prodModels) {
-      expect(c).toEqual({ ModelPackageName: expect.stringMatching(new RegExp(`^arn:aws:sagemaker:${staging.region}:${staging.account}:model-package/[a-z-]+/\\d+$`)) });
+      expect(c).toEqual({
+        Image: expect.stringMatching(new RegExp(`^${staging.account}\\.dkr\\.ecr\\.${staging.region}\\.amazonaws\\.com/[a-z-]+-train@sha256:[0-9a-f]{64}$`)),
+        ModelDataUrl: expect.stringMatching(new RegExp(`^s3://approved-models-${staging.account}-${staging.region}/models/[a-z-]+/\\d+/0/model\\.tar\\.gz$`)),
+        Environment: { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' },
+      });
     }
     for (const e of ENVIRONMENTS) {
       const groups = allOf(e, 'AWS::SageMaker::ModelPackageGroup');

@@ -317,6 +317,11 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       const pin = await readRecord<PinRecord>(deps.s3, { bucket: deps.recordBucket, key: `${base}pin.json` });
       const containers = d.InferenceSpecification?.Containers ?? [];
       if (!pin || pin.containers.length !== containers.length) return { ok: false, reason: `the pin record covers ${pin?.containers.length ?? 0} container(s), the package has ${containers.length}` };
+      // Prod runs the pinned copy with the image its model names (prodImages): the package must be that image, one container.
+      const served = deps.config.prodImages?.[group];
+      if (served !== undefined && (containers.length !== 1 || containers[0].Image !== served)) {
+        return { ok: false, reason: `prod runs ${served} with the pinned model data of container 0, but the package has ${containers.length} container(s) with image(s) ${containers.map((c) => c.Image).join(', ')}` };
+      }
       for (const [i, c] of containers.entries()) {
         const uri = c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri;
         const p = pin.containers[i];

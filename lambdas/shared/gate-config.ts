@@ -81,6 +81,11 @@ export interface GateConfig {
    * version before it, whatever champion the request names or leaves out.
    */
   readonly prodChampions?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Deployment gate only: per package group served in prod from its pinned copy, the image prod's model runs (the
+   * model's training image). A package whose container is another image, or that has more than one, is not promoted.
+   */
+  readonly prodImages?: Readonly<Record<string, string>>;
 }
 
 /** Where the config layer puts the estate's gate config. */

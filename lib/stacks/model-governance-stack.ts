@@ -21,6 +21,7 @@ import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcar
 import { APPROVER_TAG } from '../../policies/workload-boundary';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
+import { servesPinnedCopy } from '../../constructs/model-endpoint';
 import { EstateConfig, promotionSource, RISK_TIERS, servingAccounts } from '../config';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
@@ -94,18 +95,20 @@ export class ModelGovernanceStack extends EstateStack {
     this.artifacts = new SecureBucket(this, 'ModelArtifacts', { bucketName: modelArtifactsBucketName(this.account, this.region), encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
     if (readers.length > 0) {
       const principals = readers.map((a) => new iam.AccountPrincipal(a));
-      // Prod reads the model data of training runs, nothing else of this bucket (not the data splits, not the reports).
-      this.artifacts.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'ProdReadsApprovedArtifacts',
-          principals,
-          actions: ['s3:GetObject'],
-          resources: [this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*/*/model/*`)],
-          // Only versions the model pinner marked approved (after copying them into the Object Lock bucket): a later
-          // write to the key is a new, unmarked version, which prod cannot read.
-          conditions: { StringLike: { [`s3:ExistingObjectTag/${APPROVED_TAG}`]: '?*' } },
-        }),
-      );
+      // Prod serves the pinned copies (approvedModels, below). A model without a training pipeline has no pinned path
+      // (its package's image is not known at synth), so prod reads its package's model data here, only versions the
+      // model pinner marked approved: a later write to the key is a new, unmarked version, which prod cannot read.
+      if (props.estate.models.some((m) => !servesPinnedCopy(m, { type: 'prod' }) && prodServesPackages(props.estate, m))) {
+        this.artifacts.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: 'ProdReadsApprovedArtifacts',
+            principals,
+            actions: ['s3:GetObject'],
+            resources: [this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*/*/model/*`)],
+            conditions: { StringLike: { [`s3:ExistingObjectTag/${APPROVED_TAG}`]: '?*' } },
+          }),
+        );
+      }
       keys.ml.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'ProdDecryptsApprovedArtifactsThroughS3',
@@ -330,6 +333,12 @@ export class ModelGovernanceStack extends EstateStack {
     // conditional header: Amazon S3 User Guide, "Enforce conditional writes"), none carries If-Match (an overwrite), and
     // nothing there is deleted (a delete without a version id would hide the key behind a delete marker).
     const pinnedKeys = this.approvedModels.arnForObjects('models/*');
+    if (readers.length > 0) {
+      // Prod's models read the pinned copies, and nothing else of this bucket.
+      this.approvedModels.addToResourcePolicy(
+        new iam.PolicyStatement({ sid: 'ProdReadsPinnedModels', principals: readers.map((a) => new iam.AccountPrincipal(a)), actions: ['s3:GetObject'], resources: [pinnedKeys] }),
+      );
+    }
     this.approvedModels.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'PinnedKeysWrittenOnce',
@@ -370,7 +379,7 @@ export class ModelGovernanceStack extends EstateStack {
     });
 
     // The deployment gate also knows what the committed estate has prod serve: it finds the champion itself.
-    const deploymentGateConfig = { ...gateConfig, prodChampions: prodChampionsOf(props.estate, env.name) };
+    const deploymentGateConfig = { ...gateConfig, prodChampions: prodChampionsOf(props.estate, env.name), prodImages: prodImagesOf(props.estate) };
     this.deploymentGate = new GateFunction(this, 'DeploymentGate', {
       entry: path.join(LAMBDAS, 'deployment-gate', 'handler.ts'),
       description: 'Deployment gate: may this approved package be promoted to prod?',
@@ -508,6 +517,16 @@ export class ModelGovernanceStack extends EstateStack {
       ],
     });
   }
+}
+
+/** Whether any prod environment serves package versions of `model`. */
+function prodServesPackages(estate: EstateConfig, model: EstateConfig['models'][number]): boolean {
+  return estate.environments.some((e) => e.type === 'prod' && (model.endpoints[e.name]?.variants ?? []).some((v) => v.modelPackageVersion !== undefined));
+}
+
+/** Per model served from its pinned copy in prod, the image prod runs it with (the model's training image). */
+export function prodImagesOf(estate: EstateConfig): Record<string, string> {
+  return Object.fromEntries(estate.models.filter((m) => servesPinnedCopy(m, { type: 'prod' }) && prodServesPackages(estate, m)).map((m) => [m.id, m.training!.image]));
 }
 
 /**

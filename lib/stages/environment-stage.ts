@@ -12,8 +12,9 @@ import { FoundationStack } from '../stacks/foundation-stack';
 import { ModelGovernanceStack } from '../stacks/model-governance-stack';
 import { EndpointsStack } from '../stacks/endpoints-stack';
 import { MLPlatformStack } from '../stacks/ml-platform-stack';
-import { inferenceCaptureBucketName, modelArtifactsBucketName } from '../delivery/names';
+import { approvedModelsBucketName, inferenceCaptureBucketName, modelArtifactsBucketName } from '../delivery/names';
 import { imageRepositoriesIn, ImageRepositoriesStack, repositoryBuckets, repositoryStackId } from '../stacks/image-repositories-stack';
+import { servesPinnedCopy } from '../../constructs/model-endpoint';
 import { shardModels, shardStackId, templateLimitProblems } from '../ml/sharding';
 import { modelFootprints } from '../ml/model-footprint';
 
@@ -148,6 +149,8 @@ function estateAccounts(estate: EstateConfig): string[] {
 function promotedArtifacts(estate: EstateConfig, environment: EnvironmentConfig): string[] {
   const source = promotionSource(estate);
   if (!source || source.account === environment.account || !servingAccounts(estate).includes(environment.account)) return [];
-  return [`arn:${Aws.PARTITION}:s3:::${modelArtifactsBucketName(source.account, source.region)}/*`];
+  // The pinned copies of approved model data; the training bucket only for a model served without one (servesPinnedCopy).
+  const unpinned = estate.models.some((m) => !servesPinnedCopy(m, environment) && (m.endpoints[environment.name]?.variants ?? []).some((v) => v.modelPackageVersion !== undefined));
+  return [`arn:${Aws.PARTITION}:s3:::${approvedModelsBucketName(source.account, source.region)}/models/*`, ...(unpinned ? [`arn:${Aws.PARTITION}:s3:::${modelArtifactsBucketName(source.account, source.region)}/*`] : [])];
 }
 

@@ -337,28 +337,33 @@ describe("the gate's evidence", () => {
 });
 
 describe('prod serves staging\'s approved artifacts through its own S3 endpoint', () => {
-  test('the prod endpoint role reads a staging artifact version marked approved, not an unmarked one (identity, bucket policy, endpoint policy, SCPs); without the endpoint statement it cannot', async () => {
+  test('the prod endpoint role reads its model\'s pinned copies in staging\'s approved-model bucket, not the training bucket, not another model\'s (identity, bucket policy, endpoint policy, SCPs); without the endpoint statement it cannot', async () => {
     const prod = env('prod');
     const staging = env('staging');
-    const role = model.roles.find((r) => r.key.startsWith('prod/Endpoints') && r.path.endsWith('Endpoint/ExecutionRole/Resource'))!;
-    const bucket = `model-artifacts-${staging.account}-${staging.region}`;
+    const role = model.roles.find((r) => r.key.startsWith('prod/Endpoints') && r.path.endsWith('Endpoint/ExecutionRole/Resource') && JSON.stringify(r.identityPolicies).includes('/models/credit-default/*'))!;
     const endpoint = model.policyOf('prod/Foundation', 'AWS::EC2::VPCEndpoint', 'S3Endpoint');
-    const base = {
+    const pinned = {
       principal: asPrincipal(role),
       action: 's3:GetObject',
-      resource: `arn:aws:s3:::${bucket}/training/credit-default/exec-1/model/model.tar.gz`,
+      resource: `arn:aws:s3:::approved-models-${staging.account}-${staging.region}/models/credit-default/3/0/model.tar.gz`,
       resourceAccount: staging.account,
       region: prod.region,
-      resourcePolicy: model.policyOf('staging/ModelGovernance', 'AWS::S3::BucketPolicy', 'ModelArtifacts/Policy'),
+      resourcePolicy: model.policyOf('staging/ModelGovernance', 'AWS::S3::BucketPolicy', 'ApprovedModels/Policy'),
+      endpointPolicies: [{ name: 'prod-s3-endpoint', policy: endpoint }],
     };
-    // Only a version the model pinner marked approved (lambdas/model-pinner): an unmarked one is refused.
-    const approved = { ...base, context: { 's3:ExistingObjectTag/estate-approved': 'credit-default/3' } };
-    expect((await q({ ...base, endpointPolicies: [{ name: 'prod-s3-endpoint', policy: endpoint }] })).decision).toBe('denied');
-    const through = await q({ ...approved, endpointPolicies: [{ name: 'prod-s3-endpoint', policy: endpoint }] });
+    const through = await q(pinned);
     expect(through).toMatchObject({ decision: 'allowed' });
     expect(through.by.map((b) => b.statement)).toContain('ReadApprovedArtifactsOfTheEstate');
-    const closed = await q({ ...approved, endpointPolicies: [{ name: 'prod-s3-endpoint', policy: without(endpoint, 'ReadApprovedArtifactsOfTheEstate') }] });
-    expect(closed.decision).toBe('denied');
+    expect((await q({ ...pinned, endpointPolicies: [{ name: 'prod-s3-endpoint', policy: without(endpoint, 'ReadApprovedArtifactsOfTheEstate') }] })).decision).toBe('denied');
+    // Another model's pinned copy, and the training bucket's model data (marked approved or not), are not this role's to read.
+    expect((await q({ ...pinned, resource: pinned.resource.replace('/credit-default/', '/fraud-score/') })).decision).toBe('denied');
+    const training = {
+      ...pinned,
+      resource: `arn:aws:s3:::model-artifacts-${staging.account}-${staging.region}/training/credit-default/exec-1/model/model.tar.gz`,
+      resourcePolicy: model.policyOf('staging/ModelGovernance', 'AWS::S3::BucketPolicy', 'ModelArtifacts/Policy'),
+      context: { 's3:ExistingObjectTag/estate-approved': 'credit-default/3' },
+    };
+    expect((await q(training)).decision).toBe('denied');
   });
 });
 

@@ -231,12 +231,8 @@ describe('the evidence prefix is written only by the training pipelines', () => 
       Resource: 'arn:aws:s3:::iam-artifacts/training/*',
     });
     for (const action of ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl']) expect(list(deny!.Action)).toContain(action);
-    // Prod reads only model data versions the pinner marked approved, and only the pinner may set that mark.
-    expect(statements.find((st) => st.Sid === 'ProdReadsApprovedArtifacts')).toMatchObject({
-      Action: 's3:GetObject',
-      Resource: 'arn:aws:s3:::iam-artifacts/training/*/*/model/*',
-      Condition: { StringLike: { 's3:ExistingObjectTag/estate-approved': '?*' } },
-    });
+    // Prod reads the pinned copies (every prod model of the example has a training pipeline), nothing of this bucket; only the pinner may set the approval mark.
+    expect(statements.find((st) => st.Sid === 'ProdReadsApprovedArtifacts')).toBeUndefined();
     expect(statements.find((st) => st.Sid === 'OnlyThePinnerMarksApproved')).toMatchObject({
       Effect: 'Deny',
       Principal: { AWS: '*' },

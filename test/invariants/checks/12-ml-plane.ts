@@ -51,8 +51,21 @@ export default function mlPlane(estate: EstateUnderTest): void {
       if (env.type === 'prod') {
         test('prod serves only package versions of the registry it promotes from, and monitors every endpoint for data and model quality', () => {
           const source = promotionSource(config)!;
+          // A model with a training pipeline reads the pinned copy of the version (its package named in the model's tags);
+          // one without reads the package (constructs/model-endpoint.ts, servesPinnedCopy).
           for (const [, m] of allOf(env.name, 'AWS::SageMaker::Model')) {
-            expect(m.Properties.PrimaryContainer).toEqual({ ModelPackageName: expect.stringMatching(new RegExp(`^arn:aws:sagemaker:${source.region}:${source.account}:model-package/[a-z0-9-]+/\\d+$`)) });
+            const tags = Object.fromEntries((m.Properties.Tags ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value]));
+            const trained = config.models.find((x) => x.id === tags['model:id'])?.training;
+            if (trained) {
+              expect(m.Properties.PrimaryContainer).toEqual({
+                Image: trained.image,
+                ModelDataUrl: expect.stringMatching(new RegExp(`^s3://approved-models-${source.account}-${source.region}/models/${tags['model:id']}/\\d+/0/model\\.tar\\.gz$`)),
+                Environment: { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' },
+              });
+              expect(tags['model:package']).toMatch(new RegExp(`^arn:aws:sagemaker:${source.region}:${source.account}:model-package/${tags['model:id']}/\\d+$`));
+            } else {
+              expect(m.Properties.PrimaryContainer).toEqual({ ModelPackageName: expect.stringMatching(new RegExp(`^arn:aws:sagemaker:${source.region}:${source.account}:model-package/[a-z0-9-]+/\\d+$`)) });
+            }
           }
           const endpoints = allOf(env.name, 'AWS::SageMaker::Endpoint').length;
           const monitored = config.models.filter((m) => m.endpoints[env.name] && !m.endpoints[env.name].awaitingApproval && (m.endpoints[env.name].monitoring?.dataQuality ?? true)).length;

@@ -1,0 +1,48 @@
+/**
+ * Prod runs an approved version as its model's image with the pinned copy of
+ * its model data (constructs/model-endpoint.ts): the deployment gate promotes
+ * a version only when the package is that image, in one container, and the
+ * pinned key holds exactly the recorded version. Against moto, with the real
+ * pinner and deployment gate; each case asserts the answer and its reason.
+ */
+import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { deploymentGate } from '../../lambdas/deployment-gate/handler';
+import { pinnedKey, PinRecord } from '../../lambdas/model-pinner/handler';
+import { GATE_CONFIG } from './fixtures';
+import { deploymentDeps, version } from './promotion';
+import { stagingEndpoint, traffic } from './staging';
+import { approvalWorld, ApprovalWorld, IMAGE } from './world';
+
+let w: ApprovalWorld;
+beforeAll(async () => {
+  w = await approvalWorld('pin-serving');
+}, 60_000);
+afterAll(async () => w?.stop());
+
+const afterBake = () => new Date(Date.now() + (GATE_CONFIG.deployment.stagingBakeMinutes + 1) * 60_000);
+const gate = (prodImages: Record<string, string>) => deploymentGate(deploymentDeps(w, { now: afterBake, config: { ...w.deps.config, prodImages } }));
+async function served(endpoint: string, arn: string) {
+  await w.cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `${endpoint}-5xx`, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
+  await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }));
+  await stagingEndpoint(w.sagemaker, endpoint, { challenger: arn });
+  await traffic(w.cloudwatch, endpoint, 'challenger', 500, -30);
+  return { requestId: `serve-${endpoint}`, modelPackageArn: arn, stagingEndpointName: endpoint };
+}
+
+describe('the version prod would run is the one pinned', () => {
+  test('the package is the image prod runs: promoted, the pinned key named in the answer is the one prod reads', async () => {
+    const arn = await version(w, 'deposit-forecast', { auc: 0.95 });
+    const result = await gate({ 'deposit-forecast': IMAGE })(await served('serve-same', arn));
+    expect(result).toMatchObject({ pass: true });
+    const pin = (await w.json(`pins/${arn.split('/').slice(-2).join('/')}/pin.json`)) as unknown as PinRecord;
+    expect(pin.containers[0].pinned.uri).toBe(`s3://${w.approved}/${pinnedKey('deposit-forecast', Number(arn.split('/').pop()), 0)}`);
+  });
+
+  test('the package runs another image than prod would: not promoted, both images named', async () => {
+    const other = IMAGE.replace(/@sha256:[0-9a-f]+$/, `@sha256:${'cd'.repeat(32)}`);
+    const arn = await version(w, 'deposit-forecast', { auc: 0.96 });
+    const result = await gate({ 'deposit-forecast': other })(await served('serve-other', arn));
+    expect(result.pass).toBe(false);
+    expect(result.reasons).toEqual([`prod runs ${other} with the pinned model data of container 0, but the package has 1 container(s) with image(s) ${IMAGE}`]);
+  });
+});
