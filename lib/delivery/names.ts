@@ -54,6 +54,9 @@ export const TRAINING_ROLE_PATH = '/estate-training/';
 /** Name of a model's retraining pipeline in an environment. */
 export const trainingPipelineName = (environment: string, model: string): string => `${environment}-${model}-training`.slice(0, 256);
 
+/** The training pipelines of an environment, as an IAM resource name pattern. */
+export const trainingPipelineNamePattern = (environment: string): string => `${environment}-*-training`;
+
 /** The market-events bus of an environment. */
 export const marketEventBusName = (organization: string, environment: string): string => `${organization}-${environment}-market-events`;
 

@@ -1,15 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import * as path from 'node:path';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { lockForCalendarYears } from '../../constructs/audit-replica';
-import { GateFunction } from '../../constructs/gate-function';
+import { RetrainingGuard } from '../../constructs/retraining-guard';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { AlarmForwarding, RetrainingAlarmBus } from '../../constructs/alarm-forwarding';
-import { alarmForwarderRoleName, inferenceCaptureBucketName, marketEventBusName, retrainingAlarmBusName, retrainingGuardName, trainingDataBucketName, trainingPipelineName } from '../delivery/names';
+import { alarmForwarderRoleName, inferenceCaptureBucketName, marketEventBusName, retrainingAlarmBusName, retrainingGuardName, trainingDataBucketName, trainingPipelineName, trainingPipelineNamePattern } from '../delivery/names';
 import { alarmRoutes } from '../config/alarm-routes';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
@@ -21,8 +20,6 @@ import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcar
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { EstateConfig, retentionDays } from '../config';
 import { EstateStack, EstateStackProps } from './estate-stack';
-
-const LAMBDAS = path.resolve(__dirname, '..', '..', 'lambdas');
 
 export interface MLPlatformStackProps extends EstateStackProps {
   readonly estate: EstateConfig;
@@ -43,7 +40,7 @@ export class MLPlatformStack extends EstateStack {
   /** Where retraining reads: versioned, data key; every version kept, so a manifest's versions stay readable. */
   trainingData?: SecureBucket;
   marketEvents?: events.EventBus;
-  retrainingGuard?: GateFunction;
+  retrainingGuard?: RetrainingGuard;
 
   constructor(scope: Construct, id: string, props: MLPlatformStackProps) {
     super(scope, id, props);
@@ -124,23 +121,15 @@ export class MLPlatformStack extends EstateStack {
     const pipelines = Object.fromEntries(
       models.map((m) => [trainingPipelineName(env.name, m.id), { cooldownHours: m.training!.cooldownHours, maxRunsPerDay: m.training!.maxRunsPerDay }]),
     );
-    const guard = new GateFunction(this, 'RetrainingGuard', {
-      entry: path.join(LAMBDAS, 'retraining-guard', 'handler.ts'),
-      description: 'Retraining guard: cooldown and daily cap of every retraining pipeline',
+    this.retrainingGuard = new RetrainingGuard(this, 'RetrainingGuard', {
       functionName: retrainingGuardName(estate.organization.name, env.name),
+      pipelines,
+      pipelineNamePattern: trainingPipelineNamePattern(env.name),
       vpc: props.network.vpc,
       encryptionKey: keys.ml,
       logsKey: keys.logs,
       logRetention: env.logRetentionDays as logs.RetentionDays,
-      config: { pipelines },
-      reservedConcurrency: 2,
     });
-    this.retrainingGuard = guard;
-    const pipelineArns = [`arn:${this.partition}:sagemaker:${this.region}:${this.account}:pipeline/${env.name}-*-training`];
-    const executions = [`arn:${this.partition}:sagemaker:${this.region}:${this.account}:pipeline/${env.name}-*-training/execution/*`];
-    guard.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadRetrainingRuns', actions: ['sagemaker:ListPipelineExecutions'], resources: pipelineArns }));
-    guard.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadRetrainingSteps', actions: ['sagemaker:ListPipelineExecutionSteps'], resources: executions }));
-    acknowledgeResourceWildcards(guard.role.permissionsPolicy!, [...pipelineArns, ...executions], 'The guard reads the runs of this environment\'s retraining pipelines only (named <env>-<model>-training); their executions exist only at run time.');
   }
 
   /** Prod's retraining alarms reach the environment that retrains: forwarded from here, or received here (lib/config/alarm-routes.ts). */
