@@ -137,7 +137,7 @@ export class ModelEndpoint extends Construct {
     const modelMonitor = props.monitoringService === 'model-monitor' && (monitoring.dataQuality || monitoring.modelQuality);
 
     const direct = [...endpoint.variants, ...(endpoint.shadow ? [endpoint.shadow] : [])].filter((v) => v.image && v.modelData) as { image: string; modelData: string }[];
-    const packaged = endpoint.variants.some((v) => v.modelPackageVersion !== undefined) ? props.packageRegistry : undefined;
+    const packaged = [...endpoint.variants, ...(endpoint.shadow ? [endpoint.shadow] : [])].some((v) => v.modelPackageVersion !== undefined) ? props.packageRegistry : undefined;
     // Prod runs an approved version as the package's image with the locked copy of its model data, never the training bucket.
     const pinnedImage = packaged && servesPinnedCopy(model, env) ? model.training!.image : undefined;
     this.role = new SageMakerExecutionRole(this, 'ExecutionRole', {

@@ -11,16 +11,18 @@ import { trainingSchema } from './training';
 
 export const PROBLEM_TYPES = ['binary_classification', 'regression'] as const;
 
+const packageVersion = z
+  .number({ error: 'must be a whole version number of the staging registry' })
+  .int({ error: 'must be a whole version number of the staging registry' })
+  .positive({ error: 'must be a whole version number of the staging registry' })
+  .optional()
+  .describe('Serve this approved version of the model package group in the staging registry');
+
 export const variantSchema = z.strictObject({
   name: text(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be 1-63 letters, digits or hyphens (e.g. champion, challenger)'),
   image: imageUri.optional(),
   modelData: modelData.optional(),
-  modelPackageVersion: z
-    .number({ error: 'must be a whole version number of the staging registry' })
-    .int({ error: 'must be a whole version number of the staging registry' })
-    .positive({ error: 'must be a whole version number of the staging registry' })
-    .optional()
-    .describe('Serve this approved version of the model package group in the staging registry'),
+  modelPackageVersion: packageVersion,
   instanceType,
   instanceCount: whole(1, 100),
   weight: z.number({ error: 'must be a number from 0 to 1' }).min(0, { error: 'must be a number from 0 to 1' }).max(1, { error: 'must be a number from 0 to 1' }),
@@ -42,8 +44,9 @@ export const endpointSchema = z.strictObject({
   shadow: z
     .strictObject({
       name: text(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be 1-63 letters, digits or hyphens').default('shadow'),
-      image: imageUri,
-      modelData,
+      image: imageUri.optional(),
+      modelData: modelData.optional(),
+      modelPackageVersion: packageVersion.describe('Copy live traffic to this approved version of the staging registry (the candidate prod may then serve)'),
       instanceType,
       instanceCount: whole(1, 100),
       samplingPercent: whole(1, 100).describe('Share of requests copied to the shadow variant'),
@@ -141,6 +144,20 @@ export function checkEndpointRules(config: EstateConfig): ConfigProblem[] {
           problems.push({ path, value: type, message: `is of family ${instanceFamily(type)}, not allowed in ${env.name} (allowed: ${allowed.join(', ')})` });
         }
       };
+      // Where a variant's or the shadow's model comes from: an approved package version, or (outside prod) an image and model data.
+      const checkSource = (vp: string, v: Pick<VariantConfig, 'image' | 'modelData' | 'modelPackageVersion'>) => {
+        const packaged = v.modelPackageVersion !== undefined;
+        const direct = v.image !== undefined || v.modelData !== undefined;
+        if (endpoint.awaitingApproval) {
+          if (packaged || direct) problems.push({ path: vp, message: 'gives a model, but the endpoint is awaitingApproval: remove awaitingApproval once a version is approved, or the model until then' });
+        } else if (packaged === direct || (direct && (v.image === undefined || v.modelData === undefined))) {
+          problems.push({ path: vp, message: 'must give either modelPackageVersion, or both image and modelData' });
+        } else if (env.type === 'prod' && !packaged) {
+          problems.push({ path: `${vp}.image`, value: v.image, message: 'cannot be used in prod: prod serves only a model package version approved in the staging registry (give modelPackageVersion)' });
+        } else if (packaged && !promoted) {
+          problems.push({ path: `${vp}.modelPackageVersion`, value: v.modelPackageVersion, message: "needs a staging environment, whose registry holds the approved versions, named in prod's promoteFrom" });
+        }
+      };
       endpoint.variants.forEach((v, j) => {
         const vp = `${ep}.variants[${j}]`;
         if (endpoint.variants.findIndex((w) => w.name === v.name) !== j) problems.push({ path: `${vp}.name`, value: v.name, message: 'is listed twice' });
@@ -157,22 +174,18 @@ export function checkEndpointRules(config: EstateConfig): ConfigProblem[] {
             message: 'must be at least 2 in prod: a variant that takes traffic spans two availability zones',
           });
         }
-        const packaged = v.modelPackageVersion !== undefined;
-        const direct = v.image !== undefined || v.modelData !== undefined;
-        if (endpoint.awaitingApproval) {
-          if (packaged || direct) problems.push({ path: vp, message: 'gives a model, but the endpoint is awaitingApproval: remove awaitingApproval once a version is approved, or the model until then' });
-        } else if (packaged === direct || (direct && (v.image === undefined || v.modelData === undefined))) {
-          problems.push({ path: vp, message: 'must give either modelPackageVersion, or both image and modelData' });
-        } else if (env.type === 'prod' && !packaged) {
-          problems.push({ path: `${vp}.image`, value: v.image, message: 'cannot be used in prod: prod serves only a model package version approved in the staging registry (give modelPackageVersion)' });
-        } else if (packaged && !promoted) {
-          problems.push({ path: `${vp}.modelPackageVersion`, value: v.modelPackageVersion, message: "needs a staging environment, whose registry holds the approved versions, named in prod's promoteFrom" });
-        }
+        checkSource(vp, v);
       });
       if (endpoint.shadow) {
         checkFamily(`${ep}.shadow.instanceType`, endpoint.shadow.instanceType);
         if (endpoint.variants.some((v) => v.name === endpoint.shadow!.name)) {
           problems.push({ path: `${ep}.shadow.name`, value: endpoint.shadow.name, message: 'must differ from the production variant names' });
+        }
+        checkSource(`${ep}.shadow`, endpoint.shadow);
+        const version = endpoint.shadow.modelPackageVersion;
+        const twin = version === undefined ? undefined : endpoint.variants.find((v) => v.modelPackageVersion === version);
+        if (twin) {
+          problems.push({ path: `${ep}.shadow.modelPackageVersion`, value: version, message: `is already served by production variant ${twin.name}: a shadow copies live traffic to a candidate to be compared with what callers get, so it serves another version` });
         }
       }
     }
@@ -190,7 +203,7 @@ export function servingAccounts(estate: EstateConfig): string[] {
   const serving = new Set(
     estate.models.flatMap((m) =>
       Object.entries(m.endpoints)
-        .filter(([, e]) => e.awaitingApproval || e.variants.some((v) => v.modelPackageVersion !== undefined))
+        .filter(([, e]) => e.awaitingApproval || e.variants.some((v) => v.modelPackageVersion !== undefined) || e.shadow?.modelPackageVersion !== undefined)
         .map(([env]) => env),
     ),
   );

@@ -22,7 +22,10 @@ export interface Promotion {
  * as deployment-gate requests to the staging environment the versions come
  * from: the staging endpoint of the same model must have run clean, the
  * version must be Approved there, and a challenger is compared with the
- * champion of the same endpoint.
+ * champion of the same endpoint. The staging endpoint may serve the version in
+ * a production variant or in its shadow variant (the gate finds which, and
+ * then also compares the shadow on its captured traffic); a version prod
+ * serves in its own shadow is asked about too.
  */
 export function promotionsFor(config: EstateConfig, environmentName: string, executionId: string): Promotion {
   const target = config.environments.find((e) => e.name === environmentName);
@@ -38,12 +41,15 @@ export function promotionsFor(config: EstateConfig, environmentName: string, exe
     if (!endpoint) continue;
     const packaged = endpoint.variants.filter((v) => v.modelPackageVersion !== undefined);
     const champion = [...packaged].sort((a, b) => b.weight - a.weight)[0];
-    for (const variant of packaged) {
+    // A shadow's answers reach no caller, but it runs on prod's live requests: its version is judged like the rest,
+    // against the champion of the same endpoint.
+    const shadow = endpoint.shadow?.modelPackageVersion !== undefined ? [{ name: endpoint.shadow.name, modelPackageVersion: endpoint.shadow.modelPackageVersion }] : [];
+    for (const variant of [...packaged, ...shadow]) {
       requests.push({
         requestId: `${executionId}.${model.id}.${variant.name}`.slice(0, 128),
         modelPackageArn: packageArn(model.id, variant.modelPackageVersion!),
         stagingEndpointName: endpointName(staging.name, model.id),
-        championModelPackageArn: variant === champion ? undefined : packageArn(model.id, champion.modelPackageVersion!),
+        championModelPackageArn: variant === champion || !champion ? undefined : packageArn(model.id, champion.modelPackageVersion!),
       });
     }
   }
