@@ -92,7 +92,7 @@ export default function mlPlane(estate: EstateUnderTest): void {
   }
 
   const source = promotionSource(config);
-  const serving = config.environments.filter((e) => config.models.some((m) => m.endpoints[e.name]?.awaitingApproval || m.endpoints[e.name]?.variants.some((v) => v.modelPackageVersion !== undefined)));
+  const serving = config.environments.filter((e) => config.models.some((m) => m.endpoints[e.name]?.awaitingApproval || m.endpoints[e.name]?.variants.some((v) => v.modelPackageVersion !== undefined) || m.endpoints[e.name]?.shadow?.modelPackageVersion !== undefined));
   // The source serves its own registry's versions (its staging bake) and needs no grant to itself.
   const readers = source ? serving.filter((s) => s.account !== source.account) : [];
   if (source && readers.length > 0) {
