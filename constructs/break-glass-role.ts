@@ -12,6 +12,11 @@ import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { NamedPrincipals, namedPrincipalTrust } from './named-principals';
 
+/** CloudTrail's record of an assumption of the role, as EventBridge delivers it in the region the call was recorded in. */
+export function breakGlassAssumedPattern(roleArn: string): events.EventPattern {
+  return { source: ['aws.sts'], detailType: ['AWS API Call via CloudTrail'], detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: [roleArn] } } };
+}
+
 export interface BreakGlassRoleProps {
   /** Fixed name: the organization's SCPs exempt exactly this role. */
   readonly roleName: string;
@@ -91,11 +96,7 @@ export class BreakGlassRole extends Construct {
     const { partition, account } = Stack.of(this);
     new events.Rule(this, 'Assumed', {
       description: 'Announce every assumption of the break-glass role',
-      eventPattern: {
-        source: ['aws.sts'],
-        detailType: ['AWS API Call via CloudTrail'],
-        detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: [`arn:${partition}:iam::${account}:role/${props.roleName}`] } },
-      },
+      eventPattern: breakGlassAssumedPattern(`arn:${partition}:iam::${account}:role/${props.roleName}`),
       targets: [new targets.SnsTopic(props.alerts, { deadLetterQueue: props.undelivered, retryAttempts: 8 })],
     });
 

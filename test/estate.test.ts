@@ -55,7 +55,9 @@ const PLATFORM = ENVIRONMENTS.map((e) => `${e}/MLPlatform`);
 const SHARDS = ENVIRONMENTS.flatMap((e) => ['fraud-score', 'credit-default', 'deposit-forecast'].map((m) => `${e}/${shardStackId(shardOf(m))}`));
 /** Image repository stacks: the repositories each environment's account holds, by name (lib/stacks/image-repositories-stack.ts). */
 const REPOSITORIES = defaultEstateConfig().environments.flatMap((e) => [...repositoryBuckets(imageRepositoriesIn(defaultEstateConfig(), e.account)).keys()].map((b) => `${e.name}/${repositoryStackId(b)}`));
-const ALL_STACKS = [...STACKS, ...REPLICAS, ...GOVERNANCE, ...PLATFORM, ...SHARDS, ...REPOSITORIES];
+/** Detective controls in each environment's other allowed region. */
+const DETECTION = ENVIRONMENTS.map((e) => `${e}/Detection-eu-central-1`);
+const ALL_STACKS = [...STACKS, ...REPLICAS, ...DETECTION, ...GOVERNANCE, ...PLATFORM, ...SHARDS, ...REPOSITORIES];
 /** Stacks outside the environments: the organization's guardrails and the delivery pipeline. */
 const SHARED_STACKS = ['Organization', 'Delivery', 'DeliverySupport-eu-central-1'];
 const envOf = (stack: string) => synth.config.environments.find((e) => stack.startsWith(`${e.name}/`))!;
@@ -444,7 +446,8 @@ describe('delivery pipeline (tooling account)', () => {
       for (const st of stacksOf.filter((x) => !['AuditReplica', 'Foundation'].includes(x))) expect(runOrder('Foundation')).toBeLessThan(runOrder(st));
       for (const action of deploys) {
         expect(JSON.stringify(action.RoleArn)).toContain(`:iam::${env.account}:role/cdk-hnb659fds-deploy-role-${env.account}-`);
-        expect(action.Region ?? env.region).toBe(action.Name.startsWith('AuditReplica') ? env.auditReplicaRegion : env.region);
+        const region = action.Name.startsWith('AuditReplica') ? env.auditReplicaRegion : action.Name.startsWith('Detection-') ? action.Name.replace(/^Detection-|\.(Deploy|Prepare)$/g, '') : env.region;
+        expect(action.Region ?? env.region).toBe(region);
       }
     }
   });

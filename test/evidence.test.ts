@@ -252,7 +252,9 @@ describe('detective controls: who runs them, per environment', () => {
   test('the example estate creates them: each environment is "met" by exactly the types its detective controls construct declares', () => {
     const e = before.json();
     const stageEnvs = e.stacks.filter((s: any) => s.id.endsWith('/Foundation')).map((s: any) => s.environment).sort();
-    expect(e.detectiveControls.map((d: any) => [d.environment, d.source])).toEqual(stageEnvs.map((env: string) => [env, 'estate']));
+    // One per environment and allowed region: the home region's in the Foundation stack, the others' in Detection-<region>.
+    const allowed = defaultEstateConfig().organization.allowedRegions;
+    expect(e.detectiveControls.map((d: any) => [d.environment, d.region, d.source]).sort()).toEqual(stageEnvs.flatMap((env: string) => allowed.map((r) => [env, r, 'estate'])).sort());
     const row = e.controlMatrix.find((r: any) => r.id === DETECTIVE.id);
     expect(Object.keys(row.byEnvironment).sort()).toEqual(stageEnvs);
     for (const d of e.detectiveControls) {
@@ -274,12 +276,12 @@ describe('detective controls: who runs them, per environment', () => {
     const e = collectEvidence(app, estate.compliance.ledger, estate.compliance.evidence.options);
     const admin = config.organization.detectiveControls.administratorAccount!;
     expect(admin).toBe('777777777777');
-    expect(e.detectiveControls.map((d) => [d.environment, d.source, d.administratorAccount])).toEqual(
-      ['dev', 'prod', 'staging', 'uat'].map((env) => [env, 'organization', admin]),
+    expect(e.detectiveControls.map((d) => [d.environment, d.region, d.source, d.administratorAccount]).sort()).toEqual(
+      ['dev', 'prod', 'staging', 'uat'].flatMap((env) => config.organization.allowedRegions.map((r) => [env, r, 'organization', admin])).sort(),
     );
     for (const d of e.detectiveControls) {
       const env = config.environments.find((x) => x.name === d.environment)!;
-      expect([d.account, d.region, d.stack]).toEqual([env.account, env.region, `${env.name}/Foundation`]);
+      expect([d.account, d.stack]).toEqual([env.account, d.region === env.region ? `${env.name}/Foundation` : `${env.name}/Detection-${d.region}`]);
     }
     const row = e.controlMatrix.find((r) => r.id === DETECTIVE.id)!;
     expect(row.status).toBe('inherited');

@@ -1,3 +1,4 @@
+import { detectionRegions } from './detection-stack';
 import { Duration, Stack, StackProps, Stage } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -83,7 +84,7 @@ export class DeliveryStack extends Stack {
     writtenOnlyByThePipeline(this.artifactBucket, delivery.account, this.partition);
 
     // One artifact store per other region the stages deploy to (replica regions).
-    const regions = new Set(targets.flatMap((t) => [t.environment.region, t.environment.auditReplicaRegion]));
+    const regions = new Set(targets.flatMap((t) => [t.environment.region, t.environment.auditReplicaRegion, ...detectionRegions(estate, t.environment)]));
     regions.delete(home);
     // The pipeline's own region is one of the map's entries (CodePipeline takes either map or bucket).
     const crossRegionReplicationBuckets: Record<string, s3.IBucket> = { [home]: this.artifactBucket };

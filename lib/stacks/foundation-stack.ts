@@ -37,6 +37,11 @@ export interface FoundationStackProps extends EstateStackProps {
    * @default - none: the foundation creates them
    */
   readonly inheritedDetectiveControls?: { readonly administratorAccount?: string };
+  /**
+   * The environment's other allowed regions: their Security Hub findings are aggregated here.
+   * @default - none
+   */
+  readonly linkedRegions?: readonly string[];
 }
 
 /**
@@ -93,6 +98,7 @@ export class FoundationStack extends EstateStack {
       deliveryBucket: this.audit.bucket,
       inheritedFrom: props.inheritedDetectiveControls,
       alertSubscription: env.securityAlerts,
+      linkedRegions: props.linkedRegions,
     });
 
     this.breakGlass = new BreakGlassRole(this, 'BreakGlass', {

@@ -8,6 +8,7 @@ import { personaPrincipals } from '../config/access';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { auditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditReplicaStack } from '../stacks/audit-replica-stack';
+import { DetectionStack, detectionRegions, detectionStackId } from '../stacks/detection-stack';
 import { FoundationStack } from '../stacks/foundation-stack';
 import { ModelGovernanceStack } from '../stacks/model-governance-stack';
 import { EndpointsStack } from '../stacks/endpoints-stack';
@@ -38,6 +39,8 @@ export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {
 export class EnvironmentStage extends Stage {
   readonly foundation: FoundationStack;
   readonly auditReplica: AuditReplicaStack;
+  /** Detective controls in the environment's other allowed regions, in allowed-region order. */
+  readonly detection: DetectionStack[] = [];
   readonly governance: ModelGovernanceStack;
   readonly mlPlatform: MLPlatformStack;
   /** The estate's image repositories in this account, spread over stacks by name (lib/stacks/image-repositories-stack.ts). */
@@ -50,6 +53,8 @@ export class EnvironmentStage extends Stage {
     super(scope, id, { ...rest, env: { account: environment.account, region: environment.region } });
 
     const prefix = `${estate.organization.name}-${environment.name}`;
+    const inherited =
+      estate.organization.detectiveControls.source === 'organization' ? { administratorAccount: estate.organization.detectiveControls.administratorAccount } : undefined;
     const replicaLocation = auditReplicaLocation(environment.account, environment.auditReplicaRegion, prefix);
     this.auditReplica = new AuditReplicaStack(this, 'AuditReplica', {
       environment,
@@ -64,10 +69,25 @@ export class EnvironmentStage extends Stage {
       breakGlassPrincipals: personaPrincipals(estate, environment, 'breakGlass'),
       estateAccounts: estateAccounts(estate),
       readableObjects: promotedArtifacts(estate, environment),
-      inheritedDetectiveControls:
-        estate.organization.detectiveControls.source === 'organization' ? { administratorAccount: estate.organization.detectiveControls.administratorAccount } : undefined,
+      inheritedDetectiveControls: inherited,
+      linkedRegions: detectionRegions(estate, environment),
       description: `${estate.organization.name} ${environment.name}: keys, isolated network, audit trail, permissions boundary`,
     });
+    // Detective controls in every other allowed region, their alerts forwarded to this region's topic.
+    for (const region of detectionRegions(estate, environment)) {
+      this.detection.push(
+        new DetectionStack(this, detectionStackId(region), {
+          environment,
+          region,
+          organization: estate.organization.name,
+          breakGlassRoleName: estate.organization.breakGlassRoleName,
+          inheritedDetectiveControls: inherited,
+          description: `${estate.organization.name} ${environment.name}: GuardDuty, Security Hub and Config in ${region}, alerts forwarded to ${environment.region}`,
+        }),
+      );
+    }
+    // The alerts they forward meet the foundation's rules and topic: deployed after it.
+    for (const stack of this.detection) stack.addStackDependency(this.foundation, 'forwarded alerts meet the home region\'s rules and topic');
     // The audit bucket's replication rule needs its destination to exist.
     this.foundation.addStackDependency(this.auditReplica, 'audit logs replicate into the replica bucket');
 

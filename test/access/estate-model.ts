@@ -249,7 +249,7 @@ function stackEnv(synth: SynthesizedEstate, key: string): { account: string; reg
   const [envName, stackId] = key.includes('/') ? key.split('/') : [undefined, key];
   if (envName) {
     const env = synth.config.environments.find((e) => e.name === envName)!;
-    const region = stackId === 'AuditReplica' ? env.auditReplicaRegion : env.region;
+    const region = stackId === 'AuditReplica' ? env.auditReplicaRegion : stackId.startsWith('Detection-') ? stackId.slice('Detection-'.length) : env.region;
     return { account: env.account, region };
   }
   if (key === 'Organization') return { account: synth.config.organization.managementAccount!, region: synth.config.organization.homeRegion };

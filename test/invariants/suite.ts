@@ -26,6 +26,8 @@ export type Resource = { Type: string; Properties?: any; DeletionPolicy?: string
 export interface ExpectedStacks {
   readonly foundation: string[];
   readonly replicas: string[];
+  /** Detective controls in each environment's other allowed regions (`<environment>/Detection-<region>`). */
+  readonly detection: string[];
   readonly governance: string[];
   readonly platform: string[];
   /** Endpoint shards of every environment: each model has a shard (its model card) everywhere. */
@@ -64,17 +66,18 @@ export function expectedStacks(config: EstateConfig, placement: ReadonlyMap<stri
   if (config.organization.managementAccount) shared.push('Organization');
   if (config.delivery) {
     shared.push('Delivery');
-    const regions = new Set(config.environments.flatMap((e) => [e.region, e.auditReplicaRegion]));
+    const regions = new Set(config.environments.flatMap((e) => [e.region, e.auditReplicaRegion, ...config.organization.allowedRegions]));
     regions.delete(config.organization.homeRegion);
     shared.push(...[...regions].sort().map((r) => `DeliverySupport-${r}`));
   }
   const foundation = per('Foundation');
   const replicas = per('AuditReplica');
+  const detection = config.environments.flatMap((e) => config.organization.allowedRegions.filter((r) => r !== e.region).map((r) => `${e.name}/Detection-${r}`));
   const governance = per('ModelGovernance');
   const platform = per('MLPlatform');
   const repositories = config.environments.flatMap((e) => [...repositoryBuckets(imageRepositoriesIn(config, e.account)).keys()].map((b) => `${e.name}/${repositoryStackId(b)}`));
-  const environment = [...foundation, ...replicas, ...governance, ...platform, ...shards, ...repositories];
-  return { foundation, replicas, governance, platform, shards, repositories, shared, environment, all: [...environment, ...shared] };
+  const environment = [...foundation, ...replicas, ...detection, ...governance, ...platform, ...shards, ...repositories];
+  return { foundation, replicas, detection, governance, platform, shards, repositories, shared, environment, all: [...environment, ...shared] };
 }
 
 /** Loads every check module of ./checks, in file-name order. */

@@ -12,7 +12,7 @@ export default function retention(estate: EstateUnderTest): void {
       for (const stack of stacksOf(env.name)) {
         for (const [id, r] of Object.entries(resources(stack)).filter(([, res]) => STATEFUL_RESOURCE_TYPES.has(res.Type))) {
           stateful++;
-          const alwaysKept = stack.endsWith('/AuditReplica') || /^(Keys\w+Key|AuditBucket|AuditAccessLogBucket|AuditLogGroup|DecisionRecords)/.test(id);
+          const alwaysKept = stack.endsWith('/AuditReplica') || stack.includes('/Detection-') || /^(Keys\w+Key|AuditBucket|AuditAccessLogBucket|AuditLogGroup|DecisionRecords)/.test(id);
           if (retain || alwaysKept) expect([stack, id, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([stack, id, 'Retain', 'Retain']);
         }
       }

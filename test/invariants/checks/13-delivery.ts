@@ -34,7 +34,8 @@ export default function delivery(estate: EstateUnderTest): void {
         for (const action of deploys) {
           expect(JSON.stringify(action.RoleArn)).toContain(`:iam::${env.account}:role/cdk-hnb659fds-deploy-role-${env.account}-`);
           // CodePipeline leaves out the region of an action in its own (home) region.
-          expect(action.Region ?? config.organization.homeRegion).toBe(action.Name.startsWith('AuditReplica') ? env.auditReplicaRegion : env.region);
+          const region = action.Name.startsWith('AuditReplica') ? env.auditReplicaRegion : action.Name.startsWith('Detection-') ? action.Name.replace(/^Detection-|\.(Deploy|Prepare)$/g, '') : env.region;
+          expect(action.Region ?? config.organization.homeRegion).toBe(region);
         }
       }
     });
