@@ -6,6 +6,7 @@
  * pinner and deployment gate; each case asserts the answer and its reason.
  */
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { deploymentGate } from '../../lambdas/deployment-gate/handler';
 import { pinnedKey, PinRecord } from '../../lambdas/model-pinner/handler';
 import { GATE_CONFIG } from './fixtures';
@@ -44,5 +45,36 @@ describe('the version prod would run is the one pinned', () => {
     const result = await gate({ 'deposit-forecast': other })(await served('serve-other', arn));
     expect(result.pass).toBe(false);
     expect(result.reasons).toEqual([`prod runs ${other} with the pinned model data of container 0, but the package has 1 container(s) with image(s) ${IMAGE}`]);
+  });
+
+  test('a second version at the pinned key (a write the bucket policy refuses in AWS; moto does not enforce it): not promoted, both versions named', async () => {
+    const arn = await version(w, 'deposit-forecast', { auc: 0.97 });
+    const request = await served('serve-second', arn);
+    expect((await gate({ 'deposit-forecast': IMAGE })(request)).pass).toBe(true);
+    const pin = (await w.json(`pins/${arn.split('/').slice(-2).join('/')}/pin.json`)) as unknown as PinRecord;
+    const key = pinnedKey('deposit-forecast', Number(arn.split('/').pop()), 0);
+    const { VersionId } = await w.s3.send(new PutObjectCommand({ Bucket: w.approved, Key: key, Body: 'other weights under the key prod reads' }));
+    const after = await gate({ 'deposit-forecast': IMAGE })(request);
+    expect(after).toMatchObject({ pass: false, answer: 2 });
+    expect(after.reasons).toEqual([`container 0: s3://${w.approved}/${key} now holds version ${VersionId}, not the pinned version ${pin.containers[0].pinned.versionId}`]);
+  });
+
+  test('a pin record whose copy is not at the key prod reads: not promoted', async () => {
+    const arn = await version(w, 'deposit-forecast', { pin: false, auc: 0.98 });
+    const where = arn.split('/').slice(-2).join('/');
+    const record = (await w.record(`approval/${where}/round-1.json`)) as unknown as { modelData: Array<{ uri: string; versionId: string }> };
+    const elsewhere = `models/${where}/0/other.tar.gz`;
+    const copy = await w.s3.send(new PutObjectCommand({ Bucket: w.approved, Key: elsewhere, Body: 'weights', ChecksumAlgorithm: 'SHA256' }));
+    const forged: PinRecord = {
+      schema: 'model-pin/1',
+      modelPackage: { arn, group: 'deposit-forecast', version: Number(arn.split('/').pop()) },
+      approvalRecord: `approval/${where}/round-1.json`,
+      containers: [{ source: { uri: record.modelData[0].uri, versionId: record.modelData[0].versionId }, image: IMAGE, pinned: { uri: `s3://${w.approved}/${elsewhere}`, versionId: copy.VersionId!, sha256: copy.ChecksumSHA256!, retainUntil: '2030-01-01T00:00:00.000Z' } }],
+      at: new Date().toISOString(),
+    };
+    await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `pins/${where}/pin.json`, Body: JSON.stringify(forged) }));
+    const result = await gate({ 'deposit-forecast': IMAGE })(await served('serve-elsewhere', arn));
+    expect(result.pass).toBe(false);
+    expect(result.reasons).toEqual([`container 0: the pinned copy s3://${w.approved}/${elsewhere} is not at the key prod reads (${pinnedKey('deposit-forecast', Number(arn.split('/').pop()), 0)})`]);
   });
 });
