@@ -32,6 +32,7 @@ import type { FetchedReport } from '../shared/decision';
 import { GateConfig, loadGateConfig } from '../shared/gate-config';
 import { errorText, listKeys, parseS3Uri, readRecord, writeRecordOnce } from '../shared/s3-objects';
 import { approvedEvaluation } from './approved-evidence';
+import { settledStatus } from './restorations';
 import { shadowTrafficOf } from './shadow-traffic';
 import { AlarmView, decideDeployment, DeploymentDecision, DeploymentInputs, describeWatched } from './policy';
 
@@ -145,7 +146,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     const countFrom = serving.ok && serving.liveSince.getTime() > windowStart.getTime() ? serving.liveSince : windowStart;
     const inputs: DeploymentInputs = {
       model,
-      approvalStatus: 'error' in challenger ? undefined : challenger.ModelApprovalStatus,
+      approvalStatus: 'error' in challenger ? undefined : await settledStatus(deps, group, version, challenger, now()),
       alarms: await alarmsOf(endpoint),
       challengerEvaluation: await evaluationOf(challenger, request.modelPackageArn!, version),
       champions: champions.map((c) => ({ label: c.label, evaluation: c.evaluation })),

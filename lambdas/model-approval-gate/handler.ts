@@ -77,6 +77,31 @@ export interface ApprovalGateDeps {
    * package it registered). Three listings at most; then the package is held.
    */
   readonly registerStepWaitMs?: number;
+  /** The gate's own IAM role name: its own updates, seen again through CloudTrail, are not a person's. */
+  readonly roleName?: string;
+}
+
+/** An "AWS API Call via CloudTrail" event (EventBridge) for SageMaker's UpdateModelPackage. */
+export interface ApiCallEvent {
+  readonly id?: string;
+  readonly time?: string;
+  readonly 'detail-type'?: string;
+  readonly source?: string;
+  readonly detail?: {
+    readonly eventSource?: string;
+    readonly eventName?: string;
+    /** Whole seconds (CloudTrail record contents: eventTime is an ISO 8601 time in UTC, to the second). */
+    readonly eventTime?: string;
+    readonly eventID?: string;
+    readonly errorCode?: string;
+    readonly userIdentity?: {
+      readonly type?: string;
+      readonly arn?: string;
+      readonly principalId?: string;
+      readonly sessionContext?: { readonly sessionIssuer?: { readonly arn?: string; readonly userName?: string } };
+    };
+    readonly requestParameters?: Readonly<Record<string, unknown>> | null;
+  };
 }
 
 export interface PackageStateChangeEvent {
@@ -167,8 +192,57 @@ export interface NotifiedRecord {
   readonly at: string;
 }
 
+/**
+ * What the gate made of a person's UpdateModelPackage seen through CloudTrail:
+ * - `restore`: the package's current status is the gate's own update, sent after a re-read that did not precede the
+ *   person's call (inside the window, or too close to tell): the person's status is set back;
+ * - `stands`: the package's current status is not the gate's last update (a hold, a person's later change, or a
+ *   package the gate never wrote): nothing to restore;
+ * - `older`: the person's call is older than the re-read of the gate's last update by more than the clocks' precision:
+ *   the gate saw it, and a later decision (a person's re-opening, then a new round) replaced it;
+ * - `concurs`: the current status is the person's (the gate's own update or its restoration, seen again);
+ * - `wait`: the gate's update may still be landing or is not recorded yet: judged again on redelivery.
+ */
+export type PersonVerdict = 'restore' | 'stands' | 'older' | 'concurs' | 'wait';
+
+/** A person's status update as CloudTrail recorded it, and what the gate made of it: written once, before any restoration. */
+export interface PersonUpdateRecord {
+  readonly schema: 'model-approval-person-update/1';
+  readonly modelPackage: { readonly arn: string; readonly group: string; readonly version: number };
+  readonly person: { readonly eventId: string; readonly eventTime: string; readonly identity: string; readonly status: string; readonly description?: string };
+  readonly verdict: PersonVerdict;
+  readonly reason: string;
+  /** The gate's update the person's was overwritten by (for `restore`): its record, the status it set, when its re-read was sent. */
+  readonly overwrittenBy?: { readonly record: string; readonly status: string; readonly readAt: string; readonly package?: PackageState };
+  /** The package when the gate judged the person's update. */
+  readonly package: PackageState;
+  readonly at: string;
+}
+
+/** That a person's status was set back (written after the restoring update), or that a waiting judgement settled otherwise. */
+export interface RestoredRecord {
+  readonly schema: 'model-approval-restored/1';
+  readonly record: string;
+  readonly restored: boolean;
+  readonly status?: string;
+  /** The package after the restoring update (what a later restoration compares with). */
+  readonly package: PackageState;
+  readonly reason: string;
+  readonly at: string;
+}
+
+/** CloudTrail's eventTime is whole seconds: a call recorded at t landed in [t, t + 1 s). */
+export const EVENT_TIME_PRECISION_MS = 1000;
+/** Allowance for the difference between the Lambda's clock and CloudTrail's (both synchronised by AWS; one second is generous). */
+export const CLOCK_SKEW_MS = 1000;
+/** A round recorded but not recorded as applied for less than this (Lambda's longest run) may still be landing. */
+export const ROUND_IN_FLIGHT_MS = 15 * 60_000;
+/** The metadata mark each gate update carries: `<re-read sent at, ISO> <record URI>`. */
+export const GATE_WRITE_KEY = 'gate-write';
+const GATE_WRITE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (s3:\/\/\S+)$/;
+
 export interface ApprovalResult {
-  readonly outcome: Outcome | 'skipped' | 'superseded' | 'unapplied';
+  readonly outcome: Outcome | 'skipped' | 'superseded' | 'unapplied' | PersonVerdict;
   readonly approvalStatus?: string;
   readonly round?: number;
   readonly record?: string;
@@ -177,6 +251,8 @@ export interface ApprovalResult {
   readonly reason?: string;
 }
 
+/** EventBridge's detail type for CloudTrail's record of an API call. */
+export const API_CALL = 'AWS API Call via CloudTrail';
 const STATUS: Record<Outcome, string> = { approve: 'Approved', reject: 'Rejected', hold: 'PendingManualApproval' };
 const PENDING = 'PendingManualApproval';
 const PACKAGE_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
@@ -214,7 +290,12 @@ export function approvalGate(deps: ApprovalGateDeps) {
   const uriOf = (l: S3Location) => `s3://${l.bucket}/${l.key}`;
   const describe = (arn: string) => deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
 
-  return async function handle(event: PackageStateChangeEvent): Promise<ApprovalResult> {
+  return async function handle(event: PackageStateChangeEvent | ApiCallEvent): Promise<ApprovalResult> {
+    if (event?.['detail-type'] === API_CALL) return personUpdate(event as ApiCallEvent);
+    return decide(event as PackageStateChangeEvent);
+  };
+
+  async function decide(event: PackageStateChangeEvent): Promise<ApprovalResult> {
     const arn = event?.detail?.ModelPackageArn;
     const match = typeof arn === 'string' ? PACKAGE_ARN.exec(arn) : null;
     if (!match) return unattributable(event, 'the event names no valid model package ARN');
@@ -273,7 +354,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
       if (!applied && landed(record, uriOf(latest.record), current)) await completeNotice(latest, current);
     }
     return decideRound((latest?.round ?? 0) + 1, arn!, group, Number(versionText), current, event, base);
-  };
+  }
 
   async function decideRound(round: number, arn: string, group: string, version: number, described: DescribeModelPackageCommandOutput, event: PackageStateChangeEvent, base: string): Promise<ApprovalResult> {
     const model = deps.config.models.find((m) => m.packageGroupName === group);
@@ -350,7 +431,10 @@ export function approvalGate(deps: ApprovalGateDeps) {
     const recordUri = uriOf(where.record);
     const appliedAt = where.applied ?? at(where.record.key.replace(/\.json$/, '.applied.json'));
     const result = { approvalStatus: record.approvalStatus, round: record.round, record: where.record.key, replayed };
-    // Re-read right before the write: only a package nobody has changed since the gate read it is updated.
+    // Re-read right before the write: only a package nobody has changed since the gate read it is updated. When the
+    // re-read was sent goes with the update (metadata `gate-write`): a person's call CloudTrail records at or after it
+    // (less the clocks' precision) may have landed inside the window, and is set back (`personUpdate`).
+    const readAt = now().toISOString();
     const before = await describe(record.modelPackage.arn);
     const mine = landed(record, recordUri, before) && before.ModelApprovalStatus === record.approvalStatus;
     if (!mine && !sameState(stateOf(before), record.package)) {
@@ -367,7 +451,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
       return { ...result, outcome: record.outcome, notified };
     }
     if (!mine) {
-      const metadata = { ...before.CustomerMetadataProperties, 'gate-decision': recordUri, 'gate-outcome': record.outcome, 'gate-round': String(record.round) };
+      const metadata = { ...before.CustomerMetadataProperties, 'gate-decision': recordUri, 'gate-outcome': record.outcome, 'gate-round': String(record.round), [GATE_WRITE_KEY]: `${readAt} ${recordUri}` };
       if (Object.keys(metadata).length > MAX_METADATA_ENTRIES) {
         // SageMaker would refuse the update (ValidationException) on every retry until the event is dead-lettered,
         // and nobody would hear of it: the decision is recorded as not applied, and a person is told to decide.
@@ -545,8 +629,198 @@ export function approvalGate(deps: ApprovalGateDeps) {
     return sharedArtifactChecks(described.InferenceSpecification?.Containers, deps.config.artifacts, { bucket: deps.artifactBucket, prefix, prefixMeaning: `an output of ${model.id}'s training run` });
   }
 
+  /**
+   * A person's UpdateModelPackage, as CloudTrail recorded it. SageMaker's update has no condition, so a person's
+   * Approved or Rejected that lands after the gate's re-read answered and before the gate's update took effect is
+   * overwritten by the gate. It cannot be prevented; it is undone here: when the package's current state is still
+   * the gate's last update (same status and LastModifiedTime as the gate recorded right after it), and the person's
+   * call is not older than that update's re-read (CloudTrail's time is whole seconds; when it cannot be told, the
+   * person wins), the person's status is set back, recorded and announced. Anything later stands.
+   */
+  async function personUpdate(event: ApiCallEvent): Promise<ApprovalResult> {
+    const d = event.detail ?? {};
+    const params = (d.requestParameters ?? {}) as Record<string, unknown>;
+    // CloudTrail writes SageMaker's request members in camel case; the API's own (Pascal) case is read too.
+    const param = (name: string) => params[name] ?? params[name[0].toUpperCase() + name.slice(1)];
+    if (d.eventSource !== 'sagemaker.amazonaws.com' || d.eventName !== 'UpdateModelPackage') {
+      return { outcome: 'skipped', reason: `the call is ${visible(String(d.eventSource)).slice(0, 60)} ${visible(String(d.eventName)).slice(0, 60)}, not SageMaker's UpdateModelPackage` };
+    }
+    if (d.errorCode) return { outcome: 'skipped', reason: `the call failed (${visible(String(d.errorCode)).slice(0, 80)}): it changed nothing` };
+    const arn = param('modelPackageArn');
+    const match = typeof arn === 'string' ? PACKAGE_ARN.exec(arn) : null;
+    if (!match) return unattributable(event, 'the call names no valid model package ARN');
+    const [, partition, region, account, group, versionText] = match;
+    if (partition !== deps.home.partition || region !== deps.home.region || account !== deps.home.account) {
+      return unattributable(event, `the package is of ${partition}/${region}/${account}, not of this gate's ${deps.home.partition}/${deps.home.region}/${deps.home.account}`);
+    }
+    const status = param('modelApprovalStatus');
+    if (status !== 'Approved' && status !== 'Rejected') {
+      return { outcome: 'skipped', reason: `the call set ${visible(String(status)).slice(0, 40)}: only a person's Approved or Rejected is restored` };
+    }
+    const identity = d.userIdentity?.sessionContext?.sessionIssuer?.arn ?? d.userIdentity?.arn ?? 'unknown';
+    if (deps.roleName && /:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(identity)?.[1] === deps.roleName) {
+      return { outcome: 'skipped', reason: "the call is the gate's own update" };
+    }
+    const eventTime = typeof d.eventTime === 'string' ? Date.parse(d.eventTime) : Number.NaN;
+    if (!Number.isFinite(eventTime)) return unattributable(event, 'the call has no event time: it cannot be placed against the gate\'s updates');
+    const eventId = String(d.eventID ?? event.id ?? digest(JSON.stringify(event))).replace(/[^\w-]/g, '_').slice(0, 48);
+    const base = `approval/${group}/${versionText}/`;
+    const where = at(`${base}person/${eventId}.json`);
+    const restoredAt = at(`${base}person/${eventId}.restored.json`);
+    const notifiedAt = at(`${base}person/${eventId}.notified.json`);
+    const done = new Set(await listKeys(deps.s3, deps.recordBucket, `${base}person/${eventId}.`));
+    if (done.has(restoredAt.key)) {
+      // Judged and settled before: a redelivery only sends a notice still owed.
+      const earlier = await readRecord<PersonUpdateRecord>(deps.s3, where);
+      const settled = await readRecord<RestoredRecord>(deps.s3, restoredAt);
+      const notified = earlier && settled?.restored ? done.has(notifiedAt.key) || (await notifyRestored(earlier, settled, uriOf(where), notifiedAt)) : undefined;
+      return { outcome: settled?.restored ? 'restore' : (earlier?.verdict ?? 'stands'), approvalStatus: settled?.status, record: where.key, replayed: true, notified, reason: settled?.reason };
+    }
+    const person = {
+      eventId,
+      eventTime: new Date(eventTime).toISOString(),
+      identity: visible(identity).slice(0, 300),
+      status,
+      description: typeof param('approvalDescription') === 'string' ? visible(String(param('approvalDescription'))).slice(0, 1024) : undefined,
+    };
+    const current = await describe(arn as string);
+    const judged = await judge(current, base, person.status, eventTime, uriOf(where));
+    const first: PersonUpdateRecord = {
+      schema: 'model-approval-person-update/1',
+      modelPackage: { arn: arn as string, group, version: Number(versionText) },
+      person,
+      verdict: judged.verdict,
+      reason: judged.reason,
+      overwrittenBy: judged.write,
+      package: stateOf(current),
+      at: now().toISOString(),
+    };
+    // The judgement is recorded before anything is restored: a restoration that fails is pending, in the record, and
+    // is retried on redelivery (the deployment gate refuses the package meanwhile).
+    const fresh = await writeRecordOnce(deps.s3, where, first);
+    const earlier = fresh ? first : await readRecord<PersonUpdateRecord>(deps.s3, where);
+    if (!earlier) throw new Error(`person update record ${where.key} exists but cannot be read`);
+    const pending = earlier.verdict === 'restore' || earlier.verdict === 'wait';
+    // A judgement that restored nothing is final: a redelivery (or a replay hours later) returns it.
+    if (!pending) return { outcome: earlier.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: !fresh, reason: earlier.reason };
+    const written: PersonUpdateRecord = { ...earlier, verdict: judged.verdict, reason: judged.reason, overwrittenBy: judged.write ?? earlier.overwrittenBy };
+    if (judged.verdict === 'wait') throw new Error(`${judged.reason} (${where.key}; retried on redelivery)`);
+    if (judged.verdict !== 'restore') {
+      if (!fresh) {
+        // An earlier delivery found a restoration to make or waited; now there is none (a person acted since, or the gate's own
+        // restoration landed before it was recorded): settled, with the reason.
+        const landedRestore = judged.verdict === 'concurs' && current.CustomerMetadataProperties?.[GATE_WRITE_KEY]?.endsWith(` ${uriOf(where)}`);
+        const settled: RestoredRecord = { schema: 'model-approval-restored/1', record: uriOf(where), restored: !!landedRestore, status: landedRestore ? person.status : undefined, package: stateOf(current), reason: landedRestore ? `restored ${person.status} (recorded late)` : judged.reason, at: now().toISOString() };
+        await writeRecordOnce(deps.s3, restoredAt, settled);
+        const notified = landedRestore ? await notifyRestored(written, settled, uriOf(where), notifiedAt) : undefined;
+        return { outcome: landedRestore ? 'restore' : judged.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, notified, reason: settled.reason };
+      }
+      return { outcome: judged.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, reason: judged.reason };
+    }
+    // Restore. Every field is sent (an omitted description or metadata could be cleared); the mark names this record, so a
+    // person's update overwritten by the restoration itself is set back the same way.
+    const readAt = now().toISOString();
+    const before = await describe(arn as string);
+    if (!sameState(stateOf(before), stateOf(current))) {
+      // Someone changed the package since it was judged: a later decision stands. Judged again on the redelivery.
+      throw new Error(`the package changed while a restoration was prepared (now ${visible(String(before.ModelApprovalStatus))}); ${where.key} is judged again on redelivery`);
+    }
+    const marks = { ...before.CustomerMetadataProperties, [GATE_WRITE_KEY]: `${readAt} ${uriOf(where)}` };
+    await deps.sagemaker.send(
+      new UpdateModelPackageCommand({
+        ModelPackageArn: arn as string,
+        ModelApprovalStatus: person.status as 'Approved' | 'Rejected',
+        ApprovalDescription: restoredDescription(written),
+        CustomerMetadataProperties: Object.keys(marks).length > MAX_METADATA_ENTRIES ? before.CustomerMetadataProperties : marks,
+      }),
+    );
+    const after = await describe(arn as string);
+    const settled: RestoredRecord = {
+      schema: 'model-approval-restored/1',
+      record: uriOf(where),
+      restored: true,
+      status: person.status,
+      package: stateOf(after),
+      reason: `restored ${person.status} set by ${person.identity} at ${person.eventTime}, overwritten by the gate's ${written.overwrittenBy?.status} (${written.overwrittenBy?.record}) inside the race window`,
+      at: now().toISOString(),
+    };
+    await writeRecordOnce(deps.s3, restoredAt, settled);
+    const notified = await notifyRestored(written, settled, uriOf(where), notifiedAt);
+    return { outcome: 'restore', approvalStatus: person.status, record: where.key, notified, reason: settled.reason };
+  }
+
+  /** Whether the package's current state is the gate's last update, and whether the person's call may have landed inside its window. */
+  async function judge(current: DescribeModelPackageCommandOutput, base: string, status: string, eventTime: number, self: string): Promise<{ verdict: PersonVerdict; reason: string; write?: PersonUpdateRecord['overwrittenBy'] }> {
+    const state = stateOf(current);
+    // A round the gate has recorded but not yet recorded as applied may still be landing its update.
+    const rounds = await loadRounds(base);
+    const latest = rounds[rounds.length - 1];
+    if (latest && !latest.applied) {
+      const record = await readRecord<ApprovalRecord>(deps.s3, latest.record);
+      if (record && record.outcome !== 'hold' && now().getTime() - Date.parse(record.decidedAt) < ROUND_IN_FLIGHT_MS) {
+        return { verdict: 'wait', reason: `round ${record.round}'s ${record.outcome} is recorded but not yet recorded as applied: the gate's update may still be landing` };
+      }
+    }
+    const mark = GATE_WRITE.exec(current.CustomerMetadataProperties?.[GATE_WRITE_KEY] ?? '');
+    if (!mark) return { verdict: status === state.status ? 'concurs' : 'stands', reason: `the package's current status (${visible(String(state.status))}) was not set by the gate: nothing to restore` };
+    const [, readAt, uri] = mark;
+    const write = await gateWriteOf(uri, base, self);
+    if (!write) return { verdict: status === state.status ? 'concurs' : 'stands', reason: `the package's gate-write mark names no update of the gate's for this package: nothing to restore` };
+    if (!write.after) {
+      return { verdict: 'wait', reason: `the gate's update (${uri}) is not recorded as applied yet: whether the person's ${status} was overwritten is judged once it is` };
+    }
+    if (state.status !== write.status || state.lastModified !== write.after.lastModified) {
+      return { verdict: status === state.status ? 'concurs' : 'stands', reason: `the package changed after the gate's last update (now ${visible(String(state.status))}, modified ${state.lastModified}): a later decision stands` };
+    }
+    const overwrittenBy = { record: uri, status: write.status, readAt, package: write.after };
+    if (status === state.status) return { verdict: 'concurs', reason: `the package is ${status} already: nothing was undone`, write: overwrittenBy };
+    if (eventTime + EVENT_TIME_PRECISION_MS + CLOCK_SKEW_MS <= Date.parse(readAt)) {
+      return { verdict: 'older', reason: `the person's call (${new Date(eventTime).toISOString()}) is older than the re-read before the gate's update (${readAt}) by more than the clocks' precision: the gate saw it, and a later decision replaced it; not applied`, write: overwrittenBy };
+    }
+    return { verdict: 'restore', reason: `the person's ${status} (${new Date(eventTime).toISOString()}) was not before the re-read of the gate's ${write.status} (${readAt}), and the package is still as the gate's update left it: it was overwritten inside the race window`, write: overwrittenBy };
+  }
+
+  /** The status a gate update set and the package right after it, from its records (a round's, or a restoration's). */
+  async function gateWriteOf(uri: string, base: string, self: string): Promise<{ status: string; after?: PackageState } | undefined> {
+    const where = parseS3Uri(uri);
+    if (!where || where.bucket !== deps.recordBucket || !where.key.startsWith(base)) return undefined;
+    const rest = where.key.slice(base.length);
+    const keys = new Set(await listKeys(deps.s3, deps.recordBucket, where.key.replace(/\.json$/, '.')));
+    if (ROUND_KEY.test(`/${rest}`) && !rest.includes('/')) {
+      const record = await readRecord<ApprovalRecord>(deps.s3, where);
+      if (!record || record.outcome === 'hold') return undefined;
+      const appliedKey = where.key.replace(/\.json$/, '.applied.json');
+      const applied = keys.has(appliedKey) ? await readRecord<AppliedRecord>(deps.s3, at(appliedKey)) : undefined;
+      return { status: record.approvalStatus, after: applied?.applied ? applied.package : undefined };
+    }
+    if (/^person\/[\w-]{1,48}\.json$/.test(rest) && uri !== self) {
+      const record = await readRecord<PersonUpdateRecord>(deps.s3, where);
+      if (!record) return undefined;
+      const restoredKey = where.key.replace(/\.json$/, '.restored.json');
+      const restored = keys.has(restoredKey) ? await readRecord<RestoredRecord>(deps.s3, at(restoredKey)) : undefined;
+      return { status: record.person.status, after: restored?.restored ? restored.package : undefined };
+    }
+    return undefined;
+  }
+
+  async function notifyRestored(record: PersonUpdateRecord, settled: RestoredRecord, recordUri: string, notifiedAt: S3Location): Promise<boolean> {
+    const message = [
+      record.modelPackage.arn,
+      `RESTORED: ${record.person.status}, set by ${record.person.identity} at ${record.person.eventTime}, had been overwritten by the gate's ${record.overwrittenBy?.status} inside the race window (SageMaker's UpdateModelPackage has no condition).`,
+      `The gate's update: ${record.overwrittenBy?.record} (re-read sent at ${record.overwrittenBy?.readAt}).`,
+      `The person's description: ${record.person.description ?? '(none)'}`,
+      `Until a person decides again, the deployment gate does not promote this version.`,
+      `Record: ${recordUri}`,
+    ].join('\n');
+    const sent = await deps.sns.send(
+      new PublishCommand({ TopicArn: deps.topicArn, Subject: visible(`Model ${record.modelPackage.group} v${record.modelPackage.version}: person's ${record.person.status} restored`).slice(0, 100), Message: message.slice(0, SNS_MAX_BYTES - 4096) }),
+    );
+    await writeRecordOnce(deps.s3, notifiedAt, { schema: 'model-approval-notified/1', record: recordUri, messageId: sent.MessageId, bytes: Buffer.byteLength(message), cut: false, at: now().toISOString() } satisfies NotifiedRecord);
+    return settled.restored;
+  }
+
   /** An event that names no package of this account is kept, under a bounded key, so that it is not lost. */
-  async function unattributable(event: PackageStateChangeEvent, reason: string): Promise<ApprovalResult> {
+  async function unattributable(event: PackageStateChangeEvent | ApiCallEvent, reason: string): Promise<ApprovalResult> {
     const id = String(event?.id ?? 'no-id');
     const key = `unattributable/${now().toISOString()}-${id.replace(/[^\w-]/g, '_').slice(0, 64)}-${digest(JSON.stringify(event ?? null)).slice(0, 16)}.json`;
     await writeRecordOnce(deps.s3, at(key), { schema: 'unattributable-event/1', receivedAt: now().toISOString(), reason, event });
@@ -555,6 +829,12 @@ export function approvalGate(deps: ApprovalGateDeps) {
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The restored status's description: who set it, when, that it was restored, and the person's own words (at most 1,024 characters). */
+export function restoredDescription(record: PersonUpdateRecord): string {
+  const text = `${GATE_NAME}: restored ${record.person.status} set by ${record.person.identity} at ${record.person.eventTime} (overwritten inside the race window by the gate's ${record.overwrittenBy?.status}). ${record.person.description ?? ''}`.trim();
+  return text.length <= 1024 ? text : `${text.slice(0, 1000)}... (see the record)`;
+}
 
 /** At most 1,024 characters, the API's limit; the full reasons are in the record. */
 export function approvalDescription(record: Pick<ApprovalRecord, 'outcome' | 'reasons' | 'gate'>): string {
@@ -580,10 +860,10 @@ export function notice(record: ApprovalRecord, recordUri: string, limit = SNS_MA
   return { message, bytes: Buffer.byteLength(message), cut: true };
 }
 
-let bound: ((event: PackageStateChangeEvent) => Promise<ApprovalResult>) | undefined;
+let bound: ((event: PackageStateChangeEvent | ApiCallEvent) => Promise<ApprovalResult>) | undefined;
 
 /** Lambda entry point: clients and config are built once per execution environment. */
-export async function handler(event: PackageStateChangeEvent): Promise<ApprovalResult> {
+export async function handler(event: PackageStateChangeEvent | ApiCallEvent): Promise<ApprovalResult> {
   if (!bound) {
     const retry = { maxAttempts: 4 };
     bound = approvalGate({
@@ -596,6 +876,7 @@ export async function handler(event: PackageStateChangeEvent): Promise<ApprovalR
       artifactBucket: requireEnv('ARTIFACT_BUCKET'),
       topicArn: requireEnv('TOPIC_ARN'),
       policyDigest: requireEnv('POLICY_DIGEST'),
+      roleName: process.env.GATE_ROLE_NAME,
     });
   }
   return bound(event);

@@ -172,6 +172,8 @@ export class ModelGovernanceStack extends EstateStack {
         POLICY_DIGEST: gateConfigDigest(gateConfig),
         ACCOUNT_ID: this.account,
         PARTITION: this.partition,
+        // Its own updates, seen again through CloudTrail, are not a person's (the race restoration, handler.ts).
+        GATE_ROLE_NAME: approvalGateRoleName(props.estate.organization.name, env.name),
       },
     });
     // Exact actions rather than grant*() helpers, whose action wildcards
@@ -512,6 +514,25 @@ export class ModelGovernanceStack extends EstateStack {
         new targets.LambdaFunction(this.approvalGate.function, {
           retryAttempts: 4,
           maxEventAge: Duration.hours(6),
+          deadLetterQueue: this.approvalGate.deadLetterQueue,
+        }),
+      ],
+    });
+    // SageMaker's UpdateModelPackage has no condition: a person's Approved or Rejected that lands inside the gate's
+    // window (after its re-read, before its update) is overwritten. CloudTrail's record of every UpdateModelPackage
+    // (who called, when, with what status) lets the gate set such a decision back; the handler ignores its own calls,
+    // failed calls and packages it does not govern. Needs a trail recording management events in the account.
+    new events.Rule(this, 'PackageStatusCall', {
+      description: 'A model package status update recorded by CloudTrail, so that a person\'s decision overwritten by the approval gate is restored',
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: { eventSource: ['sagemaker.amazonaws.com'], eventName: ['UpdateModelPackage'] },
+      },
+      targets: [
+        new targets.LambdaFunction(this.approvalGate.function, {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(24),
           deadLetterQueue: this.approvalGate.deadLetterQueue,
         }),
       ],

@@ -88,7 +88,9 @@ describe('deployment gate against moto', () => {
     const result = await deploymentGate(deps)({ requestId: 'run-2', modelPackageArn: pkg, stagingEndpointName: 'fraud-stg-b' });
     expect(result.pass).toBe(false);
     // The endpoint went live just now: its config has not baked, and the traffic from before it went live is not its own.
+    // The gate approved it just now too: a person's decision crossing it may not have been restored yet.
     expect(result.reasons).toEqual([
+      expect.stringMatching(/^the model package is Approved by the approval gate 0 minute\(s\) ago: a person's decision overwritten inside its race window is restored once CloudTrail delivers the call, so promotion waits 15 minutes, not Approved$/),
       expect.stringMatching(/^the current config went live at .*, after the 60-minute bake period began at .*: the package has not baked for the whole period$/),
       expect.stringMatching(/^the staging endpoint served 0 invocation\(s\) in the 60-minute bake period/),
       `fraud-stg-b-5xx has been OK for less than the ${GATE_CONFIG.deployment.stagingBakeMinutes}-minute bake period`,
