@@ -19,10 +19,11 @@
  * The race SageMaker leaves: UpdateModelPackage has no condition (no
  * expected status or version), so a person's decision that lands between the
  * gate's re-read and its Approved or Rejected update is overwritten. The
- * window is one API round trip (the bench measures it); the gate role's
- * explicit deny on approving high-risk packages holds even inside it, and the
- * person's update and the gate's both appear in CloudTrail and in the
- * package's state change events.
+ * window is one API round trip (the bench measures it). It is made harmless:
+ * the gate also runs on CloudTrail's record of every UpdateModelPackage
+ * (`personUpdate`) and sets back a person's status that its own update
+ * overwrote inside the window; the deployment gate does not promote meanwhile
+ * (lambdas/deployment-gate/restorations.ts).
  */
 import { createHash } from 'node:crypto';
 import {
