@@ -654,6 +654,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
     if (partition !== deps.home.partition || region !== deps.home.region || account !== deps.home.account) {
       return unattributable(event, `the package is of ${partition}/${region}/${account}, not of this gate's ${deps.home.partition}/${deps.home.region}/${deps.home.account}`);
     }
+    // The gate decides (and may read) only packages of governed groups; it never wrote to any other.
+    if (!deps.config.models.some((m) => m.packageGroupName === group)) return { outcome: 'skipped', reason: `${group} is not a governed package group: the gate never writes to it` };
     const status = param('modelApprovalStatus');
     if (status !== 'Approved' && status !== 'Rejected') {
       return { outcome: 'skipped', reason: `the call set ${visible(String(status)).slice(0, 40)}: only a person's Approved or Rejected is restored` };

@@ -297,6 +297,13 @@ describe('what is not restored', () => {
     expect(await g(trail(foreign, { ...call, id: `${call.id}-foreign` }))).toMatchObject({ outcome: 'skipped', record: expect.stringMatching(/^unattributable\//) });
     expect(await g(trail(arn, { ...call, status: 'PendingManualApproval', id: `${call.id}-pending` }))).toMatchObject({ outcome: 'skipped', reason: "the call set PendingManualApproval: only a person's Approved or Rejected is restored" });
     expect(await g(trail(arn, { ...call, id: `${call.id}-other` }, { eventName: 'DeleteModelPackage' }))).toMatchObject({ outcome: 'skipped' });
+    // A package of a group the gate does not govern (its role may not even describe it): not read, not recorded.
+    const ungoverned = await w.register('ungoverned-model', { execution: false });
+    await personCall(ungoverned, 'Approved');
+    const watched = racing(ungoverned, 99, async () => undefined);
+    expect(await gate({ sagemaker: watched.client })(trail(ungoverned, { ...call, id: `${call.id}-ungoverned` }))).toMatchObject({ outcome: 'skipped', reason: 'ungoverned-model is not a governed package group: the gate never writes to it' });
+    expect(watched.seen).toMatchObject({ describes: 0, updates: 0 });
+    expect(await w.keys(`${base(ungoverned)}`)).toEqual([]);
     expect(seen.updates).toBe(0);
     expect(await w.status(arn)).toBe('Approved');
     expect(await w.keys(`${base(arn)}person/`)).toEqual([]);
