@@ -5,7 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { EstateConfig } from '../lib/config';
 import { EstateConfigError, loadEstateConfig } from '../lib/config/load';
 import { buildEstate, ESTATE_APP_PROPS } from '../lib/estate';
-import { PlacementFileError, placementFileFor, readPlacement } from '../lib/ml/placement-file';
+import { isRecorded, PlacementFileError, placementFileFor, readPlacement, RecordedPlacement } from '../lib/ml/placement-file';
 import { oversizedTemplates } from '../lib/ml/sharding';
 
 /** Default estate config, relative to the working directory; override with `-c estate=path`. */
@@ -25,7 +25,7 @@ function estateFileFromContext(): string {
 
 function main(): void {
   let config: EstateConfig;
-  let placement: Record<string, number>;
+  let placement: RecordedPlacement;
   const estateFile = path.resolve(estateFileFromContext());
   try {
     config = loadEstateConfig(estateFile);
@@ -45,7 +45,7 @@ function main(): void {
     process.stderr.write(`${oversized.join('\n')}\n`);
     process.exit(1);
   }
-  const unrecorded = config.models.filter((m) => !(m.id in placement)).map((m) => m.id);
+  const unrecorded = config.models.filter((m) => !isRecorded(placement, m.id, config.environments.map((e) => e.name))).map((m) => m.id);
   if (unrecorded.length > 0) {
     // Not an error: the placement is still stable for these until a home shard fills up.
     process.stderr.write(

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EstateConfigError, loadEstateConfig } from '../lib/config/load';
-import { PlacementFileError, placementFileFor, placementText, readPlacement } from '../lib/ml/placement-file';
+import { isRecorded, PlacementFileError, placementFileFor, placementText, readPlacement } from '../lib/ml/placement-file';
 import { placeEstateModels } from '../lib/ml/model-footprint';
 
 function main(): number {
@@ -20,7 +20,7 @@ function main(): number {
     const config = loadEstateConfig(estateFile);
     const recorded = readPlacement(file);
     const ids = config.models.map((m) => m.id);
-    const missing = ids.filter((id) => !(id in recorded));
+    const missing = ids.filter((id) => !isRecorded(recorded, id, config.environments.map((e) => e.name)));
     const placement = placeEstateModels(config, recorded);
     if (values.check) {
       if (missing.length > 0) {

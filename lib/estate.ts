@@ -7,6 +7,7 @@ import { CompliancePlugins, registerCompliancePacks } from './compliance/nag-pac
 import { DeliveryStack } from './stacks/delivery-stack';
 import { OrganizationStack } from './stacks/organization-stack';
 import { EnvironmentStage } from './stages/environment-stage';
+import type { RecordedPlacement } from './ml/placement-file';
 
 /**
  * How the estate's App is made. aws-cdk-lib's built-in template validator is
@@ -34,7 +35,7 @@ export interface BuildEstateOptions {
    * config, lib/ml/placement-file.ts).
    * @default - none recorded: every model placed by lib/ml/sharding.ts
    */
-  readonly placement?: Readonly<Record<string, number>>;
+  readonly placement?: RecordedPlacement;
   /** The config file the estate was read from: its digest and lines go into the compliance evidence. */
   readonly configFile?: string;
   /**

@@ -47,7 +47,7 @@ function standInEstate(config: EstateConfig) {
     const platform = stack('MLPlatform');
     platform.addDependency(foundation);
     for (const bucket of repositoryBuckets(imageRepositoriesIn(config, environment.account)).keys()) stack(repositoryStackId(bucket)).addDependency(governance);
-    for (const shard of [...new Set(placement.values())].sort((a, b) => a - b)) {
+    for (const shard of [...new Set(placement.get(environment.name)!.values())].sort((a, b) => a - b)) {
       const s = stack(shardStackId(shard));
       s.addDependency(platform);
       s.addDependency(governance);
@@ -80,10 +80,9 @@ describe.each([1000, 2000])('the delivery pipeline of %i models', (models) => {
     for (const env of config.environments) expect(stages.filter((s) => envOf(s.Name) === env.name).length).toBeGreaterThan(1);
   });
 
-  // At 1,000 models the pipeline's template is about 860 KB (two actions a stack, about 1 KB each, most of it
-  // indentation). At 2,000 it is about 1.56 MB, which CloudFormation refuses (and `cdk synth` says so): known, not
-  // yet met. Marked failing so that it turns red, to be unmarked, once it fits.
-  (models <= 1000 ? test : test.failing)('the pipeline\'s template is within CloudFormation\'s 1 MB', () => {
+  // Two actions a stack, about 1 KB each in the template (most of it indentation): what bounds the pipeline is its
+  // own template, so each environment fills its shards by its own footprints (dev and staging need far fewer).
+  test("the pipeline's template is within CloudFormation's 1 MB", () => {
     expect(built.bytes).toBeLessThanOrEqual(MAX_TEMPLATE_BYTES);
   });
 

@@ -107,11 +107,13 @@ describe.each([
 
 describe('the estate at 1,000 and 2,000 models (computed)', () => {
   const estate = (n: number) => validateEstateConfig(generatedEstate(n, { delivery: true }));
-  const shardLoads = (config: EstateConfig, placement: Map<string, number>) => {
+  type Placement = Map<string, Map<string, number>>;
+  const shardLoads = (config: EstateConfig, placement: Placement) => {
     const loads = new Map<string, { resources: number; bytes: number }>();
     for (const model of config.models) {
       modelFootprints(config, model).forEach((f, i) => {
-        const key = `${config.environments[i].name}/${shardStackId(placement.get(model.id)!)}`;
+        const env = config.environments[i].name;
+        const key = `${env}/${shardStackId(placement.get(env)!.get(model.id)!)}`;
         const l = loads.get(key) ?? { ...SHARD_OVERHEAD };
         loads.set(key, { resources: l.resources + f.resources, bytes: l.bytes + f.bytes });
       });
@@ -121,13 +123,23 @@ describe('the estate at 1,000 and 2,000 models (computed)', () => {
   const e1000 = estate(1000);
   const e2000 = estate(2000);
   const p1000 = placeEstateModels(e1000);
+  /** The placement file's record of a placement: each model's shard in each environment. */
+  const recorded = (p: Placement) => {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [env, m] of p) for (const [id, shard] of m) out[id] = { ...out[id], [env]: shard };
+    return out;
+  };
+  const each = (p: Placement) => [...p].flatMap(([env, m]) => [...m].map(([id, shard]) => [env, id, shard] as const));
 
   test.each([
     [1000, e1000],
     [2000, e2000],
   ])('%i models: every endpoint shard within the budget, and so within 500 resources and 1 MB, in every environment', (n, config) => {
-    const loads = shardLoads(config, placeEstateModels(config));
+    const placement = placeEstateModels(config);
+    const loads = shardLoads(config, placement);
     expect(loads.size).toBeGreaterThan(64 * config.environments.length);
+    // Each environment by its own footprints: dev's light models fill few shards, prod's heavy ones many.
+    expect(new Set(placement.get('dev')!.values()).size).toBeLessThan(new Set(placement.get('prod')!.values()).size);
     for (const [key, load] of loads) {
       expect([key, load.resources <= SHARD_BUDGET.resources, load.bytes <= SHARD_BUDGET.bytes]).toEqual([key, true, true]);
     }
@@ -137,17 +149,17 @@ describe('the estate at 1,000 and 2,000 models (computed)', () => {
   });
 
   test('growing from 1,000 to 2,000 models with the placement recorded moves none of the first 1,000, and keeps every shard within budget', () => {
-    const grown = placeEstateModels(e2000, Object.fromEntries(p1000));
-    for (const [id, shard] of p1000) expect([id, grown.get(id)]).toEqual([id, shard]);
+    const grown = placeEstateModels(e2000, recorded(p1000));
+    for (const [env, id, shard] of each(p1000)) expect([env, id, grown.get(env)!.get(id)]).toEqual([env, id, shard]);
     for (const [key, load] of shardLoads(e2000, grown)) expect([key, load.resources <= SHARD_BUDGET.resources, load.bytes <= SHARD_BUDGET.bytes]).toEqual([key, true, true]);
-    // New shards were opened for the new models: none was squeezed into a full one.
-    expect(new Set(grown.values()).size).toBeGreaterThan(new Set(p1000.values()).size);
+    // New shards were opened for the new models in prod: none was squeezed into a full one.
+    expect(new Set(grown.get('prod')!.values()).size).toBeGreaterThan(new Set(p1000.get('prod')!.values()).size);
   });
 
   test('a model that grows in place stays where it is recorded, even past the budget (synth then refuses the stack if CloudFormation would)', () => {
     const heavier = validateEstateConfig({ ...generatedEstate(1000), models: generatedEstate(1000).models!.map((m: any) => ({ ...m, protectedAttributes: ['a', 'b', 'c', 'd', 'e', 'f'] })) } as EstateConfigInput);
-    const again = placeEstateModels(heavier, Object.fromEntries(p1000));
-    for (const [id, shard] of p1000) expect([id, again.get(id)]).toEqual([id, shard]);
+    const again = placeEstateModels(heavier, recorded(p1000));
+    for (const [env, id, shard] of each(p1000)) expect([env, id, again.get(env)!.get(id)]).toEqual([env, id, shard]);
   });
 
   test('image repositories of 2,000 models fit their stacks with room: at most 450 in one (one resource, about 1.2 KB each)', () => {

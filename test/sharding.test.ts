@@ -109,7 +109,7 @@ describe('endpoint sharding', () => {
     const stacks = estate.stages.prod.endpoints.map((s) => s.node.id);
     expect(stacks).toContain('Endpoints70');
     expect(estate.stages.prod.endpoints.find((s) => s.node.id === 'Endpoints70')!.node.findAll().some((c) => c.node.id === 'model-0001')).toBe(true);
-    const expected = new Set(placeEstateModels(config, { 'model-0001': 70, 'gone-model': 3 }).values());
+    const expected = new Set(placeEstateModels(config, { 'model-0001': 70, 'gone-model': 3 }).get('prod')!.values());
     expect(stacks.sort()).toEqual([...expected].map(shardStackId).sort());
   });
 
@@ -143,10 +143,25 @@ describe('the placement file', () => {
   test('sits beside the estate config, and reads back what was written, sorted by model id', () => {
     expect(placementFileFor('/x/estate.yaml')).toBe('/x/estate.placement.json');
     const file = path.join(dir(), 'estate.placement.json');
-    fs.writeFileSync(file, placementText(new Map([['b-model', 70], ['a-model', 3]])));
+    fs.writeFileSync(file, placementText(new Map([['dev', new Map([['b-model', 70], ['a-model', 3]])], ['prod', new Map([['b-model', 70], ['a-model', 3]])]])));
     expect(readPlacement(file)).toEqual({ 'a-model': 3, 'b-model': 70 });
     expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).models)).toEqual(['a-model', 'b-model']);
     expect(readPlacement(path.join(dir(), 'absent.json'))).toEqual({});
+  });
+
+  test('a model whose shard differs between environments is recorded per environment, and read back for each', () => {
+    const { recordedIn, isRecorded } = require('../lib/ml/placement-file');
+    const file = path.join(dir(), 'estate.placement.json');
+    fs.writeFileSync(file, placementText(new Map([['dev', new Map([['m', 5], ['n', 9]])], ['prod', new Map([['m', 77], ['n', 9]])]])));
+    const recorded = readPlacement(file);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).models).toEqual({ m: { dev: 5, prod: 77 }, n: 9 });
+    expect(recordedIn(recorded, 'dev')).toEqual({ m: 5, n: 9 });
+    expect(recordedIn(recorded, 'prod')).toEqual({ m: 77, n: 9 });
+    // An environment the record does not name (one added later) is placed anew for that model, and the model counts as unrecorded.
+    expect(recordedIn(recorded, 'staging')).toEqual({ n: 9 });
+    expect(isRecorded(recorded, 'm', ['dev', 'prod'])).toBe(true);
+    expect(isRecorded(recorded, 'm', ['dev', 'staging', 'prod'])).toBe(false);
+    expect(isRecorded(recorded, 'n', ['dev', 'staging', 'prod'])).toBe(true);
   });
 
   test.each([
@@ -154,6 +169,8 @@ describe('the placement file', () => {
     ['another shape', '{"models": []}', /expected \{"schema": "endpoint-placement\/1"/],
     ['a shard that is not a whole number', '{"schema": "endpoint-placement/1", "models": {"m": 1.5}}', /models\.m: a shard is a whole number 0 or more \(got 1\.5\)/],
     ['a negative shard', '{"schema": "endpoint-placement/1", "models": {"m": -1}}', /got -1/],
+    ['an environment\'s shard that is not a whole number', '{"schema": "endpoint-placement/1", "models": {"m": {"dev": 3, "prod": "70"}}}', /models\.m\.prod: a shard is a whole number 0 or more \(got "70"\)/],
+    ['a list for a model', '{"schema": "endpoint-placement/1", "models": {"m": [3]}}', /models\.m: a shard is a whole number/],
   ])('a file with %s is refused with the reason', (_name, text, message) => {
     const file = path.join(dir(), 'estate.placement.json');
     fs.writeFileSync(file, text);

@@ -1,6 +1,7 @@
 import { EnvironmentConfig, EstateConfig, ModelConfig } from '../config';
 import { monitoringThresholds } from '../stacks/endpoints-stack';
 import { Footprint, placeModels } from './sharding';
+import { RecordedPlacement, recordedIn } from './placement-file';
 
 /**
  * What one model adds to its endpoint shard's template in one environment:
@@ -80,7 +81,12 @@ export function modelFootprints(estate: EstateConfig, model: ModelConfig): Footp
   return estate.environments.map((env) => modelFootprint(estate, model, env));
 }
 
-/** The endpoint shard of every model of the estate (lib/ml/sharding.ts), the recorded ones where the placement file puts them. */
-export function placeEstateModels(estate: EstateConfig, recorded: Readonly<Record<string, number>> = {}): Map<string, number> {
-  return placeModels(estate.models.map((m) => ({ id: m.id, footprints: modelFootprints(estate, m) })), recorded);
+/** The endpoint shard of every model in one environment (lib/ml/sharding.ts), the recorded ones where the placement file puts them. */
+export function placeEnvironmentModels(estate: EstateConfig, environment: EnvironmentConfig, recorded: RecordedPlacement = {}): Map<string, number> {
+  return placeModels(estate.models.map((m) => ({ id: m.id, footprints: [modelFootprint(estate, m, environment)] })), recordedIn(recorded, environment.name));
+}
+
+/** The endpoint shard of every model in every environment, by environment name. */
+export function placeEstateModels(estate: EstateConfig, recorded: RecordedPlacement = {}): Map<string, Map<string, number>> {
+  return new Map(estate.environments.map((e) => [e.name, placeEnvironmentModels(estate, e, recorded)]));
 }

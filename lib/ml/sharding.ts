@@ -10,7 +10,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
  * another: moving a live endpoint between stacks would replace it.
  *
  * A model's home is a pure function of its id (FNV-1a, 64 buckets). A shard is
- * full when one more model would take it, in any environment, over
+ * full when one more model would take it, in its environment, over
  * SHARD_BUDGET: resources and template bytes, each model counted by what it
  * builds there (lib/ml/model-footprint.ts: a prod model with monitoring is
  * about 40 resources and 90 KB, a dev one 13 and 21 KB). A model whose home is
@@ -21,7 +21,8 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
  * written by `npm run placement`, committed): a recorded model keeps its shard
  * for good, whatever else is added or removed, and only unrecorded models are
  * placed anew. Without overflow the placement is the hash alone, the same with
- * or without the file. A model has the same shard in every environment.
+ * or without the file. Each environment is placed by its own footprints, so a
+ * model's shard differs between environments only where its home filled in one.
  */
 
 /** What a model (or a shard) takes of a template. */

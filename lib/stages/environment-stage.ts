@@ -17,7 +17,8 @@ import { approvedModelsBucketName, inferenceCaptureBucketName, modelArtifactsBuc
 import { imageRepositoriesIn, ImageRepositoriesStack, repositoryBuckets, repositoryStackId } from '../stacks/image-repositories-stack';
 import { servesPinnedCopy } from '../../constructs/model-endpoint';
 import { shardModels, shardStackId, templateLimitProblems } from '../ml/sharding';
-import { modelFootprints } from '../ml/model-footprint';
+import { modelFootprint } from '../ml/model-footprint';
+import { RecordedPlacement, recordedIn } from '../ml/placement-file';
 
 export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {
   readonly estate: EstateConfig;
@@ -27,7 +28,7 @@ export interface EnvironmentStageProps extends Omit<StageProps, 'env'> {
    * lib/ml/placement-file.ts); models not in it are placed by lib/ml/sharding.ts.
    * @default - none recorded
    */
-  readonly placement?: Readonly<Record<string, number>>;
+  readonly placement?: RecordedPlacement;
 }
 
 /**
@@ -125,7 +126,8 @@ export class EnvironmentStage extends Stage {
       network: this.foundation.network,
       description: `${estate.organization.name} ${environment.name}: feature store, inference capture, experiment tracking, retraining data and guard`,
     });
-    for (const [shard, models] of shardModels(estate.models, (m) => modelFootprints(estate, m), placement)) {
+    // Placed in this environment by what each model builds here: a shard full in prod need not be full in dev.
+    for (const [shard, models] of shardModels(estate.models, (m) => [modelFootprint(estate, m, environment)], recordedIn(placement ?? {}, environment.name))) {
       const stack = new EndpointsStack(this, shardStackId(shard), {
         environment,
         estate,

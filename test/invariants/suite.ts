@@ -57,11 +57,11 @@ export interface EstateUnderTest {
   readonly shardStackOf: (environment: string, modelId: string) => string;
 }
 
-export function expectedStacks(config: EstateConfig, placement: ReadonlyMap<string, number>): ExpectedStacks {
+export function expectedStacks(config: EstateConfig, placement: ReadonlyMap<string, ReadonlyMap<string, number>>): ExpectedStacks {
   const names = config.environments.map((e) => e.name);
   const per = (id: string) => names.map((n) => `${n}/${id}`);
-  const shardIds = [...new Set(config.models.map((m) => shardStackId(placement.get(m.id)!)))].sort();
-  const shards = names.flatMap((n) => shardIds.map((id) => `${n}/${id}`));
+  // Each environment's shards: a model's shard may differ between environments where a home filled in one only.
+  const shards = names.flatMap((n) => [...new Set(config.models.map((m) => shardStackId(placement.get(n)!.get(m.id)!)))].sort().map((id) => `${n}/${id}`));
   const shared: string[] = [];
   if (config.organization.managementAccount) shared.push('Organization');
   if (config.delivery) {
@@ -119,7 +119,7 @@ export function runInvariantSuite(estate: InvariantEstate): void {
     ofType: (stack, type) => Object.entries(resources(stack)).filter(([, r]) => r.Type === type),
     envOf: (stack) => config.environments.find((e) => stack.startsWith(`${e.name}/`))!,
     stacksOf: (environment, from = stacks.environment) => from.filter((s) => s.startsWith(`${environment}/`)),
-    shardStackOf: (environment, modelId) => `${environment}/${shardStackId(placement.get(modelId)!)}`,
+    shardStackOf: (environment, modelId) => `${environment}/${shardStackId(placement.get(environment)!.get(modelId)!)}`,
   };
 
   // The estates other than the repository's cost minutes (cfn-lint over every shard): CI runs them.

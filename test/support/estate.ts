@@ -8,6 +8,7 @@ import { loadEstateConfig } from '../../lib/config/load';
 import { EstateConfig } from '../../lib/config';
 import { buildEstate, Estate, ESTATE_APP_PROPS } from '../../lib/estate';
 import { placeEstateModels } from '../../lib/ml/model-footprint';
+import type { RecordedPlacement } from '../../lib/ml/placement-file';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /**
@@ -62,7 +63,7 @@ export interface SynthesizedEstate {
  * read from it. `app` and `estate` are the in-memory construct trees; a caller
  * that reads them pays for its own build and synth, on first access.
  */
-export function synthesizeEstate(config: EstateConfig = defaultEstateConfig(), placement?: Readonly<Record<string, number>>): SynthesizedEstate {
+export function synthesizeEstate(config: EstateConfig = defaultEstateConfig(), placement?: RecordedPlacement): SynthesizedEstate {
   const shared = sharedAssembly(config, placement);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-test-'));
   fs.cpSync(shared.dir, outdir, { recursive: true });
@@ -100,7 +101,7 @@ export interface AssemblyIndex {
  */
 export function synthesizeInProcess(
   config: EstateConfig,
-  placement?: Readonly<Record<string, number>>,
+  placement?: RecordedPlacement,
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-test-')),
 ): { app: App; estate: Estate; outdir: string; index: AssemblyIndex } {
   // Path metadata and the CDKMetadata resource, as the CLI writes them (cfn-lint
@@ -127,11 +128,11 @@ export function synthesizeInProcess(
  * so a reader never sees half an assembly. A failed synth is shared too (the
  * same error for every caller); a writer that died is replaced.
  */
-function sharedAssembly(config: EstateConfig, placement?: Readonly<Record<string, number>>): { dir: string; index: AssemblyIndex; made?: { app: App; estate: Estate } } {
+function sharedAssembly(config: EstateConfig, placement?: RecordedPlacement): { dir: string; index: AssemblyIndex; made?: { app: App; estate: Estate } } {
   const env = Object.entries(process.env).filter(([k]) => k !== 'JEST_WORKER_ID').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   // Keyed by the placement the estate resolves to (recorded or hashed), so an estate and its
   // placement file share one assembly with the same estate given no file.
-  const resolved = [...placeEstateModels(config, placement ?? {})].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const resolved = [...placeEstateModels(config, placement ?? {})].map(([env, m]) => [env, [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
   const key = createHash('sha256').update(JSON.stringify({ config, placement: resolved, env })).digest('hex').slice(0, 32);
   const root = path.join(process.env.ESTATE_TEST_TMPDIR ?? os.tmpdir(), 'estate-assemblies');
   fs.mkdirSync(root, { recursive: true });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as YAML from 'yaml';
 import { validateEstateConfig } from '../../lib/config/load';
-import { placementFileFor, readPlacement } from '../../lib/ml/placement-file';
+import { placementFileFor, readPlacement, RecordedPlacement } from '../../lib/ml/placement-file';
 import type { EstateConfig } from '../../lib/config';
 import { EXAMPLE_ESTATE_FILE, REPOSITORY_ESTATE_FILE, repositoryEstateConfig } from './estate';
 import { generatedEstate } from './generate-estate';
@@ -21,7 +21,7 @@ export interface InvariantEstate {
   /** Run only with INVARIANT_ESTATES=all (CI): every estate but the repository's. */
   readonly extra?: boolean;
   /** The recorded endpoint shard of each model (its placement file), as `cdk synth` reads it. */
-  readonly placement?: () => Record<string, number>;
+  readonly placement?: () => RecordedPlacement;
 }
 
 type Raw = Record<string, any>;
