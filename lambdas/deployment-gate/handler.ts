@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import {
+  ContainerDefinition,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
@@ -170,7 +171,7 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       challenger: stateOf(challenger),
       champions: champions.map((c) => ({ arn: c.arn, label: c.label, ...stateOf(c.described) })),
       ...(retired.length > 0 ? { retired } : {}),
-      alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString(), watches: describeWatched(a.watches) })),
+      alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString(), watches: describeWatched(a.watches), evaluates: evaluationOfAlarm(a.watches) })),
       serving: inputs.serving.ok ? { ...inputs.serving, liveSince: inputs.serving.liveSince.toISOString() } : inputs.serving,
       artifacts: inputs.artifacts.map((c) => [c.name, c.passed]),
       errors5xx: inputs.errors5xx,
@@ -369,12 +370,19 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       if (ep.EndpointStatus !== 'InService') return { ok: false, reason: `the staging endpoint ${endpoint} is ${ep.EndpointStatus}, not InService` };
       const config = await deps.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: ep.EndpointConfigName }));
       const variants = [...(config.ProductionVariants ?? []).map((v) => ({ v, shadow: false })), ...(config.ShadowProductionVariants ?? []).map((v) => ({ v, shadow: true }))];
+      const notAsProd: string[] = [];
       for (const { v: variant, shadow } of variants) {
         if (!variant.ModelName) continue;
         const m = await deps.sagemaker.send(new DescribeModelCommand({ ModelName: variant.ModelName }));
-        const packages = [m.PrimaryContainer, ...(m.Containers ?? [])].map((c) => c?.ModelPackageName).filter(Boolean);
-        if (!packages.includes(packageArn)) continue;
+        // A container definition with no field at all names nothing to run (SageMaker returns PrimaryContainer or Containers).
+        const containers = [...(m.PrimaryContainer ? [m.PrimaryContainer] : []), ...(m.Containers ?? [])].filter((c) => Object.keys(c).length > 0);
+        if (!containers.some((c) => c.ModelPackageName === packageArn)) continue;
         const kind = shadow ? 'shadow variant' : 'variant';
+        const unlike = unlikeProd(containers, m.InferenceExecutionConfig?.Mode);
+        if (unlike) {
+          notAsProd.push(`${kind} ${variant.VariantName} (model ${variant.ModelName}) ${unlike}`);
+          continue;
+        }
         const live = [...(shadow ? (ep.ShadowProductionVariants ?? []) : (ep.ProductionVariants ?? []))].find((x) => x.VariantName === variant.VariantName);
         const weight = live?.CurrentWeight;
         if (typeof weight !== 'number' || !(weight > 0)) {
@@ -385,6 +393,9 @@ export function deploymentGate(deps: DeploymentGateDeps) {
         // The production variant a shadow copies: the one with the most current weight (callers' answers come from it).
         const productionVariant = [...(ep.ProductionVariants ?? [])].filter((x) => (x.CurrentWeight ?? 0) > 0).sort((a, b) => (b.CurrentWeight ?? 0) - (a.CurrentWeight ?? 0))[0]?.VariantName;
         return { ok: true, variant: variant.VariantName!, weight, shadow, liveSince, productionVariant, detail: `${endpoint} (config ${ep.EndpointConfigName}, live since ${liveSince.toISOString()}) serves the package in ${kind} ${variant.VariantName} with weight ${weight}` };
+      }
+      if (notAsProd.length > 0) {
+        return { ok: false, reason: `the staging endpoint ${endpoint}'s current config ${ep.EndpointConfigName} does not serve ${packageArn} as prod runs it (the package alone, nothing of staging's own): ${notAsProd.join('; ')}` };
       }
       return { ok: false, reason: `the staging endpoint ${endpoint}'s current config ${ep.EndpointConfigName} does not serve ${packageArn}` };
     } catch (e) {
@@ -446,6 +457,14 @@ export function deploymentGate(deps: DeploymentGateDeps) {
             dimensions: (a.Dimensions ?? []).map((d) => ({ name: d.Name, value: d.Value })),
             math: (a.Metrics ?? []).length > 0,
             comparison: a.ComparisonOperator,
+            statistic: a.Statistic,
+            extendedStatistic: a.ExtendedStatistic,
+            unit: a.Unit,
+            threshold: a.Threshold,
+            period: a.Period,
+            evaluationPeriods: a.EvaluationPeriods,
+            datapointsToAlarm: a.DatapointsToAlarm,
+            treatMissingData: a.TreatMissingData,
           },
         }));
     } catch (e) {
@@ -455,6 +474,38 @@ export function deploymentGate(deps: DeploymentGateDeps) {
 }
 
 type Described = DescribeModelPackageCommandOutput | { error: string };
+
+/**
+ * Why a staging model that names the package is not the package as prod runs it (undefined: it is). Prod's model of a
+ * package version (constructs/model-endpoint.ts) is one container that names the package and nothing else: the image,
+ * model data and environment all come from the package. So the variant's model must be exactly that: one container
+ * (a second one, Direct or Serial, may answer every request or rewrite it before the package sees it: SageMaker
+ * Developer Guide, "Multi-container endpoints"), naming the package, in single-model mode, with no image, model data
+ * (ModelDataUrl, ModelDataSource, AdditionalModelDataSources), environment, inference specification choice or
+ * multi-model config of staging's own (an Environment such as SAGEMAKER_PROGRAM or SAGEMAKER_SUBMIT_DIRECTORY swaps the
+ * code the package's image runs). ContainerHostname only names the one container and is allowed.
+ */
+export function unlikeProd(containers: readonly ContainerDefinition[], mode?: string): string | undefined {
+  if (containers.length !== 1) {
+    return `runs ${containers.length} containers${mode ? ` (${mode} mode)` : ''} (${containers.map((c) => c.ModelPackageName ?? c.Image ?? c.ContainerHostname ?? '?').join(', ')}): prod runs the package alone, so the bake's requests, errors and latency need not be the package's`;
+  }
+  const [c] = containers;
+  const own: string[] = [];
+  if (c.Image !== undefined) own.push(`Image ${c.Image}`);
+  if (c.ModelDataUrl !== undefined) own.push(`ModelDataUrl ${c.ModelDataUrl}`);
+  if (c.ModelDataSource !== undefined) own.push('ModelDataSource');
+  if ((c.AdditionalModelDataSources ?? []).length > 0) own.push('AdditionalModelDataSources');
+  if (Object.keys(c.Environment ?? {}).length > 0) own.push(`Environment ${Object.keys(c.Environment!).sort().join(', ')}`);
+  if (c.InferenceSpecificationName !== undefined) own.push(`InferenceSpecificationName ${c.InferenceSpecificationName}`);
+  if (c.Mode !== undefined && c.Mode !== 'SingleModel') own.push(`Mode ${c.Mode}`);
+  if (c.MultiModelConfig !== undefined) own.push('MultiModelConfig');
+  if (c.ImageConfig !== undefined) own.push('ImageConfig');
+  return own.length > 0 ? `sets ${own.join(', ')} on the package's container: prod's model names the package and nothing else, so the bake showed another model` : undefined;
+}
+
+/** How an alarm evaluates, for the record (and so for the digest: a threshold raised since is a changed input). */
+const evaluationOfAlarm = (m: AlarmView['watches']) =>
+  m && { statistic: m.extendedStatistic ?? m.statistic, unit: m.unit, threshold: m.threshold, period: m.period, evaluationPeriods: m.evaluationPeriods, datapointsToAlarm: m.datapointsToAlarm, treatMissingData: m.treatMissingData };
 type Serving = { ok: true; variant: string; detail: string; weight: number; shadow: boolean; liveSince: Date; productionVariant?: string };
 
 const digest = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;

@@ -30,6 +30,15 @@ export interface AlarmMetric {
   readonly dimensions: readonly { readonly name?: string; readonly value?: string }[];
   readonly math: boolean;
   readonly comparison?: string;
+  /** How the alarm evaluates (DescribeAlarms' MetricAlarm fields); absent means the alarm did not say, which cannot be shown to fire. */
+  readonly statistic?: string;
+  readonly extendedStatistic?: string;
+  readonly unit?: string;
+  readonly threshold?: number;
+  readonly period?: number;
+  readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
+  readonly treatMissingData?: string;
 }
 
 /**
@@ -38,9 +47,23 @@ export interface AlarmMetric {
  * metrics"), so an alarm on other dimensions, on extra ones or on another variant's name never sees the variant's data.
  */
 export const SERVING_VARIANT_ALARMS = [
-  { kind: '5XX errors', metricName: 'Invocation5XXErrors' },
-  { kind: 'latency', metricName: 'ModelLatency' },
+  { kind: '5XX errors', metricName: 'Invocation5XXErrors', unit: 'None' },
+  { kind: 'latency', metricName: 'ModelLatency', unit: 'Microseconds' },
 ] as const;
+
+/**
+ * The estate's own serving-variant alarms (constructs/model-endpoint.ts, ROLLBACK_THRESHOLDS; a test holds the two
+ * equal): the ceiling of what a staging alarm may demand before it fires. An alarm with a higher threshold would stay
+ * OK through a regression the estate's own alarms roll back.
+ */
+export const ESTATE_ALARM_CEILINGS = {
+  /** p99 ModelLatency, microseconds. */
+  latencyMicros: 1_000_000,
+  /** Invocation5XXErrors per minute (Sum). */
+  errors5xxPerMinute: 5,
+} as const;
+/** What the estate sets (notBreaching), or stricter: `missing` and `breaching` only make an idle alarm leave OK. */
+const MISSING_DATA_ALLOWED = new Set(['notBreaching', 'missing', 'breaching']);
 const RISING = new Set(['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold']);
 
 export interface DeploymentInputs {
@@ -240,7 +263,8 @@ export function describeWatched(m: AlarmMetric | undefined): string {
 /**
  * Per kind of SERVING_VARIANT_ALARMS, one check: at least one alarm of the endpoint watches exactly the serving
  * variant's metric (namespace AWS/SageMaker, the metric, dimensions exactly {EndpointName, VariantName}, no metric
- * math, firing when the metric rises) and has been OK for the whole bake period. The reason names what was found
+ * math, firing when the metric rises), could fire within the bake (alarmCannotFire) and has been OK for the whole bake
+ * period: an alarm that stays OK whatever the variant does shows nothing. The reason names what was found
  * instead (alarms of the metric on other dimensions), so a renamed variant or a deleted alarm reads as such.
  */
 export function servingVariantAlarmChecks(endpoint: string, variant: string, alarms: readonly AlarmView[], bakeMinutes: number, now: Date): Check[] {
@@ -253,11 +277,17 @@ export function servingVariantAlarmChecks(endpoint: string, variant: string, ala
       return d.length === 2 && d.some((x) => x.name === 'EndpointName' && x.value === endpoint) && d.some((x) => x.name === 'VariantName' && x.value === variant);
     });
     const rising = exact.filter((a) => RISING.has(a.watches!.comparison ?? ''));
-    const quiet = rising.filter((a) => a.state === 'OK' && a.stateUpdated && a.stateUpdated.getTime() <= bakeStart);
+    // A quiet alarm shows health only if it could have fired within the bake (alarmCannotFire).
+    const unable = rising.map((a) => ({ a, why: alarmCannotFire(metricName, a.watches!, bakeMinutes) })).filter((x) => x.why.length > 0);
+    const able = rising.filter((a) => !unable.some((x) => x.a === a));
+    const quiet = able.filter((a) => a.state === 'OK' && a.stateUpdated && a.stateUpdated.getTime() <= bakeStart);
     const wanted = `AWS/SageMaker ${metricName} {EndpointName=${endpoint}, VariantName=${variant}}`;
-    if (quiet.length > 0) return pass(name, `${quiet.map((a) => a.name).join(', ')} watch${quiet.length === 1 ? 'es' : ''} ${wanted} and ha${quiet.length === 1 ? 's' : 've'} been OK for the whole bake period`);
-    if (rising.length > 0) {
-      return fail(name, `no ${kind} alarm of variant ${variant} has been OK for the whole ${bakeMinutes}-minute bake period: ${rising.map((a) => `${a.name} is ${a.state ?? 'in an unknown state'}${a.state === 'OK' ? ` since ${a.stateUpdated?.toISOString() ?? 'an unknown time'}` : ''}`).join('; ')}`);
+    if (quiet.length > 0) return pass(name, `${quiet.map((a) => a.name).join(', ')} watch${quiet.length === 1 ? 'es' : ''} ${wanted}, could fire within the bake, and ha${quiet.length === 1 ? 's' : 've'} been OK for the whole bake period`);
+    if (able.length > 0) {
+      return fail(name, `no ${kind} alarm of variant ${variant} has been OK for the whole ${bakeMinutes}-minute bake period: ${able.map((a) => `${a.name} is ${a.state ?? 'in an unknown state'}${a.state === 'OK' ? ` since ${a.stateUpdated?.toISOString() ?? 'an unknown time'}` : ''}`).join('; ')}`);
+    }
+    if (unable.length > 0) {
+      return fail(name, `no ${kind} alarm of variant ${variant} could fire within the ${bakeMinutes}-minute bake, so its quiet shows nothing: ${unable.map((x) => `${x.a.name}: ${x.why.join('; ')}`).join(' | ')}`);
     }
     const others = [...exact.map((a) => `${a.name} has ComparisonOperator ${a.watches!.comparison ?? 'unknown'}, so a rise does not fire it`), ...ofMetric.filter((a) => !exact.includes(a)).map((a) => `${a.name} watches ${describeWatched(a.watches)}`)];
     return fail(
@@ -265,4 +295,57 @@ export function servingVariantAlarmChecks(endpoint: string, variant: string, ala
       `no ${kind} alarm watches the serving variant ${variant} of ${endpoint} (${wanted}, firing when it rises)${others.length > 0 ? `; found instead: ${others.join('; ')}` : ''}`,
     );
   });
+}
+
+/**
+ * Why an alarm on the serving variant's metric could not fire within the bake, whatever the variant does (empty: it
+ * could). The estate's own alarms (constructs/model-endpoint.ts) pass; each rule is one way an alarm stays OK forever:
+ * - statistic: 5XX errors by Sum (the count, as the estate) or Average (the share of requests, so a threshold below 1);
+ *   latency by Average, Maximum or a percentile p50 to p100 (a low percentile or Minimum follows the fastest requests);
+ * - unit: none, or the unit SageMaker publishes the metric in (None for 5XX errors, Microseconds for ModelLatency:
+ *   SageMaker Developer Guide, "SageMaker AI endpoint invocation metrics"); an alarm with another unit matches no
+ *   datapoint (CloudWatch API Reference, PutMetricAlarm, Unit), and with missing data not breaching it reads OK;
+ * - threshold: a finite number at most the estate's ceiling (ESTATE_ALARM_CEILINGS; 5XX per minute of the period);
+ * - period: whole minutes (SageMaker publishes these metrics once a minute, so a shorter period is mostly missing
+ *   data); Period x EvaluationPeriods within the bake, and DatapointsToAlarm between 1 and EvaluationPeriods;
+ * - TreatMissingData: notBreaching (the estate's), missing or breaching; `ignore` keeps the last state when data stops.
+ */
+export function alarmCannotFire(metricName: string, m: AlarmMetric, bakeMinutes: number): string[] {
+  const why: string[] = [];
+  const published = SERVING_VARIANT_ALARMS.find((x) => x.metricName === metricName)?.unit;
+  const period = m.period;
+  const periodOk = typeof period === 'number' && Number.isInteger(period) && period >= 60 && period % 60 === 0;
+  if (!periodOk) why.push(`Period ${period ?? 'not reported'} is not a whole number of minutes (SageMaker publishes ${metricName} once a minute)`);
+  const threshold = m.threshold;
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) why.push(`Threshold ${threshold ?? 'not reported'} is not a finite number`);
+  const percentile = m.extendedStatistic !== undefined ? /^p(\d{1,2}(?:\.\d{1,10})?|100)$/.exec(m.extendedStatistic) : null;
+  if (metricName === 'Invocation5XXErrors') {
+    if (m.extendedStatistic !== undefined || (m.statistic !== 'Sum' && m.statistic !== 'Average')) {
+      why.push(`statistic ${m.extendedStatistic ?? m.statistic ?? 'not reported'} is not Sum (the count of 5XX errors) or Average (their share of requests)`);
+    } else if (typeof threshold === 'number' && Number.isFinite(threshold)) {
+      if (m.statistic === 'Average' && !(threshold < 1)) why.push(`Threshold ${threshold} on the Average (a share of requests, at most 1) is never exceeded`);
+      if (m.statistic === 'Sum' && periodOk) {
+        const ceiling = ESTATE_ALARM_CEILINGS.errors5xxPerMinute * (period! / 60);
+        if (threshold > ceiling) why.push(`Threshold ${threshold} 5XX errors per ${period}-second period is above the estate's ${ESTATE_ALARM_CEILINGS.errors5xxPerMinute} per minute (${ceiling})`);
+      }
+    }
+  } else {
+    const statistic = percentile ? Number(percentile[1]) >= 50 : m.extendedStatistic === undefined && (m.statistic === 'Average' || m.statistic === 'Maximum');
+    if (!statistic) why.push(`statistic ${m.extendedStatistic ?? m.statistic ?? 'not reported'} is not one a latency regression moves for certain (Average, Maximum or a percentile from p50 to p100)`);
+    if (typeof threshold === 'number' && threshold > ESTATE_ALARM_CEILINGS.latencyMicros) {
+      why.push(`Threshold ${threshold} microseconds is above the estate's ${ESTATE_ALARM_CEILINGS.latencyMicros} (${ESTATE_ALARM_CEILINGS.latencyMicros / 1000} ms)`);
+    }
+  }
+  if (m.unit !== undefined && m.unit !== published) why.push(`Unit ${m.unit} matches no datapoint (SageMaker publishes ${metricName} in ${published})`);
+  const n = m.evaluationPeriods;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) why.push(`EvaluationPeriods ${n ?? 'not reported'} is not a whole number of at least 1`);
+  else {
+    const k = m.datapointsToAlarm ?? n;
+    if (!Number.isInteger(k) || k < 1 || k > n) why.push(`DatapointsToAlarm ${k} is not between 1 and EvaluationPeriods ${n}`);
+    if (periodOk && period! * n > bakeMinutes * 60) why.push(`Period ${period} s x EvaluationPeriods ${n} is ${(period! * n) / 60} minutes, longer than the ${bakeMinutes}-minute bake`);
+  }
+  // DescribeAlarms leaves TreatMissingData out when the alarm has the default, `missing`.
+  const missing = m.treatMissingData ?? 'missing';
+  if (!MISSING_DATA_ALLOWED.has(missing)) why.push(`TreatMissingData ${missing} keeps the alarm's last state when data stops (the estate sets notBreaching)`);
+  return why;
 }

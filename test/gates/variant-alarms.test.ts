@@ -10,8 +10,14 @@ const alarm = (name: string, metricName: string, patch: Partial<AlarmView> = {},
   state: 'OK',
   stateUpdated: ago(600),
   ...patch,
-  watches: { namespace: 'AWS/SageMaker', metricName, dimensions: dims('stg-fraud', 'champion'), math: false, comparison: 'GreaterThanThreshold', ...watch },
+  watches: { namespace: 'AWS/SageMaker', metricName, dimensions: dims('stg-fraud', 'champion'), math: false, comparison: 'GreaterThanThreshold', ...asTheEstateMakesIt(metricName), ...watch },
 });
+/** How constructs/model-endpoint.ts makes the variant's alarms evaluate (one-minute periods, missing data not breaching). */
+function asTheEstateMakesIt(metricName: string): Partial<NonNullable<AlarmView['watches']>> {
+  return metricName === 'ModelLatency'
+    ? { extendedStatistic: 'p99', threshold: 1_000_000, period: 60, evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: 'notBreaching' }
+    : { statistic: 'Sum', threshold: 5, period: 60, evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'notBreaching' };
+}
 const OWN = [alarm('stg-fraud-champion-errors-5xx', 'Invocation5XXErrors'), alarm('stg-fraud-champion-latency-p99', 'ModelLatency')];
 const judged = (alarms: AlarmView[]) => servingVariantAlarmChecks('stg-fraud', 'champion', alarms, 60, NOW);
 
