@@ -476,13 +476,20 @@ export function deploymentGate(deps: DeploymentGateDeps) {
 type Described = DescribeModelPackageCommandOutput | { error: string };
 
 /**
+ * The environment prod's model sets on its container (constructs/model-endpoint.ts, where prod serves the pinned copy:
+ * the log level only; a test holds the two equal). A staging model may set the same, nothing else.
+ */
+export const PROD_CONTAINER_ENVIRONMENT: Readonly<Record<string, string>> = { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' };
+
+/**
  * Why a staging model that names the package is not the package as prod runs it (undefined: it is). Prod's model of a
- * package version (constructs/model-endpoint.ts) is one container that names the package and nothing else: the image,
- * model data and environment all come from the package. So the variant's model must be exactly that: one container
+ * package version (constructs/model-endpoint.ts) is one container: the package (ModelPackageName), or where prod serves
+ * the pinned copy, the package's image with the locked copy of its model data and the log level (the deployment gate's
+ * pin check holds those to the package). Staging's model names the package. So the variant's model must be: one container
  * (a second one, Direct or Serial, may answer every request or rewrite it before the package sees it: SageMaker
  * Developer Guide, "Multi-container endpoints"), naming the package, in single-model mode, with no image, model data
- * (ModelDataUrl, ModelDataSource, AdditionalModelDataSources), environment, inference specification choice or
- * multi-model config of staging's own (an Environment such as SAGEMAKER_PROGRAM or SAGEMAKER_SUBMIT_DIRECTORY swaps the
+ * (ModelDataUrl, ModelDataSource, AdditionalModelDataSources), environment beyond prod's (PROD_CONTAINER_ENVIRONMENT),
+ * inference specification choice or multi-model config of staging's own (an Environment such as SAGEMAKER_PROGRAM or SAGEMAKER_SUBMIT_DIRECTORY swaps the
  * code the package's image runs). ContainerHostname only names the one container and is allowed.
  */
 export function unlikeProd(containers: readonly ContainerDefinition[], mode?: string): string | undefined {
@@ -495,7 +502,8 @@ export function unlikeProd(containers: readonly ContainerDefinition[], mode?: st
   if (c.ModelDataUrl !== undefined) own.push(`ModelDataUrl ${c.ModelDataUrl}`);
   if (c.ModelDataSource !== undefined) own.push('ModelDataSource');
   if ((c.AdditionalModelDataSources ?? []).length > 0) own.push('AdditionalModelDataSources');
-  if (Object.keys(c.Environment ?? {}).length > 0) own.push(`Environment ${Object.keys(c.Environment!).sort().join(', ')}`);
+  const env = Object.entries(c.Environment ?? {}).filter(([k, v]) => PROD_CONTAINER_ENVIRONMENT[k] !== v);
+  if (env.length > 0) own.push(`Environment ${env.map(([k]) => k).sort().join(', ')}`);
   if (c.InferenceSpecificationName !== undefined) own.push(`InferenceSpecificationName ${c.InferenceSpecificationName}`);
   if (c.Mode !== undefined && c.Mode !== 'SingleModel') own.push(`Mode ${c.Mode}`);
   if (c.MultiModelConfig !== undefined) own.push('MultiModelConfig');
