@@ -51,7 +51,7 @@ function largestTemplate(dir: string) {
     maxBytes = Math.max(maxBytes, bytes);
     const resources = Object.keys(JSON.parse(fs.readFileSync(full, 'utf8')).Resources ?? {}).length;
     if (resources > anyLargest.resources) anyLargest = { file: f, resources, bytes };
-    if (/^Delivery\./.test(path.basename(f))) deliveryBytes = bytes;
+    if (path.basename(f).startsWith('Delivery.')) deliveryBytes = bytes;
     if (/ImageRepositories\d+/.test(path.basename(f))) repositoryStacks++;
     if (!/Endpoints\d+/.test(path.basename(f))) continue;
     shards++;
