@@ -20,6 +20,7 @@ import { wildcardFindings } from '../policies/acknowledge-wildcards';
 import { EncryptedLogGroup } from './encrypted-log-group';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
+import { monitoringName } from '../lib/delivery/names';
 
 /** Namespace of the estate's monitoring metrics (the state machine may publish there only). */
 export const MONITORING_NAMESPACE = 'Estate/ModelMonitoring';
@@ -277,6 +278,8 @@ export class EstateMonitoring extends Construct {
     starter.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DeadLettersUnderMlKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.mlKey.keyArn] }));
     const schedule = (kind: 'hour' | 'day', expression: string) => {
       const s = new scheduler.Schedule(this, kind === 'hour' ? 'Hourly' : 'Daily', {
+        // Named (`<endpoint>-hourly`, `-daily`): the guardrails keep them from being changed or deleted by that name.
+        scheduleName: monitoringName(ep, kind === 'hour' ? 'hourly' : 'daily'),
         schedule: scheduler.ScheduleExpression.expression(expression),
         description: `${kind === 'hour' ? 'Hourly data quality, drift and bias' : 'Daily model quality'} of ${ep}`,
         target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {

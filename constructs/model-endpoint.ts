@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,22 +12,12 @@ import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import type { EndpointConfig, EnvironmentConfig, ModelConfig, VariantConfig } from '../lib/config';
 import { tagAll } from './tagging';
-import { approvedModelsBucketName, endpointName } from '../lib/delivery/names';
+import { approvedModelsBucketName, endpointName, monitoringName } from '../lib/delivery/names';
 import { pinnedKey } from '../lambdas/model-pinner/approved-tag';
 import { hasInstanceStorage, repositoryArn } from './aws-facts';
 import { EstateMonitoring, MonitoringThresholds } from './estate-monitoring';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
 
-/**
- * `<endpoint>-<kind>` within SageMaker's 63 characters, the kind always kept at the end: a longer
- * endpoint name is cut and told apart by a digest of it. Names that fit are unchanged.
- */
-export function monitoringName(endpoint: string, kind: string): string {
-  const suffix = `-${kind.toLowerCase()}`;
-  if (endpoint.length + suffix.length <= 63) return `${endpoint}${suffix}`;
-  const digest = createHash('sha256').update(endpoint).digest('hex').slice(0, 8);
-  return `${endpoint.slice(0, 63 - suffix.length - 9)}-${digest}${suffix}`;
-}
 
 /** Model Monitor's analyzer image registry per region (SageMaker Python SDK, image_uri_config/model-monitor.json). */
 export const MODEL_MONITOR_REGISTRY: Record<string, string> = {

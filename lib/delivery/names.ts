@@ -73,3 +73,14 @@ export function endpointName(environment: string, model: string): string {
   const digest = createHash('sha256').update(name).digest('hex').slice(0, 8);
   return `${name.slice(0, 54)}-${digest}`;
 }
+
+/**
+ * `<endpoint>-<kind>` within 63 characters (SageMaker's names; Scheduler takes 64), the kind always kept at the end: a longer
+ * endpoint name is cut and told apart by a digest of it. Names that fit are unchanged.
+ */
+export function monitoringName(endpoint: string, kind: string): string {
+  const suffix = `-${kind.toLowerCase()}`;
+  if (endpoint.length + suffix.length <= 63) return `${endpoint}${suffix}`;
+  const digest = createHash('sha256').update(endpoint).digest('hex').slice(0, 8);
+  return `${endpoint.slice(0, 63 - suffix.length - 9)}-${digest}${suffix}`;
+}

@@ -288,6 +288,9 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'sagemaker:UpdateMonitoring*',
               'sagemaker:Delete*JobDefinition',
               'states:StopExecution',
+              // And the Scheduler schedules that start the runner (`<endpoint>-hourly`, `-daily`, default group).
+              'scheduler:UpdateSchedule',
+              'scheduler:DeleteSchedule',
             ],
             Resource: [
               trails,
@@ -304,6 +307,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               ...ctx.protectedResources,
               ...['monitoring-schedule', 'data-quality-job-definition', 'model-quality-job-definition'].map((type) => `arn:*:sagemaker:*:*:${type}/*quality`),
               'arn:*:states:*:*:execution:*-monitoring:*',
+              'arn:*:scheduler:*:*:schedule/default/*-hourly',
+              'arn:*:scheduler:*:*:schedule/default/*-daily',
             ],
             Condition: exceptBreakGlassAndDeployment(ctx),
           },

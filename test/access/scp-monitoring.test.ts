@@ -15,7 +15,7 @@
 import { defaultEstateConfig, synthesizeEstate } from '../support/estate';
 import { EstateModel, memberAdmin, TemplateInfo } from './estate-model';
 import { ask, scpsWith, scpsWithout } from './simulate';
-import { monitoringName } from '../../constructs/model-endpoint';
+import { monitoringName } from '../../lib/delivery/names';
 
 let models: EstateModel[];
 let model: EstateModel;
@@ -64,6 +64,8 @@ const definitions = () =>
   );
 const runners = () => deployed({ 'AWS::StepFunctions::StateMachine': (n, t) => `arn:aws:states:${t.region}:${t.account}:execution:${n}:0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0` }, 'StateMachineName');
 
+const starters = () => deployed({ 'AWS::Scheduler::Schedule': (n, t) => `arn:aws:scheduler:${t.region}:${t.account}:schedule/default/${n}` }, 'Name');
+
 const without = (action: string) => scpsWith(scps, 'ProtectTheEstate', (s) => ({ ...s, Action: s.Action.filter((a: string) => a !== action) }));
 
 describe('every monitoring resource the estate deploys is named with its environment prefix (what the guardrail names)', () => {
@@ -71,10 +73,17 @@ describe('every monitoring resource the estate deploys is named with its environ
     ['Model Monitor schedules', schedules],
     ['Model Monitor job definitions', definitions],
     ['monitoring runner state machines', runners],
+    ['Scheduler schedules that start the runners (default group)', starters],
   ])('%s', (_kind, found) => {
     const all = found();
     expect(all.length).toBeGreaterThan(0);
-    for (const r of all) expect([r.t.key, r.id, r.name.startsWith(`${envName(r.t)}-`), /(quality|-monitoring)$/.test(r.name)]).toEqual([r.t.key, r.id, true, true]);
+    for (const r of all) expect([r.t.key, r.id, r.name.startsWith(`${envName(r.t)}-`), /(quality|-monitoring|-hourly|-daily)$/.test(r.name)]).toEqual([r.t.key, r.id, true, true]);
+  });
+
+  test('the Scheduler schedules are in the default group (what the statement names)', () => {
+    for (const t of environmentTemplates()) {
+      for (const [id, r] of Object.entries(t.resources).filter(([, x]) => x.Type === 'AWS::Scheduler::Schedule')) expect([t.key, id, r.Properties?.GroupName]).toEqual([t.key, id, undefined]);
+    }
   });
 
   test('a long endpoint name keeps the kind at the end of its schedule name (what the pattern matches), within 63 characters, apart from its neighbours', () => {
@@ -93,6 +102,8 @@ describe.each([
   ['sagemaker:DeleteDataQualityJobDefinition', () => definitions().filter((d) => d.arn.includes(':data-quality-'))],
   ['sagemaker:DeleteModelQualityJobDefinition', () => definitions().filter((d) => d.arn.includes(':model-quality-'))],
   ['states:StopExecution', runners],
+  ['scheduler:UpdateSchedule', starters],
+  ['scheduler:DeleteSchedule', starters],
 ])('%s', (action, found) => {
   test("denied to the account's admin on every one the estate deploys, by ProtectTheEstate; the deployment role and break-glass may", async () => {
     const all = found();
