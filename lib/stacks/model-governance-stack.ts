@@ -540,9 +540,9 @@ export class ModelGovernanceStack extends EstateStack {
   }
 }
 
-/** Whether any prod environment serves package versions of `model`. */
+/** Whether any prod environment serves package versions of `model` (in a variant or its shadow). */
 function prodServesPackages(estate: EstateConfig, model: EstateConfig['models'][number]): boolean {
-  return estate.environments.some((e) => e.type === 'prod' && (model.endpoints[e.name]?.variants ?? []).some((v) => v.modelPackageVersion !== undefined));
+  return estate.environments.some((e) => e.type === 'prod' && [...(model.endpoints[e.name]?.variants ?? []), ...(model.endpoints[e.name]?.shadow ? [model.endpoints[e.name].shadow!] : [])].some((v) => v.modelPackageVersion !== undefined));
 }
 
 /** Per model served from its pinned copy in prod, the image prod runs it with (the model's training image). */

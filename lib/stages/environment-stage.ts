@@ -172,7 +172,8 @@ function promotedArtifacts(estate: EstateConfig, environment: EnvironmentConfig)
   const source = promotionSource(estate);
   if (!source || source.account === environment.account || !servingAccounts(estate).includes(environment.account)) return [];
   // The pinned copies of approved model data; the training bucket only for a model served without one (servesPinnedCopy).
-  const unpinned = estate.models.some((m) => !servesPinnedCopy(m, environment) && (m.endpoints[environment.name]?.variants ?? []).some((v) => v.modelPackageVersion !== undefined));
+  const served = (m: EstateConfig['models'][number]) => [...(m.endpoints[environment.name]?.variants ?? []), ...(m.endpoints[environment.name]?.shadow ? [m.endpoints[environment.name].shadow!] : [])];
+  const unpinned = estate.models.some((m) => !servesPinnedCopy(m, environment) && served(m).some((v) => v.modelPackageVersion !== undefined));
   return [`arn:${Aws.PARTITION}:s3:::${approvedModelsBucketName(source.account, source.region)}/models/*`, ...(unpinned ? [`arn:${Aws.PARTITION}:s3:::${modelArtifactsBucketName(source.account, source.region)}/*`] : [])];
 }
 
