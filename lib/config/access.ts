@@ -134,11 +134,20 @@ export function checkAccessRules(config: EstateConfig): ConfigProblem[] {
         problems.push({ path: `${at}.${kind}`, value, message: `must be an IAM ${kind} name, optionally with its path (path/Name), or the ARN of an IAM ${kind} (arn:aws:iam::<account>:${kind}/...)` });
         return;
       }
-      if (parsed.account !== undefined && identity === undefined) {
+      if (parsed.account === undefined && identity === undefined) {
+        // Without an identity account the role or user would live in each environment account, whose admin may
+        // create, delete and re-create it under that name (the trust matches the name, not the principal's ID)
+        // and so become this persona: the approver and break-glass are exempt from guardrails by name.
         problems.push({
           path: `${at}.${kind}`,
           value,
-          message: `names account ${parsed.account}, but without organization.identityAccount each environment trusts its own account: give the ${kind}'s name (path/Name) instead, or set organization.identityAccount`,
+          message: `names a ${kind} of each environment's own account, which that account's admin can create or re-trust: name a permissionSet (its roles are created only by IAM Identity Center), or set organization.identityAccount to the account people sign in to and name the ${kind} there`,
+        });
+      } else if (parsed.account !== undefined && identity === undefined) {
+        problems.push({
+          path: `${at}.${kind}`,
+          value,
+          message: `names account ${parsed.account}, but without organization.identityAccount each environment trusts its own account: set organization.identityAccount (to ${parsed.account} if people sign in there), or name a permissionSet instead`,
         });
       } else if (parsed.account !== undefined && parsed.account !== identity) {
         problems.push({ path: `${at}.${kind}`, value, message: `must be a ${kind} of organization.identityAccount (${identity}), the account the roles trust; this ARN names ${parsed.account}` });
