@@ -25,7 +25,7 @@ describe('service control policies', () => {
       'baseline-guardrails': ['ProtectKeysAndBoundaries', 'ProtectTheEstate', 'ProtectTheDeploymentRoles', 'DeployOnlyThroughTheDeployRole', 'RolesCarryTheBoundary', 'BootstrapRolesOnlyFromThePipeline'],
       'detection-guardrails': ['ProtectDetectiveControls', 'DenySuppressingFindings', 'DenySuppressingFindingsV2', 'ProtectEstateAlerting', 'NoUpdateWithoutAStatus', 'ProtectThePipeline'],
       'region-allow-list': ['DenyLeavingTheOrganization', 'DenyRootUser', 'NoBorrowingTrustedRoles', 'PublishOnlyThroughTheBootstrap', 'DenyIamUsers', 'DenyChangingSeverityLabel', 'DenyChangingSeverityNormalized', 'DenyChangingSeverityV2', 'DenyOutsideAllowedRegions'],
-      'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVpcSubnetsInline', 'RequireVolumeKey', 'RequireVolumeKeyAlways', 'RequireOutputKey', 'RequireOutputKeyInline', 'RequireNetworkIsolation', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess', 'DenyUnguardableCompute', 'ComponentsRunModels', 'DenyNetworkEscape', 'OnlyApproversApprove', 'DenyStudioInternetAccessLater'],
+      'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVpcSubnetsInline', 'RequireVolumeKey', 'RequireVolumeKeyAlways', 'RequireOutputKey', 'RequireOutputKeyInline', 'RequireNetworkIsolation', 'RequireNetworkIsolationInline', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess', 'DenyUnguardableCompute', 'ComponentsRunModels', 'DenyNetworkEscape', 'OnlyApproversApprove', 'DenyStudioInternetAccessLater'],
     });
     for (const p of policies) for (const s of p.document.Statement) expect(s.Effect).toBe('Deny');
   });
@@ -90,7 +90,7 @@ describe('service control policies', () => {
     expect(statement('sagemaker-guardrails', 'RequireVpcSubnets')).toMatchObject({ Condition: { Null: { 'sagemaker:VpcSubnets': 'true' } } });
     expect(statement('sagemaker-guardrails', 'RequireVpcSubnets').Action).toEqual(expect.arrayContaining(['sagemaker:CreateTrainingJob', 'sagemaker:CreateModel', 'sagemaker:CreateProcessingJob', 'sagemaker:CreateNotebookInstance', 'sagemaker:CreateDomain']));
     expect(statement('sagemaker-guardrails', 'RequireVpcSubnets').Action).not.toContain('sagemaker:CreateTransformJob');
-    expect(statement('sagemaker-guardrails', 'RequireVolumeKey').Condition).toEqual({ Null: { 'sagemaker:VolumeKmsKeyArn': 'true' }, 'ForAnyValue:StringNotLike': { 'sagemaker:InstanceTypes': INSTANCE_STORAGE_TYPE_PATTERNS } });
+    expect(statement('sagemaker-guardrails', 'RequireVolumeKey').Condition).toEqual({ Null: { 'sagemaker:VolumeKmsKeyArn': 'true', 'sagemaker:InstanceTypes': 'false' }, 'ForAllValues:StringNotLike': { 'sagemaker:InstanceTypes': INSTANCE_STORAGE_TYPE_PATTERNS } });
     expect(statement('sagemaker-guardrails', 'RequireOutputKey')).toMatchObject({ Condition: { Null: { 'sagemaker:OutputKmsKeyArn': 'true' } } });
     expect(statement('sagemaker-guardrails', 'RequireNetworkIsolation')).toMatchObject({ Condition: { BoolIfExists: { 'sagemaker:NetworkIsolation': 'false' } } });
     expect(statement('sagemaker-guardrails', 'DenyNotebookInternetAccess')).toMatchObject({ Condition: { StringNotEquals: { 'sagemaker:DirectInternetAccess': 'Disabled' } } });

@@ -77,6 +77,12 @@ export class OrganizationStack extends Stack {
  * region it deploys to, named exactly; its stacks are `<environment>-*` and
  * `<organization>-*`; the tooling account, when there is one, runs the pipeline.
  */
+const commonPrefix = (a: string, b: string): string => {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return a.slice(0, i);
+};
+
 export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DEFAULT_BOOTSTRAP_QUALIFIER): ScpContext {
   const org = estate.organization;
   const environmentAccounts = [...new Set(estate.environments.map((e) => e.account))];
@@ -114,6 +120,7 @@ export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DE
     // The home store: CloudFormation names it `<org>-delivery-artifacts<id>-<suffix>`; the replica stores have fixed names.
     pipelineBuckets: estate.delivery ? [`arn:*:s3:::${org.name}-delivery-artifacts*`, `arn:*:s3:::${replicaArtifactBucketName(estate.delivery.account, '*')}`] : [],
     pipelineRoles: estate.delivery ? [`arn:*:iam::${estate.delivery.account}:role${PIPELINE_ROLE_PATH}*`] : [],
-    approverRoleArns: estate.environments.flatMap((e) => [approverRoleName(org.name, e.name), approvalGateRoleName(org.name, e.name)].map((name) => `arn:*:iam::${e.account}:role/${name}`)),
+    // One pattern per environment for both roles (`<org>-<env>-appro*`), for room; ProtectTheEstate reserves such names.
+    approverRoleArns: estate.environments.map((e) => `arn:*:iam::${e.account}:role/${commonPrefix(approverRoleName(org.name, e.name), approvalGateRoleName(org.name, e.name))}*`),
   };
 }

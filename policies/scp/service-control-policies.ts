@@ -42,8 +42,11 @@ export interface ScpContext {
    */
   readonly deliveryAccount?: string;
   /**
-   * Exact ARNs of the roles that may set a model package Approved: each
-   * environment's model-risk approver persona and approval gate.
+   * ARN patterns of the roles that may set a model package Approved: each
+   * environment's model-risk approver persona and approval gate, as
+   * `role/<org>-<env>-appro*` in that environment's account. Only the deploy
+   * and break-glass create or change a role of such a name (ProtectTheEstate
+   * reserves `role/<org>-*-appro*`).
    */
   readonly approverRoleArns: readonly string[];
   /**
@@ -300,6 +303,9 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               // The boundary (`<org>-<env>-workload-boundary`) and every managed policy CloudFormation names after an estate stack (`<stack>-<logical id>-...`): grants, the break-glass boundary.
               ...ctx.stackNamePrefixes.map((p) => `arn:*:iam::*:policy/${p}-*`),
               `arn:*:iam::*:role/${ctx.breakGlassRoleName}`,
+              // Every name of an approver or approval gate (`<org>-<env>-approver`, `-approval-gate`), reserved before
+              // their stack creates them: OnlyApproversApprove exempts `<org>-<env>-appro*` in the environment's account.
+              `arn:*:iam::*:role/${ctx.organization}-*-appro*`,
               // CloudFormation names a bucket <stack>-<logical id>-<suffix>; the replica has a fixed name.
               'arn:*:s3:::*-foundation-audit*',
               'arn:*:s3:::*-modelgovernance-decisionrecords*',
@@ -393,6 +399,11 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'guardduty:ArchiveFindings',
               'guardduty:DeletePublishingDestination',
               'guardduty:UpdatePublishingDestination',
+              // Not detection, but here for room (same exemption, every resource of its type): a model package
+              // group's resource policy admits other accounts to register packages (Approved, where no SCP binds
+              // the caller) or deploy them, and prod reads through it. Only the deploy writes it.
+              'sagemaker:PutModelPackageGroupPolicy',
+              'sagemaker:DeleteModelPackageGroupPolicy',
               'securityhub:DisableSecurityHub*',
               'securityhub:CreateAutomationRule*',
               'securityhub:BatchUpdateAutomationRules',
@@ -620,8 +631,11 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Effect: 'Deny',
             Action: [...SAGEMAKER_JOBS, 'sagemaker:CreateTransformJob', 'sagemaker:CreateEndpointConfig', ...MONITORING_SCHEDULES],
             Resource: '*',
-            // An instance type without local storage must name a volume key (a request with none is not a job).
-            Condition: { Null: { 'sagemaker:VolumeKmsKeyArn': 'true' }, 'ForAnyValue:StringNotLike': { 'sagemaker:InstanceTypes': INSTANCE_STORAGE_TYPE_PATTERNS } },
+            // Instance types none of which has local storage must name a volume key. SageMaker refuses a key when any
+            // type has local storage ("if any of the models ... use nitro-based instances with local storage, do not
+            // specify a value for the KmsKeyId parameter", CreateEndpointConfig API Reference), so a request mixing
+            // both kinds goes without one. ForAllValues holds on an empty set: Null keeps out a request with no type.
+            Condition: { Null: { 'sagemaker:VolumeKmsKeyArn': 'true', 'sagemaker:InstanceTypes': 'false' }, 'ForAllValues:StringNotLike': { 'sagemaker:InstanceTypes': INSTANCE_STORAGE_TYPE_PATTERNS } },
           },
           {
             // No instance type in these requests: the volume key is always required (notebooks and Studio domains keep data on it).
@@ -647,6 +661,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             // IfExists: a request that leaves the setting out (default: not isolated) is denied too.
             Condition: { BoolIfExists: { 'sagemaker:NetworkIsolation': 'false' } },
           },
+          // The same job described inline in a monitoring schedule (one naming a definition carries no instance type).
+          { Sid: 'RequireNetworkIsolationInline', Effect: 'Deny', Action: MONITORING_SCHEDULES, Resource: '*', Condition: { BoolIfExists: { 'sagemaker:NetworkIsolation': 'false' }, Null: INLINE_JOB } },
           {
             Sid: 'DenyNotebookInternetAccess',
             Effect: 'Deny',
@@ -675,9 +691,22 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
           { Sid: 'ComponentsRunModels', Effect: 'Deny', Action: 'sagemaker:CreateInferenceComponent', Resource: '*', Condition: { Null: { 'sagemaker:ModelArn': 'true' } } },
           {
             // No route out of the environments' networks: the SageMaker statements require subnets, not which.
+            // Nor a site-to-site VPN (a virtual private gateway on the VPC, a connection, its routes propagated)
+            // or a Client VPN endpoint into it: the estate creates none of them.
             Sid: 'DenyNetworkEscape',
             Effect: 'Deny',
-            Action: ['ec2:CreateNatGateway', 'ec2:AttachInternetGateway', 'ec2:CreateEgressOnlyInternetGateway', 'ec2:CreateVpcPeeringConnection', 'ec2:AcceptVpcPeeringConnection', 'ec2:CreateTransitGatewayVpcAttachment'],
+            Action: [
+              'ec2:CreateNatGateway',
+              'ec2:AttachInternetGateway',
+              'ec2:CreateEgressOnlyInternetGateway',
+              'ec2:CreateVpcPeeringConnection',
+              'ec2:AcceptVpcPeeringConnection',
+              'ec2:CreateTransitGatewayVpcAttachment',
+              'ec2:AttachVpnGateway',
+              'ec2:CreateVpnConnection',
+              'ec2:EnableVgwRoutePropagation',
+              'ec2:CreateClientVpnEndpoint',
+            ],
             Resource: ctx.breakGlassAccounts.map((a) => `arn:*:ec2:*:${a}:*`),
             Condition: exceptBreakGlass(ctx),
           },

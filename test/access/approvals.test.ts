@@ -39,7 +39,7 @@ const APPROVE = { 'sagemaker:ModelApprovalStatus': 'Approved' };
 const statements = (a: Answer) => a.by.map((b) => b.statement);
 
 describe('only the approver and the gate approve, by exact ARN (H1)', () => {
-  test('the SCP names exactly the approver persona and approval gate roles each environment template deploys', () => {
+  test('the SCP names exactly the approver persona and approval gate roles each environment template deploys (one `<org>-<env>-appro*` pattern per environment, whose names ProtectTheEstate reserves)', () => {
     const named = new Set(
       scps
         .flatMap((p) => [p.policy.Statement].flat())
@@ -47,7 +47,11 @@ describe('only the approver and the gate approve, by exact ARN (H1)', () => {
         .Condition.ArnNotLike['aws:PrincipalArn'].filter((a: string) => !a.endsWith(`:role/${model.synth.config.organization.breakGlassRoleName}`)),
     );
     const deployed = model.synth.config.environments.flatMap((e) => [model.role(`${e.name}/ModelGovernance`, 'Personas/ModelRiskApprover'), model.role(`${e.name}/ModelGovernance`, 'ApprovalGate/Role')]).map((r) => r.arn.replace('arn:aws:', 'arn:*:'));
-    expect([...named].sort()).toEqual(deployed.sort());
+    const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.?+^$()[\]{}|\\/]/g, '\\$&')).join('.*')}$`);
+    // Each pattern matches the two roles of its environment, and every deployed one is matched by exactly one pattern.
+    expect(named.size).toBe(model.synth.config.environments.length);
+    for (const pattern of named) expect([pattern, deployed.filter((arn) => glob(pattern).test(arn)).length]).toEqual([pattern, 2]);
+    for (const arn of deployed) expect([arn, [...named].filter((pattern) => glob(pattern).test(arn)).length]).toEqual([arn, 1]);
   });
 
   test('an admin with no boundary cannot set a package Approved (OnlyApproversApprove); without the statement the admin could', async () => {

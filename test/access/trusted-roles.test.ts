@@ -47,12 +47,13 @@ function serviceOf(r: RoleModel): string {
  */
 function trustedRoles(): Array<{ role: RoleModel; why: string }> {
   const approvers = scps.flatMap((p) => [p.policy.Statement].flat()).find((s: any) => s.Sid === 'OnlyApproversApprove').Condition.ArnNotLike['aws:PrincipalArn'] as string[];
-  const byArn = (arn: string) => model.roles.find((r) => r.arn === arn.replace('arn:*:', 'arn:aws:'));
+  // The statement names patterns (`<org>-<env>-appro*`, one per environment): every deployed role they match.
+  const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.?+^$()[\]{}|\\/]/g, '\\$&')).join('.*')}$`);
   const found: Array<{ role: RoleModel; why: string }> = [];
   for (const arn of approvers) {
-    const role = byArn(arn);
     // Break-glass is named too; it is a person's role, assumed, never passed (it trusts no service).
-    if (role && !arn.endsWith(`:role/${model.synth.config.organization.breakGlassRoleName}`)) found.push({ role, why: 'OnlyApproversApprove' });
+    if (arn.endsWith(`:role/${model.synth.config.organization.breakGlassRoleName}`)) continue;
+    for (const role of model.roles.filter((r) => glob(arn.replace('arn:*:', 'arn:aws:')).test(r.arn))) found.push({ role, why: 'OnlyApproversApprove' });
   }
   for (const role of model.roles.filter((r) => r.arn.includes(`:role${TRAINING_ROLE_PATH}`))) found.push({ role, why: 'writes the evidence' });
   for (const t of model.templates) {
