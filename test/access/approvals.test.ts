@@ -40,7 +40,7 @@ const statements = (a: Answer) => a.by.map((b) => b.statement);
 
 describe('only the approver and the gate approve, by exact ARN (H1)', () => {
   test('the SCP names exactly the approver persona and approval gate roles each environment template deploys (one `<org>-<env>-appro*` pattern per environment, whose names ProtectTheEstate reserves)', () => {
-    const named = new Set(
+    const named = new Set<string>(
       scps
         .flatMap((p) => [p.policy.Statement].flat())
         .find((s: any) => s.Sid === 'OnlyApproversApprove')
