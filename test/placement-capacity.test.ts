@@ -26,6 +26,9 @@ function variedEstate(): EstateConfigInput {
   // Three variants in prod and a shadow in dev.
   m0.endpoints.prod.variants[0].weight = 0.85;
   m0.endpoints.prod.variants.push({ ...m0.endpoints.prod.variants[1], name: 'third', weight: 0.05, modelPackageVersion: 4 });
+  // (baked in staging first, as every version prod serves)
+  m0.endpoints.staging.variants[0].weight = 0.85;
+  m0.endpoints.staging.variants.push({ ...m0.endpoints.staging.variants[1], name: 'third', weight: 0.05, modelPackageVersion: 4 });
   m0.endpoints.dev.shadow = { image: m0.endpoints.dev.variants[0].image, modelData: m0.endpoints.dev.variants[0].modelData, instanceType: m0.endpoints.dev.variants[0].instanceType, instanceCount: 1, samplingPercent: 20 };
   // Many protected attributes; monitoring in dev too; data quality only in staging.
   m2.protectedAttributes = ['age_band', 'gender', 'region_code'];

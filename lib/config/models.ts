@@ -190,6 +190,41 @@ export function checkEndpointRules(config: EstateConfig): ConfigProblem[] {
       }
     }
   });
+  problems.push(...checkPromotedVersionsBaked(config));
+  return problems;
+}
+
+/**
+ * Every version a prod endpoint serves (in a variant or its shadow) is served first by the staging endpoint of the
+ * same model that prod promotes from, in a variant that takes traffic or in its shadow: the deployment gate passes a
+ * version only once it has served requests there, so a version staging never serves can never be promoted.
+ */
+function checkPromotedVersionsBaked(config: EstateConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const present = config.environments.filter(Boolean);
+  (config.models ?? []).forEach((model, i) => {
+    for (const env of present) {
+      const endpoint = model.endpoints?.[env.name];
+      const source = env.type === 'prod' && env.promoteFrom !== undefined ? present.find((e) => e.name === env.promoteFrom && e.type === 'staging' && e.region === env.region) : undefined;
+      if (!endpoint || endpoint.awaitingApproval || !source) continue; // no or a wrong promoteFrom is reported by the promotion rules
+      const staging = model.endpoints[source.name];
+      const live = staging && !staging.awaitingApproval ? staging : undefined;
+      const inVariants = (live?.variants ?? []).filter((v) => v.modelPackageVersion !== undefined && v.weight > 0).map((v) => v.modelPackageVersion!);
+      const inShadow = live?.shadow?.modelPackageVersion;
+      const served = [...inVariants, ...(inShadow !== undefined ? [inShadow] : [])];
+      const there = !live
+        ? `${model.id} has no ${staging ? 'deployed ' : ''}endpoint in ${source.name}`
+        : served.length === 0
+          ? `the ${source.name} endpoint of ${model.id} serves no package version`
+          : `the ${source.name} endpoint of ${model.id} serves ${[...new Set(inVariants)].sort((a, b) => a - b).join(', ') || 'none'} in variants with traffic${inShadow !== undefined ? ` and ${inShadow} in its shadow` : ''}`;
+      const check = (path: string, version: number | undefined) => {
+        if (version === undefined || served.includes(version)) return;
+        problems.push({ path, value: version, message: `is not served in ${source.name} (${there}): the deployment gate promotes a version only after it has served requests there, in a variant with traffic or in the shadow` });
+      };
+      endpoint.variants.forEach((v, j) => check(`models[${i}].endpoints.${env.name}.variants[${j}].modelPackageVersion`, v.modelPackageVersion));
+      if (endpoint.shadow) check(`models[${i}].endpoints.${env.name}.shadow.modelPackageVersion`, endpoint.shadow.modelPackageVersion);
+    }
+  });
   return problems;
 }
 

@@ -72,7 +72,8 @@ describe('config: a shadow names a package version with the checks of a producti
       for (const v of ep.variants) delete v.modelPackageVersion;
       packagedShadow(c);
     });
-    expect(problems).toEqual([`${PATH}: gives a model, but the endpoint is awaitingApproval: remove awaitingApproval once a version is approved, or the model until then`]);
+    // (Prod's versions are then not served in staging either: reported by their own rule below.)
+    expect(problems.filter((p) => !p.includes('is not served'))).toEqual([`${PATH}: gives a model, but the endpoint is awaitingApproval: remove awaitingApproval once a version is approved, or the model until then`]);
   });
 
   test('a packaged shadow needs the staging registry prod promotes from', () => {
@@ -95,6 +96,54 @@ describe('config: a shadow names a package version with the checks of a producti
     const devAccount = c.environments.find((e: any) => e.name === 'dev').account;
     expect(accountsOf(without)).not.toContain(devAccount);
     expect(accountsOf(c)).toContain(devAccount);
+  });
+});
+
+describe('config: every version prod serves is served first in staging, by a variant with traffic or the shadow', () => {
+  const prodChallenger = (c: any) => byId(c, 'credit-default').endpoints.prod.variants.find((v: any) => v.name === 'challenger');
+  const MSG = 'the deployment gate promotes a version only after it has served requests there, in a variant with traffic or in the shadow';
+
+  test("prod's challenger served by staging's shadow is valid; a version staging does not serve is refused, saying what it serves", () => {
+    expect(configProblems((c) => (packagedShadow(c), (prodChallenger(c).modelPackageVersion = 5)))).toEqual([]);
+    expect(configProblems((c) => (prodChallenger(c).modelPackageVersion = 5))).toEqual([
+      `models[credit-default].endpoints.prod.variants[1].modelPackageVersion: is not served in staging (the staging endpoint of credit-default serves 3, 4 in variants with traffic): ${MSG} (got 5)`,
+    ]);
+    expect(configProblems((c) => (packagedShadow(c), (prodChallenger(c).modelPackageVersion = 6)))).toEqual([
+      `models[credit-default].endpoints.prod.variants[1].modelPackageVersion: is not served in staging (the staging endpoint of credit-default serves 3, 4 in variants with traffic and 5 in its shadow): ${MSG} (got 6)`,
+    ]);
+  });
+
+  test('a staging variant of weight 0 receives no requests: it does not count', () => {
+    expect(
+      configProblems((c) => {
+        const variants = byId(c, 'credit-default').endpoints.staging.variants;
+        variants[0].weight = 1;
+        variants[1].weight = 0;
+      }),
+    ).toEqual([`models[credit-default].endpoints.prod.variants[1].modelPackageVersion: is not served in staging (the staging endpoint of credit-default serves 3 in variants with traffic): ${MSG} (got 4)`]);
+  });
+
+  test("a prod shadow's version needs it too; no staging endpoint, or one serving images only, serves none", () => {
+    const prodShadow = (c: any, v: number) => (byId(c, 'credit-default').endpoints.prod.shadow = { name: 'candidate', modelPackageVersion: v, instanceType: 'ml.g5.xlarge', instanceCount: 1, samplingPercent: 20 });
+    expect(configProblems((c) => prodShadow(c, 9))).toEqual([`models[credit-default].endpoints.prod.shadow.modelPackageVersion: is not served in staging (the staging endpoint of credit-default serves 3, 4 in variants with traffic): ${MSG} (got 9)`]);
+    const problems = configProblems((c) => delete byId(c, 'fraud-score').endpoints.staging).filter((p) => p.includes('is not served'));
+    expect(problems).toEqual([`models[fraud-score].endpoints.prod.variants[0].modelPackageVersion: is not served in staging (fraud-score has no endpoint in staging): ${MSG} (got 7)`]);
+    const imagesOnly = configProblems((c) => {
+      const v = byId(c, 'fraud-score').endpoints.staging.variants[0];
+      delete v.modelPackageVersion;
+      v.image = '222222222222.dkr.ecr.eu-west-1.amazonaws.com/fraud-score@sha256:' + 'a'.repeat(64);
+      v.modelData = 's3://model-artifacts-222222222222-eu-west-1/models/fraud-score/2.1.0/model.tar.gz';
+    });
+    expect(imagesOnly).toContain(`models[fraud-score].endpoints.prod.variants[0].modelPackageVersion: is not served in staging (the staging endpoint of fraud-score serves no package version): ${MSG} (got 7)`);
+  });
+
+  test('a staging endpoint awaiting approval serves nothing yet', () => {
+    const problems = configProblems((c) => {
+      const ep = byId(c, 'fraud-score').endpoints.staging;
+      ep.awaitingApproval = true;
+      for (const v of ep.variants) delete v.modelPackageVersion;
+    }).filter((p) => p.includes('is not served'));
+    expect(problems).toEqual([`models[fraud-score].endpoints.prod.variants[0].modelPackageVersion: is not served in staging (fraud-score has no deployed endpoint in staging): ${MSG} (got 7)`]);
   });
 });
 

@@ -29,7 +29,7 @@ export function generatedEstate(models: number, options: { delivery?: boolean } 
     weight: 1,
     autoscaling: { minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 },
   });
-  const [dev, staging] = base.environments;
+  const [dev] = base.environments;
   const generated = Array.from({ length: models }, (_, i) => {
     const id = `model-${String(i).padStart(4, '0')}`;
     const gpu = i % 2 === 0;
@@ -45,7 +45,13 @@ export function generatedEstate(models: number, options: { delivery?: boolean } 
       ...(i % 3 === 1 ? { segmentation: { segments: [{ name: 'upper-tail', feature: 'f0', range: { min: 2 }, critical: true, minSupport: 200 }, { name: 'lower-tail', feature: 'f1', range: { max: -2 } }] } } : {}),
       endpoints: {
         dev: { variants: [{ name: 'champion', ...variant(dev, id, gpu) }] },
-        staging: { variants: [{ name: 'champion', ...variant(staging, id, gpu) }] },
+        // Staging bakes what prod serves, as the example's does: both versions, in variants that take traffic.
+        staging: {
+          variants: [
+            { name: 'champion', modelPackageVersion: 2, instanceType: gpu ? 'ml.g5.xlarge' : 'ml.inf2.xlarge', instanceCount: 1, weight: 0.9, autoscaling: { minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 } },
+            { name: 'challenger', modelPackageVersion: 3, instanceType: gpu ? 'ml.g5.xlarge' : 'ml.inf2.xlarge', instanceCount: 1, weight: 0.1, autoscaling: { minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 } },
+          ],
+        },
         prod: {
           variants: [
             { name: 'champion', modelPackageVersion: 2, instanceType: gpu ? 'ml.g5.2xlarge' : 'ml.inf2.xlarge', instanceCount: 2, weight: 0.9, autoscaling: { minInstances: 2, maxInstances: 6, targetInvocationsPerInstance: 300 } },
