@@ -38,12 +38,14 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
   PutObjectRetentionCommand,
   PutObjectTaggingCommand,
   S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { EVIDENCE_PREFIX } from '../model-approval-gate/evidence';
 import type { ApprovalRecord } from '../model-approval-gate/handler';
 import { errorText, listKeys, parseS3Uri, readRecord, writeRecordOnce } from '../shared/s3-objects';
 import { visible } from '../shared/strict-json';
@@ -59,6 +61,8 @@ export const MAX_PARTS = 10_000;
 export const DEFAULT_PART_BYTES = 512 * 1024 ** 2;
 const PACKAGE_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
 const ROUND_RECORD = /\/round-(\d{1,6})\.json$/;
+/** Model data of a training run, `training/<group>/<run>/model/...`: the only keys the pinner's role may read (lib/stacks/model-governance-stack.ts). */
+const MODEL_DATA_KEY = new RegExp(`^${EVIDENCE_PREFIX}[^/]+/[^/]+/model/[^/].*$`);
 
 export interface PinnerDeps {
   readonly sagemaker: SageMakerClient;
@@ -161,19 +165,22 @@ export function modelPinner(deps: PinnerDeps) {
         return refuse(`container ${i}: the approval record kept no version of ${visible(uri).slice(0, 300)} (${kept ? `${kept.status}${kept.reason ? `: ${kept.reason}` : ''}` : 'not recorded'})`);
       }
       if (source.bucket !== deps.artifactBucket) return refuse(`container ${i}: ${uri} is outside the artifact bucket`);
+      if (!MODEL_DATA_KEY.test(source.key)) return refuse(`container ${i}: ${visible(uri).slice(0, 300)} is not a training run's model data (${EVIDENCE_PREFIX}<group>/<run>/model/...), which is all the pinner copies`);
       if (kept.bytes === undefined || !Number.isSafeInteger(kept.bytes) || kept.bytes <= 0) return refuse(`container ${i}: the approval record kept no size of ${uri} (${kept.bytes ?? 'none'}), so its parts cannot be planned`);
       const target = pinnedKey(group, version, i);
       try {
         const copy = await copyOnce(source, kept.versionId, kept.bytes, target);
         await deps.s3.send(new PutObjectRetentionCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: copy.versionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: retainUntil } }));
-        const tags = (await deps.s3.send(new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: kept.versionId }))).TagSet ?? [];
-        await deps.s3.send(
-          new PutObjectTaggingCommand({
-            Bucket: source.bucket,
-            Key: source.key,
-            VersionId: kept.versionId,
-            Tagging: { TagSet: [...tags.filter((t) => t.Key !== APPROVED_TAG), { Key: APPROVED_TAG, Value: `${group}/${version}` }] },
-          }),
+        const tags = (await fromSource(source, kept.versionId, () => deps.s3.send(new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: kept.versionId })))).TagSet ?? [];
+        await fromSource(source, kept.versionId, () =>
+          deps.s3.send(
+            new PutObjectTaggingCommand({
+              Bucket: source.bucket,
+              Key: source.key,
+              VersionId: kept.versionId,
+              Tagging: { TagSet: [...tags.filter((t) => t.Key !== APPROVED_TAG), { Key: APPROVED_TAG, Value: `${group}/${version}` }] },
+            }),
+          ),
         );
         // What the lock is now, read back rather than assumed.
         const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: copy.versionId, ChecksumMode: 'ENABLED' }));
@@ -185,9 +192,8 @@ export function modelPinner(deps: PinnerDeps) {
         });
       } catch (e) {
         if (e instanceof Refusal) return refuse(`container ${i}: ${e.message}`);
-        const text = errorText(e);
-        if (/NoSuchVersion|NoSuchKey|404|does not exist|not found/i.test(text)) return refuse(`container ${i}: the approved version ${kept.versionId} of ${uri} no longer exists: ${text}`);
-        // Anything else may pass on a retry (the event is retried, then dead-lettered).
+        // Anything else may pass on a retry (the event is retried, then dead-lettered): only a source version that the
+        // listing shows is gone (fromSource), or a copy that is other bytes, is final.
         throw e;
       }
     }
@@ -226,7 +232,7 @@ export function modelPinner(deps: PinnerDeps) {
       for (let start = 0, n = 1; start < bytes; start += partSize, n++) {
         const end = Math.min(start + partSize, bytes) - 1;
         // The pinner's own reading of the range: the part's SHA-256 and the whole object's.
-        const got = await deps.s3.send(new GetObjectCommand({ Bucket: source.bucket, Key: source.key, VersionId: versionId, Range: `bytes=${start}-${end}` }));
+        const got = await fromSource(source, versionId, () => deps.s3.send(new GetObjectCommand({ Bucket: source.bucket, Key: source.key, VersionId: versionId, Range: `bytes=${start}-${end}` })));
         const part = createHash('sha256');
         let read = 0;
         for await (const chunk of got.Body as AsyncIterable<Uint8Array>) {
@@ -237,7 +243,9 @@ export function modelPinner(deps: PinnerDeps) {
         if (read !== end - start + 1) throw new Refusal(`the approved version ${versionId} is not the ${bytes} bytes the approval record kept (part ${n} read ${read} bytes)`);
         const digest = part.digest();
         digests.push(digest);
-        const copied = await deps.s3.send(new UploadPartCopyCommand({ Bucket: deps.approvedBucket, Key: target, UploadId: uploadId, PartNumber: n, CopySource: copySource, CopySourceRange: `bytes=${start}-${end}` }));
+        const copied = await fromSource(source, versionId, () =>
+          deps.s3.send(new UploadPartCopyCommand({ Bucket: deps.approvedBucket, Key: target, UploadId: uploadId, PartNumber: n, CopySource: copySource, CopySourceRange: `bytes=${start}-${end}` })),
+        );
         const theirs = copied.CopyPartResult?.ChecksumSHA256;
         if (theirs && theirs !== digest.toString('base64')) throw new Refusal(`part ${n} was copied with SHA-256 ${theirs}, but its bytes read ${digest.toString('base64')}`);
         parts.push({ PartNumber: n, ETag: copied.CopyPartResult!.ETag!, ChecksumSHA256: digest.toString('base64') });
@@ -253,9 +261,16 @@ export function modelPinner(deps: PinnerDeps) {
         completed = true;
         versionIdOfCopy = done.VersionId!;
       } catch (e) {
-        if (statusOf(e) !== 412 && nameOf(e) !== 'PreconditionFailed') throw e;
-        // The key was written before: by an earlier run of this pin, or a concurrent one. Only these bytes are taken.
-        const there = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, ChecksumMode: 'ENABLED' }));
+        const precondition = statusOf(e) === 412 || nameOf(e) === 'PreconditionFailed';
+        // 412: the key was written before, by an earlier run of this pin or a concurrent one. Any other failure may be
+        // this very completion carried out with its answer lost: the SDK's retry of it is then answered 404
+        // NoSuchUpload ("the multipart upload might have been aborted or completed", Amazon S3 API Reference,
+        // CompleteMultipartUpload, Errors). Either way the key is read: only these bytes are taken, and when the key
+        // cannot be read (nothing there: 403 without s3:ListBucket on that bucket) the original error is thrown so
+        // that the event is retried.
+        const there = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, ChecksumMode: 'ENABLED' })).catch((headError: unknown) => {
+          throw precondition ? headError : e;
+        });
         if (there.ContentLength !== bytes || !expected.has(there.ChecksumSHA256 ?? '')) {
           throw new Refusal(`${target} already holds other bytes (${there.ContentLength} bytes, checksum ${there.ChecksumSHA256}), not the approved version's (${bytes} bytes, SHA-256 ${sha256}); it is never overwritten`);
         }
@@ -272,7 +287,46 @@ export function modelPinner(deps: PinnerDeps) {
     }
   }
 
-  /** The latest approval round that kept the model data versions. */
+  /**
+   * Runs a call on the approved source version. When it fails, whether the version is gone is asked of S3 directly:
+   * a missing key or version answers GetObject 403, not 404, to a role without s3:ListBucket (Amazon S3 API
+   * Reference, GetObject, Permissions), so neither status settles it. The version listing of the key (the role's
+   * s3:ListBucketVersions, scoped to model data prefixes) does: a version it does not list is gone, and that is
+   * final (Refusal). Otherwise the call's own error is thrown, and the event retried.
+   */
+  async function fromSource<T>(source: { bucket: string; key: string }, versionId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof Refusal) throw e;
+      let present: boolean;
+      try {
+        present = await versionListed(source, versionId);
+      } catch {
+        throw e;
+      }
+      if (!present) throw new Refusal(`the approved version ${versionId} of s3://${source.bucket}/${source.key} no longer exists (S3 lists no such version; the read answered ${errorText(e).slice(0, 200)})`);
+      throw e;
+    }
+  }
+
+  async function versionListed(source: { bucket: string; key: string }, versionId: string): Promise<boolean> {
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    for (;;) {
+      const page = await deps.s3.send(new ListObjectVersionsCommand({ Bucket: source.bucket, Prefix: source.key, KeyMarker, VersionIdMarker }));
+      if ((page.Versions ?? []).some((v) => v.Key === source.key && v.VersionId === versionId)) return true;
+      if (!page.IsTruncated) return false;
+      KeyMarker = page.NextKeyMarker;
+      VersionIdMarker = page.NextVersionIdMarker;
+    }
+  }
+
+  /**
+   * The latest approval round that read every container's model data (status ok); failing that, the latest that kept
+   * any (its statuses give the refusal its reason). A later round that could not read the model data (a transient
+   * error, recorded `unavailable`) does not hide an earlier round's reading.
+   */
   async function latestModelData(group: string, version: string): Promise<{ key: string; record: ApprovalRecord } | undefined> {
     const base = `approval/${group}/${version}/`;
     const rounds = (await listKeys(deps.s3, deps.recordBucket, base))
@@ -281,12 +335,15 @@ export function modelPinner(deps: PinnerDeps) {
       .filter((x): x is RegExpExecArray => !!x)
       .map((x) => Number(x[1]))
       .sort((a, b) => b - a);
+    let fallback: { key: string; record: ApprovalRecord } | undefined;
     for (const round of rounds) {
       const key = `${base}round-${round}.json`;
       const record = await readRecord<ApprovalRecord>(deps.s3, { bucket: deps.recordBucket, key });
-      if (record?.modelData && record.modelData.length > 0) return { key, record };
+      if (!record?.modelData || record.modelData.length === 0) continue;
+      if (record.modelData.every((d) => d.status === 'ok' && d.versionId)) return { key, record };
+      fallback ??= { key, record };
     }
-    return undefined;
+    return fallback;
   }
 }
 

@@ -270,6 +270,10 @@ export class ModelGovernanceStack extends EstateStack {
     allowPin('EncryptPinRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
     // UploadPartCopy of a given source version needs s3:GetObjectVersion on the source (as do the pinner's own range
     // reads of it) and s3:PutObject on the target, as do CreateMultipartUpload and CompleteMultipartUpload.
+    // Whether an approved version is gone is read from the key's version listing (a GetObject of a missing version
+    // answers 403 without s3:ListBucket, Amazon S3 API Reference, GetObject, Permissions), so a deleted version is a
+    // recorded refusal, not a retry into the dead-letter queue. Scoped to the model data prefixes it reads.
+    allowPin('ListModelDataVersions', ['s3:ListBucket', 's3:ListBucketVersions'], [this.artifacts.bucketArn], { StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*/*/model/*`] } });
     allowPin('CopyApprovedVersion', ['s3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:PutObjectVersionTagging'], [modelData]);
     allowPin('WriteAndLockPinnedCopy', ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion', 's3:AbortMultipartUpload'], [pinned]);
     allowPin('CopyUnderTheMlKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [keys.ml.keyArn]);

@@ -35,6 +35,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const SERVICE: Record<string, string> = { 'client-s3': 's3', 'client-sagemaker': 'sagemaker', 'client-sns': 'sns', 'client-cloudwatch': 'cloudwatch' };
 const ACTION_OF: Record<string, string[]> = {
   's3:ListObjectsV2': ['s3:ListBucket'],
+  's3:ListObjectVersions': ['s3:ListBucketVersions'],
   's3:HeadObject': ['s3:GetObject'],
   // CopyObject is authorized as a read of the source and a write of the target (Amazon S3 API Reference, CopyObject).
   's3:CopyObject': ['s3:GetObjectVersion', 's3:PutObject'],
@@ -105,6 +106,7 @@ const CALLS: Record<string, { entry: string; role: RegExp; actions: string[] }> 
       's3:GetObjectVersion',
       's3:GetObjectVersionTagging',
       's3:ListBucket',
+      's3:ListBucketVersions',
       's3:PutObject',
       's3:PutObjectRetention',
       's3:PutObjectVersionTagging',
@@ -194,7 +196,11 @@ describe('every AWS call of each handler is granted to its role', () => {
       ['s3:GetObject', 'arn:aws:s3:::iam-artifacts/training/*/*/model/*'],
     ]);
     const pinner = statementsOf(CALLS['model pinner'].role).filter((s) => list(s.Action).includes('s3:ListBucket'));
-    expect(pinner.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['approval/*', 'pins/*'] } }]);
+    expect(pinner.map((s) => [s.Resource, s.Condition])).toEqual([
+      ['arn:aws:s3:::iam-records', { StringLike: { 's3:prefix': ['approval/*', 'pins/*'] } }],
+      // Whether an approved version is gone, from its key's version listing: model data prefixes only.
+      ['arn:aws:s3:::iam-artifacts', { StringLike: { 's3:prefix': ['training/*/*/model/*'] } }],
+    ]);
     // The pinner reads and marks only model data versions, writes only the approved-model bucket's models/ and the pin records.
     const writes = statementsOf(CALLS['model pinner'].role).filter((s) => s.Effect === 'Allow' && list(s.Action).some((a) => a.startsWith('s3:Put')));
     expect(writes.map((s) => [s.Sid, s.Resource])).toEqual([
