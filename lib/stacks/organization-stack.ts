@@ -104,6 +104,7 @@ export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DE
     deployRoleArns: [...new Set(deployedTo.map(([account]) => cdkDeployRoleArn(account, '*', bootstrapQualifier)))],
     bootstrapQualifier,
     stackNamePrefixes: [...new Set([...estate.environments.map((e) => e.name), org.name])],
+    prodAccounts: [...new Set(estate.environments.filter((e) => e.type === 'prod').map((e) => e.account))],
     deliveryAccount: estate.delivery?.account,
     // The training roles' path is what the artifact bucket trusts to write the gate's evidence; that bucket's policy holds the rule.
     protectedResources: [`arn:*:iam::*:role${TRAINING_ROLE_PATH}*`, `arn:*:iam::*:role${PIPELINE_ROLE_PATH}*`, `arn:*:s3:::${modelArtifactsBucketName('*', '*')}`],

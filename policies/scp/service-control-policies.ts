@@ -81,6 +81,8 @@ export interface ScpContext {
    * that account (ProtectTheDeploymentRoles names it).
    */
   readonly toolingBootstrapRoles: readonly string[];
+  /** The accounts of prod environments: their endpoints are changed only by the deployment role or break-glass. */
+  readonly prodAccounts: readonly string[];
 }
 
 /**
@@ -265,14 +267,13 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Effect: 'Deny',
             Action: [
               'cloudtrail:StopLogging',
-              'cloudtrail:DeleteTrail',
-              'cloudtrail:UpdateTrail',
+              // Create, Delete and UpdateTrail (creating one under the estate's name included).
+              'cloudtrail:*eTrail',
               'cloudtrail:Put*Selectors',
               'kms:*Alias',
               // Create/DeletePolicy and their versions: no new version, and no policy created under an estate
               // name (the boundary's name is what RolesCarryTheBoundary admits).
-              'iam:CreatePolicy*',
-              'iam:DeletePolicy*',
+              'iam:*tePolicy*',
               'iam:SetDefaultPolicyVersion',
               ...ROLE_CHANGES,
               // Every bucket-level configuration write and deletion (policy, ACL, ownership, public access
@@ -291,9 +292,15 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'sagemaker:UpdateMonitoring*',
               'sagemaker:Delete*JobDefinition',
               'states:StopExecution',
-              // And the Scheduler schedules that start the runner (`<endpoint>-hourly`, `-daily`, default group).
-              'scheduler:UpdateSchedule',
-              'scheduler:DeleteSchedule',
+              // And the Scheduler schedules that start the runner (`<endpoint>-hourly`, `-daily`, default group):
+              // Create, Delete and UpdateSchedule.
+              'scheduler:*eSchedule',
+              // Prod's endpoints change only through the delivery pipeline (its deploy) or break-glass: an
+              // account admin neither creates, re-points (UpdateEndpoint, UpdateEndpointWeightsAndCapacities) nor
+              // deletes one, past the approval, the deployment gate and the pipeline. Create/Delete/Update
+              // Endpoint(Config) and UpdateEndpointWeightsAndCapacities; on endpoint ARNs only the endpoint
+              // actions apply. Application Auto Scaling acts through its service-linked role, which SCPs do not bind.
+              'sagemaker:*teEndpoint*',
             ],
             Resource: [
               trails,
@@ -315,6 +322,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'arn:*:states:*:*:execution:*-monitoring:*',
               'arn:*:scheduler:*:*:schedule/default/*-hourly',
               'arn:*:scheduler:*:*:schedule/default/*-daily',
+              ...ctx.prodAccounts.map((account) => `arn:*:sagemaker:*:${account}:endpoint/*`),
             ],
             Condition: exceptBreakGlassAndDeployment(ctx),
           },

@@ -181,3 +181,25 @@ describe('a persona or break-glass role or user by name must live in the identit
     expect(estate.organization.identityAccount).toBe('888888888888');
   });
 });
+
+describe("prod's endpoints are changed by the deploy alone", () => {
+  const endpointActions = ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities', 'sagemaker:DeleteEndpoint'];
+  const endpointIn = (e: typeof prod) => `arn:aws:sagemaker:${e.region}:${e.account}:endpoint/${e.name}-${model}`;
+
+  test.each(endpointActions)("a prod admin is denied %s on a prod endpoint (past the approval, the gate and the pipeline); the deploy is not", async (action) => {
+    const q = { action, resource: endpointIn(prod), resourceAccount: prod.account, region: prod.region, scps };
+    const admin = await ask({ ...q, principal: memberAdmin(prod.account) });
+    expect([action, admin.decision, admin.by.map((b) => b.statement)]).toEqual([action, 'denied', ['ProtectTheEstate']]);
+    const deploy = await ask({ ...q, principal: deployOf(prod.account, prod.region) });
+    expect([action, deploy.decision]).toEqual([action, 'allowed']);
+    // Removal check: without prod's endpoints among the protected resources, the admin changes one.
+    const open = await ask({ ...q, principal: memberAdmin(prod.account), scps: withoutEntries('ProtectTheEstate', (r) => r.includes(':endpoint/')) });
+    expect([action, open.decision]).toEqual([action, 'allowed']);
+  });
+
+  test.each(endpointActions)('%s stays open in staging, where ML engineers bake a version', async (action) => {
+    if (staging.account === prod.account) throw new Error('the example estate keeps staging and prod in separate accounts');
+    const admin = await ask({ principal: memberAdmin(staging.account), action, resource: endpointIn(staging), resourceAccount: staging.account, region: staging.region, scps });
+    expect([action, admin.decision]).toEqual([action, 'allowed']);
+  });
+});
