@@ -14,15 +14,20 @@ const FOREIGN = `999999999999.dkr.ecr.eu-west-1.amazonaws.com/credit-default@sha
 const DIGEST = `222222222222.dkr.ecr.eu-west-1.amazonaws.com/credit-default@sha256:${'b'.repeat(64)}`;
 const STAGING_DATA = 's3://model-artifacts-222222222222-eu-west-1/training/credit-default/run-1/model.tar.gz';
 /**
- * The example's staging variants serve package versions; the cases below turn the first into an
- * image + model data variant (valid as given) and then break one of the two.
+ * The example's staging variants serve package versions, which prod's must be (each prod version is
+ * baked in staging first); the cases below put an image + model data variant before them (valid as
+ * given) and then break one of the two.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const stagingImageVariant = (c: any, changed: { image?: string; modelData?: string }) => {
-  const v = c.models[0].endpoints.staging.variants[0];
+  const variants = c.models[0].endpoints.staging.variants;
+  // Traffic taken from the champion: the weights still add up to 1.
+  const v = { ...variants[0], name: 'image-variant', weight: 0.1 };
+  variants[0].weight = 0.8;
   delete v.modelPackageVersion;
   v.image = changed.image ?? DIGEST;
   v.modelData = changed.modelData ?? STAGING_DATA;
+  variants.unshift(v);
 };
 
 describe('images and model data come from the estate', () => {
