@@ -17,7 +17,7 @@
  */
 import { DescribeModelPackageCommand, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { ApiCallEvent, approvalGate, ApprovalRecord, GATE_WRITE_KEY, PersonUpdateRecord, RestoredRecord } from '../../lambdas/model-approval-gate/handler';
+import { ApiCallEvent, approvalGate, ApprovalRecord, CLOCK_SKEW_MS, EVENT_TIME_PRECISION_MS, GATE_WRITE_KEY, PersonUpdateRecord, RestoredRecord } from '../../lambdas/model-approval-gate/handler';
 import { settledStatus } from '../../lambdas/deployment-gate/restorations';
 import { ACCOUNT, approvalWorld, ApprovalWorld, GOOD, stateChange } from './world';
 import { evaluation } from './fixtures';
@@ -190,7 +190,12 @@ describe("a person's decision overwritten inside the window is restored, recorde
     expect((await w.describe(arn)).ApprovalDescription).toMatch(/restored Approved set by .* \(overwritten inside the race window by the gate's Rejected\)/);
     // The person's Approved crossed the gate's findings: the deployment gate waits for a person to decide again.
     expect(await settled(arn)).toMatch(/^Approved by a restoration \(.*'s Approved had crossed the approval gate's Rejected; .*\): a person decides again before it is promoted$/);
-    await personCall(arn, 'Approved', 'model-risk approver: confirmed after reading the gate\'s findings');
+    // A person decides again (past the clocks' allowance after the restoration): counted once the approval gate has
+    // recorded that call; the update alone (it could have set no status) is not a decision.
+    await new Promise((r) => setTimeout(r, CLOCK_SKEW_MS + EVENT_TIME_PRECISION_MS + 100));
+    const again = await personCall(arn, 'Approved', 'model-risk approver: confirmed after reading the gate\'s findings');
+    expect(await settled(arn)).toMatch(/^Approved by a restoration/);
+    expect(await gate()(trail(arn, again))).toMatchObject({ outcome: 'concurs' });
     expect(await settled(arn)).toBe('Approved');
   });
 
