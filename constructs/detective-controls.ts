@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -8,10 +8,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { breakGlassAssumedPattern } from './break-glass-role';
+import { DeadLetterQueue } from './dead-letter-queue';
 import { ManagedPolicyRole } from './managed-policy-role';
 
 /** Construct metadata type that records who runs an account's detective controls. */
@@ -72,7 +72,7 @@ export const SECURITY_HUB_ALERT_PATTERN: events.EventPattern = {
  */
 export class DetectiveControls extends Construct {
   readonly findings: sns.Topic;
-  readonly undelivered: sqs.Queue;
+  readonly undelivered: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: DetectiveControlsProps) {
     super(scope, id);
@@ -104,17 +104,10 @@ export class DetectiveControls extends Construct {
       );
     }
     // Findings EventBridge could not deliver rest here rather than being lost.
-    const undelivered = (this.undelivered = new sqs.Queue(this, 'UndeliveredFindings', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const undelivered = (this.undelivered = new DeadLetterQueue(this, 'UndeliveredFindings', {
+      encryptionKey: props.key,
+      reason: 'This queue is itself the dead-letter queue of the findings rules; undelivered findings rest here for investigation.',
     }));
-    acknowledgeFindings(
-      undelivered,
-      ['Serverless-SQSRedrivePolicy', 'AwsSolutions-SQS3'],
-      'This queue is itself the dead-letter queue of the findings rules; undelivered findings rest here for investigation.',
-    );
     const toTopic = () => new targets.SnsTopic(this.findings, { deadLetterQueue: undelivered, retryAttempts: 8 });
     new events.Rule(this, 'GuardDutyFindings', {
       description: 'GuardDuty findings of severity 7 and above',
@@ -228,7 +221,7 @@ export interface RegionalDetectionProps {
  * the organization's).
  */
 export class RegionalDetection extends Construct {
-  readonly undelivered: sqs.Queue;
+  readonly undelivered: DeadLetterQueue;
   readonly homeBusArn: string;
 
   constructor(scope: Construct, id: string, props: RegionalDetectionProps) {
@@ -249,17 +242,10 @@ export class RegionalDetection extends Construct {
         resources: ['*'],
       }),
     );
-    const undelivered = (this.undelivered = new sqs.Queue(this, 'UndeliveredAlerts', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const undelivered = (this.undelivered = new DeadLetterQueue(this, 'UndeliveredAlerts', {
+      encryptionKey: props.key,
+      reason: 'This queue is itself the dead-letter queue of the alert forwarding rules; alerts not delivered to the home region rest here for investigation.',
     }));
-    acknowledgeFindings(
-      undelivered,
-      ['Serverless-SQSRedrivePolicy', 'AwsSolutions-SQS3'],
-      'This queue is itself the dead-letter queue of the alert forwarding rules; alerts not delivered to the home region rest here for investigation.',
-    );
     this.homeBusArn = `arn:${partition}:events:${props.homeRegion}:${account}:event-bus/default`;
     const forwarder = new ManagedPolicyRole(this, 'ForwardToHome', {
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),

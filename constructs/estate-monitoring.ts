@@ -12,15 +12,15 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { wildcardFindings } from '../policies/acknowledge-wildcards';
 import { EncryptedLogGroup } from './encrypted-log-group';
 import { ManagedPolicyRole } from './managed-policy-role';
+import { sklearnProcessingImage } from './aws-facts';
+import { DeadLetterQueue } from './dead-letter-queue';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
-import { monitoringName } from '../lib/delivery/names';
 
 /** Namespace of the estate's monitoring metrics (the state machine may publish there only). */
 export const MONITORING_NAMESPACE = 'Estate/ModelMonitoring';
@@ -28,39 +28,7 @@ export const MONITORING_NAMESPACE = 'Estate/ModelMonitoring';
 /** The reference script every monitoring run and every training report step runs. */
 export const MONITORING_SCRIPT = path.resolve(__dirname, '..', 'processing', 'estate_monitoring.py');
 
-/**
- * AWS's scikit-learn processing image (Python 3, numpy) per region: the registries of the SageMaker
- * Python SDK (image_uri_config/sklearn.json). The script needs nothing else.
- */
-export const SKLEARN_PROCESSING_REGISTRY: Record<string, string> = {
-  'eu-west-1': '141502667606',
-  'eu-west-2': '764974769150',
-  'eu-west-3': '659782779980',
-  'eu-central-1': '492215442770',
-  'eu-central-2': '680994064768',
-  'eu-north-1': '662702820516',
-  'eu-south-1': '978288397137',
-  'eu-south-2': '104374241257',
-  'us-east-1': '683313688378',
-  'us-east-2': '257758044811',
-  'us-west-1': '746614075791',
-  'us-west-2': '246618743249',
-  'ca-central-1': '341280168497',
-  'ap-southeast-1': '121021644041',
-  'ap-southeast-2': '783357654285',
-  'ap-northeast-1': '354813040037',
-  'ap-northeast-2': '366743142698',
-  'ap-south-1': '720646828776',
-  'sa-east-1': '737474898029',
-};
-export const SKLEARN_PROCESSING_TAG = '1.2-1-cpu-py3';
-
-/** AWS's scikit-learn processing image in a region; a region it is not known for is an error that says what to add. */
-export function sklearnProcessingImage(region: string, where: string): string {
-  const registry = SKLEARN_PROCESSING_REGISTRY[region];
-  if (!registry) throw new Error(`${where}: no scikit-learn processing image is known for ${region}; add its registry to SKLEARN_PROCESSING_REGISTRY (SageMaker Python SDK, image_uri_config/sklearn.json)`);
-  return `${registry}.dkr.ecr.${region}.amazonaws.com/sagemaker-scikit-learn:${SKLEARN_PROCESSING_TAG}`;
-}
+export { SKLEARN_PROCESSING_REGISTRY, SKLEARN_PROCESSING_TAG, sklearnProcessingImage } from './aws-facts';
 
 /** One monitoring run: instance, disk and time limit (the cost basis in the README). */
 export const MONITORING_JOB = { instanceType: 'ml.m5.xlarge', volumeSizeInGb: 30, maxRuntimeSeconds: 3600 } as const;
@@ -108,9 +76,13 @@ export function retrainingAlarmNames(endpoint: string, p: { readonly quality: bo
 export const segmentAlarmName = (endpoint: string, segment: string, kind: 'quality' | 'drift' | 'score-drift'): string => `${endpoint}-segment-${segment}-${kind}`;
 
 export interface EstateMonitoringProps {
+  /** The endpoint monitored: its captures, its metrics' `Endpoint` dimension, and the prefix of the names of what this builds. */
   readonly endpointName: string;
+  /** The model the endpoint serves (descriptions, the jobs' `model:id` tag). */
   readonly modelId: string;
+  /** How the job judges quality: AUC and F1 against labels, or RMSE. */
   readonly problemType: 'binary_classification' | 'regression';
+  /** Facets whose disparate impact is measured and alarmed on (none: no bias alarm). */
   readonly protectedAttributes: readonly string[];
   /** Production variants whose captures are read. */
   readonly variants: readonly string[];
@@ -118,23 +90,47 @@ export interface EstateMonitoringProps {
    * The shadow variant, if the endpoint has one: its captures are read too, left out of the endpoint's figures (callers
    * never see its answers) and, with segments, reported per variant (report.json `result.variants`) for the deployment
    * gate's comparison of a shadow challenger with the production variant on the same requests.
+   * @default - no shadow variant
    */
   readonly shadowVariant?: string;
-  /** Hourly: data quality, drift and bias; daily: model quality against labels (and the day's drift and bias). */
+  /** Hourly: data quality, drift and bias. */
   readonly dataQuality: boolean;
+  /** Daily: model quality against labels (and the day's drift and bias). */
   readonly modelQuality: boolean;
+  /** What the alarms fire on. */
   readonly thresholds: MonitoringThresholds;
+  /** Isolated subnets the jobs run in. */
   readonly subnets: readonly ec2.ISubnet[];
+  /** The jobs' security group. */
   readonly securityGroup: ec2.ISecurityGroup;
+  /** The ML key: job volumes and outputs, the dead-letter queue of the schedules. */
   readonly mlKey: kms.IKey;
+  /** The logs key: the runs' execution history. */
   readonly logsKey: kms.IKey;
+  /**
+   * How long the runs' execution history is kept.
+   * @default - EncryptedLogGroup's (one year)
+   */
   readonly logRetention?: logs.RetentionDays;
   /** The capture bucket: captures under capture/<endpoint>/, baseline, labels and reports under monitoring/<endpoint>/. */
   readonly captureBucket: s3.IBucket;
-  /** Where labels arrive; default monitoring/<endpoint>/ground-truth/ of the capture bucket. */
+  /**
+   * Where labels arrive (an s3://<bucket>/<prefix>/ URI).
+   * @default - monitoring/<endpoint>/ground-truth/ of the capture bucket
+   */
   readonly groundTruth?: string;
+  /** Where the alarms notify (when they fire and when they clear). */
   readonly alarmTopic: sns.ITopic;
+  /**
+   * Names of the hourly and daily schedules (the guardrails keep them from being changed or deleted by name), at most
+   * 64 characters each.
+   * @default - `<endpoint>-hourly` and `<endpoint>-daily`
+   */
+  readonly scheduleNames?: { readonly hourly: string; readonly daily: string };
 }
+
+/** EventBridge Scheduler's limit on a schedule's name (CreateSchedule API reference, Name). */
+const MAX_SCHEDULE_NAME = 64;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -177,6 +173,10 @@ export class EstateMonitoring extends Construct {
     if (read > MAX_MONITORED_VARIANTS) {
       throw new Error(`${this.node.path}: ${ep} has ${read} ${props.shadowVariant ? 'production and shadow variants' : 'production variants'}; the estate's monitoring reads at most ${MAX_MONITORED_VARIANTS} (a processing job takes 10 inputs)`);
     }
+    const hourlyName = props.scheduleNames?.hourly ?? `${ep}-hourly`;
+    const dailyName = props.scheduleNames?.daily ?? `${ep}-daily`;
+    const tooLong = [hourlyName, dailyName].filter((n) => n.length > MAX_SCHEDULE_NAME);
+    if (tooLong.length > 0) throw new Error(`${this.node.path}: schedule names must be at most ${MAX_SCHEDULE_NAME} characters (EventBridge Scheduler); got ${tooLong.map((n) => `${n} (${n.length})`).join(', ')}: pass scheduleNames`);
     const image = sklearnProcessingImage(region, this.node.path);
     const bucket = props.captureBucket;
     const groundTruth = parseS3Prefix(props.groundTruth ?? `s3://${bucket.bucketName}/monitoring/${ep}/ground-truth/`);
@@ -268,8 +268,10 @@ export class EstateMonitoring extends Construct {
     );
 
     // The schedules: Scheduler starts the state machine with the scheduled time (retries keep the same time, so the same job name).
-    const undelivered = new sqs.Queue(this, 'UndeliveredRuns', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.mlKey, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    acknowledgeFindings(undelivered, ['Serverless-SQSRedrivePolicy', 'AwsSolutions-SQS3'], 'This queue is itself the dead-letter queue of the monitoring schedules; a run Scheduler could not start rests here for investigation.');
+    const undelivered = new DeadLetterQueue(this, 'UndeliveredRuns', {
+      encryptionKey: props.mlKey,
+      reason: 'This queue is itself the dead-letter queue of the monitoring schedules; a run Scheduler could not start rests here for investigation.',
+    });
     const starter = new ManagedPolicyRole(this, 'StarterRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
       description: `Starts the monitoring runs of ${ep}, nothing else`,
@@ -279,7 +281,7 @@ export class EstateMonitoring extends Construct {
     const schedule = (kind: 'hour' | 'day', expression: string) => {
       const s = new scheduler.Schedule(this, kind === 'hour' ? 'Hourly' : 'Daily', {
         // Named (`<endpoint>-hourly`, `-daily`): the guardrails keep them from being changed or deleted by that name.
-        scheduleName: monitoringName(ep, kind === 'hour' ? 'hourly' : 'daily'),
+        scheduleName: kind === 'hour' ? hourlyName : dailyName,
         schedule: scheduler.ScheduleExpression.expression(expression),
         description: `${kind === 'hour' ? 'Hourly data quality, drift and bias' : 'Daily model quality'} of ${ep}`,
         target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {

@@ -11,31 +11,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import type { EndpointConfig, EnvironmentConfig, ModelConfig, VariantConfig } from '../lib/config';
+import { servesPinnedCopy } from '../lib/config/models';
 import { tagAll } from './tagging';
 import { approvedModelsBucketName, endpointName, monitoringName } from '../lib/delivery/names';
 import { pinnedKey } from '../lambdas/model-pinner/approved-tag';
-import { hasInstanceStorage, repositoryArn } from './aws-facts';
+import { hasInstanceStorage, modelMonitorImage, repositoryArn, sagemakerEndpointScalingRoleArn } from './aws-facts';
 import { EstateMonitoring, MonitoringThresholds } from './estate-monitoring';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
 
-
-/** Model Monitor's analyzer image registry per region (SageMaker Python SDK, image_uri_config/model-monitor.json). */
-export const MODEL_MONITOR_REGISTRY: Record<string, string> = {
-  'eu-west-1': '468650794304',
-  'eu-west-2': '749857270468',
-  'eu-west-3': '680080141114',
-  'eu-central-1': '048819808253',
-  'eu-north-1': '895015795356',
-  'us-east-1': '156813124566',
-  'us-east-2': '777275614652',
-  'us-west-1': '890145073186',
-  'us-west-2': '159807026194',
-  'ca-central-1': '536280801234',
-  'ap-southeast-1': '245545462676',
-  'ap-southeast-2': '563025443158',
-  'ap-northeast-1': '574779866223',
-  'ap-south-1': '126357580389',
-};
 
 /** Alarm thresholds that roll a deployment back. */
 export const ROLLBACK_THRESHOLDS = {
@@ -46,15 +29,6 @@ export const ROLLBACK_THRESHOLDS = {
   /** 4XX responses per minute in five of five minutes (callers' errors: alert, no rollback). */
   errors4xxPerMinute: 50,
 };
-
-/**
- * Whether a model's package versions are served in `environment` from their pinned copies: in prod, for a model whose
- * packages its training pipeline registers (the package's image is the model's training image, so prod's model can name
- * it at synth time; lambdas/model-pinner, README "What was approved is what is served").
- */
-export function servesPinnedCopy(model: Pick<ModelConfig, 'training'>, environment: Pick<EnvironmentConfig, 'type'>): boolean {
-  return environment.type === 'prod' && model.training?.image !== undefined;
-}
 
 export interface ModelEndpointProps {
   readonly environment: EnvironmentConfig;
@@ -287,7 +261,7 @@ export class ModelEndpoint extends Construct {
         minCapacity: v.autoscaling.minInstances,
         maxCapacity: v.autoscaling.maxInstances,
         // The service-linked role AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint.
-        roleArn: `arn:${partition}:iam::${account}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`,
+        roleArn: sagemakerEndpointScalingRoleArn(partition, account),
       });
       target.addResourceDependency(this.endpoint);
       new autoscaling.CfnScalingPolicy(this, `ScalingPolicy-${v.name}`, {
@@ -325,6 +299,7 @@ export class ModelEndpoint extends Construct {
         captureBucket: props.captureBucket,
         groundTruth: endpoint.monitoring?.groundTruth,
         alarmTopic: props.alarmTopic,
+        scheduleNames: { hourly: monitoringName(this.endpointName, 'hourly'), daily: monitoringName(this.endpointName, 'daily') },
       });
       for (const d of [this.monitoring.stateMachine, ...this.monitoring.schedules]) d.node.addDependency(this.endpoint);
       this.alarms.push(...this.monitoring.alarms);
@@ -364,9 +339,7 @@ export class ModelEndpoint extends Construct {
 
   private addMonitoring(props: ModelEndpointProps, monitoring: { dataQuality: boolean; modelQuality: boolean }, vpcConfig: { subnets: string[]; securityGroupIds: string[] }): void {
     const { region } = Stack.of(this);
-    const registry = MODEL_MONITOR_REGISTRY[region];
-    if (!registry) throw new Error(`${this.node.path}: no Model Monitor image is known for ${region}; add it to MODEL_MONITOR_REGISTRY`);
-    const imageUri = `${registry}.dkr.ecr.${region}.amazonaws.com/sagemaker-model-monitor-analyzer`;
+    const imageUri = modelMonitorImage(region, this.node.path);
     const resources = { clusterConfig: { instanceCount: 1, instanceType: 'ml.m5.xlarge', volumeSizeInGb: 30, volumeKmsKeyId: props.mlKey.keyArn } };
     const networkConfig = { enableNetworkIsolation: true, enableInterContainerTrafficEncryption: true, vpcConfig };
     const output = (kind: string) => ({

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { instanceFamily } from '../../constructs/aws-facts';
 import { ConfigProblem, imageUri, instanceType, modelData, text, whole } from './common';
 import { RISK_TIERS } from './model-risk';
-import { allowedInstanceFamilies, promotionSource } from './environments';
+import { allowedInstanceFamilies, EnvironmentConfig, promotionSource } from './environments';
 import type { EstateConfig } from './estate-config';
 import { segmentationSchema } from './segments';
 import { trainingSchema } from './training';
@@ -245,4 +245,13 @@ export function servingAccounts(estate: EstateConfig): string[] {
   // The promotion source serves its own registry's versions (its staging bake): no grant to itself.
   const source = promotionSource(estate)?.name;
   return estate.environments.filter((e) => serving.has(e.name) && e.name !== source).map((e) => e.account);
+}
+
+/**
+ * Whether a model's package versions are served in `environment` from their pinned copies: in prod, for a model whose
+ * packages its training pipeline registers (the package's image is the model's training image, so prod's model can name
+ * it at synth time; lambdas/model-pinner, README "What was approved is what is served").
+ */
+export function servesPinnedCopy(model: Pick<ModelConfig, 'training'>, environment: Pick<EnvironmentConfig, 'type'>): boolean {
+  return environment.type === 'prod' && model.training?.image !== undefined;
 }

@@ -21,8 +21,7 @@ import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcar
 import { APPROVER_TAG } from '../../policies/workload-boundary';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
-import { servesPinnedCopy } from '../../constructs/model-endpoint';
-import { EstateConfig, promotionSource, RISK_TIERS, servingAccounts } from '../config';
+import { EstateConfig, promotionSource, RISK_TIERS, servesPinnedCopy, servingAccounts } from '../config';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
 import { APPROVED_TAG } from '../../lambdas/model-pinner/approved-tag';

@@ -1,11 +1,11 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
-import { tagAll } from '../../constructs/tagging';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Aspects, Aws } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, EstateConfig, promotionSource, servingAccounts } from '../config';
+import { EnvironmentConfig, EstateConfig, promotionSource, servesPinnedCopy, servingAccounts } from '../config';
 import { personaPrincipals } from '../config/access';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
+import { tagEstateResources } from '../aspects/tagging';
 import { auditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditReplicaStack } from '../stacks/audit-replica-stack';
 import { DetectionStack, detectionRegions, detectionStackId } from '../stacks/detection-stack';
@@ -15,7 +15,6 @@ import { EndpointsStack } from '../stacks/endpoints-stack';
 import { MLPlatformStack } from '../stacks/ml-platform-stack';
 import { approvedModelsBucketName, inferenceCaptureBucketName, modelArtifactsBucketName } from '../delivery/names';
 import { imageRepositoriesIn, ImageRepositoriesStack, repositoryBuckets, repositoryStackId } from '../stacks/image-repositories-stack';
-import { servesPinnedCopy } from '../../constructs/model-endpoint';
 import { shardModels, shardStackId, templateLimitProblems } from '../ml/sharding';
 import { modelFootprint } from '../ml/model-footprint';
 import { RecordedPlacement, recordedIn } from '../ml/placement-file';
@@ -149,12 +148,7 @@ export class EnvironmentStage extends Stage {
       this.endpoints.push(stack);
     }
 
-    const tag = (key: string, value: string) => tagAll(this, key, value);
-    for (const [key, value] of Object.entries(estate.tags)) tag(key, value);
-    tag('estate:organization', estate.organization.name);
-    tag('estate:environment', environment.name);
-    tag('estate:environment-type', environment.type);
-    tag('data-classification', environment.dataClassification);
+    tagEstateResources(this, estate, environment);
 
     iam.PermissionsBoundary.of(this).apply(this.foundation.permissionsBoundary);
     const retain = environment.type !== 'dev' || environment.flags.retainStatefulResources !== false;
