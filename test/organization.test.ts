@@ -20,12 +20,20 @@ const breakGlass = { ArnNotLike: { 'aws:PrincipalArn': breakGlassArns } };
 const breakGlassOrDeploy = { ArnNotLike: { 'aws:PrincipalArn': [...breakGlassArns, ...deployArns] } };
 
 describe('service control policies', () => {
-  test('four policies (with FullAWSAccess, the most a target takes) with exactly these statements', () => {
+  test('four policies for the units and accounts (with FullAWSAccess, the most a target takes) and one for the root, with exactly these statements', () => {
+    expect(Object.fromEntries(policies.map((p) => [p.name, p.attachment]))).toEqual({
+      'baseline-guardrails': 'units-and-accounts',
+      'detection-guardrails': 'units-and-accounts',
+      'region-allow-list': 'units-and-accounts',
+      'sagemaker-guardrails': 'units-and-accounts',
+      'network-guardrails': 'root',
+    });
     expect(Object.fromEntries(policies.map((p) => [p.name, p.document.Statement.map((s) => s.Sid)]))).toEqual({
       'baseline-guardrails': ['ProtectKeysAndBoundaries', 'ProtectTheEstate', 'ProtectTheDeploymentRoles', 'DeployOnlyThroughTheDeployRole', 'RolesCarryTheBoundary', 'BootstrapRolesOnlyFromThePipeline'],
       'detection-guardrails': ['ProtectDetectiveControls', 'DenySuppressingFindings', 'DenySuppressingFindingsV2', 'ProtectEstateAlerting', 'NoUpdateWithoutAStatus', 'ProtectThePipeline'],
       'region-allow-list': ['DenyLeavingTheOrganization', 'DenyRootUser', 'NoBorrowingTrustedRoles', 'PublishOnlyThroughTheBootstrap', 'DenyIamUsers', 'DenyChangingSeverityLabel', 'DenyChangingSeverityNormalized', 'DenyChangingSeverityV2', 'DenyOutsideAllowedRegions'],
-      'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVpcSubnetsInline', 'RequireVolumeKey', 'RequireVolumeKeyAlways', 'RequireOutputKey', 'RequireOutputKeyInline', 'RequireNetworkIsolation', 'RequireNetworkIsolationInline', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess', 'DenyUnguardableCompute', 'ComponentsRunModels', 'DenyNetworkEscape', 'OnlyApproversApprove', 'DenyStudioInternetAccessLater'],
+      'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVpcSubnetsInline', 'RequireVolumeKey', 'RequireVolumeKeyAlways', 'RequireOutputKey', 'RequireOutputKeyInline', 'RequireNetworkIsolation', 'RequireNetworkIsolationInline', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess', 'DenyUnguardableCompute', 'ComponentsRunModels', 'OnlyApproversApprove', 'DenyStudioInternetAccessLater'],
+      'network-guardrails': ['DenyNetworkEscape', 'NetworkChangesOnlyByTheDeploy'],
     });
     for (const p of policies) for (const s of p.document.Statement) expect(s.Effect).toBe('Deny');
   });
@@ -98,6 +106,19 @@ describe('service control policies', () => {
     expect(JSON.stringify(policies)).not.toMatch(/"sagemaker:(VolumeKmsKey|OutputKmsKey)"/);
   });
 
+  test('routes, route-table associations and VPC endpoints of the environment accounts change only by the deployment role or break-glass; VPNs and gateways by break-glass only', () => {
+    const ec2 = ['111111111111', '222222222222', '333333333333'].map((a) => `arn:*:ec2:*:${a}:*`);
+    expect(statement('network-guardrails', 'NetworkChangesOnlyByTheDeploy')).toEqual({
+      Sid: 'NetworkChangesOnlyByTheDeploy',
+      Effect: 'Deny',
+      Action: ['ec2:CreateRoute', 'ec2:ReplaceRoute', 'ec2:CreateVpcEndpoint', 'ec2:ModifyVpcEndpoint', 'ec2:AssociateRouteTable', 'ec2:ReplaceRouteTableAssociation'],
+      Resource: ec2,
+      Condition: breakGlassOrDeploy,
+    });
+    expect(statement('network-guardrails', 'DenyNetworkEscape')).toMatchObject({ Resource: ec2, Condition: breakGlass });
+    expect(statement('network-guardrails', 'DenyNetworkEscape').Action).toEqual(expect.arrayContaining(['ec2:AttachInternetGateway', 'ec2:CreateCustomerGateway', 'ec2:CreateVpnConnection', 'ec2:CreateVpcEndpointServiceConfiguration']));
+  });
+
   test('the volume-key exemption covers exactly the instance-storage families the estate omits the key for', () => {
     const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.]/g, '\\.')).join('.*')}$`);
     const exempt = (t: string) => INSTANCE_STORAGE_TYPE_PATTERNS.some((p) => glob(p).test(t));
@@ -128,17 +149,22 @@ describe('the organization stack', () => {
     for (const name of ['ML Dev', 'ML Staging', 'ML Prod']) expect(byName[name].parent).toEqual({ 'Fn::GetAtt': [byName['ML Workloads'].id, 'Id'] });
   });
 
-  test('each policy is attached to both top OUs and to every environment account, and retained', () => {
+  test('each policy is attached to both top OUs and to every environment account, but the network policy at the root; all retained', () => {
     const scps = template.findResources('AWS::Organizations::Policy');
     expect(Object.values(scps).map((p: any) => p.Properties.Name).sort()).toEqual([
       'examplebank-baseline-guardrails',
       'examplebank-detection-guardrails',
+      'examplebank-network-guardrails',
       'examplebank-region-allow-list',
       'examplebank-sagemaker-guardrails',
     ]);
     for (const p of Object.values(scps) as any[]) {
       expect(p.Properties.Type).toBe('SERVICE_CONTROL_POLICY');
       expect(p.DeletionPolicy).toBe('Retain');
+      if (p.Properties.Name === 'examplebank-network-guardrails') {
+        expect(p.Properties.TargetIds).toEqual(['r-ex4m']);
+        continue;
+      }
       expect(p.Properties.TargetIds).toEqual([
         { 'Fn::GetAtt': [expect.stringMatching(/^SecurityUnit/), 'Id'] },
         { 'Fn::GetAtt': [expect.stringMatching(/^MLWorkloadsUnit/), 'Id'] },

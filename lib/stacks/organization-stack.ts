@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
-import { cdkDeploymentRoleArn, cdkDeployRoleArn, DEFAULT_BOOTSTRAP_QUALIFIER, policySize, SCP_SIZE_LIMIT, ScpContext, serviceControlPolicies, TOOLING_BOOTSTRAP_ROLE } from '../../policies/scp/service-control-policies';
+import { cdkDeploymentRoleArn, cdkDeployRoleArn, DEFAULT_BOOTSTRAP_QUALIFIER, policySize, SCP_SIZE_LIMIT, ScpAttachment, ScpContext, serviceControlPolicies, TOOLING_BOOTSTRAP_ROLE } from '../../policies/scp/service-control-policies';
 import { tagEstateResources } from '../aspects/tagging';
 import { EstateConfig } from '../config';
 import { approvalGateRoleName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, modelArtifactsBucketName, PIPELINE_ROLE_PATH, replicaArtifactBucketName, TRAINING_ROLE_PATH } from '../delivery/names';
@@ -20,7 +20,9 @@ const UNIT_NAMES: Record<string, string> = { dev: 'Dev', staging: 'Staging', pro
  * ML Workloads OU with one OU per environment type beneath it, and the service
  * control policies, attached to both top OUs and directly to every
  * environment account and the tooling account (so they bind an adopted
- * account before it is moved).
+ * account before it is moved), but for those that name only the environment
+ * accounts' own resources, attached at the root (binding those accounts
+ * wherever they sit, and no other account's resources).
  */
 export class OrganizationStack extends Stack {
   readonly units: Record<string, organizations.CfnOrganizationalUnit> = {};
@@ -47,10 +49,13 @@ export class OrganizationStack extends Stack {
     }
 
     const accounts = [...estate.environments.map((e) => e.account), ...(estate.delivery ? [estate.delivery.account] : [])];
-    const targets = [security.attrId, workloads.attrId, ...accounts];
+    const targets: Record<ScpAttachment, string[]> = { 'units-and-accounts': [security.attrId, workloads.attrId, ...accounts], root: [org.rootId] };
     const scps = serviceControlPolicies(scpContext(estate, this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier')));
     // AWS attaches at most 5 SCPs to a root, OU or account, FullAWSAccess among them.
-    if (scps.length > SCPS_PER_TARGET) throw new Error(`${scps.length} service control policies, but a target takes ${SCPS_PER_TARGET} besides FullAWSAccess`);
+    for (const attachment of Object.keys(targets) as ScpAttachment[]) {
+      const count = scps.filter((p) => p.attachment === attachment).length;
+      if (count > SCPS_PER_TARGET) throw new Error(`${count} service control policies for the ${attachment}, but a target takes ${SCPS_PER_TARGET} besides FullAWSAccess`);
+    }
     for (const scp of scps) {
       if (policySize(scp) > SCP_SIZE_LIMIT) {
         throw new Error(`service control policy ${scp.name} is ${policySize(scp)} characters, over AWS's ${SCP_SIZE_LIMIT}`);
@@ -60,7 +65,7 @@ export class OrganizationStack extends Stack {
         description: scp.description,
         type: 'SERVICE_CONTROL_POLICY',
         content: scp.document,
-        targetIds: targets,
+        targetIds: targets[scp.attachment],
       });
       policy.applyRemovalPolicy(RemovalPolicy.RETAIN);
       this.policies[scp.name] = policy;

@@ -104,9 +104,19 @@ export interface PolicyStatement {
   readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
+/**
+ * Where a policy is attached. `units-and-accounts`: both top OUs (Security, ML Workloads) and every
+ * environment and tooling account directly, so an adopted account is bound before it is moved.
+ * `root`: the organization's root, which binds every member account wherever it sits; only a policy
+ * whose every statement names the environment accounts' own resources goes there (it then changes
+ * nothing for the organization's other accounts). Each target takes five SCPs, FullAWSAccess among them.
+ */
+export type ScpAttachment = 'units-and-accounts' | 'root';
+
 export interface ServiceControlPolicy {
   readonly name: string;
   readonly description: string;
+  readonly attachment: ScpAttachment;
   readonly document: { readonly Version: '2012-10-17'; readonly Statement: PolicyStatement[] };
 }
 
@@ -244,9 +254,12 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
   const cdkRoles = `arn:*:iam::*:role/cdk-${ctx.bootstrapQualifier}-*`;
   const execRoles = `arn:*:iam::*:role/cdk-${ctx.bootstrapQualifier}-cfn-exec-role-*`;
   const stacks = ctx.stackNamePrefixes.map((p) => `arn:*:cloudformation:*:*:stack/${p}-*`);
+  // Every EC2 resource of the environment accounts (and of no other account: see network-guardrails).
+  const environmentEc2 = ctx.breakGlassAccounts.map((a) => `arn:*:ec2:*:${a}:*`);
   return [
     {
       name: 'baseline-guardrails',
+      attachment: 'units-and-accounts',
       description: 'The audit trail, keys, aliases, boundaries, audit buckets, break-glass and the deployment path: changed only by the deployment role or break-glass',
       document: {
         Version: '2012-10-17',
@@ -385,6 +398,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
     },
     {
       name: 'detection-guardrails',
+      attachment: 'units-and-accounts',
       description: 'GuardDuty, Security Hub, Config, the security rules, alarms, topics and key policies: changed only by the deployment role or break-glass',
       document: {
         Version: '2012-10-17',
@@ -511,7 +525,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             // An update that leaves the status out changes an approved package's content
             // (InferenceSpecification, SourceUri, metadata) without a new decision, and no
             // status condition can see it: every update must state a status. (Kept here, where
-            // there is room: sagemaker-guardrails is full for four environments.)
+            // there was room.)
             Sid: 'NoUpdateWithoutAStatus',
             Effect: 'Deny',
             Action: 'sagemaker:UpdateModelPackage',
@@ -538,6 +552,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
     },
     {
       name: 'region-allow-list',
+      attachment: 'units-and-accounts',
       description: `Only ${ctx.allowedRegions.join(', ')}, but for global services; no leaving the organization; no root user; no borrowing a trusted role`,
       document: {
         Version: '2012-10-17',
@@ -626,6 +641,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
     },
     {
       name: 'sagemaker-guardrails',
+      attachment: 'units-and-accounts',
       description: 'SageMaker work only in the VPC, with customer keys, isolated, never on the internet, whether a setting is given or left out',
       document: {
         Version: '2012-10-17',
@@ -698,27 +714,6 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
           },
           { Sid: 'ComponentsRunModels', Effect: 'Deny', Action: 'sagemaker:CreateInferenceComponent', Resource: '*', Condition: { Null: { 'sagemaker:ModelArn': 'true' } } },
           {
-            // No route out of the environments' networks: the SageMaker statements require subnets, not which.
-            // Nor a site-to-site VPN (a virtual private gateway on the VPC, a connection, its routes propagated)
-            // or a Client VPN endpoint into it: the estate creates none of them.
-            Sid: 'DenyNetworkEscape',
-            Effect: 'Deny',
-            Action: [
-              'ec2:CreateNatGateway',
-              'ec2:AttachInternetGateway',
-              'ec2:CreateEgressOnlyInternetGateway',
-              'ec2:CreateVpcPeeringConnection',
-              'ec2:AcceptVpcPeeringConnection',
-              'ec2:CreateTransitGatewayVpcAttachment',
-              'ec2:AttachVpnGateway',
-              'ec2:CreateVpnConnection',
-              'ec2:EnableVgwRoutePropagation',
-              'ec2:CreateClientVpnEndpoint',
-            ],
-            Resource: ctx.breakGlassAccounts.map((a) => `arn:*:ec2:*:${a}:*`),
-            Condition: exceptBreakGlass(ctx),
-          },
-          {
             // Approval is a person's (or the gate's) decision, whatever an admin's
             // identity policy or boundary says: the workload boundary binds only the
             // roles that carry it.
@@ -735,6 +730,57 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Resource: '*',
             // Leaving the setting out of an update keeps the domain's current one.
             Condition: { StringNotEqualsIfExists: { 'sagemaker:AppNetworkAccessType': 'VpcOnly' } },
+          },
+        ],
+      },
+    },
+    {
+      // At the root, for room (each target takes five SCPs and the units and accounts carry four): every
+      // statement names only the environment accounts' EC2 resources, so it binds those accounts wherever they
+      // sit in the organization and changes nothing for any other account.
+      name: 'network-guardrails',
+      description: 'No route, gateway, VPN or endpoint out of the environments\' networks; their routes and endpoints changed only by the deployment role or break-glass',
+      attachment: 'root',
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            // No route out of the environments' networks: the SageMaker statements require subnets, not which.
+            // Nor a site-to-site VPN (a customer gateway, a virtual private gateway on the VPC, a connection, its
+            // routes propagated), a Client VPN endpoint into it, or an endpoint service another account connects
+            // to: the estate creates none of them.
+            Sid: 'DenyNetworkEscape',
+            Effect: 'Deny',
+            Action: [
+              'ec2:CreateNatGateway',
+              'ec2:AttachInternetGateway',
+              'ec2:CreateEgressOnlyInternetGateway',
+              'ec2:CreateVpcPeeringConnection',
+              'ec2:AcceptVpcPeeringConnection',
+              'ec2:CreateTransitGatewayVpcAttachment',
+              'ec2:CreateCustomerGateway',
+              'ec2:AttachVpnGateway',
+              'ec2:CreateVpnConnection',
+              'ec2:EnableVgwRoutePropagation',
+              'ec2:CreateClientVpnEndpoint',
+              'ec2:CreateVpcEndpointServiceConfiguration',
+            ],
+            Resource: environmentEc2,
+            Condition: exceptBreakGlass(ctx),
+          },
+          {
+            // The routes and endpoints the deploy creates, and no one else: a route to any target (an internet,
+            // VPN or transit gateway, a peering, an ENI of an instance homed in another VPC) authorizes on the
+            // route table alone, so every CreateRoute/ReplaceRoute is denied rather than some targets; the S3 and
+            // DynamoDB gateway endpoints' policies (only the estate's buckets and tables) are not widened
+            // (ModifyVpcEndpoint), and no endpoint is added (CreateVpcEndpoint): one to another account's
+            // PrivateLink service is a way out, and so is an S3 endpoint with the default full-access policy on a
+            // route table of the admin's own, to which a subnet is then moved (the association calls).
+            Sid: 'NetworkChangesOnlyByTheDeploy',
+            Effect: 'Deny',
+            Action: ['ec2:CreateRoute', 'ec2:ReplaceRoute', 'ec2:CreateVpcEndpoint', 'ec2:ModifyVpcEndpoint', 'ec2:AssociateRouteTable', 'ec2:ReplaceRouteTableAssociation'],
+            Resource: environmentEc2,
+            Condition: exceptBreakGlassAndDeployment(ctx),
           },
         ],
       },

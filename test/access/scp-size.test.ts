@@ -47,8 +47,9 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
     expect(validatePolicyDocuments(documents).map((x) => `${x.location.logicalId}: ${x.message}`)).toEqual([]);
   });
 
-  test('no more than four policies: with FullAWSAccess, the five a target takes', () => {
-    expect(policies.length).toBeLessThanOrEqual(4);
+  test('no more than four policies for each kind of target: with FullAWSAccess, the five a target takes', () => {
+    for (const attachment of ['units-and-accounts', 'root']) expect([attachment, policies.filter((p) => p.attachment === attachment).length <= 4]).toEqual([attachment, true]);
+    expect(policies.filter((p) => p.attachment === 'units-and-accounts').length).toBe(4);
   });
 
   if (config.organization.managementAccount && config.organization.rootId) {
@@ -62,9 +63,9 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
         }
       }
       const accounts = [...config.environments.map((e) => e.account), ...(config.delivery ? [config.delivery.account] : [])];
-      // Both top OUs and every account are targets, each with all four.
-      expect(attached.size).toBe(2 + new Set(accounts).size);
-      for (const [target, count] of attached) expect([target, count + 1]).toEqual([target, 5]);
+      // The root, both top OUs and every account are targets; the units and accounts each with four.
+      expect(attached.size).toBe(1 + 2 + new Set(accounts).size);
+      for (const [target, count] of attached) expect([target, count + 1]).toEqual([target, target === JSON.stringify(config.organization.rootId) ? 1 + policies.filter((p) => p.attachment === 'root').length : 5]);
     });
   }
 });
