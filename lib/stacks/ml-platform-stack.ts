@@ -1,10 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { lockForCalendarYears } from '../../constructs/audit-replica';
 import { RetrainingGuard } from '../../constructs/retraining-guard';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { AlarmForwarding, RetrainingAlarmBus } from '../../constructs/alarm-forwarding';
@@ -12,13 +9,13 @@ import { alarmForwarderRoleName, inferenceCaptureBucketName, marketEventBusName,
 import { alarmRoutes } from '../config/alarm-routes';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
+import { ExperimentTracking } from '../../constructs/experiment-tracking';
+import { InferenceCaptureBucket } from '../../constructs/inference-capture-bucket';
 import { FeatureStore } from '../../constructs/feature-store';
-import { ManagedPolicyRole } from '../../constructs/managed-policy-role';
 import { SecureBucket } from '../../constructs/secure-bucket';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
-import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcards';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
-import { EstateConfig, retentionDays } from '../config';
+import { EstateConfig } from '../config';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
 export interface MLPlatformStackProps extends EstateStackProps {
@@ -35,8 +32,8 @@ export interface MLPlatformStackProps extends EstateStackProps {
  */
 export class MLPlatformStack extends EstateStack {
   readonly featureStore: FeatureStore;
-  readonly captureBucket: SecureBucket;
-  readonly experiments: sagemaker.CfnMlflowTrackingServer;
+  readonly captureBucket: InferenceCaptureBucket;
+  readonly experiments: ExperimentTracking;
   /** Where retraining reads: versioned, data key; every version kept, so a manifest's versions stay readable. */
   trainingData?: SecureBucket;
   marketEvents?: events.EventBus;
@@ -51,47 +48,16 @@ export class MLPlatformStack extends EstateStack {
     this.featureStore = new FeatureStore(this, 'FeatureStore', { groups: estate.featureGroups, dataKey: keys.data, accessLogs });
 
     // What the models saw and said: locked as long as the audit logs, as evidence of each decision.
-    this.captureBucket = new SecureBucket(this, 'InferenceCapture', {
-      // Named, so that endpoint shards find it without a cross-stack export per grant.
+    this.captureBucket = new InferenceCaptureBucket(this, 'InferenceCapture', {
       bucketName: inferenceCaptureBucketName(this.account, this.region),
       encryptionKey: keys.ml,
       serverAccessLogsBucket: accessLogs,
-      complianceRetention: Duration.days(retentionDays(env.auditLogRetentionYears)),
+      retentionYears: env.auditLogRetentionYears,
     });
-    lockForCalendarYears(this.captureBucket, env.auditLogRetentionYears);
     StatefulResourcePolicy.alwaysRetain(this.captureBucket);
-    acknowledgeNoReplication(
-      this.captureBucket,
-      'Captured inference requests hold customer data that stays in the environment\'s region (data residency); they are locked under COMPLIANCE retention, and the decisions made on them are replicated with the decision records.',
-    );
 
-    const experimentsBucket = new SecureBucket(this, 'ExperimentArtifacts', {
-      encryptionKey: keys.ml,
-      serverAccessLogsBucket: accessLogs,
-      noncurrentVersionExpiration: Duration.days(365),
-    });
-    acknowledgeNoReplication(
-      experimentsBucket,
-      'Experiment artifacts are working material; what a model version was trained and evaluated on is recorded in its registered package and the locked decision records.',
-    );
-    const experimentsRole = new ManagedPolicyRole(this, 'ExperimentsRole', {
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
-      description: 'Managed MLflow tracking server: reads and writes its artifact bucket only',
-    });
-    const artifacts = experimentsBucket.arnForObjects('mlflow/*');
-    experimentsRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TrackingArtifacts', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [artifacts] }));
-    experimentsRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ListArtifactBucket', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [experimentsBucket.bucketArn] }));
-    experimentsRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'UseMlKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: [keys.ml.keyArn] }));
-    acknowledgeResourceWildcards(experimentsRole.permissionsPolicy!, [artifacts], 'Run artifacts are created by MLflow at run time; the grant is limited to the mlflow/ prefix of the experiments bucket.');
-    this.experiments = new sagemaker.CfnMlflowTrackingServer(this, 'Experiments', {
-      trackingServerName: `${estate.organization.name}-${env.name}`,
-      artifactStoreUri: experimentsBucket.s3UrlForObject('mlflow'),
-      roleArn: experimentsRole.roleArn,
-      trackingServerSize: 'Small',
-      automaticModelRegistration: false,
-      weeklyMaintenanceWindowStart: 'Sun:02:00',
-    });
-    this.experiments.node.addDependency(experimentsRole);
+    // Its children keep the stack-level IDs they had before the construct existed (`Default` adds no path segment).
+    this.experiments = new ExperimentTracking(this, 'Default', { trackingServerName: `${estate.organization.name}-${env.name}`, encryptionKey: keys.ml, accessLogs });
 
     const training = estate.models.filter((m) => m.training?.environments.includes(env.name));
     if (training.length > 0) this.addRetraining(props, accessLogs, training);
