@@ -26,7 +26,8 @@ export class ManagedPolicyRole extends iam.Role {
   override addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
     if (!this.permissions) {
       this.permissions = new iam.ManagedPolicy(this, 'Grants', {
-        description: `Permissions of ${this.node.path}`,
+        // The path as CloudFormation sees it: a `Default` scope, left out of logical IDs, is left out here too.
+        description: `Permissions of ${this.node.path.split('/').filter((id) => id !== 'Default').join('/')}`,
         roles: [this],
       });
     }

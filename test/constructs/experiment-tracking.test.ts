@@ -77,6 +77,8 @@ describe('ExperimentTracking', () => {
     expect(ids).toContain('Experiments');
     expect(ids.some((id) => /^ExperimentArtifacts[0-9A-F]{8}$/.test(id))).toBe(true);
     expect(ids.some((id) => /^ExperimentsRole[0-9A-F]{8}$/.test(id))).toBe(true);
+    // ...and the role's policy describes it by that path too, not through Default.
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', { Description: 'Permissions of Probe/ExperimentsRole' });
     // The control: under any other id they carry it.
     expect(Object.keys(build('Tracking').template.toJSON().Resources)).not.toContain('Experiments');
   });
