@@ -202,9 +202,14 @@ export interface NotifiedRecord {
  * - `older`: the person's call is older than the re-read of the gate's last update by more than the clocks' precision:
  *   the gate saw it, and a later decision (a person's re-opening, then a new round) replaced it;
  * - `concurs`: the current status is the person's (the gate's own update or its restoration, seen again);
- * - `wait`: the gate's update may still be landing or is not recorded yet: judged again on redelivery.
+ * - `wait`: the gate's update may still be landing or is not recorded yet: judged again on redelivery, and by the
+ *   sweep (`sweepWaiting`) until it settles;
+ * - `redecide`: the person's Approved was overwritten by the gate's (or a restoration's) status, but the package was
+ *   changed since (LastModifiedTime moved, status unchanged): a later person's Rejected whose CloudTrail event has not
+ *   arrived cannot be ruled out, so Approved is not set back; the package is left as it is (not Approved, so not
+ *   promotable) and the person is told to decide again.
  */
-export type PersonVerdict = 'restore' | 'stands' | 'older' | 'concurs' | 'wait';
+export type PersonVerdict = 'restore' | 'stands' | 'older' | 'concurs' | 'wait' | 'redecide';
 
 /** A person's status update as CloudTrail recorded it, and what the gate made of it: written once, before any restoration. */
 export interface PersonUpdateRecord {
@@ -226,6 +231,8 @@ export interface RestoredRecord {
   readonly record: string;
   readonly restored: boolean;
   readonly status?: string;
+  /** The verdict the judgement settled on (a `wait` or `restore` judged again may end as another verdict). */
+  readonly verdict?: PersonVerdict;
   /** The package after the restoring update (what a later restoration compares with). */
   readonly package: PackageState;
   readonly reason: string;
@@ -676,8 +683,9 @@ export function approvalGate(deps: ApprovalGateDeps) {
       // Judged and settled before: a redelivery only sends a notice still owed.
       const earlier = await readRecord<PersonUpdateRecord>(deps.s3, where);
       const settled = await readRecord<RestoredRecord>(deps.s3, restoredAt);
-      const notified = earlier && settled?.restored ? done.has(notifiedAt.key) || (await notifyRestored(earlier, settled, uriOf(where), notifiedAt)) : undefined;
-      return { outcome: settled?.restored ? 'restore' : (earlier?.verdict ?? 'stands'), approvalStatus: settled?.status, record: where.key, replayed: true, notified, reason: settled?.reason };
+      const owed = earlier && !done.has(notifiedAt.key);
+      const notified = earlier && settled?.restored ? !owed || (await notifyRestored(earlier, settled, uriOf(where), notifiedAt)) : earlier && settled?.verdict === 'redecide' ? !owed || (await notifyRedecide(earlier, settled.reason, uriOf(where), notifiedAt)) : undefined;
+      return { outcome: settled?.restored ? 'restore' : (settled?.verdict ?? earlier?.verdict ?? 'stands'), approvalStatus: settled?.status, record: where.key, replayed: true, notified, reason: settled?.reason };
     }
     const person = {
       eventId,
@@ -704,6 +712,11 @@ export function approvalGate(deps: ApprovalGateDeps) {
     const earlier = fresh ? first : await readRecord<PersonUpdateRecord>(deps.s3, where);
     if (!earlier) throw new Error(`person update record ${where.key} exists but cannot be read`);
     const pending = earlier.verdict === 'restore' || earlier.verdict === 'wait';
+    if (earlier.verdict === 'redecide') {
+      // Final too; the person is told (once: a redelivery sends only a notice still owed).
+      const notified = done.has(notifiedAt.key) || (await notifyRedecide(earlier, earlier.reason, uriOf(where), notifiedAt));
+      return { outcome: 'redecide', approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: !fresh, notified, reason: earlier.reason };
+    }
     // A judgement that restored nothing is final: a redelivery (or a replay hours later) returns it.
     if (!pending) return { outcome: earlier.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: !fresh, reason: earlier.reason };
     const written: PersonUpdateRecord = { ...earlier, verdict: judged.verdict, reason: judged.reason, overwrittenBy: judged.write ?? earlier.overwrittenBy };
@@ -713,9 +726,22 @@ export function approvalGate(deps: ApprovalGateDeps) {
         // An earlier delivery found a restoration to make or waited; now there is none (a person acted since, or the gate's own
         // restoration landed before it was recorded): settled, with the reason.
         const landedRestore = judged.verdict === 'concurs' && current.CustomerMetadataProperties?.[GATE_WRITE_KEY]?.endsWith(` ${uriOf(where)}`);
-        const settled: RestoredRecord = { schema: 'model-approval-restored/1', record: uriOf(where), restored: !!landedRestore, status: landedRestore ? person.status : undefined, package: stateOf(current), reason: landedRestore ? `restored ${person.status} (recorded late)` : judged.reason, at: now().toISOString() };
+        const settled: RestoredRecord = {
+          schema: 'model-approval-restored/1',
+          record: uriOf(where),
+          restored: !!landedRestore,
+          status: landedRestore ? person.status : undefined,
+          verdict: landedRestore ? 'restore' : judged.verdict,
+          package: stateOf(current),
+          reason: landedRestore ? `restored ${person.status} (recorded late)` : judged.reason,
+          at: now().toISOString(),
+        };
         await writeRecordOnce(deps.s3, restoredAt, settled);
-        const notified = landedRestore ? await notifyRestored(written, settled, uriOf(where), notifiedAt) : undefined;
+        const notified = landedRestore
+          ? await notifyRestored(written, settled, uriOf(where), notifiedAt)
+          : judged.verdict === 'redecide'
+            ? await notifyRedecide(written, judged.reason, uriOf(where), notifiedAt)
+            : undefined;
         return { outcome: landedRestore ? 'restore' : judged.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, notified, reason: settled.reason };
       }
       return { outcome: judged.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, reason: judged.reason };
@@ -743,6 +769,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
       record: uriOf(where),
       restored: true,
       status: person.status,
+      verdict: 'restore',
       package: stateOf(after),
       reason: `restored ${person.status} set by ${person.identity} at ${person.eventTime}, overwritten by the gate's ${written.overwrittenBy?.status} (${written.overwrittenBy?.record}) inside the race window`,
       at: now().toISOString(),
@@ -752,7 +779,15 @@ export function approvalGate(deps: ApprovalGateDeps) {
     return { outcome: 'restore', approvalStatus: person.status, record: where.key, notified, reason: settled.reason };
   }
 
-  /** Whether the package's current state is the gate's last update, and whether the person's call may have landed inside its window. */
+  /**
+   * Whether the package's current status is the gate's last update, and whether the person's call may have landed
+   * inside its window. Decided by status-setting calls, not by LastModifiedTime: an UpdateModelPackage that sets no
+   * status (a description or metadata edit; ModelApprovalStatus is optional) moves LastModifiedTime but decides
+   * nothing. So when the package still has the status the gate wrote, the person's crossing call was overwritten
+   * unless a later person call is known (a person record with a later eventTime). Then the outcome fails closed: a
+   * status other than Approved is set back; an Approved is set back only while the package is exactly as the gate's
+   * update left it (nothing can have landed since), and otherwise the person is told to decide again (`redecide`).
+   */
   async function judge(current: DescribeModelPackageCommandOutput, base: string, status: string, eventTime: number, self: string): Promise<{ verdict: PersonVerdict; reason: string; write?: PersonUpdateRecord['overwrittenBy'] }> {
     const state = stateOf(current);
     // A round the gate has recorded but not yet recorded as applied may still be landing its update.
@@ -763,6 +798,9 @@ export function approvalGate(deps: ApprovalGateDeps) {
       if (record && record.outcome !== 'hold' && now().getTime() - Date.parse(record.decidedAt) < ROUND_IN_FLIGHT_MS) {
         return { verdict: 'wait', reason: `round ${record.round}'s ${record.outcome} is recorded but not yet recorded as applied: the gate's update may still be landing` };
       }
+      // Older than any run of the gate: if its update landed but was never recorded, it is recorded now (late), so
+      // that the judgement below can place the person's call against it instead of waiting for ever.
+      if (record && record.outcome !== 'hold') await completeNotice(latest, current);
     }
     const mark = GATE_WRITE.exec(current.CustomerMetadataProperties?.[GATE_WRITE_KEY] ?? '');
     if (!mark) return { verdict: status === state.status ? 'concurs' : 'stands', reason: `the package's current status (${visible(String(state.status))}) was not set by the gate: nothing to restore` };
@@ -772,36 +810,90 @@ export function approvalGate(deps: ApprovalGateDeps) {
     if (!write.after) {
       return { verdict: 'wait', reason: `the gate's update (${uri}) is not recorded as applied yet: whether the person's ${status} was overwritten is judged once it is` };
     }
-    if (state.status !== write.status || state.lastModified !== write.after.lastModified) {
-      return { verdict: status === state.status ? 'concurs' : 'stands', reason: `the package changed after the gate's last update (now ${visible(String(state.status))}, modified ${state.lastModified}): a later decision stands` };
+    if (state.status !== write.status) {
+      return { verdict: status === state.status ? 'concurs' : 'stands', reason: `a status was set after the gate's last update (now ${visible(String(state.status))}, modified ${state.lastModified}): a later decision stands` };
     }
     const overwrittenBy = { record: uri, status: write.status, readAt, package: write.after };
     if (status === state.status) return { verdict: 'concurs', reason: `the package is ${status} already: nothing was undone`, write: overwrittenBy };
-    if (eventTime + EVENT_TIME_PRECISION_MS + CLOCK_SKEW_MS <= Date.parse(readAt)) {
-      return { verdict: 'older', reason: `the person's call (${new Date(eventTime).toISOString()}) is older than the re-read before the gate's update (${readAt}) by more than the clocks' precision: the gate saw it, and a later decision replaced it; not applied`, write: overwrittenBy };
+    const when = new Date(eventTime).toISOString();
+    if (write.restoredCall) {
+      // The last update was a restoration of an earlier person's call: a call older than that one was replaced by it.
+      if (eventTime < write.restoredCall.eventTime) {
+        return { verdict: 'older', reason: `the person's call (${when}) is older than ${write.restoredCall.identity}'s (${new Date(write.restoredCall.eventTime).toISOString()}), whose ${write.status} the gate restored: the later decision stands; not applied`, write: overwrittenBy };
+      }
+    } else if (eventTime + EVENT_TIME_PRECISION_MS + CLOCK_SKEW_MS <= Date.parse(readAt)) {
+      return { verdict: 'older', reason: `the person's call (${when}) is older than the re-read before the gate's update (${readAt}) by more than the clocks' precision: the gate saw it, and a later decision replaced it; not applied`, write: overwrittenBy };
     }
-    return { verdict: 'restore', reason: `the person's ${status} (${new Date(eventTime).toISOString()}) was not before the re-read of the gate's ${write.status} (${readAt}), and the package is still as the gate's update left it: it was overwritten inside the race window`, write: overwrittenBy };
+    // CloudTrail's second [t, t + 1 s) against SageMaker's LastModifiedTime of the gate's update: a call that began
+    // more than the skew after that update landed on it, and the status is the gate's again, so a later call set it.
+    if (Number.isFinite(write.updatedAt) && eventTime > write.updatedAt + CLOCK_SKEW_MS) {
+      return { verdict: 'stands', reason: `the person's call (${when}) came after the gate's update (${new Date(write.updatedAt).toISOString()}) and the package is ${visible(String(state.status))} again: a later call set it, and that decision stands` };
+    }
+    // A later person's status call supersedes this one (its own judgement restores it if the gate overwrote it).
+    const later = await laterPersonCalls(base, eventTime, self);
+    if (later.length > 0) {
+      const l = later[later.length - 1];
+      return { verdict: 'stands', reason: `a later person's call is recorded (${l.identity} set ${l.status} at ${l.eventTime}, ${l.record}): the latest decision stands, not this one`, write: overwrittenBy };
+    }
+    const untouched = state.lastModified === write.after.lastModified;
+    // Inside the window of the update itself (for a restoration: after its own re-read), not between an update and a restoration's re-read.
+    const inWindow = !write.restoredCall || eventTime + EVENT_TIME_PRECISION_MS + CLOCK_SKEW_MS > Date.parse(readAt);
+    const what = write.restoredCall ? `restoration of ${write.restoredCall.identity}'s ${write.status}` : `${write.status}`;
+    if (status !== 'Approved' || (untouched && inWindow)) {
+      const since = untouched ? 'the package is still as the gate\'s update left it' : `the package was edited since (modified ${state.lastModified}) but its status is still the gate's, and no later person's status call is recorded`;
+      return { verdict: 'restore', reason: `the person's ${status} (${when}) was not before the re-read of the gate's ${what} (${readAt}), and ${since}: it was overwritten by the gate`, write: overwrittenBy };
+    }
+    const why = untouched
+      ? `it landed before the re-read of the gate's ${what} (${readAt}), which took it for an edit (its call had not been delivered then)`
+      : `the package was changed after the gate's update (modified ${state.lastModified}; status still ${visible(String(state.status))})`;
+    return {
+      verdict: 'redecide',
+      reason: `the person's Approved (${when}) was overwritten by the gate's ${what}; ${why}, so a later person's Rejected whose CloudTrail event has not arrived cannot be ruled out: Approved is not set back, the package stays ${visible(String(state.status))}, and a person decides again`,
+      write: overwrittenBy,
+    };
+  }
+
+  /** Person status calls recorded for this package with an eventTime after `eventTime` (oldest first), other than `self`. */
+  async function laterPersonCalls(base: string, eventTime: number, self: string): Promise<Array<{ record: string; identity: string; status: string; eventTime: string }>> {
+    const keys = (await listKeys(deps.s3, deps.recordBucket, `${base}person/`)).filter((k) => /^person\/[\w-]{1,48}\.json$/.test(k.slice(base.length)) && uriOf(at(k)) !== self);
+    const out: Array<{ record: string; identity: string; status: string; eventTime: string; t: number }> = [];
+    for (const key of keys) {
+      const record = await readRecord<PersonUpdateRecord>(deps.s3, at(key));
+      // Listed but unreadable: nothing can be concluded about the order of decisions; thrown, judged again later.
+      if (!record) throw new Error(`person update record ${key} was listed but cannot be read`);
+      const t = Date.parse(record.person.eventTime);
+      if (t > eventTime) out.push({ record: uriOf(at(key)), identity: record.person.identity, status: record.person.status, eventTime: record.person.eventTime, t });
+    }
+    return out.sort((a, b) => a.t - b.t).map(({ t: _t, ...rest }) => rest);
   }
 
   /** The status a gate update set and the package right after it, from its records (a round's, or a restoration's). */
-  async function gateWriteOf(uri: string, base: string, self: string): Promise<{ status: string; after?: PackageState } | undefined> {
+  async function gateWriteOf(
+    uri: string,
+    base: string,
+    self: string,
+  ): Promise<{ status: string; after?: PackageState; updatedAt: number; restoredCall?: { eventTime: number; identity: string } } | undefined> {
     const where = parseS3Uri(uri);
     if (!where || where.bucket !== deps.recordBucket || !where.key.startsWith(base)) return undefined;
     const rest = where.key.slice(base.length);
     const keys = new Set(await listKeys(deps.s3, deps.recordBucket, where.key.replace(/\.json$/, '.')));
+    // When the update landed: SageMaker's LastModifiedTime after it, or (recorded late, state unknown) when it was recorded, which is later.
+    const updatedAt = (after?: PackageState, recordedAt?: string) => Date.parse(after?.lastModified ?? recordedAt ?? '');
     if (ROUND_KEY.test(`/${rest}`) && !rest.includes('/')) {
       const record = await readRecord<ApprovalRecord>(deps.s3, where);
       if (!record || record.outcome === 'hold') return undefined;
       const appliedKey = where.key.replace(/\.json$/, '.applied.json');
       const applied = keys.has(appliedKey) ? await readRecord<AppliedRecord>(deps.s3, at(appliedKey)) : undefined;
-      return { status: record.approvalStatus, after: applied?.applied ? applied.package : undefined };
+      const after = applied?.applied ? applied.package : undefined;
+      return { status: record.approvalStatus, after, updatedAt: updatedAt(after, applied?.at) };
     }
     if (/^person\/[\w-]{1,48}\.json$/.test(rest) && uri !== self) {
       const record = await readRecord<PersonUpdateRecord>(deps.s3, where);
       if (!record) return undefined;
       const restoredKey = where.key.replace(/\.json$/, '.restored.json');
       const restored = keys.has(restoredKey) ? await readRecord<RestoredRecord>(deps.s3, at(restoredKey)) : undefined;
-      return { status: record.person.status, after: restored?.restored ? restored.package : undefined };
+      const after = restored?.restored ? restored.package : undefined;
+      return { status: record.person.status, after, updatedAt: updatedAt(after, restored?.at), restoredCall: { eventTime: Date.parse(record.person.eventTime), identity: record.person.identity } };
     }
     return undefined;
   }
@@ -820,6 +912,23 @@ export function approvalGate(deps: ApprovalGateDeps) {
     );
     await writeRecordOnce(deps.s3, notifiedAt, { schema: 'model-approval-notified/1', record: recordUri, messageId: sent.MessageId, bytes: Buffer.byteLength(message), cut: false, at: now().toISOString() } satisfies NotifiedRecord);
     return settled.restored;
+  }
+
+  /** The person whose Approved the gate overwrote, and could not safely set back, is told to decide again. */
+  async function notifyRedecide(record: PersonUpdateRecord, reason: string, recordUri: string, notifiedAt: S3Location): Promise<boolean> {
+    const message = [
+      record.modelPackage.arn,
+      `DECIDE AGAIN: ${record.person.status}, set by ${record.person.identity} at ${record.person.eventTime}, was overwritten by the gate's ${record.overwrittenBy?.status ?? 'update'} and is NOT restored.`,
+      reason,
+      `The package is left as it is; it is not promoted until a person sets its status again.`,
+      `The person's description: ${record.person.description ?? '(none)'}`,
+      `Record: ${recordUri}`,
+    ].join('\n');
+    const sent = await deps.sns.send(
+      new PublishCommand({ TopicArn: deps.topicArn, Subject: visible(`Model ${record.modelPackage.group} v${record.modelPackage.version}: person's ${record.person.status} not restored, decide again`).slice(0, 100), Message: message.slice(0, SNS_MAX_BYTES - 4096) }),
+    );
+    await writeRecordOnce(deps.s3, notifiedAt, { schema: 'model-approval-notified/1', record: recordUri, messageId: sent.MessageId, bytes: Buffer.byteLength(message), cut: false, at: now().toISOString() } satisfies NotifiedRecord);
+    return true;
   }
 
   /** An event that names no package of this account is kept, under a bounded key, so that it is not lost. */

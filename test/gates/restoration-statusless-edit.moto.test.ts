@@ -62,9 +62,10 @@ test("a person's Rejected overwritten by the gate is not lost because someone la
   // A minute later the package's description is edited (no status sent): not a decision.
   await sleep(1100);
   // In AWS the call sends no ModelApprovalStatus (optional, "Required: No", SageMaker API Reference UpdateModelPackage)
-  // and the status is kept; moto clears an omitted status, so the kept status is sent here to emulate AWS. Its
-  // CloudTrail record carries no status, and the gate skips it.
-  await world.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'model-approval-gate: approve. (see RISK-12)' }));
+  // and the status is kept; moto clears an omitted status, so the kept status is sent here to emulate AWS. Likewise
+  // the metadata: AWS keeps the keys a call does not name (it removes only CustomerMetadataPropertiesToRemove), moto
+  // clears them, so they are sent as they are. Its CloudTrail record carries no status, and the gate skips it.
+  await world.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'model-approval-gate: approve. (see RISK-12)', CustomerMetadataProperties: after.CustomerMetadataProperties }));
   const edited = await world.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
   expect(edited.ModelApprovalStatus).toBe('Approved');
 
