@@ -39,6 +39,7 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
+  PutObjectCommand,
   PutObjectRetentionCommand,
   PutObjectTaggingCommand,
   S3Client,
@@ -50,9 +51,14 @@ import type { ApprovalRecord } from '../model-approval-gate/handler';
 import { errorText, listKeys, parseS3Uri, readRecord, writeRecordOnce } from '../shared/s3-objects';
 import { visible } from '../shared/strict-json';
 
-import { APPROVED_TAG, pinnedKey } from './approved-tag';
+import { APPROVED_TAG, BASELINE_FILES, BaselineFile, baselineKey, BaselineManifest, baselineManifestKey, pinnedKey, REQUIRED_BASELINE_FILES } from './approved-tag';
 
-export { APPROVED_TAG, pinnedKey };
+export { APPROVED_TAG, BASELINE_FILES, baselineKey, baselineManifestKey, pinnedKey };
+export type { BaselineManifest };
+/** A baseline file larger than this is not read into the pinner's memory (the Evaluate step's run to a few MB). */
+export const MAX_BASELINE_BYTES = 64 * 1024 ** 2;
+/** The reports of a training run, `training/<group>/<run>/reports/`: where the approval gate read the baseline. */
+const REPORTS_DIR = new RegExp(`^(${EVIDENCE_PREFIX}[^/]+/[^/]+/reports/)baseline-statistics\\.json$`);
 /** UploadPartCopy's limit for one part, and a multipart upload's limits (Amazon S3 User Guide, multipart upload limits). */
 export const MAX_PART_BYTES = 5 * 1024 ** 3;
 export const MIN_PART_BYTES = 5 * 1024 ** 2;
@@ -96,12 +102,28 @@ export interface PinnedContainer {
   };
 }
 
+/** A version's drift baseline as pinned: each file written once, locked, with the manifest prod's copy verifies against. */
+export type PinnedBaselines =
+  | {
+      readonly status: 'pinned';
+      readonly manifest: { readonly uri: string; readonly versionId: string; readonly sha256: string };
+      readonly files: readonly {
+        readonly file: BaselineFile;
+        readonly source: { readonly uri: string; readonly versionId: string };
+        readonly pinned: { readonly uri: string; readonly versionId: string; readonly sha256: string; readonly bytes: number; readonly retainUntil: string };
+      }[];
+    }
+  /** Nothing pinned, and why (prod's baseline copy refuses such a version for a monitored endpoint, naming the reason). */
+  | { readonly status: 'none'; readonly reason: string };
+
 export interface PinRecord {
   readonly schema: 'model-pin/1';
   readonly modelPackage: { readonly arn: string; readonly group: string; readonly version: number };
   /** The approval round whose model data was pinned. */
   readonly approvalRecord: string;
   readonly containers: readonly PinnedContainer[];
+  /** The version's drift baseline, copied with its model data (absent from pins made before baselines were pinned). */
+  readonly baselines?: PinnedBaselines;
   readonly at: string;
 }
 
@@ -197,11 +219,19 @@ export function modelPinner(deps: PinnerDeps) {
         throw e;
       }
     }
+    let baselines: PinnedBaselines;
+    try {
+      baselines = await pinBaselines(arn!, group, version, approval.record, retainUntil);
+    } catch (e) {
+      if (e instanceof Refusal) return refuse(`baseline: ${e.message}`);
+      throw e;
+    }
     const record: PinRecord = {
       schema: 'model-pin/1',
       modelPackage: { arn: arn!, group, version: Number(version) },
       approvalRecord: approval.key,
       containers: pinned,
+      baselines,
       at: now().toISOString(),
     };
     if (!(await writeRecordOnce(deps.s3, { bucket: deps.recordBucket, key: pinKey }, record))) {
@@ -210,6 +240,114 @@ export function modelPinner(deps: PinnerDeps) {
     }
     return { pinned: true, record: pinKey, replayed: false };
   };
+
+  /**
+   * Pins the version's drift baseline beside its model data: the statistics at the version and SHA-256 the approval
+   * record kept (the gate read them for its drift check), and the other baseline files of the same training run's
+   * reports at the version each had when the gate decided (the latest version last modified at or before the
+   * record's `decidedAt`: the gate saw no later one). Each is read and hashed here, written once at
+   * `baselines/<group>/<version>/<file>` with If-None-Match and its SHA-256 (S3 refuses bytes that are not them), and
+   * locked in COMPLIANCE mode; then the manifest, the same way. A key that holds other bytes, or a statistics version
+   * whose bytes are not the recorded SHA-256, is a Refusal (never overwritten, never taken). A version without a
+   * recorded baseline, or a run without baseline constraints, pins no baseline and says why (`none`): its model data is
+   * still pinned, and prod's baseline copy refuses it for a monitored endpoint with that reason.
+   */
+  async function pinBaselines(arn: string, group: string, version: string, approval: ApprovalRecord, retainUntil: Date): Promise<PinnedBaselines> {
+    const recorded = approval.inputs?.baseline;
+    if (!recorded || recorded.status !== 'ok' || !recorded.uri || !recorded.versionId || !recorded.sha256) {
+      return { status: 'none', reason: `the approval record kept no baseline statistics (${recorded ? `${visible(String(recorded.status))}${recorded.reason ? `: ${visible(recorded.reason).slice(0, 300)}` : ''}` : 'not recorded'})` };
+    }
+    const at = parseS3Uri(recorded.uri);
+    const dir = at && at.bucket === deps.artifactBucket ? REPORTS_DIR.exec(at.key)?.[1] : undefined;
+    if (!at || !dir) return { status: 'none', reason: `the recorded baseline ${visible(recorded.uri).slice(0, 300)} is not a training run's baseline-statistics.json in the artifact bucket (${EVIDENCE_PREFIX}<group>/<run>/reports/)` };
+    const decidedAt = Date.parse(approval.decidedAt);
+    const sources: { file: BaselineFile; key: string; versionId: string; sha256?: string }[] = [];
+    for (const file of BASELINE_FILES) {
+      const key = `${dir}${file}`;
+      if (file === 'baseline-statistics.json') {
+        sources.push({ file, key, versionId: recorded.versionId, sha256: recorded.sha256 });
+        continue;
+      }
+      const versionId = await versionAt({ bucket: at.bucket, key }, decidedAt);
+      if (versionId) sources.push({ file, key, versionId });
+      else if (REQUIRED_BASELINE_FILES.includes(file)) return { status: 'none', reason: `s3://${at.bucket}/${key} did not exist when the approval gate decided (${approval.decidedAt}); the monitoring job needs it` };
+    }
+    const files: Extract<PinnedBaselines, { status: 'pinned' }>['files'][number][] = [];
+    for (const source of sources) {
+      const location = { bucket: at.bucket, key: source.key };
+      const got = await fromSource(location, source.versionId, () => deps.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: source.key, VersionId: source.versionId })));
+      if ((got.ContentLength ?? 0) > MAX_BASELINE_BYTES) throw new Refusal(`s3://${at.bucket}/${source.key} version ${source.versionId} is ${got.ContentLength} bytes, over the ${MAX_BASELINE_BYTES} a baseline file may have`);
+      const body = Buffer.from(await got.Body!.transformToByteArray());
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      if (source.sha256 && sha256 !== source.sha256) {
+        throw new Refusal(`s3://${at.bucket}/${source.key} version ${source.versionId} has SHA-256 ${sha256}, not the ${source.sha256} the approval record kept; nothing of it is pinned`);
+      }
+      const target = baselineKey(group, version, source.file);
+      const written = await writeOnce(target, body, sha256, retainUntil);
+      files.push({
+        file: source.file,
+        source: { uri: `s3://${at.bucket}/${source.key}`, versionId: source.versionId },
+        pinned: { uri: `s3://${deps.approvedBucket}/${target}`, versionId: written, sha256, bytes: body.length, retainUntil: retainUntil.toISOString() },
+      });
+    }
+    // No time in it: a retry writes the same bytes, so a manifest already there from an earlier run is taken as it is.
+    const manifest: BaselineManifest = { schema: 'model-baseline/1', modelPackage: arn, files: files.map((f) => ({ file: f.file, bytes: f.pinned.bytes, sha256: f.pinned.sha256, source: f.source })) };
+    const body = Buffer.from(JSON.stringify(manifest, null, 2));
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const manifestKey = baselineManifestKey(group, version);
+    const versionId = await writeOnce(manifestKey, body, sha256, retainUntil);
+    return { status: 'pinned', manifest: { uri: `s3://${deps.approvedBucket}/${manifestKey}`, versionId, sha256 }, files };
+  }
+
+  /** The version of `source` current at `at` (ms), or undefined if the key had none then (or a delete marker). */
+  async function versionAt(source: { bucket: string; key: string }, at: number): Promise<string | undefined> {
+    let best: { versionId: string; modified: number; deleted: boolean } | undefined;
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    for (;;) {
+      const page = await deps.s3.send(new ListObjectVersionsCommand({ Bucket: source.bucket, Prefix: source.key, KeyMarker, VersionIdMarker }));
+      const entries = [...(page.Versions ?? []).map((v) => ({ ...v, deleted: false })), ...(page.DeleteMarkers ?? []).map((v) => ({ ...v, deleted: true }))];
+      for (const v of entries) {
+        if (v.Key !== source.key || !v.VersionId || !v.LastModified) continue;
+        const modified = v.LastModified.getTime();
+        // S3 keeps LastModified to the second: a version of the decision's own second counts as seen.
+        if (modified > Math.floor(at / 1000) * 1000 + 999) continue;
+        if (!best || modified > best.modified) best = { versionId: v.VersionId, modified, deleted: v.deleted };
+      }
+      if (!page.IsTruncated) break;
+      KeyMarker = page.NextKeyMarker;
+      VersionIdMarker = page.NextVersionIdMarker;
+    }
+    return best && !best.deleted ? best.versionId : undefined;
+  }
+
+  /**
+   * Writes `body` to `target` once (If-None-Match, with its SHA-256 for S3 to check) and locks it. A key already
+   * written (412: an earlier run of this pin, or a concurrent one) is taken only if it is these bytes; any other
+   * failure may be this very write with its answer lost, so the key is read too, and if nothing is there the original
+   * error is thrown for a retry.
+   */
+  async function writeOnce(target: string, body: Buffer, sha256hex: string, retainUntil: Date): Promise<string> {
+    const checksum = Buffer.from(sha256hex, 'hex').toString('base64');
+    let versionId: string;
+    try {
+      const put = await deps.s3.send(new PutObjectCommand({ Bucket: deps.approvedBucket, Key: target, Body: body, ChecksumAlgorithm: 'SHA256', ChecksumSHA256: checksum, IfNoneMatch: '*', ContentType: 'application/json' }));
+      versionId = put.VersionId!;
+    } catch (e) {
+      const precondition = statusOf(e) === 412 || nameOf(e) === 'PreconditionFailed';
+      const there = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, ChecksumMode: 'ENABLED' })).catch((headError: unknown) => {
+        throw precondition ? headError : e;
+      });
+      if (there.ContentLength !== body.length || there.ChecksumSHA256 !== checksum) {
+        throw new Refusal(`${target} already holds other bytes (${there.ContentLength} bytes, SHA-256 ${there.ChecksumSHA256 ?? 'unknown'}), not these (${body.length} bytes, SHA-256 ${checksum}); it is never overwritten`);
+      }
+      versionId = there.VersionId!;
+    }
+    await deps.s3.send(new PutObjectRetentionCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: versionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: retainUntil } }));
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: versionId, ChecksumMode: 'ENABLED' }));
+    if (head.ChecksumSHA256 !== checksum || head.ObjectLockMode !== 'COMPLIANCE') throw new Refusal(`${target} reads back with SHA-256 ${head.ChecksumSHA256} and lock ${head.ObjectLockMode}`);
+    return versionId;
+  }
 
   /**
    * Copies one version into `target`, once: reads and hashes each part's range of the version, copies that range

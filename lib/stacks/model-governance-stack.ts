@@ -25,6 +25,8 @@ import { EstateConfig, promotionSource, RISK_TIERS, servesPinnedCopy, servingAcc
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
 import { APPROVED_TAG } from '../../lambdas/model-pinner/approved-tag';
+import { baselineReadStatements } from '../../constructs/baseline-copy';
+import { baselineCopiesFrom } from '../delivery/baseline-copies';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
 /** Every way to write, overwrite, re-tag or delete an object of the evidence prefix. */
@@ -276,9 +278,17 @@ export class ModelGovernanceStack extends EstateStack {
     allowPin('CopyApprovedVersion', ['s3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:PutObjectVersionTagging'], [modelData]);
     allowPin('WriteAndLockPinnedCopy', ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion', 's3:AbortMultipartUpload'], [pinned]);
     allowPin('CopyUnderTheMlKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [keys.ml.keyArn]);
+    // The version's drift baseline goes with it: read at the recorded (or decision-time) version of the run's reports,
+    // written once to baselines/ and locked (lambdas/model-pinner, pinBaselines).
+    const baselineSources = `${EVIDENCE_PREFIX}*/*/reports/baseline-*`;
+    const baselineSourceObjects = this.artifacts.arnForObjects(baselineSources);
+    const pinnedBaselines = this.approvedModels.arnForObjects('baselines/*');
+    allowPin('ListBaselineVersions', ['s3:ListBucket', 's3:ListBucketVersions'], [this.artifacts.bucketArn], { StringLike: { 's3:prefix': [baselineSources] } });
+    allowPin('ReadApprovedBaselines', ['s3:GetObjectVersion'], [baselineSourceObjects]);
+    allowPin('WriteAndLockPinnedBaselines', ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion'], [pinnedBaselines]);
     acknowledgeResourceWildcards(
       pinnerRole.permissionsPolicy!,
-      [approvals, pins, modelData, pinned, ...packages],
+      [approvals, pins, modelData, pinned, baselineSourceObjects, pinnedBaselines, ...packages],
       'Record keys, model data of training runs and package versions are created after deployment; each grant is limited to one bucket prefix or one governed package group.',
     );
     const pinnerArn = pinnerRole.roleArn;
@@ -344,13 +354,17 @@ export class ModelGovernanceStack extends EstateStack {
         new iam.PolicyStatement({ sid: 'ProdReadsPinnedModels', principals: readers.map((a) => new iam.AccountPrincipal(a)), actions: ['s3:GetObject'], resources: [pinnedKeys] }),
       );
     }
+    // Each monitored prod endpoint's baseline copier reads its model's pinned baselines, by its exact role ARN.
+    for (const statement of baselineReadStatements(this.approvedModels, baselineCopiesFrom(props.estate, env), this.partition)) this.approvedModels.addToResourcePolicy(statement);
+    // Baselines are pinned like model data: written once, never overwritten, never deleted.
+    const writtenOnce = [pinnedKeys, this.approvedModels.arnForObjects('baselines/*')];
     this.approvedModels.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'PinnedKeysWrittenOnce',
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
-        resources: [pinnedKeys],
+        resources: writtenOnce,
         conditions: { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
       }),
     );
@@ -360,7 +374,7 @@ export class ModelGovernanceStack extends EstateStack {
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
-        resources: [pinnedKeys],
+        resources: writtenOnce,
         conditions: { Null: { 's3:if-match': 'false' } },
       }),
     );
@@ -370,7 +384,7 @@ export class ModelGovernanceStack extends EstateStack {
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-        resources: [pinnedKeys],
+        resources: writtenOnce,
       }),
     );
     new events.Rule(this, 'PackageApproved', {

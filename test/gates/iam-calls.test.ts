@@ -200,6 +200,8 @@ describe('every AWS call of each handler is granted to its role', () => {
       ['arn:aws:s3:::iam-records', { StringLike: { 's3:prefix': ['approval/*', 'pins/*'] } }],
       // Whether an approved version is gone, from its key's version listing: model data prefixes only.
       ['arn:aws:s3:::iam-artifacts', { StringLike: { 's3:prefix': ['training/*/*/model/*'] } }],
+      // Which version of a baseline file the gate saw, and whether a recorded one is gone: baseline files of runs only.
+      ['arn:aws:s3:::iam-artifacts', { StringLike: { 's3:prefix': ['training/*/*/reports/baseline-*'] } }],
     ]);
     // The pinner reads and marks only model data versions, writes only the approved-model bucket's models/ and the pin records.
     const writes = statementsOf(CALLS['model pinner'].role).filter((s) => s.Effect === 'Allow' && list(s.Action).some((a) => a.startsWith('s3:Put')));
@@ -207,6 +209,7 @@ describe('every AWS call of each handler is granted to its role', () => {
       ['WritePinRecords', 'arn:aws:s3:::iam-records/pins/*'],
       ['CopyApprovedVersion', 'arn:aws:s3:::iam-artifacts/training/*/*/model/*'],
       ['WriteAndLockPinnedCopy', 'arn:aws:s3:::iam-approved/models/*'],
+      ['WriteAndLockPinnedBaselines', 'arn:aws:s3:::iam-approved/baselines/*'],
     ]);
   });
 });
