@@ -27,7 +27,7 @@ describe('the pipeline gate step', () => {
   });
 
   test('the probe sees the CDK where it is loaded (it would catch the step loading it)', () => {
-    expect(cdkModulesLoadedBy("require('./constructs/model-endpoint.ts');").modules).toBeGreaterThan(0);
+    expect(cdkModulesLoadedBy("require('./constructs/model-endpoint/index.ts');").modules).toBeGreaterThan(0);
   });
 });
 

@@ -129,8 +129,8 @@ describe('source locations', () => {
   test('the endpoint config is located where the model endpoint construct creates it, with the frames up to its stack', () => {
     const e = before.json();
     const config = e.stacks.flatMap((s: any) => s.resources).find((r: any) => /^prod\/Endpoints\d+\/fraud-score\/Endpoint\/Config$/.test(r.path));
-    const line = fs.readFileSync(path.join(REPO_ROOT, 'constructs/model-endpoint.ts'), 'utf8').split('\n').findIndex((l) => l.includes('new sagemaker.CfnEndpointConfig(')) + 1;
-    expect(config.source).toMatchObject({ file: 'constructs/model-endpoint.ts', line, kind: 'construct', label: 'new ModelEndpoint' });
+    const line = fs.readFileSync(path.join(REPO_ROOT, 'constructs/model-endpoint/index.ts'), 'utf8').split('\n').findIndex((l) => l.includes('new sagemaker.CfnEndpointConfig(')) + 1;
+    expect(config.source).toMatchObject({ file: 'constructs/model-endpoint/index.ts', line, kind: 'construct', label: 'new ModelEndpoint' });
     expect(config.trail.map((t: any) => t.label)).toEqual(['new EndpointsStack']);
     expect(config.trail[0].file).toBe('lib/stacks/endpoints-stack.ts');
   });

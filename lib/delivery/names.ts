@@ -84,3 +84,13 @@ export function monitoringName(endpoint: string, kind: string): string {
   const digest = createHash('sha256').update(endpoint).digest('hex').slice(0, 8);
   return `${endpoint.slice(0, 63 - suffix.length - 9)}-${digest}${suffix}`;
 }
+
+/** The names of an endpoint's monitoring schedules (the estate's hourly and daily, Model Monitor's), by monitoringName. */
+export function endpointMonitoringNames(endpoint: string): { hourly: string; daily: string; dataQuality: string; modelQuality: string } {
+  return {
+    hourly: monitoringName(endpoint, 'hourly'),
+    daily: monitoringName(endpoint, 'daily'),
+    dataQuality: monitoringName(endpoint, 'DataQuality'),
+    modelQuality: monitoringName(endpoint, 'ModelQuality'),
+  };
+}

@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -8,12 +9,12 @@ import { Construct } from 'constructs';
 import type { MonitoringThresholds } from '../../constructs/estate-monitoring';
 import { monitoredSegments } from '../config/segments';
 import { alarmRoutes } from '../config/alarm-routes';
-import { ModelEndpoint } from '../../constructs/model-endpoint';
+import { ModelEndpoint, ModelEndpointProps } from '../../constructs/model-endpoint';
 import { ModelRegistry } from '../../constructs/model-registry';
 import { TrainingPipeline } from '../../constructs/training-pipeline';
-import { marketEventBusName, retrainingAlarmBusName, retrainingGuardName, TRAINING_ROLE_PATH, trainingDataBucketName, trainingPipelineName } from '../delivery/names';
+import { approvedModelsBucketName, endpointMonitoringNames, endpointName, marketEventBusName, retrainingAlarmBusName, retrainingGuardName, TRAINING_ROLE_PATH, trainingDataBucketName, trainingPipelineName } from '../delivery/names';
 import { trainingPipelineDefinition } from '../ml/training-definition';
-import { EstateConfig, ModelConfig } from '../config';
+import { EndpointConfig, EnvironmentConfig, EstateConfig, ModelConfig, servesPinnedCopy } from '../config';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
 export interface EndpointsStackProps extends EstateStackProps {
@@ -48,6 +49,62 @@ export function monitoringThresholds(estate: EstateConfig, model: ModelConfig): 
         ? ({ metric: 'rmse', value: model.maxRmse } as const)
         : undefined;
   return { psi: tier.psiBlock, minDisparateImpact: tier.minDisparateImpact, quality, segments: monitoredSegments(model.segmentation, model.problemType, tier, model.maxRmse) };
+}
+
+/** A model's endpoint in an environment as the config describes it, and what the stack wires it to. */
+export interface ConfiguredEndpoint {
+  readonly environment: EnvironmentConfig;
+  readonly model: ModelConfig;
+  readonly endpoint: EndpointConfig;
+  readonly subnets: readonly ec2.ISubnet[];
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly mlKey: kms.IKey;
+  readonly logsKey: kms.IKey;
+  readonly captureBucket: s3.IBucket;
+  readonly alarmTopic: sns.ITopic;
+  /** The registry of the approved versions (the promotion source's). */
+  readonly packageRegistry?: { readonly account: string; readonly region: string };
+  readonly monitoringService?: 'estate' | 'model-monitor';
+  readonly monitoringThresholds: MonitoringThresholds;
+  readonly qualityThreshold?: { readonly metric: 'auc' | 'rmse'; readonly value: number };
+}
+
+/**
+ * The ModelEndpoint's props from the config: its names (names.ts), prod's full capture and default monitoring, and
+ * where prod serves pinned copies of approved versions (servesPinnedCopy).
+ */
+export function modelEndpointProps(c: ConfiguredEndpoint): ModelEndpointProps {
+  const { environment: env, model, endpoint } = c;
+  const prod = env.type === 'prod';
+  const name = endpointName(env.name, model.id);
+  const registry = c.packageRegistry;
+  return {
+    endpointName: name,
+    modelId: model.id,
+    riskTier: model.riskTier,
+    problemType: model.problemType,
+    protectedAttributes: model.protectedAttributes,
+    variants: endpoint.variants,
+    shadow: endpoint.shadow,
+    rollout: endpoint.rollout,
+    captureSamplingPercent: prod ? 100 : 20,
+    monitoring: endpoint.monitoring ?? { dataQuality: prod, modelQuality: prod },
+    monitoringService: c.monitoringService,
+    monitoringThresholds: c.monitoringThresholds,
+    qualityThreshold: c.qualityThreshold,
+    monitoringNames: endpointMonitoringNames(name),
+    subnets: c.subnets,
+    securityGroup: c.securityGroup,
+    mlKey: c.mlKey,
+    logsKey: c.logsKey,
+    logRetention: env.logRetentionDays as logs.RetentionDays,
+    captureBucket: c.captureBucket,
+    alarmTopic: c.alarmTopic,
+    packageRegistry: registry && {
+      ...registry,
+      pinnedCopies: servesPinnedCopy(model, env) ? { bucketName: approvedModelsBucketName(registry.account, registry.region), image: model.training!.image! } : undefined,
+    },
+  };
 }
 
 /**
@@ -109,26 +166,30 @@ export class EndpointsStack extends EstateStack {
       const endpoint = model.endpoints[env.name];
       // An endpoint awaiting its first approved version is declared, not deployed: nothing to serve yet.
       if (endpoint && !endpoint.awaitingApproval) {
-        this.endpoints[model.id] = new ModelEndpoint(scope, 'Endpoint', {
-          environment: env,
-          model,
-          endpoint,
-          subnets: props.vpc.isolatedSubnets,
-          securityGroup,
-          mlKey: props.mlKey,
-          captureBucket,
-          alarmTopic: props.alarmTopic,
-          packageRegistry: props.packageRegistry,
-          logsKey: props.logsKey,
-          monitoringService: env.monitoringService,
-          monitoringThresholds: monitoringThresholds(props.estate, model),
-          qualityThreshold:
-            model.problemType === 'binary_classification'
-              ? { metric: 'auc', value: props.estate.modelRisk.tiers[model.riskTier].minAuc }
-              : model.maxRmse !== undefined
-                ? { metric: 'rmse', value: model.maxRmse }
-                : undefined,
-        });
+        this.endpoints[model.id] = new ModelEndpoint(
+          scope,
+          'Endpoint',
+          modelEndpointProps({
+            environment: env,
+            model,
+            endpoint,
+            subnets: props.vpc.isolatedSubnets,
+            securityGroup,
+            mlKey: props.mlKey,
+            captureBucket,
+            alarmTopic: props.alarmTopic,
+            packageRegistry: props.packageRegistry,
+            logsKey: props.logsKey,
+            monitoringService: env.monitoringService,
+            monitoringThresholds: monitoringThresholds(props.estate, model),
+            qualityThreshold:
+              model.problemType === 'binary_classification'
+                ? { metric: 'auc', value: props.estate.modelRisk.tiers[model.riskTier].minAuc }
+                : model.maxRmse !== undefined
+                  ? { metric: 'rmse', value: model.maxRmse }
+                  : undefined,
+          }),
+        );
       }
       if (model.training?.environments.includes(env.name)) {
         const training = model.training;

@@ -1,7 +1,7 @@
 /**
  * "OK for the whole bake" shows health only if the alarm could have fired within the bake. The serving variant's
  * 5XX-errors and latency alarms are judged by how they evaluate (statistic, unit, threshold, period, evaluation
- * periods, datapoints to alarm, missing data), against the estate's own alarms as constructs/model-endpoint.ts makes
+ * periods, datapoints to alarm, missing data), against the estate's own alarms as constructs/model-endpoint/ makes
  * them: those pass (read from a real synthesized ModelEndpoint), and each way of making an alarm that stays OK forever
  * fails, naming the alarm and the property.
  */
@@ -13,7 +13,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ModelEndpoint, ROLLBACK_THRESHOLDS } from '../../constructs/model-endpoint';
 import { AlarmMetric, AlarmView, alarmCannotFire, ESTATE_ALARM_CEILINGS, servingVariantAlarmChecks } from '../../lambdas/deployment-gate/policy';
-import { monitoringThresholds } from '../../lib/stacks/endpoints-stack';
+import { modelEndpointProps, monitoringThresholds } from '../../lib/stacks/endpoints-stack';
 import { cdkJsonContext, defaultEstateConfig } from '../support/estate';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -40,7 +40,7 @@ describe("the estate's own alarms could fire within the bake", () => {
   test.each(cases)('%s: every variant alarm of a synthesized staging ModelEndpoint passes, within the configured bake', (_id, model) => {
     const stack = new Stack(new App({ context: cdkJsonContext() }), 'Probe', { env: { account: '222222222222', region: staging.region } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-    const e = new ModelEndpoint(stack, 'Endpoint', {
+    const e = new ModelEndpoint(stack, 'Endpoint', modelEndpointProps({
       environment: staging,
       model,
       endpoint: model.endpoints[staging.name]!,
@@ -52,7 +52,7 @@ describe("the estate's own alarms could fire within the bake", () => {
       alarmTopic: new sns.Topic(stack, 'Topic'),
       packageRegistry: { account: '222222222222', region: staging.region },
       monitoringThresholds: monitoringThresholds(config, model),
-    });
+    }));
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as Record<string, unknown>);
     const asView = (p: Record<string, unknown>): AlarmView =>
       view(p.AlarmName as string, {

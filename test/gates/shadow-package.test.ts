@@ -15,7 +15,7 @@ import { ModelEndpoint } from '../../constructs/model-endpoint';
 import { validateEstateConfig } from '../../lib/config/load';
 import { servingAccounts } from '../../lib/config/models';
 import { promotionsFor } from '../../lib/delivery/promotions';
-import { monitoringThresholds } from '../../lib/stacks/endpoints-stack';
+import { modelEndpointProps, monitoringThresholds } from '../../lib/stacks/endpoints-stack';
 import { configProblems, exampleConfig } from '../support/config-problems';
 import { cdkJsonContext } from '../support/estate';
 
@@ -157,7 +157,7 @@ describe("the synthesized staging endpoint builds a packaged shadow from the sta
   function synth(endpoint = model.endpoints.staging) {
     const stack = new Stack(new App({ context: cdkJsonContext() }), 'Probe', { env: { account: staging.account, region: staging.region } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-    new ModelEndpoint(stack, 'Endpoint', {
+    new ModelEndpoint(stack, 'Endpoint', modelEndpointProps({
       environment: staging,
       model,
       endpoint,
@@ -169,7 +169,7 @@ describe("the synthesized staging endpoint builds a packaged shadow from the sta
       alarmTopic: new sns.Topic(stack, 'Topic'),
       packageRegistry: { account: staging.account, region: staging.region },
       monitoringThresholds: monitoringThresholds(config, model),
-    });
+    }));
     return Template.fromStack(stack).toJSON();
   }
   const containerOf = (t: any, ref: any) => t.Resources[ref['Fn::GetAtt'][0]].Properties.PrimaryContainer;

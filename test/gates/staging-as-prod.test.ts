@@ -1,7 +1,7 @@
 /**
  * The rule "the variant's model is the package as prod runs it" as a pure function (lambdas/deployment-gate/handler.ts,
  * unlikeProd): one container naming the package and nothing of staging's own. Prod's model of a package version
- * (constructs/model-endpoint.ts) is `PrimaryContainer: { ModelPackageName }` and nothing else; each field below is a way
+ * (constructs/model-endpoint/) is `PrimaryContainer: { ModelPackageName }` and nothing else; each field below is a way
  * a staging model that names the package runs something else.
  */
 import type { ContainerDefinition } from '@aws-sdk/client-sagemaker';
@@ -14,7 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
 import { servesPinnedCopy } from '../../lib/config';
 import { PROD_CONTAINER_ENVIRONMENT, unlikeProd } from '../../lambdas/deployment-gate/handler';
-import { monitoringThresholds } from '../../lib/stacks/endpoints-stack';
+import { modelEndpointProps, monitoringThresholds } from '../../lib/stacks/endpoints-stack';
 import { cdkJsonContext, defaultEstateConfig } from '../support/estate';
 
 const PKG = 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/fraud-score/3';
@@ -63,7 +63,7 @@ test("what prod's models set on their container, read from a synthesized prod Mo
   const model = pinned[0];
   const stack = new Stack(new App({ context: cdkJsonContext() }), 'Probe', { env: { account: '333333333333', region: prod.region } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-  new ModelEndpoint(stack, 'Endpoint', {
+  new ModelEndpoint(stack, 'Endpoint', modelEndpointProps({
     environment: prod,
     model,
     endpoint: model.endpoints[prod.name]!,
@@ -75,7 +75,7 @@ test("what prod's models set on their container, read from a synthesized prod Mo
     alarmTopic: new sns.Topic(stack, 'Topic'),
     packageRegistry: { account: '222222222222', region: prod.region },
     monitoringThresholds: monitoringThresholds(config, model),
-  });
+  }));
   const containers = Object.values(Template.fromStack(stack).findResources('AWS::SageMaker::Model')).map((r) => r.Properties.PrimaryContainer as { Environment?: Record<string, string>; ModelDataUrl?: string });
   const ofPackages = containers.filter((c) => typeof c.ModelDataUrl === 'string' && c.ModelDataUrl.includes('approved-models'));
   expect(ofPackages.length).toBeGreaterThan(0);

@@ -12,7 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
-import { monitoringThresholds } from '../../lib/stacks/endpoints-stack';
+import { modelEndpointProps, monitoringThresholds } from '../../lib/stacks/endpoints-stack';
 import { cdkJsonContext, defaultEstateConfig } from '../support/estate';
 
 const config = defaultEstateConfig();
@@ -24,7 +24,7 @@ function endpoint(options: { service?: 'estate' | 'model-monitor'; monitoring?: 
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
   const spec = fraud.endpoints.prod;
   const variants = Array.from({ length: options.variants ?? 1 }, (_, i) => ({ ...spec.variants[0], name: `v${i}`, weight: 1 / (options.variants ?? 1) }));
-  const e = new ModelEndpoint(stack, 'Endpoint', {
+  const e = new ModelEndpoint(stack, 'Endpoint', modelEndpointProps({
     environment: prod,
     model: fraud,
     endpoint: { ...spec, variants, monitoring: options.monitoring },
@@ -38,7 +38,7 @@ function endpoint(options: { service?: 'estate' | 'model-monitor'; monitoring?: 
     monitoringService: options.service,
     monitoringThresholds: monitoringThresholds(config, fraud),
     qualityThreshold: { metric: 'auc', value: 0.7 },
-  });
+  }));
   return { e, template: Template.fromStack(stack) };
 }
 
