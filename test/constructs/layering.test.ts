@@ -43,5 +43,5 @@ test('control: the scan sees imports into lib/ where they are (the stacks import
 
 test('ModelEndpoint is a folder: the construct, its alarms and dashboard, its Model Monitor schedules', () => {
   expect(fs.readdirSync(path.join(REPO_ROOT, 'constructs/model-endpoint')).sort()).toEqual(['alarms.ts', 'index.ts', 'monitoring.ts']);
-  expect(fs.existsSync(path.join(REPO_ROOT, 'constructs/model-endpoint/'))).toBe(false);
+  expect(fs.existsSync(path.join(REPO_ROOT, 'constructs/model-endpoint.ts'))).toBe(false);
 });
