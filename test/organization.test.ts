@@ -26,14 +26,14 @@ describe('service control policies', () => {
       'detection-guardrails': 'units-and-accounts',
       'region-allow-list': 'units-and-accounts',
       'sagemaker-guardrails': 'units-and-accounts',
-      'network-guardrails': 'root',
+      'environment-guardrails': 'root',
     });
     expect(Object.fromEntries(policies.map((p) => [p.name, p.document.Statement.map((s) => s.Sid)]))).toEqual({
       'baseline-guardrails': ['ProtectKeysAndBoundaries', 'ProtectTheEstate', 'ProtectTheDeploymentRoles', 'DeployOnlyThroughTheDeployRole', 'RolesCarryTheBoundary', 'BootstrapRolesOnlyFromThePipeline'],
       'detection-guardrails': ['ProtectDetectiveControls', 'DenySuppressingFindings', 'DenySuppressingFindingsV2', 'ProtectEstateAlerting', 'NoUpdateWithoutAStatus', 'ProtectThePipeline'],
       'region-allow-list': ['DenyLeavingTheOrganization', 'DenyRootUser', 'NoBorrowingTrustedRoles', 'PublishOnlyThroughTheBootstrap', 'DenyIamUsers', 'DenyChangingSeverityLabel', 'DenyChangingSeverityNormalized', 'DenyChangingSeverityV2', 'DenyOutsideAllowedRegions'],
       'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVpcSubnetsInline', 'RequireVolumeKey', 'RequireVolumeKeyAlways', 'RequireOutputKey', 'RequireOutputKeyInline', 'RequireNetworkIsolation', 'RequireNetworkIsolationInline', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess', 'DenyUnguardableCompute', 'ComponentsRunModels', 'OnlyApproversApprove', 'DenyStudioInternetAccessLater'],
-      'network-guardrails': ['DenyNetworkEscape', 'NetworkChangesOnlyByTheDeploy'],
+      'environment-guardrails': ['DenyNetworkEscape', 'NetworkChangesOnlyByTheDeploy', 'ProtectIdentityCenterSignIn'],
     });
     for (const p of policies) for (const s of p.document.Statement) expect(s.Effect).toBe('Deny');
   });
@@ -108,15 +108,15 @@ describe('service control policies', () => {
 
   test('routes, route-table associations and VPC endpoints of the environment accounts change only by the deployment role or break-glass; VPNs and gateways by break-glass only', () => {
     const ec2 = ['111111111111', '222222222222', '333333333333'].map((a) => `arn:*:ec2:*:${a}:*`);
-    expect(statement('network-guardrails', 'NetworkChangesOnlyByTheDeploy')).toEqual({
+    expect(statement('environment-guardrails', 'NetworkChangesOnlyByTheDeploy')).toEqual({
       Sid: 'NetworkChangesOnlyByTheDeploy',
       Effect: 'Deny',
       Action: ['ec2:CreateRoute', 'ec2:ReplaceRoute', 'ec2:CreateVpcEndpoint', 'ec2:ModifyVpcEndpoint', 'ec2:AssociateRouteTable', 'ec2:ReplaceRouteTableAssociation'],
       Resource: ec2,
       Condition: breakGlassOrDeploy,
     });
-    expect(statement('network-guardrails', 'DenyNetworkEscape')).toMatchObject({ Resource: ec2, Condition: breakGlass });
-    expect(statement('network-guardrails', 'DenyNetworkEscape').Action).toEqual(expect.arrayContaining(['ec2:AttachInternetGateway', 'ec2:CreateCustomerGateway', 'ec2:CreateVpnConnection', 'ec2:CreateVpcEndpointServiceConfiguration']));
+    expect(statement('environment-guardrails', 'DenyNetworkEscape')).toMatchObject({ Resource: ec2, Condition: breakGlass });
+    expect(statement('environment-guardrails', 'DenyNetworkEscape').Action).toEqual(expect.arrayContaining(['ec2:AttachInternetGateway', 'ec2:CreateCustomerGateway', 'ec2:CreateVpnConnection', 'ec2:CreateVpcEndpointServiceConfiguration']));
   });
 
   test('the volume-key exemption covers exactly the instance-storage families the estate omits the key for', () => {
@@ -154,14 +154,14 @@ describe('the organization stack', () => {
     expect(Object.values(scps).map((p: any) => p.Properties.Name).sort()).toEqual([
       'examplebank-baseline-guardrails',
       'examplebank-detection-guardrails',
-      'examplebank-network-guardrails',
+      'examplebank-environment-guardrails',
       'examplebank-region-allow-list',
       'examplebank-sagemaker-guardrails',
     ]);
     for (const p of Object.values(scps) as any[]) {
       expect(p.Properties.Type).toBe('SERVICE_CONTROL_POLICY');
       expect(p.DeletionPolicy).toBe('Retain');
-      if (p.Properties.Name === 'examplebank-network-guardrails') {
+      if (p.Properties.Name === 'examplebank-environment-guardrails') {
         expect(p.Properties.TargetIds).toEqual(['r-ex4m']);
         continue;
       }

@@ -254,7 +254,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
   const cdkRoles = `arn:*:iam::*:role/cdk-${ctx.bootstrapQualifier}-*`;
   const execRoles = `arn:*:iam::*:role/cdk-${ctx.bootstrapQualifier}-cfn-exec-role-*`;
   const stacks = ctx.stackNamePrefixes.map((p) => `arn:*:cloudformation:*:*:stack/${p}-*`);
-  // Every EC2 resource of the environment accounts (and of no other account: see network-guardrails).
+  // Every EC2 resource of the environment accounts (and of no other account: see environment-guardrails).
   const environmentEc2 = ctx.breakGlassAccounts.map((a) => `arn:*:ec2:*:${a}:*`);
   return [
     {
@@ -736,10 +736,10 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
     },
     {
       // At the root, for room (each target takes five SCPs and the units and accounts carry four): every
-      // statement names only the environment accounts' EC2 resources, so it binds those accounts wherever they
+      // statement names only the environment accounts' own resources, so it binds those accounts wherever they
       // sit in the organization and changes nothing for any other account.
-      name: 'network-guardrails',
-      description: 'No route, gateway, VPN or endpoint out of the environments\' networks; their routes and endpoints changed only by the deployment role or break-glass',
+      name: 'environment-guardrails',
+      description: 'In the environment accounts: no route, gateway, VPN or endpoint out of their networks, routes and endpoints changed only by the deployment role or break-glass; Identity Center\'s SAML provider changed by no one',
       attachment: 'root',
       document: {
         Version: '2012-10-17',
@@ -781,6 +781,20 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Action: ['ec2:CreateRoute', 'ec2:ReplaceRoute', 'ec2:CreateVpcEndpoint', 'ec2:ModifyVpcEndpoint', 'ec2:AssociateRouteTable', 'ec2:ReplaceRouteTableAssociation'],
             Resource: environmentEc2,
             Condition: exceptBreakGlassAndDeployment(ctx),
+          },
+          {
+            // People reach an environment's personas and break-glass through Identity Center: its permission-set
+            // roles (`AWSReservedSSO_<set>_<suffix>`, which only Identity Center changes) trust the account's SAML
+            // provider `AWSSSO_<id>_DO_NOT_DELETE`, an ordinary IAM provider an admin may update, or delete and
+            // create again under its name. With the admin's own IdP metadata in it, a forged assertion signs in as
+            // any permission set's role (AssumeRoleWithSAML carries no principal an SCP could bind), the approver's
+            // and break-glass's among them, which their roles trust by name. Identity Center writes it through its
+            // service-linked role, which SCPs do not bind; break-glass repairs it.
+            Sid: 'ProtectIdentityCenterSignIn',
+            Effect: 'Deny',
+            Action: ['iam:CreateSAMLProvider', 'iam:UpdateSAMLProvider', 'iam:DeleteSAMLProvider'],
+            Resource: ctx.breakGlassAccounts.map((a) => `arn:*:iam::${a}:saml-provider/AWSSSO_*`),
+            Condition: exceptBreakGlass(ctx),
           },
         ],
       },

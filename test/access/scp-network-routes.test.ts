@@ -109,13 +109,19 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
     }
   });
 
-  test('the statements of a policy at the root name only the environment accounts\' EC2 resources, each account once, so that no other account of the organization is bound', () => {
+  test('the statements of a policy at the root name only the environment accounts\' own resources, each account once, so that no other account of the organization is bound', () => {
     const atRoot = serviceControlPolicies(scpContext(config)).filter((p) => p.attachment === 'root');
-    expect(atRoot.map((p) => p.name)).toEqual(['network-guardrails']);
+    expect(atRoot.map((p) => p.name)).toEqual(['environment-guardrails']);
     const accounts = [...new Set(config.environments.map((e) => e.account))].sort();
+    const resources: Record<string, (a: string) => string> = {
+      DenyNetworkEscape: (a) => `arn:*:ec2:*:${a}:*`,
+      NetworkChangesOnlyByTheDeploy: (a) => `arn:*:ec2:*:${a}:*`,
+      ProtectIdentityCenterSignIn: (a) => `arn:*:iam::${a}:saml-provider/AWSSSO_*`,
+    };
+    expect(atRoot[0].document.Statement.map((s) => s.Sid)).toEqual(Object.keys(resources));
     for (const s of atRoot[0].document.Statement) {
       expect([s.Sid, s.NotResource, s.NotAction]).toEqual([s.Sid, undefined, undefined]);
-      expect([s.Sid, [s.Resource].flat().sort()]).toEqual([s.Sid, accounts.map((a) => `arn:*:ec2:*:${a}:*`)]);
+      expect([s.Sid, [s.Resource].flat().sort()]).toEqual([s.Sid, accounts.map(resources[s.Sid])]);
     }
   });
 
@@ -155,8 +161,8 @@ describe('the Organization stack attaches the network policy at the root, the ot
   const targets = Object.fromEntries(Object.values(template.findResources('AWS::Organizations::Policy')).map((p: any) => [p.Properties.Name, p.Properties.TargetIds]));
   const org = config.organization.name;
 
-  test('network-guardrails at the root only', () => {
-    expect(targets[`${org}-network-guardrails`]).toEqual([config.organization.rootId]);
+  test('environment-guardrails at the root only', () => {
+    expect(targets[`${org}-environment-guardrails`]).toEqual([config.organization.rootId]);
   });
 
   test('the four others at both top OUs and every environment and tooling account, not the root', () => {
@@ -180,7 +186,7 @@ describe("the estate's own deploy: every route-table association and VPC endpoin
   });
 
   test('the Organization template carries the network policy (so the synthesized SCPs are the ones asked)', () => {
-    expect(scps.map((p) => p.name)).toContain(`${model.synth.config.organization.name}-network-guardrails`);
+    expect(scps.map((p) => p.name)).toContain(`${model.synth.config.organization.name}-environment-guardrails`);
   });
 
   test('CreateVpcEndpoint, ModifyVpcEndpoint, AssociateRouteTable (and CreateRoute, for any route a template adds) are allowed to the deploy, denied to an admin', async () => {
