@@ -1,6 +1,11 @@
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { writtenOnlyBy } from '../../constructs/delivery-pipeline';
 import { PIPELINE_ROLE_PATH } from './names';
+
+/** The roles that may write pipeline artifacts: the pipeline's own, by their IAM path. */
+export function pipelineWriters(account: string, partition: string): string {
+  return `arn:${partition}:iam::${account}:role${PIPELINE_ROLE_PATH}*`;
+}
 
 /**
  * Artifacts are written only by the pipeline's own roles (its IAM path): a
@@ -9,15 +14,5 @@ import { PIPELINE_ROLE_PATH } from './names';
  * accounts' deploy roles read templates).
  */
 export function writtenOnlyByThePipeline(bucket: s3.IBucket, account: string, partition: string): void {
-  bucket.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'WrittenOnlyByThePipeline',
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:ReplicateObject', 's3:RestoreObject'],
-      resources: [bucket.arnForObjects('*')],
-      conditions: { ArnNotLike: { 'aws:PrincipalArn': `arn:${partition}:iam::${account}:role${PIPELINE_ROLE_PATH}*` } },
-    }),
-  );
+  writtenOnlyBy(bucket, pipelineWriters(account, partition));
 }
-
