@@ -37,12 +37,14 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { artifactChecks as sharedArtifactChecks } from '../shared/artifacts';
 import type { Check } from '../shared/decision';
 import { GateConfig, GovernedModel, loadGateConfig } from '../shared/gate-config';
 import { errorText, fetchReport, listKeys, parseS3Uri, readRecord, S3Location, writeRecordOnce } from '../shared/s3-objects';
 import { visible } from '../shared/strict-json';
 import { EVIDENCE_PREFIX } from './evidence';
+import { ROUND_IN_FLIGHT_MS, SWEEP_EVENT, WAITING_MARGIN_MS, WAITING_METRIC, WAITING_PREFIX } from './sweep-contract';
 import { ApprovalDecision, decideApproval, FetchedReport, Outcome, Provenance } from './policy';
 
 export const GATE_NAME = 'model-approval-gate';
@@ -80,6 +82,8 @@ export interface ApprovalGateDeps {
   readonly registerStepWaitMs?: number;
   /** The gate's own IAM role name: its own updates, seen again through CloudTrail, are not a person's. */
   readonly roleName?: string;
+  /** Where the sweep publishes how many person calls wait too long (`WAITING_METRIC`); without it, nothing is published. */
+  readonly cloudwatch?: CloudWatchClient;
 }
 
 /** An "AWS API Call via CloudTrail" event (EventBridge) for SageMaker's UpdateModelPackage. */
@@ -243,20 +247,49 @@ export interface RestoredRecord {
 export const EVENT_TIME_PRECISION_MS = 1000;
 /** Allowance for the difference between the Lambda's clock and CloudTrail's (both synchronised by AWS; one second is generous). */
 export const CLOCK_SKEW_MS = 1000;
-/** A round recorded but not recorded as applied for less than this (Lambda's longest run) may still be landing. */
-export const ROUND_IN_FLIGHT_MS = 15 * 60_000;
 /** The metadata mark each gate update carries: `<re-read sent at, ISO> <record URI>`. */
 export const GATE_WRITE_KEY = 'gate-write';
 const GATE_WRITE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (s3:\/\/\S+)$/;
 
 export interface ApprovalResult {
-  readonly outcome: Outcome | 'skipped' | 'superseded' | 'unapplied' | PersonVerdict;
+  readonly outcome: Outcome | 'skipped' | 'superseded' | 'unapplied' | PersonVerdict | 'swept';
   readonly approvalStatus?: string;
   readonly round?: number;
   readonly record?: string;
   readonly replayed?: boolean;
   readonly notified?: boolean;
   readonly reason?: string;
+  /** The sweep's account of the person calls it found waiting (outcome `swept`). */
+  readonly swept?: SweepReport;
+}
+
+/**
+ * Why a sweep exists. A `wait` is thrown so that the call is judged again, but once Lambda has accepted an
+ * asynchronous invoke only Lambda's own retries apply: "If the function returns an error, by default Lambda attempts
+ * to run it two more times, with a one-minute wait between the first two attempts, and two minutes between the second
+ * and third attempts" (AWS Lambda Developer Guide, "How Lambda handles errors and retries with asynchronous
+ * invocation"; at most 2, "Configuring error handling settings for Lambda asynchronous invocations"). The rule
+ * target's retries and event age are EventBridge's retries to deliver to Lambda, not to run the function again. A
+ * `wait` can last up to ROUND_IN_FLIGHT_MS, so the gate keeps an index of pending person calls (`WAITING_PREFIX`) and a
+ * scheduled rule (constructs/approval-wait-sweep.ts) invokes it with `SWEEP_EVENT` every few minutes to judge them
+ * again; one still pending past ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS is counted in `WAITING_METRIC`, which alarms.
+ */
+export { ROUND_IN_FLIGHT_MS, SWEEP_EVENT, WAITING_MARGIN_MS, WAITING_METRIC, WAITING_PREFIX } from './sweep-contract';
+
+export interface WaitingEntry {
+  readonly schema: 'model-approval-waiting/1';
+  readonly record: string;
+  /** When the call was first judged (its person record's `at`): how long it has been pending. */
+  readonly since: string;
+}
+
+export interface SweepReport {
+  readonly listed: number;
+  readonly settled: number;
+  readonly judged: number;
+  readonly pending: number;
+  /** Pending past ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS, or not readable: what the alarm counts. */
+  readonly tooLong: readonly { readonly key: string; readonly reason: string }[];
 }
 
 /** EventBridge's detail type for CloudTrail's record of an API call. */
@@ -298,8 +331,9 @@ export function approvalGate(deps: ApprovalGateDeps) {
   const uriOf = (l: S3Location) => `s3://${l.bucket}/${l.key}`;
   const describe = (arn: string) => deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
 
-  return async function handle(event: PackageStateChangeEvent | ApiCallEvent): Promise<ApprovalResult> {
-    if (event?.['detail-type'] === API_CALL) return personUpdate(event as ApiCallEvent);
+  return async function handle(event: PackageStateChangeEvent | ApiCallEvent | typeof SWEEP_EVENT): Promise<ApprovalResult> {
+    if ((event as typeof SWEEP_EVENT)?.sweep === SWEEP_EVENT.sweep) return sweep();
+    if ((event as ApiCallEvent)?.['detail-type'] === API_CALL) return personUpdate(event as ApiCallEvent);
     return decide(event as PackageStateChangeEvent);
   };
 
@@ -719,6 +753,9 @@ export function approvalGate(deps: ApprovalGateDeps) {
     }
     // A judgement that restored nothing is final: a redelivery (or a replay hours later) returns it.
     if (!pending) return { outcome: earlier.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: !fresh, reason: earlier.reason };
+    // Pending (a restoration to make, or a wait): indexed for the sweep before anything can fail, so that it is judged
+    // again after Lambda's retries are spent.
+    await writeRecordOnce(deps.s3, waitingAt(now(), group, versionText, eventId), { schema: 'model-approval-waiting/1', record: uriOf(where), since: earlier.at } satisfies WaitingEntry);
     const written: PersonUpdateRecord = { ...earlier, verdict: judged.verdict, reason: judged.reason, overwrittenBy: judged.write ?? earlier.overwrittenBy };
     if (judged.verdict === 'wait') throw new Error(`${judged.reason} (${where.key}; retried on redelivery)`);
     if (judged.verdict !== 'restore') {
@@ -914,6 +951,94 @@ export function approvalGate(deps: ApprovalGateDeps) {
     return settled.restored;
   }
 
+  /** The index entry of a pending person call, in the day of `when`. */
+  function waitingAt(when: Date, group: string, version: string, eventId: string): S3Location {
+    return at(`${WAITING_PREFIX}${when.toISOString().slice(0, 10)}/${group}/${version}/${eventId}.json`);
+  }
+
+  /**
+   * Judges again every person call the index holds for today or yesterday that is not settled (no `.restored.json`),
+   * from its person record (CloudTrail's call as recorded: id, time, who, status); carries one still pending into
+   * today; counts those pending too long or unreadable, and publishes the count (0 included) for the alarm. Idempotent:
+   * a judgement, a restoration and a notice are each written once, so a sweep that overlaps a delivery changes nothing twice.
+   */
+  async function sweep(): Promise<ApprovalResult> {
+    const t = now();
+    const days = [new Date(t.getTime() - 24 * 3600_000), t].map((d) => d.toISOString().slice(0, 10));
+    const entries = new Map<string, { key: string; group: string; version: string; eventId: string }>();
+    for (const day of days) {
+      for (const key of await listKeys(deps.s3, deps.recordBucket, `${WAITING_PREFIX}${day}/`)) {
+        const m = /^([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})\/([\w-]{1,48})\.json$/.exec(key.slice(`${WAITING_PREFIX}${day}/`.length));
+        if (m) entries.set(`${m[1]}/${m[2]}/${m[3]}`, { key, group: m[1], version: m[2], eventId: m[3] });
+      }
+    }
+    let settled = 0;
+    let judged = 0;
+    let pending = 0;
+    const tooLong: Array<{ key: string; reason: string }> = [];
+    for (const { key, group, version, eventId } of entries.values()) {
+      const base = `approval/${group}/${version}/`;
+      const where = at(`${base}person/${eventId}.json`);
+      const isSettled = async () => (await listKeys(deps.s3, deps.recordBucket, `${base}person/${eventId}.`)).includes(`${base}person/${eventId}.restored.json`);
+      try {
+        if (await isSettled()) {
+          settled++;
+          continue;
+        }
+        const entry = await readRecord<WaitingEntry>(deps.s3, at(key));
+        const record = await readRecord<PersonUpdateRecord>(deps.s3, where);
+        if (!record) {
+          tooLong.push({ key, reason: `its person record ${where.key} is missing: the call cannot be judged again` });
+          continue;
+        }
+        judged++;
+        let error = '';
+        try {
+          await personUpdate(callOf(record));
+        } catch (e) {
+          error = `: ${errorText(e)}`;
+        }
+        if (await isSettled()) {
+          settled++;
+          continue;
+        }
+        pending++;
+        const since = Date.parse(entry?.since ?? record.at);
+        await writeRecordOnce(deps.s3, waitingAt(t, group, version, eventId), { schema: 'model-approval-waiting/1', record: uriOf(where), since: new Date(since).toISOString() } satisfies WaitingEntry);
+        if (!(t.getTime() - since <= ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS)) tooLong.push({ key, reason: `pending since ${new Date(since).toISOString()}${error}` });
+      } catch (e) {
+        tooLong.push({ key, reason: `cannot be read or judged: ${errorText(e)}` });
+      }
+    }
+    if (deps.cloudwatch) {
+      await deps.cloudwatch.send(
+        new PutMetricDataCommand({
+          Namespace: WAITING_METRIC.namespace,
+          MetricData: [{ MetricName: WAITING_METRIC.metricName, Dimensions: [{ Name: WAITING_METRIC.dimension, Value: deps.config.environment }], Value: tooLong.length, Unit: 'Count', Timestamp: t }],
+        }),
+      );
+    }
+    const report: SweepReport = { listed: entries.size, settled, judged, pending, tooLong };
+    return { outcome: 'swept', swept: report, reason: `${entries.size} indexed, ${settled} settled, ${pending} still pending, ${tooLong.length} pending too long or unreadable` };
+  }
+
+  /** The person's call as CloudTrail recorded it, rebuilt from its person record (what the gate judged is what it kept). */
+  function callOf(record: PersonUpdateRecord): ApiCallEvent {
+    return {
+      id: `sweep-${record.person.eventId}`,
+      'detail-type': API_CALL,
+      source: 'aws.sagemaker',
+      detail: {
+        eventSource: 'sagemaker.amazonaws.com',
+        eventName: 'UpdateModelPackage',
+        eventTime: record.person.eventTime,
+        eventID: record.person.eventId,
+        userIdentity: { sessionContext: { sessionIssuer: { arn: record.person.identity } } },
+        requestParameters: { modelPackageArn: record.modelPackage.arn, modelApprovalStatus: record.person.status, approvalDescription: record.person.description },
+      },
+    };
+  }
+
   /** The person whose Approved the gate overwrote, and could not safely set back, is told to decide again. */
   async function notifyRedecide(record: PersonUpdateRecord, reason: string, recordUri: string, notifiedAt: S3Location): Promise<boolean> {
     const message = [
@@ -972,16 +1097,17 @@ export function notice(record: ApprovalRecord, recordUri: string, limit = SNS_MA
   return { message, bytes: Buffer.byteLength(message), cut: true };
 }
 
-let bound: ((event: PackageStateChangeEvent | ApiCallEvent) => Promise<ApprovalResult>) | undefined;
+let bound: ((event: PackageStateChangeEvent | ApiCallEvent | typeof SWEEP_EVENT) => Promise<ApprovalResult>) | undefined;
 
 /** Lambda entry point: clients and config are built once per execution environment. */
-export async function handler(event: PackageStateChangeEvent | ApiCallEvent): Promise<ApprovalResult> {
+export async function handler(event: PackageStateChangeEvent | ApiCallEvent | typeof SWEEP_EVENT): Promise<ApprovalResult> {
   if (!bound) {
     const retry = { maxAttempts: 4 };
     bound = approvalGate({
       sagemaker: new SageMakerClient(retry),
       s3: new S3Client(retry),
       sns: new SNSClient(retry),
+      cloudwatch: new CloudWatchClient(retry),
       config: loadGateConfig(),
       home: { partition: requireEnv('PARTITION'), region: requireEnv('AWS_REGION'), account: requireEnv('ACCOUNT_ID') },
       recordBucket: requireEnv('RECORD_BUCKET'),

@@ -24,6 +24,8 @@ import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
 import { EstateConfig, promotionSource, RISK_TIERS, servesPinnedCopy, servingAccounts } from '../config';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
+import { WAITING_METRIC } from '../../lambdas/model-approval-gate/sweep-contract';
+import { ApprovalWaitSweep } from '../../constructs/approval-wait-sweep';
 import { APPROVED_TAG } from '../../lambdas/model-pinner/approved-tag';
 import { baselineReadStatements } from '../../constructs/baseline-copy';
 import { baselineCopiesFrom } from '../delivery/baseline-copies';
@@ -198,6 +200,8 @@ export class ModelGovernanceStack extends EstateStack {
     allow('WriteDecisionRecords', ['s3:PutObject'], [approvals, unattributable]);
     allow('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
     allow('Notify', ['sns:Publish'], [this.notifications.topicArn]);
+    // PutMetricData takes no resource; the condition keeps the gate to its own namespace (constructs/approval-wait-sweep.ts).
+    allow('PublishPendingCalls', ['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': WAITING_METRIC.namespace } });
     allow('EncryptNotifications', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.ml.keyArn]);
     allow('DecideOnGovernedPackages', ['sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage'], packages);
     // ListPipelineExecutionSteps shows which package the execution's RegisterModel step registered (resource type: pipeline-execution).
@@ -554,6 +558,7 @@ export class ModelGovernanceStack extends EstateStack {
         }),
       ],
     });
+    new ApprovalWaitSweep(this, 'ApprovalWaitSweep', { function: this.approvalGate.function, deadLetterQueue: this.approvalGate.deadLetterQueue, alarmTopic: this.notifications, environment: env.name });
   }
 }
 

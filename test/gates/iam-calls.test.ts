@@ -78,7 +78,7 @@ const CALLS: Record<string, { entry: string; role: RegExp; actions: string[] }> 
   'approval gate': {
     entry: 'lambdas/model-approval-gate/handler.ts',
     role: /^ApprovalGateRole/,
-    actions: ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'sagemaker:DescribeModelPackage', 'sagemaker:DescribePipelineExecution', 'sagemaker:ListPipelineExecutionSteps', 'sagemaker:UpdateModelPackage', 'sns:Publish'],
+    actions: ['cloudwatch:PutMetricData', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'sagemaker:DescribeModelPackage', 'sagemaker:DescribePipelineExecution', 'sagemaker:ListPipelineExecutionSteps', 'sagemaker:UpdateModelPackage', 'sns:Publish'],
   },
   'deployment gate': {
     entry: 'lambdas/deployment-gate/handler.ts',
