@@ -1,10 +1,12 @@
 /**
  * moto's server (a real implementation of the AWS APIs) on 127.0.0.1 and a
- * free port, for handler tests. Started once per test file, stopped after.
+ * free port, for handler tests. Started once per jest worker and emptied for
+ * each test file that asks for it (startMoto).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -66,38 +68,150 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`moto_server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
-export async function startMoto(region = 'eu-west-1'): Promise<Moto> {
+/** A moto server this process started: where it listens, its pid, where its stderr goes. */
+interface Server {
+  readonly port: number;
+  readonly pid: number;
+  readonly stepsDir: string;
+  readonly log: string;
+}
+
+async function spawnServer(): Promise<Server> {
   const port = await freePort();
   const stepsDir = mkdtempSync(path.join(os.tmpdir(), 'moto-steps-'));
+  const log = path.join(stepsDir, '..', `${path.basename(stepsDir)}.stderr`);
+  const err = openSync(log, 'w');
+  // stderr to a file, not a pipe: the server may outlive the test file that started it (see startMoto).
   const child = spawn('python3', [path.join(__dirname, 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_PIPELINE_STEPS_DIR: stepsDir },
+    stdio: ['ignore', 'ignore', err],
+    env: { ...process.env, MOTO_PIPELINE_STEPS_DIR: stepsDir, MOTO_PARENT_PID: String(process.pid) },
   });
-  let stderr = '';
-  child.stderr?.on('data', (d) => (stderr += d));
-  child.on('error', (e) => (stderr += `\n${e.message}`));
+  closeSync(err);
+  let spawnError = '';
+  child.on('error', (e) => (spawnError += `\n${e.message}`));
   try {
     await waitForPort(port, child, 60000);
   } catch (e) {
     child.kill('SIGKILL');
+    const stderr = `${readOr(log)}${spawnError}`;
     rmSync(stepsDir, { recursive: true, force: true });
+    rmSync(log, { force: true });
     throw new Error(`${(e as Error).message}\n${stderr.slice(-2000)}\n(is moto installed? pip install "moto[server]")`);
   }
+  child.unref();
+  return { port, pid: child.pid!, stepsDir, log };
+}
+
+function readOr(file: string, fallback = ''): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stopServer(server: Server): Promise<void> {
+  try {
+    process.kill(server.pid, 'SIGTERM');
+  } catch {
+    // Gone already.
+  }
+  const deadline = Date.now() + 10000;
+  while (alive(server.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  rmSync(server.stepsDir, { recursive: true, force: true });
+  rmSync(server.log, { force: true });
+}
+
+/** Empties a server as if it had just started: every service's state (moto's reset API) and the recorded pipeline steps. */
+async function resetServer(server: Server): Promise<boolean> {
+  const ok = await new Promise<boolean>((resolve) => {
+    const request = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/moto-api/reset', timeout: 30000 }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode === 200));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+    request.end();
+  });
+  if (!ok) return false;
+  for (const f of readdirSync(server.stepsDir)) rmSync(path.join(server.stepsDir, f), { recursive: true, force: true });
+  return true;
+}
+
+/**
+ * This worker's moto server, shared by the test files the worker runs one after
+ * another (jest runs one file at a time in a worker): recorded under the run's
+ * temp directory by the worker's pid, with the file that holds it. Each file
+ * gets it emptied (see resetServer), so a file sees a fresh server as before,
+ * without paying for a start (seconds of Python imports each time). A second
+ * server in use at once in one file, or outside a jest run, is a private one.
+ */
+let inUse = false;
+
+function workerRecord(): string | undefined {
+  const dir = process.env.ESTATE_TEST_TMPDIR;
+  return dir && process.env.JEST_WORKER_ID ? path.join(dir, `moto-worker-${process.pid}.json`) : undefined;
+}
+
+async function leaseServer(): Promise<{ server: Server; release: () => Promise<void> }> {
+  const record = workerRecord();
+  if (!record || inUse) {
+    const server = await spawnServer();
+    return { server, release: () => stopServer(server) };
+  }
+  inUse = true;
+  try {
+    let server: Server | undefined;
+    const known = readOr(record);
+    if (known) {
+      const held = JSON.parse(known) as Server;
+      if (alive(held.pid) && (await resetServer(held))) server = held;
+      else await stopServer(held);
+    }
+    if (!server) {
+      server = await spawnServer();
+      writeFileSync(record, JSON.stringify(server));
+    }
+    return {
+      server,
+      release: async () => {
+        inUse = false;
+      },
+    };
+  } catch (e) {
+    inUse = false;
+    throw e;
+  }
+}
+
+/**
+ * moto's server for this file, empty (no bucket, topic, package group...). Stop it
+ * in afterAll: the worker's server is kept for its next file (global-teardown.js
+ * stops it, and it exits by itself when the worker does), a private one stopped.
+ */
+export async function startMoto(region = 'eu-west-1'): Promise<Moto> {
+  const { server, release } = await leaseServer();
+  const { port, stepsDir } = server;
   const endpoint = `http://127.0.0.1:${port}`;
+  let stopped = false;
   return {
     endpoint,
     clientConfig: { endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 2 },
     setPipelineSteps: (executionArn, steps) => writeFileSync(path.join(stepsDir, `${createHash('sha256').update(executionArn).digest('hex')}.json`), JSON.stringify(steps)),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          rmSync(stepsDir, { recursive: true, force: true });
-          resolve();
-        };
-        if (child.exitCode !== null) return done();
-        child.once('exit', done);
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await release();
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 """
 moto's server, with the one SageMaker call the gates make that moto 5 does not
-implement: ListPipelineExecutionSteps.
+implement: ListPipelineExecutionSteps. Started for a test worker
+(MOTO_PARENT_PID), it exits when that worker does.
 
 What a pipeline's steps did is known only to the service that ran them. Here
 the test world plays the pipeline: when its RegisterModel step registers a
@@ -39,7 +40,25 @@ def list_pipeline_execution_steps(self):
 
 SageMakerResponse.list_pipeline_execution_steps = list_pipeline_execution_steps
 
+def exit_with_parent():
+    """A server started for a test worker (MOTO_PARENT_PID) stops when that worker is gone."""
+    parent = int(os.environ.get("MOTO_PARENT_PID", "0") or 0)
+    if not parent:
+        return
+    import threading
+    import time
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 if __name__ == "__main__":
     from moto.server import main
+
+    exit_with_parent()
 
     main(sys.argv[1:])
