@@ -9,6 +9,7 @@ import { EstateConfig } from '../../lib/config';
 import { buildEstate, Estate, ESTATE_APP_PROPS } from '../../lib/estate';
 import { placeEstateModels } from '../../lib/ml/model-footprint';
 import type { RecordedPlacement } from '../../lib/ml/placement-file';
+import { currentSynthesisInputs } from './synthesis-inputs';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /**
@@ -121,6 +122,23 @@ export function synthesizeInProcess(
 }
 
 /**
+ * SHA-256 (hex, 32 characters) of what an assembly is synthesized from: the config, the placement
+ * it resolves to (recorded or hashed, so an estate and its placement file share one assembly with
+ * the same estate given no file), the environment, and every source and git state synthesis
+ * reads (synthesis-inputs.ts), so an edited source is never answered with an assembly from before it.
+ */
+export function assemblyKey(config: EstateConfig, placement?: RecordedPlacement): string {
+  const env = Object.entries(process.env)
+    .filter(([k]) => k !== 'JEST_WORKER_ID' && k !== 'ESTATE_SYNTHESIS_INPUTS')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const resolved = [...placeEstateModels(config, placement ?? {})].map(([env, m]) => [env, [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+  return createHash('sha256')
+    .update(JSON.stringify({ config, placement: resolved, env, inputs: currentSynthesisInputs() }))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/**
  * The assembly of (config, placement), synthesized by the first test file of
  * the run that asks for it, in whichever jest worker, and read by the others.
  * The run's temp directory (jest global setup) holds it: `<key>/` is written by
@@ -129,11 +147,7 @@ export function synthesizeInProcess(
  * same error for every caller); a writer that died is replaced.
  */
 function sharedAssembly(config: EstateConfig, placement?: RecordedPlacement): { dir: string; index: AssemblyIndex; made?: { app: App; estate: Estate } } {
-  const env = Object.entries(process.env).filter(([k]) => k !== 'JEST_WORKER_ID').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  // Keyed by the placement the estate resolves to (recorded or hashed), so an estate and its
-  // placement file share one assembly with the same estate given no file.
-  const resolved = [...placeEstateModels(config, placement ?? {})].map(([env, m]) => [env, [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
-  const key = createHash('sha256').update(JSON.stringify({ config, placement: resolved, env })).digest('hex').slice(0, 32);
+  const key = assemblyKey(config, placement);
   const root = path.join(process.env.ESTATE_TEST_TMPDIR ?? os.tmpdir(), 'estate-assemblies');
   fs.mkdirSync(root, { recursive: true });
   const dir = path.join(root, key);

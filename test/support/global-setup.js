@@ -4,6 +4,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { synthesisInputsDigest } = require('./synthesis-inputs');
 
 module.exports = async function globalSetup() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-tests-'));
@@ -12,4 +13,6 @@ module.exports = async function globalSetup() {
   process.env.TMPDIR = dir;
   process.env.TMP = dir;
   process.env.TEMP = dir;
+  // The sources and git state synthesis reads, digested once for the run (keys the shared assemblies).
+  process.env.ESTATE_SYNTHESIS_INPUTS = synthesisInputsDigest();
 };
