@@ -5,7 +5,7 @@
  * provenance, byte-identical reproduction, and what changed between two
  * estates that differ by one removed control and one new waiver.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,6 +24,7 @@ import { CONTROL_MATRIX, REGULATIONS } from '../policies/control-matrix';
 import { launchBrowser } from './support/browser';
 import { cdkJsonContext, defaultEstateConfig, REPO_ROOT, synthesizeEstate } from './support/estate';
 import { FOUR_ENVIRONMENTS } from './support/estates';
+import { execTs, spawnTs } from './support/run-ts';
 import { githubIngestionProblems } from './support/sarif-ingestion';
 
 // Where the page's screenshots stay after the run (the run's temp directory is removed).
@@ -318,14 +319,14 @@ describe('what changed: two estates that differ by one removed control and one n
   test('npm run evidence:diff prints it, and --json gives the same diff', () => {
     const a = path.join(before.dir, 'evidence.json');
     const b = path.join(after.dir, 'evidence.json');
-    const text = execFileSync('npx', ['tsx', 'bin/evidence-diff.ts', a, b], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const text = execTs('bin/evidence-diff.ts', [a, b]);
     expect(text).toMatch(new RegExp(`New findings \\(non-compliant\\) \\(${removedControlRules.length}\\)`));
     expect(text).toContain(`New waivers (${waivedRules.length})`);
     expect(text).toContain(NEW_REASON);
     expect(text).toMatch(/PCI DSS .*\[prod\]: met .* -> violated/);
-    const json = JSON.parse(execFileSync('npx', ['tsx', 'bin/evidence-diff.ts', a, b, '--json'], { cwd: REPO_ROOT, encoding: 'utf8' }));
+    const json = JSON.parse(execTs('bin/evidence-diff.ts', [a, b, '--json']));
     expect(json).toEqual(JSON.parse(JSON.stringify(diffEvidence(before.json(), after.json()))));
-    const same = execFileSync('npx', ['tsx', 'bin/evidence-diff.ts', a, a], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const same = execTs('bin/evidence-diff.ts', [a, a]);
     expect(same).toContain('No change in findings, waivers, controls or resources.');
   });
 
@@ -340,7 +341,7 @@ describe('what changed: two estates that differ by one removed control and one n
     fs.copyFileSync(path.join(before.dir, 'evidence.json'), path.join(dir, 'a.json'));
     fs.writeFileSync(path.join(dir, 'broken.json'), '{"schema": ');
     fs.writeFileSync(path.join(dir, 'v1.json'), JSON.stringify({ schema: 'regulated-mlops-evidence/1', results: [] }));
-    const run = spawnSync('npx', ['tsx', 'bin/evidence-diff.ts', ...args(dir)], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const run = spawnTs('bin/evidence-diff.ts', args(dir));
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr).not.toMatch(/\n\s+at /);
