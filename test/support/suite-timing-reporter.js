@@ -1,0 +1,64 @@
+// Records the wall time of every whole-suite jest run (no path or name filter) in
+// .bench/test-suite.json, with its test and assertion counts and slowest files, so
+// that `npm run bench` can print the last measured figure without running the
+// suite again (test/bench/test-suite-bench.ts). A filtered run records nothing.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const OUT = path.join(ROOT, '.bench', 'test-suite.json');
+
+class SuiteTimingReporter {
+  constructor(globalConfig) {
+    this.globalConfig = globalConfig;
+  }
+
+  whole() {
+    const g = this.globalConfig;
+    const patterns = g.testPathPatterns;
+    const filtered =
+      (Array.isArray(patterns) ? patterns.length > 0 : patterns && typeof patterns.isSet === 'function' ? patterns.isSet() : false) ||
+      Boolean(g.testNamePattern) ||
+      g.onlyChanged ||
+      g.findRelatedTests ||
+      g.lastCommit ||
+      g.onlyFailures ||
+      (Array.isArray(g.nonFlagArgs) && g.nonFlagArgs.length > 0) ||
+      Boolean(g.shard);
+    return !filtered && !g.watch && !g.watchAll;
+  }
+
+  onRunStart() {
+    this.loadAtStart = os.loadavg()[0];
+  }
+
+  onRunComplete(_contexts, results) {
+    if (!this.whole()) return;
+    const seconds = (ms) => Math.round(ms / 100) / 10;
+    const files = results.testResults
+      .map((r) => ({ file: path.relative(ROOT, r.testFilePath), seconds: seconds(r.perfStats.end - r.perfStats.start) }))
+      .sort((a, b) => b.seconds - a.seconds);
+    const record = {
+      finishedAt: new Date().toISOString(),
+      wallSeconds: seconds(Date.now() - results.startTime),
+      invariantEstates: process.env.INVARIANT_ESTATES ?? 'repository',
+      workers: this.globalConfig.maxWorkers,
+      files: results.numTotalTestSuites,
+      tests: { passed: results.numPassedTests, failed: results.numFailedTests, skipped: results.numPendingTests + results.numTodoTests },
+      // Passing expect() calls as jest counts them (each test's numPassingAsserts).
+      passingAssertions: results.testResults.reduce((n, r) => n + r.testResults.reduce((m, t) => m + (t.numPassingAsserts ?? 0), 0), 0),
+      success: results.success,
+      loadAverage: { atStart: Math.round(this.loadAtStart * 100) / 100, atEnd: Math.round(os.loadavg()[0] * 100) / 100, cores: os.cpus().length },
+      slowestFiles: files.slice(0, 15),
+    };
+    try {
+      fs.mkdirSync(path.dirname(OUT), { recursive: true });
+      fs.writeFileSync(OUT, `${JSON.stringify(record, null, 2)}\n`);
+    } catch {
+      // A read-only checkout keeps no record; the run itself is unaffected.
+    }
+  }
+}
+
+module.exports = SuiteTimingReporter;
