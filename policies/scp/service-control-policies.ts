@@ -783,6 +783,16 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Condition: exceptBreakGlassAndDeployment(ctx),
           },
           {
+            // VPC Lattice needs no route either: a VPC associated with a service network (one another account shares,
+            // say) reaches its services by link-local addresses, and a resource gateway or a target group in the VPC
+            // lets other accounts' service networks in. The estate uses none; break-glass only.
+            Sid: 'DenyLatticePaths',
+            Effect: 'Deny',
+            Action: ['vpc-lattice:CreateServiceNetworkVpcAssociation', 'vpc-lattice:CreateResourceGateway', 'vpc-lattice:CreateTargetGroup'],
+            Resource: ctx.breakGlassAccounts.map((a) => `arn:*:vpc-lattice:*:${a}:*`),
+            Condition: exceptBreakGlass(ctx),
+          },
+          {
             // People reach an environment's personas and break-glass through Identity Center: its permission-set
             // roles (`AWSReservedSSO_<set>_<suffix>`, which only Identity Center changes) trust the account's SAML
             // provider `AWSSSO_<id>_DO_NOT_DELETE`, an ordinary IAM provider an admin may update, or delete and

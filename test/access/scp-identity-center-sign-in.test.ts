@@ -18,8 +18,10 @@
  * set's role, the approver's and break-glass's among them, which their roles
  * trust by name; AssumeRoleWithSAML has no IAM principal an SCP could bind,
  * so the provider is what must hold. Identity Center writes it through its
- * service-linked role, which SCPs do not bind (Organizations User Guide, "SCP
- * effects on permissions").
+ * service-linked role AWSServiceRoleForSSO ("to manage AWS resources, including
+ * IAM roles, policies, and SAML IdP on your behalf": IAM Identity Center User
+ * Guide, "Using service-linked roles for IAM Identity Center"), which SCPs do
+ * not bind (Organizations User Guide, "SCP effects on permissions").
  */
 import { EstateConfig } from '../../lib/config';
 import { scpContext } from '../../lib/stacks/organization-stack';

@@ -96,6 +96,22 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
     }
   });
 
+  test.each([
+    ['vpc-lattice:CreateServiceNetworkVpcAssociation', 'servicenetworkvpcassociation/snva-0estate'],
+    ['vpc-lattice:CreateResourceGateway', 'resourcegateway/rgw-0estate'],
+    ['vpc-lattice:CreateTargetGroup', 'targetgroup/tg-0estate'],
+  ])('%s (a VPC Lattice path that needs no route): denied to every environment\'s admin and deploy, allowed to break-glass; without the action, allowed', async (action, resource) => {
+    for (const e of config.environments) {
+      const q = { action, resource: `arn:aws:vpc-lattice:${e.region}:${e.account}:${resource}`, resourceAccount: e.account, region: e.region };
+      for (const principal of [memberAdmin(e.account), deployOf(e.account, e.region)]) {
+        const a = await ask({ ...q, scps, principal });
+        expect([e.name, principal.arn, a.decision, a.by.map((b) => b.statement)]).toEqual([e.name, principal.arn, 'denied', ['DenyLatticePaths']]);
+      }
+      expect([e.name, (await ask({ ...q, scps, principal: breakGlass(e.account) })).decision]).toEqual([e.name, 'allowed']);
+      expect([e.name, (await ask({ ...q, scps: withoutAction(scps, 'DenyLatticePaths', action), principal: memberAdmin(e.account) })).decision]).toEqual([e.name, 'allowed']);
+    }
+  });
+
   test('the exemption is the deploy of the same account: a role in an environment named like another account\'s execution role, or like it with a path, gets none', async () => {
     for (const e of config.environments) {
       const q = { action: 'ec2:CreateRoute', resource: `arn:aws:ec2:${e.region}:${e.account}:route-table/rtb-0estate`, resourceAccount: e.account, region: e.region, scps };
@@ -116,6 +132,7 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
     const resources: Record<string, (a: string) => string> = {
       DenyNetworkEscape: (a) => `arn:*:ec2:*:${a}:*`,
       NetworkChangesOnlyByTheDeploy: (a) => `arn:*:ec2:*:${a}:*`,
+      DenyLatticePaths: (a) => `arn:*:vpc-lattice:*:${a}:*`,
       ProtectIdentityCenterSignIn: (a) => `arn:*:iam::${a}:saml-provider/AWSSSO_*`,
     };
     expect(atRoot[0].document.Statement.map((s) => s.Sid)).toEqual(Object.keys(resources));
@@ -132,6 +149,10 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
       const a = await ask({ scps, principal: memberAdmin(outsider), action, resource: `arn:aws:ec2:eu-west-1:${outsider}:${type}/${id}`, resourceAccount: outsider, region: 'eu-west-1', context: { ...context } });
       expect([action, a.decision]).toEqual([action, 'allowed']);
     }
+    const lattice = await ask({ scps, principal: memberAdmin(outsider), action: 'vpc-lattice:CreateServiceNetworkVpcAssociation', resource: `arn:aws:vpc-lattice:eu-west-1:${outsider}:servicenetworkvpcassociation/snva-1`, resourceAccount: outsider, region: 'eu-west-1' });
+    expect(lattice.decision).toBe('allowed');
+    const saml = await ask({ scps, principal: memberAdmin(outsider), action: 'iam:UpdateSAMLProvider', resource: `arn:aws:iam::${outsider}:saml-provider/AWSSSO_0a1b2c3d4e5f6a7b_DO_NOT_DELETE`, resourceAccount: outsider, region: 'eu-west-1' });
+    expect(saml.decision).toBe('allowed');
   });
 });
 
@@ -144,8 +165,12 @@ describe('what IAM authorizes these calls on (the reference snapshot), which the
     ['ec2:AssociateRouteTable', ['route-table']],
     ['ec2:ReplaceRouteTableAssociation', ['route-table']],
     ['ec2:CreateCustomerGateway', ['customer-gateway']],
+    ['vpc-lattice:CreateServiceNetworkVpcAssociation', ['ServiceNetwork', 'ServiceNetworkVpcAssociation']],
+    ['vpc-lattice:CreateResourceGateway', ['ResourceGateway']],
+    ['vpc-lattice:CreateTargetGroup', ['TargetGroup']],
   ])('%s requires %j: a resource in the environment account on every request', (action, required) => {
-    const details = actionDetails('ec2', action.split(':')[1])!;
+    const [service, name] = action.split(':');
+    const details = actionDetails(service, name)!;
     expect(details.resourceTypes.filter((r) => r.required).map((r) => r.name).sort()).toEqual(required);
   });
 
