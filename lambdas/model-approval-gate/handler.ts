@@ -698,8 +698,10 @@ export function approvalGate(deps: ApprovalGateDeps) {
     // The gate decides (and may read) only packages of governed groups; it never wrote to any other.
     if (!deps.config.models.some((m) => m.packageGroupName === group)) return { outcome: 'skipped', reason: `${group} is not a governed package group: the gate never writes to it` };
     const status = param('modelApprovalStatus');
-    if (status !== 'Approved' && status !== 'Rejected') {
-      return { outcome: 'skipped', reason: `the call set ${visible(String(status)).slice(0, 40)}: only a person's Approved or Rejected is restored` };
+    // A status-setting call: a decision (Approved, Rejected) or a package sent back for another review (PendingManualApproval).
+    // A call that sets no status (a description or metadata edit) decides nothing.
+    if (status !== 'Approved' && status !== 'Rejected' && status !== PENDING) {
+      return { outcome: 'skipped', reason: `the call set ${status === undefined ? 'no status' : visible(String(status)).slice(0, 40)}: only a status a person sets is restored` };
     }
     const identity = d.userIdentity?.sessionContext?.sessionIssuer?.arn ?? d.userIdentity?.arn ?? 'unknown';
     if (deps.roleName && /:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(identity)?.[1] === deps.roleName) {
@@ -795,7 +797,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
     await deps.sagemaker.send(
       new UpdateModelPackageCommand({
         ModelPackageArn: arn as string,
-        ModelApprovalStatus: person.status as 'Approved' | 'Rejected',
+        ModelApprovalStatus: person.status as 'Approved' | 'Rejected' | 'PendingManualApproval',
         ApprovalDescription: restoredDescription(written),
         CustomerMetadataProperties: Object.keys(marks).length > MAX_METADATA_ENTRIES ? before.CustomerMetadataProperties : marks,
       }),

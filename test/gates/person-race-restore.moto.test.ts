@@ -195,7 +195,7 @@ describe('what is not restored', () => {
     expect((await w.describe(arn)).CustomerMetadataProperties?.[GATE_WRITE_KEY]).toBeUndefined();
   });
 
-  test('a failed call, another account\'s package, a reopening and a call that is not UpdateModelPackage change nothing', async () => {
+  test('a failed call, another account\'s package, a call that sets no status and a call that is not UpdateModelPackage change nothing', async () => {
     const arn = await w.register('fraud-score');
     const { call } = await raced(arn, 'Rejected');
     const { client, seen } = racing(arn, 99, async () => undefined);
@@ -203,7 +203,8 @@ describe('what is not restored', () => {
     expect(await g(trail(arn, { ...call, id: `${call.id}-denied` }, { errorCode: 'AccessDenied' }))).toMatchObject({ outcome: 'skipped', reason: 'the call failed (AccessDenied): it changed nothing' });
     const foreign = arn.replace(ACCOUNT, '210987654321');
     expect(await g(trail(foreign, { ...call, id: `${call.id}-foreign` }))).toMatchObject({ outcome: 'skipped', record: expect.stringMatching(/^unattributable\//) });
-    expect(await g(trail(arn, { ...call, status: 'PendingManualApproval', id: `${call.id}-pending` }))).toMatchObject({ outcome: 'skipped', reason: "the call set PendingManualApproval: only a person's Approved or Rejected is restored" });
+    // A call that sets no status (a description edit) decides nothing (a person's sending back is restored: restoration-by-status).
+    expect(await g(trail(arn, { ...call, id: `${call.id}-statusless` }, { requestParameters: { modelPackageArn: arn, approvalDescription: 'ticket added' } }))).toMatchObject({ outcome: 'skipped', reason: 'the call set no status: only a status a person sets is restored' });
     expect(await g(trail(arn, { ...call, id: `${call.id}-other` }, { eventName: 'DeleteModelPackage' }))).toMatchObject({ outcome: 'skipped' });
     // A package of a group the gate does not govern (its role may not even describe it): not read, not recorded.
     const ungoverned = await w.register('ungoverned-model', { execution: false });

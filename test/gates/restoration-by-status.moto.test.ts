@@ -92,6 +92,30 @@ describe('a status-less edit does not turn an overwritten decision into a final 
   });
 });
 
+describe("a person's sending back is a status-setting call too", () => {
+  test("a package sent back (PendingManualApproval) inside the window of the gate's Approved, then edited: Pending is restored, announced, and the gate reviews it in a new round", async () => {
+    const arn = await w.register('fraud-score');
+    const { call } = await r.raced(arn, 'PendingManualApproval');
+    expect(await w.status(arn)).toBe('Approved');
+    await second();
+    await r.statuslessEdit(arn, 'model-approval-gate: approve. (ticket RISK-3 added)');
+    const { sns, messages } = r.listening();
+    const result = await r.gate({ sns })(r.trail(arn, call));
+    expect(result).toMatchObject({ outcome: 'restore', approvalStatus: 'PendingManualApproval', notified: true });
+    expect(await w.status(arn)).toBe('PendingManualApproval');
+    expect(await w.json(result.record!)).toMatchObject({ verdict: 'restore', person: { status: 'PendingManualApproval' }, overwrittenBy: { status: 'Approved' } });
+    expect(messages.map((m) => m.subject)).toEqual([expect.stringMatching(/person's PendingManualApproval restored$/)]);
+    expect(await r.settled(arn)).toBe('PendingManualApproval');
+    // SageMaker announces the package pending again: the gate decides a new round from fresh reads.
+    expect(await r.gate()(stateChange(arn))).toMatchObject({ outcome: 'approve', round: 2 });
+    // The sending back, delivered again after that round: older than round 2's re-read, nothing is undone.
+    const { client, seen } = r.racing(arn, 99, async () => undefined);
+    expect(await r.gate({ sagemaker: client })(r.trail(arn, call))).toMatchObject({ outcome: 'restore', replayed: true });
+    expect(seen.updates).toBe(0);
+    expect(await w.status(arn)).toBe('Approved');
+  });
+});
+
 describe('later person calls and the order CloudTrail delivers them in', () => {
   test("a person re-approving after the gate's Approved, delivered after the crossed Rejected: Rejected is restored (fail closed), the re-approval is not set back and its person is told to decide again", async () => {
     const arn = await w.register('fraud-score');
