@@ -62,6 +62,15 @@ export interface IsolatedNetworkProps {
    * @default - none
    */
   readonly readableObjects?: readonly string[];
+  /**
+   * Whether functions here answer CloudFormation custom resources: the answer is a PUT to a pre-signed URL of
+   * CloudFormation's response bucket in the region (AWS CloudFormation User Guide, custom resources: the provider
+   * "uploads its response to the pre-signed S3 URL"), which a function in isolated subnets reaches only through the
+   * S3 gateway endpoint. The request is signed by CloudFormation, not by this account, so the statement admits
+   * s3:PutObject to those buckets alone, from this VPC, without the account condition.
+   * @default false
+   */
+  readonly customResourceResponses?: boolean;
 }
 
 /**
@@ -178,6 +187,19 @@ export class IsolatedNetwork extends Construct {
           actions: ['s3:GetObject'],
           resources: [...props.readableObjects],
           conditions: inThisAccount,
+        }),
+      );
+    }
+    if (props.customResourceResponses) {
+      s3.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'CustomResourceResponses',
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:PutObject'],
+          resources: [`arn:${Stack.of(this).partition}:s3:::cloudformation-custom-resource-response-*/*`],
+          // The one condition that holds for CloudFormation's signer is the network's: the request leaves this VPC.
+          // (Through this endpoint it always does; it says so, and the statement stays valid if the policy is reused.)
+          conditions: { StringEquals: { 'aws:SourceVpc': this.vpc.vpcId } },
         }),
       );
     }

@@ -1,4 +1,8 @@
+import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+
+/** The end of every baseline copier role's name (lib/delivery/baseline-copies.ts). */
+export const BASELINE_COPIER_SUFFIX = '-baseline-copy';
 
 /**
  * The permissions boundary every IAM role in an environment carries: the most
@@ -11,6 +15,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
  * |---|---|
  * | AllowWorkloadServices | a role granted an unrelated service (IAM, Organizations, EC2 instances ...) by mistake |
  * | AllowGrantsForAwsServices | a key grant to anything but an AWS service acting for the role (kms:GrantIsForAWSResource) |
+ * | AllowAssumingBaselineCopiers | role chaining into anything but a baseline copier role (whose trust admits one function's role) |
  * | AllowPassRoleToWorkloadServices | passing a role to anything but SageMaker or Lambda, or a role of another environment |
  * | DenyApprovalByOthers | setting a model package Approved by any role not tagged as an approver (the model-risk approver, the approval gate) |
  * | DenyAuditTampering | stopping or re-pointing CloudTrail, loosening audit buckets or deleting log groups |
@@ -104,6 +109,13 @@ export function workloadBoundaryStatements(options: WorkloadBoundaryOptions = {}
       actions: ['kms:CreateGrant'],
       resources: ['*'],
       conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }),
+    // Role chaining only into a baseline copier (constructs/baseline-copy.ts): the shard's copy function acts as each
+    // endpoint's copier role, whose trust names that function's role alone.
+    new iam.PolicyStatement({
+      sid: 'AllowAssumingBaselineCopiers',
+      actions: ['sts:AssumeRole'],
+      resources: [`arn:${Aws.PARTITION}:iam::*:role/*${BASELINE_COPIER_SUFFIX}`],
     }),
     new iam.PolicyStatement({
       sid: 'AllowPassRoleToWorkloadServices',

@@ -1,4 +1,5 @@
 import { EnvironmentConfig, EstateConfig, ModelConfig, promotionSource } from '../config';
+import { BASELINE_COPIER_SUFFIX } from '../../policies/workload-boundary';
 import { endpointName, monitoringName } from './names';
 
 /**
@@ -26,27 +27,29 @@ export function championOf(variants: readonly { readonly weight: number; readonl
 }
 
 /** Ends in `-baseline-copy` whatever the endpoint's length (monitoringName keeps the kind at the end). */
-export const baselineCopierRoleName = (endpoint: string): string => monitoringName(endpoint, 'baseline-copy');
+export const baselineCopierRoleName = (endpoint: string): string => monitoringName(endpoint, BASELINE_COPIER_SUFFIX.slice(1));
 
 /**
  * The baseline copies of one prod environment: each endpoint there that the estate's own monitoring watches (data or
  * model quality) and whose champion is a package version of the promotion source's registry. Empty elsewhere.
  */
 export function baselineCopies(estate: EstateConfig, environment: EnvironmentConfig): BaselineCopy[] {
+  return estate.models.map((m) => baselineCopyOf(estate, environment, m)).filter((c): c is BaselineCopy => c !== undefined);
+}
+
+/** The baseline copy of one model's endpoint in `environment`, if it has one (see baselineCopies). */
+export function baselineCopyOf(estate: EstateConfig, environment: EnvironmentConfig, model: ModelConfig): BaselineCopy | undefined {
+  if (environment.type !== 'prod' || environment.monitoringService !== 'estate') return undefined;
   const source = promotionSource(estate);
-  if (environment.type !== 'prod' || environment.monitoringService !== 'estate' || !source || source.account === environment.account) return [];
-  const copies: BaselineCopy[] = [];
-  for (const model of estate.models) {
-    const endpoint = model.endpoints[environment.name];
-    if (!endpoint || endpoint.awaitingApproval) continue;
-    const spec = endpoint.monitoring ?? { dataQuality: true, modelQuality: true };
-    if (!spec.dataQuality && !spec.modelQuality) continue;
-    const championVersion = championOf(endpoint.variants);
-    if (championVersion === undefined) continue;
-    const name = endpointName(environment.name, model.id);
-    copies.push({ model, environment, endpointName: name, championVersion, roleName: baselineCopierRoleName(name) });
-  }
-  return copies;
+  if (!source || source.account === environment.account) return undefined;
+  const endpoint = model.endpoints[environment.name];
+  if (!endpoint || endpoint.awaitingApproval) return undefined;
+  const spec = endpoint.monitoring ?? { dataQuality: true, modelQuality: true };
+  if (!spec.dataQuality && !spec.modelQuality) return undefined;
+  const championVersion = championOf(endpoint.variants);
+  if (championVersion === undefined) return undefined;
+  const name = endpointName(environment.name, model.id);
+  return { model, environment, endpointName: name, championVersion, roleName: baselineCopierRoleName(name) };
 }
 
 /** Every prod environment's baseline copies that read the approved-model bucket of `source` (the staging side's view). */

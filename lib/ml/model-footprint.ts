@@ -1,5 +1,6 @@
 import { EnvironmentConfig, EstateConfig, ModelConfig } from '../config';
 import { monitoringThresholds } from '../stacks/endpoints-stack';
+import { baselineCopyOf } from '../delivery/baseline-copies';
 import { Footprint, placeModels } from './sharding';
 import { RecordedPlacement, recordedIn } from './placement-file';
 
@@ -21,7 +22,7 @@ import { RecordedPlacement, recordedIn } from './placement-file';
  */
 
 /** Upper bound of template bytes per resource of each part of a model, at model ids of MEASURED_ID_LENGTH. */
-const BYTES_PER_RESOURCE = { base: 1_850, endpoint: 1_950, monitoring: 2_350, modelMonitor: 3_000, training: 4_500 } as const;
+const BYTES_PER_RESOURCE = { base: 1_850, endpoint: 1_950, monitoring: 2_350, modelMonitor: 3_000, training: 4_500, baselineCopy: 1_900 } as const;
 /** An endpoint's resources with monitoring are larger: its execution role grants the monitoring jobs too. */
 const BYTES_PER_MONITORED_ENDPOINT_RESOURCE = 2_800;
 const MEASURED_ID_LENGTH = 16;
@@ -29,7 +30,7 @@ const MEASURED_ID_LENGTH = 16;
 const BYTES_PER_ID_CHARACTER = 24;
 
 export function modelFootprint(estate: EstateConfig, model: ModelConfig, env: EnvironmentConfig): Footprint {
-  const parts = { base: 2, endpoint: 0, monitoring: 0, modelMonitor: 0, training: 0 };
+  const parts = { base: 2, endpoint: 0, monitoring: 0, modelMonitor: 0, training: 0, baselineCopy: 0 };
   const endpoint = model.endpoints[env.name];
   let retrainingAlarms = 0;
   if (endpoint && !endpoint.awaitingApproval) {
@@ -52,6 +53,9 @@ export function modelFootprint(estate: EstateConfig, model: ModelConfig, env: En
         const alarms = 3 + model.protectedAttributes.length + qualityAlarms + segmentAlarms + 2;
         parts.monitoring = 6 + 1 + 1 + 2 + (monitoring.dataQuality ? 1 : 0) + (monitoring.modelQuality ? 1 : 0) + alarms;
         retrainingAlarms = 2 + qualityAlarms + segmentAlarms;
+        // A monitored prod endpoint's baseline copy: its role, the role's policy and the custom resource (the shard's one
+        // copier function is within the shard's headroom below CloudFormation's limits).
+        if (baselineCopyOf(estate, env, model)) parts.baselineCopy = 3;
       }
     }
   }

@@ -10,6 +10,8 @@ import type { MonitoringThresholds } from '../../constructs/estate-monitoring';
 import { monitoredSegments } from '../config/segments';
 import { alarmRoutes } from '../config/alarm-routes';
 import { ModelEndpoint, ModelEndpointProps } from '../../constructs/model-endpoint';
+import { BaselineCopier } from '../../constructs/baseline-copy';
+import { baselineCopyOf } from '../delivery/baseline-copies';
 import { ModelRegistry } from '../../constructs/model-registry';
 import { TrainingPipeline } from '../../constructs/training-pipeline';
 import { approvedModelsBucketName, endpointMonitoringNames, endpointName, marketEventBusName, retrainingAlarmBusName, retrainingGuardName, TRAINING_ROLE_PATH, trainingDataBucketName, trainingPipelineName } from '../delivery/names';
@@ -121,6 +123,8 @@ export class EndpointsStack extends EstateStack {
   readonly registry: ModelRegistry;
   /** The retraining pipeline of each model that retrains in this environment. */
   readonly training: Record<string, TrainingPipeline> = {};
+  /** Copies each monitored prod endpoint's champion baseline at deploy time (where the shard has one). */
+  baselineCopier?: BaselineCopier;
 
   constructor(scope: Construct, id: string, props: EndpointsStackProps) {
     super(scope, id, props);
@@ -190,6 +194,21 @@ export class EndpointsStack extends EstateStack {
                   : undefined,
           }),
         );
+      }
+      const copy = this.endpoints[model.id]?.monitoring && props.packageRegistry ? baselineCopyOf(props.estate, env, model) : undefined;
+      if (copy) {
+        const registry = props.packageRegistry!;
+        this.baselineCopier ??= new BaselineCopier(this, 'BaselineCopier', {
+          vpc: props.vpc,
+          mlKey: props.mlKey,
+          logsKey: props.logsKey,
+          logRetention: env.logRetentionDays as logs.RetentionDays,
+          captureBucket,
+          source: { bucketName: approvedModelsBucketName(registry.account, registry.region), account: registry.account, region: registry.region },
+        });
+        const copied = this.baselineCopier.addEndpoint(scope, { endpointName: copy.endpointName, modelId: model.id, championVersion: copy.championVersion, roleName: copy.roleName });
+        // The first monitoring run finds the champion's baseline in place.
+        for (const schedule of this.endpoints[model.id].monitoring!.schedules) schedule.node.addDependency(copied);
       }
       if (model.training?.environments.includes(env.name)) {
         const training = model.training;

@@ -34,6 +34,8 @@ export interface FoundationStackProps extends EstateStackProps {
    * @default - none
    */
   readonly readableObjects?: readonly string[];
+  /** Functions of this environment answer CloudFormation custom resources (IsolatedNetwork). */
+  readonly customResourceResponses?: boolean;
   /**
    * GuardDuty, Config and Security Hub are run by the organization here: adopt them, wire only the alerts.
    * @default - none: the foundation creates them
@@ -83,6 +85,7 @@ export class FoundationStack extends EstateStack {
       flowLogRetention: logRetention,
       resourceAccounts: props.estateAccounts,
       readableObjects: props.readableObjects,
+      customResourceResponses: props.customResourceResponses,
     });
 
     this.audit = new AuditTrail(this, 'Audit', {

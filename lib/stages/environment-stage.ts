@@ -2,6 +2,7 @@ import { Stage, StageProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Aspects, Aws } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { baselineCopies } from '../delivery/baseline-copies';
 import { EnvironmentConfig, EstateConfig, promotionSource, servesPinnedCopy, servingAccounts } from '../config';
 import { personaPrincipals } from '../config/access';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
@@ -69,6 +70,7 @@ export class EnvironmentStage extends Stage {
       breakGlassPrincipals: personaPrincipals(estate, environment, 'breakGlass'),
       estateAccounts: estateAccounts(estate),
       readableObjects: promotedArtifacts(estate, environment),
+      customResourceResponses: baselineCopies(estate, environment).length > 0,
       inheritedDetectiveControls: inherited,
       linkedRegions: detectionRegions(estate, environment),
       description: `${estate.organization.name} ${environment.name}: keys, isolated network, audit trail, permissions boundary`,
@@ -168,6 +170,8 @@ function promotedArtifacts(estate: EstateConfig, environment: EnvironmentConfig)
   // The pinned copies of approved model data; the training bucket only for a model served without one (servesPinnedCopy).
   const served = (m: EstateConfig['models'][number]) => [...(m.endpoints[environment.name]?.variants ?? []), ...(m.endpoints[environment.name]?.shadow ? [m.endpoints[environment.name].shadow!] : [])];
   const unpinned = estate.models.some((m) => !servesPinnedCopy(m, environment) && served(m).some((v) => v.modelPackageVersion !== undefined));
-  return [`arn:${Aws.PARTITION}:s3:::${approvedModelsBucketName(source.account, source.region)}/models/*`, ...(unpinned ? [`arn:${Aws.PARTITION}:s3:::${modelArtifactsBucketName(source.account, source.region)}/*`] : [])];
+  // The pinned baselines, where a monitored endpoint copies its champion's (lib/delivery/baseline-copies.ts).
+  const baselines = baselineCopies(estate, environment).length > 0 ? [`arn:${Aws.PARTITION}:s3:::${approvedModelsBucketName(source.account, source.region)}/baselines/*`] : [];
+  return [`arn:${Aws.PARTITION}:s3:::${approvedModelsBucketName(source.account, source.region)}/models/*`, ...baselines, ...(unpinned ? [`arn:${Aws.PARTITION}:s3:::${modelArtifactsBucketName(source.account, source.region)}/*`] : [])];
 }
 
