@@ -105,3 +105,11 @@ export function modelMonitorImage(region: string, where: string): string {
 export function sagemakerEndpointScalingRoleArn(partition: string, account: string): string {
   return `arn:${partition}:iam::${account}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`;
 }
+
+/**
+ * The ARN of a Security Hub standard in a region (`standards/<id>/v/<version>`; the account is left out: the standards
+ * are AWS's). Security Hub API reference, BatchEnableStandards, StandardsArn.
+ */
+export function securityHubStandardArn(partition: string, region: string, standard: string): string {
+  return `arn:${partition}:securityhub:${region}::standards/${standard}`;
+}

@@ -10,6 +10,7 @@ import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
+import { securityHubStandardArn } from './aws-facts';
 import { breakGlassAssumedPattern } from './break-glass-role';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { ManagedPolicyRole } from './managed-policy-role';
@@ -19,7 +20,7 @@ export const DETECTIVE_CONTROLS_METADATA = 'estate:detective-controls';
 
 export interface DetectiveControlsProps {
   /** Key of the findings topic (and of the bucket Config delivers to). */
-  readonly key: kms.Key;
+  readonly key: kms.IKey;
   /** Bucket Config delivers snapshots and history to, under `config/`. */
   readonly deliveryBucket: s3.IBucket;
   /**
@@ -144,8 +145,8 @@ function enableDetectiveServices(scope: Construct, props: DetectiveServicesProps
 
   const hub = new securityhub.CfnHub(scope, 'SecurityHub', { enableDefaultStandards: false, controlFindingGenerator: 'SECURITY_CONTROL' });
   for (const [standardId, arn] of [
-    ['FoundationalBestPractices', `arn:${partition}:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`],
-    ['Nist80053', `arn:${partition}:securityhub:${region}::standards/nist-800-53/v/5.0.0`],
+    ['FoundationalBestPractices', securityHubStandardArn(partition, region, 'aws-foundational-security-best-practices/v/1.0.0')],
+    ['Nist80053', securityHubStandardArn(partition, region, 'nist-800-53/v/5.0.0')],
   ]) {
     new securityhub.CfnStandard(scope, standardId, { standardsArn: arn }).addResourceDependency(hub);
   }
@@ -192,13 +193,16 @@ function enableDetectiveServices(scope: Construct, props: DetectiveServicesProps
 
 export interface RegionalDetectionProps {
   /** Key of this region's Config deliveries and of the dead-letter queue. */
-  readonly key: kms.Key;
+  readonly key: kms.IKey;
   /**
    * Bucket of this region Config delivers to, under `config/`.
    * @default - none: only with `inheritedFrom`, where the organization's recorder delivers
    */
   readonly deliveryBucket?: s3.IBucket;
-  /** As for DetectiveControls: the organization runs GuardDuty, Config and Security Hub here. */
+  /**
+   * As for DetectiveControls: the organization runs GuardDuty, Config and Security Hub here.
+   * @default - none: this construct creates them
+   */
   readonly inheritedFrom?: { readonly administratorAccount?: string };
   /** The environment's home region: its default event bus receives this region's alerts, and its rules send them to the findings topic. */
   readonly homeRegion: string;

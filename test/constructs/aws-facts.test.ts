@@ -11,6 +11,7 @@ import {
   partitionOf,
   repositoryArn,
   sagemakerEndpointScalingRoleArn,
+  securityHubStandardArn,
   SKLEARN_PROCESSING_REGISTRY,
   sklearnProcessingImage,
 } from '../../constructs/aws-facts';
@@ -49,4 +50,8 @@ test("endpoint autoscaling's service-linked role", () => {
   expect(sagemakerEndpointScalingRoleArn('aws', '333333333333')).toBe(
     'arn:aws:iam::333333333333:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
   );
+});
+
+test('a Security Hub standard, which names no account', () => {
+  expect(securityHubStandardArn('aws', 'eu-west-1', 'nist-800-53/v/5.0.0')).toBe('arn:aws:securityhub:eu-west-1::standards/nist-800-53/v/5.0.0');
 });

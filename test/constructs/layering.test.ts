@@ -41,7 +41,7 @@ test('control: the scan sees imports into lib/ where they are (the stacks import
   expect(intoLib('lib/stacks').some((edge) => edge.startsWith('lib/stacks/endpoints-stack.ts -> lib/config'))).toBe(true);
 });
 
-test('ModelEndpoint is a folder: the construct, its alarms and dashboard, its Model Monitor schedules', () => {
-  expect(fs.readdirSync(path.join(REPO_ROOT, 'constructs/model-endpoint')).sort()).toEqual(['alarms.ts', 'index.ts', 'monitoring.ts']);
+test('ModelEndpoint is a folder: the construct, its props, its execution role, its alarms and dashboard, its Model Monitor schedules', () => {
+  expect(fs.readdirSync(path.join(REPO_ROOT, 'constructs/model-endpoint')).sort()).toEqual(['alarms.ts', 'index.ts', 'monitoring.ts', 'props.ts', 'role.ts']);
   expect(fs.existsSync(path.join(REPO_ROOT, 'constructs/model-endpoint.ts'))).toBe(false);
 });
