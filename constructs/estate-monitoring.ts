@@ -41,9 +41,15 @@ export interface MonitoringThresholds {
   readonly psi: number;
   /** Disparate impact floor per protected facet (the tier's minDisparateImpact). */
   readonly minDisparateImpact: number;
-  /** Live quality: AUC floor and F1 floor (classifiers) or RMSE ceiling (regression). */
+  /**
+   * Live quality: AUC floor and F1 floor (classifiers) or RMSE ceiling (regression).
+   * @default - no quality alarm
+   */
   readonly quality?: { readonly metric: 'auc'; readonly value: number; readonly minF1: number } | { readonly metric: 'rmse'; readonly value: number };
-  /** Segments the job computes on their own (metrics with a Segment dimension); critical ones get alarms. */
+  /**
+   * Segments the job computes on their own (metrics with a Segment dimension); critical ones get alarms.
+   * @default - none
+   */
   readonly segments?: readonly MonitoredSegment[];
 }
 
@@ -54,7 +60,10 @@ export interface MonitoredSegment {
   readonly argument: string;
   /** Critical: alarms on its quality and drift, on the topic, the dashboard and (where the model retrains on alarms) the trigger. */
   readonly critical: boolean;
-  /** Its live quality floor (AUC) or ceiling (RMSE); the tier's unless the segment has its own. */
+  /**
+   * Its live quality floor (AUC) or ceiling (RMSE); the tier's unless the segment has its own.
+   * @default - no quality alarm for the segment
+   */
   readonly quality?: { readonly metric: 'auc'; readonly value: number } | { readonly metric: 'rmse'; readonly value: number };
 }
 
@@ -158,7 +167,8 @@ export class EstateMonitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   /** Alarms that start retraining where configured: live quality and drift of inputs or score. */
   readonly retrainingAlarms: cloudwatch.Alarm[] = [];
-  qualityAlarm?: cloudwatch.Alarm;
+  /** Fires when live quality crosses its floor or ceiling (model quality monitored with a quality threshold). */
+  readonly qualityAlarm?: cloudwatch.Alarm;
   readonly schedules: scheduler.Schedule[] = [];
   readonly widgets: cloudwatch.IWidget[] = [];
   /** Job names start with this (unique per endpoint, at most 48 characters). */
@@ -403,7 +413,10 @@ export interface MonitoringDefinitionProps {
   readonly bucket: string;
   readonly groundTruth: { readonly bucket: string; readonly prefix: string };
   readonly variants: readonly string[];
-  /** A shadow variant whose captures are read and judged per variant only (the script's --shadow). */
+  /**
+   * A shadow variant whose captures are read and judged per variant only (the script's --shadow).
+   * @default - no shadow variant
+   */
   readonly shadowVariant?: string;
   readonly image: string;
   readonly script: { readonly bucket: string; readonly key: string };
@@ -414,7 +427,10 @@ export interface MonitoringDefinitionProps {
   readonly problemType: string;
   readonly facets: readonly string[];
   readonly modelId: string;
-  /** The script's --segment arguments, one per segment. */
+  /**
+   * The script's --segment arguments, one per segment.
+   * @default - none
+   */
   readonly segments?: readonly string[];
 }
 

@@ -38,7 +38,10 @@ export interface VariantAlarmsProps {
   readonly modelId: string;
   /** Production variants: 5XX and latency alarms that roll a deployment back, and a 4XX alarm. */
   readonly variants: readonly string[];
-  /** The shadow variant: 5XX and latency alarms that notify only. */
+  /**
+   * The shadow variant: 5XX and latency alarms that notify only.
+   * @default - no shadow variant
+   */
   readonly shadow?: string;
   readonly alarmTopic: sns.ITopic;
 }
