@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Tags } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import { approvalGateRoleName, approvedModelsBucketName, approverRoleName, DEPLO
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } from '../../constructs/audit-replica';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
+import { ApprovalGate } from '../../constructs/approval-gate';
 import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { PersonaRoles } from '../../constructs/persona-roles';
@@ -18,13 +19,11 @@ import { personaPrincipals } from '../config/access';
 import { SecureBucket } from '../../constructs/secure-bucket';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcards';
-import { APPROVER_TAG } from '../../policies/workload-boundary';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
 import { EstateConfig, promotionSource, RISK_TIERS, servesPinnedCopy, servingAccounts } from '../config';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
-import { WAITING_METRIC } from '../../lambdas/model-approval-gate/sweep-contract';
 import { ApprovalWaitSweep } from '../../constructs/approval-wait-sweep';
 import { APPROVED_TAG } from '../../lambdas/model-pinner/approved-tag';
 import { baselineReadStatements } from '../../constructs/baseline-copy';
@@ -72,7 +71,7 @@ export class ModelGovernanceStack extends EstateStack {
   readonly artifacts: SecureBucket;
   readonly decisionRecords: SecureBucket;
   readonly notifications: sns.Topic;
-  readonly approvalGate: GateFunction;
+  readonly approvalGate: ApprovalGate;
   /** Pins approved model data into `approvedModels` (lambdas/model-pinner). */
   readonly modelPinner: GateFunction;
   /** Object Lock copies of approved model data, each version locked in COMPLIANCE mode by the pinner. */
@@ -159,71 +158,25 @@ export class ModelGovernanceStack extends EstateStack {
       }),
     );
 
-    this.approvalGate = new GateFunction(this, 'ApprovalGate', {
-      entry: path.join(LAMBDAS, 'model-approval-gate', 'handler.ts'),
-      description: 'Model approval gate: approves, rejects or holds registered model packages',
+    const packages = governedPackageArns(this, groups);
+    this.approvalGate = new ApprovalGate(this, 'ApprovalGate', {
       roleName: approvalGateRoleName(props.estate.organization.name, env.name),
       vpc: props.network.vpc,
       encryptionKey: keys.ml,
       logsKey: keys.logs,
+      recordsKey: keys.audit,
       logRetention,
       config: gateConfig,
-      environment: {
-        RECORD_BUCKET: this.decisionRecords.bucketName,
-        ARTIFACT_BUCKET: this.artifacts.bucketName,
-        TOPIC_ARN: this.notifications.topicArn,
-        POLICY_DIGEST: gateConfigDigest(gateConfig),
-        ACCOUNT_ID: this.account,
-        PARTITION: this.partition,
-        // Its own updates, seen again through CloudTrail, are not a person's (the race restoration, handler.ts).
-        GATE_ROLE_NAME: approvalGateRoleName(props.estate.organization.name, env.name),
-      },
+      configDigest: gateConfigDigest(gateConfig),
+      artifacts: this.artifacts,
+      decisionRecords: this.decisionRecords,
+      notifications: this.notifications,
+      packageArns: packages,
+      pipelineExecutionArns: trainingExecutionArns(this, props.estate, env.name),
+      highRiskGroups: props.estate.models.filter((m) => m.riskTier === 'high').map((m) => m.id),
     });
-    // Exact actions rather than grant*() helpers, whose action wildcards
-    // (s3:GetObject*, kms:GenerateDataKey*) exceed what the gate does. Every
-    // call the handler makes is here (test/gates/iam-calls.test.ts pins the list).
-    const gateRole = this.approvalGate.role;
     const evidence = this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*`);
-    Tags.of(gateRole).add(APPROVER_TAG, 'true');
     const approvals = this.decisionRecords.arnForObjects('approval/*');
-    const unattributable = this.decisionRecords.arnForObjects('unattributable/*');
-    const packages = governedPackageArns(this, groups);
-    const executions = trainingExecutionArns(this, props.estate, env.name);
-    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
-      gateRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
-    allow('ReadEvidence', ['s3:GetObject'], [evidence]);
-    // Listing the evidence prefix makes a missing report read as missing (S3 answers 403 for a missing key without s3:ListBucket).
-    allow('ListEvidence', ['s3:ListBucket'], [this.artifacts.bucketArn], { StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*`] } });
-    allow('DecryptReports', ['kms:Decrypt'], [keys.ml.keyArn]);
-    allow('ReadDecisionRecords', ['s3:GetObject'], [approvals]);
-    allow('ListDecisionRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['approval/*'] } });
-    allow('WriteDecisionRecords', ['s3:PutObject'], [approvals, unattributable]);
-    allow('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
-    allow('Notify', ['sns:Publish'], [this.notifications.topicArn]);
-    // PutMetricData takes no resource; the condition keeps the gate to its own namespace (constructs/approval-wait-sweep.ts).
-    allow('PublishPendingCalls', ['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': WAITING_METRIC.namespace } });
-    allow('EncryptNotifications', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.ml.keyArn]);
-    allow('DecideOnGovernedPackages', ['sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage'], packages);
-    // ListPipelineExecutionSteps shows which package the execution's RegisterModel step registered (resource type: pipeline-execution).
-    if (executions.length > 0) allow('CheckPipelineExecutions', ['sagemaker:DescribePipelineExecution', 'sagemaker:ListPipelineExecutionSteps'], executions);
-    // Code never approves a high-risk package; IAM refuses it too (sagemaker:ModelApprovalStatus is a key of UpdateModelPackage).
-    const highRisk = props.estate.models.filter((m) => m.riskTier === 'high').map((m) => m.id);
-    if (highRisk.length > 0) {
-      gateRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'NeverApproveHighRisk',
-          effect: iam.Effect.DENY,
-          actions: ['sagemaker:UpdateModelPackage', 'sagemaker:CreateModelPackage'],
-          resources: highRisk.map((id) => `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model-package/${id}/*`),
-          conditions: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' } },
-        }),
-      );
-    }
-    acknowledgeResourceWildcards(
-      gateRole.permissionsPolicy!,
-      [evidence, approvals, unattributable, ...packages, ...executions],
-      'Report and record object keys, package versions and pipeline executions are created after deployment; each grant is limited to one bucket prefix, one governed package group or one training pipeline.',
-    );
     acknowledgeNoReplication(
       this.artifacts,
       'Model artifacts and reports are rebuilt by the training pipelines from versioned data; the decisions made on them are replicated with the decision records.',
