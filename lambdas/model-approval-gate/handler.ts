@@ -841,9 +841,12 @@ export function approvalGate(deps: ApprovalGateDeps) {
       // that the judgement below can place the person's call against it instead of waiting for ever.
       if (record && record.outcome !== 'hold') await completeNotice(latest, current);
     }
-    const mark = GATE_WRITE.exec(current.CustomerMetadataProperties?.[GATE_WRITE_KEY] ?? '');
+    // The gate's last update, from its mark; a package without one (a status-less call can remove metadata keys, and a
+    // restoration onto a package with no room for the mark carries none) is placed against the gate's own records.
+    const marked = GATE_WRITE.exec(current.CustomerMetadataProperties?.[GATE_WRITE_KEY] ?? '');
+    const mark = marked ? [marked[1], marked[2]] : await lastGateWrite(base);
     if (!mark) return { verdict: status === state.status ? 'concurs' : 'stands', reason: `the package's current status (${visible(String(state.status))}) was not set by the gate: nothing to restore` };
-    const [, readAt, uri] = mark;
+    const [readAt, uri] = mark;
     const write = await gateWriteOf(uri, base, self);
     if (!write) return { verdict: status === state.status ? 'concurs' : 'stands', reason: `the package's gate-write mark names no update of the gate's for this package: nothing to restore` };
     if (!write.after) {
@@ -890,6 +893,32 @@ export function approvalGate(deps: ApprovalGateDeps) {
       reason: `the person's Approved (${when}) was overwritten by the gate's ${what}; ${why}, so a later person's Rejected whose CloudTrail event has not arrived cannot be ruled out: Approved is not set back, the package stays ${visible(String(state.status))}, and a person decides again`,
       write: overwrittenBy,
     };
+  }
+
+  /**
+   * The gate's last update of the package from its records, for a package that carries no `gate-write` mark: the latest
+   * applied round (not a hold) or restoration, by the time it landed. The round's decision time stands in for its
+   * re-read (earlier, so more calls count as crossed, and an Approved so placed is never restored: the package moved
+   * when the mark was removed, so the judgement fails closed); a restoration is placed by its restored call.
+   */
+  async function lastGateWrite(base: string): Promise<[string, string] | undefined> {
+    const candidates: Array<{ uri: string; readAt: string; landed: number }> = [];
+    const rounds = await loadRounds(base);
+    const latest = rounds[rounds.length - 1];
+    if (latest?.applied) {
+      const record = await readRecord<ApprovalRecord>(deps.s3, latest.record);
+      const applied = await readRecord<AppliedRecord>(deps.s3, latest.applied);
+      if (record && record.outcome !== 'hold' && applied?.applied) candidates.push({ uri: uriOf(latest.record), readAt: new Date(Date.parse(record.decidedAt)).toISOString(), landed: Date.parse(applied.package.lastModified ?? applied.at) });
+    }
+    for (const key of (await listKeys(deps.s3, deps.recordBucket, `${base}person/`)).filter((k) => k.endsWith('.restored.json'))) {
+      const restored = await readRecord<RestoredRecord>(deps.s3, at(key));
+      const judged = restored?.restored ? await readRecord<PersonUpdateRecord>(deps.s3, at(key.replace(/\.restored\.json$/, '.json'))) : undefined;
+      // The judgement was written before the restoration's re-read: its time stands in for that re-read (earlier, so a call
+      // the restoration overwrote is not taken for one inside its own window).
+      if (restored?.restored && judged) candidates.push({ uri: uriOf(at(key.replace(/\.restored\.json$/, '.json'))), readAt: new Date(Date.parse(judged.at)).toISOString(), landed: Date.parse(restored.package.lastModified ?? restored.at) });
+    }
+    const last = candidates.filter((c) => Number.isFinite(c.landed)).sort((a, b) => a.landed - b.landed).pop();
+    return last && [last.readAt, last.uri];
   }
 
   /** Person status calls recorded for this package with an eventTime after `eventTime` (oldest first), other than `self`. */

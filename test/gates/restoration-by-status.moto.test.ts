@@ -92,6 +92,29 @@ describe('a status-less edit does not turn an overwritten decision into a final 
   });
 });
 
+describe("a package whose gate-write mark was removed is placed against the gate's records", () => {
+  test.each([
+    { person: 'Rejected', outcome: 'restore', final: 'Rejected' },
+    { person: 'Approved', outcome: 'redecide', final: 'Rejected' },
+  ] as const)("the crossed $person, after an approver removed the mark in a call that sets no status: $outcome", async ({ person, outcome, final }) => {
+    const arn = await w.register('fraud-score', person === 'Approved' ? { reports: { ...GOOD, evaluation: evaluation(0.55) } } : {});
+    const { call } = await r.raced(arn, person);
+    await second();
+    // In AWS: UpdateModelPackage with CustomerMetadataPropertiesToRemove ['gate-write'] and no status (the status is kept).
+    // moto replaces the metadata with what is sent (and clears an omitted status), so the result is sent as it is.
+    const { UpdateModelPackageCommand } = await import('@aws-sdk/client-sagemaker');
+    const before = await w.describe(arn);
+    const { 'gate-write': _removed, ...rest } = before.CustomerMetadataProperties ?? {};
+    await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: before.ModelApprovalStatus, ApprovalDescription: before.ApprovalDescription, CustomerMetadataProperties: rest }));
+    expect((await w.describe(arn)).CustomerMetadataProperties?.['gate-write']).toBeUndefined();
+    const result = await r.gate()(r.trail(arn, call));
+    expect(result.outcome).toBe(outcome);
+    expect(await w.status(arn)).toBe(final);
+    expect(await w.json(result.record!)).toMatchObject({ verdict: outcome, overwrittenBy: { record: `s3://${w.records}/${base(arn)}round-1.json` } });
+    expect(await r.settled(arn)).toBe(final);
+  });
+});
+
 describe("a person's sending back is a status-setting call too", () => {
   test("a package sent back (PendingManualApproval) inside the window of the gate's Approved, then edited: Pending is restored, announced, and the gate reviews it in a new round", async () => {
     const arn = await w.register('fraud-score');
