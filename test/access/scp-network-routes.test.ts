@@ -72,6 +72,9 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
       const q = { action, resource: `arn:aws:ec2:${e.region}:${e.account}:${type}/${id}`, resourceAccount: e.account, region: e.region, context };
       const admin = await ask({ ...q, scps, principal: memberAdmin(e.account) });
       expect([e.name, admin.decision, admin.by.map((b) => b.statement)]).toEqual([e.name, 'denied', ['NetworkChangesOnlyByTheDeploy']]);
+      // In the other allowed region too (the region allow-list does not stop it there).
+      const elsewhere = await ask({ ...q, region: e.auditReplicaRegion, resource: q.resource.replace(e.region, e.auditReplicaRegion), scps, principal: memberAdmin(e.account) });
+      expect([e.name, e.auditReplicaRegion, elsewhere.decision, elsewhere.by.map((b) => b.statement)]).toEqual([e.name, e.auditReplicaRegion, 'denied', ['NetworkChangesOnlyByTheDeploy']]);
       // The deploy of this account in each region it deploys to (the exemption's region is a wildcard).
       for (const region of [e.region, e.auditReplicaRegion]) {
         const deploy = await ask({ ...q, region, resource: q.resource.replace(e.region, region), scps, principal: deployOf(e.account, region) });
