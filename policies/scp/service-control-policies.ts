@@ -783,6 +783,18 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Condition: exceptBreakGlassAndDeployment(ctx),
           },
           {
+            // Nor an instance of the admin's own in the VPC: one homed in two VPCs (a network interface in an estate
+            // subnet, its primary one in a VPC with an internet gateway; EC2's multi-VPC ENI attachments, same account and
+            // zone) is a proxy the workloads reach by the local route. The estate runs no EC2 instance (SageMaker's and
+            // Lambda's run in their services' accounts, attached to interfaces those services create), so no launch and
+            // no attachment of an interface of these accounts but by break-glass.
+            Sid: 'NoInstancesInTheNetworks',
+            Effect: 'Deny',
+            Action: ['ec2:RunInstances', 'ec2:AttachNetworkInterface'],
+            Resource: ctx.breakGlassAccounts.map((a) => `arn:*:ec2:*:${a}:network-interface/*`),
+            Condition: exceptBreakGlass(ctx),
+          },
+          {
             // VPC Lattice needs no route either: a VPC associated with a service network (one another account shares,
             // say) reaches its services by link-local addresses, and a resource gateway or a target group in the VPC
             // lets other accounts' service networks in. The estate uses none; break-glass only.

@@ -100,6 +100,28 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
   });
 
   test.each([
+    ['ec2:RunInstances', 'network-interface/*'],
+    ['ec2:AttachNetworkInterface', 'network-interface/eni-0estate'],
+  ])('%s (an instance homed in an estate subnet and another VPC, a proxy that needs no route): denied to every environment\'s admin and deploy, allowed to break-glass; without the action, allowed', async (action, resource) => {
+    for (const e of config.environments) {
+      const q = { action, resource: `arn:aws:ec2:${e.region}:${e.account}:${resource}`, resourceAccount: e.account, region: e.region };
+      for (const principal of [memberAdmin(e.account), deployOf(e.account, e.region)]) {
+        const a = await ask({ ...q, scps, principal });
+        expect([e.name, principal.arn, a.decision, a.by.map((b) => b.statement)]).toEqual([e.name, principal.arn, 'denied', ['NoInstancesInTheNetworks']]);
+      }
+      expect([e.name, (await ask({ ...q, scps, principal: breakGlass(e.account) })).decision]).toEqual([e.name, 'allowed']);
+      expect([e.name, (await ask({ ...q, scps: withoutAction(scps, 'NoInstancesInTheNetworks', action), principal: memberAdmin(e.account) })).decision]).toEqual([e.name, 'allowed']);
+    }
+  });
+
+  test('the interfaces SageMaker and Lambda need are still created by the roles they act as (CreateNetworkInterface is not denied)', async () => {
+    for (const e of config.environments) {
+      const a = await ask({ scps, principal: roleWithAdmin(`arn:aws:iam::${e.account}:role/estate-training/${e.name}-training-role`, e.account), action: 'ec2:CreateNetworkInterface', resource: `arn:aws:ec2:${e.region}:${e.account}:network-interface/*`, resourceAccount: e.account, region: e.region });
+      expect([e.name, a.decision]).toEqual([e.name, 'allowed']);
+    }
+  });
+
+  test.each([
     ['vpc-lattice:CreateServiceNetworkVpcAssociation', 'servicenetworkvpcassociation/snva-0estate'],
     ['vpc-lattice:CreateResourceGateway', 'resourcegateway/rgw-0estate'],
     ['vpc-lattice:CreateTargetGroup', 'targetgroup/tg-0estate'],
@@ -135,6 +157,7 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
     const resources: Record<string, (a: string) => string> = {
       DenyNetworkEscape: (a) => `arn:*:ec2:*:${a}:*`,
       NetworkChangesOnlyByTheDeploy: (a) => `arn:*:ec2:*:${a}:*`,
+      NoInstancesInTheNetworks: (a) => `arn:*:ec2:*:${a}:network-interface/*`,
       DenyLatticePaths: (a) => `arn:*:vpc-lattice:*:${a}:*`,
       ProtectIdentityCenterSignIn: (a) => `arn:*:iam::${a}:saml-provider/AWSSSO_*`,
     };
@@ -168,6 +191,8 @@ describe('what IAM authorizes these calls on (the reference snapshot), which the
     ['ec2:AssociateRouteTable', ['route-table']],
     ['ec2:ReplaceRouteTableAssociation', ['route-table']],
     ['ec2:CreateCustomerGateway', ['customer-gateway']],
+    ['ec2:RunInstances', ['image', 'instance', 'network-interface', 'security-group', 'subnet']],
+    ['ec2:AttachNetworkInterface', ['instance', 'network-interface']],
     ['vpc-lattice:CreateServiceNetworkVpcAssociation', ['ServiceNetwork', 'ServiceNetworkVpcAssociation']],
     ['vpc-lattice:CreateResourceGateway', ['ResourceGateway']],
     ['vpc-lattice:CreateTargetGroup', ['TargetGroup']],
