@@ -12,6 +12,7 @@ import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } from '../../constructs/audit-replica';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { ApprovalGate } from '../../constructs/approval-gate';
+import { DeploymentGate } from '../../constructs/deployment-gate';
 import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { PersonaRoles } from '../../constructs/persona-roles';
@@ -28,7 +29,11 @@ import { ApprovalWaitSweep } from '../../constructs/approval-wait-sweep';
 import { APPROVED_TAG } from '../../lambdas/model-pinner/approved-tag';
 import { baselineReadStatements } from '../../constructs/baseline-copy';
 import { baselineCopiesFrom } from '../delivery/baseline-copies';
+import { prodChampionsOf, prodImagesOf, prodServesPackages } from '../config/prod-serving';
 import { EstateStack, EstateStackProps } from './estate-stack';
+
+// What prod serves is a question about the config; the promotion tests take it from here with the stack.
+export { prodChampionsOf, prodImagesOf } from '../config/prod-serving';
 
 /** Every way to write, overwrite, re-tag or delete an object of the evidence prefix. */
 export const EVIDENCE_WRITE_ACTIONS = [
@@ -76,7 +81,7 @@ export class ModelGovernanceStack extends EstateStack {
   readonly modelPinner: GateFunction;
   /** Object Lock copies of approved model data, each version locked in COMPLIANCE mode by the pinner. */
   readonly approvedModels: SecureBucket;
-  readonly deploymentGate: GateFunction;
+  readonly deploymentGate: DeploymentGate;
   readonly reviewReminder: GateFunction;
   readonly personas: PersonaRoles;
 
@@ -175,7 +180,6 @@ export class ModelGovernanceStack extends EstateStack {
       pipelineExecutionArns: trainingExecutionArns(this, props.estate, env.name),
       highRiskGroups: props.estate.models.filter((m) => m.riskTier === 'high').map((m) => m.id),
     });
-    const evidence = this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*`);
     const approvals = this.decisionRecords.arnForObjects('approval/*');
     acknowledgeNoReplication(
       this.artifacts,
@@ -356,70 +360,25 @@ export class ModelGovernanceStack extends EstateStack {
 
     // The deployment gate also knows what the committed estate has prod serve: it finds the champion itself.
     const deploymentGateConfig = { ...gateConfig, prodChampions: prodChampionsOf(props.estate, env.name), prodImages: prodImagesOf(props.estate) };
-    this.deploymentGate = new GateFunction(this, 'DeploymentGate', {
-      entry: path.join(LAMBDAS, 'deployment-gate', 'handler.ts'),
-      description: 'Deployment gate: may this approved package be promoted to prod?',
-      functionName: deploymentGateFunctionName(props.estate.organization.name, env.name),
+    const org = props.estate.organization.name;
+    this.deploymentGate = new DeploymentGate(this, 'DeploymentGate', {
+      functionName: deploymentGateFunctionName(org, env.name),
       vpc: props.network.vpc,
       encryptionKey: keys.ml,
       logsKey: keys.logs,
+      recordsKey: keys.audit,
       logRetention,
       config: deploymentGateConfig,
-      reservedConcurrency: 2,
-      environment: {
-        RECORD_BUCKET: this.decisionRecords.bucketName,
-        ARTIFACT_BUCKET: this.artifacts.bucketName,
-        APPROVED_BUCKET: this.approvedModels.bucketName,
-        CAPTURE_BUCKET: inferenceCaptureBucketName(this.account, this.region),
-        POLICY_DIGEST: gateConfigDigest(deploymentGateConfig),
-        ACCOUNT_ID: this.account,
-        PARTITION: this.partition,
-      },
-    });
-    if (props.estate.delivery && promotionSource(props.estate)?.name === env.name) {
+      configDigest: gateConfigDigest(deploymentGateConfig),
+      artifacts: this.artifacts,
+      decisionRecords: this.decisionRecords,
+      approvedModels: this.approvedModels,
+      captureBucketName: inferenceCaptureBucketName(this.account, this.region),
+      monitoringReportsPrefix: `monitoring/${env.name}-*/reports/`,
+      packageArns: packages,
       // The delivery pipeline's pre-prod step, and nothing else in the tooling account, may ask.
-      this.deploymentGate.function.addPermission('InvokedByThePipelineGateStep', {
-        principal: new iam.ArnPrincipal(`arn:${this.partition}:iam::${props.estate.delivery.account}:role/${DEPLOYMENT_GATE_STEP_ROLE(props.estate.organization.name)}`),
-        action: 'lambda:InvokeFunction',
-      });
-    }
-    const deployments = this.decisionRecords.arnForObjects('deployment/*');
-    const deployRole = this.deploymentGate.role;
-    const allowDeploy = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
-      deployRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
-    // Evaluations are read only at the version the approval record keeps (GetObject with a VersionId is
-    // s3:GetObjectVersion), only from the evidence prefix; listing it makes a missing report read as missing.
-    allowDeploy('ReadApprovedEvaluations', ['s3:GetObjectVersion'], [evidence]);
-    allowDeploy('ListEvidence', ['s3:ListBucket'], [this.artifacts.bucketArn], { StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*`] } });
-    allowDeploy('DecryptReports', ['kms:Decrypt'], [keys.ml.keyArn]);
-    allowDeploy('ReadApprovalAndPinRecords', ['s3:GetObject'], [approvals, pins]);
-    // The pin holds while the locked copy keeps its version and SHA-256 and the source key still holds the approved version.
-    // ...and the pinned key (what prod reads) still holds that version and no other.
-    allowDeploy('CheckPinnedModelData', ['s3:GetObjectVersion', 's3:GetObject'], [pinned]);
-    allowDeploy('CheckServedModelData', ['s3:GetObject'], [modelData]);
-    allowDeploy('ReadAndWriteDecisionRecords', ['s3:GetObject', 's3:PutObject'], [deployments]);
-    allowDeploy('ListDecisionRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['deployment/*', 'approval/*', 'pins/*'] } });
-    // ListModelPackages has no resource type (Service Authorization Reference, Amazon SageMaker): it takes "*".
-    allowDeploy('FindChampions', ['sagemaker:ListModelPackages'], ['*']);
-    allowDeploy('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
-    allowDeploy('ReadGovernedPackages', ['sagemaker:DescribeModelPackage'], packages);
-    allowDeploy('ReadStagingEndpoints', ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'], [
-      `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint/*`,
-      `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint-config/*`,
-      `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model/*`,
-    ]);
-    allowDeploy('ReadStagingAlarmsAndTraffic', ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricStatistics'], ['*']);
-    // A shadow variant's captured traffic, as the monitoring job of this environment's endpoints reports it (the capture
-    // bucket is under the ML key, whose Decrypt the gate already has): only the daily reports, listed under their prefix.
-    const capture = `arn:${this.partition}:s3:::${inferenceCaptureBucketName(this.account, this.region)}`;
-    const monitoringReports = `${capture}/monitoring/${env.name}-*/reports/*/report.json`;
-    allowDeploy('ReadShadowTrafficReports', ['s3:GetObject'], [monitoringReports]);
-    allowDeploy('ListShadowTrafficReports', ['s3:ListBucket'], [capture], { StringLike: { 's3:prefix': [`monitoring/${env.name}-*/reports/*`] } });
-    acknowledgeResourceWildcards(
-      deployRole.permissionsPolicy!,
-      [evidence, approvals, pins, pinned, modelData, deployments, monitoringReports, ...packages, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:endpoint-config/*`, `arn:${this.partition}:sagemaker:${this.region}:${this.account}:model/*`],
-      'Report and record object keys, package versions, endpoint configs and models are created after deployment; each grant is limited to one bucket prefix, one governed package group or this account\'s endpoints, read only. ListModelPackages has no resource type.',
-    );
+      invokerRoleArn: props.estate.delivery && promotionSource(props.estate)?.name === env.name ? `arn:${this.partition}:iam::${props.estate.delivery.account}:role/${DEPLOYMENT_GATE_STEP_ROLE(org)}` : undefined,
+    });
 
     this.reviewReminder = new GateFunction(this, 'ReviewReminder', {
       entry: path.join(LAMBDAS, 'review-reminder', 'handler.ts'),
@@ -513,33 +472,6 @@ export class ModelGovernanceStack extends EstateStack {
     });
     new ApprovalWaitSweep(this, 'ApprovalWaitSweep', { function: this.approvalGate.function, deadLetterQueue: this.approvalGate.deadLetterQueue, alarmTopic: this.notifications, environment: env.name });
   }
-}
-
-/** Whether any prod environment serves package versions of `model` (in a variant or its shadow). */
-function prodServesPackages(estate: EstateConfig, model: EstateConfig['models'][number]): boolean {
-  return estate.environments.some((e) => e.type === 'prod' && [...(model.endpoints[e.name]?.variants ?? []), ...(model.endpoints[e.name]?.shadow ? [model.endpoints[e.name].shadow!] : [])].some((v) => v.modelPackageVersion !== undefined));
-}
-
-/** Per model served from its pinned copy in prod, the image prod runs it with (the model's training image). */
-export function prodImagesOf(estate: EstateConfig): Record<string, string> {
-  return Object.fromEntries(estate.models.filter((m) => servesPinnedCopy(m, { type: 'prod' }) && prodServesPackages(estate, m)).map((m) => [m.id, m.training!.image]));
-}
-
-/**
- * Per model, the package versions the prod environments promoted from `source` serve with the most weight (each
- * endpoint's champion, as the delivery pipeline pairs them in lib/delivery/promotions.ts).
- */
-export function prodChampionsOf(estate: EstateConfig, source: string): Record<string, number[]> {
-  const prods = estate.environments.filter((e) => e.type === 'prod' && e.promoteFrom === source).map((e) => e.name);
-  const out: Record<string, number[]> = {};
-  for (const m of estate.models) {
-    const versions = prods.flatMap((p) => {
-      const packaged = (m.endpoints[p]?.variants ?? []).filter((v) => v.modelPackageVersion !== undefined);
-      return packaged.length > 0 ? [[...packaged].sort((a, b) => b.weight - a.weight)[0].modelPackageVersion!] : [];
-    });
-    if (versions.length > 0) out[m.id] = [...new Set(versions)].sort((a, b) => a - b);
-  }
-  return out;
 }
 
 /** Executions of the training pipelines that run in this environment: the only ones whose evidence the gate accepts. */
