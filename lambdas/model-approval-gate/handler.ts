@@ -731,7 +731,13 @@ export function approvalGate(deps: ApprovalGateDeps) {
       description: typeof param('approvalDescription') === 'string' ? visible(String(param('approvalDescription'))).slice(0, 1024) : undefined,
     };
     const current = await describe(arn as string);
-    const judged = await judge(current, base, person.status, eventTime, uriOf(where));
+    // A judgement that cannot be completed (a record of the gate's that cannot be read now) is recorded as a wait, so that
+    // the deployment gate refuses the package meanwhile and the sweep judges the call again.
+    const judged = await judge(current, base, person.status, eventTime, uriOf(where)).catch((e: unknown) => ({
+      verdict: 'wait' as const,
+      reason: `the judgement could not be completed (${errorText(e)}): judged again`,
+      write: undefined,
+    }));
     const first: PersonUpdateRecord = {
       schema: 'model-approval-person-update/1',
       modelPackage: { arn: arn as string, group, version: Number(versionText) },

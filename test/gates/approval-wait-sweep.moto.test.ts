@@ -125,3 +125,25 @@ test('an index entry whose person record is missing or unreadable is counted, na
   expect(await w.status(arn)).toBe('Rejected');
   expect(await w.json(`${base(arn)}person/${call.id}.restored.json`)).toMatchObject({ restored: true });
 });
+
+test("a call whose judgement cannot be completed (another person record of the package is unreadable) is recorded as a wait, refused for promotion, and judged by the sweep once the record reads", async () => {
+  const arn = await w.register('fraud-score');
+  const { call } = await r.raced(arn, 'Rejected');
+  const other = `${base(arn)}person/ct-unreadable.json`;
+  await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: other, Body: '{not json' }));
+  const thrown = await r.gate()(r.trail(arn, call)).catch((e: Error) => e);
+  expect(String(thrown)).toMatch(/the judgement could not be completed \(SyntaxError: .*\): judged again/);
+  expect(await w.json(`${base(arn)}person/${call.id}.json`)).toMatchObject({ verdict: 'wait', reason: expect.stringMatching(/^the judgement could not be completed/) });
+  expect(await w.keys(`${WAITING_PREFIX}${day(new Date())}/fraud-score/${arn.split('/').pop()}/`)).toEqual([`${WAITING_PREFIX}${day(new Date())}/fraud-score/${arn.split('/').pop()}/${call.id}.json`]);
+  expect(await w.status(arn)).toBe('Approved');
+  expect(await r.settled(arn)).not.toBe('Approved');
+  // Still unreadable: the sweep keeps it pending.
+  const first = await sweeper()(SWEEP_EVENT);
+  expect(first.swept!.pending).toBeGreaterThanOrEqual(1);
+  expect(await w.status(arn)).toBe('Approved');
+  // The record reads again (a person call, older than the crossed one): the sweep restores the Rejected.
+  await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: other, Body: JSON.stringify({ schema: 'model-approval-person-update/1', modelPackage: { arn, group: 'fraud-score', version: Number(arn.split('/').pop()) }, person: { eventId: 'ct-unreadable', eventTime: '2020-01-01T00:00:00.000Z', identity: 'x', status: 'Approved' }, verdict: 'older', reason: 'r', package: {}, at: '2020-01-01T00:00:00.000Z' }) }));
+  await sweeper()(SWEEP_EVENT);
+  expect(await w.status(arn)).toBe('Rejected');
+  expect(await w.json(`${base(arn)}person/${call.id}.restored.json`)).toMatchObject({ restored: true, verdict: 'restore' });
+});
