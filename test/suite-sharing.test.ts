@@ -151,3 +151,51 @@ describe("the worker's moto server", () => {
     }
   }, 120_000);
 });
+
+describe('the record of a whole-suite run that npm run bench prints', () => {
+  const Reporter = require('./support/suite-timing-reporter.js');
+  const results = (startTime: number) => ({
+    startTime,
+    success: true,
+    numTotalTestSuites: 2,
+    numPassedTests: 3,
+    numFailedTests: 0,
+    numPendingTests: 1,
+    numTodoTests: 0,
+    testResults: [
+      { testFilePath: path.join(__dirname, 'fast.test.ts'), perfStats: { start: 0, end: 1_000 }, testResults: [{ numPassingAsserts: 2 }] },
+      { testFilePath: path.join(__dirname, 'slow.test.ts'), perfStats: { start: 0, end: 9_000 }, testResults: [{ numPassingAsserts: 5 }, { numPassingAsserts: 0 }] },
+    ],
+  });
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'suite-record-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a whole-suite run writes its wall time, counts and slowest files', () => {
+    const outputFile = path.join(dir, 'record.json');
+    const reporter = new Reporter({ testPathPatterns: { isSet: (): boolean => false }, nonFlagArgs: [], maxWorkers: 2 }, { outputFile });
+    reporter.onRunStart();
+    reporter.onRunComplete(new Set(), results(Date.now() - 42_000));
+    const record = JSON.parse(fs.readFileSync(outputFile, 'utf8'));
+    expect(record.wallSeconds).toBeGreaterThanOrEqual(42);
+    expect(record.wallSeconds).toBeLessThan(60);
+    expect(record).toMatchObject({ files: 2, tests: { passed: 3, failed: 0, skipped: 1 }, passingAssertions: 7, success: true, workers: 2 });
+    expect(record.slowestFiles).toEqual([
+      { file: 'test/slow.test.ts', seconds: 9 },
+      { file: 'test/fast.test.ts', seconds: 1 },
+    ]);
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['a path filter', { testPathPatterns: { isSet: (): boolean => true }, nonFlagArgs: ['test/x.test.ts'] }],
+    ['a test name filter', { testPathPatterns: { isSet: (): boolean => false }, testNamePattern: 'x' }],
+    ['only changed files', { testPathPatterns: { isSet: (): boolean => false }, onlyChanged: true }],
+    ['a shard', { testPathPatterns: { isSet: (): boolean => false }, shard: { shardIndex: 1, shardCount: 2 } }],
+  ])('a run with %s records nothing', (_name, globalConfig) => {
+    const outputFile = path.join(dir, 'record.json');
+    const reporter = new Reporter(globalConfig, { outputFile });
+    reporter.onRunStart();
+    reporter.onRunComplete(new Set(), results(Date.now()));
+    expect(fs.existsSync(outputFile)).toBe(false);
+  });
+});

@@ -10,8 +10,10 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = path.join(ROOT, '.bench', 'test-suite.json');
 
 class SuiteTimingReporter {
-  constructor(globalConfig) {
+  /** `options.outputFile`: where to write (default .bench/test-suite.json). */
+  constructor(globalConfig, options = {}) {
     this.globalConfig = globalConfig;
+    this.outputFile = options.outputFile ?? OUT;
   }
 
   whole() {
@@ -31,6 +33,7 @@ class SuiteTimingReporter {
 
   onRunStart() {
     this.loadAtStart = os.loadavg()[0];
+    this.startedAt = Date.now();
   }
 
   onRunComplete(_contexts, results) {
@@ -41,7 +44,7 @@ class SuiteTimingReporter {
       .sort((a, b) => b.seconds - a.seconds);
     const record = {
       finishedAt: new Date().toISOString(),
-      wallSeconds: seconds(Date.now() - results.startTime),
+      wallSeconds: seconds(Date.now() - (results.startTime || this.startedAt)),
       invariantEstates: process.env.INVARIANT_ESTATES ?? 'repository',
       workers: this.globalConfig.maxWorkers,
       files: results.numTotalTestSuites,
@@ -49,12 +52,12 @@ class SuiteTimingReporter {
       // Passing expect() calls as jest counts them (each test's numPassingAsserts).
       passingAssertions: results.testResults.reduce((n, r) => n + r.testResults.reduce((m, t) => m + (t.numPassingAsserts ?? 0), 0), 0),
       success: results.success,
-      loadAverage: { atStart: Math.round(this.loadAtStart * 100) / 100, atEnd: Math.round(os.loadavg()[0] * 100) / 100, cores: os.cpus().length },
+      loadAverage: { atStart: Math.round((this.loadAtStart ?? 0) * 100) / 100, atEnd: Math.round(os.loadavg()[0] * 100) / 100, cores: os.cpus().length },
       slowestFiles: files.slice(0, 15),
     };
     try {
-      fs.mkdirSync(path.dirname(OUT), { recursive: true });
-      fs.writeFileSync(OUT, `${JSON.stringify(record, null, 2)}\n`);
+      fs.mkdirSync(path.dirname(this.outputFile), { recursive: true });
+      fs.writeFileSync(this.outputFile, `${JSON.stringify(record, null, 2)}\n`);
     } catch {
       // A read-only checkout keeps no record; the run itself is unaffected.
     }

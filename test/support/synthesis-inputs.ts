@@ -61,7 +61,8 @@ export function synthesisInputsDigest(root = REPO_ROOT): string {
   }
   hash.update(`node ${process.version}\0`);
   // What the evidence's provenance reads (lib/compliance/evidence/provenance.ts).
-  const head = git(root, ['rev-parse', 'HEAD']);
+  // A checkout's root holds .git (a directory, or a file in a worktree); anything else is no checkout.
+  const head = fs.existsSync(path.join(root, '.git')) ? git(root, ['rev-parse', 'HEAD']) : '(no git)';
   hash.update(head).update('\0');
   if (head === '(no git)') return hash.digest('hex');
   hash.update(git(root, ['log', '-1', '--format=%ct'])).update('\0');
