@@ -13,6 +13,7 @@ import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } f
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { ApprovalGate } from '../../constructs/approval-gate';
 import { DeploymentGate } from '../../constructs/deployment-gate';
+import { ReviewReminder, reviewSchedule } from '../../constructs/review-reminder';
 import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { PersonaRoles } from '../../constructs/persona-roles';
@@ -82,7 +83,7 @@ export class ModelGovernanceStack extends EstateStack {
   /** Object Lock copies of approved model data, each version locked in COMPLIANCE mode by the pinner. */
   readonly approvedModels: SecureBucket;
   readonly deploymentGate: DeploymentGate;
-  readonly reviewReminder: GateFunction;
+  readonly reviewReminder: ReviewReminder;
   readonly personas: PersonaRoles;
 
   constructor(scope: Construct, id: string, props: ModelGovernanceStackProps) {
@@ -380,39 +381,21 @@ export class ModelGovernanceStack extends EstateStack {
       invokerRoleArn: props.estate.delivery && promotionSource(props.estate)?.name === env.name ? `arn:${this.partition}:iam::${props.estate.delivery.account}:role/${DEPLOYMENT_GATE_STEP_ROLE(org)}` : undefined,
     });
 
-    this.reviewReminder = new GateFunction(this, 'ReviewReminder', {
-      entry: path.join(LAMBDAS, 'review-reminder', 'handler.ts'),
-      description: 'Periodic model review reminder, per risk tier',
+    this.reviewReminder = new ReviewReminder(this, 'ReviewReminder', {
       vpc: props.network.vpc,
       encryptionKey: keys.ml,
       logsKey: keys.logs,
       logRetention,
       config: gateConfig,
-      reservedConcurrency: 1,
-      environment: { TOPIC_ARN: this.notifications.topicArn },
+      notifications: this.notifications,
+      packageArns: packages,
     });
-    const reminderRole = this.reviewReminder.role;
-    reminderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'FindApprovedPackages', actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
-    reminderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadGovernedPackages', actions: ['sagemaker:DescribeModelPackage'], resources: packages }));
-    reminderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [this.notifications.topicArn] }));
-    reminderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'EncryptNotifications', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [keys.ml.keyArn] }));
-    acknowledgeResourceWildcards(
-      reminderRole.permissionsPolicy!,
-      packages,
-      'Package versions are created after deployment; the grant is limited to the governed package groups.',
-    );
     for (const tier of RISK_TIERS) {
       const months = props.estate.modelRisk.tiers[tier].reviewEveryMonths;
       new events.Rule(this, `Review${tier[0].toUpperCase()}${tier.slice(1)}Risk`, {
         description: `Periodic review of ${tier}-risk models, every ${months} month(s)`,
         schedule: reviewSchedule(months),
-        targets: [
-          new targets.LambdaFunction(this.reviewReminder.function, {
-            event: events.RuleTargetInput.fromObject({ tier }),
-            retryAttempts: 4,
-            deadLetterQueue: this.reviewReminder.deadLetterQueue,
-          }),
-        ],
+        targets: [this.reviewReminder.targetFor(tier)],
       });
     }
 
@@ -479,14 +462,4 @@ function trainingExecutionArns(stack: EstateStack, estate: EstateConfig, environ
   return estate.models
     .filter((m) => m.training?.environments.includes(environment))
     .map((m) => `arn:${stack.partition}:sagemaker:${stack.region}:${stack.account}:pipeline/${trainingPipelineName(environment, m.id).toLowerCase()}/execution/*`);
-}
-
-/**
- * 08:00 UTC on the 1st of every `months`-th month from January when it divides
- * the year (quarterly: Jan, Apr, Jul, Oct); monthly otherwise. The reminder
- * itself works out which models are due, so running more often is harmless.
- */
-export function reviewSchedule(months: number): events.Schedule {
-  const list = 12 % months === 0 ? Array.from({ length: 12 / months }, (_, i) => String(1 + i * months)).join(',') : '*';
-  return events.Schedule.cron({ minute: '0', hour: '8', day: '1', month: list });
 }
