@@ -125,6 +125,10 @@ export class GateFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.INFO,
+      // Lambda's own retries of an accepted asynchronous invoke: at most 2, about 1 and 2 minutes apart (AWS Lambda
+      // Developer Guide, "How Lambda handles errors and retries with asynchronous invocation"); a rule target's retries
+      // are EventBridge's to deliver, not to run again. A handler that must judge again later keeps its own schedule
+      // (the approval gate's sweep, constructs/approval-wait-sweep.ts).
       retryAttempts: 2,
       // Both, to one queue: the dead-letter copy carries the event, the
       // failure destination the invocation record with the error.
