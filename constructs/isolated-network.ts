@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -196,7 +196,11 @@ export class IsolatedNetwork extends Construct {
           sid: 'CustomResourceResponses',
           principals: [new iam.AnyPrincipal()],
           actions: ['s3:PutObject'],
-          resources: [`arn:${Stack.of(this).partition}:s3:::cloudformation-custom-resource-response-*/*`],
+          // Exactly the region's response bucket (AWS Lambda Developer Guide, "Using Lambda with CloudFormation": the
+          // event's ResponseURL is `https://cloudformation-custom-resource-response-useast1.s3-us-east-1.amazonaws.com/...`,
+          // the region without its dashes). Bucket names are first come, first served: a pattern would let a workload
+          // here write to any bucket whose owner picked a name under the prefix.
+          resources: [`arn:${Stack.of(this).partition}:s3:::${customResourceResponseBucket(Stack.of(this).region)}/*`],
           // The one condition that holds for CloudFormation's signer is the network's: the request leaves this VPC.
           // (Through this endpoint it always does; it says so, and the statement stays valid if the policy is reused.)
           conditions: { StringEquals: { 'aws:SourceVpc': this.vpc.vpcId } },
@@ -214,6 +218,14 @@ export class IsolatedNetwork extends Construct {
       }),
     );
   }
+}
+
+/** CloudFormation's custom-resource response bucket of a region (the region's name without dashes). */
+export function customResourceResponseBucket(region: string): string {
+  if (Token.isUnresolved(region) || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new Error(`IsolatedNetwork: customResourceResponses needs the stack's region as a literal (CloudFormation's response bucket is named after it); got ${region}`);
+  }
+  return `cloudformation-custom-resource-response-${region.replace(/-/g, '')}`;
 }
 
 /**
