@@ -1,10 +1,8 @@
-import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { approvalGateRoleName, approvedModelsBucketName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, inferenceCaptureBucketName, modelArtifactsBucketName, TRAINING_ROLE_PATH, trainingPipelineName } from '../delivery/names';
@@ -13,14 +11,14 @@ import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } f
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { ApprovalGate } from '../../constructs/approval-gate';
 import { DeploymentGate } from '../../constructs/deployment-gate';
+import { ApprovedModelsBucket } from '../../constructs/approved-models-bucket';
+import { ModelPinner } from '../../constructs/model-pinner';
 import { ReviewReminder, reviewSchedule } from '../../constructs/review-reminder';
-import { GateFunction } from '../../constructs/gate-function';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { PersonaRoles } from '../../constructs/persona-roles';
 import { personaPrincipals } from '../config/access';
 import { SecureBucket } from '../../constructs/secure-bucket';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
-import { acknowledgeResourceWildcards } from '../../policies/acknowledge-wildcards';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
 import { EstateConfig, promotionSource, RISK_TIERS, servesPinnedCopy, servingAccounts } from '../config';
@@ -28,7 +26,6 @@ import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
 import { ApprovalWaitSweep } from '../../constructs/approval-wait-sweep';
 import { APPROVED_TAG } from '../../lambdas/model-pinner/approved-tag';
-import { baselineReadStatements } from '../../constructs/baseline-copy';
 import { baselineCopiesFrom } from '../delivery/baseline-copies';
 import { prodChampionsOf, prodImagesOf, prodServesPackages } from '../config/prod-serving';
 import { EstateStack, EstateStackProps } from './estate-stack';
@@ -36,28 +33,7 @@ import { EstateStack, EstateStackProps } from './estate-stack';
 // What prod serves is a question about the config; the promotion tests take it from here with the stack.
 export { prodChampionsOf, prodImagesOf } from '../config/prod-serving';
 
-/** Every way to write, overwrite, re-tag or delete an object of the evidence prefix. */
-export const EVIDENCE_WRITE_ACTIONS = [
-  's3:PutObject',
-  's3:PutObjectAcl',
-  's3:PutObjectVersionAcl',
-  's3:PutObjectTagging',
-  's3:PutObjectVersionTagging',
-  's3:DeleteObject',
-  's3:DeleteObjectVersion',
-  's3:DeleteObjectTagging',
-  's3:DeleteObjectVersionTagging',
-  's3:PutObjectRetention',
-  's3:PutObjectLegalHold',
-  's3:RestoreObject',
-  // How S3 replication writes: a replication rule of another bucket, under a role off the path, would land here.
-  's3:ReplicateObject',
-  's3:ReplicateDelete',
-  's3:ReplicateTags',
-];
-
-
-const LAMBDAS = path.resolve(__dirname, '..', '..', 'lambdas');
+export { EVIDENCE_WRITE_ACTIONS } from '../../constructs/model-pinner';
 
 export interface ModelGovernanceStackProps extends EstateStackProps {
   readonly estate: EstateConfig;
@@ -79,9 +55,9 @@ export class ModelGovernanceStack extends EstateStack {
   readonly notifications: sns.Topic;
   readonly approvalGate: ApprovalGate;
   /** Pins approved model data into `approvedModels` (lambdas/model-pinner). */
-  readonly modelPinner: GateFunction;
+  readonly modelPinner: ModelPinner;
   /** Object Lock copies of approved model data, each version locked in COMPLIANCE mode by the pinner. */
-  readonly approvedModels: SecureBucket;
+  readonly approvedModels: ApprovedModelsBucket;
   readonly deploymentGate: DeploymentGate;
   readonly reviewReminder: ReviewReminder;
   readonly personas: PersonaRoles;
@@ -181,174 +157,32 @@ export class ModelGovernanceStack extends EstateStack {
       pipelineExecutionArns: trainingExecutionArns(this, props.estate, env.name),
       highRiskGroups: props.estate.models.filter((m) => m.riskTier === 'high').map((m) => m.id),
     });
-    const approvals = this.decisionRecords.arnForObjects('approval/*');
     acknowledgeNoReplication(
       this.artifacts,
       'Model artifacts and reports are rebuilt by the training pipelines from versioned data; the decisions made on them are replicated with the decision records.',
     );
     if (props.auditReplica) replicateToAuditReplica(this.decisionRecords, keys.audit, props.auditReplica);
 
-    // What was approved is what is served: once a package is Approved, the pinner copies the model data version the
-    // approval record kept into this Object Lock bucket (S3 computes its SHA-256), locks it in COMPLIANCE mode and
-    // marks the source version approved. Asynchronous: model data runs to gigabytes (lambdas/model-pinner).
-    this.approvedModels = new SecureBucket(this, 'ApprovedModels', { bucketName: approvedModelsBucketName(this.account, this.region), encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
-    // A pinner run killed part-way leaves an incomplete multipart upload (no object): S3 removes it.
-    this.approvedModels.addLifecycleRule({ id: 'AbortIncompletePinCopies', abortIncompleteMultipartUploadAfter: Duration.days(1) });
-    const approvedCfn = this.approvedModels.node.defaultChild as s3.CfnBucket;
-    approvedCfn.objectLockEnabled = true;
-    // Locked per version by the pinner (PutObjectRetention), with no default rule: a default rule would also lock
-    // whatever else were written, and every write but the pinner's is denied below.
-    approvedCfn.objectLockConfiguration = { objectLockEnabled: 'Enabled' };
+    // What was approved is what is served: the pinner copies each approved version's model data into this Object Lock
+    // bucket and locks it; prod serves those copies (constructs/model-pinner.ts).
+    this.approvedModels = new ApprovedModelsBucket(this, 'ApprovedModels', { bucketName: approvedModelsBucketName(this.account, this.region), encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
     StatefulResourcePolicy.alwaysRetain(this.approvedModels);
-    acknowledgeNoReplication(this.approvedModels, 'Approved model data is a locked copy of versioned training outputs; the pin records with its SHA-256 are replicated with the decision records.');
-    this.modelPinner = new GateFunction(this, 'ModelPinner', {
-      entry: path.join(LAMBDAS, 'model-pinner', 'handler.ts'),
-      description: 'Pins the model data of an approved package: locked copy with SHA-256, source version marked approved',
+    this.modelPinner = new ModelPinner(this, 'ModelPinner', {
       vpc: props.network.vpc,
       encryptionKey: keys.ml,
       logsKey: keys.logs,
+      recordsKey: keys.audit,
       logRetention,
       config: gateConfig,
-      // One server-side CopyObject of up to 5 GiB per container.
-      timeout: Duration.minutes(10),
-      environment: {
-        RECORD_BUCKET: this.decisionRecords.bucketName,
-        ARTIFACT_BUCKET: this.artifacts.bucketName,
-        APPROVED_BUCKET: this.approvedModels.bucketName,
-        RETAIN_DAYS: String(365 * env.auditLogRetentionYears),
-        ACCOUNT_ID: this.account,
-        PARTITION: this.partition,
-      },
+      artifacts: this.artifacts,
+      decisionRecords: this.decisionRecords,
+      approvedModels: this.approvedModels,
+      retentionYears: env.auditLogRetentionYears,
+      packageArns: packages,
+      evidenceWriters: `arn:${this.partition}:iam::${this.account}:role${TRAINING_ROLE_PATH}*`,
+      readerAccounts: readers,
+      baselineReaders: baselineCopiesFrom(props.estate, env),
     });
-    const pinnerRole = this.modelPinner.role;
-    const pins = this.decisionRecords.arnForObjects('pins/*');
-    const pinned = this.approvedModels.arnForObjects('models/*');
-    const modelData = this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*/*/model/*`);
-    const allowPin = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
-      pinnerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
-    allowPin('ReadApprovedPackages', ['sagemaker:DescribeModelPackage'], packages);
-    allowPin('ReadApprovalAndPinRecords', ['s3:GetObject'], [approvals, pins]);
-    allowPin('ListApprovalAndPinRecords', ['s3:ListBucket'], [this.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['approval/*', 'pins/*'] } });
-    allowPin('WritePinRecords', ['s3:PutObject'], [pins]);
-    allowPin('EncryptPinRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [keys.audit.keyArn]);
-    // UploadPartCopy of a given source version needs s3:GetObjectVersion on the source (as do the pinner's own range
-    // reads of it) and s3:PutObject on the target, as do CreateMultipartUpload and CompleteMultipartUpload.
-    // Whether an approved version is gone is read from the key's version listing (a GetObject of a missing version
-    // answers 403 without s3:ListBucket, Amazon S3 API Reference, GetObject, Permissions), so a deleted version is a
-    // recorded refusal, not a retry into the dead-letter queue. Scoped to the model data prefixes it reads.
-    allowPin('ListModelDataVersions', ['s3:ListBucket', 's3:ListBucketVersions'], [this.artifacts.bucketArn], { StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*/*/model/*`] } });
-    allowPin('CopyApprovedVersion', ['s3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:PutObjectVersionTagging'], [modelData]);
-    allowPin('WriteAndLockPinnedCopy', ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion', 's3:AbortMultipartUpload'], [pinned]);
-    allowPin('CopyUnderTheMlKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [keys.ml.keyArn]);
-    // The version's drift baseline goes with it: read at the recorded (or decision-time) version of the run's reports,
-    // written once to baselines/ and locked (lambdas/model-pinner, pinBaselines).
-    const baselineSources = `${EVIDENCE_PREFIX}*/*/reports/baseline-*`;
-    const baselineSourceObjects = this.artifacts.arnForObjects(baselineSources);
-    const pinnedBaselines = this.approvedModels.arnForObjects('baselines/*');
-    allowPin('ListBaselineVersions', ['s3:ListBucket', 's3:ListBucketVersions'], [this.artifacts.bucketArn], { StringLike: { 's3:prefix': [baselineSources] } });
-    allowPin('ReadApprovedBaselines', ['s3:GetObjectVersion'], [baselineSourceObjects]);
-    allowPin('WriteAndLockPinnedBaselines', ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion'], [pinnedBaselines]);
-    acknowledgeResourceWildcards(
-      pinnerRole.permissionsPolicy!,
-      [approvals, pins, modelData, pinned, baselineSourceObjects, pinnedBaselines, ...packages],
-      'Record keys, model data of training runs and package versions are created after deployment; each grant is limited to one bucket prefix or one governed package group.',
-    );
-    const pinnerArn = pinnerRole.roleArn;
-    // The evidence prefix: only the training pipelines' roles write or delete there (personas and break-glass
-    // included in the deny), so the reports the approval gate accepts come from a pipeline run, not a person. The
-    // pinner is exempt only to mark versions approved (its own policy grants it nothing else there).
-    this.artifacts.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'EvidenceWrittenOnlyByTrainingPipelines',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: EVIDENCE_WRITE_ACTIONS,
-        resources: [this.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*`)],
-        conditions: { ArnNotLike: { 'aws:PrincipalArn': [`arn:${this.partition}:iam::${this.account}:role${TRAINING_ROLE_PATH}*`, pinnerArn] } },
-      }),
-    );
-    // Nobody but the pinner sets the approval mark (prod's read depends on it), training roles included.
-    this.artifacts.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyThePinnerMarksApproved',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
-        resources: [this.artifacts.arnForObjects('*')],
-        conditions: { 'ForAnyValue:StringEquals': { 's3:RequestObjectTagKeys': [APPROVED_TAG] }, ArnNotEquals: { 'aws:PrincipalArn': pinnerArn } },
-      }),
-    );
-    // A copy carries its source's tags unless told otherwise (CopyObject's tagging directive defaults to COPY), and S3
-    // then asks for s3:GetObjectTagging on the source and s3:PutObjectTagging on the target (AWS Knowledge Center,
-    // "copy objects between buckets": "You must have s3:GetObjectTagging permission for the source object and
-    // s3:PutObjectTagging permission for objects in the destination bucket"); the request names no tag keys, so the
-    // statement above cannot see the mark travel. Tagging anything in this bucket is the pinner's alone: a copy of an
-    // approved version to another key, by any role however granted, is refused unless it drops the tags.
-    this.artifacts.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyThePinnerTags',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObjectTagging', 's3:PutObjectVersionTagging'],
-        resources: [this.artifacts.arnForObjects('*')],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': pinnerArn } },
-      }),
-    );
-    // The locked copies: only the pinner writes, locks or tags there; nobody deletes (COMPLIANCE mode holds each version anyway).
-    this.approvedModels.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyThePinnerWrites',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: [...EVIDENCE_WRITE_ACTIONS, 's3:BypassGovernanceRetention'],
-        resources: [this.approvedModels.arnForObjects('*')],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': pinnerArn } },
-      }),
-    );
-    // Prod's models read a pinned key, not a version: each key is written once and never again, by anyone. Every
-    // creation there carries If-None-Match (the part uploads of a multipart copy are not creations and take no
-    // conditional header: Amazon S3 User Guide, "Enforce conditional writes"), none carries If-Match (an overwrite), and
-    // nothing there is deleted (a delete without a version id would hide the key behind a delete marker).
-    const pinnedKeys = this.approvedModels.arnForObjects('models/*');
-    if (readers.length > 0) {
-      // Prod's models read the pinned copies, and nothing else of this bucket.
-      this.approvedModels.addToResourcePolicy(
-        new iam.PolicyStatement({ sid: 'ProdReadsPinnedModels', principals: readers.map((a) => new iam.AccountPrincipal(a)), actions: ['s3:GetObject'], resources: [pinnedKeys] }),
-      );
-    }
-    // Each monitored prod endpoint's baseline copier reads its model's pinned baselines, by its exact role ARN.
-    for (const statement of baselineReadStatements(this.approvedModels, baselineCopiesFrom(props.estate, env), this.partition)) this.approvedModels.addToResourcePolicy(statement);
-    // Baselines are pinned like model data: written once, never overwritten, never deleted.
-    const writtenOnce = [pinnedKeys, this.approvedModels.arnForObjects('baselines/*')];
-    this.approvedModels.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'PinnedKeysWrittenOnce',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
-        resources: writtenOnce,
-        conditions: { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
-      }),
-    );
-    this.approvedModels.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'PinnedKeysNeverOverwritten',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
-        resources: writtenOnce,
-        conditions: { Null: { 's3:if-match': 'false' } },
-      }),
-    );
-    this.approvedModels.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'PinnedKeysNeverDeleted',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-        resources: writtenOnce,
-      }),
-    );
     new events.Rule(this, 'PackageApproved', {
       description: 'A model package of a governed group was approved: pin its model data',
       eventPattern: {
