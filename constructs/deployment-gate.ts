@@ -45,6 +45,11 @@ export interface DeploymentGateProps {
   /** The governed model packages (one ARN pattern per package group): read only. */
   readonly packageArns: readonly string[];
   /**
+   * The approval gate's role name: its calls in CloudTrail's event history are the gate's own. A gate-written Approved
+   * counts only on that history of its race window (lambdas/deployment-gate/restorations.ts).
+   */
+  readonly approvalGateRoleName: string;
+  /**
    * The one role allowed to invoke the gate (the delivery pipeline's gate step, in the tooling account).
    * @default - no other principal may invoke it
    */
@@ -76,6 +81,7 @@ export class DeploymentGate extends GateFunction {
         APPROVED_BUCKET: props.approvedModels.bucketName,
         CAPTURE_BUCKET: props.captureBucketName,
         POLICY_DIGEST: props.configDigest,
+        APPROVAL_GATE_ROLE_NAME: props.approvalGateRoleName,
         ACCOUNT_ID: Stack.of(scope).account,
         PARTITION: Stack.of(scope).partition,
       },
@@ -108,6 +114,9 @@ export class DeploymentGate extends GateFunction {
     allowDeploy('ListDecisionRecords', ['s3:ListBucket'], [props.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['deployment/*', 'approval/*', 'pins/*'] } });
     // ListModelPackages has no resource type (Service Authorization Reference, Amazon SageMaker): it takes "*".
     allowDeploy('FindChampions', ['sagemaker:ListModelPackages'], ['*']);
+    // CloudTrail's event history of the approval gate's race window; LookupEvents has no resource type (Service
+    // Authorization Reference, AWS CloudTrail): it takes "*".
+    allowDeploy('ReadRaceWindowHistory', ['cloudtrail:LookupEvents'], ['*']);
     allowDeploy('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.recordsKey.keyArn]);
     allowDeploy('ReadGovernedPackages', ['sagemaker:DescribeModelPackage'], packages);
     const stagingResources = [
@@ -126,7 +135,7 @@ export class DeploymentGate extends GateFunction {
     acknowledgeResourceWildcards(
       deployRole.permissionsPolicy!,
       [evidence, approvals, pins, pinned, modelData, deployments, monitoringReports, ...packages, ...stagingResources],
-      'Report and record object keys, package versions, endpoint configs and models are created after deployment; each grant is limited to one bucket prefix, one governed package group or this account\'s endpoints, read only. ListModelPackages has no resource type.',
+      'Report and record object keys, package versions, endpoint configs and models are created after deployment; each grant is limited to one bucket prefix, one governed package group or this account\'s endpoints, read only. ListModelPackages and CloudTrail LookupEvents have no resource type.',
     );
   }
 }

@@ -29,6 +29,8 @@ export const DEFAULT_INTERFACE_ENDPOINTS: readonly InterfaceEndpointSpec[] = [
   // For the gate functions: notifications and traces.
   { service: 'sns', actionPrefix: 'sns' },
   { service: 'xray', actionPrefix: 'xray' },
+  // For the deployment gate: CloudTrail's event history of the approval gate's race window (LookupEvents).
+  { service: 'cloudtrail', actionPrefix: 'cloudtrail' },
 ];
 
 export interface IsolatedNetworkProps {
@@ -231,8 +233,8 @@ export function customResourceResponseBucket(region: string): string {
 /**
  * Services whose calls name a resource in another account only by mistake or
  * exfiltration, and whose endpoints therefore also check the resource's
- * account. STS (roles of the identity account), CloudWatch metrics and X-Ray
- * (no resources) are left to the principal check.
+ * account. STS (roles of the identity account), CloudWatch metrics, X-Ray and
+ * CloudTrail's LookupEvents (no resources) are left to the principal check.
  */
 const RESOURCE_SCOPED_PREFIXES = ['sagemaker', 'kms', 'logs', 'sns', 'ecr'];
 

@@ -89,6 +89,8 @@ export function workloadBoundaryStatements(options: WorkloadBoundaryOptions = {}
         'events:PutEvents',
         'xray:PutTraceSegments',
         'xray:PutTelemetryRecords',
+        // The deployment gate reads CloudTrail's event history of the approval gate's race window (read-only).
+        'cloudtrail:LookupEvents',
         'sts:GetCallerIdentity',
         'ec2:CreateNetworkInterface',
         'ec2:DeleteNetworkInterface',

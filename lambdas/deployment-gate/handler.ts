@@ -14,6 +14,7 @@
  * failure clears once its cause has.
  */
 import { createHash } from 'node:crypto';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import {
   ContainerDefinition,
@@ -33,7 +34,7 @@ import type { FetchedReport } from '../shared/decision';
 import { GateConfig, loadGateConfig } from '../shared/gate-config';
 import { errorText, listKeys, parseS3Uri, readRecord, writeRecordOnce } from '../shared/s3-objects';
 import { approvedEvaluation } from './approved-evidence';
-import { settledStatus } from './restorations';
+import { approvalOf } from './restorations';
 import { shadowTrafficOf } from './shadow-traffic';
 import { AlarmView, decideDeployment, DeploymentDecision, DeploymentInputs, describeWatched } from './policy';
 
@@ -55,6 +56,10 @@ export interface DeploymentGateDeps {
   readonly sagemaker: SageMakerClient;
   readonly s3: S3Client;
   readonly cloudwatch: CloudWatchClient;
+  /** CloudTrail's event history: the evidence that no person's call crossed a gate-written Approved (restorations.ts). */
+  readonly cloudtrail?: CloudTrailClient;
+  /** The approval gate's role name: its calls in CloudTrail's history are the gate's own. */
+  readonly approvalGateRoleName?: string;
   readonly config: GateConfig;
   readonly home: { readonly partition: string; readonly region: string; readonly account: string };
   readonly recordBucket: string;
@@ -145,9 +150,10 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     // Invocations are keyed by endpoint and variant name only (no config or model dimension), so only those since
     // the current config went live are the package's; the bake itself must have started after it went live.
     const countFrom = serving.ok && serving.liveSince.getTime() > windowStart.getTime() ? serving.liveSince : windowStart;
+    const approval = 'error' in challenger ? undefined : await approvalOf(deps, group, version, challenger, now());
     const inputs: DeploymentInputs = {
       model,
-      approvalStatus: 'error' in challenger ? undefined : await settledStatus(deps, group, version, challenger, now()),
+      approvalStatus: approval?.status,
       alarms: await alarmsOf(endpoint),
       challengerEvaluation: await evaluationOf(challenger, request.modelPackageArn!, version),
       champions: champions.map((c) => ({ label: c.label, evaluation: c.evaluation })),
@@ -169,6 +175,8 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     const decision = decideDeployment(deps.config.deployment, inputs);
     const seen = {
       challenger: stateOf(challenger),
+      // The race evidence the Approved counted on: the gate write, its window, the gate's own event and settled calls.
+      ...(approval?.evidence ? { approval: approval.evidence } : {}),
       champions: champions.map((c) => ({ arn: c.arn, label: c.label, ...stateOf(c.described) })),
       ...(retired.length > 0 ? { retired } : {}),
       alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString(), watches: describeWatched(a.watches), evaluates: evaluationOfAlarm(a.watches) })),
@@ -535,6 +543,8 @@ export async function handler(request: DeploymentRequest): Promise<DeploymentRes
       sagemaker: new SageMakerClient(retry),
       s3: new S3Client(retry),
       cloudwatch: new CloudWatchClient(retry),
+      cloudtrail: new CloudTrailClient(retry),
+      approvalGateRoleName: env('APPROVAL_GATE_ROLE_NAME'),
       config: loadGateConfig(),
       home: { partition: env('PARTITION'), region: env('AWS_REGION'), account: env('ACCOUNT_ID') },
       recordBucket: env('RECORD_BUCKET'),

@@ -211,6 +211,7 @@ export class ModelGovernanceStack extends EstateStack {
       captureBucketName: inferenceCaptureBucketName(this.account, this.region),
       monitoringReportsPrefix: `monitoring/${env.name}-*/reports/`,
       packageArns: packages,
+      approvalGateRoleName: approvalGateRoleName(org, env.name),
       // The delivery pipeline's pre-prod step, and nothing else in the tooling account, may ask.
       invokerRoleArn: props.estate.delivery && promotionSource(props.estate)?.name === env.name ? `arn:${this.partition}:iam::${props.estate.delivery.account}:role/${DEPLOYMENT_GATE_STEP_ROLE(org)}` : undefined,
     });

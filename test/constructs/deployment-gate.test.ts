@@ -30,6 +30,7 @@ function build(extra: Partial<DeploymentGateProps> = {}) {
     captureBucketName: 'inference-capture-123456789012-eu-west-1',
     monitoringReportsPrefix: 'monitoring/staging-*/reports/',
     packageArns: ['arn:aws:sagemaker:eu-west-1:123456789012:model-package/credit-default/*'],
+    approvalGateRoleName: 'bank-staging-approval-gate',
     ...extra,
   });
   const template = Template.fromStack(stack);
@@ -45,11 +46,16 @@ describe('DeploymentGate', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'bank-staging-deployment-gate',
       ReservedConcurrentExecutions: 2,
-      Environment: { Variables: { RECORD_BUCKET: 'decision-records', ARTIFACT_BUCKET: 'model-artifacts', APPROVED_BUCKET: 'approved-models', CAPTURE_BUCKET: 'inference-capture-123456789012-eu-west-1', POLICY_DIGEST: 'digest-2', ACCOUNT_ID: '123456789012', PARTITION: 'aws' } },
+      Environment: { Variables: { RECORD_BUCKET: 'decision-records', ARTIFACT_BUCKET: 'model-artifacts', APPROVED_BUCKET: 'approved-models', CAPTURE_BUCKET: 'inference-capture-123456789012-eu-west-1', POLICY_DIGEST: 'digest-2', APPROVAL_GATE_ROLE_NAME: 'bank-staging-approval-gate', ACCOUNT_ID: '123456789012', PARTITION: 'aws' } },
     });
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).map((p: any) => p.Properties);
     expect(permissions.map((p) => [p.Action, p.Principal])).toEqual([['lambda:InvokeFunction', STEP_ROLE]]);
     expect(Object.keys(build().template.findResources('AWS::Lambda::Permission'))).toEqual([]);
+  });
+
+  test("reads CloudTrail's event history (LookupEvents, which has no resource type) and tells the approval gate's calls by its role name", () => {
+    expect(bySid('ReadRaceWindowHistory')).toMatchObject({ Effect: 'Allow', Action: 'cloudtrail:LookupEvents', Resource: '*' });
+    expect(statements.filter((s: any) => [s.Action].flat().some((x: string) => x.startsWith('cloudtrail:'))).map((s: any) => s.Sid)).toEqual(['ReadRaceWindowHistory']);
   });
 
   test('writes only its own records (deployment/); evidence read only at a kept version', () => {

@@ -32,7 +32,7 @@ import { GOOD, approvalWorld, ApprovalWorld, stateChange } from './world';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** SDK package to IAM service prefix, and commands whose IAM action is named otherwise. */
-const SERVICE: Record<string, string> = { 'client-s3': 's3', 'client-sagemaker': 'sagemaker', 'client-sns': 'sns', 'client-cloudwatch': 'cloudwatch' };
+const SERVICE: Record<string, string> = { 'client-s3': 's3', 'client-sagemaker': 'sagemaker', 'client-sns': 'sns', 'client-cloudwatch': 'cloudwatch', 'client-cloudtrail': 'cloudtrail' };
 const ACTION_OF: Record<string, string[]> = {
   's3:ListObjectsV2': ['s3:ListBucket'],
   's3:ListObjectVersions': ['s3:ListBucketVersions'],
@@ -84,6 +84,7 @@ const CALLS: Record<string, { entry: string; role: RegExp; actions: string[] }> 
     entry: 'lambdas/deployment-gate/handler.ts',
     role: /^DeploymentGateRole/,
     actions: [
+      'cloudtrail:LookupEvents',
       'cloudwatch:DescribeAlarms',
       'cloudwatch:GetMetricStatistics',
       's3:GetObject',

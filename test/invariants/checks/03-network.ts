@@ -31,7 +31,7 @@ export default function network(estate: EstateUnderTest): void {
         const env = envOf(stack);
         const endpoints = ofType(stack, 'AWS::EC2::VPCEndpoint').filter(([, e]) => e.Properties.VpcEndpointType === 'Interface');
         const services = endpoints.map(([, e]) => JSON.stringify(e.Properties.ServiceName));
-        for (const required of ['sagemaker.api', 'sagemaker.runtime', 'sagemaker.featurestore-runtime', 'sts', 'kms', 'logs', 'monitoring', 'ecr.api', 'ecr.dkr', 'sns', 'xray']) {
+        for (const required of ['sagemaker.api', 'sagemaker.runtime', 'sagemaker.featurestore-runtime', 'sts', 'kms', 'logs', 'monitoring', 'ecr.api', 'ecr.dkr', 'sns', 'xray', 'cloudtrail']) {
           expect([required, services.filter((s) => s.includes(`.${required}"`)).length]).toEqual([required, 1]);
         }
         expect(endpoints).toHaveLength(DEFAULT_INTERFACE_ENDPOINTS.length);
