@@ -117,7 +117,8 @@ export async function approvalOf(deps: RaceDeps, group: string, version: string,
   }
   // Whose Approved is it? Every update of the gate's writes its mark; a person's edit that sets no status keeps it.
   const round = mark && mark.uri.startsWith(`s3://${deps.recordBucket}/${prefix}`) ? ROUND_KEY.exec(mark.uri.slice(`s3://${deps.recordBucket}/`.length)) : null;
-  if (!mark || (!round && !people.some((p) => mark.uri === `s3://${deps.recordBucket}/${p.key}`))) {
+  // A restoration's mark counts only where the approval gate recorded that restoration as made.
+  if (!mark || (!round && !people.some((p) => mark.uri === `s3://${deps.recordBucket}/${p.key}` && p.settled?.restored))) {
     return refuse(`Approved, but the package's ${GATE_WRITE_KEY} mark (${String(markValue).slice(0, 200)}) names no update of the approval gate's to this package, so whether the Approved is the gate's cannot be told: a person approves it again`);
   }
   // A restoration's Approved was judged above (a person's later Approved is required); one of Rejected, then Approved

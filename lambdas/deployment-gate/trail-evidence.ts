@@ -92,7 +92,8 @@ export async function windowEvidence(cloudtrail: CloudTrailClient, q: WindowQuer
         const params = (record.requestParameters ?? {}) as Record<string, unknown>;
         const param = (name: string) => params[name] ?? params[name[0].toUpperCase() + name.slice(1)];
         const arn = str(param('modelPackageArn'));
-        const eventId = visible(String(record.eventID ?? e.EventId)).slice(0, 64);
+        // As the approval gate keys its person records: letters, digits, '_' and '-' only.
+        const eventId = String(record.eventID ?? e.EventId).replace(/[^\w-]/g, '_').slice(0, 64);
         if (arn === undefined) {
           return { ok: false, reason: `CloudTrail event ${eventId} in ${span} (an UpdateModelPackage) names no package, so whether it is this package's cannot be told` };
         }

@@ -199,10 +199,33 @@ describe('a history that cannot show the window uncrossed: refused, with the rea
     expect((await counted(arn)).status).toBe('Approved');
   });
 
+  test("a gate-write mark set by hand is never taken for the gate's: one naming no update of the gate's to this package, or another re-read time", async () => {
+    const { arn, mark } = await decided();
+    const [group, v] = groupAndVersion(arn);
+    const current = await w.describe(arn);
+    const forge = async (value: string) => {
+      // moto clears a status not sent; SageMaker keeps it: the status is sent unchanged.
+      await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: 'Approved', CustomerMetadataProperties: { ...current.CustomerMetadataProperties, [GATE_WRITE_KEY]: value } }));
+      return (await counted(arn)).status;
+    };
+    const names = /mark \(.*\) names no update of the approval gate's to this package/;
+    expect(await forge(`2026-01-01T00:00:00.000Z s3://${w.records}/approval/${group}/999/round-1.json`)).toMatch(names);
+    expect(await forge(`2026-01-01T00:00:00.000Z s3://${w.records}/approval/${group}/${v}/person/not-a-restoration.json`)).toMatch(names);
+    expect(await forge('written by hand')).toMatch(names);
+    // This package's round, another time: the gate's own call carries the real mark, so none matches the forged one.
+    expect(await forge(`${new Date(Date.parse(mark.split(' ')[0]) - 60_000).toISOString()} ${mark.split(' ')[1]}`)).toMatch(/holds no UpdateModelPackage of the approval gate's setting Approved/);
+    expect(await forge(mark)).toBe('Approved');
+  });
+
   test('an event whose record is not JSON, or that names no package, cannot be told apart: refused', async () => {
     const { arn, readAt } = await decided();
     const noPackage = trail.record({ role: APPROVER_ROLE, at: new Date(readAt + 10), requestParameters: { modelApprovalStatus: 'Rejected' } });
     expect((await counted(arn)).status).toMatch(new RegExp(`CloudTrail event ${noPackage} in \\S+ to \\S+ \\(an UpdateModelPackage\\) names no package`));
+    trail.hide(noPackage);
+    const damaged = trail.record({ role: APPROVER_ROLE, at: new Date(readAt + 20), requestParameters: {}, raw: '{"eventSource":"sagemaker.amazonaws.com","eventName":"UpdateModelPa' });
+    expect((await counted(arn)).status).toMatch(new RegExp(`CloudTrail event ${damaged} in \\S+ to \\S+ is not readable JSON, so whose call it was cannot be told`));
+    trail.hide(damaged);
+    expect((await counted(arn)).status).toBe('Approved');
   });
 
   test("a write older than CloudTrail's 90 days of history cannot be shown uncrossed: refused without asking", async () => {

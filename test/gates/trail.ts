@@ -39,6 +39,8 @@ export interface TrailCall {
   readonly errorCode?: string;
   /** `false`: recorded, but not in the event history yet. */
   readonly inHistory?: boolean;
+  /** The CloudTrailEvent string as given, instead of the record built from the call (a damaged record). */
+  readonly raw?: string;
 }
 
 interface Stored {
@@ -87,7 +89,7 @@ export class FakeTrail {
       managementEvent: true,
       recipientAccountId: ACCOUNT,
     };
-    this.events.push({ id, time: Date.parse(eventTime), name: record.eventName, source: record.eventSource, username: roleName, record: JSON.stringify(record), inHistory: call.inHistory !== false });
+    this.events.push({ id, time: Date.parse(eventTime), name: record.eventName, source: record.eventSource, username: roleName, record: call.raw ?? JSON.stringify(record), inHistory: call.inHistory !== false });
     return id;
   }
 
