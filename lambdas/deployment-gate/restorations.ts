@@ -157,14 +157,20 @@ export async function approvalOf(deps: RaceDeps, group: string, version: string,
   for (const call of window.others) {
     const key = `${base}${call.eventId.replace(/[^\w-]/g, '_').slice(0, 48)}.json`;
     const judged = people.find((p) => p.key === key);
-    const verdict = judged?.record.verdict;
-    // Settled: the gate saw the call (older), it matches the status (concurs), the status was set back (restore,
-    // settled), or a person set Approved after the window. Anything else (no record yet, a `stands` or a verdict this
-    // gate does not know) leaves the person's call possibly overwritten.
-    const ok = verdict === 'older' || verdict === 'concurs' || ((verdict === 'restore' || verdict === 'wait') && !!judged?.settled) || !!approvedAfter(updatedAt + allowance, key);
+    // The judgement as it settled (a `wait` or `restore` judged again records its final verdict with the settlement).
+    const verdict = judged?.settled?.verdict ?? (judged?.settled?.restored ? 'restore' : judged?.record.verdict);
+    // Settled: the gate saw the call (older), it matches the status (concurs), its status was set back (restored), or a
+    // person's later call set Approved (that later decision is the current one). Anything else (no record yet, `stands`,
+    // `redecide`, `wait`, a verdict this gate does not know) leaves the person's call possibly overwritten.
+    const callTime = Date.parse(call.eventTime);
+    const ok =
+      verdict === 'older' ||
+      verdict === 'concurs' ||
+      judged?.settled?.restored === true ||
+      people.some((p) => p.key !== key && p.record.person?.status === 'Approved' && Date.parse(String(p.record.person.eventTime)) > callTime);
     if (!ok) {
       return refuse(
-        `Approved by the approval gate's round ${round[1]}, but CloudTrail's history holds ${call.identity}'s ${call.status} at ${call.eventTime} (event ${call.eventId}) inside its window (${window.from} to ${window.to}), ${judged ? `judged \`${verdict}\` (${key}) with no later Approved of a person's` : 'which the approval gate has not recorded yet'}: a person's decision may have been overwritten`,
+        `Approved by the approval gate's round ${round[1]}, but CloudTrail's history holds ${call.identity}'s ${call.status} at ${call.eventTime} (event ${call.eventId}) inside its window (${window.from} to ${window.to}), ${judged ? `judged \`${verdict}\` (${key}) with no later Approved of a person's recorded` : 'which the approval gate has not recorded yet'}: a person's decision may have been overwritten`,
       );
     }
     settledCalls.push({ ...call, record: key, verdict: String(verdict ?? 'approved since') });
