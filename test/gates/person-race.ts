@@ -8,10 +8,12 @@ import { DescribeModelPackageCommand, SageMakerClient, UpdateModelPackageCommand
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ApiCallEvent, approvalGate } from '../../lambdas/model-approval-gate/handler';
 import { settledStatus } from '../../lambdas/deployment-gate/restorations';
+import { trailOf } from './trail';
 import { ACCOUNT, ApprovalWorld, stateChange } from './world';
 
 export const GATE_ROLE = 'estate-dev-approval-gate';
 export const APPROVER = `arn:aws:iam::${ACCOUNT}:role/estate-dev-model-risk-approver`;
+const GATE_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/estate/${GATE_ROLE}`;
 
 export interface Call {
   status: 'Approved' | 'Rejected' | 'PendingManualApproval';
@@ -26,13 +28,18 @@ export const base = (arn: string) => `approval/${arn.split('/').slice(-2).join('
 let sequence = 0;
 
 export function personRace(w: ApprovalWorld) {
+  // CloudTrail's event history of the world (test/gates/trail.ts): the deployment gate reads it before a gate-written
+  // Approved counts; every call below is recorded there as it is made on moto.
+  const history = trailOf(w);
   /** The person's UpdateModelPackage, made on moto; returns what CloudTrail would record of it. */
   async function personCall(arn: string, status: Call['status'], description = `model-risk approver: ${status}`): Promise<Call> {
     const current = await w.describe(arn);
     await new Promise((r) => setTimeout(r, 5));
     const at = new Date();
     await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: status, ApprovalDescription: description, CustomerMetadataProperties: current.CustomerMetadataProperties }));
-    return { status, description, at, id: `ct-${++sequence}-${Date.now()}`, role: APPROVER };
+    const id = `ct-${++sequence}-${Date.now()}`;
+    history.record({ role: APPROVER, at, eventId: id, requestParameters: { modelPackageArn: arn, modelApprovalStatus: status, approvalDescription: description } });
+    return { status, description, at, id, role: APPROVER };
   }
 
   /**
@@ -44,7 +51,9 @@ export function personRace(w: ApprovalWorld) {
   async function statuslessEdit(arn: string, description: string): Promise<void> {
     const current = await w.describe(arn);
     await new Promise((r) => setTimeout(r, 5));
+    const at = new Date();
     await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: current.ModelApprovalStatus, ApprovalDescription: description, CustomerMetadataProperties: current.CustomerMetadataProperties }));
+    history.record({ role: APPROVER, at, requestParameters: { modelPackageArn: arn, approvalDescription: description } });
   }
 
   /** CloudTrail's record of a call, as EventBridge delivers it: eventTime to the second. */
@@ -118,16 +127,17 @@ export function personRace(w: ApprovalWorld) {
     const { client, seen } = racing(arn, 2, async () => {
       call = await personCall(arn, status, `model-risk approver: ${status}, reviewed the evidence`);
     });
-    const decided = await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn));
+    const decided = await approvalGate({ ...w.deps, sagemaker: history.recording(client, GATE_ROLE_ARN), roleName: GATE_ROLE })(stateChange(arn));
     if (!seen.acted) throw new Error('the person did not act inside the window');
     return { decided, call: call!, seen };
   }
 
-  const gate = (extra: Partial<Parameters<typeof approvalGate>[0]> = {}) => approvalGate({ ...w.deps, roleName: GATE_ROLE, ...extra });
+  const gate = (extra: Partial<Parameters<typeof approvalGate>[0]> = {}) =>
+    approvalGate({ ...w.deps, roleName: GATE_ROLE, ...extra, sagemaker: history.recording(extra.sagemaker ?? w.deps.sagemaker, GATE_ROLE_ARN) });
   /** What the deployment gate counts as the package's status (an hour from now unless told: past the settle period). */
   const settled = async (arn: string, now = new Date(Date.now() + 60 * 60_000)) => {
     const [group, version] = arn.split('/').slice(-2);
-    return settledStatus({ s3: w.s3, recordBucket: w.records }, group, version, await w.describe(arn), now);
+    return settledStatus({ s3: w.s3, recordBucket: w.records, cloudtrail: history.client(), approvalGateRoleName: GATE_ROLE }, group, version, await w.describe(arn), now);
   };
   return { personCall, statuslessEdit, trail, racing, listening, raced, gate, settled };
 }
