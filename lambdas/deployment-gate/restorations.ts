@@ -111,14 +111,27 @@ export async function approvalOf(deps: RaceDeps, group: string, version: string,
       return refuse(`Approved by a restoration (${record.person.identity}'s Approved had crossed the approval gate's ${record.overwrittenBy?.status}; ${key}): a person decides again before it is promoted`);
     }
   }
-  if (markValue === undefined) return { status };
-  if (Number.isFinite(lastModified) && now.getTime() - lastModified < RACE_SETTLE_MINUTES * 60_000) {
+  // Without a mark (the gate never wrote, or a person's call removed the key: CustomerMetadataPropertiesToRemove), the
+  // package's latest round is taken for the gate's last write: if it set Approved, its window is read all the same.
+  let unmarked: RegExpExecArray | null = null;
+  if (markValue === undefined) {
+    let rounds: string[];
+    try {
+      rounds = (await listKeys(deps.s3, deps.recordBucket, `${prefix}round-`)).filter((k) => ROUND_KEY.test(k));
+    } catch (e) {
+      return refuse(`Approved, but the approval gate's rounds of this package cannot be listed (${errorText(e)})`);
+    }
+    const latest = rounds.map((k) => ROUND_KEY.exec(k)!).sort((a, b) => Number(b[1]) - Number(a[1]))[0];
+    if (!latest) return { status };
+    unmarked = latest;
+  }
+  if (markValue !== undefined && Number.isFinite(lastModified) && now.getTime() - lastModified < RACE_SETTLE_MINUTES * 60_000) {
     return refuse(`Approved by the approval gate ${Math.max(0, Math.floor((now.getTime() - lastModified) / 60_000))} minute(s) ago: a person's decision overwritten inside its race window is restored once CloudTrail delivers the call, so promotion waits ${RACE_SETTLE_MINUTES} minutes`);
   }
   // Whose Approved is it? Every update of the gate's writes its mark; a person's edit that sets no status keeps it.
-  const round = mark && mark.uri.startsWith(`s3://${deps.recordBucket}/${prefix}`) ? ROUND_KEY.exec(mark.uri.slice(`s3://${deps.recordBucket}/`.length)) : null;
+  const round = unmarked ?? (mark && mark.uri.startsWith(`s3://${deps.recordBucket}/${prefix}`) ? ROUND_KEY.exec(mark.uri.slice(`s3://${deps.recordBucket}/`.length)) : null);
   // A restoration's mark counts only where the approval gate recorded that restoration as made.
-  if (!mark || (!round && !people.some((p) => mark.uri === `s3://${deps.recordBucket}/${p.key}` && p.settled?.restored))) {
+  if (!unmarked && (!mark || (!round && !people.some((p) => mark.uri === `s3://${deps.recordBucket}/${p.key}` && p.settled?.restored)))) {
     return refuse(`Approved, but the package's ${GATE_WRITE_KEY} mark (${String(markValue).slice(0, 200)}) names no update of the approval gate's to this package, so whether the Approved is the gate's cannot be told: a person approves it again`);
   }
   // A restoration's Approved was judged above (a person's later Approved is required); one of Rejected, then Approved
@@ -133,11 +146,15 @@ export async function approvalOf(deps: RaceDeps, group: string, version: string,
     return refuse(`Approved, but the approval gate's round ${round[1]} cannot be read (${errorText(e)})`);
   }
   if (!record) return refuse(`Approved, but the approval gate's round ${round[1]}, which the package's ${GATE_WRITE_KEY} mark names, is not recorded`);
-  if (record.approvalStatus !== 'Approved') return { status }; // the gate set another status: a person approved since
+  if (record.approvalStatus !== 'Approved') return { status }; // the gate set another status (or held): a person approved since
+  if (unmarked && !applied?.applied) return { status }; // the latest round did not write: the Approved is a person's
+  if (unmarked && Number.isFinite(lastModified) && now.getTime() - lastModified < RACE_SETTLE_MINUTES * 60_000) {
+    return refuse(`Approved, with the approval gate's ${GATE_WRITE_KEY} mark removed, ${Math.max(0, Math.floor((now.getTime() - lastModified) / 60_000))} minute(s) after the last update: promotion waits ${RACE_SETTLE_MINUTES} minutes`);
+  }
   if (!applied?.applied) return refuse(`Approved by the approval gate's round ${round[1]}, whose update is not recorded as applied: its window is not known yet`);
   const updatedAt = Date.parse(String(applied.package?.lastModified ?? applied.at));
   // The re-read was sent after the round was recorded: the earlier of the two bounds the window whatever the mark says.
-  const readAt = Math.min(Date.parse(mark.readAt), Date.parse(record.decidedAt));
+  const readAt = Math.min(mark && !unmarked ? Date.parse(mark.readAt) : Number.POSITIVE_INFINITY, Date.parse(record.decidedAt));
   if (!Number.isFinite(updatedAt) || !Number.isFinite(readAt)) return refuse(`Approved by the approval gate's round ${round[1]}, whose window cannot be placed in time`);
   if (!deps.cloudtrail || !deps.approvalGateRoleName) {
     return refuse(`Approved by the approval gate's round ${round[1]}, but CloudTrail's event history is not read here, so no evidence shows that no person's call crossed it`);
@@ -147,7 +164,7 @@ export async function approvalOf(deps: RaceDeps, group: string, version: string,
     packageArn: String(d.ModelPackageArn ?? record.modelPackage?.arn),
     gateRoleName: deps.approvalGateRoleName,
     gateStatus: 'Approved',
-    mark: String(markValue),
+    mark: unmarked ? undefined : String(markValue),
     from: new Date(readAt - allowance),
     to: new Date(updatedAt + allowance),
     now,

@@ -42,9 +42,9 @@ export interface WindowQuery {
   readonly packageArn: string;
   /** The approval gate's role name (its calls are `role/<path>/<name>`). */
   readonly gateRoleName: string;
-  /** The status the gate's write set, and its `gate-write` mark (the gate's own call carries it). */
+  /** The status the gate's write set, and its `gate-write` mark (the gate's own call carries it; unknown once removed). */
   readonly gateStatus: string;
-  readonly mark: string;
+  readonly mark: string | undefined;
   /** The window, already widened by the clocks' allowance. */
   readonly from: Date;
   readonly to: Date;
@@ -106,7 +106,7 @@ export async function windowEvidence(cloudtrail: CloudTrailClient, q: WindowQuer
         if (/:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(identity)?.[1] === q.gateRoleName) {
           // The gate's own call for this write: its status, and its mark where CloudTrail keeps the metadata sent.
           const marked = metadata?.['gate-write'];
-          if (status === q.gateStatus && (marked === undefined || marked === q.mark)) gateEvent = eventId;
+          if (status === q.gateStatus && (marked === undefined || q.mark === undefined || marked === q.mark)) gateEvent = eventId;
           continue;
         }
         // A call that sets no status (a description or metadata edit) overwrites no decision.

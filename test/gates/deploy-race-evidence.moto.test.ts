@@ -217,6 +217,25 @@ describe('a history that cannot show the window uncrossed: refused, with the rea
     expect(await forge(mark)).toBe('Approved');
   });
 
+  test("a gate-write mark removed by a person's edit that sets no status: the latest round is taken for the gate's write and its window still read", async () => {
+    const unmark = async (arn: string) => {
+      const current = await w.describe(arn);
+      const { [GATE_WRITE_KEY]: _removed, ...kept } = current.CustomerMetadataProperties ?? {};
+      // CustomerMetadataPropertiesToRemove, in a call that sets no status; moto clears what an update does not name,
+      // so it is sent the status and the metadata SageMaker would keep.
+      trail.record({ role: APPROVER_ROLE, at: new Date(), requestParameters: { modelPackageArn: arn, customerMetadataPropertiesToRemove: [GATE_WRITE_KEY] } });
+      await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: current.ModelApprovalStatus, CustomerMetadataProperties: kept }));
+      expect((await w.describe(arn)).CustomerMetadataProperties?.[GATE_WRITE_KEY]).toBeUndefined();
+    };
+    const crossing = await crossedOn();
+    await unmark(crossing.arn);
+    expect((await counted(crossing.arn)).status).toMatch(new RegExp(`\\(event ${crossing.call}\\) inside its window .* which the approval gate has not recorded yet`));
+    const clean = await decided();
+    await unmark(clean.arn);
+    expect((await counted(clean.arn, new Date())).status).toMatch(/mark removed, 0 minute\(s\) after the last update: promotion waits 15 minutes/);
+    expect((await counted(clean.arn)).status).toBe('Approved');
+  });
+
   test('an event whose record is not JSON, or that names no package, cannot be told apart: refused', async () => {
     const { arn, readAt } = await decided();
     const noPackage = trail.record({ role: APPROVER_ROLE, at: new Date(readAt + 10), requestParameters: { modelApprovalStatus: 'Rejected' } });
