@@ -63,19 +63,22 @@ async function decided(inside?: (arn: string) => Promise<void>) {
   const mark = (await w.describe(arn)).CustomerMetadataProperties![GATE_WRITE_KEY];
   const readAt = Date.parse(mark.split(' ')[0]);
   const applied = (await w.json(`approval/${groupAndVersion(arn).join('/')}/round-1.applied.json`)) as { package: { lastModified: string } };
-  return { arn, gateEvent, mark, readAt, updatedAt: Date.parse(applied.package.lastModified) };
+  const round = (await w.json(`approval/${groupAndVersion(arn).join('/')}/round-1.json`)) as { decidedAt: string };
+  return { arn, gateEvent, mark, readAt, decidedAt: Date.parse(round.decidedAt), updatedAt: Date.parse(applied.package.lastModified) };
 }
 
 describe('a gate-written Approved with an uncrossed window, shown by the history, counts', () => {
   test("the history holds the gate's own call and nobody else's: Approved, with the evidence", async () => {
-    const { arn, gateEvent, mark, readAt, updatedAt } = await decided();
+    const { arn, gateEvent, mark, readAt, decidedAt, updatedAt } = await decided();
     const result = await counted(arn);
     expect(result.status).toBe('Approved');
     expect(result.evidence).toMatchObject({ gateWrite: mark, gateEvent, settledCalls: [] });
-    // The window asked for: EventName UpdateModelPackage, from the re-read less 2 s to the update plus 2 s, whole seconds.
+    // The window asked for: EventName UpdateModelPackage, from the re-read (or the round's record before it, if earlier)
+    // less 2 s to the update plus 2 s, whole seconds.
     const asked = trail.requests[trail.requests.length - 1];
     expect(asked).toMatchObject({ target: 'CloudTrail_20131101.LookupEvents', LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'UpdateModelPackage' }], MaxResults: 50 });
-    expect(Number(asked.StartTime) * 1000).toBe(Math.floor((readAt - 2000) / 1000) * 1000);
+    expect(decidedAt).toBeLessThanOrEqual(readAt);
+    expect(Number(asked.StartTime) * 1000).toBe(Math.floor((Math.min(readAt, decidedAt) - 2000) / 1000) * 1000);
     expect(Number(asked.EndTime) * 1000).toBe(Math.ceil((updatedAt + 2000) / 1000) * 1000);
     expect(Date.parse(result.evidence!.window.from)).toBeLessThanOrEqual(readAt - 2000);
   });

@@ -163,7 +163,8 @@ export class FakeTrail {
 
   private answer(request: { headers: Record<string, string>; body?: unknown }) {
     const target = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'x-amz-target')?.[1] ?? '';
-    const input = JSON.parse(String(request.body ?? '{}')) as Record<string, unknown>;
+    const body = request.body instanceof Uint8Array ? Buffer.from(request.body).toString('utf8') : String(request.body ?? '{}');
+    const input = JSON.parse(body) as Record<string, unknown>;
     this.requests.push({ target, ...input });
     const reply = (statusCode: number, body: unknown) => ({
       statusCode,
