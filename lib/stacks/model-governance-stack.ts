@@ -21,7 +21,7 @@ import { SecureBucket } from '../../constructs/secure-bucket';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { gateConfigDigest, gateConfigFor } from '../config/gate-config';
-import { EstateConfig, promotionSource, RISK_TIERS, servesPinnedCopy, servingAccounts } from '../config';
+import { EstateConfig, promotionSource, retentionDays, RISK_TIERS, servesPinnedCopy, servingAccounts } from '../config';
 import { governedGroupArns, governedGroupFilter, governedPackageArns } from '../ml/registry-scope';
 import { EVIDENCE_PREFIX } from '../../lambdas/model-approval-gate/evidence';
 import { ApprovalWaitSweep } from '../../constructs/approval-wait-sweep';
@@ -74,7 +74,7 @@ export class ModelGovernanceStack extends EstateStack {
     const readers = promotionSource(props.estate)?.name === env.name ? servingAccounts(props.estate) : [];
     const groups = props.estate.models.map((m) => m.id);
 
-    const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', { retention: Duration.days(365 * env.auditLogRetentionYears) });
+    const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', { retention: Duration.days(retentionDays(env.auditLogRetentionYears)) });
     // Named, so that the endpoint shards (retraining outputs) grant on it without a cross-stack export.
     this.artifacts = new SecureBucket(this, 'ModelArtifacts', { bucketName: modelArtifactsBucketName(this.account, this.region), encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
     if (readers.length > 0) {
@@ -107,7 +107,7 @@ export class ModelGovernanceStack extends EstateStack {
     this.decisionRecords = new SecureBucket(this, 'DecisionRecords', {
       encryptionKey: keys.audit,
       serverAccessLogsBucket: accessLogs,
-      complianceRetention: Duration.days(365 * env.auditLogRetentionYears),
+      complianceRetention: Duration.days(retentionDays(env.auditLogRetentionYears)),
       auditRecords: true,
     });
     lockForCalendarYears(this.decisionRecords, env.auditLogRetentionYears);
