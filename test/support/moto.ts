@@ -70,6 +70,8 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 
 /** A moto server this process started: where it listens, its pid, where its stderr goes. */
 interface Server {
+  /** Digest of the environment it was started with (moto reads settings such as S3_UPLOAD_PART_MIN_SIZE from it). */
+  readonly env: string;
   readonly port: number;
   readonly pid: number;
   readonly stepsDir: string;
@@ -99,7 +101,15 @@ async function spawnServer(): Promise<Server> {
     throw new Error(`${(e as Error).message}\n${stderr.slice(-2000)}\n(is moto installed? pip install "moto[server]")`);
   }
   child.unref();
-  return { port, pid: child.pid!, stepsDir, log };
+  return { env: envDigest(), port, pid: child.pid!, stepsDir, log };
+}
+
+/** The environment a server started now would get, as a digest (the worker id aside). */
+function envDigest(): string {
+  const env = Object.entries(process.env)
+    .filter(([k]) => k !== 'JEST_WORKER_ID')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(env)).digest('hex');
 }
 
 function readOr(file: string, fallback = ''): string {
@@ -174,7 +184,8 @@ async function leaseServer(): Promise<{ server: Server; release: () => Promise<v
     const known = readOr(record);
     if (known) {
       const held = JSON.parse(known) as Server;
-      if (alive(held.pid) && (await resetServer(held))) server = held;
+      // A file that set moto's settings in its environment gets a server started with them (and the next file one without).
+      if (held.env === envDigest() && alive(held.pid) && (await resetServer(held))) server = held;
       else await stopServer(held);
     }
     if (!server) {
