@@ -43,6 +43,7 @@ import type { Check } from '../shared/decision';
 import { GateConfig, GovernedModel, loadGateConfig } from '../shared/gate-config';
 import { errorText, fetchReport, listKeys, parseS3Uri, readRecord, S3Location, writeRecordOnce } from '../shared/s3-objects';
 import { visible } from '../shared/strict-json';
+import { BASELINE_FILES, BaselineFile } from '../model-pinner/approved-tag';
 import { EVIDENCE_PREFIX } from './evidence';
 import { ROUND_IN_FLIGHT_MS, SWEEP_EVENT, WAITING_MARGIN_MS, WAITING_METRIC, WAITING_PREFIX } from './sweep-contract';
 import { ApprovalDecision, decideApproval, FetchedReport, Outcome, Provenance } from './policy';
@@ -158,6 +159,13 @@ export interface ApprovalRecord {
    * pinning step copies into the Object Lock bucket once the package is Approved (lambdas/model-pinner).
    */
   readonly modelData?: readonly RecordedModelData[];
+  /**
+   * Every drift baseline file the pinner copies (BASELINE_FILES), as the gate read it from the run's reports beside
+   * the drift-check statistics: S3 version id and SHA-256 of the bytes read (`ok`), or why it has none (`missing`,
+   * `invalid`, `unavailable`, `not-read`). The pinner copies exactly these versions and no other (absent from records
+   * written before baselines were recorded per file).
+   */
+  readonly baselineFiles?: Readonly<Partial<Record<BaselineFile, RecordedInput>>>;
   readonly outcome: Outcome;
   readonly approvalStatus: string;
   readonly reasons: string[];
@@ -429,6 +437,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
         ? decided
         : { ...decided, checks: [...decided.checks, presetCheck], outcome: decided.outcome === 'approve' ? 'hold' : decided.outcome, reasons: decided.outcome === 'approve' ? [presetCheck.detail] : [...decided.reasons, presetCheck.detail] };
     const modelData = await Promise.all((described.InferenceSpecification?.Containers ?? []).map((c) => modelDataOf(c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri)));
+    const baselineFiles = await baselineFilesOf(notPipeline ? undefined : fetched[names.indexOf('baseline')], options);
 
     const record: ApprovalRecord = {
       schema: 'model-approval-decision/2',
@@ -442,6 +451,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
       trainingData: described.CustomerMetadataProperties,
       provenance: evidence.provenance,
       modelData,
+      baselineFiles,
       inputs: Object.fromEntries(
         names.map((n, i) => {
           const r = fetched[i];
@@ -636,6 +646,29 @@ export function approvalGate(deps: ApprovalGateDeps) {
       provenance: { kind: 'pipeline', execution: claimed, detail: `evidence of ${model.trainingPipeline} execution ${executionId} (${status})` },
       prefix: `${EVIDENCE_PREFIX}${model.id}/${executionId}/`,
     };
+  }
+
+  /**
+   * The drift baseline files beside the drift-check statistics (the same run's `reports/`), each read once: its
+   * version and the SHA-256 of the bytes read are what the pinner may copy. The statistics are the read the decision
+   * used. A file that could not be read says why; none is read for a package whose reports are not read.
+   */
+  async function baselineFilesOf(statistics: FetchedReport | undefined, options: { buckets: string[]; prefix: string }): Promise<Partial<Record<BaselineFile, RecordedInput>>> {
+    const where = statistics?.uri ? parseS3Uri(statistics.uri) : undefined;
+    const dir = where && where.bucket === deps.artifactBucket && where.key.endsWith('/reports/baseline-statistics.json') ? where.key.slice(0, -'baseline-statistics.json'.length) : undefined;
+    const recorded = (r: FetchedReport): RecordedInput => {
+      const { versionId, sha256 } = r as { versionId?: string; sha256?: string };
+      const kept = versionId && sha256 ? { versionId, sha256 } : {};
+      return r.status === 'ok' ? { status: r.status, uri: r.uri, ...kept } : { status: r.status, uri: r.uri, ...kept, reason: r.reason };
+    };
+    const read = await Promise.all(
+      BASELINE_FILES.map(async (file): Promise<RecordedInput> => {
+        if (!statistics || !dir) return { status: 'not-read', reason: statistics ? `the drift-check statistics ${visible(String(statistics.uri)).slice(0, 300)} are not a run's reports/baseline-statistics.json in the artifact bucket` : "the package's reports are not read" };
+        if (file === 'baseline-statistics.json') return recorded(statistics);
+        return recorded(await fetchReport(deps.s3, `s3://${where!.bucket}/${dir}${file}`, { ...options, maxBytes: MAX_BASELINE_READ_BYTES }));
+      }),
+    );
+    return Object.fromEntries(BASELINE_FILES.map((f, i) => [f, read[i]]));
   }
 
   /** The current version of model data in the evidence prefix (HeadObject, authorized as s3:GetObject); elsewhere not read. */
@@ -1102,6 +1135,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
   }
 }
 
+/** A baseline file the gate reads for the pinner (segment statistics of a wide model run to several MB). */
+const MAX_BASELINE_READ_BYTES = 64 * 1024 ** 2;
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The restored status's description: who set it, when, that it was restored, and the person's own words (at most 1,024 characters). */

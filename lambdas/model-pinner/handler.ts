@@ -242,14 +242,14 @@ export function modelPinner(deps: PinnerDeps) {
   };
 
   /**
-   * Pins the version's drift baseline beside its model data: the statistics at the version and SHA-256 the approval
-   * record kept (the gate read them for its drift check), and the other baseline files of the same training run's
-   * reports at the version each had when the gate decided (the latest version last modified at or before the
-   * record's `decidedAt`: the gate saw no later one). Each is read and hashed here, written once at
+   * Pins the version's drift baseline beside its model data: each baseline file of the training run's reports at
+   * exactly the S3 version the approval record kept for it (`baselineFiles`, the gate's own read), whose bytes must
+   * hash to the SHA-256 recorded with it; a version is never chosen by time. Each is read and hashed here, written once at
    * `baselines/<group>/<version>/<file>` with If-None-Match and its SHA-256 (S3 refuses bytes that are not them), and
-   * locked in COMPLIANCE mode; then the manifest, the same way. A key that holds other bytes, or a statistics version
+   * locked in COMPLIANCE mode; then the manifest, the same way. A key that holds other bytes, or a recorded version
    * whose bytes are not the recorded SHA-256, is a Refusal (never overwritten, never taken). A version without a
-   * recorded baseline, or a run without baseline constraints, pins no baseline and says why (`none`): its model data is
+   * recorded baseline, a record from before per-file baseline records, a file the gate could not read, or a run
+   * without baseline constraints, pins no baseline and says why (`none`): its model data is
    * still pinned, and prod's baseline copy refuses it for a monitored endpoint with that reason.
    */
   async function pinBaselines(arn: string, group: string, version: string, approval: ApprovalRecord, retainUntil: Date): Promise<PinnedBaselines> {
@@ -260,28 +260,47 @@ export function modelPinner(deps: PinnerDeps) {
     const at = parseS3Uri(recorded.uri);
     const dir = at && at.bucket === deps.artifactBucket ? REPORTS_DIR.exec(at.key)?.[1] : undefined;
     if (!at || !dir) return { status: 'none', reason: `the recorded baseline ${visible(recorded.uri).slice(0, 300)} is not a training run's baseline-statistics.json in the artifact bucket (${EVIDENCE_PREFIX}<group>/<run>/reports/)` };
-    const decidedAt = Date.parse(approval.decidedAt);
-    const sources: { file: BaselineFile; key: string; versionId: string; sha256?: string }[] = [];
+    // Exactly the versions the gate read and recorded, each with the SHA-256 of the bytes it read: never one chosen by
+    // time (a rewrite within the decision's second, or a skewed clock, would otherwise pass a file the gate never saw).
+    const seen = approval.baselineFiles;
+    if (!seen) {
+      return { status: 'none', reason: `the approval record (decided ${visible(String(approval.decidedAt)).slice(0, 40)}) predates per-file baseline records: it names the version of baseline-statistics.json only, so no other baseline file is known to be what the gate saw; a new approval pins them` };
+    }
+    const sources: { file: BaselineFile; key: string; versionId: string; sha256: string }[] = [];
     for (const file of BASELINE_FILES) {
       const key = `${dir}${file}`;
+      const uri = `s3://${at.bucket}/${key}`;
+      // The statistics are the drift check's own read (inputs.baseline, checked above; the gate records the same read
+      // in baselineFiles): their bytes must hash to what the decision was made on.
       if (file === 'baseline-statistics.json') {
         sources.push({ file, key, versionId: recorded.versionId, sha256: recorded.sha256 });
         continue;
       }
-      const versionId = await versionAt({ bucket: at.bucket, key }, decidedAt);
-      if (versionId) sources.push({ file, key, versionId });
-      else if (REQUIRED_BASELINE_FILES.includes(file)) return { status: 'none', reason: `s3://${at.bucket}/${key} did not exist when the approval gate decided (${approval.decidedAt}); the monitoring job needs it` };
+      const entry = seen[file];
+      if (!entry) return { status: 'none', reason: `the approval record names no version of ${uri}; only what the gate recorded is pinned` };
+      if (entry.status === 'missing' && !REQUIRED_BASELINE_FILES.includes(file)) continue;
+      if (entry.status === 'missing') return { status: 'none', reason: `${uri} did not exist when the approval gate decided (${visible(String(approval.decidedAt)).slice(0, 40)}); the monitoring job needs it` };
+      if (entry.status !== 'ok') return { status: 'none', reason: `the approval gate could not use ${uri} (${visible(String(entry.status)).slice(0, 20)}${entry.reason ? `: ${visible(entry.reason).slice(0, 300)}` : ''}); no other version of it is taken` };
+      if (entry.uri !== uri || !entry.versionId || !/^[0-9a-f]{64}$/.test(entry.sha256 ?? '')) {
+        return { status: 'none', reason: `the approval record's entry for ${file} (${visible(String(entry.uri)).slice(0, 300)}) is not ${uri} with a version id and a hex SHA-256` };
+      }
+      sources.push({ file, key, versionId: entry.versionId, sha256: entry.sha256! });
     }
-    const files: Extract<PinnedBaselines, { status: 'pinned' }>['files'][number][] = [];
+    // Every file is read and verified before any is written: a refused baseline leaves nothing in the approved bucket.
+    const verified: { source: (typeof sources)[number]; body: Buffer; sha256: string }[] = [];
     for (const source of sources) {
       const location = { bucket: at.bucket, key: source.key };
       const got = await fromSource(location, source.versionId, () => deps.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: source.key, VersionId: source.versionId })));
       if ((got.ContentLength ?? 0) > MAX_BASELINE_BYTES) throw new Refusal(`s3://${at.bucket}/${source.key} version ${source.versionId} is ${got.ContentLength} bytes, over the ${MAX_BASELINE_BYTES} a baseline file may have`);
       const body = Buffer.from(await got.Body!.transformToByteArray());
       const sha256 = createHash('sha256').update(body).digest('hex');
-      if (source.sha256 && sha256 !== source.sha256) {
+      if (sha256 !== source.sha256) {
         throw new Refusal(`s3://${at.bucket}/${source.key} version ${source.versionId} has SHA-256 ${sha256}, not the ${source.sha256} the approval record kept; nothing of it is pinned`);
       }
+      verified.push({ source, body, sha256 });
+    }
+    const files: Extract<PinnedBaselines, { status: 'pinned' }>['files'][number][] = [];
+    for (const { source, body, sha256 } of verified) {
       const target = baselineKey(group, version, source.file);
       const written = await writeOnce(target, body, sha256, retainUntil);
       files.push({
@@ -297,28 +316,6 @@ export function modelPinner(deps: PinnerDeps) {
     const manifestKey = baselineManifestKey(group, version);
     const versionId = await writeOnce(manifestKey, body, sha256, retainUntil);
     return { status: 'pinned', manifest: { uri: `s3://${deps.approvedBucket}/${manifestKey}`, versionId, sha256 }, files };
-  }
-
-  /** The version of `source` current at `at` (ms), or undefined if the key had none then (or a delete marker). */
-  async function versionAt(source: { bucket: string; key: string }, at: number): Promise<string | undefined> {
-    let best: { versionId: string; modified: number; deleted: boolean } | undefined;
-    let KeyMarker: string | undefined;
-    let VersionIdMarker: string | undefined;
-    for (;;) {
-      const page = await deps.s3.send(new ListObjectVersionsCommand({ Bucket: source.bucket, Prefix: source.key, KeyMarker, VersionIdMarker }));
-      const entries = [...(page.Versions ?? []).map((v) => ({ ...v, deleted: false })), ...(page.DeleteMarkers ?? []).map((v) => ({ ...v, deleted: true }))];
-      for (const v of entries) {
-        if (v.Key !== source.key || !v.VersionId || !v.LastModified) continue;
-        const modified = v.LastModified.getTime();
-        // S3 keeps LastModified to the second: a version of the decision's own second counts as seen.
-        if (modified > Math.floor(at / 1000) * 1000 + 999) continue;
-        if (!best || modified > best.modified) best = { versionId: v.VersionId, modified, deleted: v.deleted };
-      }
-      if (!page.IsTruncated) break;
-      KeyMarker = page.NextKeyMarker;
-      VersionIdMarker = page.NextVersionIdMarker;
-    }
-    return best && !best.deleted ? best.versionId : undefined;
   }
 
   /**
