@@ -30,6 +30,8 @@ export interface ApprovalWaitSweepProps {
 export class ApprovalWaitSweep extends Construct {
   readonly rule: events.Rule;
   readonly alarm: cloudwatch.Alarm;
+  /** Fires while the gate's dead-letter queue holds an event (a call never judged). */
+  readonly undeliveredAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ApprovalWaitSweepProps) {
     super(scope, id);
@@ -63,5 +65,16 @@ export class ApprovalWaitSweep extends Construct {
     });
     this.alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
     this.alarm.addOkAction(new actions.SnsAction(props.alarmTopic));
+    // An event the gate could not take (its two async retries spent, or the rule could not deliver it) rests in the
+    // dead-letter queue with nothing recorded: a person's call not yet judged. Announced at once, so a person redrives it.
+    this.undeliveredAlarm = new cloudwatch.Alarm(this, 'Undelivered', {
+      alarmDescription: `An event the approval gate could not take rests in its dead-letter queue: a registration or a person's call on a model package is not judged until it is redriven (the deployment gate refuses a package whose person call is not recorded meanwhile)`,
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.undeliveredAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
   }
 }

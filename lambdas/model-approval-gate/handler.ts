@@ -45,7 +45,7 @@ import { errorText, fetchReport, listKeys, parseS3Uri, readRecord, S3Location, w
 import { visible } from '../shared/strict-json';
 import { BASELINE_FILES, BaselineFile } from '../model-pinner/approved-tag';
 import { EVIDENCE_PREFIX } from './evidence';
-import { ROUND_IN_FLIGHT_MS, SWEEP_EVENT, WAITING_MARGIN_MS, WAITING_METRIC, WAITING_PREFIX } from './sweep-contract';
+import { ROUND_IN_FLIGHT_MS, SWEEP_EVENT, SWEPT_PREFIX, WAITING_MARGIN_MS, WAITING_METRIC, WAITING_PREFIX } from './sweep-contract';
 import { ApprovalDecision, decideApproval, FetchedReport, Outcome, Provenance } from './policy';
 
 export const GATE_NAME = 'model-approval-gate';
@@ -282,7 +282,7 @@ export interface ApprovalResult {
  * scheduled rule (constructs/approval-wait-sweep.ts) invokes it with `SWEEP_EVENT` every few minutes to judge them
  * again; one still pending past ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS is counted in `WAITING_METRIC`, which alarms.
  */
-export { ROUND_IN_FLIGHT_MS, SWEEP_EVENT, WAITING_MARGIN_MS, WAITING_METRIC, WAITING_PREFIX } from './sweep-contract';
+export { ROUND_IN_FLIGHT_MS, SWEEP_EVENT, SWEPT_PREFIX, WAITING_MARGIN_MS, WAITING_METRIC, WAITING_PREFIX } from './sweep-contract';
 
 export interface WaitingEntry {
   readonly schema: 'model-approval-waiting/1';
@@ -781,6 +781,12 @@ export function approvalGate(deps: ApprovalGateDeps) {
       package: stateOf(current),
       at: now().toISOString(),
     };
+    // A pending judgement is indexed for the sweep BEFORE its record is written: a record whose index write never
+    // succeeded (S3 refusing through Lambda's two retries) would be pending and never swept. An entry whose record then
+    // turns out final (another delivery recorded it first) is settled by the sweep.
+    if (first.verdict === 'restore' || first.verdict === 'wait') {
+      await writeRecordOnce(deps.s3, waitingAt(now(), group, versionText, eventId), { schema: 'model-approval-waiting/1', record: uriOf(where), since: first.at } satisfies WaitingEntry);
+    }
     // The judgement is recorded before anything is restored: a restoration that fails is pending, in the record, and
     // is retried on redelivery (the deployment gate refuses the package meanwhile).
     const fresh = await writeRecordOnce(deps.s3, where, first);
@@ -1034,22 +1040,41 @@ export function approvalGate(deps: ApprovalGateDeps) {
    */
   async function sweep(): Promise<ApprovalResult> {
     const t = now();
-    const days = [new Date(t.getTime() - 24 * 3600_000), t].map((d) => d.toISOString().slice(0, 10));
-    const entries = new Map<string, { key: string; group: string; version: string; eventId: string }>();
-    for (const day of days) {
-      for (const key of await listKeys(deps.s3, deps.recordBucket, `${WAITING_PREFIX}${day}/`)) {
-        const m = /^([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})\/([\w-]{1,48})\.json$/.exec(key.slice(`${WAITING_PREFIX}${day}/`.length));
-        if (m) entries.set(`${m[1]}/${m[2]}/${m[3]}`, { key, group: m[1], version: m[2], eventId: m[3] });
+    const today = t.toISOString().slice(0, 10);
+    // Every day of the index that is not closed, not only today's and yesterday's: after an outage of the sweep longer
+    // than a day (throttling, a failing function, deliveries dropped), the older entries are still judged. A past day is
+    // closed (a write-once marker `<day>/<entries>.json` under SWEPT_PREFIX) once each of its entries was settled or
+    // carried into a later day.
+    // A closing marker records how many entries the day had; a day with more entries than its marker counts (a write
+    // that landed after it was closed, from a clock behind the sweep's) is open again.
+    const closed = new Set((await listKeys(deps.s3, deps.recordBucket, SWEPT_PREFIX)).map((key) => key.slice(SWEPT_PREFIX.length)));
+    const byDay = new Map<string, Array<{ key: string; group: string; version: string; eventId: string }>>();
+    for (const key of await listKeys(deps.s3, deps.recordBucket, WAITING_PREFIX)) {
+      const m = /^(\d{4}-\d{2}-\d{2})\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})\/([\w-]{1,48})\.json$/.exec(key.slice(WAITING_PREFIX.length));
+      if (m) byDay.set(m[1], [...(byDay.get(m[1]) ?? []), { key, group: m[2], version: m[3], eventId: m[4] }]);
+    }
+    const entries = new Map<string, { key: string; group: string; version: string; eventId: string; days: Set<string> }>();
+    const openDays = new Map<string, number>([[today, 0]]);
+    for (const [day, list] of byDay) {
+      if (closed.has(`${day}/${list.length}.json`)) continue;
+      openDays.set(day, list.length);
+      for (const e of list) {
+        const id = `${e.group}/${e.version}/${e.eventId}`;
+        const seen = entries.get(id);
+        if (seen) seen.days.add(day);
+        else entries.set(id, { ...e, days: new Set([day]) });
       }
     }
+    const unfinished = new Set<string>();
     let settled = 0;
     let judged = 0;
     let pending = 0;
     const tooLong: Array<{ key: string; reason: string }> = [];
-    for (const { key, group, version, eventId } of entries.values()) {
+    for (const { key, group, version, eventId, days } of entries.values()) {
       const base = `approval/${group}/${version}/`;
       const where = at(`${base}person/${eventId}.json`);
       const isSettled = async () => (await listKeys(deps.s3, deps.recordBucket, `${base}person/${eventId}.`)).includes(`${base}person/${eventId}.restored.json`);
+      const unfinish = () => days.forEach((d) => unfinished.add(d));
       try {
         if (await isSettled()) {
           settled++;
@@ -1058,7 +1083,16 @@ export function approvalGate(deps: ApprovalGateDeps) {
         const entry = await readRecord<WaitingEntry>(deps.s3, at(key));
         const record = await readRecord<PersonUpdateRecord>(deps.s3, where);
         if (!record) {
+          // Indexed, but its record was never written (the delivery failed after the index write): the call is in the
+          // gate's dead-letter queue; counted until a person looks, and the day stays open.
+          unfinish();
           tooLong.push({ key, reason: `its person record ${where.key} is missing: the call cannot be judged again` });
+          continue;
+        }
+        // A record whose verdict was final when written is settled (an entry indexed before its record, when another
+        // delivery recorded a final judgement first).
+        if (record.verdict !== 'restore' && record.verdict !== 'wait') {
+          settled++;
           continue;
         }
         judged++;
@@ -1075,10 +1109,17 @@ export function approvalGate(deps: ApprovalGateDeps) {
         pending++;
         const since = Date.parse(entry?.since ?? record.at);
         await writeRecordOnce(deps.s3, waitingAt(t, group, version, eventId), { schema: 'model-approval-waiting/1', record: uriOf(where), since: new Date(since).toISOString() } satisfies WaitingEntry);
+        days.add(today);
         if (!(t.getTime() - since <= ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS)) tooLong.push({ key, reason: `pending since ${new Date(since).toISOString()}${error}` });
       } catch (e) {
+        unfinish();
         tooLong.push({ key, reason: `cannot be read or judged: ${errorText(e)}` });
       }
+    }
+    // Past days whose every entry is settled or carried into today are closed; today stays open.
+    // A closing marker is written once per count: a day reopened by a late entry gets a marker of its own count.
+    for (const [day, count] of openDays) {
+      if (day < today && !unfinished.has(day)) await writeRecordOnce(deps.s3, at(`${SWEPT_PREFIX}${day}/${count}.json`), { schema: 'model-approval-swept/1', day, entries: count, at: t.toISOString() });
     }
     if (deps.cloudwatch) {
       await deps.cloudwatch.send(

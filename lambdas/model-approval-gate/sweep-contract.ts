@@ -11,10 +11,13 @@ export const SWEEP_EVENT = { sweep: 'pending-person-calls' } as const;
 export const SWEEP_EVERY_MINUTES = 5;
 /**
  * The index of pending person calls: `approval/_waiting/<day>/<group>/<version>/<event id>.json`. Under the gate's
- * listable `approval/` prefix, beside no group's records (a package group name has no `_`), and by day, so that a sweep
- * lists two days' entries, never the record bucket: a call still pending is carried into the current day.
+ * listable `approval/` prefix, beside no group's records (a package group name has no `_`), and by day: a call still
+ * pending is carried into the current day, and a past day whose entries are all settled or carried is closed
+ * (SWEPT_PREFIX), so a sweep judges only the open days' entries, never the whole record bucket.
  */
 export const WAITING_PREFIX = 'approval/_waiting/';
+/** Days of the index the sweep has closed (every entry settled or carried into a later day): `<day>/<entries>.json`, written once. */
+export const SWEPT_PREFIX = 'approval/_swept/';
 /** How long past ROUND_IN_FLIGHT_MS a person call may still be pending before it counts as waiting too long. */
 export const WAITING_MARGIN_MS = 10 * 60_000;
 /** The metric the sweep publishes (every run, 0 when nothing waits too long) and the alarm watches. */

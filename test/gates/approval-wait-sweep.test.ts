@@ -53,6 +53,12 @@ test.each(['dev', 'staging', 'prod'])('%s: a rule invokes the approval gate with
   // The gate publishes under that dimension the environment its config names.
   expect(gateConfigFor(model.synth.config, model.synth.config.environments.find((e) => e.name === env)!).environment).toBe(env);
   expect(t.resources[gate].Properties.Layers).toHaveLength(1);
+  // An event the gate could not take (retries spent) rests in its dead-letter queue with nothing recorded: announced.
+  const queue = model.resourceId(key, 'AWS::SQS::Queue', 'ApprovalGate/DeadLetters');
+  const undelivered = of(key, 'AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties.Dimensions ?? []).includes(queue));
+  expect(undelivered.map(([, a]) => a.Properties)).toEqual([
+    expect.objectContaining({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: topic }] }),
+  ]);
 });
 
 describe('the gate may publish its metric and list its index (identity policy, boundary, SCPs, endpoint policy)', () => {
