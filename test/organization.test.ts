@@ -33,7 +33,7 @@ describe('service control policies', () => {
       'detection-guardrails': ['ProtectDetectiveControls', 'DenySuppressingFindings', 'DenySuppressingFindingsV2', 'ProtectEstateAlerting', 'NoUpdateWithoutAStatus', 'ProtectThePipeline'],
       'region-allow-list': ['DenyLeavingTheOrganization', 'DenyRootUser', 'NoBorrowingTrustedRoles', 'PublishOnlyThroughTheBootstrap', 'DenyIamUsers', 'DenyChangingSeverityLabel', 'DenyChangingSeverityNormalized', 'DenyChangingSeverityV2', 'DenyOutsideAllowedRegions'],
       'sagemaker-guardrails': ['RequireVpcSubnets', 'RequireVpcSubnetsInline', 'RequireVolumeKey', 'RequireVolumeKeyAlways', 'RequireOutputKey', 'RequireOutputKeyInline', 'RequireNetworkIsolation', 'RequireNetworkIsolationInline', 'DenyNotebookInternetAccess', 'DenyStudioInternetAccess', 'DenyUnguardableCompute', 'ComponentsRunModels', 'OnlyApproversApprove', 'DenyStudioInternetAccessLater'],
-      'environment-guardrails': ['DenyNetworkEscape', 'NetworkChangesOnlyByTheDeploy', 'NoInstancesInTheNetworks', 'DenyLatticePaths', 'ProtectIdentityCenterSignIn'],
+      'environment-guardrails': ['DenyNetworkEscape', 'NetworkChangesOnlyByTheDeploy', 'NoInstancesInTheNetworks', 'NoResourceShares', 'DenyLatticePaths', 'ProtectIdentityCenterSignIn'],
     });
     for (const p of policies) for (const s of p.document.Statement) expect(s.Effect).toBe('Deny');
   });

@@ -739,7 +739,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
       // statement names only the environment accounts' own resources, so it binds those accounts wherever they
       // sit in the organization and changes nothing for any other account.
       name: 'environment-guardrails',
-      description: 'In the environment accounts: no route, gateway, VPN or endpoint out of their networks, routes and endpoints changed only by the deployment role or break-glass; Identity Center\'s SAML provider changed by no one',
+      description: 'In the environment accounts: no route, gateway, VPN or endpoint out of their networks, routes and endpoints changed only by the deployment role or break-glass; no instance in their subnets, no RAM share; Identity Center\'s SAML provider changed by no one',
       attachment: 'root',
       document: {
         Version: '2012-10-17',
@@ -788,11 +788,26 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             // zone) is a proxy the workloads reach by the local route. The estate runs no EC2 instance (SageMaker's and
             // Lambda's run in their services' accounts, attached to interfaces those services create), so no launch and
             // no attachment of an interface of these accounts but by break-glass.
+            // The subnets too: an instance another account of the organization launches in an estate subnet shared with
+            // it has an interface of that account, but RunInstances authorizes on the subnet, the environment's.
             Sid: 'NoInstancesInTheNetworks',
             Effect: 'Deny',
             Action: ['ec2:RunInstances', 'ec2:AttachNetworkInterface'],
-            Resource: ctx.breakGlassAccounts.map((a) => `arn:*:ec2:*:${a}:network-interface/*`),
+            Resource: ctx.breakGlassAccounts.flatMap((a) => [`arn:*:ec2:*:${a}:network-interface/*`, `arn:*:ec2:*:${a}:subnet/*`]),
             Condition: exceptBreakGlass(ctx),
+          },
+          {
+            // Nor a share of the accounts' resources through RAM: a subnet shared with another account (VPC sharing) takes
+            // that account's instances, whose interfaces are its own, and an account outside the organization is bound by
+            // no SCP. The estate shares nothing. CreateResourceShare authorizes on no resource (the reference lists none),
+            // so the statement binds the environment accounts' principals instead; only their owner changes their shares.
+            // Adding resources or principals to a share, allowing external principals on it, or widening its permission
+            // are the other writes that open one.
+            Sid: 'NoResourceShares',
+            Effect: 'Deny',
+            Action: ['ram:CreateResourceShare', 'ram:AssociateResourceShare', 'ram:UpdateResourceShare', 'ram:AssociateResourceSharePermission', 'ram:PromoteResourceShareCreatedFromPolicy'],
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:PrincipalAccount': [...ctx.breakGlassAccounts] }, ...exceptBreakGlass(ctx) },
           },
           {
             // VPC Lattice needs no route either: a VPC associated with a service network (one another account shares,

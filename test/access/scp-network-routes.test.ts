@@ -154,17 +154,23 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
     const atRoot = serviceControlPolicies(scpContext(config)).filter((p) => p.attachment === 'root');
     expect(atRoot.map((p) => p.name)).toEqual(['environment-guardrails']);
     const accounts = [...new Set(config.environments.map((e) => e.account))].sort();
-    const resources: Record<string, (a: string) => string> = {
-      DenyNetworkEscape: (a) => `arn:*:ec2:*:${a}:*`,
-      NetworkChangesOnlyByTheDeploy: (a) => `arn:*:ec2:*:${a}:*`,
-      NoInstancesInTheNetworks: (a) => `arn:*:ec2:*:${a}:network-interface/*`,
-      DenyLatticePaths: (a) => `arn:*:vpc-lattice:*:${a}:*`,
-      ProtectIdentityCenterSignIn: (a) => `arn:*:iam::${a}:saml-provider/AWSSSO_*`,
+    const resources: Record<string, (a: string) => string[]> = {
+      DenyNetworkEscape: (a) => [`arn:*:ec2:*:${a}:*`],
+      NetworkChangesOnlyByTheDeploy: (a) => [`arn:*:ec2:*:${a}:*`],
+      NoInstancesInTheNetworks: (a) => [`arn:*:ec2:*:${a}:network-interface/*`, `arn:*:ec2:*:${a}:subnet/*`],
+      DenyLatticePaths: (a) => [`arn:*:vpc-lattice:*:${a}:*`],
+      ProtectIdentityCenterSignIn: (a) => [`arn:*:iam::${a}:saml-provider/AWSSSO_*`],
     };
-    expect(atRoot[0].document.Statement.map((s) => s.Sid)).toEqual(Object.keys(resources));
+    // RAM's CreateResourceShare authorizes on no resource: that statement binds the accounts' principals instead.
+    const byPrincipal = ['NoResourceShares'];
+    expect(atRoot[0].document.Statement.map((s) => s.Sid)).toEqual([...Object.keys(resources).slice(0, 3), ...byPrincipal, ...Object.keys(resources).slice(3)]);
     for (const s of atRoot[0].document.Statement) {
       expect([s.Sid, s.NotResource, s.NotAction]).toEqual([s.Sid, undefined, undefined]);
-      expect([s.Sid, [s.Resource].flat().sort()]).toEqual([s.Sid, accounts.map(resources[s.Sid])]);
+      if (byPrincipal.includes(s.Sid!)) {
+        expect([s.Sid, s.Resource, [s.Condition?.StringEquals?.['aws:PrincipalAccount']].flat().sort(), Object.keys(s.Condition ?? {}).sort()]).toEqual([s.Sid, '*', accounts, ['ArnNotLike', 'StringEquals']]);
+        continue;
+      }
+      expect([s.Sid, [s.Resource].flat().sort()]).toEqual([s.Sid, accounts.flatMap(resources[s.Sid!]).sort()]);
     }
   });
 
