@@ -804,7 +804,9 @@ export function approvalGate(deps: ApprovalGateDeps) {
     // again after Lambda's retries are spent.
     await writeRecordOnce(deps.s3, waitingAt(now(), group, versionText, eventId), { schema: 'model-approval-waiting/1', record: uriOf(where), since: earlier.at } satisfies WaitingEntry);
     const written: PersonUpdateRecord = { ...earlier, verdict: judged.verdict, reason: judged.reason, overwrittenBy: judged.write ?? earlier.overwrittenBy };
-    if (judged.verdict === 'wait') throw new Error(`${judged.reason} (${where.key}; retried on redelivery)`);
+    // Recorded and indexed: the sweep judges it again every few minutes. Returned, not thrown: a throw would only buy
+    // Lambda's two retries and then park the event in the dead-letter queue, whose alarm is for calls nothing recorded.
+    if (judged.verdict === 'wait') return { outcome: 'wait', approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: !fresh, reason: `${judged.reason} (${where.key}; judged again by the sweep)` };
     if (judged.verdict !== 'restore') {
       if (!fresh) {
         // An earlier delivery found a restoration to make or waited; now there is none (a person acted since, or the gate's own
@@ -820,7 +822,9 @@ export function approvalGate(deps: ApprovalGateDeps) {
           reason: landedRestore ? `restored ${person.status} (recorded late)` : judged.reason,
           at: now().toISOString(),
         };
-        await writeRecordOnce(deps.s3, restoredAt, settled);
+        if (!(await writeRecordOnce(deps.s3, restoredAt, settled))) {
+          return { outcome: landedRestore ? 'restore' : judged.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: true, reason: 'settled by another run at the same time' };
+        }
         const notified = landedRestore
           ? await notifyRestored(written, settled, uriOf(where), notifiedAt)
           : judged.verdict === 'redecide'
@@ -837,6 +841,10 @@ export function approvalGate(deps: ApprovalGateDeps) {
     if (!sameState(stateOf(before), stateOf(current))) {
       // Someone changed the package since it was judged: a later decision stands. Judged again on the redelivery.
       throw new Error(`the package changed while a restoration was prepared (now ${visible(String(before.ModelApprovalStatus))}); ${where.key} is judged again on redelivery`);
+    }
+    // A sweep and a redelivery may judge the same call at once: one that finds the settlement written does not update.
+    if ((await listKeys(deps.s3, deps.recordBucket, `${base}person/${eventId}.`)).includes(restoredAt.key)) {
+      return { outcome: 'restore', approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: true, reason: 'settled by another run while this one prepared the restoration' };
     }
     const marks = { ...before.CustomerMetadataProperties, [GATE_WRITE_KEY]: `${readAt} ${uriOf(where)}` };
     await deps.sagemaker.send(
@@ -858,7 +866,10 @@ export function approvalGate(deps: ApprovalGateDeps) {
       reason: `restored ${person.status} set by ${person.identity} at ${person.eventTime}, overwritten by the gate's ${written.overwrittenBy?.status} (${written.overwrittenBy?.record}) inside the race window`,
       at: now().toISOString(),
     };
-    await writeRecordOnce(deps.s3, restoredAt, settled);
+    // Written once: a run that lost the race to another's settlement sends no second notice (the other run owes it).
+    if (!(await writeRecordOnce(deps.s3, restoredAt, settled))) {
+      return { outcome: 'restore', approvalStatus: person.status, record: where.key, replayed: true, reason: 'settled by another run at the same time' };
+    }
     const notified = await notifyRestored(written, settled, uriOf(where), notifiedAt);
     return { outcome: 'restore', approvalStatus: person.status, record: where.key, notified, reason: settled.reason };
   }
@@ -1073,25 +1084,34 @@ export function approvalGate(deps: ApprovalGateDeps) {
     for (const { key, group, version, eventId, days } of entries.values()) {
       const base = `approval/${group}/${version}/`;
       const where = at(`${base}person/${eventId}.json`);
-      const isSettled = async () => (await listKeys(deps.s3, deps.recordBucket, `${base}person/${eventId}.`)).includes(`${base}person/${eventId}.restored.json`);
+      // Settled: the judgement is final (a `.restored.json` settlement, or a final verdict in the record itself) AND the
+      // notice it owes (a restoration, a `redecide`) is recorded as sent. A notice SNS refused is owed: judging the call
+      // again sends it (the replay path), and until then the entry stays pending and is counted.
+      const isSettled = async (record: PersonUpdateRecord) => {
+        const keys = await listKeys(deps.s3, deps.recordBucket, `${base}person/${eventId}.`);
+        const settlement = keys.includes(`${base}person/${eventId}.restored.json`) ? await readRecord<RestoredRecord>(deps.s3, at(`${base}person/${eventId}.restored.json`)) : undefined;
+        if (!settlement && (record.verdict === 'restore' || record.verdict === 'wait')) return false;
+        const owesNotice = settlement ? settlement.restored || settlement.verdict === 'redecide' : record.verdict === 'redecide';
+        return !owesNotice || keys.includes(`${base}person/${eventId}.notified.json`);
+      };
       const unfinish = () => days.forEach((d) => unfinished.add(d));
       try {
-        if (await isSettled()) {
-          settled++;
-          continue;
-        }
         const entry = await readRecord<WaitingEntry>(deps.s3, at(key));
         const record = await readRecord<PersonUpdateRecord>(deps.s3, where);
         if (!record) {
-          // Indexed, but its record was never written (the delivery failed after the index write): the call is in the
-          // gate's dead-letter queue; counted until a person looks, and the day stays open.
+          // Indexed, but its record not written (yet): the entry is written first, so a delivery whose record write
+          // failed is retried by Lambda within minutes; past the pending time it is counted (the call then rests in the
+          // gate's dead-letter queue), and the day stays open either way.
           unfinish();
+          const since = Date.parse(entry?.since ?? '');
+          if (Number.isFinite(since) && t.getTime() - since <= ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS) {
+            pending++;
+            continue;
+          }
           tooLong.push({ key, reason: `its person record ${where.key} is missing: the call cannot be judged again` });
           continue;
         }
-        // A record whose verdict was final when written is settled (an entry indexed before its record, when another
-        // delivery recorded a final judgement first).
-        if (record.verdict !== 'restore' && record.verdict !== 'wait') {
+        if (await isSettled(record)) {
           settled++;
           continue;
         }
@@ -1102,7 +1122,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
         } catch (e) {
           error = `: ${errorText(e)}`;
         }
-        if (await isSettled()) {
+        if (await isSettled(record)) {
           settled++;
           continue;
         }

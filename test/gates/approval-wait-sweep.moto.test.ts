@@ -49,7 +49,8 @@ async function waitingCall(): Promise<{ arn: string; call: Call }> {
     early = await r.gate()(r.trail(arn, call)).catch((e: Error) => e);
   });
   expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
-  expect(String(early)).toMatch(/is recorded but not yet recorded as applied: the gate's update may still be landing/);
+  // Recorded and indexed, and returned (not thrown: the sweep judges it again, so the event does not go to the dead-letter queue).
+  expect(early).toMatchObject({ outcome: 'wait', reason: expect.stringMatching(/is recorded but not yet recorded as applied: the gate's update may still be landing .*judged again by the sweep/) });
   return { arn, call: call! };
 }
 
@@ -114,13 +115,16 @@ test('a restoration that keeps failing stays pending: carried from day to day, a
 test('an index entry whose person record is missing or unreadable is counted, named and does not stop the sweep', async () => {
   const { arn, call } = await waitingCall();
   const today = `${WAITING_PREFIX}${day(new Date())}/fraud-score`;
-  await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `${today}/999/ct-missing.json`, Body: JSON.stringify({ schema: 'model-approval-waiting/1', record: 'x', since: new Date().toISOString() }) }));
+  await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `${today}/999/ct-missing.json`, Body: JSON.stringify({ schema: 'model-approval-waiting/1', record: 'x', since: new Date(Date.now() - 40 * 60_000).toISOString() }) }));
+  // A record still missing within the pending time is a delivery whose record write Lambda is retrying: pending, not counted.
+  await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `${today}/997/ct-young.json`, Body: JSON.stringify({ schema: 'model-approval-waiting/1', record: 'x', since: new Date().toISOString() }) }));
   await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `${today}/998/ct-garbled.json`, Body: '{}' }));
   await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: 'approval/fraud-score/998/person/ct-garbled.json', Body: '{not json' }));
   const swept = await sweeper()(SWEEP_EVENT);
   const reasons = Object.fromEntries(swept.swept!.tooLong.map((x) => [x.key.split('/').pop(), x.reason]));
   expect(reasons['ct-missing.json']).toBe('its person record approval/fraud-score/999/person/ct-missing.json is missing: the call cannot be judged again');
   expect(reasons['ct-garbled.json']).toMatch(/^cannot be read or judged: SyntaxError/);
+  expect(reasons['ct-young.json']).toBeUndefined();
   // The genuine pending call is still judged and restored.
   expect(await w.status(arn)).toBe('Rejected');
   expect(await w.json(`${base(arn)}person/${call.id}.restored.json`)).toMatchObject({ restored: true });
@@ -132,7 +136,7 @@ test("a call whose judgement cannot be completed (another person record of the p
   const other = `${base(arn)}person/ct-unreadable.json`;
   await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: other, Body: '{not json' }));
   const thrown = await r.gate()(r.trail(arn, call)).catch((e: Error) => e);
-  expect(String(thrown)).toMatch(/the judgement could not be completed \(SyntaxError: .*\): judged again/);
+  expect(thrown).toMatchObject({ outcome: 'wait', reason: expect.stringMatching(/the judgement could not be completed \(SyntaxError: .*\): judged again/) });
   expect(await w.json(`${base(arn)}person/${call.id}.json`)).toMatchObject({ verdict: 'wait', reason: expect.stringMatching(/^the judgement could not be completed/) });
   expect(await w.keys(`${WAITING_PREFIX}${day(new Date())}/fraud-score/${arn.split('/').pop()}/`)).toEqual([`${WAITING_PREFIX}${day(new Date())}/fraud-score/${arn.split('/').pop()}/${call.id}.json`]);
   expect(await w.status(arn)).toBe('Approved');

@@ -238,7 +238,7 @@ describe('a restoration is never lost', () => {
     expect(await settled(arn)).toBe('Rejected');
   });
 
-  test("a person's call delivered while the gate's update is still landing waits (thrown, retried) and is restored once it has", async () => {
+  test("a person's call delivered while the gate's update is still landing waits (recorded, indexed for the sweep) and is restored once it has", async () => {
     const arn = await w.register('fraud-score');
     let early: unknown;
     let call: Call | undefined;
@@ -248,7 +248,7 @@ describe('a restoration is never lost', () => {
       early = await gate()(trail(arn, call)).catch((e: Error) => e);
     });
     expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
-    expect(String(early)).toMatch(/round 1's approve is recorded but not yet recorded as applied: the gate's update may still be landing .*retried on redelivery/);
+    expect(early).toMatchObject({ outcome: 'wait', reason: expect.stringMatching(/round 1's approve is recorded but not yet recorded as applied: the gate's update may still be landing .*judged again by the sweep/) });
     expect(await w.json(`${base(arn)}person/${call!.id}.json`)).toMatchObject({ verdict: 'wait' });
     expect(await settled(arn)).toMatch(/has not restored it yet/);
     expect(await gate()(trail(arn, call!))).toMatchObject({ outcome: 'restore' });
