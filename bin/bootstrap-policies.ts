@@ -36,7 +36,10 @@ try {
   for (const kind of Object.keys(types) as AccountKind[]) {
     if (types[kind].size === 0) continue;
     const target = path.join(out, `${kind}-execution-policy.json`);
-    fs.writeFileSync(target, `${JSON.stringify(executionPolicy({ kind, resourceTypes: types[kind], allowedRegions: config.organization.allowedRegions }), null, 2)}\n`);
+    fs.writeFileSync(
+      target,
+      `${JSON.stringify(executionPolicy({ kind, resourceTypes: types[kind], allowedRegions: config.organization.allowedRegions }), null, 2)}\n`,
+    );
     process.stdout.write(`wrote ${path.relative(process.cwd(), target)}\n`);
   }
 } finally {

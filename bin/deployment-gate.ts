@@ -38,7 +38,13 @@ async function main(): Promise<number> {
   const region = promotion.gateFunctionArn.split(':')[3];
   const lambda = new LambdaClient({ region, maxAttempts: 3 });
   const verdicts = await judgePromotion(promotion, async (functionArn, request) => {
-    const out = await lambda.send(new InvokeCommand({ FunctionName: functionArn, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(request)) }));
+    const out = await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionArn,
+        InvocationType: 'RequestResponse',
+        Payload: Buffer.from(JSON.stringify(request)),
+      }),
+    );
     const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : 'null';
     let payload: unknown;
     try {
@@ -49,7 +55,9 @@ async function main(): Promise<number> {
     return { functionError: out.FunctionError, payload };
   });
   for (const v of verdicts) {
-    process.stdout.write(`${v.pass ? 'PASS' : 'FAIL'} ${v.request.modelPackageArn}${v.record ? ` (record ${v.record})` : ''}\n`);
+    process.stdout.write(
+      `${v.pass ? 'PASS' : 'FAIL'} ${v.request.modelPackageArn}${v.record ? ` (record ${v.record})` : ''}\n`,
+    );
     for (const reason of v.reasons) process.stdout.write(`     - ${reason}\n`);
   }
   const failed = verdicts.filter((v) => !v.pass).length;

@@ -5,7 +5,13 @@ import { App } from 'aws-cdk-lib';
 import { EstateConfig } from '../lib/config';
 import { EstateConfigError, loadEstateConfig } from '../lib/config/load';
 import { buildEstate, ESTATE_APP_PROPS } from '../lib/estate';
-import { isRecorded, PlacementFileError, placementFileFor, readPlacement, RecordedPlacement } from '../lib/ml/placement-file';
+import {
+  isRecorded,
+  PlacementFileError,
+  placementFileFor,
+  readPlacement,
+  RecordedPlacement,
+} from '../lib/ml/placement-file';
 import { oversizedTemplates } from '../lib/ml/sharding';
 
 /** Default estate config, relative to the working directory; override with `-c estate=path`. */
@@ -45,7 +51,16 @@ function main(): void {
     process.stderr.write(`${oversized.join('\n')}\n`);
     process.exit(1);
   }
-  const unrecorded = config.models.filter((m) => !isRecorded(placement, m.id, config.environments.map((e) => e.name))).map((m) => m.id);
+  const unrecorded = config.models
+    .filter(
+      (m) =>
+        !isRecorded(
+          placement,
+          m.id,
+          config.environments.map((e) => e.name),
+        ),
+    )
+    .map((m) => m.id);
   if (unrecorded.length > 0) {
     // Not an error: the placement is still stable for these until a home shard fills up.
     process.stderr.write(

@@ -11,7 +11,9 @@ const file = path.resolve(process.argv[2] ?? process.env.ESTATE_CONFIG ?? 'estat
 try {
   const config = loadEstateConfig(file);
   const environments = config.environments.map((e) => `${e.name} (${e.type}, ${e.account}, ${e.region})`).join(', ');
-  process.stdout.write(`${path.relative(process.cwd(), file) || file}: valid. ${config.environments.length} environment(s): ${environments}; ${config.models.length} model(s).\n`);
+  process.stdout.write(
+    `${path.relative(process.cwd(), file) || file}: valid. ${config.environments.length} environment(s): ${environments}; ${config.models.length} model(s).\n`,
+  );
 } catch (e) {
   if (!(e instanceof EstateConfigError)) throw e;
   process.stderr.write(`${e.message}\n`);

@@ -35,7 +35,11 @@ export class AccessLogBucket extends s3.Bucket {
 
     acknowledgeFindings(
       this,
-      ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'PCI.DSS.321-S3DefaultEncryptionKMS', 'HIPAA.Security-S3DefaultEncryptionKMS'],
+      [
+        'NIST.800.53.R5-S3DefaultEncryptionKMS',
+        'PCI.DSS.321-S3DefaultEncryptionKMS',
+        'HIPAA.Security-S3DefaultEncryptionKMS',
+      ],
       'S3 server access log delivery supports only SSE-S3 default encryption on the target bucket (AWS S3 user guide, "Enabling Amazon S3 server access logging"), so a customer KMS key cannot be used here; the bucket holds access metadata, not customer data.',
     );
     acknowledgeNoReplication(

@@ -31,7 +31,8 @@ export class RetrainingAlarmBus extends Construct {
     super(scope, id);
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: props.busName,
-      description: "Another environment's retraining alarms (prod's quality, drift and critical-segment alarms), forwarded by its alarm forwarder",
+      description:
+        "Another environment's retraining alarms (prod's quality, drift and critical-segment alarms), forwarded by its alarm forwarder",
       kmsKey: props.key,
     });
     props.senders.forEach((sender, i) =>
@@ -42,7 +43,13 @@ export class RetrainingAlarmBus extends Construct {
           actions: ['events:PutEvents'],
           resources: [this.bus.eventBusArn],
           // Both keys are multivalued (one value per entry of the PutEvents call); ForAllValues holds for an empty set, so Null requires them.
-          conditions: { 'ForAllValues:StringEquals': { 'events:source': [ALARM_EVENT.source], 'events:detail-type': [ALARM_EVENT.detailType] }, Null: { 'events:source': 'false', 'events:detail-type': 'false' } },
+          conditions: {
+            'ForAllValues:StringEquals': {
+              'events:source': [ALARM_EVENT.source],
+              'events:detail-type': [ALARM_EVENT.detailType],
+            },
+            Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+          },
         }),
       ),
     );
@@ -54,7 +61,11 @@ export interface AlarmForwardingProps {
   /** The environment's ML key: the dead-letter queue. */
   readonly key: kms.IKey;
   /** One rule per model and destination: the alarms (by name, of this account and region) and the bus they go to. */
-  readonly routes: ReadonlyArray<{ readonly id: string; readonly alarmNames: readonly string[]; readonly busArn: string }>;
+  readonly routes: ReadonlyArray<{
+    readonly id: string;
+    readonly alarmNames: readonly string[];
+    readonly busArn: string;
+  }>;
 }
 
 /**
@@ -74,13 +85,19 @@ export class AlarmForwarding extends Construct {
     const busArns = [...new Set(props.routes.map((r) => r.busArn))];
     this.role = new ManagedPolicyRole(this, 'Role', {
       roleName: props.roleName,
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
-      description: "Forwards this environment's retraining alarms to the environment that retrains the models, nothing else",
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+      description:
+        "Forwards this environment's retraining alarms to the environment that retrains the models, nothing else",
     });
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PutOnRetrainingBuses', actions: ['events:PutEvents'], resources: busArns }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'PutOnRetrainingBuses', actions: ['events:PutEvents'], resources: busArns }),
+    );
     this.deadLetters = new DeadLetterQueue(this, 'Undelivered', {
       encryptionKey: props.key,
-      reason: 'This queue is itself the dead-letter queue of the alarm forwarding rules; an alarm EventBridge could not forward rests here for investigation.',
+      reason:
+        'This queue is itself the dead-letter queue of the alarm forwarding rules; an alarm EventBridge could not forward rests here for investigation.',
     });
     for (const route of props.routes) {
       const rule = new events.Rule(this, `Forward-${route.id}`, {
@@ -92,7 +109,12 @@ export class AlarmForwarding extends Construct {
           detail: { state: { value: ['ALARM'] } },
         },
       });
-      rule.addTarget(new targets.EventBus(events.EventBus.fromEventBusArn(this, `Bus-${route.id}`, route.busArn), { role: this.role, deadLetterQueue: this.deadLetters }));
+      rule.addTarget(
+        new targets.EventBus(events.EventBus.fromEventBusArn(this, `Bus-${route.id}`, route.busArn), {
+          role: this.role,
+          deadLetterQueue: this.deadLetters,
+        }),
+      );
       this.rules.push(rule);
     }
   }

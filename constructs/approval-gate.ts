@@ -97,19 +97,30 @@ export class ApprovalGate extends GateFunction {
       gateRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
     allow('ReadEvidence', ['s3:GetObject'], [evidence]);
     // Listing the evidence prefix makes a missing report read as missing (S3 answers 403 for a missing key without s3:ListBucket).
-    allow('ListEvidence', ['s3:ListBucket'], [props.artifacts.bucketArn], { StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*`] } });
+    allow('ListEvidence', ['s3:ListBucket'], [props.artifacts.bucketArn], {
+      StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*`] },
+    });
     allow('DecryptReports', ['kms:Decrypt'], [props.encryptionKey.keyArn]);
     allow('ReadDecisionRecords', ['s3:GetObject'], [approvals]);
-    allow('ListDecisionRecords', ['s3:ListBucket'], [props.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['approval/*'] } });
+    allow('ListDecisionRecords', ['s3:ListBucket'], [props.decisionRecords.bucketArn], {
+      StringLike: { 's3:prefix': ['approval/*'] },
+    });
     allow('WriteDecisionRecords', ['s3:PutObject'], [approvals, unattributable]);
     allow('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.recordsKey.keyArn]);
     allow('Notify', ['sns:Publish'], [props.notifications.topicArn]);
     // PutMetricData takes no resource; the condition keeps the gate to its own namespace (constructs/approval-wait-sweep.ts).
-    allow('PublishPendingCalls', ['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': WAITING_METRIC.namespace } });
+    allow('PublishPendingCalls', ['cloudwatch:PutMetricData'], ['*'], {
+      StringEquals: { 'cloudwatch:namespace': WAITING_METRIC.namespace },
+    });
     allow('EncryptNotifications', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.encryptionKey.keyArn]);
     allow('DecideOnGovernedPackages', ['sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage'], packages);
     // ListPipelineExecutionSteps shows which package the execution's RegisterModel step registered (resource type: pipeline-execution).
-    if (executions.length > 0) allow('CheckPipelineExecutions', ['sagemaker:DescribePipelineExecution', 'sagemaker:ListPipelineExecutionSteps'], executions);
+    if (executions.length > 0)
+      allow(
+        'CheckPipelineExecutions',
+        ['sagemaker:DescribePipelineExecution', 'sagemaker:ListPipelineExecutionSteps'],
+        executions,
+      );
     // Code never approves a high-risk package; IAM refuses it too (sagemaker:ModelApprovalStatus is a key of UpdateModelPackage).
     const highRisk = props.highRiskGroups ?? [];
     if (highRisk.length > 0) {
@@ -118,7 +129,9 @@ export class ApprovalGate extends GateFunction {
           sid: 'NeverApproveHighRisk',
           effect: iam.Effect.DENY,
           actions: ['sagemaker:UpdateModelPackage', 'sagemaker:CreateModelPackage'],
-          resources: highRisk.map((group) => `arn:${partition}:sagemaker:${region}:${account}:model-package/${group}/*`),
+          resources: highRisk.map(
+            (group) => `arn:${partition}:sagemaker:${region}:${account}:model-package/${group}/*`,
+          ),
           conditions: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' } },
         }),
       );

@@ -7,7 +7,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ROUND_IN_FLIGHT_MS, SWEEP_EVENT, SWEEP_EVERY_MINUTES, WAITING_MARGIN_MS, WAITING_METRIC } from '../lambdas/model-approval-gate/sweep-contract';
+import {
+  ROUND_IN_FLIGHT_MS,
+  SWEEP_EVENT,
+  SWEEP_EVERY_MINUTES,
+  WAITING_MARGIN_MS,
+  WAITING_METRIC,
+} from '../lambdas/model-approval-gate/sweep-contract';
 
 export interface ApprovalWaitSweepProps {
   /** The approval gate's function. */
@@ -36,7 +42,8 @@ export class ApprovalWaitSweep extends Construct {
   constructor(scope: Construct, id: string, props: ApprovalWaitSweepProps) {
     super(scope, id);
     this.rule = new events.Rule(this, 'Schedule', {
-      description: "Has the approval gate judge again the person calls it could not judge yet (Lambda's own retries end after about three minutes)",
+      description:
+        "Has the approval gate judge again the person calls it could not judge yet (Lambda's own retries end after about three minutes)",
       schedule: events.Schedule.rate(Duration.minutes(SWEEP_EVERY_MINUTES)),
       targets: [
         new targets.LambdaFunction(props.function, {
@@ -69,7 +76,10 @@ export class ApprovalWaitSweep extends Construct {
     // dead-letter queue with nothing recorded: a person's call not yet judged. Announced at once, so a person redrives it.
     this.undeliveredAlarm = new cloudwatch.Alarm(this, 'Undelivered', {
       alarmDescription: `An event the approval gate could not take rests in its dead-letter queue: a registration or a person's call on a model package is not judged until it is redriven (the deployment gate refuses a package whose person call is not recorded meanwhile)`,
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

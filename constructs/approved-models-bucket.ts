@@ -24,13 +24,20 @@ export interface ApprovedModelsBucketProps {
  */
 export class ApprovedModelsBucket extends SecureBucket {
   constructor(scope: Construct, id: string, props: ApprovedModelsBucketProps) {
-    super(scope, id, { bucketName: props.bucketName, encryptionKey: props.encryptionKey, serverAccessLogsBucket: props.serverAccessLogsBucket });
+    super(scope, id, {
+      bucketName: props.bucketName,
+      encryptionKey: props.encryptionKey,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+    });
     // A pinner run killed part-way leaves an incomplete multipart upload (no object): S3 removes it.
     this.addLifecycleRule({ id: 'AbortIncompletePinCopies', abortIncompleteMultipartUploadAfter: Duration.days(1) });
     const cfn = this.node.defaultChild as s3.CfnBucket;
     cfn.objectLockEnabled = true;
     // Locked per version by the pinner (PutObjectRetention), with no default rule.
     cfn.objectLockConfiguration = { objectLockEnabled: 'Enabled' };
-    acknowledgeNoReplication(this, 'Approved model data is a locked copy of versioned training outputs; the pin records with its SHA-256 are replicated with the decision records.');
+    acknowledgeNoReplication(
+      this,
+      'Approved model data is a locked copy of versioned training outputs; the pin records with its SHA-256 are replicated with the decision records.',
+    );
   }
 }

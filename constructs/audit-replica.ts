@@ -20,7 +20,11 @@ export interface AuditReplicaLocation {
 
 /** The replica bucket of an account in a region: one per account and region, so the name is unique. */
 export function auditReplicaLocation(account: string, region: string, aliasPrefix: string): AuditReplicaLocation {
-  return { region, bucketName: `audit-replica-${account}-${region}`, keyAliasName: `alias/${aliasPrefix}/audit-replica` };
+  return {
+    region,
+    bucketName: `audit-replica-${account}-${region}`,
+    keyAliasName: `alias/${aliasPrefix}/audit-replica`,
+  };
 }
 
 /**
@@ -87,14 +91,20 @@ export class AuditReplica extends Construct {
  * the replica key. Used for the audit trail and for gate decision records;
  * their keys (AWSLogs/..., approval/...) do not collide.
  */
-export function replicateToAuditReplica(bucket: s3.Bucket, sourceKey: kms.IKey, replica: AuditReplicaLocation): ManagedPolicyRole {
+export function replicateToAuditReplica(
+  bucket: s3.Bucket,
+  sourceKey: kms.IKey,
+  replica: AuditReplicaLocation,
+): ManagedPolicyRole {
   const { account, region, partition } = Stack.of(bucket);
   const replicaBucketArn = `arn:${partition}:s3:::${replica.bucketName}`;
   const replicaAliasArn = `arn:${partition}:kms:${replica.region}:${account}:${replica.keyAliasName}`;
   const replicaKeys = `arn:${partition}:kms:${replica.region}:${account}:key/*`;
 
   const role = new ManagedPolicyRole(bucket, 'ReplicationRole', {
-    assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+    assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': account } },
+    }),
     description: `Replicates ${bucket.node.path} to ${replica.bucketName} in ${replica.region}`,
   });
   role.addToPrincipalPolicy(
@@ -108,13 +118,23 @@ export function replicateToAuditReplica(bucket: s3.Bucket, sourceKey: kms.IKey, 
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid: 'ReadSourceVersions',
-      actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging', 's3:GetObjectRetention', 's3:GetObjectLegalHold'],
+      actions: [
+        's3:GetObjectVersionForReplication',
+        's3:GetObjectVersionAcl',
+        's3:GetObjectVersionTagging',
+        's3:GetObjectRetention',
+        's3:GetObjectLegalHold',
+      ],
       resources: [sourceObjects],
     }),
   );
   const replicaObjects = `${replicaBucketArn}/*`;
   role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: 'WriteReplicas', actions: ['s3:ReplicateObject', 's3:ReplicateTags'], resources: [replicaObjects] }),
+    new iam.PolicyStatement({
+      sid: 'WriteReplicas',
+      actions: ['s3:ReplicateObject', 's3:ReplicateTags'],
+      resources: [replicaObjects],
+    }),
   );
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({

@@ -53,7 +53,9 @@ export class AuditTrail extends Construct {
   constructor(scope: Construct, id: string, props: AuditTrailProps) {
     super(scope, id);
     if (!Number.isInteger(props.retentionYears) || props.retentionYears < 1) {
-      throw new Error(`AuditTrail ${id}: retentionYears must be a whole number of at least 1, got ${props.retentionYears}`);
+      throw new Error(
+        `AuditTrail ${id}: retentionYears must be a whole number of at least 1, got ${props.retentionYears}`,
+      );
     }
     const { account, region, partition } = Stack.of(this);
     this.trailArn = `arn:${partition}:cloudtrail:${region}:${account}:trail/${props.trailName}`;
@@ -115,7 +117,10 @@ export class AuditTrail extends Construct {
         FieldSelectors: [
           { Field: 'eventCategory', Equals: ['Data'] },
           { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
-          { Field: 'resources.ARN', NotStartsWith: [`${this.bucket.bucketArn}/`, `${this.accessLogBucket.bucketArn}/`] },
+          {
+            Field: 'resources.ARN',
+            NotStartsWith: [`${this.bucket.bucketArn}/`, `${this.accessLogBucket.bucketArn}/`],
+          },
         ],
       },
     ]);
@@ -141,7 +146,9 @@ export class AuditTrail extends Construct {
         resources: ['*'],
         conditions: {
           StringEquals: { 'aws:SourceArn': this.trailArn },
-          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${partition}:cloudtrail:*:${account}:trail/*` },
+          StringLike: {
+            'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${partition}:cloudtrail:*:${account}:trail/*`,
+          },
         },
       }),
     );

@@ -68,7 +68,10 @@ export const SKLEARN_PROCESSING_TAG = '1.2-1-cpu-py3';
 /** AWS's scikit-learn processing image in a region; a region it is not known for is an error that says what to add. */
 export function sklearnProcessingImage(region: string, where: string): string {
   const registry = SKLEARN_PROCESSING_REGISTRY[region];
-  if (!registry) throw new Error(`${where}: no scikit-learn processing image is known for ${region}; add its registry to SKLEARN_PROCESSING_REGISTRY (SageMaker Python SDK, image_uri_config/sklearn.json)`);
+  if (!registry)
+    throw new Error(
+      `${where}: no scikit-learn processing image is known for ${region}; add its registry to SKLEARN_PROCESSING_REGISTRY (SageMaker Python SDK, image_uri_config/sklearn.json)`,
+    );
   return `${registry}.dkr.ecr.${region}.amazonaws.com/sagemaker-scikit-learn:${SKLEARN_PROCESSING_TAG}`;
 }
 
@@ -93,7 +96,8 @@ export const MODEL_MONITOR_REGISTRY: Readonly<Record<string, string>> = {
 /** Model Monitor's analyzer image in a region; a region it is not known for is an error that says what to add. */
 export function modelMonitorImage(region: string, where: string): string {
   const registry = MODEL_MONITOR_REGISTRY[region];
-  if (!registry) throw new Error(`${where}: no Model Monitor image is known for ${region}; add it to MODEL_MONITOR_REGISTRY`);
+  if (!registry)
+    throw new Error(`${where}: no Model Monitor image is known for ${region}; add it to MODEL_MONITOR_REGISTRY`);
   return `${registry}.dkr.ecr.${region}.amazonaws.com/sagemaker-model-monitor-analyzer`;
 }
 

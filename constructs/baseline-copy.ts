@@ -35,7 +35,11 @@ export { BASELINE_COPIER_SUFFIX };
  * the prod account, narrowed by `aws:PrincipalArn` to the exact role: S3 refuses a bucket policy naming a role that
  * does not exist yet (the prod roles are made after staging's bucket), and a condition on the ARN has no such order.
  */
-export function baselineReadStatements(bucket: s3.IBucket, readers: readonly { model: { id: string }; environment: { account: string }; roleName: string }[], partition: string): iam.PolicyStatement[] {
+export function baselineReadStatements(
+  bucket: s3.IBucket,
+  readers: readonly { model: { id: string }; environment: { account: string }; roleName: string }[],
+  partition: string,
+): iam.PolicyStatement[] {
   const arn = (r: (typeof readers)[number]) => `arn:${partition}:iam::${r.environment.account}:role/${r.roleName}`;
   if (readers.length <= MAX_BASELINE_READ_STATEMENTS) {
     return readers.map(
@@ -112,7 +116,11 @@ export class BaselineCopier extends Construct {
       timeout: Duration.minutes(5),
     });
     this.function.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'ActAsTheEndpointCopiers', actions: ['sts:AssumeRole'], resources: Lazy.list({ produce: () => this.assumable }) }),
+      new iam.PolicyStatement({
+        sid: 'ActAsTheEndpointCopiers',
+        actions: ['sts:AssumeRole'],
+        resources: Lazy.list({ produce: () => this.assumable }),
+      }),
     );
   }
 
@@ -125,11 +133,17 @@ export class BaselineCopier extends Construct {
       assumedBy: new iam.ArnPrincipal(this.function.role.roleArn),
       description: `Copies the champion baseline of ${props.endpointName}: reads ${props.modelId}'s pinned baselines, writes this endpoint's baseline prefix`,
     });
-    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) => role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
     const sourceObjects = `arn:${partition}:s3:::${p.source.bucketName}/${baselinePrefix(props.modelId)}*`;
     const target = p.captureBucket.arnForObjects(`monitoring/${props.endpointName}/baseline/*`);
     allow('ReadItsModelsPinnedBaselines', ['s3:GetObject'], [sourceObjects]);
-    allow('DecryptPinnedBaselinesThroughS3', ['kms:Decrypt'], [`arn:${partition}:kms:${p.source.region}:${p.source.account}:key/*`], { StringEquals: { 'kms:ViaService': `s3.${p.source.region}.amazonaws.com` } });
+    allow(
+      'DecryptPinnedBaselinesThroughS3',
+      ['kms:Decrypt'],
+      [`arn:${partition}:kms:${p.source.region}:${p.source.account}:key/*`],
+      { StringEquals: { 'kms:ViaService': `s3.${p.source.region}.amazonaws.com` } },
+    );
     allow('WriteItsEndpointsBaseline', ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], [target]);
     allow('EncryptTheBaseline', ['kms:GenerateDataKey', 'kms:Decrypt'], [p.mlKey.keyArn]);
     acknowledgeResourceWildcards(
@@ -143,7 +157,14 @@ export class BaselineCopier extends Construct {
       resourceType: 'Custom::BaselineCopy',
       // A function that dies before answering fails the deployment in minutes, not CloudFormation's default hour.
       serviceTimeout: Duration.minutes(10),
-      properties: { RoleArn: role.roleArn, SourceBucket: p.source.bucketName, ModelId: props.modelId, Version: String(props.championVersion), TargetBucket: p.captureBucket.bucketName, EndpointName: props.endpointName },
+      properties: {
+        RoleArn: role.roleArn,
+        SourceBucket: p.source.bucketName,
+        ModelId: props.modelId,
+        Version: String(props.championVersion),
+        TargetBucket: p.captureBucket.bucketName,
+        EndpointName: props.endpointName,
+      },
     });
     // The role's grants exist before the copy runs as it.
     resource.node.addDependency(role);

@@ -14,7 +14,11 @@ import { NamedPrincipals, namedPrincipalTrust } from './named-principals';
 
 /** CloudTrail's record of an assumption of the role, as EventBridge delivers it in the region the call was recorded in. */
 export function breakGlassAssumedPattern(roleArn: string): events.EventPattern {
-  return { source: ['aws.sts'], detailType: ['AWS API Call via CloudTrail'], detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: [roleArn] } } };
+  return {
+    source: ['aws.sts'],
+    detailType: ['AWS API Call via CloudTrail'],
+    detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: [roleArn] } },
+  };
 }
 
 export interface BreakGlassRoleProps {
@@ -60,10 +64,21 @@ export class BreakGlassRole extends Construct {
         new iam.PolicyStatement({
           sid: 'NoLongLivedCredentials',
           effect: iam.Effect.DENY,
-          actions: ['iam:CreateUser', 'iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateServiceSpecificCredential'],
+          actions: [
+            'iam:CreateUser',
+            'iam:CreateAccessKey',
+            'iam:CreateLoginProfile',
+            'iam:UpdateLoginProfile',
+            'iam:CreateServiceSpecificCredential',
+          ],
           resources: ['*'],
         }),
-        new iam.PolicyStatement({ sid: 'NoOrganizationChanges', effect: iam.Effect.DENY, actions: ['organizations:*', 'account:*'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'NoOrganizationChanges',
+          effect: iam.Effect.DENY,
+          actions: ['organizations:*', 'account:*'],
+          resources: ['*'],
+        }),
       ],
     });
     acknowledgeFindings(
@@ -71,7 +86,10 @@ export class BreakGlassRole extends Construct {
       [
         'AwsSolutions-IAM5[Action::*]',
         'AwsSolutions-IAM5[Resource::*]',
-        ...['NIST.800.53.R5', 'PCI.DSS.321', 'HIPAA.Security'].flatMap((pack) => [`${pack}-IAMPolicyNoStatementsWithAdminAccess`, `${pack}-IAMPolicyNoStatementsWithFullAccess`]),
+        ...['NIST.800.53.R5', 'PCI.DSS.321', 'HIPAA.Security'].flatMap((pack) => [
+          `${pack}-IAMPolicyNoStatementsWithAdminAccess`,
+          `${pack}-IAMPolicyNoStatementsWithFullAccess`,
+        ]),
       ],
       'Boundary of the break-glass role: it grants nothing itself and takes away long-lived credentials and Organizations from an emergency session.',
     );
@@ -105,7 +123,11 @@ export class BreakGlassRole extends Construct {
         logGroup: props.trailLogGroup,
         filterPattern: logs.FilterPattern.all(
           logs.FilterPattern.stringValue('$.eventName', '=', 'AssumeRole'),
-          logs.FilterPattern.stringValue('$.requestParameters.roleArn', '=', `arn:${partition}:iam::${account}:role/${props.roleName}`),
+          logs.FilterPattern.stringValue(
+            '$.requestParameters.roleArn',
+            '=',
+            `arn:${partition}:iam::${account}:role/${props.roleName}`,
+          ),
         ),
         metricNamespace: 'Estate/BreakGlass',
         metricName: 'BreakGlassAssumed',

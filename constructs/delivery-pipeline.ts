@@ -72,7 +72,10 @@ export class DeliveryPipeline extends Construct {
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
     this.rolePath = props.rolePath;
-    this.artifactKey = customerKey(this, 'ArtifactKey', { description: props.artifactKeyDescription, alias: props.artifactKeyAlias });
+    this.artifactKey = customerKey(this, 'ArtifactKey', {
+      description: props.artifactKeyDescription,
+      alias: props.artifactKeyAlias,
+    });
     const accessLogs = new AccessLogBucket(this, 'AccessLogs', { retention: Duration.days(365) });
     this.artifactBucket = new SecureBucket(this, 'Artifacts', {
       encryptionKey: this.artifactKey,
@@ -87,7 +90,9 @@ export class DeliveryPipeline extends Construct {
     // The pipeline's own region is one of the map's entries (CodePipeline takes either map or bucket).
     const home = Stack.of(this).region;
     if (props.crossRegionArtifactBuckets?.[home]) {
-      throw new Error(`DeliveryPipeline ${id}: crossRegionArtifactBuckets names ${home}, the pipeline's own region, whose store is this construct's artifact bucket; name only the other regions`);
+      throw new Error(
+        `DeliveryPipeline ${id}: crossRegionArtifactBuckets names ${home}, the pipeline's own region, whose store is this construct's artifact bucket; name only the other regions`,
+      );
     }
     this.codePipeline = new codepipeline.Pipeline(this, 'CodePipeline', {
       pipelineName: props.pipelineName,
@@ -99,7 +104,11 @@ export class DeliveryPipeline extends Construct {
       codePipeline: this.codePipeline,
       publishAssetsInParallel: false,
       codeBuildDefaults: {
-        buildEnvironment: { buildImage: props.buildImage, computeType: codebuild.ComputeType.MEDIUM, privileged: false },
+        buildEnvironment: {
+          buildImage: props.buildImage,
+          computeType: codebuild.ComputeType.MEDIUM,
+          privileged: false,
+        },
         timeout: props.buildTimeout ?? Duration.minutes(60),
         logging: { cloudWatch: { logGroup: buildLogs } },
       },

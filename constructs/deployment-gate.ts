@@ -88,7 +88,10 @@ export class DeploymentGate extends GateFunction {
     });
     const { partition, region, account } = Stack.of(this);
     if (props.invokerRoleArn) {
-      this.function.addPermission('InvokedByThePipelineGateStep', { principal: new iam.ArnPrincipal(props.invokerRoleArn), action: 'lambda:InvokeFunction' });
+      this.function.addPermission('InvokedByThePipelineGateStep', {
+        principal: new iam.ArnPrincipal(props.invokerRoleArn),
+        action: 'lambda:InvokeFunction',
+      });
     }
     const evidence = props.artifacts.arnForObjects(`${EVIDENCE_PREFIX}*`);
     const approvals = props.decisionRecords.arnForObjects('approval/*');
@@ -103,7 +106,9 @@ export class DeploymentGate extends GateFunction {
     // Evaluations are read only at the version the approval record keeps (GetObject with a VersionId is
     // s3:GetObjectVersion), only from the evidence prefix; listing it makes a missing report read as missing.
     allowDeploy('ReadApprovedEvaluations', ['s3:GetObjectVersion'], [evidence]);
-    allowDeploy('ListEvidence', ['s3:ListBucket'], [props.artifacts.bucketArn], { StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*`] } });
+    allowDeploy('ListEvidence', ['s3:ListBucket'], [props.artifacts.bucketArn], {
+      StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*`] },
+    });
     allowDeploy('DecryptReports', ['kms:Decrypt'], [props.encryptionKey.keyArn]);
     allowDeploy('ReadApprovalAndPinRecords', ['s3:GetObject'], [approvals, pins]);
     // The pin holds while the locked copy keeps its version and SHA-256 and the source key still holds the approved version.
@@ -111,7 +116,9 @@ export class DeploymentGate extends GateFunction {
     allowDeploy('CheckPinnedModelData', ['s3:GetObjectVersion', 's3:GetObject'], [pinned]);
     allowDeploy('CheckServedModelData', ['s3:GetObject'], [modelData]);
     allowDeploy('ReadAndWriteDecisionRecords', ['s3:GetObject', 's3:PutObject'], [deployments]);
-    allowDeploy('ListDecisionRecords', ['s3:ListBucket'], [props.decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['deployment/*', 'approval/*', 'pins/*'] } });
+    allowDeploy('ListDecisionRecords', ['s3:ListBucket'], [props.decisionRecords.bucketArn], {
+      StringLike: { 's3:prefix': ['deployment/*', 'approval/*', 'pins/*'] },
+    });
     // ListModelPackages has no resource type (Service Authorization Reference, Amazon SageMaker): it takes "*".
     allowDeploy('FindChampions', ['sagemaker:ListModelPackages'], ['*']);
     // CloudTrail's event history of the approval gate's race window; LookupEvents has no resource type (Service
@@ -124,18 +131,24 @@ export class DeploymentGate extends GateFunction {
       `arn:${partition}:sagemaker:${region}:${account}:endpoint-config/*`,
       `arn:${partition}:sagemaker:${region}:${account}:model/*`,
     ];
-    allowDeploy('ReadStagingEndpoints', ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'], stagingResources);
+    allowDeploy(
+      'ReadStagingEndpoints',
+      ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'],
+      stagingResources,
+    );
     allowDeploy('ReadStagingAlarmsAndTraffic', ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricStatistics'], ['*']);
     // A shadow variant's captured traffic, as the monitoring job of this environment's endpoints reports it (the capture
     // bucket is under the ML key, whose Decrypt the gate already has): only the daily reports, listed under their prefix.
     const capture = `arn:${partition}:s3:::${props.captureBucketName}`;
     const monitoringReports = `${capture}/${props.monitoringReportsPrefix}*/report.json`;
     allowDeploy('ReadShadowTrafficReports', ['s3:GetObject'], [monitoringReports]);
-    allowDeploy('ListShadowTrafficReports', ['s3:ListBucket'], [capture], { StringLike: { 's3:prefix': [`${props.monitoringReportsPrefix}*`] } });
+    allowDeploy('ListShadowTrafficReports', ['s3:ListBucket'], [capture], {
+      StringLike: { 's3:prefix': [`${props.monitoringReportsPrefix}*`] },
+    });
     acknowledgeResourceWildcards(
       deployRole.permissionsPolicy!,
       [evidence, approvals, pins, pinned, modelData, deployments, monitoringReports, ...packages, ...stagingResources],
-      'Report and record object keys, package versions, endpoint configs and models are created after deployment; each grant is limited to one bucket prefix, one governed package group or this account\'s endpoints, read only. ListModelPackages and CloudTrail LookupEvents have no resource type.',
+      "Report and record object keys, package versions, endpoint configs and models are created after deployment; each grant is limited to one bucket prefix, one governed package group or this account's endpoints, read only. ListModelPackages and CloudTrail LookupEvents have no resource type.",
     );
   }
 }

@@ -54,7 +54,11 @@ export interface DetectiveControlsProps {
 }
 
 /** GuardDuty findings that alert: severity 7 (high) and above. */
-export const GUARDDUTY_ALERT_PATTERN: events.EventPattern = { source: ['aws.guardduty'], detailType: ['GuardDuty Finding'], detail: { severity: [{ numeric: ['>=', 7] }] } };
+export const GUARDDUTY_ALERT_PATTERN: events.EventPattern = {
+  source: ['aws.guardduty'],
+  detailType: ['GuardDuty Finding'],
+  detail: { severity: [{ numeric: ['>=', 7] }] },
+};
 /** Security Hub findings that alert: high or critical, new or updated. */
 export const SECURITY_HUB_ALERT_PATTERN: events.EventPattern = {
   source: ['aws.securityhub'],
@@ -79,9 +83,26 @@ export class DetectiveControls extends Construct {
     super(scope, id);
     const { region, account, partition } = Stack.of(this);
     // Read by the compliance evidence: which controls this account has, and who runs them.
-    this.node.addMetadata(DETECTIVE_CONTROLS_METADATA, props.inheritedFrom ? { source: 'organization', ...props.inheritedFrom } : { source: 'estate' });
-    if (!props.inheritedFrom) enableDetectiveServices(this, { key: props.key, deliveryBucket: props.deliveryBucket, recordGlobalResources: props.recordGlobalResources, linkedRegions: props.linkedRegions }, { region, account, partition });
-    this.findings = new sns.Topic(this, 'Findings', { displayName: 'Security findings (high and critical)', masterKey: props.key, enforceSSL: true });
+    this.node.addMetadata(
+      DETECTIVE_CONTROLS_METADATA,
+      props.inheritedFrom ? { source: 'organization', ...props.inheritedFrom } : { source: 'estate' },
+    );
+    if (!props.inheritedFrom)
+      enableDetectiveServices(
+        this,
+        {
+          key: props.key,
+          deliveryBucket: props.deliveryBucket,
+          recordGlobalResources: props.recordGlobalResources,
+          linkedRegions: props.linkedRegions,
+        },
+        { region, account, partition },
+      );
+    this.findings = new sns.Topic(this, 'Findings', {
+      displayName: 'Security findings (high and critical)',
+      masterKey: props.key,
+      enforceSSL: true,
+    });
     // EventBridge encrypts the findings it publishes here and the ones it parks in the dead-letter queue
     // below with this key. KMS receives no source from that path, so the statement AWS documents has no
     // condition (SNS Developer Guide, "Managing Amazon SNS encryption keys"; EventBridge User Guide,
@@ -96,8 +117,17 @@ export class DetectiveControls extends Construct {
       }),
     );
     if (props.alertSubscription) {
-      const protocol = { email: sns.SubscriptionProtocol.EMAIL, https: sns.SubscriptionProtocol.HTTPS, sqs: sns.SubscriptionProtocol.SQS, lambda: sns.SubscriptionProtocol.LAMBDA }[props.alertSubscription.protocol];
-      const subscription = new sns.Subscription(this, 'SecurityTeam', { topic: this.findings, protocol, endpoint: props.alertSubscription.endpoint });
+      const protocol = {
+        email: sns.SubscriptionProtocol.EMAIL,
+        https: sns.SubscriptionProtocol.HTTPS,
+        sqs: sns.SubscriptionProtocol.SQS,
+        lambda: sns.SubscriptionProtocol.LAMBDA,
+      }[props.alertSubscription.protocol];
+      const subscription = new sns.Subscription(this, 'SecurityTeam', {
+        topic: this.findings,
+        protocol,
+        endpoint: props.alertSubscription.endpoint,
+      });
       acknowledgeFindings(
         subscription,
         ['Serverless-SNSRedrivePolicy'],
@@ -107,7 +137,8 @@ export class DetectiveControls extends Construct {
     // Findings EventBridge could not deliver rest here rather than being lost.
     const undelivered = (this.undelivered = new DeadLetterQueue(this, 'UndeliveredFindings', {
       encryptionKey: props.key,
-      reason: 'This queue is itself the dead-letter queue of the findings rules; undelivered findings rest here for investigation.',
+      reason:
+        'This queue is itself the dead-letter queue of the findings rules; undelivered findings rest here for investigation.',
     }));
     const toTopic = () => new targets.SnsTopic(this.findings, { deadLetterQueue: undelivered, retryAttempts: 8 });
     new events.Rule(this, 'GuardDutyFindings', {
@@ -132,31 +163,50 @@ interface DetectiveServicesProps {
 }
 
 /** GuardDuty, Security Hub and its standards (and the finding aggregator, if linking regions), and the Config recorder delivering to the bucket. */
-function enableDetectiveServices(scope: Construct, props: DetectiveServicesProps, { region, account, partition }: { region: string; account: string; partition: string }): void {
+function enableDetectiveServices(
+  scope: Construct,
+  props: DetectiveServicesProps,
+  { region, account, partition }: { region: string; account: string; partition: string },
+): void {
   new guardduty.CfnDetector(scope, 'GuardDuty', {
     enable: true,
     findingPublishingFrequency: 'FIFTEEN_MINUTES',
     features: [
       { name: 'S3_DATA_EVENTS', status: 'ENABLED' },
-      { name: 'RUNTIME_MONITORING', status: 'ENABLED', additionalConfiguration: [{ name: 'EC2_AGENT_MANAGEMENT', status: 'ENABLED' }] },
+      {
+        name: 'RUNTIME_MONITORING',
+        status: 'ENABLED',
+        additionalConfiguration: [{ name: 'EC2_AGENT_MANAGEMENT', status: 'ENABLED' }],
+      },
       { name: 'LAMBDA_NETWORK_LOGS', status: 'ENABLED' },
     ],
   });
 
-  const hub = new securityhub.CfnHub(scope, 'SecurityHub', { enableDefaultStandards: false, controlFindingGenerator: 'SECURITY_CONTROL' });
+  const hub = new securityhub.CfnHub(scope, 'SecurityHub', {
+    enableDefaultStandards: false,
+    controlFindingGenerator: 'SECURITY_CONTROL',
+  });
   for (const [standardId, arn] of [
-    ['FoundationalBestPractices', securityHubStandardArn(partition, region, 'aws-foundational-security-best-practices/v/1.0.0')],
+    [
+      'FoundationalBestPractices',
+      securityHubStandardArn(partition, region, 'aws-foundational-security-best-practices/v/1.0.0'),
+    ],
     ['Nist80053', securityHubStandardArn(partition, region, 'nist-800-53/v/5.0.0')],
   ]) {
     new securityhub.CfnStandard(scope, standardId, { standardsArn: arn }).addResourceDependency(hub);
   }
   if (props.linkedRegions && props.linkedRegions.length > 0) {
     // Findings of the other allowed regions are replicated here (Security Hub User Guide, "Cross-Region aggregation").
-    new securityhub.CfnFindingAggregator(scope, 'FindingAggregator', { regionLinkingMode: 'SPECIFIED_REGIONS', regions: [...props.linkedRegions] }).addResourceDependency(hub);
+    new securityhub.CfnFindingAggregator(scope, 'FindingAggregator', {
+      regionLinkingMode: 'SPECIFIED_REGIONS',
+      regions: [...props.linkedRegions],
+    }).addResourceDependency(hub);
   }
 
   const recorderRole = new ManagedPolicyRole(scope, 'ConfigRole', {
-    assumedBy: new iam.ServicePrincipal('config.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+    assumedBy: new iam.ServicePrincipal('config.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': account } },
+    }),
     description: 'AWS Config recorder: reads resource configuration, delivers to the audit bucket',
     managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWS_ConfigRole')],
   });
@@ -167,13 +217,31 @@ function enableDetectiveServices(scope: Construct, props: DetectiveServicesProps
   );
   const prefix = 'config';
   recorderRole.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: 'DeliverToTheAuditBucket', actions: ['s3:PutObject'], resources: [props.deliveryBucket.arnForObjects(`${prefix}/AWSLogs/${account}/*`)] }),
+    new iam.PolicyStatement({
+      sid: 'DeliverToTheAuditBucket',
+      actions: ['s3:PutObject'],
+      resources: [props.deliveryBucket.arnForObjects(`${prefix}/AWSLogs/${account}/*`)],
+    }),
   );
-  recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'CheckTheBucket', actions: ['s3:GetBucketAcl'], resources: [props.deliveryBucket.bucketArn] }));
-  recorderRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'EncryptDeliveries', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.key.keyArn] }));
+  recorderRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'CheckTheBucket',
+      actions: ['s3:GetBucketAcl'],
+      resources: [props.deliveryBucket.bucketArn],
+    }),
+  );
+  recorderRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'EncryptDeliveries',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [props.key.keyArn],
+    }),
+  );
   acknowledgeFindings(
     recorderRole.permissionsPolicy!,
-    [`AwsSolutions-IAM5[Resource::<${Stack.of(scope).resolve((props.deliveryBucket.node.defaultChild as s3.CfnBucket).logicalId)}.Arn>/${prefix}/AWSLogs/${account}/*]`],
+    [
+      `AwsSolutions-IAM5[Resource::<${Stack.of(scope).resolve((props.deliveryBucket.node.defaultChild as s3.CfnBucket).logicalId)}.Arn>/${prefix}/AWSLogs/${account}/*]`,
+    ],
     'Config writes snapshot and history objects under its own prefix of the audit bucket; their keys are created at delivery time.',
   );
 
@@ -231,11 +299,24 @@ export class RegionalDetection extends Construct {
   constructor(scope: Construct, id: string, props: RegionalDetectionProps) {
     super(scope, id);
     const { region, account, partition } = Stack.of(this);
-    if (region === props.homeRegion) throw new Error(`${this.node.path}: regional detection belongs in a region other than the home region ${props.homeRegion}`);
-    this.node.addMetadata(DETECTIVE_CONTROLS_METADATA, props.inheritedFrom ? { source: 'organization', ...props.inheritedFrom } : { source: 'estate' });
+    if (region === props.homeRegion)
+      throw new Error(
+        `${this.node.path}: regional detection belongs in a region other than the home region ${props.homeRegion}`,
+      );
+    this.node.addMetadata(
+      DETECTIVE_CONTROLS_METADATA,
+      props.inheritedFrom ? { source: 'organization', ...props.inheritedFrom } : { source: 'estate' },
+    );
     if (!props.inheritedFrom) {
-      if (!props.deliveryBucket) throw new Error(`${this.node.path}: a region whose detective controls the estate runs needs a bucket for Config to deliver to`);
-      enableDetectiveServices(this, { key: props.key, deliveryBucket: props.deliveryBucket, recordGlobalResources: false }, { region, account, partition });
+      if (!props.deliveryBucket)
+        throw new Error(
+          `${this.node.path}: a region whose detective controls the estate runs needs a bucket for Config to deliver to`,
+        );
+      enableDetectiveServices(
+        this,
+        { key: props.key, deliveryBucket: props.deliveryBucket, recordGlobalResources: false },
+        { region, account, partition },
+      );
     }
     // As DetectiveControls: EventBridge encrypts what it parks in the dead-letter queue; KMS receives no source from that path.
     props.key.addToResourcePolicy(
@@ -248,19 +329,30 @@ export class RegionalDetection extends Construct {
     );
     const undelivered = (this.undelivered = new DeadLetterQueue(this, 'UndeliveredAlerts', {
       encryptionKey: props.key,
-      reason: 'This queue is itself the dead-letter queue of the alert forwarding rules; alerts not delivered to the home region rest here for investigation.',
+      reason:
+        'This queue is itself the dead-letter queue of the alert forwarding rules; alerts not delivered to the home region rest here for investigation.',
     }));
     this.homeBusArn = `arn:${partition}:events:${props.homeRegion}:${account}:event-bus/default`;
     const forwarder = new ManagedPolicyRole(this, 'ForwardToHome', {
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
       description: `Forwards this region's security alerts to the default event bus of ${props.homeRegion}`,
     });
     // The EventBus target grants it events:PutEvents on the home bus, and nothing else.
     const homeBus = events.EventBus.fromEventBusArn(this, 'HomeBus', this.homeBusArn);
     const toHome = () => new targets.EventBus(homeBus, { role: forwarder, deadLetterQueue: undelivered });
-    new events.Rule(this, 'GuardDutyFindings', { description: `GuardDuty findings of severity 7 and above, to ${props.homeRegion}`, eventPattern: GUARDDUTY_ALERT_PATTERN, targets: [toHome()] });
+    new events.Rule(this, 'GuardDutyFindings', {
+      description: `GuardDuty findings of severity 7 and above, to ${props.homeRegion}`,
+      eventPattern: GUARDDUTY_ALERT_PATTERN,
+      targets: [toHome()],
+    });
     if (props.inheritedFrom) {
-      new events.Rule(this, 'SecurityHubFindings', { description: `Security Hub findings of high or critical severity, to ${props.homeRegion}`, eventPattern: SECURITY_HUB_ALERT_PATTERN, targets: [toHome()] });
+      new events.Rule(this, 'SecurityHubFindings', {
+        description: `Security Hub findings of high or critical severity, to ${props.homeRegion}`,
+        eventPattern: SECURITY_HUB_ALERT_PATTERN,
+        targets: [toHome()],
+      });
     }
     new events.Rule(this, 'BreakGlassAssumed', {
       description: `Assumptions of the break-glass role recorded in this region, to ${props.homeRegion}`,

@@ -42,7 +42,11 @@ export interface EncryptionKeysProps {
  * longest deletion window. Its policy names the account root only; consumers
  * add their own narrow statements.
  */
-export function customerKey(scope: Construct, id: string, props: { description: string; alias?: string; pendingWindow?: Duration }): kms.Key {
+export function customerKey(
+  scope: Construct,
+  id: string,
+  props: { description: string; alias?: string; pendingWindow?: Duration },
+): kms.Key {
   return new kms.Key(scope, id, {
     description: props.description,
     alias: props.alias,

@@ -45,7 +45,9 @@ export interface MonitoringThresholds {
    * Live quality: AUC floor and F1 floor (classifiers) or RMSE ceiling (regression).
    * @default - no quality alarm
    */
-  readonly quality?: { readonly metric: 'auc'; readonly value: number; readonly minF1: number } | { readonly metric: 'rmse'; readonly value: number };
+  readonly quality?:
+    | { readonly metric: 'auc'; readonly value: number; readonly minF1: number }
+    | { readonly metric: 'rmse'; readonly value: number };
   /**
    * Segments the job computes on their own (metrics with a Segment dimension); critical ones get alarms.
    * @default - none
@@ -64,7 +66,8 @@ export interface MonitoredSegment {
    * Its live quality floor (AUC) or ceiling (RMSE); the tier's unless the segment has its own.
    * @default - no quality alarm for the segment
    */
-  readonly quality?: { readonly metric: 'auc'; readonly value: number } | { readonly metric: 'rmse'; readonly value: number };
+  readonly quality?:
+    { readonly metric: 'auc'; readonly value: number } | { readonly metric: 'rmse'; readonly value: number };
 }
 
 /**
@@ -72,17 +75,30 @@ export interface MonitoredSegment {
  * live quality (where alarmed), input and score drift, then each critical segment's drift, score drift
  * and quality. Other accounts' rules name them before they exist (prod's alarms forwarded to staging).
  */
-export function retrainingAlarmNames(endpoint: string, p: { readonly quality: boolean; readonly modelQuality: boolean; readonly segments: readonly MonitoredSegment[] }): string[] {
+export function retrainingAlarmNames(
+  endpoint: string,
+  p: { readonly quality: boolean; readonly modelQuality: boolean; readonly segments: readonly MonitoredSegment[] },
+): string[] {
   return [
     ...(p.quality ? [`${endpoint}-model-quality`] : []),
     `${endpoint}-feature-drift`,
     `${endpoint}-score-drift`,
-    ...p.segments.filter((s) => s.critical).flatMap((s) => [segmentAlarmName(endpoint, s.name, 'drift'), segmentAlarmName(endpoint, s.name, 'score-drift'), ...(p.modelQuality && s.quality ? [segmentAlarmName(endpoint, s.name, 'quality')] : [])]),
+    ...p.segments
+      .filter((s) => s.critical)
+      .flatMap((s) => [
+        segmentAlarmName(endpoint, s.name, 'drift'),
+        segmentAlarmName(endpoint, s.name, 'score-drift'),
+        ...(p.modelQuality && s.quality ? [segmentAlarmName(endpoint, s.name, 'quality')] : []),
+      ]),
   ];
 }
 
 /** Name of the alarm of a critical segment: `<endpoint>-segment-<name>-<kind>` (quality, drift, score-drift). */
-export const segmentAlarmName = (endpoint: string, segment: string, kind: 'quality' | 'drift' | 'score-drift'): string => `${endpoint}-segment-${segment}-${kind}`;
+export const segmentAlarmName = (
+  endpoint: string,
+  segment: string,
+  kind: 'quality' | 'drift' | 'score-drift',
+): string => `${endpoint}-segment-${segment}-${kind}`;
 
 export interface EstateMonitoringProps {
   /** The endpoint monitored: its captures, its metrics' `Endpoint` dimension, and the prefix of the names of what this builds. */
@@ -181,18 +197,26 @@ export class EstateMonitoring extends Construct {
     const ep = props.endpointName;
     const read = props.variants.length + (props.shadowVariant ? 1 : 0);
     if (read > MAX_MONITORED_VARIANTS) {
-      throw new Error(`${this.node.path}: ${ep} has ${read} ${props.shadowVariant ? 'production and shadow variants' : 'production variants'}; the estate's monitoring reads at most ${MAX_MONITORED_VARIANTS} (a processing job takes 10 inputs)`);
+      throw new Error(
+        `${this.node.path}: ${ep} has ${read} ${props.shadowVariant ? 'production and shadow variants' : 'production variants'}; the estate's monitoring reads at most ${MAX_MONITORED_VARIANTS} (a processing job takes 10 inputs)`,
+      );
     }
     const hourlyName = props.scheduleNames?.hourly ?? `${ep}-hourly`;
     const dailyName = props.scheduleNames?.daily ?? `${ep}-daily`;
     const tooLong = [hourlyName, dailyName].filter((n) => n.length > MAX_SCHEDULE_NAME);
-    if (tooLong.length > 0) throw new Error(`${this.node.path}: schedule names must be at most ${MAX_SCHEDULE_NAME} characters (EventBridge Scheduler); got ${tooLong.map((n) => `${n} (${n.length})`).join(', ')}: pass scheduleNames`);
+    if (tooLong.length > 0)
+      throw new Error(
+        `${this.node.path}: schedule names must be at most ${MAX_SCHEDULE_NAME} characters (EventBridge Scheduler); got ${tooLong.map((n) => `${n} (${n.length})`).join(', ')}: pass scheduleNames`,
+      );
     const image = sklearnProcessingImage(region, this.node.path);
     const bucket = props.captureBucket;
     const groundTruth = parseS3Prefix(props.groundTruth ?? `s3://${bucket.bucketName}/monitoring/${ep}/ground-truth/`);
     const monitoringPrefix = `monitoring/${ep}`;
     // Unique per endpoint: a long name keeps its start and a digest of the whole.
-    this.jobPrefix = ep.length <= 38 ? `${ep}-mon` : `${ep.slice(0, 29).replace(/-+$/, '')}-${createHash('sha256').update(ep).digest('hex').slice(0, 8)}-mon`;
+    this.jobPrefix =
+      ep.length <= 38
+        ? `${ep}-mon`
+        : `${ep.slice(0, 29).replace(/-+$/, '')}-${createHash('sha256').update(ep).digest('hex').slice(0, 8)}-mon`;
 
     const script = new s3assets.Asset(this, 'Script', { path: MONITORING_SCRIPT });
 
@@ -204,7 +228,15 @@ export class EstateMonitoring extends Construct {
     });
     const job = this.jobRole.allow.bind(this.jobRole);
     const groundTruthBucket = `arn:${partition}:s3:::${groundTruth.bucket}`;
-    job('ReadCapturesLabelsBaseline', ['s3:GetObject'], [bucket.arnForObjects(`capture/${ep}/*`), bucket.arnForObjects(`${monitoringPrefix}/baseline/*`), `${groundTruthBucket}/${groundTruth.prefix}*`]);
+    job(
+      'ReadCapturesLabelsBaseline',
+      ['s3:GetObject'],
+      [
+        bucket.arnForObjects(`capture/${ep}/*`),
+        bucket.arnForObjects(`${monitoringPrefix}/baseline/*`),
+        `${groundTruthBucket}/${groundTruth.prefix}*`,
+      ],
+    );
     job('ListInputs', ['s3:ListBucket'], [...new Set([bucket.bucketArn, groundTruthBucket])], {
       StringLike: { 's3:prefix': [`capture/${ep}/*`, `${monitoringPrefix}/baseline/*`, `${groundTruth.prefix}*`] },
     });
@@ -217,7 +249,9 @@ export class EstateMonitoring extends Construct {
 
     // The state machine: window, inputs that exist, the job, then the metrics.
     const role = new ManagedPolicyRole(this, 'RunnerRole', {
-      assumedBy: new iam.ServicePrincipal('states.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
       description: `Runs the monitoring of ${ep}: lists its inputs, starts its jobs, publishes their metrics`,
     });
     const jobArn = `arn:${partition}:sagemaker:${region}:${account}:processing-job/${this.jobPrefix.toLowerCase()}-*`;
@@ -228,20 +262,35 @@ export class EstateMonitoring extends Construct {
       ArnEquals: { 'sagemaker:VolumeKmsKeyArn': props.mlKey.keyArn, 'sagemaker:OutputKmsKeyArn': props.mlKey.keyArn },
     });
     // What the .sync integration calls to follow (and on a stopped run, stop) the job it started.
-    allow('FollowJobs', ['sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob', 'sagemaker:AddTags', 'sagemaker:ListTags'], [jobArn]);
-    allow('JobCompletionEvents', ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'], [
-      `arn:${partition}:events:${region}:${account}:rule/StepFunctionsGetEventsForSageMakerProcessingJobsRule`,
-    ]);
-    allow('PassJobRole', ['iam:PassRole'], [this.jobRole.roleArn], { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    allow(
+      'FollowJobs',
+      ['sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob', 'sagemaker:AddTags', 'sagemaker:ListTags'],
+      [jobArn],
+    );
+    allow(
+      'JobCompletionEvents',
+      ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+      [`arn:${partition}:events:${region}:${account}:rule/StepFunctionsGetEventsForSageMakerProcessingJobsRule`],
+    );
+    allow('PassJobRole', ['iam:PassRole'], [this.jobRole.roleArn], {
+      StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
+    });
     allow('FindInputs', ['s3:ListBucket'], [...new Set([bucket.bucketArn, groundTruthBucket])], {
       StringLike: { 's3:prefix': [`capture/${ep}/*`, `${groundTruth.prefix}*`] },
     });
     allow('ReadMetricData', ['s3:GetObject'], [bucket.arnForObjects(`${monitoringPrefix}/reports/*`)]);
     allow('UseMlKey', ['kms:Decrypt', 'kms:DescribeKey'], [props.mlKey.keyArn]);
-    allow('GrantJobVolumeKey', ['kms:CreateGrant'], [props.mlKey.keyArn], { Bool: { 'kms:GrantIsForAWSResource': 'true' } });
-    allow('PublishMonitoringMetrics', ['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': MONITORING_NAMESPACE } });
+    allow('GrantJobVolumeKey', ['kms:CreateGrant'], [props.mlKey.keyArn], {
+      Bool: { 'kms:GrantIsForAWSResource': 'true' },
+    });
+    allow('PublishMonitoringMetrics', ['cloudwatch:PutMetricData'], ['*'], {
+      StringEquals: { 'cloudwatch:namespace': MONITORING_NAMESPACE },
+    });
 
-    const logGroup = new EncryptedLogGroup(this, 'RunLogs', { encryptionKey: props.logsKey, retention: props.logRetention });
+    const logGroup = new EncryptedLogGroup(this, 'RunLogs', {
+      encryptionKey: props.logsKey,
+      retention: props.logRetention,
+    });
     const definition = monitoringDefinition({
       endpointName: ep,
       jobPrefix: this.jobPrefix,
@@ -280,14 +329,23 @@ export class EstateMonitoring extends Construct {
     // The schedules: Scheduler starts the state machine with the scheduled time (retries keep the same time, so the same job name).
     const undelivered = new DeadLetterQueue(this, 'UndeliveredRuns', {
       encryptionKey: props.mlKey,
-      reason: 'This queue is itself the dead-letter queue of the monitoring schedules; a run Scheduler could not start rests here for investigation.',
+      reason:
+        'This queue is itself the dead-letter queue of the monitoring schedules; a run Scheduler could not start rests here for investigation.',
     });
     const starter = new ManagedPolicyRole(this, 'StarterRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
       description: `Starts the monitoring runs of ${ep}, nothing else`,
     });
     // The dead-letter queue is under the ML key.
-    starter.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DeadLettersUnderMlKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.mlKey.keyArn] }));
+    starter.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeadLettersUnderMlKey',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.mlKey.keyArn],
+      }),
+    );
     const schedule = (kind: 'hour' | 'day', expression: string) => {
       const s = new scheduler.Schedule(this, kind === 'hour' ? 'Hourly' : 'Daily', {
         // Named (`<endpoint>-hourly`, `-daily`): the guardrails keep them from being changed or deleted by that name.
@@ -295,7 +353,10 @@ export class EstateMonitoring extends Construct {
         schedule: scheduler.ScheduleExpression.expression(expression),
         description: `${kind === 'hour' ? 'Hourly data quality, drift and bias' : 'Daily model quality'} of ${ep}`,
         target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
-          input: scheduler.ScheduleTargetInput.fromObject({ window: kind, scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+          input: scheduler.ScheduleTargetInput.fromObject({
+            window: kind,
+            scheduledTime: scheduler.ContextAttribute.scheduledTime,
+          }),
           deadLetterQueue: undelivered,
           role: starter,
           retryAttempts: 4,
@@ -311,9 +372,24 @@ export class EstateMonitoring extends Construct {
     const hourly = props.dataQuality;
     const period = hourly ? Duration.hours(1) : Duration.days(1);
     const m = (metricName: string, statistic: string, extra: Record<string, string> = {}, p: Duration = period) =>
-      new cloudwatch.Metric({ namespace: MONITORING_NAMESPACE, metricName, statistic, period: p, dimensionsMap: { Endpoint: ep, ...extra } });
-    const alarm = (kind: string, description: string, props2: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription'>) => {
-      const a = new cloudwatch.Alarm(this, `Alarm-${kind}`, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props2, alarmName: `${ep}-${kind}`, alarmDescription: description });
+      new cloudwatch.Metric({
+        namespace: MONITORING_NAMESPACE,
+        metricName,
+        statistic,
+        period: p,
+        dimensionsMap: { Endpoint: ep, ...extra },
+      });
+    const alarm = (
+      kind: string,
+      description: string,
+      props2: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription'>,
+    ) => {
+      const a = new cloudwatch.Alarm(this, `Alarm-${kind}`, {
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...props2,
+        alarmName: `${ep}-${kind}`,
+        alarmDescription: description,
+      });
       a.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
       a.addOkAction(new cloudwatchActions.SnsAction(props.alarmTopic));
       this.alarms.push(a);
@@ -322,25 +398,65 @@ export class EstateMonitoring extends Construct {
     const above = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
     const below = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD;
     const t = props.thresholds;
-    const featureDrift = alarm('feature-drift', `${props.modelId}: an input feature's PSI against the training baseline is above ${t.psi}; starts retraining where configured`, { metric: m('MaxFeaturePsi', 'Maximum'), threshold: t.psi, evaluationPeriods: 1, comparisonOperator: above });
-    const scoreDrift = alarm('score-drift', `${props.modelId}: the score's PSI against the training baseline is above ${t.psi}; starts retraining where configured`, { metric: m('ScorePsi', 'Maximum'), threshold: t.psi, evaluationPeriods: 1, comparisonOperator: above });
-    alarm('data-quality', `${props.modelId}: inputs violate the baseline constraints (missing, type or range)`, { metric: m('DataQualityViolations', 'Maximum'), threshold: 0, evaluationPeriods: 1, comparisonOperator: above });
+    const featureDrift = alarm(
+      'feature-drift',
+      `${props.modelId}: an input feature's PSI against the training baseline is above ${t.psi}; starts retraining where configured`,
+      { metric: m('MaxFeaturePsi', 'Maximum'), threshold: t.psi, evaluationPeriods: 1, comparisonOperator: above },
+    );
+    const scoreDrift = alarm(
+      'score-drift',
+      `${props.modelId}: the score's PSI against the training baseline is above ${t.psi}; starts retraining where configured`,
+      { metric: m('ScorePsi', 'Maximum'), threshold: t.psi, evaluationPeriods: 1, comparisonOperator: above },
+    );
+    alarm('data-quality', `${props.modelId}: inputs violate the baseline constraints (missing, type or range)`, {
+      metric: m('DataQualityViolations', 'Maximum'),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: above,
+    });
     for (const facet of props.protectedAttributes) {
-      alarm(`bias-${facet}`, `${props.modelId}: disparate impact of a ${facet} group below ${t.minDisparateImpact} on live predictions`, {
-        metric: m('DisparateImpact', 'Minimum', { Facet: facet }),
-        threshold: t.minDisparateImpact,
-        evaluationPeriods: 1,
-        comparisonOperator: below,
-      });
+      alarm(
+        `bias-${facet}`,
+        `${props.modelId}: disparate impact of a ${facet} group below ${t.minDisparateImpact} on live predictions`,
+        {
+          metric: m('DisparateImpact', 'Minimum', { Facet: facet }),
+          threshold: t.minDisparateImpact,
+          evaluationPeriods: 1,
+          comparisonOperator: below,
+        },
+      );
     }
     this.retrainingAlarms.push(featureDrift, scoreDrift);
     if (props.modelQuality && t.quality) {
       const day = Duration.days(1);
       if (t.quality.metric === 'auc') {
-        this.qualityAlarm = alarm('model-quality', `${props.modelId}: AUC below ${t.quality.value} on labelled live traffic; starts retraining where configured`, { metric: m('Auc', 'Minimum', {}, day), threshold: t.quality.value, evaluationPeriods: 1, comparisonOperator: below });
-        alarm('f1', `${props.modelId}: F1 below ${t.quality.minF1} on labelled live traffic`, { metric: m('F1', 'Minimum', {}, day), threshold: t.quality.minF1, evaluationPeriods: 1, comparisonOperator: below });
+        this.qualityAlarm = alarm(
+          'model-quality',
+          `${props.modelId}: AUC below ${t.quality.value} on labelled live traffic; starts retraining where configured`,
+          {
+            metric: m('Auc', 'Minimum', {}, day),
+            threshold: t.quality.value,
+            evaluationPeriods: 1,
+            comparisonOperator: below,
+          },
+        );
+        alarm('f1', `${props.modelId}: F1 below ${t.quality.minF1} on labelled live traffic`, {
+          metric: m('F1', 'Minimum', {}, day),
+          threshold: t.quality.minF1,
+          evaluationPeriods: 1,
+          comparisonOperator: below,
+        });
       } else {
-        this.qualityAlarm = alarm('model-quality', `${props.modelId}: RMSE above ${t.quality.value} on labelled live traffic; starts retraining where configured`, { metric: m('Rmse', 'Maximum', {}, day), threshold: t.quality.value, evaluationPeriods: 1, comparisonOperator: above });
+        this.qualityAlarm = alarm(
+          'model-quality',
+          `${props.modelId}: RMSE above ${t.quality.value} on labelled live traffic; starts retraining where configured`,
+          {
+            metric: m('Rmse', 'Maximum', {}, day),
+            threshold: t.quality.value,
+            evaluationPeriods: 1,
+            comparisonOperator: above,
+          },
+        );
       }
       this.retrainingAlarms.unshift(this.qualityAlarm);
     }
@@ -348,52 +464,137 @@ export class EstateMonitoring extends Construct {
     const critical = (t.segments ?? []).filter((s) => s.critical);
     for (const s of critical) {
       const dims = { Segment: s.name };
-      const drift = alarm(`segment-${s.name}-drift`, `${props.modelId}: an input feature's PSI in segment ${s.name} against the same segment in training is above ${t.psi}; starts retraining where configured`, { metric: m('MaxFeaturePsi', 'Maximum', dims), threshold: t.psi, evaluationPeriods: 1, comparisonOperator: above });
-      const score = alarm(`segment-${s.name}-score-drift`, `${props.modelId}: the score's PSI in segment ${s.name} against the same segment in training is above ${t.psi}; starts retraining where configured`, { metric: m('ScorePsi', 'Maximum', dims), threshold: t.psi, evaluationPeriods: 1, comparisonOperator: above });
+      const drift = alarm(
+        `segment-${s.name}-drift`,
+        `${props.modelId}: an input feature's PSI in segment ${s.name} against the same segment in training is above ${t.psi}; starts retraining where configured`,
+        {
+          metric: m('MaxFeaturePsi', 'Maximum', dims),
+          threshold: t.psi,
+          evaluationPeriods: 1,
+          comparisonOperator: above,
+        },
+      );
+      const score = alarm(
+        `segment-${s.name}-score-drift`,
+        `${props.modelId}: the score's PSI in segment ${s.name} against the same segment in training is above ${t.psi}; starts retraining where configured`,
+        { metric: m('ScorePsi', 'Maximum', dims), threshold: t.psi, evaluationPeriods: 1, comparisonOperator: above },
+      );
       this.retrainingAlarms.push(drift, score);
       if (props.modelQuality && s.quality) {
         const day = Duration.days(1);
-        const q = s.quality.metric === 'auc'
-          ? alarm(`segment-${s.name}-quality`, `${props.modelId}: AUC in segment ${s.name} below ${s.quality.value} on labelled live traffic (published only with the segment's minimum support); starts retraining where configured`, { metric: m('Auc', 'Minimum', dims, day), threshold: s.quality.value, evaluationPeriods: 1, comparisonOperator: below })
-          : alarm(`segment-${s.name}-quality`, `${props.modelId}: RMSE in segment ${s.name} above ${s.quality.value} on labelled live traffic; starts retraining where configured`, { metric: m('Rmse', 'Maximum', dims, day), threshold: s.quality.value, evaluationPeriods: 1, comparisonOperator: above });
+        const q =
+          s.quality.metric === 'auc'
+            ? alarm(
+                `segment-${s.name}-quality`,
+                `${props.modelId}: AUC in segment ${s.name} below ${s.quality.value} on labelled live traffic (published only with the segment's minimum support); starts retraining where configured`,
+                {
+                  metric: m('Auc', 'Minimum', dims, day),
+                  threshold: s.quality.value,
+                  evaluationPeriods: 1,
+                  comparisonOperator: below,
+                },
+              )
+            : alarm(
+                `segment-${s.name}-quality`,
+                `${props.modelId}: RMSE in segment ${s.name} above ${s.quality.value} on labelled live traffic; starts retraining where configured`,
+                {
+                  metric: m('Rmse', 'Maximum', dims, day),
+                  threshold: s.quality.value,
+                  evaluationPeriods: 1,
+                  comparisonOperator: above,
+                },
+              );
         this.retrainingAlarms.push(q);
       }
     }
     // A monitor that stops reporting, or fails, is itself a finding.
-    alarm('monitoring-silent', `${props.modelId}: no monitoring run has reported for ${hourly ? '3 hours' : '2 days'}`, {
-      metric: m('RecordsAnalyzed', 'SampleCount'),
-      threshold: 1,
-      evaluationPeriods: hourly ? 3 : 2,
-      comparisonOperator: below,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    alarm('monitoring-failed', `${props.modelId}: a monitoring run failed (see the state machine's execution history)`, {
-      metric: this.stateMachine.metricFailed({ period: Duration.hours(1), statistic: 'Sum' }),
-      threshold: 0,
-      evaluationPeriods: 1,
-      comparisonOperator: above,
-    });
+    alarm(
+      'monitoring-silent',
+      `${props.modelId}: no monitoring run has reported for ${hourly ? '3 hours' : '2 days'}`,
+      {
+        metric: m('RecordsAnalyzed', 'SampleCount'),
+        threshold: 1,
+        evaluationPeriods: hourly ? 3 : 2,
+        comparisonOperator: below,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
+    );
+    alarm(
+      'monitoring-failed',
+      `${props.modelId}: a monitoring run failed (see the state machine's execution history)`,
+      {
+        metric: this.stateMachine.metricFailed({ period: Duration.hours(1), statistic: 'Sum' }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: above,
+      },
+    );
 
     const graph = (title: string, metrics: cloudwatch.IMetric[], horizontal?: number) =>
-      new cloudwatch.GraphWidget({ title, left: metrics, width: 12, leftAnnotations: horizontal === undefined ? undefined : [{ value: horizontal, label: 'alarm' }] });
+      new cloudwatch.GraphWidget({
+        title,
+        left: metrics,
+        width: 12,
+        leftAnnotations: horizontal === undefined ? undefined : [{ value: horizontal, label: 'alarm' }],
+      });
     const search = (metricName: string, dims: string, label: string) =>
-      new cloudwatch.MathExpression({ expression: `SEARCH('{${MONITORING_NAMESPACE},${dims}} MetricName="${metricName}" Endpoint="${ep}"', 'Maximum', ${period.toSeconds()})`, label, usingMetrics: {}, period });
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${MONITORING_NAMESPACE},${dims}} MetricName="${metricName}" Endpoint="${ep}"', 'Maximum', ${period.toSeconds()})`,
+        label,
+        usingMetrics: {},
+        period,
+      });
     this.widgets.push(
       graph('PSI per feature', [search('FeaturePsi', 'Endpoint,Feature', 'PSI')], t.psi),
-      graph('Score PSI, data-quality violations', [m('ScorePsi', 'Maximum'), m('DataQualityViolations', 'Maximum')], t.psi),
-      graph('Disparate impact per facet', props.protectedAttributes.map((f) => m('DisparateImpact', 'Minimum', { Facet: f })), t.minDisparateImpact),
-      graph('Live model quality', t.quality?.metric === 'auc' ? [m('Auc', 'Minimum', {}, Duration.days(1)), m('F1', 'Minimum', {}, Duration.days(1))] : [m('Rmse', 'Maximum', {}, Duration.days(1))], t.quality?.value),
-      graph('Missing / type / range violation rate per feature', [search('MissingRate', 'Endpoint,Feature', 'missing'), search('TypeViolationRate', 'Endpoint,Feature', 'type'), search('RangeViolationRate', 'Endpoint,Feature', 'range')]),
+      graph(
+        'Score PSI, data-quality violations',
+        [m('ScorePsi', 'Maximum'), m('DataQualityViolations', 'Maximum')],
+        t.psi,
+      ),
+      graph(
+        'Disparate impact per facet',
+        props.protectedAttributes.map((f) => m('DisparateImpact', 'Minimum', { Facet: f })),
+        t.minDisparateImpact,
+      ),
+      graph(
+        'Live model quality',
+        t.quality?.metric === 'auc'
+          ? [m('Auc', 'Minimum', {}, Duration.days(1)), m('F1', 'Minimum', {}, Duration.days(1))]
+          : [m('Rmse', 'Maximum', {}, Duration.days(1))],
+        t.quality?.value,
+      ),
+      graph('Missing / type / range violation rate per feature', [
+        search('MissingRate', 'Endpoint,Feature', 'missing'),
+        search('TypeViolationRate', 'Endpoint,Feature', 'type'),
+        search('RangeViolationRate', 'Endpoint,Feature', 'range'),
+      ]),
       graph('Records analysed, labelled', [m('RecordsAnalyzed', 'Sum'), m('LabelledRecords', 'Sum')]),
     );
     if ((t.segments ?? []).length > 0) {
       const segments = t.segments!;
       const qualityMetric = t.quality?.metric === 'rmse' ? 'Rmse' : 'Auc';
       this.widgets.push(
-        graph(`Live ${qualityMetric === 'Auc' ? 'AUC' : 'RMSE'} per segment`, segments.map((s) => m(qualityMetric, qualityMetric === 'Auc' ? 'Minimum' : 'Maximum', { Segment: s.name }, Duration.days(1))), critical.find((s) => s.quality)?.quality?.value),
-        graph('Max feature PSI per segment (against the segment in training)', segments.map((s) => m('MaxFeaturePsi', 'Maximum', { Segment: s.name })), t.psi),
-        graph('Score PSI per segment', segments.map((s) => m('ScorePsi', 'Maximum', { Segment: s.name })), t.psi),
-        graph('Records per segment', segments.map((s) => m('RecordsAnalyzed', 'Sum', { Segment: s.name }))),
+        graph(
+          `Live ${qualityMetric === 'Auc' ? 'AUC' : 'RMSE'} per segment`,
+          segments.map((s) =>
+            m(qualityMetric, qualityMetric === 'Auc' ? 'Minimum' : 'Maximum', { Segment: s.name }, Duration.days(1)),
+          ),
+          critical.find((s) => s.quality)?.quality?.value,
+        ),
+        graph(
+          'Max feature PSI per segment (against the segment in training)',
+          segments.map((s) => m('MaxFeaturePsi', 'Maximum', { Segment: s.name })),
+          t.psi,
+        ),
+        graph(
+          'Score PSI per segment',
+          segments.map((s) => m('ScorePsi', 'Maximum', { Segment: s.name })),
+          t.psi,
+        ),
+        graph(
+          'Records per segment',
+          segments.map((s) => m('RecordsAnalyzed', 'Sum', { Segment: s.name })),
+        ),
       );
     }
   }
@@ -443,7 +644,10 @@ export interface MonitoringDefinitionProps {
 export function monitoringDefinition(p: MonitoringDefinitionProps): Record<string, unknown> {
   const ep = p.endpointName;
   const s3 = (key: string) => `s3://${p.bucket}/${key}`;
-  const captureCandidates = [...p.variants, ...(p.shadowVariant ? [p.shadowVariant] : [])].map((v) => `{"kind": "capture", "name": "${v}", "bucket": "${p.bucket}", "prefix": "capture/${ep}/${v}/" & $capturePath & "/"}`);
+  const captureCandidates = [...p.variants, ...(p.shadowVariant ? [p.shadowVariant] : [])].map(
+    (v) =>
+      `{"kind": "capture", "name": "${v}", "bucket": "${p.bucket}", "prefix": "capture/${ep}/${v}/" & $capturePath & "/"}`,
+  );
   const labelCandidates = `$window = "day" ? [{"kind": "ground-truth", "name": "0", "bucket": "${p.groundTruth.bucket}", "prefix": "${p.groundTruth.prefix}" & $fromMillis($start, "[Y0001]/[M01]/[D01]") & "/"}, {"kind": "ground-truth", "name": "1", "bucket": "${p.groundTruth.bucket}", "prefix": "${p.groundTruth.prefix}" & $fromMillis($end, "[Y0001]/[M01]/[D01]") & "/"}] : []`;
   const retry = [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 }];
   const processingInput = (name: string, uri: string, localPath: string) =>
@@ -461,7 +665,8 @@ export function monitoringDefinition(p: MonitoringDefinitionProps): Record<strin
         Type: 'Pass',
         Assign: {
           window: '{% $states.input.window = "day" ? "day" : "hour" %}',
-          scheduled: '{% $toMillis($exists($states.input.scheduledTime) ? $states.input.scheduledTime : $states.context.Execution.StartTime) %}',
+          scheduled:
+            '{% $toMillis($exists($states.input.scheduledTime) ? $states.input.scheduledTime : $states.context.Execution.StartTime) %}',
         },
         Next: 'Prefixes',
       },
@@ -476,7 +681,8 @@ export function monitoringDefinition(p: MonitoringDefinitionProps): Record<strin
       Candidates: {
         Type: 'Pass',
         Assign: {
-          capturePath: '{% $fromMillis($start, $window = "day" ? "[Y0001]/[M01]/[D01]" : "[Y0001]/[M01]/[D01]/[H01]") %}',
+          capturePath:
+            '{% $fromMillis($start, $window = "day" ? "[Y0001]/[M01]/[D01]" : "[Y0001]/[M01]/[D01]/[H01]") %}',
           jobName: `{% "${p.jobPrefix}-" & ($window = "day" ? "d" : "h") & $fromMillis($end, "[Y0001][M01][D01][H01]") %}`,
         },
         Next: 'FindInputs',
@@ -504,13 +710,20 @@ export function monitoringDefinition(p: MonitoringDefinitionProps): Record<strin
       },
       AnyTraffic: {
         Type: 'Choice',
-        Choices: [{ Condition: '{% $count($filter($found, function($i) { $i.kind = "capture" })) > 0 %}', Next: 'Analyse' }],
+        Choices: [
+          { Condition: '{% $count($filter($found, function($i) { $i.kind = "capture" })) > 0 %}', Next: 'Analyse' },
+        ],
         Default: 'NoTraffic',
       },
       NoTraffic: {
         Type: 'Task',
         Resource: 'arn:aws:states:::aws-sdk:cloudwatch:putMetricData',
-        Arguments: { Namespace: MONITORING_NAMESPACE, MetricData: [{ MetricName: 'RecordsAnalyzed', Dimensions: [{ Name: 'Endpoint', Value: ep }], Value: 0, Unit: 'Count' }] },
+        Arguments: {
+          Namespace: MONITORING_NAMESPACE,
+          MetricData: [
+            { MetricName: 'RecordsAnalyzed', Dimensions: [{ Name: 'Endpoint', Value: ep }], Value: 0, Unit: 'Count' },
+          ],
+        },
         Retry: retry,
         End: true,
       },
@@ -528,12 +741,36 @@ export function monitoringDefinition(p: MonitoringDefinitionProps): Record<strin
           ProcessingInputs: `{% $append(${inputs[0]}, ${inputs[1]}) %}`,
           ProcessingOutputConfig: {
             KmsKeyId: p.mlKeyArn,
-            Outputs: [{ OutputName: 'report', AppManaged: false, S3Output: { S3Uri: `{% "${s3(`monitoring/${ep}/reports/`)}" & $jobName %}`, LocalPath: '/opt/ml/processing/output', S3UploadMode: 'EndOfJob' } }],
+            Outputs: [
+              {
+                OutputName: 'report',
+                AppManaged: false,
+                S3Output: {
+                  S3Uri: `{% "${s3(`monitoring/${ep}/reports/`)}" & $jobName %}`,
+                  LocalPath: '/opt/ml/processing/output',
+                  S3UploadMode: 'EndOfJob',
+                },
+              },
+            ],
           },
-          ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: MONITORING_JOB.instanceType, VolumeSizeInGB: MONITORING_JOB.volumeSizeInGb, VolumeKmsKeyId: p.mlKeyArn } },
-          NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: { Subnets: [...p.subnets], SecurityGroupIds: [...p.securityGroups] } },
+          ProcessingResources: {
+            ClusterConfig: {
+              InstanceCount: 1,
+              InstanceType: MONITORING_JOB.instanceType,
+              VolumeSizeInGB: MONITORING_JOB.volumeSizeInGb,
+              VolumeKmsKeyId: p.mlKeyArn,
+            },
+          },
+          NetworkConfig: {
+            EnableNetworkIsolation: true,
+            EnableInterContainerTrafficEncryption: true,
+            VpcConfig: { Subnets: [...p.subnets], SecurityGroupIds: [...p.securityGroups] },
+          },
           StoppingCondition: { MaxRuntimeInSeconds: MONITORING_JOB.maxRuntimeSeconds },
-          Tags: [{ Key: 'model:id', Value: p.modelId }, { Key: 'monitoring:endpoint', Value: ep }],
+          Tags: [
+            { Key: 'model:id', Value: p.modelId },
+            { Key: 'monitoring:endpoint', Value: ep },
+          ],
         },
         Catch: [{ ErrorEquals: ['SageMaker.ResourceInUseException'], Next: 'AlreadyRun' }],
         Next: 'ReadIndex',
@@ -558,7 +795,10 @@ export function monitoringDefinition(p: MonitoringDefinitionProps): Record<strin
             ReadBatch: {
               Type: 'Task',
               Resource: 'arn:aws:states:::aws-sdk:s3:getObject',
-              Arguments: { Bucket: p.bucket, Key: `{% "monitoring/${ep}/reports/" & $jobName & "/" & $states.input %}` },
+              Arguments: {
+                Bucket: p.bucket,
+                Key: `{% "monitoring/${ep}/reports/" & $jobName & "/" & $states.input %}`,
+              },
               Output: '{% $parse($states.result.Body) %}',
               Retry: retry,
               Next: 'Put',

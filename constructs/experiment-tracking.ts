@@ -64,14 +64,38 @@ export class ExperimentTracking extends Construct {
       'Experiment artifacts are working material; what a model version was trained and evaluated on is recorded in its registered package and the locked decision records.',
     );
     const role = (this.role = new ManagedPolicyRole(this, 'ExperimentsRole', {
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
       description: 'Managed MLflow tracking server: reads and writes its artifact bucket only',
     }));
     const artifacts = bucket.arnForObjects('mlflow/*');
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TrackingArtifacts', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [artifacts] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ListArtifactBucket', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucket.bucketArn] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'UseMlKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: [props.encryptionKey.keyArn] }));
-    acknowledgeResourceWildcards(role.permissionsPolicy!, [artifacts], 'Run artifacts are created by MLflow at run time; the grant is limited to the mlflow/ prefix of the experiments bucket.');
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'TrackingArtifacts',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [artifacts],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListArtifactBucket',
+        actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+        resources: [bucket.bucketArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseMlKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: [props.encryptionKey.keyArn],
+      }),
+    );
+    acknowledgeResourceWildcards(
+      role.permissionsPolicy!,
+      [artifacts],
+      'Run artifacts are created by MLflow at run time; the grant is limited to the mlflow/ prefix of the experiments bucket.',
+    );
     this.server = new sagemaker.CfnMlflowTrackingServer(this, 'Experiments', {
       trackingServerName: props.trackingServerName,
       artifactStoreUri: bucket.s3UrlForObject('mlflow'),

@@ -62,12 +62,21 @@ function groupProblems(groups: readonly FeatureGroupSpec[]): string[] {
   const problems: string[] = [];
   groups.forEach((group, i) => {
     const names = new Set(group.features.map((f) => f.name));
-    if (groups.findIndex((g) => g.name === group.name) !== i) problems.push(`groups[${i}] (${group.name}): the name is already used by another group`);
-    if (!names.has(group.recordIdentifier)) problems.push(`groups[${i}] (${group.name}): recordIdentifier ${group.recordIdentifier} is not one of its features`);
+    if (groups.findIndex((g) => g.name === group.name) !== i)
+      problems.push(`groups[${i}] (${group.name}): the name is already used by another group`);
+    if (!names.has(group.recordIdentifier))
+      problems.push(
+        `groups[${i}] (${group.name}): recordIdentifier ${group.recordIdentifier} is not one of its features`,
+      );
     const eventTime = group.features.find((f) => f.name === group.eventTime);
-    if (!eventTime) problems.push(`groups[${i}] (${group.name}): eventTime ${group.eventTime} is not one of its features`);
-    else if (eventTime.type === 'integral') problems.push(`groups[${i}] (${group.name}): eventTime ${group.eventTime} must be a fractional or string feature (seconds or ISO-8601)`);
-    if (group.online === false && group.offline === false) problems.push(`groups[${i}] (${group.name}): online and offline cannot both be false (a group needs a store)`);
+    if (!eventTime)
+      problems.push(`groups[${i}] (${group.name}): eventTime ${group.eventTime} is not one of its features`);
+    else if (eventTime.type === 'integral')
+      problems.push(
+        `groups[${i}] (${group.name}): eventTime ${group.eventTime} must be a fractional or string feature (seconds or ISO-8601)`,
+      );
+    if (group.online === false && group.offline === false)
+      problems.push(`groups[${i}] (${group.name}): online and offline cannot both be false (a group needs a store)`);
   });
   return problems;
 }
@@ -100,22 +109,50 @@ export class FeatureStore extends Construct {
       'Offline features are derived data, re-ingested from the systems of record; versioning keeps earlier values for point-in-time joins, and S3 stores them across three or more AZs.',
     );
     this.role = new ManagedPolicyRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
       description: 'SageMaker Feature Store: writes the offline store of this environment',
     });
     const objects = this.offlineBucket.arnForObjects('offline-store/*');
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteOfflineStore', actions: ['s3:PutObject', 's3:GetObject', 's3:PutObjectAcl'], resources: [objects] }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadOfflineBucket', actions: ['s3:GetBucketAcl', 's3:ListBucket'], resources: [this.offlineBucket.bucketArn] }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'UseDataKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey'], resources: [props.dataKey.keyArn] }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOfflineStore',
+        actions: ['s3:PutObject', 's3:GetObject', 's3:PutObjectAcl'],
+        resources: [objects],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadOfflineBucket',
+        actions: ['s3:GetBucketAcl', 's3:ListBucket'],
+        resources: [this.offlineBucket.bucketArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseDataKey',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey'],
+        resources: [props.dataKey.keyArn],
+      }),
+    );
     const tables = `arn:${partition}:glue:${region}:${account}:table/${FEATURE_STORE_GLUE_DATABASE}/*`;
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'RegisterOfflineTables',
         actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable', 'glue:GetDatabase'],
-        resources: [`arn:${partition}:glue:${region}:${account}:catalog`, `arn:${partition}:glue:${region}:${account}:database/${FEATURE_STORE_GLUE_DATABASE}`, tables],
+        resources: [
+          `arn:${partition}:glue:${region}:${account}:catalog`,
+          `arn:${partition}:glue:${region}:${account}:database/${FEATURE_STORE_GLUE_DATABASE}`,
+          tables,
+        ],
       }),
     );
-    acknowledgeResourceWildcards(this.role.permissionsPolicy!, [objects, tables], 'Offline-store objects and tables are created by SageMaker as records arrive; the grant is limited to the offline-store prefix of this bucket and the feature store database.');
+    acknowledgeResourceWildcards(
+      this.role.permissionsPolicy!,
+      [objects, tables],
+      'Offline-store objects and tables are created by SageMaker as records arrive; the grant is limited to the offline-store prefix of this bucket and the feature store database.',
+    );
 
     for (const group of props.groups) {
       this.groups[group.name] = new sagemaker.CfnFeatureGroup(this, group.name, {
@@ -125,13 +162,20 @@ export class FeatureStore extends Construct {
         eventTimeFeatureName: group.eventTime,
         featureDefinitions: group.features.map((f) => ({ featureName: f.name, featureType: FEATURE_TYPE[f.type] })),
         // These two properties are plain JSON in the L1: CloudFormation's own (Pascal) case.
-        onlineStoreConfig: group.online !== false ? { EnableOnlineStore: true, SecurityConfig: { KmsKeyId: props.dataKey.keyArn } } : undefined,
-        offlineStoreConfig: group.offline !== false
-          ? {
-              S3StorageConfig: { S3Uri: this.offlineBucket.s3UrlForObject('offline-store'), KmsKeyId: props.dataKey.keyArn },
-              TableFormat: 'Iceberg',
-            }
-          : undefined,
+        onlineStoreConfig:
+          group.online !== false
+            ? { EnableOnlineStore: true, SecurityConfig: { KmsKeyId: props.dataKey.keyArn } }
+            : undefined,
+        offlineStoreConfig:
+          group.offline !== false
+            ? {
+                S3StorageConfig: {
+                  S3Uri: this.offlineBucket.s3UrlForObject('offline-store'),
+                  KmsKeyId: props.dataKey.keyArn,
+                },
+                TableFormat: 'Iceberg',
+              }
+            : undefined,
         roleArn: this.role.roleArn,
         tags: [{ key: 'feature-group', value: group.name }],
       });

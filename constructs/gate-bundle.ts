@@ -57,7 +57,8 @@ function cached(manifestFile: string, key: string): string | undefined {
   if (manifest.key !== key) return undefined;
   // The folder is named by the bundle's hash: a bundle changed or lost since is not served.
   try {
-    if (!sha256(fs.readFileSync(path.join(manifest.dir, 'index.js'))).startsWith(path.basename(manifest.dir))) return undefined;
+    if (!sha256(fs.readFileSync(path.join(manifest.dir, 'index.js'))).startsWith(path.basename(manifest.dir)))
+      return undefined;
   } catch {
     return undefined;
   }
@@ -95,7 +96,10 @@ export function bundleHandler(entry: string): string {
   const result = buildSync({ ...OPTIONS, entryPoints: [entry] });
   const code = result.outputFiles![0].contents;
   const dir = path.join(root, sha256(code).slice(0, 24));
-  if (!fs.existsSync(path.join(dir, 'index.js')) || !sha256(fs.readFileSync(path.join(dir, 'index.js'))).startsWith(path.basename(dir))) {
+  if (
+    !fs.existsSync(path.join(dir, 'index.js')) ||
+    !sha256(fs.readFileSync(path.join(dir, 'index.js'))).startsWith(path.basename(dir))
+  ) {
     fs.mkdirSync(dir, { recursive: true });
     // Written under another name first and renamed, so a concurrent synth never reads half a bundle.
     const partial = path.join(dir, `index.js.${process.pid}`);

@@ -70,7 +70,10 @@ export class GateFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: GateFunctionProps) {
     super(scope, id);
-    const logGroup = new EncryptedLogGroup(this, 'Logs', { encryptionKey: props.logsKey, retention: props.logRetention });
+    const logGroup = new EncryptedLogGroup(this, 'Logs', {
+      encryptionKey: props.logsKey,
+      retention: props.logRetention,
+    });
     this.role = new ManagedPolicyRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
@@ -81,14 +84,21 @@ export class GateFunction extends Construct {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'NetworkInterfacesInTheVpc',
-        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
         resources: ['*'],
       }),
     );
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', {
       encryptionKey: props.encryptionKey,
       acknowledgedFindings: ['Serverless-SQSRedrivePolicy'],
-      reason: 'This queue is itself the failure destination of the gate function; failed events rest here for investigation.',
+      reason:
+        'This queue is itself the failure destination of the gate function; failed events rest here for investigation.',
     });
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -154,7 +164,11 @@ export class GateFunction extends Construct {
 /** A folder holding `gate-config.json`, content-addressed so that the same config gives the same asset. */
 function writeConfigDir(config: unknown): string {
   const body = JSON.stringify(config, null, 2);
-  const dir = path.join(os.tmpdir(), 'estate-gate-config', createHash('sha256').update(body).digest('hex').slice(0, 16));
+  const dir = path.join(
+    os.tmpdir(),
+    'estate-gate-config',
+    createHash('sha256').update(body).digest('hex').slice(0, 16),
+  );
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'gate-config.json'), body);
   return dir;

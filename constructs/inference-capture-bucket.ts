@@ -27,7 +27,9 @@ export interface InferenceCaptureBucketProps {
 export class InferenceCaptureBucket extends SecureBucket {
   constructor(scope: Construct, id: string, props: InferenceCaptureBucketProps) {
     if (!Number.isInteger(props.retentionYears) || props.retentionYears < 1) {
-      throw new Error(`InferenceCaptureBucket ${id}: retentionYears must be a whole number of years, at least 1 (got ${props.retentionYears})`);
+      throw new Error(
+        `InferenceCaptureBucket ${id}: retentionYears must be a whole number of years, at least 1 (got ${props.retentionYears})`,
+      );
     }
     super(scope, id, {
       bucketName: props.bucketName,
@@ -38,7 +40,7 @@ export class InferenceCaptureBucket extends SecureBucket {
     lockForCalendarYears(this, props.retentionYears);
     acknowledgeNoReplication(
       this,
-      'Captured inference requests hold customer data that stays in the environment\'s region (data residency); they are locked under COMPLIANCE retention, and the decisions made on them are replicated with the decision records.',
+      "Captured inference requests hold customer data that stays in the environment's region (data residency); they are locked under COMPLIANCE retention, and the decisions made on them are replicated with the decision records.",
     );
   }
 }

@@ -92,7 +92,9 @@ export class IsolatedNetwork extends Construct {
   constructor(scope: Construct, id: string, props: IsolatedNetworkProps) {
     super(scope, id);
     if (props.availabilityZones.length < 2) {
-      throw new Error(`IsolatedNetwork ${id}: needs at least 2 availability zones, got ${props.availabilityZones.length}`);
+      throw new Error(
+        `IsolatedNetwork ${id}: needs at least 2 availability zones, got ${props.availabilityZones.length}`,
+      );
     }
     const account = Stack.of(this).account;
 
@@ -142,7 +144,10 @@ export class IsolatedNetwork extends Construct {
         principals: [new iam.AnyPrincipal()],
         actions: [`${actionPrefix}:*`],
         resources: ['*'],
-        conditions: { Null: { 'aws:ResourceAccount': 'false' }, StringNotEquals: { 'aws:ResourceAccount': resourceAccounts } },
+        conditions: {
+          Null: { 'aws:ResourceAccount': 'false' },
+          StringNotEquals: { 'aws:ResourceAccount': resourceAccounts },
+        },
       });
     for (const spec of props.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS) {
       const endpoint = this.vpc.addInterfaceEndpoint(endpointId(spec.service), {
@@ -161,7 +166,8 @@ export class IsolatedNetwork extends Construct {
           conditions: inThisAccount,
         }),
       );
-      if (RESOURCE_SCOPED_PREFIXES.includes(spec.actionPrefix)) endpoint.addToPolicy(outsideTheEstate(spec.actionPrefix));
+      if (RESOURCE_SCOPED_PREFIXES.includes(spec.actionPrefix))
+        endpoint.addToPolicy(outsideTheEstate(spec.actionPrefix));
       this.interfaceEndpoints[spec.service] = endpoint;
     }
 
@@ -225,7 +231,9 @@ export class IsolatedNetwork extends Construct {
 /** CloudFormation's custom-resource response bucket of a region (the region's name without dashes). */
 export function customResourceResponseBucket(region: string): string {
   if (Token.isUnresolved(region) || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw new Error(`IsolatedNetwork: customResourceResponses needs the stack's region as a literal (CloudFormation's response bucket is named after it); got ${region}`);
+    throw new Error(
+      `IsolatedNetwork: customResourceResponses needs the stack's region as a literal (CloudFormation's response bucket is named after it); got ${region}`,
+    );
   }
   return `cloudformation-custom-resource-response-${region.replace(/-/g, '')}`;
 }

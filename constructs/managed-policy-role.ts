@@ -27,7 +27,10 @@ export class ManagedPolicyRole extends iam.Role {
     if (!this.permissions) {
       this.permissions = new iam.ManagedPolicy(this, 'Grants', {
         // The path as CloudFormation sees it: a `Default` scope, left out of logical IDs, is left out here too.
-        description: `Permissions of ${this.node.path.split('/').filter((id) => id !== 'Default').join('/')}`,
+        description: `Permissions of ${this.node.path
+          .split('/')
+          .filter((id) => id !== 'Default')
+          .join('/')}`,
         roles: [this],
       });
     }

@@ -95,7 +95,8 @@ export class ModelPinner extends GateFunction {
   constructor(scope: Construct, id: string, props: ModelPinnerProps) {
     super(scope, id, {
       entry: path.join(__dirname, '..', 'lambdas', 'model-pinner', 'handler.ts'),
-      description: 'Pins the model data of an approved package: locked copy with SHA-256, source version marked approved',
+      description:
+        'Pins the model data of an approved package: locked copy with SHA-256, source version marked approved',
       vpc: props.vpc,
       encryptionKey: props.encryptionKey,
       logsKey: props.logsKey,
@@ -123,7 +124,9 @@ export class ModelPinner extends GateFunction {
       pinnerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
     allowPin('ReadApprovedPackages', ['sagemaker:DescribeModelPackage'], packages);
     allowPin('ReadApprovalAndPinRecords', ['s3:GetObject'], [approvals, pins]);
-    allowPin('ListApprovalAndPinRecords', ['s3:ListBucket'], [decisionRecords.bucketArn], { StringLike: { 's3:prefix': ['approval/*', 'pins/*'] } });
+    allowPin('ListApprovalAndPinRecords', ['s3:ListBucket'], [decisionRecords.bucketArn], {
+      StringLike: { 's3:prefix': ['approval/*', 'pins/*'] },
+    });
     allowPin('WritePinRecords', ['s3:PutObject'], [pins]);
     allowPin('EncryptPinRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.recordsKey.keyArn]);
     // UploadPartCopy of a given source version needs s3:GetObjectVersion on the source (as do the pinner's own range
@@ -131,18 +134,34 @@ export class ModelPinner extends GateFunction {
     // Whether an approved version is gone is read from the key's version listing (a GetObject of a missing version
     // answers 403 without s3:ListBucket, Amazon S3 API Reference, GetObject, Permissions), so a deleted version is a
     // recorded refusal, not a retry into the dead-letter queue. Scoped to the model data prefixes it reads.
-    allowPin('ListModelDataVersions', ['s3:ListBucket', 's3:ListBucketVersions'], [artifacts.bucketArn], { StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*/*/model/*`] } });
-    allowPin('CopyApprovedVersion', ['s3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:PutObjectVersionTagging'], [modelData]);
-    allowPin('WriteAndLockPinnedCopy', ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion', 's3:AbortMultipartUpload'], [pinned]);
+    allowPin('ListModelDataVersions', ['s3:ListBucket', 's3:ListBucketVersions'], [artifacts.bucketArn], {
+      StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*/*/model/*`] },
+    });
+    allowPin(
+      'CopyApprovedVersion',
+      ['s3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:PutObjectVersionTagging'],
+      [modelData],
+    );
+    allowPin(
+      'WriteAndLockPinnedCopy',
+      ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion', 's3:AbortMultipartUpload'],
+      [pinned],
+    );
     allowPin('CopyUnderTheMlKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [props.encryptionKey.keyArn]);
     // The version's drift baseline goes with it: read at the recorded (or decision-time) version of the run's reports,
     // written once to baselines/ and locked (lambdas/model-pinner, pinBaselines).
     const baselineSources = `${EVIDENCE_PREFIX}*/*/reports/baseline-*`;
     const baselineSourceObjects = artifacts.arnForObjects(baselineSources);
     const pinnedBaselines = approvedModels.arnForObjects('baselines/*');
-    allowPin('ListBaselineVersions', ['s3:ListBucket', 's3:ListBucketVersions'], [artifacts.bucketArn], { StringLike: { 's3:prefix': [baselineSources] } });
+    allowPin('ListBaselineVersions', ['s3:ListBucket', 's3:ListBucketVersions'], [artifacts.bucketArn], {
+      StringLike: { 's3:prefix': [baselineSources] },
+    });
     allowPin('ReadApprovedBaselines', ['s3:GetObjectVersion'], [baselineSourceObjects]);
-    allowPin('WriteAndLockPinnedBaselines', ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion'], [pinnedBaselines]);
+    allowPin(
+      'WriteAndLockPinnedBaselines',
+      ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion'],
+      [pinnedBaselines],
+    );
     acknowledgeResourceWildcards(
       pinnerRole.permissionsPolicy!,
       [approvals, pins, modelData, pinned, baselineSourceObjects, pinnedBaselines, ...packages],
@@ -155,26 +174,51 @@ export class ModelPinner extends GateFunction {
   private guardArtifacts(artifacts: s3.IBucket, evidenceWriters: string): void {
     const pinnerArn = this.role.roleArn;
     const deny = (sid: string, actions: string[], resources: string[], conditions: Record<string, unknown>) =>
-      artifacts.addToResourcePolicy(new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions, resources, conditions }));
+      artifacts.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions,
+          resources,
+          conditions,
+        }),
+      );
     // The evidence prefix: only the training pipelines' roles write or delete there (personas and break-glass
     // included in the deny), so the reports the approval gate accepts come from a pipeline run, not a person. The
     // pinner is exempt only to mark versions approved (its own policy grants it nothing else there).
-    deny('EvidenceWrittenOnlyByTrainingPipelines', EVIDENCE_WRITE_ACTIONS, [artifacts.arnForObjects(`${EVIDENCE_PREFIX}*`)], { ArnNotLike: { 'aws:PrincipalArn': [evidenceWriters, pinnerArn] } });
+    deny(
+      'EvidenceWrittenOnlyByTrainingPipelines',
+      EVIDENCE_WRITE_ACTIONS,
+      [artifacts.arnForObjects(`${EVIDENCE_PREFIX}*`)],
+      { ArnNotLike: { 'aws:PrincipalArn': [evidenceWriters, pinnerArn] } },
+    );
     // Nobody but the pinner sets the approval mark (prod's read depends on it), training roles included.
-    deny('OnlyThePinnerMarksApproved', ['s3:PutObject', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'], [artifacts.arnForObjects('*')], {
-      'ForAnyValue:StringEquals': { 's3:RequestObjectTagKeys': [APPROVED_TAG] },
-      ArnNotEquals: { 'aws:PrincipalArn': pinnerArn },
-    });
+    deny(
+      'OnlyThePinnerMarksApproved',
+      ['s3:PutObject', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
+      [artifacts.arnForObjects('*')],
+      {
+        'ForAnyValue:StringEquals': { 's3:RequestObjectTagKeys': [APPROVED_TAG] },
+        ArnNotEquals: { 'aws:PrincipalArn': pinnerArn },
+      },
+    );
     // A copy carries its source's tags unless told otherwise (CopyObject's tagging directive defaults to COPY), and S3
     // then asks for s3:GetObjectTagging on the source and s3:PutObjectTagging on the target (AWS Knowledge Center,
     // "copy objects between buckets": "You must have s3:GetObjectTagging permission for the source object and
     // s3:PutObjectTagging permission for objects in the destination bucket"); the request names no tag keys, so the
     // statement above cannot see the mark travel. Tagging anything in this bucket is the pinner's alone: a copy of an
     // approved version to another key, by any role however granted, is refused unless it drops the tags.
-    deny('OnlyThePinnerTags', ['s3:PutObjectTagging', 's3:PutObjectVersionTagging'], [artifacts.arnForObjects('*')], { ArnNotEquals: { 'aws:PrincipalArn': pinnerArn } });
+    deny('OnlyThePinnerTags', ['s3:PutObjectTagging', 's3:PutObjectVersionTagging'], [artifacts.arnForObjects('*')], {
+      ArnNotEquals: { 'aws:PrincipalArn': pinnerArn },
+    });
   }
 
-  private guardPinnedCopies(approvedModels: s3.IBucket, readerAccounts: readonly string[], baselineReaders: BaselineReaders): void {
+  private guardPinnedCopies(
+    approvedModels: s3.IBucket,
+    readerAccounts: readonly string[],
+    baselineReaders: BaselineReaders,
+  ): void {
     const pinnerArn = this.role.roleArn;
     // The locked copies: only the pinner writes, locks or tags there; nobody deletes (COMPLIANCE mode holds each version anyway).
     approvedModels.addToResourcePolicy(
@@ -195,16 +239,34 @@ export class ModelPinner extends GateFunction {
     if (readerAccounts.length > 0) {
       // Prod's models read the pinned copies, and nothing else of this bucket.
       approvedModels.addToResourcePolicy(
-        new iam.PolicyStatement({ sid: 'ProdReadsPinnedModels', principals: readerAccounts.map((a) => new iam.AccountPrincipal(a)), actions: ['s3:GetObject'], resources: [pinnedKeys] }),
+        new iam.PolicyStatement({
+          sid: 'ProdReadsPinnedModels',
+          principals: readerAccounts.map((a) => new iam.AccountPrincipal(a)),
+          actions: ['s3:GetObject'],
+          resources: [pinnedKeys],
+        }),
       );
     }
     // Each monitored prod endpoint's baseline copier reads its model's pinned baselines, by its exact role ARN.
-    for (const statement of baselineReadStatements(approvedModels, baselineReaders, Stack.of(this).partition)) approvedModels.addToResourcePolicy(statement);
+    for (const statement of baselineReadStatements(approvedModels, baselineReaders, Stack.of(this).partition))
+      approvedModels.addToResourcePolicy(statement);
     // Baselines are pinned like model data: written once, never overwritten, never deleted.
     const writtenOnce = [pinnedKeys, approvedModels.arnForObjects('baselines/*')];
     const deny = (sid: string, actions: string[], conditions?: Record<string, unknown>) =>
-      approvedModels.addToResourcePolicy(new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions, resources: writtenOnce, conditions }));
-    deny('PinnedKeysWrittenOnce', ['s3:PutObject'], { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } });
+      approvedModels.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions,
+          resources: writtenOnce,
+          conditions,
+        }),
+      );
+    deny('PinnedKeysWrittenOnce', ['s3:PutObject'], {
+      Null: { 's3:if-none-match': 'true' },
+      Bool: { 's3:ObjectCreationOperation': 'true' },
+    });
     deny('PinnedKeysNeverOverwritten', ['s3:PutObject'], { Null: { 's3:if-match': 'false' } });
     deny('PinnedKeysNeverDeleted', ['s3:DeleteObject', 's3:DeleteObjectVersion']);
   }

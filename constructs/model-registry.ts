@@ -24,7 +24,12 @@ export interface ModelRegistryProps {
 }
 
 /** What a reader account may do with a governed group and its versions: read and deploy, never change. */
-export const REGISTRY_READER_ACTIONS = ['sagemaker:DescribeModelPackageGroup', 'sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:CreateModel'];
+export const REGISTRY_READER_ACTIONS = [
+  'sagemaker:DescribeModelPackageGroup',
+  'sagemaker:DescribeModelPackage',
+  'sagemaker:ListModelPackages',
+  'sagemaker:CreateModel',
+];
 
 /**
  * One SageMaker model package group per model of the inventory, named by the
@@ -85,7 +90,11 @@ export interface ModelImageRepositoriesProps {
 }
 
 /** What a serving account may do with an estate image: pull it, nothing more. */
-export const IMAGE_PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'];
+export const IMAGE_PULL_ACTIONS = [
+  'ecr:BatchGetImage',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:BatchCheckLayerAvailability',
+];
 
 /**
  * The estate's own ECR repositories for its models' images: tags immutable

@@ -55,16 +55,23 @@ export function namedPrincipalArns(scope: Construct, p: NamedPrincipals): { with
  * `aws:PrincipalArn` to the named principals; IAM users also need MFA.
  * Returns the principal to create the role with; `addTo` adds the users' statement.
  */
-export function namedPrincipalTrust(scope: Construct, p: NamedPrincipals): { principal: iam.IPrincipal; addTo: (role: iam.Role) => void } {
+export function namedPrincipalTrust(
+  scope: Construct,
+  p: NamedPrincipals,
+): { principal: iam.IPrincipal; addTo: (role: iam.Role) => void } {
   const { withoutMfa, withMfa } = namedPrincipalArns(scope, p);
-  if (withoutMfa.length + withMfa.length === 0) throw new Error(`${scope.node.path}: a person's role names at least one principal it trusts`);
+  if (withoutMfa.length + withMfa.length === 0)
+    throw new Error(`${scope.node.path}: a person's role names at least one principal it trusts`);
   const root = new iam.AccountPrincipal(p.account);
   const users = { ArnEquals: { 'aws:PrincipalArn': withMfa }, Bool: { 'aws:MultiFactorAuthPresent': 'true' } };
   if (withoutMfa.length === 0) return { principal: root.withConditions(users), addTo: () => undefined };
   return {
     principal: root.withConditions({ ArnLike: { 'aws:PrincipalArn': withoutMfa } }),
     addTo: (role) => {
-      if (withMfa.length > 0) role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [root], conditions: users }));
+      if (withMfa.length > 0)
+        role.assumeRolePolicy!.addStatements(
+          new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [root], conditions: users }),
+        );
     },
   };
 }

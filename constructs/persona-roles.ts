@@ -67,51 +67,100 @@ export class PersonaRoles extends Construct {
     const { partition, region, account } = Stack.of(this);
     const persona = (roleId: string, description: string, principals: NamedPrincipals, roleName?: string) => {
       const trust = namedPrincipalTrust(this, principals);
-      const role = new ManagedPolicyRole(this, roleId, { roleName, assumedBy: trust.principal, description, maxSessionDuration: Duration.hours(4) });
+      const role = new ManagedPolicyRole(this, roleId, {
+        roleName,
+        assumedBy: trust.principal,
+        description,
+        maxSessionDuration: Duration.hours(4),
+      });
       trust.addTo(role);
       return role;
     };
     const named = props.trustedPrincipals;
     // Wildcard resources each role is granted, acknowledged below one by one.
     const wildcards = new Map<ManagedPolicyRole, Set<string>>();
-    const allow = (role: ManagedPolicyRole, sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) => {
+    const allow = (
+      role: ManagedPolicyRole,
+      sid: string,
+      actions: string[],
+      resources: string[],
+      conditions?: Record<string, unknown>,
+    ) => {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
       const mine = wildcards.get(role) ?? new Set<string>();
       for (const r of resources) if (JSON.stringify(Stack.of(this).resolve(r)).includes('*')) mine.add(r);
       wildcards.set(role, mine);
     };
     const deny = (role: ManagedPolicyRole, sid: string, actions: string[], conditions?: Record<string, unknown>) =>
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, actions, resources: ['*'], conditions }));
-    const readRegistry = ['sagemaker:DescribeModelPackage', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:ListModelPackages'];
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, actions, resources: ['*'], conditions }),
+      );
+    const readRegistry = [
+      'sagemaker:DescribeModelPackage',
+      'sagemaker:DescribeModelPackageGroup',
+      'sagemaker:ListModelPackages',
+    ];
     const registry = [...props.packageArns, ...props.packageGroupArns];
     const artifacts = props.artifacts.arnForObjects('*');
     const decisions = props.decisionRecords.arnForObjects('*');
     const endpoints = `arn:${partition}:sagemaker:${region}:${account}:endpoint*`;
     const models = `arn:${partition}:sagemaker:${region}:${account}:model/*`;
 
-    this.dataScientist = persona('DataScientist', 'Data scientist: trains and registers models; registrations await approval', named.dataScientist);
+    this.dataScientist = persona(
+      'DataScientist',
+      'Data scientist: trains and registers models; registrations await approval',
+      named.dataScientist,
+    );
     allow(this.dataScientist, 'ReadRegistry', readRegistry, registry);
-    allow(this.dataScientist, 'RegisterPendingPackages', ['sagemaker:CreateModelPackage'], props.packageGroupArns.concat(props.packageArns), {
-      StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' },
-    });
+    allow(
+      this.dataScientist,
+      'RegisterPendingPackages',
+      ['sagemaker:CreateModelPackage'],
+      props.packageGroupArns.concat(props.packageArns),
+      {
+        StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' },
+      },
+    );
     allow(this.dataScientist, 'UseArtifacts', ['s3:GetObject', 's3:PutObject'], [artifacts]);
     allow(this.dataScientist, 'UseTheMlKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [props.mlKey.keyArn]);
     deny(this.dataScientist, 'NeverChangeApprovals', APPROVAL_ACTIONS);
 
-    this.mlEngineer = persona('MlEngineer', 'ML engineer: deploys approved models to endpoints; cannot approve', named.mlEngineer);
+    this.mlEngineer = persona(
+      'MlEngineer',
+      'ML engineer: deploys approved models to endpoints; cannot approve',
+      named.mlEngineer,
+    );
     allow(this.mlEngineer, 'ReadRegistry', readRegistry, registry);
     const readEndpoints = ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'];
     if (props.engineersChangeEndpoints ?? true) {
-      allow(this.mlEngineer, 'DeployModels', ['sagemaker:CreateModel', 'sagemaker:CreateEndpointConfig', 'sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', ...readEndpoints], [endpoints, models]);
+      allow(
+        this.mlEngineer,
+        'DeployModels',
+        [
+          'sagemaker:CreateModel',
+          'sagemaker:CreateEndpointConfig',
+          'sagemaker:CreateEndpoint',
+          'sagemaker:UpdateEndpoint',
+          ...readEndpoints,
+        ],
+        [endpoints, models],
+      );
     } else {
       allow(this.mlEngineer, 'ReadEndpoints', readEndpoints, [endpoints, models]);
     }
     allow(this.mlEngineer, 'ReadArtifacts', ['s3:GetObject'], [artifacts]);
     allow(this.mlEngineer, 'UseTheMlKey', ['kms:Decrypt'], [props.mlKey.keyArn]);
     deny(this.mlEngineer, 'NeverChangeApprovals', APPROVAL_ACTIONS);
-    deny(this.mlEngineer, 'NeverRegisterApproved', ['sagemaker:CreateModelPackage'], { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' } });
+    deny(this.mlEngineer, 'NeverRegisterApproved', ['sagemaker:CreateModelPackage'], {
+      StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' },
+    });
 
-    this.modelRiskApprover = persona('ModelRiskApprover', 'Model-risk approver: the person who approves or rejects model packages', named.modelRiskApprover, props.approverRoleName);
+    this.modelRiskApprover = persona(
+      'ModelRiskApprover',
+      'Model-risk approver: the person who approves or rejects model packages',
+      named.modelRiskApprover,
+      props.approverRoleName,
+    );
     // The workload boundary lets only roles with this tag set a package Approved.
     Tags.of(this.modelRiskApprover).add(APPROVER_TAG, 'true');
     allow(this.modelRiskApprover, 'ReadRegistry', readRegistry, registry);
@@ -119,12 +168,37 @@ export class PersonaRoles extends Construct {
     allow(this.modelRiskApprover, 'ReadEvidence', ['s3:GetObject'], [artifacts, decisions]);
     allow(this.modelRiskApprover, 'DecryptEvidence', ['kms:Decrypt'], [props.mlKey.keyArn, props.auditKey.keyArn]);
 
-    this.auditor = persona('Auditor', 'Auditor: reads the registry, gate decisions and audit records; changes nothing', named.auditor);
+    this.auditor = persona(
+      'Auditor',
+      'Auditor: reads the registry, gate decisions and audit records; changes nothing',
+      named.auditor,
+    );
     allow(this.auditor, 'ReadRegistry', readRegistry, registry);
-    allow(this.auditor, 'ReadDecisionRecords', ['s3:GetObject', 's3:ListBucket'], [decisions, props.decisionRecords.bucketArn]);
-    allow(this.auditor, 'ReadLogs', ['logs:FilterLogEvents', 'logs:GetLogEvents', 'logs:DescribeLogStreams'], [`arn:${partition}:logs:${region}:${account}:log-group:*`]);
+    allow(
+      this.auditor,
+      'ReadDecisionRecords',
+      ['s3:GetObject', 's3:ListBucket'],
+      [decisions, props.decisionRecords.bucketArn],
+    );
+    allow(
+      this.auditor,
+      'ReadLogs',
+      ['logs:FilterLogEvents', 'logs:GetLogEvents', 'logs:DescribeLogStreams'],
+      [`arn:${partition}:logs:${region}:${account}:log-group:*`],
+    );
     allow(this.auditor, 'DecryptRecords', ['kms:Decrypt'], [props.auditKey.keyArn]);
-    allow(this.auditor, 'ReadTrailAndFindings', ['cloudtrail:LookupEvents', 'securityhub:GetFindings', 'guardduty:ListFindings', 'guardduty:GetFindings', 'config:SelectResourceConfig'], ['*']);
+    allow(
+      this.auditor,
+      'ReadTrailAndFindings',
+      [
+        'cloudtrail:LookupEvents',
+        'securityhub:GetFindings',
+        'guardduty:ListFindings',
+        'guardduty:GetFindings',
+        'config:SelectResourceConfig',
+      ],
+      ['*'],
+    );
 
     for (const [role, resources] of wildcards) {
       acknowledgeResourceWildcards(

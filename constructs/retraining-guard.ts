@@ -60,9 +60,23 @@ export class RetrainingGuard extends GateFunction {
     });
     const { partition, region, account } = Stack.of(this);
     const pipelineArns = [`arn:${partition}:sagemaker:${region}:${account}:pipeline/${props.pipelineNamePattern}`];
-    const executions = [`arn:${partition}:sagemaker:${region}:${account}:pipeline/${props.pipelineNamePattern}/execution/*`];
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadRetrainingRuns', actions: ['sagemaker:ListPipelineExecutions'], resources: pipelineArns }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadRetrainingSteps', actions: ['sagemaker:ListPipelineExecutionSteps'], resources: executions }));
+    const executions = [
+      `arn:${partition}:sagemaker:${region}:${account}:pipeline/${props.pipelineNamePattern}/execution/*`,
+    ];
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadRetrainingRuns',
+        actions: ['sagemaker:ListPipelineExecutions'],
+        resources: pipelineArns,
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadRetrainingSteps',
+        actions: ['sagemaker:ListPipelineExecutionSteps'],
+        resources: executions,
+      }),
+    );
     acknowledgeResourceWildcards(
       this.role.permissionsPolicy!,
       [...pipelineArns, ...executions],

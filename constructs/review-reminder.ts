@@ -49,16 +49,44 @@ export class ReviewReminder extends GateFunction {
       environment: { TOPIC_ARN: props.notifications.topicArn },
     });
     const role = this.role;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'FindApprovedPackages', actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadGovernedPackages', actions: ['sagemaker:DescribeModelPackage'], resources: [...props.packageArns] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [props.notifications.topicArn] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'EncryptNotifications', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }));
-    acknowledgeResourceWildcards(role.permissionsPolicy!, [...props.packageArns], 'Package versions are created after deployment; the grant is limited to the governed package groups.');
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'FindApprovedPackages',
+        actions: ['sagemaker:ListModelPackages'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadGovernedPackages',
+        actions: ['sagemaker:DescribeModelPackage'],
+        resources: [...props.packageArns],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [props.notifications.topicArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptNotifications',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.encryptionKey.keyArn],
+      }),
+    );
+    acknowledgeResourceWildcards(
+      role.permissionsPolicy!,
+      [...props.packageArns],
+      'Package versions are created after deployment; the grant is limited to the governed package groups.',
+    );
   }
 
   /** The rule's target: the tier the run is for, four retries, then the dead-letter queue. */
   targetFor(tier: string): events.IRuleTarget {
-    return new targets.LambdaFunction(this.function, { event: events.RuleTargetInput.fromObject({ tier }), retryAttempts: 4, deadLetterQueue: this.deadLetterQueue });
+    return new targets.LambdaFunction(this.function, {
+      event: events.RuleTargetInput.fromObject({ tier }),
+      retryAttempts: 4,
+      deadLetterQueue: this.deadLetterQueue,
+    });
   }
 }
 
@@ -68,7 +96,9 @@ export class ReviewReminder extends GateFunction {
  * itself works out which models are due, so running more often is harmless.
  */
 export function reviewSchedule(months: number): events.Schedule {
-  if (!Number.isInteger(months) || months < 1) throw new Error(`reviewSchedule: months must be a whole number of months, at least 1 (got ${months})`);
-  const list = 12 % months === 0 ? Array.from({ length: 12 / months }, (_, i) => String(1 + i * months)).join(',') : '*';
+  if (!Number.isInteger(months) || months < 1)
+    throw new Error(`reviewSchedule: months must be a whole number of months, at least 1 (got ${months})`);
+  const list =
+    12 % months === 0 ? Array.from({ length: 12 / months }, (_, i) => String(1 + i * months)).join(',') : '*';
   return events.Schedule.cron({ minute: '0', hour: '8', day: '1', month: list });
 }

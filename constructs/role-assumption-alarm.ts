@@ -37,7 +37,10 @@ export class RoleAssumptionAlarm extends Construct {
     super(scope, id);
     this.filter = new logs.MetricFilter(this, 'Assumed', {
       logGroup: props.trailLogGroup,
-      filterPattern: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.eventName', '=', 'AssumeRole'), logs.FilterPattern.stringValue('$.requestParameters.roleArn', '=', props.roleArn)),
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.eventName', '=', 'AssumeRole'),
+        logs.FilterPattern.stringValue('$.requestParameters.roleArn', '=', props.roleArn),
+      ),
       metricNamespace: props.metricNamespace,
       metricName: props.metricName,
       metricValue: '1',

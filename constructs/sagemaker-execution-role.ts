@@ -29,15 +29,41 @@ export class SageMakerExecutionRole extends ManagedPolicyRole {
   constructor(scope: Construct, id: string, props: SageMakerExecutionRoleProps) {
     const { partition, region, account } = Stack.of(scope);
     super(scope, id, {
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
       description: props.description,
       path: props.path,
     });
-    this.allow('NetworkInterfacesInTheVpc', ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], ['*']);
-    this.allow('WriteLogs', ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], props.logGroups.map((g) => `arn:${partition}:logs:${region}:${account}:log-group:${g}:*`));
-    this.allow('PublishMetrics', ['cloudwatch:PutMetricData'], ['*'], { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } });
+    this.allow(
+      'NetworkInterfacesInTheVpc',
+      [
+        'ec2:CreateNetworkInterface',
+        'ec2:CreateNetworkInterfacePermission',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DeleteNetworkInterfacePermission',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeVpcs',
+        'ec2:DescribeDhcpOptions',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeSecurityGroups',
+      ],
+      ['*'],
+    );
+    this.allow(
+      'WriteLogs',
+      ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+      props.logGroups.map((g) => `arn:${partition}:logs:${region}:${account}:log-group:${g}:*`),
+    );
+    this.allow('PublishMetrics', ['cloudwatch:PutMetricData'], ['*'], {
+      StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] },
+    });
     if (props.repositories.length > 0) {
-      this.allow('PullImages', ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], [...props.repositories]);
+      this.allow(
+        'PullImages',
+        ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+        [...props.repositories],
+      );
       this.allow('EcrLogin', ['ecr:GetAuthorizationToken'], ['*']);
     }
   }
@@ -49,6 +75,10 @@ export class SageMakerExecutionRole extends ManagedPolicyRole {
 
   /** Acknowledges the wildcards the policy holds, each as its own finding, with the caller's reason. */
   acknowledgeWildcards(reason: string): void {
-    acknowledgeFindings(this.permissionsPolicy!, wildcardFindings(Stack.of(this), this.permissionsPolicy!.document), reason);
+    acknowledgeFindings(
+      this.permissionsPolicy!,
+      wildcardFindings(Stack.of(this), this.permissionsPolicy!.document),
+      reason,
+    );
   }
 }

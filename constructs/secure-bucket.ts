@@ -64,6 +64,7 @@ export class SecureBucket extends s3.Bucket {
         : undefined,
     });
     // On the resource itself, so the mark does not wait for the tagging aspects of synthesis.
-    if (props.auditRecords ?? props.complianceRetention !== undefined) (this.node.defaultChild as s3.CfnBucket).tags.setTag(AUDIT_RECORDS_TAG, 'audit');
+    if (props.auditRecords ?? props.complianceRetention !== undefined)
+      (this.node.defaultChild as s3.CfnBucket).tags.setTag(AUDIT_RECORDS_TAG, 'audit');
   }
 }

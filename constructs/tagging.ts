@@ -5,7 +5,10 @@ import { IConstruct } from 'constructs';
  * Types aws-cdk-lib marks taggable but whose CloudFormation schema has no
  * Tags property (cfn-lint E3002): a tag there would fail the deployment.
  */
-export const UNTAGGABLE_RESOURCE_TYPES: readonly string[] = ['AWS::ApplicationAutoScaling::ScalableTarget', 'AWS::CloudWatch::Dashboard'];
+export const UNTAGGABLE_RESOURCE_TYPES: readonly string[] = [
+  'AWS::ApplicationAutoScaling::ScalableTarget',
+  'AWS::CloudWatch::Dashboard',
+];
 
 /** Tags every taggable resource under `scope` that CloudFormation accepts tags on. */
 export function tagAll(scope: IConstruct, key: string, value: string): void {

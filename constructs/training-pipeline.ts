@@ -96,7 +96,12 @@ export interface TrainingPipelineProps {
    * Another environment's (prod's) retraining alarms, forwarded to this environment's bus: the
    * environment, its account, and the alarms' ARNs. Retraining follows them as it follows its own.
    */
-  readonly forwardedAlarms?: ReadonlyArray<{ readonly bus: events.IEventBus; readonly environment: string; readonly account: string; readonly alarmArns: readonly string[] }>;
+  readonly forwardedAlarms?: ReadonlyArray<{
+    readonly bus: events.IEventBus;
+    readonly environment: string;
+    readonly account: string;
+    readonly alarmArns: readonly string[];
+  }>;
   /** Failed runs are announced here. */
   readonly notifications: sns.ITopic;
 }
@@ -115,7 +120,8 @@ export class TrainingPipeline extends Construct {
   readonly pipeline: sagemaker.CfnPipeline;
   readonly pipelineName: string;
   readonly role: SageMakerExecutionRole;
-  readonly triggers: Record<'schedule' | 'alarm' | 'market-event', events.Rule | undefined> & Record<string, events.Rule | undefined> = { schedule: undefined, alarm: undefined, 'market-event': undefined };
+  readonly triggers: Record<'schedule' | 'alarm' | 'market-event', events.Rule | undefined> &
+    Record<string, events.Rule | undefined> = { schedule: undefined, alarm: undefined, 'market-event': undefined };
   readonly deadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
@@ -134,31 +140,60 @@ export class TrainingPipeline extends Construct {
       description: `Retraining of ${model.id} in ${env.name}: its data, its jobs, pending registration only`,
       path: props.rolePath,
       logGroups: ['/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/TrainingJobs'],
-      repositories: [...new Set([training.image, training.processingImage, referenceImage].map((image) => repositoryArn(partition, image)))].sort(),
+      repositories: [
+        ...new Set(
+          [training.image, training.processingImage, referenceImage].map((image) => repositoryArn(partition, image)),
+        ),
+      ].sort(),
     });
     const allow = this.role.allow.bind(this.role);
     allow('ReadReferenceScript', ['s3:GetObject'], [script.bucket.arnForObjects(script.s3ObjectKey)]);
     const data = `arn:${partition}:s3:::${props.dataBucketName}`;
     allow('ReadTrainingData', ['s3:GetObject', 's3:GetObjectVersion'], [`${data}/${model.id}/*`]);
-    allow('ListTrainingData', ['s3:ListBucket', 's3:ListBucketVersions'], [data], { StringLike: { 's3:prefix': [`${model.id}/*`, `${model.id}/`] } });
+    allow('ListTrainingData', ['s3:ListBucket', 's3:ListBucketVersions'], [data], {
+      StringLike: { 's3:prefix': [`${model.id}/*`, `${model.id}/`] },
+    });
     const outputs = props.artifactBucket.arnForObjects(`training/${model.id}/*`);
     allow('WriteRunOutputs', ['s3:GetObject', 's3:PutObject'], [outputs]);
     allow('ListRunOutputs', ['s3:ListBucket'], [props.artifactBucket.bucketArn]);
     allow('DecryptTrainingData', ['kms:Decrypt', 'kms:DescribeKey'], [props.dataKey.keyArn]);
-    allow('UseMlKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], [props.mlKey.keyArn]);
-    allow('RunJobs', ['sagemaker:CreateProcessingJob', 'sagemaker:CreateTrainingJob', 'sagemaker:DescribeProcessingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopProcessingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'], [
-      `arn:${partition}:sagemaker:${region}:${account}:processing-job/*`,
-      `arn:${partition}:sagemaker:${region}:${account}:training-job/*`,
-    ]);
+    allow(
+      'UseMlKey',
+      ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'],
+      [props.mlKey.keyArn],
+    );
+    allow(
+      'RunJobs',
+      [
+        'sagemaker:CreateProcessingJob',
+        'sagemaker:CreateTrainingJob',
+        'sagemaker:DescribeProcessingJob',
+        'sagemaker:DescribeTrainingJob',
+        'sagemaker:StopProcessingJob',
+        'sagemaker:StopTrainingJob',
+        'sagemaker:AddTags',
+      ],
+      [
+        `arn:${partition}:sagemaker:${region}:${account}:processing-job/*`,
+        `arn:${partition}:sagemaker:${region}:${account}:training-job/*`,
+      ],
+    );
     // Registration is pending only: a version registered as anything else is refused.
-    allow('RegisterPendingVersions', ['sagemaker:CreateModelPackage'], [
-      `arn:${partition}:sagemaker:${region}:${account}:model-package/${model.id}/*`,
-      `arn:${partition}:sagemaker:${region}:${account}:model-package-group/${model.id}`,
-    ], { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } });
-    allow('PassOwnRoleToJobs', ['iam:PassRole'], [this.role.roleArn], { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    allow(
+      'RegisterPendingVersions',
+      ['sagemaker:CreateModelPackage'],
+      [
+        `arn:${partition}:sagemaker:${region}:${account}:model-package/${model.id}/*`,
+        `arn:${partition}:sagemaker:${region}:${account}:model-package-group/${model.id}`,
+      ],
+      { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } },
+    );
+    allow('PassOwnRoleToJobs', ['iam:PassRole'], [this.role.roleArn], {
+      StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
+    });
     allow('AskTheGuard', ['lambda:InvokeFunction'], [props.guardFunctionArn]);
     this.role.acknowledgeWildcards(
-      'Wildcards only for names created at run time (job names SageMaker Pipelines generates, package versions, run outputs under this model\'s prefix, log streams), for APIs without resource-level permission (ENIs, ECR login), or scoped by a condition (metrics namespace).',
+      "Wildcards only for names created at run time (job names SageMaker Pipelines generates, package versions, run outputs under this model's prefix, log streams), for APIs without resource-level permission (ENIs, ECR login), or scoped by a condition (metrics namespace).",
     );
 
     const definition = props.definition({
@@ -185,13 +220,22 @@ export class TrainingPipeline extends Construct {
 
     // Triggers: EventBridge starts the pipeline, naming the trigger.
     const starter = new ManagedPolicyRole(this, 'TriggerRole', {
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
       description: `Starts the ${this.pipelineName} pipeline, nothing else`,
     });
-    starter.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartThisPipeline', actions: ['sagemaker:StartPipelineExecution'], resources: [pipelineArn] }));
+    starter.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'StartThisPipeline',
+        actions: ['sagemaker:StartPipelineExecution'],
+        resources: [pipelineArn],
+      }),
+    );
     this.deadLetters = new DeadLetterQueue(this, 'UndeliveredTriggers', {
       encryptionKey: props.mlKey,
-      reason: 'This queue is itself the dead-letter queue of the retraining triggers; a trigger EventBridge could not deliver rests here for investigation.',
+      reason:
+        'This queue is itself the dead-letter queue of the retraining triggers; a trigger EventBridge could not deliver rests here for investigation.',
     });
     const target = (trigger: string): events.IRuleTarget => ({
       bind: (rule) => {
@@ -220,7 +264,11 @@ export class TrainingPipeline extends Construct {
     };
     if (training.schedule) {
       this.triggers.schedule = withTrigger(
-        new events.Rule(this, 'OnSchedule', { description: `Retrain ${model.id}: ${training.schedule}`, schedule: events.Schedule.expression(training.schedule), targets: [target('schedule')] }),
+        new events.Rule(this, 'OnSchedule', {
+          description: `Retrain ${model.id}: ${training.schedule}`,
+          schedule: events.Schedule.expression(training.schedule),
+          targets: [target('schedule')],
+        }),
         'schedule',
       );
     }
@@ -228,7 +276,12 @@ export class TrainingPipeline extends Construct {
       this.triggers.alarm = withTrigger(
         new events.Rule(this, 'OnQualityAlarm', {
           description: `Retrain ${model.id} when its live quality or drift alarm fires`,
-          eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], resources: props.retrainingAlarms.map((a) => a.alarmArn), detail: { state: { value: ['ALARM'] } } },
+          eventPattern: {
+            source: ['aws.cloudwatch'],
+            detailType: ['CloudWatch Alarm State Change'],
+            resources: props.retrainingAlarms.map((a) => a.alarmArn),
+            detail: { state: { value: ['ALARM'] } },
+          },
           targets: [target('alarm')],
         }),
         'alarm',
@@ -242,7 +295,13 @@ export class TrainingPipeline extends Construct {
           new events.Rule(this, `OnAlarmIn-${f.environment}`, {
             description: `Retrain ${model.id} when its ${f.environment} quality, drift or critical-segment alarm fires`,
             eventBus: f.bus,
-            eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], account: [f.account], resources: [...f.alarmArns], detail: { state: { value: ['ALARM'] } } },
+            eventPattern: {
+              source: ['aws.cloudwatch'],
+              detailType: ['CloudWatch Alarm State Change'],
+              account: [f.account],
+              resources: [...f.alarmArns],
+              detail: { state: { value: ['ALARM'] } },
+            },
             targets: [target(trigger)],
           }),
           trigger,
@@ -254,7 +313,11 @@ export class TrainingPipeline extends Construct {
         new events.Rule(this, 'OnMarketEvent', {
           description: `Retrain ${model.id} on a market event that names it or all models`,
           eventBus: props.marketEventBus,
-          eventPattern: { source: [MARKET_EVENT.source], detailType: [MARKET_EVENT.detailType], detail: { models: [model.id, '*'] } },
+          eventPattern: {
+            source: [MARKET_EVENT.source],
+            detailType: [MARKET_EVENT.detailType],
+            detail: { models: [model.id, '*'] },
+          },
           targets: [target('market-event')],
         }),
         'market-event',

@@ -58,7 +58,11 @@ export function buildEstate(app: App, config: EstateConfig, options: BuildEstate
 function build(app: App, config: EstateConfig, options: BuildEstateOptions): Estate {
   const stages: Record<string, EnvironmentStage> = {};
   for (const environment of config.environments) {
-    stages[environment.name] = new EnvironmentStage(app, environment.name, { estate: config, environment, placement: options.placement });
+    stages[environment.name] = new EnvironmentStage(app, environment.name, {
+      estate: config,
+      environment,
+      placement: options.placement,
+    });
     // Aspects stop at a Stage's boundary, and the pipeline synthesizes each stage when it is added: register here.
     Aspects.of(stages[environment.name]).add(new ServicePrincipalSource());
   }
@@ -81,6 +85,11 @@ function build(app: App, config: EstateConfig, options: BuildEstateOptions): Est
   const accountNames: Record<string, string> = {};
   if (config.organization.managementAccount) accountNames[config.organization.managementAccount] = 'organization';
   if (config.delivery) accountNames[config.delivery.account] = 'delivery';
-  const compliance = registerCompliancePacks(app, { estate: config.organization.name, configFile: options.configFile, configValue: config, accountNames });
+  const compliance = registerCompliancePacks(app, {
+    estate: config.organization.name,
+    configFile: options.configFile,
+    configValue: config,
+    accountNames,
+  });
   return { stages, organization, delivery, packs: compliance.packs, compliance };
 }

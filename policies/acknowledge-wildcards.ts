@@ -31,9 +31,12 @@ interface Statement {
  */
 export function wildcardFindings(stack: Stack, document: unknown): string[] {
   const found = new Set<string>();
-  const statements = ((stack.resolve(document) as { Statement?: Statement[] })?.Statement ?? []).filter((s) => s.Effect === 'Allow');
+  const statements = ((stack.resolve(document) as { Statement?: Statement[] })?.Statement ?? []).filter(
+    (s) => s.Effect === 'Allow',
+  );
   for (const statement of statements) {
-    for (const action of [statement.Action ?? []].flat()) if (action.includes('*')) found.add(`AwsSolutions-IAM5[Action::${action}]`);
+    for (const action of [statement.Action ?? []].flat())
+      if (action.includes('*')) found.add(`AwsSolutions-IAM5[Action::${action}]`);
     for (const resource of [statement.Resource ?? []].flat()) {
       const flat = flattenCfnReference(resource);
       if (flat.includes('*')) found.add(`AwsSolutions-IAM5[Resource::${flat}]`);
@@ -41,4 +44,3 @@ export function wildcardFindings(stack: Stack, document: unknown): string[] {
   }
   return [...found].sort();
 }
-

@@ -15,10 +15,14 @@ export const MIN_ACKNOWLEDGEMENT_REASON = 20;
 export function acknowledgeFindings(target: IConstruct, ruleIds: readonly string[], reason: string): void {
   const resource = CfnResource.isCfnResource(target) ? target : target.node.defaultChild;
   if (!resource || !CfnResource.isCfnResource(resource)) {
-    throw new Error(`acknowledgeFindings: ${target.node.path} is not a resource; acknowledge findings on the resource that has them`);
+    throw new Error(
+      `acknowledgeFindings: ${target.node.path} is not a resource; acknowledge findings on the resource that has them`,
+    );
   }
   if (reason.trim().length < MIN_ACKNOWLEDGEMENT_REASON) {
-    throw new Error(`acknowledgeFindings: the reason for ${ruleIds.join(', ')} on ${target.node.path} is under ${MIN_ACKNOWLEDGEMENT_REASON} characters`);
+    throw new Error(
+      `acknowledgeFindings: the reason for ${ruleIds.join(', ')} on ${target.node.path} is under ${MIN_ACKNOWLEDGEMENT_REASON} characters`,
+    );
   }
   for (const id of ruleIds) {
     Validations.of(resource).acknowledge({ id, reason });
@@ -26,7 +30,11 @@ export function acknowledgeFindings(target: IConstruct, ruleIds: readonly string
 }
 
 /** The replication rule of the three packs that have one. */
-const REPLICATION_RULES = ['NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled'];
+const REPLICATION_RULES = [
+  'NIST.800.53.R5-S3BucketReplicationEnabled',
+  'PCI.DSS.321-S3BucketReplicationEnabled',
+  'HIPAA.Security-S3BucketReplicationEnabled',
+];
 
 /** Acknowledges, with the reason, that a bucket is not replicated to a second region. */
 export function acknowledgeNoReplication(bucket: IConstruct, reason: string): void {

@@ -16,15 +16,54 @@ export interface Regulation {
 }
 
 export const REGULATIONS: readonly Regulation[] = [
-  { id: 'SR 11-7', name: 'Federal Reserve SR 11-7 / OCC Bulletin 2011-12, Supervisory Guidance on Model Risk Management', version: 'April 2011' },
-  { id: 'EU AI Act', name: 'Regulation (EU) 2024/1689 laying down harmonised rules on artificial intelligence', version: 'Regulation (EU) 2024/1689, as published 12 July 2024' },
-  { id: 'ECOA / Reg B', name: 'Equal Credit Opportunity Act, Regulation B (12 CFR Part 1002)', version: '12 CFR Part 1002: 1002.9 adverse action notices, 1002.12(b) 25-month retention' },
-  { id: 'Four-fifths rule', name: 'Uniform Guidelines on Employee Selection Procedures, 29 CFR 1607.4(D), applied as the fair-lending disparate impact test', version: '29 CFR 1607.4(D) (1978)' },
-  { id: 'PSI practice', name: 'Population stability index thresholds for model drift (industry practice, not a regulation)', version: 'thresholds 0.1 watch / 0.25 act' },
-  { id: 'PCI DSS', name: 'Payment Card Industry Data Security Standard', version: 'v3.2.1 (May 2018): the numbering of the PCI.DSS.321 pack', pack: 'PCI.DSS.321' },
-  { id: 'GLBA', name: 'Gramm-Leach-Bliley Act Safeguards Rule (16 CFR Part 314)', version: '16 CFR 314.4 as amended in 2021' },
-  { id: 'NIST SP 800-53', name: 'NIST SP 800-53, Security and Privacy Controls for Information Systems and Organizations', version: 'Revision 5: the numbering of the NIST.800.53.R5 pack', pack: 'NIST.800.53.R5' },
-  { id: 'HIPAA Security Rule', name: 'HIPAA Security Rule (45 CFR Part 164 Subpart C)', version: '45 CFR 164.308-164.316, as mapped by the HIPAA.Security pack', pack: 'HIPAA.Security' },
+  {
+    id: 'SR 11-7',
+    name: 'Federal Reserve SR 11-7 / OCC Bulletin 2011-12, Supervisory Guidance on Model Risk Management',
+    version: 'April 2011',
+  },
+  {
+    id: 'EU AI Act',
+    name: 'Regulation (EU) 2024/1689 laying down harmonised rules on artificial intelligence',
+    version: 'Regulation (EU) 2024/1689, as published 12 July 2024',
+  },
+  {
+    id: 'ECOA / Reg B',
+    name: 'Equal Credit Opportunity Act, Regulation B (12 CFR Part 1002)',
+    version: '12 CFR Part 1002: 1002.9 adverse action notices, 1002.12(b) 25-month retention',
+  },
+  {
+    id: 'Four-fifths rule',
+    name: 'Uniform Guidelines on Employee Selection Procedures, 29 CFR 1607.4(D), applied as the fair-lending disparate impact test',
+    version: '29 CFR 1607.4(D) (1978)',
+  },
+  {
+    id: 'PSI practice',
+    name: 'Population stability index thresholds for model drift (industry practice, not a regulation)',
+    version: 'thresholds 0.1 watch / 0.25 act',
+  },
+  {
+    id: 'PCI DSS',
+    name: 'Payment Card Industry Data Security Standard',
+    version: 'v3.2.1 (May 2018): the numbering of the PCI.DSS.321 pack',
+    pack: 'PCI.DSS.321',
+  },
+  {
+    id: 'GLBA',
+    name: 'Gramm-Leach-Bliley Act Safeguards Rule (16 CFR Part 314)',
+    version: '16 CFR 314.4 as amended in 2021',
+  },
+  {
+    id: 'NIST SP 800-53',
+    name: 'NIST SP 800-53, Security and Privacy Controls for Information Systems and Organizations',
+    version: 'Revision 5: the numbering of the NIST.800.53.R5 pack',
+    pack: 'NIST.800.53.R5',
+  },
+  {
+    id: 'HIPAA Security Rule',
+    name: 'HIPAA Security Rule (45 CFR Part 164 Subpart C)',
+    version: '45 CFR 164.308-164.316, as mapped by the HIPAA.Security pack',
+    pack: 'HIPAA.Security',
+  },
   { id: 'Zero trust', name: 'NIST SP 800-207, Zero Trust Architecture', version: 'August 2020' },
 ];
 
@@ -57,8 +96,15 @@ export const CONTROL_MATRIX: readonly ControlRow[] = [
     regulation: 'SR 11-7',
     clause: 'sections IV-VI (development, validation, governance)',
     obligation: 'Model inventory, independent validation, ongoing monitoring',
-    control: 'One tagged package group per model; approval gate records every decision; only the gate or a model-risk approver approves; review reminders per tier',
-    rules: ['RegulatedMLOps-MLResourceTagged', 'RegulatedMLOps-SageMakerModelPackageNotApproved', 'RegulatedMLOps-GateFunctionHardened', 'RegulatedMLOps-SageMakerProdEndpointMonitored', 'RegulatedMLOps-SageMakerProdSegmentsAlarmed'],
+    control:
+      'One tagged package group per model; approval gate records every decision; only the gate or a model-risk approver approves; review reminders per tier',
+    rules: [
+      'RegulatedMLOps-MLResourceTagged',
+      'RegulatedMLOps-SageMakerModelPackageNotApproved',
+      'RegulatedMLOps-GateFunctionHardened',
+      'RegulatedMLOps-SageMakerProdEndpointMonitored',
+      'RegulatedMLOps-SageMakerProdSegmentsAlarmed',
+    ],
     tests: ['test/gates/approval-gate.moto.test.ts', 'test/estate.test.ts: invariant 6'],
   },
   {
@@ -67,7 +113,11 @@ export const CONTROL_MATRIX: readonly ControlRow[] = [
     clause: 'art. 10',
     obligation: 'Data governance',
     control: 'Feature stores and data buckets encrypted with customer keys; versioned buckets',
-    rules: ['RegulatedMLOps-SageMakerFeatureGroupEncrypted', 'NIST.800.53.R5-S3DefaultEncryptionKMS', 'NIST.800.53.R5-S3BucketVersioningEnabled'],
+    rules: [
+      'RegulatedMLOps-SageMakerFeatureGroupEncrypted',
+      'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      'NIST.800.53.R5-S3BucketVersioningEnabled',
+    ],
     tests: ['test/estate.test.ts: invariant 2'],
   },
   {
@@ -75,8 +125,14 @@ export const CONTROL_MATRIX: readonly ControlRow[] = [
     regulation: 'EU AI Act',
     clause: 'art. 12',
     obligation: 'Record-keeping',
-    control: 'Endpoint data capture encrypted; audit trail and gate decisions under Object Lock COMPLIANCE, replicated to a second region',
-    rules: ['RegulatedMLOps-SageMakerEndpointDataCapture', 'RegulatedMLOps-AuditBucketLocked', 'RegulatedMLOps-CloudTrailAuditGrade', 'NIST.800.53.R5-S3BucketReplicationEnabled'],
+    control:
+      'Endpoint data capture encrypted; audit trail and gate decisions under Object Lock COMPLIANCE, replicated to a second region',
+    rules: [
+      'RegulatedMLOps-SageMakerEndpointDataCapture',
+      'RegulatedMLOps-AuditBucketLocked',
+      'RegulatedMLOps-CloudTrailAuditGrade',
+      'NIST.800.53.R5-S3BucketReplicationEnabled',
+    ],
     tests: ['test/estate.test.ts: invariant 4'],
   },
   {
@@ -94,7 +150,11 @@ export const CONTROL_MATRIX: readonly ControlRow[] = [
     clause: 'art. 15',
     obligation: 'Accuracy, robustness, cybersecurity',
     control: 'Performance floors in the gate; network isolation; VPC only; KMS; >= 2 instances per prod variant',
-    rules: ['RegulatedMLOps-SageMakerModelIsolated', 'RegulatedMLOps-SageMakerProdVariantCapacity', 'NIST.800.53.R5-LambdaInsideVPC'],
+    rules: [
+      'RegulatedMLOps-SageMakerModelIsolated',
+      'RegulatedMLOps-SageMakerProdVariantCapacity',
+      'NIST.800.53.R5-LambdaInsideVPC',
+    ],
     tests: ['test/gates/approval-policy.test.ts: exact boundaries', 'test/estate.test.ts: invariant 3'],
   },
   {
@@ -102,7 +162,8 @@ export const CONTROL_MATRIX: readonly ControlRow[] = [
     regulation: 'ECOA / Reg B',
     clause: '1002.9, 1002.12(b)',
     obligation: 'Adverse-action reasons; records kept 25 months',
-    control: 'Explainability report required by the gate; captured inference data and audit records retained (prod 7 years)',
+    control:
+      'Explainability report required by the gate; captured inference data and audit records retained (prod 7 years)',
     rules: ['RegulatedMLOps-SageMakerEndpointDataCapture', 'RegulatedMLOps-AuditBucketLocked'],
     tests: ['test/gates/approval-policy.test.ts: explainability'],
   },
@@ -120,7 +181,8 @@ export const CONTROL_MATRIX: readonly ControlRow[] = [
     regulation: 'PSI practice',
     clause: 'watch at 0.1, act at 0.25',
     obligation: 'Watch at 0.1, act at 0.25',
-    control: 'Approval gate computes PSI per feature against the training baseline (asserted by tests; no template can show it)',
+    control:
+      'Approval gate computes PSI per feature against the training baseline (asserted by tests; no template can show it)',
     rules: [],
     tests: ['test/gates/approval-policy.test.ts: PSI boundaries'],
   },
@@ -129,8 +191,15 @@ export const CONTROL_MATRIX: readonly ControlRow[] = [
     regulation: 'PCI DSS',
     clause: 'req. 3.5-3.6, 4.1, 10.3, 10.5, 10.7',
     obligation: 'Key management, encryption in transit, audit log integrity and retention (at least one year)',
-    control: 'Customer keys with rotation; TLS-only buckets and topics; log file validation; immutable logs; log retention >= 365 days',
-    rules: ['PCI.DSS.321-KMSBackingKeyRotationEnabled', 'PCI.DSS.321-S3BucketSSLRequestsOnly', 'PCI.DSS.321-CloudTrailLogFileValidationEnabled', 'RegulatedMLOps-LogGroupRetainedEncrypted', 'RegulatedMLOps-KMSKeyPolicyNoOpenPrincipal'],
+    control:
+      'Customer keys with rotation; TLS-only buckets and topics; log file validation; immutable logs; log retention >= 365 days',
+    rules: [
+      'PCI.DSS.321-KMSBackingKeyRotationEnabled',
+      'PCI.DSS.321-S3BucketSSLRequestsOnly',
+      'PCI.DSS.321-CloudTrailLogFileValidationEnabled',
+      'RegulatedMLOps-LogGroupRetainedEncrypted',
+      'RegulatedMLOps-KMSKeyPolicyNoOpenPrincipal',
+    ],
     tests: ['test/estate.test.ts: invariant 2'],
   },
   {
@@ -139,7 +208,11 @@ export const CONTROL_MATRIX: readonly ControlRow[] = [
     clause: '314.4(c)(3)',
     obligation: 'Encrypt customer information in transit and at rest',
     control: 'Customer keys with rotation; TLS-only buckets and topics',
-    rules: ['PCI.DSS.321-KMSBackingKeyRotationEnabled', 'PCI.DSS.321-S3BucketSSLRequestsOnly', 'RegulatedMLOps-KMSKeyPolicyNoOpenPrincipal'],
+    rules: [
+      'PCI.DSS.321-KMSBackingKeyRotationEnabled',
+      'PCI.DSS.321-S3BucketSSLRequestsOnly',
+      'RegulatedMLOps-KMSKeyPolicyNoOpenPrincipal',
+    ],
     tests: ['test/estate.test.ts: invariant 2'],
   },
   {
@@ -151,7 +224,13 @@ export const CONTROL_MATRIX: readonly ControlRow[] = [
       'GuardDuty, Security Hub (foundational best practices and NIST 800-53 R5 standards) and AWS Config recording every resource type, in each environment account; high and critical findings alert through a KMS-encrypted topic. Created by the estate, or run by the organization and inherited',
     rules: [],
     tests: ['test/invariants/checks/09-detective-controls.ts'],
-    detectiveResources: ['AWS::GuardDuty::Detector', 'AWS::SecurityHub::Hub', 'AWS::SecurityHub::Standard', 'AWS::Config::ConfigurationRecorder', 'AWS::Config::DeliveryChannel'],
+    detectiveResources: [
+      'AWS::GuardDuty::Detector',
+      'AWS::SecurityHub::Hub',
+      'AWS::SecurityHub::Standard',
+      'AWS::Config::ConfigurationRecorder',
+      'AWS::Config::DeliveryChannel',
+    ],
   },
   {
     id: 'zero-trust.least-privilege',

@@ -33,12 +33,14 @@ export const REGULATED_MLOPS_RULES: readonly RuleSpec[] = [
   {
     rule: SageMakerModelIsolated,
     info: 'The SageMaker model is not network-isolated in a VPC - (Controls: EU AI Act art. 15; NIST 800-53 SC-7; zero trust).',
-    explanation: 'A model container with network access can exfiltrate inference data; isolation and VPC subnets keep it on private paths.',
+    explanation:
+      'A model container with network access can exfiltrate inference data; isolation and VPC subnets keep it on private paths.',
   },
   {
     rule: SageMakerEndpointDataCapture,
     info: 'The endpoint config does not capture inference data with a customer key (100% in prod) - (Controls: EU AI Act art. 12; ECOA/Reg B record keeping; SR 11-7 monitoring).',
-    explanation: 'CloudTrail does not log InvokeEndpoint; data capture is the record of inferences, and it holds customer data.',
+    explanation:
+      'CloudTrail does not log InvokeEndpoint; data capture is the record of inferences, and it holds customer data.',
   },
   {
     rule: SageMakerProdVariantCapacity,
@@ -48,22 +50,25 @@ export const REGULATED_MLOPS_RULES: readonly RuleSpec[] = [
   {
     rule: SageMakerFeatureGroupEncrypted,
     info: 'A feature group store is not encrypted with a customer key - (Controls: EU AI Act art. 10; PCI DSS 3.5; GLBA safeguards).',
-    explanation: 'Feature stores hold customer attributes; both the online and offline stores need a customer-managed key.',
+    explanation:
+      'Feature stores hold customer attributes; both the online and offline stores need a customer-managed key.',
   },
   {
     rule: SageMakerMonitoringJobHardened,
-    info: 'A monitoring job (Model Monitor, or a processing job the estate\'s monitoring starts) lacks inter-container encryption, network isolation in a VPC or customer-key encryption - (Controls: NIST 800-53 SC-8, SC-28; SR 11-7 monitoring).',
+    info: "A monitoring job (Model Monitor, or a processing job the estate's monitoring starts) lacks inter-container encryption, network isolation in a VPC or customer-key encryption - (Controls: NIST 800-53 SC-8, SC-28; SR 11-7 monitoring).",
     explanation: 'Monitoring jobs read captured inference data; they must be as closed as the endpoint they watch.',
   },
   {
     rule: SageMakerProdEndpointMonitored,
-    info: 'A prod endpoint has neither the estate\'s scheduled monitoring nor a Model Monitor schedule - (Controls: SR 11-7 ongoing monitoring; EU AI Act art. 9, 15).',
-    explanation: 'Every prod model needs ongoing monitoring of data quality, drift, model quality and bias so that decay is seen; an alarm on errors or latency does not watch the model.',
+    info: "A prod endpoint has neither the estate's scheduled monitoring nor a Model Monitor schedule - (Controls: SR 11-7 ongoing monitoring; EU AI Act art. 9, 15).",
+    explanation:
+      'Every prod model needs ongoing monitoring of data quality, drift, model quality and bias so that decay is seen; an alarm on errors or latency does not watch the model.',
   },
   {
     rule: SageMakerProdSegmentsAlarmed,
     info: 'A monitored prod endpoint lacks an enabled, notifying alarm on the drift, score drift or quality of a critical segment its monitoring computes - (Controls: SR 11-7 ongoing monitoring; ECOA / Reg B; EU AI Act art. 9, 15).',
-    explanation: 'An aggregate metric hides a failure in a segment (high-value fraud, thin-file credit); every critical segment needs its own alarms in production.',
+    explanation:
+      'An aggregate metric hides a failure in a segment (high-value fraud, thin-file credit); every critical segment needs its own alarms in production.',
   },
   {
     rule: SageMakerModelPackageNotApproved,
@@ -88,17 +93,19 @@ export const REGULATED_MLOPS_RULES: readonly RuleSpec[] = [
   {
     rule: KMSKeyPolicyNoOpenPrincipal,
     info: 'A key policy allows the * principal without a condition, or an AWS service without aws:SourceAccount or aws:SourceArn - (Controls: PCI DSS 3.5, 7.2; zero trust least privilege).',
-    explanation: 'A key policy must name who may use the key; a grant to a service must name the account or resource it acts for, or any account could use the service against the key (confused deputy).',
+    explanation:
+      'A key policy must name who may use the key; a grant to a service must name the account or resource it acts for, or any account could use the service against the key (confused deputy).',
   },
   {
     rule: GateFunctionHardened,
     info: 'A validation gate function lacks reserved concurrency, a VPC or a failure destination, or has a function URL - (Controls: SR 11-7 effective challenge; NIST 800-53 SC-7, SI-17).',
-    explanation: 'A gate decides which models reach production: it must not be reachable from outside, starved, or lose events.',
+    explanation:
+      'A gate decides which models reach production: it must not be reachable from outside, starved, or lose events.',
   },
   {
     rule: MLResourceTagged,
     info: 'A model resource lacks the model id, risk tier or data classification tag - (Controls: SR 11-7 model inventory; EU AI Act art. 11).',
-    explanation: 'The inventory and the evidence find a model\'s resources by these tags.',
+    explanation: "The inventory and the evidence find a model's resources by these tags.",
   },
 ];
 
@@ -117,7 +124,13 @@ export class RegulatedMLOpsChecks extends NagPack {
 
   protected checkResource(node: CfnResource): void {
     for (const spec of REGULATED_MLOPS_RULES) {
-      this.applyRule({ info: spec.info, explanation: spec.explanation, level: NagMessageLevel.ERROR, rule: spec.rule, node });
+      this.applyRule({
+        info: spec.info,
+        explanation: spec.explanation,
+        level: NagMessageLevel.ERROR,
+        rule: spec.rule,
+        node,
+      });
     }
   }
 }

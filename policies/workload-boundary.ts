@@ -165,7 +165,13 @@ export function workloadBoundaryStatements(options: WorkloadBoundaryOptions = {}
     new iam.PolicyStatement({
       sid: 'DenyKeyDestruction',
       effect: iam.Effect.DENY,
-      actions: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:PutKeyPolicy', 'kms:DeleteAlias'],
+      actions: [
+        'kms:ScheduleKeyDeletion',
+        'kms:DisableKey',
+        'kms:DisableKeyRotation',
+        'kms:PutKeyPolicy',
+        'kms:DeleteAlias',
+      ],
       resources: ['*'],
     }),
     new iam.PolicyStatement({
@@ -185,7 +191,12 @@ export function workloadBoundaryStatements(options: WorkloadBoundaryOptions = {}
     new iam.PolicyStatement({
       sid: 'DenyUngovernedRegistry',
       effect: iam.Effect.DENY,
-      actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DeleteModelPackageGroup', 'sagemaker:PutModelPackageGroupPolicy', 'sagemaker:DeleteModelPackageGroupPolicy'],
+      actions: [
+        'sagemaker:CreateModelPackageGroup',
+        'sagemaker:DeleteModelPackageGroup',
+        'sagemaker:PutModelPackageGroupPolicy',
+        'sagemaker:DeleteModelPackageGroupPolicy',
+      ],
       resources: ['*'],
     }),
   ];

@@ -7,12 +7,20 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { baselineReadStatements, MAX_BASELINE_READ_STATEMENTS, MAX_EXACT_BASELINE_READERS } from '../constructs/baseline-copy';
+import {
+  baselineReadStatements,
+  MAX_BASELINE_READ_STATEMENTS,
+  MAX_EXACT_BASELINE_READERS,
+} from '../constructs/baseline-copy';
 import { validateEstateConfig } from '../lib/config';
 import { baselineCopies, baselineCopiesFrom, championOf } from '../lib/delivery/baseline-copies';
 import { generatedEstate } from './support/generate-estate';
 
-const estateOf = (models: number, patch: (m: any, i: number) => void = () => undefined, env: (e: any) => void = () => undefined) => {
+const estateOf = (
+  models: number,
+  patch: (m: any, i: number) => void = () => undefined,
+  env: (e: any) => void = () => undefined,
+) => {
   const raw = generatedEstate(models) as any;
   raw.models.forEach(patch);
   raw.environments.forEach(env);
@@ -22,7 +30,7 @@ const prodOf = (estate: ReturnType<typeof estateOf>) => estate.environments.find
 const stagingOf = (estate: ReturnType<typeof estateOf>) => estate.environments.find((e) => e.name === 'staging')!;
 
 describe('which endpoints get a copy', () => {
-  test('every monitored prod endpoint, at the version with the most weight, each with its own role name within IAM\'s 64 characters', () => {
+  test("every monitored prod endpoint, at the version with the most weight, each with its own role name within IAM's 64 characters", () => {
     const estate = estateOf(60, (m, i) => {
       if (i % 10 === 3) m.endpoints.prod.monitoring = { dataQuality: false, modelQuality: false };
       // The challenger takes most of the traffic on some: it is then the champion whose baseline applies.
@@ -41,13 +49,22 @@ describe('which endpoints get a copy', () => {
     // Only prod copies; staging sees every prod environment's copies, dev none.
     expect(baselineCopies(estate, stagingOf(estate))).toEqual([]);
     expect(baselineCopiesFrom(estate, stagingOf(estate)).map((c) => c.roleName)).toEqual(copies.map((c) => c.roleName));
-    expect(baselineCopiesFrom(estate, estate.environments.find((e) => e.name === 'dev')!)).toEqual([]);
+    expect(
+      baselineCopiesFrom(
+        estate,
+        estate.environments.find((e) => e.name === 'dev')!,
+      ),
+    ).toEqual([]);
   });
 
   test('none where prod is watched by Model Monitor (it does not read monitoring/<endpoint>/baseline/)', () => {
-    const estate = estateOf(5, () => undefined, (e) => {
-      if (e.type === 'prod') e.monitoringService = 'model-monitor';
-    });
+    const estate = estateOf(
+      5,
+      () => undefined,
+      (e) => {
+        if (e.type === 'prod') e.monitoringService = 'model-monitor';
+      },
+    );
     expect(baselineCopies(estate, prodOf(estate))).toEqual([]);
   });
 
@@ -62,8 +79,18 @@ describe('which endpoints get a copy', () => {
   });
 
   test('the champion is the first of the heaviest variants', () => {
-    expect(championOf([{ weight: 0.5, modelPackageVersion: 4 }, { weight: 0.5, modelPackageVersion: 5 }])).toBe(4);
-    expect(championOf([{ weight: 0.1, modelPackageVersion: 4 }, { weight: 0.9, modelPackageVersion: 5 }])).toBe(5);
+    expect(
+      championOf([
+        { weight: 0.5, modelPackageVersion: 4 },
+        { weight: 0.5, modelPackageVersion: 5 },
+      ]),
+    ).toBe(4);
+    expect(
+      championOf([
+        { weight: 0.1, modelPackageVersion: 4 },
+        { weight: 0.9, modelPackageVersion: 5 },
+      ]),
+    ).toBe(5);
     expect(championOf([])).toBeUndefined();
   });
 });
@@ -72,7 +99,11 @@ describe("the staging bucket's statements for the copiers fit S3's 20 KB at ever
   const statementsFor = (n: number) => {
     const stack = new Stack(new App(), 'S', { env: { account: '222222222222', region: 'eu-west-1' } });
     const bucket = s3.Bucket.fromBucketName(stack, 'B', 'approved-models-222222222222-eu-west-1');
-    const readers = Array.from({ length: n }, (_, i) => ({ model: { id: `model-${String(i).padStart(4, '0')}` }, environment: { account: i % 2 ? '333333333333' : '444444444444' }, roleName: `prod-model-${String(i).padStart(4, '0')}-baseline-copy` }));
+    const readers = Array.from({ length: n }, (_, i) => ({
+      model: { id: `model-${String(i).padStart(4, '0')}` },
+      environment: { account: i % 2 ? '333333333333' : '444444444444' },
+      roleName: `prod-model-${String(i).padStart(4, '0')}-baseline-copy`,
+    }));
     return baselineReadStatements(bucket, readers, 'aws').map((s) => stack.resolve(s.toStatementJson()));
   };
   const bytes = (statements: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements }).length;
@@ -81,7 +112,12 @@ describe("the staging bucket's statements for the copiers fit S3's 20 KB at ever
     const s = statementsFor(MAX_BASELINE_READ_STATEMENTS);
     expect(s).toHaveLength(MAX_BASELINE_READ_STATEMENTS);
     const one = s[1] as any;
-    expect(one).toMatchObject({ Sid: 'ProdCopiesBaseline1', Effect: 'Allow', Action: 's3:GetObject', Condition: { ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::333333333333:role/prod-model-0001-baseline-copy' } } });
+    expect(one).toMatchObject({
+      Sid: 'ProdCopiesBaseline1',
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Condition: { ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::333333333333:role/prod-model-0001-baseline-copy' } },
+    });
     expect(JSON.stringify(one.Principal)).toMatch(/:iam::333333333333:root"/);
     expect(JSON.stringify(one.Resource)).toMatch(/approved-models-222222222222-eu-west-1\/baselines\/model-0001\/\*"/);
     // Measured with CloudFormation's partition tokens unresolved (longer than the deployed "aws"): an upper bound, leaving
@@ -93,11 +129,13 @@ describe("the staging bucket's statements for the copiers fit S3's 20 KB at ever
     const s = statementsFor(MAX_EXACT_BASELINE_READERS) as any[];
     expect(s).toHaveLength(2);
     expect(s.flatMap((x) => x.Condition.ArnEquals['aws:PrincipalArn'])).toHaveLength(MAX_EXACT_BASELINE_READERS);
-    expect(s.every((x) => /approved-models-222222222222-eu-west-1\/baselines\/\*"/.test(JSON.stringify(x.Resource)))).toBe(true);
+    expect(
+      s.every((x) => /approved-models-222222222222-eu-west-1\/baselines\/\*"/.test(JSON.stringify(x.Resource))),
+    ).toBe(true);
     expect(bytes(s)).toBeLessThan(14_000);
   });
 
-  test('beyond: the copier role-name suffix per prod account (each role\'s own policy keeps it to its model)', () => {
+  test("beyond: the copier role-name suffix per prod account (each role's own policy keeps it to its model)", () => {
     const s = statementsFor(2_000) as any[];
     expect(s.map((x) => x.Condition)).toEqual([
       { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::444444444444:role/*-baseline-copy' } },

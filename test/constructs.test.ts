@@ -15,13 +15,16 @@ import { StatefulResourcePolicy } from '../lib/aspects/stateful-resources';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { cdkJsonContext } from './support/estate';
 
-const newStack = () => new Stack(new App({ context: cdkJsonContext() }), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+const newStack = () =>
+  new Stack(new App({ context: cdkJsonContext() }), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
 
 describe('EncryptedLogGroup', () => {
   test('refuses retention under a year', () => {
     const stack = newStack();
     const key = new kms.Key(stack, 'Key');
-    expect(() => new EncryptedLogGroup(stack, 'Short', { encryptionKey: key, retention: logs.RetentionDays.SIX_MONTHS })).toThrow(
+    expect(
+      () => new EncryptedLogGroup(stack, 'Short', { encryptionKey: key, retention: logs.RetentionDays.SIX_MONTHS }),
+    ).toThrow(
       'EncryptedLogGroup Short: retention 180 days is below the 365-day floor; use RetentionDays.ONE_YEAR or longer',
     );
   });
@@ -39,9 +42,14 @@ describe('EncryptedLogGroup', () => {
 describe('IsolatedNetwork', () => {
   test('refuses a single availability zone', () => {
     const stack = newStack();
-    expect(() => new IsolatedNetwork(stack, 'Net', { cidr: '10.0.0.0/16', availabilityZones: ['eu-west-1a'], logsKey: new kms.Key(stack, 'Key') })).toThrow(
-      'IsolatedNetwork Net: needs at least 2 availability zones, got 1',
-    );
+    expect(
+      () =>
+        new IsolatedNetwork(stack, 'Net', {
+          cidr: '10.0.0.0/16',
+          availabilityZones: ['eu-west-1a'],
+          logsKey: new kms.Key(stack, 'Key'),
+        }),
+    ).toThrow('IsolatedNetwork Net: needs at least 2 availability zones, got 1');
   });
 
   test('endpoint list can be narrowed; every endpoint keeps an account-scoped policy', () => {
@@ -56,7 +64,18 @@ describe('IsolatedNetwork', () => {
     template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 1);
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       VpcEndpointType: 'Interface',
-      PolicyDocument: { Statement: [{ Action: 'sts:*', Effect: 'Allow', Principal: { AWS: '*' }, Resource: '*', Sid: 'OnlyThisAccount', Condition: { StringEquals: { 'aws:PrincipalAccount': '123456789012' } } }] },
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:*',
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Resource: '*',
+            Sid: 'OnlyThisAccount',
+            Condition: { StringEquals: { 'aws:PrincipalAccount': '123456789012' } },
+          },
+        ],
+      },
     });
   });
 });
@@ -65,7 +84,9 @@ describe('AuditTrail', () => {
   test('refuses a retention that is not a whole number of years', () => {
     const stack = newStack();
     const props = { trailName: 't', auditKey: new kms.Key(stack, 'A'), logsKey: new kms.Key(stack, 'L') };
-    expect(() => new AuditTrail(stack, 'Zero', { ...props, retentionYears: 0 })).toThrow('AuditTrail Zero: retentionYears must be a whole number of at least 1, got 0');
+    expect(() => new AuditTrail(stack, 'Zero', { ...props, retentionYears: 0 })).toThrow(
+      'AuditTrail Zero: retentionYears must be a whole number of at least 1, got 0',
+    );
     expect(() => new AuditTrail(stack, 'Half', { ...props, retentionYears: 0.5 })).toThrow(/got 0\.5/);
   });
 });
@@ -78,7 +99,11 @@ describe('SecureBucket', () => {
     const template = Template.fromStack(stack);
     template.hasResource('AWS::S3::Bucket', {
       Properties: {
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } },
+          ],
+        },
         VersioningConfiguration: { Status: 'Enabled' },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
         LoggingConfiguration: { DestinationBucketName: { Ref: 'Logs6819BB44' }, LogFilePrefix: 'Data/' },
@@ -96,13 +121,22 @@ describe('SecureBucket', () => {
     const logsBucket = new AccessLogBucket(stack, 'Logs', { retention: Duration.days(365) });
     const key = new kms.Key(stack, 'Key');
     new SecureBucket(stack, 'Plain', { encryptionKey: key, serverAccessLogsBucket: logsBucket });
-    new SecureBucket(stack, 'Locked', { encryptionKey: key, serverAccessLogsBucket: logsBucket, complianceRetention: Duration.days(730) });
+    new SecureBucket(stack, 'Locked', {
+      encryptionKey: key,
+      serverAccessLogsBucket: logsBucket,
+      complianceRetention: Duration.days(730),
+    });
     const buckets = Template.fromStack(stack).findResources('AWS::S3::Bucket');
-    const lock = (prefix: string) => Object.entries(buckets).find(([id]) => id.startsWith(prefix))![1].Properties.ObjectLockConfiguration;
+    const lock = (prefix: string) =>
+      Object.entries(buckets).find(([id]) => id.startsWith(prefix))![1].Properties.ObjectLockConfiguration;
     expect(lock('Plain')).toBeUndefined();
-    expect(lock('Locked')).toEqual({ ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 730 } } });
+    expect(lock('Locked')).toEqual({
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 730 } },
+    });
     // A locked bucket is a records bucket by default, so the RegulatedMLOps pack checks its retention.
-    const tags = (prefix: string) => Object.entries(buckets).find(([id]) => id.startsWith(prefix))![1].Properties.Tags ?? [];
+    const tags = (prefix: string) =>
+      Object.entries(buckets).find(([id]) => id.startsWith(prefix))![1].Properties.Tags ?? [];
     expect(tags('Locked')).toContainEqual({ Key: 'estate:records', Value: 'audit' });
     expect(tags('Plain')).not.toContainEqual({ Key: 'estate:records', Value: 'audit' });
   });
@@ -113,7 +147,9 @@ describe('ManagedPolicyRole', () => {
     const stack = newStack();
     const role = new ManagedPolicyRole(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     new s3.Bucket(stack, 'Bucket').grantRead(role);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: ['arn:aws:sns:eu-west-1:123456789012:t'] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: ['arn:aws:sns:eu-west-1:123456789012:t'] }),
+    );
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::IAM::Policy', 0);
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
@@ -126,7 +162,11 @@ describe('ManagedPolicyRole', () => {
   test('refuses inline policies', () => {
     const stack = newStack();
     expect(
-      () => new ManagedPolicyRole(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal(), inlinePolicies: { x: new iam.PolicyDocument() } }),
+      () =>
+        new ManagedPolicyRole(stack, 'Role', {
+          assumedBy: new iam.AccountRootPrincipal(),
+          inlinePolicies: { x: new iam.PolicyDocument() },
+        }),
     ).toThrow('ManagedPolicyRole Role: inline policies are not allowed; grant permissions instead');
   });
 });
@@ -141,15 +181,30 @@ describe('StatefulResourcePolicy', () => {
     new logs.LogGroup(stack, 'Group', { removalPolicy: RemovalPolicy.DESTROY });
     Aspects.of(stack).add(new StatefulResourcePolicy(retain));
     const resources = Template.fromStack(stack).toJSON().Resources;
-    return Object.fromEntries(Object.entries(resources).map(([id, r]: [string, any]) => [id.replace(/[0-9A-F]{8}$/, ''), [r.DeletionPolicy, r.UpdateReplacePolicy]]));
+    return Object.fromEntries(
+      Object.entries(resources).map(([id, r]: [string, any]) => [
+        id.replace(/[0-9A-F]{8}$/, ''),
+        [r.DeletionPolicy, r.UpdateReplacePolicy],
+      ]),
+    );
   }
 
   test('retain: every stateful resource is retained on delete and replace, whatever its construct said', () => {
-    expect(policies(true)).toEqual({ Key: ['Retain', 'Retain'], Scratch: ['Retain', 'Retain'], Audit: ['Retain', 'Retain'], Group: ['Retain', 'Retain'] });
+    expect(policies(true)).toEqual({
+      Key: ['Retain', 'Retain'],
+      Scratch: ['Retain', 'Retain'],
+      Audit: ['Retain', 'Retain'],
+      Group: ['Retain', 'Retain'],
+    });
   });
 
   test('discard (dev): buckets and log groups go, keys and protected audit data stay', () => {
-    expect(policies(false)).toEqual({ Key: ['Retain', 'Retain'], Scratch: ['Delete', 'Delete'], Audit: ['Retain', 'Retain'], Group: ['Delete', 'Delete'] });
+    expect(policies(false)).toEqual({
+      Key: ['Retain', 'Retain'],
+      Scratch: ['Delete', 'Delete'],
+      Audit: ['Retain', 'Retain'],
+      Group: ['Delete', 'Delete'],
+    });
   });
 });
 
@@ -157,7 +212,9 @@ describe('acknowledgeFindings', () => {
   test('refuses a reason under 20 characters', () => {
     const stack = newStack();
     const bucket = new s3.Bucket(stack, 'B');
-    expect(() => acknowledgeFindings(bucket, ['AwsSolutions-S1'], 'not needed')).toThrow(/the reason for AwsSolutions-S1 on Test\/B is under 20 characters/);
+    expect(() => acknowledgeFindings(bucket, ['AwsSolutions-S1'], 'not needed')).toThrow(
+      /the reason for AwsSolutions-S1 on Test\/B is under 20 characters/,
+    );
   });
 
   test('refuses a stack as the target: findings are acknowledged on the resource', () => {

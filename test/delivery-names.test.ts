@@ -8,9 +8,16 @@ import { endpointName, trainingPipelineName } from '../lib/delivery/names';
 import { REPO_ROOT } from './support/estate';
 
 /** Runs `code` in a fresh Node process (with tsx) and returns how many aws-cdk-lib modules it loaded, and its stderr. */
-function cdkModulesLoadedBy(code: string, env: Record<string, string> = {}): { modules: number; stderr: string; status: number | null } {
+function cdkModulesLoadedBy(
+  code: string,
+  env: Record<string, string> = {},
+): { modules: number; stderr: string; status: number | null } {
   const probe = `process.on('exit', () => process.stderr.write('CDK_MODULES=' + Object.keys(require.cache).filter((k) => k.includes('/node_modules/aws-cdk-lib/')).length + '\\n'));\n${code}`;
-  const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', probe], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+  const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', probe], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   const found = /CDK_MODULES=(\d+)/.exec(run.stderr);
   if (!found) throw new Error(`probe did not report: ${run.stderr}`);
   return { modules: Number(found[1]), stderr: run.stderr, status: run.status };
@@ -19,7 +26,9 @@ function cdkModulesLoadedBy(code: string, env: Record<string, string> = {}): { m
 describe('the pipeline gate step', () => {
   test('bin/deployment-gate.ts loads no aws-cdk-lib module', () => {
     // GIVEN the step started without its arguments (it prints its usage and exits 2 after loading every module it imports)
-    const run = cdkModulesLoadedBy("process.argv.splice(1); require('./bin/deployment-gate.ts');", { GATE_EXECUTION: '' });
+    const run = cdkModulesLoadedBy("process.argv.splice(1); require('./bin/deployment-gate.ts');", {
+      GATE_EXECUTION: '',
+    });
     // THEN it ran, and nothing of the CDK was loaded
     expect(run.stderr).toContain('usage: GATE_EXECUTION=<id> deployment-gate --environment');
     expect(run.status).toBe(2);

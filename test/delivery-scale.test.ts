@@ -33,7 +33,9 @@ function standInEstate(config: EstateConfig) {
   const app = new App({ ...ESTATE_APP_PROPS, context: cdkJsonContext() });
   const placement = placeEstateModels(config);
   const targets = config.environments.map((environment) => {
-    const stage = new Stage(app, environment.name, { env: { account: environment.account, region: environment.region } });
+    const stage = new Stage(app, environment.name, {
+      env: { account: environment.account, region: environment.region },
+    });
     const stack = (id: string, region = environment.region) => {
       const s = new Stack(stage, id, { env: { account: environment.account, region } });
       new CfnResource(s, 'Resource', { type: 'AWS::SNS::Topic' });
@@ -46,7 +48,8 @@ function standInEstate(config: EstateConfig) {
     governance.addDependency(foundation);
     const platform = stack('MLPlatform');
     platform.addDependency(foundation);
-    for (const bucket of repositoryBuckets(imageRepositoriesIn(config, environment.account)).keys()) stack(repositoryStackId(bucket)).addDependency(governance);
+    for (const bucket of repositoryBuckets(imageRepositoriesIn(config, environment.account)).keys())
+      stack(repositoryStackId(bucket)).addDependency(governance);
     for (const shard of [...new Set(placement.get(environment.name)!.values())].sort((a, b) => a - b)) {
       const s = stack(shardStackId(shard));
       s.addDependency(platform);
@@ -54,13 +57,22 @@ function standInEstate(config: EstateConfig) {
     }
     return { environment, stage };
   });
-  const delivery = new DeliveryStack(app, 'Delivery', { estate: config, targets, stackName: `${config.organization.name}-delivery` });
+  const delivery = new DeliveryStack(app, 'Delivery', {
+    estate: config,
+    targets,
+    stackName: `${config.organization.name}-delivery`,
+  });
   expect(delivery.node.validate()).toEqual([]);
   const assembly = app.synth({ validateOnSynthesis: false });
   const artifact = assembly.getStackByName(delivery.stackName);
   const template = artifact.template;
   const [pipeline] = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::CodePipeline::Pipeline');
-  return { stages: pipeline.Properties.Stages as PipelineStage[], bytes: fs.statSync(artifact.templateFullPath).size, config, app };
+  return {
+    stages: pipeline.Properties.Stages as PipelineStage[],
+    bytes: fs.statSync(artifact.templateFullPath).size,
+    config,
+    app,
+  };
 }
 
 describe.each([1000, 2000])('the delivery pipeline of %i models', (models) => {
@@ -74,10 +86,12 @@ describe.each([1000, 2000])('the delivery pipeline of %i models', (models) => {
 
   test(`every stage has at most ${MAX_ACTIONS_PER_STAGE} actions, the pipeline at most ${MAX_STAGES_PER_PIPELINE} stages`, () => {
     const { stages } = built;
-    for (const stage of stages) expect([stage.Name, stage.Actions.length <= MAX_ACTIONS_PER_STAGE]).toEqual([stage.Name, true]);
+    for (const stage of stages)
+      expect([stage.Name, stage.Actions.length <= MAX_ACTIONS_PER_STAGE]).toEqual([stage.Name, true]);
     expect(stages.length).toBeLessThanOrEqual(MAX_STAGES_PER_PIPELINE);
     // The environments overflow one stage each: the split is exercised.
-    for (const env of config.environments) expect(stages.filter((s) => envOf(s.Name) === env.name).length).toBeGreaterThan(1);
+    for (const env of config.environments)
+      expect(stages.filter((s) => envOf(s.Name) === env.name).length).toBeGreaterThan(1);
   });
 
   // Two actions a stack, about 1 KB each in the template (most of it indentation): what bounds the pipeline is its
@@ -88,23 +102,33 @@ describe.each([1000, 2000])('the delivery pipeline of %i models', (models) => {
 
   test('every stack of every environment is deployed once, environments in order, foundation and governance before any shard or repository', () => {
     const { stages } = built;
-    const envs = stages.map((s) => envOf(s.Name)).filter((n, i, all) => config.environments.some((e) => e.name === n) && all.indexOf(n) === i);
+    const envs = stages
+      .map((s) => envOf(s.Name))
+      .filter((n, i, all) => config.environments.some((e) => e.name === n) && all.indexOf(n) === i);
     expect(envs).toEqual(['dev', 'staging', 'prod']);
     for (const [index, env] of config.environments.entries()) {
       const own = stages.filter((s) => envOf(s.Name) === env.name);
       // A stage's actions run by RunOrder; stages run one after another.
       const sequence = own.flatMap((s, i) => s.Actions.map((a) => ({ ...a, at: i * 1000 + a.RunOrder })));
-      const deploys = sequence.filter((a) => a.ActionTypeId.Provider === 'CloudFormation' && a.Name.endsWith('.Deploy'));
-      const stacks = built.app.node.findChild(env.name).node.children.filter((c) => Stack.isStack(c)).map((c) => c.node.id);
+      const deploys = sequence.filter(
+        (a) => a.ActionTypeId.Provider === 'CloudFormation' && a.Name.endsWith('.Deploy'),
+      );
+      const stacks = built.app.node
+        .findChild(env.name)
+        .node.children.filter((c) => Stack.isStack(c))
+        .map((c) => c.node.id);
       expect(deploys.map((a) => stackOf(a.Name)).sort()).toEqual([...stacks].sort());
       const at = (stack: string) => deploys.find((a) => stackOf(a.Name) === stack)!.at;
-      const firstOf = (prefix: string) => Math.min(...sequence.filter((a) => stackOf(a.Name).startsWith(prefix)).map((a) => a.at));
+      const firstOf = (prefix: string) =>
+        Math.min(...sequence.filter((a) => stackOf(a.Name).startsWith(prefix)).map((a) => a.at));
       expect(at('Foundation')).toBeLessThan(at('ModelGovernance'));
       expect(at('ModelGovernance')).toBeLessThan(firstOf('Endpoints'));
       expect(at('MLPlatform')).toBeLessThan(firstOf('Endpoints'));
-      if (stacks.some((s) => s.startsWith('ImageRepositories'))) expect(at('ModelGovernance')).toBeLessThan(firstOf('ImageRepositories'));
+      if (stacks.some((s) => s.startsWith('ImageRepositories')))
+        expect(at('ModelGovernance')).toBeLessThan(firstOf('ImageRepositories'));
       // Every stack's change set is prepared before it is executed.
-      for (const d of deploys) expect(sequence.find((a) => a.Name === `${stackOf(d.Name)}.Prepare`)!.at).toBeLessThan(d.at);
+      for (const d of deploys)
+        expect(sequence.find((a) => a.Name === `${stackOf(d.Name)}.Prepare`)!.at).toBeLessThan(d.at);
       expect(index).toBe(envs.indexOf(env.name));
     }
   });
@@ -122,9 +146,18 @@ describe.each([1000, 2000])('the delivery pipeline of %i models', (models) => {
     expect(sorted[0].RunOrder).toBeLessThan(gate);
     for (const a of sorted.slice(2)) expect([a.Name, a.RunOrder > gate]).toEqual([a.Name, true]);
     // Later prod stages run only after the first completes (stages are sequential); none has its own way around the gate.
-    for (const stage of rest) for (const a of stage.Actions) expect([a.Name, a.ActionTypeId.Provider]).toEqual([a.Name, 'CloudFormation']);
+    for (const stage of rest)
+      for (const a of stage.Actions) expect([a.Name, a.ActionTypeId.Provider]).toEqual([a.Name, 'CloudFormation']);
     // No prod stack action appears in any stage before the first prod stage.
     const before = built.stages.slice(0, built.stages.indexOf(first));
-    expect(before.flatMap((s) => s.Actions).filter((a) => a.ActionTypeId.Provider === 'CloudFormation' && envOf(built.stages.find((s) => s.Actions.includes(a))!.Name) === 'prod')).toEqual([]);
+    expect(
+      before
+        .flatMap((s) => s.Actions)
+        .filter(
+          (a) =>
+            a.ActionTypeId.Provider === 'CloudFormation' &&
+            envOf(built.stages.find((s) => s.Actions.includes(a))!.Name) === 'prod',
+        ),
+    ).toEqual([]);
   });
 });

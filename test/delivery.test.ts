@@ -9,26 +9,46 @@ describe('promotions the prod gate step asks about', () => {
 
   test('every packaged prod variant, judged by the staging gate against the staging endpoint, challengers against the champion', () => {
     const promotion = promotionsFor(config, 'prod', 'exec-1');
-    expect(promotion.gateFunctionArn).toBe('arn:aws:lambda:eu-west-1:222222222222:function:examplebank-staging-deployment-gate');
+    expect(promotion.gateFunctionArn).toBe(
+      'arn:aws:lambda:eu-west-1:222222222222:function:examplebank-staging-deployment-gate',
+    );
     expect(promotion.requests).toEqual([
-      { requestId: 'exec-1.credit-default.champion', modelPackageArn: 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/credit-default/3', stagingEndpointName: 'staging-credit-default', championModelPackageArn: undefined },
+      {
+        requestId: 'exec-1.credit-default.champion',
+        modelPackageArn: 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/credit-default/3',
+        stagingEndpointName: 'staging-credit-default',
+        championModelPackageArn: undefined,
+      },
       {
         requestId: 'exec-1.credit-default.challenger',
         modelPackageArn: 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/credit-default/4',
         stagingEndpointName: 'staging-credit-default',
         championModelPackageArn: 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/credit-default/3',
       },
-      { requestId: 'exec-1.fraud-score.champion', modelPackageArn: 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/fraud-score/7', stagingEndpointName: 'staging-fraud-score', championModelPackageArn: undefined },
+      {
+        requestId: 'exec-1.fraud-score.champion',
+        modelPackageArn: 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/fraud-score/7',
+        stagingEndpointName: 'staging-fraud-score',
+        championModelPackageArn: undefined,
+      },
     ]);
   });
 
   test('ARNs carry the partition of the staging region', () => {
-    expect(['eu-west-1', 'us-gov-west-1', 'cn-north-1', 'us-iso-east-1', 'us-isob-east-1'].map(partitionOf)).toEqual(['aws', 'aws-us-gov', 'aws-cn', 'aws-iso', 'aws-iso-b']);
+    expect(['eu-west-1', 'us-gov-west-1', 'cn-north-1', 'us-iso-east-1', 'us-isob-east-1'].map(partitionOf)).toEqual([
+      'aws',
+      'aws-us-gov',
+      'aws-cn',
+      'aws-iso',
+      'aws-iso-b',
+    ]);
   });
 
   test('an environment that serves no package has nothing to judge; an unknown one is an error', () => {
     expect(promotionsFor(config, 'dev', 'x').requests).toEqual([]);
-    expect(() => promotionsFor(config, 'qa', 'x')).toThrow('qa is not an environment of this estate (known: dev, staging, prod)');
+    expect(() => promotionsFor(config, 'qa', 'x')).toThrow(
+      'qa is not an environment of this estate (known: dev, staging, prod)',
+    );
   });
 });
 
@@ -44,20 +64,38 @@ describe('the gate step fails closed', () => {
   };
 
   test('passes only when the gate says pass: true for every version', async () => {
-    const verdicts = await judgePromotion(promotion, answers(() => ({ payload: { pass: true, reasons: [], record: 'deployment/x.json' } })));
+    const verdicts = await judgePromotion(
+      promotion,
+      answers(() => ({ payload: { pass: true, reasons: [], record: 'deployment/x.json' } })),
+    );
     expect(verdicts.map((v) => v.pass)).toEqual([true, true, true]);
     expect(verdicts[0].record).toBe('deployment/x.json');
   });
 
   test.each([
-    ['a refusal', { payload: { pass: false, reasons: ['staging alarm credit-default-champion-errors-5xx is in ALARM'] } }, 'staging alarm credit-default-champion-errors-5xx is in ALARM'],
-    ['a function error', { functionError: 'Unhandled', payload: { errorMessage: 'boom' } }, 'the gate failed (Unhandled): {"errorMessage":"boom"}'],
+    [
+      'a refusal',
+      { payload: { pass: false, reasons: ['staging alarm credit-default-champion-errors-5xx is in ALARM'] } },
+      'staging alarm credit-default-champion-errors-5xx is in ALARM',
+    ],
+    [
+      'a function error',
+      { functionError: 'Unhandled', payload: { errorMessage: 'boom' } },
+      'the gate failed (Unhandled): {"errorMessage":"boom"}',
+    ],
     ['an answer without a decision', { payload: { ok: true } }, 'the gate\'s answer is not a decision: {"ok":true}'],
     ['pass given as a string', { payload: { pass: 'true' } }, 'the gate\'s answer is not a decision: {"pass":"true"}'],
     ['no answer at all', { payload: null }, "the gate's answer is not a decision: null"],
-    ['an invocation error', Object.assign(new Error('not authorized to perform lambda:InvokeFunction'), { name: 'AccessDeniedException' }), 'the gate could not be invoked: AccessDeniedException: not authorized to perform lambda:InvokeFunction'],
+    [
+      'an invocation error',
+      Object.assign(new Error('not authorized to perform lambda:InvokeFunction'), { name: 'AccessDeniedException' }),
+      'the gate could not be invoked: AccessDeniedException: not authorized to perform lambda:InvokeFunction',
+    ],
   ])('%s stops the promotion, with the reason', async (_name, answer, reason) => {
-    const verdicts = await judgePromotion(promotion, answers((n) => (n === 1 ? (answer as any) : { payload: { pass: true, reasons: [] } })));
+    const verdicts = await judgePromotion(
+      promotion,
+      answers((n) => (n === 1 ? (answer as any) : { payload: { pass: true, reasons: [] } })),
+    );
     expect(verdicts.map((v) => v.pass)).toEqual([true, false, true]);
     expect(verdicts[1].reasons).toEqual([reason]);
   });
@@ -68,7 +106,9 @@ describe('pipeline capacity', () => {
     const { pipelineQuotaProblems } = require('../lib/stacks/delivery-stack');
     const stages = (n: number, actions = 50) => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, actions }));
     expect(pipelineQuotaProblems(stages(50))).toEqual([]);
-    expect(pipelineQuotaProblems([...stages(3), { name: 'prod.1', actions: 51 }])).toEqual(['delivery: pipeline stage prod.1 has 51 actions; CodePipeline allows 50 in one stage']);
+    expect(pipelineQuotaProblems([...stages(3), { name: 'prod.1', actions: 51 }])).toEqual([
+      'delivery: pipeline stage prod.1 has 51 actions; CodePipeline allows 50 in one stage',
+    ]);
     expect(pipelineQuotaProblems(stages(51, 2))).toEqual([
       'delivery: the pipeline has 51 stages (50 actions each at most, two per stack); CodePipeline allows 50. Deploy fewer environments through this pipeline or fewer endpoint shards per environment.',
     ]);
@@ -91,23 +131,33 @@ describe('pipeline capacity', () => {
     expect(estate.delivery!.node.validate()).toEqual([]);
     const template = app.synth({ validateOnSynthesis: false }).getStackByName(estate.delivery!.stackName).template;
     const [pipeline] = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::CodePipeline::Pipeline');
-    const stages: { Name: string; Actions: { Name: string; RunOrder: number; ActionTypeId: { Provider: string } }[] }[] = pipeline.Properties.Stages;
+    const stages: {
+      Name: string;
+      Actions: { Name: string; RunOrder: number; ActionTypeId: { Provider: string } }[];
+    }[] = pipeline.Properties.Stages;
     expect(stages.length).toBeLessThanOrEqual(50);
     for (const stage of stages) expect(stage.Actions.length).toBeLessThanOrEqual(50);
     const envOf = (name: string) => name.split('.')[0];
-    const envs = stages.map((s) => envOf(s.Name)).filter((n, i, all) => ['dev', 'staging', 'prod'].includes(n) && all.indexOf(n) === i);
+    const envs = stages
+      .map((s) => envOf(s.Name))
+      .filter((n, i, all) => ['dev', 'staging', 'prod'].includes(n) && all.indexOf(n) === i);
     expect(envs).toEqual(['dev', 'staging', 'prod']);
     // Each environment overflows one stage here, so the split is exercised.
     for (const env of envs) expect(stages.filter((s) => envOf(s.Name) === env).length).toBeGreaterThan(1);
     // Every stack of every environment is deployed (two actions each).
     for (const [name, stage] of Object.entries<any>(estate.stages)) {
       const stacks = stage.node.findAll().filter((c: any) => Stack.isStack(c)).length;
-      const actions = stages.filter((s) => envOf(s.Name) === name).flatMap((s) => s.Actions).filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
+      const actions = stages
+        .filter((s) => envOf(s.Name) === name)
+        .flatMap((s) => s.Actions)
+        .filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
       expect(actions.length).toBe(stacks * 2);
     }
     // Prod: the first prod stage opens with the approval, then the gate, then the stacks.
     const prodStages = stages.filter((s) => envOf(s.Name) === 'prod');
-    const sequence = prodStages.flatMap((s) => [...s.Actions].sort((a, b) => a.RunOrder - b.RunOrder).map((a) => a.Name));
+    const sequence = prodStages.flatMap((s) =>
+      [...s.Actions].sort((a, b) => a.RunOrder - b.RunOrder).map((a) => a.Name),
+    );
     const first = prodStages[0].Actions;
     const runOrder = (n: string) => first.find((a) => a.Name === n)!.RunOrder;
     expect(runOrder('Approve-prod')).toBeLessThan(runOrder('DeploymentGate-prod'));

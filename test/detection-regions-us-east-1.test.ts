@@ -10,5 +10,11 @@ import { REPOSITORY_ESTATE } from './support/estates';
 
 detectionRegionChecks('the repository estate allowing us-east-1 too', () => {
   const config = REPOSITORY_ESTATE.config();
-  return validateEstateConfig({ ...JSON.parse(JSON.stringify(config)), organization: { ...config.organization, allowedRegions: [...config.organization.allowedRegions, 'us-east-1'] } }, 'three-region estate');
+  return validateEstateConfig(
+    {
+      ...JSON.parse(JSON.stringify(config)),
+      organization: { ...config.organization, allowedRegions: [...config.organization.allowedRegions, 'us-east-1'] },
+    },
+    'three-region estate',
+  );
 });

@@ -15,7 +15,10 @@ import { imageRepositoriesIn, repositoryBuckets, repositoryStackId } from '../li
 import { expectStackSnapshot, stackSnapshot, staleStackSnapshots } from './support/stack-snapshots';
 import { launchBrowser } from './support/browser';
 
-type Resources = Record<string, { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string; Metadata?: any }>;
+type Resources = Record<
+  string,
+  { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string; Metadata?: any }
+>;
 
 let synth: SynthesizedEstate;
 const resources = (stack: string): Resources => synth.templates[stack].toJSON().Resources;
@@ -35,10 +38,15 @@ function findingsIgnoringAcknowledgements(): Record<string, string[]> {
   if (unacknowledged) return unacknowledged;
   const out: Record<string, string[]> = {};
   const original = Object.getOwnPropertyDescriptor(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY')!;
-  Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', { value: 'ignore-acknowledgements', configurable: true });
+  Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', {
+    value: 'ignore-acknowledgements',
+    configurable: true,
+  });
   try {
     for (const pack of compliancePacks()) {
-      out[pack.name] = pack.validateScope(synth.app).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`));
+      out[pack.name] = pack
+        .validateScope(synth.app)
+        .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`));
     }
   } finally {
     Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', original);
@@ -52,9 +60,15 @@ const REPLICAS = ENVIRONMENTS.map((e) => `${e}/AuditReplica`);
 const GOVERNANCE = ENVIRONMENTS.map((e) => `${e}/ModelGovernance`);
 const PLATFORM = ENVIRONMENTS.map((e) => `${e}/MLPlatform`);
 /** Endpoint shards: every model has a shard (its model card) in every environment. */
-const SHARDS = ENVIRONMENTS.flatMap((e) => ['fraud-score', 'credit-default', 'deposit-forecast'].map((m) => `${e}/${shardStackId(shardOf(m))}`));
+const SHARDS = ENVIRONMENTS.flatMap((e) =>
+  ['fraud-score', 'credit-default', 'deposit-forecast'].map((m) => `${e}/${shardStackId(shardOf(m))}`),
+);
 /** Image repository stacks: the repositories each environment's account holds, by name (lib/stacks/image-repositories-stack.ts). */
-const REPOSITORIES = defaultEstateConfig().environments.flatMap((e) => [...repositoryBuckets(imageRepositoriesIn(defaultEstateConfig(), e.account)).keys()].map((b) => `${e.name}/${repositoryStackId(b)}`));
+const REPOSITORIES = defaultEstateConfig().environments.flatMap((e) =>
+  [...repositoryBuckets(imageRepositoriesIn(defaultEstateConfig(), e.account)).keys()].map(
+    (b) => `${e.name}/${repositoryStackId(b)}`,
+  ),
+);
 /** Detective controls in each environment's other allowed region. */
 const DETECTION = ENVIRONMENTS.map((e) => `${e}/Detection-eu-central-1`);
 const ALL_STACKS = [...STACKS, ...REPLICAS, ...DETECTION, ...GOVERNANCE, ...PLATFORM, ...SHARDS, ...REPOSITORIES];
@@ -85,7 +99,9 @@ describe('estate-wide Aspects', () => {
     expect(roles.length).toBeGreaterThanOrEqual(3);
     for (const [id, role] of roles) {
       // The break-glass role alone carries its own boundary (tested below).
-      const expected = id.startsWith('BreakGlassRole') ? /BreakGlassBoundary[0-9A-F]{8}/ : /WorkloadPermissionsBoundary[0-9A-F]{8}/;
+      const expected = id.startsWith('BreakGlassRole')
+        ? /BreakGlassBoundary[0-9A-F]{8}/
+        : /WorkloadPermissionsBoundary[0-9A-F]{8}/;
       expect([id, JSON.stringify(role.Properties.PermissionsBoundary)]).toEqual([id, expect.stringMatching(expected)]);
     }
   });
@@ -94,7 +110,9 @@ describe('estate-wide Aspects', () => {
     expect(ofType(stack, 'AWS::IAM::Policy')).toEqual([]);
     // aws-cdk-lib's own provider that strips the default security group keeps its
     // permissions (revoke rules on that one group) inline; it cannot be changed.
-    const ours = ofType(stack, 'AWS::IAM::Role').filter(([id]) => !id.startsWith('CustomVpcRestrictDefaultSGCustomResourceProvider'));
+    const ours = ofType(stack, 'AWS::IAM::Role').filter(
+      ([id]) => !id.startsWith('CustomVpcRestrictDefaultSGCustomResourceProvider'),
+    );
     expect(ours.length).toBe(5);
     for (const [, role] of ours) expect(role.Properties.Policies).toBeUndefined();
   });
@@ -109,7 +127,13 @@ describe('estate-wide Aspects', () => {
 
   test.each(ALL_STACKS)('keys, buckets, log groups and the VPC in %s carry the estate tags', (stack) => {
     const env = stack.split('/')[0];
-    for (const type of ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::EC2::VPC', 'AWS::CloudTrail::Trail']) {
+    for (const type of [
+      'AWS::KMS::Key',
+      'AWS::S3::Bucket',
+      'AWS::Logs::LogGroup',
+      'AWS::EC2::VPC',
+      'AWS::CloudTrail::Trail',
+    ]) {
       for (const [, r] of ofType(stack, type)) {
         expect(r.Properties.Tags).toEqual(
           expect.arrayContaining([
@@ -149,13 +173,19 @@ describe('invariant 9: construct IDs are a contract', () => {
       .filter(([, r]) => STATEFUL_RESOURCE_TYPES.has(r.Type))
       .map(([id]) => id)
       .sort();
-    expect(ids).toEqual(['AuditReplicaAccessLogBucket788790DE', 'AuditReplicaBucket8FB23F83', 'AuditReplicaKeyF3C7202E']);
+    expect(ids).toEqual([
+      'AuditReplicaAccessLogBucket788790DE',
+      'AuditReplicaBucket8FB23F83',
+      'AuditReplicaKeyF3C7202E',
+    ]);
   });
 });
 
 describe.each(GOVERNANCE)('persona roles (%s)', (stack) => {
   const grantsOf = (persona: string) => {
-    const [[, policy]] = ofType(stack, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith(`Personas${persona}Grants`));
+    const [[, policy]] = ofType(stack, 'AWS::IAM::ManagedPolicy').filter(([id]) =>
+      id.startsWith(`Personas${persona}Grants`),
+    );
     return policy.Properties.PolicyDocument.Statement as any[];
   };
   const actions = (s: any) => [s.Action].flat() as string[];
@@ -163,7 +193,12 @@ describe.each(GOVERNANCE)('persona roles (%s)', (stack) => {
   test('four personas, each assumed only by its Identity Center permission set in the trusted account, each under the workload boundary', () => {
     const env = envOf(stack);
     const roles = ofType(stack, 'AWS::IAM::Role').filter(([id]) => id.startsWith('Personas'));
-    expect(roles.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['PersonasAuditor', 'PersonasDataScientist', 'PersonasMlEngineer', 'PersonasModelRiskApprover']);
+    expect(roles.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'PersonasAuditor',
+      'PersonasDataScientist',
+      'PersonasMlEngineer',
+      'PersonasModelRiskApprover',
+    ]);
     for (const [id, role] of roles) {
       const permissionSet = id.replace(/^Personas/, '').replace(/[0-9A-F]{8}$/, '');
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
@@ -190,23 +225,42 @@ describe.each(GOVERNANCE)('persona roles (%s)', (stack) => {
     const statements = grantsOf('DataScientist');
     const register = statements.find((s) => actions(s).includes('sagemaker:CreateModelPackage'))!;
     expect(register.Condition).toEqual({ StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } });
-    expect(statements).toContainEqual(expect.objectContaining({ Sid: 'NeverChangeApprovals', Effect: 'Deny', Action: 'sagemaker:UpdateModelPackage', Resource: '*' }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Sid: 'NeverChangeApprovals',
+        Effect: 'Deny',
+        Action: 'sagemaker:UpdateModelPackage',
+        Resource: '*',
+      }),
+    );
   });
 
   test('the ML engineer, who deploys, can neither change an approval nor register an approved package', () => {
     const statements = grantsOf('MlEngineer');
-    expect(statements).toContainEqual(expect.objectContaining({ Sid: 'NeverChangeApprovals', Effect: 'Deny', Action: 'sagemaker:UpdateModelPackage' }));
     expect(statements).toContainEqual(
-      expect.objectContaining({ Sid: 'NeverRegisterApproved', Effect: 'Deny', Action: 'sagemaker:CreateModelPackage', Condition: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' } } }),
+      expect.objectContaining({ Sid: 'NeverChangeApprovals', Effect: 'Deny', Action: 'sagemaker:UpdateModelPackage' }),
     );
-    expect(statements.filter((s) => s.Effect === 'Allow').flatMap(actions)).not.toContain('sagemaker:UpdateModelPackage');
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Sid: 'NeverRegisterApproved',
+        Effect: 'Deny',
+        Action: 'sagemaker:CreateModelPackage',
+        Condition: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' } },
+      }),
+    );
+    expect(statements.filter((s) => s.Effect === 'Allow').flatMap(actions)).not.toContain(
+      'sagemaker:UpdateModelPackage',
+    );
   });
 
   test('the auditor only reads', () => {
-    const allowed = grantsOf('Auditor').filter((s) => s.Effect === 'Allow').flatMap(actions);
+    const allowed = grantsOf('Auditor')
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actions);
     expect(allowed.length).toBeGreaterThan(5);
     // Decrypting is reading: the records are encrypted with the audit key.
-    for (const action of allowed) expect(action).toMatch(/^([a-z0-9-]+:(Get|List|Describe|Lookup|Filter|Select)|kms:Decrypt$)/);
+    for (const action of allowed)
+      expect(action).toMatch(/^([a-z0-9-]+:(Get|List|Describe|Lookup|Filter|Select)|kms:Decrypt$)/);
   });
 });
 
@@ -215,8 +269,12 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
     const env = envOf(stack);
     // The groups live with their models in the endpoint shards; none in the governance stack.
     expect(ofType(stack, 'AWS::SageMaker::ModelPackageGroup')).toEqual([]);
-    const groups = SHARDS.filter((st) => st.startsWith(`${env.name}/`)).flatMap((st) => ofType(st, 'AWS::SageMaker::ModelPackageGroup'));
-    expect(groups.map(([, g]) => g.Properties.ModelPackageGroupName).sort()).toEqual(synth.config.models.map((m) => m.id).sort());
+    const groups = SHARDS.filter((st) => st.startsWith(`${env.name}/`)).flatMap((st) =>
+      ofType(st, 'AWS::SageMaker::ModelPackageGroup'),
+    );
+    expect(groups.map(([, g]) => g.Properties.ModelPackageGroupName).sort()).toEqual(
+      synth.config.models.map((m) => m.id).sort(),
+    );
     for (const model of synth.config.models) {
       const [, group] = groups.find(([, g]) => g.Properties.ModelPackageGroupName === model.id)!;
       expect(group.Properties.Tags).toEqual(
@@ -235,7 +293,12 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
     expect(functions).toHaveLength(4);
     for (const [id, fn] of functions) {
       const p = fn.Properties;
-      expect([id, p.Runtime, p.TracingConfig, p.ReservedConcurrentExecutions > 0]).toEqual([id, 'nodejs24.x', { Mode: 'Active' }, true]);
+      expect([id, p.Runtime, p.TracingConfig, p.ReservedConcurrentExecutions > 0]).toEqual([
+        id,
+        'nodejs24.x',
+        { Mode: 'Active' },
+        true,
+      ]);
       expect(JSON.stringify(p.VpcConfig.SubnetIds)).toMatch(/NetworkVpcworkloadSubnet1Subnet/);
       expect(JSON.stringify(p.KmsKeyArn)).toMatch(/KeysMlKey/);
       expect(p.DeadLetterConfig.TargetArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/DeadLetters/), 'Arn'] });
@@ -244,31 +307,49 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
     const invokeConfigs = ofType(stack, 'AWS::Lambda::EventInvokeConfig');
     expect(invokeConfigs).toHaveLength(4);
     for (const [, c] of invokeConfigs) {
-      expect(c.Properties).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetters/), 'Arn'] } } } });
+      expect(c.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetters/), 'Arn'] } },
+        },
+      });
     }
     expect(ofType(stack, 'AWS::Lambda::Url')).toEqual([]);
-    for (const [, q] of ofType(stack, 'AWS::SQS::Queue')) expect(JSON.stringify(q.Properties.KmsMasterKeyId)).toMatch(/KeysMlKey/);
+    for (const [, q] of ofType(stack, 'AWS::SQS::Queue'))
+      expect(JSON.stringify(q.Properties.KmsMasterKeyId)).toMatch(/KeysMlKey/);
   });
 
   test('gate functions may only reach HTTPS', () => {
     const groups = ofType(stack, 'AWS::EC2::SecurityGroup');
     expect(groups).toHaveLength(4);
     for (const [, sg] of groups) {
-      expect(sg.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })]);
+      expect(sg.Properties.SecurityGroupEgress).toEqual([
+        expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+      ]);
       expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
     }
   });
 
   test('the approval gate runs when a package of a governed group awaits approval, with retries and a dead-letter queue', () => {
-    const all = ofType(stack, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern?.detail?.ModelApprovalStatus);
+    const all = ofType(stack, 'AWS::Events::Rule').filter(
+      ([, r]) => r.Properties.EventPattern?.detail?.ModelApprovalStatus,
+    );
     // The approval gate's, and the model pinner's on Approved (test/gates/model-pinning.moto.test.ts).
-    expect(all.map(([, r]) => r.Properties.EventPattern.detail.ModelApprovalStatus).sort()).toEqual([['Approved'], ['PendingManualApproval']]);
-    const rules = all.filter(([, r]) => r.Properties.EventPattern.detail.ModelApprovalStatus[0] === 'PendingManualApproval');
+    expect(all.map(([, r]) => r.Properties.EventPattern.detail.ModelApprovalStatus).sort()).toEqual([
+      ['Approved'],
+      ['PendingManualApproval'],
+    ]);
+    const rules = all.filter(
+      ([, r]) => r.Properties.EventPattern.detail.ModelApprovalStatus[0] === 'PendingManualApproval',
+    );
     const [[, rule]] = rules;
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.sagemaker'],
       'detail-type': ['SageMaker Model Package State Change'],
-      detail: { ModelPackageGroupName: synth.config.models.map((m) => m.id), ModelApprovalStatus: ['PendingManualApproval'] },
+      detail: {
+        ModelPackageGroupName: synth.config.models.map((m) => m.id),
+        ModelApprovalStatus: ['PendingManualApproval'],
+      },
     });
     expect(rule.Properties.Targets).toEqual([
       expect.objectContaining({
@@ -285,7 +366,11 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
         .filter(([, r]) => r.Properties.ScheduleExpression && JSON.parse(r.Properties.Targets[0].Input ?? '{}').tier)
         .map(([, r]) => [JSON.parse(r.Properties.Targets[0].Input).tier, r.Properties.ScheduleExpression]),
     );
-    expect(schedules).toEqual({ high: 'cron(0 8 1 1,4,7,10 ? *)', medium: 'cron(0 8 1 1,7 ? *)', low: 'cron(0 8 1 1 ? *)' });
+    expect(schedules).toEqual({
+      high: 'cron(0 8 1 1,4,7,10 ? *)',
+      medium: 'cron(0 8 1 1,7 ? *)',
+      low: 'cron(0 8 1 1 ? *)',
+    });
   });
 
   test('decisions are kept in a COMPLIANCE-locked bucket, replicated to the audit replica', () => {
@@ -295,8 +380,16 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
       ObjectLockEnabled: 'Enabled',
       Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: env.auditLogRetentionYears } },
     });
-    expect(bucket.Properties.ReplicationConfiguration.Rules[0].Destination.Bucket).toBe(`arn:aws:s3:::audit-replica-${env.account}-${env.auditReplicaRegion}`);
-    expect(resources(stack)[Object.keys(resources(stack)).find((id) => id.startsWith('DecisionRecords') && resources(stack)[id].Type === 'AWS::S3::Bucket')!].DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties.ReplicationConfiguration.Rules[0].Destination.Bucket).toBe(
+      `arn:aws:s3:::audit-replica-${env.account}-${env.auditReplicaRegion}`,
+    );
+    expect(
+      resources(stack)[
+        Object.keys(resources(stack)).find(
+          (id) => id.startsWith('DecisionRecords') && resources(stack)[id].Type === 'AWS::S3::Bucket',
+        )!
+      ].DeletionPolicy,
+    ).toBe('Retain');
   });
 
   test("each gate gets the environment's thresholds and inventory in its config layer", () => {
@@ -311,8 +404,14 @@ describe.each(GOVERNANCE)('model governance (%s)', (stack) => {
       const dir = dirs.find((d) => fs.existsSync(d));
       expect(dir).toBeDefined();
       const config = JSON.parse(fs.readFileSync(path.join(dir!, 'gate-config.json'), 'utf8'));
-      expect(config).toMatchObject({ environment: envOf(stack).name, tiers: synth.config.modelRisk.tiers, deployment: synth.config.modelRisk.deployment });
-      expect(config.models.map((m: any) => [m.id, m.riskTier])).toEqual(synth.config.models.map((m) => [m.id, m.riskTier]));
+      expect(config).toMatchObject({
+        environment: envOf(stack).name,
+        tiers: synth.config.modelRisk.tiers,
+        deployment: synth.config.modelRisk.deployment,
+      });
+      expect(config.models.map((m: any) => [m.id, m.riskTier])).toEqual(
+        synth.config.models.map((m) => [m.id, m.riskTier]),
+      );
     }
   });
 });
@@ -325,7 +424,9 @@ describe('compliance evidence written at synth (cdk.out/compliance)', () => {
   const evidence = () => JSON.parse(fs.readFileSync(path.join(dir(), 'evidence.json'), 'utf8'));
 
   test('the four files are there: JSON evidence, Markdown, HTML, SARIF', () => {
-    expect(fs.readdirSync(dir()).sort()).toEqual(expect.arrayContaining(['evidence.json', 'findings.sarif', 'report.html', 'report.md']));
+    expect(fs.readdirSync(dir()).sort()).toEqual(
+      expect.arrayContaining(['evidence.json', 'findings.sarif', 'report.html', 'report.md']),
+    );
   });
 
   test('the JSON evidence follows its documented schema', () => {
@@ -340,7 +441,11 @@ describe('compliance evidence written at synth (cdk.out/compliance)', () => {
     expect(e.packs).toEqual(synth.estate.packs.map((p) => p.name));
     const findings = findingsIgnoringAcknowledgements();
     for (const pack of e.packs) {
-      expect([pack, e.totals[pack].non_compliant, e.totals[pack].acknowledged]).toEqual([pack, 0, findings[pack].length]);
+      expect([pack, e.totals[pack].non_compliant, e.totals[pack].acknowledged]).toEqual([
+        pack,
+        0,
+        findings[pack].length,
+      ]);
       expect(e.totals[pack].compliant).toBeGreaterThan(0);
       const perEnv = e.environments.reduce((n: number, env: string) => n + e.byEnvironment[env][pack].acknowledged, 0);
       expect(perEnv).toBe(e.totals[pack].acknowledged);
@@ -372,18 +477,27 @@ describe('compliance evidence written at synth (cdk.out/compliance)', () => {
     const e = evidence();
     const results = sarif.runs[0].results;
     expect(results).toHaveLength(e.results.filter((r: any) => r.status !== 'compliant').length);
-    expect(results.every((r: any) => r.suppressions?.[0]?.justification?.length >= MIN_ACKNOWLEDGEMENT_REASON)).toBe(true);
+    expect(results.every((r: any) => r.suppressions?.[0]?.justification?.length >= MIN_ACKNOWLEDGEMENT_REASON)).toBe(
+      true,
+    );
     expect(sarif.runs[0].tool.driver.rules.every((r: any) => r.help.text.length > 0)).toBe(true);
-    expect(results.some((r: any) => r.locations[0].physicalLocation?.artifactLocation.uri.match(/^(lib|constructs|policies)\//))).toBe(true);
+    expect(
+      results.some((r: any) =>
+        r.locations[0].physicalLocation?.artifactLocation.uri.match(/^(lib|constructs|policies)\//),
+      ),
+    ).toBe(true);
   });
 
   test('the Markdown report has the summary per pack and environment and the control matrix', () => {
     const md = fs.readFileSync(path.join(dir(), 'report.md'), 'utf8');
     const e = evidence();
     expect(md).toContain(`| RegulatedMLOps | ${e.totals.RegulatedMLOps.compliant} | 0 | 0 |`);
-    for (const env of e.environments.filter((x: string) => e.byEnvironment[x].RegulatedMLOps.compliant > 0)) expect(md).toContain(`| ${env} | RegulatedMLOps |`);
+    for (const env of e.environments.filter((x: string) => e.byEnvironment[x].RegulatedMLOps.compliant > 0))
+      expect(md).toContain(`| ${env} | RegulatedMLOps |`);
     expect(md).toContain('## Control matrix');
-    expect(md).toContain(`## Waivers: ${e.results.filter((r: any) => r.status === 'acknowledged').length} acknowledged results`);
+    expect(md).toContain(
+      `## Waivers: ${e.results.filter((r: any) => r.status === 'acknowledged').length} acknowledged results`,
+    );
   });
 
   test('the HTML page, opened in headless Chromium with no network, shows the same numbers and filters by status', async () => {
@@ -391,14 +505,20 @@ describe('compliance evidence written at synth (cdk.out/compliance)', () => {
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const blocked: string[] = [];
-      await page.route('**/*', (route: any) => (route.request().url().startsWith('file:') ? route.continue() : (blocked.push(route.request().url()), route.abort())));
+      await page.route('**/*', (route: any) =>
+        route.request().url().startsWith('file:')
+          ? route.continue()
+          : (blocked.push(route.request().url()), route.abort()),
+      );
       await page.goto(`file://${path.join(dir(), 'report.html')}`);
       const e = evidence();
       const total = (s: string) => e.packs.reduce((n: number, p: string) => n + e.totals[p][s], 0);
       expect(Number(await page.textContent('#total-compliant'))).toBe(total('compliant'));
       expect(Number(await page.textContent('#total-acknowledged'))).toBe(total('acknowledged'));
       expect(Number(await page.textContent('#total-non_compliant'))).toBe(0);
-      const prodNist = await page.textContent('#summary tr[data-env="prod"][data-pack="NIST.800.53.R5"] td[data-count="acknowledged"]');
+      const prodNist = await page.textContent(
+        '#summary tr[data-env="prod"][data-pack="NIST.800.53.R5"] td[data-count="acknowledged"]',
+      );
       expect(Number(prodNist)).toBe(e.byEnvironment.prod['NIST.800.53.R5'].acknowledged);
       await page.selectOption('#filter-status', 'acknowledged');
       await page.selectOption('#filter-env', 'prod');
@@ -424,7 +544,15 @@ describe('delivery pipeline (tooling account)', () => {
   const buildspecOf = (project: any) => JSON.parse(project.Properties.Source.BuildSpec);
 
   test('runs source, tests and synth, self-update, assets, then dev, staging and prod in that order', () => {
-    expect(stages().map((s) => s.Name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'dev', 'staging', 'prod']);
+    expect(stages().map((s) => s.Name)).toEqual([
+      'Source',
+      'Build',
+      'UpdatePipeline',
+      'Assets',
+      'dev',
+      'staging',
+      'prod',
+    ]);
     const [source] = stages()[0].Actions;
     expect(source.ActionTypeId).toMatchObject({ Category: 'Source', Provider: 'CodeStarSourceConnection' });
     expect(source.Configuration).toMatchObject({
@@ -437,16 +565,27 @@ describe('delivery pipeline (tooling account)', () => {
 
   test('each environment deploys all its stacks into its own account, with its role, in dependency order', () => {
     for (const env of synth.config.environments) {
-      const deploys = stages().find((s) => s.Name === env.name)!.Actions.filter((a) => a.ActionTypeId.Category === 'Deploy');
+      const deploys = stages()
+        .find((s) => s.Name === env.name)!
+        .Actions.filter((a) => a.ActionTypeId.Category === 'Deploy');
       const stacksOf = ALL_STACKS.filter((st) => st.startsWith(`${env.name}/`)).map((st) => st.split('/')[1]);
-      expect(deploys.map((a) => a.Name).sort()).toEqual(stacksOf.flatMap((st) => [`${st}.Deploy`, `${st}.Prepare`]).sort());
+      expect(deploys.map((a) => a.Name).sort()).toEqual(
+        stacksOf.flatMap((st) => [`${st}.Deploy`, `${st}.Prepare`]).sort(),
+      );
       // Dependencies first: the replica before the foundation, the foundation before the rest.
       const runOrder = (st: string) => deploys.find((a) => a.Name === `${st}.Deploy`)!.RunOrder;
       expect(runOrder('AuditReplica')).toBeLessThan(runOrder('Foundation'));
-      for (const st of stacksOf.filter((x) => !['AuditReplica', 'Foundation'].includes(x))) expect(runOrder('Foundation')).toBeLessThan(runOrder(st));
+      for (const st of stacksOf.filter((x) => !['AuditReplica', 'Foundation'].includes(x)))
+        expect(runOrder('Foundation')).toBeLessThan(runOrder(st));
       for (const action of deploys) {
-        expect(JSON.stringify(action.RoleArn)).toContain(`:iam::${env.account}:role/cdk-hnb659fds-deploy-role-${env.account}-`);
-        const region = action.Name.startsWith('AuditReplica') ? env.auditReplicaRegion : action.Name.startsWith('Detection-') ? action.Name.replace(/^Detection-|\.(Deploy|Prepare)$/g, '') : env.region;
+        expect(JSON.stringify(action.RoleArn)).toContain(
+          `:iam::${env.account}:role/cdk-hnb659fds-deploy-role-${env.account}-`,
+        );
+        const region = action.Name.startsWith('AuditReplica')
+          ? env.auditReplicaRegion
+          : action.Name.startsWith('Detection-')
+            ? action.Name.replace(/^Detection-|\.(Deploy|Prepare)$/g, '')
+            : env.region;
         expect(action.Region ?? env.region).toBe(region);
       }
     }
@@ -455,18 +594,29 @@ describe('delivery pipeline (tooling account)', () => {
   test('prod deploys only after a person approves and then the deployment gate passes', () => {
     const prod = stages().find((s) => s.Name === 'prod')!.Actions;
     const order = (name: string) => prod.find((a) => a.Name === name)!.RunOrder;
-    expect(prod.find((a) => a.Name === 'Approve-prod')!.ActionTypeId).toMatchObject({ Category: 'Approval', Provider: 'Manual' });
+    expect(prod.find((a) => a.Name === 'Approve-prod')!.ActionTypeId).toMatchObject({
+      Category: 'Approval',
+      Provider: 'Manual',
+    });
     const firstDeploy = Math.min(...prod.filter((a) => a.ActionTypeId.Category === 'Deploy').map((a) => a.RunOrder));
     expect(order('Approve-prod')).toBeLessThan(order('DeploymentGate-prod'));
     expect(order('DeploymentGate-prod')).toBeLessThan(firstDeploy);
     for (const name of ['dev', 'staging']) {
-      expect(stages().find((s) => s.Name === name)!.Actions.map((a) => a.ActionTypeId.Category)).not.toContain('Approval');
+      expect(
+        stages()
+          .find((s) => s.Name === name)!
+          .Actions.map((a) => a.ActionTypeId.Category),
+      ).not.toContain('Approval');
     }
   });
 
   test('the synth step runs .ci/run (npm ci, lint, npm test) and then the synth with every compliance pack', () => {
     const [[, synthProject]] = projects().filter(([id]) => id.startsWith('CodePipelineBuildSynthCdkBuildProject'));
-    expect(buildspecOf(synthProject).phases.build.commands).toEqual(['bash .ci/run', 'npm run placement -- --check', 'npm run synth']);
+    expect(buildspecOf(synthProject).phases.build.commands).toEqual([
+      'bash .ci/run',
+      'npm run placement -- --check',
+      'npm run synth',
+    ]);
     const ci = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', '.ci', 'run'), 'utf8');
     expect(ci).toMatch(/^npm ci\b/m);
     expect(ci).toMatch(/^(INVARIANT_ESTATES=all )?npm test$/m);
@@ -478,10 +628,16 @@ describe('delivery pipeline (tooling account)', () => {
     expect(projects().length).toBeGreaterThanOrEqual(4);
     for (const [id, project] of projects()) {
       expect([id, project.Properties.Environment.PrivilegedMode ?? false]).toEqual([id, false]);
-      expect([id, project.Properties.EncryptionKey]).toEqual([id, { 'Fn::GetAtt': [expect.stringMatching(/^ArtifactKey/), 'Arn'] }]);
+      expect([id, project.Properties.EncryptionKey]).toEqual([
+        id,
+        { 'Fn::GetAtt': [expect.stringMatching(/^ArtifactKey/), 'Arn'] },
+      ]);
       expect([id, project.Properties.Source.Type]).toEqual([id, 'CODEPIPELINE']);
       // Debian, as .ci/run expects (chromium and Python from Debian).
-      expect([id, project.Properties.Environment.Image]).toEqual([id, 'public.ecr.aws/docker/library/node:20-bookworm']);
+      expect([id, project.Properties.Environment.Image]).toEqual([
+        id,
+        'public.ecr.aws/docker/library/node:20-bookworm',
+      ]);
     }
   });
 
@@ -494,12 +650,19 @@ describe('delivery pipeline (tooling account)', () => {
       const [[, bucket]] = ofType(stack, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('Artifacts'));
       expect(bucket.Properties.VersioningConfiguration.Status).toBe('Enabled');
       expect(bucket.Properties.LoggingConfiguration).toBeDefined();
-      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
+      expect(
+        bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault
+          .SSEAlgorithm,
+      ).toBe('aws:kms');
       const [[, key]] = ofType(stack, 'AWS::KMS::Key');
       expect(key.Properties.EnableKeyRotation).toBe(true);
-      const principals = (key.Properties.KeyPolicy.Statement as any[]).flatMap((st) => [st.Principal?.AWS ?? []].flat()).map((p) => JSON.stringify(p));
+      const principals = (key.Properties.KeyPolicy.Statement as any[])
+        .flatMap((st) => [st.Principal?.AWS ?? []].flat())
+        .map((p) => JSON.stringify(p));
       for (const principal of principals) {
-        const targetRole = synth.config.environments.some((e) => principal.includes(`:iam::${e.account}:role/cdk-hnb659fds-deploy-role-${e.account}-`));
+        const targetRole = synth.config.environments.some((e) =>
+          principal.includes(`:iam::${e.account}:role/cdk-hnb659fds-deploy-role-${e.account}-`),
+        );
         expect([principal, targetRole || principal.includes(`${deliveryAccount}:root`)]).toEqual([principal, true]);
       }
     }
@@ -508,36 +671,54 @@ describe('delivery pipeline (tooling account)', () => {
   test('no pipeline role has an administrator policy or a full-service wildcard', () => {
     for (const stack of ['Delivery', 'DeliverySupport-eu-central-1']) {
       for (const [id, role] of ofType(stack, 'AWS::IAM::Role')) {
-        expect([id, JSON.stringify(role.Properties.ManagedPolicyArns ?? [])]).not.toEqual([id, expect.stringMatching(/AdministratorAccess|PowerUserAccess|IAMFullAccess/)]);
+        expect([id, JSON.stringify(role.Properties.ManagedPolicyArns ?? [])]).not.toEqual([
+          id,
+          expect.stringMatching(/AdministratorAccess|PowerUserAccess|IAMFullAccess/),
+        ]);
       }
       for (const [id, policy] of [...ofType(stack, 'AWS::IAM::Policy'), ...ofType(stack, 'AWS::IAM::ManagedPolicy')]) {
         for (const statement of policy.Properties.PolicyDocument.Statement) {
-          for (const action of [statement.Action].flat()) expect([id, action]).not.toEqual([id, expect.stringMatching(/^(\*|[a-z0-9-]+:\*)$/)]);
+          for (const action of [statement.Action].flat())
+            expect([id, action]).not.toEqual([id, expect.stringMatching(/^(\*|[a-z0-9-]+:\*)$/)]);
         }
       }
     }
   });
 
   test('the gate step may only invoke the staging deployment gate, and only staging lets it', () => {
-    const [[, grants]] = ofType('Delivery', 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('DeploymentGateRoleGrants'));
-    const invoke = (grants.Properties.PolicyDocument.Statement as any[]).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('lambda:')));
+    const [[, grants]] = ofType('Delivery', 'AWS::IAM::ManagedPolicy').filter(([id]) =>
+      id.startsWith('DeploymentGateRoleGrants'),
+    );
+    const invoke = (grants.Properties.PolicyDocument.Statement as any[]).filter((s) =>
+      [s.Action].flat().some((a: string) => a.startsWith('lambda:')),
+    );
     const staging = synth.config.environments.find((e) => e.type === 'staging')!;
     expect(invoke).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: `arn:aws:lambda:${staging.region}:${staging.account}:function:examplebank-staging-deployment-gate` }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: `arn:aws:lambda:${staging.region}:${staging.account}:function:examplebank-staging-deployment-gate`,
+      }),
     ]);
     const [[, role]] = ofType('Delivery', 'AWS::IAM::Role').filter(([id]) => id.startsWith('DeploymentGateRole'));
     expect(role.Properties.RoleName).toBe('examplebank-pipeline-deployment-gate');
     for (const env of synth.config.environments) {
-      const permissions = ofType(`${env.name}/ModelGovernance`, 'AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.Principal).includes('pipeline-deployment-gate'));
+      const permissions = ofType(`${env.name}/ModelGovernance`, 'AWS::Lambda::Permission').filter(([, p]) =>
+        JSON.stringify(p.Properties.Principal).includes('pipeline-deployment-gate'),
+      );
       expect([env.name, permissions.length]).toEqual([env.name, env.type === 'staging' ? 1 : 0]);
     }
-    const [[, gate]] = ofType('staging/ModelGovernance', 'AWS::Lambda::Function').filter(([id]) => id.startsWith('DeploymentGateFunction'));
+    const [[, gate]] = ofType('staging/ModelGovernance', 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('DeploymentGateFunction'),
+    );
     expect(gate.Properties.FunctionName).toBe('examplebank-staging-deployment-gate');
   });
 });
 
 /** A value another stack of the environment publishes (the foundation's keys and subnets). */
-const fromFoundation = (output: RegExp) => ({ 'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringMatching(output) }) });
+const fromFoundation = (output: RegExp) => ({
+  'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringMatching(output) }),
+});
 
 describe('ML plane', () => {
   const env = (name: string) => synth.config.environments.find((e) => e.name === name)!;
@@ -545,31 +726,46 @@ describe('ML plane', () => {
   const allOf = (e: string, type: string) => shardsOf(e).flatMap((st) => ofType(st, type));
   const configs = (e: string) => allOf(e, 'AWS::SageMaker::EndpointConfig').map(([, c]) => c.Properties);
 
-  test.each(ENVIRONMENTS)('%s: one feature group per config entry, both stores under the data key, offline in Iceberg', (e) => {
-    const groups = ofType(`${e}/MLPlatform`, 'AWS::SageMaker::FeatureGroup').map(([, g]) => g.Properties);
-    expect(groups.map((g) => g.FeatureGroupName)).toEqual(synth.config.featureGroups.map((g) => g.name));
-    const dataKey = fromFoundation(/KeysDataKey/);
-    for (const g of groups) {
-      const spec = synth.config.featureGroups.find((f) => f.name === g.FeatureGroupName)!;
-      expect(g.EventTimeFeatureName).toBe(spec.eventTime);
-      expect(g.RecordIdentifierFeatureName).toBe(spec.recordIdentifier);
-      expect(g.OfflineStoreConfig).toEqual({ S3StorageConfig: { S3Uri: expect.anything(), KmsKeyId: dataKey }, TableFormat: 'Iceberg' });
-      expect(g.OnlineStoreConfig).toEqual(spec.online ? { EnableOnlineStore: true, SecurityConfig: { KmsKeyId: dataKey } } : undefined);
-    }
-  });
+  test.each(ENVIRONMENTS)(
+    '%s: one feature group per config entry, both stores under the data key, offline in Iceberg',
+    (e) => {
+      const groups = ofType(`${e}/MLPlatform`, 'AWS::SageMaker::FeatureGroup').map(([, g]) => g.Properties);
+      expect(groups.map((g) => g.FeatureGroupName)).toEqual(synth.config.featureGroups.map((g) => g.name));
+      const dataKey = fromFoundation(/KeysDataKey/);
+      for (const g of groups) {
+        const spec = synth.config.featureGroups.find((f) => f.name === g.FeatureGroupName)!;
+        expect(g.EventTimeFeatureName).toBe(spec.eventTime);
+        expect(g.RecordIdentifierFeatureName).toBe(spec.recordIdentifier);
+        expect(g.OfflineStoreConfig).toEqual({
+          S3StorageConfig: { S3Uri: expect.anything(), KmsKeyId: dataKey },
+          TableFormat: 'Iceberg',
+        });
+        expect(g.OnlineStoreConfig).toEqual(
+          spec.online ? { EnableOnlineStore: true, SecurityConfig: { KmsKeyId: dataKey } } : undefined,
+        );
+      }
+    },
+  );
 
-  test.each(ENVIRONMENTS)('%s: every endpoint model is network-isolated in the isolated subnets under its own execution role, never SageMaker full access', (e) => {
-    const models = allOf(e, 'AWS::SageMaker::Model');
-    expect(models.length).toBeGreaterThan(0);
-    for (const [id, m] of models) {
-      expect([id, m.Properties.EnableNetworkIsolation]).toEqual([id, true]);
-      expect(m.Properties.VpcConfig.Subnets).toEqual(env(e).availabilityZones.map(() => (fromFoundation(/NetworkVpcworkloadSubnet/))));
-      expect(m.Properties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/EndpointExecutionRole/), 'Arn'] });
-    }
-    for (const st of shardsOf(e)) {
-      expect(JSON.stringify(synth.templates[st].toJSON())).not.toMatch(/AmazonSageMakerFullAccess|"sagemaker:\*"/);
-    }
-  });
+  test.each(ENVIRONMENTS)(
+    '%s: every endpoint model is network-isolated in the isolated subnets under its own execution role, never SageMaker full access',
+    (e) => {
+      const models = allOf(e, 'AWS::SageMaker::Model');
+      expect(models.length).toBeGreaterThan(0);
+      for (const [id, m] of models) {
+        expect([id, m.Properties.EnableNetworkIsolation]).toEqual([id, true]);
+        expect(m.Properties.VpcConfig.Subnets).toEqual(
+          env(e).availabilityZones.map(() => fromFoundation(/NetworkVpcworkloadSubnet/)),
+        );
+        expect(m.Properties.ExecutionRoleArn).toEqual({
+          'Fn::GetAtt': [expect.stringMatching(/EndpointExecutionRole/), 'Arn'],
+        });
+      }
+      for (const st of shardsOf(e)) {
+        expect(JSON.stringify(synth.templates[st].toJSON())).not.toMatch(/AmazonSageMakerFullAccess|"sagemaker:\*"/);
+      }
+    },
+  );
 
   test.each(ENVIRONMENTS)('%s: GPU and Inferentia endpoints both run here', (e) => {
     const types = configs(e).flatMap((c) => c.ProductionVariants.map((v: any) => v.InstanceType));
@@ -577,20 +773,30 @@ describe('ML plane', () => {
     expect(types.some((t: string) => t.startsWith('ml.inf2.'))).toBe(true);
   });
 
-  test.each(ENVIRONMENTS)('%s: endpoint configs capture to the locked bucket under the ML key (all of it in prod), with a volume key wherever SageMaker takes one', (e) => {
-    for (const c of configs(e)) {
-      expect(c.DataCaptureConfig).toMatchObject({
-        EnableCapture: true,
-        InitialSamplingPercentage: env(e).type === 'prod' ? 100 : 20,
-        KmsKeyId: fromFoundation(/KeysMlKey/),
-        DestinationS3Uri: expect.stringContaining(`s3://inference-capture-${env(e).account}-${env(e).region}/capture/`),
+  test.each(ENVIRONMENTS)(
+    '%s: endpoint configs capture to the locked bucket under the ML key (all of it in prod), with a volume key wherever SageMaker takes one',
+    (e) => {
+      for (const c of configs(e)) {
+        expect(c.DataCaptureConfig).toMatchObject({
+          EnableCapture: true,
+          InitialSamplingPercentage: env(e).type === 'prod' ? 100 : 20,
+          KmsKeyId: fromFoundation(/KeysMlKey/),
+          DestinationS3Uri: expect.stringContaining(
+            `s3://inference-capture-${env(e).account}-${env(e).region}/capture/`,
+          ),
+        });
+        const local = c.ProductionVariants.some((v: any) => /^ml\.(g5|g6|p4d|p5)\./.test(v.InstanceType));
+        expect(c.KmsKeyId === undefined).toBe(local);
+      }
+      const [[, bucket]] = ofType(`${e}/MLPlatform`, 'AWS::S3::Bucket').filter(([id]) =>
+        id.startsWith('InferenceCapture'),
+      );
+      expect(bucket.Properties.ObjectLockConfiguration.Rule.DefaultRetention).toEqual({
+        Mode: 'COMPLIANCE',
+        Years: env(e).auditLogRetentionYears,
       });
-      const local = c.ProductionVariants.some((v: any) => /^ml\.(g5|g6|p4d|p5)\./.test(v.InstanceType));
-      expect(c.KmsKeyId === undefined).toBe(local);
-    }
-    const [[, bucket]] = ofType(`${e}/MLPlatform`, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('InferenceCapture'));
-    expect(bucket.Properties.ObjectLockConfiguration.Rule.DefaultRetention).toEqual({ Mode: 'COMPLIANCE', Years: env(e).auditLogRetentionYears });
-  });
+    },
+  );
 
   test('prod serves only versions approved in the staging registry, which lets the prod account read and deploy them and nothing more', () => {
     const staging = env('staging');
@@ -598,8 +804,16 @@ describe('ML plane', () => {
     // Each reads the pinned copy of an approved version of the staging registry (the package named in its tags).
     for (const c of prodModels) {
       expect(c).toEqual({
-        Image: expect.stringMatching(new RegExp(`^${staging.account}\\.dkr\\.ecr\\.${staging.region}\\.amazonaws\\.com/[a-z-]+-train@sha256:[0-9a-f]{64}$`)),
-        ModelDataUrl: expect.stringMatching(new RegExp(`^s3://approved-models-${staging.account}-${staging.region}/models/[a-z-]+/\\d+/0/model\\.tar\\.gz$`)),
+        Image: expect.stringMatching(
+          new RegExp(
+            `^${staging.account}\\.dkr\\.ecr\\.${staging.region}\\.amazonaws\\.com/[a-z-]+-train@sha256:[0-9a-f]{64}$`,
+          ),
+        ),
+        ModelDataUrl: expect.stringMatching(
+          new RegExp(
+            `^s3://approved-models-${staging.account}-${staging.region}/models/[a-z-]+/\\d+/0/model\\.tar\\.gz$`,
+          ),
+        ),
         Environment: { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' },
       });
     }
@@ -610,7 +824,16 @@ describe('ML plane', () => {
         if (e !== 'staging') expect(g.Properties.ModelPackageGroupPolicy).toBeUndefined();
         else {
           expect(g.Properties.ModelPackageGroupPolicy.Statement).toEqual([
-            expect.objectContaining({ Effect: 'Allow', Principal: { AWS: [`arn:aws:iam::${env('prod').account}:root`] }, Action: ['sagemaker:DescribeModelPackageGroup', 'sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages', 'sagemaker:CreateModel'] }),
+            expect.objectContaining({
+              Effect: 'Allow',
+              Principal: { AWS: [`arn:aws:iam::${env('prod').account}:root`] },
+              Action: [
+                'sagemaker:DescribeModelPackageGroup',
+                'sagemaker:DescribeModelPackage',
+                'sagemaker:ListModelPackages',
+                'sagemaker:CreateModel',
+              ],
+            }),
           ]);
         }
       }
@@ -623,92 +846,202 @@ describe('ML plane', () => {
         const spec = model.endpoints[e];
         if (!spec) continue;
         const st = `${e}/${shardStackId(shardOf(model.id))}`;
-        const [[, ep]] = ofType(st, 'AWS::SageMaker::Endpoint').filter(([id]) => id.startsWith(model.id.replace(/-/g, '')));
+        const [[, ep]] = ofType(st, 'AWS::SageMaker::Endpoint').filter(([id]) =>
+          id.startsWith(model.id.replace(/-/g, '')),
+        );
         expect(ep.Properties.EndpointName).toBe(`${e}-${model.id}`);
         const routing = ep.Properties.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration;
-        expect(routing.Type).toBe({ canary: 'CANARY', linear: 'LINEAR', 'all-at-once': 'ALL_AT_ONCE' }[spec.rollout.strategy]);
+        expect(routing.Type).toBe(
+          { canary: 'CANARY', linear: 'LINEAR', 'all-at-once': 'ALL_AT_ONCE' }[spec.rollout.strategy],
+        );
         expect(routing.WaitIntervalInSeconds).toBe(spec.rollout.bakeMinutes * 60);
-        if (spec.rollout.strategy === 'canary') expect(routing.CanarySize).toEqual({ Type: 'CAPACITY_PERCENT', Value: spec.rollout.stepPercent });
-        if (spec.rollout.strategy === 'linear') expect(routing.LinearStepSize).toEqual({ Type: 'CAPACITY_PERCENT', Value: spec.rollout.stepPercent });
-        const rollbackAlarms = ep.Properties.DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a: any) => JSON.stringify(a.AlarmName));
+        if (spec.rollout.strategy === 'canary')
+          expect(routing.CanarySize).toEqual({ Type: 'CAPACITY_PERCENT', Value: spec.rollout.stepPercent });
+        if (spec.rollout.strategy === 'linear')
+          expect(routing.LinearStepSize).toEqual({ Type: 'CAPACITY_PERCENT', Value: spec.rollout.stepPercent });
+        const rollbackAlarms = ep.Properties.DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a: any) =>
+          JSON.stringify(a.AlarmName),
+        );
         expect(rollbackAlarms).toHaveLength(spec.variants.length * 2);
-        const alarms = ofType(st, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.AlarmName.startsWith(`${e}-${model.id}-`));
+        const alarms = ofType(st, 'AWS::CloudWatch::Alarm')
+          .map(([, a]) => a.Properties)
+          .filter((a) => a.AlarmName.startsWith(`${e}-${model.id}-`));
         const monitoring = spec.monitoring ?? { dataQuality: e === 'prod', modelQuality: e === 'prod' };
-        const quality = monitoring.modelQuality ? (model.problemType === 'binary_classification' ? ['model-quality', 'f1'] : model.maxRmse ? ['model-quality'] : []) : [];
-        const segmentAlarms = (model.segmentation?.segments ?? []).filter((s) => s.critical).flatMap((s) => ['drift', 'score-drift', ...(monitoring.modelQuality ? ['quality'] : [])].map((k) => `segment-${s.name}-${k}`));
-        const watched = monitoring.dataQuality || monitoring.modelQuality ? ['feature-drift', 'score-drift', 'data-quality', 'monitoring-silent', 'monitoring-failed', ...model.protectedAttributes.map((f) => `bias-${f}`), ...quality, ...segmentAlarms] : [];
+        const quality = monitoring.modelQuality
+          ? model.problemType === 'binary_classification'
+            ? ['model-quality', 'f1']
+            : model.maxRmse
+              ? ['model-quality']
+              : []
+          : [];
+        const segmentAlarms = (model.segmentation?.segments ?? [])
+          .filter((s) => s.critical)
+          .flatMap((s) =>
+            ['drift', 'score-drift', ...(monitoring.modelQuality ? ['quality'] : [])].map(
+              (k) => `segment-${s.name}-${k}`,
+            ),
+          );
+        const watched =
+          monitoring.dataQuality || monitoring.modelQuality
+            ? [
+                'feature-drift',
+                'score-drift',
+                'data-quality',
+                'monitoring-silent',
+                'monitoring-failed',
+                ...model.protectedAttributes.map((f) => `bias-${f}`),
+                ...quality,
+                ...segmentAlarms,
+              ]
+            : [];
         // The shadow variant: 5XX and latency alarms that notify (not rollback alarms).
-        const shadow = spec.shadow ? ['errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${spec.shadow!.name}-${k}`) : [];
-        expect(alarms.map((a) => a.AlarmName).sort()).toEqual([...spec.variants.flatMap((v) => ['errors-4xx', 'errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${v.name}-${k}`)), ...shadow, ...watched.map((k) => `${e}-${model.id}-${k}`)].sort());
+        const shadow = spec.shadow
+          ? ['errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${spec.shadow!.name}-${k}`)
+          : [];
+        expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
+          [
+            ...spec.variants.flatMap((v) =>
+              ['errors-4xx', 'errors-5xx', 'latency-p99'].map((k) => `${e}-${model.id}-${v.name}-${k}`),
+            ),
+            ...shadow,
+            ...watched.map((k) => `${e}-${model.id}-${k}`),
+          ].sort(),
+        );
         for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
         // Autoscaling per variant, bounds and target from config.
-        const targets = ofType(st, 'AWS::ApplicationAutoScaling::ScalableTarget').map(([, t]) => t.Properties).filter((t) => t.ResourceId.startsWith(`endpoint/${e}-${model.id}/`));
+        const targets = ofType(st, 'AWS::ApplicationAutoScaling::ScalableTarget')
+          .map(([, t]) => t.Properties)
+          .filter((t) => t.ResourceId.startsWith(`endpoint/${e}-${model.id}/`));
         expect(targets.map((t) => [t.ResourceId, t.MinCapacity, t.MaxCapacity])).toEqual(
-          spec.variants.map((v) => [`endpoint/${e}-${model.id}/variant/${v.name}`, v.autoscaling.minInstances, v.autoscaling.maxInstances]),
+          spec.variants.map((v) => [
+            `endpoint/${e}-${model.id}/variant/${v.name}`,
+            v.autoscaling.minInstances,
+            v.autoscaling.maxInstances,
+          ]),
         );
-        const policies = ofType(st, 'AWS::ApplicationAutoScaling::ScalingPolicy').map(([, p]) => p.Properties).filter((p) => p.PolicyName.startsWith(`${e}-${model.id}-`));
-        expect(policies.map((p) => [p.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType, p.TargetTrackingScalingPolicyConfiguration.TargetValue])).toEqual(
-          spec.variants.map((v) => ['SageMakerVariantInvocationsPerInstance', v.autoscaling.targetInvocationsPerInstance]),
+        const policies = ofType(st, 'AWS::ApplicationAutoScaling::ScalingPolicy')
+          .map(([, p]) => p.Properties)
+          .filter((p) => p.PolicyName.startsWith(`${e}-${model.id}-`));
+        expect(
+          policies.map((p) => [
+            p.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType,
+            p.TargetTrackingScalingPolicyConfiguration.TargetValue,
+          ]),
+        ).toEqual(
+          spec.variants.map((v) => [
+            'SageMakerVariantInvocationsPerInstance',
+            v.autoscaling.targetInvocationsPerInstance,
+          ]),
         );
-        const [[, dashboard]] = ofType(st, 'AWS::CloudWatch::Dashboard').filter(([, d]) => d.Properties.DashboardName === `${e}-${model.id}`);
+        const [[, dashboard]] = ofType(st, 'AWS::CloudWatch::Dashboard').filter(
+          ([, d]) => d.Properties.DashboardName === `${e}-${model.id}`,
+        );
         const body = JSON.stringify(dashboard.Properties.DashboardBody);
-        for (const metricName of ['ModelLatency', 'Invocation4XXErrors', 'Invocation5XXErrors', 'Invocations', 'CPUUtilization', 'GPUUtilization']) expect(body).toContain(metricName);
+        for (const metricName of [
+          'ModelLatency',
+          'Invocation4XXErrors',
+          'Invocation5XXErrors',
+          'Invocations',
+          'CPUUtilization',
+          'GPUUtilization',
+        ])
+          expect(body).toContain(metricName);
       }
     }
   });
 
-  test.each(ENVIRONMENTS)("%s: alarms and events can publish to the KMS topic: CloudWatch of this account only, EventBridge in the form AWS documents (no source: KMS never receives one from it)", (e) => {
-    const [[, key]] = ofType(`${e}/Foundation`, 'AWS::KMS::Key').filter(([id]) => id.startsWith('KeysMlKey'));
-    const sid = (name: string) => key.Properties.KeyPolicy.Statement.find((st: any) => st.Sid === name);
-    expect(sid('AlarmsPublishToTheModelTopic')).toEqual(
-      expect.objectContaining({
-        Effect: 'Allow',
-        Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        Condition: { StringEquals: { 'aws:SourceAccount': env(e).account } },
-      }),
-    );
-    const events = sid('EventsPublishToTheModelTopic');
-    expect(events).toEqual(expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }));
-    expect(events.Condition).toBeUndefined();
-  });
+  test.each(ENVIRONMENTS)(
+    '%s: alarms and events can publish to the KMS topic: CloudWatch of this account only, EventBridge in the form AWS documents (no source: KMS never receives one from it)',
+    (e) => {
+      const [[, key]] = ofType(`${e}/Foundation`, 'AWS::KMS::Key').filter(([id]) => id.startsWith('KeysMlKey'));
+      const sid = (name: string) => key.Properties.KeyPolicy.Statement.find((st: any) => st.Sid === name);
+      expect(sid('AlarmsPublishToTheModelTopic')).toEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Condition: { StringEquals: { 'aws:SourceAccount': env(e).account } },
+        }),
+      );
+      const events = sid('EventsPublishToTheModelTopic');
+      expect(events).toEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        }),
+      );
+      expect(events.Condition).toBeUndefined();
+    },
+  );
 
   test('the staging credit model runs its next candidate as a shadow on a copy of live traffic', () => {
     const [config] = configs('staging').filter((c) => c.ShadowProductionVariants);
-    expect(config.ShadowProductionVariants).toEqual([expect.objectContaining({ VariantName: 'shadow', InitialVariantWeight: 0.5, InstanceType: 'ml.g5.xlarge' })]);
+    expect(config.ShadowProductionVariants).toEqual([
+      expect.objectContaining({ VariantName: 'shadow', InitialVariantWeight: 0.5, InstanceType: 'ml.g5.xlarge' }),
+    ]);
   });
 
   test("prod endpoints (and those the config switches on) have the estate's monitoring; no Model Monitor or Clarify resource by default", () => {
     for (const e of ENVIRONMENTS) {
-      for (const type of ['AWS::SageMaker::MonitoringSchedule', 'AWS::SageMaker::DataQualityJobDefinition', 'AWS::SageMaker::ModelQualityJobDefinition', 'AWS::SageMaker::ModelBiasJobDefinition', 'AWS::SageMaker::ModelExplainabilityJobDefinition']) {
+      for (const type of [
+        'AWS::SageMaker::MonitoringSchedule',
+        'AWS::SageMaker::DataQualityJobDefinition',
+        'AWS::SageMaker::ModelQualityJobDefinition',
+        'AWS::SageMaker::ModelBiasJobDefinition',
+        'AWS::SageMaker::ModelExplainabilityJobDefinition',
+      ]) {
         expect([e, type, allOf(e, type).length]).toEqual([e, type, 0]);
       }
-      const monitored = synth.config.models.filter((m) => m.endpoints[e] && (m.endpoints[e].monitoring ? m.endpoints[e].monitoring!.dataQuality || m.endpoints[e].monitoring!.modelQuality : e === 'prod'));
-      const machines = allOf(e, 'AWS::StepFunctions::StateMachine').map(([, m]) => JSON.stringify(m.Properties.DefinitionString)).filter((d) => d.includes('createProcessingJob'));
+      const monitored = synth.config.models.filter(
+        (m) =>
+          m.endpoints[e] &&
+          (m.endpoints[e].monitoring
+            ? m.endpoints[e].monitoring!.dataQuality || m.endpoints[e].monitoring!.modelQuality
+            : e === 'prod'),
+      );
+      const machines = allOf(e, 'AWS::StepFunctions::StateMachine')
+        .map(([, m]) => JSON.stringify(m.Properties.DefinitionString))
+        .filter((d) => d.includes('createProcessingJob'));
       expect([e, machines.length]).toEqual([e, monitored.length]);
       for (const m of monitored) expect(machines.some((d) => d.includes(`Monitoring of ${e}-${m.id}:`))).toBe(true);
       if (e === 'prod') expect(monitored.length).toBe(allOf(e, 'AWS::SageMaker::Endpoint').length);
     }
   });
 
-  test.each(ENVIRONMENTS)('%s: a KMS model card per model with its risk rating and intended use, and an MLflow tracking server with KMS artifacts', (e) => {
-    const cards = allOf(e, 'AWS::SageMaker::ModelCard').map(([, c]) => c.Properties);
-    expect(cards.map((c) => c.ModelCardName).sort()).toEqual(synth.config.models.map((m) => m.id).sort());
-    for (const c of cards) {
-      const model = synth.config.models.find((m) => m.id === c.ModelCardName)!;
-      expect(c.Content.IntendedUses).toMatchObject({ IntendedUses: model.intendedUse, RiskRating: { high: 'High', medium: 'Medium', low: 'Low' }[model.riskTier] });
-      expect(c.SecurityConfig.KmsKeyId).toEqual(fromFoundation(/KeysMlKey/));
-    }
-    const [[, server]] = ofType(`${e}/MLPlatform`, 'AWS::SageMaker::MlflowTrackingServer');
-    expect(server.Properties.ArtifactStoreUri).toEqual(expect.objectContaining({ 'Fn::Join': expect.anything() }));
-    const [[, bucket]] = ofType(`${e}/MLPlatform`, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('ExperimentArtifacts'));
-    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
-  });
+  test.each(ENVIRONMENTS)(
+    '%s: a KMS model card per model with its risk rating and intended use, and an MLflow tracking server with KMS artifacts',
+    (e) => {
+      const cards = allOf(e, 'AWS::SageMaker::ModelCard').map(([, c]) => c.Properties);
+      expect(cards.map((c) => c.ModelCardName).sort()).toEqual(synth.config.models.map((m) => m.id).sort());
+      for (const c of cards) {
+        const model = synth.config.models.find((m) => m.id === c.ModelCardName)!;
+        expect(c.Content.IntendedUses).toMatchObject({
+          IntendedUses: model.intendedUse,
+          RiskRating: { high: 'High', medium: 'Medium', low: 'Low' }[model.riskTier],
+        });
+        expect(c.SecurityConfig.KmsKeyId).toEqual(fromFoundation(/KeysMlKey/));
+      }
+      const [[, server]] = ofType(`${e}/MLPlatform`, 'AWS::SageMaker::MlflowTrackingServer');
+      expect(server.Properties.ArtifactStoreUri).toEqual(expect.objectContaining({ 'Fn::Join': expect.anything() }));
+      const [[, bucket]] = ofType(`${e}/MLPlatform`, 'AWS::S3::Bucket').filter(([id]) =>
+        id.startsWith('ExperimentArtifacts'),
+      );
+      expect(
+        bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault
+          .SSEAlgorithm,
+      ).toBe('aws:kms');
+    },
+  );
 
   test('no template nears CloudFormation limits (500 resources, 1 MB)', () => {
     for (const [name, file] of Object.entries(synth.templateFiles)) {
       const template = JSON.parse(require('node:fs').readFileSync(file, 'utf8'));
-      expect([name, Object.keys(template.Resources).length <= 500, require('node:fs').statSync(file).size < 1_000_000]).toEqual([name, true, true]);
+      expect([
+        name,
+        Object.keys(template.Resources).length <= 500,
+        require('node:fs').statSync(file).size < 1_000_000,
+      ]).toEqual([name, true, true]);
     }
   });
 });
@@ -717,31 +1050,51 @@ describe('continuous training', () => {
   const shardOfModel = (e: string, model: string) => `${e}/${shardStackId(shardOf(model))}`;
   /** The pipeline definition of a template, with references rendered as placeholders. */
   const definitionOf = (body: any): any => {
-    const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : 'REF')).join('');
+    const text =
+      typeof body === 'string'
+        ? body
+        : body['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : 'REF')).join('');
     return JSON.parse(text);
   };
   const trained = () => synth.config.models.filter((m) => m.training);
 
   test('the example retrains credit-default and fraud-score in staging, and fraud-score has all three triggers', () => {
-    expect(trained().map((m) => [m.id, m.training!.environments])).toEqual([['credit-default', ['staging']], ['fraud-score', ['staging']]]);
+    expect(trained().map((m) => [m.id, m.training!.environments])).toEqual([
+      ['credit-default', ['staging']],
+      ['fraud-score', ['staging']],
+    ]);
     const fraud = synth.config.models.find((m) => m.id === 'fraud-score')!.training!;
     expect([Boolean(fraud.schedule), fraud.onAlarm, fraud.onMarketEvent]).toEqual([true, true, true]);
   });
 
   test.each(ENVIRONMENTS)('%s: a pipeline per model that retrains here, and none elsewhere', (e) => {
     const pipelines = allPipelines(e);
-    expect(pipelines.map(([, p]) => p.Properties.PipelineName).sort()).toEqual(trained().filter((m) => m.training!.environments.includes(e)).map((m) => `${e}-${m.id}-training`).sort());
+    expect(pipelines.map(([, p]) => p.Properties.PipelineName).sort()).toEqual(
+      trained()
+        .filter((m) => m.training!.environments.includes(e))
+        .map((m) => `${e}-${m.id}-training`)
+        .sort(),
+    );
   });
-  const allPipelines = (e: string) => SHARDS.filter((st) => st.startsWith(`${e}/`)).flatMap((st) => ofType(st, 'AWS::SageMaker::Pipeline'));
+  const allPipelines = (e: string) =>
+    SHARDS.filter((st) => st.startsWith(`${e}/`)).flatMap((st) => ofType(st, 'AWS::SageMaker::Pipeline'));
 
   test('each trigger starts the pipeline through EventBridge, naming itself, with retries, a KMS dead-letter queue and a role that may start only that pipeline', () => {
     for (const model of trained()) {
       const st = shardOfModel('staging', model.id);
-      const rules = ofType(st, 'AWS::Events::Rule').map(([id, r]) => [id, r.Properties] as const).filter(([id]) => id.startsWith(`${model.id.replace(/-/g, '')}Training`));
+      const rules = ofType(st, 'AWS::Events::Rule')
+        .map(([id, r]) => [id, r.Properties] as const)
+        .filter(([id]) => id.startsWith(`${model.id.replace(/-/g, '')}Training`));
       const triggers = rules.filter(([id]) => !id.includes('OnRunFailed'));
       // alarm-prod: prod's retraining alarms, forwarded to staging's bus (test/segments/forwarding.test.ts).
-      const expected = [...(model.training!.schedule ? ['schedule'] : []), ...(model.training!.onAlarm ? ['alarm', 'alarm-prod'] : []), ...(model.training!.onMarketEvent ? ['market-event'] : [])];
-      expect(triggers.map(([, r]) => r.Targets[0].SageMakerPipelineParameters.PipelineParameterList[0].Value).sort()).toEqual(expected.sort());
+      const expected = [
+        ...(model.training!.schedule ? ['schedule'] : []),
+        ...(model.training!.onAlarm ? ['alarm', 'alarm-prod'] : []),
+        ...(model.training!.onMarketEvent ? ['market-event'] : []),
+      ];
+      expect(
+        triggers.map(([, r]) => r.Targets[0].SageMakerPipelineParameters.PipelineParameterList[0].Value).sort(),
+      ).toEqual(expected.sort());
       for (const [, r] of triggers) {
         const [t] = r.Targets;
         expect(t.Arn).toBe(`arn:aws:sagemaker:eu-west-1:222222222222:pipeline/staging-${model.id}-training`);
@@ -754,21 +1107,43 @@ describe('continuous training', () => {
       if (alarm) {
         const arn = (kind: RegExp) => ({ 'Fn::GetAtt': [expect.stringMatching(kind), 'Arn'] });
         // Then each critical segment's drift, score drift and quality (test/segments/wiring.test.ts).
-        const segments = (model.segmentation?.segments ?? []).filter((s) => s.critical).map((s) => `segment${s.name.replace(/-/g, '')}`);
-        const segmentArns = segments.flatMap((s) => [arn(new RegExp(`${s}drift`)), arn(new RegExp(`${s}scoredrift`)), arn(new RegExp(`${s}quality`))]);
-        expect(alarm[1].EventPattern).toEqual({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], resources: [arn(/modelquality/), arn(/featuredrift/), arn(/scoredrift/), ...segmentArns], detail: { state: { value: ['ALARM'] } } });
+        const segments = (model.segmentation?.segments ?? [])
+          .filter((s) => s.critical)
+          .map((s) => `segment${s.name.replace(/-/g, '')}`);
+        const segmentArns = segments.flatMap((s) => [
+          arn(new RegExp(`${s}drift`)),
+          arn(new RegExp(`${s}scoredrift`)),
+          arn(new RegExp(`${s}quality`)),
+        ]);
+        expect(alarm[1].EventPattern).toEqual({
+          source: ['aws.cloudwatch'],
+          'detail-type': ['CloudWatch Alarm State Change'],
+          resources: [arn(/modelquality/), arn(/featuredrift/), arn(/scoredrift/), ...segmentArns],
+          detail: { state: { value: ['ALARM'] } },
+        });
       }
       const market = triggers.find(([id]) => id.includes('OnMarketEvent'));
       if (market) {
         expect(market[1].EventBusName).toBe('examplebank-staging-market-events');
-        expect(market[1].EventPattern).toEqual({ source: ['estate.market-events'], 'detail-type': ['Market Event'], detail: { models: [model.id, '*'] } });
+        expect(market[1].EventPattern).toEqual({
+          source: ['estate.market-events'],
+          'detail-type': ['Market Event'],
+          detail: { models: [model.id, '*'] },
+        });
       }
       const failed = rules.find(([id]) => id.includes('OnRunFailed'))!;
       expect(failed[1].EventPattern.detail.currentPipelineExecutionStatus).toEqual(['Failed']);
       expect(failed[1].Targets[0].Arn).toEqual(expect.objectContaining({ 'Fn::GetStackOutput': expect.anything() }));
-      const [[, starter]] = ofType(st, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith(`${model.id.replace(/-/g, '')}TrainingTriggerRole`));
+      const [[, starter]] = ofType(st, 'AWS::IAM::ManagedPolicy').filter(([id]) =>
+        id.startsWith(`${model.id.replace(/-/g, '')}TrainingTriggerRole`),
+      );
       expect(starter.Properties.PolicyDocument.Statement).toEqual([
-        { Sid: 'StartThisPipeline', Effect: 'Allow', Action: 'sagemaker:StartPipelineExecution', Resource: `arn:aws:sagemaker:eu-west-1:222222222222:pipeline/staging-${model.id}-training` },
+        {
+          Sid: 'StartThisPipeline',
+          Effect: 'Allow',
+          Action: 'sagemaker:StartPipelineExecution',
+          Resource: `arn:aws:sagemaker:eu-west-1:222222222222:pipeline/staging-${model.id}-training`,
+        },
       ]);
     }
   });
@@ -784,23 +1159,49 @@ describe('continuous training', () => {
       }
     }
     for (const model of trained()) {
-      const [[, grants]] = ofType(shardOfModel('staging', model.id), 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith(`${model.id.replace(/-/g, '')}TrainingRoleGrants`));
-      const register = grants.Properties.PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sagemaker:') && a.includes('ModelPackage')));
-      expect(register).toEqual([expect.objectContaining({ Sid: 'RegisterPendingVersions', Action: 'sagemaker:CreateModelPackage', Condition: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } } })]);
+      const [[, grants]] = ofType(shardOfModel('staging', model.id), 'AWS::IAM::ManagedPolicy').filter(([id]) =>
+        id.startsWith(`${model.id.replace(/-/g, '')}TrainingRoleGrants`),
+      );
+      const register = grants.Properties.PolicyDocument.Statement.filter((s: any) =>
+        [s.Action].flat().some((a: string) => a.startsWith('sagemaker:') && a.includes('ModelPackage')),
+      );
+      expect(register).toEqual([
+        expect.objectContaining({
+          Sid: 'RegisterPendingVersions',
+          Action: 'sagemaker:CreateModelPackage',
+          Condition: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } },
+        }),
+      ]);
     }
   });
 
   test('training data is versioned under the data key, and the guard and the market-events bus exist where models retrain', () => {
-    const [[, bucket]] = ofType('staging/MLPlatform', 'AWS::S3::Bucket').filter(([id]) => id.startsWith('TrainingData'));
+    const [[, bucket]] = ofType('staging/MLPlatform', 'AWS::S3::Bucket').filter(([id]) =>
+      id.startsWith('TrainingData'),
+    );
     expect(bucket.Properties.VersioningConfiguration.Status).toBe('Enabled');
     expect(bucket.Properties.BucketName).toBe('training-data-222222222222-eu-west-1');
-    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual(fromFoundation(/KeysDataKey/));
+    expect(
+      bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault
+        .KMSMasterKeyID,
+    ).toEqual(fromFoundation(/KeysDataKey/));
     expect(bucket.Properties.LifecycleConfiguration).toBeUndefined();
-    const [[, guard]] = ofType('staging/MLPlatform', 'AWS::Lambda::Function').filter(([id]) => id.startsWith('RetrainingGuardFunction'));
-    expect(guard.Properties).toMatchObject({ FunctionName: 'examplebank-staging-retraining-guard', ReservedConcurrentExecutions: 2, VpcConfig: expect.anything() });
-    expect(ofType('staging/MLPlatform', 'AWS::Events::EventBus').map(([, b]) => b.Properties.Name)).toEqual(['examplebank-staging-market-events', 'examplebank-staging-retraining-alarms']);
+    const [[, guard]] = ofType('staging/MLPlatform', 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('RetrainingGuardFunction'),
+    );
+    expect(guard.Properties).toMatchObject({
+      FunctionName: 'examplebank-staging-retraining-guard',
+      ReservedConcurrentExecutions: 2,
+      VpcConfig: expect.anything(),
+    });
+    expect(ofType('staging/MLPlatform', 'AWS::Events::EventBus').map(([, b]) => b.Properties.Name)).toEqual([
+      'examplebank-staging-market-events',
+      'examplebank-staging-retraining-alarms',
+    ]);
     for (const e of ['dev', 'prod']) {
-      expect(ofType(`${e}/MLPlatform`, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('RetrainingGuard'))).toEqual([]);
+      expect(
+        ofType(`${e}/MLPlatform`, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('RetrainingGuard')),
+      ).toEqual([]);
     }
   });
 });

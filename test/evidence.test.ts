@@ -58,7 +58,16 @@ const evidenceIn = (dir: string): Evidence => {
  */
 function synth(change?: (estate: Estate) => void, context: Record<string, unknown> = {}): Synth {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'evidence-'));
-  const app = new App({ ...ESTATE_APP_PROPS, outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true, ...context } });
+  const app = new App({
+    ...ESTATE_APP_PROPS,
+    outdir,
+    context: {
+      ...cdkJsonContext(),
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:version-reporting': true,
+      ...context,
+    },
+  });
   const estate = buildEstate(app, defaultEstateConfig());
   change?.(estate);
   let error: Error | undefined;
@@ -73,7 +82,11 @@ function synth(change?: (estate: Estate) => void, context: Record<string, unknow
 /** `rule @ path` of every finding the packs report on `scope`, acknowledgements aside. */
 function findingsOn(scope: IConstruct, resourcePath: string): string[] {
   return compliancePacks()
-    .flatMap((pack) => pack.validateScope(scope).violations.flatMap((v) => v.violatingResources.map((r) => [v.ruleName, r.constructPath])))
+    .flatMap((pack) =>
+      pack
+        .validateScope(scope)
+        .violations.flatMap((v) => v.violatingResources.map((r) => [v.ruleName, r.constructPath])),
+    )
     .filter(([, p]) => p === resourcePath)
     .map(([rule]) => rule!)
     .sort();
@@ -129,9 +142,20 @@ describe('source locations', () => {
 
   test('the endpoint config is located where the model endpoint construct creates it, with the frames up to its stack', () => {
     const e = before.json();
-    const config = e.stacks.flatMap((s: any) => s.resources).find((r: any) => /^prod\/Endpoints\d+\/fraud-score\/Endpoint\/Config$/.test(r.path));
-    const line = fs.readFileSync(path.join(REPO_ROOT, 'constructs/model-endpoint/index.ts'), 'utf8').split('\n').findIndex((l) => l.includes('new sagemaker.CfnEndpointConfig(')) + 1;
-    expect(config.source).toMatchObject({ file: 'constructs/model-endpoint/index.ts', line, kind: 'construct', label: 'new ModelEndpoint' });
+    const config = e.stacks
+      .flatMap((s: any) => s.resources)
+      .find((r: any) => /^prod\/Endpoints\d+\/fraud-score\/Endpoint\/Config$/.test(r.path));
+    const line =
+      fs
+        .readFileSync(path.join(REPO_ROOT, 'constructs/model-endpoint/index.ts'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('new sagemaker.CfnEndpointConfig(')) + 1;
+    expect(config.source).toMatchObject({
+      file: 'constructs/model-endpoint/index.ts',
+      line,
+      kind: 'construct',
+      label: 'new ModelEndpoint',
+    });
     expect(config.trail.map((t: any) => t.label)).toEqual(['new EndpointsStack']);
     expect(config.trail[0].file).toBe('lib/stacks/endpoints-stack.ts');
   });
@@ -149,11 +173,14 @@ describe('source locations', () => {
     const e = before.json();
     const organization = e.stacks.find((s: any) => s.id === 'Organization');
     expect(organization).toMatchObject({ environment: 'organization', stack: 'Organization' });
-    expect(organization.resources.map((r: any) => r.type)).toEqual(expect.arrayContaining(['AWS::Organizations::Policy', 'AWS::Organizations::OrganizationalUnit']));
+    expect(organization.resources.map((r: any) => r.type)).toEqual(
+      expect.arrayContaining(['AWS::Organizations::Policy', 'AWS::Organizations::OrganizationalUnit']),
+    );
     const delivery = e.results.filter((r: any) => r.path.startsWith('Delivery/'));
     expect(delivery.length).toBeGreaterThan(0);
     for (const r of delivery) expect([r.path, r.environment, r.stack]).toEqual([r.path, 'delivery', 'Delivery']);
-    for (const r of e.results.filter((x: any) => x.path.startsWith('DeliverySupport-'))) expect(r.stack).toMatch(/^DeliverySupport-/);
+    for (const r of e.results.filter((x: any) => x.path.startsWith('DeliverySupport-')))
+      expect(r.stack).toMatch(/^DeliverySupport-/);
     expect(e.environments).toEqual(expect.arrayContaining(['organization', 'delivery', 'dev', 'staging', 'prod']));
   });
 });
@@ -169,7 +196,12 @@ describe('SARIF for GitHub code scanning', () => {
     const s = which();
     const sarif = s.sarif();
     (expect(sarif) as any).toBeValidSarifLog();
-    expect(githubIngestionProblems(sarif, { repoRoot: REPO_ROOT, gzippedBytes: zlib.gzipSync(s.read('findings.sarif')).length })).toEqual([]);
+    expect(
+      githubIngestionProblems(sarif, {
+        repoRoot: REPO_ROOT,
+        gzippedBytes: zlib.gzipSync(s.read('findings.sarif')).length,
+      }),
+    ).toEqual([]);
   });
 
   test('the failing synth fails on the removed control, and its SARIF locates the unacknowledged findings at the key', () => {
@@ -189,7 +221,8 @@ describe('SARIF for GitHub code scanning', () => {
     const prints = new Set(results.map((r: any) => r.partialFingerprints.primaryLocationLineHash));
     expect(prints.size).toBe(results.length);
     // The acknowledged results are suppressed with their reason.
-    for (const r of results) expect(r.suppressions[0].justification.length).toBeGreaterThanOrEqual(MIN_ACKNOWLEDGEMENT_REASON);
+    for (const r of results)
+      expect(r.suppressions[0].justification.length).toBeGreaterThanOrEqual(MIN_ACKNOWLEDGEMENT_REASON);
   });
 });
 
@@ -199,10 +232,16 @@ describe('waivers and the control matrix', () => {
     const acknowledged = e.results.filter((r: any) => r.status === 'acknowledged');
     expect(e.waivers.reduce((n: number, w: any) => n + w.count, 0)).toBe(acknowledged.length);
     expect(new Set(e.waivers.map((w: any) => `${w.baseRule}\u0000${w.reason}`)).size).toBe(e.waivers.length);
-    expect(new Set(e.waivers.map((w: any) => w.reason)).size).toBe(new Set(acknowledged.map((r: any) => r.reason)).size);
+    expect(new Set(e.waivers.map((w: any) => w.reason)).size).toBe(
+      new Set(acknowledged.map((r: any) => r.reason)).size,
+    );
     for (const w of e.waivers) {
       const members = acknowledged.filter((r: any) => r.baseRule === w.baseRule && r.reason === w.reason);
-      expect([w.baseRule, w.count, w.resources.map((r: any) => r.path)]).toEqual([w.baseRule, members.length, [...new Set(members.map((r: any) => r.path))].sort()]);
+      expect([w.baseRule, w.count, w.resources.map((r: any) => r.path)]).toEqual([
+        w.baseRule,
+        members.length,
+        [...new Set(members.map((r: any) => r.path))].sort(),
+      ]);
       expect(w.acknowledgedAt.length).toBeGreaterThan(0);
       expect(w.controls).toEqual(CONTROL_MATRIX.filter((row) => row.rules.includes(w.baseRule)).map((row) => row.id));
     }
@@ -213,7 +252,11 @@ describe('waivers and the control matrix', () => {
     for (const row of e.controlMatrix.filter((r: any) => !r.detectiveResources)) {
       for (const [env, cell] of Object.entries<any>(row.byEnvironment)) {
         const rs = e.results.filter((r: any) => r.environment === env && row.rules.includes(r.baseRule));
-        const expected = rs.some((r: any) => r.status === 'non_compliant') ? 'violated' : rs.some((r: any) => r.status === 'acknowledged') ? 'met_with_waivers' : 'met';
+        const expected = rs.some((r: any) => r.status === 'non_compliant')
+          ? 'violated'
+          : rs.some((r: any) => r.status === 'acknowledged')
+            ? 'met_with_waivers'
+            : 'met';
         expect([row.id, env, cell.status]).toEqual([row.id, env, expected]);
       }
     }
@@ -227,7 +270,8 @@ describe('waivers and the control matrix', () => {
     const pci = REGULATIONS.find((r) => r.id === 'PCI DSS')!;
     expect(pci).toMatchObject({ pack: 'PCI.DSS.321', version: expect.stringMatching(/^v3\.2\.1/) });
     // 4.2.1 and 10.5.1 are PCI DSS v4 numbers; the pack cites v3.2.1 ones.
-    for (const row of CONTROL_MATRIX.filter((r) => r.regulation === 'PCI DSS')) expect(row.clause).not.toMatch(/\b(4\.2\.1|10\.5\.1)\b/);
+    for (const row of CONTROL_MATRIX.filter((r) => r.regulation === 'PCI DSS'))
+      expect(row.clause).not.toMatch(/\b(4\.2\.1|10\.5\.1)\b/);
     const packIds = new Set(e.rules.filter((r: any) => r.pack === 'PCI.DSS.321').flatMap((r: any) => r.controlIds));
     expect(packIds.has('4.1')).toBe(true);
   });
@@ -238,11 +282,18 @@ describe('waivers and the control matrix', () => {
     expect(before.read('report.md')).toContain(e.statement);
     expect(before.read('report.html')).toContain('Design-time evidence');
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    expect([head, e.provenance.baseCommit].filter(Boolean)).toContain(e.provenance.commit === 'uncommitted changes' ? e.provenance.baseCommit : e.provenance.commit);
+    expect([head, e.provenance.baseCommit].filter(Boolean)).toContain(
+      e.provenance.commit === 'uncommitted changes' ? e.provenance.baseCommit : e.provenance.commit,
+    );
     // Given as a value here (cdk synth names the file: its SHA-256 then, see evidence-parts).
-    expect(e.provenance.config).toEqual(collectProvenance({ packs: [], configValue: defaultEstateConfig(), env: {} }).config);
+    expect(e.provenance.config).toEqual(
+      collectProvenance({ packs: [], configValue: defaultEstateConfig(), env: {} }).config,
+    );
     expect(e.provenance.config.file).toBe('(validated config, canonical JSON)');
-    expect(e.provenance.tools).toMatchObject({ 'aws-cdk-lib': require('aws-cdk-lib/package.json').version, 'cdk-nag': require('cdk-nag/package.json').version });
+    expect(e.provenance.tools).toMatchObject({
+      'aws-cdk-lib': require('aws-cdk-lib/package.json').version,
+      'cdk-nag': require('cdk-nag/package.json').version,
+    });
     expect(e.provenance.packs.map((p: any) => p.name)).toEqual(e.packs);
   });
 });
@@ -252,21 +303,37 @@ describe('detective controls: who runs them, per environment', () => {
 
   test('the example estate creates them: each environment is "met" by exactly the types its detective controls construct declares', () => {
     const e = before.json();
-    const stageEnvs = e.stacks.filter((s: any) => s.id.endsWith('/Foundation')).map((s: any) => s.environment).sort();
+    const stageEnvs = e.stacks
+      .filter((s: any) => s.id.endsWith('/Foundation'))
+      .map((s: any) => s.environment)
+      .sort();
     // One per environment and allowed region: the home region's in the Foundation stack, the others' in Detection-<region>.
     const allowed = defaultEstateConfig().organization.allowedRegions;
-    expect(e.detectiveControls.map((d: any) => [d.environment, d.region, d.source]).sort()).toEqual(stageEnvs.flatMap((env: string) => allowed.map((r) => [env, r, 'estate'])).sort());
+    expect(e.detectiveControls.map((d: any) => [d.environment, d.region, d.source]).sort()).toEqual(
+      stageEnvs.flatMap((env: string) => allowed.map((r) => [env, r, 'estate'])).sort(),
+    );
     const row = e.controlMatrix.find((r: any) => r.id === DETECTIVE.id);
     expect(Object.keys(row.byEnvironment).sort()).toEqual(stageEnvs);
     for (const d of e.detectiveControls) {
-      const declared = new Set(e.stacks.flatMap((s: any) => s.resources).filter((r: any) => r.path.startsWith(`${d.path}/`)).map((r: any) => r.type));
-      for (const t of DETECTIVE.detectiveResources!) expect([d.environment, t, declared.has(t)]).toEqual([d.environment, t, true]);
-      expect(row.byEnvironment[d.environment]).toMatchObject({ status: 'met', counts: { compliant: DETECTIVE.detectiveResources!.length, non_compliant: 0 } });
+      const declared = new Set(
+        e.stacks
+          .flatMap((s: any) => s.resources)
+          .filter((r: any) => r.path.startsWith(`${d.path}/`))
+          .map((r: any) => r.type),
+      );
+      for (const t of DETECTIVE.detectiveResources!)
+        expect([d.environment, t, declared.has(t)]).toEqual([d.environment, t, true]);
+      expect(row.byEnvironment[d.environment]).toMatchObject({
+        status: 'met',
+        counts: { compliant: DETECTIVE.detectiveResources!.length, non_compliant: 0 },
+      });
     }
-    expect(before.read('report.md')).toMatch(/Detective controls \(GuardDuty, Security Hub, AWS Config\) of .*: created by these templates\./);
+    expect(before.read('report.md')).toMatch(
+      /Detective controls \(GuardDuty, Security Hub, AWS Config\) of .*: created by these templates\./,
+    );
   });
 
-  test('the four-environment estate adopts the organization\'s: every environment inherited from its administrator, none met or violated, nothing of them in the templates', () => {
+  test("the four-environment estate adopts the organization's: every environment inherited from its administrator, none met or violated, nothing of them in the templates", () => {
     // Built, not synthesized: who runs them and what the templates declare come from the construct tree; no pack result counts for this row.
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'evidence-four-'));
     // Without the organization stack (no management account): this reads the environments' detective controls, not the SCPs.
@@ -278,25 +345,44 @@ describe('detective controls: who runs them, per environment', () => {
     const admin = config.organization.detectiveControls.administratorAccount!;
     expect(admin).toBe('777777777777');
     expect(e.detectiveControls.map((d) => [d.environment, d.region, d.source, d.administratorAccount]).sort()).toEqual(
-      ['dev', 'prod', 'staging', 'uat'].flatMap((env) => config.organization.allowedRegions.map((r) => [env, r, 'organization', admin])).sort(),
+      ['dev', 'prod', 'staging', 'uat']
+        .flatMap((env) => config.organization.allowedRegions.map((r) => [env, r, 'organization', admin]))
+        .sort(),
     );
     for (const d of e.detectiveControls) {
       const env = config.environments.find((x) => x.name === d.environment)!;
-      expect([d.account, d.stack]).toEqual([env.account, d.region === env.region ? `${env.name}/Foundation` : `${env.name}/Detection-${d.region}`]);
+      expect([d.account, d.stack]).toEqual([
+        env.account,
+        d.region === env.region ? `${env.name}/Foundation` : `${env.name}/Detection-${d.region}`,
+      ]);
     }
     const row = e.controlMatrix.find((r) => r.id === DETECTIVE.id)!;
     expect(row.status).toBe('inherited');
     for (const env of ['dev', 'uat', 'staging', 'prod']) {
-      expect([env, row.byEnvironment[env].status, row.byEnvironment[env].inheritedFrom]).toEqual([env, 'inherited', `the organization (delegated administrator account ${admin})`]);
+      expect([env, row.byEnvironment[env].status, row.byEnvironment[env].inheritedFrom]).toEqual([
+        env,
+        'inherited',
+        `the organization (delegated administrator account ${admin})`,
+      ]);
     }
     const types = e.stacks.flatMap((s) => s.resources.map((r) => r.type));
     for (const t of DETECTIVE.detectiveResources!) expect(types).not.toContain(t);
     const files = writeEvidenceFiles(path.join(outdir, 'compliance'), e);
-    expect(fs.readFileSync(files.markdown, 'utf8')).toContain(`inherited from the organization (delegated administrator account ${admin}). These templates do not create them`);
-    expect(fs.readFileSync(files.html, 'utf8')).toMatch(/<td class="status inherited" data-env="uat">inherited from the organization \(delegated administrator account 777777777777\), not in these templates<\/td>/);
+    expect(fs.readFileSync(files.markdown, 'utf8')).toContain(
+      `inherited from the organization (delegated administrator account ${admin}). These templates do not create them`,
+    );
+    expect(fs.readFileSync(files.html, 'utf8')).toMatch(
+      /<td class="status inherited" data-env="uat">inherited from the organization \(delegated administrator account 777777777777\), not in these templates<\/td>/,
+    );
     const Ajv = require('ajv');
     const ajv = new Ajv({ allErrors: true });
-    expect([ajv.validate(require('../lib/compliance/evidence/evidence.schema.json'), JSON.parse(fs.readFileSync(files.json, 'utf8'))), ajv.errors]).toEqual([true, null]);
+    expect([
+      ajv.validate(
+        require('../lib/compliance/evidence/evidence.schema.json'),
+        JSON.parse(fs.readFileSync(files.json, 'utf8')),
+      ),
+      ajv.errors,
+    ]).toEqual([true, null]);
   }, 300_000);
 });
 
@@ -305,10 +391,22 @@ describe('what changed: two estates that differ by one removed control and one n
     expect(removedControlRules.length).toBeGreaterThan(0);
     expect(waivedRules.length).toBeGreaterThan(0);
     const d = diffEvidence(before.json(), after.json());
-    expect(d.newFindings.map((r) => `${r.rule} @ ${r.path}`).sort()).toEqual(removedControlRules.map((r) => `${r} @ ${REMOVED_CONTROL_PATH}`));
-    expect(d.newWaivers.map((r) => `${r.rule} @ ${r.path}`).sort()).toEqual(waivedRules.map((r) => `${r} @ ${WAIVED_PATH}`));
+    expect(d.newFindings.map((r) => `${r.rule} @ ${r.path}`).sort()).toEqual(
+      removedControlRules.map((r) => `${r} @ ${REMOVED_CONTROL_PATH}`),
+    );
+    expect(d.newWaivers.map((r) => `${r.rule} @ ${r.path}`).sort()).toEqual(
+      waivedRules.map((r) => `${r} @ ${WAIVED_PATH}`),
+    );
     for (const w of d.newWaivers) expect(w.reason).toBe(NEW_REASON);
-    expect([d.removedFindings, d.removedWaivers, d.changedReasons, d.addedResources, d.removedResources, d.addedStacks, d.removedStacks]).toEqual([[], [], [], [], [], [], []]);
+    expect([
+      d.removedFindings,
+      d.removedWaivers,
+      d.changedReasons,
+      d.addedResources,
+      d.removedResources,
+      d.addedStacks,
+      d.removedStacks,
+    ]).toEqual([[], [], [], [], [], [], []]);
     const pciProd = d.controlChanges.find((c) => c.id === 'pci-dss.crypto-and-audit' && c.scope === 'prod');
     expect(pciProd).toMatchObject({ before: expect.stringMatching(/^met/), after: expect.stringMatching(/^violated/) });
     // Every control change is explained by the two edits: prod (the key) or dev (the log group), or the estate-wide row.
@@ -332,10 +430,26 @@ describe('what changed: two estates that differ by one removed control and one n
 
   test.each<[string, (dir: string) => string[], RegExp]>([
     ['one file only', (dir) => [path.join(dir, 'a.json')], /expected two evidence files, got 1/],
-    ['a missing file', (dir) => [path.join(dir, 'missing.json'), path.join(dir, 'a.json')], /missing\.json: cannot be read \(ENOENT\)/],
-    ['a file that is not JSON', (dir) => [path.join(dir, 'broken.json'), path.join(dir, 'a.json')], /broken\.json: is not JSON/],
-    ['evidence of the previous schema', (dir) => [path.join(dir, 'v1.json'), path.join(dir, 'a.json')], /v1\.json: is not compliance evidence of schema regulated-mlops-evidence\/2 \(its schema field is "regulated-mlops-evidence\/1"\)/],
-    ['an unknown option', (dir) => ['--colour', path.join(dir, 'a.json'), path.join(dir, 'a.json')], /unknown option --colour/],
+    [
+      'a missing file',
+      (dir) => [path.join(dir, 'missing.json'), path.join(dir, 'a.json')],
+      /missing\.json: cannot be read \(ENOENT\)/,
+    ],
+    [
+      'a file that is not JSON',
+      (dir) => [path.join(dir, 'broken.json'), path.join(dir, 'a.json')],
+      /broken\.json: is not JSON/,
+    ],
+    [
+      'evidence of the previous schema',
+      (dir) => [path.join(dir, 'v1.json'), path.join(dir, 'a.json')],
+      /v1\.json: is not compliance evidence of schema regulated-mlops-evidence\/2 \(its schema field is "regulated-mlops-evidence\/1"\)/,
+    ],
+    [
+      'an unknown option',
+      (dir) => ['--colour', path.join(dir, 'a.json'), path.join(dir, 'a.json')],
+      /unknown option --colour/,
+    ],
   ])('refuses %s with a sentence, exit 2, no stack trace', (_name, args, message) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-input-'));
     fs.copyFileSync(path.join(before.dir, 'evidence.json'), path.join(dir, 'a.json'));
@@ -357,8 +471,13 @@ describe('byte-identical reproduction', () => {
       expect([file, again.read(file) === before.read(file)]).toEqual([file, true]);
     }
     const { time, timeSource } = before.json().provenance;
-    const epoch = process.env.SOURCE_DATE_EPOCH ?? execFileSync('git', ['log', '-1', '--format=%ct', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    expect([timeSource, time]).toEqual([process.env.SOURCE_DATE_EPOCH ? 'SOURCE_DATE_EPOCH' : 'commit time', new Date(Number(epoch) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')]);
+    const epoch =
+      process.env.SOURCE_DATE_EPOCH ??
+      execFileSync('git', ['log', '-1', '--format=%ct', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    expect([timeSource, time]).toEqual([
+      process.env.SOURCE_DATE_EPOCH ? 'SOURCE_DATE_EPOCH' : 'commit time',
+      new Date(Number(epoch) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    ]);
   }, 600_000);
 });
 
@@ -373,7 +492,11 @@ describe('the page in a real browser, at 1,280 px', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e: Error) => errors.push(e.message));
     page.on('console', (m: any) => m.type() === 'error' && errors.push(m.text()));
-    await page.route('**/*', (route: any) => (route.request().url().startsWith('file:') ? route.continue() : (blocked.push(route.request().url()), route.abort())));
+    await page.route('**/*', (route: any) =>
+      route.request().url().startsWith('file:')
+        ? route.continue()
+        : (blocked.push(route.request().url()), route.abort()),
+    );
     await page.goto(`file://${path.join(after.dir, 'report.html')}`);
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
   }, 300_000);
@@ -383,7 +506,8 @@ describe('the page in a real browser, at 1,280 px', () => {
   });
 
   const select = async (filters: Record<string, string>) => {
-    for (const id of ['reg', 'env', 'stack', 'pack', 'status']) await page.selectOption(`#filter-${id}`, filters[id] ?? '');
+    for (const id of ['reg', 'env', 'stack', 'pack', 'status'])
+      await page.selectOption(`#filter-${id}`, filters[id] ?? '');
     await page.fill('#filter-text', filters.text ?? '');
   };
   const num = async (selector: string) => Number(await page.textContent(selector));
@@ -398,7 +522,8 @@ describe('the page in a real browser, at 1,280 px', () => {
   test('filters by regulation, environment, stack, pack and status; the totals and the summary follow them', async () => {
     const e = after.json();
     const regs = new Map(e.rules.map((r: any) => [r.id, r.regulations]));
-    const stackOf = (r: any) => (['organization', 'delivery'].includes(r.environment) ? r.stack : `${r.environment}/${r.stack}`);
+    const stackOf = (r: any) =>
+      ['organization', 'delivery'].includes(r.environment) ? r.stack : `${r.environment}/${r.stack}`;
     const expectShown = async (filters: Record<string, string>) => {
       await select(filters);
       const match = e.results.filter(
@@ -411,7 +536,8 @@ describe('the page in a real browser, at 1,280 px', () => {
       );
       expect([filters, await num('#shown')]).toEqual([filters, match.length]);
       expect(await page.locator('tr.result:visible').count()).toBe(match.length);
-      for (const s of ['compliant', 'acknowledged', 'non_compliant']) expect([s, await num(`#total-${s}`)]).toEqual([s, match.filter((r: any) => r.status === s).length]);
+      for (const s of ['compliant', 'acknowledged', 'non_compliant'])
+        expect([s, await num(`#total-${s}`)]).toEqual([s, match.filter((r: any) => r.status === s).length]);
       return match.length;
     };
     expect(await expectShown({ reg: 'PCI DSS', env: 'prod', status: 'non_compliant' })).toBeGreaterThan(0);
@@ -419,7 +545,9 @@ describe('the page in a real browser, at 1,280 px', () => {
     expect(await expectShown({ stack: 'Delivery', pack: 'AwsSolutions' })).toBeGreaterThan(0);
     expect(await expectShown({ reg: 'EU AI Act', env: 'staging' })).toBeGreaterThan(0);
     await select({ env: 'prod', pack: 'NIST.800.53.R5' });
-    const cell = page.locator('#summary tr[data-env="prod"][data-pack="NIST.800.53.R5"] td[data-count="non_compliant"]');
+    const cell = page.locator(
+      '#summary tr[data-env="prod"][data-pack="NIST.800.53.R5"] td[data-count="non_compliant"]',
+    );
     expect(Number(await cell.textContent())).toBe(e.byEnvironment.prod['NIST.800.53.R5'].non_compliant);
     expect(await page.locator('#summary tr[data-env="dev"]:visible').count()).toBe(0);
   });
@@ -431,7 +559,8 @@ describe('the page in a real browser, at 1,280 px', () => {
     expect(await pci.locator('td[data-env="staging"]').textContent()).toMatch(/^met \(\d+\)$/);
     const zeroTrust = page.locator('tr.control[data-id="zero-trust.least-privilege"] td[data-env="prod"]');
     const e = after.json();
-    const waived = e.controlMatrix.find((r: any) => r.id === 'zero-trust.least-privilege').byEnvironment.prod.counts.acknowledged;
+    const waived = e.controlMatrix.find((r: any) => r.id === 'zero-trust.least-privilege').byEnvironment.prod.counts
+      .acknowledged;
     expect(await zeroTrust.textContent()).toMatch(new RegExp(`^met with ${waived} waivers`));
     const detective = page.locator(`tr.control[data-id="${CONTROL_MATRIX.find((r) => r.detectiveResources)!.id}"]`);
     expect(await detective.locator('td[data-env="prod"]').textContent()).toMatch(/^met \(5\)$/);
@@ -440,7 +569,9 @@ describe('the page in a real browser, at 1,280 px', () => {
     // Who runs the detective controls does not come from rule results: the filters leave the cells as they are.
     expect(await detective.locator('td[data-env="prod"]').textContent()).toMatch(/^met \(5\)$/);
     await select({ reg: 'GLBA' });
-    expect(await page.locator('tr.control:visible').count()).toBe(CONTROL_MATRIX.filter((r) => r.regulation === 'GLBA').length);
+    expect(await page.locator('tr.control:visible').count()).toBe(
+      CONTROL_MATRIX.filter((r) => r.regulation === 'GLBA').length,
+    );
   });
 
   test('waivers are grouped by reason; filtering to the new waiver shows one reason with its rules, resource and place in the code', async () => {
@@ -453,7 +584,10 @@ describe('the page in a real browser, at 1,280 px', () => {
     expect(await reason.locator('h3').textContent()).toBe(NEW_REASON);
     expect(await reason.locator('tr.waiver:visible').count()).toBe(waivedRules.length);
     expect(await reason.textContent()).toContain('test/evidence.test.ts:');
-    await reason.locator('details').first().evaluate((d: { open: boolean }) => (d.open = true));
+    await reason
+      .locator('details')
+      .first()
+      .evaluate((d: { open: boolean }) => (d.open = true));
     expect(await reason.locator('li:visible').first().textContent()).toBe(WAIVED_PATH);
     await reason.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'report-waivers.png') });
@@ -471,7 +605,8 @@ describe('the page in a real browser, at 1,280 px', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'report-diff.png') });
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'report.png') });
-    for (const f of ['report.png', 'report-diff.png', 'report-waivers.png']) expect(fs.statSync(path.join(SCREENSHOTS, f)).size).toBeGreaterThan(10_000);
+    for (const f of ['report.png', 'report-diff.png', 'report-waivers.png'])
+      expect(fs.statSync(path.join(SCREENSHOTS, f)).size).toBeGreaterThan(10_000);
   });
 
   test('the page loads nothing from the network and raises no script error', () => {

@@ -25,10 +25,14 @@ describe('a model declared in prod before any version is approved', () => {
   const config = validateEstateConfig(awaiting());
   const app = new App({ ...ESTATE_APP_PROPS, context: cdkJsonContext() });
   const estate = buildEstate(app, config);
-  const shard = (env: string, model: string) => estate.stages[env].endpoints.find((s) => s.node.id === shardStackId(shardOf(model)))!;
-  const resourcesOf = (env: string, model: string) => Template.fromStack(shard(env, model)).toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+  const shard = (env: string, model: string) =>
+    estate.stages[env].endpoints.find((s) => s.node.id === shardStackId(shardOf(model)))!;
+  const resourcesOf = (env: string, model: string) =>
+    Template.fromStack(shard(env, model)).toJSON().Resources as Record<string, { Type: string; Properties: any }>;
   const ofModel = (env: string, model: string, type: string) =>
-    Object.entries(resourcesOf(env, model)).filter(([id, r]) => r.Type === type && id.startsWith(model.replace(/-/g, '')));
+    Object.entries(resourcesOf(env, model)).filter(
+      ([id, r]) => r.Type === type && id.startsWith(model.replace(/-/g, '')),
+    );
 
   test('is valid config, and names no version', () => {
     expect(config.models.find((m) => m.id === 'credit-default')!.endpoints.prod.awaitingApproval).toBe(true);
@@ -36,9 +40,18 @@ describe('a model declared in prod before any version is approved', () => {
 
   test('prod has its model card and package group, and no endpoint, endpoint config, model, alarm or monitoring', () => {
     expect(ofModel('prod', 'credit-default', 'AWS::SageMaker::ModelCard')).toHaveLength(1);
-    const groups = Object.values(resourcesOf('prod', 'credit-default')).filter((r) => r.Type === 'AWS::SageMaker::ModelPackageGroup').map((r) => r.Properties.ModelPackageGroupName);
+    const groups = Object.values(resourcesOf('prod', 'credit-default'))
+      .filter((r) => r.Type === 'AWS::SageMaker::ModelPackageGroup')
+      .map((r) => r.Properties.ModelPackageGroupName);
     expect(groups).toContain('credit-default');
-    for (const type of ['AWS::SageMaker::Endpoint', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Model', 'AWS::CloudWatch::Alarm', 'AWS::SageMaker::MonitoringSchedule', 'AWS::ApplicationAutoScaling::ScalableTarget']) {
+    for (const type of [
+      'AWS::SageMaker::Endpoint',
+      'AWS::SageMaker::EndpointConfig',
+      'AWS::SageMaker::Model',
+      'AWS::CloudWatch::Alarm',
+      'AWS::SageMaker::MonitoringSchedule',
+      'AWS::ApplicationAutoScaling::ScalableTarget',
+    ]) {
       expect([type, ofModel('prod', 'credit-default', type)]).toEqual([type, []]);
     }
     // The other prod models are untouched, and staging still serves the candidate.
@@ -49,8 +62,12 @@ describe('a model declared in prod before any version is approved', () => {
   test("staging's registry already shares the group with prod, so naming the version is all that is left", () => {
     const prod = config.environments.find((e) => e.name === 'prod')!;
     expect(servingAccounts(config)).toContain(prod.account);
-    const [group] = Object.values(resourcesOf('staging', 'credit-default')).filter((r) => r.Type === 'AWS::SageMaker::ModelPackageGroup' && r.Properties.ModelPackageGroupName === 'credit-default');
-    expect(group.Properties.ModelPackageGroupPolicy.Statement[0].Principal).toEqual({ AWS: [`arn:aws:iam::${prod.account}:root`] });
+    const [group] = Object.values(resourcesOf('staging', 'credit-default')).filter(
+      (r) => r.Type === 'AWS::SageMaker::ModelPackageGroup' && r.Properties.ModelPackageGroupName === 'credit-default',
+    );
+    expect(group.Properties.ModelPackageGroupPolicy.Statement[0].Principal).toEqual({
+      AWS: [`arn:aws:iam::${prod.account}:root`],
+    });
   });
 
   test('the deployment gate has nothing of it to judge yet', () => {
@@ -68,7 +85,10 @@ describe('awaitingApproval is refused where it would hide a mistake', () => {
       validateEstateConfig(config, 'test.yaml');
       return [];
     } catch (e: any) {
-      return e.message.split('\n').slice(1).map((l: string) => l.replace(/^ {2}- /, ''));
+      return e.message
+        .split('\n')
+        .slice(1)
+        .map((l: string) => l.replace(/^ {2}- /, ''));
     }
   };
   const prodOf = (c: any) => c.models.find((m: any) => m.id === 'credit-default').endpoints.prod;
@@ -87,12 +107,16 @@ describe('awaitingApproval is refused where it would hide a mistake', () => {
   });
 
   test('retraining on the quality alarm of an endpoint that does not exist yet', () => {
-    expect(problems((c) => {
-      const model = c.models.find((m: any) => m.id === 'credit-default');
-      model.training.environments = ['prod'];
-      model.training.onAlarm = true;
-      model.training.image = model.training.image.replace(/^\d{12}/, '333333333333');
-      model.training.processingImage = model.training.processingImage.replace(/^\d{12}/, '333333333333');
-    })).toEqual(["models[credit-default].training.onAlarm: needs the model's endpoint in prod with model-quality monitoring on (its quality alarm is the trigger) (got true)"]);
+    expect(
+      problems((c) => {
+        const model = c.models.find((m: any) => m.id === 'credit-default');
+        model.training.environments = ['prod'];
+        model.training.onAlarm = true;
+        model.training.image = model.training.image.replace(/^\d{12}/, '333333333333');
+        model.training.processingImage = model.training.processingImage.replace(/^\d{12}/, '333333333333');
+      }),
+    ).toEqual([
+      "models[credit-default].training.onAlarm: needs the model's endpoint in prod with model-quality monitoring on (its quality alarm is the trigger) (got true)",
+    ]);
   });
 });

@@ -12,7 +12,13 @@
 import { validateEstateConfig } from '../lib/config/load';
 import { EstateConfig, EstateConfigInput } from '../lib/config';
 import { modelFootprint, modelFootprints, placeEstateModels } from '../lib/ml/model-footprint';
-import { MAX_TEMPLATE_BYTES, MAX_TEMPLATE_RESOURCES, SHARD_BUDGET, SHARD_OVERHEAD, shardStackId } from '../lib/ml/sharding';
+import {
+  MAX_TEMPLATE_BYTES,
+  MAX_TEMPLATE_RESOURCES,
+  SHARD_BUDGET,
+  SHARD_OVERHEAD,
+  shardStackId,
+} from '../lib/ml/sharding';
 import { imageRepositoriesIn, repositoryBuckets } from '../lib/stacks/image-repositories-stack';
 import { defaultEstateConfig, synthesizeEstate } from './support/estate';
 import { generatedEstate } from './support/generate-estate';
@@ -25,19 +31,38 @@ function variedEstate(): EstateConfigInput {
   const [m0, m1, m2, m3, m4, m5] = base.models;
   // Three variants in prod and a shadow in dev.
   m0.endpoints.prod.variants[0].weight = 0.85;
-  m0.endpoints.prod.variants.push({ ...m0.endpoints.prod.variants[1], name: 'third', weight: 0.05, modelPackageVersion: 4 });
+  m0.endpoints.prod.variants.push({
+    ...m0.endpoints.prod.variants[1],
+    name: 'third',
+    weight: 0.05,
+    modelPackageVersion: 4,
+  });
   // (baked in staging first, as every version prod serves)
   m0.endpoints.staging.variants[0].weight = 0.85;
-  m0.endpoints.staging.variants.push({ ...m0.endpoints.staging.variants[1], name: 'third', weight: 0.05, modelPackageVersion: 4 });
-  m0.endpoints.dev.shadow = { image: m0.endpoints.dev.variants[0].image, modelData: m0.endpoints.dev.variants[0].modelData, instanceType: m0.endpoints.dev.variants[0].instanceType, instanceCount: 1, samplingPercent: 20 };
+  m0.endpoints.staging.variants.push({
+    ...m0.endpoints.staging.variants[1],
+    name: 'third',
+    weight: 0.05,
+    modelPackageVersion: 4,
+  });
+  m0.endpoints.dev.shadow = {
+    image: m0.endpoints.dev.variants[0].image,
+    modelData: m0.endpoints.dev.variants[0].modelData,
+    instanceType: m0.endpoints.dev.variants[0].instanceType,
+    instanceCount: 1,
+    samplingPercent: 20,
+  };
   // Many protected attributes; monitoring in dev too; data quality only in staging.
   m2.protectedAttributes = ['age_band', 'gender', 'region_code'];
   m3.endpoints.dev.monitoring = { dataQuality: true, modelQuality: true };
   m5.endpoints.staging.monitoring = { dataQuality: true, modelQuality: false };
   // A long id, which every name and ARN repeats.
   m1.id = 'model-with-a-rather-long-identifier-0001';
-  for (const env of Object.values<any>(m1.endpoints)) for (const v of [...env.variants, env.shadow].filter(Boolean)) if (v.image) v.image = v.image.replace('model-0001', m1.id);
-  for (const env of Object.values<any>(m1.endpoints)) for (const v of env.variants) if (v.modelData) v.modelData = v.modelData.replace('model-0001', m1.id);
+  for (const env of Object.values<any>(m1.endpoints))
+    for (const v of [...env.variants, env.shadow].filter(Boolean))
+      if (v.image) v.image = v.image.replace('model-0001', m1.id);
+  for (const env of Object.values<any>(m1.endpoints))
+    for (const v of env.variants) if (v.modelData) v.modelData = v.modelData.replace('model-0001', m1.id);
   // Retraining in staging on every trigger, fed by prod's alarms (another account).
   const staging = base.environments.find((e: any) => e.name === 'staging');
   m4.endpoints.staging.monitoring = { dataQuality: true, modelQuality: true };
@@ -53,12 +78,19 @@ function variedEstate(): EstateConfigInput {
     maxRunsPerDay: 2,
   };
   // One endpoint awaiting its first approved version: declared, not built.
-  base.models[6].endpoints.prod = { ...base.models[6].endpoints.prod, awaitingApproval: true, variants: base.models[6].endpoints.prod.variants.map(({ modelPackageVersion: _v, ...v }: any) => v) };
+  base.models[6].endpoints.prod = {
+    ...base.models[6].endpoints.prod,
+    awaitingApproval: true,
+    variants: base.models[6].endpoints.prod.variants.map(({ modelPackageVersion: _v, ...v }: any) => v),
+  };
   return base;
 }
 
 /** Per model and environment: resources built and the template bytes they take (the template with and without them). */
-function builtFootprints(config: EstateConfig, templates: Record<string, string>): Map<string, { resources: number; bytes: number }> {
+function builtFootprints(
+  config: EstateConfig,
+  templates: Record<string, string>,
+): Map<string, { resources: number; bytes: number }> {
   const fs = require('node:fs') as typeof import('node:fs');
   const out = new Map<string, { resources: number; bytes: number }>();
   for (const [key, file] of Object.entries(templates)) {
@@ -74,7 +106,12 @@ function builtFootprints(config: EstateConfig, templates: Record<string, string>
         return p.includes(`/${model.id}/`) || p.endsWith(`/Registry/${model.id}`);
       });
       if (own.length === 0) continue;
-      const without = { ...template, Resources: Object.fromEntries(Object.entries(template.Resources).filter(([id]) => !own.some(([o]) => o === id))) };
+      const without = {
+        ...template,
+        Resources: Object.fromEntries(
+          Object.entries(template.Resources).filter(([id]) => !own.some(([o]) => o === id)),
+        ),
+      };
       out.set(`${key.split('/')[0]}/${model.id}`, { resources: own.length, bytes: size(template) - size(without) });
     }
   }
@@ -137,30 +174,48 @@ describe('the estate at 1,000 and 2,000 models (computed)', () => {
   test.each([
     [1000, e1000],
     [2000, e2000],
-  ])('%i models: every endpoint shard within the budget, and so within 500 resources and 1 MB, in every environment', (n, config) => {
-    const placement = placeEstateModels(config);
-    const loads = shardLoads(config, placement);
-    expect(loads.size).toBeGreaterThan(64 * config.environments.length);
-    // Each environment by its own footprints: dev's light models fill few shards, prod's heavy ones many.
-    expect(new Set(placement.get('dev')!.values()).size).toBeLessThan(new Set(placement.get('prod')!.values()).size);
-    for (const [key, load] of loads) {
-      expect([key, load.resources <= SHARD_BUDGET.resources, load.bytes <= SHARD_BUDGET.bytes]).toEqual([key, true, true]);
-    }
-    expect(SHARD_BUDGET.resources).toBeLessThan(MAX_TEMPLATE_RESOURCES);
-    expect(SHARD_BUDGET.bytes).toBeLessThan(MAX_TEMPLATE_BYTES);
-    expect(n).toBe(config.models.length);
-  });
+  ])(
+    '%i models: every endpoint shard within the budget, and so within 500 resources and 1 MB, in every environment',
+    (n, config) => {
+      const placement = placeEstateModels(config);
+      const loads = shardLoads(config, placement);
+      expect(loads.size).toBeGreaterThan(64 * config.environments.length);
+      // Each environment by its own footprints: dev's light models fill few shards, prod's heavy ones many.
+      expect(new Set(placement.get('dev')!.values()).size).toBeLessThan(new Set(placement.get('prod')!.values()).size);
+      for (const [key, load] of loads) {
+        expect([key, load.resources <= SHARD_BUDGET.resources, load.bytes <= SHARD_BUDGET.bytes]).toEqual([
+          key,
+          true,
+          true,
+        ]);
+      }
+      expect(SHARD_BUDGET.resources).toBeLessThan(MAX_TEMPLATE_RESOURCES);
+      expect(SHARD_BUDGET.bytes).toBeLessThan(MAX_TEMPLATE_BYTES);
+      expect(n).toBe(config.models.length);
+    },
+  );
 
   test('growing from 1,000 to 2,000 models with the placement recorded moves none of the first 1,000, and keeps every shard within budget', () => {
     const grown = placeEstateModels(e2000, recorded(p1000));
     for (const [env, id, shard] of each(p1000)) expect([env, id, grown.get(env)!.get(id)]).toEqual([env, id, shard]);
-    for (const [key, load] of shardLoads(e2000, grown)) expect([key, load.resources <= SHARD_BUDGET.resources, load.bytes <= SHARD_BUDGET.bytes]).toEqual([key, true, true]);
+    for (const [key, load] of shardLoads(e2000, grown))
+      expect([key, load.resources <= SHARD_BUDGET.resources, load.bytes <= SHARD_BUDGET.bytes]).toEqual([
+        key,
+        true,
+        true,
+      ]);
     // New shards were opened for the new models in prod: none was squeezed into a full one.
     expect(new Set(grown.get('prod')!.values()).size).toBeGreaterThan(new Set(p1000.get('prod')!.values()).size);
   });
 
   test('a model that grows in place stays where it is recorded, even past the budget (synth then refuses the stack if CloudFormation would)', () => {
-    const heavier = validateEstateConfig({ ...generatedEstate(1000), models: generatedEstate(1000).models!.map((m: any) => ({ ...m, protectedAttributes: ['a', 'b', 'c', 'd', 'e', 'f'] })) } as EstateConfigInput);
+    const heavier = validateEstateConfig({
+      ...generatedEstate(1000),
+      models: generatedEstate(1000).models!.map((m: any) => ({
+        ...m,
+        protectedAttributes: ['a', 'b', 'c', 'd', 'e', 'f'],
+      })),
+    } as EstateConfigInput);
     const again = placeEstateModels(heavier, recorded(p1000));
     for (const [env, id, shard] of each(p1000)) expect([env, id, again.get(env)!.get(id)]).toEqual([env, id, shard]);
   });

@@ -38,32 +38,55 @@ function configProblems(mutate: (c: any) => void): string[] {
 /** Rule names the RegulatedMLOps pack reports for one resource in an environment of `type`. */
 function ruleFindings(type: string, props: Record<string, unknown>, cfnType: string): string[] {
   const stack = new Stack(new App(), 'Probe', { env: { account: '123456789012', region: 'eu-west-1' } });
-  new CfnResource(stack, 'R', { type: cfnType, properties: { ...props, Tags: [{ Key: 'estate:environment-type', Value: type }, { Key: 'estate:records', Value: 'audit' }] } });
-  return new RegulatedMLOpsChecks().validateScope(stack).violations.map((v) => v.ruleName.replace('RegulatedMLOps-', ''));
+  new CfnResource(stack, 'R', {
+    type: cfnType,
+    properties: {
+      ...props,
+      Tags: [
+        { Key: 'estate:environment-type', Value: type },
+        { Key: 'estate:records', Value: 'audit' },
+      ],
+    },
+  });
+  return new RegulatedMLOpsChecks()
+    .validateScope(stack)
+    .violations.map((v) => v.ruleName.replace('RegulatedMLOps-', ''));
 }
 
 const lockedFor = (days: number) => ({
   ObjectLockEnabled: true,
-  ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: days } } },
+  ObjectLockConfiguration: {
+    ObjectLockEnabled: 'Enabled',
+    Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: days } },
+  },
 });
 
 describe('audit retention floor, per environment type', () => {
-  test.each(['dev', 'staging', 'prod'] as const)('%s: config and the rule both refuse a year below the floor, and both accept the floor', (type) => {
-    // GIVEN the floor of this type, in years and in days
-    const years = AUDIT_RETENTION_FLOOR_YEARS[type];
-    expect(AUDIT_RETENTION_FLOOR_DAYS[type]).toBe(retentionDays(years));
-    const index = example().environments.findIndex((e: any) => e.type === type);
-    const name = example().environments[index].name;
-    // WHEN the config asks for a year less than the floor, or the floor
-    const below = configProblems((c) => (c.environments[index].auditLogRetentionYears = years - 1));
-    const at = configProblems((c) => (c.environments[index].auditLogRetentionYears = years));
-    // THEN the config refuses below, naming the floor, and accepts the floor
-    expect(below).toEqual([`environments[${name}].auditLogRetentionYears: must be at least ${years} year(s) for a ${type} environment (regulatory floor)`]);
-    expect(at).toEqual([]);
-    // AND the rule refuses an audit bucket locked one day short of the floor, and accepts the floor
-    expect(ruleFindings(type, lockedFor(AUDIT_RETENTION_FLOOR_DAYS[type] - 1), 'AWS::S3::Bucket')).toContain('AuditBucketLocked');
-    expect(ruleFindings(type, lockedFor(AUDIT_RETENTION_FLOOR_DAYS[type]), 'AWS::S3::Bucket')).not.toContain('AuditBucketLocked');
-  });
+  test.each(['dev', 'staging', 'prod'] as const)(
+    '%s: config and the rule both refuse a year below the floor, and both accept the floor',
+    (type) => {
+      // GIVEN the floor of this type, in years and in days
+      const years = AUDIT_RETENTION_FLOOR_YEARS[type];
+      expect(AUDIT_RETENTION_FLOOR_DAYS[type]).toBe(retentionDays(years));
+      const index = example().environments.findIndex((e: any) => e.type === type);
+      const name = example().environments[index].name;
+      // WHEN the config asks for a year less than the floor, or the floor
+      const below = configProblems((c) => (c.environments[index].auditLogRetentionYears = years - 1));
+      const at = configProblems((c) => (c.environments[index].auditLogRetentionYears = years));
+      // THEN the config refuses below, naming the floor, and accepts the floor
+      expect(below).toEqual([
+        `environments[${name}].auditLogRetentionYears: must be at least ${years} year(s) for a ${type} environment (regulatory floor)`,
+      ]);
+      expect(at).toEqual([]);
+      // AND the rule refuses an audit bucket locked one day short of the floor, and accepts the floor
+      expect(ruleFindings(type, lockedFor(AUDIT_RETENTION_FLOOR_DAYS[type] - 1), 'AWS::S3::Bucket')).toContain(
+        'AuditBucketLocked',
+      );
+      expect(ruleFindings(type, lockedFor(AUDIT_RETENTION_FLOOR_DAYS[type]), 'AWS::S3::Bucket')).not.toContain(
+        'AuditBucketLocked',
+      );
+    },
+  );
 });
 
 describe('log retention floor', () => {
@@ -82,9 +105,15 @@ describe('log retention floor', () => {
     expect(() => new EncryptedLogGroup(stack, 'Short', { encryptionKey: key, retention: 180 })).toThrow(
       `EncryptedLogGroup Short: retention 180 days is below the ${MIN_LOG_RETENTION_DAYS}-day floor; use RetentionDays.ONE_YEAR or longer`,
     );
-    expect(() => new EncryptedLogGroup(stack, 'Floor', { encryptionKey: key, retention: MIN_LOG_RETENTION_DAYS })).not.toThrow();
-    expect(ruleFindings('dev', { KmsKeyId: 'k', RetentionInDays: MIN_LOG_RETENTION_DAYS - 1 }, 'AWS::Logs::LogGroup')).toContain('LogGroupRetainedEncrypted');
-    expect(ruleFindings('dev', { KmsKeyId: 'k', RetentionInDays: MIN_LOG_RETENTION_DAYS }, 'AWS::Logs::LogGroup')).not.toContain('LogGroupRetainedEncrypted');
+    expect(
+      () => new EncryptedLogGroup(stack, 'Floor', { encryptionKey: key, retention: MIN_LOG_RETENTION_DAYS }),
+    ).not.toThrow();
+    expect(
+      ruleFindings('dev', { KmsKeyId: 'k', RetentionInDays: MIN_LOG_RETENTION_DAYS - 1 }, 'AWS::Logs::LogGroup'),
+    ).toContain('LogGroupRetainedEncrypted');
+    expect(
+      ruleFindings('dev', { KmsKeyId: 'k', RetentionInDays: MIN_LOG_RETENTION_DAYS }, 'AWS::Logs::LogGroup'),
+    ).not.toContain('LogGroupRetainedEncrypted');
   });
 });
 

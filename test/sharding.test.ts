@@ -6,9 +6,23 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { validateEstateConfig } from '../lib/config/load';
 import { EstateConfig } from '../lib/config';
 import { buildEstate } from '../lib/estate';
-import { Footprint, PlacedModel, placeModels, SHARD_BUCKETS, SHARD_BUDGET, SHARD_OVERHEAD, shardOf, shardStackId, templateLimitProblems } from '../lib/ml/sharding';
+import {
+  Footprint,
+  PlacedModel,
+  placeModels,
+  SHARD_BUCKETS,
+  SHARD_BUDGET,
+  SHARD_OVERHEAD,
+  shardOf,
+  shardStackId,
+  templateLimitProblems,
+} from '../lib/ml/sharding';
 import { placeEstateModels } from '../lib/ml/model-footprint';
-import { governedGroupArns as groupArns, governedGroupFilter, governedPackageArns as packageArns } from '../lib/ml/registry-scope';
+import {
+  governedGroupArns as groupArns,
+  governedGroupFilter,
+  governedPackageArns as packageArns,
+} from '../lib/ml/registry-scope';
 import { workloadBoundaryStatements } from '../policies/workload-boundary';
 import { cdkJsonContext } from './support/estate';
 import { generatedEstate } from './support/generate-estate';
@@ -24,9 +38,14 @@ function endpointResourcePaths(config: EstateConfig): string[] {
 }
 
 describe('endpoint sharding', () => {
-  const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `model-${String(from + i).padStart(4, '0')}`);
+  const ids = (n: number, from = 0) =>
+    Array.from({ length: n }, (_, i) => `model-${String(from + i).padStart(4, '0')}`);
   // Footprints shaped like the generated estate's (dev, staging, prod): a prod model with monitoring is the heavy one.
-  const footprint: Footprint[] = [{ resources: 13, bytes: 24_000 }, { resources: 13, bytes: 24_000 }, { resources: 42, bytes: 95_000 }];
+  const footprint: Footprint[] = [
+    { resources: 13, bytes: 24_000 },
+    { resources: 13, bytes: 24_000 },
+    { resources: 42, bytes: 95_000 },
+  ];
   const models = (list: string[]): PlacedModel[] => list.map((id) => ({ id, footprints: footprint }));
   /** Models per shard, and the most resources and bytes any shard carries in any environment (with its own overhead). */
   const loads = (placement: Map<string, number>) => {
@@ -62,15 +81,28 @@ describe('endpoint sharding', () => {
   });
 
   test('capacity is counted per environment: a model heavy in one environment fills shards by that one', () => {
-    const lightEverywhere = placeModels(ids(2000).map((id) => ({ id, footprints: [{ resources: 13, bytes: 24_000 }, { resources: 13, bytes: 24_000 }] })));
+    const lightEverywhere = placeModels(
+      ids(2000).map((id) => ({
+        id,
+        footprints: [
+          { resources: 13, bytes: 24_000 },
+          { resources: 13, bytes: 24_000 },
+        ],
+      })),
+    );
     const heavyInProd = placeModels(models(ids(2000)));
     expect(Math.max(...loads(lightEverywhere).values())).toBeGreaterThan(2 * Math.max(...loads(heavyInProd).values()));
     // Bytes bind before resources here: 42 resources a model would allow 10, 95 KB allows 9.
-    expect(Math.max(...loads(heavyInProd).values())).toBe(Math.floor((SHARD_BUDGET.bytes - SHARD_OVERHEAD.bytes) / 95_000));
+    expect(Math.max(...loads(heavyInProd).values())).toBe(
+      Math.floor((SHARD_BUDGET.bytes - SHARD_OVERHEAD.bytes) / 95_000),
+    );
   });
 
   test('a model larger than an empty shard gets a shard of its own rather than none', () => {
-    const huge = placeModels([{ id: 'huge', footprints: [{ resources: 900, bytes: 2_000_000 }] }, ...ids(3).map((id) => ({ id, footprints: [{ resources: 10, bytes: 10_000 }] }))]);
+    const huge = placeModels([
+      { id: 'huge', footprints: [{ resources: 900, bytes: 2_000_000 }] },
+      ...ids(3).map((id) => ({ id, footprints: [{ resources: 10, bytes: 10_000 }] })),
+    ]);
     expect(huge.size).toBe(4);
     expect([...huge.entries()].filter(([id, s]) => id !== 'huge' && s === huge.get('huge'))).toEqual([]);
   });
@@ -108,14 +140,22 @@ describe('endpoint sharding', () => {
     const estate = buildEstate(app, config, { placement: { 'model-0001': 70, 'gone-model': 3 } });
     const stacks = estate.stages.prod.endpoints.map((s) => s.node.id);
     expect(stacks).toContain('Endpoints70');
-    expect(estate.stages.prod.endpoints.find((s) => s.node.id === 'Endpoints70')!.node.findAll().some((c) => c.node.id === 'model-0001')).toBe(true);
+    expect(
+      estate.stages.prod.endpoints
+        .find((s) => s.node.id === 'Endpoints70')!
+        .node.findAll()
+        .some((c) => c.node.id === 'model-0001'),
+    ).toBe(true);
     const expected = new Set(placeEstateModels(config, { 'model-0001': 70, 'gone-model': 3 }).get('prod')!.values());
     expect(stacks.sort()).toEqual([...expected].map(shardStackId).sort());
   });
 
   test('adding a model and removing another leaves every other resource at its construct path', () => {
     const before = validateEstateConfig(generatedEstate(12));
-    const after = validateEstateConfig({ ...generatedEstate(13), models: generatedEstate(13).models!.filter((m) => m.id !== 'model-0005') });
+    const after = validateEstateConfig({
+      ...generatedEstate(13),
+      models: generatedEstate(13).models!.filter((m) => m.id !== 'model-0005'),
+    });
     // The removed model's resources go, and its shard stack with them if it was alone there.
     const shards = new Set(after.models.map((m) => shardStackId(shardOf(m.id))));
     const old = endpointResourcePaths(before).filter((p) => !p.includes('/model-0005/') && shards.has(p.split('/')[1]));
@@ -143,7 +183,27 @@ describe('the placement file', () => {
   test('sits beside the estate config, and reads back what was written, sorted by model id', () => {
     expect(placementFileFor('/x/estate.yaml')).toBe('/x/estate.placement.json');
     const file = path.join(dir(), 'estate.placement.json');
-    fs.writeFileSync(file, placementText(new Map([['dev', new Map([['b-model', 70], ['a-model', 3]])], ['prod', new Map([['b-model', 70], ['a-model', 3]])]])));
+    fs.writeFileSync(
+      file,
+      placementText(
+        new Map([
+          [
+            'dev',
+            new Map([
+              ['b-model', 70],
+              ['a-model', 3],
+            ]),
+          ],
+          [
+            'prod',
+            new Map([
+              ['b-model', 70],
+              ['a-model', 3],
+            ]),
+          ],
+        ]),
+      ),
+    );
     expect(readPlacement(file)).toEqual({ 'a-model': 3, 'b-model': 70 });
     expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).models)).toEqual(['a-model', 'b-model']);
     expect(readPlacement(path.join(dir(), 'absent.json'))).toEqual({});
@@ -152,7 +212,27 @@ describe('the placement file', () => {
   test('a model whose shard differs between environments is recorded per environment, and read back for each', () => {
     const { recordedIn, isRecorded } = require('../lib/ml/placement-file');
     const file = path.join(dir(), 'estate.placement.json');
-    fs.writeFileSync(file, placementText(new Map([['dev', new Map([['m', 5], ['n', 9]])], ['prod', new Map([['m', 77], ['n', 9]])]])));
+    fs.writeFileSync(
+      file,
+      placementText(
+        new Map([
+          [
+            'dev',
+            new Map([
+              ['m', 5],
+              ['n', 9],
+            ]),
+          ],
+          [
+            'prod',
+            new Map([
+              ['m', 77],
+              ['n', 9],
+            ]),
+          ],
+        ]),
+      ),
+    );
     const recorded = readPlacement(file);
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).models).toEqual({ m: { dev: 5, prod: 77 }, n: 9 });
     expect(recordedIn(recorded, 'dev')).toEqual({ m: 5, n: 9 });
@@ -167,10 +247,22 @@ describe('the placement file', () => {
   test.each([
     ['not JSON', '{', /not valid JSON/],
     ['another shape', '{"models": []}', /expected \{"schema": "endpoint-placement\/1"/],
-    ['a shard that is not a whole number', '{"schema": "endpoint-placement/1", "models": {"m": 1.5}}', /models\.m: a shard is a whole number 0 or more \(got 1\.5\)/],
+    [
+      'a shard that is not a whole number',
+      '{"schema": "endpoint-placement/1", "models": {"m": 1.5}}',
+      /models\.m: a shard is a whole number 0 or more \(got 1\.5\)/,
+    ],
     ['a negative shard', '{"schema": "endpoint-placement/1", "models": {"m": -1}}', /got -1/],
-    ['an environment\'s shard that is not a whole number', '{"schema": "endpoint-placement/1", "models": {"m": {"dev": 3, "prod": "70"}}}', /models\.m\.prod: a shard is a whole number 0 or more \(got "70"\)/],
-    ['a list for a model', '{"schema": "endpoint-placement/1", "models": {"m": [3]}}', /models\.m: a shard is a whole number/],
+    [
+      "an environment's shard that is not a whole number",
+      '{"schema": "endpoint-placement/1", "models": {"m": {"dev": 3, "prod": "70"}}}',
+      /models\.m\.prod: a shard is a whole number 0 or more \(got "70"\)/,
+    ],
+    [
+      'a list for a model',
+      '{"schema": "endpoint-placement/1", "models": {"m": [3]}}',
+      /models\.m: a shard is a whole number/,
+    ],
   ])('a file with %s is refused with the reason', (_name, text, message) => {
     const file = path.join(dir(), 'estate.placement.json');
     fs.writeFileSync(file, text);
@@ -182,23 +274,39 @@ describe('the placement file', () => {
 describe('registry scope at scale', () => {
   const stack = new Stack(new App(), 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
   const names = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
-  const governedPackageArns = (st: Stack, groups: string[]) => packageArns(st, groups).map((a) => a.replace(/\$\{Token\[AWS\.Partition\.\d+\]\}/, 'aws'));
-  const governedGroupArns = (st: Stack, groups: string[]) => groupArns(st, groups).map((a) => a.replace(/\$\{Token\[AWS\.Partition\.\d+\]\}/, 'aws'));
+  const governedPackageArns = (st: Stack, groups: string[]) =>
+    packageArns(st, groups).map((a) => a.replace(/\$\{Token\[AWS\.Partition\.\d+\]\}/, 'aws'));
+  const governedGroupArns = (st: Stack, groups: string[]) =>
+    groupArns(st, groups).map((a) => a.replace(/\$\{Token\[AWS\.Partition\.\d+\]\}/, 'aws'));
 
   test('up to 20 models, grants and the approval trigger name each group', () => {
-    expect(governedPackageArns(stack, names(2))).toEqual(['arn:aws:sagemaker:eu-west-1:111111111111:model-package/m0/*', 'arn:aws:sagemaker:eu-west-1:111111111111:model-package/m1/*']);
+    expect(governedPackageArns(stack, names(2))).toEqual([
+      'arn:aws:sagemaker:eu-west-1:111111111111:model-package/m0/*',
+      'arn:aws:sagemaker:eu-west-1:111111111111:model-package/m1/*',
+    ]);
     expect(governedGroupFilter(names(20))).toHaveLength(20);
   });
 
   test('beyond 20, they name every group of the account, which the boundary lets no role create, delete or re-share', () => {
-    expect(governedPackageArns(stack, names(21))).toEqual(['arn:aws:sagemaker:eu-west-1:111111111111:model-package/*/*']);
-    expect(governedGroupArns(stack, names(500))).toEqual(['arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/*']);
+    expect(governedPackageArns(stack, names(21))).toEqual([
+      'arn:aws:sagemaker:eu-west-1:111111111111:model-package/*/*',
+    ]);
+    expect(governedGroupArns(stack, names(500))).toEqual([
+      'arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/*',
+    ]);
     expect(governedGroupFilter(names(21))).toBeUndefined();
-    const deny = workloadBoundaryStatements().find((s) => s.sid === 'DenyUngovernedRegistry')!.toStatementJson();
+    const deny = workloadBoundaryStatements()
+      .find((s) => s.sid === 'DenyUngovernedRegistry')!
+      .toStatementJson();
     expect(deny).toEqual({
       Sid: 'DenyUngovernedRegistry',
       Effect: 'Deny',
-      Action: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DeleteModelPackageGroup', 'sagemaker:PutModelPackageGroupPolicy', 'sagemaker:DeleteModelPackageGroupPolicy'],
+      Action: [
+        'sagemaker:CreateModelPackageGroup',
+        'sagemaker:DeleteModelPackageGroup',
+        'sagemaker:PutModelPackageGroupPolicy',
+        'sagemaker:DeleteModelPackageGroupPolicy',
+      ],
       Resource: '*',
     });
   });

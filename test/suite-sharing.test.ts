@@ -20,7 +20,11 @@ describe('the key of a shared assembly', () => {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.writeFileSync(path.join(root, file), text);
   };
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root, stdio: 'ignore' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+      cwd: root,
+      stdio: 'ignore',
+    });
 
   beforeEach(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'synthesis-inputs-'));
@@ -34,14 +38,26 @@ describe('the key of a shared assembly', () => {
     const before = synthesisInputsDigest(root);
     expect(synthesisInputsDigest(root)).toBe(before);
     const changes: Array<[string, () => void, () => void]> = [
-      ...SYNTHESIS_SOURCE_DIRS.map((dir): [string, () => void, () => void] => [`edit in ${dir}/`, () => write(`${dir}/index.ts`, 'export const where = 0;\n'), () => write(`${dir}/index.ts`, `export const where = '${dir}';\n`)]),
-      ['a new file in lib/', () => write('lib/deep/new.ts', ''), () => fs.rmSync(path.join(root, 'lib', 'deep'), { recursive: true })],
+      ...SYNTHESIS_SOURCE_DIRS.map((dir): [string, () => void, () => void] => [
+        `edit in ${dir}/`,
+        () => write(`${dir}/index.ts`, 'export const where = 0;\n'),
+        () => write(`${dir}/index.ts`, `export const where = '${dir}';\n`),
+      ]),
+      [
+        'a new file in lib/',
+        () => write('lib/deep/new.ts', ''),
+        () => fs.rmSync(path.join(root, 'lib', 'deep'), { recursive: true }),
+      ],
       [
         'a file renamed, content unchanged',
         () => fs.renameSync(path.join(root, 'lib', 'index.ts'), path.join(root, 'lib', 'other.ts')),
         () => fs.renameSync(path.join(root, 'lib', 'other.ts'), path.join(root, 'lib', 'index.ts')),
       ],
-      ['package-lock.json', () => write('package-lock.json', '{"lockfileVersion":3}\n'), () => write('package-lock.json', '{}\n')],
+      [
+        'package-lock.json',
+        () => write('package-lock.json', '{"lockfileVersion":3}\n'),
+        () => write('package-lock.json', '{}\n'),
+      ],
       ['cdk.json', () => write('cdk.json', '{"context":{"flag":true}}\n'), () => write('cdk.json', '{"context":{}}\n')],
     ];
     for (const [what, change, undo] of changes) {
@@ -80,7 +96,11 @@ describe('the key of a shared assembly', () => {
 
   test("an assembly's key changes with the inputs' digest, the config and the environment, and with nothing else", () => {
     const config = defaultEstateConfig();
-    const saved = { inputs: process.env.ESTATE_SYNTHESIS_INPUTS, epoch: process.env.SOURCE_DATE_EPOCH, worker: process.env.JEST_WORKER_ID };
+    const saved = {
+      inputs: process.env.ESTATE_SYNTHESIS_INPUTS,
+      epoch: process.env.SOURCE_DATE_EPOCH,
+      worker: process.env.JEST_WORKER_ID,
+    };
     try {
       process.env.ESTATE_SYNTHESIS_INPUTS = 'a'.repeat(64);
       const key = assemblyKey(config);
@@ -117,12 +137,18 @@ describe("the worker's moto server", () => {
       });
       socket.on('error', () => resolve(false));
     });
-  const buckets = async (s3: S3Client) => ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name);
+  const buckets = async (s3: S3Client) =>
+    ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name);
 
   test('is empty for each file that asks for it after another is done with it, and stays up between them', async () => {
     const first = await startMoto();
     const s3 = new S3Client({ ...first.clientConfig, forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: 'left-behind', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'left-behind',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
     expect(await buckets(s3)).toEqual(['left-behind']);
     await first.stop();
     const second = await startMoto();
@@ -141,7 +167,9 @@ describe("the worker's moto server", () => {
       const own = await startMoto();
       expect(own.endpoint).not.toBe(shared.endpoint);
       const mine = new S3Client({ ...own.clientConfig, forcePathStyle: true });
-      await mine.send(new CreateBucketCommand({ Bucket: 'private', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+      await mine.send(
+        new CreateBucketCommand({ Bucket: 'private', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }),
+      );
       expect(await buckets(new S3Client({ ...shared.clientConfig, forcePathStyle: true }))).toEqual([]);
       await own.stop();
       expect(await listening(own.endpoint)).toBe(false);
@@ -163,8 +191,16 @@ describe('the record of a whole-suite run that npm run bench prints', () => {
     numPendingTests: 1,
     numTodoTests: 0,
     testResults: [
-      { testFilePath: path.join(__dirname, 'fast.test.ts'), perfStats: { start: 0, end: 1_000 }, testResults: [{ numPassingAsserts: 2 }] },
-      { testFilePath: path.join(__dirname, 'slow.test.ts'), perfStats: { start: 0, end: 9_000 }, testResults: [{ numPassingAsserts: 5 }, { numPassingAsserts: 0 }] },
+      {
+        testFilePath: path.join(__dirname, 'fast.test.ts'),
+        perfStats: { start: 0, end: 1_000 },
+        testResults: [{ numPassingAsserts: 2 }],
+      },
+      {
+        testFilePath: path.join(__dirname, 'slow.test.ts'),
+        perfStats: { start: 0, end: 9_000 },
+        testResults: [{ numPassingAsserts: 5 }, { numPassingAsserts: 0 }],
+      },
     ],
   });
   let dir: string;
@@ -173,13 +209,22 @@ describe('the record of a whole-suite run that npm run bench prints', () => {
 
   test('a whole-suite run writes its wall time, counts and slowest files', () => {
     const outputFile = path.join(dir, 'record.json');
-    const reporter = new Reporter({ testPathPatterns: { isSet: (): boolean => false }, nonFlagArgs: [], maxWorkers: 2 }, { outputFile });
+    const reporter = new Reporter(
+      { testPathPatterns: { isSet: (): boolean => false }, nonFlagArgs: [], maxWorkers: 2 },
+      { outputFile },
+    );
     reporter.onRunStart();
     reporter.onRunComplete(new Set(), results(Date.now() - 42_000));
     const record = JSON.parse(fs.readFileSync(outputFile, 'utf8'));
     expect(record.wallSeconds).toBeGreaterThanOrEqual(42);
     expect(record.wallSeconds).toBeLessThan(60);
-    expect(record).toMatchObject({ files: 2, tests: { passed: 3, failed: 0, skipped: 1 }, passingAssertions: 7, success: true, workers: 2 });
+    expect(record).toMatchObject({
+      files: 2,
+      tests: { passed: 3, failed: 0, skipped: 1 },
+      passingAssertions: 7,
+      success: true,
+      workers: 2,
+    });
     expect(record.slowestFiles).toEqual([
       { file: 'test/slow.test.ts', seconds: 9 },
       { file: 'test/fast.test.ts', seconds: 1 },

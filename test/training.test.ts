@@ -3,7 +3,12 @@
  * policy, and the pipeline accepted and started by SageMaker (moto's server).
  */
 import { segmentArguments } from '../lib/config/segments';
-import { CreatePipelineCommand, DescribePipelineDefinitionForExecutionCommand, SageMakerClient, StartPipelineExecutionCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreatePipelineCommand,
+  DescribePipelineDefinitionForExecutionCommand,
+  SageMakerClient,
+  StartPipelineExecutionCommand,
+} from '@aws-sdk/client-sagemaker';
 import { retrainingGuard } from '../lambdas/retraining-guard/handler';
 import { decideRetraining } from '../lambdas/retraining-guard/policy';
 import { trainingPipelineDefinition, TRIGGER_PARAMETER } from '../lib/ml/training-definition';
@@ -30,7 +35,10 @@ const step = (name: string) => inner().find((s) => s.Name === name);
 
 describe('the generated retraining pipeline', () => {
   test('guard first; within budget: prepare, train, explain-design, predict, evaluate, register; otherwise a fail step with the reason', () => {
-    expect(definition.Steps.map((s: any) => [s.Name, s.Type])).toEqual([['RetrainingGuard', 'Lambda'], ['WithinRetrainingBudget', 'Condition']]);
+    expect(definition.Steps.map((s: any) => [s.Name, s.Type])).toEqual([
+      ['RetrainingGuard', 'Lambda'],
+      ['WithinRetrainingBudget', 'Condition'],
+    ]);
     expect(definition.Steps[0].FunctionArn).toBe(targets.guardFunctionArn);
     expect(inner().map((s) => [s.Name, s.Type, s.DependsOn])).toEqual([
       ['Prepare', 'Processing', undefined],
@@ -40,12 +48,22 @@ describe('the generated retraining pipeline', () => {
       ['Evaluate', 'Processing', ['Predict']],
       ['Register', 'RegisterModel', ['Evaluate']],
     ]);
-    expect(definition.Steps[1].Arguments.ElseSteps).toEqual([{ Name: 'RetrainingBudgetSpent', Type: 'Fail', Arguments: { ErrorMessage: { Get: "Steps.RetrainingGuard.OutputParameters['reason']" } } }]);
+    expect(definition.Steps[1].Arguments.ElseSteps).toEqual([
+      {
+        Name: 'RetrainingBudgetSpent',
+        Type: 'Fail',
+        Arguments: { ErrorMessage: { Get: "Steps.RetrainingGuard.OutputParameters['reason']" } },
+      },
+    ]);
     expect(definition.Parameters).toEqual([{ Name: TRIGGER_PARAMETER, Type: 'String', DefaultValue: 'manual' }]);
   });
 
   test('every job runs in the isolated subnets with network isolation, inter-container encryption, and the ML key on volumes and outputs', () => {
-    const network = { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: { Subnets: targets.subnets, SecurityGroupIds: targets.securityGroups } };
+    const network = {
+      EnableNetworkIsolation: true,
+      EnableInterContainerTrafficEncryption: true,
+      VpcConfig: { Subnets: targets.subnets, SecurityGroupIds: targets.securityGroups },
+    };
     for (const name of ['Prepare', 'ExplainDesign', 'Predict', 'Evaluate']) {
       const args = step(name).Arguments;
       expect(args.NetworkConfig).toEqual(network);
@@ -54,16 +72,26 @@ describe('the generated retraining pipeline', () => {
       expect(args.RoleArn).toBe(targets.roleArn);
     }
     const train = step('Train').Arguments;
-    expect(train).toMatchObject({ ...network, RoleArn: targets.roleArn, OutputDataConfig: { KmsKeyId: targets.mlKeyArn }, ResourceConfig: { VolumeKmsKeyId: targets.mlKeyArn, InstanceType: 'ml.m5.2xlarge' } });
+    expect(train).toMatchObject({
+      ...network,
+      RoleArn: targets.roleArn,
+      OutputDataConfig: { KmsKeyId: targets.mlKeyArn },
+      ResourceConfig: { VolumeKmsKeyId: targets.mlKeyArn, InstanceType: 'ml.m5.2xlarge' },
+    });
     expect(train.AlgorithmSpecification.TrainingImage).toBe(fraud.training!.image);
   });
 
-  test('registers a pending version only, with ModelMetrics at the evaluate step\'s reports and the data lineage in its metadata', () => {
+  test("registers a pending version only, with ModelMetrics at the evaluate step's reports and the data lineage in its metadata", () => {
     const register = step('Register').Arguments;
     expect(register.ModelPackageGroupName).toBe('fraud-score');
     expect(register.ModelApprovalStatus).toBe('PendingManualApproval');
     expect(JSON.stringify(definition)).not.toMatch(/"Approved"/);
-    const report = (name: string) => ({ 'Std:Join': { On: '/', Values: [{ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['reports'].S3Output.S3Uri" }, `${name}.json`] } });
+    const report = (name: string) => ({
+      'Std:Join': {
+        On: '/',
+        Values: [{ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['reports'].S3Output.S3Uri" }, `${name}.json`],
+      },
+    });
     expect(register.ModelMetrics).toEqual({
       ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: report('evaluation') } },
       ModelDataQuality: { Statistics: { ContentType: 'application/json', S3Uri: report('statistics') } },
@@ -86,7 +114,21 @@ describe('the generated retraining pipeline', () => {
     });
     // The evaluation reports land in the artifact bucket's evidence prefix of this run, the only place the approval gate reads.
     expect(step('Evaluate').Arguments.ProcessingOutputConfig.Outputs).toEqual([
-      expect.objectContaining({ OutputName: 'reports', S3Output: expect.objectContaining({ S3Uri: { 'Std:Join': { On: '/', Values: [`s3://${targets.artifactBucket}/training/fraud-score`, { Get: 'Execution.PipelineExecutionId' }, 'reports'] } } }) }),
+      expect.objectContaining({
+        OutputName: 'reports',
+        S3Output: expect.objectContaining({
+          S3Uri: {
+            'Std:Join': {
+              On: '/',
+              Values: [
+                `s3://${targets.artifactBucket}/training/fraud-score`,
+                { Get: 'Execution.PipelineExecutionId' },
+                'reports',
+              ],
+            },
+          },
+        }),
+      }),
     ]);
   });
 
@@ -94,18 +136,43 @@ describe('the generated retraining pipeline', () => {
     for (const name of ['ExplainDesign', 'Evaluate']) {
       const app = step(name).Arguments.AppSpecification;
       expect(app.ImageUri).toBe(targets.referenceImage);
-      expect(app.ContainerEntrypoint).toEqual(['python3', `/opt/ml/processing/input/code/${targets.referenceScript.key}`]);
-      expect(step(name).Arguments.ProcessingInputs[0]).toMatchObject({ InputName: 'code', S3Input: { S3Uri: `s3://${targets.referenceScript.bucket}/${targets.referenceScript.key}`, LocalPath: '/opt/ml/processing/input/code' } });
+      expect(app.ContainerEntrypoint).toEqual([
+        'python3',
+        `/opt/ml/processing/input/code/${targets.referenceScript.key}`,
+      ]);
+      expect(step(name).Arguments.ProcessingInputs[0]).toMatchObject({
+        InputName: 'code',
+        S3Input: {
+          S3Uri: `s3://${targets.referenceScript.bucket}/${targets.referenceScript.key}`,
+          LocalPath: '/opt/ml/processing/input/code',
+        },
+      });
     }
-    expect(step('Evaluate').Arguments.AppSpecification.ContainerArguments).toEqual(['reports', '--problem-type', 'binary_classification', '--facets', 'age_band', '--label', 'label', ...segmentArguments(fraud.segmentation)]);
+    expect(step('Evaluate').Arguments.AppSpecification.ContainerArguments).toEqual([
+      'reports',
+      '--problem-type',
+      'binary_classification',
+      '--facets',
+      'age_band',
+      '--label',
+      'label',
+      ...segmentArguments(fraud.segmentation),
+    ]);
     expect(step('Evaluate').Arguments.AppSpecification.ContainerArguments).toContain('--segment');
     // The model's image only scores rows.
-    expect(step('Predict').Arguments.AppSpecification).toEqual({ ImageUri: fraud.training!.processingImage, ContainerArguments: ['predict', '--problem-type', 'binary_classification'] });
+    expect(step('Predict').Arguments.AppSpecification).toEqual({
+      ImageUri: fraud.training!.processingImage,
+      ContainerArguments: ['predict', '--problem-type', 'binary_classification'],
+    });
     expect(JSON.stringify(definition)).not.toMatch(/clarify|model-monitor/i);
   });
 
   test('a GPU instance with local storage gets no volume key (SageMaker refuses one); config refuses such a type for jobs', () => {
-    const gpu = trainingPipelineDefinition(fraud, { ...fraud.training!, instanceType: 'ml.g5.2xlarge' }, targets) as any;
+    const gpu = trainingPipelineDefinition(
+      fraud,
+      { ...fraud.training!, instanceType: 'ml.g5.2xlarge' },
+      targets,
+    ) as any;
     const train = gpu.Steps[1].Arguments.IfSteps.find((s: any) => s.Name === 'Train').Arguments;
     expect(train.ResourceConfig.VolumeKmsKeyId).toBeUndefined();
   });
@@ -115,17 +182,32 @@ describe('the retraining guard bounds a storm of triggers', () => {
   const budget = { cooldownHours: 6, maxRunsPerDay: 2 };
   const now = new Date('2026-11-23T12:00:00Z');
   const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
-  const run = (arn: string, h: number, status = 'Succeeded', proceeded?: boolean) => ({ arn, status, startedAt: hoursAgo(h), proceeded });
+  const run = (arn: string, h: number, status = 'Succeeded', proceeded?: boolean) => ({
+    arn,
+    status,
+    startedAt: hoursAgo(h),
+    proceeded,
+  });
 
   test.each([
     ['no earlier run', [], true, /within budget: 0 of 2/],
     ['the last run 7 h ago', [run('a', 7)], true, /within budget: 1 of 2/],
     ['a run 2 h ago (cooldown)', [run('a', 2)], false, /started 2\.0 h ago, within the 6 h cooldown/],
     ['a run still executing', [run('a', 0.5, 'Executing')], false, /within the 6 h cooldown/],
-    ['two runs today (cap)', [run('a', 20), run('b', 8)], false, /2 run\(s\) in the last 24 hours reach the budget of 2/],
+    [
+      'two runs today (cap)',
+      [run('a', 20), run('b', 8)],
+      false,
+      /2 run\(s\) in the last 24 hours reach the budget of 2/,
+    ],
     ['failed runs do not count', [run('a', 1, 'Failed'), run('b', 2, 'Failed')], true, /within budget/],
-    ['refused runs do not count', [run('a', 1, 'Succeeded', false), run('b', 2, 'Succeeded', false)], true, /within budget/],
-    ['yesterday\'s runs do not count', [run('a', 30), run('b', 26)], true, /within budget: 0 of 2/],
+    [
+      'refused runs do not count',
+      [run('a', 1, 'Succeeded', false), run('b', 2, 'Succeeded', false)],
+      true,
+      /within budget/,
+    ],
+    ["yesterday's runs do not count", [run('a', 30), run('b', 26)], true, /within budget: 0 of 2/],
     ['the current run itself does not count', [run('me', 0, 'Executing')], true, /within budget/],
   ])('%s', (_name, executions, allowed, reason) => {
     const decision = decideRetraining(budget, executions as any, 'me', now);
@@ -134,7 +216,10 @@ describe('the retraining guard bounds a storm of triggers', () => {
   });
 
   test('fails closed: no budget for the pipeline, or runs that cannot be listed', () => {
-    expect(decideRetraining(undefined, [], 'me', now)).toEqual({ allowed: false, reason: 'no retraining budget is configured for this pipeline; refusing (fail closed)' });
+    expect(decideRetraining(undefined, [], 'me', now)).toEqual({
+      allowed: false,
+      reason: 'no retraining budget is configured for this pipeline; refusing (fail closed)',
+    });
     expect(decideRetraining(budget, { error: 'ThrottlingException: slow down' }, 'me', now)).toEqual({
       allowed: false,
       reason: 'earlier runs could not be listed (ThrottlingException: slow down); refusing, the next trigger retries',
@@ -152,23 +237,46 @@ describe('against SageMaker (moto)', () => {
   afterAll(async () => moto?.stop());
 
   test('the generated definition is accepted and started with the trigger named; the guard then holds back a storm', async () => {
-    await sagemaker.send(new CreatePipelineCommand({ PipelineName: targets.pipelineName, PipelineDefinition: JSON.stringify(definition), RoleArn: targets.roleArn, ParallelismConfiguration: { MaxParallelExecutionSteps: 1 } }));
+    await sagemaker.send(
+      new CreatePipelineCommand({
+        PipelineName: targets.pipelineName,
+        PipelineDefinition: JSON.stringify(definition),
+        RoleArn: targets.roleArn,
+        ParallelismConfiguration: { MaxParallelExecutionSteps: 1 },
+      }),
+    );
     const started = [];
     for (const trigger of ['schedule', 'alarm', 'market-event']) {
       const { PipelineExecutionArn } = await sagemaker.send(
-        new StartPipelineExecutionCommand({ PipelineName: targets.pipelineName, PipelineParameters: [{ Name: TRIGGER_PARAMETER, Value: trigger }], ClientRequestToken: `token-${trigger}-000000000000000000000000` }),
+        new StartPipelineExecutionCommand({
+          PipelineName: targets.pipelineName,
+          PipelineParameters: [{ Name: TRIGGER_PARAMETER, Value: trigger }],
+          ClientRequestToken: `token-${trigger}-000000000000000000000000`,
+        }),
       );
       started.push(PipelineExecutionArn!);
     }
-    const body = await sagemaker.send(new DescribePipelineDefinitionForExecutionCommand({ PipelineExecutionArn: started[0] }));
+    const body = await sagemaker.send(
+      new DescribePipelineDefinitionForExecutionCommand({ PipelineExecutionArn: started[0] }),
+    );
     expect(JSON.parse(body.PipelineDefinition!).Steps[0].Name).toBe('RetrainingGuard');
 
-    const guard = retrainingGuard({ sagemaker, config: { pipelines: { [targets.pipelineName]: { cooldownHours: 6, maxRunsPerDay: 2 } } } });
+    const guard = retrainingGuard({
+      sagemaker,
+      config: { pipelines: { [targets.pipelineName]: { cooldownHours: 6, maxRunsPerDay: 2 } } },
+    });
     // The third execution's guard sees the other two, just started: the storm is held back.
-    const third = await guard({ pipelineName: targets.pipelineName, executionArn: started[2], trigger: 'market-event' });
+    const third = await guard({
+      pipelineName: targets.pipelineName,
+      executionArn: started[2],
+      trigger: 'market-event',
+    });
     expect(third.allowed).toBe(false);
     expect(third.reason).toMatch(/2 run\(s\) in the last 24 hours reach the budget of 2|within the 6 h cooldown/);
     // A pipeline the guard has no budget for never proceeds.
-    expect(await guard({ pipelineName: 'staging-unknown-training', executionArn: 'x' })).toEqual({ allowed: false, reason: 'no retraining budget is configured for this pipeline; refusing (fail closed)' });
+    expect(await guard({ pipelineName: 'staging-unknown-training', executionArn: 'x' })).toEqual({
+      allowed: false,
+      reason: 'no retraining budget is configured for this pipeline; refusing (fail closed)',
+    });
   });
 });

@@ -26,8 +26,16 @@ export interface EndpointMetrics {
 }
 
 /** An alarm under `scope` that notifies the topic when it fires and when it clears; missing data is not a breach. */
-export function notifyingAlarm(scope: Construct, id: string, topic: sns.ITopic, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
-  const alarm = new cloudwatch.Alarm(scope, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props });
+export function notifyingAlarm(
+  scope: Construct,
+  id: string,
+  topic: sns.ITopic,
+  props: cloudwatch.AlarmProps,
+): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, id, {
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    ...props,
+  });
   alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
   alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
   return alarm;
@@ -54,10 +62,22 @@ export interface VariantAlarmsProps {
  * them of the variant that serves a promoted version. They notify but do not roll back: a failing shadow harms no
  * caller, and it is judged before promotion. Returns every alarm in the order made, and the rollback alarms.
  */
-export function variantAlarms(scope: Construct, endpoint: EndpointMetrics, props: VariantAlarmsProps): { readonly all: cloudwatch.Alarm[]; readonly rollback: cloudwatch.Alarm[] } {
+export function variantAlarms(
+  scope: Construct,
+  endpoint: EndpointMetrics,
+  props: VariantAlarmsProps,
+): { readonly all: cloudwatch.Alarm[]; readonly rollback: cloudwatch.Alarm[] } {
   const all: cloudwatch.Alarm[] = [];
   const rollback: cloudwatch.Alarm[] = [];
-  const alarm = (variant: string, kind: string, m: cloudwatch.Metric, threshold: number, evaluationPeriods: number, datapointsToAlarm: number, description: string) => {
+  const alarm = (
+    variant: string,
+    kind: string,
+    m: cloudwatch.Metric,
+    threshold: number,
+    evaluationPeriods: number,
+    datapointsToAlarm: number,
+    description: string,
+  ) => {
     const a = notifyingAlarm(scope, `${kind}-${variant}`, props.alarmTopic, {
       alarmName: `${endpoint.endpointName}-${variant}-${kind}`,
       alarmDescription: description,
@@ -73,15 +93,55 @@ export function variantAlarms(scope: Construct, endpoint: EndpointMetrics, props
   const { p99LatencyMicros, errors5xxPerMinute, errors4xxPerMinute } = ROLLBACK_THRESHOLDS;
   for (const v of props.variants) {
     rollback.push(
-      alarm(v, 'errors-5xx', endpoint.metricInvocation5XXErrors(v), errors5xxPerMinute, 3, 2, `${props.modelId} ${v}: 5XX errors; rolls back a deployment`),
-      alarm(v, 'latency-p99', endpoint.metricModelLatency(v), p99LatencyMicros, 3, 3, `${props.modelId} ${v}: p99 model latency over ${p99LatencyMicros / 1000} ms; rolls back a deployment`),
+      alarm(
+        v,
+        'errors-5xx',
+        endpoint.metricInvocation5XXErrors(v),
+        errors5xxPerMinute,
+        3,
+        2,
+        `${props.modelId} ${v}: 5XX errors; rolls back a deployment`,
+      ),
+      alarm(
+        v,
+        'latency-p99',
+        endpoint.metricModelLatency(v),
+        p99LatencyMicros,
+        3,
+        3,
+        `${props.modelId} ${v}: p99 model latency over ${p99LatencyMicros / 1000} ms; rolls back a deployment`,
+      ),
     );
-    alarm(v, 'errors-4xx', endpoint.metricInvocation4XXErrors(v), errors4xxPerMinute, 5, 5, `${props.modelId} ${v}: callers receive 4XX errors`);
+    alarm(
+      v,
+      'errors-4xx',
+      endpoint.metricInvocation4XXErrors(v),
+      errors4xxPerMinute,
+      5,
+      5,
+      `${props.modelId} ${v}: callers receive 4XX errors`,
+    );
   }
   if (props.shadow) {
     const s = props.shadow;
-    alarm(s, 'errors-5xx', endpoint.metricInvocation5XXErrors(s), errors5xxPerMinute, 3, 2, `${props.modelId} ${s} (shadow): 5XX errors on the copy of live traffic`);
-    alarm(s, 'latency-p99', endpoint.metricModelLatency(s), p99LatencyMicros, 3, 3, `${props.modelId} ${s} (shadow): p99 model latency over ${p99LatencyMicros / 1000} ms`);
+    alarm(
+      s,
+      'errors-5xx',
+      endpoint.metricInvocation5XXErrors(s),
+      errors5xxPerMinute,
+      3,
+      2,
+      `${props.modelId} ${s} (shadow): 5XX errors on the copy of live traffic`,
+    );
+    alarm(
+      s,
+      'latency-p99',
+      endpoint.metricModelLatency(s),
+      p99LatencyMicros,
+      3,
+      3,
+      `${props.modelId} ${s} (shadow): p99 model latency over ${p99LatencyMicros / 1000} ms`,
+    );
   }
   return { all, rollback };
 }
@@ -99,17 +159,38 @@ export interface EndpointDashboardProps {
  * The endpoint's dashboard (named like the endpoint, three hours by default): latency, invocations, errors and
  * CPU / GPU use per variant, the monitoring's widgets, and the status of every alarm.
  */
-export function endpointDashboard(scope: Construct, id: string, endpoint: EndpointMetrics, props: EndpointDashboardProps): cloudwatch.Dashboard {
-  const dashboard = new cloudwatch.Dashboard(scope, id, { dashboardName: endpoint.endpointName, defaultInterval: Duration.hours(3) });
+export function endpointDashboard(
+  scope: Construct,
+  id: string,
+  endpoint: EndpointMetrics,
+  props: EndpointDashboardProps,
+): cloudwatch.Dashboard {
+  const dashboard = new cloudwatch.Dashboard(scope, id, {
+    dashboardName: endpoint.endpointName,
+    defaultInterval: Duration.hours(3),
+  });
   const variants = props.variants;
-  const graph = (title: string, metrics: cloudwatch.IMetric[], left?: cloudwatch.YAxisProps) => new cloudwatch.GraphWidget({ title, left: metrics, width: 12, leftYAxis: left });
+  const graph = (title: string, metrics: cloudwatch.IMetric[], left?: cloudwatch.YAxisProps) =>
+    new cloudwatch.GraphWidget({ title, left: metrics, width: 12, leftYAxis: left });
   dashboard.addWidgets(
-    graph('p99 model latency (µs)', variants.map((v) => endpoint.metricModelLatency(v))),
-    graph('Invocations', variants.map((v) => endpoint.metricInvocations(v))),
+    graph(
+      'p99 model latency (µs)',
+      variants.map((v) => endpoint.metricModelLatency(v)),
+    ),
+    graph(
+      'Invocations',
+      variants.map((v) => endpoint.metricInvocations(v)),
+    ),
   );
   dashboard.addWidgets(
-    graph('4XX / 5XX errors', variants.flatMap((v) => [endpoint.metricInvocation4XXErrors(v), endpoint.metricInvocation5XXErrors(v)])),
-    graph('CPU / GPU use (%)', variants.flatMap((v) => [endpoint.metricCpuUtilization(v), endpoint.metricGpuUtilization(v)])),
+    graph(
+      '4XX / 5XX errors',
+      variants.flatMap((v) => [endpoint.metricInvocation4XXErrors(v), endpoint.metricInvocation5XXErrors(v)]),
+    ),
+    graph(
+      'CPU / GPU use (%)',
+      variants.flatMap((v) => [endpoint.metricCpuUtilization(v), endpoint.metricGpuUtilization(v)]),
+    ),
   );
   const live = props.monitoringWidgets;
   for (let i = 0; i < live.length; i += 2) dashboard.addWidgets(...live.slice(i, i + 2));

@@ -69,15 +69,20 @@ export class ModelEndpoint extends Construct implements EndpointMetrics {
       modelQuality: `${endpointName}-modelquality`,
     };
     const problems = propsProblems(props, names);
-    if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
+    if (problems.length > 0)
+      throw new Error(`${this.node.path}: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
     const modelId = props.modelId;
     tagAll(this, 'model:id', modelId);
     tagAll(this, 'model:risk-tier', props.riskTier);
     const { partition, account } = Stack.of(this);
     this.endpointName = endpointName;
     const monitoring = props.monitoring ?? { dataQuality: true, modelQuality: true };
-    const modelMonitor = props.monitoringService === 'model-monitor' && (monitoring.dataQuality || monitoring.modelQuality);
-    const served: readonly (VariantModel & { readonly instanceType: string })[] = [...props.variants, ...(props.shadow ? [props.shadow] : [])];
+    const modelMonitor =
+      props.monitoringService === 'model-monitor' && (monitoring.dataQuality || monitoring.modelQuality);
+    const served: readonly (VariantModel & { readonly instanceType: string })[] = [
+      ...props.variants,
+      ...(props.shadow ? [props.shadow] : []),
+    ];
 
     const direct = served.filter((v) => v.image && v.modelData) as { image: string; modelData: string }[];
     const packaged = served.some((v) => v.modelPackageVersion !== undefined) ? props.packageRegistry : undefined;
@@ -93,15 +98,23 @@ export class ModelEndpoint extends Construct implements EndpointMetrics {
       packaged,
     });
 
-    const vpcConfig = { subnets: props.subnets.map((s) => s.subnetId), securityGroupIds: [props.securityGroup.securityGroupId] };
-    const packageArn = (version: number) => `arn:${partition}:sagemaker:${packaged!.region}:${packaged!.account}:model-package/${modelId}/${version}`;
+    const vpcConfig = {
+      subnets: props.subnets.map((s) => s.subnetId),
+      securityGroupIds: [props.securityGroup.securityGroupId],
+    };
+    const packageArn = (version: number) =>
+      `arn:${partition}:sagemaker:${packaged!.region}:${packaged!.account}:model-package/${modelId}/${version}`;
     // CreateModel takes the model data of a package from the package (ModelPackageName): to read the pinned copy, a
     // prod model names the image and the pinned key, and the package it is (the tag below); the deployment gate has
     // checked that the package's image is this one and that the key holds its approved bytes.
     const container = (v: VariantModel) =>
       v.modelPackageVersion !== undefined
         ? pinned
-          ? { image: pinned.image, modelDataUrl: `s3://${pinned.bucketName}/${pinnedKey(modelId, v.modelPackageVersion, 0)}`, environment: { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' } }
+          ? {
+              image: pinned.image,
+              modelDataUrl: `s3://${pinned.bucketName}/${pinnedKey(modelId, v.modelPackageVersion, 0)}`,
+              environment: { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' },
+            }
           : { modelPackageName: packageArn(v.modelPackageVersion) }
         : { image: v.image!, modelDataUrl: v.modelData!, environment: { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' } };
     const models: Record<string, sagemaker.CfnModel> = {};
@@ -111,7 +124,12 @@ export class ModelEndpoint extends Construct implements EndpointMetrics {
         enableNetworkIsolation: true,
         vpcConfig,
         primaryContainer: container(v),
-        tags: [{ key: 'model:variant', value: variant }, ...(pinned && v.modelPackageVersion !== undefined ? [{ key: 'model:package', value: packageArn(v.modelPackageVersion) }] : [])],
+        tags: [
+          { key: 'model:variant', value: variant },
+          ...(pinned && v.modelPackageVersion !== undefined
+            ? [{ key: 'model:package', value: packageArn(v.modelPackageVersion) }]
+            : []),
+        ],
       });
       m.node.addDependency(this.role);
       models[variant] = m;
@@ -155,14 +173,23 @@ export class ModelEndpoint extends Construct implements EndpointMetrics {
     if (localStorage) {
       acknowledgeFindings(
         this.endpointConfig,
-        ['NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured', 'PCI.DSS.321-SageMakerEndpointConfigurationKMSKeyConfigured', 'HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured'],
+        [
+          'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured',
+          'PCI.DSS.321-SageMakerEndpointConfigurationKMSKeyConfigured',
+          'HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured',
+        ],
         `Instance types ${allInstanceTypes.filter(hasInstanceStorage).join(', ')} have local NVMe storage, which SageMaker encrypts in hardware and for which CreateEndpointConfig refuses a KmsKeyId; captured data is still encrypted with the customer ML key.`,
       );
     }
 
     // Alarms per variant (alarms.ts); 5XX and latency of the production variants also roll a deployment back.
     const variantNames = props.variants.map((v) => v.name);
-    const alarms = variantAlarms(this, this, { modelId, variants: variantNames, shadow: props.shadow?.name, alarmTopic: props.alarmTopic });
+    const alarms = variantAlarms(this, this, {
+      modelId,
+      variants: variantNames,
+      shadow: props.shadow?.name,
+      alarmTopic: props.alarmTopic,
+    });
     const allAlarms = [...alarms.all];
     this.rollbackAlarms = alarms.rollback;
 
@@ -175,12 +202,23 @@ export class ModelEndpoint extends Construct implements EndpointMetrics {
         blueGreenUpdatePolicy: {
           trafficRoutingConfiguration:
             rollout.strategy === 'canary'
-              ? { type: 'CANARY', canarySize: { type: 'CAPACITY_PERCENT', value: rollout.stepPercent }, waitIntervalInSeconds: wait }
+              ? {
+                  type: 'CANARY',
+                  canarySize: { type: 'CAPACITY_PERCENT', value: rollout.stepPercent },
+                  waitIntervalInSeconds: wait,
+                }
               : rollout.strategy === 'linear'
-                ? { type: 'LINEAR', linearStepSize: { type: 'CAPACITY_PERCENT', value: rollout.stepPercent }, waitIntervalInSeconds: wait }
+                ? {
+                    type: 'LINEAR',
+                    linearStepSize: { type: 'CAPACITY_PERCENT', value: rollout.stepPercent },
+                    waitIntervalInSeconds: wait,
+                  }
                 : { type: 'ALL_AT_ONCE', waitIntervalInSeconds: wait },
           terminationWaitInSeconds: wait,
-          maximumExecutionTimeoutInSeconds: Math.min(28800, Math.max(600, wait * (rollout.strategy === 'linear' ? Math.ceil(100 / rollout.stepPercent) + 2 : 4))),
+          maximumExecutionTimeoutInSeconds: Math.min(
+            28800,
+            Math.max(600, wait * (rollout.strategy === 'linear' ? Math.ceil(100 / rollout.stepPercent) + 2 : 4)),
+          ),
         },
         autoRollbackConfiguration: { alarms: this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) },
       },
@@ -272,7 +310,11 @@ export class ModelEndpoint extends Construct implements EndpointMetrics {
    * A metric SageMaker publishes for a variant of this endpoint, per `EndpointName` and `VariantName`.
    * @default - namespace AWS/SageMaker, average over one minute
    */
-  metric(metricName: string, variantName: string, props?: cloudwatch.MetricOptions & { readonly namespace?: string }): cloudwatch.Metric {
+  metric(
+    metricName: string,
+    variantName: string,
+    props?: cloudwatch.MetricOptions & { readonly namespace?: string },
+  ): cloudwatch.Metric {
     const { namespace = 'AWS/SageMaker', ...options } = props ?? {};
     return new cloudwatch.Metric({
       namespace,

@@ -47,21 +47,60 @@ export interface ModelMonitorProps {
 export function modelMonitorSchedules(scope: Construct, props: ModelMonitorProps): cloudwatch.Alarm | undefined {
   const { region } = Stack.of(scope);
   const imageUri = modelMonitorImage(region, scope.node.path);
-  const resources = { clusterConfig: { instanceCount: 1, instanceType: 'ml.m5.xlarge', volumeSizeInGb: 30, volumeKmsKeyId: props.mlKey.keyArn } };
-  const networkConfig = { enableNetworkIsolation: true, enableInterContainerTrafficEncryption: true, vpcConfig: props.vpcConfig };
+  const resources = {
+    clusterConfig: {
+      instanceCount: 1,
+      instanceType: 'ml.m5.xlarge',
+      volumeSizeInGb: 30,
+      volumeKmsKeyId: props.mlKey.keyArn,
+    },
+  };
+  const networkConfig = {
+    enableNetworkIsolation: true,
+    enableInterContainerTrafficEncryption: true,
+    vpcConfig: props.vpcConfig,
+  };
   const output = (kind: string) => ({
     kmsKeyId: props.mlKey.keyArn,
-    monitoringOutputs: [{ s3Output: { s3Uri: props.captureBucket.s3UrlForObject(`monitoring/${props.endpointName}/${kind}`), localPath: '/opt/ml/processing/output', s3UploadMode: 'EndOfJob' } }],
+    monitoringOutputs: [
+      {
+        s3Output: {
+          s3Uri: props.captureBucket.s3UrlForObject(`monitoring/${props.endpointName}/${kind}`),
+          localPath: '/opt/ml/processing/output',
+          s3UploadMode: 'EndOfJob',
+        },
+      },
+    ],
   });
   const stoppingCondition = { maxRuntimeInSeconds: 3600 };
   // What both job definitions share: the endpoint they read, where they run, as whom.
-  const endpointInput = { endpointName: props.endpointName, localPath: '/opt/ml/processing/input/endpoint', s3InputMode: 'File', s3DataDistributionType: 'FullyReplicated' };
-  const job = { jobResources: resources, networkConfig, roleArn: props.roleArn, stoppingCondition, endpointName: props.endpointName };
-  const schedule = (kind: 'DataQuality' | 'ModelQuality', name: string, definition: sagemaker.CfnDataQualityJobDefinition | sagemaker.CfnModelQualityJobDefinition, expression: string) => {
+  const endpointInput = {
+    endpointName: props.endpointName,
+    localPath: '/opt/ml/processing/input/endpoint',
+    s3InputMode: 'File',
+    s3DataDistributionType: 'FullyReplicated',
+  };
+  const job = {
+    jobResources: resources,
+    networkConfig,
+    roleArn: props.roleArn,
+    stoppingCondition,
+    endpointName: props.endpointName,
+  };
+  const schedule = (
+    kind: 'DataQuality' | 'ModelQuality',
+    name: string,
+    definition: sagemaker.CfnDataQualityJobDefinition | sagemaker.CfnModelQualityJobDefinition,
+    expression: string,
+  ) => {
     definition.addResourceDependency(props.endpoint);
     const s = new sagemaker.CfnMonitoringSchedule(scope, `${kind}Schedule`, {
       monitoringScheduleName: name,
-      monitoringScheduleConfig: { monitoringJobDefinitionName: Fn.select(1, Fn.split('/', definition.attrJobDefinitionArn)), monitoringType: kind, scheduleConfig: { scheduleExpression: expression } },
+      monitoringScheduleConfig: {
+        monitoringJobDefinitionName: Fn.select(1, Fn.split('/', definition.attrJobDefinitionArn)),
+        monitoringType: kind,
+        scheduleConfig: { scheduleExpression: expression },
+      },
       endpointName: props.endpointName,
     });
     s.addResourceDependency(props.endpoint);
@@ -90,7 +129,9 @@ export function modelMonitorSchedules(scope: Construct, props: ModelMonitorProps
         probabilityAttribute: classifier ? '0' : undefined,
         probabilityThresholdAttribute: classifier ? 0.5 : undefined,
       },
-      groundTruthS3Input: { s3Uri: props.captureBucket.s3UrlForObject(`monitoring/${props.endpointName}/ground-truth`) },
+      groundTruthS3Input: {
+        s3Uri: props.captureBucket.s3UrlForObject(`monitoring/${props.endpointName}/ground-truth`),
+      },
     },
     modelQualityJobOutputConfig: output('model-quality'),
   });
@@ -112,6 +153,9 @@ export function modelMonitorSchedules(scope: Construct, props: ModelMonitorProps
     threshold: threshold.value,
     evaluationPeriods: 24,
     datapointsToAlarm: 1,
-    comparisonOperator: threshold.metric === 'auc' ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    comparisonOperator:
+      threshold.metric === 'auc'
+        ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+        : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
   });
 }

@@ -184,23 +184,41 @@ export const DEFAULT_ROLLOUT: EndpointRollout = { strategy: 'canary', stepPercen
 export function propsProblems(props: ModelEndpointProps, names: MonitoringNames): string[] {
   const problems: string[] = [];
   const named = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-  if (!named.test(props.endpointName)) problems.push(`endpointName ${props.endpointName}: must be 1-${MAX_NAME} letters, digits or hyphens (CreateEndpoint EndpointName)`);
-  if (props.variants.length < 1 || props.variants.length > MAX_PRODUCTION_VARIANTS) problems.push(`variants: ${props.variants.length} given; an endpoint has 1-${MAX_PRODUCTION_VARIANTS} production variants`);
-  const all: Array<[string, VariantModel & { name: string }]> = [...props.variants.map((v, i) => [`variants[${i}]`, v] as [string, ProductionVariant]), ...(props.shadow ? [['shadow', props.shadow] as [string, ShadowVariant]] : [])];
+  if (!named.test(props.endpointName))
+    problems.push(
+      `endpointName ${props.endpointName}: must be 1-${MAX_NAME} letters, digits or hyphens (CreateEndpoint EndpointName)`,
+    );
+  if (props.variants.length < 1 || props.variants.length > MAX_PRODUCTION_VARIANTS)
+    problems.push(
+      `variants: ${props.variants.length} given; an endpoint has 1-${MAX_PRODUCTION_VARIANTS} production variants`,
+    );
+  const all: Array<[string, VariantModel & { name: string }]> = [
+    ...props.variants.map((v, i) => [`variants[${i}]`, v] as [string, ProductionVariant]),
+    ...(props.shadow ? [['shadow', props.shadow] as [string, ShadowVariant]] : []),
+  ];
   const seen = new Set<string>();
   for (const [where, v] of all) {
     if (!named.test(v.name)) problems.push(`${where}.name ${v.name}: must be 1-${MAX_NAME} letters, digits or hyphens`);
     if (seen.has(v.name)) problems.push(`${where}.name ${v.name}: another variant has this name`);
     seen.add(v.name);
     const direct = v.image !== undefined || v.modelData !== undefined;
-    if (v.modelPackageVersion !== undefined && direct) problems.push(`${where}: give modelPackageVersion or image and modelData, not both`);
-    else if (v.modelPackageVersion === undefined && (v.image === undefined || v.modelData === undefined)) problems.push(`${where}: give modelPackageVersion, or both image and modelData`);
-    if (v.modelPackageVersion !== undefined && !props.packageRegistry) problems.push(`${where}.modelPackageVersion ${v.modelPackageVersion}: needs packageRegistry, the registry that holds the approved versions`);
+    if (v.modelPackageVersion !== undefined && direct)
+      problems.push(`${where}: give modelPackageVersion or image and modelData, not both`);
+    else if (v.modelPackageVersion === undefined && (v.image === undefined || v.modelData === undefined))
+      problems.push(`${where}: give modelPackageVersion, or both image and modelData`);
+    if (v.modelPackageVersion !== undefined && !props.packageRegistry)
+      problems.push(
+        `${where}.modelPackageVersion ${v.modelPackageVersion}: needs packageRegistry, the registry that holds the approved versions`,
+      );
   }
   const sampling = props.captureSamplingPercent;
-  if (sampling !== undefined && (!Number.isInteger(sampling) || sampling < 0 || sampling > 100)) problems.push(`captureSamplingPercent ${sampling}: must be a whole number from 0 to 100`);
+  if (sampling !== undefined && (!Number.isInteger(sampling) || sampling < 0 || sampling > 100))
+    problems.push(`captureSamplingPercent ${sampling}: must be a whole number from 0 to 100`);
   for (const kind of props.monitoringService === 'model-monitor' ? (['dataQuality', 'modelQuality'] as const) : []) {
-    if (names[kind].length > MAX_NAME) problems.push(`monitoringNames.${kind} ${names[kind]}: ${names[kind].length} characters; Model Monitor takes at most ${MAX_NAME}`);
+    if (names[kind].length > MAX_NAME)
+      problems.push(
+        `monitoringNames.${kind} ${names[kind]}: ${names[kind].length} characters; Model Monitor takes at most ${MAX_NAME}`,
+      );
   }
   return problems;
 }

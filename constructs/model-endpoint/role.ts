@@ -30,7 +30,11 @@ export interface EndpointExecutionRoleProps {
  * repositories, and its artifacts (only objects that account owns, decrypted through S3) or, where prod serves
  * pinned copies, only this model's copies.
  */
-export function endpointExecutionRole(scope: Construct, id: string, props: EndpointExecutionRoleProps): SageMakerExecutionRole {
+export function endpointExecutionRole(
+  scope: Construct,
+  id: string,
+  props: EndpointExecutionRoleProps,
+): SageMakerExecutionRole {
   const { partition } = Stack.of(scope);
   const { endpointName, modelId, modelMonitor, direct, packaged } = props;
   const pinned = packaged?.pinnedCopies;
@@ -49,20 +53,39 @@ export function endpointExecutionRole(scope: Construct, id: string, props: Endpo
   const captured = props.captureBucket.arnForObjects(`capture/${endpointName}/*`);
   // With Model Monitor, its jobs run as this role too; the estate's monitoring has a role of its own.
   const reports = props.captureBucket.arnForObjects(`monitoring/${endpointName}/*`);
-  allow(modelMonitor ? 'CaptureAndMonitor' : 'Capture', ['s3:PutObject', 's3:GetObject'], modelMonitor ? [captured, reports] : [captured]);
+  allow(
+    modelMonitor ? 'CaptureAndMonitor' : 'Capture',
+    ['s3:PutObject', 's3:GetObject'],
+    modelMonitor ? [captured, reports] : [captured],
+  );
   allow('ListCaptureBucket', ['s3:ListBucket'], [props.captureBucket.bucketArn]);
   if (direct.length > 0) {
-    allow('ReadModelData', ['s3:GetObject'], [...new Set(direct.map((v) => `arn:${partition}:s3:::${v.modelData.slice('s3://'.length)}`))].sort());
+    allow(
+      'ReadModelData',
+      ['s3:GetObject'],
+      [...new Set(direct.map((v) => `arn:${partition}:s3:::${v.modelData.slice('s3://'.length)}`))].sort(),
+    );
   }
   if (packaged) {
     // ...and so are its artifacts.
     if (pinned) {
       // Only this model's pinned copies: each key written once, locked, never deleted (the approved-model bucket).
-      allow('ReadPinnedModelData', ['s3:GetObject'], [`arn:${partition}:s3:::${pinned.bucketName}/models/${modelId}/*`]);
+      allow(
+        'ReadPinnedModelData',
+        ['s3:GetObject'],
+        [`arn:${partition}:s3:::${pinned.bucketName}/models/${modelId}/*`],
+      );
     } else {
-      allow('ReadApprovedArtifacts', ['s3:GetObject'], [`arn:${partition}:s3:::*/*`], { StringEquals: { 's3:ResourceAccount': packaged.account } });
+      allow('ReadApprovedArtifacts', ['s3:GetObject'], [`arn:${partition}:s3:::*/*`], {
+        StringEquals: { 's3:ResourceAccount': packaged.account },
+      });
     }
-    allow('DecryptApprovedArtifacts', ['kms:Decrypt'], [`arn:${partition}:kms:${packaged.region}:${packaged.account}:key/*`], { StringLike: { 'kms:ViaService': `s3.${packaged.region}.amazonaws.com` } });
+    allow(
+      'DecryptApprovedArtifacts',
+      ['kms:Decrypt'],
+      [`arn:${partition}:kms:${packaged.region}:${packaged.account}:key/*`],
+      { StringLike: { 'kms:ViaService': `s3.${packaged.region}.amazonaws.com` } },
+    );
   }
   role.acknowledgeWildcards(
     'Wildcards only where the API has no resource-level permission (ENI creation and description, ECR login), where a condition scopes the grant (metrics namespace, the staging account as resource owner, KMS through S3), or for names created at run time under this endpoint (capture and monitoring objects, log streams).',

@@ -19,9 +19,22 @@
  */
 import { createHash } from 'node:crypto';
 import * as https from 'node:https';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { BASELINE_FILES, BaselineFile, baselineKey, BaselineManifest, baselineManifestKey, REQUIRED_BASELINE_FILES } from '../model-pinner/approved-tag';
+import {
+  BASELINE_FILES,
+  BaselineFile,
+  baselineKey,
+  BaselineManifest,
+  baselineManifestKey,
+  REQUIRED_BASELINE_FILES,
+} from '../model-pinner/approved-tag';
 import { errorText } from '../shared/s3-objects';
 import { visible } from '../shared/strict-json';
 
@@ -73,9 +86,18 @@ const statusOf = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number }
 export function baselineCopier(deps: CopierDeps) {
   return async function copy(props: BaselineCopyProperties): Promise<CopyResult> {
     const version = Number(props.Version);
-    if (!Number.isSafeInteger(version) || version < 1) throw new BaselineRefusal(`Version must be a whole package version of 1 or more, not ${visible(String(props.Version)).slice(0, 40)}`);
-    if (!SAFE_NAME.test(props.ModelId ?? '')) throw new BaselineRefusal(`ModelId must be a model package group name, not ${visible(String(props.ModelId)).slice(0, 80)}`);
-    if (!SAFE_NAME.test(props.EndpointName ?? '')) throw new BaselineRefusal(`EndpointName must be an endpoint name, not ${visible(String(props.EndpointName)).slice(0, 80)}`);
+    if (!Number.isSafeInteger(version) || version < 1)
+      throw new BaselineRefusal(
+        `Version must be a whole package version of 1 or more, not ${visible(String(props.Version)).slice(0, 40)}`,
+      );
+    if (!SAFE_NAME.test(props.ModelId ?? ''))
+      throw new BaselineRefusal(
+        `ModelId must be a model package group name, not ${visible(String(props.ModelId)).slice(0, 80)}`,
+      );
+    if (!SAFE_NAME.test(props.EndpointName ?? ''))
+      throw new BaselineRefusal(
+        `EndpointName must be an endpoint name, not ${visible(String(props.EndpointName)).slice(0, 80)}`,
+      );
     const s3 = await deps.s3For(props.RoleArn);
     const read = async (key: string): Promise<Buffer> => {
       try {
@@ -102,16 +124,28 @@ export function baselineCopier(deps: CopierDeps) {
       throw new BaselineRefusal(`the baseline manifest of ${props.ModelId} version ${version} is not JSON`);
     }
     const files = Array.isArray(manifest?.files) ? manifest.files : [];
-    if (manifest?.schema !== 'model-baseline/1' || files.length === 0) throw new BaselineRefusal(`the baseline manifest of ${props.ModelId} version ${version} is not a model-baseline/1 manifest listing files`);
+    if (manifest?.schema !== 'model-baseline/1' || files.length === 0)
+      throw new BaselineRefusal(
+        `the baseline manifest of ${props.ModelId} version ${version} is not a model-baseline/1 manifest listing files`,
+      );
     const listed = new Set<string>();
     for (const f of files) {
-      if (!(BASELINE_FILES as readonly string[]).includes(f?.file) || !SHA256_HEX.test(f?.sha256 ?? '') || listed.has(f.file)) {
-        throw new BaselineRefusal(`the baseline manifest of ${props.ModelId} version ${version} lists ${visible(JSON.stringify(f)).slice(0, 200)}, which is not one of ${BASELINE_FILES.join(', ')} with a SHA-256, once`);
+      if (
+        !(BASELINE_FILES as readonly string[]).includes(f?.file) ||
+        !SHA256_HEX.test(f?.sha256 ?? '') ||
+        listed.has(f.file)
+      ) {
+        throw new BaselineRefusal(
+          `the baseline manifest of ${props.ModelId} version ${version} lists ${visible(JSON.stringify(f)).slice(0, 200)}, which is not one of ${BASELINE_FILES.join(', ')} with a SHA-256, once`,
+        );
       }
       listed.add(f.file);
     }
     const missing = REQUIRED_BASELINE_FILES.filter((f) => !listed.has(f));
-    if (missing.length > 0) throw new BaselineRefusal(`the baseline of ${props.ModelId} version ${version} has no ${missing.join(' or ')}, which the monitoring job needs`);
+    if (missing.length > 0)
+      throw new BaselineRefusal(
+        `the baseline of ${props.ModelId} version ${version} has no ${missing.join(' or ')}, which the monitoring job needs`,
+      );
 
     // Every file verified before anything is written: a mismatch leaves the endpoint's current baseline as it was.
     const verified: { file: BaselineFile; body: Buffer; sha256: string }[] = [];
@@ -119,7 +153,9 @@ export function baselineCopier(deps: CopierDeps) {
       const body = await read(baselineKey(props.ModelId, version, f.file));
       const sha256 = createHash('sha256').update(body).digest('hex');
       if (sha256 !== f.sha256) {
-        throw new BaselineRefusal(`${f.file} of ${props.ModelId} version ${version} has SHA-256 ${sha256}, not the ${f.sha256} its manifest records; nothing is written`);
+        throw new BaselineRefusal(
+          `${f.file} of ${props.ModelId} version ${version} has SHA-256 ${sha256}, not the ${f.sha256} its manifest records; nothing is written`,
+        );
       }
       verified.push({ file: f.file, body, sha256 });
     }
@@ -133,7 +169,16 @@ export function baselineCopier(deps: CopierDeps) {
         unchanged.push(v.file);
         continue;
       }
-      await s3.send(new PutObjectCommand({ Bucket: props.TargetBucket, Key: `${prefix}${v.file}`, Body: v.body, ChecksumAlgorithm: 'SHA256', ChecksumSHA256: checksum, ContentType: 'application/json' }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: props.TargetBucket,
+          Key: `${prefix}${v.file}`,
+          Body: v.body,
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: checksum,
+          ContentType: 'application/json',
+        }),
+      );
       written.push(v.file);
     }
     const removed: BaselineFile[] = [];
@@ -143,11 +188,29 @@ export function baselineCopier(deps: CopierDeps) {
       await s3.send(new DeleteObjectCommand({ Bucket: props.TargetBucket, Key: `${prefix}${file}` }));
       removed.push(file);
     }
-    const source = { schema: 'monitoring-baseline-source/1', model: props.ModelId, version, manifest: { uri: `s3://${props.SourceBucket}/${baselineManifestKey(props.ModelId, version)}`, sha256: manifestSha256 }, files: verified.map((v) => ({ file: v.file, sha256: v.sha256 })) };
+    const source = {
+      schema: 'monitoring-baseline-source/1',
+      model: props.ModelId,
+      version,
+      manifest: {
+        uri: `s3://${props.SourceBucket}/${baselineManifestKey(props.ModelId, version)}`,
+        sha256: manifestSha256,
+      },
+      files: verified.map((v) => ({ file: v.file, sha256: v.sha256 })),
+    };
     const sourceBody = Buffer.from(JSON.stringify(source, null, 2));
     const sourceChecksum = createHash('sha256').update(sourceBody).digest('base64');
     if (!(await holds(s3, props.TargetBucket, `${prefix}${BASELINE_SOURCE_FILE}`, sourceChecksum, sourceBody.length))) {
-      await s3.send(new PutObjectCommand({ Bucket: props.TargetBucket, Key: `${prefix}${BASELINE_SOURCE_FILE}`, Body: sourceBody, ChecksumAlgorithm: 'SHA256', ChecksumSHA256: sourceChecksum, ContentType: 'application/json' }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: props.TargetBucket,
+          Key: `${prefix}${BASELINE_SOURCE_FILE}`,
+          Body: sourceBody,
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: sourceChecksum,
+          ContentType: 'application/json',
+        }),
+      );
     }
     return { version, manifestSha256, written, unchanged, removed };
   };
@@ -180,7 +243,9 @@ export type Respond = (url: string, body: string) => Promise<void>;
 /** The custom resource's lifecycle around the copy; the answer goes to CloudFormation's pre-signed URL. */
 export function customResource(deps: CopierDeps & { respond: Respond }) {
   const copy = baselineCopier(deps);
-  return async function handle(event: CustomResourceEvent): Promise<{ Status: 'SUCCESS' | 'FAILED'; Reason?: string; Data?: Record<string, string> }> {
+  return async function handle(
+    event: CustomResourceEvent,
+  ): Promise<{ Status: 'SUCCESS' | 'FAILED'; Reason?: string; Data?: Record<string, string> }> {
     const physical = event.PhysicalResourceId ?? `${event.ResourceProperties?.EndpointName ?? 'unknown'}-baseline`;
     let answer: { Status: 'SUCCESS' | 'FAILED'; Reason?: string; Data?: Record<string, string> };
     if (event.RequestType === 'Delete') {
@@ -189,12 +254,28 @@ export function customResource(deps: CopierDeps & { respond: Respond }) {
     } else {
       try {
         const done = await copy(event.ResourceProperties);
-        answer = { Status: 'SUCCESS', Data: { Version: String(done.version), ManifestSha256: done.manifestSha256 }, Reason: `version ${done.version}: wrote ${done.written.join(', ') || 'nothing'}; unchanged ${done.unchanged.join(', ') || 'none'}` };
+        answer = {
+          Status: 'SUCCESS',
+          Data: { Version: String(done.version), ManifestSha256: done.manifestSha256 },
+          Reason: `version ${done.version}: wrote ${done.written.join(', ') || 'nothing'}; unchanged ${done.unchanged.join(', ') || 'none'}`,
+        };
       } catch (e) {
-        answer = { Status: 'FAILED', Reason: (e instanceof BaselineRefusal ? e.message : `the copy failed: ${errorText(e)}`).slice(0, 3500) };
+        answer = {
+          Status: 'FAILED',
+          Reason: (e instanceof BaselineRefusal ? e.message : `the copy failed: ${errorText(e)}`).slice(0, 3500),
+        };
       }
     }
-    await deps.respond(event.ResponseURL, JSON.stringify({ ...answer, PhysicalResourceId: physical, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId }));
+    await deps.respond(
+      event.ResponseURL,
+      JSON.stringify({
+        ...answer,
+        PhysicalResourceId: physical,
+        StackId: event.StackId,
+        RequestId: event.RequestId,
+        LogicalResourceId: event.LogicalResourceId,
+      }),
+    );
     return answer;
   };
 }
@@ -202,10 +283,16 @@ export function customResource(deps: CopierDeps & { respond: Respond }) {
 /** PUT of the answer to the pre-signed URL (Lambda-backed custom resources: the response object), through the S3 gateway endpoint. */
 const putResponse: Respond = (url, body) =>
   new Promise((resolve, reject) => {
-    const request = https.request(url, { method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve() : reject(new Error(`the response URL answered ${res.statusCode}`))));
-    });
+    const request = https.request(
+      url,
+      { method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          (res.statusCode ?? 500) < 300 ? resolve() : reject(new Error(`the response URL answered ${res.statusCode}`)),
+        );
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -218,8 +305,17 @@ export async function handler(event: CustomResourceEvent) {
     bound = customResource({
       respond: putResponse,
       s3For: async (roleArn) => {
-        const { Credentials } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'baseline-copy', DurationSeconds: 900 }));
-        return new S3Client({ maxAttempts: 4, credentials: { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken } });
+        const { Credentials } = await sts.send(
+          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'baseline-copy', DurationSeconds: 900 }),
+        );
+        return new S3Client({
+          maxAttempts: 4,
+          credentials: {
+            accessKeyId: Credentials!.AccessKeyId!,
+            secretAccessKey: Credentials!.SecretAccessKey!,
+            sessionToken: Credentials!.SessionToken,
+          },
+        });
       },
     });
   }

@@ -26,7 +26,14 @@ interface RecordedEvaluation {
   readonly round?: number;
   readonly provenance?: { readonly kind?: string; readonly execution?: string };
   readonly modelPackage?: { readonly arn?: string };
-  readonly inputs?: { readonly evaluation?: { readonly status?: string; readonly uri?: string; readonly versionId?: string; readonly sha256?: string } };
+  readonly inputs?: {
+    readonly evaluation?: {
+      readonly status?: string;
+      readonly uri?: string;
+      readonly versionId?: string;
+      readonly sha256?: string;
+    };
+  };
 }
 
 export interface ApprovedEvidenceDeps {
@@ -40,7 +47,13 @@ export interface ApprovedEvidenceDeps {
  * that read it recorded. `currentUri` is what the package names now; a record
  * of another URI (or of another package) is not this package's evidence.
  */
-export async function approvedEvaluation(deps: ApprovedEvidenceDeps, packageArn: string, group: string, version: string, currentUri: string | undefined): Promise<FetchedReport & { round?: number }> {
+export async function approvedEvaluation(
+  deps: ApprovedEvidenceDeps,
+  packageArn: string,
+  group: string,
+  version: string,
+  currentUri: string | undefined,
+): Promise<FetchedReport & { round?: number }> {
   const base = `approval/${group}/${version}/`;
   let rounds: number[];
   try {
@@ -51,31 +64,59 @@ export async function approvedEvaluation(deps: ApprovedEvidenceDeps, packageArn:
       .map((m) => Number(m[1]))
       .sort((a, b) => b - a);
   } catch (e) {
-    return { status: 'unavailable', uri: currentUri, reason: `the approval records of ${packageArn} could not be listed: ${errorText(e)}` };
+    return {
+      status: 'unavailable',
+      uri: currentUri,
+      reason: `the approval records of ${packageArn} could not be listed: ${errorText(e)}`,
+    };
   }
   for (const round of rounds) {
     let record: RecordedEvaluation | undefined;
     try {
-      record = await readRecord<RecordedEvaluation>(deps.s3, { bucket: deps.recordBucket, key: `${base}round-${round}.json` });
+      record = await readRecord<RecordedEvaluation>(deps.s3, {
+        bucket: deps.recordBucket,
+        key: `${base}round-${round}.json`,
+      });
     } catch (e) {
-      return { status: 'unavailable', uri: currentUri, reason: `approval record round ${round} of ${packageArn} could not be read: ${errorText(e)}` };
+      return {
+        status: 'unavailable',
+        uri: currentUri,
+        reason: `approval record round ${round} of ${packageArn} could not be read: ${errorText(e)}`,
+      };
     }
     const read = record?.inputs?.evaluation;
     if (record?.modelPackage?.arn !== packageArn || read?.status !== 'ok' || !read.versionId || !read.sha256) continue;
     // Only a round that showed the evidence is the model's own pipeline run, and read it from that run's reports, is
     // evidence for a promotion (a round of any other provenance is a person's business, never the gate's evidence).
     if (record.provenance?.kind !== 'pipeline') {
-      return { status: 'invalid', uri: currentUri, reason: `approval round ${round} of ${packageArn} was decided on provenance ${visible(String(record.provenance?.kind)).slice(0, 40)}, not on the model's own pipeline run, so its evaluation is not promotion evidence` };
+      return {
+        status: 'invalid',
+        uri: currentUri,
+        reason: `approval round ${round} of ${packageArn} was decided on provenance ${visible(String(record.provenance?.kind)).slice(0, 40)}, not on the model's own pipeline run, so its evaluation is not promotion evidence`,
+      };
     }
     const execution = /\/execution\/([a-z0-9]{1,64})$/.exec(String(record.provenance.execution))?.[1];
     const reports = `s3://${deps.artifactBucket}/${EVIDENCE}${group}/${execution}/reports/`;
     if (!execution || !String(read.uri).startsWith(reports)) {
-      return { status: 'invalid', uri: currentUri, reason: `approval round ${round} of ${packageArn} read ${visible(String(read.uri)).slice(0, 300)}, outside its execution's reports prefix ${reports}` };
+      return {
+        status: 'invalid',
+        uri: currentUri,
+        reason: `approval round ${round} of ${packageArn} read ${visible(String(read.uri)).slice(0, 300)}, outside its execution's reports prefix ${reports}`,
+      };
     }
     if (read.uri !== currentUri) {
-      return { status: 'invalid', uri: currentUri, reason: `the package names ${visible(String(currentUri)).slice(0, 300)}, but approval round ${round} read ${visible(String(read.uri)).slice(0, 300)}` };
+      return {
+        status: 'invalid',
+        uri: currentUri,
+        reason: `the package names ${visible(String(currentUri)).slice(0, 300)}, but approval round ${round} read ${visible(String(read.uri)).slice(0, 300)}`,
+      };
     }
-    const fetched = await fetchPinnedReport(deps.s3, currentUri, { buckets: [deps.artifactBucket], prefix: EVIDENCE }, { versionId: read.versionId, sha256: read.sha256 });
+    const fetched = await fetchPinnedReport(
+      deps.s3,
+      currentUri,
+      { buckets: [deps.artifactBucket], prefix: EVIDENCE },
+      { versionId: read.versionId, sha256: read.sha256 },
+    );
     return { ...fetched, round };
   }
   return {

@@ -15,7 +15,12 @@
  */
 import { createHash } from 'node:crypto';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricStatisticsCommand,
+  MetricAlarm,
+} from '@aws-sdk/client-cloudwatch';
 import {
   ContainerDefinition,
   DescribeEndpointCommand,
@@ -39,7 +44,8 @@ import { shadowTrafficOf } from './shadow-traffic';
 import { AlarmView, decideDeployment, DeploymentDecision, DeploymentInputs, describeWatched } from './policy';
 
 export const GATE_NAME = 'deployment-gate';
-const PACKAGE_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
+const PACKAGE_ARN =
+  /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
 const ANSWER_KEY = /\/answer-(\d{1,6})\.json$/;
 /** Answer numbers tried when concurrent calls with other inputs record first (reservedConcurrency is 2). */
 const MAX_ANSWER_ATTEMPTS = 4;
@@ -85,7 +91,11 @@ export interface DeploymentRecord extends DeploymentDecision {
   readonly decidedAt: string;
 }
 
-export type DeploymentResult = DeploymentDecision & { readonly record?: string; readonly replayed?: boolean; readonly answer?: number };
+export type DeploymentResult = DeploymentDecision & {
+  readonly record?: string;
+  readonly replayed?: boolean;
+  readonly answer?: number;
+};
 
 export function deploymentGate(deps: DeploymentGateDeps) {
   const now = deps.now ?? (() => new Date());
@@ -94,20 +104,35 @@ export function deploymentGate(deps: DeploymentGateDeps) {
 
   async function handle(request: DeploymentRequest, attempt: number): Promise<DeploymentResult> {
     const arnMatch = typeof request?.modelPackageArn === 'string' ? PACKAGE_ARN.exec(request.modelPackageArn) : null;
-    const championMatch = typeof request?.championModelPackageArn === 'string' ? PACKAGE_ARN.exec(request.championModelPackageArn) : null;
-    const requestId = typeof request?.requestId === 'string' && /^[\w.-]{1,128}$/.test(request.requestId) ? request.requestId : undefined;
-    const endpoint = typeof request?.stagingEndpointName === 'string' && /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(request.stagingEndpointName) ? request.stagingEndpointName : undefined;
-    const home = (m: RegExpExecArray | null) => !!m && m[1] === deps.home.partition && m[2] === deps.home.region && m[3] === deps.home.account;
+    const championMatch =
+      typeof request?.championModelPackageArn === 'string' ? PACKAGE_ARN.exec(request.championModelPackageArn) : null;
+    const requestId =
+      typeof request?.requestId === 'string' && /^[\w.-]{1,128}$/.test(request.requestId)
+        ? request.requestId
+        : undefined;
+    const endpoint =
+      typeof request?.stagingEndpointName === 'string' &&
+      /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(request.stagingEndpointName)
+        ? request.stagingEndpointName
+        : undefined;
+    const home = (m: RegExpExecArray | null) =>
+      !!m && m[1] === deps.home.partition && m[2] === deps.home.region && m[3] === deps.home.account;
     const championGiven = request?.championModelPackageArn !== undefined;
     if (!home(arnMatch) || !requestId || !endpoint || (championGiven && !home(championMatch))) {
       return {
         pass: false,
         checks: [],
         reasons: [
-          ...(arnMatch ? (home(arnMatch) ? [] : ['modelPackageArn is a package of another partition, region or account']) : ['modelPackageArn is not a model package ARN']),
+          ...(arnMatch
+            ? home(arnMatch)
+              ? []
+              : ['modelPackageArn is a package of another partition, region or account']
+            : ['modelPackageArn is not a model package ARN']),
           ...(requestId ? [] : ['requestId must be 1-128 letters, digits, dots, dashes or underscores']),
           ...(endpoint ? [] : ['stagingEndpointName is not an endpoint name']),
-          ...(championGiven && !home(championMatch) ? ['championModelPackageArn is not a model package ARN of this registry'] : []),
+          ...(championGiven && !home(championMatch)
+            ? ['championModelPackageArn is not a model package ARN of this registry']
+            : []),
         ],
       };
     }
@@ -120,11 +145,17 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     const pairingProblems: string[] = [];
     let named: number | undefined;
     if (championMatch) {
-      if (championMatch[4] !== group) pairingProblems.push(`the champion ${request.championModelPackageArn} is a version of ${championMatch[4]}, not of ${group}`);
-      else if (championMatch[5] === version) pairingProblems.push('the champion and the challenger are the same version');
+      if (championMatch[4] !== group)
+        pairingProblems.push(
+          `the champion ${request.championModelPackageArn} is a version of ${championMatch[4]}, not of ${group}`,
+        );
+      else if (championMatch[5] === version)
+        pairingProblems.push('the champion and the challenger are the same version');
       else named = Number(championMatch[5]);
     }
-    const challenger: Described = model ? await describe(request.modelPackageArn!) : { error: `${group} is not a governed package group` };
+    const challenger: Described = model
+      ? await describe(request.modelPackageArn!)
+      : { error: `${group} is not a governed package group` };
     const found = model ? await championsOf(group, Number(version), named) : { champions: [] };
     if ('error' in found) pairingProblems.push(found.error);
     const champions: Array<{ arn: string; label: string; described: Described; evaluation: FetchedReport }> = [];
@@ -142,14 +173,20 @@ export function deploymentGate(deps: DeploymentGateDeps) {
         }
         pairingProblems.push(`the champion ${c.label} is ${described.ModelApprovalStatus}, not Approved`);
       }
-      champions.push({ arn, label: c.label, described, evaluation: await evaluationOf(described, arn, String(c.version)) });
+      champions.push({
+        arn,
+        label: c.label,
+        described,
+        evaluation: await evaluationOf(described, arn, String(c.version)),
+      });
     }
     const serving = await servingVariant(endpoint, request.modelPackageArn!);
     const windowEnd = now();
     const windowStart = new Date(windowEnd.getTime() - deps.config.deployment.stagingBakeMinutes * 60_000);
     // Invocations are keyed by endpoint and variant name only (no config or model dimension), so only those since
     // the current config went live are the package's; the bake itself must have started after it went live.
-    const countFrom = serving.ok && serving.liveSince.getTime() > windowStart.getTime() ? serving.liveSince : windowStart;
+    const countFrom =
+      serving.ok && serving.liveSince.getTime() > windowStart.getTime() ? serving.liveSince : windowStart;
     const approval = 'error' in challenger ? undefined : await approvalOf(deps, group, version, challenger, now());
     const inputs: DeploymentInputs = {
       model,
@@ -159,16 +196,36 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       champions: champions.map((c) => ({ label: c.label, evaluation: c.evaluation })),
       pairingProblems,
       // Approved by a person or by the gate, what reaches prod must still come from the estate.
-      artifacts: 'error' in challenger ? [] : artifactChecks(challenger.InferenceSpecification?.Containers, deps.config.artifacts, { bucket: deps.artifactBucket, prefix: `training/${group}/`, prefixMeaning: `model data of a ${group} training run` }),
+      artifacts:
+        'error' in challenger
+          ? []
+          : artifactChecks(challenger.InferenceSpecification?.Containers, deps.config.artifacts, {
+              bucket: deps.artifactBucket,
+              prefix: `training/${group}/`,
+              prefixMeaning: `model data of a ${group} training run`,
+            }),
       serving: serving.ok ? serving : { ok: false, reason: serving.reason },
       pin: 'error' in challenger ? { ok: false, reason: challenger.error } : await pinOf(group, version, challenger),
       // A config live for less than one minute, SageMaker's metric period, has no whole period of traffic yet (and its bake fails anyway).
-      invocations: !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000 ? { count: 0 } : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd),
-      errors5xx: !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000 ? { count: 0 } : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd, 'Invocation5XXErrors'),
+      invocations:
+        !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000
+          ? { count: 0 }
+          : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd),
+      errors5xx:
+        !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000
+          ? { count: 0 }
+          : await invocationsOf(endpoint, serving.variant, countFrom, windowEnd, 'Invocation5XXErrors'),
       stagingEndpoint: endpoint,
       shadowTraffic:
         serving.ok && serving.shadow && model?.segmentation
-          ? await shadowTrafficOf({ s3: deps.s3, captureBucket: deps.captureBucket }, endpoint, serving.variant, serving.productionVariant, serving.liveSince, windowEnd)
+          ? await shadowTrafficOf(
+              { s3: deps.s3, captureBucket: deps.captureBucket },
+              endpoint,
+              serving.variant,
+              serving.productionVariant,
+              serving.liveSince,
+              windowEnd,
+            )
           : undefined,
       now: windowEnd,
     };
@@ -179,32 +236,80 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       ...(approval?.evidence ? { approval: approval.evidence } : {}),
       champions: champions.map((c) => ({ arn: c.arn, label: c.label, ...stateOf(c.described) })),
       ...(retired.length > 0 ? { retired } : {}),
-      alarms: 'error' in inputs.alarms ? inputs.alarms : inputs.alarms.map((a) => ({ name: a.name, state: a.state, since: a.stateUpdated?.toISOString(), watches: describeWatched(a.watches), evaluates: evaluationOfAlarm(a.watches) })),
-      serving: inputs.serving.ok ? { ...inputs.serving, liveSince: inputs.serving.liveSince.toISOString() } : inputs.serving,
+      alarms:
+        'error' in inputs.alarms
+          ? inputs.alarms
+          : inputs.alarms.map((a) => ({
+              name: a.name,
+              state: a.state,
+              since: a.stateUpdated?.toISOString(),
+              watches: describeWatched(a.watches),
+              evaluates: evaluationOfAlarm(a.watches),
+            })),
+      serving: inputs.serving.ok
+        ? { ...inputs.serving, liveSince: inputs.serving.liveSince.toISOString() }
+        : inputs.serving,
       artifacts: inputs.artifacts.map((c) => [c.name, c.passed]),
       errors5xx: inputs.errors5xx,
       pin: inputs.pin,
-      ...(inputs.shadowTraffic ? { shadowTraffic: inputs.shadowTraffic.ok ? { windows: inputs.shadowTraffic.windows, detail: inputs.shadowTraffic.detail } : inputs.shadowTraffic } : {}),
-      reports: { challenger: reportState(inputs.challengerEvaluation), champions: champions.map((c) => reportState(c.evaluation)) },
+      ...(inputs.shadowTraffic
+        ? {
+            shadowTraffic: inputs.shadowTraffic.ok
+              ? { windows: inputs.shadowTraffic.windows, detail: inputs.shadowTraffic.detail }
+              : inputs.shadowTraffic,
+          }
+        : {}),
+      reports: {
+        challenger: reportState(inputs.challengerEvaluation),
+        champions: champions.map((c) => reportState(c.evaluation)),
+      },
     };
     // The digest covers the inputs and the verdict each check drew from them (the bake clock and traffic included).
-    const inputsDigest = digest(JSON.stringify({ policy: deps.policyDigest, seen, verdict: decision.checks.map((c) => [c.name, c.passed, c.detail.replace(/\d+ invocations/, 'n invocations')]) }));
+    const inputsDigest = digest(
+      JSON.stringify({
+        policy: deps.policyDigest,
+        seen,
+        verdict: decision.checks.map((c) => [c.name, c.passed, c.detail.replace(/\d+ invocations/, 'n invocations')]),
+      }),
+    );
 
-    const answers = (await listKeys(deps.s3, deps.recordBucket, base)).map((k) => ANSWER_KEY.exec(k)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
+    const answers = (await listKeys(deps.s3, deps.recordBucket, base))
+      .map((k) => ANSWER_KEY.exec(k))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
     const last = answers[answers.length - 1];
     if (last !== undefined) {
       const key = `${base}answer-${last}.json`;
       const previous = await readRecord<DeploymentRecord>(deps.s3, { bucket: deps.recordBucket, key });
-      if (previous && previous.inputsDigest === inputsDigest) return { pass: previous.pass, reasons: previous.reasons, checks: previous.checks, record: key, replayed: true, answer: last };
+      if (previous && previous.inputsDigest === inputsDigest)
+        return {
+          pass: previous.pass,
+          reasons: previous.reasons,
+          checks: previous.checks,
+          record: key,
+          replayed: true,
+          answer: last,
+        };
     }
     const recordOf = (answer: number): DeploymentRecord => ({
       schema: 'deployment-decision/2',
       gate: { name: GATE_NAME, policyDigest: deps.policyDigest },
       environment: deps.config.environment,
-      request: { requestId, modelPackageArn: request.modelPackageArn, stagingEndpointName: endpoint, championModelPackageArn: request.championModelPackageArn },
+      request: {
+        requestId,
+        modelPackageArn: request.modelPackageArn,
+        stagingEndpointName: endpoint,
+        championModelPackageArn: request.championModelPackageArn,
+      },
       answer,
       inputsDigest,
-      inputs: { ...seen, invocations: inputs.invocations, bakeWindow: { from: windowStart.toISOString(), to: windowEnd.toISOString() }, countedFrom: countFrom.toISOString() },
+      inputs: {
+        ...seen,
+        invocations: inputs.invocations,
+        bakeWindow: { from: windowStart.toISOString(), to: windowEnd.toISOString() },
+        countedFrom: countFrom.toISOString(),
+      },
       ...decision,
       decidedAt: windowEnd.toISOString(),
     });
@@ -215,11 +320,16 @@ export function deploymentGate(deps: DeploymentGateDeps) {
     // drawn from other inputs than the ones this call last read.
     const answer = (last ?? 0) + 1;
     const key = `${base}answer-${answer}.json`;
-    if (await writeRecordOnce(deps.s3, { bucket: deps.recordBucket, key }, recordOf(answer))) return { ...decision, record: key, replayed: false, answer };
+    if (await writeRecordOnce(deps.s3, { bucket: deps.recordBucket, key }, recordOf(answer)))
+      return { ...decision, record: key, replayed: false, answer };
     const winner = await readRecord<DeploymentRecord>(deps.s3, { bucket: deps.recordBucket, key });
     if (!winner) throw new Error(`deployment record ${key} exists but cannot be read`);
-    if (winner.inputsDigest === inputsDigest) return { pass: winner.pass, reasons: winner.reasons, checks: winner.checks, record: key, replayed: true, answer };
-    if (attempt >= MAX_ANSWER_ATTEMPTS) throw new Error(`${MAX_ANSWER_ATTEMPTS} times a concurrent call recorded an answer from other inputs first; the promotion is decided on the next call`);
+    if (winner.inputsDigest === inputsDigest)
+      return { pass: winner.pass, reasons: winner.reasons, checks: winner.checks, record: key, replayed: true, answer };
+    if (attempt >= MAX_ANSWER_ATTEMPTS)
+      throw new Error(
+        `${MAX_ANSWER_ATTEMPTS} times a concurrent call recorded an answer from other inputs first; the promotion is decided on the next call`,
+      );
     return handle(request, attempt + 1);
   }
 
@@ -246,7 +356,11 @@ export function deploymentGate(deps: DeploymentGateDeps) {
    * - the one the request names.
    * The challenger itself is none. A promoted version a person has since Rejected is skipped (promotedOnly).
    */
-  async function championsOf(group: string, challenger: number, named: number | undefined): Promise<{ champions: Array<{ version: number; label: string; promotedOnly: boolean }> } | { error: string }> {
+  async function championsOf(
+    group: string,
+    challenger: number,
+    named: number | undefined,
+  ): Promise<{ champions: Array<{ version: number; label: string; promotedOnly: boolean }> } | { error: string }> {
     const why = new Map<number, string[]>();
     const promoted = new Set<number>();
     const add = (v: number, reason: string) => v !== challenger && why.set(v, [...(why.get(v) ?? []), reason]);
@@ -256,7 +370,9 @@ export function deploymentGate(deps: DeploymentGateDeps) {
         add(v, 'served by prod: promoted by this gate');
       }
     } catch (e) {
-      return { error: `the versions of ${group} promoted to prod could not be read, so what prod serves is unknown: ${errorText(e)}` };
+      return {
+        error: `the versions of ${group} promoted to prod could not be read, so what prod serves is unknown: ${errorText(e)}`,
+      };
     }
     for (const v of deps.config.prodChampions?.[group] ?? []) add(v, "prod's target in the delivered commit");
     try {
@@ -264,7 +380,14 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       let latest: number | undefined;
       do {
         const page = await deps.sagemaker.send(
-          new ListModelPackagesCommand({ ModelPackageGroupName: group, ModelApprovalStatus: 'Approved', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100, NextToken: token }),
+          new ListModelPackagesCommand({
+            ModelPackageGroupName: group,
+            ModelApprovalStatus: 'Approved',
+            SortBy: 'CreationTime',
+            SortOrder: 'Descending',
+            MaxResults: 100,
+            NextToken: token,
+          }),
         );
         for (const p of page.ModelPackageSummaryList ?? []) {
           const m = PACKAGE_ARN.exec(p.ModelPackageArn ?? '');
@@ -276,13 +399,19 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       } while (token);
       if (latest !== undefined) add(latest, 'the latest Approved version before it');
     } catch (e) {
-      return { error: `the Approved versions of ${group} could not be listed, so the champion is unknown: ${errorText(e)}` };
+      return {
+        error: `the Approved versions of ${group} could not be listed, so the champion is unknown: ${errorText(e)}`,
+      };
     }
     if (named !== undefined) add(named, 'named by the request');
     return {
       champions: [...why.entries()]
         .sort(([a], [b]) => a - b)
-        .map(([version, reasons]) => ({ version, label: `version ${version} (${reasons.join(', ')})`, promotedOnly: promoted.has(version) && reasons.length === 1 })),
+        .map(([version, reasons]) => ({
+          version,
+          label: `version ${version} (${reasons.join(', ')})`,
+          promotedOnly: promoted.has(version) && reasons.length === 1,
+        })),
     };
   }
 
@@ -315,45 +444,101 @@ export function deploymentGate(deps: DeploymentGateDeps) {
    * package names, the locked copy still has the recorded version, SHA-256 and COMPLIANCE lock, and the source key's
    * current version is still the approved one (serving reads the source key; a later write there is not approved).
    */
-  async function pinOf(group: string, v: string, d: DescribeModelPackageCommandOutput): Promise<{ ok: true; detail: string } | { ok: false; reason: string }> {
+  async function pinOf(
+    group: string,
+    v: string,
+    d: DescribeModelPackageCommandOutput,
+  ): Promise<{ ok: true; detail: string } | { ok: false; reason: string }> {
     const base = `pins/${group}/${v}/`;
     try {
       const keys = await listKeys(deps.s3, deps.recordBucket, base);
       if (!keys.includes(`${base}pin.json`)) {
-        const refused = keys.filter((k) => /\/refused-[^/]+\.json$/.test(k)).sort().pop();
-        const why = refused ? (await readRecord<{ reason?: string }>(deps.s3, { bucket: deps.recordBucket, key: refused }))?.reason : undefined;
-        return { ok: false, reason: why ? `the model data could not be pinned: ${why}` : 'the model data is not pinned yet (the pinning step copies it into the Object Lock bucket once the package is Approved)' };
+        const refused = keys
+          .filter((k) => /\/refused-[^/]+\.json$/.test(k))
+          .sort()
+          .pop();
+        const why = refused
+          ? (await readRecord<{ reason?: string }>(deps.s3, { bucket: deps.recordBucket, key: refused }))?.reason
+          : undefined;
+        return {
+          ok: false,
+          reason: why
+            ? `the model data could not be pinned: ${why}`
+            : 'the model data is not pinned yet (the pinning step copies it into the Object Lock bucket once the package is Approved)',
+        };
       }
       const pin = await readRecord<PinRecord>(deps.s3, { bucket: deps.recordBucket, key: `${base}pin.json` });
       const containers = d.InferenceSpecification?.Containers ?? [];
-      if (!pin || pin.containers.length !== containers.length) return { ok: false, reason: `the pin record covers ${pin?.containers.length ?? 0} container(s), the package has ${containers.length}` };
+      if (!pin || pin.containers.length !== containers.length)
+        return {
+          ok: false,
+          reason: `the pin record covers ${pin?.containers.length ?? 0} container(s), the package has ${containers.length}`,
+        };
       // Prod runs the pinned copy with the image its model names (prodImages): the package must be that image, one container.
       const served = deps.config.prodImages?.[group];
       if (served !== undefined && (containers.length !== 1 || containers[0].Image !== served)) {
-        return { ok: false, reason: `prod runs ${served} with the pinned model data of container 0, but the package has ${containers.length} container(s) with image(s) ${containers.map((c) => c.Image).join(', ')}` };
+        return {
+          ok: false,
+          reason: `prod runs ${served} with the pinned model data of container 0, but the package has ${containers.length} container(s) with image(s) ${containers.map((c) => c.Image).join(', ')}`,
+        };
       }
       for (const [i, c] of containers.entries()) {
         const uri = c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri;
         const p = pin.containers[i];
-        if (uri !== p.source.uri) return { ok: false, reason: `container ${i} serves ${uri}, but ${p.source.uri} was pinned` };
-        if (p.image !== undefined && c.Image !== p.image) return { ok: false, reason: `container ${i} runs ${c.Image}, but ${p.image} was pinned with its model data` };
+        if (uri !== p.source.uri)
+          return { ok: false, reason: `container ${i} serves ${uri}, but ${p.source.uri} was pinned` };
+        if (p.image !== undefined && c.Image !== p.image)
+          return { ok: false, reason: `container ${i} runs ${c.Image}, but ${p.image} was pinned with its model data` };
         const copy = parseS3Uri(p.pinned.uri);
         const source = parseS3Uri(p.source.uri);
-        if (!copy || copy.bucket !== deps.approvedBucket || !source) return { ok: false, reason: `container ${i}: the pinned copy ${p.pinned.uri} is not in the approved-model bucket` };
-        if (copy.key !== pinnedKey(group, v, i)) return { ok: false, reason: `container ${i}: the pinned copy ${p.pinned.uri} is not at the key prod reads (${pinnedKey(group, v, i)})` };
-        const locked = await deps.s3.send(new HeadObjectCommand({ Bucket: copy.bucket, Key: copy.key, VersionId: p.pinned.versionId, ChecksumMode: 'ENABLED' }));
+        if (!copy || copy.bucket !== deps.approvedBucket || !source)
+          return {
+            ok: false,
+            reason: `container ${i}: the pinned copy ${p.pinned.uri} is not in the approved-model bucket`,
+          };
+        if (copy.key !== pinnedKey(group, v, i))
+          return {
+            ok: false,
+            reason: `container ${i}: the pinned copy ${p.pinned.uri} is not at the key prod reads (${pinnedKey(group, v, i)})`,
+          };
+        const locked = await deps.s3.send(
+          new HeadObjectCommand({
+            Bucket: copy.bucket,
+            Key: copy.key,
+            VersionId: p.pinned.versionId,
+            ChecksumMode: 'ENABLED',
+          }),
+        );
         const recorded = p.pinned.s3Checksum ?? p.pinned.sha256;
-        if (locked.ChecksumSHA256 !== recorded) return { ok: false, reason: `container ${i}: the pinned copy has SHA-256 ${locked.ChecksumSHA256}, not the recorded ${recorded}` };
+        if (locked.ChecksumSHA256 !== recorded)
+          return {
+            ok: false,
+            reason: `container ${i}: the pinned copy has SHA-256 ${locked.ChecksumSHA256}, not the recorded ${recorded}`,
+          };
         // Prod reads the key, not a version: the key must hold no other version than the pinned one.
         const served = await deps.s3.send(new HeadObjectCommand({ Bucket: copy.bucket, Key: copy.key }));
-        if (served.VersionId !== p.pinned.versionId) return { ok: false, reason: `container ${i}: ${p.pinned.uri} now holds version ${served.VersionId}, not the pinned version ${p.pinned.versionId}` };
-        if (locked.ObjectLockMode !== 'COMPLIANCE') return { ok: false, reason: `container ${i}: the pinned copy is not locked in COMPLIANCE mode (${locked.ObjectLockMode ?? 'no lock'})` };
+        if (served.VersionId !== p.pinned.versionId)
+          return {
+            ok: false,
+            reason: `container ${i}: ${p.pinned.uri} now holds version ${served.VersionId}, not the pinned version ${p.pinned.versionId}`,
+          };
+        if (locked.ObjectLockMode !== 'COMPLIANCE')
+          return {
+            ok: false,
+            reason: `container ${i}: the pinned copy is not locked in COMPLIANCE mode (${locked.ObjectLockMode ?? 'no lock'})`,
+          };
         const current = await deps.s3.send(new HeadObjectCommand({ Bucket: source.bucket, Key: source.key }));
         if (current.VersionId !== p.source.versionId) {
-          return { ok: false, reason: `container ${i}: ${p.source.uri} now holds version ${current.VersionId}, not the approved version ${p.source.versionId}: the model data was overwritten since approval` };
+          return {
+            ok: false,
+            reason: `container ${i}: ${p.source.uri} now holds version ${current.VersionId}, not the approved version ${p.source.versionId}: the model data was overwritten since approval`,
+          };
         }
       }
-      return { ok: true, detail: `the model data is pinned (${pin.containers.map((c) => `${c.pinned.uri} version ${c.pinned.versionId}, SHA-256 ${c.pinned.sha256}`).join('; ')}) and unchanged since approval` };
+      return {
+        ok: true,
+        detail: `the model data is pinned (${pin.containers.map((c) => `${c.pinned.uri} version ${c.pinned.versionId}, SHA-256 ${c.pinned.sha256}`).join('; ')}) and unchanged since approval`,
+      };
     } catch (e) {
       return { ok: false, reason: `the pinned model data could not be checked: ${errorText(e)}` };
     }
@@ -372,18 +557,29 @@ export function deploymentGate(deps: DeploymentGateDeps) {
    * went live (the endpoint's LastModifiedTime: UpdateEndpoint moves it) and the variant's current weight, which must
    * be above 0 for it to receive any request (for a shadow variant, the share of requests copied to it).
    */
-  async function servingVariant(endpoint: string, packageArn: string): Promise<Serving | { ok: false; reason: string }> {
+  async function servingVariant(
+    endpoint: string,
+    packageArn: string,
+  ): Promise<Serving | { ok: false; reason: string }> {
     try {
       const ep = await deps.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
-      if (ep.EndpointStatus !== 'InService') return { ok: false, reason: `the staging endpoint ${endpoint} is ${ep.EndpointStatus}, not InService` };
-      const config = await deps.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: ep.EndpointConfigName }));
-      const variants = [...(config.ProductionVariants ?? []).map((v) => ({ v, shadow: false })), ...(config.ShadowProductionVariants ?? []).map((v) => ({ v, shadow: true }))];
+      if (ep.EndpointStatus !== 'InService')
+        return { ok: false, reason: `the staging endpoint ${endpoint} is ${ep.EndpointStatus}, not InService` };
+      const config = await deps.sagemaker.send(
+        new DescribeEndpointConfigCommand({ EndpointConfigName: ep.EndpointConfigName }),
+      );
+      const variants = [
+        ...(config.ProductionVariants ?? []).map((v) => ({ v, shadow: false })),
+        ...(config.ShadowProductionVariants ?? []).map((v) => ({ v, shadow: true })),
+      ];
       const notAsProd: string[] = [];
       for (const { v: variant, shadow } of variants) {
         if (!variant.ModelName) continue;
         const m = await deps.sagemaker.send(new DescribeModelCommand({ ModelName: variant.ModelName }));
         // A container definition with no field at all names nothing to run (SageMaker returns PrimaryContainer or Containers).
-        const containers = [...(m.PrimaryContainer ? [m.PrimaryContainer] : []), ...(m.Containers ?? [])].filter((c) => Object.keys(c).length > 0);
+        const containers = [...(m.PrimaryContainer ? [m.PrimaryContainer] : []), ...(m.Containers ?? [])].filter(
+          (c) => Object.keys(c).length > 0,
+        );
         if (!containers.some((c) => c.ModelPackageName === packageArn)) continue;
         const kind = shadow ? 'shadow variant' : 'variant';
         const unlike = unlikeProd(containers, m.InferenceExecutionConfig?.Mode);
@@ -391,29 +587,65 @@ export function deploymentGate(deps: DeploymentGateDeps) {
           notAsProd.push(`${kind} ${variant.VariantName} (model ${variant.ModelName}) ${unlike}`);
           continue;
         }
-        const live = [...(shadow ? (ep.ShadowProductionVariants ?? []) : (ep.ProductionVariants ?? []))].find((x) => x.VariantName === variant.VariantName);
+        const live = [...(shadow ? (ep.ShadowProductionVariants ?? []) : (ep.ProductionVariants ?? []))].find(
+          (x) => x.VariantName === variant.VariantName,
+        );
         const weight = live?.CurrentWeight;
         if (typeof weight !== 'number' || !(weight > 0)) {
-          return { ok: false, reason: `${endpoint} serves the package in ${kind} ${variant.VariantName}, whose current weight is ${weight ?? 'not reported'}: it receives no requests, so nothing of it has been shown` };
+          return {
+            ok: false,
+            reason: `${endpoint} serves the package in ${kind} ${variant.VariantName}, whose current weight is ${weight ?? 'not reported'}: it receives no requests, so nothing of it has been shown`,
+          };
         }
-        if (!ep.LastModifiedTime) return { ok: false, reason: `${endpoint} reports no LastModifiedTime, so when its current config went live is unknown` };
+        if (!ep.LastModifiedTime)
+          return {
+            ok: false,
+            reason: `${endpoint} reports no LastModifiedTime, so when its current config went live is unknown`,
+          };
         const liveSince = new Date(ep.LastModifiedTime);
         // The production variant a shadow copies: the one with the most current weight (callers' answers come from it).
-        const productionVariant = [...(ep.ProductionVariants ?? [])].filter((x) => (x.CurrentWeight ?? 0) > 0).sort((a, b) => (b.CurrentWeight ?? 0) - (a.CurrentWeight ?? 0))[0]?.VariantName;
-        return { ok: true, variant: variant.VariantName!, weight, shadow, liveSince, productionVariant, detail: `${endpoint} (config ${ep.EndpointConfigName}, live since ${liveSince.toISOString()}) serves the package in ${kind} ${variant.VariantName} with weight ${weight}` };
+        const productionVariant = [...(ep.ProductionVariants ?? [])]
+          .filter((x) => (x.CurrentWeight ?? 0) > 0)
+          .sort((a, b) => (b.CurrentWeight ?? 0) - (a.CurrentWeight ?? 0))[0]?.VariantName;
+        return {
+          ok: true,
+          variant: variant.VariantName!,
+          weight,
+          shadow,
+          liveSince,
+          productionVariant,
+          detail: `${endpoint} (config ${ep.EndpointConfigName}, live since ${liveSince.toISOString()}) serves the package in ${kind} ${variant.VariantName} with weight ${weight}`,
+        };
       }
       if (notAsProd.length > 0) {
-        return { ok: false, reason: `the staging endpoint ${endpoint}'s current config ${ep.EndpointConfigName} does not serve ${packageArn} as prod runs it (the package alone, nothing of staging's own): ${notAsProd.join('; ')}` };
+        return {
+          ok: false,
+          reason: `the staging endpoint ${endpoint}'s current config ${ep.EndpointConfigName} does not serve ${packageArn} as prod runs it (the package alone, nothing of staging's own): ${notAsProd.join('; ')}`,
+        };
       }
-      return { ok: false, reason: `the staging endpoint ${endpoint}'s current config ${ep.EndpointConfigName} does not serve ${packageArn}` };
+      return {
+        ok: false,
+        reason: `the staging endpoint ${endpoint}'s current config ${ep.EndpointConfigName} does not serve ${packageArn}`,
+      };
     } catch (e) {
       const text = errorText(e);
-      return { ok: false, reason: /could not find|not found|does not exist/i.test(text) ? `the staging endpoint ${endpoint} does not exist: ${text}` : `the staging endpoint could not be read: ${text}` };
+      return {
+        ok: false,
+        reason: /could not find|not found|does not exist/i.test(text)
+          ? `the staging endpoint ${endpoint} does not exist: ${text}`
+          : `the staging endpoint could not be read: ${text}`,
+      };
     }
   }
 
   /** Sum of an AWS/SageMaker metric of the variant (Invocations, or Invocation5XXErrors) over the bake window. */
-  async function invocationsOf(endpoint: string, variant: string, from: Date, to: Date, metricName = 'Invocations'): Promise<{ count: number } | { error: string }> {
+  async function invocationsOf(
+    endpoint: string,
+    variant: string,
+    from: Date,
+    to: Date,
+    metricName = 'Invocations',
+  ): Promise<{ count: number } | { error: string }> {
     try {
       const stats = await deps.cloudwatch.send(
         new GetMetricStatisticsCommand({
@@ -445,14 +677,18 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       const alarms: MetricAlarm[] = [];
       let next: string | undefined;
       do {
-        const page = await deps.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${endpoint}-`, NextToken: next }));
+        const page = await deps.cloudwatch.send(
+          new DescribeAlarmsCommand({ AlarmNamePrefix: `${endpoint}-`, NextToken: next }),
+        );
         alarms.push(...(page.MetricAlarms ?? []));
         next = page.NextToken;
       } while (next);
       // The prefix is a name convention only: `fraud-` also lists the alarms of an endpoint named `fraud-score`. An
       // alarm whose metric (or any metric of its math) names another endpoint is not this endpoint's.
       const endpoints = (a: MetricAlarm) =>
-        [...(a.Dimensions ?? []), ...(a.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric?.Dimensions ?? [])].filter((d) => d.Name === 'EndpointName').map((d) => d.Value);
+        [...(a.Dimensions ?? []), ...(a.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric?.Dimensions ?? [])]
+          .filter((d) => d.Name === 'EndpointName')
+          .map((d) => d.Value);
       return alarms
         .filter((a) => endpoints(a).every((e) => e === endpoint))
         .map((a) => ({
@@ -511,23 +747,58 @@ export function unlikeProd(containers: readonly ContainerDefinition[], mode?: st
   if (c.ModelDataSource !== undefined) own.push('ModelDataSource');
   if ((c.AdditionalModelDataSources ?? []).length > 0) own.push('AdditionalModelDataSources');
   const env = Object.entries(c.Environment ?? {}).filter(([k, v]) => PROD_CONTAINER_ENVIRONMENT[k] !== v);
-  if (env.length > 0) own.push(`Environment ${env.map(([k]) => k).sort().join(', ')}`);
-  if (c.InferenceSpecificationName !== undefined) own.push(`InferenceSpecificationName ${c.InferenceSpecificationName}`);
+  if (env.length > 0)
+    own.push(
+      `Environment ${env
+        .map(([k]) => k)
+        .sort()
+        .join(', ')}`,
+    );
+  if (c.InferenceSpecificationName !== undefined)
+    own.push(`InferenceSpecificationName ${c.InferenceSpecificationName}`);
   if (c.Mode !== undefined && c.Mode !== 'SingleModel') own.push(`Mode ${c.Mode}`);
   if (c.MultiModelConfig !== undefined) own.push('MultiModelConfig');
   if (c.ImageConfig !== undefined) own.push('ImageConfig');
-  return own.length > 0 ? `sets ${own.join(', ')} on the package's container: prod's model names the package and nothing else, so the bake showed another model` : undefined;
+  return own.length > 0
+    ? `sets ${own.join(', ')} on the package's container: prod's model names the package and nothing else, so the bake showed another model`
+    : undefined;
 }
 
 /** How an alarm evaluates, for the record (and so for the digest: a threshold raised since is a changed input). */
 const evaluationOfAlarm = (m: AlarmView['watches']) =>
-  m && { statistic: m.extendedStatistic ?? m.statistic, unit: m.unit, threshold: m.threshold, period: m.period, evaluationPeriods: m.evaluationPeriods, datapointsToAlarm: m.datapointsToAlarm, treatMissingData: m.treatMissingData };
-type Serving = { ok: true; variant: string; detail: string; weight: number; shadow: boolean; liveSince: Date; productionVariant?: string };
+  m && {
+    statistic: m.extendedStatistic ?? m.statistic,
+    unit: m.unit,
+    threshold: m.threshold,
+    period: m.period,
+    evaluationPeriods: m.evaluationPeriods,
+    datapointsToAlarm: m.datapointsToAlarm,
+    treatMissingData: m.treatMissingData,
+  };
+type Serving = {
+  ok: true;
+  variant: string;
+  detail: string;
+  weight: number;
+  shadow: boolean;
+  liveSince: Date;
+  productionVariant?: string;
+};
 
 const digest = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 const stateOf = (d: Described) =>
-  'error' in d ? { error: d.error } : { status: d.ModelApprovalStatus, lastModified: d.LastModifiedTime ? new Date(d.LastModifiedTime).toISOString() : undefined };
-const reportState = (r: FetchedReport) => ({ status: r.status, uri: r.uri, versionId: 'versionId' in r ? r.versionId : undefined, sha256: 'sha256' in r ? r.sha256 : undefined });
+  'error' in d
+    ? { error: d.error }
+    : {
+        status: d.ModelApprovalStatus,
+        lastModified: d.LastModifiedTime ? new Date(d.LastModifiedTime).toISOString() : undefined,
+      };
+const reportState = (r: FetchedReport) => ({
+  status: r.status,
+  uri: r.uri,
+  versionId: 'versionId' in r ? r.versionId : undefined,
+  sha256: 'sha256' in r ? r.sha256 : undefined,
+});
 
 let bound: ((request: DeploymentRequest) => Promise<DeploymentResult>) | undefined;
 

@@ -81,7 +81,12 @@ export interface DeploymentInputs {
   readonly pairingProblems?: readonly string[];
   /** Whether the staging endpoint exists, is in service and its current config serves the package. */
   readonly serving:
-    | { readonly ok: true; readonly variant: string; readonly detail: string; /** When the endpoint's current config went live (its LastModifiedTime). */ readonly liveSince: Date }
+    | {
+        readonly ok: true;
+        readonly variant: string;
+        readonly detail: string;
+        /** When the endpoint's current config went live (its LastModifiedTime). */ readonly liveSince: Date;
+      }
     | { readonly ok: false; readonly reason: string };
   /** Whether the model data is pinned as approved (copied, locked, SHA-256 recorded) and unchanged since. */
   readonly pin?: { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly reason: string };
@@ -121,7 +126,13 @@ export interface DeploymentDecision {
 }
 
 const fail = (name: string, detail: string): Check => ({ name, passed: false, severity: 'block', detail });
-const pass = (name: string, detail: string, value?: number): Check => ({ name, passed: true, severity: 'block', detail, value });
+const pass = (name: string, detail: string, value?: number): Check => ({
+  name,
+  passed: true,
+  severity: 'block',
+  detail,
+  value,
+});
 
 export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInputs): DeploymentDecision {
   const checks: Check[] = [];
@@ -137,8 +148,15 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
   checks.push(...inputs.artifacts);
   // What was approved is what is served: without a pin (or with model data changed since), nothing is promoted.
   // (The handler always supplies it; a policy unit test that is not about pinning may leave it out.)
-  if (inputs.pin) checks.push(inputs.pin.ok ? pass('approved model data', inputs.pin.detail) : fail('approved model data', inputs.pin.reason));
-  checks.push(inputs.serving.ok ? pass('staging serves the package', inputs.serving.detail) : fail('staging serves the package', inputs.serving.reason));
+  if (inputs.pin)
+    checks.push(
+      inputs.pin.ok ? pass('approved model data', inputs.pin.detail) : fail('approved model data', inputs.pin.reason),
+    );
+  checks.push(
+    inputs.serving.ok
+      ? pass('staging serves the package', inputs.serving.detail)
+      : fail('staging serves the package', inputs.serving.reason),
+  );
   // The bake is of the current config only: CloudWatch keys invocations and alarms by endpoint and variant, not by
   // config, so traffic and quiet alarms from before the config went live were another model's.
   const bakeStartMs = inputs.now.getTime() - policy.stagingBakeMinutes * 60_000;
@@ -146,33 +164,77 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
     const since = inputs.serving.liveSince;
     checks.push(
       Number.isFinite(since.getTime()) && since.getTime() <= bakeStartMs
-        ? pass('bake of the current config', `the current config has been live since ${since.toISOString()}, before the ${policy.stagingBakeMinutes}-minute bake period began`)
-        : fail('bake of the current config', `the current config went live at ${Number.isFinite(since.getTime()) ? since.toISOString() : 'an unknown time'}, after the ${policy.stagingBakeMinutes}-minute bake period began at ${new Date(bakeStartMs).toISOString()}: the package has not baked for the whole period`),
+        ? pass(
+            'bake of the current config',
+            `the current config has been live since ${since.toISOString()}, before the ${policy.stagingBakeMinutes}-minute bake period began`,
+          )
+        : fail(
+            'bake of the current config',
+            `the current config went live at ${Number.isFinite(since.getTime()) ? since.toISOString() : 'an unknown time'}, after the ${policy.stagingBakeMinutes}-minute bake period began at ${new Date(bakeStartMs).toISOString()}: the package has not baked for the whole period`,
+          ),
     );
   }
   const minimum = policy.minStagingInvocations ?? 1;
   if ('error' in inputs.invocations) {
-    checks.push(fail('staging traffic', `the staging endpoint's invocations could not be read: ${inputs.invocations.error}`));
+    checks.push(
+      fail('staging traffic', `the staging endpoint's invocations could not be read: ${inputs.invocations.error}`),
+    );
   } else if (!Number.isInteger(inputs.invocations.count) || inputs.invocations.count < 0) {
-    checks.push(fail('staging traffic', `the invocation count ${inputs.invocations.count} is outside its domain (whole and non-negative)`));
+    checks.push(
+      fail(
+        'staging traffic',
+        `the invocation count ${inputs.invocations.count} is outside its domain (whole and non-negative)`,
+      ),
+    );
   } else if (inputs.invocations.count < minimum) {
     checks.push({
-      ...fail('staging traffic', `the staging endpoint served ${inputs.invocations.count} invocation(s) in the ${policy.stagingBakeMinutes}-minute bake period, fewer than the ${minimum} required: quiet alarms on an idle endpoint show nothing`),
+      ...fail(
+        'staging traffic',
+        `the staging endpoint served ${inputs.invocations.count} invocation(s) in the ${policy.stagingBakeMinutes}-minute bake period, fewer than the ${minimum} required: quiet alarms on an idle endpoint show nothing`,
+      ),
       value: inputs.invocations.count,
     });
   } else {
-    checks.push(pass('staging traffic', `the staging endpoint served ${inputs.invocations.count} invocations in the bake period (at least ${minimum})`, inputs.invocations.count));
+    checks.push(
+      pass(
+        'staging traffic',
+        `the staging endpoint served ${inputs.invocations.count} invocations in the bake period (at least ${minimum})`,
+        inputs.invocations.count,
+      ),
+    );
   }
 
   // The variant's own 5XX share over the counted window (a shadow's responses reach no caller, so only this shows them).
   // (The handler always supplies it; a policy unit test that is not about errors may leave it out.)
   if (inputs.errors5xx) {
     const served = 'error' in inputs.invocations ? undefined : inputs.invocations.count;
-    if ('error' in inputs.errors5xx) checks.push(fail('staging errors', `the serving variant's 5XX errors could not be read: ${inputs.errors5xx.error}`));
-    else if (!Number.isInteger(inputs.errors5xx.count) || inputs.errors5xx.count < 0) checks.push(fail('staging errors', `the 5XX error count ${inputs.errors5xx.count} is outside its domain (whole and non-negative)`));
+    if ('error' in inputs.errors5xx)
+      checks.push(
+        fail('staging errors', `the serving variant's 5XX errors could not be read: ${inputs.errors5xx.error}`),
+      );
+    else if (!Number.isInteger(inputs.errors5xx.count) || inputs.errors5xx.count < 0)
+      checks.push(
+        fail(
+          'staging errors',
+          `the 5XX error count ${inputs.errors5xx.count} is outside its domain (whole and non-negative)`,
+        ),
+      );
     else if (served !== undefined && inputs.errors5xx.count > MAX_STAGING_5XX_SHARE * served) {
-      checks.push({ ...fail('staging errors', `the serving variant answered ${inputs.errors5xx.count} of ${served} requests with a 5XX error in the bake period, above ${MAX_STAGING_5XX_SHARE * 100}%`), value: inputs.errors5xx.count });
-    } else checks.push(pass('staging errors', `the serving variant answered ${inputs.errors5xx.count} request(s) with a 5XX error in the bake period (at most ${MAX_STAGING_5XX_SHARE * 100}% of ${served ?? 'its'} requests)`, inputs.errors5xx.count));
+      checks.push({
+        ...fail(
+          'staging errors',
+          `the serving variant answered ${inputs.errors5xx.count} of ${served} requests with a 5XX error in the bake period, above ${MAX_STAGING_5XX_SHARE * 100}%`,
+        ),
+        value: inputs.errors5xx.count,
+      });
+    } else
+      checks.push(
+        pass(
+          'staging errors',
+          `the serving variant answered ${inputs.errors5xx.count} request(s) with a 5XX error in the bake period (at most ${MAX_STAGING_5XX_SHARE * 100}% of ${served ?? 'its'} requests)`,
+          inputs.errors5xx.count,
+        ),
+      );
   }
 
   if ('error' in inputs.alarms) {
@@ -183,30 +245,57 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
     const bakeStart = inputs.now.getTime() - policy.stagingBakeMinutes * 60_000;
     for (const alarm of inputs.alarms) {
       const name = `alarm ${alarm.name}`;
-      if (alarm.state !== 'OK') checks.push(fail(name, `${alarm.name} is ${alarm.state ?? 'in an unknown state'}, not OK`));
+      if (alarm.state !== 'OK')
+        checks.push(fail(name, `${alarm.name} is ${alarm.state ?? 'in an unknown state'}, not OK`));
       else if (!alarm.stateUpdated || alarm.stateUpdated.getTime() > bakeStart) {
-        checks.push(fail(name, `${alarm.name} has been OK for less than the ${policy.stagingBakeMinutes}-minute bake period`));
+        checks.push(
+          fail(name, `${alarm.name} has been OK for less than the ${policy.stagingBakeMinutes}-minute bake period`),
+        );
       } else checks.push(pass(name, `${alarm.name} has been OK since ${alarm.stateUpdated.toISOString()}`));
     }
   }
 
   if (inputs.stagingEndpoint !== undefined && inputs.serving.ok && !('error' in inputs.alarms)) {
-    checks.push(...servingVariantAlarmChecks(inputs.stagingEndpoint, inputs.serving.variant, inputs.alarms, policy.stagingBakeMinutes, inputs.now));
+    checks.push(
+      ...servingVariantAlarmChecks(
+        inputs.stagingEndpoint,
+        inputs.serving.variant,
+        inputs.alarms,
+        policy.stagingBakeMinutes,
+        inputs.now,
+      ),
+    );
   }
 
   if (model) {
-    if (inputs.champions.length === 0) checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, undefined));
+    if (inputs.champions.length === 0)
+      checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, undefined));
     // One champion keeps the check's plain name (the label is in its detail); several are named apart.
-    for (const champion of inputs.champions) checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, champion, inputs.champions.length > 1));
+    for (const champion of inputs.champions)
+      checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, champion, inputs.champions.length > 1));
   }
   // Every critical segment too, against every champion: a challenger that wins overall may not lose a critical segment significantly.
   if (model?.segmentation && inputs.challengerEvaluation.status === 'ok') {
     const segmentChecks = (champion: unknown | undefined) =>
-      segmentPromotionChecks({ policy: model.segmentation!, problemType: model.problemType, tolerance: policy.challengerTolerance, challenger: (inputs.challengerEvaluation as { json: unknown }).json, champion });
+      segmentPromotionChecks({
+        policy: model.segmentation!,
+        problemType: model.problemType,
+        tolerance: policy.challengerTolerance,
+        challenger: (inputs.challengerEvaluation as { json: unknown }).json,
+        champion,
+      });
     if (inputs.champions.length === 0) checks.push(...segmentChecks(undefined));
     for (const champion of inputs.champions) {
       const against = segmentChecks(champion.evaluation.status === 'ok' ? champion.evaluation.json : null);
-      checks.push(...(inputs.champions.length === 1 ? against : against.map((c) => ({ ...c, name: `${c.name} against ${champion.label}`, detail: `${c.detail} (${champion.label})` }))));
+      checks.push(
+        ...(inputs.champions.length === 1
+          ? against
+          : against.map((c) => ({
+              ...c,
+              name: `${c.name} against ${champion.label}`,
+              detail: `${c.detail} (${champion.label})`,
+            }))),
+      );
     }
   }
 
@@ -218,7 +307,13 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
     else {
       checks.push(pass('captured traffic per segment', live.detail));
       const against = `the shadow's captured traffic against production variant ${live.productionVariant} on the same requests`;
-      for (const c of segmentPromotionChecks({ policy: model.segmentation, problemType: model.problemType, tolerance: policy.challengerTolerance, challenger: live.shadow, champion: live.production })) {
+      for (const c of segmentPromotionChecks({
+        policy: model.segmentation,
+        problemType: model.problemType,
+        tolerance: policy.challengerTolerance,
+        challenger: live.shadow,
+        champion: live.production,
+      })) {
         checks.push({ ...c, name: `${c.name} on captured traffic`, detail: `${c.detail} (${against})` });
       }
     }
@@ -239,18 +334,39 @@ function primaryMetric(model: GovernedModel, report: FetchedReport): Read<number
     : metric(report.json, 'regression_metrics', 'r2');
 }
 
-function challengerCheck(model: GovernedModel, policy: DeploymentPolicy, challenger: FetchedReport, champion: Champion | undefined, named = false): Check {
+function challengerCheck(
+  model: GovernedModel,
+  policy: DeploymentPolicy,
+  challenger: FetchedReport,
+  champion: Champion | undefined,
+  named = false,
+): Check {
   const label = model.problemType === 'binary_classification' ? 'AUC' : 'R2';
   const name = champion && named ? `challenger ${label} against ${champion.label}` : `challenger ${label}`;
   const mine = primaryMetric(model, challenger);
   if (!mine.ok) return fail(name, `challenger evaluation: ${mine.reason}`);
-  if (!champion) return pass(name, `no champion: prod serves no other version and no earlier version is Approved; challenger ${label} is ${mine.value}`, mine.value);
+  if (!champion)
+    return pass(
+      name,
+      `no champion: prod serves no other version and no earlier version is Approved; challenger ${label} is ${mine.value}`,
+      mine.value,
+    );
   const theirs = primaryMetric(model, champion.evaluation);
   if (!theirs.ok) return fail(name, `champion evaluation (${champion.label}): ${theirs.reason}`);
   const floor = theirs.value - policy.challengerTolerance;
   return mine.value >= floor - 1e-12
-    ? pass(name, `challenger ${label} ${shown(mine.value, theirs.value)} is within ${policy.challengerTolerance} of the champion's ${shown(theirs.value, mine.value)} (${champion.label})`, mine.value)
-    : { ...fail(name, `challenger ${label} ${shown(mine.value, theirs.value)} is worse than the champion's ${shown(theirs.value, mine.value)} (${champion.label}) by more than ${policy.challengerTolerance}`), value: mine.value };
+    ? pass(
+        name,
+        `challenger ${label} ${shown(mine.value, theirs.value)} is within ${policy.challengerTolerance} of the champion's ${shown(theirs.value, mine.value)} (${champion.label})`,
+        mine.value,
+      )
+    : {
+        ...fail(
+          name,
+          `challenger ${label} ${shown(mine.value, theirs.value)} is worse than the champion's ${shown(theirs.value, mine.value)} (${champion.label}) by more than ${policy.challengerTolerance}`,
+        ),
+        value: mine.value,
+      };
 }
 
 /** `Namespace MetricName {Name=Value, ...}` of what an alarm watches, for reasons and records. */
@@ -267,29 +383,59 @@ export function describeWatched(m: AlarmMetric | undefined): string {
  * period: an alarm that stays OK whatever the variant does shows nothing. The reason names what was found
  * instead (alarms of the metric on other dimensions), so a renamed variant or a deleted alarm reads as such.
  */
-export function servingVariantAlarmChecks(endpoint: string, variant: string, alarms: readonly AlarmView[], bakeMinutes: number, now: Date): Check[] {
+export function servingVariantAlarmChecks(
+  endpoint: string,
+  variant: string,
+  alarms: readonly AlarmView[],
+  bakeMinutes: number,
+  now: Date,
+): Check[] {
   const bakeStart = now.getTime() - bakeMinutes * 60_000;
   return SERVING_VARIANT_ALARMS.map(({ kind, metricName }) => {
     const name = `serving variant's ${kind} alarm`;
-    const ofMetric = alarms.filter((a) => a.watches && !a.watches.math && a.watches.namespace === 'AWS/SageMaker' && a.watches.metricName === metricName);
+    const ofMetric = alarms.filter(
+      (a) =>
+        a.watches && !a.watches.math && a.watches.namespace === 'AWS/SageMaker' && a.watches.metricName === metricName,
+    );
     const exact = ofMetric.filter((a) => {
       const d = a.watches!.dimensions;
-      return d.length === 2 && d.some((x) => x.name === 'EndpointName' && x.value === endpoint) && d.some((x) => x.name === 'VariantName' && x.value === variant);
+      return (
+        d.length === 2 &&
+        d.some((x) => x.name === 'EndpointName' && x.value === endpoint) &&
+        d.some((x) => x.name === 'VariantName' && x.value === variant)
+      );
     });
     const rising = exact.filter((a) => RISING.has(a.watches!.comparison ?? ''));
     // A quiet alarm shows health only if it could have fired within the bake (alarmCannotFire).
-    const unable = rising.map((a) => ({ a, why: alarmCannotFire(metricName, a.watches!, bakeMinutes) })).filter((x) => x.why.length > 0);
+    const unable = rising
+      .map((a) => ({ a, why: alarmCannotFire(metricName, a.watches!, bakeMinutes) }))
+      .filter((x) => x.why.length > 0);
     const able = rising.filter((a) => !unable.some((x) => x.a === a));
     const quiet = able.filter((a) => a.state === 'OK' && a.stateUpdated && a.stateUpdated.getTime() <= bakeStart);
     const wanted = `AWS/SageMaker ${metricName} {EndpointName=${endpoint}, VariantName=${variant}}`;
-    if (quiet.length > 0) return pass(name, `${quiet.map((a) => a.name).join(', ')} watch${quiet.length === 1 ? 'es' : ''} ${wanted}, could fire within the bake, and ha${quiet.length === 1 ? 's' : 've'} been OK for the whole bake period`);
+    if (quiet.length > 0)
+      return pass(
+        name,
+        `${quiet.map((a) => a.name).join(', ')} watch${quiet.length === 1 ? 'es' : ''} ${wanted}, could fire within the bake, and ha${quiet.length === 1 ? 's' : 've'} been OK for the whole bake period`,
+      );
     if (able.length > 0) {
-      return fail(name, `no ${kind} alarm of variant ${variant} has been OK for the whole ${bakeMinutes}-minute bake period: ${able.map((a) => `${a.name} is ${a.state ?? 'in an unknown state'}${a.state === 'OK' ? ` since ${a.stateUpdated?.toISOString() ?? 'an unknown time'}` : ''}`).join('; ')}`);
+      return fail(
+        name,
+        `no ${kind} alarm of variant ${variant} has been OK for the whole ${bakeMinutes}-minute bake period: ${able.map((a) => `${a.name} is ${a.state ?? 'in an unknown state'}${a.state === 'OK' ? ` since ${a.stateUpdated?.toISOString() ?? 'an unknown time'}` : ''}`).join('; ')}`,
+      );
     }
     if (unable.length > 0) {
-      return fail(name, `no ${kind} alarm of variant ${variant} could fire within the ${bakeMinutes}-minute bake, so its quiet shows nothing: ${unable.map((x) => `${x.a.name}: ${x.why.join('; ')}`).join(' | ')}`);
+      return fail(
+        name,
+        `no ${kind} alarm of variant ${variant} could fire within the ${bakeMinutes}-minute bake, so its quiet shows nothing: ${unable.map((x) => `${x.a.name}: ${x.why.join('; ')}`).join(' | ')}`,
+      );
     }
-    const others = [...exact.map((a) => `${a.name} has ComparisonOperator ${a.watches!.comparison ?? 'unknown'}, so a rise does not fire it`), ...ofMetric.filter((a) => !exact.includes(a)).map((a) => `${a.name} watches ${describeWatched(a.watches)}`)];
+    const others = [
+      ...exact.map(
+        (a) => `${a.name} has ComparisonOperator ${a.watches!.comparison ?? 'unknown'}, so a rise does not fire it`,
+      ),
+      ...ofMetric.filter((a) => !exact.includes(a)).map((a) => `${a.name} watches ${describeWatched(a.watches)}`),
+    ];
     return fail(
       name,
       `no ${kind} alarm watches the serving variant ${variant} of ${endpoint} (${wanted}, firing when it rises)${others.length > 0 ? `; found instead: ${others.join('; ')}` : ''}`,
@@ -315,37 +461,62 @@ export function alarmCannotFire(metricName: string, m: AlarmMetric, bakeMinutes:
   const published = SERVING_VARIANT_ALARMS.find((x) => x.metricName === metricName)?.unit;
   const period = m.period;
   const periodOk = typeof period === 'number' && Number.isInteger(period) && period >= 60 && period % 60 === 0;
-  if (!periodOk) why.push(`Period ${period ?? 'not reported'} is not a whole number of minutes (SageMaker publishes ${metricName} once a minute)`);
+  if (!periodOk)
+    why.push(
+      `Period ${period ?? 'not reported'} is not a whole number of minutes (SageMaker publishes ${metricName} once a minute)`,
+    );
   const threshold = m.threshold;
-  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) why.push(`Threshold ${threshold ?? 'not reported'} is not a finite number`);
-  const percentile = m.extendedStatistic !== undefined ? /^p(\d{1,2}(?:\.\d{1,10})?|100)$/.exec(m.extendedStatistic) : null;
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold))
+    why.push(`Threshold ${threshold ?? 'not reported'} is not a finite number`);
+  const percentile =
+    m.extendedStatistic !== undefined ? /^p(\d{1,2}(?:\.\d{1,10})?|100)$/.exec(m.extendedStatistic) : null;
   if (metricName === 'Invocation5XXErrors') {
     if (m.extendedStatistic !== undefined || (m.statistic !== 'Sum' && m.statistic !== 'Average')) {
-      why.push(`statistic ${m.extendedStatistic ?? m.statistic ?? 'not reported'} is not Sum (the count of 5XX errors) or Average (their share of requests)`);
+      why.push(
+        `statistic ${m.extendedStatistic ?? m.statistic ?? 'not reported'} is not Sum (the count of 5XX errors) or Average (their share of requests)`,
+      );
     } else if (typeof threshold === 'number' && Number.isFinite(threshold)) {
-      if (m.statistic === 'Average' && !(threshold < 1)) why.push(`Threshold ${threshold} on the Average (a share of requests, at most 1) is never exceeded`);
+      if (m.statistic === 'Average' && !(threshold < 1))
+        why.push(`Threshold ${threshold} on the Average (a share of requests, at most 1) is never exceeded`);
       if (m.statistic === 'Sum' && periodOk) {
         const ceiling = ESTATE_ALARM_CEILINGS.errors5xxPerMinute * (period! / 60);
-        if (threshold > ceiling) why.push(`Threshold ${threshold} 5XX errors per ${period}-second period is above the estate's ${ESTATE_ALARM_CEILINGS.errors5xxPerMinute} per minute (${ceiling})`);
+        if (threshold > ceiling)
+          why.push(
+            `Threshold ${threshold} 5XX errors per ${period}-second period is above the estate's ${ESTATE_ALARM_CEILINGS.errors5xxPerMinute} per minute (${ceiling})`,
+          );
       }
     }
   } else {
-    const statistic = percentile ? Number(percentile[1]) >= 50 : m.extendedStatistic === undefined && (m.statistic === 'Average' || m.statistic === 'Maximum');
-    if (!statistic) why.push(`statistic ${m.extendedStatistic ?? m.statistic ?? 'not reported'} is not one a latency regression moves for certain (Average, Maximum or a percentile from p50 to p100)`);
+    const statistic = percentile
+      ? Number(percentile[1]) >= 50
+      : m.extendedStatistic === undefined && (m.statistic === 'Average' || m.statistic === 'Maximum');
+    if (!statistic)
+      why.push(
+        `statistic ${m.extendedStatistic ?? m.statistic ?? 'not reported'} is not one a latency regression moves for certain (Average, Maximum or a percentile from p50 to p100)`,
+      );
     if (typeof threshold === 'number' && threshold > ESTATE_ALARM_CEILINGS.latencyMicros) {
-      why.push(`Threshold ${threshold} microseconds is above the estate's ${ESTATE_ALARM_CEILINGS.latencyMicros} (${ESTATE_ALARM_CEILINGS.latencyMicros / 1000} ms)`);
+      why.push(
+        `Threshold ${threshold} microseconds is above the estate's ${ESTATE_ALARM_CEILINGS.latencyMicros} (${ESTATE_ALARM_CEILINGS.latencyMicros / 1000} ms)`,
+      );
     }
   }
-  if (m.unit !== undefined && m.unit !== published) why.push(`Unit ${m.unit} matches no datapoint (SageMaker publishes ${metricName} in ${published})`);
+  if (m.unit !== undefined && m.unit !== published)
+    why.push(`Unit ${m.unit} matches no datapoint (SageMaker publishes ${metricName} in ${published})`);
   const n = m.evaluationPeriods;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) why.push(`EvaluationPeriods ${n ?? 'not reported'} is not a whole number of at least 1`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+    why.push(`EvaluationPeriods ${n ?? 'not reported'} is not a whole number of at least 1`);
   else {
     const k = m.datapointsToAlarm ?? n;
-    if (!Number.isInteger(k) || k < 1 || k > n) why.push(`DatapointsToAlarm ${k} is not between 1 and EvaluationPeriods ${n}`);
-    if (periodOk && period! * n > bakeMinutes * 60) why.push(`Period ${period} s x EvaluationPeriods ${n} is ${(period! * n) / 60} minutes, longer than the ${bakeMinutes}-minute bake`);
+    if (!Number.isInteger(k) || k < 1 || k > n)
+      why.push(`DatapointsToAlarm ${k} is not between 1 and EvaluationPeriods ${n}`);
+    if (periodOk && period! * n > bakeMinutes * 60)
+      why.push(
+        `Period ${period} s x EvaluationPeriods ${n} is ${(period! * n) / 60} minutes, longer than the ${bakeMinutes}-minute bake`,
+      );
   }
   // DescribeAlarms leaves TreatMissingData out when the alarm has the default, `missing`.
   const missing = m.treatMissingData ?? 'missing';
-  if (!MISSING_DATA_ALLOWED.has(missing)) why.push(`TreatMissingData ${missing} keeps the alarm's last state when data stops (the estate sets notBreaching)`);
+  if (!MISSING_DATA_ALLOWED.has(missing))
+    why.push(`TreatMissingData ${missing} keeps the alarm's last state when data stops (the estate sets notBreaching)`);
   return why;
 }

@@ -66,12 +66,24 @@ export interface RaceEvidence {
 }
 
 /** `Approved` when the package's approval is settled, otherwise the status with why it does not count. */
-export async function settledStatus(deps: RaceDeps, group: string, version: string, d: DescribeModelPackageCommandOutput, now: Date): Promise<string | undefined> {
+export async function settledStatus(
+  deps: RaceDeps,
+  group: string,
+  version: string,
+  d: DescribeModelPackageCommandOutput,
+  now: Date,
+): Promise<string | undefined> {
   return (await approvalOf(deps, group, version, d, now)).status;
 }
 
 /** The package's status as it counts for promotion (`Approved`, or why not), and the race evidence it counted on. */
-export async function approvalOf(deps: RaceDeps, group: string, version: string, d: DescribeModelPackageCommandOutput, now: Date): Promise<{ status: string | undefined; evidence?: RaceEvidence }> {
+export async function approvalOf(
+  deps: RaceDeps,
+  group: string,
+  version: string,
+  d: DescribeModelPackageCommandOutput,
+  now: Date,
+): Promise<{ status: string | undefined; evidence?: RaceEvidence }> {
   const status = d.ModelApprovalStatus;
   if (status !== 'Approved') return { status };
   const refuse = (why: string) => ({ status: why });
@@ -81,7 +93,9 @@ export async function approvalOf(deps: RaceDeps, group: string, version: string,
   try {
     keys = await listKeys(deps.s3, deps.recordBucket, base);
   } catch (e) {
-    return refuse(`Approved, but whether a person's decision crossed the approval gate's cannot be read (${(e as Error).message})`);
+    return refuse(
+      `Approved, but whether a person's decision crossed the approval gate's cannot be read (${(e as Error).message})`,
+    );
   }
   const lastModified = d.LastModifiedTime ? new Date(d.LastModifiedTime).getTime() : Number.NaN;
   const people: Array<{ key: string; record: PersonUpdateRecord; settled?: RestoredRecord }> = [];
@@ -89,26 +103,43 @@ export async function approvalOf(deps: RaceDeps, group: string, version: string,
     const record = await readRecord<PersonUpdateRecord>(deps.s3, { bucket: deps.recordBucket, key });
     if (!record) return refuse(`Approved, but ${key} cannot be read`);
     const settledKey = key.replace(/\.json$/, '.restored.json');
-    const settled = keys.includes(settledKey) ? await readRecord<RestoredRecord>(deps.s3, { bucket: deps.recordBucket, key: settledKey }) : undefined;
+    const settled = keys.includes(settledKey)
+      ? await readRecord<RestoredRecord>(deps.s3, { bucket: deps.recordBucket, key: settledKey })
+      : undefined;
     if ((record.verdict === 'restore' || record.verdict === 'wait') && !settled) {
-      return refuse(`Approved, but the approval gate overwrote ${record.person.identity}'s ${record.person.status} inside its race window and has not restored it yet (${key})`);
+      return refuse(
+        `Approved, but the approval gate overwrote ${record.person.identity}'s ${record.person.status} inside its race window and has not restored it yet (${key})`,
+      );
     }
     people.push({ key, record, settled });
   }
   /** A person record of a call that set Approved, recorded past `after` by the clocks' allowance: a decision made after it. */
   const approvedAfter = (after: number, except?: string) =>
-    people.find((p) => p.key !== except && p.record.person?.status === 'Approved' && Date.parse(String(p.record.person.eventTime)) - CLOCK_SKEW_MS >= after);
+    people.find(
+      (p) =>
+        p.key !== except &&
+        p.record.person?.status === 'Approved' &&
+        Date.parse(String(p.record.person.eventTime)) - CLOCK_SKEW_MS >= after,
+    );
   const markValue = d.CustomerMetadataProperties?.[GATE_WRITE_KEY];
   const mark = parseGateWrite(markValue);
   for (const { key, record, settled } of people) {
     if (!settled?.restored || settled.status !== 'Approved') continue;
     const restoredAt = Date.parse(String(settled.package?.lastModified ?? settled.at));
     // A later round of the gate (a person re-opened the package, the gate decided again) replaced the restoration.
-    if (mark && ROUND_URI.test(mark.uri) && mark.uri.startsWith(`s3://${deps.recordBucket}/${prefix}`) && Date.parse(mark.readAt) > restoredAt) continue;
+    if (
+      mark &&
+      ROUND_URI.test(mark.uri) &&
+      mark.uri.startsWith(`s3://${deps.recordBucket}/${prefix}`) &&
+      Date.parse(mark.readAt) > restoredAt
+    )
+      continue;
     // Only a person's later call that set Approved is a new decision; CloudTrail's second starts up to the clocks'
     // allowance before the call, so the call is after the restoration only when its second is past it by that much.
     if (!approvedAfter(restoredAt, key)) {
-      return refuse(`Approved by a restoration (${record.person.identity}'s Approved had crossed the approval gate's ${record.overwrittenBy?.status}; ${key}): a person decides again before it is promoted`);
+      return refuse(
+        `Approved by a restoration (${record.person.identity}'s Approved had crossed the approval gate's ${record.overwrittenBy?.status}; ${key}): a person decides again before it is promoted`,
+      );
     }
   }
   // Without a mark (the gate never wrote, or a person's call removed the key: CustomerMetadataPropertiesToRemove), the
@@ -125,14 +156,29 @@ export async function approvalOf(deps: RaceDeps, group: string, version: string,
     if (!latest) return { status };
     unmarked = latest;
   }
-  if (markValue !== undefined && Number.isFinite(lastModified) && now.getTime() - lastModified < RACE_SETTLE_MINUTES * 60_000) {
-    return refuse(`Approved by the approval gate ${Math.max(0, Math.floor((now.getTime() - lastModified) / 60_000))} minute(s) ago: a person's decision overwritten inside its race window is restored once CloudTrail delivers the call, so promotion waits ${RACE_SETTLE_MINUTES} minutes`);
+  if (
+    markValue !== undefined &&
+    Number.isFinite(lastModified) &&
+    now.getTime() - lastModified < RACE_SETTLE_MINUTES * 60_000
+  ) {
+    return refuse(
+      `Approved by the approval gate ${Math.max(0, Math.floor((now.getTime() - lastModified) / 60_000))} minute(s) ago: a person's decision overwritten inside its race window is restored once CloudTrail delivers the call, so promotion waits ${RACE_SETTLE_MINUTES} minutes`,
+    );
   }
   // Whose Approved is it? Every update of the gate's writes its mark; a person's edit that sets no status keeps it.
-  const round = unmarked ?? (mark && mark.uri.startsWith(`s3://${deps.recordBucket}/${prefix}`) ? ROUND_KEY.exec(mark.uri.slice(`s3://${deps.recordBucket}/`.length)) : null);
+  const round =
+    unmarked ??
+    (mark && mark.uri.startsWith(`s3://${deps.recordBucket}/${prefix}`)
+      ? ROUND_KEY.exec(mark.uri.slice(`s3://${deps.recordBucket}/`.length))
+      : null);
   // A restoration's mark counts only where the approval gate recorded that restoration as made.
-  if (!unmarked && (!mark || (!round && !people.some((p) => mark.uri === `s3://${deps.recordBucket}/${p.key}` && p.settled?.restored)))) {
-    return refuse(`Approved, but the package's ${GATE_WRITE_KEY} mark (${String(markValue).slice(0, 200)}) names no update of the approval gate's to this package, so whether the Approved is the gate's cannot be told: a person approves it again`);
+  if (
+    !unmarked &&
+    (!mark || (!round && !people.some((p) => mark.uri === `s3://${deps.recordBucket}/${p.key}` && p.settled?.restored)))
+  ) {
+    return refuse(
+      `Approved, but the package's ${GATE_WRITE_KEY} mark (${String(markValue).slice(0, 200)}) names no update of the approval gate's to this package, so whether the Approved is the gate's cannot be told: a person approves it again`,
+    );
   }
   // A restoration's Approved was judged above (a person's later Approved is required); one of Rejected, then Approved
   // now: a person set it since. A round's: the gate's own, unless a person's later Approved is recorded.
@@ -141,23 +187,40 @@ export async function approvalOf(deps: RaceDeps, group: string, version: string,
   let applied: AppliedRecord | undefined;
   try {
     record = await readRecord<ApprovalRecord>(deps.s3, { bucket: deps.recordBucket, key: round[0] });
-    applied = await readRecord<AppliedRecord>(deps.s3, { bucket: deps.recordBucket, key: round[0].replace(/\.json$/, '.applied.json') });
+    applied = await readRecord<AppliedRecord>(deps.s3, {
+      bucket: deps.recordBucket,
+      key: round[0].replace(/\.json$/, '.applied.json'),
+    });
   } catch (e) {
     return refuse(`Approved, but the approval gate's round ${round[1]} cannot be read (${errorText(e)})`);
   }
-  if (!record) return refuse(`Approved, but the approval gate's round ${round[1]}, which the package's ${GATE_WRITE_KEY} mark names, is not recorded`);
+  if (!record)
+    return refuse(
+      `Approved, but the approval gate's round ${round[1]}, which the package's ${GATE_WRITE_KEY} mark names, is not recorded`,
+    );
   if (record.approvalStatus !== 'Approved') return { status }; // the gate set another status (or held): a person approved since
   if (unmarked && !applied?.applied) return { status }; // the latest round did not write: the Approved is a person's
   if (unmarked && Number.isFinite(lastModified) && now.getTime() - lastModified < RACE_SETTLE_MINUTES * 60_000) {
-    return refuse(`Approved, with the approval gate's ${GATE_WRITE_KEY} mark removed, ${Math.max(0, Math.floor((now.getTime() - lastModified) / 60_000))} minute(s) after the last update: promotion waits ${RACE_SETTLE_MINUTES} minutes`);
+    return refuse(
+      `Approved, with the approval gate's ${GATE_WRITE_KEY} mark removed, ${Math.max(0, Math.floor((now.getTime() - lastModified) / 60_000))} minute(s) after the last update: promotion waits ${RACE_SETTLE_MINUTES} minutes`,
+    );
   }
-  if (!applied?.applied) return refuse(`Approved by the approval gate's round ${round[1]}, whose update is not recorded as applied: its window is not known yet`);
+  if (!applied?.applied)
+    return refuse(
+      `Approved by the approval gate's round ${round[1]}, whose update is not recorded as applied: its window is not known yet`,
+    );
   const updatedAt = Date.parse(String(applied.package?.lastModified ?? applied.at));
   // The re-read was sent after the round was recorded: the earlier of the two bounds the window whatever the mark says.
-  const readAt = Math.min(mark && !unmarked ? Date.parse(mark.readAt) : Number.POSITIVE_INFINITY, Date.parse(record.decidedAt));
-  if (!Number.isFinite(updatedAt) || !Number.isFinite(readAt)) return refuse(`Approved by the approval gate's round ${round[1]}, whose window cannot be placed in time`);
+  const readAt = Math.min(
+    mark && !unmarked ? Date.parse(mark.readAt) : Number.POSITIVE_INFINITY,
+    Date.parse(record.decidedAt),
+  );
+  if (!Number.isFinite(updatedAt) || !Number.isFinite(readAt))
+    return refuse(`Approved by the approval gate's round ${round[1]}, whose window cannot be placed in time`);
   if (!deps.cloudtrail || !deps.approvalGateRoleName) {
-    return refuse(`Approved by the approval gate's round ${round[1]}, but CloudTrail's event history is not read here, so no evidence shows that no person's call crossed it`);
+    return refuse(
+      `Approved by the approval gate's round ${round[1]}, but CloudTrail's event history is not read here, so no evidence shows that no person's call crossed it`,
+    );
   }
   const allowance = EVENT_TIME_PRECISION_MS + CLOCK_SKEW_MS;
   const window = await windowEvidence(deps.cloudtrail, {
@@ -184,7 +247,12 @@ export async function approvalOf(deps: RaceDeps, group: string, version: string,
       verdict === 'older' ||
       verdict === 'concurs' ||
       judged?.settled?.restored === true ||
-      people.some((p) => p.key !== key && p.record.person?.status === 'Approved' && Date.parse(String(p.record.person.eventTime)) > callTime);
+      people.some(
+        (p) =>
+          p.key !== key &&
+          p.record.person?.status === 'Approved' &&
+          Date.parse(String(p.record.person.eventTime)) > callTime,
+      );
     if (!ok) {
       return refuse(
         `Approved by the approval gate's round ${round[1]}, but CloudTrail's history holds ${call.identity}'s ${call.status} at ${call.eventTime} (event ${call.eventId}) inside its window (${window.from} to ${window.to}), ${judged ? `judged \`${verdict}\` (${key}) with no later Approved of a person's recorded` : 'which the approval gate has not recorded yet'}: a person's decision may have been overwritten`,
@@ -192,5 +260,13 @@ export async function approvalOf(deps: RaceDeps, group: string, version: string,
     }
     settledCalls.push({ ...call, record: key, verdict: String(verdict ?? 'approved since') });
   }
-  return { status, evidence: { gateWrite: String(markValue), window: { from: window.from, to: window.to }, gateEvent: window.gateEvent, settledCalls } };
+  return {
+    status,
+    evidence: {
+      gateWrite: String(markValue),
+      window: { from: window.from, to: window.to },
+      gateEvent: window.gateEvent,
+      settledCalls,
+    },
+  };
 }

@@ -24,11 +24,26 @@ export interface LiveEvaluation {
   readonly rows: number;
   readonly decision_threshold: number;
   readonly confusion_matrix: Record<(typeof CELLS)[number], number>;
-  readonly segments: Record<string, { definition: unknown; support: number; positives: number; confusion_matrix: Record<(typeof CELLS)[number], number> }>;
+  readonly segments: Record<
+    string,
+    {
+      definition: unknown;
+      support: number;
+      positives: number;
+      confusion_matrix: Record<(typeof CELLS)[number], number>;
+    }
+  >;
 }
 
 export type ShadowTraffic =
-  | { readonly ok: true; readonly shadow: LiveEvaluation; readonly production: LiveEvaluation; readonly productionVariant: string; readonly windows: readonly string[]; readonly detail: string }
+  | {
+      readonly ok: true;
+      readonly shadow: LiveEvaluation;
+      readonly production: LiveEvaluation;
+      readonly productionVariant: string;
+      readonly windows: readonly string[];
+      readonly detail: string;
+    }
   | { readonly ok: false; readonly reason: string };
 
 /** Daily report keys of an endpoint with the end of their window. */
@@ -49,32 +64,48 @@ export function dailyReports(endpoint: string, keys: readonly string[]): Array<{
 function add(sum: LiveEvaluation | undefined, v: unknown, where: string): LiveEvaluation | string {
   if (!isObject(v)) return `${where} has no figures`;
   if (!whole(v.rows)) return `${where}: rows ${JSON.stringify(v.rows)} is not a whole number`;
-  if (typeof v.decision_threshold !== 'number' || !Number.isFinite(v.decision_threshold)) return `${where}: no decision_threshold`;
-  if (sum && sum.decision_threshold !== v.decision_threshold) return `${where} uses decision threshold ${v.decision_threshold}, another window ${sum.decision_threshold}`;
+  if (typeof v.decision_threshold !== 'number' || !Number.isFinite(v.decision_threshold))
+    return `${where}: no decision_threshold`;
+  if (sum && sum.decision_threshold !== v.decision_threshold)
+    return `${where} uses decision threshold ${v.decision_threshold}, another window ${sum.decision_threshold}`;
   const cm = v.confusion_matrix;
-  if (!isObject(cm) || !CELLS.every((c) => whole(cm[c]))) return `${where}: no aggregate confusion_matrix of whole counts`;
+  if (!isObject(cm) || !CELLS.every((c) => whole(cm[c])))
+    return `${where}: no aggregate confusion_matrix of whole counts`;
   if (!isObject(v.segments)) return `${where}: no segments`;
   const segments: LiveEvaluation['segments'] = {};
   for (const [name, s] of Object.entries(v.segments)) {
-    if (!isObject(s) || !whole(s.support) || !whole(s.positives) || !isObject(s.confusion_matrix) || !CELLS.every((c) => whole((s.confusion_matrix as Record<string, unknown>)[c]))) {
+    if (
+      !isObject(s) ||
+      !whole(s.support) ||
+      !whole(s.positives) ||
+      !isObject(s.confusion_matrix) ||
+      !CELLS.every((c) => whole((s.confusion_matrix as Record<string, unknown>)[c]))
+    ) {
       return `${where}: segment ${name} has no whole support, positives and confusion counts`;
     }
     const before = sum?.segments[name];
     if (sum && !before) return `${where} has segment ${name}, an earlier window does not`;
-    if (before && JSON.stringify(before.definition) !== JSON.stringify(s.definition)) return `${where} defines segment ${name} otherwise than an earlier window`;
+    if (before && JSON.stringify(before.definition) !== JSON.stringify(s.definition))
+      return `${where} defines segment ${name} otherwise than an earlier window`;
     const c = s.confusion_matrix as Record<(typeof CELLS)[number], number>;
     segments[name] = {
       definition: s.definition,
       support: (before?.support ?? 0) + s.support,
       positives: (before?.positives ?? 0) + s.positives,
-      confusion_matrix: Object.fromEntries(CELLS.map((k) => [k, (before?.confusion_matrix[k] ?? 0) + c[k]])) as Record<(typeof CELLS)[number], number>,
+      confusion_matrix: Object.fromEntries(CELLS.map((k) => [k, (before?.confusion_matrix[k] ?? 0) + c[k]])) as Record<
+        (typeof CELLS)[number],
+        number
+      >,
     };
   }
-  if (sum && Object.keys(sum.segments).some((n) => !(n in segments))) return `${where} lacks a segment an earlier window has`;
+  if (sum && Object.keys(sum.segments).some((n) => !(n in segments)))
+    return `${where} lacks a segment an earlier window has`;
   return {
     rows: (sum?.rows ?? 0) + v.rows,
     decision_threshold: v.decision_threshold,
-    confusion_matrix: Object.fromEntries(CELLS.map((k) => [k, (sum?.confusion_matrix[k] ?? 0) + (cm[k] as number)])) as LiveEvaluation['confusion_matrix'],
+    confusion_matrix: Object.fromEntries(
+      CELLS.map((k) => [k, (sum?.confusion_matrix[k] ?? 0) + (cm[k] as number)]),
+    ) as LiveEvaluation['confusion_matrix'],
     segments,
   };
 }
@@ -92,13 +123,22 @@ export async function shadowTrafficOf(
   liveSince: Date,
   now: Date,
 ): Promise<ShadowTraffic> {
-  if (!deps.captureBucket) return { ok: false, reason: 'the gate is not told the capture bucket, so the shadow\'s captured traffic cannot be read' };
-  if (!productionVariant) return { ok: false, reason: `${endpoint} has no production variant with traffic for the shadow ${shadow} to be compared with` };
+  if (!deps.captureBucket)
+    return {
+      ok: false,
+      reason: "the gate is not told the capture bucket, so the shadow's captured traffic cannot be read",
+    };
+  if (!productionVariant)
+    return {
+      ok: false,
+      reason: `${endpoint} has no production variant with traffic for the shadow ${shadow} to be compared with`,
+    };
   const source = `s3://${deps.captureBucket}/monitoring/${endpoint}/reports/`;
   try {
-    const windows = dailyReports(endpoint, await listKeys(deps.s3, deps.captureBucket, `monitoring/${endpoint}/reports/`)).filter(
-      (w) => w.end.getTime() - DAY_MS >= liveSince.getTime() && w.end.getTime() <= now.getTime(),
-    );
+    const windows = dailyReports(
+      endpoint,
+      await listKeys(deps.s3, deps.captureBucket, `monitoring/${endpoint}/reports/`),
+    ).filter((w) => w.end.getTime() - DAY_MS >= liveSince.getTime() && w.end.getTime() <= now.getTime());
     if (windows.length === 0) {
       return {
         ok: false,
@@ -109,12 +149,27 @@ export async function shadowTrafficOf(
     let theirs: LiveEvaluation | undefined;
     for (const w of windows) {
       const report = await readRecord<unknown>(deps.s3, { bucket: deps.captureBucket, key: w.key });
-      const variants = isObject(report) && report.endpoint === endpoint && isObject(report.result) && isObject(report.result.variants) ? report.result.variants : undefined;
-      if (!variants) return { ok: false, reason: `s3://${deps.captureBucket}/${w.key} is not a monitoring report of ${endpoint} with per-variant figures` };
+      const variants =
+        isObject(report) && report.endpoint === endpoint && isObject(report.result) && isObject(report.result.variants)
+          ? report.result.variants
+          : undefined;
+      if (!variants)
+        return {
+          ok: false,
+          reason: `s3://${deps.captureBucket}/${w.key} is not a monitoring report of ${endpoint} with per-variant figures`,
+        };
       const s = variants[shadow];
-      if (isObject(s) && s.shadow !== true) return { ok: false, reason: `s3://${deps.captureBucket}/${w.key} does not report ${shadow} as a shadow variant` };
+      if (isObject(s) && s.shadow !== true)
+        return {
+          ok: false,
+          reason: `s3://${deps.captureBucket}/${w.key} does not report ${shadow} as a shadow variant`,
+        };
       const a = add(mine, s, `s3://${deps.captureBucket}/${w.key} (variant ${shadow})`);
-      const b = add(theirs, variants[productionVariant], `s3://${deps.captureBucket}/${w.key} (variant ${productionVariant})`);
+      const b = add(
+        theirs,
+        variants[productionVariant],
+        `s3://${deps.captureBucket}/${w.key} (variant ${productionVariant})`,
+      );
       if (typeof a === 'string') return { ok: false, reason: a };
       if (typeof b === 'string') return { ok: false, reason: b };
       mine = a;

@@ -35,7 +35,14 @@ export interface WindowCall {
 }
 
 export type WindowEvidence =
-  | { readonly ok: true; readonly gateEvent: string; readonly from: string; readonly to: string; readonly others: readonly WindowCall[]; readonly events: number }
+  | {
+      readonly ok: true;
+      readonly gateEvent: string;
+      readonly from: string;
+      readonly to: string;
+      readonly others: readonly WindowCall[];
+      readonly events: number;
+    }
   | { readonly ok: false; readonly reason: string };
 
 export interface WindowQuery {
@@ -63,7 +70,10 @@ export async function windowEvidence(cloudtrail: CloudTrailClient, q: WindowQuer
   const to = new Date(Math.ceil(q.to.getTime() / 1000) * 1000);
   const span = `${from.toISOString()} to ${to.toISOString()}`;
   if (q.now.getTime() - from.getTime() >= HISTORY_DAYS * 86_400_000) {
-    return { ok: false, reason: `the approval gate's write is older than the ${HISTORY_DAYS} days CloudTrail's event history keeps, so whether a person's call crossed it (${span}) cannot be read: a person approves it again` };
+    return {
+      ok: false,
+      reason: `the approval gate's write is older than the ${HISTORY_DAYS} days CloudTrail's event history keeps, so whether a person's call crossed it (${span}) cannot be read: a person approves it again`,
+    };
   }
   let gateEvent: string | undefined;
   const others: WindowCall[] = [];
@@ -73,10 +83,19 @@ export async function windowEvidence(cloudtrail: CloudTrailClient, q: WindowQuer
   try {
     do {
       if (++pages > MAX_HISTORY_PAGES) {
-        return { ok: false, reason: `CloudTrail's event history holds more than ${MAX_HISTORY_PAGES * 50} UpdateModelPackage calls from ${span}: not read to the end, so a person's call inside the approval gate's window cannot be ruled out` };
+        return {
+          ok: false,
+          reason: `CloudTrail's event history holds more than ${MAX_HISTORY_PAGES * 50} UpdateModelPackage calls from ${span}: not read to the end, so a person's call inside the approval gate's window cannot be ruled out`,
+        };
       }
       const page = await cloudtrail.send(
-        new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'UpdateModelPackage' }], StartTime: from, EndTime: to, MaxResults: 50, NextToken: token }),
+        new LookupEventsCommand({
+          LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'UpdateModelPackage' }],
+          StartTime: from,
+          EndTime: to,
+          MaxResults: 50,
+          NextToken: token,
+        }),
       );
       for (const e of page.Events ?? []) {
         events++;
@@ -84,21 +103,36 @@ export async function windowEvidence(cloudtrail: CloudTrailClient, q: WindowQuer
         try {
           record = JSON.parse(String(e.CloudTrailEvent)) as Record<string, unknown>;
         } catch {
-          return { ok: false, reason: `CloudTrail event ${visible(String(e.EventId)).slice(0, 64)} in ${span} is not readable JSON, so whose call it was cannot be told` };
+          return {
+            ok: false,
+            reason: `CloudTrail event ${visible(String(e.EventId)).slice(0, 64)} in ${span} is not readable JSON, so whose call it was cannot be told`,
+          };
         }
-        if (record === null || typeof record !== 'object') return { ok: false, reason: `CloudTrail event ${visible(String(e.EventId)).slice(0, 64)} in ${span} holds no record` };
+        if (record === null || typeof record !== 'object')
+          return {
+            ok: false,
+            reason: `CloudTrail event ${visible(String(e.EventId)).slice(0, 64)} in ${span} holds no record`,
+          };
         if (record.eventSource !== 'sagemaker.amazonaws.com' || record.eventName !== 'UpdateModelPackage') continue;
         if (record.errorCode) continue; // a failed call changed nothing
         const params = (record.requestParameters ?? {}) as Record<string, unknown>;
         const param = (name: string) => params[name] ?? params[name[0].toUpperCase() + name.slice(1)];
         const arn = str(param('modelPackageArn'));
         // As the approval gate keys its person records: letters, digits, '_' and '-' only.
-        const eventId = String(record.eventID ?? e.EventId).replace(/[^\w-]/g, '_').slice(0, 64);
+        const eventId = String(record.eventID ?? e.EventId)
+          .replace(/[^\w-]/g, '_')
+          .slice(0, 64);
         if (arn === undefined) {
-          return { ok: false, reason: `CloudTrail event ${eventId} in ${span} (an UpdateModelPackage) names no package, so whether it is this package's cannot be told` };
+          return {
+            ok: false,
+            reason: `CloudTrail event ${eventId} in ${span} (an UpdateModelPackage) names no package, so whether it is this package's cannot be told`,
+          };
         }
         if (arn !== q.packageArn) continue; // another package's call
-        const who = (record.userIdentity ?? {}) as { arn?: unknown; sessionContext?: { sessionIssuer?: { arn?: unknown } } };
+        const who = (record.userIdentity ?? {}) as {
+          arn?: unknown;
+          sessionContext?: { sessionIssuer?: { arn?: unknown } };
+        };
         const identity = str(who.sessionContext?.sessionIssuer?.arn) ?? str(who.arn) ?? 'unknown';
         const status = param('modelApprovalStatus');
         const eventTime = str(record.eventTime) ?? (e.EventTime ? new Date(e.EventTime).toISOString() : 'unknown');
@@ -106,17 +140,26 @@ export async function windowEvidence(cloudtrail: CloudTrailClient, q: WindowQuer
         if (/:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(identity)?.[1] === q.gateRoleName) {
           // The gate's own call for this write: its status, and its mark where CloudTrail keeps the metadata sent.
           const marked = metadata?.['gate-write'];
-          if (status === q.gateStatus && (marked === undefined || q.mark === undefined || marked === q.mark)) gateEvent = eventId;
+          if (status === q.gateStatus && (marked === undefined || q.mark === undefined || marked === q.mark))
+            gateEvent = eventId;
           continue;
         }
         // A call that sets no status (a description or metadata edit) overwrites no decision.
         if (status === undefined || status === null) continue;
-        others.push({ eventId, eventTime, identity: visible(identity).slice(0, 300), status: visible(String(status)).slice(0, 40) });
+        others.push({
+          eventId,
+          eventTime,
+          identity: visible(identity).slice(0, 300),
+          status: visible(String(status)).slice(0, 40),
+        });
       }
       token = page.NextToken;
     } while (token);
   } catch (e) {
-    return { ok: false, reason: `CloudTrail's event history of ${span} could not be read (${errorText(e)}), so whether a person's call crossed the approval gate's write is unknown` };
+    return {
+      ok: false,
+      reason: `CloudTrail's event history of ${span} could not be read (${errorText(e)}), so whether a person's call crossed the approval gate's write is unknown`,
+    };
   }
   if (!gateEvent) {
     return {

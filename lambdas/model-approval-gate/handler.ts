@@ -41,11 +41,26 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { artifactChecks as sharedArtifactChecks } from '../shared/artifacts';
 import type { Check } from '../shared/decision';
 import { GateConfig, GovernedModel, loadGateConfig } from '../shared/gate-config';
-import { errorText, fetchReport, listKeys, parseS3Uri, readRecord, S3Location, writeRecordOnce } from '../shared/s3-objects';
+import {
+  errorText,
+  fetchReport,
+  listKeys,
+  parseS3Uri,
+  readRecord,
+  S3Location,
+  writeRecordOnce,
+} from '../shared/s3-objects';
 import { visible } from '../shared/strict-json';
 import { BASELINE_FILES, BaselineFile } from '../model-pinner/approved-tag';
 import { EVIDENCE_PREFIX } from './evidence';
-import { ROUND_IN_FLIGHT_MS, SWEEP_EVENT, SWEPT_PREFIX, WAITING_MARGIN_MS, WAITING_METRIC, WAITING_PREFIX } from './sweep-contract';
+import {
+  ROUND_IN_FLIGHT_MS,
+  SWEEP_EVENT,
+  SWEPT_PREFIX,
+  WAITING_MARGIN_MS,
+  WAITING_METRIC,
+  WAITING_PREFIX,
+} from './sweep-contract';
 import { ApprovalDecision, decideApproval, FetchedReport, Outcome, Provenance } from './policy';
 
 export const GATE_NAME = 'model-approval-gate';
@@ -150,7 +165,12 @@ export interface ApprovalRecord {
   readonly round: number;
   /** The package as it was when the gate decided; the decision is applied only if it is still so. */
   readonly package: PackageState;
-  readonly model?: { readonly id: string; readonly owner: string; readonly riskTier: string; readonly problemType: string };
+  readonly model?: {
+    readonly id: string;
+    readonly owner: string;
+    readonly riskTier: string;
+    readonly problemType: string;
+  };
   readonly trainingData?: Readonly<Record<string, string>>;
   readonly provenance: Provenance;
   readonly inputs: Readonly<Record<string, RecordedInput>>;
@@ -227,11 +247,22 @@ export type PersonVerdict = 'restore' | 'stands' | 'older' | 'concurs' | 'wait' 
 export interface PersonUpdateRecord {
   readonly schema: 'model-approval-person-update/1';
   readonly modelPackage: { readonly arn: string; readonly group: string; readonly version: number };
-  readonly person: { readonly eventId: string; readonly eventTime: string; readonly identity: string; readonly status: string; readonly description?: string };
+  readonly person: {
+    readonly eventId: string;
+    readonly eventTime: string;
+    readonly identity: string;
+    readonly status: string;
+    readonly description?: string;
+  };
   readonly verdict: PersonVerdict;
   readonly reason: string;
   /** The gate's update the person's was overwritten by (for `restore`): its record, the status it set, when its re-read was sent. */
-  readonly overwrittenBy?: { readonly record: string; readonly status: string; readonly readAt: string; readonly package?: PackageState };
+  readonly overwrittenBy?: {
+    readonly record: string;
+    readonly status: string;
+    readonly readAt: string;
+    readonly package?: PackageState;
+  };
   /** The package when the gate judged the person's update. */
   readonly package: PackageState;
   readonly at: string;
@@ -282,7 +313,14 @@ export interface ApprovalResult {
  * scheduled rule (constructs/approval-wait-sweep.ts) invokes it with `SWEEP_EVENT` every few minutes to judge them
  * again; one still pending past ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS is counted in `WAITING_METRIC`, which alarms.
  */
-export { ROUND_IN_FLIGHT_MS, SWEEP_EVENT, SWEPT_PREFIX, WAITING_MARGIN_MS, WAITING_METRIC, WAITING_PREFIX } from './sweep-contract';
+export {
+  ROUND_IN_FLIGHT_MS,
+  SWEEP_EVENT,
+  SWEPT_PREFIX,
+  WAITING_MARGIN_MS,
+  WAITING_METRIC,
+  WAITING_PREFIX,
+} from './sweep-contract';
 
 export interface WaitingEntry {
   readonly schema: 'model-approval-waiting/1';
@@ -304,8 +342,10 @@ export interface SweepReport {
 export const API_CALL = 'AWS API Call via CloudTrail';
 const STATUS: Record<Outcome, string> = { approve: 'Approved', reject: 'Rejected', hold: 'PendingManualApproval' };
 const PENDING = 'PendingManualApproval';
-const PACKAGE_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
-const EXECUTION_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):pipeline\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,255})\/execution\/([a-z0-9]{1,64})$/;
+const PACKAGE_ARN =
+  /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
+const EXECUTION_ARN =
+  /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):pipeline\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,255})\/execution\/([a-z0-9]{1,64})$/;
 const ROUND_KEY = /\/round-(\d{1,6})(\.applied|\.notified)?\.json$/;
 
 const stateOf = (d: DescribeModelPackageCommandOutput): PackageState => ({
@@ -323,8 +363,11 @@ export const MAX_METADATA_ENTRIES = 50;
 const landed = (record: ApprovalRecord, uri: string, current: DescribeModelPackageCommandOutput) =>
   current.CustomerMetadataProperties?.['gate-decision'] === uri && record.package.gateDecision !== uri;
 /** A hold whose cause was an error reading its inputs (provenance or a report), not a finding about the package. */
-const transientHold = (r: ApprovalRecord) => r.outcome === 'hold' && (r.provenance?.kind === 'unavailable' || Object.values(r.inputs ?? {}).some((i) => i?.status === 'unavailable'));
-const sameState = (a: PackageState, b: PackageState) => a.status === b.status && a.lastModified === b.lastModified && (a.description ?? '') === (b.description ?? '');
+const transientHold = (r: ApprovalRecord) =>
+  r.outcome === 'hold' &&
+  (r.provenance?.kind === 'unavailable' || Object.values(r.inputs ?? {}).some((i) => i?.status === 'unavailable'));
+const sameState = (a: PackageState, b: PackageState) =>
+  a.status === b.status && a.lastModified === b.lastModified && (a.description ?? '') === (b.description ?? '');
 
 interface Round {
   readonly round: number;
@@ -339,7 +382,9 @@ export function approvalGate(deps: ApprovalGateDeps) {
   const uriOf = (l: S3Location) => `s3://${l.bucket}/${l.key}`;
   const describe = (arn: string) => deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
 
-  return async function handle(event: PackageStateChangeEvent | ApiCallEvent | typeof SWEEP_EVENT): Promise<ApprovalResult> {
+  return async function handle(
+    event: PackageStateChangeEvent | ApiCallEvent | typeof SWEEP_EVENT,
+  ): Promise<ApprovalResult> {
     if ((event as typeof SWEEP_EVENT)?.sweep === SWEEP_EVENT.sweep) return sweep();
     if ((event as ApiCallEvent)?.['detail-type'] === API_CALL) return personUpdate(event as ApiCallEvent);
     return decide(event as PackageStateChangeEvent);
@@ -351,10 +396,16 @@ export function approvalGate(deps: ApprovalGateDeps) {
     if (!match) return unattributable(event, 'the event names no valid model package ARN');
     const [, partition, region, account, group, versionText] = match;
     if (partition !== deps.home.partition || region !== deps.home.region || account !== deps.home.account) {
-      return unattributable(event, `the package is of ${partition}/${region}/${account}, not of this gate's ${deps.home.partition}/${deps.home.region}/${deps.home.account}`);
+      return unattributable(
+        event,
+        `the package is of ${partition}/${region}/${account}, not of this gate's ${deps.home.partition}/${deps.home.region}/${deps.home.account}`,
+      );
     }
     if (event.detail?.ModelApprovalStatus !== PENDING) {
-      return { outcome: 'skipped', reason: `status ${visible(String(event.detail?.ModelApprovalStatus)).slice(0, 40)} is not PendingManualApproval` };
+      return {
+        outcome: 'skipped',
+        reason: `status ${visible(String(event.detail?.ModelApprovalStatus)).slice(0, 40)} is not PendingManualApproval`,
+      };
     }
     const base = `approval/${group}/${versionText}/`;
 
@@ -363,12 +414,16 @@ export function approvalGate(deps: ApprovalGateDeps) {
     try {
       current = await describe(arn!);
     } catch (e) {
-      await writeRecordOnce(deps.s3, at(`${base}unread/${now().toISOString()}-${digest(String(event.id)).slice(0, 16)}.json`), {
-        schema: 'model-approval-unread/1',
-        event: { id: event.id, time: event.time },
-        reason: `DescribeModelPackage failed: ${errorText(e)}`,
-        at: now().toISOString(),
-      });
+      await writeRecordOnce(
+        deps.s3,
+        at(`${base}unread/${now().toISOString()}-${digest(String(event.id)).slice(0, 16)}.json`),
+        {
+          schema: 'model-approval-unread/1',
+          event: { id: event.id, time: event.time },
+          reason: `DescribeModelPackage failed: ${errorText(e)}`,
+          at: now().toISOString(),
+        },
+      );
       throw e;
     }
     const rounds = await loadRounds(base);
@@ -377,7 +432,12 @@ export function approvalGate(deps: ApprovalGateDeps) {
     if (current.ModelApprovalStatus !== PENDING) {
       // A decision stands (the gate's or a person's); only a notice still owed is sent.
       const notified = latest ? await completeNotice(latest, current) : false;
-      return { outcome: 'skipped', reason: `the package is ${visible(String(current.ModelApprovalStatus))}; the gate changes only a pending package`, round: latest?.round, notified };
+      return {
+        outcome: 'skipped',
+        reason: `the package is ${visible(String(current.ModelApprovalStatus))}; the gate changes only a pending package`,
+        round: latest?.round,
+        notified,
+      };
     }
     if (latest) {
       const record = await readRecord<ApprovalRecord>(deps.s3, latest.record);
@@ -386,12 +446,31 @@ export function approvalGate(deps: ApprovalGateDeps) {
       if (applied?.applied && sameState(stateOf(current), applied.package) && !transientHold(record)) {
         // The round's decision is in effect and nobody has changed the package since: a redelivery.
         const notified = await completeNotice(latest, current);
-        return { outcome: record.outcome, approvalStatus: record.approvalStatus, round: record.round, record: latest.record.key, replayed: true, notified };
+        return {
+          outcome: record.outcome,
+          approvalStatus: record.approvalStatus,
+          round: record.round,
+          record: latest.record.key,
+          replayed: true,
+          notified,
+        };
       }
-      if (applied?.blocked && sameState(stateOf(current), applied.package) && record.gate.policyDigest === deps.policyDigest) {
+      if (
+        applied?.blocked &&
+        sameState(stateOf(current), applied.package) &&
+        record.gate.policyDigest === deps.policyDigest
+      ) {
         // The round could not be applied and nobody has acted since: a redelivery changes nothing.
         const notified = await completeNotice(latest, current);
-        return { outcome: 'unapplied', approvalStatus: record.approvalStatus, round: record.round, record: latest.record.key, replayed: true, notified, reason: applied.reason };
+        return {
+          outcome: 'unapplied',
+          approvalStatus: record.approvalStatus,
+          round: record.round,
+          record: latest.record.key,
+          replayed: true,
+          notified,
+          reason: applied.reason,
+        };
       }
       if (!applied && sameState(stateOf(current), record.package) && record.gate.policyDigest === deps.policyDigest) {
         // Recorded, never applied (a crash or a timeout), and nobody has touched the package since: finish this round.
@@ -406,9 +485,19 @@ export function approvalGate(deps: ApprovalGateDeps) {
     return decideRound((latest?.round ?? 0) + 1, arn!, group, Number(versionText), current, event, base);
   }
 
-  async function decideRound(round: number, arn: string, group: string, version: number, described: DescribeModelPackageCommandOutput, event: PackageStateChangeEvent, base: string): Promise<ApprovalResult> {
+  async function decideRound(
+    round: number,
+    arn: string,
+    group: string,
+    version: number,
+    described: DescribeModelPackageCommandOutput,
+    event: PackageStateChangeEvent,
+    base: string,
+  ): Promise<ApprovalResult> {
     const model = deps.config.models.find((m) => m.packageGroupName === group);
-    const evidence = model ? await provenanceOf(model, described) : { provenance: { kind: 'hand-registered', reason: 'the group is not governed' } as Provenance };
+    const evidence = model
+      ? await provenanceOf(model, described)
+      : { provenance: { kind: 'hand-registered', reason: 'the group is not governed' } as Provenance };
     const metrics = described.ModelMetrics;
     const uris: Record<string, string | undefined> = {
       evaluation: metrics?.ModelQuality?.Statistics?.S3Uri,
@@ -424,26 +513,55 @@ export function approvalGate(deps: ApprovalGateDeps) {
     // so no borrowed report is ever recorded as this package's evidence (and none is promoted on, approved-evidence.ts).
     const options = { buckets: [deps.artifactBucket], prefix: `${evidence.prefix ?? EVIDENCE_PREFIX}reports/` };
     const notPipeline = evidence.provenance.kind !== 'pipeline' || !evidence.prefix;
-    const notRead = (n: string): FetchedReport => ({ status: 'missing', uri: uris[n], reason: `not read: the package's provenance is ${evidence.provenance.kind}, and reports are read only as evidence of the model's own pipeline run` });
-    const fetched: FetchedReport[] = await Promise.all(names.map((n) => (notPipeline ? notRead(n) : fetchReport(deps.s3, uris[n], options))));
-    const inputs = Object.fromEntries(names.map((n, i) => [n, fetched[i]])) as unknown as Parameters<typeof decideApproval>[2];
-    const decided = decideApproval(model, deps.config.tiers, inputs, { provenance: evidence.provenance, artifacts: model ? artifactChecks(model, described, evidence.prefix) : [] });
+    const notRead = (n: string): FetchedReport => ({
+      status: 'missing',
+      uri: uris[n],
+      reason: `not read: the package's provenance is ${evidence.provenance.kind}, and reports are read only as evidence of the model's own pipeline run`,
+    });
+    const fetched: FetchedReport[] = await Promise.all(
+      names.map((n) => (notPipeline ? notRead(n) : fetchReport(deps.s3, uris[n], options))),
+    );
+    const inputs = Object.fromEntries(names.map((n, i) => [n, fetched[i]])) as unknown as Parameters<
+      typeof decideApproval
+    >[2];
+    const decided = decideApproval(model, deps.config.tiers, inputs, {
+      provenance: evidence.provenance,
+      artifacts: model ? artifactChecks(model, described, evidence.prefix) : [],
+    });
     // The gate's own metadata keys (gate-*) are the gate's to write. Present before its first round, a registrant set
     // them: the gate never approves such a package (it holds, naming them; a rejection stands).
-    const preset = round === 1 ? Object.keys(described.CustomerMetadataProperties ?? {}).filter((k) => k.startsWith('gate-')) : [];
-    const presetCheck = { name: 'gate metadata', passed: false, severity: 'warn' as const, detail: `the package was registered with the gate's own metadata keys (${preset.map((k) => visible(k).slice(0, 40)).join(', ')}); only the gate sets them, so a person reviews it` };
+    const preset =
+      round === 1 ? Object.keys(described.CustomerMetadataProperties ?? {}).filter((k) => k.startsWith('gate-')) : [];
+    const presetCheck = {
+      name: 'gate metadata',
+      passed: false,
+      severity: 'warn' as const,
+      detail: `the package was registered with the gate's own metadata keys (${preset.map((k) => visible(k).slice(0, 40)).join(', ')}); only the gate sets them, so a person reviews it`,
+    };
     const decision: ApprovalDecision =
       preset.length === 0
         ? decided
-        : { ...decided, checks: [...decided.checks, presetCheck], outcome: decided.outcome === 'approve' ? 'hold' : decided.outcome, reasons: decided.outcome === 'approve' ? [presetCheck.detail] : [...decided.reasons, presetCheck.detail] };
-    const modelData = await Promise.all((described.InferenceSpecification?.Containers ?? []).map((c) => modelDataOf(c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri)));
+        : {
+            ...decided,
+            checks: [...decided.checks, presetCheck],
+            outcome: decided.outcome === 'approve' ? 'hold' : decided.outcome,
+            reasons: decided.outcome === 'approve' ? [presetCheck.detail] : [...decided.reasons, presetCheck.detail],
+          };
+    const modelData = await Promise.all(
+      (described.InferenceSpecification?.Containers ?? []).map((c) =>
+        modelDataOf(c.ModelDataUrl ?? c.ModelDataSource?.S3DataSource?.S3Uri),
+      ),
+    );
     const baselineFiles = await baselineFilesOf(notPipeline ? undefined : fetched[names.indexOf('baseline')], options);
 
     const record: ApprovalRecord = {
       schema: 'model-approval-decision/2',
       gate: { name: GATE_NAME, policyDigest: deps.policyDigest },
       environment: deps.config.environment,
-      event: { id: typeof event.id === 'string' ? event.id.slice(0, 200) : undefined, time: typeof event.time === 'string' ? event.time.slice(0, 40) : undefined },
+      event: {
+        id: typeof event.id === 'string' ? event.id.slice(0, 200) : undefined,
+        time: typeof event.time === 'string' ? event.time.slice(0, 40) : undefined,
+      },
       modelPackage: { arn, group, version },
       round,
       package: stateOf(described),
@@ -468,7 +586,12 @@ export function approvalGate(deps: ApprovalGateDeps) {
       thresholds: decision.thresholds,
       decidedAt: now().toISOString(),
     };
-    const where: Round = { round, record: at(`${base}round-${round}.json`), applied: at(`${base}round-${round}.applied.json`), notified: at(`${base}round-${round}.notified.json`) };
+    const where: Round = {
+      round,
+      record: at(`${base}round-${round}.json`),
+      applied: at(`${base}round-${round}.applied.json`),
+      notified: at(`${base}round-${round}.notified.json`),
+    };
     // The record is written before the decision takes effect; if another invocation got there first, its record is the round's decision.
     if (!(await writeRecordOnce(deps.s3, where.record, record))) {
       const winner = await readRecord<ApprovalRecord>(deps.s3, where.record);
@@ -491,24 +614,52 @@ export function approvalGate(deps: ApprovalGateDeps) {
     const mine = landed(record, recordUri, before) && before.ModelApprovalStatus === record.approvalStatus;
     if (!mine && !sameState(stateOf(before), record.package)) {
       const reason = `the package changed while the gate decided (now ${visible(String(before.ModelApprovalStatus))}, modified ${stateOf(before).lastModified}); the gate's ${record.outcome} was not applied`;
-      await writeRecordOnce(deps.s3, appliedAt, { schema: 'model-approval-applied/1', record: recordUri, applied: false, package: stateOf(before), reason, at: now().toISOString() } satisfies AppliedRecord);
+      await writeRecordOnce(deps.s3, appliedAt, {
+        schema: 'model-approval-applied/1',
+        record: recordUri,
+        applied: false,
+        package: stateOf(before),
+        reason,
+        at: now().toISOString(),
+      } satisfies AppliedRecord);
       return { ...result, outcome: 'superseded', reason };
     }
     if (record.outcome === 'hold') {
       // A hold leaves the status alone: the package is already pending, and any UpdateModelPackage could land on a
       // person's decision made after the re-read (SageMaker's update has no condition). The record and the notice
       // carry the reasons; the package state recorded is the one the gate left in place.
-      await writeRecordOnce(deps.s3, appliedAt, { schema: 'model-approval-applied/1', record: recordUri, applied: true, package: stateOf(before), reason: 'held: status left PendingManualApproval for a person; no update sent', at: now().toISOString() } satisfies AppliedRecord);
+      await writeRecordOnce(deps.s3, appliedAt, {
+        schema: 'model-approval-applied/1',
+        record: recordUri,
+        applied: true,
+        package: stateOf(before),
+        reason: 'held: status left PendingManualApproval for a person; no update sent',
+        at: now().toISOString(),
+      } satisfies AppliedRecord);
       const notified = await notify(record, { ...where, applied: appliedAt });
       return { ...result, outcome: record.outcome, notified };
     }
     if (!mine) {
-      const metadata = { ...before.CustomerMetadataProperties, 'gate-decision': recordUri, 'gate-outcome': record.outcome, 'gate-round': String(record.round), [GATE_WRITE_KEY]: `${readAt} ${recordUri}` };
+      const metadata = {
+        ...before.CustomerMetadataProperties,
+        'gate-decision': recordUri,
+        'gate-outcome': record.outcome,
+        'gate-round': String(record.round),
+        [GATE_WRITE_KEY]: `${readAt} ${recordUri}`,
+      };
       if (Object.keys(metadata).length > MAX_METADATA_ENTRIES) {
         // SageMaker would refuse the update (ValidationException) on every retry until the event is dead-lettered,
         // and nobody would hear of it: the decision is recorded as not applied, and a person is told to decide.
         const reason = `the package carries ${Object.keys(before.CustomerMetadataProperties ?? {}).length} metadata entries, and the gate's marks would exceed SageMaker's ${MAX_METADATA_ENTRIES}: the gate's ${record.outcome} was not applied; a person decides`;
-        await writeRecordOnce(deps.s3, appliedAt, { schema: 'model-approval-applied/1', record: recordUri, applied: false, package: stateOf(before), reason, blocked: true, at: now().toISOString() } satisfies AppliedRecord);
+        await writeRecordOnce(deps.s3, appliedAt, {
+          schema: 'model-approval-applied/1',
+          record: recordUri,
+          applied: false,
+          package: stateOf(before),
+          reason,
+          blocked: true,
+          at: now().toISOString(),
+        } satisfies AppliedRecord);
         const notified = await notify(record, { ...where, applied: appliedAt }, reason);
         return { ...result, outcome: 'unapplied', reason, notified };
       }
@@ -523,7 +674,14 @@ export function approvalGate(deps: ApprovalGateDeps) {
       );
     }
     const after = await describe(record.modelPackage.arn);
-    const fact = { schema: 'model-approval-applied/1', record: recordUri, applied: true, package: stateOf(after), reason: `set ${record.approvalStatus}`, at: now().toISOString() } satisfies AppliedRecord;
+    const fact = {
+      schema: 'model-approval-applied/1',
+      record: recordUri,
+      applied: true,
+      package: stateOf(after),
+      reason: `set ${record.approvalStatus}`,
+      at: now().toISOString(),
+    } satisfies AppliedRecord;
     if (!(await writeRecordOnce(deps.s3, appliedAt, fact))) {
       // Another invocation recorded the round first. If it recorded "not applied" (it found the package changed),
       // the record would contradict what happened: the gate's update went through. That is recorded beside it.
@@ -548,11 +706,23 @@ export function approvalGate(deps: ApprovalGateDeps) {
     const appliedAt = at(round.record.key.replace(/\.json$/, '.applied.json'));
     if (!applied && landed(record, uriOf(round.record), current)) {
       // The update went through but the gate stopped before recording it (the package may have changed since).
-      const since = current.ModelApprovalStatus === record.approvalStatus ? '' : `; the package has since been changed to ${visible(String(current.ModelApprovalStatus))}`;
+      const since =
+        current.ModelApprovalStatus === record.approvalStatus
+          ? ''
+          : `; the package has since been changed to ${visible(String(current.ModelApprovalStatus))}`;
       // The state after the gate's own update is not known once someone changed it since: only its status is kept,
       // so the changed package is never taken for this round's (a redelivery decides it afresh).
-      const state = since ? { status: record.approvalStatus, description: approvalDescription(record) } : stateOf(current);
-      applied = { schema: 'model-approval-applied/1', record: uriOf(round.record), applied: true, package: state, reason: `set ${record.approvalStatus} (recorded late${since})`, at: now().toISOString() };
+      const state = since
+        ? { status: record.approvalStatus, description: approvalDescription(record) }
+        : stateOf(current);
+      applied = {
+        schema: 'model-approval-applied/1',
+        record: uriOf(round.record),
+        applied: true,
+        package: state,
+        reason: `set ${record.approvalStatus} (recorded late${since})`,
+        at: now().toISOString(),
+      };
       await writeRecordOnce(deps.s3, appliedAt, applied);
     }
     if (!applied?.applied) return false;
@@ -561,15 +731,28 @@ export function approvalGate(deps: ApprovalGateDeps) {
 
   async function notify(record: ApprovalRecord, where: Round, notApplied?: string): Promise<boolean> {
     const notifiedAt = at(where.record.key.replace(/\.json$/, '.notified.json'));
-    const { message, bytes, cut } = notice(notApplied ? { ...record, reasons: [`NOT APPLIED: ${notApplied}`, ...record.reasons] } : record, uriOf(where.record));
+    const { message, bytes, cut } = notice(
+      notApplied ? { ...record, reasons: [`NOT APPLIED: ${notApplied}`, ...record.reasons] } : record,
+      uriOf(where.record),
+    );
     const sent = await deps.sns.send(
       new PublishCommand({
         TopicArn: deps.topicArn,
-        Subject: visible(`Model ${record.modelPackage.group} v${record.modelPackage.version}: ${record.outcome}`).slice(0, 100),
+        Subject: visible(`Model ${record.modelPackage.group} v${record.modelPackage.version}: ${record.outcome}`).slice(
+          0,
+          100,
+        ),
         Message: message,
       }),
     );
-    await writeRecordOnce(deps.s3, notifiedAt, { schema: 'model-approval-notified/1', record: uriOf(where.record), messageId: sent.MessageId, bytes, cut, at: now().toISOString() } satisfies NotifiedRecord);
+    await writeRecordOnce(deps.s3, notifiedAt, {
+      schema: 'model-approval-notified/1',
+      record: uriOf(where.record),
+      messageId: sent.MessageId,
+      bytes,
+      cut,
+      at: now().toISOString(),
+    } satisfies NotifiedRecord);
     return true;
   }
 
@@ -589,19 +772,41 @@ export function approvalGate(deps: ApprovalGateDeps) {
   }
 
   /** The evidence's origin, checked through the SageMaker API, and the prefix its reports must be under. */
-  async function provenanceOf(model: GovernedModel, described: DescribeModelPackageCommandOutput): Promise<{ provenance: Provenance; prefix?: string }> {
+  async function provenanceOf(
+    model: GovernedModel,
+    described: DescribeModelPackageCommandOutput,
+  ): Promise<{ provenance: Provenance; prefix?: string }> {
     const claimed = described.CustomerMetadataProperties?.['pipeline-execution'];
-    if (!claimed) return { provenance: { kind: 'hand-registered', reason: 'the package names no pipeline execution (metadata "pipeline-execution")' } };
+    if (!claimed)
+      return {
+        provenance: {
+          kind: 'hand-registered',
+          reason: 'the package names no pipeline execution (metadata "pipeline-execution")',
+        },
+      };
     const shownClaim = visible(claimed).slice(0, 300);
     const m = EXECUTION_ARN.exec(claimed);
     if (!m) return { provenance: { kind: 'forged', reason: `"${shownClaim}" is not a pipeline execution ARN` } };
     const [, partition, region, account, pipeline, executionId] = m;
     if (partition !== deps.home.partition || region !== deps.home.region || account !== deps.home.account) {
-      return { provenance: { kind: 'forged', reason: `${shownClaim} is an execution of another account, region or partition` } };
+      return {
+        provenance: { kind: 'forged', reason: `${shownClaim} is an execution of another account, region or partition` },
+      };
     }
-    if (!model.trainingPipeline) return { provenance: { kind: 'forged', reason: `${shownClaim} is named, but ${model.id} has no training pipeline in this environment` } };
+    if (!model.trainingPipeline)
+      return {
+        provenance: {
+          kind: 'forged',
+          reason: `${shownClaim} is named, but ${model.id} has no training pipeline in this environment`,
+        },
+      };
     if (pipeline.toLowerCase() !== model.trainingPipeline.toLowerCase()) {
-      return { provenance: { kind: 'forged', reason: `${shownClaim} is an execution of ${pipeline}, not of ${model.id}'s pipeline ${model.trainingPipeline}` } };
+      return {
+        provenance: {
+          kind: 'forged',
+          reason: `${shownClaim} is an execution of ${pipeline}, not of ${model.id}'s pipeline ${model.trainingPipeline}`,
+        },
+      };
     }
     let execution;
     try {
@@ -614,12 +819,35 @@ export function approvalGate(deps: ApprovalGateDeps) {
       return { provenance: { kind: 'unavailable', reason: `DescribePipelineExecution failed: ${text}` } };
     }
     const status = execution.PipelineExecutionStatus;
-    if (!execution.PipelineArn || !execution.PipelineArn.toLowerCase().endsWith(`:pipeline/${model.trainingPipeline.toLowerCase()}`)) {
-      return { provenance: { kind: 'forged', reason: `${shownClaim} belongs to ${visible(String(execution.PipelineArn))}, not to ${model.trainingPipeline}` } };
+    if (
+      !execution.PipelineArn ||
+      !execution.PipelineArn.toLowerCase().endsWith(`:pipeline/${model.trainingPipeline.toLowerCase()}`)
+    ) {
+      return {
+        provenance: {
+          kind: 'forged',
+          reason: `${shownClaim} belongs to ${visible(String(execution.PipelineArn))}, not to ${model.trainingPipeline}`,
+        },
+      };
     }
-    if (status !== 'Executing' && status !== 'Succeeded') return { provenance: { kind: 'forged', reason: `pipeline execution ${executionId} is ${visible(String(status))}, so it did not register this package` } };
-    if (execution.CreationTime && described.CreationTime && new Date(execution.CreationTime).getTime() > new Date(described.CreationTime).getTime()) {
-      return { provenance: { kind: 'forged', reason: `pipeline execution ${executionId} started after the package was registered` } };
+    if (status !== 'Executing' && status !== 'Succeeded')
+      return {
+        provenance: {
+          kind: 'forged',
+          reason: `pipeline execution ${executionId} is ${visible(String(status))}, so it did not register this package`,
+        },
+      };
+    if (
+      execution.CreationTime &&
+      described.CreationTime &&
+      new Date(execution.CreationTime).getTime() > new Date(described.CreationTime).getTime()
+    ) {
+      return {
+        provenance: {
+          kind: 'forged',
+          reason: `pipeline execution ${executionId} started after the package was registered`,
+        },
+      };
     }
     // The execution must have registered THIS package: its RegisterModel step records the ARN of the package it
     // created (Metadata.RegisterModel.Arn, SageMaker API Reference, RegisterModelStepMetadata). Anything else, such as
@@ -633,17 +861,33 @@ export function approvalGate(deps: ApprovalGateDeps) {
       } catch (e) {
         return { provenance: { kind: 'unavailable', reason: `ListPipelineExecutionSteps failed: ${errorText(e)}` } };
       }
-      const byThis = steps.find((s) => s.Metadata?.RegisterModel?.Arn?.toLowerCase() === packageArn.toLowerCase() && (s.StepStatus === 'Succeeded' || s.StepStatus === 'Executing'));
+      const byThis = steps.find(
+        (s) =>
+          s.Metadata?.RegisterModel?.Arn?.toLowerCase() === packageArn.toLowerCase() &&
+          (s.StepStatus === 'Succeeded' || s.StepStatus === 'Executing'),
+      );
       if (byThis && packageArn) break;
       registered = steps.map((s) => s.Metadata?.RegisterModel?.Arn).filter((a): a is string => !!a);
       if (status !== 'Executing' || registered.length > 0 || attempt >= 3) {
-        const what = registered.length > 0 ? `registered ${registered.map((a) => visible(a).slice(0, 200)).join(', ')}, not this package` : 'has no RegisterModel step that registered this package';
-        return { provenance: { kind: 'hand-registered', reason: `pipeline execution ${executionId} ${what}; a package that copies a run's metadata is registered by hand` } };
+        const what =
+          registered.length > 0
+            ? `registered ${registered.map((a) => visible(a).slice(0, 200)).join(', ')}, not this package`
+            : 'has no RegisterModel step that registered this package';
+        return {
+          provenance: {
+            kind: 'hand-registered',
+            reason: `pipeline execution ${executionId} ${what}; a package that copies a run's metadata is registered by hand`,
+          },
+        };
       }
       await new Promise((r) => setTimeout(r, deps.registerStepWaitMs ?? 2000));
     }
     return {
-      provenance: { kind: 'pipeline', execution: claimed, detail: `evidence of ${model.trainingPipeline} execution ${executionId} (${status})` },
+      provenance: {
+        kind: 'pipeline',
+        execution: claimed,
+        detail: `evidence of ${model.trainingPipeline} execution ${executionId} (${status})`,
+      },
       prefix: `${EVIDENCE_PREFIX}${model.id}/${executionId}/`,
     };
   }
@@ -653,19 +897,38 @@ export function approvalGate(deps: ApprovalGateDeps) {
    * version and the SHA-256 of the bytes read are what the pinner may copy. The statistics are the read the decision
    * used. A file that could not be read says why; none is read for a package whose reports are not read.
    */
-  async function baselineFilesOf(statistics: FetchedReport | undefined, options: { buckets: string[]; prefix: string }): Promise<Partial<Record<BaselineFile, RecordedInput>>> {
+  async function baselineFilesOf(
+    statistics: FetchedReport | undefined,
+    options: { buckets: string[]; prefix: string },
+  ): Promise<Partial<Record<BaselineFile, RecordedInput>>> {
     const where = statistics?.uri ? parseS3Uri(statistics.uri) : undefined;
-    const dir = where && where.bucket === deps.artifactBucket && where.key.endsWith('/reports/baseline-statistics.json') ? where.key.slice(0, -'baseline-statistics.json'.length) : undefined;
+    const dir =
+      where && where.bucket === deps.artifactBucket && where.key.endsWith('/reports/baseline-statistics.json')
+        ? where.key.slice(0, -'baseline-statistics.json'.length)
+        : undefined;
     const recorded = (r: FetchedReport): RecordedInput => {
       const { versionId, sha256 } = r as { versionId?: string; sha256?: string };
       const kept = versionId && sha256 ? { versionId, sha256 } : {};
-      return r.status === 'ok' ? { status: r.status, uri: r.uri, ...kept } : { status: r.status, uri: r.uri, ...kept, reason: r.reason };
+      return r.status === 'ok'
+        ? { status: r.status, uri: r.uri, ...kept }
+        : { status: r.status, uri: r.uri, ...kept, reason: r.reason };
     };
     const read = await Promise.all(
       BASELINE_FILES.map(async (file): Promise<RecordedInput> => {
-        if (!statistics || !dir) return { status: 'not-read', reason: statistics ? `the drift-check statistics ${visible(String(statistics.uri)).slice(0, 300)} are not a run's reports/baseline-statistics.json in the artifact bucket` : "the package's reports are not read" };
+        if (!statistics || !dir)
+          return {
+            status: 'not-read',
+            reason: statistics
+              ? `the drift-check statistics ${visible(String(statistics.uri)).slice(0, 300)} are not a run's reports/baseline-statistics.json in the artifact bucket`
+              : "the package's reports are not read",
+          };
         if (file === 'baseline-statistics.json') return recorded(statistics);
-        return recorded(await fetchReport(deps.s3, `s3://${where!.bucket}/${dir}${file}`, { ...options, maxBytes: MAX_BASELINE_READ_BYTES }));
+        return recorded(
+          await fetchReport(deps.s3, `s3://${where!.bucket}/${dir}${file}`, {
+            ...options,
+            maxBytes: MAX_BASELINE_READ_BYTES,
+          }),
+        );
       }),
     );
     return Object.fromEntries(BASELINE_FILES.map((f, i) => [f, read[i]]));
@@ -674,15 +937,29 @@ export function approvalGate(deps: ApprovalGateDeps) {
   /** The current version of model data in the evidence prefix (HeadObject, authorized as s3:GetObject); elsewhere not read. */
   async function modelDataOf(uri: string | undefined): Promise<RecordedModelData> {
     const where = uri ? parseS3Uri(uri) : undefined;
-    if (!uri || !where || where.bucket !== deps.artifactBucket || !where.key.startsWith(EVIDENCE_PREFIX) || where.key.split('/').includes('..')) {
-      return { uri: uri && visible(uri).slice(0, 300), status: 'not-read', reason: 'outside the evidence prefix of the artifact bucket' };
+    if (
+      !uri ||
+      !where ||
+      where.bucket !== deps.artifactBucket ||
+      !where.key.startsWith(EVIDENCE_PREFIX) ||
+      where.key.split('/').includes('..')
+    ) {
+      return {
+        uri: uri && visible(uri).slice(0, 300),
+        status: 'not-read',
+        reason: 'outside the evidence prefix of the artifact bucket',
+      };
     }
     try {
       const head = await deps.s3.send(new HeadObjectCommand({ Bucket: where.bucket, Key: where.key }));
       return { uri, status: 'ok', versionId: head.VersionId, bytes: head.ContentLength };
     } catch (e) {
       const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-      return { uri, status: status === 404 || (e as Error).name === 'NotFound' ? 'missing' : 'unavailable', reason: errorText(e) };
+      return {
+        uri,
+        status: status === 404 || (e as Error).name === 'NotFound' ? 'missing' : 'unavailable',
+        reason: errorText(e),
+      };
     }
   }
 
@@ -691,7 +968,13 @@ export function approvalGate(deps: ApprovalGateDeps) {
     const steps: PipelineExecutionStep[] = [];
     let token: string | undefined;
     do {
-      const page = await deps.sagemaker.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn: executionArn, NextToken: token, MaxResults: 100 }));
+      const page = await deps.sagemaker.send(
+        new ListPipelineExecutionStepsCommand({
+          PipelineExecutionArn: executionArn,
+          NextToken: token,
+          MaxResults: 100,
+        }),
+      );
       steps.push(...(page.PipelineExecutionSteps ?? []));
       token = page.NextToken;
     } while (token && steps.length < 10_000);
@@ -699,9 +982,17 @@ export function approvalGate(deps: ApprovalGateDeps) {
   }
 
   /** What would be served must come from the estate: its registries (by digest outside dev) and its artifact bucket. */
-  function artifactChecks(model: GovernedModel, described: DescribeModelPackageCommandOutput, prefix: string | undefined): Check[] {
+  function artifactChecks(
+    model: GovernedModel,
+    described: DescribeModelPackageCommandOutput,
+    prefix: string | undefined,
+  ): Check[] {
     // A hand-registered package (held for a person at best) needs only the bucket; a pipeline's, its own run.
-    return sharedArtifactChecks(described.InferenceSpecification?.Containers, deps.config.artifacts, { bucket: deps.artifactBucket, prefix, prefixMeaning: `an output of ${model.id}'s training run` });
+    return sharedArtifactChecks(described.InferenceSpecification?.Containers, deps.config.artifacts, {
+      bucket: deps.artifactBucket,
+      prefix,
+      prefixMeaning: `an output of ${model.id}'s training run`,
+    });
   }
 
   /**
@@ -718,31 +1009,48 @@ export function approvalGate(deps: ApprovalGateDeps) {
     // CloudTrail writes SageMaker's request members in camel case; the API's own (Pascal) case is read too.
     const param = (name: string) => params[name] ?? params[name[0].toUpperCase() + name.slice(1)];
     if (d.eventSource !== 'sagemaker.amazonaws.com' || d.eventName !== 'UpdateModelPackage') {
-      return { outcome: 'skipped', reason: `the call is ${visible(String(d.eventSource)).slice(0, 60)} ${visible(String(d.eventName)).slice(0, 60)}, not SageMaker's UpdateModelPackage` };
+      return {
+        outcome: 'skipped',
+        reason: `the call is ${visible(String(d.eventSource)).slice(0, 60)} ${visible(String(d.eventName)).slice(0, 60)}, not SageMaker's UpdateModelPackage`,
+      };
     }
-    if (d.errorCode) return { outcome: 'skipped', reason: `the call failed (${visible(String(d.errorCode)).slice(0, 80)}): it changed nothing` };
+    if (d.errorCode)
+      return {
+        outcome: 'skipped',
+        reason: `the call failed (${visible(String(d.errorCode)).slice(0, 80)}): it changed nothing`,
+      };
     const arn = param('modelPackageArn');
     const match = typeof arn === 'string' ? PACKAGE_ARN.exec(arn) : null;
     if (!match) return unattributable(event, 'the call names no valid model package ARN');
     const [, partition, region, account, group, versionText] = match;
     if (partition !== deps.home.partition || region !== deps.home.region || account !== deps.home.account) {
-      return unattributable(event, `the package is of ${partition}/${region}/${account}, not of this gate's ${deps.home.partition}/${deps.home.region}/${deps.home.account}`);
+      return unattributable(
+        event,
+        `the package is of ${partition}/${region}/${account}, not of this gate's ${deps.home.partition}/${deps.home.region}/${deps.home.account}`,
+      );
     }
     // The gate decides (and may read) only packages of governed groups; it never wrote to any other.
-    if (!deps.config.models.some((m) => m.packageGroupName === group)) return { outcome: 'skipped', reason: `${group} is not a governed package group: the gate never writes to it` };
+    if (!deps.config.models.some((m) => m.packageGroupName === group))
+      return { outcome: 'skipped', reason: `${group} is not a governed package group: the gate never writes to it` };
     const status = param('modelApprovalStatus');
     // A status-setting call: a decision (Approved, Rejected) or a package sent back for another review (PendingManualApproval).
     // A call that sets no status (a description or metadata edit) decides nothing.
     if (status !== 'Approved' && status !== 'Rejected' && status !== PENDING) {
-      return { outcome: 'skipped', reason: `the call set ${status === undefined ? 'no status' : visible(String(status)).slice(0, 40)}: only a status a person sets is restored` };
+      return {
+        outcome: 'skipped',
+        reason: `the call set ${status === undefined ? 'no status' : visible(String(status)).slice(0, 40)}: only a status a person sets is restored`,
+      };
     }
     const identity = d.userIdentity?.sessionContext?.sessionIssuer?.arn ?? d.userIdentity?.arn ?? 'unknown';
     if (deps.roleName && /:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(identity)?.[1] === deps.roleName) {
       return { outcome: 'skipped', reason: "the call is the gate's own update" };
     }
     const eventTime = typeof d.eventTime === 'string' ? Date.parse(d.eventTime) : Number.NaN;
-    if (!Number.isFinite(eventTime)) return unattributable(event, 'the call has no event time: it cannot be placed against the gate\'s updates');
-    const eventId = String(d.eventID ?? event.id ?? digest(JSON.stringify(event))).replace(/[^\w-]/g, '_').slice(0, 48);
+    if (!Number.isFinite(eventTime))
+      return unattributable(event, "the call has no event time: it cannot be placed against the gate's updates");
+    const eventId = String(d.eventID ?? event.id ?? digest(JSON.stringify(event)))
+      .replace(/[^\w-]/g, '_')
+      .slice(0, 48);
     const base = `approval/${group}/${versionText}/`;
     const where = at(`${base}person/${eventId}.json`);
     const restoredAt = at(`${base}person/${eventId}.restored.json`);
@@ -753,15 +1061,30 @@ export function approvalGate(deps: ApprovalGateDeps) {
       const earlier = await readRecord<PersonUpdateRecord>(deps.s3, where);
       const settled = await readRecord<RestoredRecord>(deps.s3, restoredAt);
       const owed = earlier && !done.has(notifiedAt.key);
-      const notified = earlier && settled?.restored ? !owed || (await notifyRestored(earlier, settled, uriOf(where), notifiedAt)) : earlier && settled?.verdict === 'redecide' ? !owed || (await notifyRedecide(earlier, settled.reason, uriOf(where), notifiedAt)) : undefined;
-      return { outcome: settled?.restored ? 'restore' : (settled?.verdict ?? earlier?.verdict ?? 'stands'), approvalStatus: settled?.status, record: where.key, replayed: true, notified, reason: settled?.reason };
+      const notified =
+        earlier && settled?.restored
+          ? !owed || (await notifyRestored(earlier, settled, uriOf(where), notifiedAt))
+          : earlier && settled?.verdict === 'redecide'
+            ? !owed || (await notifyRedecide(earlier, settled.reason, uriOf(where), notifiedAt))
+            : undefined;
+      return {
+        outcome: settled?.restored ? 'restore' : (settled?.verdict ?? earlier?.verdict ?? 'stands'),
+        approvalStatus: settled?.status,
+        record: where.key,
+        replayed: true,
+        notified,
+        reason: settled?.reason,
+      };
     }
     const person = {
       eventId,
       eventTime: new Date(eventTime).toISOString(),
       identity: visible(identity).slice(0, 300),
       status,
-      description: typeof param('approvalDescription') === 'string' ? visible(String(param('approvalDescription'))).slice(0, 1024) : undefined,
+      description:
+        typeof param('approvalDescription') === 'string'
+          ? visible(String(param('approvalDescription'))).slice(0, 1024)
+          : undefined,
     };
     const current = await describe(arn as string);
     // A judgement that cannot be completed (a record of the gate's that cannot be read now) is recorded as a wait, so that
@@ -785,7 +1108,11 @@ export function approvalGate(deps: ApprovalGateDeps) {
     // succeeded (S3 refusing through Lambda's two retries) would be pending and never swept. An entry whose record then
     // turns out final (another delivery recorded it first) is settled by the sweep.
     if (first.verdict === 'restore' || first.verdict === 'wait') {
-      await writeRecordOnce(deps.s3, waitingAt(now(), group, versionText, eventId), { schema: 'model-approval-waiting/1', record: uriOf(where), since: first.at } satisfies WaitingEntry);
+      await writeRecordOnce(deps.s3, waitingAt(now(), group, versionText, eventId), {
+        schema: 'model-approval-waiting/1',
+        record: uriOf(where),
+        since: first.at,
+      } satisfies WaitingEntry);
     }
     // The judgement is recorded before anything is restored: a restoration that fails is pending, in the record, and
     // is retried on redelivery (the deployment gate refuses the package meanwhile).
@@ -795,23 +1122,56 @@ export function approvalGate(deps: ApprovalGateDeps) {
     const pending = earlier.verdict === 'restore' || earlier.verdict === 'wait';
     if (earlier.verdict === 'redecide') {
       // Final too; the person is told (once: a redelivery sends only a notice still owed).
-      const notified = done.has(notifiedAt.key) || (await notifyRedecide(earlier, earlier.reason, uriOf(where), notifiedAt));
-      return { outcome: 'redecide', approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: !fresh, notified, reason: earlier.reason };
+      const notified =
+        done.has(notifiedAt.key) || (await notifyRedecide(earlier, earlier.reason, uriOf(where), notifiedAt));
+      return {
+        outcome: 'redecide',
+        approvalStatus: current.ModelApprovalStatus,
+        record: where.key,
+        replayed: !fresh,
+        notified,
+        reason: earlier.reason,
+      };
     }
     // A judgement that restored nothing is final: a redelivery (or a replay hours later) returns it.
-    if (!pending) return { outcome: earlier.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: !fresh, reason: earlier.reason };
+    if (!pending)
+      return {
+        outcome: earlier.verdict,
+        approvalStatus: current.ModelApprovalStatus,
+        record: where.key,
+        replayed: !fresh,
+        reason: earlier.reason,
+      };
     // Pending (a restoration to make, or a wait): indexed for the sweep before anything can fail, so that it is judged
     // again after Lambda's retries are spent.
-    await writeRecordOnce(deps.s3, waitingAt(now(), group, versionText, eventId), { schema: 'model-approval-waiting/1', record: uriOf(where), since: earlier.at } satisfies WaitingEntry);
-    const written: PersonUpdateRecord = { ...earlier, verdict: judged.verdict, reason: judged.reason, overwrittenBy: judged.write ?? earlier.overwrittenBy };
+    await writeRecordOnce(deps.s3, waitingAt(now(), group, versionText, eventId), {
+      schema: 'model-approval-waiting/1',
+      record: uriOf(where),
+      since: earlier.at,
+    } satisfies WaitingEntry);
+    const written: PersonUpdateRecord = {
+      ...earlier,
+      verdict: judged.verdict,
+      reason: judged.reason,
+      overwrittenBy: judged.write ?? earlier.overwrittenBy,
+    };
     // Recorded and indexed: the sweep judges it again every few minutes. Returned, not thrown: a throw would only buy
     // Lambda's two retries and then park the event in the dead-letter queue, whose alarm is for calls nothing recorded.
-    if (judged.verdict === 'wait') return { outcome: 'wait', approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: !fresh, reason: `${judged.reason} (${where.key}; judged again by the sweep)` };
+    if (judged.verdict === 'wait')
+      return {
+        outcome: 'wait',
+        approvalStatus: current.ModelApprovalStatus,
+        record: where.key,
+        replayed: !fresh,
+        reason: `${judged.reason} (${where.key}; judged again by the sweep)`,
+      };
     if (judged.verdict !== 'restore') {
       if (!fresh) {
         // An earlier delivery found a restoration to make or waited; now there is none (a person acted since, or the gate's own
         // restoration landed before it was recorded): settled, with the reason.
-        const landedRestore = judged.verdict === 'concurs' && current.CustomerMetadataProperties?.[GATE_WRITE_KEY]?.endsWith(` ${uriOf(where)}`);
+        const landedRestore =
+          judged.verdict === 'concurs' &&
+          current.CustomerMetadataProperties?.[GATE_WRITE_KEY]?.endsWith(` ${uriOf(where)}`);
         const settled: RestoredRecord = {
           schema: 'model-approval-restored/1',
           record: uriOf(where),
@@ -823,16 +1183,33 @@ export function approvalGate(deps: ApprovalGateDeps) {
           at: now().toISOString(),
         };
         if (!(await writeRecordOnce(deps.s3, restoredAt, settled))) {
-          return { outcome: landedRestore ? 'restore' : judged.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: true, reason: 'settled by another run at the same time' };
+          return {
+            outcome: landedRestore ? 'restore' : judged.verdict,
+            approvalStatus: current.ModelApprovalStatus,
+            record: where.key,
+            replayed: true,
+            reason: 'settled by another run at the same time',
+          };
         }
         const notified = landedRestore
           ? await notifyRestored(written, settled, uriOf(where), notifiedAt)
           : judged.verdict === 'redecide'
             ? await notifyRedecide(written, judged.reason, uriOf(where), notifiedAt)
             : undefined;
-        return { outcome: landedRestore ? 'restore' : judged.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, notified, reason: settled.reason };
+        return {
+          outcome: landedRestore ? 'restore' : judged.verdict,
+          approvalStatus: current.ModelApprovalStatus,
+          record: where.key,
+          notified,
+          reason: settled.reason,
+        };
       }
-      return { outcome: judged.verdict, approvalStatus: current.ModelApprovalStatus, record: where.key, reason: judged.reason };
+      return {
+        outcome: judged.verdict,
+        approvalStatus: current.ModelApprovalStatus,
+        record: where.key,
+        reason: judged.reason,
+      };
     }
     // Restore. Every field is sent (an omitted description or metadata could be cleared); the mark names this record, so a
     // person's update overwritten by the restoration itself is set back the same way.
@@ -840,11 +1217,19 @@ export function approvalGate(deps: ApprovalGateDeps) {
     const before = await describe(arn as string);
     if (!sameState(stateOf(before), stateOf(current))) {
       // Someone changed the package since it was judged: a later decision stands. Judged again on the redelivery.
-      throw new Error(`the package changed while a restoration was prepared (now ${visible(String(before.ModelApprovalStatus))}); ${where.key} is judged again on redelivery`);
+      throw new Error(
+        `the package changed while a restoration was prepared (now ${visible(String(before.ModelApprovalStatus))}); ${where.key} is judged again on redelivery`,
+      );
     }
     // A sweep and a redelivery may judge the same call at once: one that finds the settlement written does not update.
     if ((await listKeys(deps.s3, deps.recordBucket, `${base}person/${eventId}.`)).includes(restoredAt.key)) {
-      return { outcome: 'restore', approvalStatus: current.ModelApprovalStatus, record: where.key, replayed: true, reason: 'settled by another run while this one prepared the restoration' };
+      return {
+        outcome: 'restore',
+        approvalStatus: current.ModelApprovalStatus,
+        record: where.key,
+        replayed: true,
+        reason: 'settled by another run while this one prepared the restoration',
+      };
     }
     const marks = { ...before.CustomerMetadataProperties, [GATE_WRITE_KEY]: `${readAt} ${uriOf(where)}` };
     await deps.sagemaker.send(
@@ -852,7 +1237,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
         ModelPackageArn: arn as string,
         ModelApprovalStatus: person.status as 'Approved' | 'Rejected' | 'PendingManualApproval',
         ApprovalDescription: restoredDescription(written),
-        CustomerMetadataProperties: Object.keys(marks).length > MAX_METADATA_ENTRIES ? before.CustomerMetadataProperties : marks,
+        CustomerMetadataProperties:
+          Object.keys(marks).length > MAX_METADATA_ENTRIES ? before.CustomerMetadataProperties : marks,
       }),
     );
     const after = await describe(arn as string);
@@ -868,7 +1254,13 @@ export function approvalGate(deps: ApprovalGateDeps) {
     };
     // Written once: a run that lost the race to another's settlement sends no second notice (the other run owes it).
     if (!(await writeRecordOnce(deps.s3, restoredAt, settled))) {
-      return { outcome: 'restore', approvalStatus: person.status, record: where.key, replayed: true, reason: 'settled by another run at the same time' };
+      return {
+        outcome: 'restore',
+        approvalStatus: person.status,
+        record: where.key,
+        replayed: true,
+        reason: 'settled by another run at the same time',
+      };
     }
     const notified = await notifyRestored(written, settled, uriOf(where), notifiedAt);
     return { outcome: 'restore', approvalStatus: person.status, record: where.key, notified, reason: settled.reason };
@@ -883,7 +1275,13 @@ export function approvalGate(deps: ApprovalGateDeps) {
    * status other than Approved is set back; an Approved is set back only while the package is exactly as the gate's
    * update left it (nothing can have landed since), and otherwise the person is told to decide again (`redecide`).
    */
-  async function judge(current: DescribeModelPackageCommandOutput, base: string, status: string, eventTime: number, self: string): Promise<{ verdict: PersonVerdict; reason: string; write?: PersonUpdateRecord['overwrittenBy'] }> {
+  async function judge(
+    current: DescribeModelPackageCommandOutput,
+    base: string,
+    status: string,
+    eventTime: number,
+    self: string,
+  ): Promise<{ verdict: PersonVerdict; reason: string; write?: PersonUpdateRecord['overwrittenBy'] }> {
     const state = stateOf(current);
     // A round the gate has recorded but not yet recorded as applied may still be landing its update.
     const rounds = await loadRounds(base);
@@ -891,7 +1289,10 @@ export function approvalGate(deps: ApprovalGateDeps) {
     if (latest && !latest.applied) {
       const record = await readRecord<ApprovalRecord>(deps.s3, latest.record);
       if (record && record.outcome !== 'hold' && now().getTime() - Date.parse(record.decidedAt) < ROUND_IN_FLIGHT_MS) {
-        return { verdict: 'wait', reason: `round ${record.round}'s ${record.outcome} is recorded but not yet recorded as applied: the gate's update may still be landing` };
+        return {
+          verdict: 'wait',
+          reason: `round ${record.round}'s ${record.outcome} is recorded but not yet recorded as applied: the gate's update may still be landing`,
+        };
       }
       // Older than any run of the gate: if its update landed but was never recorded, it is recorded now (late), so
       // that the judgement below can place the person's call against it instead of waiting for ever.
@@ -901,45 +1302,87 @@ export function approvalGate(deps: ApprovalGateDeps) {
     // restoration onto a package with no room for the mark carries none) is placed against the gate's own records.
     const marked = GATE_WRITE.exec(current.CustomerMetadataProperties?.[GATE_WRITE_KEY] ?? '');
     const mark = marked ? [marked[1], marked[2]] : await lastGateWrite(base);
-    if (!mark) return { verdict: status === state.status ? 'concurs' : 'stands', reason: `the package's current status (${visible(String(state.status))}) was not set by the gate: nothing to restore` };
+    if (!mark)
+      return {
+        verdict: status === state.status ? 'concurs' : 'stands',
+        reason: `the package's current status (${visible(String(state.status))}) was not set by the gate: nothing to restore`,
+      };
     const [readAt, uri] = mark;
     const write = await gateWriteOf(uri, base, self);
-    if (!write) return { verdict: status === state.status ? 'concurs' : 'stands', reason: `the package's gate-write mark names no update of the gate's for this package: nothing to restore` };
+    if (!write)
+      return {
+        verdict: status === state.status ? 'concurs' : 'stands',
+        reason: `the package's gate-write mark names no update of the gate's for this package: nothing to restore`,
+      };
     if (!write.after) {
-      return { verdict: 'wait', reason: `the gate's update (${uri}) is not recorded as applied yet: whether the person's ${status} was overwritten is judged once it is` };
+      return {
+        verdict: 'wait',
+        reason: `the gate's update (${uri}) is not recorded as applied yet: whether the person's ${status} was overwritten is judged once it is`,
+      };
     }
     if (state.status !== write.status) {
-      return { verdict: status === state.status ? 'concurs' : 'stands', reason: `a status was set after the gate's last update (now ${visible(String(state.status))}, modified ${state.lastModified}): a later decision stands` };
+      return {
+        verdict: status === state.status ? 'concurs' : 'stands',
+        reason: `a status was set after the gate's last update (now ${visible(String(state.status))}, modified ${state.lastModified}): a later decision stands`,
+      };
     }
     const overwrittenBy = { record: uri, status: write.status, readAt, package: write.after };
-    if (status === state.status) return { verdict: 'concurs', reason: `the package is ${status} already: nothing was undone`, write: overwrittenBy };
+    if (status === state.status)
+      return {
+        verdict: 'concurs',
+        reason: `the package is ${status} already: nothing was undone`,
+        write: overwrittenBy,
+      };
     const when = new Date(eventTime).toISOString();
     if (write.restoredCall) {
       // The last update was a restoration of an earlier person's call: a call older than that one was replaced by it.
       if (eventTime < write.restoredCall.eventTime) {
-        return { verdict: 'older', reason: `the person's call (${when}) is older than ${write.restoredCall.identity}'s (${new Date(write.restoredCall.eventTime).toISOString()}), whose ${write.status} the gate restored: the later decision stands; not applied`, write: overwrittenBy };
+        return {
+          verdict: 'older',
+          reason: `the person's call (${when}) is older than ${write.restoredCall.identity}'s (${new Date(write.restoredCall.eventTime).toISOString()}), whose ${write.status} the gate restored: the later decision stands; not applied`,
+          write: overwrittenBy,
+        };
       }
     } else if (eventTime + EVENT_TIME_PRECISION_MS + CLOCK_SKEW_MS <= Date.parse(readAt)) {
-      return { verdict: 'older', reason: `the person's call (${when}) is older than the re-read before the gate's update (${readAt}) by more than the clocks' precision: the gate saw it, and a later decision replaced it; not applied`, write: overwrittenBy };
+      return {
+        verdict: 'older',
+        reason: `the person's call (${when}) is older than the re-read before the gate's update (${readAt}) by more than the clocks' precision: the gate saw it, and a later decision replaced it; not applied`,
+        write: overwrittenBy,
+      };
     }
     // CloudTrail's second [t, t + 1 s) against SageMaker's LastModifiedTime of the gate's update: a call that began
     // more than the skew after that update landed on it, and the status is the gate's again, so a later call set it.
     if (Number.isFinite(write.updatedAt) && eventTime > write.updatedAt + CLOCK_SKEW_MS) {
-      return { verdict: 'stands', reason: `the person's call (${when}) came after the gate's update (${new Date(write.updatedAt).toISOString()}) and the package is ${visible(String(state.status))} again: a later call set it, and that decision stands` };
+      return {
+        verdict: 'stands',
+        reason: `the person's call (${when}) came after the gate's update (${new Date(write.updatedAt).toISOString()}) and the package is ${visible(String(state.status))} again: a later call set it, and that decision stands`,
+      };
     }
     // A later person's status call supersedes this one (its own judgement restores it if the gate overwrote it).
     const later = await laterPersonCalls(base, eventTime, self);
     if (later.length > 0) {
       const l = later[later.length - 1];
-      return { verdict: 'stands', reason: `a later person's call is recorded (${l.identity} set ${l.status} at ${l.eventTime}, ${l.record}): the latest decision stands, not this one`, write: overwrittenBy };
+      return {
+        verdict: 'stands',
+        reason: `a later person's call is recorded (${l.identity} set ${l.status} at ${l.eventTime}, ${l.record}): the latest decision stands, not this one`,
+        write: overwrittenBy,
+      };
     }
     const untouched = state.lastModified === write.after.lastModified;
     // Inside the window of the update itself (for a restoration: after its own re-read), not between an update and a restoration's re-read.
     const inWindow = !write.restoredCall || eventTime + EVENT_TIME_PRECISION_MS + CLOCK_SKEW_MS > Date.parse(readAt);
-    const what = write.restoredCall ? `restoration of ${write.restoredCall.identity}'s ${write.status}` : `${write.status}`;
+    const what = write.restoredCall
+      ? `restoration of ${write.restoredCall.identity}'s ${write.status}`
+      : `${write.status}`;
     if (status !== 'Approved' || (untouched && inWindow)) {
-      const since = untouched ? 'the package is still as the gate\'s update left it' : `the package was edited since (modified ${state.lastModified}) but its status is still the gate's, and no later person's status call is recorded`;
-      return { verdict: 'restore', reason: `the person's ${status} (${when}) was not before the re-read of the gate's ${what} (${readAt}), and ${since}: it was overwritten by the gate`, write: overwrittenBy };
+      const since = untouched
+        ? "the package is still as the gate's update left it"
+        : `the package was edited since (modified ${state.lastModified}) but its status is still the gate's, and no later person's status call is recorded`;
+      return {
+        verdict: 'restore',
+        reason: `the person's ${status} (${when}) was not before the re-read of the gate's ${what} (${readAt}), and ${since}: it was overwritten by the gate`,
+        write: overwrittenBy,
+      };
     }
     const why = untouched
       ? `it landed before the re-read of the gate's ${what} (${readAt}), which took it for an edit (its call had not been delivered then)`
@@ -964,29 +1407,59 @@ export function approvalGate(deps: ApprovalGateDeps) {
     if (latest?.applied) {
       const record = await readRecord<ApprovalRecord>(deps.s3, latest.record);
       const applied = await readRecord<AppliedRecord>(deps.s3, latest.applied);
-      if (record && record.outcome !== 'hold' && applied?.applied) candidates.push({ uri: uriOf(latest.record), readAt: new Date(Date.parse(record.decidedAt)).toISOString(), landed: Date.parse(applied.package.lastModified ?? applied.at) });
+      if (record && record.outcome !== 'hold' && applied?.applied)
+        candidates.push({
+          uri: uriOf(latest.record),
+          readAt: new Date(Date.parse(record.decidedAt)).toISOString(),
+          landed: Date.parse(applied.package.lastModified ?? applied.at),
+        });
     }
-    for (const key of (await listKeys(deps.s3, deps.recordBucket, `${base}person/`)).filter((k) => k.endsWith('.restored.json'))) {
+    for (const key of (await listKeys(deps.s3, deps.recordBucket, `${base}person/`)).filter((k) =>
+      k.endsWith('.restored.json'),
+    )) {
       const restored = await readRecord<RestoredRecord>(deps.s3, at(key));
-      const judged = restored?.restored ? await readRecord<PersonUpdateRecord>(deps.s3, at(key.replace(/\.restored\.json$/, '.json'))) : undefined;
+      const judged = restored?.restored
+        ? await readRecord<PersonUpdateRecord>(deps.s3, at(key.replace(/\.restored\.json$/, '.json')))
+        : undefined;
       // The judgement was written before the restoration's re-read: its time stands in for that re-read (earlier, so a call
       // the restoration overwrote is not taken for one inside its own window).
-      if (restored?.restored && judged) candidates.push({ uri: uriOf(at(key.replace(/\.restored\.json$/, '.json'))), readAt: new Date(Date.parse(judged.at)).toISOString(), landed: Date.parse(restored.package.lastModified ?? restored.at) });
+      if (restored?.restored && judged)
+        candidates.push({
+          uri: uriOf(at(key.replace(/\.restored\.json$/, '.json'))),
+          readAt: new Date(Date.parse(judged.at)).toISOString(),
+          landed: Date.parse(restored.package.lastModified ?? restored.at),
+        });
     }
-    const last = candidates.filter((c) => Number.isFinite(c.landed)).sort((a, b) => a.landed - b.landed).pop();
+    const last = candidates
+      .filter((c) => Number.isFinite(c.landed))
+      .sort((a, b) => a.landed - b.landed)
+      .pop();
     return last && [last.readAt, last.uri];
   }
 
   /** Person status calls recorded for this package with an eventTime after `eventTime` (oldest first), other than `self`. */
-  async function laterPersonCalls(base: string, eventTime: number, self: string): Promise<Array<{ record: string; identity: string; status: string; eventTime: string }>> {
-    const keys = (await listKeys(deps.s3, deps.recordBucket, `${base}person/`)).filter((k) => /^person\/[\w-]{1,48}\.json$/.test(k.slice(base.length)) && uriOf(at(k)) !== self);
+  async function laterPersonCalls(
+    base: string,
+    eventTime: number,
+    self: string,
+  ): Promise<Array<{ record: string; identity: string; status: string; eventTime: string }>> {
+    const keys = (await listKeys(deps.s3, deps.recordBucket, `${base}person/`)).filter(
+      (k) => /^person\/[\w-]{1,48}\.json$/.test(k.slice(base.length)) && uriOf(at(k)) !== self,
+    );
     const out: Array<{ record: string; identity: string; status: string; eventTime: string; t: number }> = [];
     for (const key of keys) {
       const record = await readRecord<PersonUpdateRecord>(deps.s3, at(key));
       // Listed but unreadable: nothing can be concluded about the order of decisions; thrown, judged again later.
       if (!record) throw new Error(`person update record ${key} was listed but cannot be read`);
       const t = Date.parse(record.person.eventTime);
-      if (t > eventTime) out.push({ record: uriOf(at(key)), identity: record.person.identity, status: record.person.status, eventTime: record.person.eventTime, t });
+      if (t > eventTime)
+        out.push({
+          record: uriOf(at(key)),
+          identity: record.person.identity,
+          status: record.person.status,
+          eventTime: record.person.eventTime,
+          t,
+        });
     }
     return out.sort((a, b) => a.t - b.t).map(({ t: _t, ...rest }) => rest);
   }
@@ -996,13 +1469,22 @@ export function approvalGate(deps: ApprovalGateDeps) {
     uri: string,
     base: string,
     self: string,
-  ): Promise<{ status: string; after?: PackageState; updatedAt: number; restoredCall?: { eventTime: number; identity: string } } | undefined> {
+  ): Promise<
+    | {
+        status: string;
+        after?: PackageState;
+        updatedAt: number;
+        restoredCall?: { eventTime: number; identity: string };
+      }
+    | undefined
+  > {
     const where = parseS3Uri(uri);
     if (!where || where.bucket !== deps.recordBucket || !where.key.startsWith(base)) return undefined;
     const rest = where.key.slice(base.length);
     const keys = new Set(await listKeys(deps.s3, deps.recordBucket, where.key.replace(/\.json$/, '.')));
     // When the update landed: SageMaker's LastModifiedTime after it, or (recorded late, state unknown) when it was recorded, which is later.
-    const updatedAt = (after?: PackageState, recordedAt?: string) => Date.parse(after?.lastModified ?? recordedAt ?? '');
+    const updatedAt = (after?: PackageState, recordedAt?: string) =>
+      Date.parse(after?.lastModified ?? recordedAt ?? '');
     if (ROUND_KEY.test(`/${rest}`) && !rest.includes('/')) {
       const record = await readRecord<ApprovalRecord>(deps.s3, where);
       if (!record || record.outcome === 'hold') return undefined;
@@ -1017,12 +1499,22 @@ export function approvalGate(deps: ApprovalGateDeps) {
       const restoredKey = where.key.replace(/\.json$/, '.restored.json');
       const restored = keys.has(restoredKey) ? await readRecord<RestoredRecord>(deps.s3, at(restoredKey)) : undefined;
       const after = restored?.restored ? restored.package : undefined;
-      return { status: record.person.status, after, updatedAt: updatedAt(after, restored?.at), restoredCall: { eventTime: Date.parse(record.person.eventTime), identity: record.person.identity } };
+      return {
+        status: record.person.status,
+        after,
+        updatedAt: updatedAt(after, restored?.at),
+        restoredCall: { eventTime: Date.parse(record.person.eventTime), identity: record.person.identity },
+      };
     }
     return undefined;
   }
 
-  async function notifyRestored(record: PersonUpdateRecord, settled: RestoredRecord, recordUri: string, notifiedAt: S3Location): Promise<boolean> {
+  async function notifyRestored(
+    record: PersonUpdateRecord,
+    settled: RestoredRecord,
+    recordUri: string,
+    notifiedAt: S3Location,
+  ): Promise<boolean> {
     const message = [
       record.modelPackage.arn,
       `RESTORED: ${record.person.status}, set by ${record.person.identity} at ${record.person.eventTime}, had been overwritten by the gate's ${record.overwrittenBy?.status} inside the race window (SageMaker's UpdateModelPackage has no condition).`,
@@ -1032,9 +1524,22 @@ export function approvalGate(deps: ApprovalGateDeps) {
       `Record: ${recordUri}`,
     ].join('\n');
     const sent = await deps.sns.send(
-      new PublishCommand({ TopicArn: deps.topicArn, Subject: visible(`Model ${record.modelPackage.group} v${record.modelPackage.version}: person's ${record.person.status} restored`).slice(0, 100), Message: message.slice(0, SNS_MAX_BYTES - 4096) }),
+      new PublishCommand({
+        TopicArn: deps.topicArn,
+        Subject: visible(
+          `Model ${record.modelPackage.group} v${record.modelPackage.version}: person's ${record.person.status} restored`,
+        ).slice(0, 100),
+        Message: message.slice(0, SNS_MAX_BYTES - 4096),
+      }),
     );
-    await writeRecordOnce(deps.s3, notifiedAt, { schema: 'model-approval-notified/1', record: recordUri, messageId: sent.MessageId, bytes: Buffer.byteLength(message), cut: false, at: now().toISOString() } satisfies NotifiedRecord);
+    await writeRecordOnce(deps.s3, notifiedAt, {
+      schema: 'model-approval-notified/1',
+      record: recordUri,
+      messageId: sent.MessageId,
+      bytes: Buffer.byteLength(message),
+      cut: false,
+      at: now().toISOString(),
+    } satisfies NotifiedRecord);
     return settled.restored;
   }
 
@@ -1058,13 +1563,20 @@ export function approvalGate(deps: ApprovalGateDeps) {
     // carried into a later day.
     // A closing marker records how many entries the day had; a day with more entries than its marker counts (a write
     // that landed after it was closed, from a clock behind the sweep's) is open again.
-    const closed = new Set((await listKeys(deps.s3, deps.recordBucket, SWEPT_PREFIX)).map((key) => key.slice(SWEPT_PREFIX.length)));
+    const closed = new Set(
+      (await listKeys(deps.s3, deps.recordBucket, SWEPT_PREFIX)).map((key) => key.slice(SWEPT_PREFIX.length)),
+    );
     const byDay = new Map<string, Array<{ key: string; group: string; version: string; eventId: string }>>();
     for (const key of await listKeys(deps.s3, deps.recordBucket, WAITING_PREFIX)) {
-      const m = /^(\d{4}-\d{2}-\d{2})\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})\/([\w-]{1,48})\.json$/.exec(key.slice(WAITING_PREFIX.length));
+      const m = /^(\d{4}-\d{2}-\d{2})\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})\/([\w-]{1,48})\.json$/.exec(
+        key.slice(WAITING_PREFIX.length),
+      );
       if (m) byDay.set(m[1], [...(byDay.get(m[1]) ?? []), { key, group: m[2], version: m[3], eventId: m[4] }]);
     }
-    const entries = new Map<string, { key: string; group: string; version: string; eventId: string; days: Set<string> }>();
+    const entries = new Map<
+      string,
+      { key: string; group: string; version: string; eventId: string; days: Set<string> }
+    >();
     const openDays = new Map<string, number>([[today, 0]]);
     for (const [day, list] of byDay) {
       if (closed.has(`${day}/${list.length}.json`)) continue;
@@ -1089,9 +1601,13 @@ export function approvalGate(deps: ApprovalGateDeps) {
       // again sends it (the replay path), and until then the entry stays pending and is counted.
       const isSettled = async (record: PersonUpdateRecord) => {
         const keys = await listKeys(deps.s3, deps.recordBucket, `${base}person/${eventId}.`);
-        const settlement = keys.includes(`${base}person/${eventId}.restored.json`) ? await readRecord<RestoredRecord>(deps.s3, at(`${base}person/${eventId}.restored.json`)) : undefined;
+        const settlement = keys.includes(`${base}person/${eventId}.restored.json`)
+          ? await readRecord<RestoredRecord>(deps.s3, at(`${base}person/${eventId}.restored.json`))
+          : undefined;
         if (!settlement && (record.verdict === 'restore' || record.verdict === 'wait')) return false;
-        const owesNotice = settlement ? settlement.restored || settlement.verdict === 'redecide' : record.verdict === 'redecide';
+        const owesNotice = settlement
+          ? settlement.restored || settlement.verdict === 'redecide'
+          : record.verdict === 'redecide';
         return !owesNotice || keys.includes(`${base}person/${eventId}.notified.json`);
       };
       const unfinish = () => days.forEach((d) => unfinished.add(d));
@@ -1128,9 +1644,14 @@ export function approvalGate(deps: ApprovalGateDeps) {
         }
         pending++;
         const since = Date.parse(entry?.since ?? record.at);
-        await writeRecordOnce(deps.s3, waitingAt(t, group, version, eventId), { schema: 'model-approval-waiting/1', record: uriOf(where), since: new Date(since).toISOString() } satisfies WaitingEntry);
+        await writeRecordOnce(deps.s3, waitingAt(t, group, version, eventId), {
+          schema: 'model-approval-waiting/1',
+          record: uriOf(where),
+          since: new Date(since).toISOString(),
+        } satisfies WaitingEntry);
         days.add(today);
-        if (!(t.getTime() - since <= ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS)) tooLong.push({ key, reason: `pending since ${new Date(since).toISOString()}${error}` });
+        if (!(t.getTime() - since <= ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS))
+          tooLong.push({ key, reason: `pending since ${new Date(since).toISOString()}${error}` });
       } catch (e) {
         unfinish();
         tooLong.push({ key, reason: `cannot be read or judged: ${errorText(e)}` });
@@ -1139,18 +1660,36 @@ export function approvalGate(deps: ApprovalGateDeps) {
     // Past days whose every entry is settled or carried into today are closed; today stays open.
     // A closing marker is written once per count: a day reopened by a late entry gets a marker of its own count.
     for (const [day, count] of openDays) {
-      if (day < today && !unfinished.has(day)) await writeRecordOnce(deps.s3, at(`${SWEPT_PREFIX}${day}/${count}.json`), { schema: 'model-approval-swept/1', day, entries: count, at: t.toISOString() });
+      if (day < today && !unfinished.has(day))
+        await writeRecordOnce(deps.s3, at(`${SWEPT_PREFIX}${day}/${count}.json`), {
+          schema: 'model-approval-swept/1',
+          day,
+          entries: count,
+          at: t.toISOString(),
+        });
     }
     if (deps.cloudwatch) {
       await deps.cloudwatch.send(
         new PutMetricDataCommand({
           Namespace: WAITING_METRIC.namespace,
-          MetricData: [{ MetricName: WAITING_METRIC.metricName, Dimensions: [{ Name: WAITING_METRIC.dimension, Value: deps.config.environment }], Value: tooLong.length, Unit: 'Count', Timestamp: t }],
+          MetricData: [
+            {
+              MetricName: WAITING_METRIC.metricName,
+              Dimensions: [{ Name: WAITING_METRIC.dimension, Value: deps.config.environment }],
+              Value: tooLong.length,
+              Unit: 'Count',
+              Timestamp: t,
+            },
+          ],
         }),
       );
     }
     const report: SweepReport = { listed: entries.size, settled, judged, pending, tooLong };
-    return { outcome: 'swept', swept: report, reason: `${entries.size} indexed, ${settled} settled, ${pending} still pending, ${tooLong.length} pending too long or unreadable` };
+    return {
+      outcome: 'swept',
+      swept: report,
+      reason: `${entries.size} indexed, ${settled} settled, ${pending} still pending, ${tooLong.length} pending too long or unreadable`,
+    };
   }
 
   /** The person's call as CloudTrail recorded it, rebuilt from its person record (what the gate judged is what it kept). */
@@ -1165,13 +1704,22 @@ export function approvalGate(deps: ApprovalGateDeps) {
         eventTime: record.person.eventTime,
         eventID: record.person.eventId,
         userIdentity: { sessionContext: { sessionIssuer: { arn: record.person.identity } } },
-        requestParameters: { modelPackageArn: record.modelPackage.arn, modelApprovalStatus: record.person.status, approvalDescription: record.person.description },
+        requestParameters: {
+          modelPackageArn: record.modelPackage.arn,
+          modelApprovalStatus: record.person.status,
+          approvalDescription: record.person.description,
+        },
       },
     };
   }
 
   /** The person whose Approved the gate overwrote, and could not safely set back, is told to decide again. */
-  async function notifyRedecide(record: PersonUpdateRecord, reason: string, recordUri: string, notifiedAt: S3Location): Promise<boolean> {
+  async function notifyRedecide(
+    record: PersonUpdateRecord,
+    reason: string,
+    recordUri: string,
+    notifiedAt: S3Location,
+  ): Promise<boolean> {
     const message = [
       record.modelPackage.arn,
       `DECIDE AGAIN: ${record.person.status}, set by ${record.person.identity} at ${record.person.eventTime}, was overwritten by the gate's ${record.overwrittenBy?.status ?? 'update'} and is NOT restored.`,
@@ -1181,17 +1729,38 @@ export function approvalGate(deps: ApprovalGateDeps) {
       `Record: ${recordUri}`,
     ].join('\n');
     const sent = await deps.sns.send(
-      new PublishCommand({ TopicArn: deps.topicArn, Subject: visible(`Model ${record.modelPackage.group} v${record.modelPackage.version}: person's ${record.person.status} not restored, decide again`).slice(0, 100), Message: message.slice(0, SNS_MAX_BYTES - 4096) }),
+      new PublishCommand({
+        TopicArn: deps.topicArn,
+        Subject: visible(
+          `Model ${record.modelPackage.group} v${record.modelPackage.version}: person's ${record.person.status} not restored, decide again`,
+        ).slice(0, 100),
+        Message: message.slice(0, SNS_MAX_BYTES - 4096),
+      }),
     );
-    await writeRecordOnce(deps.s3, notifiedAt, { schema: 'model-approval-notified/1', record: recordUri, messageId: sent.MessageId, bytes: Buffer.byteLength(message), cut: false, at: now().toISOString() } satisfies NotifiedRecord);
+    await writeRecordOnce(deps.s3, notifiedAt, {
+      schema: 'model-approval-notified/1',
+      record: recordUri,
+      messageId: sent.MessageId,
+      bytes: Buffer.byteLength(message),
+      cut: false,
+      at: now().toISOString(),
+    } satisfies NotifiedRecord);
     return true;
   }
 
   /** An event that names no package of this account is kept, under a bounded key, so that it is not lost. */
-  async function unattributable(event: PackageStateChangeEvent | ApiCallEvent, reason: string): Promise<ApprovalResult> {
+  async function unattributable(
+    event: PackageStateChangeEvent | ApiCallEvent,
+    reason: string,
+  ): Promise<ApprovalResult> {
     const id = String(event?.id ?? 'no-id');
     const key = `unattributable/${now().toISOString()}-${id.replace(/[^\w-]/g, '_').slice(0, 64)}-${digest(JSON.stringify(event ?? null)).slice(0, 16)}.json`;
-    await writeRecordOnce(deps.s3, at(key), { schema: 'unattributable-event/1', receivedAt: now().toISOString(), reason, event });
+    await writeRecordOnce(deps.s3, at(key), {
+      schema: 'unattributable-event/1',
+      receivedAt: now().toISOString(),
+      reason,
+      event,
+    });
     return { outcome: 'skipped', reason, record: key };
   }
 }
@@ -1202,7 +1771,8 @@ const digest = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /** The restored status's description: who set it, when, that it was restored, and the person's own words (at most 1,024 characters). */
 export function restoredDescription(record: PersonUpdateRecord): string {
-  const text = `${GATE_NAME}: restored ${record.person.status} set by ${record.person.identity} at ${record.person.eventTime} (overwritten inside the race window by the gate's ${record.overwrittenBy?.status}). ${record.person.description ?? ''}`.trim();
+  const text =
+    `${GATE_NAME}: restored ${record.person.status} set by ${record.person.identity} at ${record.person.eventTime} (overwritten inside the race window by the gate's ${record.overwrittenBy?.status}). ${record.person.description ?? ''}`.trim();
   return text.length <= 1024 ? text : `${text.slice(0, 1000)}... (see the record)`;
 }
 
@@ -1214,7 +1784,11 @@ export function approvalDescription(record: Pick<ApprovalRecord, 'outcome' | 're
 }
 
 /** The notice, cut below SNS's limit with a pointer to the full record. */
-export function notice(record: ApprovalRecord, recordUri: string, limit = SNS_MAX_BYTES - 4096): { message: string; bytes: number; cut: boolean } {
+export function notice(
+  record: ApprovalRecord,
+  recordUri: string,
+  limit = SNS_MAX_BYTES - 4096,
+): { message: string; bytes: number; cut: boolean } {
   const full = [
     record.modelPackage.arn,
     `Outcome: ${record.outcome} (${record.approvalStatus}), review round ${record.round}, risk tier ${record.model?.riskTier ?? 'unknown'}, owner ${record.model?.owner ?? 'unknown'}`,
@@ -1224,16 +1798,21 @@ export function notice(record: ApprovalRecord, recordUri: string, limit = SNS_MA
   const bytes = Buffer.byteLength(full);
   if (bytes <= limit) return { message: full, bytes, cut: false };
   const tail = `\n... (cut at ${limit} bytes; the full decision is in the record: ${recordUri})`;
-  let head = Buffer.from(full).subarray(0, limit - Buffer.byteLength(tail)).toString('utf8');
+  let head = Buffer.from(full)
+    .subarray(0, limit - Buffer.byteLength(tail))
+    .toString('utf8');
   head = head.replace(/\uFFFD+$/, '');
   const message = head + tail;
   return { message, bytes: Buffer.byteLength(message), cut: true };
 }
 
-let bound: ((event: PackageStateChangeEvent | ApiCallEvent | typeof SWEEP_EVENT) => Promise<ApprovalResult>) | undefined;
+let bound:
+  ((event: PackageStateChangeEvent | ApiCallEvent | typeof SWEEP_EVENT) => Promise<ApprovalResult>) | undefined;
 
 /** Lambda entry point: clients and config are built once per execution environment. */
-export async function handler(event: PackageStateChangeEvent | ApiCallEvent | typeof SWEEP_EVENT): Promise<ApprovalResult> {
+export async function handler(
+  event: PackageStateChangeEvent | ApiCallEvent | typeof SWEEP_EVENT,
+): Promise<ApprovalResult> {
   if (!bound) {
     const retry = { maxAttempts: 4 };
     bound = approvalGate({

@@ -9,7 +9,15 @@
 import { GovernedModel, TierPolicy } from '../shared/gate-config';
 import { Check, FetchedReport } from '../shared/decision';
 import { segmentApprovalChecks } from '../shared/segments';
-import { disparateImpacts, globalShapValues, kllBuckets, metric, populationStabilityIndex, Read, shown } from '../shared/reports';
+import {
+  disparateImpacts,
+  globalShapValues,
+  kllBuckets,
+  metric,
+  populationStabilityIndex,
+  Read,
+  shown,
+} from '../shared/reports';
 
 export type { Check, FetchedReport } from '../shared/decision';
 
@@ -57,13 +65,23 @@ export interface ApprovalDecision {
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
 
-export function decideApproval(model: GovernedModel | undefined, tiers: Readonly<Record<string, TierPolicy>>, inputs: ApprovalInputs, context: ApprovalContext): ApprovalDecision {
+export function decideApproval(
+  model: GovernedModel | undefined,
+  tiers: Readonly<Record<string, TierPolicy>>,
+  inputs: ApprovalInputs,
+  context: ApprovalContext,
+): ApprovalDecision {
   if (!model) {
     return { outcome: 'hold', reasons: ['the model package group is not governed by the estate config'], checks: [] };
   }
   const tier = Object.prototype.hasOwnProperty.call(tiers, model.riskTier) ? tiers[model.riskTier] : undefined;
   if (!tier) {
-    return { outcome: 'hold', reasons: [`risk tier "${model.riskTier}" has no policy in the estate config`], checks: [], riskTier: model.riskTier };
+    return {
+      outcome: 'hold',
+      reasons: [`risk tier "${model.riskTier}" has no policy in the estate config`],
+      checks: [],
+      riskTier: model.riskTier,
+    };
   }
 
   if (context.provenance.kind === 'hand-registered' || context.provenance.kind === 'forged') {
@@ -81,7 +99,9 @@ export function decideApproval(model: GovernedModel | undefined, tiers: Readonly
     return {
       outcome: 'hold',
       reasons: [
-        ...(context.provenance.kind === 'unavailable' ? [`the pipeline execution could not be checked: ${context.provenance.reason}`] : []),
+        ...(context.provenance.kind === 'unavailable'
+          ? [`the pipeline execution could not be checked: ${context.provenance.reason}`]
+          : []),
         ...unavailable.map(([name, r]) => `${name} report could not be read: ${(r as { reason: string }).reason}`),
       ],
       checks: [],
@@ -93,7 +113,13 @@ export function decideApproval(model: GovernedModel | undefined, tiers: Readonly
   const checks: Check[] = [
     ...performanceChecks(model, tier, inputs.evaluation),
     ...(model.segmentation && inputs.evaluation.status === 'ok'
-      ? segmentApprovalChecks({ policy: model.segmentation, problemType: model.problemType, riskTier: model.riskTier, floors: { minAuc: tier.minAuc, minF1: tier.minF1, minR2: tier.minR2, maxRmse: model.maxRmse }, report: inputs.evaluation.json })
+      ? segmentApprovalChecks({
+          policy: model.segmentation,
+          problemType: model.problemType,
+          riskTier: model.riskTier,
+          floors: { minAuc: tier.minAuc, minF1: tier.minF1, minR2: tier.minR2, maxRmse: model.maxRmse },
+          report: inputs.evaluation.json,
+        })
       : []),
     ...fairnessChecks(model, tier, inputs.bias),
     ...explainabilityChecks(tier, inputs.explainability),
@@ -108,10 +134,22 @@ export function decideApproval(model: GovernedModel | undefined, tiers: Readonly
   if (blocked.length > 0) return { ...base, outcome: 'reject', reasons: blocked.map((c) => c.detail) };
   if (warned.length > 0) return { ...base, outcome: 'hold', reasons: warned.map((c) => c.detail) };
   if (context.provenance.kind !== 'pipeline') {
-    return { ...base, outcome: 'hold', reasons: ['every check passed, but the evidence does not come from the training pipeline, so only a person in the model-risk role may approve'] };
+    return {
+      ...base,
+      outcome: 'hold',
+      reasons: [
+        'every check passed, but the evidence does not come from the training pipeline, so only a person in the model-risk role may approve',
+      ],
+    };
   }
   if (model.riskTier === 'high' || !tier.autoApprove) {
-    return { ...base, outcome: 'hold', reasons: [`every check passed; a ${model.riskTier}-risk model is approved only by a person in the model-risk role`] };
+    return {
+      ...base,
+      outcome: 'hold',
+      reasons: [
+        `every check passed; a ${model.riskTier}-risk model is approved only by a person in the model-risk role`,
+      ],
+    };
   }
   return { ...base, outcome: 'approve', reasons: ['every check passed'] };
 }
@@ -122,7 +160,12 @@ function provenanceCheck(p: Provenance): Check {
     case 'pipeline':
       return { name: 'provenance', passed: true, severity: 'block', detail: p.detail };
     case 'hand-registered':
-      return { name: 'provenance', passed: false, severity: 'warn', detail: `provenance: ${p.reason}; a hand-registered package is reviewed by a person, never approved by the gate` };
+      return {
+        name: 'provenance',
+        passed: false,
+        severity: 'warn',
+        detail: `provenance: ${p.reason}; a hand-registered package is reviewed by a person, never approved by the gate`,
+      };
     case 'forged':
       return { name: 'provenance', passed: false, severity: 'block', detail: `provenance: ${p.reason}` };
     default:
@@ -212,7 +255,13 @@ function explainabilityChecks(tier: TierPolicy, report: FetchedReport): Check[] 
   const read = globalShapValues(report.json);
   return [
     read.ok
-      ? { name: 'explainability', passed: true, severity: 'block', value: read.value, detail: `${read.value} global SHAP values present` }
+      ? {
+          name: 'explainability',
+          passed: true,
+          severity: 'block',
+          value: read.value,
+          detail: `${read.value} global SHAP values present`,
+        }
       : { name: 'explainability', passed: false, severity: 'block', detail: `explainability report: ${read.reason}` },
   ];
 }
@@ -222,21 +271,55 @@ function driftChecks(tier: TierPolicy, baselineReport: FetchedReport, currentRep
   if (bad || baselineReport.status !== 'ok' || currentReport.status !== 'ok') return bad!;
   const baseline = kllBuckets(baselineReport.json);
   const current = kllBuckets(currentReport.json);
-  if (!baseline.ok) return [{ name: 'PSI', passed: false, severity: 'block', detail: `baseline statistics: ${baseline.reason}` }];
+  if (!baseline.ok)
+    return [{ name: 'PSI', passed: false, severity: 'block', detail: `baseline statistics: ${baseline.reason}` }];
   if (!current.ok) return [{ name: 'PSI', passed: false, severity: 'block', detail: `statistics: ${current.reason}` }];
   return [...baseline.value.entries()].map(([feature, buckets]): Check => {
     const name = `PSI (${feature})`;
     const now = current.value.get(feature);
-    if (!now) return { name, passed: false, severity: 'block', detail: `${name}: feature ${feature} is in the baseline but not in the statistics` };
+    if (!now)
+      return {
+        name,
+        passed: false,
+        severity: 'block',
+        detail: `${name}: feature ${feature} is in the baseline but not in the statistics`,
+      };
     const exact = populationStabilityIndex(buckets, now);
     const psi = round(exact);
-    if (!(exact >= 0)) return { name, passed: false, severity: 'block', detail: `PSI of ${feature} is ${exact}, outside its domain (non-negative)` };
+    if (!(exact >= 0))
+      return {
+        name,
+        passed: false,
+        severity: 'block',
+        detail: `PSI of ${feature} is ${exact}, outside its domain (non-negative)`,
+      };
     if (exact >= tier.psiBlock) {
-      return { name, passed: false, severity: 'block', value: psi, threshold: `< ${tier.psiBlock}`, detail: `PSI of ${feature} is ${shown(exact, tier.psiBlock)}, at or above the block level ${tier.psiBlock}` };
+      return {
+        name,
+        passed: false,
+        severity: 'block',
+        value: psi,
+        threshold: `< ${tier.psiBlock}`,
+        detail: `PSI of ${feature} is ${shown(exact, tier.psiBlock)}, at or above the block level ${tier.psiBlock}`,
+      };
     }
     if (exact >= tier.psiWarn) {
-      return { name, passed: false, severity: 'warn', value: psi, threshold: `< ${tier.psiWarn}`, detail: `PSI of ${feature} is ${shown(exact, tier.psiWarn)}, at or above the warning level ${tier.psiWarn}: review the drift` };
+      return {
+        name,
+        passed: false,
+        severity: 'warn',
+        value: psi,
+        threshold: `< ${tier.psiWarn}`,
+        detail: `PSI of ${feature} is ${shown(exact, tier.psiWarn)}, at or above the warning level ${tier.psiWarn}: review the drift`,
+      };
     }
-    return { name, passed: true, severity: 'block', value: psi, threshold: `< ${tier.psiWarn}`, detail: `PSI of ${feature} is ${shown(exact, tier.psiWarn)}` };
+    return {
+      name,
+      passed: true,
+      severity: 'block',
+      value: psi,
+      threshold: `< ${tier.psiWarn}`,
+      detail: `PSI of ${feature} is ${shown(exact, tier.psiWarn)}`,
+    };
   });
 }

@@ -21,4 +21,8 @@ export const SWEPT_PREFIX = 'approval/_swept/';
 /** How long past ROUND_IN_FLIGHT_MS a person call may still be pending before it counts as waiting too long. */
 export const WAITING_MARGIN_MS = 10 * 60_000;
 /** The metric the sweep publishes (every run, 0 when nothing waits too long) and the alarm watches. */
-export const WAITING_METRIC = { namespace: 'Estate/ApprovalGate', metricName: 'PersonCallsPendingTooLong', dimension: 'Environment' } as const;
+export const WAITING_METRIC = {
+  namespace: 'Estate/ApprovalGate',
+  metricName: 'PersonCallsPendingTooLong',
+  dimension: 'Environment',
+} as const;

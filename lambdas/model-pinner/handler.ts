@@ -51,7 +51,16 @@ import type { ApprovalRecord } from '../model-approval-gate/handler';
 import { errorText, listKeys, parseS3Uri, readRecord, writeRecordOnce } from '../shared/s3-objects';
 import { visible } from '../shared/strict-json';
 
-import { APPROVED_TAG, BASELINE_FILES, BaselineFile, baselineKey, BaselineManifest, baselineManifestKey, pinnedKey, REQUIRED_BASELINE_FILES } from './approved-tag';
+import {
+  APPROVED_TAG,
+  BASELINE_FILES,
+  BaselineFile,
+  baselineKey,
+  BaselineManifest,
+  baselineManifestKey,
+  pinnedKey,
+  REQUIRED_BASELINE_FILES,
+} from './approved-tag';
 
 export { APPROVED_TAG, BASELINE_FILES, baselineKey, baselineManifestKey, pinnedKey };
 export type { BaselineManifest };
@@ -65,7 +74,8 @@ export const MIN_PART_BYTES = 5 * 1024 ** 2;
 export const MAX_PARTS = 10_000;
 /** Part size unless the object needs larger parts to stay within 10,000. */
 export const DEFAULT_PART_BYTES = 512 * 1024 ** 2;
-const PACKAGE_ARN = /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
+const PACKAGE_ARN =
+  /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
 const ROUND_RECORD = /\/round-(\d{1,6})\.json$/;
 /** Model data of a training run, `training/<group>/<run>/model/...`: the only keys the pinner's role may read (lib/stacks/model-governance-stack.ts). */
 const MODEL_DATA_KEY = new RegExp(`^${EVIDENCE_PREFIX}[^/]+/[^/]+/model/[^/].*$`);
@@ -110,7 +120,13 @@ export type PinnedBaselines =
       readonly files: readonly {
         readonly file: BaselineFile;
         readonly source: { readonly uri: string; readonly versionId: string };
-        readonly pinned: { readonly uri: string; readonly versionId: string; readonly sha256: string; readonly bytes: number; readonly retainUntil: string };
+        readonly pinned: {
+          readonly uri: string;
+          readonly versionId: string;
+          readonly sha256: string;
+          readonly bytes: number;
+          readonly retainUntil: string;
+        };
       }[];
     }
   /** Nothing pinned, and why (prod's baseline copy refuses such a version for a monitored endpoint, naming the reason). */
@@ -152,10 +168,13 @@ class Refusal extends Error {}
 
 export function modelPinner(deps: PinnerDeps) {
   const now = deps.now ?? (() => new Date());
-  return async function handle(event: { detail?: { ModelPackageArn?: string; ModelApprovalStatus?: string } }): Promise<PinResult> {
+  return async function handle(event: {
+    detail?: { ModelPackageArn?: string; ModelApprovalStatus?: string };
+  }): Promise<PinResult> {
     const arn = event?.detail?.ModelPackageArn;
     const m = typeof arn === 'string' ? PACKAGE_ARN.exec(arn) : null;
-    if (!m || m[1] !== deps.home.partition || m[2] !== deps.home.region || m[3] !== deps.home.account) return { pinned: false, reason: 'the event names no model package of this account' };
+    if (!m || m[1] !== deps.home.partition || m[2] !== deps.home.region || m[3] !== deps.home.account)
+      return { pinned: false, reason: 'the event names no model package of this account' };
     const [, , , , group, version] = m;
     const base = `pins/${group}/${version}/`;
     const pinKey = `${base}pin.json`;
@@ -164,15 +183,24 @@ export function modelPinner(deps: PinnerDeps) {
 
     // The package as it is now: a person may have changed their mind since the event.
     const described = await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn! }));
-    if (described.ModelApprovalStatus !== 'Approved') return { pinned: false, reason: `the package is ${visible(String(described.ModelApprovalStatus))}, not Approved: nothing is pinned` };
+    if (described.ModelApprovalStatus !== 'Approved')
+      return {
+        pinned: false,
+        reason: `the package is ${visible(String(described.ModelApprovalStatus))}, not Approved: nothing is pinned`,
+      };
 
     const refuse = async (reason: string): Promise<PinResult> => {
-      await writeRecordOnce(deps.s3, { bucket: deps.recordBucket, key: `${base}refused-${now().toISOString()}.json` }, { schema: 'model-pin-refused/1', modelPackage: arn, reason, at: now().toISOString() });
+      await writeRecordOnce(
+        deps.s3,
+        { bucket: deps.recordBucket, key: `${base}refused-${now().toISOString()}.json` },
+        { schema: 'model-pin-refused/1', modelPackage: arn, reason, at: now().toISOString() },
+      );
       return { pinned: false, reason };
     };
 
     const approval = await latestModelData(group, version);
-    if (!approval) return refuse('no approval record kept the model data versions, so there is no approved version to pin');
+    if (!approval)
+      return refuse('no approval record kept the model data versions, so there is no approved version to pin');
     const containers = described.InferenceSpecification?.Containers ?? [];
     if (containers.length === 0) return refuse('the package names no inference container');
     const retainUntil = new Date(now().getTime() + deps.retainDays * 86_400_000);
@@ -182,35 +210,83 @@ export function modelPinner(deps: PinnerDeps) {
       const kept = approval.record.modelData?.[i];
       const source = uri ? parseS3Uri(uri) : undefined;
       if (!uri || !source) return refuse(`container ${i} names no S3 model data`);
-      if (c.ModelDataSource?.S3DataSource && c.ModelDataSource.S3DataSource.CompressionType !== 'Gzip') return refuse(`container ${i}: ${visible(uri).slice(0, 300)} is uncompressed model data under a prefix; only one compressed object is pinned`);
+      if (c.ModelDataSource?.S3DataSource && c.ModelDataSource.S3DataSource.CompressionType !== 'Gzip')
+        return refuse(
+          `container ${i}: ${visible(uri).slice(0, 300)} is uncompressed model data under a prefix; only one compressed object is pinned`,
+        );
       if (!kept || kept.uri !== uri || kept.status !== 'ok' || !kept.versionId) {
-        return refuse(`container ${i}: the approval record kept no version of ${visible(uri).slice(0, 300)} (${kept ? `${kept.status}${kept.reason ? `: ${kept.reason}` : ''}` : 'not recorded'})`);
+        return refuse(
+          `container ${i}: the approval record kept no version of ${visible(uri).slice(0, 300)} (${kept ? `${kept.status}${kept.reason ? `: ${kept.reason}` : ''}` : 'not recorded'})`,
+        );
       }
       if (source.bucket !== deps.artifactBucket) return refuse(`container ${i}: ${uri} is outside the artifact bucket`);
-      if (!MODEL_DATA_KEY.test(source.key)) return refuse(`container ${i}: ${visible(uri).slice(0, 300)} is not a training run's model data (${EVIDENCE_PREFIX}<group>/<run>/model/...), which is all the pinner copies`);
-      if (kept.bytes === undefined || !Number.isSafeInteger(kept.bytes) || kept.bytes <= 0) return refuse(`container ${i}: the approval record kept no size of ${uri} (${kept.bytes ?? 'none'}), so its parts cannot be planned`);
+      if (!MODEL_DATA_KEY.test(source.key))
+        return refuse(
+          `container ${i}: ${visible(uri).slice(0, 300)} is not a training run's model data (${EVIDENCE_PREFIX}<group>/<run>/model/...), which is all the pinner copies`,
+        );
+      if (kept.bytes === undefined || !Number.isSafeInteger(kept.bytes) || kept.bytes <= 0)
+        return refuse(
+          `container ${i}: the approval record kept no size of ${uri} (${kept.bytes ?? 'none'}), so its parts cannot be planned`,
+        );
       const target = pinnedKey(group, version, i);
       try {
         const copy = await copyOnce(source, kept.versionId, kept.bytes, target);
-        await deps.s3.send(new PutObjectRetentionCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: copy.versionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: retainUntil } }));
-        const tags = (await fromSource(source, kept.versionId, () => deps.s3.send(new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: kept.versionId })))).TagSet ?? [];
+        await deps.s3.send(
+          new PutObjectRetentionCommand({
+            Bucket: deps.approvedBucket,
+            Key: target,
+            VersionId: copy.versionId,
+            Retention: { Mode: 'COMPLIANCE', RetainUntilDate: retainUntil },
+          }),
+        );
+        const tags =
+          (
+            await fromSource(source, kept.versionId, () =>
+              deps.s3.send(
+                new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: kept.versionId }),
+              ),
+            )
+          ).TagSet ?? [];
         await fromSource(source, kept.versionId, () =>
           deps.s3.send(
             new PutObjectTaggingCommand({
               Bucket: source.bucket,
               Key: source.key,
               VersionId: kept.versionId,
-              Tagging: { TagSet: [...tags.filter((t) => t.Key !== APPROVED_TAG), { Key: APPROVED_TAG, Value: `${group}/${version}` }] },
+              Tagging: {
+                TagSet: [
+                  ...tags.filter((t) => t.Key !== APPROVED_TAG),
+                  { Key: APPROVED_TAG, Value: `${group}/${version}` },
+                ],
+              },
             }),
           ),
         );
         // What the lock is now, read back rather than assumed.
-        const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: copy.versionId, ChecksumMode: 'ENABLED' }));
-        if (head.ChecksumSHA256 !== copy.s3Checksum || head.ObjectLockMode !== 'COMPLIANCE') return refuse(`container ${i}: the copy ${target} reads back with checksum ${head.ChecksumSHA256} and lock ${head.ObjectLockMode}`);
+        const head = await deps.s3.send(
+          new HeadObjectCommand({
+            Bucket: deps.approvedBucket,
+            Key: target,
+            VersionId: copy.versionId,
+            ChecksumMode: 'ENABLED',
+          }),
+        );
+        if (head.ChecksumSHA256 !== copy.s3Checksum || head.ObjectLockMode !== 'COMPLIANCE')
+          return refuse(
+            `container ${i}: the copy ${target} reads back with checksum ${head.ChecksumSHA256} and lock ${head.ObjectLockMode}`,
+          );
         pinned.push({
           source: { uri, versionId: kept.versionId, bytes: kept.bytes },
           image: c.Image,
-          pinned: { uri: `s3://${deps.approvedBucket}/${target}`, versionId: copy.versionId, sha256: copy.sha256, s3Checksum: copy.s3Checksum, parts: copy.parts, bytes: kept.bytes, retainUntil: retainUntil.toISOString() },
+          pinned: {
+            uri: `s3://${deps.approvedBucket}/${target}`,
+            versionId: copy.versionId,
+            sha256: copy.sha256,
+            s3Checksum: copy.s3Checksum,
+            parts: copy.parts,
+            bytes: kept.bytes,
+            retainUntil: retainUntil.toISOString(),
+          },
         });
       } catch (e) {
         if (e instanceof Refusal) return refuse(`container ${i}: ${e.message}`);
@@ -252,19 +328,35 @@ export function modelPinner(deps: PinnerDeps) {
    * without baseline constraints, pins no baseline and says why (`none`): its model data is
    * still pinned, and prod's baseline copy refuses it for a monitored endpoint with that reason.
    */
-  async function pinBaselines(arn: string, group: string, version: string, approval: ApprovalRecord, retainUntil: Date): Promise<PinnedBaselines> {
+  async function pinBaselines(
+    arn: string,
+    group: string,
+    version: string,
+    approval: ApprovalRecord,
+    retainUntil: Date,
+  ): Promise<PinnedBaselines> {
     const recorded = approval.inputs?.baseline;
     if (!recorded || recorded.status !== 'ok' || !recorded.uri || !recorded.versionId || !recorded.sha256) {
-      return { status: 'none', reason: `the approval record kept no baseline statistics (${recorded ? `${visible(String(recorded.status))}${recorded.reason ? `: ${visible(recorded.reason).slice(0, 300)}` : ''}` : 'not recorded'})` };
+      return {
+        status: 'none',
+        reason: `the approval record kept no baseline statistics (${recorded ? `${visible(String(recorded.status))}${recorded.reason ? `: ${visible(recorded.reason).slice(0, 300)}` : ''}` : 'not recorded'})`,
+      };
     }
     const at = parseS3Uri(recorded.uri);
     const dir = at && at.bucket === deps.artifactBucket ? REPORTS_DIR.exec(at.key)?.[1] : undefined;
-    if (!at || !dir) return { status: 'none', reason: `the recorded baseline ${visible(recorded.uri).slice(0, 300)} is not a training run's baseline-statistics.json in the artifact bucket (${EVIDENCE_PREFIX}<group>/<run>/reports/)` };
+    if (!at || !dir)
+      return {
+        status: 'none',
+        reason: `the recorded baseline ${visible(recorded.uri).slice(0, 300)} is not a training run's baseline-statistics.json in the artifact bucket (${EVIDENCE_PREFIX}<group>/<run>/reports/)`,
+      };
     // Exactly the versions the gate read and recorded, each with the SHA-256 of the bytes it read: never one chosen by
     // time (a rewrite within the decision's second, or a skewed clock, would otherwise pass a file the gate never saw).
     const seen = approval.baselineFiles;
     if (!seen) {
-      return { status: 'none', reason: `the approval record (decided ${visible(String(approval.decidedAt)).slice(0, 40)}) predates per-file baseline records: it names the version of baseline-statistics.json only, so no other baseline file is known to be what the gate saw; a new approval pins them` };
+      return {
+        status: 'none',
+        reason: `the approval record (decided ${visible(String(approval.decidedAt)).slice(0, 40)}) predates per-file baseline records: it names the version of baseline-statistics.json only, so no other baseline file is known to be what the gate saw; a new approval pins them`,
+      };
     }
     const sources: { file: BaselineFile; key: string; versionId: string; sha256: string }[] = [];
     for (const file of BASELINE_FILES) {
@@ -277,12 +369,27 @@ export function modelPinner(deps: PinnerDeps) {
         continue;
       }
       const entry = seen[file];
-      if (!entry) return { status: 'none', reason: `the approval record names no version of ${uri}; only what the gate recorded is pinned` };
+      if (!entry)
+        return {
+          status: 'none',
+          reason: `the approval record names no version of ${uri}; only what the gate recorded is pinned`,
+        };
       if (entry.status === 'missing' && !REQUIRED_BASELINE_FILES.includes(file)) continue;
-      if (entry.status === 'missing') return { status: 'none', reason: `${uri} did not exist when the approval gate decided (${visible(String(approval.decidedAt)).slice(0, 40)}); the monitoring job needs it` };
-      if (entry.status !== 'ok') return { status: 'none', reason: `the approval gate could not use ${uri} (${visible(String(entry.status)).slice(0, 20)}${entry.reason ? `: ${visible(entry.reason).slice(0, 300)}` : ''}); no other version of it is taken` };
+      if (entry.status === 'missing')
+        return {
+          status: 'none',
+          reason: `${uri} did not exist when the approval gate decided (${visible(String(approval.decidedAt)).slice(0, 40)}); the monitoring job needs it`,
+        };
+      if (entry.status !== 'ok')
+        return {
+          status: 'none',
+          reason: `the approval gate could not use ${uri} (${visible(String(entry.status)).slice(0, 20)}${entry.reason ? `: ${visible(entry.reason).slice(0, 300)}` : ''}); no other version of it is taken`,
+        };
       if (entry.uri !== uri || !entry.versionId || !/^[0-9a-f]{64}$/.test(entry.sha256 ?? '')) {
-        return { status: 'none', reason: `the approval record's entry for ${file} (${visible(String(entry.uri)).slice(0, 300)}) is not ${uri} with a version id and a hex SHA-256` };
+        return {
+          status: 'none',
+          reason: `the approval record's entry for ${file} (${visible(String(entry.uri)).slice(0, 300)}) is not ${uri} with a version id and a hex SHA-256`,
+        };
       }
       sources.push({ file, key, versionId: entry.versionId, sha256: entry.sha256! });
     }
@@ -290,12 +397,19 @@ export function modelPinner(deps: PinnerDeps) {
     const verified: { source: (typeof sources)[number]; body: Buffer; sha256: string }[] = [];
     for (const source of sources) {
       const location = { bucket: at.bucket, key: source.key };
-      const got = await fromSource(location, source.versionId, () => deps.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: source.key, VersionId: source.versionId })));
-      if ((got.ContentLength ?? 0) > MAX_BASELINE_BYTES) throw new Refusal(`s3://${at.bucket}/${source.key} version ${source.versionId} is ${got.ContentLength} bytes, over the ${MAX_BASELINE_BYTES} a baseline file may have`);
+      const got = await fromSource(location, source.versionId, () =>
+        deps.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: source.key, VersionId: source.versionId })),
+      );
+      if ((got.ContentLength ?? 0) > MAX_BASELINE_BYTES)
+        throw new Refusal(
+          `s3://${at.bucket}/${source.key} version ${source.versionId} is ${got.ContentLength} bytes, over the ${MAX_BASELINE_BYTES} a baseline file may have`,
+        );
       const body = Buffer.from(await got.Body!.transformToByteArray());
       const sha256 = createHash('sha256').update(body).digest('hex');
       if (sha256 !== source.sha256) {
-        throw new Refusal(`s3://${at.bucket}/${source.key} version ${source.versionId} has SHA-256 ${sha256}, not the ${source.sha256} the approval record kept; nothing of it is pinned`);
+        throw new Refusal(
+          `s3://${at.bucket}/${source.key} version ${source.versionId} has SHA-256 ${sha256}, not the ${source.sha256} the approval record kept; nothing of it is pinned`,
+        );
       }
       verified.push({ source, body, sha256 });
     }
@@ -306,16 +420,30 @@ export function modelPinner(deps: PinnerDeps) {
       files.push({
         file: source.file,
         source: { uri: `s3://${at.bucket}/${source.key}`, versionId: source.versionId },
-        pinned: { uri: `s3://${deps.approvedBucket}/${target}`, versionId: written, sha256, bytes: body.length, retainUntil: retainUntil.toISOString() },
+        pinned: {
+          uri: `s3://${deps.approvedBucket}/${target}`,
+          versionId: written,
+          sha256,
+          bytes: body.length,
+          retainUntil: retainUntil.toISOString(),
+        },
       });
     }
     // No time in it: a retry writes the same bytes, so a manifest already there from an earlier run is taken as it is.
-    const manifest: BaselineManifest = { schema: 'model-baseline/1', modelPackage: arn, files: files.map((f) => ({ file: f.file, bytes: f.pinned.bytes, sha256: f.pinned.sha256, source: f.source })) };
+    const manifest: BaselineManifest = {
+      schema: 'model-baseline/1',
+      modelPackage: arn,
+      files: files.map((f) => ({ file: f.file, bytes: f.pinned.bytes, sha256: f.pinned.sha256, source: f.source })),
+    };
     const body = Buffer.from(JSON.stringify(manifest, null, 2));
     const sha256 = createHash('sha256').update(body).digest('hex');
     const manifestKey = baselineManifestKey(group, version);
     const versionId = await writeOnce(manifestKey, body, sha256, retainUntil);
-    return { status: 'pinned', manifest: { uri: `s3://${deps.approvedBucket}/${manifestKey}`, versionId, sha256 }, files };
+    return {
+      status: 'pinned',
+      manifest: { uri: `s3://${deps.approvedBucket}/${manifestKey}`, versionId, sha256 },
+      files,
+    };
   }
 
   /**
@@ -328,21 +456,50 @@ export function modelPinner(deps: PinnerDeps) {
     const checksum = Buffer.from(sha256hex, 'hex').toString('base64');
     let versionId: string;
     try {
-      const put = await deps.s3.send(new PutObjectCommand({ Bucket: deps.approvedBucket, Key: target, Body: body, ChecksumAlgorithm: 'SHA256', ChecksumSHA256: checksum, IfNoneMatch: '*', ContentType: 'application/json' }));
+      const put = await deps.s3.send(
+        new PutObjectCommand({
+          Bucket: deps.approvedBucket,
+          Key: target,
+          Body: body,
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: checksum,
+          IfNoneMatch: '*',
+          ContentType: 'application/json',
+        }),
+      );
       versionId = put.VersionId!;
     } catch (e) {
       const precondition = statusOf(e) === 412 || nameOf(e) === 'PreconditionFailed';
-      const there = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, ChecksumMode: 'ENABLED' })).catch((headError: unknown) => {
-        throw precondition ? headError : e;
-      });
+      const there = await deps.s3
+        .send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, ChecksumMode: 'ENABLED' }))
+        .catch((headError: unknown) => {
+          throw precondition ? headError : e;
+        });
       if (there.ContentLength !== body.length || there.ChecksumSHA256 !== checksum) {
-        throw new Refusal(`${target} already holds other bytes (${there.ContentLength} bytes, SHA-256 ${there.ChecksumSHA256 ?? 'unknown'}), not these (${body.length} bytes, SHA-256 ${checksum}); it is never overwritten`);
+        throw new Refusal(
+          `${target} already holds other bytes (${there.ContentLength} bytes, SHA-256 ${there.ChecksumSHA256 ?? 'unknown'}), not these (${body.length} bytes, SHA-256 ${checksum}); it is never overwritten`,
+        );
       }
       versionId = there.VersionId!;
     }
-    await deps.s3.send(new PutObjectRetentionCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: versionId, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: retainUntil } }));
-    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: versionId, ChecksumMode: 'ENABLED' }));
-    if (head.ChecksumSHA256 !== checksum || head.ObjectLockMode !== 'COMPLIANCE') throw new Refusal(`${target} reads back with SHA-256 ${head.ChecksumSHA256} and lock ${head.ObjectLockMode}`);
+    await deps.s3.send(
+      new PutObjectRetentionCommand({
+        Bucket: deps.approvedBucket,
+        Key: target,
+        VersionId: versionId,
+        Retention: { Mode: 'COMPLIANCE', RetainUntilDate: retainUntil },
+      }),
+    );
+    const head = await deps.s3.send(
+      new HeadObjectCommand({
+        Bucket: deps.approvedBucket,
+        Key: target,
+        VersionId: versionId,
+        ChecksumMode: 'ENABLED',
+      }),
+    );
+    if (head.ChecksumSHA256 !== checksum || head.ObjectLockMode !== 'COMPLIANCE')
+      throw new Refusal(`${target} reads back with SHA-256 ${head.ChecksumSHA256} and lock ${head.ObjectLockMode}`);
     return versionId;
   }
 
@@ -356,7 +513,12 @@ export function modelPinner(deps: PinnerDeps) {
     if (partSize > MAX_PART_BYTES) throw new Refusal(`${bytes} bytes need parts over S3's ${MAX_PART_BYTES} bytes`);
     const copySource = `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}?versionId=${encodeURIComponent(versionId)}`;
     const upload = await deps.s3.send(
-      new CreateMultipartUploadCommand({ Bucket: deps.approvedBucket, Key: target, ChecksumAlgorithm: 'SHA256', Metadata: { 'source-version-id': versionId } }),
+      new CreateMultipartUploadCommand({
+        Bucket: deps.approvedBucket,
+        Key: target,
+        ChecksumAlgorithm: 'SHA256',
+        Metadata: { 'source-version-id': versionId },
+      }),
     );
     const uploadId = upload.UploadId!;
     const whole = createHash('sha256');
@@ -367,7 +529,16 @@ export function modelPinner(deps: PinnerDeps) {
       for (let start = 0, n = 1; start < bytes; start += partSize, n++) {
         const end = Math.min(start + partSize, bytes) - 1;
         // The pinner's own reading of the range: the part's SHA-256 and the whole object's.
-        const got = await fromSource(source, versionId, () => deps.s3.send(new GetObjectCommand({ Bucket: source.bucket, Key: source.key, VersionId: versionId, Range: `bytes=${start}-${end}` })));
+        const got = await fromSource(source, versionId, () =>
+          deps.s3.send(
+            new GetObjectCommand({
+              Bucket: source.bucket,
+              Key: source.key,
+              VersionId: versionId,
+              Range: `bytes=${start}-${end}`,
+            }),
+          ),
+        );
         const part = createHash('sha256');
         let read = 0;
         for await (const chunk of got.Body as AsyncIterable<Uint8Array>) {
@@ -375,14 +546,29 @@ export function modelPinner(deps: PinnerDeps) {
           whole.update(chunk);
           read += chunk.length;
         }
-        if (read !== end - start + 1) throw new Refusal(`the approved version ${versionId} is not the ${bytes} bytes the approval record kept (part ${n} read ${read} bytes)`);
+        if (read !== end - start + 1)
+          throw new Refusal(
+            `the approved version ${versionId} is not the ${bytes} bytes the approval record kept (part ${n} read ${read} bytes)`,
+          );
         const digest = part.digest();
         digests.push(digest);
         const copied = await fromSource(source, versionId, () =>
-          deps.s3.send(new UploadPartCopyCommand({ Bucket: deps.approvedBucket, Key: target, UploadId: uploadId, PartNumber: n, CopySource: copySource, CopySourceRange: `bytes=${start}-${end}` })),
+          deps.s3.send(
+            new UploadPartCopyCommand({
+              Bucket: deps.approvedBucket,
+              Key: target,
+              UploadId: uploadId,
+              PartNumber: n,
+              CopySource: copySource,
+              CopySourceRange: `bytes=${start}-${end}`,
+            }),
+          ),
         );
         const theirs = copied.CopyPartResult?.ChecksumSHA256;
-        if (theirs && theirs !== digest.toString('base64')) throw new Refusal(`part ${n} was copied with SHA-256 ${theirs}, but its bytes read ${digest.toString('base64')}`);
+        if (theirs && theirs !== digest.toString('base64'))
+          throw new Refusal(
+            `part ${n} was copied with SHA-256 ${theirs}, but its bytes read ${digest.toString('base64')}`,
+          );
         parts.push({ PartNumber: n, ETag: copied.CopyPartResult!.ETag!, ChecksumSHA256: digest.toString('base64') });
       }
       const sha256 = whole.digest('base64');
@@ -392,7 +578,15 @@ export function modelPinner(deps: PinnerDeps) {
       const expected = new Set([composite, composite.replace(/-\d+$/, ''), sha256]);
       let versionIdOfCopy: string;
       try {
-        const done = await deps.s3.send(new CompleteMultipartUploadCommand({ Bucket: deps.approvedBucket, Key: target, UploadId: uploadId, MultipartUpload: { Parts: parts }, IfNoneMatch: '*' }));
+        const done = await deps.s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: deps.approvedBucket,
+            Key: target,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+            IfNoneMatch: '*',
+          }),
+        );
         completed = true;
         versionIdOfCopy = done.VersionId!;
       } catch (e) {
@@ -403,22 +597,38 @@ export function modelPinner(deps: PinnerDeps) {
         // CompleteMultipartUpload, Errors). Either way the key is read: only these bytes are taken, and when the key
         // cannot be read (nothing there: 403 without s3:ListBucket on that bucket) the original error is thrown so
         // that the event is retried.
-        const there = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, ChecksumMode: 'ENABLED' })).catch((headError: unknown) => {
-          throw precondition ? headError : e;
-        });
+        const there = await deps.s3
+          .send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, ChecksumMode: 'ENABLED' }))
+          .catch((headError: unknown) => {
+            throw precondition ? headError : e;
+          });
         if (there.ContentLength !== bytes || !expected.has(there.ChecksumSHA256 ?? '')) {
-          throw new Refusal(`${target} already holds other bytes (${there.ContentLength} bytes, checksum ${there.ChecksumSHA256}), not the approved version's (${bytes} bytes, SHA-256 ${sha256}); it is never overwritten`);
+          throw new Refusal(
+            `${target} already holds other bytes (${there.ContentLength} bytes, checksum ${there.ChecksumSHA256}), not the approved version's (${bytes} bytes, SHA-256 ${sha256}); it is never overwritten`,
+          );
         }
         versionIdOfCopy = there.VersionId!;
       }
-      const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.approvedBucket, Key: target, VersionId: versionIdOfCopy, ChecksumMode: 'ENABLED' }));
+      const head = await deps.s3.send(
+        new HeadObjectCommand({
+          Bucket: deps.approvedBucket,
+          Key: target,
+          VersionId: versionIdOfCopy,
+          ChecksumMode: 'ENABLED',
+        }),
+      );
       if (head.ContentLength !== bytes || !expected.has(head.ChecksumSHA256 ?? '')) {
-        throw new Refusal(`the copy ${target} reads back as ${head.ContentLength} bytes with checksum ${head.ChecksumSHA256}, not ${bytes} bytes with ${composite}`);
+        throw new Refusal(
+          `the copy ${target} reads back as ${head.ContentLength} bytes with checksum ${head.ChecksumSHA256}, not ${bytes} bytes with ${composite}`,
+        );
       }
       return { versionId: versionIdOfCopy, sha256, s3Checksum: head.ChecksumSHA256!, parts: parts.length };
     } finally {
       // A run that stops part-way leaves no upload behind (one killed outright leaves it to the lifecycle rule).
-      if (!completed) await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: deps.approvedBucket, Key: target, UploadId: uploadId })).catch(() => undefined);
+      if (!completed)
+        await deps.s3
+          .send(new AbortMultipartUploadCommand({ Bucket: deps.approvedBucket, Key: target, UploadId: uploadId }))
+          .catch(() => undefined);
     }
   }
 
@@ -429,7 +639,11 @@ export function modelPinner(deps: PinnerDeps) {
    * s3:ListBucketVersions, scoped to model data prefixes) does: a version it does not list is gone, and that is
    * final (Refusal). Otherwise the call's own error is thrown, and the event retried.
    */
-  async function fromSource<T>(source: { bucket: string; key: string }, versionId: string, call: () => Promise<T>): Promise<T> {
+  async function fromSource<T>(
+    source: { bucket: string; key: string },
+    versionId: string,
+    call: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await call();
     } catch (e) {
@@ -440,7 +654,10 @@ export function modelPinner(deps: PinnerDeps) {
       } catch {
         throw e;
       }
-      if (!present) throw new Refusal(`the approved version ${versionId} of s3://${source.bucket}/${source.key} no longer exists (S3 lists no such version; the read answered ${errorText(e).slice(0, 200)})`);
+      if (!present)
+        throw new Refusal(
+          `the approved version ${versionId} of s3://${source.bucket}/${source.key} no longer exists (S3 lists no such version; the read answered ${errorText(e).slice(0, 200)})`,
+        );
       throw e;
     }
   }
@@ -449,7 +666,9 @@ export function modelPinner(deps: PinnerDeps) {
     let KeyMarker: string | undefined;
     let VersionIdMarker: string | undefined;
     for (;;) {
-      const page = await deps.s3.send(new ListObjectVersionsCommand({ Bucket: source.bucket, Prefix: source.key, KeyMarker, VersionIdMarker }));
+      const page = await deps.s3.send(
+        new ListObjectVersionsCommand({ Bucket: source.bucket, Prefix: source.key, KeyMarker, VersionIdMarker }),
+      );
       if ((page.Versions ?? []).some((v) => v.Key === source.key && v.VersionId === versionId)) return true;
       if (!page.IsTruncated) return false;
       KeyMarker = page.NextKeyMarker;
@@ -462,7 +681,10 @@ export function modelPinner(deps: PinnerDeps) {
    * any (its statuses give the refusal its reason). A later round that could not read the model data (a transient
    * error, recorded `unavailable`) does not hide an earlier round's reading.
    */
-  async function latestModelData(group: string, version: string): Promise<{ key: string; record: ApprovalRecord } | undefined> {
+  async function latestModelData(
+    group: string,
+    version: string,
+  ): Promise<{ key: string; record: ApprovalRecord } | undefined> {
     const base = `approval/${group}/${version}/`;
     const rounds = (await listKeys(deps.s3, deps.recordBucket, base))
       .filter((k) => !k.slice(base.length).includes('/'))
@@ -484,7 +706,9 @@ export function modelPinner(deps: PinnerDeps) {
 
 let bound: ReturnType<typeof modelPinner> | undefined;
 
-export async function handler(event: { detail?: { ModelPackageArn?: string; ModelApprovalStatus?: string } }): Promise<PinResult> {
+export async function handler(event: {
+  detail?: { ModelPackageArn?: string; ModelApprovalStatus?: string };
+}): Promise<PinResult> {
   if (!bound) {
     const env = (name: string) => {
       const value = process.env[name];

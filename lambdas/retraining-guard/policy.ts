@@ -28,18 +28,39 @@ export interface GuardDecision {
 const HOUR = 3_600_000;
 const COUNTED = new Set(['Executing', 'Stopping', 'Succeeded']);
 
-export function decideRetraining(budget: RetrainingBudget | undefined, executions: readonly ExecutionView[] | { error: string }, current: string, now: Date): GuardDecision {
-  if (!budget) return { allowed: false, reason: 'no retraining budget is configured for this pipeline; refusing (fail closed)' };
-  if ('error' in executions) return { allowed: false, reason: `earlier runs could not be listed (${executions.error}); refusing, the next trigger retries` };
-  const counted = executions.filter((e) => e.arn !== current && e.startedAt && COUNTED.has(e.status ?? '') && e.proceeded !== false);
+export function decideRetraining(
+  budget: RetrainingBudget | undefined,
+  executions: readonly ExecutionView[] | { error: string },
+  current: string,
+  now: Date,
+): GuardDecision {
+  if (!budget)
+    return { allowed: false, reason: 'no retraining budget is configured for this pipeline; refusing (fail closed)' };
+  if ('error' in executions)
+    return {
+      allowed: false,
+      reason: `earlier runs could not be listed (${executions.error}); refusing, the next trigger retries`,
+    };
+  const counted = executions.filter(
+    (e) => e.arn !== current && e.startedAt && COUNTED.has(e.status ?? '') && e.proceeded !== false,
+  );
   const lastDay = counted.filter((e) => now.getTime() - e.startedAt!.getTime() < 24 * HOUR);
   if (lastDay.length >= budget.maxRunsPerDay) {
-    return { allowed: false, reason: `${lastDay.length} run(s) in the last 24 hours reach the budget of ${budget.maxRunsPerDay}` };
+    return {
+      allowed: false,
+      reason: `${lastDay.length} run(s) in the last 24 hours reach the budget of ${budget.maxRunsPerDay}`,
+    };
   }
   const latest = Math.max(...counted.map((e) => e.startedAt!.getTime()), Number.NEGATIVE_INFINITY);
   if (now.getTime() - latest < budget.cooldownHours * HOUR) {
     const hours = ((now.getTime() - latest) / HOUR).toFixed(1);
-    return { allowed: false, reason: `the last run started ${hours} h ago, within the ${budget.cooldownHours} h cooldown` };
+    return {
+      allowed: false,
+      reason: `the last run started ${hours} h ago, within the ${budget.cooldownHours} h cooldown`,
+    };
   }
-  return { allowed: true, reason: `within budget: ${lastDay.length} of ${budget.maxRunsPerDay} run(s) in 24 hours, cooldown ${budget.cooldownHours} h passed` };
+  return {
+    allowed: true,
+    reason: `within budget: ${lastDay.length} of ${budget.maxRunsPerDay} run(s) in 24 hours, cooldown ${budget.cooldownHours} h passed`,
+  };
 }

@@ -22,7 +22,13 @@ export function addMonths(date: Date, months: number): Date {
  * Models of `tier` whose latest approved package was approved at least
  * `months` ago. Models never approved are not in production and not due.
  */
-export function dueForReview(models: readonly GovernedModel[], tier: string, months: number, lastApproved: ReadonlyMap<string, Date | undefined>, now: Date): DueModel[] {
+export function dueForReview(
+  models: readonly GovernedModel[],
+  tier: string,
+  months: number,
+  lastApproved: ReadonlyMap<string, Date | undefined>,
+  now: Date,
+): DueModel[] {
   return models
     .filter((m) => m.riskTier === tier)
     .flatMap((model) => {

@@ -94,7 +94,12 @@ export const GATE_CONFIG_PATH = '/opt/gate-config.json';
 /** Reads the gate config shipped in the function's config layer. */
 export function loadGateConfig(file = GATE_CONFIG_PATH): GateConfig {
   const config = JSON.parse(fs.readFileSync(file, 'utf8')) as GateConfig;
-  if (!config || typeof config.tiers !== 'object' || !Array.isArray(config.models) || !Array.isArray(config.artifacts?.registryAccounts)) {
+  if (
+    !config ||
+    typeof config.tiers !== 'object' ||
+    !Array.isArray(config.models) ||
+    !Array.isArray(config.artifacts?.registryAccounts)
+  ) {
     throw new Error(`${file} is not a gate config`);
   }
   return config;

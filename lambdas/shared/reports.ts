@@ -17,7 +17,8 @@ export function numberAt(doc: unknown, path: string): Read<number> {
     if (!isObject(node) || !(part in node)) return no(`${path} is missing`);
     node = node[part];
   }
-  if (typeof node !== 'number') return no(`${path} is not a number (found ${JSON.stringify(node)?.slice(0, 40) ?? typeof node})`);
+  if (typeof node !== 'number')
+    return no(`${path} is not a number (found ${JSON.stringify(node)?.slice(0, 40) ?? typeof node})`);
   if (!Number.isFinite(node)) return no(`${path} is not a finite number`);
   return ok(node);
 }
@@ -40,14 +41,29 @@ export const METRIC_DOMAINS: Readonly<Record<string, { min: number; max: number;
 /** The value if it lies in the domain of `name`, else why not (metric, value, domain). */
 export function inDomain(name: string, value: number, label = name.toUpperCase()): Read<number> {
   const domain = METRIC_DOMAINS[name];
-  if (domain && (value < domain.min || value > domain.max)) return no(`${label} ${value} is outside its domain (${domain.text}), so the report cannot be trusted`);
+  if (domain && (value < domain.min || value > domain.max))
+    return no(`${label} ${value} is outside its domain (${domain.text}), so the report cannot be trusted`);
   return ok(value);
 }
 
-const LABELS: Record<string, string> = { auc: 'AUC', f1: 'F1', r2: 'R2', rmse: 'RMSE', mae: 'MAE', mse: 'MSE', precision: 'precision', recall: 'recall', accuracy: 'accuracy' };
+const LABELS: Record<string, string> = {
+  auc: 'AUC',
+  f1: 'F1',
+  r2: 'R2',
+  rmse: 'RMSE',
+  mae: 'MAE',
+  mse: 'MSE',
+  precision: 'precision',
+  recall: 'recall',
+  accuracy: 'accuracy',
+};
 
 /** A model-quality metric in SageMaker's format, `<group>.<metric>.value`, checked against its domain. */
-export function metric(report: unknown, group: 'binary_classification_metrics' | 'regression_metrics', name: string): Read<number> {
+export function metric(
+  report: unknown,
+  group: 'binary_classification_metrics' | 'regression_metrics',
+  name: string,
+): Read<number> {
   const read = numberAt(report, `${group}.${name}.value`);
   return read.ok ? inDomain(name, read.value, LABELS[name] ?? name) : read;
 }
@@ -59,7 +75,8 @@ export function metric(report: unknown, group: 'binary_classification_metrics' |
  * has a value group without a finite DI.
  */
 export function disparateImpacts(analysis: unknown, facet: string): Read<Array<{ group: string; value: number }>> {
-  if (!isObject(analysis) || !isObject(analysis.post_training_bias_metrics)) return no('post_training_bias_metrics is missing');
+  if (!isObject(analysis) || !isObject(analysis.post_training_bias_metrics))
+    return no('post_training_bias_metrics is missing');
   const facets = analysis.post_training_bias_metrics.facets;
   if (!isObject(facets)) return no('post_training_bias_metrics.facets is missing');
   const groups = facets[facet];
@@ -71,8 +88,12 @@ export function disparateImpacts(analysis: unknown, facet: string): Read<Array<{
     const di = entry.metrics.filter((m) => isObject(m) && m.name === 'DI');
     if (di.length !== 1) return no(`facet "${facet}" group "${group}" has ${di.length} DI metrics, expected 1`);
     const value = (di[0] as Record<string, unknown>).value;
-    if (typeof value !== 'number' || !Number.isFinite(value)) return no(`facet "${facet}" group "${group}" has no finite DI value`);
-    if (value < 0) return no(`DI of facet "${facet}" group "${group}" is ${value}, outside its domain (non-negative), so the report cannot be trusted`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      return no(`facet "${facet}" group "${group}" has no finite DI value`);
+    if (value < 0)
+      return no(
+        `DI of facet "${facet}" group "${group}" is ${value}, outside its domain (non-negative), so the report cannot be trusted`,
+      );
     out.push({ group, value });
   }
   return ok(out);
@@ -85,9 +106,11 @@ export function globalShapValues(analysis: unknown): Read<number> {
   }
   let count = 0;
   for (const [label, entry] of Object.entries(analysis.explanations.kernel_shap)) {
-    if (!isObject(entry) || !isObject(entry.global_shap_values)) return no(`explanations.kernel_shap.${label}.global_shap_values is missing`);
+    if (!isObject(entry) || !isObject(entry.global_shap_values))
+      return no(`explanations.kernel_shap.${label}.global_shap_values is missing`);
     for (const [feature, value] of Object.entries(entry.global_shap_values)) {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return no(`SHAP value of ${feature} for ${label} is not a finite number`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return no(`SHAP value of ${feature} for ${label} is not a finite number`);
       count++;
     }
   }
@@ -108,16 +131,24 @@ export function kllBuckets(statistics: unknown): Read<Map<string, Bucket[]>> {
     if (!isObject(feature) || typeof feature.name !== 'string') return no('a feature has no name');
     const numerical = feature.numerical_statistics;
     if (!isObject(numerical)) continue; // string features carry no KLL sketch
-    const kll = isObject(numerical.distribution) && isObject(numerical.distribution.kll) ? numerical.distribution.kll : undefined;
-    if (!kll || !Array.isArray(kll.buckets) || kll.buckets.length === 0) return no(`feature ${feature.name} has no KLL buckets`);
+    const kll =
+      isObject(numerical.distribution) && isObject(numerical.distribution.kll) ? numerical.distribution.kll : undefined;
+    if (!kll || !Array.isArray(kll.buckets) || kll.buckets.length === 0)
+      return no(`feature ${feature.name} has no KLL buckets`);
     const buckets: Bucket[] = [];
     for (const b of kll.buckets) {
       if (!isObject(b)) return no(`feature ${feature.name} has a malformed bucket`);
       const { lower_bound: lower, upper_bound: upper, count } = b;
-      if (![lower, upper, count].every((v) => typeof v === 'number' && Number.isFinite(v)) || (upper as number) < (lower as number)) {
+      if (
+        ![lower, upper, count].every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+        (upper as number) < (lower as number)
+      ) {
         return no(`feature ${feature.name} has a bucket with invalid bounds`);
       }
-      if (!Number.isInteger(count) || (count as number) < 0) return no(`feature ${feature.name} has a bucket count of ${String(count)}, outside its domain (whole and non-negative)`);
+      if (!Number.isInteger(count) || (count as number) < 0)
+        return no(
+          `feature ${feature.name} has a bucket count of ${String(count)}, outside its domain (whole and non-negative)`,
+        );
       buckets.push({ lower: lower as number, upper: upper as number, count: count as number });
     }
     if (buckets.reduce((s, b) => s + b.count, 0) <= 0) return no(`feature ${feature.name} has no observations`);
@@ -147,7 +178,9 @@ export function populationStabilityIndex(baseline: Bucket[], current: Bucket[]):
   const binOf = (x: number) => {
     if (x < lo) return 0;
     if (x > hi) return bins.length + 1;
-    const i = bins.findIndex((b, k) => x < b.upper || (x === b.upper && k === bins.length - 1) || (b.lower === b.upper && x === b.lower));
+    const i = bins.findIndex(
+      (b, k) => x < b.upper || (x === b.upper && k === bins.length - 1) || (b.lower === b.upper && x === b.lower),
+    );
     return 1 + (i < 0 ? bins.length - 1 : i);
   };
   for (const bucket of current) {
@@ -170,8 +203,11 @@ export function populationStabilityIndex(baseline: Bucket[], current: Bucket[]):
     });
     // What falls on zero-width baseline bins (a constant) inside the bucket.
     if (placed < 1 - 1e-12) {
-      const points = bins.map((b, i) => [b, i] as const).filter(([b]) => b.lower === b.upper && b.lower >= bucket.lower && b.lower <= bucket.upper);
-      if (points.length > 0) points.forEach(([, i]) => (actual[i + 1] += (bucket.count * (1 - placed)) / points.length));
+      const points = bins
+        .map((b, i) => [b, i] as const)
+        .filter(([b]) => b.lower === b.upper && b.lower >= bucket.lower && b.lower <= bucket.upper);
+      if (points.length > 0)
+        points.forEach(([, i]) => (actual[i + 1] += (bucket.count * (1 - placed)) / points.length));
     }
   }
   const totalE = expected.reduce((s, c) => s + c, 0);

@@ -11,7 +11,13 @@
  * a listing has shown they exist.
  */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import type { FetchedReport } from './decision';
 import { parseStrictJson, visible } from './strict-json';
 
@@ -30,7 +36,10 @@ export function parseS3Uri(uri: string): S3Location | undefined {
   return match && Buffer.byteLength(match[2]) <= MAX_KEY_BYTES ? { bucket: match[1], key: match[2] } : undefined;
 }
 
-const statusOf = (e: unknown) => (e instanceof S3ServiceException ? e.$metadata?.httpStatusCode : (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode);
+const statusOf = (e: unknown) =>
+  e instanceof S3ServiceException
+    ? e.$metadata?.httpStatusCode
+    : (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 const nameOf = (e: unknown) => (e instanceof Error ? e.name : String(e));
 export const errorText = (e: unknown) => visible(`${nameOf(e)}: ${(e as Error)?.message ?? ''}`).slice(0, 300);
 const isMissing = (e: unknown) => statusOf(e) === 404 || nameOf(e) === 'NoSuchKey';
@@ -67,19 +76,48 @@ export function fetchReport(s3: S3Client, uri: string | undefined, options: Fetc
  * a VersionId is authorized as s3:GetObjectVersion (Amazon S3 API Reference,
  * GetObject, "Permissions").
  */
-export function fetchPinnedReport(s3: S3Client, uri: string | undefined, options: FetchOptions, pinned: Pinned): Promise<FetchedReport> {
-  return fetchWith(s3, uri, options, (l) => new GetObjectCommand({ Bucket: l.bucket, Key: l.key, VersionId: pinned.versionId }), pinned);
+export function fetchPinnedReport(
+  s3: S3Client,
+  uri: string | undefined,
+  options: FetchOptions,
+  pinned: Pinned,
+): Promise<FetchedReport> {
+  return fetchWith(
+    s3,
+    uri,
+    options,
+    (l) => new GetObjectCommand({ Bucket: l.bucket, Key: l.key, VersionId: pinned.versionId }),
+    pinned,
+  );
 }
 
-async function fetchWith(s3: S3Client, uri: string | undefined, options: FetchOptions, get: (l: S3Location) => GetObjectCommand, pinned?: Pinned): Promise<FetchedReport> {
+async function fetchWith(
+  s3: S3Client,
+  uri: string | undefined,
+  options: FetchOptions,
+  get: (l: S3Location) => GetObjectCommand,
+  pinned?: Pinned,
+): Promise<FetchedReport> {
   if (!uri) return { status: 'missing', reason: 'the model package names no such report' };
   const location = parseS3Uri(uri);
-  if (!location) return { status: 'invalid', uri: visible(uri).slice(0, 300), reason: `${visible(uri).slice(0, 300)} is not an s3:// URI` };
+  if (!location)
+    return {
+      status: 'invalid',
+      uri: visible(uri).slice(0, 300),
+      reason: `${visible(uri).slice(0, 300)} is not an s3:// URI`,
+    };
   if (!options.buckets.includes(location.bucket)) {
     return { status: 'invalid', uri, reason: `${uri} is outside the allowed buckets (${options.buckets.join(', ')})` };
   }
-  if (options.prefix !== undefined && (!location.key.startsWith(options.prefix) || location.key.split('/').includes('..'))) {
-    return { status: 'invalid', uri, reason: `${uri} is outside the evidence prefix s3://${location.bucket}/${options.prefix} that only the training pipeline writes` };
+  if (
+    options.prefix !== undefined &&
+    (!location.key.startsWith(options.prefix) || location.key.split('/').includes('..'))
+  ) {
+    return {
+      status: 'invalid',
+      uri,
+      reason: `${uri} is outside the evidence prefix s3://${location.bucket}/${options.prefix} that only the training pipeline writes`,
+    };
   }
   const maxBytes = options.maxBytes ?? MAX_REPORT_BYTES;
   let bytes: Uint8Array;
@@ -95,13 +133,20 @@ async function fetchWith(s3: S3Client, uri: string | undefined, options: FetchOp
     versionId = res.VersionId;
   } catch (e) {
     const what = pinned ? `${uri} version ${pinned.versionId}` : uri;
-    if (isMissing(e) || (pinned && nameOf(e) === 'NoSuchVersion')) return { status: 'missing', uri, reason: `${what} does not exist` };
+    if (isMissing(e) || (pinned && nameOf(e) === 'NoSuchVersion'))
+      return { status: 'missing', uri, reason: `${what} does not exist` };
     if (isForbidden(e)) return settleForbidden(s3, uri, location, e, pinned?.versionId);
     return { status: 'unavailable', uri, reason: errorText(e) };
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (pinned && (versionId !== pinned.versionId || sha256 !== pinned.sha256)) {
-    return { status: 'invalid', uri, versionId, sha256, reason: `${uri} version ${visible(String(versionId))} has SHA-256 ${sha256}, not the recorded version ${pinned.versionId} with SHA-256 ${pinned.sha256}` };
+    return {
+      status: 'invalid',
+      uri,
+      versionId,
+      sha256,
+      reason: `${uri} version ${visible(String(versionId))} has SHA-256 ${sha256}, not the recorded version ${pinned.versionId} with SHA-256 ${pinned.sha256}`,
+    };
   }
   const parsed = parseStrictJson(Buffer.from(bytes).toString('utf8'));
   if (!parsed.ok) return { status: 'invalid', uri, versionId, sha256, reason: `${uri} ${parsed.reason}`.slice(0, 400) };
@@ -109,22 +154,45 @@ async function fetchWith(s3: S3Client, uri: string | undefined, options: FetchOp
 }
 
 /** A 403 on GET: missing if a listing of the key does not show it, otherwise forbidden. */
-async function settleForbidden(s3: S3Client, uri: string, location: S3Location, error: unknown, versionId?: string): Promise<FetchedReport> {
+async function settleForbidden(
+  s3: S3Client,
+  uri: string,
+  location: S3Location,
+  error: unknown,
+  versionId?: string,
+): Promise<FetchedReport> {
   try {
     const keys = await listKeys(s3, location.bucket, location.key, 1);
-    if (!keys.includes(location.key)) return { status: 'missing', uri, reason: `${uri}${versionId ? ` version ${versionId}` : ''} does not exist` };
+    if (!keys.includes(location.key))
+      return { status: 'missing', uri, reason: `${uri}${versionId ? ` version ${versionId}` : ''} does not exist` };
   } catch (e) {
-    return { status: 'unavailable', uri, reason: `${errorText(error)}; listing it to tell missing from forbidden failed: ${errorText(e)}` };
+    return {
+      status: 'unavailable',
+      uri,
+      reason: `${errorText(error)}; listing it to tell missing from forbidden failed: ${errorText(e)}`,
+    };
   }
   return { status: 'unavailable', uri, reason: `${uri} exists but may not be read: ${errorText(error)}` };
 }
 
 /** Keys under `prefix` (all pages, or the first `max`). */
-export async function listKeys(s3: S3Client, bucket: string, prefix: string, max = Number.POSITIVE_INFINITY): Promise<string[]> {
+export async function listKeys(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  max = Number.POSITIVE_INFINITY,
+): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, ...(Number.isFinite(max) ? { MaxKeys: max } : {}) }));
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ContinuationToken: token,
+        ...(Number.isFinite(max) ? { MaxKeys: max } : {}),
+      }),
+    );
     for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
     token = page.IsTruncated && keys.length < max ? page.NextContinuationToken : undefined;
   } while (token);
@@ -143,7 +211,8 @@ export async function listKeys(s3: S3Client, bucket: string, prefix: string, max
  * now there (the caller reads it), and thrown otherwise.
  */
 export async function writeRecordOnce(s3: S3Client, location: S3Location, record: unknown): Promise<boolean> {
-  if (Buffer.byteLength(location.key) > MAX_KEY_BYTES) throw new Error(`record key of ${Buffer.byteLength(location.key)} bytes exceeds S3's ${MAX_KEY_BYTES}`);
+  if (Buffer.byteLength(location.key) > MAX_KEY_BYTES)
+    throw new Error(`record key of ${Buffer.byteLength(location.key)} bytes exceeds S3's ${MAX_KEY_BYTES}`);
   const put = () =>
     s3.send(
       new PutObjectCommand({

@@ -13,10 +13,19 @@ import { inDomain, Read, shown } from './reports';
 /** A segment as the gates know it (from lib/config/segments.ts). */
 export interface SegmentPolicy {
   readonly name: string;
-  readonly definition: { readonly feature: string; readonly values?: ReadonlyArray<string | number>; readonly range?: { readonly min?: number; readonly max?: number } };
+  readonly definition: {
+    readonly feature: string;
+    readonly values?: ReadonlyArray<string | number>;
+    readonly range?: { readonly min?: number; readonly max?: number };
+  };
   readonly critical: boolean;
   readonly minSupport: number;
-  readonly floors?: { readonly minAuc?: number; readonly minF1?: number; readonly minR2?: number; readonly maxRmse?: number };
+  readonly floors?: {
+    readonly minAuc?: number;
+    readonly minF1?: number;
+    readonly minR2?: number;
+    readonly maxRmse?: number;
+  };
 }
 
 export interface SegmentationPolicy {
@@ -44,12 +53,18 @@ const no = <T>(reason: string): Read<T> => ({ ok: false, reason });
 /** Stable JSON (sorted keys) for comparing definitions. */
 function canonical(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
-  if (isObject(x)) return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${canonical(x[k])}`).join(',')}}`;
+  if (isObject(x))
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(x[k])}`)
+      .join(',')}}`;
   return JSON.stringify(x);
 }
 
 const describeDefinition = (d: SegmentPolicy['definition']) =>
-  d.values ? `${d.feature} in [${d.values.join(', ')}]` : `${d.range?.min !== undefined ? `${d.range.min} <= ` : ''}${d.feature}${d.range?.max !== undefined ? ` < ${d.range.max}` : ''}`;
+  d.values
+    ? `${d.feature} in [${d.values.join(', ')}]`
+    : `${d.range?.min !== undefined ? `${d.range.min} <= ` : ''}${d.feature}${d.range?.max !== undefined ? ` < ${d.range.max}` : ''}`;
 
 export interface Confusion {
   readonly tp: number;
@@ -73,16 +88,29 @@ const whole = (x: unknown): x is number => typeof x === 'number' && Number.isInt
 /** The segment's entry in a report: present, defined as configured, its counts whole and consistent. */
 export function readSegment(report: unknown, policy: SegmentPolicy, problemType: ProblemType): Read<SegmentFigures> {
   if (!isObject(report) || !isObject(report.segments)) return no('the evaluation report has no segments section');
-  const entry = Object.prototype.hasOwnProperty.call(report.segments, policy.name) ? report.segments[policy.name] : undefined;
+  const entry = Object.prototype.hasOwnProperty.call(report.segments, policy.name)
+    ? report.segments[policy.name]
+    : undefined;
   if (!isObject(entry)) return no(`segment ${policy.name} is not in the evaluation report`);
   if (canonical(entry.definition) !== canonical(policy.definition)) {
-    return no(`segment ${policy.name} is defined in the report as ${canonical(entry.definition).slice(0, 200)}, not as configured (${describeDefinition(policy.definition)}), so its figures are not evidence for it`);
+    return no(
+      `segment ${policy.name} is defined in the report as ${canonical(entry.definition).slice(0, 200)}, not as configured (${describeDefinition(policy.definition)}), so its figures are not evidence for it`,
+    );
   }
-  if (!whole(entry.support)) return no(`segment ${policy.name} has a support of ${JSON.stringify(entry.support)?.slice(0, 40)}, outside its domain (whole and non-negative)`);
+  if (!whole(entry.support))
+    return no(
+      `segment ${policy.name} has a support of ${JSON.stringify(entry.support)?.slice(0, 40)}, outside its domain (whole and non-negative)`,
+    );
   // A segment is a subset of the test split: its support is at most the report's rows (and, for a classifier, each of
   // its confusion counts at most the aggregate's). Without the totals, support that does not add up cannot be seen.
-  if (!whole(report.rows)) return no(`the evaluation report has no total row count (rows), so segment ${policy.name}'s support cannot be checked against it`);
-  if (entry.support > report.rows) return no(`segment ${policy.name} has a support of ${entry.support}, more than the ${report.rows} rows of the evaluation, so the report cannot be trusted`);
+  if (!whole(report.rows))
+    return no(
+      `the evaluation report has no total row count (rows), so segment ${policy.name}'s support cannot be checked against it`,
+    );
+  if (entry.support > report.rows)
+    return no(
+      `segment ${policy.name} has a support of ${entry.support}, more than the ${report.rows} rows of the evaluation, so the report cannot be trusted`,
+    );
   const group = problemType === 'binary_classification' ? 'binary_classification_metrics' : 'regression_metrics';
   const metrics: Record<string, Read<number>> = {};
   const block = entry[group];
@@ -90,31 +118,55 @@ export function readSegment(report: unknown, policy: SegmentPolicy, problemType:
     for (const name of problemType === 'binary_classification' ? ['auc', 'f1'] : ['r2', 'rmse']) {
       const m = block[name];
       const value = isObject(m) ? m.value : undefined;
-      metrics[name] = typeof value === 'number' && Number.isFinite(value) ? inDomain(name, value, `${policy.name} ${name.toUpperCase()}`) : no(`${name.toUpperCase()} of segment ${policy.name} is missing`);
+      metrics[name] =
+        typeof value === 'number' && Number.isFinite(value)
+          ? inDomain(name, value, `${policy.name} ${name.toUpperCase()}`)
+          : no(`${name.toUpperCase()} of segment ${policy.name} is missing`);
     }
   }
   if (problemType === 'binary_classification') {
     const c = entry.confusion_matrix;
     if (!isObject(c)) return no(`segment ${policy.name} has no confusion_matrix`);
     const confusion = { tp: c.true_positives, fp: c.false_positives, fn: c.false_negatives, tn: c.true_negatives };
-    if (!Object.values(confusion).every(whole)) return no(`segment ${policy.name} has a confusion count outside its domain (whole and non-negative)`);
+    if (!Object.values(confusion).every(whole))
+      return no(`segment ${policy.name} has a confusion count outside its domain (whole and non-negative)`);
     const k = confusion as unknown as Confusion;
-    if (k.tp + k.fp + k.fn + k.tn !== entry.support) return no(`segment ${policy.name}'s confusion counts add up to ${k.tp + k.fp + k.fn + k.tn}, not its support ${entry.support}, so the report cannot be trusted`);
+    if (k.tp + k.fp + k.fn + k.tn !== entry.support)
+      return no(
+        `segment ${policy.name}'s confusion counts add up to ${k.tp + k.fp + k.fn + k.tn}, not its support ${entry.support}, so the report cannot be trusted`,
+      );
     const t = isObject(report.confusion_matrix) ? report.confusion_matrix : undefined;
     const total = t && { tp: t.true_positives, fp: t.false_positives, fn: t.false_negatives, tn: t.true_negatives };
-    if (!total || !Object.values(total).every(whole)) return no(`the evaluation report has no aggregate confusion_matrix of whole counts, so segment ${policy.name}'s counts cannot be checked against it`);
+    if (!total || !Object.values(total).every(whole))
+      return no(
+        `the evaluation report has no aggregate confusion_matrix of whole counts, so segment ${policy.name}'s counts cannot be checked against it`,
+      );
     const all = total as unknown as Confusion;
-    if (all.tp + all.fp + all.fn + all.tn !== report.rows) return no(`the evaluation's confusion counts add up to ${all.tp + all.fp + all.fn + all.tn}, not its ${report.rows} rows, so the report cannot be trusted`);
+    if (all.tp + all.fp + all.fn + all.tn !== report.rows)
+      return no(
+        `the evaluation's confusion counts add up to ${all.tp + all.fp + all.fn + all.tn}, not its ${report.rows} rows, so the report cannot be trusted`,
+      );
     const over = (['tp', 'fp', 'fn', 'tn'] as const).filter((c) => k[c] > all[c]);
-    if (over.length > 0) return no(`segment ${policy.name} counts more ${over.map((c) => `${c.toUpperCase()} (${k[c]} > ${all[c]})`).join(', ')} than the whole evaluation, so the report cannot be trusted`);
-    if (entry.positives !== undefined && entry.positives !== k.tp + k.fn) return no(`segment ${policy.name} reports ${JSON.stringify(entry.positives)} positives, but its confusion counts hold ${k.tp + k.fn}`);
+    if (over.length > 0)
+      return no(
+        `segment ${policy.name} counts more ${over.map((c) => `${c.toUpperCase()} (${k[c]} > ${all[c]})`).join(', ')} than the whole evaluation, so the report cannot be trusted`,
+      );
+    if (entry.positives !== undefined && entry.positives !== k.tp + k.fn)
+      return no(
+        `segment ${policy.name} reports ${JSON.stringify(entry.positives)} positives, but its confusion counts hold ${k.tp + k.fn}`,
+      );
     // F1, precision and recall follow from the counts (as the Evaluate step computes them: 0 where undefined). A stated
     // value that differs by more than rounding is a report that contradicts itself; the floors judge the recomputed F1.
     const derived = derivedRates(k);
     for (const metric of ['f1', 'precision', 'recall'] as const) {
-      const stated = isObject(block) && isObject(block[metric]) ? (block[metric] as Record<string, unknown>).value : undefined;
+      const stated =
+        isObject(block) && isObject(block[metric]) ? (block[metric] as Record<string, unknown>).value : undefined;
       if (stated === undefined) continue;
-      if (typeof stated !== 'number' || !Number.isFinite(stated) || Math.abs(stated - derived[metric]) > RATE_ROUNDING) {
+      if (
+        typeof stated !== 'number' ||
+        !Number.isFinite(stated) ||
+        Math.abs(stated - derived[metric]) > RATE_ROUNDING
+      ) {
         return no(
           `segment ${policy.name} states ${metric} ${JSON.stringify(stated)?.slice(0, 40)}, but its confusion counts (TP ${k.tp} FP ${k.fp} FN ${k.fn} TN ${k.tn}) give ${shown(derived[metric])}, so the report cannot be trusted`,
         );
@@ -125,14 +177,26 @@ export function readSegment(report: unknown, policy: SegmentPolicy, problemType:
   }
   const se = entry.squared_error;
   if (se === undefined) return ok({ support: entry.support, metrics });
-  if (!(isObject(se) && typeof se.mean === 'number' && typeof se.variance === 'number' && se.mean >= 0 && se.variance >= 0 && Number.isFinite(se.mean) && Number.isFinite(se.variance))) {
-    return no(`segment ${policy.name} has a squared_error outside its domain (mean and variance finite and non-negative)`);
+  if (!(
+    isObject(se) &&
+    typeof se.mean === 'number' &&
+    typeof se.variance === 'number' &&
+    se.mean >= 0 &&
+    se.variance >= 0 &&
+    Number.isFinite(se.mean) &&
+    Number.isFinite(se.variance)
+  )) {
+    return no(
+      `segment ${policy.name} has a squared_error outside its domain (mean and variance finite and non-negative)`,
+    );
   }
   // The mean squared error is RMSE squared; the sample variance of n non-negative values with mean m is at most n * m^2
   // (all of the error in one row). A report outside either controls its own dispersion, and is not evidence.
   const rmse = metrics.rmse;
   if (rmse?.ok && Math.abs(se.mean - rmse.value ** 2) > RATE_ROUNDING * Math.max(se.mean, rmse.value ** 2, 1e-12)) {
-    return no(`segment ${policy.name} states a mean squared error of ${shown(se.mean)}, but its RMSE ${shown(rmse.value)} squared is ${shown(rmse.value ** 2)}, so the report cannot be trusted`);
+    return no(
+      `segment ${policy.name} states a mean squared error of ${shown(se.mean)}, but its RMSE ${shown(rmse.value)} squared is ${shown(rmse.value ** 2)}, so the report cannot be trusted`,
+    );
   }
   if (se.variance > entry.support * se.mean ** 2 * (1 + RATE_ROUNDING)) {
     return no(
@@ -153,7 +217,14 @@ export function derivedRates(k: Confusion): { f1: number; precision: number; rec
 }
 
 const figuresText = (f: SegmentFigures) =>
-  [`support ${f.support}`, f.positives !== undefined ? `positives ${f.positives}` : '', f.confusion ? `TP ${f.confusion.tp} FP ${f.confusion.fp} FN ${f.confusion.fn} TN ${f.confusion.tn}` : '', ...Object.entries(f.metrics).filter(([, r]) => r.ok).map(([n, r]) => `${n.toUpperCase()} ${shown((r as { value: number }).value)}`)]
+  [
+    `support ${f.support}`,
+    f.positives !== undefined ? `positives ${f.positives}` : '',
+    f.confusion ? `TP ${f.confusion.tp} FP ${f.confusion.fp} FN ${f.confusion.fn} TN ${f.confusion.tn}` : '',
+    ...Object.entries(f.metrics)
+      .filter(([, r]) => r.ok)
+      .map(([n, r]) => `${n.toUpperCase()} ${shown((r as { value: number }).value)}`),
+  ]
     .filter(Boolean)
     .join(', ');
 
@@ -176,7 +247,10 @@ export function segmentApprovalChecks(input: {
   const classifier = problemType === 'binary_classification';
   const primary = classifier ? 'auc' : 'r2';
   const group = classifier ? 'binary_classification_metrics' : 'regression_metrics';
-  const aggregateValue = isObject(report) && isObject(report[group]) && isObject((report[group] as Record<string, unknown>)[primary]) ? ((report[group] as Record<string, Record<string, unknown>>)[primary].value as unknown) : undefined;
+  const aggregateValue =
+    isObject(report) && isObject(report[group]) && isObject((report[group] as Record<string, unknown>)[primary])
+      ? ((report[group] as Record<string, Record<string, unknown>>)[primary].value as unknown)
+      : undefined;
   const aggregate = typeof aggregateValue === 'number' && Number.isFinite(aggregateValue) ? aggregateValue : undefined;
   const checks: Check[] = [];
   for (const s of policy.segments) {
@@ -200,22 +274,47 @@ export function segmentApprovalChecks(input: {
       });
       continue;
     }
-    checks.push({ name: `${label} support`, passed: true, severity: 'warn', value: f.support, threshold: `>= ${s.minSupport}`, detail: `${label}: ${figuresText(f)}` });
+    checks.push({
+      name: `${label} support`,
+      passed: true,
+      severity: 'warn',
+      value: f.support,
+      threshold: `>= ${s.minSupport}`,
+      detail: `${label}: ${figuresText(f)}`,
+    });
     const limits: Array<[string, number | undefined, 'min' | 'max']> = classifier
-      ? [['auc', s.floors?.minAuc ?? input.floors.minAuc, 'min'], ['f1', s.floors?.minF1 ?? input.floors.minF1, 'min']]
-      : [['r2', s.floors?.minR2 ?? input.floors.minR2, 'min'], ['rmse', s.floors?.maxRmse ?? input.floors.maxRmse, 'max']];
+      ? [
+          ['auc', s.floors?.minAuc ?? input.floors.minAuc, 'min'],
+          ['f1', s.floors?.minF1 ?? input.floors.minF1, 'min'],
+        ]
+      : [
+          ['r2', s.floors?.minR2 ?? input.floors.minR2, 'min'],
+          ['rmse', s.floors?.maxRmse ?? input.floors.maxRmse, 'max'],
+        ];
     for (const [metricName, limit, side] of limits) {
       if (limit === undefined) continue;
       const name = `${label} ${metricName.toUpperCase()}`;
       const m = f.metrics[metricName];
       if (!m || !m.ok) {
         // Enough rows but no figure (one class only, or a report without it): nothing shows the segment meets its floor.
-        checks.push({ name, passed: false, severity: 'warn', detail: `${name}: ${m && !m.ok ? m.reason : `${metricName.toUpperCase()} is missing`}; the segment cannot be judged, so a person decides` });
+        checks.push({
+          name,
+          passed: false,
+          severity: 'warn',
+          detail: `${name}: ${m && !m.ok ? m.reason : `${metricName.toUpperCase()} is missing`}; the segment cannot be judged, so a person decides`,
+        });
         continue;
       }
       const value = m.value;
       const passed = side === 'min' ? value >= limit : value <= limit;
-      const own = (side === 'min' ? (metricName === 'auc' ? s.floors?.minAuc : metricName === 'f1' ? s.floors?.minF1 : s.floors?.minR2) : s.floors?.maxRmse) !== undefined;
+      const own =
+        (side === 'min'
+          ? metricName === 'auc'
+            ? s.floors?.minAuc
+            : metricName === 'f1'
+              ? s.floors?.minF1
+              : s.floors?.minR2
+          : s.floors?.maxRmse) !== undefined;
       checks.push({
         name,
         passed,
@@ -245,18 +344,36 @@ export function segmentApprovalChecks(input: {
     const label = `stress ${name}`;
     const entry = scenarios && Object.prototype.hasOwnProperty.call(scenarios, name) ? scenarios[name] : undefined;
     if (!isObject(entry)) {
-      checks.push({ name: label, passed: false, severity: 'warn', detail: `${label}: the scenario is not in the evaluation report` });
+      checks.push({
+        name: label,
+        passed: false,
+        severity: 'warn',
+        detail: `${label}: the scenario is not in the evaluation report`,
+      });
       continue;
     }
     const block = entry[group];
-    const m = isObject(block) && isObject(block[primary]) ? (block[primary] as Record<string, unknown>).value : undefined;
+    const m =
+      isObject(block) && isObject(block[primary]) ? (block[primary] as Record<string, unknown>).value : undefined;
     const floor = classifier ? input.floors.minAuc : input.floors.minR2;
     if (entry.status !== 'ok' || typeof m !== 'number' || !Number.isFinite(m)) {
-      checks.push({ name: label, passed: false, severity: 'warn', detail: `${label}: no ${primary.toUpperCase()} (${String(entry.reason ?? entry.status ?? 'missing').slice(0, 200)}); a person reviews the scenario` });
+      checks.push({
+        name: label,
+        passed: false,
+        severity: 'warn',
+        detail: `${label}: no ${primary.toUpperCase()} (${String(entry.reason ?? entry.status ?? 'missing').slice(0, 200)}); a person reviews the scenario`,
+      });
       continue;
     }
     const passed = m >= floor;
-    checks.push({ name: label, passed, severity: 'warn', value: m, threshold: `>= ${floor}`, detail: `${label} (${String(entry.kind)}): ${primary.toUpperCase()} ${shown(m, floor)} ${passed ? 'meets' : 'is below'} the tier's floor ${floor}${passed ? '' : ': a person reviews how the model fares in the scenario'}` });
+    checks.push({
+      name: label,
+      passed,
+      severity: 'warn',
+      value: m,
+      threshold: `>= ${floor}`,
+      detail: `${label} (${String(entry.kind)}): ${primary.toUpperCase()} ${shown(m, floor)} ${passed ? 'meets' : 'is below'} the tier's floor ${floor}${passed ? '' : ': a person reviews how the model fares in the scenario'}`,
+    });
   }
   return checks;
 }
@@ -269,19 +386,33 @@ export function segmentApprovalChecks(input: {
  */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new Error(`normalQuantile: ${p} is not in (0, 1)`);
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const a = [
+    -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1,
+    2.506628277459239,
+  ];
+  const b = [
+    -5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1,
+  ];
+  const c = [
+    -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
   const low = 0.02425;
   if (p < low) {
     const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    return (
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
   }
   if (p > 1 - low) return -normalQuantile(1 - p);
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 /** Wilson score interval of a binomial proportion x/n at normal quantile z. */
@@ -299,13 +430,23 @@ export function wilson(x: number, n: number, z: number): { lower: number; upper:
  * from the two Wilson intervals; good coverage for small samples and
  * proportions near 0 or 1, where the Wald interval of a z-test fails.
  */
-export function newcombe(x1: number, n1: number, x2: number, n2: number, z: number): { difference: number; lower: number; upper: number } {
+export function newcombe(
+  x1: number,
+  n1: number,
+  x2: number,
+  n2: number,
+  z: number,
+): { difference: number; lower: number; upper: number } {
   const p1 = x1 / n1;
   const p2 = x2 / n2;
   const w1 = wilson(x1, n1, z);
   const w2 = wilson(x2, n2, z);
   const d = p1 - p2;
-  return { difference: d, lower: d - Math.sqrt((p1 - w1.lower) ** 2 + (w2.upper - p2) ** 2), upper: d + Math.sqrt((w1.upper - p1) ** 2 + (p2 - w2.lower) ** 2) };
+  return {
+    difference: d,
+    lower: d - Math.sqrt((p1 - w1.lower) ** 2 + (w2.upper - p2) ** 2),
+    upper: d + Math.sqrt((w1.upper - p1) ** 2 + (p2 - w2.lower) ** 2),
+  };
 }
 
 /** One-sided level of the promotion test: the challenger is blocked when it is worse beyond tolerance with 95% confidence. */
@@ -332,17 +473,29 @@ export function segmentPromotionChecks(input: {
   const { policy, problemType, tolerance } = input;
   const z = normalQuantile(PROMOTION_CONFIDENCE);
   const checks: Check[] = [];
-  const thresholdOf = (r: unknown) => (isObject(r) && typeof r.decision_threshold === 'number' ? r.decision_threshold : undefined);
+  const thresholdOf = (r: unknown) =>
+    isObject(r) && typeof r.decision_threshold === 'number' ? r.decision_threshold : undefined;
   for (const s of policy.segments.filter((x) => x.critical)) {
     const name = `challenger in segment ${s.name}`;
-    const fail = (detail: string, value?: number): Check => ({ name, passed: false, severity: 'block', detail: `${name}: ${detail}`, ...(value !== undefined ? { value } : {}) });
+    const fail = (detail: string, value?: number): Check => ({
+      name,
+      passed: false,
+      severity: 'block',
+      detail: `${name}: ${detail}`,
+      ...(value !== undefined ? { value } : {}),
+    });
     const mine = readSegment(input.challenger, s, problemType);
     if (!mine.ok) {
       checks.push(fail(`challenger evaluation: ${mine.reason}`));
       continue;
     }
     if (input.champion === undefined) {
-      checks.push({ name, passed: true, severity: 'block', detail: `${name}: no champion in prod yet; challenger ${figuresText(mine.value)}` });
+      checks.push({
+        name,
+        passed: true,
+        severity: 'block',
+        detail: `${name}: no champion in prod yet; challenger ${figuresText(mine.value)}`,
+      });
       continue;
     }
     const theirs = readSegment(input.champion, s, problemType);
@@ -352,27 +505,60 @@ export function segmentPromotionChecks(input: {
     }
     const [a, b] = [mine.value, theirs.value];
     if (a.support < s.minSupport || b.support < s.minSupport) {
-      checks.push(fail(`cannot be compared: support ${a.support} (challenger) and ${b.support} (champion), at least ${s.minSupport} each needed; a segment this small shows noise, not a difference`));
+      checks.push(
+        fail(
+          `cannot be compared: support ${a.support} (challenger) and ${b.support} (champion), at least ${s.minSupport} each needed; a segment this small shows noise, not a difference`,
+        ),
+      );
       continue;
     }
     if (problemType === 'binary_classification') {
       if (thresholdOf(input.challenger) !== thresholdOf(input.champion)) {
-        checks.push(fail(`the evaluations use different decision thresholds (${String(thresholdOf(input.challenger))} and ${String(thresholdOf(input.champion))}), so their error rates cannot be compared`));
+        checks.push(
+          fail(
+            `the evaluations use different decision thresholds (${String(thresholdOf(input.challenger))} and ${String(thresholdOf(input.champion))}), so their error rates cannot be compared`,
+          ),
+        );
         continue;
       }
       // Each kind of error on its own, among the rows it can happen to: missed positives among positives (1 - recall)
       // and false alarms among negatives. A pooled error rate rewards a model that never flags the rare class.
       const rates: Array<[string, number, number, number, number]> = [
-        ['missed-positive rate (1 - recall)', a.confusion!.fn, a.confusion!.tp + a.confusion!.fn, b.confusion!.fn, b.confusion!.tp + b.confusion!.fn],
-        ['false-positive rate', a.confusion!.fp, a.confusion!.fp + a.confusion!.tn, b.confusion!.fp, b.confusion!.fp + b.confusion!.tn],
+        [
+          'missed-positive rate (1 - recall)',
+          a.confusion!.fn,
+          a.confusion!.tp + a.confusion!.fn,
+          b.confusion!.fn,
+          b.confusion!.tp + b.confusion!.fn,
+        ],
+        [
+          'false-positive rate',
+          a.confusion!.fp,
+          a.confusion!.fp + a.confusion!.tn,
+          b.confusion!.fp,
+          b.confusion!.fp + b.confusion!.tn,
+        ],
       ];
       for (const [what, x1, n1, x2, n2] of rates) {
         const rateName = `${name}: ${what}`;
         if (n1 === 0 || n2 === 0) {
-          checks.push({ name: rateName, passed: false, severity: 'block', detail: `${rateName}: cannot be compared: ${n1} (challenger) and ${n2} (champion) rows it can happen to; a person decides` });
+          checks.push({
+            name: rateName,
+            passed: false,
+            severity: 'block',
+            detail: `${rateName}: cannot be compared: ${n1} (challenger) and ${n2} (champion) rows it can happen to; a person decides`,
+          });
           continue;
         }
-        checks.push(nonInferiority(rateName, newcombe(x1, n1, x2, n2, z), tolerance, `${shown(x1 / n1)} (${x1}/${n1}) against the champion's ${shown(x2 / n2)} (${x2}/${n2})`, 'Newcombe'));
+        checks.push(
+          nonInferiority(
+            rateName,
+            newcombe(x1, n1, x2, n2, z),
+            tolerance,
+            `${shown(x1 / n1)} (${x1}/${n1}) against the champion's ${shown(x2 / n2)} (${x2}/${n2})`,
+            'Newcombe',
+          ),
+        );
       }
       continue;
     }
@@ -384,7 +570,14 @@ export function segmentPromotionChecks(input: {
     const se = Math.sqrt(a.squaredError.variance / a.support + b.squaredError.variance / b.support);
     const allowed = tolerance * b.squaredError.mean;
     checks.push(
-      nonInferiority(name, { difference: diff, lower: diff - z * se, upper: diff + z * se }, allowed, `mean squared error ${shown(a.squaredError.mean)} against the champion's ${shown(b.squaredError.mean)}`, 'Welch', `${tolerance} of the champion's error`),
+      nonInferiority(
+        name,
+        { difference: diff, lower: diff - z * se, upper: diff + z * se },
+        allowed,
+        `mean squared error ${shown(a.squaredError.mean)} against the champion's ${shown(b.squaredError.mean)}`,
+        'Welch',
+        `${tolerance} of the champion's error`,
+      ),
     );
   }
   return checks;
@@ -396,10 +589,37 @@ export function segmentPromotionChecks(input: {
  * above it; anything between is inconclusive and does not pass: the data cannot show the challenger is as good, so a
  * person decides (with the interval in the reason), or a larger evaluation split shows it.
  */
-function nonInferiority(name: string, i: { difference: number; lower: number; upper: number }, allowed: number, text: string, method: string, allowance = String(allowed)): Check {
+function nonInferiority(
+  name: string,
+  i: { difference: number; lower: number; upper: number },
+  allowed: number,
+  text: string,
+  method: string,
+  allowance = String(allowed),
+): Check {
   const figures = `${name}: ${text}; difference ${shown(i.difference)}, one-sided ${PROMOTION_CONFIDENCE * 100}% ${method} interval [${shown(i.lower)}, ${shown(i.upper)}]`;
   const value = Math.round(i.difference * 10000) / 10000;
-  if (i.upper <= allowed) return { name, passed: true, severity: 'block', value, detail: `${figures}: shown no worse than the champion beyond the tolerance ${allowance}` };
-  if (i.lower > allowed) return { name, passed: false, severity: 'block', value, detail: `${figures}: worse than the champion by more than the tolerance ${allowance}, significantly` };
-  return { name, passed: false, severity: 'block', value, detail: `${figures}: inconclusive: not shown within the tolerance ${allowance} (upper bound above it), so not promoted; a person decides, or a larger evaluation split shows it` };
+  if (i.upper <= allowed)
+    return {
+      name,
+      passed: true,
+      severity: 'block',
+      value,
+      detail: `${figures}: shown no worse than the champion beyond the tolerance ${allowance}`,
+    };
+  if (i.lower > allowed)
+    return {
+      name,
+      passed: false,
+      severity: 'block',
+      value,
+      detail: `${figures}: worse than the champion by more than the tolerance ${allowance}, significantly`,
+    };
+  return {
+    name,
+    passed: false,
+    severity: 'block',
+    value,
+    detail: `${figures}: inconclusive: not shown within the tolerance ${allowance} (upper bound above it), so not promoted; a person decides, or a larger evaluation split shows it`,
+  };
 }

@@ -9,8 +9,11 @@ export type Parsed = { ok: true; json: unknown } | { ok: false; reason: string }
 
 /** Control and invisible characters in text shown to people, as \uXXXX escapes. */
 export function visible(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**
@@ -19,7 +22,11 @@ export function visible(text: string): string {
  * are the same key), naming the key and where it is.
  */
 export function parseStrictJson(text: string): Parsed {
-  if (text.charCodeAt(0) === 0xfeff) return { ok: false, reason: 'starts with a byte-order mark (U+FEFF), which JSON does not allow (RFC 8259, section 8.1)' };
+  if (text.charCodeAt(0) === 0xfeff)
+    return {
+      ok: false,
+      reason: 'starts with a byte-order mark (U+FEFF), which JSON does not allow (RFC 8259, section 8.1)',
+    };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -27,7 +34,12 @@ export function parseStrictJson(text: string): Parsed {
     return { ok: false, reason: `is not valid JSON: ${visible((e as Error).message)}` };
   }
   const duplicate = findDuplicateKey(text);
-  return duplicate ? { ok: false, reason: `has the key "${visible(duplicate.key)}" twice in one object (at ${duplicate.path || 'the top level'}), so its value is ambiguous` } : { ok: true, json };
+  return duplicate
+    ? {
+        ok: false,
+        reason: `has the key "${visible(duplicate.key)}" twice in one object (at ${duplicate.path || 'the top level'}), so its value is ambiguous`,
+      }
+    : { ok: true, json };
 }
 
 /**
@@ -58,8 +70,16 @@ function findDuplicateKey(text: string): { key: string; path: string } | undefin
     }
     if (c === '{' || c === '[') {
       const parent = stack[stack.length - 1];
-      const here = parent ? (parent.keys ? `${parent.path}${parent.path ? '.' : ''}${parent.lastKey}` : `${parent.path}[${parent.index}]`) : '';
-      stack.push(c === '{' ? { keys: new Set(), path: here, index: 0, expectKey: true } : { path: here, index: 0, expectKey: false });
+      const here = parent
+        ? parent.keys
+          ? `${parent.path}${parent.path ? '.' : ''}${parent.lastKey}`
+          : `${parent.path}[${parent.index}]`
+        : '';
+      stack.push(
+        c === '{'
+          ? { keys: new Set(), path: here, index: 0, expectKey: true }
+          : { path: here, index: 0, expectKey: false },
+      );
     } else if (c === '}' || c === ']') {
       stack.pop();
     } else if (c === ',') {

@@ -47,7 +47,14 @@ export class ServicePrincipalSource implements IAspect {
     if (document === undefined) return;
     node.addPropertyOverride(
       property,
-      Lazy.any({ produce: () => withSourceAccount(splitUngrantableActions(stack.resolve(document)), stack.account, node.cfnResourceType === 'AWS::KMS::Key') }),
+      Lazy.any({
+        produce: () =>
+          withSourceAccount(
+            splitUngrantableActions(stack.resolve(document)),
+            stack.account,
+            node.cfnResourceType === 'AWS::KMS::Key',
+          ),
+      }),
     );
   }
 }
@@ -59,8 +66,16 @@ export function withSourceAccount(document: unknown, account: string, keyPolicy 
   const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
   const patched = statements.map((s: Record<string, any>) => {
     // Only a statement for services alone: the condition would shut out any other principal it names.
-    if (s.Effect !== 'Allow' || !s.Principal || typeof s.Principal !== 'object' || Object.keys(s.Principal).join() !== 'Service') return s;
-    const keys = Object.values((s.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap((t) => Object.keys(t).map((k) => k.toLowerCase()));
+    if (
+      s.Effect !== 'Allow' ||
+      !s.Principal ||
+      typeof s.Principal !== 'object' ||
+      Object.keys(s.Principal).join() !== 'Service'
+    )
+      return s;
+    const keys = Object.values((s.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap((t) =>
+      Object.keys(t).map((k) => k.toLowerCase()),
+    );
     if (keys.some((k) => SOURCE_KEYS.includes(k) || k === 'kms:encryptioncontext:aws:logs:arn')) return s;
     if (keyPolicy && isEventBridgeTargetKeyUse(s)) return s;
     const condition = { ...s.Condition };
@@ -76,10 +91,19 @@ export function splitUngrantableActions(document: unknown): unknown {
   if (!doc || typeof doc !== 'object' || doc.Statement === undefined) return document;
   const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Array<Record<string, any>>;
   const out = statements.flatMap((s) => {
-    if (s.Effect !== 'Allow' || !s.Principal || typeof s.Principal !== 'object' || s.Principal.Service === undefined || !s.Condition) return [s];
+    if (
+      s.Effect !== 'Allow' ||
+      !s.Principal ||
+      typeof s.Principal !== 'object' ||
+      s.Principal.Service === undefined ||
+      !s.Condition
+    )
+      return [s];
     const actions = [s.Action].flat().filter((a): a is string => typeof a === 'string');
     if (actions.some((a) => a.includes('*'))) return [s];
-    const serviceKeys = Object.values(s.Condition as Record<string, Record<string, unknown>>).flatMap((t) => Object.keys(t)).filter((k) => !k.toLowerCase().startsWith('aws:'));
+    const serviceKeys = Object.values(s.Condition as Record<string, Record<string, unknown>>)
+      .flatMap((t) => Object.keys(t))
+      .filter((k) => !k.toLowerCase().startsWith('aws:'));
     const lacking = actions.filter((a) => {
       const [service, name] = a.split(':');
       const details = actionDetails(service, name);
@@ -88,13 +112,21 @@ export function splitUngrantableActions(document: unknown): unknown {
     if (lacking.length === 0 || lacking.length === actions.length) return [s];
     const globalOnly = Object.fromEntries(
       Object.entries(s.Condition as Record<string, Record<string, unknown>>)
-        .map(([op, tests]) => [op, Object.fromEntries(Object.entries(tests).filter(([k]) => k.toLowerCase().startsWith('aws:')))])
+        .map(([op, tests]) => [
+          op,
+          Object.fromEntries(Object.entries(tests).filter(([k]) => k.toLowerCase().startsWith('aws:'))),
+        ])
         .filter(([, tests]) => Object.keys(tests as object).length > 0),
     );
     const { Sid, ...rest } = s;
     return [
       { ...s, Action: actions.filter((a) => !lacking.includes(a)) },
-      { ...rest, ...(Sid ? { Sid: `${Sid}Describe`.replace(/[^A-Za-z0-9]/g, '') } : {}), Action: lacking.length === 1 ? lacking[0] : lacking, ...(Object.keys(globalOnly).length ? { Condition: globalOnly } : { Condition: undefined }) },
+      {
+        ...rest,
+        ...(Sid ? { Sid: `${Sid}Describe`.replace(/[^A-Za-z0-9]/g, '') } : {}),
+        Action: lacking.length === 1 ? lacking[0] : lacking,
+        ...(Object.keys(globalOnly).length ? { Condition: globalOnly } : { Condition: undefined }),
+      },
     ].map((x) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)));
   });
   return { ...doc, Statement: out };

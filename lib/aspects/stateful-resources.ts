@@ -16,7 +16,11 @@ export const STATEFUL_RESOURCE_TYPES = new Set([
 ]);
 
 /** Types that are retained even in a dev stack that may discard state: keys (irreversible) and audit data. */
-const ALWAYS_RETAINED_TYPES = new Set(['AWS::KMS::Key', 'AWS::SageMaker::ModelPackageGroup', 'AWS::SageMaker::ModelCard']);
+const ALWAYS_RETAINED_TYPES = new Set([
+  'AWS::KMS::Key',
+  'AWS::SageMaker::ModelPackageGroup',
+  'AWS::SageMaker::ModelCard',
+]);
 
 const PROTECTED = Symbol.for('regulated-mlops.always-retain');
 
@@ -43,7 +47,8 @@ export class StatefulResourcePolicy implements IAspect {
 
   visit(node: IConstruct): void {
     if (!CfnResource.isCfnResource(node) || !STATEFUL_RESOURCE_TYPES.has(node.cfnResourceType)) return;
-    const keep = this.retain || ALWAYS_RETAINED_TYPES.has(node.cfnResourceType) || StatefulResourcePolicy.isAlwaysRetained(node);
+    const keep =
+      this.retain || ALWAYS_RETAINED_TYPES.has(node.cfnResourceType) || StatefulResourcePolicy.isAlwaysRetained(node);
     node.applyRemovalPolicy(keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
   }
 }

@@ -10,7 +10,11 @@ import type { EnvironmentConfig, EstateConfig } from '../config';
  * environment stages; the AuditBucketLocked rule reads `estate:environment-type`).
  * The one tagging of the estate's stacks and stages.
  */
-export function tagEstateResources(scope: IConstruct, estate: EstateConfig, environment?: string | Pick<EnvironmentConfig, 'name' | 'type' | 'dataClassification'>): void {
+export function tagEstateResources(
+  scope: IConstruct,
+  estate: EstateConfig,
+  environment?: string | Pick<EnvironmentConfig, 'name' | 'type' | 'dataClassification'>,
+): void {
   for (const [key, value] of Object.entries(estate.tags)) tagAll(scope, key, value);
   tagAll(scope, 'estate:organization', estate.organization.name);
   if (environment === undefined) return;

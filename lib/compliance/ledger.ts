@@ -58,7 +58,14 @@ export class ComplianceLedger {
       });
     }
     if (error !== undefined) {
-      this.push(pack, params, baseRule, baseRule, true, `the rule could not be evaluated: ${String((error as Error)?.message ?? error)}`);
+      this.push(
+        pack,
+        params,
+        baseRule,
+        baseRule,
+        true,
+        `the rule could not be evaluated: ${String((error as Error)?.message ?? error)}`,
+      );
       return;
     }
     // Most outcomes are not-applicable and only counted; nothing else is built for them.
@@ -74,7 +81,14 @@ export class ComplianceLedger {
     }
   }
 
-  private push(pack: string, params: IApplyRule, baseRule: string, rule: string, failed: boolean, detail?: string): void {
+  private push(
+    pack: string,
+    params: IApplyRule,
+    baseRule: string,
+    rule: string,
+    failed: boolean,
+    detail?: string,
+  ): void {
     const path = params.node.node.path;
     const ack = failed ? acknowledgementOf(params.node, rule) : undefined;
     const status: ResultStatus = !failed ? 'compliant' : ack !== undefined ? 'acknowledged' : 'non_compliant';
@@ -84,13 +98,20 @@ export class ComplianceLedger {
       baseRule,
       path,
       status,
-      ...(ack !== undefined ? { reason: ack.reason, ...(ack.trace ? { acknowledgedTrace: ack.trace } : {}) } : detail ? { reason: detail } : {}),
+      ...(ack !== undefined
+        ? { reason: ack.reason, ...(ack.trace ? { acknowledgedTrace: ack.trace } : {}) }
+        : detail
+          ? { reason: detail }
+          : {}),
     });
   }
 }
 
 /** The acknowledgement of `rule` on `node` or an ancestor, as cdk-nag looks it up: its reason and where it was made. */
-export function acknowledgementOf(node: IConstruct, rule: string): { reason: string; trace?: readonly string[] } | undefined {
+export function acknowledgementOf(
+  node: IConstruct,
+  rule: string,
+): { reason: string; trace?: readonly string[] } | undefined {
   for (let current: IConstruct | undefined = node; current; current = current.node.scope) {
     for (const entry of current.node.metadata) {
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
@@ -135,9 +156,16 @@ export function recording(Pack: PackClass, ledger: ComplianceLedger): PackClass 
       ledger.record(this.readPackName, params, result, error);
       // cdk-nag acts only on findings and errors (a compliant or not-applicable outcome changes
       // nothing), so only those are replayed to it: same outcome, the rule's own name, no second evaluation.
-      const finding = error !== undefined || result === NagRuleCompliance.NON_COMPLIANT || (Array.isArray(result) && result.length > 0);
+      const finding =
+        error !== undefined ||
+        result === NagRuleCompliance.NON_COMPLIANT ||
+        (Array.isArray(result) && result.length > 0);
       if (!finding) return;
-      super.applyRule({ ...params, ruleSuffixOverride: params.ruleSuffixOverride ?? params.rule.name, rule: replayOutcome.bind({ result, error }) as IApplyRule['rule'] });
+      super.applyRule({
+        ...params,
+        ruleSuffixOverride: params.ruleSuffixOverride ?? params.rule.name,
+        rule: replayOutcome.bind({ result, error }) as IApplyRule['rule'],
+      });
     }
   }
   Object.defineProperty(RecordingPack, 'name', { value: Pack.name });

@@ -28,11 +28,14 @@ const PERMISSION_SET_NAME = /^[\w+=,.@-]{1,32}$/;
 const IAM_PATH_NAME = /^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const IAM_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):(role|user)\/(([\w+=,.@-]+\/)*[\w+=,.@-]{1,64})$/;
 
-const ENTRY_HINT = '{ permissionSet: <Identity Center permission set name> }, { role: <role name, path/name, or role ARN> } or { user: <IAM user name> } (an IAM user only with MFA)';
+const ENTRY_HINT =
+  '{ permissionSet: <Identity Center permission set name> }, { role: <role name, path/name, or role ARN> } or { user: <IAM user name> } (an IAM user only with MFA)';
 
 const entrySchema = z.strictObject(
   {
-    permissionSet: z.string({ error: 'must be the name of an IAM Identity Center permission set, such as ModelRiskApprover' }).optional(),
+    permissionSet: z
+      .string({ error: 'must be the name of an IAM Identity Center permission set, such as ModelRiskApprover' })
+      .optional(),
     role: z.string({ error: 'must be an IAM role name (path/name) or role ARN' }).optional(),
     user: z.string({ error: 'must be an IAM user name (path/name) or user ARN' }).optional(),
   },
@@ -44,16 +47,22 @@ const principalList = (persona: Persona) =>
     .array(entrySchema, {
       error: `must list who may assume the ${PERSONA_ROLE[persona]} role: ${ENTRY_HINT}; the role trusts only the principals named here, never a whole account`,
     })
-    .min(1, { error: `must name at least one principal allowed to assume the ${PERSONA_ROLE[persona]} role (${ENTRY_HINT})` });
+    .min(1, {
+      error: `must name at least one principal allowed to assume the ${PERSONA_ROLE[persona]} role (${ENTRY_HINT})`,
+    });
 
 export const accessSchema = z
   .strictObject(
-    Object.fromEntries(PERSONAS.map((p) => [p, principalList(p)])) as { [K in Persona]: ReturnType<typeof principalList> },
+    Object.fromEntries(PERSONAS.map((p) => [p, principalList(p)])) as {
+      [K in Persona]: ReturnType<typeof principalList>;
+    },
     {
       error: `must be a mapping naming who may assume each persona and break-glass (${PERSONAS.join(', ')}), each a list of ${ENTRY_HINT}: a role trusting a whole account admits any principal there`,
     },
   )
-  .describe('Who may assume each persona and break-glass: Identity Center permission sets, roles or IAM users of the account people sign in from');
+  .describe(
+    'Who may assume each persona and break-glass: Identity Center permission sets, roles or IAM users of the account people sign in from',
+  );
 
 export type AccessConfig = z.output<typeof accessSchema>;
 export type AccessEntry = z.output<typeof entrySchema>;
@@ -80,7 +89,11 @@ function parsePrincipal(value: string, kind: 'role' | 'user'): { name: string; a
 }
 
 /** The named principals of a persona in an environment (for a config `checkAccessRules` accepts). */
-export function personaPrincipals(estate: EstateConfig, environment: EnvironmentConfig, persona: Persona): PersonaPrincipals {
+export function personaPrincipals(
+  estate: EstateConfig,
+  environment: EnvironmentConfig,
+  persona: Persona,
+): PersonaPrincipals {
   const entries = estate.organization.access[persona];
   return {
     account: estate.organization.identityAccount ?? environment.account,
@@ -108,7 +121,8 @@ export function checkAccessRules(config: EstateConfig): ConfigProblem[] {
   const access = config.organization?.access;
   if (!access) return problems; // reported by the schema
   const identity = config.organization.identityAccount;
-  const wholeAccount = (what: string) => `${what}: a wildcard or an account root would trust every principal of the account`;
+  const wholeAccount = (what: string) =>
+    `${what}: a wildcard or an account root would trust every principal of the account`;
   for (const persona of PERSONAS) {
     (access[persona] ?? []).forEach((entry, i) => {
       const at = `organization.access.${persona}[${i}]`;
@@ -120,18 +134,30 @@ export function checkAccessRules(config: EstateConfig): ConfigProblem[] {
       const [kind] = given;
       const value = entry[kind]!;
       if (/[*?]/.test(value) || value.endsWith(':root') || /^\d{12}$/.test(value)) {
-        problems.push({ path: `${at}.${kind}`, value, message: wholeAccount(`must name one ${kind === 'permissionSet' ? 'permission set' : kind} exactly`) });
+        problems.push({
+          path: `${at}.${kind}`,
+          value,
+          message: wholeAccount(`must name one ${kind === 'permissionSet' ? 'permission set' : kind} exactly`),
+        });
         return;
       }
       if (kind === 'permissionSet') {
         if (!PERMISSION_SET_NAME.test(value)) {
-          problems.push({ path: `${at}.${kind}`, value, message: 'must be an IAM Identity Center permission set name: 1-32 letters, digits and +=,.@_-' });
+          problems.push({
+            path: `${at}.${kind}`,
+            value,
+            message: 'must be an IAM Identity Center permission set name: 1-32 letters, digits and +=,.@_-',
+          });
         }
         return;
       }
       const parsed = parsePrincipal(value, kind);
       if (!parsed) {
-        problems.push({ path: `${at}.${kind}`, value, message: `must be an IAM ${kind} name, optionally with its path (path/Name), or the ARN of an IAM ${kind} (arn:aws:iam::<account>:${kind}/...)` });
+        problems.push({
+          path: `${at}.${kind}`,
+          value,
+          message: `must be an IAM ${kind} name, optionally with its path (path/Name), or the ARN of an IAM ${kind} (arn:aws:iam::<account>:${kind}/...)`,
+        });
         return;
       }
       if (parsed.account === undefined && identity === undefined) {
@@ -150,7 +176,11 @@ export function checkAccessRules(config: EstateConfig): ConfigProblem[] {
           message: `names account ${parsed.account}, but without organization.identityAccount each environment trusts its own account: set organization.identityAccount (to ${parsed.account} if people sign in there), or name a permissionSet instead`,
         });
       } else if (parsed.account !== undefined && parsed.account !== identity) {
-        problems.push({ path: `${at}.${kind}`, value, message: `must be a ${kind} of organization.identityAccount (${identity}), the account the roles trust; this ARN names ${parsed.account}` });
+        problems.push({
+          path: `${at}.${kind}`,
+          value,
+          message: `must be a ${kind} of organization.identityAccount (${identity}), the account the roles trust; this ARN names ${parsed.account}`,
+        });
       }
     });
   }

@@ -24,7 +24,8 @@ export function endpointRetrainingAlarms(estate: EstateConfig, env: EnvironmentC
   if (!spec.dataQuality && !spec.modelQuality) return [];
   const tier = estate.modelRisk.tiers[model.riskTier];
   return retrainingAlarmNames(`${env.name}-${model.id}`, {
-    quality: monitorsQuality(env, endpoint) && (model.problemType === 'binary_classification' || model.maxRmse !== undefined),
+    quality:
+      monitorsQuality(env, endpoint) && (model.problemType === 'binary_classification' || model.maxRmse !== undefined),
     modelQuality: spec.modelQuality,
     segments: monitoredSegments(model.segmentation, model.problemType, tier, model.maxRmse),
   });

@@ -2,7 +2,8 @@ import { modelArtifactsBucketName } from '../delivery/names';
 import type { ConfigProblem } from './common';
 import type { EstateConfig } from './estate-config';
 
-const IMAGE = /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/([a-z0-9._/-]+?)(@sha256:[a-f0-9]{64}|:[\w.-]+)$/;
+const IMAGE =
+  /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/([a-z0-9._/-]+?)(@sha256:[a-f0-9]{64}|:[\w.-]+)$/;
 
 /** The account, repository and reference of an ECR image URI the schema has accepted. */
 export function parseImage(image: string): { account: string; repository: string; byDigest: boolean } | undefined {
@@ -26,15 +27,27 @@ export function checkArtifactRules(config: EstateConfig): ConfigProblem[] {
     const parsed = image === undefined ? undefined : parseImage(image);
     if (!parsed) return;
     if (!accounts.includes(parsed.account)) {
-      problems.push({ path, value: image, message: `is in the registry of account ${parsed.account}, outside the estate (accounts ${accounts.join(', ')}): images come from the estate's own repositories` });
+      problems.push({
+        path,
+        value: image,
+        message: `is in the registry of account ${parsed.account}, outside the estate (accounts ${accounts.join(', ')}): images come from the estate's own repositories`,
+      });
     } else if (needsDigest && !parsed.byDigest) {
-      problems.push({ path, value: image, message: `must name the image by digest (<repository>@sha256:<64 hex>) in ${where}: a tag can be moved after the image was tested and approved` });
+      problems.push({
+        path,
+        value: image,
+        message: `must name the image by digest (<repository>@sha256:<64 hex>) in ${where}: a tag can be moved after the image was tested and approved`,
+      });
     }
   };
   const checkData = (path: string, uri: string | undefined) => {
     const bucket = uri === undefined ? undefined : /^s3:\/\/([^/]+)\//.exec(uri)?.[1];
     if (bucket !== undefined && !buckets.includes(bucket)) {
-      problems.push({ path, value: uri, message: `is in bucket ${bucket}, outside the estate's artifact buckets (${buckets.join(', ')})` });
+      problems.push({
+        path,
+        value: uri,
+        message: `is in bucket ${bucket}, outside the estate's artifact buckets (${buckets.join(', ')})`,
+      });
     }
   };
   (config.models ?? []).forEach((model, i) => {
@@ -54,8 +67,11 @@ export function checkArtifactRules(config: EstateConfig): ConfigProblem[] {
     }
     const t = model.training;
     if (t) {
-      const outsideDev = t.environments.filter((name) => environments.get(name) && environments.get(name)!.type !== 'dev');
-      for (const field of ['image', 'processingImage'] as const) checkImage(`models[${i}].training.${field}`, t[field], outsideDev.length > 0, outsideDev.join(', '));
+      const outsideDev = t.environments.filter(
+        (name) => environments.get(name) && environments.get(name)!.type !== 'dev',
+      );
+      for (const field of ['image', 'processingImage'] as const)
+        checkImage(`models[${i}].training.${field}`, t[field], outsideDev.length > 0, outsideDev.join(', '));
     }
   });
   return problems;

@@ -32,7 +32,11 @@ export function checkDeliveryRules(config: EstateConfig): ConfigProblem[] {
     });
   }
   if (delivery.account === organization.managementAccount) {
-    problems.push({ path: 'delivery.account', value: delivery.account, message: 'is the management account; the pipeline runs in a member (tooling) account' });
+    problems.push({
+      path: 'delivery.account',
+      value: delivery.account,
+      message: 'is the management account; the pipeline runs in a member (tooling) account',
+    });
   }
   const [, , , region, account] = delivery.connectionArn.split(':');
   if (account !== delivery.account || region !== organization.homeRegion) {

@@ -26,7 +26,10 @@ const flags = z.strictObject({
 export const MONITORING_SERVICES = ['estate', 'model-monitor'] as const;
 
 export const environmentSchema = z.strictObject({
-  name: text(ENV_NAME_PATTERN, 'must be 2-16 lower-case letters or digits, starting with a letter (it names stages and stacks)'),
+  name: text(
+    ENV_NAME_PATTERN,
+    'must be 2-16 lower-case letters or digits, starting with a letter (it names stages and stacks)',
+  ),
   type: z.enum(ENVIRONMENT_TYPES, { error: `must be one of ${ENVIRONMENT_TYPES.join(', ')}` }),
   account: text(/^\d{12}$/, 'must be a 12-digit AWS account ID written as a quoted string'),
   region,
@@ -45,18 +48,24 @@ export const environmentSchema = z.strictObject({
   logRetentionDays: z
     .union(
       LOG_RETENTION_DAYS.map((d) => z.literal(d)),
-      { error: `must be one of the CloudWatch Logs retention values of a year or more: ${LOG_RETENTION_DAYS.join(', ')}` },
+      {
+        error: `must be one of the CloudWatch Logs retention values of a year or more: ${LOG_RETENTION_DAYS.join(', ')}`,
+      },
     )
     .default(365),
   monitoringService: z
     .enum(MONITORING_SERVICES, { error: `must be one of ${MONITORING_SERVICES.join(', ')}` })
     .default('estate')
-    .describe("Who monitors the endpoints: the estate's own processing jobs, or SageMaker Model Monitor (only for accounts that still have it; closed to new customers on 2026-07-30)"),
+    .describe(
+      "Who monitors the endpoints: the estate's own processing jobs, or SageMaker Model Monitor (only for accounts that still have it; closed to new customers on 2026-07-30)",
+    ),
   dataClassification: z
     .enum(DATA_CLASSIFICATIONS, { error: `must be one of ${DATA_CLASSIFICATIONS.join(', ')}` })
     .default('confidential'),
   instanceFamilies: z
-    .array(text(/^ml\.[a-z0-9]+$/, 'must be a SageMaker instance family such as ml.g5'), { error: 'must be a list of SageMaker instance families' })
+    .array(text(/^ml\.[a-z0-9]+$/, 'must be a SageMaker instance family such as ml.g5'), {
+      error: 'must be a list of SageMaker instance families',
+    })
     .min(1, { error: 'must list at least one instance family' })
     .optional()
     .describe('Instance families endpoints may use here; default by environment type (INSTANCE_FAMILIES)'),
@@ -64,7 +73,9 @@ export const environmentSchema = z.strictObject({
   securityAlerts: securityAlertsSchema.optional(),
   promoteFrom: text(ENV_NAME_PATTERN, 'must be the name of a staging environment of this estate')
     .optional()
-    .describe('Prod only, required when the estate has a staging environment: the staging environment whose registry and deployment gate prod promotes from'),
+    .describe(
+      'Prod only, required when the estate has a staging environment: the staging environment whose registry and deployment gate prod promotes from',
+    ),
 });
 
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
@@ -111,7 +122,11 @@ export function checkEnvironmentRules(config: EstateConfig): ConfigProblem[] {
 
     const nameTwin = seenNames.get(env.name);
     if (nameTwin !== undefined) {
-      problems.push({ path: `${at}.name`, value: env.name, message: `is already used by environments[${nameTwin}]; names must be unique` });
+      problems.push({
+        path: `${at}.name`,
+        value: env.name,
+        message: `is already used by environments[${nameTwin}]; names must be unique`,
+      });
     } else {
       seenNames.set(env.name, i);
     }

@@ -26,13 +26,19 @@ import { checkTrainingRules } from './training';
 export const estateSchema = z.strictObject({
   organization: organizationSchema,
   tags: tagsSchema,
-  environments: z.array(environmentSchema, { error: 'must be a list of environments' }).min(1, { error: 'must define at least one environment' }),
+  environments: z
+    .array(environmentSchema, { error: 'must be a list of environments' })
+    .min(1, { error: 'must define at least one environment' }),
   modelRisk: modelRiskSchema,
   featureGroups: z.array(featureGroupSchema, { error: 'must be a list of feature groups' }).default([]),
   models: z.array(modelSchema, { error: 'must be a list of models' }).default([]),
-  delivery: deliverySchema.optional().describe('The pipeline that deploys the environments; without it, deploy with cdk deploy'),
+  delivery: deliverySchema
+    .optional()
+    .describe('The pipeline that deploys the environments; without it, deploy with cdk deploy'),
   extraInstanceTypes: z
-    .array(text(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.g7.xlarge'), { error: 'must be a list of instance types' })
+    .array(text(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.g7.xlarge'), {
+      error: 'must be a list of instance types',
+    })
     .optional()
     .describe('Instance types newer than lib/ml/sagemaker-instance-types.json, accepted as they are'),
 });
@@ -46,12 +52,26 @@ export type EstateConfig = z.output<typeof estateSchema>;
  * returns every problem rather than the first.
  */
 export function checkEstateRules(config: EstateConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [...checkOrganizationRules(config), ...checkEnvironmentRules(config), ...checkModelRiskRules(config)];
+  const problems: ConfigProblem[] = [
+    ...checkOrganizationRules(config),
+    ...checkEnvironmentRules(config),
+    ...checkModelRiskRules(config),
+  ];
   // Model ids are checked with the risk tiers they are judged by: not while modelRisk is malformed.
   if (config.modelRisk) problems.push(...checkModelRules(config));
-  problems.push(...checkDeliveryRules(config), ...checkFeatureGroupRules(config), ...checkEndpointRules(config), ...checkTrainingRules(config));
+  problems.push(
+    ...checkDeliveryRules(config),
+    ...checkFeatureGroupRules(config),
+    ...checkEndpointRules(config),
+    ...checkTrainingRules(config),
+  );
   // Which accounts and buckets are the estate's is known only once the environments are sound.
   if (!problems.some((p) => p.path.startsWith('environments'))) problems.push(...checkArtifactRules(config));
-  problems.push(...checkReviewerRules(config), ...checkSegmentRules(config), ...checkSecurityAlertRules(config), ...checkAccessRules(config));
+  problems.push(
+    ...checkReviewerRules(config),
+    ...checkSegmentRules(config),
+    ...checkSecurityAlertRules(config),
+    ...checkAccessRules(config),
+  );
   return problems;
 }

@@ -13,7 +13,9 @@ export const featureGroupSchema = z.strictObject({
   name: text(NAME_PATTERN, 'must be 3-48 lower-case letters, digits or hyphens, starting with a letter'),
   description: z.string({ error: 'must be text' }).max(128, { error: 'must be at most 128 characters' }).optional(),
   recordIdentifier: text(FEATURE_NAME, 'must be a feature name'),
-  eventTime: text(FEATURE_NAME, 'must be a feature name').describe('Feature that holds the event time; point-in-time joins use it'),
+  eventTime: text(FEATURE_NAME, 'must be a feature name').describe(
+    'Feature that holds the event time; point-in-time joins use it',
+  ),
   features: z
     .array(
       z.strictObject({
@@ -37,18 +39,43 @@ export function checkFeatureGroupRules(config: EstateConfig): ConfigProblem[] {
   (config.featureGroups ?? []).forEach((group, i) => {
     const at = `featureGroups[${i}]`;
     const twin = groups.get(group.name);
-    if (twin !== undefined) problems.push({ path: `${at}.name`, value: group.name, message: `is already used by featureGroups[${twin}]; names must be unique` });
+    if (twin !== undefined)
+      problems.push({
+        path: `${at}.name`,
+        value: group.name,
+        message: `is already used by featureGroups[${twin}]; names must be unique`,
+      });
     else groups.set(group.name, i);
     const features = new Map(group.features.map((f) => [f.name, f.type]));
     if (!features.has(group.recordIdentifier)) {
-      problems.push({ path: `${at}.recordIdentifier`, value: group.recordIdentifier, message: 'must be one of the features of this group' });
+      problems.push({
+        path: `${at}.recordIdentifier`,
+        value: group.recordIdentifier,
+        message: 'must be one of the features of this group',
+      });
     }
     const eventType = features.get(group.eventTime);
-    if (!eventType) problems.push({ path: `${at}.eventTime`, value: group.eventTime, message: 'must be one of the features of this group' });
-    else if (eventType === 'integral') problems.push({ path: `${at}.eventTime`, value: group.eventTime, message: 'must be a fractional or string feature (event times are seconds or ISO-8601)' });
-    if (!group.online && !group.offline) problems.push({ path: `${at}.online`, value: false, message: 'and offline cannot both be false: a feature group needs a store' });
+    if (!eventType)
+      problems.push({
+        path: `${at}.eventTime`,
+        value: group.eventTime,
+        message: 'must be one of the features of this group',
+      });
+    else if (eventType === 'integral')
+      problems.push({
+        path: `${at}.eventTime`,
+        value: group.eventTime,
+        message: 'must be a fractional or string feature (event times are seconds or ISO-8601)',
+      });
+    if (!group.online && !group.offline)
+      problems.push({
+        path: `${at}.online`,
+        value: false,
+        message: 'and offline cannot both be false: a feature group needs a store',
+      });
     group.features.forEach((f, j) => {
-      if (group.features.findIndex((g) => g.name === f.name) !== j) problems.push({ path: `${at}.features[${j}].name`, value: f.name, message: 'is listed twice' });
+      if (group.features.findIndex((g) => g.name === f.name) !== j)
+        problems.push({ path: `${at}.features[${j}].name`, value: f.name, message: 'is listed twice' });
     });
   });
   return problems;

@@ -19,7 +19,9 @@ export function gateConfigFor(estate: EstateConfig, environment: EnvironmentConf
       problemType: m.problemType,
       protectedAttributes: m.protectedAttributes,
       ...(m.maxRmse !== undefined ? { maxRmse: m.maxRmse } : {}),
-      ...(m.training?.environments.includes(environment.name) ? { trainingPipeline: trainingPipelineName(environment.name, m.id) } : {}),
+      ...(m.training?.environments.includes(environment.name)
+        ? { trainingPipeline: trainingPipelineName(environment.name, m.id) }
+        : {}),
       ...(m.segmentation ? { segmentation: segmentationPolicy(m.segmentation) } : {}),
     })),
   };

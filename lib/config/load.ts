@@ -24,7 +24,9 @@ export function loadEstateConfig(file: string): EstateConfig {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String((e as Error).message);
-    throw new EstateConfigError(file, [{ path: '(file)', message: `cannot be read: ${reason}`, value: path.resolve(file) }]);
+    throw new EstateConfigError(file, [
+      { path: '(file)', message: `cannot be read: ${reason}`, value: path.resolve(file) },
+    ]);
   }
   return parseEstateConfig(text, file);
 }
@@ -43,7 +45,10 @@ export function parseEstateConfig(text: string, source = 'estate config'): Estat
     if (doc.errors.length > 0) {
       throw new EstateConfigError(
         source,
-        doc.errors.map((err) => ({ path: '(file)', message: `is not valid YAML: ${err.message.split('\n')[0].replace(/:$/, '')}` })),
+        doc.errors.map((err) => ({
+          path: '(file)',
+          message: `is not valid YAML: ${err.message.split('\n')[0].replace(/:$/, '')}`,
+        })),
       );
     }
     raw = doc.toJS();
@@ -58,11 +63,17 @@ export function validateEstateConfig(raw: unknown, source = 'estate config'): Es
     // Report the cross-field problems of the parts that are well-formed too, so
     // that one run lists everything to fix.
     const problems = [...parsed.error.issues.flatMap(toProblems), ...crossFieldProblemsOfValidParts(raw)];
-    throw new EstateConfigError(source, problems.map((p) => byName(p, raw)));
+    throw new EstateConfigError(
+      source,
+      problems.map((p) => byName(p, raw)),
+    );
   }
   const problems = checkEstateRules(parsed.data);
   if (problems.length > 0) {
-    throw new EstateConfigError(source, problems.map((p) => byName(p, raw)));
+    throw new EstateConfigError(
+      source,
+      problems.map((p) => byName(p, raw)),
+    );
   }
   return parsed.data;
 }
@@ -80,7 +91,8 @@ function byName(problem: ConfigProblem, raw: unknown): ConfigProblem {
   const rename = (text: string) =>
     text.replace(/(?<![.\w])(models|environments|featureGroups)\[(\d+)\]/g, (whole, list: string, index: string) => {
       const entries = Array.isArray(root[list]) ? (root[list] as unknown[]) : [];
-      const nameOf = (e: unknown) => (typeof e === 'object' && e !== null ? (e as Record<string, unknown>)[NAMED_LISTS[list]] : undefined);
+      const nameOf = (e: unknown) =>
+        typeof e === 'object' && e !== null ? (e as Record<string, unknown>)[NAMED_LISTS[list]] : undefined;
       const name = nameOf(entries[Number(index)]);
       const unique = entries.filter((e) => nameOf(e) === name).length === 1;
       return typeof name === 'string' && /^[a-z][a-z0-9-]*$/.test(name) && unique ? `${list}[${name}]` : whole;
@@ -120,9 +132,11 @@ function crossFieldProblemsOfValidParts(raw: unknown): ConfigProblem[] {
           if (repaired !== undefined) {
             list[i] = repaired;
             repairedAt.push([key, i]);
-          }
-          else {
-            const name = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)[NAMED_LISTS[key] ?? 'name'] : undefined;
+          } else {
+            const name =
+              typeof entry === 'object' && entry !== null
+                ? (entry as Record<string, unknown>)[NAMED_LISTS[key] ?? 'name']
+                : undefined;
             if (typeof name === 'string') broken.add(name).add(name.toLowerCase());
           }
         }
@@ -152,12 +166,21 @@ function crossFieldProblemsOfValidParts(raw: unknown): ConfigProblem[] {
     }
   }
   // While an environment is malformed, which accounts and buckets are the estate's cannot be judged.
-  const environmentsIncomplete = brokenLists.has('environments') || repairedAt.some(([key]) => key === 'environments') || (Array.isArray(input.environments) && (partial.environments as unknown[]).filter(Boolean).length < input.environments.length);
+  const environmentsIncomplete =
+    brokenLists.has('environments') ||
+    repairedAt.some(([key]) => key === 'environments') ||
+    (Array.isArray(input.environments) &&
+      (partial.environments as unknown[]).filter(Boolean).length < input.environments.length);
   if (environmentsIncomplete) problems = problems.filter((p) => !/outside the estate/.test(p.message));
   const dangling = /is not (an environment|a feature group) of this estate|must name a staging environment/;
-  const intoBrokenList = (p: ConfigProblem) => (brokenLists.has('environments') && /environment/.test(p.message)) || (brokenLists.has('featureGroups') && /feature group/.test(p.message));
+  const intoBrokenList = (p: ConfigProblem) =>
+    (brokenLists.has('environments') && /environment/.test(p.message)) ||
+    (brokenLists.has('featureGroups') && /feature group/.test(p.message));
   const mentionsBroken = (p: ConfigProblem) =>
-    dangling.test(p.message) && (intoBrokenList(p) || (typeof p.value === 'string' && broken.has(p.value)) || [...broken].some((name) => p.path.endsWith(`.endpoints.${name}`)));
+    dangling.test(p.message) &&
+    (intoBrokenList(p) ||
+      (typeof p.value === 'string' && broken.has(p.value)) ||
+      [...broken].some((name) => p.path.endsWith(`.endpoints.${name}`)));
   return problems.filter((p) => !mentionsBroken(p));
 }
 
@@ -172,10 +195,19 @@ const KEY_SETTINGS = new Set(['name', 'id', 'type', 'region']);
  */
 function repair(schema: z.ZodType, entry: unknown, issues: readonly z.core.$ZodIssue[]): unknown {
   if (!(schema instanceof z.ZodObject) || typeof entry !== 'object' || entry === null) return undefined;
-  const refused = new Set(issues.flatMap((issue) => (issue.code === 'unrecognized_keys' && issue.path.length === 0 ? issue.keys : [String(issue.path[0] ?? '')])));
+  const refused = new Set(
+    issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys' && issue.path.length === 0 ? issue.keys : [String(issue.path[0] ?? '')],
+    ),
+  );
   if (refused.has('')) return undefined;
   const values = entry as Record<string, unknown>;
-  if ([...refused].some((k) => KEY_SETTINGS.has(k) || (values[k] !== null && typeof values[k] === 'object') || !(k in values))) return undefined;
+  if (
+    [...refused].some(
+      (k) => KEY_SETTINGS.has(k) || (values[k] !== null && typeof values[k] === 'object') || !(k in values),
+    )
+  )
+    return undefined;
   const rest = Object.fromEntries(Object.entries(entry).filter(([k]) => !refused.has(k)));
   const result = schema.partial().safeParse(rest);
   return result.success ? result.data : undefined;
@@ -194,7 +226,9 @@ function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
     return [{ path: at, message: `is required: ${issue.message}` }];
   }
   if (issue.code === 'invalid_value' && typeof issue.input === 'string') {
-    return [{ path: at, message: `${issue.message}${didYouMean(issue.input, issue.values.map(String))}`, value: issue.input }];
+    return [
+      { path: at, message: `${issue.message}${didYouMean(issue.input, issue.values.map(String))}`, value: issue.input },
+    ];
   }
   return [{ path: at, message: issue.message, value: issue.input }];
 }
@@ -225,10 +259,12 @@ function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefine
 }
 
 function formatPath(parts: PropertyKey[]): string {
-  return parts.reduce<string>(
-    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : joinPath(acc, String(part))),
-    '',
-  ) || '(top level)';
+  return (
+    parts.reduce<string>(
+      (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : joinPath(acc, String(part))),
+      '',
+    ) || '(top level)'
+  );
 }
 
 function joinPath(base: string, key: string): string {

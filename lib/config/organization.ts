@@ -18,7 +18,9 @@ const detectiveControlsSchema = z
   .strictObject({
     source: z
       .enum(DETECTIVE_CONTROL_SOURCES, { error: `must be one of ${DETECTIVE_CONTROL_SOURCES.join(', ')}` })
-      .describe('estate: the Foundation stacks create them; organization: they exist already and the estate only wires its alerts'),
+      .describe(
+        'estate: the Foundation stacks create them; organization: they exist already and the estate only wires its alerts',
+      ),
     administratorAccount: text(/^\d{12}$/, 'must be the 12-digit ID of the delegated administrator account, quoted')
       .optional()
       .describe('With source organization: the account that administers them (named in the evidence)'),
@@ -27,19 +29,27 @@ const detectiveControlsSchema = z
 
 export const organizationSchema = z.strictObject(
   {
-    name: text(SLUG_PATTERN, 'must be 3-32 lower-case letters, digits or hyphens, starting with a letter (it prefixes names)'),
+    name: text(
+      SLUG_PATTERN,
+      'must be 3-32 lower-case letters, digits or hyphens, starting with a letter (it prefixes names)',
+    ),
     homeRegion: region,
     allowedRegions: z
       .array(region, { error: 'must be a list of AWS region codes' })
       .min(1, { error: 'must list at least one region' }),
-    managementAccount: text(/^\d{12}$/, 'must be the 12-digit ID of the organization\'s management account, quoted')
+    managementAccount: text(/^\d{12}$/, "must be the 12-digit ID of the organization's management account, quoted")
       .optional()
       .describe('Where the organization stack (OUs, SCPs) is deployed; without it, no organization stack is built'),
     rootId: text(/^r-[0-9a-z]{4,32}$/, 'must be the organization root ID, such as r-ab12').optional(),
     identityAccount: text(/^\d{12}$/, 'must be the 12-digit ID of the account people sign in to, quoted')
       .optional()
-      .describe('Account people sign in from: the persona and break-glass roles trust the principals organization.access names there; default: each environment account itself'),
-    breakGlassRoleName: text(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 letters, digits and +=,.@_-)').default('estate-break-glass'),
+      .describe(
+        'Account people sign in from: the persona and break-glass roles trust the principals organization.access names there; default: each environment account itself',
+      ),
+    breakGlassRoleName: text(
+      /^[\w+=,.@-]{1,64}$/,
+      'must be an IAM role name (1-64 letters, digits and +=,.@_-)',
+    ).default('estate-break-glass'),
     detectiveControls: detectiveControlsSchema,
     access: accessSchema,
   },
@@ -48,9 +58,7 @@ export const organizationSchema = z.strictObject(
 
 export const tagsSchema = z
   .record(
-    z
-      .string()
-      .regex(TAG_KEY_PATTERN, { error: 'tag keys are 1-128 letters, digits, spaces and _.:/=+-@' }),
+    z.string().regex(TAG_KEY_PATTERN, { error: 'tag keys are 1-128 letters, digits, spaces and _.:/=+-@' }),
     z.string().max(256, { error: 'tag values are at most 256 characters' }),
   )
   .default({});

@@ -2,12 +2,23 @@ import { EstateConfig, servesPinnedCopy } from '.';
 
 /** Whether any prod environment serves package versions of `model` (in a variant or its shadow). */
 export function prodServesPackages(estate: EstateConfig, model: EstateConfig['models'][number]): boolean {
-  return estate.environments.some((e) => e.type === 'prod' && [...(model.endpoints[e.name]?.variants ?? []), ...(model.endpoints[e.name]?.shadow ? [model.endpoints[e.name].shadow!] : [])].some((v) => v.modelPackageVersion !== undefined));
+  return estate.environments.some(
+    (e) =>
+      e.type === 'prod' &&
+      [
+        ...(model.endpoints[e.name]?.variants ?? []),
+        ...(model.endpoints[e.name]?.shadow ? [model.endpoints[e.name].shadow!] : []),
+      ].some((v) => v.modelPackageVersion !== undefined),
+  );
 }
 
 /** Per model served from its pinned copy in prod, the image prod runs it with (the model's training image). */
 export function prodImagesOf(estate: EstateConfig): Record<string, string> {
-  return Object.fromEntries(estate.models.filter((m) => servesPinnedCopy(m, { type: 'prod' }) && prodServesPackages(estate, m)).map((m) => [m.id, m.training!.image]));
+  return Object.fromEntries(
+    estate.models
+      .filter((m) => servesPinnedCopy(m, { type: 'prod' }) && prodServesPackages(estate, m))
+      .map((m) => [m.id, m.training!.image]),
+  );
 }
 
 /**

@@ -12,8 +12,14 @@ export const SECURITY_ALERT_PROTOCOLS = ['email', 'https', 'sqs', 'lambda'] as c
 const ENDPOINTS: Record<(typeof SECURITY_ALERT_PROTOCOLS)[number], { pattern: RegExp; hint: string }> = {
   email: { pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/, hint: 'an e-mail address such as security-team@example.com' },
   https: { pattern: /^https:\/\/[^\s]+$/, hint: 'an https:// URL' },
-  sqs: { pattern: /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/, hint: 'the ARN of an SQS queue, e.g. one of the security account' },
-  lambda: { pattern: /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]{1,64}(:[\w-]+)?$/, hint: 'the ARN of a Lambda function' },
+  sqs: {
+    pattern: /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/,
+    hint: 'the ARN of an SQS queue, e.g. one of the security account',
+  },
+  lambda: {
+    pattern: /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]{1,64}(:[\w-]+)?$/,
+    hint: 'the ARN of a Lambda function',
+  },
 };
 
 export const securityAlertsSchema = z
@@ -44,7 +50,12 @@ export function checkSecurityAlertRules(config: EstateConfig): ConfigProblem[] {
       return;
     }
     const { pattern, hint } = ENDPOINTS[alerts.protocol];
-    if (!pattern.test(alerts.endpoint)) problems.push({ path: `${at}.endpoint`, value: alerts.endpoint, message: `must be ${hint} for protocol ${alerts.protocol}` });
+    if (!pattern.test(alerts.endpoint))
+      problems.push({
+        path: `${at}.endpoint`,
+        value: alerts.endpoint,
+        message: `must be ${hint} for protocol ${alerts.protocol}`,
+      });
   });
   return problems;
 }

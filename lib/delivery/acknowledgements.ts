@@ -5,7 +5,11 @@ import { IConstruct } from 'constructs';
 import { acknowledgeFindings } from '../../policies/acknowledge';
 import { wildcardFindings } from '../../policies/acknowledge-wildcards';
 
-const INLINE_POLICY_RULES = ['NIST.800.53.R5-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy', 'HIPAA.Security-IAMNoInlinePolicy'];
+const INLINE_POLICY_RULES = [
+  'NIST.800.53.R5-IAMNoInlinePolicy',
+  'PCI.DSS.321-IAMNoInlinePolicy',
+  'HIPAA.Security-IAMNoInlinePolicy',
+];
 const SOURCE_URL_RULES = ['PCI.DSS.321-CodeBuildProjectSourceRepoUrl', 'HIPAA.Security-CodeBuildProjectSourceRepoUrl'];
 
 /**
@@ -36,16 +40,24 @@ export function acknowledgePipelineFindings(scopes: readonly IConstruct[]): void
           acknowledgeFindings(
             node,
             wildcards,
-            'CDK Pipelines grant: action groups from aws-cdk-lib grant helpers on the pipeline\'s own artifact buckets and keys, its own CodeBuild log and report groups, or the target accounts\' CDK bootstrap roles (tag-conditioned); the replica region key is named * because CloudFormation cannot reference it across regions.',
+            "CDK Pipelines grant: action groups from aws-cdk-lib grant helpers on the pipeline's own artifact buckets and keys, its own CodeBuild log and report groups, or the target accounts' CDK bootstrap roles (tag-conditioned); the replica region key is named * because CloudFormation cannot reference it across regions.",
           );
         }
         if (node instanceof iam.CfnPolicy) {
-          acknowledgeFindings(node, INLINE_POLICY_RULES, 'Role policy written by aws-cdk-lib (CDK Pipelines / CodePipeline) for a role it creates; attached to that one role, versioned in the template, no permission outside the pipeline.');
+          acknowledgeFindings(
+            node,
+            INLINE_POLICY_RULES,
+            'Role policy written by aws-cdk-lib (CDK Pipelines / CodePipeline) for a role it creates; attached to that one role, versioned in the template, no permission outside the pipeline.',
+          );
         }
       } else if (node instanceof codebuild.CfnProject) {
         const source = stack.resolve(node.source) as { type?: string };
         if (source?.type === 'CODEPIPELINE') {
-          acknowledgeFindings(node, SOURCE_URL_RULES, 'Source type CODEPIPELINE: the project never clones a repository; the source arrives as an encrypted pipeline artifact through the CodeConnections connection, so no URL or credential is stored.');
+          acknowledgeFindings(
+            node,
+            SOURCE_URL_RULES,
+            'Source type CODEPIPELINE: the project never clones a repository; the source arrives as an encrypted pipeline artifact through the CodeConnections connection, so no URL or credential is stored.',
+          );
         }
         const image = (stack.resolve(node.environment) as { image?: string })?.image ?? '';
         if (!image.startsWith('aws/codebuild/')) {

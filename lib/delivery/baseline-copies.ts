@@ -20,25 +20,35 @@ export interface BaselineCopy {
 }
 
 /** The champion of an endpoint: the variant with the most weight (its baseline is what live traffic is compared with). */
-export function championOf(variants: readonly { readonly weight: number; readonly modelPackageVersion?: number }[]): number | undefined {
+export function championOf(
+  variants: readonly { readonly weight: number; readonly modelPackageVersion?: number }[],
+): number | undefined {
   let best: { weight: number; version?: number } | undefined;
-  for (const v of variants) if (!best || v.weight > best.weight) best = { weight: v.weight, version: v.modelPackageVersion };
+  for (const v of variants)
+    if (!best || v.weight > best.weight) best = { weight: v.weight, version: v.modelPackageVersion };
   return best?.version;
 }
 
 /** Ends in `-baseline-copy` whatever the endpoint's length (monitoringName keeps the kind at the end). */
-export const baselineCopierRoleName = (endpoint: string): string => monitoringName(endpoint, BASELINE_COPIER_SUFFIX.slice(1));
+export const baselineCopierRoleName = (endpoint: string): string =>
+  monitoringName(endpoint, BASELINE_COPIER_SUFFIX.slice(1));
 
 /**
  * The baseline copies of one prod environment: each endpoint there that the estate's own monitoring watches (data or
  * model quality) and whose champion is a package version of the promotion source's registry. Empty elsewhere.
  */
 export function baselineCopies(estate: EstateConfig, environment: EnvironmentConfig): BaselineCopy[] {
-  return estate.models.map((m) => baselineCopyOf(estate, environment, m)).filter((c): c is BaselineCopy => c !== undefined);
+  return estate.models
+    .map((m) => baselineCopyOf(estate, environment, m))
+    .filter((c): c is BaselineCopy => c !== undefined);
 }
 
 /** The baseline copy of one model's endpoint in `environment`, if it has one (see baselineCopies). */
-export function baselineCopyOf(estate: EstateConfig, environment: EnvironmentConfig, model: ModelConfig): BaselineCopy | undefined {
+export function baselineCopyOf(
+  estate: EstateConfig,
+  environment: EnvironmentConfig,
+  model: ModelConfig,
+): BaselineCopy | undefined {
   if (environment.type !== 'prod' || environment.monitoringService !== 'estate') return undefined;
   const source = promotionSource(estate);
   if (!source || source.account === environment.account) return undefined;

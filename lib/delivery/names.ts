@@ -25,46 +25,58 @@ export const DEPLOYMENT_GATE_STEP_ROLE = (organization: string): string => `${or
  * reference): the model-risk approver persona and the approval gate of one
  * environment. At most 32 + 1 + 16 + 14 = 63 characters (IAM allows 64).
  */
-export const approverRoleName = (organization: string, environment: string): string => `${organization}-${environment}-approver`;
-export const approvalGateRoleName = (organization: string, environment: string): string => `${organization}-${environment}-approval-gate`;
+export const approverRoleName = (organization: string, environment: string): string =>
+  `${organization}-${environment}-approver`;
+export const approvalGateRoleName = (organization: string, environment: string): string =>
+  `${organization}-${environment}-approval-gate`;
 
 /** The deployment gate function of one environment. */
-export const deploymentGateFunctionName = (organization: string, environment: string): string => `${organization}-${environment}-deployment-gate`;
+export const deploymentGateFunctionName = (organization: string, environment: string): string =>
+  `${organization}-${environment}-deployment-gate`;
 
 /** Name of an environment's model artifact bucket: model data, training outputs and the reports the gates read. */
-export const modelArtifactsBucketName = (account: string, region: string): string => `model-artifacts-${account}-${region}`;
+export const modelArtifactsBucketName = (account: string, region: string): string =>
+  `model-artifacts-${account}-${region}`;
 /** The Object Lock bucket of pinned approved model data: named, so that prod's models and roles name it at synth time. */
-export const approvedModelsBucketName = (account: string, region: string): string => `approved-models-${account}-${region}`;
+export const approvedModelsBucketName = (account: string, region: string): string =>
+  `approved-models-${account}-${region}`;
 
 /** Name of an environment's inference-capture bucket. */
-export const inferenceCaptureBucketName = (account: string, region: string): string => `inference-capture-${account}-${region}`;
+export const inferenceCaptureBucketName = (account: string, region: string): string =>
+  `inference-capture-${account}-${region}`;
 
 /** Name of an environment's training-data bucket (versioned, data key). */
 export const trainingDataBucketName = (account: string, region: string): string => `training-data-${account}-${region}`;
 
 /** Name of the bucket that holds pipeline artifacts in a region other than the pipeline's. */
-export const replicaArtifactBucketName = (account: string, region: string): string => `pipeline-artifacts-${account}-${region}`;
+export const replicaArtifactBucketName = (account: string, region: string): string =>
+  `pipeline-artifacts-${account}-${region}`;
 
 /** The retraining guard function of an environment (named: every training pipeline invokes it). */
-export const retrainingGuardName = (organization: string, environment: string): string => `${organization}-${environment}-retraining-guard`;
+export const retrainingGuardName = (organization: string, environment: string): string =>
+  `${organization}-${environment}-retraining-guard`;
 
 /** IAM path of the training pipelines' roles: the artifact bucket lets only these write the evidence prefix. */
 export const TRAINING_ROLE_PATH = '/estate-training/';
 
 /** Name of a model's retraining pipeline in an environment. */
-export const trainingPipelineName = (environment: string, model: string): string => `${environment}-${model}-training`.slice(0, 256);
+export const trainingPipelineName = (environment: string, model: string): string =>
+  `${environment}-${model}-training`.slice(0, 256);
 
 /** The training pipelines of an environment, as an IAM resource name pattern. */
 export const trainingPipelineNamePattern = (environment: string): string => `${environment}-*-training`;
 
 /** The market-events bus of an environment. */
-export const marketEventBusName = (organization: string, environment: string): string => `${organization}-${environment}-market-events`;
+export const marketEventBusName = (organization: string, environment: string): string =>
+  `${organization}-${environment}-market-events`;
 
 /** The bus in a retraining environment that receives another environment's (prod's) retraining alarms. */
-export const retrainingAlarmBusName = (organization: string, environment: string): string => `${organization}-${environment}-retraining-alarms`;
+export const retrainingAlarmBusName = (organization: string, environment: string): string =>
+  `${organization}-${environment}-retraining-alarms`;
 
 /** The role in a prod environment that forwards its retraining alarms (at most 60 characters). */
-export const alarmForwarderRoleName = (organization: string, environment: string): string => `${organization}-${environment}-fwd-alarms`;
+export const alarmForwarderRoleName = (organization: string, environment: string): string =>
+  `${organization}-${environment}-fwd-alarms`;
 
 /** Endpoint name of a model in an environment (63 characters at most; stable). */
 export function endpointName(environment: string, model: string): string {
@@ -86,7 +98,12 @@ export function monitoringName(endpoint: string, kind: string): string {
 }
 
 /** The names of an endpoint's monitoring schedules (the estate's hourly and daily, Model Monitor's), by monitoringName. */
-export function endpointMonitoringNames(endpoint: string): { hourly: string; daily: string; dataQuality: string; modelQuality: string } {
+export function endpointMonitoringNames(endpoint: string): {
+  hourly: string;
+  daily: string;
+  dataQuality: string;
+  modelQuality: string;
+} {
   return {
     hourly: monitoringName(endpoint, 'hourly'),
     daily: monitoringName(endpoint, 'daily'),

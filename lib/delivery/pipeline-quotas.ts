@@ -9,10 +9,15 @@ export const MAX_STAGES_PER_PIPELINE = 50;
  * deploys; what bounds a pipeline is the number of stages. Checked at synth,
  * so that an estate CodePipeline would refuse fails here with the reason.
  */
-export function pipelineQuotaProblems(stages: ReadonlyArray<{ readonly name: string; readonly actions: number }>): string[] {
+export function pipelineQuotaProblems(
+  stages: ReadonlyArray<{ readonly name: string; readonly actions: number }>,
+): string[] {
   const problems = stages
     .filter((s) => s.actions > MAX_ACTIONS_PER_STAGE)
-    .map((s) => `delivery: pipeline stage ${s.name} has ${s.actions} actions; CodePipeline allows ${MAX_ACTIONS_PER_STAGE} in one stage`);
+    .map(
+      (s) =>
+        `delivery: pipeline stage ${s.name} has ${s.actions} actions; CodePipeline allows ${MAX_ACTIONS_PER_STAGE} in one stage`,
+    );
   if (stages.length > MAX_STAGES_PER_PIPELINE) {
     problems.push(
       `delivery: the pipeline has ${stages.length} stages (${MAX_ACTIONS_PER_STAGE} actions each at most, two per stack); CodePipeline allows ${MAX_STAGES_PER_PIPELINE}. ` +

@@ -34,7 +34,13 @@ export function prodGateSteps(props: ProdGateStepsProps): pipelines.Step[] {
     role: props.gateRole,
     commands: ['npm ci --no-audit --no-fund', `npx tsx bin/deployment-gate.ts --environment ${prod.name}`],
     env: { GATE_EXECUTION: '#{codepipeline.PipelineExecutionId}' },
-    rolePolicyStatements: [new iam.PolicyStatement({ sid: 'InvokeStagingDeploymentGate', actions: ['lambda:InvokeFunction'], resources: [gateArn] })],
+    rolePolicyStatements: [
+      new iam.PolicyStatement({
+        sid: 'InvokeStagingDeploymentGate',
+        actions: ['lambda:InvokeFunction'],
+        resources: [gateArn],
+      }),
+    ],
   });
   gate.addStepDependency(approval);
   return [approval, gate];

@@ -29,12 +29,17 @@ export interface Promotion {
  */
 export function promotionsFor(config: EstateConfig, environmentName: string, executionId: string): Promotion {
   const target = config.environments.find((e) => e.name === environmentName);
-  if (!target) throw new Error(`${environmentName} is not an environment of this estate (known: ${config.environments.map((e) => e.name).join(', ')})`);
+  if (!target)
+    throw new Error(
+      `${environmentName} is not an environment of this estate (known: ${config.environments.map((e) => e.name).join(', ')})`,
+    );
   const staging = promotionSource(config);
-  if (!staging) throw new Error('the estate has no staging environment, so no deployment gate can judge what prod serves');
+  if (!staging)
+    throw new Error('the estate has no staging environment, so no deployment gate can judge what prod serves');
   const partition = partitionOf(staging.region);
   const org = config.organization.name;
-  const packageArn = (model: string, version: number) => `arn:${partition}:sagemaker:${staging.region}:${staging.account}:model-package/${model}/${version}`;
+  const packageArn = (model: string, version: number) =>
+    `arn:${partition}:sagemaker:${staging.region}:${staging.account}:model-package/${model}/${version}`;
   const requests: PromotionRequest[] = [];
   for (const model of config.models) {
     const endpoint = model.endpoints[environmentName];
@@ -43,13 +48,17 @@ export function promotionsFor(config: EstateConfig, environmentName: string, exe
     const champion = [...packaged].sort((a, b) => b.weight - a.weight)[0];
     // A shadow's answers reach no caller, but it runs on prod's live requests: its version is judged like the rest,
     // against the champion of the same endpoint.
-    const shadow = endpoint.shadow?.modelPackageVersion !== undefined ? [{ name: endpoint.shadow.name, modelPackageVersion: endpoint.shadow.modelPackageVersion }] : [];
+    const shadow =
+      endpoint.shadow?.modelPackageVersion !== undefined
+        ? [{ name: endpoint.shadow.name, modelPackageVersion: endpoint.shadow.modelPackageVersion }]
+        : [];
     for (const variant of [...packaged, ...shadow]) {
       requests.push({
         requestId: `${executionId}.${model.id}.${variant.name}`.slice(0, 128),
         modelPackageArn: packageArn(model.id, variant.modelPackageVersion!),
         stagingEndpointName: endpointName(staging.name, model.id),
-        championModelPackageArn: variant === champion || !champion ? undefined : packageArn(model.id, champion.modelPackageVersion!),
+        championModelPackageArn:
+          variant === champion || !champion ? undefined : packageArn(model.id, champion.modelPackageVersion!),
       });
     }
   }

@@ -1,7 +1,10 @@
 import type { Promotion, PromotionRequest } from './promotions';
 
 /** Invokes the gate function once; returns its decoded answer, or throws. */
-export type InvokeGate = (functionArn: string, request: PromotionRequest) => Promise<{ functionError?: string; payload: unknown }>;
+export type InvokeGate = (
+  functionArn: string,
+  request: PromotionRequest,
+) => Promise<{ functionError?: string; payload: unknown }>;
 
 export interface GateVerdict {
   readonly request: PromotionRequest;
@@ -22,15 +25,32 @@ export async function judgePromotion(promotion: Promotion, invoke: InvokeGate): 
       const { functionError, payload } = await invoke(promotion.gateFunctionArn, request);
       const answer = payload as { pass?: unknown; reasons?: unknown; record?: unknown } | null;
       if (functionError) {
-        verdicts.push({ request, pass: false, reasons: [`the gate failed (${functionError}): ${JSON.stringify(payload).slice(0, 300)}`] });
+        verdicts.push({
+          request,
+          pass: false,
+          reasons: [`the gate failed (${functionError}): ${JSON.stringify(payload).slice(0, 300)}`],
+        });
       } else if (!answer || typeof answer !== 'object' || typeof answer.pass !== 'boolean') {
-        verdicts.push({ request, pass: false, reasons: [`the gate's answer is not a decision: ${JSON.stringify(payload).slice(0, 300)}`] });
+        verdicts.push({
+          request,
+          pass: false,
+          reasons: [`the gate's answer is not a decision: ${JSON.stringify(payload).slice(0, 300)}`],
+        });
       } else {
         const reasons = Array.isArray(answer.reasons) ? answer.reasons.map(String) : [];
-        verdicts.push({ request, pass: answer.pass === true, reasons, record: typeof answer.record === 'string' ? answer.record : undefined });
+        verdicts.push({
+          request,
+          pass: answer.pass === true,
+          reasons,
+          record: typeof answer.record === 'string' ? answer.record : undefined,
+        });
       }
     } catch (e) {
-      verdicts.push({ request, pass: false, reasons: [`the gate could not be invoked: ${(e as Error).name}: ${(e as Error).message}`.slice(0, 400)] });
+      verdicts.push({
+        request,
+        pass: false,
+        reasons: [`the gate could not be invoked: ${(e as Error).name}: ${(e as Error).message}`.slice(0, 400)],
+      });
     }
   }
   return verdicts;

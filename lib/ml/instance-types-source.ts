@@ -9,7 +9,8 @@ const SDK_VERSION: string = require('@aws-sdk/client-sagemaker/package.json').ve
  * (lib/ml/sagemaker-instance-types.json) and a test keeps the two equal.
  */
 export function sdkInstanceTypes(): { source: string; hosting: string[]; training: string[]; processing: string[] } {
-  const sorted = (o: Record<string, string>) => [...new Set(Object.values(o))].filter((t) => t.startsWith('ml.')).sort();
+  const sorted = (o: Record<string, string>) =>
+    [...new Set(Object.values(o))].filter((t) => t.startsWith('ml.')).sort();
   return {
     source: `@aws-sdk/client-sagemaker ${SDK_VERSION}: ProductionVariantInstanceType, TrainingInstanceType, ProcessingInstanceType`,
     hosting: sorted(ProductionVariantInstanceType),

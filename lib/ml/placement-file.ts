@@ -47,14 +47,26 @@ export function readPlacement(file: string): Record<string, RecordedShard> {
   try {
     doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new PlacementFileError(`${file}: not valid JSON (${(e as Error).message}); restore it from version control or run 'npm run placement'`);
+    throw new PlacementFileError(
+      `${file}: not valid JSON (${(e as Error).message}); restore it from version control or run 'npm run placement'`,
+    );
   }
   const models = (doc as { models?: unknown })?.models;
-  if ((doc as { schema?: unknown })?.schema !== PLACEMENT_SCHEMA || typeof models !== 'object' || models === null || Array.isArray(models)) {
-    throw new PlacementFileError(`${file}: expected {"schema": "${PLACEMENT_SCHEMA}", "models": {"<model id>": <shard> or {"<environment>": <shard>, ...}, ...}}`);
+  if (
+    (doc as { schema?: unknown })?.schema !== PLACEMENT_SCHEMA ||
+    typeof models !== 'object' ||
+    models === null ||
+    Array.isArray(models)
+  ) {
+    throw new PlacementFileError(
+      `${file}: expected {"schema": "${PLACEMENT_SCHEMA}", "models": {"<model id>": <shard> or {"<environment>": <shard>, ...}, ...}}`,
+    );
   }
   const whole = (where: string, shard: unknown): number => {
-    if (!Number.isInteger(shard) || (shard as number) < 0) throw new PlacementFileError(`${file}: ${where}: a shard is a whole number 0 or more (got ${JSON.stringify(shard)})`);
+    if (!Number.isInteger(shard) || (shard as number) < 0)
+      throw new PlacementFileError(
+        `${file}: ${where}: a shard is a whole number 0 or more (got ${JSON.stringify(shard)})`,
+      );
     return shard as number;
   };
   const out: Record<string, RecordedShard> = {};
@@ -73,17 +85,22 @@ export function readPlacement(file: string): Record<string, RecordedShard> {
  * one shard where every environment has the same, so a change reads as a short diff.
  */
 export function placementText(placement: ReadonlyMap<string, ReadonlyMap<string, number>>): string {
-  const ids = [...new Set([...placement.values()].flatMap((m) => [...m.keys()]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const ids = [...new Set([...placement.values()].flatMap((m) => [...m.keys()]))].sort((a, b) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
   const models = Object.fromEntries(
     ids.map((id) => {
-      const per = Object.fromEntries([...placement.entries()].filter(([, m]) => m.has(id)).map(([env, m]) => [env, m.get(id)!]));
+      const per = Object.fromEntries(
+        [...placement.entries()].filter(([, m]) => m.has(id)).map(([env, m]) => [env, m.get(id)!]),
+      );
       const shards = new Set(Object.values(per));
       return [id, shards.size === 1 ? [...shards][0] : per];
     }),
   );
   const doc = {
     schema: PLACEMENT_SCHEMA,
-    comment: "Endpoint shard of each model (lib/ml/sharding.ts). Written by 'npm run placement'; commit it. A model listed here keeps its stack for good.",
+    comment:
+      "Endpoint shard of each model (lib/ml/sharding.ts). Written by 'npm run placement'; commit it. A model listed here keeps its stack for good.",
     models,
   };
   return `${JSON.stringify(doc, null, 2)}\n`;

@@ -18,10 +18,13 @@ const arnsOf = (stack: Stack, kind: 'model-package-group' | 'model-package', gro
 };
 
 /** ARNs of the governed package groups, for grants in `stack`'s account and region. */
-export const governedGroupArns = (stack: Stack, groups: readonly string[]): string[] => arnsOf(stack, 'model-package-group', groups);
+export const governedGroupArns = (stack: Stack, groups: readonly string[]): string[] =>
+  arnsOf(stack, 'model-package-group', groups);
 
 /** ARN patterns of every version in the governed groups. */
-export const governedPackageArns = (stack: Stack, groups: readonly string[]): string[] => arnsOf(stack, 'model-package', groups);
+export const governedPackageArns = (stack: Stack, groups: readonly string[]): string[] =>
+  arnsOf(stack, 'model-package', groups);
 
 /** The group names an event pattern filters on; undefined (every group of the account) beyond the listed size. */
-export const governedGroupFilter = (groups: readonly string[]): string[] | undefined => (groups.length > MAX_LISTED_GROUPS ? undefined : [...groups]);
+export const governedGroupFilter = (groups: readonly string[]): string[] | undefined =>
+  groups.length > MAX_LISTED_GROUPS ? undefined : [...groups];

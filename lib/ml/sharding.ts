@@ -91,7 +91,11 @@ function* candidates(modelId: string): Generator<number> {
  * every environment. A model too large for an empty shard gets a shard of its
  * own; synth then says whether CloudFormation would take it.
  */
-export function placeModels(models: readonly PlacedModel[], recorded: Readonly<Record<string, number>> = {}, budget: Footprint = SHARD_BUDGET): Map<string, number> {
+export function placeModels(
+  models: readonly PlacedModel[],
+  recorded: Readonly<Record<string, number>> = {},
+  budget: Footprint = SHARD_BUDGET,
+): Map<string, number> {
   const placed = new Map<string, number>();
   const load = new Map<number, { resources: number; bytes: number }[]>();
   const loadOf = (shard: number) => load.get(shard) ?? [];
@@ -100,14 +104,19 @@ export function placeModels(models: readonly PlacedModel[], recorded: Readonly<R
     const current = loadOf(shard);
     load.set(
       shard,
-      model.footprints.map((f, env) => ({ resources: (current[env]?.resources ?? 0) + f.resources, bytes: (current[env]?.bytes ?? 0) + f.bytes })),
+      model.footprints.map((f, env) => ({
+        resources: (current[env]?.resources ?? 0) + f.resources,
+        bytes: (current[env]?.bytes ?? 0) + f.bytes,
+      })),
     );
   };
   const fits = (model: PlacedModel, shard: number) => {
     const current = loadOf(shard);
     if (current.length === 0) return true;
     return model.footprints.every(
-      (f, env) => (current[env]?.resources ?? 0) + f.resources + SHARD_OVERHEAD.resources <= budget.resources && (current[env]?.bytes ?? 0) + f.bytes + SHARD_OVERHEAD.bytes <= budget.bytes,
+      (f, env) =>
+        (current[env]?.resources ?? 0) + f.resources + SHARD_OVERHEAD.resources <= budget.resources &&
+        (current[env]?.bytes ?? 0) + f.bytes + SHARD_OVERHEAD.bytes <= budget.bytes,
     );
   };
   for (const model of models) {
@@ -127,8 +136,15 @@ export function placeModels(models: readonly PlacedModel[], recorded: Readonly<R
 }
 
 /** Models grouped by shard, shards in ascending order, models in config order within each. */
-export function shardModels<T extends { id: string }>(models: readonly T[], footprints: (model: T) => readonly Footprint[], recorded: Readonly<Record<string, number>> = {}): Map<number, T[]> {
-  const placement = placeModels(models.map((m) => ({ id: m.id, footprints: footprints(m) })), recorded);
+export function shardModels<T extends { id: string }>(
+  models: readonly T[],
+  footprints: (model: T) => readonly Footprint[],
+  recorded: Readonly<Record<string, number>> = {},
+): Map<number, T[]> {
+  const placement = placeModels(
+    models.map((m) => ({ id: m.id, footprints: footprints(m) })),
+    recorded,
+  );
   const shards = new Map<number, T[]>();
   for (const model of models) {
     const shard = placement.get(model.id)!;
@@ -159,6 +175,8 @@ export function oversizedTemplates(assembly: CloudAssembly): string[] {
     .map(
       ({ stack, bytes }) =>
         `${stack.hierarchicalId}: its template is ${bytes} bytes, over CloudFormation's ${MAX_TEMPLATE_BYTES}` +
-        (/Endpoints\d+$/.test(stack.hierarchicalId) ? '; lib/ml/model-footprint.ts undercounts its models, or the models recorded there outgrew it: lower SHARD_BUDGET in lib/ml/sharding.ts' : ''),
+        (/Endpoints\d+$/.test(stack.hierarchicalId)
+          ? '; lib/ml/model-footprint.ts undercounts its models, or the models recorded there outgrew it: lower SHARD_BUDGET in lib/ml/sharding.ts'
+          : ''),
     );
 }

@@ -9,7 +9,15 @@ export { TRIGGER_PARAMETER, type TrainingPipelineTargets };
 export const LABEL_COLUMN = 'label';
 
 /** The reports the evaluate step writes under training/<model>/<execution>/reports/ (the approval gate's contract). */
-export const REPORTS = ['evaluation', 'bias', 'explainability', 'statistics', 'baseline-statistics', 'baseline-constraints', 'baseline-score-statistics'] as const;
+export const REPORTS = [
+  'evaluation',
+  'bias',
+  'explainability',
+  'statistics',
+  'baseline-statistics',
+  'baseline-constraints',
+  'baseline-score-statistics',
+] as const;
 
 const REPORT_CONTENT_TYPE = 'application/json';
 
@@ -30,23 +38,68 @@ const REPORT_CONTENT_TYPE = 'application/json';
  * (isolated subnets), network isolation, inter-container encryption, KMS on
  * outputs and, where the instance type allows it, on volumes.
  */
-export function trainingPipelineDefinition(model: ModelConfig, training: TrainingConfig, t: TrainingPipelineTargets): Record<string, unknown> {
-  const runPrefix = (kind: string) => ({ 'Std:Join': { On: '/', Values: [`s3://${t.artifactBucket}/training/${model.id}`, { Get: 'Execution.PipelineExecutionId' }, kind] } });
-  const network = { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: { Subnets: [...t.subnets], SecurityGroupIds: [...t.securityGroups] } };
+export function trainingPipelineDefinition(
+  model: ModelConfig,
+  training: TrainingConfig,
+  t: TrainingPipelineTargets,
+): Record<string, unknown> {
+  const runPrefix = (kind: string) => ({
+    'Std:Join': {
+      On: '/',
+      Values: [`s3://${t.artifactBucket}/training/${model.id}`, { Get: 'Execution.PipelineExecutionId' }, kind],
+    },
+  });
+  const network = {
+    EnableNetworkIsolation: true,
+    EnableInterContainerTrafficEncryption: true,
+    VpcConfig: { Subnets: [...t.subnets], SecurityGroupIds: [...t.securityGroups] },
+  };
   const volumeKey = (instanceType: string) => (hasInstanceStorage(instanceType) ? {} : { VolumeKmsKeyId: t.mlKeyArn });
-  const processingResources = { ClusterConfig: { InstanceCount: 1, InstanceType: training.processingInstanceType, VolumeSizeInGB: 30, ...volumeKey(training.processingInstanceType) } };
-  const output = (name: string) => ({ OutputName: name, AppManaged: false, S3Output: { S3Uri: runPrefix(name), LocalPath: `/opt/ml/processing/${name}`, S3UploadMode: 'EndOfJob' } });
+  const processingResources = {
+    ClusterConfig: {
+      InstanceCount: 1,
+      InstanceType: training.processingInstanceType,
+      VolumeSizeInGB: 30,
+      ...volumeKey(training.processingInstanceType),
+    },
+  };
+  const output = (name: string) => ({
+    OutputName: name,
+    AppManaged: false,
+    S3Output: { S3Uri: runPrefix(name), LocalPath: `/opt/ml/processing/${name}`, S3UploadMode: 'EndOfJob' },
+  });
   const stopping = { MaxRuntimeInSeconds: 4 * 3600 };
-  const reportUri = (report: (typeof REPORTS)[number]) => ({ 'Std:Join': { On: '/', Values: [{ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['reports'].S3Output.S3Uri" }, `${report}.json`] } });
+  const reportUri = (report: (typeof REPORTS)[number]) => ({
+    'Std:Join': {
+      On: '/',
+      Values: [{ Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['reports'].S3Output.S3Uri" }, `${report}.json`],
+    },
+  });
   const input = (name: string, uri: unknown, localPath: string) => ({
     InputName: name,
     AppManaged: false,
-    S3Input: { S3Uri: uri, LocalPath: localPath, S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' },
+    S3Input: {
+      S3Uri: uri,
+      LocalPath: localPath,
+      S3DataType: 'S3Prefix',
+      S3InputMode: 'File',
+      S3DataDistributionType: 'FullyReplicated',
+    },
   });
-  const stepOutput = (step: string, name: string) => ({ Get: `Steps.${step}.ProcessingOutputConfig.Outputs['${name}'].S3Output.S3Uri` });
+  const stepOutput = (step: string, name: string) => ({
+    Get: `Steps.${step}.ProcessingOutputConfig.Outputs['${name}'].S3Output.S3Uri`,
+  });
   const under = (uri: unknown, sub: string) => ({ 'Std:Join': { On: '/', Values: [uri, sub] } });
-  const code = input('code', `s3://${t.referenceScript.bucket}/${t.referenceScript.key}`, '/opt/ml/processing/input/code');
-  const reference = (args: unknown[]) => ({ ImageUri: t.referenceImage, ContainerEntrypoint: ['python3', `/opt/ml/processing/input/code/${t.referenceScript.key}`], ContainerArguments: args });
+  const code = input(
+    'code',
+    `s3://${t.referenceScript.bucket}/${t.referenceScript.key}`,
+    '/opt/ml/processing/input/code',
+  );
+  const reference = (args: unknown[]) => ({
+    ImageUri: t.referenceImage,
+    ContainerEntrypoint: ['python3', `/opt/ml/processing/input/code/${t.referenceScript.key}`],
+    ContainerArguments: args,
+  });
   const facets = model.protectedAttributes.join(',') || '-';
 
   const prepare = {
@@ -54,10 +107,23 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
     Type: 'Processing',
     Arguments: {
       ProcessingResources: processingResources,
-      AppSpecification: { ImageUri: training.processingImage, ContainerArguments: ['prepare', '--snapshot-time', { Get: 'Execution.StartDateTime' }] },
+      AppSpecification: {
+        ImageUri: training.processingImage,
+        ContainerArguments: ['prepare', '--snapshot-time', { Get: 'Execution.StartDateTime' }],
+      },
       RoleArn: t.roleArn,
       ProcessingInputs: [
-        { InputName: 'data', AppManaged: false, S3Input: { S3Uri: `s3://${t.dataBucket}/${model.id}/`, LocalPath: '/opt/ml/processing/data', S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' } },
+        {
+          InputName: 'data',
+          AppManaged: false,
+          S3Input: {
+            S3Uri: `s3://${t.dataBucket}/${model.id}/`,
+            LocalPath: '/opt/ml/processing/data',
+            S3DataType: 'S3Prefix',
+            S3InputMode: 'File',
+            S3DataDistributionType: 'FullyReplicated',
+          },
+        },
       ],
       ProcessingOutputConfig: { KmsKeyId: t.mlKeyArn, Outputs: [output('train'), output('test'), output('lineage')] },
       NetworkConfig: network,
@@ -73,10 +139,24 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
       AlgorithmSpecification: { TrainingImage: training.image, TrainingInputMode: 'File' },
       RoleArn: t.roleArn,
       InputDataConfig: [
-        { ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: { Get: "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri" }, S3DataDistributionType: 'FullyReplicated' } } },
+        {
+          ChannelName: 'train',
+          DataSource: {
+            S3DataSource: {
+              S3DataType: 'S3Prefix',
+              S3Uri: { Get: "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri" },
+              S3DataDistributionType: 'FullyReplicated',
+            },
+          },
+        },
       ],
       OutputDataConfig: { S3OutputPath: runPrefix('model'), KmsKeyId: t.mlKeyArn },
-      ResourceConfig: { InstanceCount: 1, InstanceType: training.instanceType, VolumeSizeInGB: 50, ...volumeKey(training.instanceType) },
+      ResourceConfig: {
+        InstanceCount: 1,
+        InstanceType: training.instanceType,
+        VolumeSizeInGB: 50,
+        ...volumeKey(training.instanceType),
+      },
       StoppingCondition: stopping,
       ...network,
     },
@@ -102,7 +182,10 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
     Arguments: {
       ProcessingResources: processingResources,
       // The model's own image: one score per row of test/*.csv and design/*.csv, written as predictions/test/ and predictions/design/ (CSV, header).
-      AppSpecification: { ImageUri: training.processingImage, ContainerArguments: ['predict', '--problem-type', model.problemType] },
+      AppSpecification: {
+        ImageUri: training.processingImage,
+        ContainerArguments: ['predict', '--problem-type', model.problemType],
+      },
       RoleArn: t.roleArn,
       ProcessingInputs: [
         input('model', { Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts' }, '/opt/ml/processing/model'),
@@ -121,15 +204,32 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
     Arguments: {
       ProcessingResources: processingResources,
       // Segments and stress scenarios of the config, one argument each: the report carries their figures (README, Evaluation report).
-      AppSpecification: reference(['reports', '--problem-type', model.problemType, '--facets', facets, '--label', LABEL_COLUMN, ...segmentArguments(model.segmentation)]),
+      AppSpecification: reference([
+        'reports',
+        '--problem-type',
+        model.problemType,
+        '--facets',
+        facets,
+        '--label',
+        LABEL_COLUMN,
+        ...segmentArguments(model.segmentation),
+      ]),
       RoleArn: t.roleArn,
       ProcessingInputs: [
         code,
         input('train', stepOutput('Prepare', 'train'), '/opt/ml/processing/input/train'),
         input('test', stepOutput('Prepare', 'test'), '/opt/ml/processing/input/test'),
-        input('predictions-test', under(stepOutput('Predict', 'predictions'), 'test'), '/opt/ml/processing/input/predictions/test'),
+        input(
+          'predictions-test',
+          under(stepOutput('Predict', 'predictions'), 'test'),
+          '/opt/ml/processing/input/predictions/test',
+        ),
         input('design', stepOutput('ExplainDesign', 'design'), '/opt/ml/processing/input/design'),
-        input('predictions-design', under(stepOutput('Predict', 'predictions'), 'design'), '/opt/ml/processing/input/predictions/design'),
+        input(
+          'predictions-design',
+          under(stepOutput('Predict', 'predictions'), 'design'),
+          '/opt/ml/processing/input/predictions/design',
+        ),
       ],
       ProcessingOutputConfig: { KmsKeyId: t.mlKeyArn, Outputs: [output('reports')] },
       NetworkConfig: network,
@@ -169,7 +269,7 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
         'training-data-snapshot-time': { Get: 'Execution.StartDateTime' },
         'feature-groups': model.featureGroups.join(',') || '-',
         'pipeline-execution': { Get: 'Execution.PipelineExecutionArn' },
-        'trigger': { Get: `Parameters.${TRIGGER_PARAMETER}` },
+        trigger: { Get: `Parameters.${TRIGGER_PARAMETER}` },
       },
     },
   };
@@ -177,7 +277,11 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
     Name: 'RetrainingGuard',
     Type: 'Lambda',
     FunctionArn: t.guardFunctionArn,
-    Arguments: { pipelineName: t.pipelineName, executionArn: { Get: 'Execution.PipelineExecutionArn' }, trigger: { Get: `Parameters.${TRIGGER_PARAMETER}` } },
+    Arguments: {
+      pipelineName: t.pipelineName,
+      executionArn: { Get: 'Execution.PipelineExecutionArn' },
+      trigger: { Get: `Parameters.${TRIGGER_PARAMETER}` },
+    },
     OutputParameters: [
       { OutputName: 'allowed', OutputType: 'Boolean' },
       { OutputName: 'reason', OutputType: 'String' },
@@ -188,9 +292,17 @@ export function trainingPipelineDefinition(model: ModelConfig, training: Trainin
     Type: 'Condition',
     DependsOn: ['RetrainingGuard'],
     Arguments: {
-      Conditions: [{ Type: 'Equals', LeftValue: { Get: "Steps.RetrainingGuard.OutputParameters['allowed']" }, RightValue: true }],
+      Conditions: [
+        { Type: 'Equals', LeftValue: { Get: "Steps.RetrainingGuard.OutputParameters['allowed']" }, RightValue: true },
+      ],
       IfSteps: [prepare, train, explainDesign, predict, evaluate, register],
-      ElseSteps: [{ Name: 'RetrainingBudgetSpent', Type: 'Fail', Arguments: { ErrorMessage: { Get: "Steps.RetrainingGuard.OutputParameters['reason']" } } }],
+      ElseSteps: [
+        {
+          Name: 'RetrainingBudgetSpent',
+          Type: 'Fail',
+          Arguments: { ErrorMessage: { Get: "Steps.RetrainingGuard.OutputParameters['reason']" } },
+        },
+      ],
     },
   };
   return {

@@ -71,14 +71,29 @@ export class DeliveryStack extends Stack {
     const org = estate.organization.name;
 
     // One artifact store per other region the stages deploy to (replica regions).
-    const regions = new Set(targets.flatMap((t) => [t.environment.region, t.environment.auditReplicaRegion, ...detectionRegions(estate, t.environment)]));
+    const regions = new Set(
+      targets.flatMap((t) => [
+        t.environment.region,
+        t.environment.auditReplicaRegion,
+        ...detectionRegions(estate, t.environment),
+      ]),
+    );
     regions.delete(home);
     this.supportStacks = [...regions].sort().map(
-      (region) => new DeliverySupportStack(scope, `DeliverySupport-${region}`, { estate, region, stackName: `${org}-delivery-support-${region}`, description: `${org}: pipeline artifact store in ${region}` }),
+      (region) =>
+        new DeliverySupportStack(scope, `DeliverySupport-${region}`, {
+          estate,
+          region,
+          stackName: `${org}-delivery-support-${region}`,
+          description: `${org}: pipeline artifact store in ${region}`,
+        }),
     );
     const crossRegionArtifactBuckets = Object.fromEntries(this.supportStacks.map((s) => [s.region, s.bucket]));
 
-    const source = pipelines.CodePipelineSource.connection(delivery.repository, delivery.branch, { connectionArn: delivery.connectionArn, codeBuildCloneOutput: false });
+    const source = pipelines.CodePipelineSource.connection(delivery.repository, delivery.branch, {
+      connectionArn: delivery.connectionArn,
+      codeBuildCloneOutput: false,
+    });
     // Its children keep the stack-level IDs they had before the construct existed (`Default` adds no path segment).
     const pipeline = new DeliveryPipeline(this, 'Default', {
       pipelineName: `${org}-estate`,
@@ -106,14 +121,31 @@ export class DeliveryStack extends Stack {
       description: 'Runs the deployment gate before a prod deployment; may only invoke the staging deployment gate',
     });
 
-    const order = [...targets].sort((a, b) => ENVIRONMENT_TYPES.indexOf(a.environment.type) - ENVIRONMENT_TYPES.indexOf(b.environment.type));
+    const order = [...targets].sort(
+      (a, b) => ENVIRONMENT_TYPES.indexOf(a.environment.type) - ENVIRONMENT_TYPES.indexOf(b.environment.type),
+    );
     const staging = promotionSource(estate);
     for (const { environment, stage } of order) {
-      const pre = environment.type === 'prod' ? prodGateSteps({ organization: org, prod: environment, staging, source, gateRole: this.deploymentGateRole, partition: this.partition }) : [];
+      const pre =
+        environment.type === 'prod'
+          ? prodGateSteps({
+              organization: org,
+              prod: environment,
+              staging,
+              source,
+              gateRole: this.deploymentGateRole,
+              partition: this.partition,
+            })
+          : [];
       this.pipeline.addStage(stage, { pre });
     }
     pipeline.build();
-    this.node.addValidation({ validate: () => pipelineQuotaProblems(pipeline.codePipeline.stages.map((s) => ({ name: s.stageName, actions: s.actions.length }))) });
+    this.node.addValidation({
+      validate: () =>
+        pipelineQuotaProblems(
+          pipeline.codePipeline.stages.map((s) => ({ name: s.stageName, actions: s.actions.length })),
+        ),
+    });
     acknowledgePipelineFindings([pipeline.codePipeline, this.pipeline, this.deploymentGateRole]);
     acknowledgeNoReplication(
       this.artifactBucket,

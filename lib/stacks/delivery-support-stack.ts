@@ -29,10 +29,15 @@ export class DeliverySupportStack extends Stack {
     const { estate, region, ...rest } = props;
     const account = estate.delivery!.account;
     super(scope, id, { ...rest, env: { account, region }, terminationProtection: true });
-    const key = customerKey(this, 'ArtifactKey', { description: `${estate.organization.name}: pipeline artifacts in ${region}` });
+    const key = customerKey(this, 'ArtifactKey', {
+      description: `${estate.organization.name}: pipeline artifacts in ${region}`,
+    });
     // CodePipeline names the key of a replica artifact store by a physical
     // reference; an alias with a fixed name gives one without a cross-region export.
-    const alias = new kms.Alias(this, 'ArtifactKeyAlias', { aliasName: `alias/${estate.organization.name}/pipeline-artifacts`, targetKey: key });
+    const alias = new kms.Alias(this, 'ArtifactKeyAlias', {
+      aliasName: `alias/${estate.organization.name}/pipeline-artifacts`,
+      targetKey: key,
+    });
     const accessLogs = new AccessLogBucket(this, 'AccessLogs', { retention: Duration.days(365) });
     this.bucket = new SecureBucket(this, 'Artifacts', {
       bucketName: replicaArtifactBucketName(account, region),
@@ -48,4 +53,3 @@ export class DeliverySupportStack extends Stack {
     tagEstateResources(this, estate, 'delivery');
   }
 }
-

@@ -47,12 +47,20 @@ export class DetectionStack extends EstateStack {
   constructor(scope: Construct, id: string, props: DetectionStackProps) {
     super(scope, id, props);
     const env = props.environment;
-    const key = customerKey(this, 'Key', { description: `Config deliveries and undelivered alerts of ${env.name} in ${props.region}`, alias: `alias/${props.organization}-${env.name}/detection` });
+    const key = customerKey(this, 'Key', {
+      description: `Config deliveries and undelivered alerts of ${env.name} in ${props.region}`,
+      alias: `alias/${props.organization}-${env.name}/detection`,
+    });
     let deliveryBucket: SecureBucket | undefined;
     if (!props.inheritedDetectiveControls) {
       const retention = Duration.days(retentionDays(env.auditLogRetentionYears));
       const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', { retention });
-      deliveryBucket = new SecureBucket(this, 'ConfigBucket', { encryptionKey: key, serverAccessLogsBucket: accessLogs, complianceRetention: retention, auditRecords: true });
+      deliveryBucket = new SecureBucket(this, 'ConfigBucket', {
+        encryptionKey: key,
+        serverAccessLogsBucket: accessLogs,
+        complianceRetention: retention,
+        auditRecords: true,
+      });
       lockForCalendarYears(deliveryBucket, env.auditLogRetentionYears);
       acknowledgeNoReplication(
         deliveryBucket,

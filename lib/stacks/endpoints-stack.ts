@@ -14,7 +14,17 @@ import { BaselineCopier } from '../../constructs/baseline-copy';
 import { baselineCopyOf } from '../delivery/baseline-copies';
 import { ModelRegistry } from '../../constructs/model-registry';
 import { TrainingPipeline } from '../../constructs/training-pipeline';
-import { approvedModelsBucketName, endpointMonitoringNames, endpointName, marketEventBusName, retrainingAlarmBusName, retrainingGuardName, TRAINING_ROLE_PATH, trainingDataBucketName, trainingPipelineName } from '../delivery/names';
+import {
+  approvedModelsBucketName,
+  endpointMonitoringNames,
+  endpointName,
+  marketEventBusName,
+  retrainingAlarmBusName,
+  retrainingGuardName,
+  TRAINING_ROLE_PATH,
+  trainingDataBucketName,
+  trainingPipelineName,
+} from '../delivery/names';
 import { trainingPipelineDefinition } from '../ml/training-definition';
 import { EndpointConfig, EnvironmentConfig, EstateConfig, ModelConfig, servesPinnedCopy } from '../config';
 import { EstateStack, EstateStackProps } from './estate-stack';
@@ -50,7 +60,12 @@ export function monitoringThresholds(estate: EstateConfig, model: ModelConfig): 
       : model.maxRmse !== undefined
         ? ({ metric: 'rmse', value: model.maxRmse } as const)
         : undefined;
-  return { psi: tier.psiBlock, minDisparateImpact: tier.minDisparateImpact, quality, segments: monitoredSegments(model.segmentation, model.problemType, tier, model.maxRmse) };
+  return {
+    psi: tier.psiBlock,
+    minDisparateImpact: tier.minDisparateImpact,
+    quality,
+    segments: monitoredSegments(model.segmentation, model.problemType, tier, model.maxRmse),
+  };
 }
 
 /** A model's endpoint in an environment as the config describes it, and what the stack wires it to. */
@@ -104,7 +119,9 @@ export function modelEndpointProps(c: ConfiguredEndpoint): ModelEndpointProps {
     alarmTopic: c.alarmTopic,
     packageRegistry: registry && {
       ...registry,
-      pinnedCopies: servesPinnedCopy(model, env) ? { bucketName: approvedModelsBucketName(registry.account, registry.region), image: model.training!.image! } : undefined,
+      pinnedCopies: servesPinnedCopy(model, env)
+        ? { bucketName: approvedModelsBucketName(registry.account, registry.region), image: model.training!.image! }
+        : undefined,
     },
   };
 }
@@ -140,10 +157,16 @@ export class EndpointsStack extends EstateStack {
     securityGroup.addIngressRule(securityGroup, ec2.Port.allTcp(), 'Between containers of one job');
     securityGroup.addEgressRule(securityGroup, ec2.Port.allTcp(), 'Between containers of one job');
 
-    this.registry = new ModelRegistry(this, 'Registry', { models: props.models, dataClassification: env.dataClassification, readerAccounts: props.registryReaders });
+    this.registry = new ModelRegistry(this, 'Registry', {
+      models: props.models,
+      dataClassification: env.dataClassification,
+      readerAccounts: props.registryReaders,
+    });
     const captureBucket = s3.Bucket.fromBucketName(this, 'InferenceCapture', props.captureBucketName);
     const org = props.estate.organization.name;
-    const marketEvents = props.models.some((m) => m.training?.onMarketEvent && m.training.environments.includes(env.name))
+    const marketEvents = props.models.some(
+      (m) => m.training?.onMarketEvent && m.training.environments.includes(env.name),
+    )
       ? events.EventBus.fromEventBusName(this, 'MarketEvents', marketEventBusName(org, env.name))
       : undefined;
     for (const model of props.models) {
@@ -151,7 +174,10 @@ export class EndpointsStack extends EstateStack {
       this.cards[model.id] = new sagemaker.CfnModelCard(scope, 'Card', {
         modelCardName: model.id,
         modelCardStatus: 'Draft',
-        tags: [{ key: 'model:id', value: model.id }, { key: 'model:risk-tier', value: model.riskTier }],
+        tags: [
+          { key: 'model:id', value: model.id },
+          { key: 'model:risk-tier', value: model.riskTier },
+        ],
         securityConfig: { kmsKeyId: props.mlKey.keyArn },
         content: {
           modelOverview: {
@@ -161,7 +187,8 @@ export class EndpointsStack extends EstateStack {
             modelDescription: `${model.id}: ${model.riskTier} model risk, governed by the approval gate`,
           },
           intendedUses: {
-            intendedUses: model.intendedUse ?? 'Not yet stated: the model owner must describe the intended use before approval.',
+            intendedUses:
+              model.intendedUse ?? 'Not yet stated: the model owner must describe the intended use before approval.',
             riskRating: RISK_RATING[model.riskTier],
             explanationsForRiskRating: `Risk tier ${model.riskTier} in the estate inventory (SR 11-7); approval thresholds and review cadence follow the tier.`,
           },
@@ -195,7 +222,10 @@ export class EndpointsStack extends EstateStack {
           }),
         );
       }
-      const copy = this.endpoints[model.id]?.monitoring && props.packageRegistry ? baselineCopyOf(props.estate, env, model) : undefined;
+      const copy =
+        this.endpoints[model.id]?.monitoring && props.packageRegistry
+          ? baselineCopyOf(props.estate, env, model)
+          : undefined;
       if (copy) {
         const registry = props.packageRegistry!;
         this.baselineCopier ??= new BaselineCopier(this, 'BaselineCopier', {
@@ -204,9 +234,18 @@ export class EndpointsStack extends EstateStack {
           logsKey: props.logsKey,
           logRetention: env.logRetentionDays as logs.RetentionDays,
           captureBucket,
-          source: { bucketName: approvedModelsBucketName(registry.account, registry.region), account: registry.account, region: registry.region },
+          source: {
+            bucketName: approvedModelsBucketName(registry.account, registry.region),
+            account: registry.account,
+            region: registry.region,
+          },
         });
-        const copied = this.baselineCopier.addEndpoint(scope, { endpointName: copy.endpointName, modelId: model.id, championVersion: copy.championVersion, roleName: copy.roleName });
+        const copied = this.baselineCopier.addEndpoint(scope, {
+          endpointName: copy.endpointName,
+          modelId: model.id,
+          championVersion: copy.championVersion,
+          roleName: copy.roleName,
+        });
         // The first monitoring run finds the champion's baseline in place.
         for (const schedule of this.endpoints[model.id].monitoring!.schedules) schedule.node.addDependency(copied);
       }
@@ -230,10 +269,16 @@ export class EndpointsStack extends EstateStack {
           forwardedAlarms: alarmRoutes(props.estate)
             .filter((r) => r.model.id === model.id && r.to.name === env.name)
             .map((r) => ({
-              bus: events.EventBus.fromEventBusName(scope, `AlarmsFrom-${r.from.name}`, retrainingAlarmBusName(org, env.name)),
+              bus: events.EventBus.fromEventBusName(
+                scope,
+                `AlarmsFrom-${r.from.name}`,
+                retrainingAlarmBusName(org, env.name),
+              ),
               environment: r.from.name,
               account: r.from.account,
-              alarmArns: r.alarmNames.map((n) => `arn:${this.partition}:cloudwatch:${r.from.region}:${r.from.account}:alarm:${n}`),
+              alarmArns: r.alarmNames.map(
+                (n) => `arn:${this.partition}:cloudwatch:${r.from.region}:${r.from.account}:alarm:${n}`,
+              ),
             })),
           marketEventBus: marketEvents,
           notifications: props.alarmTopic,

@@ -34,7 +34,9 @@ export class EstateStack extends Stack {
   /** The configured zones; overriding this keeps synth free of context lookups. */
   override get availabilityZones(): string[] {
     if (this.region !== this.estateEnvironment.region) {
-      throw new Error(`${this.node.path}: no availability zones are configured for ${this.region}; only ${this.estateEnvironment.region} has a network`);
+      throw new Error(
+        `${this.node.path}: no availability zones are configured for ${this.region}; only ${this.estateEnvironment.region} has a network`,
+      );
     }
     return [...this.estateEnvironment.availabilityZones];
   }

@@ -33,7 +33,14 @@ export function imageRepositoriesIn(estate: EstateConfig, account: string): stri
     m.training?.image,
     m.training?.processingImage,
   ]);
-  return [...new Set(images.flatMap((i) => (i ? [parseImage(i)] : [])).filter((p) => p?.account === account).map((p) => p!.repository))].sort();
+  return [
+    ...new Set(
+      images
+        .flatMap((i) => (i ? [parseImage(i)] : []))
+        .filter((p) => p?.account === account)
+        .map((p) => p!.repository),
+    ),
+  ].sort();
 }
 
 /** The repositories of an account by bucket, buckets in ascending order. */
@@ -60,6 +67,10 @@ export class ImageRepositoriesStack extends EstateStack {
   constructor(scope: Construct, id: string, props: ImageRepositoriesStackProps) {
     const { repositories, encryptionKey, pullerAccounts, ...rest } = props;
     super(scope, id, rest);
-    this.images = new ModelImageRepositories(this, 'ImageRepositories', { repositories, encryptionKey, pullerAccounts });
+    this.images = new ModelImageRepositories(this, 'ImageRepositories', {
+      repositories,
+      encryptionKey,
+      pullerAccounts,
+    });
   }
 }

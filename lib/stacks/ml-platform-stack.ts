@@ -5,7 +5,16 @@ import { Construct } from 'constructs';
 import { RetrainingGuard } from '../../constructs/retraining-guard';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { AlarmForwarding, RetrainingAlarmBus } from '../../constructs/alarm-forwarding';
-import { alarmForwarderRoleName, inferenceCaptureBucketName, marketEventBusName, retrainingAlarmBusName, retrainingGuardName, trainingDataBucketName, trainingPipelineName, trainingPipelineNamePattern } from '../delivery/names';
+import {
+  alarmForwarderRoleName,
+  inferenceCaptureBucketName,
+  marketEventBusName,
+  retrainingAlarmBusName,
+  retrainingGuardName,
+  trainingDataBucketName,
+  trainingPipelineName,
+  trainingPipelineNamePattern,
+} from '../delivery/names';
 import { alarmRoutes } from '../config/alarm-routes';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
@@ -45,7 +54,11 @@ export class MLPlatformStack extends EstateStack {
     const accessLogs = new AccessLogBucket(this, 'AccessLogs', { retention: Duration.days(365) });
     StatefulResourcePolicy.alwaysRetain(accessLogs);
 
-    this.featureStore = new FeatureStore(this, 'FeatureStore', { groups: estate.featureGroups, dataKey: keys.data, accessLogs });
+    this.featureStore = new FeatureStore(this, 'FeatureStore', {
+      groups: estate.featureGroups,
+      dataKey: keys.data,
+      accessLogs,
+    });
 
     // What the models saw and said: locked as long as the audit logs, as evidence of each decision.
     this.captureBucket = new InferenceCaptureBucket(this, 'InferenceCapture', {
@@ -57,14 +70,22 @@ export class MLPlatformStack extends EstateStack {
     StatefulResourcePolicy.alwaysRetain(this.captureBucket);
 
     // Its children keep the stack-level IDs they had before the construct existed (`Default` adds no path segment).
-    this.experiments = new ExperimentTracking(this, 'Default', { trackingServerName: `${estate.organization.name}-${env.name}`, encryptionKey: keys.ml, accessLogs });
+    this.experiments = new ExperimentTracking(this, 'Default', {
+      trackingServerName: `${estate.organization.name}-${env.name}`,
+      encryptionKey: keys.ml,
+      accessLogs,
+    });
 
     const training = estate.models.filter((m) => m.training?.environments.includes(env.name));
     if (training.length > 0) this.addRetraining(props, accessLogs, training);
     this.addAlarmRoutes(props);
   }
 
-  private addRetraining(props: MLPlatformStackProps, accessLogs: AccessLogBucket, models: EstateConfig['models']): void {
+  private addRetraining(
+    props: MLPlatformStackProps,
+    accessLogs: AccessLogBucket,
+    models: EstateConfig['models'],
+  ): void {
     const { estate, keys, environment: env } = props;
     const trainingData = new SecureBucket(this, 'TrainingData', {
       bucketName: trainingDataBucketName(this.account, this.region),
@@ -75,17 +96,21 @@ export class MLPlatformStack extends EstateStack {
     StatefulResourcePolicy.alwaysRetain(trainingData);
     acknowledgeNoReplication(
       trainingData,
-      'Training data is a copy of the systems of record and stays in the environment\'s region (data residency); every object version is kept, so each model version\'s lineage manifest stays readable.',
+      "Training data is a copy of the systems of record and stays in the environment's region (data residency); every object version is kept, so each model version's lineage manifest stays readable.",
     );
     if (models.some((m) => m.training!.onMarketEvent)) {
       this.marketEvents = new events.EventBus(this, 'MarketEvents', {
         eventBusName: marketEventBusName(estate.organization.name, env.name),
-        description: 'Market events that retrain models: put {"models": ["<id>" | "*"], ...} with source estate.market-events',
+        description:
+          'Market events that retrain models: put {"models": ["<id>" | "*"], ...} with source estate.market-events',
         kmsKey: keys.ml,
       });
     }
     const pipelines = Object.fromEntries(
-      models.map((m) => [trainingPipelineName(env.name, m.id), { cooldownHours: m.training!.cooldownHours, maxRunsPerDay: m.training!.maxRunsPerDay }]),
+      models.map((m) => [
+        trainingPipelineName(env.name, m.id),
+        { cooldownHours: m.training!.cooldownHours, maxRunsPerDay: m.training!.maxRunsPerDay },
+      ]),
     );
     this.retrainingGuard = new RetrainingGuard(this, 'RetrainingGuard', {
       functionName: retrainingGuardName(estate.organization.name, env.name),
@@ -108,7 +133,11 @@ export class MLPlatformStack extends EstateStack {
       new AlarmForwarding(this, 'AlarmForwarding', {
         roleName: alarmForwarderRoleName(org, env.name),
         key: keys.ml,
-        routes: outgoing.map((r) => ({ id: `${r.model.id}-to-${r.to.name}`, alarmNames: r.alarmNames, busArn: `arn:${this.partition}:events:${r.to.region}:${r.to.account}:event-bus/${retrainingAlarmBusName(org, r.to.name)}` })),
+        routes: outgoing.map((r) => ({
+          id: `${r.model.id}-to-${r.to.name}`,
+          alarmNames: r.alarmNames,
+          busArn: `arn:${this.partition}:events:${r.to.region}:${r.to.account}:event-bus/${retrainingAlarmBusName(org, r.to.name)}`,
+        })),
       });
     }
     const incoming = routes.filter((r) => r.to.name === env.name);
@@ -116,7 +145,13 @@ export class MLPlatformStack extends EstateStack {
       new RetrainingAlarmBus(this, 'RetrainingAlarms', {
         busName: retrainingAlarmBusName(org, env.name),
         key: keys.ml,
-        senders: [...new Set(incoming.map((r) => `arn:${this.partition}:iam::${r.from.account}:role/${alarmForwarderRoleName(org, r.from.name)}`))],
+        senders: [
+          ...new Set(
+            incoming.map(
+              (r) => `arn:${this.partition}:iam::${r.from.account}:role/${alarmForwarderRoleName(org, r.from.name)}`,
+            ),
+          ),
+        ],
       });
     }
   }

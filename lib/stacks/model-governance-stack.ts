@@ -5,7 +5,17 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { approvalGateRoleName, approvedModelsBucketName, approverRoleName, DEPLOYMENT_GATE_STEP_ROLE, deploymentGateFunctionName, inferenceCaptureBucketName, modelArtifactsBucketName, TRAINING_ROLE_PATH, trainingPipelineName } from '../delivery/names';
+import {
+  approvalGateRoleName,
+  approvedModelsBucketName,
+  approverRoleName,
+  DEPLOYMENT_GATE_STEP_ROLE,
+  deploymentGateFunctionName,
+  inferenceCaptureBucketName,
+  modelArtifactsBucketName,
+  TRAINING_ROLE_PATH,
+  trainingPipelineName,
+} from '../delivery/names';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
 import { AuditReplicaLocation, lockForCalendarYears, replicateToAuditReplica } from '../../constructs/audit-replica';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
@@ -41,7 +51,6 @@ export interface ModelGovernanceStackProps extends EstateStackProps {
   readonly network: IsolatedNetwork;
   /** Second-region replica the decision records are copied to. */
   readonly auditReplica?: AuditReplicaLocation;
-
 }
 
 /**
@@ -74,15 +83,23 @@ export class ModelGovernanceStack extends EstateStack {
     const readers = promotionSource(props.estate)?.name === env.name ? servingAccounts(props.estate) : [];
     const groups = props.estate.models.map((m) => m.id);
 
-    const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', { retention: Duration.days(retentionDays(env.auditLogRetentionYears)) });
+    const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', {
+      retention: Duration.days(retentionDays(env.auditLogRetentionYears)),
+    });
     // Named, so that the endpoint shards (retraining outputs) grant on it without a cross-stack export.
-    this.artifacts = new SecureBucket(this, 'ModelArtifacts', { bucketName: modelArtifactsBucketName(this.account, this.region), encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
+    this.artifacts = new SecureBucket(this, 'ModelArtifacts', {
+      bucketName: modelArtifactsBucketName(this.account, this.region),
+      encryptionKey: keys.ml,
+      serverAccessLogsBucket: accessLogs,
+    });
     if (readers.length > 0) {
       const principals = readers.map((a) => new iam.AccountPrincipal(a));
       // Prod serves the pinned copies (approvedModels, below). A model without a training pipeline has no pinned path
       // (its package's image is not known at synth), so prod reads its package's model data here, only versions the
       // model pinner marked approved: a later write to the key is a new, unmarked version, which prod cannot read.
-      if (props.estate.models.some((m) => !servesPinnedCopy(m, { type: 'prod' }) && prodServesPackages(props.estate, m))) {
+      if (
+        props.estate.models.some((m) => !servesPinnedCopy(m, { type: 'prod' }) && prodServesPackages(props.estate, m))
+      ) {
         this.artifacts.addToResourcePolicy(
           new iam.PolicyStatement({
             sid: 'ProdReadsApprovedArtifacts',
@@ -165,7 +182,11 @@ export class ModelGovernanceStack extends EstateStack {
 
     // What was approved is what is served: the pinner copies each approved version's model data into this Object Lock
     // bucket and locks it; prod serves those copies (constructs/model-pinner.ts).
-    this.approvedModels = new ApprovedModelsBucket(this, 'ApprovedModels', { bucketName: approvedModelsBucketName(this.account, this.region), encryptionKey: keys.ml, serverAccessLogsBucket: accessLogs });
+    this.approvedModels = new ApprovedModelsBucket(this, 'ApprovedModels', {
+      bucketName: approvedModelsBucketName(this.account, this.region),
+      encryptionKey: keys.ml,
+      serverAccessLogsBucket: accessLogs,
+    });
     StatefulResourcePolicy.alwaysRetain(this.approvedModels);
     this.modelPinner = new ModelPinner(this, 'ModelPinner', {
       vpc: props.network.vpc,
@@ -190,11 +211,21 @@ export class ModelGovernanceStack extends EstateStack {
         detailType: ['SageMaker Model Package State Change'],
         detail: { ModelPackageGroupName: governedGroupFilter(groups), ModelApprovalStatus: ['Approved'] },
       },
-      targets: [new targets.LambdaFunction(this.modelPinner.function, { retryAttempts: 4, maxEventAge: Duration.hours(6), deadLetterQueue: this.modelPinner.deadLetterQueue })],
+      targets: [
+        new targets.LambdaFunction(this.modelPinner.function, {
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(6),
+          deadLetterQueue: this.modelPinner.deadLetterQueue,
+        }),
+      ],
     });
 
     // The deployment gate also knows what the committed estate has prod serve: it finds the champion itself.
-    const deploymentGateConfig = { ...gateConfig, prodChampions: prodChampionsOf(props.estate, env.name), prodImages: prodImagesOf(props.estate) };
+    const deploymentGateConfig = {
+      ...gateConfig,
+      prodChampions: prodChampionsOf(props.estate, env.name),
+      prodImages: prodImagesOf(props.estate),
+    };
     const org = props.estate.organization.name;
     this.deploymentGate = new DeploymentGate(this, 'DeploymentGate', {
       functionName: deploymentGateFunctionName(org, env.name),
@@ -213,7 +244,10 @@ export class ModelGovernanceStack extends EstateStack {
       packageArns: packages,
       approvalGateRoleName: approvalGateRoleName(org, env.name),
       // The delivery pipeline's pre-prod step, and nothing else in the tooling account, may ask.
-      invokerRoleArn: props.estate.delivery && promotionSource(props.estate)?.name === env.name ? `arn:${this.partition}:iam::${props.estate.delivery.account}:role/${DEPLOYMENT_GATE_STEP_ROLE(org)}` : undefined,
+      invokerRoleArn:
+        props.estate.delivery && promotionSource(props.estate)?.name === env.name
+          ? `arn:${this.partition}:iam::${props.estate.delivery.account}:role/${DEPLOYMENT_GATE_STEP_ROLE(org)}`
+          : undefined,
     });
 
     this.reviewReminder = new ReviewReminder(this, 'ReviewReminder', {
@@ -274,7 +308,8 @@ export class ModelGovernanceStack extends EstateStack {
     // (who called, when, with what status) lets the gate set such a decision back; the handler ignores its own calls,
     // failed calls and packages it does not govern. Needs a trail recording management events in the account.
     new events.Rule(this, 'PackageStatusCall', {
-      description: 'A model package status update recorded by CloudTrail, so that a person\'s decision overwritten by the approval gate is restored',
+      description:
+        "A model package status update recorded by CloudTrail, so that a person's decision overwritten by the approval gate is restored",
       eventPattern: {
         source: ['aws.sagemaker'],
         detailType: ['AWS API Call via CloudTrail'],
@@ -288,7 +323,12 @@ export class ModelGovernanceStack extends EstateStack {
         }),
       ],
     });
-    new ApprovalWaitSweep(this, 'ApprovalWaitSweep', { function: this.approvalGate.function, deadLetterQueue: this.approvalGate.deadLetterQueue, alarmTopic: this.notifications, environment: env.name });
+    new ApprovalWaitSweep(this, 'ApprovalWaitSweep', {
+      function: this.approvalGate.function,
+      deadLetterQueue: this.approvalGate.deadLetterQueue,
+      alarmTopic: this.notifications,
+      environment: env.name,
+    });
   }
 }
 
@@ -296,5 +336,8 @@ export class ModelGovernanceStack extends EstateStack {
 function trainingExecutionArns(stack: EstateStack, estate: EstateConfig, environment: string): string[] {
   return estate.models
     .filter((m) => m.training?.environments.includes(environment))
-    .map((m) => `arn:${stack.partition}:sagemaker:${stack.region}:${stack.account}:pipeline/${trainingPipelineName(environment, m.id).toLowerCase()}/execution/*`);
+    .map(
+      (m) =>
+        `arn:${stack.partition}:sagemaker:${stack.region}:${stack.account}:pipeline/${trainingPipelineName(environment, m.id).toLowerCase()}/execution/*`,
+    );
 }

@@ -1,7 +1,12 @@
 import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
-import { policySize, SCP_SIZE_LIMIT, ScpAttachment, serviceControlPolicies } from '../../policies/scp/service-control-policies';
+import {
+  policySize,
+  SCP_SIZE_LIMIT,
+  ScpAttachment,
+  serviceControlPolicies,
+} from '../../policies/scp/service-control-policies';
 import { tagEstateResources } from '../aspects/tagging';
 import { EstateConfig } from '../config';
 import { scpContext } from '../config/scp-context';
@@ -35,9 +40,15 @@ export class OrganizationStack extends Stack {
     const { estate, ...rest } = props;
     const org = estate.organization;
     if (!org.managementAccount || !org.rootId) {
-      throw new Error('OrganizationStack needs organization.managementAccount and organization.rootId in the estate config');
+      throw new Error(
+        'OrganizationStack needs organization.managementAccount and organization.rootId in the estate config',
+      );
     }
-    super(scope, id, { ...rest, env: { account: org.managementAccount, region: org.homeRegion }, terminationProtection: true });
+    super(scope, id, {
+      ...rest,
+      env: { account: org.managementAccount, region: org.homeRegion },
+      terminationProtection: true,
+    });
 
     const unit = (unitId: string, name: string, parentId: string) => {
       const ou = new organizations.CfnOrganizationalUnit(this, unitId, { name, parentId });
@@ -51,25 +62,42 @@ export class OrganizationStack extends Stack {
       unit(`${UNIT_NAMES[type]}Unit`, `ML ${UNIT_NAMES[type]}`, workloads.attrId);
     }
 
-    const accounts = [...estate.environments.map((e) => e.account), ...(estate.delivery ? [estate.delivery.account] : [])];
-    const targets: Record<ScpAttachment, string[]> = { 'units-and-accounts': [security.attrId, workloads.attrId, ...accounts], root: [org.rootId] };
-    const scps = serviceControlPolicies(scpContext(estate, this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier')));
+    const accounts = [
+      ...estate.environments.map((e) => e.account),
+      ...(estate.delivery ? [estate.delivery.account] : []),
+    ];
+    const targets: Record<ScpAttachment, string[]> = {
+      'units-and-accounts': [security.attrId, workloads.attrId, ...accounts],
+      root: [org.rootId],
+    };
+    const scps = serviceControlPolicies(
+      scpContext(estate, this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier')),
+    );
     // AWS attaches at most 5 SCPs to a root, OU or account, FullAWSAccess among them.
     for (const attachment of Object.keys(targets) as ScpAttachment[]) {
       const count = scps.filter((p) => p.attachment === attachment).length;
-      if (count > SCPS_PER_TARGET) throw new Error(`${count} service control policies for the ${attachment}, but a target takes ${SCPS_PER_TARGET} besides FullAWSAccess`);
+      if (count > SCPS_PER_TARGET)
+        throw new Error(
+          `${count} service control policies for the ${attachment}, but a target takes ${SCPS_PER_TARGET} besides FullAWSAccess`,
+        );
     }
     for (const scp of scps) {
       if (policySize(scp) > SCP_SIZE_LIMIT) {
-        throw new Error(`service control policy ${scp.name} is ${policySize(scp)} characters, over AWS's ${SCP_SIZE_LIMIT}`);
+        throw new Error(
+          `service control policy ${scp.name} is ${policySize(scp)} characters, over AWS's ${SCP_SIZE_LIMIT}`,
+        );
       }
-      const policy = new organizations.CfnPolicy(this, scp.name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()), {
-        name: `${org.name}-${scp.name}`,
-        description: scp.description,
-        type: 'SERVICE_CONTROL_POLICY',
-        content: scp.document,
-        targetIds: targets[scp.attachment],
-      });
+      const policy = new organizations.CfnPolicy(
+        this,
+        scp.name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()),
+        {
+          name: `${org.name}-${scp.name}`,
+          description: scp.description,
+          type: 'SERVICE_CONTROL_POLICY',
+          content: scp.document,
+          targetIds: targets[scp.attachment],
+        },
+      );
       policy.applyRemovalPolicy(RemovalPolicy.RETAIN);
       this.policies[scp.name] = policy;
     }

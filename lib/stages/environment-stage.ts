@@ -15,7 +15,12 @@ import { ModelGovernanceStack } from '../stacks/model-governance-stack';
 import { EndpointsStack } from '../stacks/endpoints-stack';
 import { MLPlatformStack } from '../stacks/ml-platform-stack';
 import { approvedModelsBucketName, inferenceCaptureBucketName, modelArtifactsBucketName } from '../delivery/names';
-import { imageRepositoriesIn, ImageRepositoriesStack, repositoryBuckets, repositoryStackId } from '../stacks/image-repositories-stack';
+import {
+  imageRepositoriesIn,
+  ImageRepositoriesStack,
+  repositoryBuckets,
+  repositoryStackId,
+} from '../stacks/image-repositories-stack';
 import { shardModels, shardStackId, templateLimitProblems } from '../ml/sharding';
 import { modelFootprint } from '../ml/model-footprint';
 import { RecordedPlacement, recordedIn } from '../ml/placement-file';
@@ -55,7 +60,9 @@ export class EnvironmentStage extends Stage {
 
     const prefix = `${estate.organization.name}-${environment.name}`;
     const inherited =
-      estate.organization.detectiveControls.source === 'organization' ? { administratorAccount: estate.organization.detectiveControls.administratorAccount } : undefined;
+      estate.organization.detectiveControls.source === 'organization'
+        ? { administratorAccount: estate.organization.detectiveControls.administratorAccount }
+        : undefined;
     const replicaLocation = auditReplicaLocation(environment.account, environment.auditReplicaRegion, prefix);
     this.auditReplica = new AuditReplicaStack(this, 'AuditReplica', {
       environment,
@@ -89,7 +96,8 @@ export class EnvironmentStage extends Stage {
       );
     }
     // The alerts they forward meet the foundation's rules and topic: deployed after it.
-    for (const stack of this.detection) stack.addStackDependency(this.foundation, 'forwarded alerts meet the home region\'s rules and topic');
+    for (const stack of this.detection)
+      stack.addStackDependency(this.foundation, "forwarded alerts meet the home region's rules and topic");
     // The audit bucket's replication rule needs its destination to exist.
     this.foundation.addStackDependency(this.auditReplica, 'audit logs replicate into the replica bucket');
 
@@ -128,7 +136,11 @@ export class EnvironmentStage extends Stage {
       description: `${estate.organization.name} ${environment.name}: feature store, inference capture, experiment tracking, retraining data and guard`,
     });
     // Placed in this environment by what each model builds here: a shard full in prod need not be full in dev.
-    for (const [shard, models] of shardModels(estate.models, (m) => [modelFootprint(estate, m, environment)], recordedIn(placement ?? {}, environment.name))) {
+    for (const [shard, models] of shardModels(
+      estate.models,
+      (m) => [modelFootprint(estate, m, environment)],
+      recordedIn(placement ?? {}, environment.name),
+    )) {
       const stack = new EndpointsStack(this, shardStackId(shard), {
         environment,
         estate,
@@ -144,7 +156,7 @@ export class EnvironmentStage extends Stage {
         registryReaders: pullers,
         description: `${estate.organization.name} ${environment.name}: model cards and endpoints, shard ${shard} (${models.length} model(s))`,
       });
-      stack.addStackDependency(this.mlPlatform, 'endpoints capture into the platform\'s bucket');
+      stack.addStackDependency(this.mlPlatform, "endpoints capture into the platform's bucket");
       stack.addStackDependency(this.governance, 'retraining writes to the governance artifact bucket');
       stack.node.addValidation({ validate: () => templateLimitProblems(stack) });
       this.endpoints.push(stack);
@@ -160,18 +172,32 @@ export class EnvironmentStage extends Stage {
 
 /** The accounts of the estate: environments, and the tooling account that runs the pipeline. */
 function estateAccounts(estate: EstateConfig): string[] {
-  return [...new Set([...estate.environments.map((e) => e.account), ...(estate.delivery ? [estate.delivery.account] : [])])];
+  return [
+    ...new Set([...estate.environments.map((e) => e.account), ...(estate.delivery ? [estate.delivery.account] : [])]),
+  ];
 }
 
 /** The approved artifacts a serving environment reads from the environment it promotes from, through its S3 endpoint. */
 function promotedArtifacts(estate: EstateConfig, environment: EnvironmentConfig): string[] {
   const source = promotionSource(estate);
-  if (!source || source.account === environment.account || !servingAccounts(estate).includes(environment.account)) return [];
+  if (!source || source.account === environment.account || !servingAccounts(estate).includes(environment.account))
+    return [];
   // The pinned copies of approved model data; the training bucket only for a model served without one (servesPinnedCopy).
-  const served = (m: EstateConfig['models'][number]) => [...(m.endpoints[environment.name]?.variants ?? []), ...(m.endpoints[environment.name]?.shadow ? [m.endpoints[environment.name].shadow!] : [])];
-  const unpinned = estate.models.some((m) => !servesPinnedCopy(m, environment) && served(m).some((v) => v.modelPackageVersion !== undefined));
+  const served = (m: EstateConfig['models'][number]) => [
+    ...(m.endpoints[environment.name]?.variants ?? []),
+    ...(m.endpoints[environment.name]?.shadow ? [m.endpoints[environment.name].shadow!] : []),
+  ];
+  const unpinned = estate.models.some(
+    (m) => !servesPinnedCopy(m, environment) && served(m).some((v) => v.modelPackageVersion !== undefined),
+  );
   // The pinned baselines, where a monitored endpoint copies its champion's (lib/delivery/baseline-copies.ts).
-  const baselines = baselineCopies(estate, environment).length > 0 ? [`arn:${Aws.PARTITION}:s3:::${approvedModelsBucketName(source.account, source.region)}/baselines/*`] : [];
-  return [`arn:${Aws.PARTITION}:s3:::${approvedModelsBucketName(source.account, source.region)}/models/*`, ...baselines, ...(unpinned ? [`arn:${Aws.PARTITION}:s3:::${modelArtifactsBucketName(source.account, source.region)}/*`] : [])];
+  const baselines =
+    baselineCopies(estate, environment).length > 0
+      ? [`arn:${Aws.PARTITION}:s3:::${approvedModelsBucketName(source.account, source.region)}/baselines/*`]
+      : [];
+  return [
+    `arn:${Aws.PARTITION}:s3:::${approvedModelsBucketName(source.account, source.region)}/models/*`,
+    ...baselines,
+    ...(unpinned ? [`arn:${Aws.PARTITION}:s3:::${modelArtifactsBucketName(source.account, source.region)}/*`] : []),
+  ];
 }
-

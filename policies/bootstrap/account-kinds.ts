@@ -11,7 +11,8 @@ export function resourceTypesByKind(assembly: CloudAssembly): Record<AccountKind
   const add = (kind: AccountKind, template: { Resources?: Record<string, { Type: string }> }) => {
     for (const r of Object.values(template.Resources ?? {})) out[kind].add(r.Type);
   };
-  for (const stack of assembly.stacks) add(stack.stackName.endsWith('-organization') ? 'management' : 'tooling', stack.template);
+  for (const stack of assembly.stacks)
+    add(stack.stackName.endsWith('-organization') ? 'management' : 'tooling', stack.template);
   for (const artifact of assembly.nestedAssemblies) {
     for (const stack of artifact.nestedAssembly.stacks) add('environment', stack.template);
   }

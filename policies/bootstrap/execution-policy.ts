@@ -34,8 +34,14 @@ export function servicePrefix(type: string): string | undefined {
 /** Services that are global, or called in us-east-1 whatever the region: exempt from the region condition. */
 const GLOBAL_SERVICES = ['iam:*', 'sts:*', 'organizations:*', 'cloudfront:*', 'route53:*', 'support:*'];
 
-export function executionPolicy(options: { readonly kind: AccountKind; readonly resourceTypes: Iterable<string>; readonly allowedRegions: readonly string[] }): PolicyDocument {
-  const prefixes = [...new Set([...options.resourceTypes].map(servicePrefix).filter((p): p is string => p !== undefined))].sort();
+export function executionPolicy(options: {
+  readonly kind: AccountKind;
+  readonly resourceTypes: Iterable<string>;
+  readonly allowedRegions: readonly string[];
+}): PolicyDocument {
+  const prefixes = [
+    ...new Set([...options.resourceTypes].map(servicePrefix).filter((p): p is string => p !== undefined)),
+  ].sort();
   const statements: Record<string, unknown>[] = [
     {
       Sid: 'DeployWhatTheEstateDeclares',
@@ -61,7 +67,14 @@ export function executionPolicy(options: { readonly kind: AccountKind; readonly 
       // People sign in through the identity account; nothing the estate deploys is a user or a long-lived key.
       Sid: 'NoUsersOrLongLivedKeys',
       Effect: 'Deny',
-      Action: ['iam:CreateUser', 'iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateServiceSpecificCredential', 'iam:CreateVirtualMFADevice'],
+      Action: [
+        'iam:CreateUser',
+        'iam:CreateAccessKey',
+        'iam:CreateLoginProfile',
+        'iam:UpdateLoginProfile',
+        'iam:CreateServiceSpecificCredential',
+        'iam:CreateVirtualMFADevice',
+      ],
       Resource: '*',
     },
   ];
@@ -73,7 +86,14 @@ export function executionPolicy(options: { readonly kind: AccountKind; readonly 
         Effect: 'Deny',
         Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
         Resource: '*',
-        Condition: { StringNotLike: { 'iam:PermissionsBoundary': ['arn:*:iam::*:policy/*-workload-boundary', 'arn:*:iam::*:policy/*BreakGlassBoundary*'] } },
+        Condition: {
+          StringNotLike: {
+            'iam:PermissionsBoundary': [
+              'arn:*:iam::*:policy/*-workload-boundary',
+              'arn:*:iam::*:policy/*BreakGlassBoundary*',
+            ],
+          },
+        },
       },
       {
         Sid: 'BoundariesStay',
@@ -84,7 +104,12 @@ export function executionPolicy(options: { readonly kind: AccountKind; readonly 
     );
   }
   if (options.kind !== 'management') {
-    statements.push({ Sid: 'NoOrganizationChanges', Effect: 'Deny', Action: ['organizations:*', 'account:*'], Resource: '*' });
+    statements.push({
+      Sid: 'NoOrganizationChanges',
+      Effect: 'Deny',
+      Action: ['organizations:*', 'account:*'],
+      Resource: '*',
+    });
   }
   return { Version: '2012-10-17', Statement: statements };
 }

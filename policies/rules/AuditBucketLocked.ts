@@ -15,7 +15,8 @@ export function AuditBucketLocked(node: CfnResource): NagRuleCompliance {
   if (node.cfnResourceType !== 'AWS::S3::Bucket') return NagRuleCompliance.NOT_APPLICABLE;
   const mine = siblings(node).find((s) => s.resource === node)!;
   const trailTarget = siblings(node).some(
-    ({ resource }) => resource.cfnResourceType === 'AWS::CloudTrail::Trail' && refersTo(rendered(resource).S3BucketName, mine.id),
+    ({ resource }) =>
+      resource.cfnResourceType === 'AWS::CloudTrail::Trail' && refersTo(rendered(resource).S3BucketName, mine.id),
   );
   if (!trailTarget && tagsOf(node)[AUDIT_RECORDS_TAG] !== 'audit') return NagRuleCompliance.NOT_APPLICABLE;
   const p = rendered(node);
@@ -23,6 +24,9 @@ export function AuditBucketLocked(node: CfnResource): NagRuleCompliance {
   const days = retention ? Number(retention.Days ?? 0) + retentionDays(Number(retention.Years ?? 0)) : 0;
   const floors: Readonly<Record<string, number>> = AUDIT_RETENTION_FLOOR_DAYS;
   const floor = floors[environmentType(node) ?? 'prod'] ?? floors.prod;
-  const ok = (p.ObjectLockEnabled === true || p.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled') && retention?.Mode === 'COMPLIANCE' && days >= floor;
+  const ok =
+    (p.ObjectLockEnabled === true || p.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled') &&
+    retention?.Mode === 'COMPLIANCE' &&
+    days >= floor;
   return ok ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
 }

@@ -6,12 +6,19 @@ import { isTrue, rendered } from './helpers';
 export function CloudTrailAuditGrade(node: CfnResource): NagRuleCompliance {
   if (node.cfnResourceType !== 'AWS::CloudTrail::Trail') return NagRuleCompliance.NOT_APPLICABLE;
   const p = rendered(node);
-  const basicData = (p.EventSelectors ?? []).some((s: any) => (s.DataResources ?? []).some((d: any) => d.Type === 'AWS::S3::Object'));
+  const basicData = (p.EventSelectors ?? []).some((s: any) =>
+    (s.DataResources ?? []).some((d: any) => d.Type === 'AWS::S3::Object'),
+  );
   const advancedData = (p.AdvancedEventSelectors ?? []).some((s: any) => {
     const fields = s.FieldSelectors ?? [];
-    const is = (field: string, value: string) => fields.some((f: any) => f.Field === field && (f.Equals ?? []).includes(value));
+    const is = (field: string, value: string) =>
+      fields.some((f: any) => f.Field === field && (f.Equals ?? []).includes(value));
     return is('eventCategory', 'Data') && is('resources.type', 'AWS::S3::Object');
   });
-  const ok = isTrue(p.IsMultiRegionTrail) && isTrue(p.EnableLogFileValidation) && Boolean(p.KMSKeyId) && (basicData || advancedData);
+  const ok =
+    isTrue(p.IsMultiRegionTrail) &&
+    isTrue(p.EnableLogFileValidation) &&
+    Boolean(p.KMSKeyId) &&
+    (basicData || advancedData);
   return ok ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
 }

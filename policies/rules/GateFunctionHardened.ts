@@ -11,11 +11,15 @@ export const GATE_TAG = 'estate:component';
  * on-failure destination).
  */
 export function GateFunctionHardened(node: CfnResource): NagRuleCompliance {
-  if (node.cfnResourceType !== 'AWS::Lambda::Function' || tagsOf(node)[GATE_TAG] !== 'validation-gate') return NagRuleCompliance.NOT_APPLICABLE;
+  if (node.cfnResourceType !== 'AWS::Lambda::Function' || tagsOf(node)[GATE_TAG] !== 'validation-gate')
+    return NagRuleCompliance.NOT_APPLICABLE;
   const p = rendered(node);
   const mine = siblings(node).find((s) => s.resource === node)!;
   const others = siblings(node);
-  const hasUrl = others.some(({ resource }) => resource.cfnResourceType === 'AWS::Lambda::Url' && refersTo(rendered(resource).TargetFunctionArn, mine.id));
+  const hasUrl = others.some(
+    ({ resource }) =>
+      resource.cfnResourceType === 'AWS::Lambda::Url' && refersTo(rendered(resource).TargetFunctionArn, mine.id),
+  );
   const onFailure = others.some(
     ({ resource }) =>
       resource.cfnResourceType === 'AWS::Lambda::EventInvokeConfig' &&

@@ -14,9 +14,13 @@ export function SageMakerEndpointDataCapture(node: CfnResource): NagRuleComplian
   const p = rendered(node);
   const capture = p.DataCaptureConfig;
   // SageMaker refuses a volume key where an instance type has local (hardware-encrypted) storage.
-  const types = [...(p.ProductionVariants ?? []), ...(p.ShadowProductionVariants ?? [])].map((v: { InstanceType?: unknown }) => String(v.InstanceType));
+  const types = [...(p.ProductionVariants ?? []), ...(p.ShadowProductionVariants ?? [])].map(
+    (v: { InstanceType?: unknown }) => String(v.InstanceType),
+  );
   const volumeKeyRequired = !types.some(hasInstanceStorage);
-  if ((volumeKeyRequired && !p.KmsKeyId) || !capture || capture.EnableCapture === false || !capture.KmsKeyId) return NagRuleCompliance.NON_COMPLIANT;
-  if (environmentType(node) === 'prod' && Number(capture.InitialSamplingPercentage) !== 100) return NagRuleCompliance.NON_COMPLIANT;
+  if ((volumeKeyRequired && !p.KmsKeyId) || !capture || capture.EnableCapture === false || !capture.KmsKeyId)
+    return NagRuleCompliance.NON_COMPLIANT;
+  if (environmentType(node) === 'prod' && Number(capture.InitialSamplingPercentage) !== 100)
+    return NagRuleCompliance.NON_COMPLIANT;
   return isTrue(capture.EnableCapture ?? true) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
 }

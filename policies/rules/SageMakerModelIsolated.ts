@@ -7,6 +7,10 @@ export function SageMakerModelIsolated(node: CfnResource): NagRuleCompliance {
   if (node.cfnResourceType !== 'AWS::SageMaker::Model') return NagRuleCompliance.NOT_APPLICABLE;
   const p = rendered(node);
   const vpc = p.VpcConfig ?? {};
-  const inVpc = Array.isArray(vpc.Subnets) && vpc.Subnets.length > 0 && Array.isArray(vpc.SecurityGroupIds) && vpc.SecurityGroupIds.length > 0;
+  const inVpc =
+    Array.isArray(vpc.Subnets) &&
+    vpc.Subnets.length > 0 &&
+    Array.isArray(vpc.SecurityGroupIds) &&
+    vpc.SecurityGroupIds.length > 0;
   return isTrue(p.EnableNetworkIsolation) && inVpc ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
 }

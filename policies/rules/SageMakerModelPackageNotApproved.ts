@@ -6,5 +6,7 @@ import { rendered } from './helpers';
 export function SageMakerModelPackageNotApproved(node: CfnResource): NagRuleCompliance {
   if (node.cfnResourceType !== 'AWS::SageMaker::ModelPackage') return NagRuleCompliance.NOT_APPLICABLE;
   const status = rendered(node).ModelApprovalStatus;
-  return status === undefined || status === 'PendingManualApproval' || status === 'Rejected' ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  return status === undefined || status === 'PendingManualApproval' || status === 'Rejected'
+    ? NagRuleCompliance.COMPLIANT
+    : NagRuleCompliance.NON_COMPLIANT;
 }

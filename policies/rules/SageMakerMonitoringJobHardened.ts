@@ -26,7 +26,11 @@ export function SageMakerMonitoringJobHardened(node: CfnResource): NagRuleCompli
   } else if (node.cfnResourceType === 'AWS::SageMaker::MonitoringSchedule') {
     const inline = p.MonitoringScheduleConfig?.MonitoringJobDefinition;
     if (!inline) return NagRuleCompliance.NOT_APPLICABLE; // refers to a job definition, checked on its own
-    job = { NetworkConfig: inline.NetworkConfig, JobResources: inline.MonitoringResources, Output: inline.MonitoringOutputConfig };
+    job = {
+      NetworkConfig: inline.NetworkConfig,
+      JobResources: inline.MonitoringResources,
+      Output: inline.MonitoringOutputConfig,
+    };
   } else {
     return NagRuleCompliance.NOT_APPLICABLE;
   }

@@ -19,13 +19,18 @@ export function SageMakerProdEndpointMonitored(node: CfnResource): NagRuleCompli
     const props = rendered(r);
     return refersTo(props, mine.id) || (typeof name === 'string' && JSON.stringify(props).includes(`"${name}"`));
   };
-  if (all.some(({ resource }) => resource.cfnResourceType === 'AWS::SageMaker::MonitoringSchedule' && names(resource))) return NagRuleCompliance.COMPLIANT;
+  if (all.some(({ resource }) => resource.cfnResourceType === 'AWS::SageMaker::MonitoringSchedule' && names(resource)))
+    return NagRuleCompliance.COMPLIANT;
   if (typeof name !== 'string') return NagRuleCompliance.NON_COMPLIANT;
   const machines = all.filter(({ resource }) => {
     if (resource.cfnResourceType !== 'AWS::StepFunctions::StateMachine') return false;
     const definition = stateMachineDefinition(resource);
     // The job's inputs are worked out in the definition (the window's prefixes), so the endpoint's capture prefix is named somewhere in it.
-    return definition !== undefined && processingTasks(definition).length > 0 && JSON.stringify(definition).includes(`capture/${name}/`);
+    return (
+      definition !== undefined &&
+      processingTasks(definition).length > 0 &&
+      JSON.stringify(definition).includes(`capture/${name}/`)
+    );
   });
   const scheduled = all.some(
     ({ resource }) =>
@@ -41,7 +46,8 @@ export function processingTasks(definition: any): any[] {
   const found: any[] = [];
   const walk = (states: Record<string, any> | undefined) => {
     for (const state of Object.values(states ?? {})) {
-      if (typeof state?.Resource === 'string' && /:sagemaker:createProcessingJob/.test(state.Resource)) found.push(state.Arguments ?? state.Parameters ?? {});
+      if (typeof state?.Resource === 'string' && /:sagemaker:createProcessingJob/.test(state.Resource))
+        found.push(state.Arguments ?? state.Parameters ?? {});
       if (state?.ItemProcessor) walk(state.ItemProcessor.States);
       if (state?.Iterator) walk(state.Iterator.States);
       for (const branch of state?.Branches ?? []) walk(branch.States);

@@ -49,15 +49,28 @@ export function SageMakerProdSegmentsAlarmed(node: CfnResource): NagRuleComplian
   if (segments.some((s) => s === undefined)) return NagRuleCompliance.NON_COMPLIANT;
   const critical = [...new Set(segments.flatMap((s) => s!.filter((x) => x.critical).map((x) => x.name)))];
   if (critical.length === 0) return NagRuleCompliance.COMPLIANT;
-  const alarms = all.filter(({ resource }) => resource.cfnResourceType === 'AWS::CloudWatch::Alarm').map(({ resource }) => rendered(resource));
-  const dims = (a: Record<string, any>) => Object.fromEntries((Array.isArray(a.Dimensions) ? a.Dimensions : []).map((d: any) => [d?.Name, d?.Value]));
-  const live = (a: Record<string, any>) => a.ActionsEnabled !== false && Array.isArray(a.AlarmActions) && a.AlarmActions.length > 0;
+  const alarms = all
+    .filter(({ resource }) => resource.cfnResourceType === 'AWS::CloudWatch::Alarm')
+    .map(({ resource }) => rendered(resource));
+  const dims = (a: Record<string, any>) =>
+    Object.fromEntries((Array.isArray(a.Dimensions) ? a.Dimensions : []).map((d: any) => [d?.Name, d?.Value]));
+  const live = (a: Record<string, any>) =>
+    a.ActionsEnabled !== false && Array.isArray(a.AlarmActions) && a.AlarmActions.length > 0;
   const watches = (metrics: string[], segment?: string) =>
     alarms.some((a) => {
       const d = dims(a);
-      return live(a) && a.Namespace === NAMESPACE && metrics.includes(a.MetricName) && d.Endpoint === name && (segment === undefined ? d.Segment === undefined : d.Segment === segment);
+      return (
+        live(a) &&
+        a.Namespace === NAMESPACE &&
+        metrics.includes(a.MetricName) &&
+        d.Endpoint === name &&
+        (segment === undefined ? d.Segment === undefined : d.Segment === segment)
+      );
     });
   const qualityAlarmed = watches(['Auc', 'Rmse']);
-  const covered = (segment: string) => watches(['MaxFeaturePsi'], segment) && watches(['ScorePsi'], segment) && (!qualityAlarmed || watches(['Auc', 'Rmse'], segment));
+  const covered = (segment: string) =>
+    watches(['MaxFeaturePsi'], segment) &&
+    watches(['ScorePsi'], segment) &&
+    (!qualityAlarmed || watches(['Auc', 'Rmse'], segment));
   return critical.every(covered) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
 }

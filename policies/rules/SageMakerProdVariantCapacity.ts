@@ -9,5 +9,7 @@ export function SageMakerProdVariantCapacity(node: CfnResource): NagRuleComplian
   const variants: any[] = rendered(node).ProductionVariants ?? [];
   const instanceBacked = variants.filter((v) => v && v.ServerlessConfig === undefined);
   if (instanceBacked.length === 0) return NagRuleCompliance.NOT_APPLICABLE;
-  return instanceBacked.every((v) => Number(v.InitialInstanceCount) >= 2) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  return instanceBacked.every((v) => Number(v.InitialInstanceCount) >= 2)
+    ? NagRuleCompliance.COMPLIANT
+    : NagRuleCompliance.NON_COMPLIANT;
 }

@@ -14,7 +14,12 @@ export function rendered(node: CfnResource): Record<string, any> {
 }
 
 /** Per-run memo of rendered properties and stack indexes; the tree does not change while a pack runs. */
-let cache: { rendered: Map<CfnResource, Record<string, any>>; siblings: Map<Stack, Array<{ id: string; resource: CfnResource }>> } | undefined;
+let cache:
+  | {
+      rendered: Map<CfnResource, Record<string, any>>;
+      siblings: Map<Stack, Array<{ id: string; resource: CfnResource }>>;
+    }
+  | undefined;
 
 /** Runs `fn` (one pack run) with rendering memoized, then forgets everything. */
 export function withRenderCache<T>(fn: () => T): T {
@@ -37,7 +42,8 @@ function render(node: CfnResource): Record<string, any> {
 /** Tags of a resource as key/value pairs, whichever shape the resource type uses. */
 export function tagsOf(node: CfnResource): Record<string, string> {
   const tags = rendered(node).Tags;
-  if (Array.isArray(tags)) return Object.fromEntries(tags.filter((t) => t && typeof t.Key === 'string').map((t) => [t.Key, String(t.Value)]));
+  if (Array.isArray(tags))
+    return Object.fromEntries(tags.filter((t) => t && typeof t.Key === 'string').map((t) => [t.Key, String(t.Value)]));
   if (tags && typeof tags === 'object') return Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, String(v)]));
   return {};
 }
@@ -79,7 +85,8 @@ export function stateMachineDefinition(node: CfnResource): any {
   const d = p.DefinitionString;
   let text: string | undefined;
   if (typeof d === 'string') text = d;
-  else if (Array.isArray(d?.['Fn::Join']) && d['Fn::Join'][0] === '') text = (d['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
+  else if (Array.isArray(d?.['Fn::Join']) && d['Fn::Join'][0] === '')
+    text = (d['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);

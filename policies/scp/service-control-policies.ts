@@ -132,13 +132,16 @@ export function cdkDeployRoleArn(account: string, region: string, qualifier = DE
   return `arn:*:iam::${account}:role/cdk-${qualifier}-deploy-role-${account}-${region}`;
 }
 
-const breakGlassArns = (ctx: ScpContext) => ctx.breakGlassAccounts.map((a) => `arn:*:iam::${a}:role/${ctx.breakGlassRoleName}`);
+const breakGlassArns = (ctx: ScpContext) =>
+  ctx.breakGlassAccounts.map((a) => `arn:*:iam::${a}:role/${ctx.breakGlassRoleName}`);
 
 /** Exempts the break-glass role, in the accounts where the estate deploys it, from a deny. */
 const exceptBreakGlass = (ctx: ScpContext) => ({ ArnNotLike: { 'aws:PrincipalArn': breakGlassArns(ctx) } });
 
 /** Exempts the break-glass role and the estate's deployment role, which builds what the deny protects. */
-const exceptBreakGlassAndDeployment = (ctx: ScpContext) => ({ ArnNotLike: { 'aws:PrincipalArn': [...breakGlassArns(ctx), ...ctx.deploymentRoleArns] } });
+const exceptBreakGlassAndDeployment = (ctx: ScpContext) => ({
+  ArnNotLike: { 'aws:PrincipalArn': [...breakGlassArns(ctx), ...ctx.deploymentRoleArns] },
+});
 
 /**
  * Services that are global or serve global endpoints, exempt from the region
@@ -193,7 +196,18 @@ export const GLOBAL_SERVICE_ACTIONS = [
  * encrypts their storage in hardware and refuses a volume key, so the
  * volume-key requirement exempts them.
  */
-export const INSTANCE_STORAGE_TYPE_PATTERNS = ['ml.*d.*', 'ml.g4dn.*', 'ml.g5.*', 'ml.g6.*', 'ml.g6e.*', 'ml.p3dn.*', 'ml.p4de.*', 'ml.p5.*', 'ml.p5e.*', 'ml.p5en.*'];
+export const INSTANCE_STORAGE_TYPE_PATTERNS = [
+  'ml.*d.*',
+  'ml.g4dn.*',
+  'ml.g5.*',
+  'ml.g6.*',
+  'ml.g6e.*',
+  'ml.p3dn.*',
+  'ml.p4de.*',
+  'ml.p5.*',
+  'ml.p5e.*',
+  'ml.p5en.*',
+];
 
 /** SageMaker actions that start compute from a full job description: each must name subnets, keys and isolation. */
 const SAGEMAKER_JOBS = [
@@ -246,7 +260,14 @@ const STACK_CHANGES = [
  * each expanded against the Service Authorization Reference snapshot to exactly these twelve and no
  * read (test/access/scp-size.test.ts).
  */
-export const ROLE_CHANGES = ['iam:*eRole', 'iam:*eRolePolicy', 'iam:PutRolePolicy', 'iam:*tachRolePolicy', 'iam:*RolePermissionsBoundary', 'iam:*agRole'];
+export const ROLE_CHANGES = [
+  'iam:*eRole',
+  'iam:*eRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:*tachRolePolicy',
+  'iam:*RolePermissionsBoundary',
+  'iam:*agRole',
+];
 
 export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] {
   const trails = `arn:*:cloudtrail:*:*:trail/${ctx.organization}-*`;
@@ -260,7 +281,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
     {
       name: 'baseline-guardrails',
       attachment: 'units-and-accounts',
-      description: 'The audit trail, keys, aliases, boundaries, audit buckets, break-glass and the deployment path: changed only by the deployment role or break-glass',
+      description:
+        'The audit trail, keys, aliases, boundaries, audit buckets, break-glass and the deployment path: changed only by the deployment role or break-glass',
       document: {
         Version: '2012-10-17',
         Statement: [
@@ -269,7 +291,12 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             // (deleting a role needs no DeleteRolePermissionsBoundary).
             Sid: 'ProtectKeysAndBoundaries',
             Effect: 'Deny',
-            Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'iam:DeleteRolePermissionsBoundary'],
+            Action: [
+              'kms:ScheduleKeyDeletion',
+              'kms:DisableKey',
+              'kms:DisableKeyRotation',
+              'iam:DeleteRolePermissionsBoundary',
+            ],
             Resource: '*',
             Condition: exceptBreakGlass(ctx),
           },
@@ -331,7 +358,9 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'arn:*:s3:::*-modelgovernance-decisionrecords*',
               'arn:*:s3:::audit-replica-*',
               ...ctx.protectedResources,
-              ...['monitoring-schedule', 'data-quality-job-definition', 'model-quality-job-definition'].map((type) => `arn:*:sagemaker:*:*:${type}/*quality`),
+              ...['monitoring-schedule', 'data-quality-job-definition', 'model-quality-job-definition'].map(
+                (type) => `arn:*:sagemaker:*:*:${type}/*quality`,
+              ),
               'arn:*:states:*:*:execution:*-monitoring:*',
               'arn:*:scheduler:*:*:schedule/default/*-hourly',
               'arn:*:scheduler:*:*:schedule/default/*-daily',
@@ -377,7 +406,9 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             NotResource: [cdkRoles, `arn:*:iam::*:role/${ctx.breakGlassRoleName}`],
             Condition: {
               StringEquals: { 'aws:PrincipalAccount': [...ctx.breakGlassAccounts] },
-              StringNotLike: { 'iam:PermissionsBoundary': `arn:*:iam::*:policy/${ctx.organization}-*-workload-boundary` },
+              StringNotLike: {
+                'iam:PermissionsBoundary': `arn:*:iam::*:policy/${ctx.organization}-*-workload-boundary`,
+              },
             },
           },
           ...(ctx.deliveryAccount
@@ -399,7 +430,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
     {
       name: 'detection-guardrails',
       attachment: 'units-and-accounts',
-      description: 'GuardDuty, Security Hub, Config, the security rules, alarms, topics and key policies: changed only by the deployment role or break-glass',
+      description:
+        'GuardDuty, Security Hub, Config, the security rules, alarms, topics and key policies: changed only by the deployment role or break-glass',
       document: {
         Version: '2012-10-17',
         Statement: [
@@ -455,7 +487,10 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Action: ['securityhub:BatchUpdateFindings'],
             Resource: '*',
             // Break-glass only: the deployment role never triages findings.
-            Condition: { StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': 'SUPPRESSED' }, ...exceptBreakGlass(ctx) },
+            Condition: {
+              StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': 'SUPPRESSED' },
+              ...exceptBreakGlass(ctx),
+            },
           },
           {
             // Security Hub's OCSF findings (BatchUpdateFindingsV2 is authorized as BatchUpdateFindings, its fields as
@@ -466,7 +501,10 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Effect: 'Deny',
             Action: 'securityhub:BatchUpdateFindings',
             Resource: '*',
-            Condition: { Null: { 'securityhub:OCSFSyntaxPath/StatusId': 'false' }, StringNotEquals: { 'securityhub:OCSFSyntaxPath/StatusId': ['1', '2', '4'] } },
+            Condition: {
+              Null: { 'securityhub:OCSFSyntaxPath/StatusId': 'false' },
+              StringNotEquals: { 'securityhub:OCSFSyntaxPath/StatusId': ['1', '2', '4'] },
+            },
           },
           {
             // Everything the estate tags `estate:organization`: key policies, the rules, alarms,
@@ -541,9 +579,25 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
                   // changes them. The tag cannot be removed (CodeBuild tags change with UpdateProject).
                   Sid: 'ProtectThePipeline',
                   Effect: 'Deny' as const,
-                  Action: ['codebuild:StartBuild*', 'codebuild:RetryBuild*', 'codebuild:UpdateProject', 'codebuild:DeleteProject', 'codepipeline:UpdatePipeline', 'codepipeline:DeletePipeline', 'codepipeline:*TagResource'],
+                  Action: [
+                    'codebuild:StartBuild*',
+                    'codebuild:RetryBuild*',
+                    'codebuild:UpdateProject',
+                    'codebuild:DeleteProject',
+                    'codepipeline:UpdatePipeline',
+                    'codepipeline:DeletePipeline',
+                    'codepipeline:*TagResource',
+                  ],
                   Resource: '*',
-                  Condition: { ...estateTagged, ArnNotLike: { 'aws:PrincipalArn': [...ctx.pipelineRoles, ...ctx.deploymentRoleArns.filter((a) => a.includes(`::${ctx.deliveryAccount}:`))] } },
+                  Condition: {
+                    ...estateTagged,
+                    ArnNotLike: {
+                      'aws:PrincipalArn': [
+                        ...ctx.pipelineRoles,
+                        ...ctx.deploymentRoleArns.filter((a) => a.includes(`::${ctx.deliveryAccount}:`)),
+                      ],
+                    },
+                  },
                 },
               ]
             : []),
@@ -557,7 +611,12 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
       document: {
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'DenyLeavingTheOrganization', Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' },
+          {
+            Sid: 'DenyLeavingTheOrganization',
+            Effect: 'Deny',
+            Action: 'organizations:LeaveOrganization',
+            Resource: '*',
+          },
           {
             Sid: 'DenyRootUser',
             Effect: 'Deny',
@@ -578,10 +637,30 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Sid: 'NoBorrowingTrustedRoles',
             Effect: 'Deny',
             // The pipeline's artifact buckets keep the policy that lets only its roles write them.
-            Action: ['iam:PassRole', 'sagemaker:UpdatePipeline', 'sagemaker:UpdatePipelineVersion', 'sagemaker:DeletePipeline', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'],
-            Resource: [...ctx.trustedRoles, ...ctx.stackNamePrefixes.map((p) => `arn:*:sagemaker:*:*:pipeline/${p}-*-training`), ...ctx.pipelineBuckets],
+            Action: [
+              'iam:PassRole',
+              'sagemaker:UpdatePipeline',
+              'sagemaker:UpdatePipelineVersion',
+              'sagemaker:DeletePipeline',
+              's3:PutBucketPolicy',
+              's3:DeleteBucketPolicy',
+            ],
+            Resource: [
+              ...ctx.trustedRoles,
+              ...ctx.stackNamePrefixes.map((p) => `arn:*:sagemaker:*:*:pipeline/${p}-*-training`),
+              ...ctx.pipelineBuckets,
+            ],
             // A path's roles pass each other only in the environment accounts (where the estate deploys them).
-            Condition: { ArnNotLike: { 'aws:PrincipalArn': [...ctx.deploymentRoleArns, ...ctx.selfPassingRoles.flatMap((r) => ctx.breakGlassAccounts.map((a) => r.replace('::*:', `::${a}:`)))] } },
+            Condition: {
+              ArnNotLike: {
+                'aws:PrincipalArn': [
+                  ...ctx.deploymentRoleArns,
+                  ...ctx.selfPassingRoles.flatMap((r) =>
+                    ctx.breakGlassAccounts.map((a) => r.replace('::*:', `::${a}:`)),
+                  ),
+                ],
+              },
+            },
           },
           {
             // The CDK bootstrap's asset bucket and image repository hold the code and config the
@@ -608,15 +687,37 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               'ecr:SetRepositoryPolicy',
               'ecr:DeleteRepository*',
             ],
-            Resource: [`arn:*:s3:::cdk-${ctx.bootstrapQualifier}-assets-*`, `arn:*:ecr:*:*:repository/cdk-${ctx.bootstrapQualifier}-container-assets-*`],
+            Resource: [
+              `arn:*:s3:::cdk-${ctx.bootstrapQualifier}-assets-*`,
+              `arn:*:ecr:*:*:repository/cdk-${ctx.bootstrapQualifier}-container-assets-*`,
+            ],
             Condition: {
-              ArnNotLike: { 'aws:PrincipalArn': [...ctx.bootstrapAccounts.map((a) => `arn:*:iam::${a}:role/cdk-${ctx.bootstrapQualifier}-*-publishing-role-*`), ...breakGlassArns(ctx), ...ctx.toolingBootstrapRoles] },
+              ArnNotLike: {
+                'aws:PrincipalArn': [
+                  ...ctx.bootstrapAccounts.map(
+                    (a) => `arn:*:iam::${a}:role/cdk-${ctx.bootstrapQualifier}-*-publishing-role-*`,
+                  ),
+                  ...breakGlassArns(ctx),
+                  ...ctx.toolingBootstrapRoles,
+                ],
+              },
             },
           },
           // People sign in through Identity Center. An IAM user with a password or keys and an MFA device
           // is a principal of the account that an admin mints at will, and it satisfies any trust of the
           // account root with MFA. No exemption: break-glass's own boundary denies the same calls.
-          { Sid: 'DenyIamUsers', Effect: 'Deny', Action: ['iam:CreateUser', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateAccessKey', 'iam:EnableMFADevice'], Resource: '*' },
+          {
+            Sid: 'DenyIamUsers',
+            Effect: 'Deny',
+            Action: [
+              'iam:CreateUser',
+              'iam:CreateLoginProfile',
+              'iam:UpdateLoginProfile',
+              'iam:CreateAccessKey',
+              'iam:EnableMFADevice',
+            ],
+            Resource: '*',
+          },
           // Severity set by a customer stays, whatever the provider reports later (Security Hub User
           // Guide, "BatchUpdateFindings for customers"): a finding lowered below HIGH leaves the alert
           // rule for good. Either field sets it, so one statement each (condition keys are ANDed).
@@ -625,16 +726,28 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Effect: 'Deny' as const,
             Action: 'securityhub:BatchUpdateFindings',
             Resource: '*',
-            Condition: { Null: { [`securityhub:ASFFSyntaxPath/Severity.${field}`]: 'false' }, ...exceptBreakGlass(ctx) },
+            Condition: {
+              Null: { [`securityhub:ASFFSyntaxPath/Severity.${field}`]: 'false' },
+              ...exceptBreakGlass(ctx),
+            },
           })),
           // The same for an OCSF finding's severity (SeverityId), no exemption.
-          { Sid: 'DenyChangingSeverityV2', Effect: 'Deny', Action: 'securityhub:BatchUpdateFindings', Resource: '*', Condition: { Null: { 'securityhub:OCSFSyntaxPath/SeverityId': 'false' } } },
+          {
+            Sid: 'DenyChangingSeverityV2',
+            Effect: 'Deny',
+            Action: 'securityhub:BatchUpdateFindings',
+            Resource: '*',
+            Condition: { Null: { 'securityhub:OCSFSyntaxPath/SeverityId': 'false' } },
+          },
           {
             Sid: 'DenyOutsideAllowedRegions',
             Effect: 'Deny',
             NotAction: GLOBAL_SERVICE_ACTIONS,
             Resource: '*',
-            Condition: { StringNotEquals: { 'aws:RequestedRegion': [...ctx.allowedRegions] }, ...exceptBreakGlass(ctx) },
+            Condition: {
+              StringNotEquals: { 'aws:RequestedRegion': [...ctx.allowedRegions] },
+              ...exceptBreakGlass(ctx),
+            },
           },
         ],
       },
@@ -642,24 +755,52 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
     {
       name: 'sagemaker-guardrails',
       attachment: 'units-and-accounts',
-      description: 'SageMaker work only in the VPC, with customer keys, isolated, never on the internet, whether a setting is given or left out',
+      description:
+        'SageMaker work only in the VPC, with customer keys, isolated, never on the internet, whether a setting is given or left out',
       document: {
         Version: '2012-10-17',
         Statement: [
           // Batch transform has no subnet key (it runs in its model's VPC, required by CreateModel).
           // HyperPod clusters and AutoML jobs too (their keys are in the reference); UpdateCluster may leave the VPC out to keep it.
-          { Sid: 'RequireVpcSubnets', Effect: 'Deny', Action: [...SAGEMAKER_JOBS, ...AUTOML_JOBS, 'sagemaker:CreateModel', 'sagemaker:CreateNotebookInstance', 'sagemaker:CreateDomain', 'sagemaker:CreateCluster'], Resource: '*', Condition: { Null: { 'sagemaker:VpcSubnets': 'true' } } },
-          { Sid: 'RequireVpcSubnetsInline', Effect: 'Deny', Action: MONITORING_SCHEDULES, Resource: '*', Condition: { Null: { 'sagemaker:VpcSubnets': 'true', ...INLINE_JOB } } },
+          {
+            Sid: 'RequireVpcSubnets',
+            Effect: 'Deny',
+            Action: [
+              ...SAGEMAKER_JOBS,
+              ...AUTOML_JOBS,
+              'sagemaker:CreateModel',
+              'sagemaker:CreateNotebookInstance',
+              'sagemaker:CreateDomain',
+              'sagemaker:CreateCluster',
+            ],
+            Resource: '*',
+            Condition: { Null: { 'sagemaker:VpcSubnets': 'true' } },
+          },
+          {
+            Sid: 'RequireVpcSubnetsInline',
+            Effect: 'Deny',
+            Action: MONITORING_SCHEDULES,
+            Resource: '*',
+            Condition: { Null: { 'sagemaker:VpcSubnets': 'true', ...INLINE_JOB } },
+          },
           {
             Sid: 'RequireVolumeKey',
             Effect: 'Deny',
-            Action: [...SAGEMAKER_JOBS, 'sagemaker:CreateTransformJob', 'sagemaker:CreateEndpointConfig', ...MONITORING_SCHEDULES],
+            Action: [
+              ...SAGEMAKER_JOBS,
+              'sagemaker:CreateTransformJob',
+              'sagemaker:CreateEndpointConfig',
+              ...MONITORING_SCHEDULES,
+            ],
             Resource: '*',
             // Instance types none of which has local storage must name a volume key. SageMaker refuses a key when any
             // type has local storage ("if any of the models ... use nitro-based instances with local storage, do not
             // specify a value for the KmsKeyId parameter", CreateEndpointConfig API Reference), so a request mixing
             // both kinds goes without one. ForAllValues holds on an empty set: Null keeps out a request with no type.
-            Condition: { Null: { 'sagemaker:VolumeKmsKeyArn': 'true', 'sagemaker:InstanceTypes': 'false' }, 'ForAllValues:StringNotLike': { 'sagemaker:InstanceTypes': INSTANCE_STORAGE_TYPE_PATTERNS } },
+            Condition: {
+              Null: { 'sagemaker:VolumeKmsKeyArn': 'true', 'sagemaker:InstanceTypes': 'false' },
+              'ForAllValues:StringNotLike': { 'sagemaker:InstanceTypes': INSTANCE_STORAGE_TYPE_PATTERNS },
+            },
           },
           {
             // No instance type in these requests: the volume key is always required (notebooks and Studio domains keep data on it).
@@ -676,7 +817,13 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Resource: '*',
             Condition: { Null: { 'sagemaker:OutputKmsKeyArn': 'true' } },
           },
-          { Sid: 'RequireOutputKeyInline', Effect: 'Deny', Action: MONITORING_SCHEDULES, Resource: '*', Condition: { Null: { 'sagemaker:OutputKmsKeyArn': 'true', ...INLINE_JOB } } },
+          {
+            Sid: 'RequireOutputKeyInline',
+            Effect: 'Deny',
+            Action: MONITORING_SCHEDULES,
+            Resource: '*',
+            Condition: { Null: { 'sagemaker:OutputKmsKeyArn': 'true', ...INLINE_JOB } },
+          },
           {
             Sid: 'RequireNetworkIsolation',
             Effect: 'Deny',
@@ -686,7 +833,13 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Condition: { BoolIfExists: { 'sagemaker:NetworkIsolation': 'false' } },
           },
           // The same job described inline in a monitoring schedule (one naming a definition carries no instance type).
-          { Sid: 'RequireNetworkIsolationInline', Effect: 'Deny', Action: MONITORING_SCHEDULES, Resource: '*', Condition: { BoolIfExists: { 'sagemaker:NetworkIsolation': 'false' }, Null: INLINE_JOB } },
+          {
+            Sid: 'RequireNetworkIsolationInline',
+            Effect: 'Deny',
+            Action: MONITORING_SCHEDULES,
+            Resource: '*',
+            Condition: { BoolIfExists: { 'sagemaker:NetworkIsolation': 'false' }, Null: INLINE_JOB },
+          },
           {
             Sid: 'DenyNotebookInternetAccess',
             Effect: 'Deny',
@@ -709,10 +862,21 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             // (whose CreateModel the statements above bind), not containers of its own.
             Sid: 'DenyUnguardableCompute',
             Effect: 'Deny',
-            Action: ['sagemaker:CreateOptimizationJob', 'sagemaker:CreateCompilationJob', 'sagemaker:CreateInferenceRecommendationsJob', 'sagemaker:CreateLabelingJob'],
+            Action: [
+              'sagemaker:CreateOptimizationJob',
+              'sagemaker:CreateCompilationJob',
+              'sagemaker:CreateInferenceRecommendationsJob',
+              'sagemaker:CreateLabelingJob',
+            ],
             Resource: '*',
           },
-          { Sid: 'ComponentsRunModels', Effect: 'Deny', Action: 'sagemaker:CreateInferenceComponent', Resource: '*', Condition: { Null: { 'sagemaker:ModelArn': 'true' } } },
+          {
+            Sid: 'ComponentsRunModels',
+            Effect: 'Deny',
+            Action: 'sagemaker:CreateInferenceComponent',
+            Resource: '*',
+            Condition: { Null: { 'sagemaker:ModelArn': 'true' } },
+          },
           {
             // Approval is a person's (or the gate's) decision, whatever an admin's
             // identity policy or boundary says: the workload boundary binds only the
@@ -721,7 +885,10 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Effect: 'Deny',
             Action: ['sagemaker:UpdateModelPackage', 'sagemaker:CreateModelPackage'],
             Resource: '*',
-            Condition: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' }, ArnNotLike: { 'aws:PrincipalArn': [...ctx.approverRoleArns, ...breakGlassArns(ctx)] } },
+            Condition: {
+              StringEquals: { 'sagemaker:ModelApprovalStatus': 'Approved' },
+              ArnNotLike: { 'aws:PrincipalArn': [...ctx.approverRoleArns, ...breakGlassArns(ctx)] },
+            },
           },
           {
             Sid: 'DenyStudioInternetAccessLater',
@@ -739,7 +906,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
       // statement names only the environment accounts' own resources, so it binds those accounts wherever they
       // sit in the organization and changes nothing for any other account.
       name: 'environment-guardrails',
-      description: 'In the environment accounts: no route, gateway, VPN or endpoint out of their networks, routes and endpoints changed only by the deployment role or break-glass; no instance in their subnets, no RAM share; Identity Center\'s SAML provider changed by no one',
+      description:
+        "In the environment accounts: no route, gateway, VPN or endpoint out of their networks, routes and endpoints changed only by the deployment role or break-glass; no instance in their subnets, no RAM share; Identity Center's SAML provider changed by no one",
       attachment: 'root',
       document: {
         Version: '2012-10-17',
@@ -778,7 +946,14 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             // route table of the admin's own, to which a subnet is then moved (the association calls).
             Sid: 'NetworkChangesOnlyByTheDeploy',
             Effect: 'Deny',
-            Action: ['ec2:CreateRoute', 'ec2:ReplaceRoute', 'ec2:CreateVpcEndpoint', 'ec2:ModifyVpcEndpoint', 'ec2:AssociateRouteTable', 'ec2:ReplaceRouteTableAssociation'],
+            Action: [
+              'ec2:CreateRoute',
+              'ec2:ReplaceRoute',
+              'ec2:CreateVpcEndpoint',
+              'ec2:ModifyVpcEndpoint',
+              'ec2:AssociateRouteTable',
+              'ec2:ReplaceRouteTableAssociation',
+            ],
             Resource: environmentEc2,
             Condition: exceptBreakGlassAndDeployment(ctx),
           },
@@ -793,7 +968,10 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Sid: 'NoInstancesInTheNetworks',
             Effect: 'Deny',
             Action: ['ec2:RunInstances', 'ec2:AttachNetworkInterface'],
-            Resource: ctx.breakGlassAccounts.flatMap((a) => [`arn:*:ec2:*:${a}:network-interface/*`, `arn:*:ec2:*:${a}:subnet/*`]),
+            Resource: ctx.breakGlassAccounts.flatMap((a) => [
+              `arn:*:ec2:*:${a}:network-interface/*`,
+              `arn:*:ec2:*:${a}:subnet/*`,
+            ]),
             Condition: exceptBreakGlass(ctx),
           },
           {
@@ -805,9 +983,18 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             // are the other writes that open one.
             Sid: 'NoResourceShares',
             Effect: 'Deny',
-            Action: ['ram:CreateResourceShare', 'ram:AssociateResourceShare', 'ram:UpdateResourceShare', 'ram:AssociateResourceSharePermission', 'ram:PromoteResourceShareCreatedFromPolicy'],
+            Action: [
+              'ram:CreateResourceShare',
+              'ram:AssociateResourceShare',
+              'ram:UpdateResourceShare',
+              'ram:AssociateResourceSharePermission',
+              'ram:PromoteResourceShareCreatedFromPolicy',
+            ],
             Resource: '*',
-            Condition: { StringEquals: { 'aws:PrincipalAccount': [...ctx.breakGlassAccounts] }, ...exceptBreakGlass(ctx) },
+            Condition: {
+              StringEquals: { 'aws:PrincipalAccount': [...ctx.breakGlassAccounts] },
+              ...exceptBreakGlass(ctx),
+            },
           },
           {
             // VPC Lattice needs no route either: a VPC associated with a service network (one another account shares,
@@ -815,7 +1002,11 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             // lets other accounts' service networks in. The estate uses none; break-glass only.
             Sid: 'DenyLatticePaths',
             Effect: 'Deny',
-            Action: ['vpc-lattice:CreateServiceNetworkVpcAssociation', 'vpc-lattice:CreateResourceGateway', 'vpc-lattice:CreateTargetGroup'],
+            Action: [
+              'vpc-lattice:CreateServiceNetworkVpcAssociation',
+              'vpc-lattice:CreateResourceGateway',
+              'vpc-lattice:CreateTargetGroup',
+            ],
             Resource: ctx.breakGlassAccounts.map((a) => `arn:*:vpc-lattice:*:${a}:*`),
             Condition: exceptBreakGlass(ctx),
           },

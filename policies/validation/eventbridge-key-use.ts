@@ -27,15 +27,27 @@ export const EVENTBRIDGE_TARGET_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataK
 const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** A key-policy Allow to EventBridge alone for the data-key calls of target delivery (not bus encryption). */
-export function isEventBridgeTargetKeyUse(statement: { Effect?: unknown; Principal?: unknown; Action?: unknown; Condition?: unknown }): boolean {
-  if (statement.Effect !== 'Allow' || typeof statement.Principal !== 'object' || statement.Principal === null) return false;
+export function isEventBridgeTargetKeyUse(statement: {
+  Effect?: unknown;
+  Principal?: unknown;
+  Action?: unknown;
+  Condition?: unknown;
+}): boolean {
+  if (statement.Effect !== 'Allow' || typeof statement.Principal !== 'object' || statement.Principal === null)
+    return false;
   const principal = statement.Principal as Record<string, unknown>;
   if (Object.keys(principal).join() !== 'Service') return false;
   const services = list(principal.Service);
   if (services.length !== 1 || services[0] !== 'events.amazonaws.com') return false;
   const actions = list(statement.Action);
-  if (actions.length === 0 || !actions.every((a) => typeof a === 'string' && EVENTBRIDGE_TARGET_KEY_ACTIONS.includes(a))) return false;
-  const keys = Object.values((statement.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap((t) => Object.keys(t ?? {}).map((k) => k.toLowerCase()));
+  if (
+    actions.length === 0 ||
+    !actions.every((a) => typeof a === 'string' && EVENTBRIDGE_TARGET_KEY_ACTIONS.includes(a))
+  )
+    return false;
+  const keys = Object.values((statement.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap((t) =>
+    Object.keys(t ?? {}).map((k) => k.toLowerCase()),
+  );
   return !keys.some((k) => k.startsWith('kms:encryptioncontext'));
 }
 
@@ -43,5 +55,7 @@ export function isEventBridgeTargetKeyUse(statement: { Effect?: unknown; Princip
 export function unsupportedSourceKeys(statement: { Condition?: unknown }): string[] {
   return Object.values((statement.Condition ?? {}) as Record<string, Record<string, unknown>>)
     .flatMap((t) => Object.keys(t ?? {}))
-    .filter((k) => ['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceorgid', 'aws:sourceorgpaths'].includes(k.toLowerCase()));
+    .filter((k) =>
+      ['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceorgid', 'aws:sourceorgpaths'].includes(k.toLowerCase()),
+    );
 }

@@ -1,6 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation } from 'aws-cdk-lib';
+import {
+  IPolicyValidationContext,
+  IPolicyValidationPlugin,
+  PolicyValidationPluginReport,
+  PolicyViolation,
+} from 'aws-cdk-lib';
 import { FoundPolicyDocument, policyDocumentsOf } from './policy-documents';
 import { sarSnapshot } from './service-authorization';
 import { PolicyProblem, validatePolicyDocuments } from './validate';
@@ -17,7 +22,9 @@ export interface PolicyValidationResult {
 
 /** Validates every policy document of the given templates (`name` -> template JSON). */
 export function validateTemplates(templates: Record<string, unknown>): PolicyValidationResult {
-  const documents: FoundPolicyDocument[] = Object.entries(templates).flatMap(([name, template]) => policyDocumentsOf(template as object, name));
+  const documents: FoundPolicyDocument[] = Object.entries(templates).flatMap(([name, template]) =>
+    policyDocumentsOf(template as object, name),
+  );
   return {
     reference: sarSnapshot(),
     templates: Object.keys(templates).length,
@@ -48,7 +55,13 @@ export class PolicyValidationPlugin implements IPolicyValidationPlugin {
       ruleName: `PolicyValidation-${p.code}`,
       description: p.message,
       fix: 'Use actions and condition keys the Service Authorization Reference lists for each action (see README, "Policy validation").',
-      violatingResources: [{ resourceLogicalId: p.location.logicalId, templatePath: templatePathOf(context.templatePaths, p.location.stack), locations: [p.location.property] }],
+      violatingResources: [
+        {
+          resourceLogicalId: p.location.logicalId,
+          templatePath: templatePathOf(context.templatePaths, p.location.stack),
+          locations: [p.location.property],
+        },
+      ],
     }));
     return { success: violations.length === 0, violations };
   }

@@ -43,7 +43,10 @@ export interface FoundPolicyDocument {
 }
 
 interface TemplateJson {
-  readonly Resources?: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+  readonly Resources?: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+  >;
 }
 
 const KIND_BY_TYPE: Record<string, PolicyKind> = {
@@ -62,12 +65,26 @@ export function statementsOf(document: PolicyDocumentJson): PolicyStatementJson[
 export function policyDocumentsOf(template: TemplateJson, stack: string): FoundPolicyDocument[] {
   const found: FoundPolicyDocument[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
-    const constructPath = typeof resource.Metadata?.['aws:cdk:path'] === 'string' ? (resource.Metadata['aws:cdk:path'] as string) : undefined;
+    const constructPath =
+      typeof resource.Metadata?.['aws:cdk:path'] === 'string'
+        ? (resource.Metadata['aws:cdk:path'] as string)
+        : undefined;
     const visit = (value: unknown, property: string): void => {
       const doc = asDocument(value);
       if (doc) {
-        const kind: PolicyKind = property === 'AssumeRolePolicyDocument' ? 'trust' : (KIND_BY_TYPE[resource.Type] ?? 'resource');
-        found.push({ location: { stack, logicalId, resourceType: resource.Type, property, ...(constructPath ? { constructPath } : {}) }, kind, document: doc });
+        const kind: PolicyKind =
+          property === 'AssumeRolePolicyDocument' ? 'trust' : (KIND_BY_TYPE[resource.Type] ?? 'resource');
+        found.push({
+          location: {
+            stack,
+            logicalId,
+            resourceType: resource.Type,
+            property,
+            ...(constructPath ? { constructPath } : {}),
+          },
+          kind,
+          document: doc,
+        });
         return;
       }
       if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${property}.${i}`));
@@ -88,7 +105,8 @@ function asDocument(value: unknown): PolicyDocumentJson | undefined {
       return undefined;
     }
   }
-  if (value && typeof value === 'object' && !Array.isArray(value) && 'Statement' in value) return value as PolicyDocumentJson;
+  if (value && typeof value === 'object' && !Array.isArray(value) && 'Statement' in value)
+    return value as PolicyDocumentJson;
   return undefined;
 }
 

@@ -12,7 +12,11 @@ import { getGlobalConditionKeyByName, getGlobalConditionKeyByPrefix } from '@clo
 export interface SarAction {
   readonly name: string;
   readonly accessLevel: string;
-  readonly resourceTypes: ReadonlyArray<{ readonly name: string; readonly required: boolean; readonly conditionKeys: readonly string[] }>;
+  readonly resourceTypes: ReadonlyArray<{
+    readonly name: string;
+    readonly required: boolean;
+    readonly conditionKeys: readonly string[];
+  }>;
   readonly conditionKeys: readonly string[];
 }
 
@@ -80,7 +84,8 @@ export function globalConditionKey(key: string): SarConditionKey | undefined {
 
 /** The condition keys the reference lists for an action: its own and those of its resource types. */
 export function keysOfAction(service: string, action: SarAction): string[] {
-  const resourceTypes = read<Record<string, { conditionKeys: string[] }>>('resourceTypes', `${service.toLowerCase()}.json`) ?? {};
+  const resourceTypes =
+    read<Record<string, { conditionKeys: string[] }>>('resourceTypes', `${service.toLowerCase()}.json`) ?? {};
   const keys = new Set(action.conditionKeys);
   for (const rt of action.resourceTypes) {
     for (const k of rt.conditionKeys) keys.add(k);
@@ -91,7 +96,9 @@ export function keysOfAction(service: string, action: SarAction): string[] {
 
 /** Whether the reference lists `key` for the action (variables such as `${TagKey}` matched). */
 export function actionSupportsKey(service: string, action: SarAction, key: string): boolean {
-  return keysOfAction(service, action).some((k) => k.toLowerCase() === key.toLowerCase() || (hasVariable(k) && keyPatternMatches(k, key)));
+  return keysOfAction(service, action).some(
+    (k) => k.toLowerCase() === key.toLowerCase() || (hasVariable(k) && keyPatternMatches(k, key)),
+  );
 }
 
 export function isDeprecated(key: SarConditionKey): boolean {
@@ -108,7 +115,13 @@ function keyPatternMatches(pattern: string, key: string): boolean {
 }
 
 function wildcardRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.split('?').map(escapeRegExp).join('.')).join('.*')}$`, 'i');
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.split('?').map(escapeRegExp).join('.'))
+      .join('.*')}$`,
+    'i',
+  );
 }
 
 function escapeRegExp(s: string): string {

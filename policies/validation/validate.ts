@@ -1,4 +1,10 @@
-import { FoundPolicyDocument, PolicyDocumentLocation, PolicyKind, PolicyStatementJson, statementsOf } from './policy-documents';
+import {
+  FoundPolicyDocument,
+  PolicyDocumentLocation,
+  PolicyKind,
+  PolicyStatementJson,
+  statementsOf,
+} from './policy-documents';
 import {
   actionDetails,
   actionSupportsKey,
@@ -146,7 +152,13 @@ export function validatePolicyDocument(found: FoundPolicyDocument): PolicyProble
   const problems: PolicyProblem[] = [];
   statementsOf(found.document).forEach((statement, index) => {
     const report = (code: ProblemCode, message: string) =>
-      problems.push({ code, message, location: found.location, kind: found.kind, statement: { index, ...(statement.Sid ? { sid: statement.Sid } : {}) } });
+      problems.push({
+        code,
+        message,
+        location: found.location,
+        kind: found.kind,
+        statement: { index, ...(statement.Sid ? { sid: statement.Sid } : {}) },
+      });
     const where = `statement ${statement.Sid ?? index}`;
     const actions = checkActions(statement, report, where);
     checkConditions(statement, actions, report, where);
@@ -170,21 +182,31 @@ interface CoveredAction {
 /** The concrete actions a statement's `Action` covers (empty for `NotAction` or `*`, where no per-action check applies). */
 function checkActions(statement: PolicyStatementJson, report: Report, where: string): CoveredAction[] {
   const covered: CoveredAction[] = [];
-  const listed = [...asList(statement.Action).map((a) => ['Action', a] as const), ...asList(statement.NotAction).map((a) => ['NotAction', a] as const)];
+  const listed = [
+    ...asList(statement.Action).map((a) => ['Action', a] as const),
+    ...asList(statement.NotAction).map((a) => ['NotAction', a] as const),
+  ];
   for (const [element, action] of listed) {
     if (typeof action !== 'string') continue; // an intrinsic: resolved only at deploy time
     if (action === '*') continue;
     const service = action.split(':')[0];
     if (!serviceExists(service)) {
-      report('unknown-service', `${where}: ${element} ${action}: no service "${service}" in the Service Authorization Reference`);
+      report(
+        'unknown-service',
+        `${where}: ${element} ${action}: no service "${service}" in the Service Authorization Reference`,
+      );
       continue;
     }
     const expanded = expandAction(action);
     if (expanded.length === 0) {
-      report('unknown-action', `${where}: ${element} ${action} matches no action of ${service} in the Service Authorization Reference`);
+      report(
+        'unknown-action',
+        `${where}: ${element} ${action} matches no action of ${service} in the Service Authorization Reference`,
+      );
       continue;
     }
-    if (element === 'Action') covered.push(...expanded.map((a) => ({ action: a, explicit: !action.includes('*') && !action.includes('?') })));
+    if (element === 'Action')
+      covered.push(...expanded.map((a) => ({ action: a, explicit: !action.includes('*') && !action.includes('?') })));
   }
   return covered;
 }
@@ -195,7 +217,12 @@ function checkActions(statement: PolicyStatementJson, report: Report, where: str
  */
 const GLOBAL_KEYS_LISTED_PER_ACTION = /^aws:(ResourceTag|RequestTag)\/|^aws:TagKeys$/i;
 
-function checkConditions(statement: PolicyStatementJson, actions: CoveredAction[], report: Report, where: string): void {
+function checkConditions(
+  statement: PolicyStatementJson,
+  actions: CoveredAction[],
+  report: Report,
+  where: string,
+): void {
   const effect = statement.Effect === 'Deny' ? 'Deny' : 'Allow';
   for (const [operatorName, tests] of Object.entries(statement.Condition ?? {})) {
     const operator = parseOperator(operatorName);
@@ -210,19 +237,26 @@ function checkConditions(statement: PolicyStatementJson, actions: CoveredAction[
         report('unknown-condition-key', `${where}: condition key ${key} is not in the Service Authorization Reference`);
         continue;
       }
-      if (isDeprecated(details)) report('deprecated-condition-key', `${where}: condition key ${key} is deprecated: ${details.description}`);
+      if (isDeprecated(details))
+        report('deprecated-condition-key', `${where}: condition key ${key} is deprecated: ${details.description}`);
       const family = operatorFamily(operator.base);
       if (family && !TYPE_FAMILIES[family].includes(details.type)) {
         report('operator-type-mismatch', `${where}: ${operatorName} on ${key}, whose type is ${details.type}`);
       }
       if (details.type.startsWith('ArrayOf') && operator.base !== 'Null' && !operator.set) {
-        report('operator-type-mismatch', `${where}: ${key} is multivalued (${details.type}): use ForAnyValue: or ForAllValues: with ${operatorName}`);
+        report(
+          'operator-type-mismatch',
+          `${where}: ${key} is multivalued (${details.type}): use ForAnyValue: or ForAllValues: with ${operatorName}`,
+        );
       }
       // IAM User Guide, "Single-valued vs. multivalued context keys": ForAllValues is true when the key
       // is absent, so on a single-valued key it limits nothing. (ForAnyValue on one behaves as the plain
       // operator, false when absent: aws-cdk-lib writes it, and it is not reported.)
       if (!details.type.startsWith('ArrayOf') && operator.set === 'ForAllValues') {
-        report('operator-type-mismatch', `${where}: ${operatorName} on ${key}, a single-valued key (${details.type}): it is true when the key is absent, so the condition limits nothing; use ${operatorName.split(':')[1]}`);
+        report(
+          'operator-type-mismatch',
+          `${where}: ${operatorName} on ${key}, a single-valued key (${details.type}): it is true when the key is absent, so the condition limits nothing; use ${operatorName.split(':')[1]}`,
+        );
       }
       if (isGlobal && !GLOBAL_KEYS_LISTED_PER_ACTION.test(key)) continue; // other global keys: not listed per action
       const holds = valueWhenKeyAbsent(operator, values);
@@ -238,7 +272,13 @@ function checkConditions(statement: PolicyStatementJson, actions: CoveredAction[
         });
       if (absentFor.length > 0) {
         const consequence =
-          effect === 'Deny' ? (holds ? 'the deny always applies to' : 'the deny never applies to') : holds ? 'the allow is unconditional for' : 'the allow never grants';
+          effect === 'Deny'
+            ? holds
+              ? 'the deny always applies to'
+              : 'the deny never applies to'
+            : holds
+              ? 'the allow is unconditional for'
+              : 'the allow never grants';
         report(
           'condition-key-absent-for-action',
           `${where}: ${key} is not in the request context of ${absentFor.join(', ')}, so ${operatorName} is ${holds} there and ${consequence} ${absentFor.length === 1 ? 'it' : 'them'}`,
@@ -259,7 +299,13 @@ function limitingKeys(statement: PolicyStatementJson): string[] {
   const keys: string[] = [];
   for (const [operatorName, tests] of Object.entries(statement.Condition ?? {})) {
     const operator = parseOperator(operatorName);
-    if (!operator || operator.ifExists || operator.set || !/^(String|Arn)(Equals|Like)(IgnoreCase)?$/.test(operator.base)) continue;
+    if (
+      !operator ||
+      operator.ifExists ||
+      operator.set ||
+      !/^(String|Arn)(Equals|Like)(IgnoreCase)?$/.test(operator.base)
+    )
+      continue;
     for (const [key, values] of Object.entries(tests ?? {})) {
       if (asList(values).some((v) => typeof v !== 'string' || !/^[*?]*$/.test(v))) keys.push(key.toLowerCase());
     }
@@ -269,17 +315,26 @@ function limitingKeys(statement: PolicyStatementJson): string[] {
 
 function checkPrincipals(statement: PolicyStatementJson, kind: PolicyKind, report: Report, where: string): void {
   if (statement.Effect === 'Allow' && statement.NotAction !== undefined && asList(statement.Resource).includes('*')) {
-    report('open-action', `${where}: allows every action but ${asList(statement.NotAction).join(', ')} on every resource (an administrator grant in disguise)`);
+    report(
+      'open-action',
+      `${where}: allows every action but ${asList(statement.NotAction).join(', ')} on every resource (an administrator grant in disguise)`,
+    );
   }
   if (statement.Effect === 'Allow' && statement.NotPrincipal !== undefined) {
-    report('open-principal', `${where}: Allow with NotPrincipal allows every principal but the ones named, anonymous ones included`);
+    report(
+      'open-principal',
+      `${where}: Allow with NotPrincipal allows every principal but the ones named, anonymous ones included`,
+    );
   }
   if (statement.Effect !== 'Allow' || statement.Principal === undefined) return;
   const conditionKeys = limitingKeys(statement);
   const principal = statement.Principal as Record<string, unknown> | string;
   if (principal === '*' || asList((principal as Record<string, unknown>).AWS).includes('*')) {
     if (!conditionKeys.some((k) => PRINCIPAL_LIMITING_KEYS.includes(k))) {
-      report('open-principal', `${where}: allows any principal with no condition on the principal's account, organization, network or source`);
+      report(
+        'open-principal',
+        `${where}: allows any principal with no condition on the principal's account, organization, network or source`,
+      );
     }
   }
   if (typeof principal === 'object' && isEventBridgeTargetKeyUse(statement)) {
@@ -296,10 +351,11 @@ function checkPrincipals(statement: PolicyStatementJson, kind: PolicyKind, repor
   if (typeof principal === 'object') {
     for (const service of asList(principal.Service)) {
       if (typeof service !== 'string') continue;
-      if (conditionKeys.some((k) => SOURCE_KEYS.includes(k)) || sourceScopedByEncryptionContext(statement, service)) continue;
+      if (conditionKeys.some((k) => SOURCE_KEYS.includes(k)) || sourceScopedByEncryptionContext(statement, service))
+        continue;
       report(
         'service-principal-without-source',
-        `${where}: allows ${service} with no aws:SourceAccount or aws:SourceArn condition (confused deputy${kind === 'trust' ? ': any account\'s use of the service could assume the role' : ''})`,
+        `${where}: allows ${service} with no aws:SourceAccount or aws:SourceArn condition (confused deputy${kind === 'trust' ? ": any account's use of the service could assume the role" : ''})`,
       );
     }
   }
@@ -312,5 +368,7 @@ function checkPrincipals(statement: PolicyStatementJson, kind: PolicyKind, repor
  */
 function sourceScopedByEncryptionContext(statement: PolicyStatementJson, service: string): boolean {
   if (!service.startsWith('logs.')) return false;
-  return Object.values(statement.Condition ?? {}).some((tests) => Object.keys(tests ?? {}).some((k) => k.toLowerCase() === 'kms:encryptioncontext:aws:logs:arn'));
+  return Object.values(statement.Condition ?? {}).some((tests) =>
+    Object.keys(tests ?? {}).some((k) => k.toLowerCase() === 'kms:encryptioncontext:aws:logs:arn'),
+  );
 }

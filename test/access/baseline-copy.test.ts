@@ -26,15 +26,30 @@ beforeAll(() => {
 });
 
 const env = (name: string) => model.synth.config.environments.find((e) => e.name === name)!;
-const asRole = (r: RoleModel): Principal => ({ arn: r.arn, account: r.account, identityPolicies: r.identityPolicies, boundary: r.boundary, tags: r.tags });
+const asRole = (r: RoleModel): Principal => ({
+  arn: r.arn,
+  account: r.account,
+  identityPolicies: r.identityPolicies,
+  boundary: r.boundary,
+  tags: r.tags,
+});
 const deciding = (a: Answer) => a.by.map((b) => b.statement);
 const approvedBucket = () => `approved-models-${env('staging').account}-${env('staging').region}`;
 const captureBucket = () => `inference-capture-${env('prod').account}-${env('prod').region}`;
-const approvedPolicy = () => model.policyOf('staging/ModelGovernance', 'AWS::S3::BucketPolicy', 'ApprovedModels/Policy');
-const s3Endpoint = () => ({ name: 'prod S3 gateway endpoint', policy: model.policyOf('prod/Foundation', 'AWS::EC2::VPCEndpoint', 'S3Endpoint', 'PolicyDocument') });
+const approvedPolicy = () =>
+  model.policyOf('staging/ModelGovernance', 'AWS::S3::BucketPolicy', 'ApprovedModels/Policy');
+const s3Endpoint = () => ({
+  name: 'prod S3 gateway endpoint',
+  policy: model.policyOf('prod/Foundation', 'AWS::EC2::VPCEndpoint', 'S3Endpoint', 'PolicyDocument'),
+});
 /** The copier role of a prod model's endpoint, wherever its shard is. */
 const copier = (modelId: string) => {
-  const found = model.roles.filter((r) => r.key.startsWith('prod/Endpoints') && r.logicalId.startsWith(modelId.replace(/-/g, '')) && r.logicalId.includes('BaselineCopyRole'));
+  const found = model.roles.filter(
+    (r) =>
+      r.key.startsWith('prod/Endpoints') &&
+      r.logicalId.startsWith(modelId.replace(/-/g, '')) &&
+      r.logicalId.includes('BaselineCopyRole'),
+  );
   if (found.length !== 1) throw new Error(`${found.length} baseline copy roles of ${modelId}`);
   return found[0];
 };
@@ -45,61 +60,151 @@ const copierFunction = (modelId: string) => {
 
 /** A read of the staging approved-model bucket from prod, as S3 authorizes it (identity side in prod, bucket side in staging, through prod's S3 endpoint). */
 const readApproved = (p: Principal, key: string, policy: unknown = approvedPolicy()) =>
-  ask({ scps, principal: p, action: 's3:GetObject', resource: `arn:aws:s3:::${approvedBucket()}/${key}`, resourceAccount: env('staging').account, region: env('staging').region, resourcePolicy: policy, endpointPolicies: [s3Endpoint()] });
+  ask({
+    scps,
+    principal: p,
+    action: 's3:GetObject',
+    resource: `arn:aws:s3:::${approvedBucket()}/${key}`,
+    resourceAccount: env('staging').account,
+    region: env('staging').region,
+    resourcePolicy: policy,
+    endpointPolicies: [s3Endpoint()],
+  });
 const onCapture = (p: Principal, action: string, key: string) =>
-  ask({ scps, principal: p, action, resource: `arn:aws:s3:::${captureBucket()}/${key}`, resourceAccount: env('prod').account, region: env('prod').region, endpointPolicies: [s3Endpoint()], context: action === 's3:PutObject' ? { 's3:ObjectCreationOperation': 'true' } : {} });
+  ask({
+    scps,
+    principal: p,
+    action,
+    resource: `arn:aws:s3:::${captureBucket()}/${key}`,
+    resourceAccount: env('prod').account,
+    region: env('prod').region,
+    endpointPolicies: [s3Endpoint()],
+    context: action === 's3:PutObject' ? { 's3:ObjectCreationOperation': 'true' } : {},
+  });
 
 describe('the example estate has a copy for each monitored prod endpoint', () => {
   test('fraud-score and credit-default, each at its champion (the version with the most weight), each with its own role', () => {
     const copies = baselineCopies(model.synth.config, env('prod'));
     expect(copies.map((c) => [c.model.id, c.championVersion, c.roleName])).toEqual(
       model.synth.config.models
-        .filter((m) => m.endpoints.prod && !m.endpoints.prod.awaitingApproval && (m.endpoints.prod.monitoring?.dataQuality ?? true) !== false)
+        .filter(
+          (m) =>
+            m.endpoints.prod &&
+            !m.endpoints.prod.awaitingApproval &&
+            (m.endpoints.prod.monitoring?.dataQuality ?? true) !== false,
+        )
         .filter((m) => copies.some((c) => c.model.id === m.id))
-        .map((m) => [m.id, [...m.endpoints.prod.variants].sort((a, b) => b.weight - a.weight)[0].modelPackageVersion, `prod-${m.id}-baseline-copy`]),
+        .map((m) => [
+          m.id,
+          [...m.endpoints.prod.variants].sort((a, b) => b.weight - a.weight)[0].modelPackageVersion,
+          `prod-${m.id}-baseline-copy`,
+        ]),
     );
     expect(copies.map((c) => c.model.id).sort()).toEqual(['credit-default', 'fraud-score']);
-    for (const c of copies) expect(copier(c.model.id).arn).toBe(`arn:aws:iam::${env('prod').account}:role/${c.roleName}`);
+    for (const c of copies)
+      expect(copier(c.model.id).arn).toBe(`arn:aws:iam::${env('prod').account}:role/${c.roleName}`);
   });
 });
 
 describe("a copier reads only its own model's pinned baselines", () => {
   test("its model's baseline: allowed, by its identity policy and the bucket's statement naming its exact role ARN", async () => {
-    const a = await readApproved(asRole(copier('fraud-score')), baselineKey('fraud-score', 1, 'baseline-statistics.json'));
+    const a = await readApproved(
+      asRole(copier('fraud-score')),
+      baselineKey('fraud-score', 1, 'baseline-statistics.json'),
+    );
     expect(a.decision).toBe('allowed');
     const bucketGrant = a.by.find((b) => b.policyType === 'resource');
     expect(bucketGrant?.statement).toMatch(/^ProdCopiesBaseline\d+$/);
     // Without that statement the cross-account read has no grant on the bucket's side.
-    expect((await readApproved(asRole(copier('fraud-score')), baselineKey('fraud-score', 1, 'baseline-statistics.json'), without(approvedPolicy(), bucketGrant!.statement))).decision).toBe('denied');
+    expect(
+      (
+        await readApproved(
+          asRole(copier('fraud-score')),
+          baselineKey('fraud-score', 1, 'baseline-statistics.json'),
+          without(approvedPolicy(), bucketGrant!.statement),
+        )
+      ).decision,
+    ).toBe('denied');
   });
 
   test("another model's baseline: 403", async () => {
-    expect((await readApproved(asRole(copier('fraud-score')), baselineKey('credit-default', 3, 'baseline-statistics.json'))).decision).toBe('denied');
-    expect((await readApproved(asRole(copier('credit-default')), baselineKey('fraud-score', 1, 'baseline-statistics.json'))).decision).toBe('denied');
+    expect(
+      (await readApproved(asRole(copier('fraud-score')), baselineKey('credit-default', 3, 'baseline-statistics.json')))
+        .decision,
+    ).toBe('denied');
+    expect(
+      (await readApproved(asRole(copier('credit-default')), baselineKey('fraud-score', 1, 'baseline-statistics.json')))
+        .decision,
+    ).toBe('denied');
   });
 
   test("another model's baseline with the copier's own grant widened to every baseline: still 403 (the bucket admits it to its model only)", async () => {
-    const wide = { ...asRole(copier('fraud-score')), identityPolicies: [{ name: 'wide', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${approvedBucket()}/*` }] } }] };
-    expect((await readApproved(wide, baselineKey('credit-default', 3, 'baseline-statistics.json'))).decision).toBe('denied');
-    expect((await readApproved(wide, baselineKey('fraud-score', 1, 'baseline-statistics.json'))).decision).toBe('allowed');
+    const wide = {
+      ...asRole(copier('fraud-score')),
+      identityPolicies: [
+        {
+          name: 'wide',
+          policy: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${approvedBucket()}/*` }],
+          },
+        },
+      ],
+    };
+    expect((await readApproved(wide, baselineKey('credit-default', 3, 'baseline-statistics.json'))).decision).toBe(
+      'denied',
+    );
+    expect((await readApproved(wide, baselineKey('fraud-score', 1, 'baseline-statistics.json'))).decision).toBe(
+      'allowed',
+    );
   });
 
   test('models/ (the pinned model data) and the manifest of another model: 403', async () => {
     expect((await readApproved(asRole(copier('fraud-score')), pinnedKey('fraud-score', 1, 0))).decision).toBe('denied');
-    expect((await readApproved(asRole(copier('fraud-score')), 'baselines/credit-default/3/manifest.json')).decision).toBe('denied');
+    expect(
+      (await readApproved(asRole(copier('fraud-score')), 'baselines/credit-default/3/manifest.json')).decision,
+    ).toBe('denied');
   });
 
   test('no listing of either bucket: to the copier a missing key is 403, as S3 documents', async () => {
-    const list = (bucket: string, account: string, region: string) => ask({ scps, principal: asRole(copier('fraud-score')), action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, resourceAccount: account, region, resourcePolicy: bucket === approvedBucket() ? approvedPolicy() : undefined, context: { 's3:prefix': 'baselines/fraud-score/' } });
+    const list = (bucket: string, account: string, region: string) =>
+      ask({
+        scps,
+        principal: asRole(copier('fraud-score')),
+        action: 's3:ListBucket',
+        resource: `arn:aws:s3:::${bucket}`,
+        resourceAccount: account,
+        region,
+        resourcePolicy: bucket === approvedBucket() ? approvedPolicy() : undefined,
+        context: { 's3:prefix': 'baselines/fraud-score/' },
+      });
     expect((await list(approvedBucket(), env('staging').account, env('staging').region)).decision).toBe('denied');
     expect((await list(captureBucket(), env('prod').account, env('prod').region)).decision).toBe('denied');
   });
 
   test("another prod role (the endpoint's own execution role) may not read the baselines: the bucket admits the copier's exact ARN only", async () => {
-    const execution = model.roles.find((r) => r.key.startsWith('prod/Endpoints') && r.logicalId.startsWith('fraudscoreEndpointExecutionRole'))!;
+    const execution = model.roles.find(
+      (r) => r.key.startsWith('prod/Endpoints') && r.logicalId.startsWith('fraudscoreEndpointExecutionRole'),
+    )!;
     expect(execution).toBeDefined();
-    const widened = { ...asRole(execution), identityPolicies: [...execution.identityPolicies, { name: 'wide', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${approvedBucket()}/baselines/*` }] } }] };
-    expect((await readApproved(widened, baselineKey('fraud-score', 1, 'baseline-statistics.json'))).decision).toBe('denied');
+    const widened = {
+      ...asRole(execution),
+      identityPolicies: [
+        ...execution.identityPolicies,
+        {
+          name: 'wide',
+          policy: {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${approvedBucket()}/baselines/*` },
+            ],
+          },
+        },
+      ],
+    };
+    expect((await readApproved(widened, baselineKey('fraud-score', 1, 'baseline-statistics.json'))).decision).toBe(
+      'denied',
+    );
   });
 });
 
@@ -107,16 +212,31 @@ describe("a copier writes only its own endpoint's baseline prefix", () => {
   const own = (m: string) => `${targetPrefix(`prod-${m}`)}baseline-statistics.json`;
 
   test('its prefix: PutObject, GetObject (its HeadObject) and DeleteObject allowed', async () => {
-    for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject']) expect([action, (await onCapture(asRole(copier('fraud-score')), action, own('fraud-score'))).decision]).toEqual([action, 'allowed']);
+    for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'])
+      expect([action, (await onCapture(asRole(copier('fraud-score')), action, own('fraud-score'))).decision]).toEqual([
+        action,
+        'allowed',
+      ]);
   });
 
   test("another endpoint's prefix: 403", async () => {
-    for (const action of ['s3:PutObject', 's3:DeleteObject', 's3:GetObject']) expect([action, (await onCapture(asRole(copier('fraud-score')), action, own('credit-default'))).decision]).toEqual([action, 'denied']);
+    for (const action of ['s3:PutObject', 's3:DeleteObject', 's3:GetObject'])
+      expect([
+        action,
+        (await onCapture(asRole(copier('fraud-score')), action, own('credit-default'))).decision,
+      ]).toEqual([action, 'denied']);
   });
 
   test("its endpoint's reports, captures and labels: 403", async () => {
-    for (const key of ['monitoring/prod-fraud-score/reports/job-1/report.json', 'capture/prod-fraud-score/champion/2026/12/02/a.jsonl', 'monitoring/prod-fraud-score/ground-truth/x.jsonl']) {
-      expect([key, (await onCapture(asRole(copier('fraud-score')), 's3:PutObject', key)).decision]).toEqual([key, 'denied']);
+    for (const key of [
+      'monitoring/prod-fraud-score/reports/job-1/report.json',
+      'capture/prod-fraud-score/champion/2026/12/02/a.jsonl',
+      'monitoring/prod-fraud-score/ground-truth/x.jsonl',
+    ]) {
+      expect([key, (await onCapture(asRole(copier('fraud-score')), 's3:PutObject', key)).decision]).toEqual([
+        key,
+        'denied',
+      ]);
     }
   });
 });
@@ -124,12 +244,27 @@ describe("a copier writes only its own endpoint's baseline prefix", () => {
 describe('the shard function acts only as its copiers', () => {
   test("it may assume its shard's copier role, not the endpoint's execution role, and reads no bucket itself", async () => {
     const fn = copierFunction('fraud-score');
-    const assume = (arn: string) => ask({ scps, principal: asRole(fn), action: 'sts:AssumeRole', resource: arn, resourceAccount: env('prod').account, region: env('prod').region });
+    const assume = (arn: string) =>
+      ask({
+        scps,
+        principal: asRole(fn),
+        action: 'sts:AssumeRole',
+        resource: arn,
+        resourceAccount: env('prod').account,
+        region: env('prod').region,
+      });
     expect((await assume(copier('fraud-score').arn)).decision).toBe('allowed');
-    const execution = model.roles.find((r) => r.key.startsWith('prod/Endpoints') && r.logicalId.startsWith('fraudscoreEndpointExecutionRole'))!;
+    const execution = model.roles.find(
+      (r) => r.key.startsWith('prod/Endpoints') && r.logicalId.startsWith('fraudscoreEndpointExecutionRole'),
+    )!;
     expect((await assume(execution.arn)).decision).toBe('denied');
-    expect((await readApproved(asRole(fn), baselineKey('fraud-score', 1, 'baseline-statistics.json'))).decision).toBe('denied');
-    expect((await onCapture(asRole(fn), 's3:PutObject', `${targetPrefix('prod-fraud-score')}baseline-statistics.json`)).decision).toBe('denied');
+    expect((await readApproved(asRole(fn), baselineKey('fraud-score', 1, 'baseline-statistics.json'))).decision).toBe(
+      'denied',
+    );
+    expect(
+      (await onCapture(asRole(fn), 's3:PutObject', `${targetPrefix('prod-fraud-score')}baseline-statistics.json`))
+        .decision,
+    ).toBe('denied');
   });
 
   test("each copier role trusts only its shard's function role", () => {
@@ -143,30 +278,81 @@ describe('the shard function acts only as its copiers', () => {
 
 describe('pinned baselines are written once, as pinned model data are', () => {
   const pinner = () => model.role('staging/ModelGovernance', 'ModelPinner/Role');
-  const training = () => model.roles.find((r) => r.key.startsWith('staging/') && r.arn.includes(':role/estate-training/'))!;
+  const training = () =>
+    model.roles.find((r) => r.key.startsWith('staging/') && r.arn.includes(':role/estate-training/'))!;
   const put = (p: Principal, context: Record<string, string>, policy: unknown = approvedPolicy()) =>
-    ask({ scps, principal: p, action: 's3:PutObject', resource: `arn:aws:s3:::${approvedBucket()}/${baselineKey('fraud-score', 4, 'baseline-constraints.json')}`, resourceAccount: env('staging').account, region: env('staging').region, resourcePolicy: policy, context });
+    ask({
+      scps,
+      principal: p,
+      action: 's3:PutObject',
+      resource: `arn:aws:s3:::${approvedBucket()}/${baselineKey('fraud-score', 4, 'baseline-constraints.json')}`,
+      resourceAccount: env('staging').account,
+      region: env('staging').region,
+      resourcePolicy: policy,
+      context,
+    });
 
   test('the pinner with If-None-Match: allowed; without it: denied by PinnedKeysWrittenOnce (allowed once that statement is removed)', async () => {
-    expect((await put(asRole(pinner()), { 's3:ObjectCreationOperation': 'true', 's3:if-none-match': '*' })).decision).toBe('allowed');
+    expect(
+      (await put(asRole(pinner()), { 's3:ObjectCreationOperation': 'true', 's3:if-none-match': '*' })).decision,
+    ).toBe('allowed');
     const bare = await put(asRole(pinner()), { 's3:ObjectCreationOperation': 'true' });
     expect([bare.decision, deciding(bare)]).toEqual(['denied', ['PinnedKeysWrittenOnce']]);
-    expect((await put(asRole(pinner()), { 's3:ObjectCreationOperation': 'true' }, without(approvedPolicy(), 'PinnedKeysWrittenOnce'))).decision).toBe('allowed');
+    expect(
+      (
+        await put(
+          asRole(pinner()),
+          { 's3:ObjectCreationOperation': 'true' },
+          without(approvedPolicy(), 'PinnedKeysWrittenOnce'),
+        )
+      ).decision,
+    ).toBe('allowed');
   });
 
   test('an overwrite (If-Match) is denied to the pinner; a training role cannot write there at all', async () => {
-    const over = await put(asRole(pinner()), { 's3:ObjectCreationOperation': 'true', 's3:if-none-match': '*', 's3:if-match': '"etag"' });
+    const over = await put(asRole(pinner()), {
+      's3:ObjectCreationOperation': 'true',
+      's3:if-none-match': '*',
+      's3:if-match': '"etag"',
+    });
     expect([over.decision, deciding(over)]).toEqual(['denied', ['PinnedKeysNeverOverwritten']]);
     const t = training();
-    const wide = { arn: t.arn, account: t.account, identityPolicies: [{ name: 'over', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] } }], boundary: t.boundary, tags: t.tags };
+    const wide = {
+      arn: t.arn,
+      account: t.account,
+      identityPolicies: [
+        {
+          name: 'over',
+          policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+        },
+      ],
+      boundary: t.boundary,
+      tags: t.tags,
+    };
     const denied = await put(wide, { 's3:ObjectCreationOperation': 'true', 's3:if-none-match': '*' });
     expect([denied.decision, deciding(denied)]).toEqual(['denied', ['OnlyThePinnerWrites']]);
   });
 
   test('nobody deletes a pinned baseline, the pinner given s3:* included', async () => {
     const p = pinner();
-    const wide = { ...asRole(p), identityPolicies: [{ name: 'over', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] } }] };
-    const del = await ask({ scps, principal: wide, action: 's3:DeleteObject', resource: `arn:aws:s3:::${approvedBucket()}/${baselineKey('fraud-score', 4, 'manifest.json' as never)}`, resourceAccount: env('staging').account, region: env('staging').region, resourcePolicy: approvedPolicy() });
+    const wide = {
+      ...asRole(p),
+      identityPolicies: [
+        {
+          name: 'over',
+          policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+        },
+      ],
+    };
+    const del = await ask({
+      scps,
+      principal: wide,
+      action: 's3:DeleteObject',
+      resource: `arn:aws:s3:::${approvedBucket()}/${baselineKey('fraud-score', 4, 'manifest.json' as never)}`,
+      resourceAccount: env('staging').account,
+      region: env('staging').region,
+      resourcePolicy: approvedPolicy(),
+    });
     expect([del.decision, deciding(del)]).toEqual(['denied', ['PinnedKeysNeverDeleted']]);
   });
 
@@ -185,12 +371,29 @@ describe('pinned baselines are written once, as pinned model data are', () => {
     ];
     const refused: string[] = [];
     for (const [action, resource, policy, context] of calls) {
-      const a = await ask({ scps, principal: asRole(pinner()), action, resource, resourceAccount: env('staging').account, region: env('staging').region, resourcePolicy: policy, context });
+      const a = await ask({
+        scps,
+        principal: asRole(pinner()),
+        action,
+        resource,
+        resourceAccount: env('staging').account,
+        region: env('staging').region,
+        resourcePolicy: policy,
+        context,
+      });
       if (a.decision !== 'allowed') refused.push(`${action} ${resource}`);
     }
     expect(refused).toEqual([]);
     // And not the run's other reports, nor its model data listing beyond the baseline files.
-    const other = await ask({ scps, principal: asRole(pinner()), action: 's3:GetObjectVersion', resource: `arn:aws:s3:::${artifacts}/training/fraud-score/exec-1/reports/evaluation.json`, resourceAccount: env('staging').account, region: env('staging').region, resourcePolicy: artifactsPolicy });
+    const other = await ask({
+      scps,
+      principal: asRole(pinner()),
+      action: 's3:GetObjectVersion',
+      resource: `arn:aws:s3:::${artifacts}/training/fraud-score/exec-1/reports/evaluation.json`,
+      resourceAccount: env('staging').account,
+      region: env('staging').region,
+      resourcePolicy: artifactsPolicy,
+    });
     expect(other.decision).toBe('denied');
   });
 });

@@ -39,17 +39,23 @@ const lookup = (envName: string, role: RoleModel, identityPolicies = role.identi
 };
 
 describe("the deployment gate may read CloudTrail's event history in every environment", () => {
-  test.each(['dev', 'staging', 'prod'])('%s: allowed by its role, the boundary, the SCPs and the CloudTrail endpoint', async (envName) => {
-    const role = roleOf(envName, 'ModelGovernance/DeploymentGate/Role/');
-    expect(role.boundary).toBeDefined();
-    const answer = await lookup(envName, role);
-    expect(answer.decision).toBe('allowed');
-    // The grant is what allows it: without its statement, the same request is denied.
-    const granting = (p: { policy: any }) => [p.policy.Statement].flat().some((st: any) => st.Sid === 'ReadRaceWindowHistory');
-    expect(role.identityPolicies.filter(granting)).toHaveLength(1);
-    const withoutGrant = role.identityPolicies.map((p) => (granting(p) ? { name: p.name, policy: without(p.policy, 'ReadRaceWindowHistory') } : p));
-    expect((await lookup(envName, role, withoutGrant)).decision).toBe('denied');
-  });
+  test.each(['dev', 'staging', 'prod'])(
+    '%s: allowed by its role, the boundary, the SCPs and the CloudTrail endpoint',
+    async (envName) => {
+      const role = roleOf(envName, 'ModelGovernance/DeploymentGate/Role/');
+      expect(role.boundary).toBeDefined();
+      const answer = await lookup(envName, role);
+      expect(answer.decision).toBe('allowed');
+      // The grant is what allows it: without its statement, the same request is denied.
+      const granting = (p: { policy: any }) =>
+        [p.policy.Statement].flat().some((st: any) => st.Sid === 'ReadRaceWindowHistory');
+      expect(role.identityPolicies.filter(granting)).toHaveLength(1);
+      const withoutGrant = role.identityPolicies.map((p) =>
+        granting(p) ? { name: p.name, policy: without(p.policy, 'ReadRaceWindowHistory') } : p,
+      );
+      expect((await lookup(envName, role, withoutGrant)).decision).toBe('denied');
+    },
+  );
 
   test('only the deployment gate holds it among the gate functions: the approval gate and the model pinner do not', async () => {
     for (const path of ['ModelGovernance/ApprovalGate/Role/', 'ModelGovernance/ModelPinner/Role/']) {

@@ -45,10 +45,18 @@ const resource = (type: string, fragment: string) => {
     'AWS::IAM::Role': model.roleArn(t, id),
     'AWS::IAM::ManagedPolicy': `arn:aws:iam::${account}:policy/prod-Foundation-${id}-1A2B3C4D5E6F`,
   }[type]!;
-  return { arn, tags: model.tagsOf(FOUNDATION, id), keyPolicy: type === 'AWS::KMS::Key' ? model.resolve(t, r.Properties!.KeyPolicy) : undefined };
+  return {
+    arn,
+    tags: model.tagsOf(FOUNDATION, id),
+    keyPolicy: type === 'AWS::KMS::Key' ? model.resolve(t, r.Properties!.KeyPolicy) : undefined,
+  };
 };
 
-const asAdmin = (action: string, target: ReturnType<typeof resource>, extra: { context?: Record<string, string | string[]>; tags?: Record<string, string>; policies?: typeof scps } = {}): Promise<Answer> => {
+const asAdmin = (
+  action: string,
+  target: ReturnType<typeof resource>,
+  extra: { context?: Record<string, string | string[]>; tags?: Record<string, string>; policies?: typeof scps } = {},
+): Promise<Answer> => {
   const { account, region } = prod();
   return ask({
     scps: extra.policies ?? scps,
@@ -64,7 +72,11 @@ const asAdmin = (action: string, target: ReturnType<typeof resource>, extra: { c
 };
 
 /** ProtectEstateAlerting as it was: the alerting actions only, no tag calls. */
-const withoutTagCalls = () => scpsWith(scps, 'ProtectEstateAlerting', (s) => ({ ...s, Action: s.Action.filter((a: string) => !/:(\*?Tag|Untag|\*agRole)/.test(a)) }));
+const withoutTagCalls = () =>
+  scpsWith(scps, 'ProtectEstateAlerting', (s) => ({
+    ...s,
+    Action: s.Action.filter((a: string) => !/:(\*?Tag|Untag|\*agRole)/.test(a)),
+  }));
 
 describe('tag-scoped protections cannot be undone by untagging (C2)', () => {
   const targets: Array<[string, string, string, string]> = [
@@ -81,29 +93,47 @@ describe('tag-scoped protections cannot be undone by untagging (C2)', () => {
     expect(resource(type, fragment).tags['estate:organization']).toBe(model.synth.config.organization.name);
   });
 
-  test.each(targets)('an admin can neither remove nor overwrite the estate tag of %s; without the tag calls in ProtectEstateAlerting both were allowed', async (_name, type, fragment, service) => {
-    const target = resource(type, fragment);
-    const [untag, tag] = { sqs: ['sqs:UntagQueue', 'sqs:TagQueue'], iam: ['iam:UntagRole', 'iam:TagRole'] }[service] ?? [`${service}:UntagResource`, `${service}:TagResource`];
-    const removing = { 'aws:TagKeys': ['estate:organization'] };
-    const overwriting = { 'aws:TagKeys': ['estate:organization'], 'aws:RequestTag/estate:organization': 'elsewhere' };
-    for (const [action, context] of [[untag, removing], [tag, overwriting]] as const) {
-      const a = await asAdmin(action, target, { context });
-      expect([action, a.decision, a.by.map((b) => b.statement)]).toEqual([action, 'denied', ['ProtectEstateAlerting']]);
-      expect([action, (await asAdmin(action, target, { context, policies: withoutTagCalls() })).decision]).toEqual([action, 'allowed']);
-    }
-  });
+  test.each(targets)(
+    'an admin can neither remove nor overwrite the estate tag of %s; without the tag calls in ProtectEstateAlerting both were allowed',
+    async (_name, type, fragment, service) => {
+      const target = resource(type, fragment);
+      const [untag, tag] = { sqs: ['sqs:UntagQueue', 'sqs:TagQueue'], iam: ['iam:UntagRole', 'iam:TagRole'] }[
+        service
+      ] ?? [`${service}:UntagResource`, `${service}:TagResource`];
+      const removing = { 'aws:TagKeys': ['estate:organization'] };
+      const overwriting = { 'aws:TagKeys': ['estate:organization'], 'aws:RequestTag/estate:organization': 'elsewhere' };
+      for (const [action, context] of [
+        [untag, removing],
+        [tag, overwriting],
+      ] as const) {
+        const a = await asAdmin(action, target, { context });
+        expect([action, a.decision, a.by.map((b) => b.statement)]).toEqual([
+          action,
+          'denied',
+          ['ProtectEstateAlerting'],
+        ]);
+        expect([action, (await asAdmin(action, target, { context, policies: withoutTagCalls() })).decision]).toEqual([
+          action,
+          'allowed',
+        ]);
+      }
+    },
+  );
 
   test.each([
     ['kms:PutKeyPolicy', 'AWS::KMS::Key', 'Keys/AuditKey'],
     ['events:DeleteRule', 'AWS::Events::Rule', 'BreakGlass/Assumed'],
     ['sns:DeleteTopic', 'AWS::SNS::Topic', 'Detective/Findings'],
     ['cloudwatch:DeleteAlarms', 'AWS::CloudWatch::Alarm', 'BreakGlass/AssumedAlarm'],
-  ])('%s is denied while the resource carries its tag, which nobody but the deployment role and break-glass can remove (the untagged state is unreachable)', async (action, type, fragment) => {
-    const target = resource(type, fragment);
-    expect((await asAdmin(action, target)).decision).toBe('denied');
-    // What the attack needed: the same call on the resource once untagged goes through; the tag calls above are what prevent it.
-    expect((await asAdmin(action, target, { tags: {} })).decision).toBe('allowed');
-  });
+  ])(
+    '%s is denied while the resource carries its tag, which nobody but the deployment role and break-glass can remove (the untagged state is unreachable)',
+    async (action, type, fragment) => {
+      const target = resource(type, fragment);
+      expect((await asAdmin(action, target)).decision).toBe('denied');
+      // What the attack needed: the same call on the resource once untagged goes through; the tag calls above are what prevent it.
+      expect((await asAdmin(action, target, { tags: {} })).decision).toBe('allowed');
+    },
+  );
 });
 
 describe('the detection chain has no unguarded switch (C5)', () => {
@@ -148,26 +178,49 @@ describe('the detection chain has no unguarded switch (C5)', () => {
     const target = { arn: '*', tags: {}, keyPolicy: undefined };
     const a = await asAdmin(action, target);
     expect([a.decision, a.by.map((b) => b.statement)]).toEqual(['denied', ['ProtectDetectiveControls']]);
-    expect((await asAdmin(action, target, { policies: scpsWithout(scps, 'ProtectDetectiveControls') })).decision).toBe('allowed');
+    expect((await asAdmin(action, target, { policies: scpsWithout(scps, 'ProtectDetectiveControls') })).decision).toBe(
+      'allowed',
+    );
   });
 
-  test.each(['s3:PutBucketPublicAccessBlock', 's3:PutBucketAcl'])('%s on the audit bucket by an admin is denied by ProtectTheEstate, and allowed without it', async (action) => {
-    const t = model.template(FOUNDATION);
-    const target = { arn: `arn:aws:s3:::${model.bucketName(t, model.resourceId(FOUNDATION, 'AWS::S3::Bucket', 'Audit/Bucket/Resource'))}`, tags: {}, keyPolicy: undefined };
-    expect((await asAdmin(action, target)).decision).toBe('denied');
-    expect((await asAdmin(action, target, { policies: scpsWithout(scps, 'ProtectTheEstate') })).decision).toBe('allowed');
-  });
+  test.each(['s3:PutBucketPublicAccessBlock', 's3:PutBucketAcl'])(
+    '%s on the audit bucket by an admin is denied by ProtectTheEstate, and allowed without it',
+    async (action) => {
+      const t = model.template(FOUNDATION);
+      const target = {
+        arn: `arn:aws:s3:::${model.bucketName(t, model.resourceId(FOUNDATION, 'AWS::S3::Bucket', 'Audit/Bucket/Resource'))}`,
+        tags: {},
+        keyPolicy: undefined,
+      };
+      expect((await asAdmin(action, target)).decision).toBe('denied');
+      expect((await asAdmin(action, target, { policies: scpsWithout(scps, 'ProtectTheEstate') })).decision).toBe(
+        'allowed',
+      );
+    },
+  );
 
   test('every managed policy of every environment stack falls under ProtectTheEstate by name (CloudFormation names it after its stack, or the estate names it <org>-...)', () => {
     const statement = scps.flatMap((p) => [p.policy.Statement].flat()).find((s: any) => s.Sid === 'ProtectTheEstate');
-    const patterns = [statement.Resource].flat().filter((r: string) => r.includes(':policy/')).map((r: string) => new RegExp(`^${r.split('*').map((x: string) => x.replace(/[.?+^$()[\]{}|\\/]/g, '\\$&')).join('.*')}$`));
+    const patterns = [statement.Resource]
+      .flat()
+      .filter((r: string) => r.includes(':policy/'))
+      .map(
+        (r: string) =>
+          new RegExp(
+            `^${r
+              .split('*')
+              .map((x: string) => x.replace(/[.?+^$()[\]{}|\\/]/g, '\\$&'))
+              .join('.*')}$`,
+          ),
+      );
     const unprotected: string[] = [];
     let count = 0;
     for (const t of model.templates.filter((x) => x.key.includes('/'))) {
       for (const [id, r] of Object.entries(t.resources)) {
         if (r.Type !== 'AWS::IAM::ManagedPolicy') continue;
         count++;
-        const name = model.resolve(t, r.Properties?.ManagedPolicyName) ?? `${t.key.replace('/', '-')}-${id}-1A2B3C4D5E6F`;
+        const name =
+          model.resolve(t, r.Properties?.ManagedPolicyName) ?? `${t.key.replace('/', '-')}-${id}-1A2B3C4D5E6F`;
         const arn = `arn:aws:iam::${t.account}:policy/${name}`;
         if (!patterns.some((p) => p.test(arn))) unprotected.push(`${t.key} ${id} ${name}`);
       }
@@ -178,16 +231,34 @@ describe('the detection chain has no unguarded switch (C5)', () => {
 
   test('every IAM role of every environment stack carries the estate tag ProtectEstateAlerting keys on, or is the break-glass role named in ProtectTheEstate', () => {
     const org = model.synth.config.organization.name;
-    const untagged = model.roles.filter((r) => r.key.includes('/') && r.tags['estate:organization'] !== org && !r.arn.endsWith(`:role/${model.synth.config.organization.breakGlassRoleName}`));
+    const untagged = model.roles.filter(
+      (r) =>
+        r.key.includes('/') &&
+        r.tags['estate:organization'] !== org &&
+        !r.arn.endsWith(`:role/${model.synth.config.organization.breakGlassRoleName}`),
+    );
     // CDK's custom-resource provider role (the default security group's rules) is written without tags.
-    expect(untagged.map((r) => r.path).filter((p) => !p.includes('Custom::VpcRestrictDefaultSGCustomResourceProvider'))).toEqual([]);
+    expect(
+      untagged.map((r) => r.path).filter((p) => !p.includes('Custom::VpcRestrictDefaultSGCustomResourceProvider')),
+    ).toEqual([]);
   });
 
   test('the deployment role (exact ARN) and break-glass still change the chain', async () => {
     const { account, region } = prod();
     const target = resource('AWS::Logs::LogGroup', 'Audit/LogGroup');
-    for (const arn of [`arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${region}`, `arn:aws:iam::${account}:role/${model.synth.config.organization.breakGlassRoleName}`]) {
-      const a = await ask({ scps, principal: { ...admin(), arn }, action: 'logs:PutMetricFilter', resource: target.arn, resourceAccount: account, region, resourceTags: target.tags });
+    for (const arn of [
+      `arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${region}`,
+      `arn:aws:iam::${account}:role/${model.synth.config.organization.breakGlassRoleName}`,
+    ]) {
+      const a = await ask({
+        scps,
+        principal: { ...admin(), arn },
+        action: 'logs:PutMetricFilter',
+        resource: target.arn,
+        resourceAccount: account,
+        region,
+        resourceTags: target.tags,
+      });
       expect([arn, a.decision]).toEqual([arn, 'allowed']);
     }
   });

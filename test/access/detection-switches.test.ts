@@ -16,7 +16,9 @@ import { Answer, ask, Principal, scpsWithout } from './simulate';
 const config = defaultEstateConfig();
 const scps = serviceControlPolicies(scpContext(config)).map((p) => ({ name: p.name, policy: p.document as any }));
 const prod = config.environments.find((e) => e.name === 'prod')!;
-const admin = (arn = `arn:aws:iam::${prod.account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`): Principal => ({
+const admin = (
+  arn = `arn:aws:iam::${prod.account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`,
+): Principal => ({
   arn,
   account: prod.account,
   identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }],
@@ -24,10 +26,24 @@ const admin = (arn = `arn:aws:iam::${prod.account}:role/aws-reserved/sso.amazona
 });
 const breakGlass = admin(`arn:aws:iam::${prod.account}:role/${config.organization.breakGlassRoleName}`);
 const execRole = admin(`arn:aws:iam::${prod.account}:role/cdk-hnb659fds-cfn-exec-role-${prod.account}-${prod.region}`);
-const asked = (principal: Principal, action: string, context: Record<string, string | string[]> = {}, policies = scps): Promise<Answer> =>
-  ask({ scps: policies, principal, action, resource: '*', resourceAccount: prod.account, region: prod.region, context });
+const asked = (
+  principal: Principal,
+  action: string,
+  context: Record<string, string | string[]> = {},
+  policies = scps,
+): Promise<Answer> =>
+  ask({
+    scps: policies,
+    principal,
+    action,
+    resource: '*',
+    resourceAccount: prod.account,
+    region: prod.region,
+    context,
+  });
 const statements = (a: Answer) => a.by.map((b) => b.statement);
-const detective = () => scps.flatMap((p) => [p.policy.Statement].flat()).find((s: any) => s.Sid === 'ProtectDetectiveControls');
+const detective = () =>
+  scps.flatMap((p) => [p.policy.Statement].flat()).find((s: any) => s.Sid === 'ProtectDetectiveControls');
 
 describe('detection switches under their newer names (ProtectDetectiveControls)', () => {
   test.each([
@@ -50,14 +66,41 @@ describe('detection switches under their newer names (ProtectDetectiveControls)'
     const wildcards = (detective().Action as string[]).filter((a) => a.includes('*'));
     const expanded = Object.fromEntries(wildcards.map((w) => [w, expandAction(w).sort()]));
     expect(expanded).toEqual({
-      'guardduty:DisassociateFrom*': ['guardduty:DisassociateFromAdministratorAccount', 'guardduty:DisassociateFromMasterAccount'],
-      'guardduty:Create*Set': ['guardduty:CreateIPSet', 'guardduty:CreateThreatEntitySet', 'guardduty:CreateThreatIntelSet', 'guardduty:CreateTrustedEntitySet'],
-      'guardduty:Update*Set': ['guardduty:UpdateIPSet', 'guardduty:UpdateThreatEntitySet', 'guardduty:UpdateThreatIntelSet', 'guardduty:UpdateTrustedEntitySet'],
-      'securityhub:DisableSecurityHub*': ['securityhub:DisableSecurityHub', 'securityhub:DisableSecurityHubFeatureV2', 'securityhub:DisableSecurityHubV2'],
+      'guardduty:DisassociateFrom*': [
+        'guardduty:DisassociateFromAdministratorAccount',
+        'guardduty:DisassociateFromMasterAccount',
+      ],
+      'guardduty:Create*Set': [
+        'guardduty:CreateIPSet',
+        'guardduty:CreateThreatEntitySet',
+        'guardduty:CreateThreatIntelSet',
+        'guardduty:CreateTrustedEntitySet',
+      ],
+      'guardduty:Update*Set': [
+        'guardduty:UpdateIPSet',
+        'guardduty:UpdateThreatEntitySet',
+        'guardduty:UpdateThreatIntelSet',
+        'guardduty:UpdateTrustedEntitySet',
+      ],
+      'securityhub:DisableSecurityHub*': [
+        'securityhub:DisableSecurityHub',
+        'securityhub:DisableSecurityHubFeatureV2',
+        'securityhub:DisableSecurityHubV2',
+      ],
       'securityhub:CreateAutomationRule*': ['securityhub:CreateAutomationRule', 'securityhub:CreateAutomationRuleV2'],
-      'securityhub:DisassociateFrom*': ['securityhub:DisassociateFromAdministratorAccount', 'securityhub:DisassociateFromMasterAccount'],
-      'config:Delete*Recorder': ['config:DeleteConfigurationRecorder', 'config:DeleteServiceLinkedConfigurationRecorder'],
-      'config:Put*Recorder': ['config:PutConfigurationRecorder', 'config:PutServiceLinkedConfigurationRecorder', 'config:PutThirdPartyServiceLinkedConfigurationRecorder'],
+      'securityhub:DisassociateFrom*': [
+        'securityhub:DisassociateFromAdministratorAccount',
+        'securityhub:DisassociateFromMasterAccount',
+      ],
+      'config:Delete*Recorder': [
+        'config:DeleteConfigurationRecorder',
+        'config:DeleteServiceLinkedConfigurationRecorder',
+      ],
+      'config:Put*Recorder': [
+        'config:PutConfigurationRecorder',
+        'config:PutServiceLinkedConfigurationRecorder',
+        'config:PutThirdPartyServiceLinkedConfigurationRecorder',
+      ],
       'config:*DeliveryChannel': ['config:DeleteDeliveryChannel', 'config:PutDeliveryChannel'],
       'config:*RetentionConfiguration': ['config:DeleteRetentionConfiguration', 'config:PutRetentionConfiguration'],
     });
@@ -68,7 +111,10 @@ describe('detection switches under their newer names (ProtectDetectiveControls)'
     const families: Array<[string, RegExp]> = [
       ['guardduty', /^(Create|Update)(IPSet|TrustedEntitySet)$|^DisassociateFrom/],
       ['config', /^(Put|Delete|Stop).*(Recorder|DeliveryChannel|RetentionConfiguration)$/],
-      ['securityhub', /^Disable(SecurityHub|ImportFindingsForProduct)|^DisassociateFrom|^Update(SecurityControl|SecurityHubConfiguration|StandardsControl)$/],
+      [
+        'securityhub',
+        /^Disable(SecurityHub|ImportFindingsForProduct)|^DisassociateFrom|^Update(SecurityControl|SecurityHubConfiguration|StandardsControl)$/,
+      ],
     ];
     let checked = 0;
     for (const [service, re] of families) {
@@ -88,17 +134,36 @@ describe('findings triage cannot lower a finding out of the alert rule (DenyChan
   test.each([
     ['Label', { 'securityhub:ASFFSyntaxPath/Severity.Label': 'INFORMATIONAL' }],
     ['Normalized', { 'securityhub:ASFFSyntaxPath/Severity.Normalized': '0' }],
-  ])('an admin may not set Severity.%s; break-glass may; without the statement the admin could', async (field, context) => {
-    const a = await asked(admin(), 'securityhub:BatchUpdateFindings', context);
-    expect([a.decision, statements(a)]).toEqual(['denied', [`DenyChangingSeverity${field}`]]);
-    expect((await asked(breakGlass, 'securityhub:BatchUpdateFindings', context)).decision).toBe('allowed');
-    expect((await asked(admin(), 'securityhub:BatchUpdateFindings', context, scpsWithout(scps, `DenyChangingSeverity${field}`))).decision).toBe('allowed');
-  });
+  ])(
+    'an admin may not set Severity.%s; break-glass may; without the statement the admin could',
+    async (field, context) => {
+      const a = await asked(admin(), 'securityhub:BatchUpdateFindings', context);
+      expect([a.decision, statements(a)]).toEqual(['denied', [`DenyChangingSeverity${field}`]]);
+      expect((await asked(breakGlass, 'securityhub:BatchUpdateFindings', context)).decision).toBe('allowed');
+      expect(
+        (
+          await asked(
+            admin(),
+            'securityhub:BatchUpdateFindings',
+            context,
+            scpsWithout(scps, `DenyChangingSeverity${field}`),
+          )
+        ).decision,
+      ).toBe('allowed');
+    },
+  );
 
   test('severity with a note and a NOTIFIED workflow in one request is still denied; a note and NOTIFIED alone stay open to analysts', async () => {
-    const both = { 'securityhub:ASFFSyntaxPath/Severity.Label': 'LOW', 'securityhub:ASFFSyntaxPath/Note.Text': 'triaged', 'securityhub:ASFFSyntaxPath/Workflow.Status': 'NOTIFIED' };
+    const both = {
+      'securityhub:ASFFSyntaxPath/Severity.Label': 'LOW',
+      'securityhub:ASFFSyntaxPath/Note.Text': 'triaged',
+      'securityhub:ASFFSyntaxPath/Workflow.Status': 'NOTIFIED',
+    };
     expect((await asked(admin(), 'securityhub:BatchUpdateFindings', both)).decision).toBe('denied');
-    const triage = { 'securityhub:ASFFSyntaxPath/Note.Text': 'triaged', 'securityhub:ASFFSyntaxPath/Workflow.Status': 'NOTIFIED' };
+    const triage = {
+      'securityhub:ASFFSyntaxPath/Note.Text': 'triaged',
+      'securityhub:ASFFSyntaxPath/Workflow.Status': 'NOTIFIED',
+    };
     expect((await asked(admin(), 'securityhub:BatchUpdateFindings', triage)).decision).toBe('allowed');
   });
 });

@@ -34,10 +34,16 @@ export interface RoleModel {
 }
 
 /** AWS's AdministratorAccess managed policy. */
-export const ADMINISTRATOR_ACCESS = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+export const ADMINISTRATOR_ACCESS = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
 
 /** A member account's administrator: an Identity Center AdministratorAccess role, no boundary (the guardrails' threat model). */
-export const memberAdmin = (account: string, arn = `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`): Principal => ({
+export const memberAdmin = (
+  account: string,
+  arn = `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`,
+): Principal => ({
   arn,
   account,
   identityPolicies: [{ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS }],
@@ -74,7 +80,10 @@ export class EstateModel {
       if (k === 'Ref') return this.ref(t, v);
       if (k === 'Fn::GetAtt') return this.getAtt(t, v[0], v[1]);
       if (k === 'Fn::Join') return (this.resolve(t, v[1]) as unknown[]).join(v[0]);
-      if (k === 'Fn::Sub') return String(typeof v === 'string' ? v : v[0]).replace(/\$\{([^}]+)\}/g, (_m, name) => String(this.ref(t, name)));
+      if (k === 'Fn::Sub')
+        return String(typeof v === 'string' ? v : v[0]).replace(/\$\{([^}]+)\}/g, (_m, name) =>
+          String(this.ref(t, name)),
+        );
       if (k === 'Fn::Select') return this.resolve(t, v[1])[v[0]];
       if (k === 'Fn::Split') return String(this.resolve(t, v[1])).split(v[0]);
       if (k === 'Fn::GetStackOutput') {
@@ -136,7 +145,10 @@ export class EstateModel {
 
   /** CloudFormation's name for a bucket without one: `<stack>-<logical id>-<suffix>`, lower case. */
   bucketName(t: TemplateInfo, logicalId: string): string {
-    return this.plain(t, t.resources[logicalId]?.Properties?.BucketName) ?? `${t.key.replace('/', '-')}-${logicalId}-abc123`.toLowerCase();
+    return (
+      this.plain(t, t.resources[logicalId]?.Properties?.BucketName) ??
+      `${t.key.replace('/', '-')}-${logicalId}-abc123`.toLowerCase()
+    );
   }
 
   roleName(t: TemplateInfo, logicalId: string): string {
@@ -163,7 +175,10 @@ export class EstateModel {
       const arn = this.roleArn(t, id);
       const identityPolicies: Array<{ name: string; policy: Json }> = [];
       for (const [pid, pr] of Object.entries(t.resources)) {
-        if ((pr.Type === 'AWS::IAM::ManagedPolicy' || pr.Type === 'AWS::IAM::Policy') && (pr.Properties?.Roles ?? []).some((x: Json) => x?.Ref === id)) {
+        if (
+          (pr.Type === 'AWS::IAM::ManagedPolicy' || pr.Type === 'AWS::IAM::Policy') &&
+          (pr.Properties?.Roles ?? []).some((x: Json) => x?.Ref === id)
+        ) {
           identityPolicies.push({ name: pid, policy: this.resolve(t, pr.Properties.PolicyDocument) });
         }
       }
@@ -171,18 +186,33 @@ export class EstateModel {
         const resolved = this.resolve(t, m);
         const local = typeof m === 'object' && m.Ref && t.resources[m.Ref];
         if (local) identityPolicies.push({ name: m.Ref, policy: this.resolve(t, local.Properties.PolicyDocument) });
-        else if (String(resolved).endsWith(':policy/AdministratorAccess')) identityPolicies.push({ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS });
+        else if (String(resolved).endsWith(':policy/AdministratorAccess'))
+          identityPolicies.push({ name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS });
       }
-      for (const inline of p.Policies ?? []) identityPolicies.push({ name: inline.PolicyName, policy: this.resolve(t, inline.PolicyDocument) });
+      for (const inline of p.Policies ?? [])
+        identityPolicies.push({ name: inline.PolicyName, policy: this.resolve(t, inline.PolicyDocument) });
       let boundary: RoleModel['boundary'];
       if (p.PermissionsBoundary) {
         const ref = p.PermissionsBoundary.Ref as string | undefined;
         const local = ref ? t.resources[ref] : undefined;
-        const doc = local ? this.resolve(t, local.Properties.PolicyDocument) : this.boundaryByArn(this.resolve(t, p.PermissionsBoundary), t.account);
+        const doc = local
+          ? this.resolve(t, local.Properties.PolicyDocument)
+          : this.boundaryByArn(this.resolve(t, p.PermissionsBoundary), t.account);
         if (doc) boundary = { name: ref ?? 'WorkloadPermissionsBoundary', policy: doc };
       }
       const tags = tagMap(this.resolve(t, p.Tags));
-      out.push({ key: t.key, logicalId: id, path: r.Metadata?.['aws:cdk:path'] ?? id, arn, account: t.account, region: t.region, identityPolicies, boundary, tags, trust: this.resolve(t, p.AssumeRolePolicyDocument) });
+      out.push({
+        key: t.key,
+        logicalId: id,
+        path: r.Metadata?.['aws:cdk:path'] ?? id,
+        arn,
+        account: t.account,
+        region: t.region,
+        identityPolicies,
+        boundary,
+        tags,
+        trust: this.resolve(t, p.AssumeRolePolicyDocument),
+      });
     }
     return out;
   }
@@ -192,7 +222,11 @@ export class EstateModel {
     for (const t of this.templates ?? []) {
       if (t.account !== account) continue;
       for (const [id, r] of Object.entries(t.resources)) {
-        if (r.Type === 'AWS::IAM::ManagedPolicy' && `arn:aws:iam::${t.account}:policy/${this.plain(t, r.Properties?.ManagedPolicyName) ?? id}` === arn) return this.resolve(t, r.Properties.PolicyDocument);
+        if (
+          r.Type === 'AWS::IAM::ManagedPolicy' &&
+          `arn:aws:iam::${t.account}:policy/${this.plain(t, r.Properties?.ManagedPolicyName) ?? id}` === arn
+        )
+          return this.resolve(t, r.Properties.PolicyDocument);
       }
     }
     return undefined;
@@ -201,14 +235,22 @@ export class EstateModel {
   /** The single role of a template whose construct path contains `fragment`. */
   role(key: string, fragment: string): RoleModel {
     const found = this.roles.filter((r) => r.key === key && r.path.includes(fragment));
-    if (found.length !== 1) throw new Error(`${found.length} roles in ${key} match ${fragment}: ${this.roles.filter((r) => r.key === key).map((r) => r.path).join(', ')}`);
+    if (found.length !== 1)
+      throw new Error(
+        `${found.length} roles in ${key} match ${fragment}: ${this.roles
+          .filter((r) => r.key === key)
+          .map((r) => r.path)
+          .join(', ')}`,
+      );
     return found[0];
   }
 
   /** The logical ID of the single resource of a type whose construct path contains `fragment`. */
   resourceId(key: string, type: string, fragment: string): string {
     const t = this.template(key);
-    const found = Object.entries(t.resources).filter(([, r]) => r.Type === type && String(r.Metadata?.['aws:cdk:path'] ?? '').includes(fragment));
+    const found = Object.entries(t.resources).filter(
+      ([, r]) => r.Type === type && String(r.Metadata?.['aws:cdk:path'] ?? '').includes(fragment),
+    );
     if (found.length !== 1) throw new Error(`${found.length} ${type} in ${key} match ${fragment}`);
     return found[0][0];
   }
@@ -249,9 +291,15 @@ function stackEnv(synth: SynthesizedEstate, key: string): { account: string; reg
   const [envName, stackId] = key.includes('/') ? key.split('/') : [undefined, key];
   if (envName) {
     const env = synth.config.environments.find((e) => e.name === envName)!;
-    const region = stackId === 'AuditReplica' ? env.auditReplicaRegion : stackId.startsWith('Detection-') ? stackId.slice('Detection-'.length) : env.region;
+    const region =
+      stackId === 'AuditReplica'
+        ? env.auditReplicaRegion
+        : stackId.startsWith('Detection-')
+          ? stackId.slice('Detection-'.length)
+          : env.region;
     return { account: env.account, region };
   }
-  if (key === 'Organization') return { account: synth.config.organization.managementAccount!, region: synth.config.organization.homeRegion };
+  if (key === 'Organization')
+    return { account: synth.config.organization.managementAccount!, region: synth.config.organization.homeRegion };
   return { account: synth.config.delivery?.account ?? '000000000000', region: synth.config.organization.homeRegion };
 }

@@ -33,52 +33,120 @@ import { ask, Principal, scpsWith, scpsWithout } from './simulate';
 
 const ESTATES = [REPOSITORY_ESTATE, ONE_ENVIRONMENT, FOUR_ENVIRONMENTS, THIRTY_MODELS];
 const WRITES = ['iam:CreateSAMLProvider', 'iam:UpdateSAMLProvider', 'iam:DeleteSAMLProvider'];
-const roleWithAdmin = (arn: string, account: string): Principal => ({ arn, account, identityPolicies: [{ name: 'Admin', policy: ADMINISTRATOR_ACCESS }] });
+const roleWithAdmin = (arn: string, account: string): Principal => ({
+  arn,
+  account,
+  identityPolicies: [{ name: 'Admin', policy: ADMINISTRATOR_ACCESS }],
+});
 
 describe.each(ESTATES.map((e) => [e.name, e]))('%s', (_name, estate) => {
   const config: EstateConfig = estate.config();
   const scps = serviceControlPolicies(scpContext(config)).map((p) => ({ name: p.name, policy: p.document as any }));
-  const provider = (e: { account: string }) => `arn:aws:iam::${e.account}:saml-provider/AWSSSO_0a1b2c3d4e5f6a7b_DO_NOT_DELETE`;
+  const provider = (e: { account: string }) =>
+    `arn:aws:iam::${e.account}:saml-provider/AWSSSO_0a1b2c3d4e5f6a7b_DO_NOT_DELETE`;
 
-  test.each(WRITES)('%s of Identity Center\'s SAML provider: denied to every environment\'s admin and its deploy; break-glass may; without ProtectIdentityCenterSignIn the admin may', async (action) => {
-    for (const e of config.environments) {
-      const q = { action, resource: provider(e), resourceAccount: e.account, region: e.region };
-      for (const principal of [memberAdmin(e.account), roleWithAdmin(cdkDeploymentRoleArn(e.account, e.region).replace('arn:*:', 'arn:aws:'), e.account)]) {
-        const a = await ask({ ...q, scps, principal });
-        expect([e.name, principal.arn, a.decision, a.by.map((b) => b.statement)]).toEqual([e.name, principal.arn, 'denied', ['ProtectIdentityCenterSignIn']]);
+  test.each(WRITES)(
+    "%s of Identity Center's SAML provider: denied to every environment's admin and its deploy; break-glass may; without ProtectIdentityCenterSignIn the admin may",
+    async (action) => {
+      for (const e of config.environments) {
+        const q = { action, resource: provider(e), resourceAccount: e.account, region: e.region };
+        for (const principal of [
+          memberAdmin(e.account),
+          roleWithAdmin(cdkDeploymentRoleArn(e.account, e.region).replace('arn:*:', 'arn:aws:'), e.account),
+        ]) {
+          const a = await ask({ ...q, scps, principal });
+          expect([e.name, principal.arn, a.decision, a.by.map((b) => b.statement)]).toEqual([
+            e.name,
+            principal.arn,
+            'denied',
+            ['ProtectIdentityCenterSignIn'],
+          ]);
+        }
+        const breakGlass = roleWithAdmin(
+          `arn:aws:iam::${e.account}:role/${config.organization.breakGlassRoleName}`,
+          e.account,
+        );
+        expect([e.name, (await ask({ ...q, scps, principal: breakGlass })).decision]).toEqual([e.name, 'allowed']);
+        expect([
+          e.name,
+          (
+            await ask({
+              ...q,
+              scps: scpsWithout(scps, 'ProtectIdentityCenterSignIn'),
+              principal: memberAdmin(e.account),
+            })
+          ).decision,
+        ]).toEqual([e.name, 'allowed']);
       }
-      const breakGlass = roleWithAdmin(`arn:aws:iam::${e.account}:role/${config.organization.breakGlassRoleName}`, e.account);
-      expect([e.name, (await ask({ ...q, scps, principal: breakGlass })).decision]).toEqual([e.name, 'allowed']);
-      expect([e.name, (await ask({ ...q, scps: scpsWithout(scps, 'ProtectIdentityCenterSignIn'), principal: memberAdmin(e.account) })).decision]).toEqual([e.name, 'allowed']);
-    }
-  });
+    },
+  );
 
-  test('a permission-set role (the approver\'s, say) is bound like any admin: it cannot re-point the sign-in to itself either', async () => {
+  test("a permission-set role (the approver's, say) is bound like any admin: it cannot re-point the sign-in to itself either", async () => {
     for (const e of config.environments) {
-      const approverSet = roleWithAdmin(`arn:aws:iam::${e.account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_ModelRiskApprover_0123456789abcdef`, e.account);
-      const a = await ask({ action: 'iam:UpdateSAMLProvider', resource: provider(e), resourceAccount: e.account, region: e.region, scps, principal: approverSet });
+      const approverSet = roleWithAdmin(
+        `arn:aws:iam::${e.account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_ModelRiskApprover_0123456789abcdef`,
+        e.account,
+      );
+      const a = await ask({
+        action: 'iam:UpdateSAMLProvider',
+        resource: provider(e),
+        resourceAccount: e.account,
+        region: e.region,
+        scps,
+        principal: approverSet,
+      });
       expect([e.name, a.decision]).toEqual([e.name, 'denied']);
     }
   });
 
-  test('the admin\'s own SAML providers, which no estate role trusts, stay the admin\'s; so do reads of Identity Center\'s', async () => {
+  test("the admin's own SAML providers, which no estate role trusts, stay the admin's; so do reads of Identity Center's", async () => {
     for (const e of config.environments) {
       for (const action of WRITES) {
-        const own = await ask({ scps, principal: memberAdmin(e.account), action, resource: `arn:aws:iam::${e.account}:saml-provider/CorporateIdP`, resourceAccount: e.account, region: e.region });
+        const own = await ask({
+          scps,
+          principal: memberAdmin(e.account),
+          action,
+          resource: `arn:aws:iam::${e.account}:saml-provider/CorporateIdP`,
+          resourceAccount: e.account,
+          region: e.region,
+        });
         expect([e.name, action, own.decision]).toEqual([e.name, action, 'allowed']);
       }
-      const read = await ask({ scps, principal: memberAdmin(e.account), action: 'iam:GetSAMLProvider', resource: provider(e), resourceAccount: e.account, region: e.region });
+      const read = await ask({
+        scps,
+        principal: memberAdmin(e.account),
+        action: 'iam:GetSAMLProvider',
+        resource: provider(e),
+        resourceAccount: e.account,
+        region: e.region,
+      });
       expect([e.name, read.decision]).toEqual([e.name, 'allowed']);
     }
   });
 
-  test('the statement\'s actions are exactly the three writes (no read, no tag), and taking one out opens exactly that one', async () => {
-    const s = serviceControlPolicies(scpContext(config)).flatMap((p) => p.document.Statement).find((x) => x.Sid === 'ProtectIdentityCenterSignIn')!;
-    expect([s.Action].flat().flatMap((a) => expandAction(a!)).sort()).toEqual([...WRITES].sort());
+  test("the statement's actions are exactly the three writes (no read, no tag), and taking one out opens exactly that one", async () => {
+    const s = serviceControlPolicies(scpContext(config))
+      .flatMap((p) => p.document.Statement)
+      .find((x) => x.Sid === 'ProtectIdentityCenterSignIn')!;
+    expect(
+      [s.Action]
+        .flat()
+        .flatMap((a) => expandAction(a!))
+        .sort(),
+    ).toEqual([...WRITES].sort());
     // Removal of one action opens exactly that action.
     const e = config.environments[0];
-    const open = scpsWith(scps, 'ProtectIdentityCenterSignIn', (x) => ({ ...x, Action: x.Action.filter((a: string) => a !== 'iam:DeleteSAMLProvider') }));
-    const q = { scps: open, principal: memberAdmin(e.account), resource: provider(e), resourceAccount: e.account, region: e.region };
+    const open = scpsWith(scps, 'ProtectIdentityCenterSignIn', (x) => ({
+      ...x,
+      Action: x.Action.filter((a: string) => a !== 'iam:DeleteSAMLProvider'),
+    }));
+    const q = {
+      scps: open,
+      principal: memberAdmin(e.account),
+      resource: provider(e),
+      resourceAccount: e.account,
+      region: e.region,
+    };
     expect((await ask({ ...q, action: 'iam:DeleteSAMLProvider' })).decision).toBe('allowed');
     expect((await ask({ ...q, action: 'iam:UpdateSAMLProvider' })).decision).toBe('denied');
   });

@@ -36,14 +36,21 @@ const ESTATES = [REPOSITORY_ESTATE, ONE_ENVIRONMENT, FOUR_ENVIRONMENTS, THIRTY_M
 const configs = new Map(ESTATES.map((e) => [e.name, e.config()]));
 
 type Scps = Array<{ name: string; policy: any }>;
-const scpsOf = (config: EstateConfig): Scps => serviceControlPolicies(scpContext(config)).map((p) => ({ name: p.name, policy: p.document }));
+const scpsOf = (config: EstateConfig): Scps =>
+  serviceControlPolicies(scpContext(config)).map((p) => ({ name: p.name, policy: p.document }));
 
 /** A role with AdministratorAccess (what the bootstrap's execution role and break-glass hold; the SCPs are the question). */
-const roleWithAdmin = (arn: string, account: string): Principal => ({ arn, account, identityPolicies: [{ name: 'Admin', policy: ADMINISTRATOR_ACCESS }] });
-const deployOf = (account: string, region: string) => roleWithAdmin(cdkDeploymentRoleArn(account, region).replace('arn:*:', 'arn:aws:'), account);
+const roleWithAdmin = (arn: string, account: string): Principal => ({
+  arn,
+  account,
+  identityPolicies: [{ name: 'Admin', policy: ADMINISTRATOR_ACCESS }],
+});
+const deployOf = (account: string, region: string) =>
+  roleWithAdmin(cdkDeploymentRoleArn(account, region).replace('arn:*:', 'arn:aws:'), account);
 
 /** One statement with one action taken out: the entry that closes one gap. */
-const withoutAction = (scps: Scps, sid: string, action: string) => scpsWith(scps, sid, (s) => ({ ...s, Action: s.Action.filter((a: string) => a !== action) }));
+const withoutAction = (scps: Scps, sid: string, action: string) =>
+  scpsWith(scps, sid, (s) => ({ ...s, Action: s.Action.filter((a: string) => a !== action) }));
 
 /** The requests, as IAM authorizes them: [action, resource type of the ARN asked, id, request context]. */
 const ROUTE_AND_ENDPOINT_CHANGES: Array<[string, string, string, Record<string, string | string[]>]> = [
@@ -54,9 +61,19 @@ const ROUTE_AND_ENDPOINT_CHANGES: Array<[string, string, string, Record<string, 
   // The S3 gateway endpoint's policy widened to any bucket.
   ['ec2:ModifyVpcEndpoint', 'vpc-endpoint', 'vpce-0s3gateway', {}],
   // An interface endpoint to another account's PrivateLink service...
-  ['ec2:CreateVpcEndpoint', 'vpc-endpoint', '*', { 'ec2:VpceServiceOwner': '210987654321', 'ec2:VpceServiceName': 'com.amazonaws.vpce.eu-west-1.vpce-svc-0outside' }],
+  [
+    'ec2:CreateVpcEndpoint',
+    'vpc-endpoint',
+    '*',
+    { 'ec2:VpceServiceOwner': '210987654321', 'ec2:VpceServiceName': 'com.amazonaws.vpce.eu-west-1.vpce-svc-0outside' },
+  ],
   // ... or an AWS one (S3) with the default full-access policy, on a route table of the admin's own.
-  ['ec2:CreateVpcEndpoint', 'vpc', 'vpc-0estate', { 'ec2:VpceServiceOwner': 'amazon', 'ec2:VpceServiceName': 'com.amazonaws.eu-west-1.s3' }],
+  [
+    'ec2:CreateVpcEndpoint',
+    'vpc',
+    'vpc-0estate',
+    { 'ec2:VpceServiceOwner': 'amazon', 'ec2:VpceServiceName': 'com.amazonaws.eu-west-1.s3' },
+  ],
   // An estate subnet moved to that route table.
   ['ec2:ReplaceRouteTableAssociation', 'route-table', 'rtb-0admins', {}],
   ['ec2:AssociateRouteTable', 'route-table', 'rtb-0admins', {}],
@@ -65,58 +82,145 @@ const ROUTE_AND_ENDPOINT_CHANGES: Array<[string, string, string, Record<string, 
 describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
   const config = configs.get(name)!;
   const scps = scpsOf(config);
-  const breakGlass = (account: string) => roleWithAdmin(`arn:aws:iam::${account}:role/${config.organization.breakGlassRoleName}`, account);
+  const breakGlass = (account: string) =>
+    roleWithAdmin(`arn:aws:iam::${account}:role/${config.organization.breakGlassRoleName}`, account);
 
-  test.each(ROUTE_AND_ENDPOINT_CHANGES)('%s on a %s: denied to every environment\'s admin, allowed to its deploy and break-glass; without the action in NetworkChangesOnlyByTheDeploy, allowed to the admin', async (action, type, id, context) => {
-    for (const e of config.environments) {
-      const q = { action, resource: `arn:aws:ec2:${e.region}:${e.account}:${type}/${id}`, resourceAccount: e.account, region: e.region, context };
-      const admin = await ask({ ...q, scps, principal: memberAdmin(e.account) });
-      expect([e.name, admin.decision, admin.by.map((b) => b.statement)]).toEqual([e.name, 'denied', ['NetworkChangesOnlyByTheDeploy']]);
-      // In the other allowed region too (the region allow-list does not stop it there).
-      const elsewhere = await ask({ ...q, region: e.auditReplicaRegion, resource: q.resource.replace(e.region, e.auditReplicaRegion), scps, principal: memberAdmin(e.account) });
-      expect([e.name, e.auditReplicaRegion, elsewhere.decision, elsewhere.by.map((b) => b.statement)]).toEqual([e.name, e.auditReplicaRegion, 'denied', ['NetworkChangesOnlyByTheDeploy']]);
-      // The deploy of this account in each region it deploys to (the exemption's region is a wildcard).
-      for (const region of [e.region, e.auditReplicaRegion]) {
-        const deploy = await ask({ ...q, region, resource: q.resource.replace(e.region, region), scps, principal: deployOf(e.account, region) });
-        expect([e.name, region, deploy.decision]).toEqual([e.name, region, 'allowed']);
+  test.each(ROUTE_AND_ENDPOINT_CHANGES)(
+    "%s on a %s: denied to every environment's admin, allowed to its deploy and break-glass; without the action in NetworkChangesOnlyByTheDeploy, allowed to the admin",
+    async (action, type, id, context) => {
+      for (const e of config.environments) {
+        const q = {
+          action,
+          resource: `arn:aws:ec2:${e.region}:${e.account}:${type}/${id}`,
+          resourceAccount: e.account,
+          region: e.region,
+          context,
+        };
+        const admin = await ask({ ...q, scps, principal: memberAdmin(e.account) });
+        expect([e.name, admin.decision, admin.by.map((b) => b.statement)]).toEqual([
+          e.name,
+          'denied',
+          ['NetworkChangesOnlyByTheDeploy'],
+        ]);
+        // In the other allowed region too (the region allow-list does not stop it there).
+        const elsewhere = await ask({
+          ...q,
+          region: e.auditReplicaRegion,
+          resource: q.resource.replace(e.region, e.auditReplicaRegion),
+          scps,
+          principal: memberAdmin(e.account),
+        });
+        expect([e.name, e.auditReplicaRegion, elsewhere.decision, elsewhere.by.map((b) => b.statement)]).toEqual([
+          e.name,
+          e.auditReplicaRegion,
+          'denied',
+          ['NetworkChangesOnlyByTheDeploy'],
+        ]);
+        // The deploy of this account in each region it deploys to (the exemption's region is a wildcard).
+        for (const region of [e.region, e.auditReplicaRegion]) {
+          const deploy = await ask({
+            ...q,
+            region,
+            resource: q.resource.replace(e.region, region),
+            scps,
+            principal: deployOf(e.account, region),
+          });
+          expect([e.name, region, deploy.decision]).toEqual([e.name, region, 'allowed']);
+        }
+        expect([e.name, (await ask({ ...q, scps, principal: breakGlass(e.account) })).decision]).toEqual([
+          e.name,
+          'allowed',
+        ]);
+        const open = await ask({
+          ...q,
+          scps: withoutAction(scps, 'NetworkChangesOnlyByTheDeploy', action),
+          principal: memberAdmin(e.account),
+        });
+        expect([e.name, open.decision]).toEqual([e.name, 'allowed']);
       }
-      expect([e.name, (await ask({ ...q, scps, principal: breakGlass(e.account) })).decision]).toEqual([e.name, 'allowed']);
-      const open = await ask({ ...q, scps: withoutAction(scps, 'NetworkChangesOnlyByTheDeploy', action), principal: memberAdmin(e.account) });
-      expect([e.name, open.decision]).toEqual([e.name, 'allowed']);
-    }
-  });
+    },
+  );
 
-  test('a customer gateway (the first step of a site-to-site VPN) is denied to every environment\'s admin and to its deploy, which creates none; break-glass may; without the action, allowed', async () => {
+  test("a customer gateway (the first step of a site-to-site VPN) is denied to every environment's admin and to its deploy, which creates none; break-glass may; without the action, allowed", async () => {
     const action = 'ec2:CreateCustomerGateway';
     for (const e of config.environments) {
-      const q = { action, resource: `arn:aws:ec2:${e.region}:${e.account}:customer-gateway/*`, resourceAccount: e.account, region: e.region };
+      const q = {
+        action,
+        resource: `arn:aws:ec2:${e.region}:${e.account}:customer-gateway/*`,
+        resourceAccount: e.account,
+        region: e.region,
+      };
       for (const principal of [memberAdmin(e.account), deployOf(e.account, e.region)]) {
         const a = await ask({ ...q, scps, principal });
-        expect([e.name, principal.arn, a.decision, a.by.map((b) => b.statement)]).toEqual([e.name, principal.arn, 'denied', ['DenyNetworkEscape']]);
+        expect([e.name, principal.arn, a.decision, a.by.map((b) => b.statement)]).toEqual([
+          e.name,
+          principal.arn,
+          'denied',
+          ['DenyNetworkEscape'],
+        ]);
       }
-      expect([e.name, (await ask({ ...q, scps, principal: breakGlass(e.account) })).decision]).toEqual([e.name, 'allowed']);
-      expect([e.name, (await ask({ ...q, scps: withoutAction(scps, 'DenyNetworkEscape', action), principal: memberAdmin(e.account) })).decision]).toEqual([e.name, 'allowed']);
+      expect([e.name, (await ask({ ...q, scps, principal: breakGlass(e.account) })).decision]).toEqual([
+        e.name,
+        'allowed',
+      ]);
+      expect([
+        e.name,
+        (await ask({ ...q, scps: withoutAction(scps, 'DenyNetworkEscape', action), principal: memberAdmin(e.account) }))
+          .decision,
+      ]).toEqual([e.name, 'allowed']);
     }
   });
 
   test.each([
     ['ec2:RunInstances', 'network-interface/*'],
     ['ec2:AttachNetworkInterface', 'network-interface/eni-0estate'],
-  ])('%s (an instance homed in an estate subnet and another VPC, a proxy that needs no route): denied to every environment\'s admin and deploy, allowed to break-glass; without the action, allowed', async (action, resource) => {
-    for (const e of config.environments) {
-      const q = { action, resource: `arn:aws:ec2:${e.region}:${e.account}:${resource}`, resourceAccount: e.account, region: e.region };
-      for (const principal of [memberAdmin(e.account), deployOf(e.account, e.region)]) {
-        const a = await ask({ ...q, scps, principal });
-        expect([e.name, principal.arn, a.decision, a.by.map((b) => b.statement)]).toEqual([e.name, principal.arn, 'denied', ['NoInstancesInTheNetworks']]);
+  ])(
+    "%s (an instance homed in an estate subnet and another VPC, a proxy that needs no route): denied to every environment's admin and deploy, allowed to break-glass; without the action, allowed",
+    async (action, resource) => {
+      for (const e of config.environments) {
+        const q = {
+          action,
+          resource: `arn:aws:ec2:${e.region}:${e.account}:${resource}`,
+          resourceAccount: e.account,
+          region: e.region,
+        };
+        for (const principal of [memberAdmin(e.account), deployOf(e.account, e.region)]) {
+          const a = await ask({ ...q, scps, principal });
+          expect([e.name, principal.arn, a.decision, a.by.map((b) => b.statement)]).toEqual([
+            e.name,
+            principal.arn,
+            'denied',
+            ['NoInstancesInTheNetworks'],
+          ]);
+        }
+        expect([e.name, (await ask({ ...q, scps, principal: breakGlass(e.account) })).decision]).toEqual([
+          e.name,
+          'allowed',
+        ]);
+        expect([
+          e.name,
+          (
+            await ask({
+              ...q,
+              scps: withoutAction(scps, 'NoInstancesInTheNetworks', action),
+              principal: memberAdmin(e.account),
+            })
+          ).decision,
+        ]).toEqual([e.name, 'allowed']);
       }
-      expect([e.name, (await ask({ ...q, scps, principal: breakGlass(e.account) })).decision]).toEqual([e.name, 'allowed']);
-      expect([e.name, (await ask({ ...q, scps: withoutAction(scps, 'NoInstancesInTheNetworks', action), principal: memberAdmin(e.account) })).decision]).toEqual([e.name, 'allowed']);
-    }
-  });
+    },
+  );
 
   test('the interfaces SageMaker and Lambda need are still created by the roles they act as (CreateNetworkInterface is not denied)', async () => {
     for (const e of config.environments) {
-      const a = await ask({ scps, principal: roleWithAdmin(`arn:aws:iam::${e.account}:role/estate-training/${e.name}-training-role`, e.account), action: 'ec2:CreateNetworkInterface', resource: `arn:aws:ec2:${e.region}:${e.account}:network-interface/*`, resourceAccount: e.account, region: e.region });
+      const a = await ask({
+        scps,
+        principal: roleWithAdmin(`arn:aws:iam::${e.account}:role/estate-training/${e.name}-training-role`, e.account),
+        action: 'ec2:CreateNetworkInterface',
+        resource: `arn:aws:ec2:${e.region}:${e.account}:network-interface/*`,
+        resourceAccount: e.account,
+        region: e.region,
+      });
       expect([e.name, a.decision]).toEqual([e.name, 'allowed']);
     }
   });
@@ -125,32 +229,72 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
     ['vpc-lattice:CreateServiceNetworkVpcAssociation', 'servicenetworkvpcassociation/snva-0estate'],
     ['vpc-lattice:CreateResourceGateway', 'resourcegateway/rgw-0estate'],
     ['vpc-lattice:CreateTargetGroup', 'targetgroup/tg-0estate'],
-  ])('%s (a VPC Lattice path that needs no route): denied to every environment\'s admin and deploy, allowed to break-glass; without the action, allowed', async (action, resource) => {
-    for (const e of config.environments) {
-      const q = { action, resource: `arn:aws:vpc-lattice:${e.region}:${e.account}:${resource}`, resourceAccount: e.account, region: e.region };
-      for (const principal of [memberAdmin(e.account), deployOf(e.account, e.region)]) {
-        const a = await ask({ ...q, scps, principal });
-        expect([e.name, principal.arn, a.decision, a.by.map((b) => b.statement)]).toEqual([e.name, principal.arn, 'denied', ['DenyLatticePaths']]);
+  ])(
+    "%s (a VPC Lattice path that needs no route): denied to every environment's admin and deploy, allowed to break-glass; without the action, allowed",
+    async (action, resource) => {
+      for (const e of config.environments) {
+        const q = {
+          action,
+          resource: `arn:aws:vpc-lattice:${e.region}:${e.account}:${resource}`,
+          resourceAccount: e.account,
+          region: e.region,
+        };
+        for (const principal of [memberAdmin(e.account), deployOf(e.account, e.region)]) {
+          const a = await ask({ ...q, scps, principal });
+          expect([e.name, principal.arn, a.decision, a.by.map((b) => b.statement)]).toEqual([
+            e.name,
+            principal.arn,
+            'denied',
+            ['DenyLatticePaths'],
+          ]);
+        }
+        expect([e.name, (await ask({ ...q, scps, principal: breakGlass(e.account) })).decision]).toEqual([
+          e.name,
+          'allowed',
+        ]);
+        expect([
+          e.name,
+          (
+            await ask({
+              ...q,
+              scps: withoutAction(scps, 'DenyLatticePaths', action),
+              principal: memberAdmin(e.account),
+            })
+          ).decision,
+        ]).toEqual([e.name, 'allowed']);
       }
-      expect([e.name, (await ask({ ...q, scps, principal: breakGlass(e.account) })).decision]).toEqual([e.name, 'allowed']);
-      expect([e.name, (await ask({ ...q, scps: withoutAction(scps, 'DenyLatticePaths', action), principal: memberAdmin(e.account) })).decision]).toEqual([e.name, 'allowed']);
-    }
-  });
+    },
+  );
 
-  test('the exemption is the deploy of the same account: a role in an environment named like another account\'s execution role, or like it with a path, gets none', async () => {
+  test("the exemption is the deploy of the same account: a role in an environment named like another account's execution role, or like it with a path, gets none", async () => {
     for (const e of config.environments) {
-      const q = { action: 'ec2:CreateRoute', resource: `arn:aws:ec2:${e.region}:${e.account}:route-table/rtb-0estate`, resourceAccount: e.account, region: e.region, scps };
-      const others = [...new Set([...config.environments.map((o) => o.account), ...(config.delivery ? [config.delivery.account] : [])])].filter((a) => a !== e.account);
+      const q = {
+        action: 'ec2:CreateRoute',
+        resource: `arn:aws:ec2:${e.region}:${e.account}:route-table/rtb-0estate`,
+        resourceAccount: e.account,
+        region: e.region,
+        scps,
+      };
+      const others = [
+        ...new Set([
+          ...config.environments.map((o) => o.account),
+          ...(config.delivery ? [config.delivery.account] : []),
+        ]),
+      ].filter((a) => a !== e.account);
       const lookAlikes = [
         ...others.map((o) => `arn:aws:iam::${e.account}:role/cdk-hnb659fds-cfn-exec-role-${o}-${e.region}`),
         `arn:aws:iam::${e.account}:role/team/cdk-hnb659fds-cfn-exec-role-${e.account}-${e.region}`,
         `arn:aws:iam::${e.account}:role/cdk-hnb659fds-deploy-role-${e.account}-${e.region}`,
       ];
-      for (const arn of lookAlikes) expect([arn, (await ask({ ...q, principal: roleWithAdmin(arn, e.account) })).decision]).toEqual([arn, 'denied']);
+      for (const arn of lookAlikes)
+        expect([arn, (await ask({ ...q, principal: roleWithAdmin(arn, e.account) })).decision]).toEqual([
+          arn,
+          'denied',
+        ]);
     }
   });
 
-  test('the statements of a policy at the root name only the environment accounts\' own resources, each account once, so that no other account of the organization is bound', () => {
+  test("the statements of a policy at the root name only the environment accounts' own resources, each account once, so that no other account of the organization is bound", () => {
     const atRoot = serviceControlPolicies(scpContext(config)).filter((p) => p.attachment === 'root');
     expect(atRoot.map((p) => p.name)).toEqual(['environment-guardrails']);
     const accounts = [...new Set(config.environments.map((e) => e.account))].sort();
@@ -163,27 +307,61 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
     };
     // RAM's CreateResourceShare authorizes on no resource: that statement binds the accounts' principals instead.
     const byPrincipal = ['NoResourceShares'];
-    expect(atRoot[0].document.Statement.map((s) => s.Sid)).toEqual([...Object.keys(resources).slice(0, 3), ...byPrincipal, ...Object.keys(resources).slice(3)]);
+    expect(atRoot[0].document.Statement.map((s) => s.Sid)).toEqual([
+      ...Object.keys(resources).slice(0, 3),
+      ...byPrincipal,
+      ...Object.keys(resources).slice(3),
+    ]);
     for (const s of atRoot[0].document.Statement) {
       expect([s.Sid, s.NotResource, s.NotAction]).toEqual([s.Sid, undefined, undefined]);
       if (byPrincipal.includes(s.Sid!)) {
-        expect([s.Sid, s.Resource, [s.Condition?.StringEquals?.['aws:PrincipalAccount']].flat().sort(), Object.keys(s.Condition ?? {}).sort()]).toEqual([s.Sid, '*', accounts, ['ArnNotLike', 'StringEquals']]);
+        expect([
+          s.Sid,
+          s.Resource,
+          [s.Condition?.StringEquals?.['aws:PrincipalAccount']].flat().sort(),
+          Object.keys(s.Condition ?? {}).sort(),
+        ]).toEqual([s.Sid, '*', accounts, ['ArnNotLike', 'StringEquals']]);
         continue;
       }
       expect([s.Sid, [s.Resource].flat().sort()]).toEqual([s.Sid, accounts.flatMap(resources[s.Sid!]).sort()]);
     }
   });
 
-  test('an administrator of an account outside the estate, bound by the root\'s policy too, still changes its own routes and endpoints', async () => {
+  test("an administrator of an account outside the estate, bound by the root's policy too, still changes its own routes and endpoints", async () => {
     const outsider = '246813579024';
     expect(config.environments.map((e) => e.account)).not.toContain(outsider);
-    for (const [action, type, id, context] of [...ROUTE_AND_ENDPOINT_CHANGES, ['ec2:CreateCustomerGateway', 'customer-gateway', '*', {}] as const]) {
-      const a = await ask({ scps, principal: memberAdmin(outsider), action, resource: `arn:aws:ec2:eu-west-1:${outsider}:${type}/${id}`, resourceAccount: outsider, region: 'eu-west-1', context: { ...context } });
+    for (const [action, type, id, context] of [
+      ...ROUTE_AND_ENDPOINT_CHANGES,
+      ['ec2:CreateCustomerGateway', 'customer-gateway', '*', {}] as const,
+    ]) {
+      const a = await ask({
+        scps,
+        principal: memberAdmin(outsider),
+        action,
+        resource: `arn:aws:ec2:eu-west-1:${outsider}:${type}/${id}`,
+        resourceAccount: outsider,
+        region: 'eu-west-1',
+        context: { ...context },
+      });
       expect([action, a.decision]).toEqual([action, 'allowed']);
     }
-    const lattice = await ask({ scps, principal: memberAdmin(outsider), action: 'vpc-lattice:CreateServiceNetworkVpcAssociation', resource: `arn:aws:vpc-lattice:eu-west-1:${outsider}:servicenetworkvpcassociation/snva-1`, resourceAccount: outsider, region: 'eu-west-1' });
+    const lattice = await ask({
+      scps,
+      principal: memberAdmin(outsider),
+      action: 'vpc-lattice:CreateServiceNetworkVpcAssociation',
+      resource: `arn:aws:vpc-lattice:eu-west-1:${outsider}:servicenetworkvpcassociation/snva-1`,
+      resourceAccount: outsider,
+      region: 'eu-west-1',
+    });
     expect(lattice.decision).toBe('allowed');
-    const saml = await ask({ scps, principal: memberAdmin(outsider), action: 'iam:UpdateSAMLProvider', resource: `arn:aws:iam::${outsider}:saml-provider/AWSSSO_0a1b2c3d4e5f6a7b_DO_NOT_DELETE`, resourceAccount: outsider, region: 'eu-west-1' });
+    const saml = await ask({
+      scps,
+      principal: memberAdmin(outsider),
+      action: 'iam:UpdateSAMLProvider',
+      resource: `arn:aws:iam::${outsider}:saml-provider/AWSSSO_0a1b2c3d4e5f6a7b_DO_NOT_DELETE`,
+      resourceAccount: outsider,
+      region: 'eu-west-1',
+    });
     expect(saml.decision).toBe('allowed');
   });
 });
@@ -205,10 +383,15 @@ describe('what IAM authorizes these calls on (the reference snapshot), which the
   ])('%s requires %j: a resource in the environment account on every request', (action, required) => {
     const [service, name] = action.split(':');
     const details = actionDetails(service, name)!;
-    expect(details.resourceTypes.filter((r) => r.required).map((r) => r.name).sort()).toEqual(required);
+    expect(
+      details.resourceTypes
+        .filter((r) => r.required)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(required);
   });
 
-  test('a route\'s target is no resource of CreateRoute: denying on the route table is the only way to hold every target', () => {
+  test("a route's target is no resource of CreateRoute: denying on the route table is the only way to hold every target", () => {
     const types = actionDetails('ec2', 'CreateRoute')!.resourceTypes.map((r) => r.name);
     expect(types).toEqual(['route-table']);
   });
@@ -217,7 +400,12 @@ describe('what IAM authorizes these calls on (the reference snapshot), which the
 describe('the Organization stack attaches the network policy at the root, the others to the units and accounts', () => {
   const config = configs.get(REPOSITORY_ESTATE.name)!;
   const template = Template.fromStack(new OrganizationStack(new App(), 'Organization', { estate: config }));
-  const targets = Object.fromEntries(Object.values(template.findResources('AWS::Organizations::Policy')).map((p: any) => [p.Properties.Name, p.Properties.TargetIds]));
+  const targets = Object.fromEntries(
+    Object.values(template.findResources('AWS::Organizations::Policy')).map((p: any) => [
+      p.Properties.Name,
+      p.Properties.TargetIds,
+    ]),
+  );
   const org = config.organization.name;
 
   test('environment-guardrails at the root only', () => {
@@ -254,30 +442,73 @@ describe("the estate's own deploy: every route-table association and VPC endpoin
       for (const [id, r] of Object.entries(t.resources)) {
         const arn = (type: string) => `arn:aws:ec2:${t.region}:${t.account}:${type}/${id}`;
         if (r.Type === 'AWS::EC2::VPCEndpoint') {
-          calls.push([t.key, 'ec2:CreateVpcEndpoint', arn('vpc-endpoint'), t.account], [t.key, 'ec2:CreateVpcEndpoint', arn('vpc'), t.account], [t.key, 'ec2:ModifyVpcEndpoint', arn('vpc-endpoint'), t.account]);
+          calls.push(
+            [t.key, 'ec2:CreateVpcEndpoint', arn('vpc-endpoint'), t.account],
+            [t.key, 'ec2:CreateVpcEndpoint', arn('vpc'), t.account],
+            [t.key, 'ec2:ModifyVpcEndpoint', arn('vpc-endpoint'), t.account],
+          );
         }
-        if (r.Type === 'AWS::EC2::SubnetRouteTableAssociation') calls.push([t.key, 'ec2:AssociateRouteTable', arn('route-table'), t.account], [t.key, 'ec2:ReplaceRouteTableAssociation', arn('route-table'), t.account]);
-        if (r.Type === 'AWS::EC2::Route') calls.push([t.key, 'ec2:CreateRoute', arn('route-table'), t.account], [t.key, 'ec2:ReplaceRoute', arn('route-table'), t.account]);
+        if (r.Type === 'AWS::EC2::SubnetRouteTableAssociation')
+          calls.push(
+            [t.key, 'ec2:AssociateRouteTable', arn('route-table'), t.account],
+            [t.key, 'ec2:ReplaceRouteTableAssociation', arn('route-table'), t.account],
+          );
+        if (r.Type === 'AWS::EC2::Route')
+          calls.push(
+            [t.key, 'ec2:CreateRoute', arn('route-table'), t.account],
+            [t.key, 'ec2:ReplaceRoute', arn('route-table'), t.account],
+          );
       }
     }
     // Every environment has its S3 and DynamoDB gateway endpoints, interface endpoints and subnet associations.
     const envs = model.synth.config.environments;
-    const count = (e: string, action: string) => calls.filter(([key, a]) => key.startsWith(`${e}/`) && a === action).length;
+    const count = (e: string, action: string) =>
+      calls.filter(([key, a]) => key.startsWith(`${e}/`) && a === action).length;
     for (const e of envs) {
-      expect([e.name, count(e.name, 'ec2:ModifyVpcEndpoint') >= 2, count(e.name, 'ec2:AssociateRouteTable') >= 2]).toEqual([e.name, true, true]);
+      expect([
+        e.name,
+        count(e.name, 'ec2:ModifyVpcEndpoint') >= 2,
+        count(e.name, 'ec2:AssociateRouteTable') >= 2,
+      ]).toEqual([e.name, true, true]);
     }
     const denied: string[] = [];
     for (const [key, action, resource, account] of calls) {
       const region = resource.split(':')[3];
-      const deploy = await ask({ scps, principal: deployOf(account, region), action, resource, resourceAccount: account, region });
-      if (deploy.decision !== 'allowed') denied.push(`${key} ${action} ${resource}: ${deploy.by.map((b) => b.statement).join(', ')}`);
-      const admin = await ask({ scps, principal: memberAdmin(account), action, resource, resourceAccount: account, region });
+      const deploy = await ask({
+        scps,
+        principal: deployOf(account, region),
+        action,
+        resource,
+        resourceAccount: account,
+        region,
+      });
+      if (deploy.decision !== 'allowed')
+        denied.push(`${key} ${action} ${resource}: ${deploy.by.map((b) => b.statement).join(', ')}`);
+      const admin = await ask({
+        scps,
+        principal: memberAdmin(account),
+        action,
+        resource,
+        resourceAccount: account,
+        region,
+      });
       if (admin.decision !== 'denied') denied.push(`admin allowed ${key} ${action} ${resource}`);
     }
     expect(denied).toEqual([]);
     // Removal check on the synthesized policies: without the statement, the admin may.
     const [, action, resource, account] = calls.find(([, a]) => a === 'ec2:ModifyVpcEndpoint')!;
     const region = resource.split(':')[3];
-    expect((await ask({ scps: scpsWithout(scps, 'NetworkChangesOnlyByTheDeploy'), principal: memberAdmin(account), action, resource, resourceAccount: account, region })).decision).toBe('allowed');
+    expect(
+      (
+        await ask({
+          scps: scpsWithout(scps, 'NetworkChangesOnlyByTheDeploy'),
+          principal: memberAdmin(account),
+          action,
+          resource,
+          resourceAccount: account,
+          region,
+        })
+      ).decision,
+    ).toBe('allowed');
   });
 });

@@ -29,23 +29,42 @@ const config = defaultEstateConfig();
 const scps = serviceControlPolicies(scpContext(config)).map((p) => ({ name: p.name, policy: p.document as any }));
 const prod = config.environments.find((e) => e.type === 'prod')!;
 const admin = memberAdmin(prod.account);
-const breakGlass = memberAdmin(prod.account, `arn:aws:iam::${prod.account}:role/${config.organization.breakGlassRoleName}`);
-const execRole = memberAdmin(prod.account, `arn:aws:iam::${prod.account}:role/cdk-hnb659fds-cfn-exec-role-${prod.account}-${prod.region}`);
+const breakGlass = memberAdmin(
+  prod.account,
+  `arn:aws:iam::${prod.account}:role/${config.organization.breakGlassRoleName}`,
+);
+const execRole = memberAdmin(
+  prod.account,
+  `arn:aws:iam::${prod.account}:role/cdk-hnb659fds-cfn-exec-role-${prod.account}-${prod.region}`,
+);
 const hubV2 = `arn:aws:securityhub:${prod.region}:${prod.account}:hubv2/0123456789abcdef`;
 const update = (principal: Principal, context: Record<string, string>, policies = scps): Promise<Answer> =>
-  ask({ scps: policies, principal, action: 'securityhub:BatchUpdateFindings', resource: hubV2, resourceAccount: prod.account, region: prod.region, context });
+  ask({
+    scps: policies,
+    principal,
+    action: 'securityhub:BatchUpdateFindings',
+    resource: hubV2,
+    resourceAccount: prod.account,
+    region: prod.region,
+    context,
+  });
 const statements = (a: Answer) => a.by.map((b) => b.statement);
 const SEVERITY = 'securityhub:OCSFSyntaxPath/SeverityId';
 const STATUS = 'securityhub:OCSFSyntaxPath/StatusId';
 const COMMENT = 'securityhub:OCSFSyntaxPath/Comment';
 
 describe('an OCSF finding cannot be lowered (DenyChangingSeverityV2)', () => {
-  test.each(['0', '1', '2', '6'])('SeverityId %s: denied to the admin, and to break-glass; allowed without the statement', async (severity) => {
-    const a = await update(admin, { [SEVERITY]: severity });
-    expect([a.decision, statements(a)]).toEqual(['denied', ['DenyChangingSeverityV2']]);
-    expect((await update(breakGlass, { [SEVERITY]: severity })).decision).toBe('denied');
-    expect((await update(admin, { [SEVERITY]: severity }, scpsWithout(scps, 'DenyChangingSeverityV2'))).decision).toBe('allowed');
-  });
+  test.each(['0', '1', '2', '6'])(
+    'SeverityId %s: denied to the admin, and to break-glass; allowed without the statement',
+    async (severity) => {
+      const a = await update(admin, { [SEVERITY]: severity });
+      expect([a.decision, statements(a)]).toEqual(['denied', ['DenyChangingSeverityV2']]);
+      expect((await update(breakGlass, { [SEVERITY]: severity })).decision).toBe('denied');
+      expect(
+        (await update(admin, { [SEVERITY]: severity }, scpsWithout(scps, 'DenyChangingSeverityV2'))).decision,
+      ).toBe('allowed');
+    },
+  );
 
   test('severity hidden among a comment and an In Progress status is still denied', async () => {
     const a = await update(admin, { [SEVERITY]: '1', [COMMENT]: 'triaged', [STATUS]: '2' });
@@ -53,7 +72,9 @@ describe('an OCSF finding cannot be lowered (DenyChangingSeverityV2)', () => {
   });
 
   test('the ASFF statements alone would let it through (the request carries no ASFF key)', async () => {
-    expect((await update(admin, { [SEVERITY]: '1' }, scpsWithout(scps, 'DenyChangingSeverityV2'))).decision).toBe('allowed');
+    expect((await update(admin, { [SEVERITY]: '1' }, scpsWithout(scps, 'DenyChangingSeverityV2'))).decision).toBe(
+      'allowed',
+    );
     for (const sid of ['DenyChangingSeverityLabel', 'DenyChangingSeverityNormalized', 'DenySuppressingFindings']) {
       expect(scps.flatMap((p) => [p.policy.Statement].flat()).some((s: any) => s.Sid === sid)).toBe(true);
     }
@@ -61,12 +82,17 @@ describe('an OCSF finding cannot be lowered (DenyChangingSeverityV2)', () => {
 });
 
 describe('an OCSF finding cannot be suppressed or archived (DenySuppressingFindingsV2)', () => {
-  test.each(['3', '5', '6', '99', '0'])('StatusId %s: denied to the admin and break-glass; allowed without the statement', async (status) => {
-    const a = await update(admin, { [STATUS]: status });
-    expect([a.decision, statements(a)]).toEqual(['denied', ['DenySuppressingFindingsV2']]);
-    expect((await update(breakGlass, { [STATUS]: status })).decision).toBe('denied');
-    expect((await update(admin, { [STATUS]: status }, scpsWithout(scps, 'DenySuppressingFindingsV2'))).decision).toBe('allowed');
-  });
+  test.each(['3', '5', '6', '99', '0'])(
+    'StatusId %s: denied to the admin and break-glass; allowed without the statement',
+    async (status) => {
+      const a = await update(admin, { [STATUS]: status });
+      expect([a.decision, statements(a)]).toEqual(['denied', ['DenySuppressingFindingsV2']]);
+      expect((await update(breakGlass, { [STATUS]: status })).decision).toBe('denied');
+      expect((await update(admin, { [STATUS]: status }, scpsWithout(scps, 'DenySuppressingFindingsV2'))).decision).toBe(
+        'allowed',
+      );
+    },
+  );
 
   test.each([
     ['New', '1'],
@@ -81,7 +107,9 @@ describe('an OCSF finding cannot be suppressed or archived (DenySuppressingFindi
   });
 
   test('the ASFF SUPPRESSED statement does not see an OCSF status', async () => {
-    expect((await update(admin, { [STATUS]: '3' }, scpsWithout(scps, 'DenySuppressingFindingsV2'))).decision).toBe('allowed');
+    expect((await update(admin, { [STATUS]: '3' }, scpsWithout(scps, 'DenySuppressingFindingsV2'))).decision).toBe(
+      'allowed',
+    );
   });
 });
 
@@ -91,7 +119,12 @@ describe('V2 automation rules and hub switches: only the deployment role and bre
   const v2 = expandAction('securityhub:*V2').filter((a) => /:(Create|Update)AutomationRuleV2$|:Disable/.test(a));
 
   test('the reference snapshot has the V2 actions this asks about', () => {
-    expect(v2.sort()).toEqual(['securityhub:CreateAutomationRuleV2', 'securityhub:DisableSecurityHubFeatureV2', 'securityhub:DisableSecurityHubV2', 'securityhub:UpdateAutomationRuleV2']);
+    expect(v2.sort()).toEqual([
+      'securityhub:CreateAutomationRuleV2',
+      'securityhub:DisableSecurityHubFeatureV2',
+      'securityhub:DisableSecurityHubV2',
+      'securityhub:UpdateAutomationRuleV2',
+    ]);
   });
 
   test.each(expandAction('securityhub:*V2').filter((a) => /:(Create|Update)AutomationRuleV2$|:Disable/.test(a)))(
@@ -99,13 +132,21 @@ describe('V2 automation rules and hub switches: only the deployment role and bre
     async (action) => {
       // The resource the reference names for the action, or `*` where it names none.
       const types = actionDetails('securityhub', action.split(':')[1])!.resourceTypes.map((r) => r.name);
-      const resource = types.includes('automation-rulev2') ? `arn:aws:securityhub:${prod.region}:${prod.account}:automation-rulev2/r1` : types.includes('hubv2') ? hubV2 : types.length === 0 ? '*' : `unexpected ${types}`;
+      const resource = types.includes('automation-rulev2')
+        ? `arn:aws:securityhub:${prod.region}:${prod.account}:automation-rulev2/r1`
+        : types.includes('hubv2')
+          ? hubV2
+          : types.length === 0
+            ? '*'
+            : `unexpected ${types}`;
       const q = { action, resource, resourceAccount: prod.account, region: prod.region };
       const a = await ask({ scps, principal: admin, ...q });
       expect([a.decision, statements(a)]).toEqual(['denied', ['ProtectDetectiveControls']]);
       expect((await ask({ scps, principal: execRole, ...q })).decision).toBe('allowed');
       expect((await ask({ scps, principal: breakGlass, ...q })).decision).toBe('allowed');
-      expect((await ask({ scps: scpsWithout(scps, 'ProtectDetectiveControls'), principal: admin, ...q })).decision).toBe('allowed');
+      expect(
+        (await ask({ scps: scpsWithout(scps, 'ProtectDetectiveControls'), principal: admin, ...q })).decision,
+      ).toBe('allowed');
     },
   );
 });

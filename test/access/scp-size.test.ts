@@ -18,7 +18,12 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { OrganizationStack, scpContext } from '../../lib/stacks/organization-stack';
-import { policySize, ROLE_CHANGES, SCP_SIZE_LIMIT, serviceControlPolicies } from '../../policies/scp/service-control-policies';
+import {
+  policySize,
+  ROLE_CHANGES,
+  SCP_SIZE_LIMIT,
+  serviceControlPolicies,
+} from '../../policies/scp/service-control-policies';
 import { expandAction } from '../../policies/validation/service-authorization';
 import { validatePolicyDocuments } from '../../policies/validation/validate';
 import { FOUR_ENVIRONMENTS, ONE_ENVIRONMENT, REPOSITORY_ESTATE, THIRTY_MODELS } from '../support/estates';
@@ -32,15 +37,23 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
   const config = configs.get(name)!;
   const policies = serviceControlPolicies(scpContext(config));
 
-  test.each(policies.map((p) => [p.name, p] as const))('%s is within 5,120 characters as AWS counts them', (_policy, p) => {
-    // As AWS counts: the document without whitespace outside strings.
-    expect(JSON.stringify(p.document).length).toBe(policySize(p));
-    expect(policySize(p)).toBeLessThanOrEqual(SCP_SIZE_LIMIT);
-  });
+  test.each(policies.map((p) => [p.name, p] as const))(
+    '%s is within 5,120 characters as AWS counts them',
+    (_policy, p) => {
+      // As AWS counts: the document without whitespace outside strings.
+      expect(JSON.stringify(p.document).length).toBe(policySize(p));
+      expect(policySize(p)).toBeLessThanOrEqual(SCP_SIZE_LIMIT);
+    },
+  );
 
   test('every policy validates against the reference snapshot with no problem (actions exist, keys apply to them)', () => {
     const documents = policies.map((p) => ({
-      location: { stack: 'Organization', logicalId: p.name, resourceType: 'AWS::Organizations::Policy', property: 'Content' },
+      location: {
+        stack: 'Organization',
+        logicalId: p.name,
+        resourceType: 'AWS::Organizations::Policy',
+        property: 'Content',
+      },
       kind: 'scp' as const,
       document: p.document as never,
     }));
@@ -48,7 +61,8 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
   });
 
   test('no more than four policies for each kind of target: with FullAWSAccess, the five a target takes', () => {
-    for (const attachment of ['units-and-accounts', 'root']) expect([attachment, policies.filter((p) => p.attachment === attachment).length <= 4]).toEqual([attachment, true]);
+    for (const attachment of ['units-and-accounts', 'root'])
+      expect([attachment, policies.filter((p) => p.attachment === attachment).length <= 4]).toEqual([attachment, true]);
     expect(policies.filter((p) => p.attachment === 'units-and-accounts').length).toBe(4);
   });
 
@@ -62,17 +76,30 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
           attached.set(key, (attached.get(key) ?? 0) + 1);
         }
       }
-      const accounts = [...config.environments.map((e) => e.account), ...(config.delivery ? [config.delivery.account] : [])];
+      const accounts = [
+        ...config.environments.map((e) => e.account),
+        ...(config.delivery ? [config.delivery.account] : []),
+      ];
       // The root, both top OUs and every account are targets; the units and accounts each with four.
       expect(attached.size).toBe(1 + 2 + new Set(accounts).size);
-      for (const [target, count] of attached) expect([target, count + 1]).toEqual([target, target === JSON.stringify(config.organization.rootId) ? 1 + policies.filter((p) => p.attachment === 'root').length : 5]);
+      for (const [target, count] of attached)
+        expect([target, count + 1]).toEqual([
+          target,
+          target === JSON.stringify(config.organization.rootId)
+            ? 1 + policies.filter((p) => p.attachment === 'root').length
+            : 5,
+        ]);
     });
   }
 });
 
 test('the policies of the largest estate (four environments over two regions, a pipeline) keep room for what is added next', () => {
   // Not a limit, a measure: printed so that the next change knows what it has.
-  const sizes = serviceControlPolicies(scpContext(configs.get(FOUR_ENVIRONMENTS.name)!)).map((p) => [p.name, policySize(p), SCP_SIZE_LIMIT - policySize(p)]);
+  const sizes = serviceControlPolicies(scpContext(configs.get(FOUR_ENVIRONMENTS.name)!)).map((p) => [
+    p.name,
+    policySize(p),
+    SCP_SIZE_LIMIT - policySize(p),
+  ]);
   console.log(`SCP sizes, four environments: ${sizes.map(([n, s, r]) => `${n} ${s} (${r} left)`).join(', ')}`);
   for (const [, size] of sizes) expect(size).toBeLessThanOrEqual(SCP_SIZE_LIMIT);
 });
@@ -121,7 +148,15 @@ describe('wildcards that made the room match exactly the actions they replaced',
         's3:PutBucketWebsite',
       ],
     ],
-    ['s3:DeleteBucket*', ['s3:DeleteBucket', 's3:DeleteBucketMetadataTableConfiguration', 's3:DeleteBucketPolicy', 's3:DeleteBucketWebsite']],
+    [
+      's3:DeleteBucket*',
+      [
+        's3:DeleteBucket',
+        's3:DeleteBucketMetadataTableConfiguration',
+        's3:DeleteBucketPolicy',
+        's3:DeleteBucketWebsite',
+      ],
+    ],
     [
       's3:Put*Configuration',
       [
@@ -151,20 +186,47 @@ describe('wildcards that made the room match exactly the actions they replaced',
         'ecr:PutSigningConfiguration',
       ],
     ],
-    ['ecr:DeleteRepository*', ['ecr:DeleteRepository', 'ecr:DeleteRepositoryCreationTemplate', 'ecr:DeleteRepositoryPolicy']],
-    ['cloudformation:*Stack', ['cloudformation:CancelUpdateStack', 'cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:RollbackStack', 'cloudformation:UpdateStack']],
-    ['cloudformation:*teChangeSet', ['cloudformation:CreateChangeSet', 'cloudformation:DeleteChangeSet', 'cloudformation:ExecuteChangeSet']],
+    [
+      'ecr:DeleteRepository*',
+      ['ecr:DeleteRepository', 'ecr:DeleteRepositoryCreationTemplate', 'ecr:DeleteRepositoryPolicy'],
+    ],
+    [
+      'cloudformation:*Stack',
+      [
+        'cloudformation:CancelUpdateStack',
+        'cloudformation:CreateStack',
+        'cloudformation:DeleteStack',
+        'cloudformation:RollbackStack',
+        'cloudformation:UpdateStack',
+      ],
+    ],
+    [
+      'cloudformation:*teChangeSet',
+      ['cloudformation:CreateChangeSet', 'cloudformation:DeleteChangeSet', 'cloudformation:ExecuteChangeSet'],
+    ],
     ['iam:*tePolicy*', ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion']],
     ['cloudtrail:*eTrail', ['cloudtrail:CreateTrail', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail']],
     ['scheduler:*eSchedule', ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule']],
     [
       'sagemaker:*teEndpoint*',
-      ['sagemaker:CreateEndpoint', 'sagemaker:CreateEndpointConfig', 'sagemaker:DeleteEndpoint', 'sagemaker:DeleteEndpointConfig', 'sagemaker:UpdateEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities'],
+      [
+        'sagemaker:CreateEndpoint',
+        'sagemaker:CreateEndpointConfig',
+        'sagemaker:DeleteEndpoint',
+        'sagemaker:DeleteEndpointConfig',
+        'sagemaker:UpdateEndpoint',
+        'sagemaker:UpdateEndpointWeightsAndCapacities',
+      ],
     ],
     ['sagemaker:UpdateMonitoring*', ['sagemaker:UpdateMonitoringAlert', 'sagemaker:UpdateMonitoringSchedule']],
     [
       'sagemaker:Delete*JobDefinition',
-      ['sagemaker:DeleteDataQualityJobDefinition', 'sagemaker:DeleteModelBiasJobDefinition', 'sagemaker:DeleteModelExplainabilityJobDefinition', 'sagemaker:DeleteModelQualityJobDefinition'],
+      [
+        'sagemaker:DeleteDataQualityJobDefinition',
+        'sagemaker:DeleteModelBiasJobDefinition',
+        'sagemaker:DeleteModelExplainabilityJobDefinition',
+        'sagemaker:DeleteModelQualityJobDefinition',
+      ],
     ],
   ])('%s expands to exactly these in the reference snapshot', (pattern, actions) => {
     expect(expandAction(pattern).sort()).toEqual([...actions].sort());
@@ -199,8 +261,18 @@ describe('the compressed statements deny what the listed actions denied, and no 
         'iam:UntagRole',
       ],
     ],
-    ['ProtectTheEstate', `arn:aws:cloudtrail:${region}:${account}:trail/${config.organization.name}-trail`, 'cloudtrail:GetEventSelectors cloudtrail:GetTrailStatus', ['cloudtrail:PutEventSelectors', 'cloudtrail:PutInsightSelectors']],
-    ['ProtectTheEstate', `arn:aws:kms:${region}:${account}:alias/${config.organization.name}-audit`, '', ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias']],
+    [
+      'ProtectTheEstate',
+      `arn:aws:cloudtrail:${region}:${account}:trail/${config.organization.name}-trail`,
+      'cloudtrail:GetEventSelectors cloudtrail:GetTrailStatus',
+      ['cloudtrail:PutEventSelectors', 'cloudtrail:PutInsightSelectors'],
+    ],
+    [
+      'ProtectTheEstate',
+      `arn:aws:kms:${region}:${account}:alias/${config.organization.name}-audit`,
+      '',
+      ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias'],
+    ],
     [
       'ProtectTheEstate',
       `arn:aws:s3:::${prod.name}-foundation-auditlogs1234-abcd`,
@@ -227,58 +299,108 @@ describe('the compressed statements deny what the listed actions denied, and no 
       'DeployOnlyThroughTheDeployRole',
       `arn:aws:cloudformation:${region}:${account}:stack/${prod.name}-Foundation/0b1c2d3e`,
       'cloudformation:DescribeStacks cloudformation:GetTemplate cloudformation:DescribeChangeSet',
-      ['cloudformation:CreateStack', 'cloudformation:UpdateStack', 'cloudformation:DeleteStack', 'cloudformation:RollbackStack', 'cloudformation:CreateChangeSet', 'cloudformation:ExecuteChangeSet', 'cloudformation:ContinueUpdateRollback', 'cloudformation:SetStackPolicy'],
+      [
+        'cloudformation:CreateStack',
+        'cloudformation:UpdateStack',
+        'cloudformation:DeleteStack',
+        'cloudformation:RollbackStack',
+        'cloudformation:CreateChangeSet',
+        'cloudformation:ExecuteChangeSet',
+        'cloudformation:ContinueUpdateRollback',
+        'cloudformation:SetStackPolicy',
+      ],
     ],
     [
       'ProtectTheEstate',
       `arn:aws:iam::${account}:policy/${config.organization.name}-${prod.name}-workload-boundary`,
       'iam:GetPolicy iam:GetPolicyVersion',
-      ['iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:CreatePolicy'],
+      [
+        'iam:CreatePolicyVersion',
+        'iam:DeletePolicy',
+        'iam:DeletePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:CreatePolicy',
+      ],
     ],
     [
       'PublishOnlyThroughTheBootstrap',
       `arn:aws:s3:::cdk-hnb659fds-assets-${account}-${region}`,
       's3:GetBucketPolicy s3:GetBucketLocation s3:ListBucket',
-      ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutBucketVersioning', 's3:PutLifecycleConfiguration', 's3:PutBucketAcl', 's3:DeleteBucket'],
+      [
+        's3:PutBucketPolicy',
+        's3:DeleteBucketPolicy',
+        's3:PutBucketVersioning',
+        's3:PutLifecycleConfiguration',
+        's3:PutBucketAcl',
+        's3:DeleteBucket',
+      ],
     ],
     [
       'PublishOnlyThroughTheBootstrap',
       `arn:aws:ecr:${region}:${account}:repository/cdk-hnb659fds-container-assets-${account}-${region}`,
       'ecr:GetRepositoryPolicy ecr:BatchGetImage ecr:DescribeImages',
-      ['ecr:PutImage', 'ecr:BatchDeleteImage', 'ecr:PutImageTagMutability', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy', 'ecr:DeleteRepository'],
+      [
+        'ecr:PutImage',
+        'ecr:BatchDeleteImage',
+        'ecr:PutImageTagMutability',
+        'ecr:PutLifecyclePolicy',
+        'ecr:SetRepositoryPolicy',
+        'ecr:DeleteRepositoryPolicy',
+        'ecr:DeleteRepository',
+      ],
     ],
   ];
 
-  test.each(cases)('%s on %s: each write denied by it (allowed without it); %s allowed', async (sid, resource, reads, writes) => {
-    const without = scpsWithout(scps, sid);
-    for (const action of writes) {
-      const a = await ask({ scps, principal: admin, action, ...on(resource) });
-      expect([action, a.decision, a.by.map((b) => b.statement)]).toEqual([action, 'denied', [sid]]);
-      expect([action, (await ask({ scps: without, principal: admin, action, ...on(resource) })).decision]).toEqual([action, 'allowed']);
-    }
-    for (const action of reads.split(' ').filter(Boolean)) expect([action, (await ask({ scps, principal: admin, action, ...on(resource) })).decision]).toEqual([action, 'allowed']);
-  });
+  test.each(cases)(
+    '%s on %s: each write denied by it (allowed without it); %s allowed',
+    async (sid, resource, reads, writes) => {
+      const without = scpsWithout(scps, sid);
+      for (const action of writes) {
+        const a = await ask({ scps, principal: admin, action, ...on(resource) });
+        expect([action, a.decision, a.by.map((b) => b.statement)]).toEqual([action, 'denied', [sid]]);
+        expect([action, (await ask({ scps: without, principal: admin, action, ...on(resource) })).decision]).toEqual([
+          action,
+          'allowed',
+        ]);
+      }
+      for (const action of reads.split(' ').filter(Boolean))
+        expect([action, (await ask({ scps, principal: admin, action, ...on(resource) })).decision]).toEqual([
+          action,
+          'allowed',
+        ]);
+    },
+  );
 
   test('the estate roles by tag (ProtectEstateAlerting): the same twelve role changes denied, reads allowed; the SNS and EventBridge wildcards too', async () => {
     const tags = { 'estate:organization': config.organization.name };
     const role = on(`arn:aws:iam::${account}:role/${prod.name}-Foundation-TrailLogDeliveryRole-ABC`);
     const without = scpsWithout(scps, 'ProtectEstateAlerting');
     const asks: Array<[string, { resource: string; resourceAccount: string; region: string }]> = [
-      ...ROLE_CHANGES.flatMap((p) => expandAction(p)).filter((a) => a !== 'iam:CreateRole' && a !== 'iam:DeleteRolePermissionsBoundary').map((a) => [a, role] as [string, typeof role]),
+      ...ROLE_CHANGES.flatMap((p) => expandAction(p))
+        .filter((a) => a !== 'iam:CreateRole' && a !== 'iam:DeleteRolePermissionsBoundary')
+        .map((a) => [a, role] as [string, typeof role]),
       ['sns:AddPermission', on(`arn:aws:sns:${region}:${account}:findings`)],
       ['sns:RemovePermission', on(`arn:aws:sns:${region}:${account}:findings`)],
       ['events:PutTargets', on(`arn:aws:events:${region}:${account}:rule/findings`)],
       ['events:RemoveTargets', on(`arn:aws:events:${region}:${account}:rule/findings`)],
     ];
     // The role keeps the workload boundary it has (RolesCarryTheBoundary is not the question here).
-    const context = { 'iam:PermissionsBoundary': `arn:aws:iam::${account}:policy/${config.organization.name}-${prod.name}-workload-boundary` };
+    const context = {
+      'iam:PermissionsBoundary': `arn:aws:iam::${account}:policy/${config.organization.name}-${prod.name}-workload-boundary`,
+    };
     for (const [action, where] of asks) {
       const a = await ask({ scps, principal: admin, action, ...where, resourceTags: tags, context });
       expect([action, a.decision, a.by.map((b) => b.statement)]).toEqual([action, 'denied', ['ProtectEstateAlerting']]);
-      expect([action, (await ask({ scps: without, principal: admin, action, ...where, resourceTags: tags, context })).decision]).toEqual([action, 'allowed']);
+      expect([
+        action,
+        (await ask({ scps: without, principal: admin, action, ...where, resourceTags: tags, context })).decision,
+      ]).toEqual([action, 'allowed']);
     }
     for (const action of ['iam:GetRole', 'iam:GetRolePolicy', 'iam:PassRole']) {
-      expect([action, (await ask({ scps, principal: admin, action, ...role, resourceTags: tags })).decision]).toEqual([action, 'allowed']);
+      expect([action, (await ask({ scps, principal: admin, action, ...role, resourceTags: tags })).decision]).toEqual([
+        action,
+        'allowed',
+      ]);
     }
   });
 });

@@ -40,11 +40,17 @@ export interface Answer {
   readonly by: AccessDecisionReason[];
 }
 
-const FULL_AWS_ACCESS = { name: 'FullAWSAccess', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } };
+const FULL_AWS_ACCESS = {
+  name: 'FullAWSAccess',
+  policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+};
 
 /** An endpoint policy as the simulator wants it: `Principal: "*"` (aws-cdk-lib writes `{ AWS: "*" }`, which IAM treats the same). */
 function anyPrincipalAsStar(policy: any): any {
-  return { ...policy, Statement: [policy.Statement].flat().map((s: any) => (s.Principal?.AWS === '*' ? { ...s, Principal: '*' } : s)) };
+  return {
+    ...policy,
+    Statement: [policy.Statement].flat().map((s: any) => (s.Principal?.AWS === '*' ? { ...s, Principal: '*' } : s)),
+  };
 }
 
 /** Drops keys set to undefined (a removed condition), which the simulator refuses. */
@@ -68,24 +74,40 @@ export async function ask(q: Question): Promise<Answer> {
   };
   const result: any = await runSimulation(
     {
-      request: { principal: q.principal.arn, action: q.action, resource: { resource: q.resource, accountId: q.resourceAccount }, contextVariables: context },
+      request: {
+        principal: q.principal.arn,
+        action: q.action,
+        resource: { resource: q.resource, accountId: q.resourceAccount },
+        contextVariables: context,
+      },
       identityPolicies: q.principal.identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
       permissionBoundaryPolicies: q.principal.boundary ? [q.principal.boundary] : undefined,
       serviceControlPolicies: [{ orgIdentifier: 'estate', policies: [FULL_AWS_ACCESS, ...q.scps] }],
       resourceControlPolicies: [],
       resourcePolicy: clean(q.resourcePolicy),
-      vpcEndpointPolicies: q.endpointPolicies ? q.endpointPolicies.map((e) => ({ name: e.name, policy: anyPrincipalAsStar(e.policy) })) : undefined,
+      vpcEndpointPolicies: q.endpointPolicies
+        ? q.endpointPolicies.map((e) => ({ name: e.name, policy: anyPrincipalAsStar(e.policy) }))
+        : undefined,
     } as never,
     {},
   );
-  if (result.resultType === 'error') throw new Error(`simulation of ${q.action} on ${q.resource} by ${q.principal.arn} did not run: ${JSON.stringify(result.errors)}`);
+  if (result.resultType === 'error')
+    throw new Error(
+      `simulation of ${q.action} on ${q.resource} by ${q.principal.arn} did not run: ${JSON.stringify(result.errors)}`,
+    );
   const analyses = result.resultType === 'single' ? [result.result] : result.results;
   const allowed = result.overallResult === 'Allowed';
   const by: AccessDecisionReason[] = [];
   for (const a of analyses) {
-    const reasons = allowed ? getGrantReasons(a.analysis) : getDenialReasons(a.analysis).filter((d: any) => d.denialType === 'Explicit');
+    const reasons = allowed
+      ? getGrantReasons(a.analysis)
+      : getDenialReasons(a.analysis).filter((d: any) => d.denialType === 'Explicit');
     for (const r of reasons as any[]) {
-      by.push({ policyType: r.policyType, policy: r.policyIdentifier ?? r.policyType, statement: r.statementId ?? `statement ${r.statementIndex}` });
+      by.push({
+        policyType: r.policyType,
+        policy: r.policyIdentifier ?? r.policyType,
+        statement: r.statementId ?? `statement ${r.statementIndex}`,
+      });
     }
   }
   return { decision: allowed ? 'allowed' : 'denied', result: result.overallResult, by: dedupe(by) };

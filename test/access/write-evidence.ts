@@ -20,11 +20,21 @@ async function main(): Promise<void> {
   const config = loadEstateConfig(path.resolve(process.env.ESTATE_CONFIG ?? path.join(REPO_ROOT, 'estate.yaml')));
   // Synthesized as the tests and the CLI do (path metadata on: the model finds resources by construct path).
   const { app, estate, index } = synthesizeInProcess(config, undefined, outdir);
-  const templateFiles = Object.fromEntries(Object.entries(index.templates).map(([key, file]) => [key, path.join(outdir, file)]));
+  const templateFiles = Object.fromEntries(
+    Object.entries(index.templates).map(([key, file]) => [key, path.join(outdir, file)]),
+  );
   const model = new EstateModel({ app, estate, config, outdir, templates: {}, templateFiles } as SynthesizedEstate);
-  const matrix = await accessMatrix(model, model.scps(), config.environments.map((e) => e.name));
+  const matrix = await accessMatrix(
+    model,
+    model.scps(),
+    config.environments.map((e) => e.name),
+  );
   const dir = path.join(outdir, 'compliance');
-  const evidence = withSection(JSON.parse(fs.readFileSync(path.join(dir, 'evidence.json'), 'utf8')), ACCESS_MATRIX_SECTION, matrix);
+  const evidence = withSection(
+    JSON.parse(fs.readFileSync(path.join(dir, 'evidence.json'), 'utf8')),
+    ACCESS_MATRIX_SECTION,
+    matrix,
+  );
   fs.writeFileSync(path.join(dir, 'evidence.json'), `${JSON.stringify(evidence, null, 2)}\n`);
   fs.writeFileSync(path.join(dir, 'report.md'), renderMarkdown(evidence));
   fs.writeFileSync(path.join(dir, 'report.html'), renderHtml(evidence));

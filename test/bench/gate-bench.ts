@@ -19,7 +19,18 @@ const RESTORATIONS = Number(process.env.BENCH_RESTORATIONS ?? 10);
 const TARGETS = { maxBundleKb: 300, maxInitMs: 150, maxDecisionP50Ms: 150 };
 
 function bundle(outfile: string, external: string[], extra: Partial<BuildOptions> = {}): number {
-  buildSync({ entryPoints: [ENTRY], bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', external, outfile, logLevel: 'silent', ...extra });
+  buildSync({
+    entryPoints: [ENTRY],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external,
+    outfile,
+    logLevel: 'silent',
+    ...extra,
+  });
   return fs.statSync(outfile).size;
 }
 
@@ -27,7 +38,14 @@ function bundle(outfile: string, external: string[], extra: Partial<BuildOptions
 function initRuns(file: string): number[] {
   const runs: number[] = [];
   for (let i = 0; i < 7; i++) {
-    const run = spawnSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { cwd: ROOT, encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     if (run.status !== 0) throw new Error(run.stderr);
     runs.push(Number(run.stdout));
   }
@@ -51,12 +69,18 @@ export async function benchGates(): Promise<Record<string, unknown>> {
   // Developer Guide, "Defined runtime environment variables"), which drops the SSO/STS clients.
   const initMs = initRuns(deployed);
   const shim = path.join(work, 'env-credentials.mjs');
-  fs.writeFileSync(shim, "import { fromEnv } from '@aws-sdk/credential-provider-env';\nexport const defaultProvider = (init) => fromEnv(init);\n");
+  fs.writeFileSync(
+    shim,
+    "import { fromEnv } from '@aws-sdk/credential-provider-env';\nexport const defaultProvider = (init) => fromEnv(init);\n",
+  );
   const variants: Record<string, { kb: number; initMedianMs: number }> = {};
   for (const [name, extra] of [
     ['sdkBundledCommonJs', {}],
     ['sdkBundledTreeShaken', { mainFields: ['module', 'main'] }],
-    ['sdkBundledTreeShakenEnvCredentials', { mainFields: ['module', 'main'], alias: { '@aws-sdk/credential-provider-node': shim } }],
+    [
+      'sdkBundledTreeShakenEnvCredentials',
+      { mainFields: ['module', 'main'], alias: { '@aws-sdk/credential-provider-node': shim } },
+    ],
   ] as Array<[string, Partial<BuildOptions>]>) {
     const file = path.join(work, `${name}.js`);
     const bytes = bundle(file, [], extra);
@@ -85,7 +109,13 @@ export async function benchGates(): Promise<Record<string, unknown>> {
             : Reflect.get(t, p),
       });
     };
-    const gate = approvalGate({ ...world.deps, sagemaker: counted(world.sagemaker), s3: counted(world.s3), sns: counted(world.sns), policyDigest: 'bench' });
+    const gate = approvalGate({
+      ...world.deps,
+      sagemaker: counted(world.sagemaker),
+      s3: counted(world.s3),
+      sns: counted(world.sns),
+      policyDigest: 'bench',
+    });
     for (let i = 0; i < DECISIONS + 3; i++) {
       const ModelPackageArn = await world.register('fraud-score');
       log = [];
@@ -94,7 +124,10 @@ export async function benchGates(): Promise<Record<string, unknown>> {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (result.outcome !== 'approve') throw new Error(`bench decision ${i} was ${result.outcome}`);
       const update = log.findIndex((c) => c.name === 'UpdateModelPackageCommand');
-      const reread = log.slice(0, update).map((c) => c.name).lastIndexOf('DescribeModelPackageCommand');
+      const reread = log
+        .slice(0, update)
+        .map((c) => c.name)
+        .lastIndexOf('DescribeModelPackageCommand');
       if (i >= 3) {
         // the first few warm up connections and JIT
         latencies.push(ms);
@@ -115,13 +148,21 @@ export async function benchGates(): Promise<Record<string, unknown>> {
                 const out = await real(c);
                 if (c instanceof DescribeModelPackageCommand && ++describes === 2) {
                   at = new Date();
-                  await real(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: 'Rejected', ApprovalDescription: 'bench person' }));
+                  await real(
+                    new UpdateModelPackageCommand({
+                      ModelPackageArn: arn,
+                      ModelApprovalStatus: 'Rejected',
+                      ApprovalDescription: 'bench person',
+                    }),
+                  );
                 }
                 return out;
               }
             : Reflect.get(t, p),
       });
-      await approvalGate({ ...world.deps, sagemaker: racing, policyDigest: 'bench' })(stateChange(arn, 'PendingManualApproval', `bench-race-${i}`));
+      await approvalGate({ ...world.deps, sagemaker: racing, policyDigest: 'bench' })(
+        stateChange(arn, 'PendingManualApproval', `bench-race-${i}`),
+      );
       log = [];
       const start = process.hrtime.bigint();
       const result = await gate({
@@ -132,12 +173,20 @@ export async function benchGates(): Promise<Record<string, unknown>> {
           eventName: 'UpdateModelPackage',
           eventTime: `${at.toISOString().slice(0, 19)}Z`,
           eventID: `bench-ct-${i}`,
-          userIdentity: { arn: 'arn:aws:sts::123456789012:assumed-role/approver/bench', sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::123456789012:role/approver' } } },
-          requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected', approvalDescription: 'bench person' },
+          userIdentity: {
+            arn: 'arn:aws:sts::123456789012:assumed-role/approver/bench',
+            sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::123456789012:role/approver' } },
+          },
+          requestParameters: {
+            modelPackageArn: arn,
+            modelApprovalStatus: 'Rejected',
+            approvalDescription: 'bench person',
+          },
         },
       });
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (result.outcome !== 'restore') throw new Error(`bench restoration ${i} was ${result.outcome}: ${result.reason}`);
+      if (result.outcome !== 'restore')
+        throw new Error(`bench restoration ${i} was ${result.outcome}: ${result.reason}`);
       if (i >= 2) {
         restorations.push(ms);
         restorationCalls.push(log.length);
@@ -150,17 +199,32 @@ export async function benchGates(): Promise<Record<string, unknown>> {
 
   const result = {
     benchmark: 'approval-gate',
-    bundle: { deployedKb: round(deployedBytes / 1024, 1), sdk: 'runtime-provided (external)', withSdkBundledKb: round(withSdkBytes / 1024, 1) },
+    bundle: {
+      deployedKb: round(deployedBytes / 1024, 1),
+      sdk: 'runtime-provided (external)',
+      withSdkBundledKb: round(withSdkBytes / 1024, 1),
+    },
     initMs: { median: round(median(initMs), 1), runs: initMs.map((x) => round(x, 1)) },
     alternatives: variants,
-    decisionMs: { decisions: latencies.length, p50: round(percentile(latencies, 50), 1), p95: round(percentile(latencies, 95), 1), against: 'moto_server on 127.0.0.1' },
+    decisionMs: {
+      decisions: latencies.length,
+      p50: round(percentile(latencies, 50), 1),
+      p95: round(percentile(latencies, 95), 1),
+      against: 'moto_server on 127.0.0.1',
+    },
     awsCallsPerDecision: median(calls),
     raceWindowMs: {
       p50: round(percentile(windows, 50), 1),
       p95: round(percentile(windows, 95), 1),
       what: "re-read's answer to the update's answer: a person's update landing in it is overwritten, then set back when CloudTrail's record of it reaches the gate (restorationMs); the deployment gate does not promote meanwhile",
     },
-    restorationMs: { restorations: restorations.length, p50: round(percentile(restorations, 50), 1), p95: round(percentile(restorations, 95), 1), awsCalls: median(restorationCalls), what: "a person's call judged and set back (records, re-read, update, notice), from the CloudTrail event's arrival" },
+    restorationMs: {
+      restorations: restorations.length,
+      p50: round(percentile(restorations, 50), 1),
+      p95: round(percentile(restorations, 95), 1),
+      awsCalls: median(restorationCalls),
+      what: "a person's call judged and set back (records, re-read, update, notice), from the CloudTrail event's arrival",
+    },
     targets: TARGETS,
   };
   return {

@@ -33,7 +33,9 @@ export async function benchGuardrails(): Promise<Record<string, unknown>> {
     const start = process.hrtime.bigint();
     synth = synthesizeEstate();
     synthRuns.push(seconds(start));
-    const templates = Object.fromEntries(Object.entries(synth.templateFiles).map(([k, f]) => [k, JSON.parse(fs.readFileSync(f, 'utf8'))]));
+    const templates = Object.fromEntries(
+      Object.entries(synth.templateFiles).map(([k, f]) => [k, JSON.parse(fs.readFileSync(f, 'utf8'))]),
+    );
     const v0 = process.hrtime.bigint();
     const result = validateTemplates(templates);
     validationRuns.push(seconds(v0));

@@ -37,7 +37,10 @@ const TARGETS = {
 };
 
 function largestTemplate(dir: string) {
-  const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.template.json'));
+  const files = fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.template.json'));
   let largest = { file: '', resources: 0, bytes: 0 };
   let largestBytes = { file: '', resources: 0, bytes: 0 };
   let anyLargest = { file: '', resources: 0, bytes: 0 };
@@ -58,11 +61,22 @@ function largestTemplate(dir: string) {
     if (resources > largest.resources) largest = { file: f, resources, bytes };
     if (bytes > largestBytes.bytes) largestBytes = { file: f, resources, bytes };
   }
-  return { ...largest, largestBytes, anyLargest, deliveryBytes, maxBytes, templates: files.length, shards, repositoryStacks };
+  return {
+    ...largest,
+    largestBytes,
+    anyLargest,
+    deliveryBytes,
+    maxBytes,
+    templates: files.length,
+    shards,
+    repositoryStacks,
+  };
 }
 
 /** Stages of the delivery pipeline: how many, the most actions in one, and prod's first actions. */
-function pipelineShape(dir: string): { stages: number; maxActionsPerStage: number; prodOpensWith: string[] } | undefined {
+function pipelineShape(
+  dir: string,
+): { stages: number; maxActionsPerStage: number; prodOpensWith: string[] } | undefined {
   const file = fs.readdirSync(dir).find((f) => /^Delivery.*\.template\.json$/.test(f));
   if (!file) return undefined;
   const template = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
@@ -72,7 +86,12 @@ function pipelineShape(dir: string): { stages: number; maxActionsPerStage: numbe
   return {
     stages: stages.length,
     maxActionsPerStage: Math.max(...stages.map((st) => st.Actions.length)),
-    prodOpensWith: prod ? [...prod.Actions].sort((a, b) => a.RunOrder - b.RunOrder).slice(0, 3).map((a) => a.Name) : [],
+    prodOpensWith: prod
+      ? [...prod.Actions]
+          .sort((a, b) => a.RunOrder - b.RunOrder)
+          .slice(0, 3)
+          .map((a) => a.Name)
+      : [],
   };
 }
 
@@ -83,7 +102,9 @@ export async function benchScale(): Promise<Record<string, unknown>> {
     const file = path.join(work, `estate-${models}.yaml`);
     fs.writeFileSync(file, YAML.stringify(generatedEstate(models, { delivery: true })));
     const outdir = path.join(work, `out-${models}`);
-    const run = await measure(CDK, ['synth', '**', '--quiet', '--output', outdir, '-c', `estate=${file}`], { cwd: ROOT });
+    const run = await measure(CDK, ['synth', '**', '--quiet', '--output', outdir, '-c', `estate=${file}`], {
+      cwd: ROOT,
+    });
     const largest = largestTemplate(outdir);
     series.push({
       models,
@@ -94,7 +115,11 @@ export async function benchScale(): Promise<Record<string, unknown>> {
       endpointShards: largest.shards,
       repositoryStacks: largest.repositoryStacks,
       largestShard: { file: largest.file, resources: largest.resources, kb: round(largest.bytes / 1024, 0) },
-      largestShardByBytes: { file: largest.largestBytes.file, resources: largest.largestBytes.resources, kb: round(largest.largestBytes.bytes / 1024, 0) },
+      largestShardByBytes: {
+        file: largest.largestBytes.file,
+        resources: largest.largestBytes.resources,
+        kb: round(largest.largestBytes.bytes / 1024, 0),
+      },
       mostResourcesOfAnyStack: { file: largest.anyLargest.file, resources: largest.anyLargest.resources },
       deliveryTemplateKb: round(largest.deliveryBytes / 1024, 0),
       largestTemplateKb: round(largest.maxBytes / 1024, 0),
@@ -104,7 +129,8 @@ export async function benchScale(): Promise<Record<string, unknown>> {
   }
   fs.rmSync(work, { recursive: true, force: true });
   const at = (n: number) => series.find((s) => s.models === n) as { seconds: number; peakMb: number } | undefined;
-  const marginal = (a: number, b: number) => (at(a) && at(b) ? round(((at(b)!.seconds - at(a)!.seconds) * 1000) / (b - a)) : undefined);
+  const marginal = (a: number, b: number) =>
+    at(a) && at(b) ? round(((at(b)!.seconds - at(a)!.seconds) * 1000) / (b - a)) : undefined;
   const worst = Math.max(...series.map((s) => (s.mostResourcesOfAnyStack as { resources: number }).resources));
   const largestKb = Math.max(...series.map((s) => s.largestTemplateKb as number));
   const pipelines = series.map((s) => s.pipeline as ReturnType<typeof pipelineShape>).filter((p) => p !== undefined);
@@ -116,10 +142,15 @@ export async function benchScale(): Promise<Record<string, unknown>> {
     met: {
       seconds1000: at(1000) ? at(1000)!.seconds <= TARGETS.maxSeconds1000 : undefined,
       peak1000: at(1000) ? at(1000)!.peakMb <= TARGETS.maxPeakMb1000 : undefined,
-      marginal500to1000: marginal(500, 1000) === undefined ? undefined : marginal(500, 1000)! <= TARGETS.maxMarginalMsPerModel500to1000,
+      marginal500to1000:
+        marginal(500, 1000) === undefined ? undefined : marginal(500, 1000)! <= TARGETS.maxMarginalMsPerModel500to1000,
       templateLimits: worst <= TARGETS.maxResources && largestKb * 1024 < TARGETS.maxTemplateBytes,
-      pipelineQuotas: pipelines.every((p) => p!.maxActionsPerStage <= TARGETS.maxActionsPerStage && p!.stages <= TARGETS.maxStages),
-      prodAfterApprovalAndGate: pipelines.every((p) => p!.prodOpensWith[0] === 'Approve-prod' && p!.prodOpensWith[1] === 'DeploymentGate-prod'),
+      pipelineQuotas: pipelines.every(
+        (p) => p!.maxActionsPerStage <= TARGETS.maxActionsPerStage && p!.stages <= TARGETS.maxStages,
+      ),
+      prodAfterApprovalAndGate: pipelines.every(
+        (p) => p!.prodOpensWith[0] === 'Approve-prod' && p!.prodOpensWith[1] === 'DeploymentGate-prod',
+      ),
     },
   };
 }

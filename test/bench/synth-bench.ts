@@ -40,7 +40,12 @@ export async function benchSynth(): Promise<Record<string, unknown>> {
   await synth('node --max-semi-space-size=64 --require tsx/cjs test/bench/floor-app.ts', path.join(work, 'warm-floor'));
   await synth(undefined, path.join(work, 'warm-estate'));
   for (let i = 0; i < ROUNDS; i++) {
-    floor.push(await synth('node --max-semi-space-size=64 --require tsx/cjs test/bench/floor-app.ts', path.join(work, `floor-${i}`)));
+    floor.push(
+      await synth(
+        'node --max-semi-space-size=64 --require tsx/cjs test/bench/floor-app.ts',
+        path.join(work, `floor-${i}`),
+      ),
+    );
     stockFloor.push(await synth(STOCK, path.join(work, `stock-${i}`)));
     estate.push(await synth(undefined, path.join(work, `estate-${i}`)));
   }
@@ -65,7 +70,11 @@ export async function benchSynth(): Promise<Record<string, unknown>> {
     ratioToStockFloor: round(median(estate.map((r) => r.seconds)) / median(stockFloor.map((r) => r.seconds))),
     targets: TARGETS,
   };
-  const met = { ratio: result.ratio <= TARGETS.maxRatio, ratioToStockFloor: result.ratioToStockFloor <= TARGETS.maxRatio, peakMemory: result.estate.peakMb <= TARGETS.maxPeakMb };
+  const met = {
+    ratio: result.ratio <= TARGETS.maxRatio,
+    ratioToStockFloor: result.ratioToStockFloor <= TARGETS.maxRatio,
+    peakMemory: result.estate.peakMb <= TARGETS.maxPeakMb,
+  };
   fs.rmSync(work, { recursive: true, force: true });
   return { ...result, met };
 }

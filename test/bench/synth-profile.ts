@@ -31,7 +31,9 @@ type Rule = readonly [phase: string, test: (frame: ProfileNode['callFrame']) => 
 const packOf = (url: string): string | undefined => {
   const stock = /cdk-nag\/lib\/packs\/([\w-]+)\.js/.exec(url)?.[1];
   if (stock) return `nag pack ${stock}`;
-  return /policies\/regulated-mlops-pack/.test(url) || /policies\/rules\//.test(url) ? 'nag pack regulated-mlops' : undefined;
+  return /policies\/regulated-mlops-pack/.test(url) || /policies\/rules\//.test(url)
+    ? 'nag pack regulated-mlops'
+    : undefined;
 };
 
 /** Phases, tested on each frame from the innermost outwards; the first that matches takes the sample. */
@@ -39,11 +41,17 @@ const RULES: Rule[] = [
   ['garbage collection', (f) => f.functionName === '(garbage collector)'],
   ['esbuild bundling (gate functions)', (f) => /constructs\/gate-bundle|aws-lambda-nodejs/.test(f.url)],
   // tsx transpiles through esbuild too: its frames sit between esbuild's and the module loader's.
-  ['module loading and transpiling', (f) => /node:internal\/modules|\/tsx\//.test(f.url) || f.functionName === 'compileFunction'],
+  [
+    'module loading and transpiling',
+    (f) => /node:internal\/modules|\/tsx\//.test(f.url) || f.functionName === 'compileFunction',
+  ],
   ['evidence ledger and writers', (f) => /\/lib\/compliance\//.test(f.url)],
   ['nag packs', (f) => packOf(f.url) !== undefined || /cdk-nag\//.test(f.url)],
   ['aspects', (f) => f.functionName === 'invokeAspects' || f.functionName === 'invokeAspectsV2'],
-  ['template synthesis (token resolution, serialization, writing)', (f) => f.functionName === 'synthesizeTree' || f.functionName === 'synthesizeTemplate'],
+  [
+    'template synthesis (token resolution, serialization, writing)',
+    (f) => f.functionName === 'synthesizeTree' || f.functionName === 'synthesizeTemplate',
+  ],
   ['app construction', (f) => /\/lib\/estate\.ts|\/bin\/estate\.ts/.test(f.url)],
 ];
 
@@ -51,7 +59,8 @@ function phaseOf(stack: ProfileNode['callFrame'][]): string {
   for (const frame of stack) {
     for (const [phase, test] of RULES) {
       if (!test(frame)) continue;
-      if (phase === 'nag packs') return packOf(frame.url) ?? stack.map((f) => packOf(f.url)).find((p) => p) ?? 'nag packs (shared)';
+      if (phase === 'nag packs')
+        return packOf(frame.url) ?? stack.map((f) => packOf(f.url)).find((p) => p) ?? 'nag packs (shared)';
       return phase;
     }
   }
@@ -86,14 +95,23 @@ export async function benchSynthProfile(): Promise<Record<string, unknown>> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-profile-'));
   const profiles = path.join(work, 'profiles');
   const app = `node --cpu-prof --cpu-prof-dir=${profiles} --max-semi-space-size=64 --require tsx/cjs bin/estate.ts`;
-  const run = await measure(CDK, ['synth', '**', '--quiet', '--output', path.join(work, 'out'), '--app', app], { cwd: ROOT });
+  const run = await measure(CDK, ['synth', '**', '--quiet', '--output', path.join(work, 'out'), '--app', app], {
+    cwd: ROOT,
+  });
   const file = fs.readdirSync(profiles).find((f) => f.endsWith('.cpuprofile'));
   if (run.exitCode !== 0 || !file) throw new Error(`the profiled synth failed (exit ${run.exitCode})`);
   const ms = phases(JSON.parse(fs.readFileSync(path.join(profiles, file), 'utf8')));
   fs.rmSync(work, { recursive: true, force: true });
   const total = [...ms.values()].reduce((a, b) => a + b, 0);
   const shares = Object.fromEntries(
-    [...ms.entries()].sort(([, a], [, b]) => b - a).map(([phase, t]) => [phase, { seconds: round(t / 1000), percent: round((100 * t) / total, 1) }]),
+    [...ms.entries()]
+      .sort(([, a], [, b]) => b - a)
+      .map(([phase, t]) => [phase, { seconds: round(t / 1000), percent: round((100 * t) / total, 1) }]),
   );
-  return { benchmark: 'synth-profile', appProcessSeconds: round(total / 1000), cliSeconds: round(run.seconds), phases: shares };
+  return {
+    benchmark: 'synth-profile',
+    appProcessSeconds: round(total / 1000),
+    cliSeconds: round(run.seconds),
+    phases: shares,
+  };
 }

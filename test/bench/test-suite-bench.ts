@@ -28,7 +28,13 @@ export async function benchTestSuite(): Promise<Record<string, unknown>> {
 /** The last whole-suite run's figures, as `npm test` recorded them. */
 export function lastTestSuiteRun(): Record<string, unknown> {
   if (!fs.existsSync(LAST_RUN_FILE)) {
-    return { benchmark: 'test-suite', source: 'none', note: `no whole-suite run recorded in ${path.relative(ROOT, LAST_RUN_FILE)}: run npm test (or BENCH_TESTS=run)`, targets: TARGETS, met: { wall: false } };
+    return {
+      benchmark: 'test-suite',
+      source: 'none',
+      note: `no whole-suite run recorded in ${path.relative(ROOT, LAST_RUN_FILE)}: run npm test (or BENCH_TESTS=run)`,
+      targets: TARGETS,
+      met: { wall: false },
+    };
   }
   const last = JSON.parse(fs.readFileSync(LAST_RUN_FILE, 'utf8'));
   const ageMinutes = round((Date.now() - Date.parse(last.finishedAt)) / 60000, 0);
@@ -48,12 +54,21 @@ async function runTestSuite(): Promise<Record<string, unknown>> {
   const report = path.join(work, 'jest.json');
   const extra = (process.env.BENCH_TEST_ARGS ?? '').split(/\s+/).filter(Boolean);
   const loadBefore = os.loadavg()[0];
-  const run = await measure(path.join(ROOT, 'node_modules', '.bin', 'jest'), ['--ci', '--silent', '--json', `--outputFile=${report}`, ...extra], {
-    cwd: ROOT,
-    env: { ...process.env, ESTATE_ASSERTION_LOG: log },
-  });
+  const run = await measure(
+    path.join(ROOT, 'node_modules', '.bin', 'jest'),
+    ['--ci', '--silent', '--json', `--outputFile=${report}`, ...extra],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ESTATE_ASSERTION_LOG: log },
+    },
+  );
   const jest = JSON.parse(fs.readFileSync(report, 'utf8'));
-  const lines = fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { assertions: number });
+  const lines = fs
+    .readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { assertions: number });
   const files = (jest.testResults as Array<{ name: string; startTime: number; endTime: number }>)
     .map((r) => ({ file: path.relative(ROOT, r.name), seconds: round((r.endTime - r.startTime) / 1000, 1) }))
     .sort((a, b) => b.seconds - a.seconds);

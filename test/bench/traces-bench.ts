@@ -59,11 +59,23 @@ export async function benchTraces(): Promise<Record<string, unknown>> {
   const runs: Record<Mode, Run[]> = { off: [], 'cdk-default': [], estate: [] };
   const once = (mode: Mode, i: number): Run =>
     JSON.parse(
-      execFileSync(process.execPath, ['--max-semi-space-size=64', '--require', 'tsx/cjs', __filename, 'child', mode, path.join(work, `${mode}-${i}`)], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-      }),
+      execFileSync(
+        process.execPath,
+        [
+          '--max-semi-space-size=64',
+          '--require',
+          'tsx/cjs',
+          __filename,
+          'child',
+          mode,
+          path.join(work, `${mode}-${i}`),
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      ),
     );
   once('estate', -1); // warm-up (tsx transpile cache), not counted
   for (let i = 0; i < ROUNDS; i++) for (const mode of MODES) runs[mode].push(once(mode, i));

@@ -16,8 +16,13 @@ import { cdkJsonContext } from '../support/estate';
 const PACKAGES = ['arn:aws:sagemaker:eu-west-1:123456789012:model-package/credit-default/*'];
 
 function build(extra: Partial<ApprovalGateProps> = {}) {
-  const stack = new Stack(new App({ context: cdkJsonContext() }), 'Probe', { env: { account: '123456789012', region: 'eu-west-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const stack = new Stack(new App({ context: cdkJsonContext() }), 'Probe', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+  });
   const ml = new kms.Key(stack, 'MlKey');
   const audit = new kms.Key(stack, 'AuditKey');
   const gate = new ApprovalGate(stack, 'ApprovalGate', {
@@ -35,8 +40,17 @@ function build(extra: Partial<ApprovalGateProps> = {}) {
     ...extra,
   });
   const template = Template.fromStack(stack);
-  const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-  return { stack, gate, template, statements, mlId: stack.getLogicalId(ml.node.defaultChild as kms.CfnKey), auditId: stack.getLogicalId(audit.node.defaultChild as kms.CfnKey) };
+  const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap(
+    (p: any) => p.Properties.PolicyDocument.Statement,
+  );
+  return {
+    stack,
+    gate,
+    template,
+    statements,
+    mlId: stack.getLogicalId(ml.node.defaultChild as kms.CfnKey),
+    auditId: stack.getLogicalId(audit.node.defaultChild as kms.CfnKey),
+  };
 }
 
 describe('ApprovalGate', () => {
@@ -44,7 +58,10 @@ describe('ApprovalGate', () => {
   const bySid = (sid: string) => statements.find((s: any) => s.Sid === sid);
 
   test('the named role carries the approver tag; the function knows its buckets, topic, digest and own role name', () => {
-    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'bank-dev-approval-gate', Tags: [{ Key: APPROVER_TAG, Value: 'true' }] });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'bank-dev-approval-gate',
+      Tags: [{ Key: APPROVER_TAG, Value: 'true' }],
+    });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: {
@@ -61,7 +78,11 @@ describe('ApprovalGate', () => {
   });
 
   test('exactly the calls the handler makes, each on its prefix, key or package group', () => {
-    expect(statements.filter((s: any) => s.Sid !== 'NetworkInterfacesInTheVpc' && !/^[0-9a-f]*$/.test(s.Sid ?? '')).map((s: any) => [s.Sid, s.Action])).toEqual(
+    expect(
+      statements
+        .filter((s: any) => s.Sid !== 'NetworkInterfacesInTheVpc' && !/^[0-9a-f]*$/.test(s.Sid ?? ''))
+        .map((s: any) => [s.Sid, s.Action]),
+    ).toEqual(
       expect.arrayContaining([
         ['ReadEvidence', 's3:GetObject'],
         ['ListEvidence', 's3:ListBucket'],
@@ -77,20 +98,30 @@ describe('ApprovalGate', () => {
       ]),
     );
     expect(JSON.stringify(bySid('ReadEvidence').Resource)).toContain('model-artifacts/training/*');
-    expect(JSON.stringify(bySid('WriteDecisionRecords').Resource)).toMatch(/decision-records\/approval\/\*.*decision-records\/unattributable\/\*/);
+    expect(JSON.stringify(bySid('WriteDecisionRecords').Resource)).toMatch(
+      /decision-records\/approval\/\*.*decision-records\/unattributable\/\*/,
+    );
     expect(bySid('ListDecisionRecords').Condition).toEqual({ StringLike: { 's3:prefix': ['approval/*'] } });
     expect(bySid('EncryptDecisionRecords').Resource).toEqual({ 'Fn::GetAtt': [auditId, 'Arn'] });
     expect(bySid('DecryptReports').Resource).toEqual({ 'Fn::GetAtt': [mlId, 'Arn'] });
     expect(bySid('DecideOnGovernedPackages').Resource).toEqual(PACKAGES[0]);
     // The one grant on *: PutMetricData has no resource type, so the namespace condition is what bounds it.
-    expect(bySid('PublishPendingCalls')).toMatchObject({ Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': expect.any(String) } } });
+    expect(bySid('PublishPendingCalls')).toMatchObject({
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': expect.any(String) } },
+    });
     // Nothing it was not given: no pipeline execution, no high-risk deny.
     expect(bySid('CheckPipelineExecutions')).toBeUndefined();
     expect(bySid('NeverApproveHighRisk')).toBeUndefined();
   });
 
   test('a high-risk group: IAM denies the role any Approved status on its packages, whatever the code does', () => {
-    const { statements: withHigh } = build({ highRiskGroups: ['fraud-score'], pipelineExecutionArns: ['arn:aws:sagemaker:eu-west-1:123456789012:pipeline/dev-credit-default-training/execution/*'] });
+    const { statements: withHigh } = build({
+      highRiskGroups: ['fraud-score'],
+      pipelineExecutionArns: [
+        'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/dev-credit-default-training/execution/*',
+      ],
+    });
     expect(withHigh.find((s: any) => s.Sid === 'NeverApproveHighRisk')).toEqual({
       Sid: 'NeverApproveHighRisk',
       Effect: 'Deny',

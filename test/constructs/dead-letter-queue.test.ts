@@ -14,24 +14,44 @@ function build(props: Partial<DeadLetterQueueProps> = {}) {
   const stack = new Stack(new App(), 'Probe', { env: { account: '123456789012', region: 'eu-west-1' } });
   const key = new kms.Key(stack, 'Key');
   const queue = new DeadLetterQueue(stack, 'Undelivered', { encryptionKey: key, reason: REASON, ...props });
-  return { stack, queue, template: Template.fromStack(stack), keyId: stack.getLogicalId(key.node.defaultChild as kms.CfnKey) };
+  return {
+    stack,
+    queue,
+    template: Template.fromStack(stack),
+    keyId: stack.getLogicalId(key.node.defaultChild as kms.CfnKey),
+  };
 }
 
 /** The acknowledgements recorded on the queue's resource, where cdk's Validations store them. */
 const acknowledgements = (queue: DeadLetterQueue) =>
-  queue.node.defaultChild!.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => JSON.stringify(m.data));
+  queue.node
+    .defaultChild!.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .map((m) => JSON.stringify(m.data));
 
 describe('DeadLetterQueue', () => {
   test('encrypted with the given customer key, kept 14 days, plain HTTP denied', () => {
     const { template, keyId } = build();
-    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] }, MessageRetentionPeriod: 14 * 24 * 3600 });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ],
+      },
     });
   });
 
   test('a retention of its own', () => {
-    build({ retentionPeriod: Duration.days(4) }).template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 4 * 24 * 3600 });
+    build({ retentionPeriod: Duration.days(4) }).template.hasResourceProperties('AWS::SQS::Queue', {
+      MessageRetentionPeriod: 4 * 24 * 3600,
+    });
   });
 
   test('acknowledges exactly the findings of being a dead-letter queue, each with the reason', () => {

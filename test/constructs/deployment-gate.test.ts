@@ -14,8 +14,13 @@ import { cdkJsonContext } from '../support/estate';
 const STEP_ROLE = 'arn:aws:iam::999999999999:role/bank-delivery-deployment-gate';
 
 function build(extra: Partial<DeploymentGateProps> = {}) {
-  const stack = new Stack(new App({ context: cdkJsonContext() }), 'Probe', { env: { account: '123456789012', region: 'eu-west-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const stack = new Stack(new App({ context: cdkJsonContext() }), 'Probe', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+  });
   new DeploymentGate(stack, 'DeploymentGate', {
     functionName: 'bank-staging-deployment-gate',
     vpc,
@@ -34,7 +39,9 @@ function build(extra: Partial<DeploymentGateProps> = {}) {
     ...extra,
   });
   const template = Template.fromStack(stack);
-  const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap(
+    (p: any) => p.Properties.PolicyDocument.Statement,
+  );
   return { template, statements };
 }
 
@@ -46,7 +53,18 @@ describe('DeploymentGate', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'bank-staging-deployment-gate',
       ReservedConcurrentExecutions: 2,
-      Environment: { Variables: { RECORD_BUCKET: 'decision-records', ARTIFACT_BUCKET: 'model-artifacts', APPROVED_BUCKET: 'approved-models', CAPTURE_BUCKET: 'inference-capture-123456789012-eu-west-1', POLICY_DIGEST: 'digest-2', APPROVAL_GATE_ROLE_NAME: 'bank-staging-approval-gate', ACCOUNT_ID: '123456789012', PARTITION: 'aws' } },
+      Environment: {
+        Variables: {
+          RECORD_BUCKET: 'decision-records',
+          ARTIFACT_BUCKET: 'model-artifacts',
+          APPROVED_BUCKET: 'approved-models',
+          CAPTURE_BUCKET: 'inference-capture-123456789012-eu-west-1',
+          POLICY_DIGEST: 'digest-2',
+          APPROVAL_GATE_ROLE_NAME: 'bank-staging-approval-gate',
+          ACCOUNT_ID: '123456789012',
+          PARTITION: 'aws',
+        },
+      },
     });
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).map((p: any) => p.Properties);
     expect(permissions.map((p) => [p.Action, p.Principal])).toEqual([['lambda:InvokeFunction', STEP_ROLE]]);
@@ -54,8 +72,16 @@ describe('DeploymentGate', () => {
   });
 
   test("reads CloudTrail's event history (LookupEvents, which has no resource type) and tells the approval gate's calls by its role name", () => {
-    expect(bySid('ReadRaceWindowHistory')).toMatchObject({ Effect: 'Allow', Action: 'cloudtrail:LookupEvents', Resource: '*' });
-    expect(statements.filter((s: any) => [s.Action].flat().some((x: string) => x.startsWith('cloudtrail:'))).map((s: any) => s.Sid)).toEqual(['ReadRaceWindowHistory']);
+    expect(bySid('ReadRaceWindowHistory')).toMatchObject({
+      Effect: 'Allow',
+      Action: 'cloudtrail:LookupEvents',
+      Resource: '*',
+    });
+    expect(
+      statements
+        .filter((s: any) => [s.Action].flat().some((x: string) => x.startsWith('cloudtrail:')))
+        .map((s: any) => s.Sid),
+    ).toEqual(['ReadRaceWindowHistory']);
   });
 
   test('writes only its own records (deployment/); evidence read only at a kept version', () => {
@@ -63,16 +89,25 @@ describe('DeploymentGate', () => {
     expect(writes.map((s: any) => s.Sid)).toEqual(['ReadAndWriteDecisionRecords']);
     expect(JSON.stringify(bySid('ReadAndWriteDecisionRecords').Resource)).toMatch(/decision-records\/deployment\/\*"/);
     expect(bySid('ReadApprovedEvaluations').Action).toBe('s3:GetObjectVersion');
-    expect(bySid('ListDecisionRecords').Condition).toEqual({ StringLike: { 's3:prefix': ['deployment/*', 'approval/*', 'pins/*'] } });
+    expect(bySid('ListDecisionRecords').Condition).toEqual({
+      StringLike: { 's3:prefix': ['deployment/*', 'approval/*', 'pins/*'] },
+    });
   });
 
   test('shadow traffic: the daily reports under the given prefix of the capture bucket, nothing else of it', () => {
-    expect(bySid('ReadShadowTrafficReports').Resource).toBe('arn:aws:s3:::inference-capture-123456789012-eu-west-1/monitoring/staging-*/reports/*/report.json');
-    expect(bySid('ListShadowTrafficReports')).toMatchObject({ Resource: 'arn:aws:s3:::inference-capture-123456789012-eu-west-1', Condition: { StringLike: { 's3:prefix': ['monitoring/staging-*/reports/*'] } } });
+    expect(bySid('ReadShadowTrafficReports').Resource).toBe(
+      'arn:aws:s3:::inference-capture-123456789012-eu-west-1/monitoring/staging-*/reports/*/report.json',
+    );
+    expect(bySid('ListShadowTrafficReports')).toMatchObject({
+      Resource: 'arn:aws:s3:::inference-capture-123456789012-eu-west-1',
+      Condition: { StringLike: { 's3:prefix': ['monitoring/staging-*/reports/*'] } },
+    });
   });
 
-  test('SageMaker: reads of this account\'s endpoints, configs, models and the governed packages; no write', () => {
-    const sagemaker = statements.flatMap((s: any) => [s.Action].flat()).filter((a: string) => a.startsWith('sagemaker:'));
+  test("SageMaker: reads of this account's endpoints, configs, models and the governed packages; no write", () => {
+    const sagemaker = statements
+      .flatMap((s: any) => [s.Action].flat())
+      .filter((a: string) => a.startsWith('sagemaker:'));
     expect(sagemaker.filter((a: string) => !/^sagemaker:(Describe|List)/.test(a))).toEqual([]);
     expect(bySid('ReadStagingEndpoints').Resource).toEqual([
       'arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/*',

@@ -13,11 +13,24 @@ import { ExperimentTracking, ExperimentTrackingProps } from '../../constructs/ex
 function build(id = 'Tracking', extra: Partial<ExperimentTrackingProps> = {}) {
   const stack = new Stack(new App(), 'Probe', { env: { account: '123456789012', region: 'eu-west-1' } });
   const key = new kms.Key(stack, 'MlKey');
-  const tracking = new ExperimentTracking(stack, id, { trackingServerName: 'bank-dev', encryptionKey: key, accessLogs: new s3.Bucket(stack, 'AccessLogs'), ...extra });
-  return { stack, tracking, template: Template.fromStack(stack), keyId: stack.getLogicalId(key.node.defaultChild as kms.CfnKey) };
+  const tracking = new ExperimentTracking(stack, id, {
+    trackingServerName: 'bank-dev',
+    encryptionKey: key,
+    accessLogs: new s3.Bucket(stack, 'AccessLogs'),
+    ...extra,
+  });
+  return {
+    stack,
+    tracking,
+    template: Template.fromStack(stack),
+    keyId: stack.getLogicalId(key.node.defaultChild as kms.CfnKey),
+  };
 }
 
-const statementsOf = (template: Template) => Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+const statementsOf = (template: Template) =>
+  Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap(
+    (p: any) => p.Properties.PolicyDocument.Statement,
+  );
 
 describe('ExperimentTracking', () => {
   test('a small server by default, never registering models by itself, its artifacts under mlflow/ of its own bucket', () => {
@@ -30,7 +43,9 @@ describe('ExperimentTracking', () => {
     });
     const server = template.findResources('AWS::SageMaker::MlflowTrackingServer');
     const [props] = Object.values(server).map((r: any) => r.Properties);
-    expect(JSON.stringify(props.ArtifactStoreUri)).toContain(stack.getLogicalId(tracking.artifactBucket.node.defaultChild as s3.CfnBucket));
+    expect(JSON.stringify(props.ArtifactStoreUri)).toContain(
+      stack.getLogicalId(tracking.artifactBucket.node.defaultChild as s3.CfnBucket),
+    );
     expect(JSON.stringify(props.ArtifactStoreUri)).toContain('/mlflow');
     expect(JSON.stringify(props.RoleArn)).toContain(stack.getLogicalId(tracking.role.node.defaultChild as any));
   });
@@ -38,11 +53,24 @@ describe('ExperimentTracking', () => {
   test('the artifact bucket: the given key, versions expire after a year unless told otherwise', () => {
     const { template, keyId } = build();
     template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } }, BucketKeyEnabled: true }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] },
+            },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
       VersioningConfiguration: { Status: 'Enabled' },
       LifecycleConfiguration: { Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 365 } })] },
     });
-    build('Tracking', { noncurrentVersionExpiration: Duration.days(30), trackingServerSize: 'Medium' }).template.hasResourceProperties('AWS::S3::Bucket', {
+    build('Tracking', {
+      noncurrentVersionExpiration: Duration.days(30),
+      trackingServerSize: 'Medium',
+    }).template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } })] },
     });
   });
@@ -50,7 +78,16 @@ describe('ExperimentTracking', () => {
   test('the role: trusted by SageMaker of this account only; the mlflow/ prefix, the bucket listing and the key, nothing else', () => {
     const { template, keyId } = build();
     template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } }] },
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'sagemaker.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          },
+        ],
+      },
     });
     const statements = statementsOf(template);
     expect(statements.map((s: any) => [s.Sid, s.Effect, s.Action])).toEqual([
@@ -64,7 +101,7 @@ describe('ExperimentTracking', () => {
     expect(statements[2].Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
   });
 
-  test('the server waits for its role\'s grants', () => {
+  test("the server waits for its role's grants", () => {
     const { template } = build();
     const [server] = Object.values(template.findResources('AWS::SageMaker::MlflowTrackingServer')) as any[];
     const [policyId] = Object.keys(template.findResources('AWS::IAM::ManagedPolicy'));

@@ -7,7 +7,12 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { FEATURE_STORE_GLUE_DATABASE, FeatureGroupSpec, FeatureStore, FeatureStoreProps } from '../../constructs/feature-store';
+import {
+  FEATURE_STORE_GLUE_DATABASE,
+  FeatureGroupSpec,
+  FeatureStore,
+  FeatureStoreProps,
+} from '../../constructs/feature-store';
 
 const customers: FeatureGroupSpec = {
   name: 'customers',
@@ -25,7 +30,12 @@ function build(groups: readonly FeatureGroupSpec[], extra: Partial<FeatureStoreP
   const dataKey = new kms.Key(stack, 'DataKey');
   const accessLogs = new s3.Bucket(stack, 'AccessLogs');
   const store = new FeatureStore(stack, 'FeatureStore', { groups, dataKey, accessLogs, ...extra });
-  return { stack, store, template: Template.fromStack(stack), keyId: stack.getLogicalId(dataKey.node.defaultChild as kms.CfnKey) };
+  return {
+    stack,
+    store,
+    template: Template.fromStack(stack),
+    keyId: stack.getLogicalId(dataKey.node.defaultChild as kms.CfnKey),
+  };
 }
 
 describe('FeatureStore', () => {
@@ -52,13 +62,29 @@ describe('FeatureStore', () => {
   test('the offline bucket is KMS-encrypted with the data key and versioned, replaced versions kept 90 days unless told otherwise', () => {
     const { template, keyId } = build([customers]);
     template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] },
+            },
+          },
+        ],
+      },
       VersioningConfiguration: { Status: 'Enabled' },
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 } })]) },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 } })]),
+      },
     });
-    build([customers], { noncurrentVersionExpiration: Duration.days(400) }).template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 400 } })]) },
-    });
+    build([customers], { noncurrentVersionExpiration: Duration.days(400) }).template.hasResourceProperties(
+      'AWS::S3::Bucket',
+      {
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 400 } })]),
+        },
+      },
+    );
   });
 
   test('online: false leaves out the online store; offline: false the offline store', () => {
@@ -66,14 +92,29 @@ describe('FeatureStore', () => {
       { ...customers, name: 'offline-only', online: false },
       { ...customers, name: 'online-only', offline: false },
     ]);
-    template.hasResourceProperties('AWS::SageMaker::FeatureGroup', { FeatureGroupName: 'offline-only', OnlineStoreConfig: Match.absent(), OfflineStoreConfig: Match.anyValue() });
-    template.hasResourceProperties('AWS::SageMaker::FeatureGroup', { FeatureGroupName: 'online-only', OfflineStoreConfig: Match.absent(), OnlineStoreConfig: Match.anyValue() });
+    template.hasResourceProperties('AWS::SageMaker::FeatureGroup', {
+      FeatureGroupName: 'offline-only',
+      OnlineStoreConfig: Match.absent(),
+      OfflineStoreConfig: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::SageMaker::FeatureGroup', {
+      FeatureGroupName: 'online-only',
+      OfflineStoreConfig: Match.absent(),
+      OnlineStoreConfig: Match.anyValue(),
+    });
   });
 
   test('the role is assumed only by SageMaker for this account, and may write only the offline prefix and the feature store database', () => {
     const { template } = build([customers]);
     template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'sagemaker.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } }] },
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Principal: { Service: 'sagemaker.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          },
+        ],
+      },
     });
     const policies = template.findResources('AWS::IAM::ManagedPolicy');
     const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
@@ -88,7 +129,12 @@ describe('FeatureStore', () => {
   test('bad groups are refused, every problem in one error, nothing built', () => {
     const bad: FeatureGroupSpec[] = [
       { ...customers, recordIdentifier: 'customer' },
-      { ...customers, name: 'events', eventTime: 'seq', features: [...customers.features, { name: 'seq', type: 'integral' }] },
+      {
+        ...customers,
+        name: 'events',
+        eventTime: 'seq',
+        features: [...customers.features, { name: 'seq', type: 'integral' }],
+      },
       { ...customers, name: 'nowhere', online: false, offline: false },
       { ...customers },
     ];
@@ -98,7 +144,9 @@ describe('FeatureStore', () => {
         'groups[2] (nowhere): online and offline cannot both be false (a group needs a store); ' +
         'groups[3] (customers): the name is already used by another group',
     );
-    expect(() => build([{ ...customers, eventTime: 'missing' }])).toThrow(/eventTime missing is not one of its features/);
+    expect(() => build([{ ...customers, eventTime: 'missing' }])).toThrow(
+      /eventTime missing is not one of its features/,
+    );
   });
 
   test('no groups: the bucket and role only', () => {

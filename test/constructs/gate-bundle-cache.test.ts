@@ -56,7 +56,18 @@ describe('gate bundle cache', () => {
     write('same');
     const cachedDir = freshBundler()(entry);
     const reused = freshBundler()(entry);
-    const fresh = buildSync({ entryPoints: [entry], bundle: true, minify: true, platform: 'node', target: 'node24', format: 'cjs', external: ['@aws-sdk/*'], write: false, outfile: 'index.js', logLevel: 'silent' });
+    const fresh = buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node24',
+      format: 'cjs',
+      external: ['@aws-sdk/*'],
+      write: false,
+      outfile: 'index.js',
+      logLevel: 'silent',
+    });
     expect(reused).toBe(cachedDir);
     expect(code(reused)).toBe(Buffer.from(fresh.outputFiles[0].contents).toString('utf8'));
   });

@@ -13,7 +13,12 @@ import { AUDIT_RECORDS_TAG } from '../../policies/rules/AuditBucketLocked';
 function build(retentionYears: number) {
   const stack = new Stack(new App(), 'Probe', { env: { account: '123456789012', region: 'eu-west-1' } });
   const key = new kms.Key(stack, 'MlKey');
-  new InferenceCaptureBucket(stack, 'InferenceCapture', { bucketName: 'inference-capture-123456789012-eu-west-1', encryptionKey: key, serverAccessLogsBucket: new s3.Bucket(stack, 'AccessLogs'), retentionYears });
+  new InferenceCaptureBucket(stack, 'InferenceCapture', {
+    bucketName: 'inference-capture-123456789012-eu-west-1',
+    encryptionKey: key,
+    serverAccessLogsBucket: new s3.Bucket(stack, 'AccessLogs'),
+    retentionYears,
+  });
   return { template: Template.fromStack(stack), keyId: stack.getLogicalId(key.node.defaultChild as kms.CfnKey) };
 }
 
@@ -22,11 +27,28 @@ describe('InferenceCaptureBucket', () => {
     const { template, keyId } = build(7);
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'inference-capture-123456789012-eu-west-1',
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } }, BucketKeyEnabled: true }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] },
+            },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: 7 } } },
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: 7 } },
+      },
     });
-    const [bucket] = Object.values(template.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'inference-capture-123456789012-eu-west-1' } })) as any[];
+    const [bucket] = Object.values(
+      template.findResources('AWS::S3::Bucket', {
+        Properties: { BucketName: 'inference-capture-123456789012-eu-west-1' },
+      }),
+    ) as any[];
     expect(bucket.Properties.ObjectLockConfiguration.Rule.DefaultRetention.Days).toBeUndefined();
     expect(bucket.Properties.Tags).toEqual(expect.arrayContaining([{ Key: AUDIT_RECORDS_TAG, Value: 'audit' }]));
     expect(bucket.DeletionPolicy).toBe('Retain');

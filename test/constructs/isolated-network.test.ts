@@ -11,14 +11,24 @@ import { customResourceResponseBucket, IsolatedNetwork } from '../../constructs/
 
 function s3EndpointStatements(region: string | undefined, customResourceResponses: boolean): any[] {
   const stack = new Stack(new App(), 'Probe', { env: region ? { account: '123456789012', region } : undefined });
-  new IsolatedNetwork(stack, 'Network', { cidr: '10.0.0.0/16', availabilityZones: ['a', 'b'].map((z) => `${region ?? 'eu-west-1'}${z}`), logsKey: new kms.Key(stack, 'Key'), customResourceResponses });
+  new IsolatedNetwork(stack, 'Network', {
+    cidr: '10.0.0.0/16',
+    availabilityZones: ['a', 'b'].map((z) => `${region ?? 'eu-west-1'}${z}`),
+    logsKey: new kms.Key(stack, 'Key'),
+    customResourceResponses,
+  });
   const endpoints = Object.values(Template.fromStack(stack).findResources('AWS::EC2::VPCEndpoint')) as any[];
   const s3 = endpoints.find((e) => JSON.stringify(e.Properties.ServiceName).includes('.s3'));
   return s3.Properties.PolicyDocument.Statement;
 }
 
 const writesOutside = (statements: any[]) =>
-  statements.filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes('s3:PutObject') && JSON.stringify(s.Resource).includes('cloudformation-custom-resource-response'));
+  statements.filter(
+    (s) =>
+      s.Effect === 'Allow' &&
+      [s.Action].flat().includes('s3:PutObject') &&
+      JSON.stringify(s.Resource).includes('cloudformation-custom-resource-response'),
+  );
 
 describe('IsolatedNetwork: CloudFormation custom-resource answers', () => {
   test.each([

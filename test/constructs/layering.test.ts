@@ -24,12 +24,25 @@ function tsFiles(folder: string): string[] {
 /** The repository-relative targets of a file's relative imports, re-exports and requires. */
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  const specifiers = [...text.matchAll(/(?:\bfrom\s+|\bimport\s+|\brequire\(\s*|\bimport\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]);
-  return specifiers.filter((s) => s.startsWith('.')).map((s) => path.relative(REPO_ROOT, path.resolve(path.dirname(file), s)).split(path.sep).join('/'));
+  const specifiers = [...text.matchAll(/(?:\bfrom\s+|\bimport\s+|\brequire\(\s*|\bimport\(\s*)['"]([^'"]+)['"]/g)].map(
+    (m) => m[1],
+  );
+  return specifiers
+    .filter((s) => s.startsWith('.'))
+    .map((s) =>
+      path
+        .relative(REPO_ROOT, path.resolve(path.dirname(file), s))
+        .split(path.sep)
+        .join('/'),
+    );
 }
 
 const intoLib = (folder: string) =>
-  tsFiles(folder).flatMap((f) => importsOf(f).filter((target) => target === 'lib' || target.startsWith('lib/')).map((target) => `${path.relative(REPO_ROOT, f)} -> ${target}`));
+  tsFiles(folder).flatMap((f) =>
+    importsOf(f)
+      .filter((target) => target === 'lib' || target.startsWith('lib/'))
+      .map((target) => `${path.relative(REPO_ROOT, f)} -> ${target}`),
+  );
 
 test('no file under constructs/ or policies/ imports from lib/', () => {
   expect(tsFiles('constructs').length).toBeGreaterThan(20);
@@ -38,10 +51,18 @@ test('no file under constructs/ or policies/ imports from lib/', () => {
 });
 
 test('control: the scan sees imports into lib/ where they are (the stacks import the config)', () => {
-  expect(intoLib('lib/stacks').some((edge) => edge.startsWith('lib/stacks/endpoints-stack.ts -> lib/config'))).toBe(true);
+  expect(intoLib('lib/stacks').some((edge) => edge.startsWith('lib/stacks/endpoints-stack.ts -> lib/config'))).toBe(
+    true,
+  );
 });
 
 test('ModelEndpoint is a folder: the construct, its props, its execution role, its alarms and dashboard, its Model Monitor schedules', () => {
-  expect(fs.readdirSync(path.join(REPO_ROOT, 'constructs/model-endpoint')).sort()).toEqual(['alarms.ts', 'index.ts', 'monitoring.ts', 'props.ts', 'role.ts']);
+  expect(fs.readdirSync(path.join(REPO_ROOT, 'constructs/model-endpoint')).sort()).toEqual([
+    'alarms.ts',
+    'index.ts',
+    'monitoring.ts',
+    'props.ts',
+    'role.ts',
+  ]);
   expect(fs.existsSync(path.join(REPO_ROOT, 'constructs/model-endpoint.ts'))).toBe(false);
 });

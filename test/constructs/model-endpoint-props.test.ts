@@ -12,11 +12,26 @@ import { defaultEstateConfig } from '../support/estate';
 const config = defaultEstateConfig();
 const REGISTRY = { account: '222222222222', region: 'eu-west-1' };
 // The wiring is passed through untouched: stand-ins are enough to read the mapping.
-const wiring = { subnets: [], securityGroup: {} as any, mlKey: {} as any, logsKey: {} as any, captureBucket: {} as any, alarmTopic: {} as any, monitoringThresholds: { psi: 0.2, minDisparateImpact: 0.8 } };
+const wiring = {
+  subnets: [],
+  securityGroup: {} as any,
+  mlKey: {} as any,
+  logsKey: {} as any,
+  captureBucket: {} as any,
+  alarmTopic: {} as any,
+  monitoringThresholds: { psi: 0.2, minDisparateImpact: 0.8 },
+};
 /** `registry` null: no registry (a default parameter would take undefined for the default). */
 const propsOf = (env: EnvironmentConfig, model: ModelConfig, registry: typeof REGISTRY | null = REGISTRY) =>
-  modelEndpointProps({ ...wiring, environment: env, model, endpoint: model.endpoints[env.name]!, packageRegistry: registry ?? undefined });
-const endpoints = (c: EstateConfig) => c.environments.flatMap((env) => c.models.filter((m) => m.endpoints[env.name]).map((m) => [env, m] as const));
+  modelEndpointProps({
+    ...wiring,
+    environment: env,
+    model,
+    endpoint: model.endpoints[env.name]!,
+    packageRegistry: registry ?? undefined,
+  });
+const endpoints = (c: EstateConfig) =>
+  c.environments.flatMap((env) => c.models.filter((m) => m.endpoints[env.name]).map((m) => [env, m] as const));
 
 test('every endpoint of the example: names, capture, default monitoring, variants as configured', () => {
   const all = endpoints(config);
@@ -43,7 +58,10 @@ test("pinned copies exactly where the config says prod serves them, from the reg
     const copies = propsOf(env, model).packageRegistry?.pinnedCopies;
     if (servesPinnedCopy(model, env)) {
       pinned++;
-      expect(copies).toEqual({ bucketName: approvedModelsBucketName(REGISTRY.account, REGISTRY.region), image: model.training!.image });
+      expect(copies).toEqual({
+        bucketName: approvedModelsBucketName(REGISTRY.account, REGISTRY.region),
+        image: model.training!.image,
+      });
     } else {
       expect([env.name, model.id, copies]).toEqual([env.name, model.id, undefined]);
     }
@@ -56,10 +74,19 @@ test('hostile: a prod model the pipeline does not train names the package; stagi
   const staging = config.environments.find((e) => e.type === 'staging')!;
   const model = config.models.find((m) => m.training?.image && m.endpoints[prod.name] && m.endpoints[staging.name])!;
   expect(propsOf(prod, model).packageRegistry?.pinnedCopies).toBeDefined();
-  expect(propsOf(prod, { ...model, training: undefined }).packageRegistry).toEqual({ ...REGISTRY, pinnedCopies: undefined });
+  expect(propsOf(prod, { ...model, training: undefined }).packageRegistry).toEqual({
+    ...REGISTRY,
+    pinnedCopies: undefined,
+  });
   expect(propsOf(staging, model).packageRegistry).toEqual({ ...REGISTRY, pinnedCopies: undefined });
   expect(propsOf(prod, model, null).packageRegistry).toBeUndefined();
   // Monitoring switched off in prod by the config stays off.
-  const off = { ...model, endpoints: { ...model.endpoints, [prod.name]: { ...model.endpoints[prod.name]!, monitoring: { dataQuality: false, modelQuality: false } } } };
+  const off = {
+    ...model,
+    endpoints: {
+      ...model.endpoints,
+      [prod.name]: { ...model.endpoints[prod.name]!, monitoring: { dataQuality: false, modelQuality: false } },
+    },
+  };
   expect(propsOf(prod, off).monitoring).toEqual({ dataQuality: false, modelQuality: false });
 });

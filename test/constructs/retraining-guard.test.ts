@@ -11,7 +11,10 @@ import { RetrainingGuard } from '../../constructs/retraining-guard';
 
 function build() {
   const stack = new Stack(new App(), 'Probe', { env: { account: '123456789012', region: 'eu-west-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+  });
   const guard = new RetrainingGuard(stack, 'RetrainingGuard', {
     functionName: 'bank-dev-retraining-guard',
     pipelines: { 'dev-credit-default-training': { cooldownHours: 6, maxRunsPerDay: 2 } },
@@ -25,10 +28,15 @@ function build() {
 
 describe('RetrainingGuard', () => {
   const { template } = build();
-  const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap(
+    (p: any) => p.Properties.PolicyDocument.Statement,
+  );
 
   test('the named function, at most two concurrent runs', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'bank-dev-retraining-guard', ReservedConcurrentExecutions: 2 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'bank-dev-retraining-guard',
+      ReservedConcurrentExecutions: 2,
+    });
   });
 
   test('reads the runs and steps of the given pipelines only, nothing else of SageMaker', () => {

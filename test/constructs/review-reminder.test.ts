@@ -12,8 +12,13 @@ import { ReviewReminder, reviewSchedule } from '../../constructs/review-reminder
 import { cdkJsonContext } from '../support/estate';
 
 describe('ReviewReminder', () => {
-  const stack = new Stack(new App({ context: cdkJsonContext() }), 'Probe', { env: { account: '123456789012', region: 'eu-west-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const stack = new Stack(new App({ context: cdkJsonContext() }), 'Probe', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+  });
   const reminder = new ReviewReminder(stack, 'ReviewReminder', {
     vpc,
     encryptionKey: new kms.Key(stack, 'MlKey'),
@@ -24,14 +29,25 @@ describe('ReviewReminder', () => {
   });
   new events.Rule(stack, 'ReviewHighRisk', { schedule: reviewSchedule(3), targets: [reminder.targetFor('high')] });
   const template = Template.fromStack(stack);
-  const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap(
+    (p: any) => p.Properties.PolicyDocument.Statement,
+  );
 
   test('one at a time; reads packages and publishes to the topic, nothing else', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1, Environment: { Variables: { TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:decisions' } } });
-    const granted = statements.filter((s: any) => ['FindApprovedPackages', 'ReadGovernedPackages', 'Notify', 'EncryptNotifications'].includes(s.Sid));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 1,
+      Environment: { Variables: { TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:decisions' } },
+    });
+    const granted = statements.filter((s: any) =>
+      ['FindApprovedPackages', 'ReadGovernedPackages', 'Notify', 'EncryptNotifications'].includes(s.Sid),
+    );
     expect(granted.map((s: any) => [s.Sid, s.Action, s.Resource])).toEqual([
       ['FindApprovedPackages', 'sagemaker:ListModelPackages', '*'],
-      ['ReadGovernedPackages', 'sagemaker:DescribeModelPackage', 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/credit-default/*'],
+      [
+        'ReadGovernedPackages',
+        'sagemaker:DescribeModelPackage',
+        'arn:aws:sagemaker:eu-west-1:123456789012:model-package/credit-default/*',
+      ],
       ['Notify', 'sns:Publish', 'arn:aws:sns:eu-west-1:123456789012:decisions'],
       ['EncryptNotifications', ['kms:Decrypt', 'kms:GenerateDataKey'], expect.anything()],
     ]);
@@ -39,10 +55,13 @@ describe('ReviewReminder', () => {
     expect(all.filter((a: string) => /^(s3|sagemaker:(Update|Create|Delete))/.test(a))).toEqual([]);
   });
 
-  test('a rule\'s target carries the tier, retries four times, then the dead-letter queue', () => {
+  test("a rule's target carries the tier, retries four times, then the dead-letter queue", () => {
     const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as any[];
     expect(rule.Properties.ScheduleExpression).toBe('cron(0 8 1 1,4,7,10 ? *)');
-    expect(rule.Properties.Targets[0]).toMatchObject({ Input: '{"tier":"high"}', RetryPolicy: { MaximumRetryAttempts: 4 } });
+    expect(rule.Properties.Targets[0]).toMatchObject({
+      Input: '{"tier":"high"}',
+      RetryPolicy: { MaximumRetryAttempts: 4 },
+    });
     expect(rule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
   });
 

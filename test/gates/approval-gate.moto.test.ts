@@ -18,12 +18,22 @@ describe('approval gate against moto', () => {
   test('a medium-risk classifier from its own pipeline that clears every threshold is approved, with the decision recorded first', async () => {
     const arn = await w.register('fraud-score');
     const result = await approvalGate(w.deps)(stateChange(arn));
-    expect(result).toMatchObject({ outcome: 'approve', approvalStatus: 'Approved', replayed: false, round: 1, notified: true });
+    expect(result).toMatchObject({
+      outcome: 'approve',
+      approvalStatus: 'Approved',
+      replayed: false,
+      round: 1,
+      notified: true,
+    });
 
     const pkg = await w.describe(arn);
     expect(pkg.ModelApprovalStatus).toBe('Approved');
     expect(pkg.ApprovalDescription).toBe('model-approval-gate: approve. every check passed');
-    expect(pkg.CustomerMetadataProperties).toMatchObject({ 'gate-decision': `s3://${w.records}/${result.record}`, 'gate-outcome': 'approve', 'gate-round': '1' });
+    expect(pkg.CustomerMetadataProperties).toMatchObject({
+      'gate-decision': `s3://${w.records}/${result.record}`,
+      'gate-outcome': 'approve',
+      'gate-round': '1',
+    });
 
     const rec = await w.record(result.record!);
     expect(rec).toMatchObject({
@@ -37,10 +47,17 @@ describe('approval gate against moto', () => {
       package: { status: 'PendingManualApproval' },
       thresholds: { minAuc: 0.75, minDisparateImpact: 0.8, psiBlock: 0.25 },
     });
-    for (const input of Object.values(rec.inputs)) expect(input).toMatchObject({ status: 'ok', versionId: expect.any(String), sha256: expect.stringMatching(/^[a-f0-9]{64}$/) });
+    for (const input of Object.values(rec.inputs))
+      expect(input).toMatchObject({
+        status: 'ok',
+        versionId: expect.any(String),
+        sha256: expect.stringMatching(/^[a-f0-9]{64}$/),
+      });
     expect(rec.checks.find((c) => c.name === 'AUC')).toMatchObject({ value: 0.9, threshold: '>= 0.75', passed: true });
     expect(await w.keys(`approval/fraud-score/${arn.split('/').pop()}/`)).toEqual(
-      ['round-1.applied.json', 'round-1.json', 'round-1.notified.json'].map((k) => `approval/fraud-score/${arn.split('/').pop()}/${k}`),
+      ['round-1.applied.json', 'round-1.json', 'round-1.notified.json'].map(
+        (k) => `approval/fraud-score/${arn.split('/').pop()}/${k}`,
+      ),
     );
   });
 
@@ -52,7 +69,9 @@ describe('approval gate against moto', () => {
     expect(pkg.ModelApprovalStatus).toBe('PendingManualApproval');
     // A hold sends no update (it could land on a person's decision): the reasons are in the record and the notice.
     expect(pkg.ApprovalDescription ?? '').not.toMatch(/model-approval-gate/);
-    expect((await w.record(result.record!)).reasons.join(' ')).toMatch(/approved only by a person in the model-risk role/);
+    expect((await w.record(result.record!)).reasons.join(' ')).toMatch(
+      /approved only by a person in the model-risk role/,
+    );
   });
 
   test('a classifier below its AUC floor is rejected, and the description says why with the numbers', async () => {
@@ -82,7 +101,8 @@ describe('approval gate against moto', () => {
     const flaky = new SageMakerClient({ ...w.moto.clientConfig });
     const realSend = flaky.send.bind(flaky);
     (flaky as unknown as { send: unknown }).send = (command: { constructor: { name: string } }) => {
-      if (command.constructor.name === 'DescribeModelPackageCommand' && ++calls === 2) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError' }));
+      if (command.constructor.name === 'DescribeModelPackageCommand' && ++calls === 2)
+        return Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError' }));
       return realSend(command as never);
     };
     await expect(approvalGate({ ...w.deps, sagemaker: flaky })(stateChange(arn))).rejects.toThrow(/ECONNREFUSED/);
@@ -93,10 +113,25 @@ describe('approval gate against moto', () => {
   });
 
   test.each<[string, Reports, Record<string, string | undefined>, RegExp]>([
-    ['a report outside the allowed buckets', GOOD, { evaluation: 's3://approval-elsewhere/eval.json' }, /outside the allowed buckets/],
-    ['a report that does not exist', GOOD, { bias: 's3://approval-artifacts/training/fraud-score/nowhere/reports/bias.json' }, /outside the evidence prefix|does not exist/],
+    [
+      'a report outside the allowed buckets',
+      GOOD,
+      { evaluation: 's3://approval-elsewhere/eval.json' },
+      /outside the allowed buckets/,
+    ],
+    [
+      'a report that does not exist',
+      GOOD,
+      { bias: 's3://approval-artifacts/training/fraud-score/nowhere/reports/bias.json' },
+      /outside the evidence prefix|does not exist/,
+    ],
     ['a report that is not JSON', { ...GOOD, explainability: '{"explanations": {' }, {}, /is not valid JSON/],
-    ['a report over 1 MiB', { ...GOOD, statistics: JSON.stringify({ ...statistics(), padding: 'x'.repeat(1024 * 1024) }) }, {}, /over the 1048576-byte limit/],
+    [
+      'a report over 1 MiB',
+      { ...GOOD, statistics: JSON.stringify({ ...statistics(), padding: 'x'.repeat(1024 * 1024) }) },
+      {},
+      /over the 1048576-byte limit/,
+    ],
     ['no bias report at all', { ...GOOD, bias: undefined }, {}, /bias report: the model package names no such report/],
     ['a string AUC', { ...GOOD, evaluation: evaluation('0.99') }, {}, /AUC: .* is not a number/],
   ])('%s is rejected, never approved', async (_name, reports, uris, reason) => {
@@ -112,18 +147,25 @@ describe('approval gate against moto', () => {
     const result = await approvalGate(w.deps)(stateChange(arn));
     expect(result.outcome).toBe('hold');
     expect(await w.status(arn)).toBe('PendingManualApproval');
-    expect((await w.record(result.record!)).reasons).toEqual(['the model package group is not governed by the estate config']);
+    expect((await w.record(result.record!)).reasons).toEqual([
+      'the model package group is not governed by the estate config',
+    ]);
   });
 
   test('an event for a package that is not pending does nothing', async () => {
     const arn = await w.register('fraud-score');
-    await expect(approvalGate(w.deps)(stateChange(arn, 'Approved'))).resolves.toEqual({ outcome: 'skipped', reason: 'status Approved is not PendingManualApproval' });
+    await expect(approvalGate(w.deps)(stateChange(arn, 'Approved'))).resolves.toEqual({
+      outcome: 'skipped',
+      reason: 'status Approved is not PendingManualApproval',
+    });
     expect(await w.status(arn)).toBe('PendingManualApproval');
   });
 
   test('an event without a package ARN is kept as an unattributable record, not lost', async () => {
     const result = await approvalGate(w.deps)({ id: 'evt-broken', detail: { ModelPackageArn: 'not-an-arn' } });
     expect(result).toMatchObject({ outcome: 'skipped', reason: 'the event names no valid model package ARN' });
-    expect(((await w.json(result.record!)).event as { detail: { ModelPackageArn: string } }).detail.ModelPackageArn).toBe('not-an-arn');
+    expect(
+      ((await w.json(result.record!)).event as { detail: { ModelPackageArn: string } }).detail.ModelPackageArn,
+    ).toBe('not-an-arn');
   });
 });

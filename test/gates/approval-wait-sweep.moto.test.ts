@@ -9,7 +9,14 @@
  */
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { approvalGate, ROUND_IN_FLIGHT_MS, SWEEP_EVENT, WAITING_MARGIN_MS, WAITING_METRIC, WAITING_PREFIX } from '../../lambdas/model-approval-gate/handler';
+import {
+  approvalGate,
+  ROUND_IN_FLIGHT_MS,
+  SWEEP_EVENT,
+  WAITING_MARGIN_MS,
+  WAITING_METRIC,
+  WAITING_PREFIX,
+} from '../../lambdas/model-approval-gate/handler';
 import { approvalWorld, ApprovalWorld, stateChange } from './world';
 import { base, Call, GATE_ROLE, personRace } from './person-race';
 
@@ -22,7 +29,8 @@ beforeAll(async () => {
 afterAll(async () => w?.stop());
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
-const sweeper = (extra: Partial<Parameters<typeof approvalGate>[0]> = {}) => approvalGate({ ...w.deps, roleName: GATE_ROLE, cloudwatch: w.cloudwatch, ...extra });
+const sweeper = (extra: Partial<Parameters<typeof approvalGate>[0]> = {}) =>
+  approvalGate({ ...w.deps, roleName: GATE_ROLE, cloudwatch: w.cloudwatch, ...extra });
 /** The largest value the sweep published since `from` (moto keeps what PutMetricData sent). */
 async function published(from: Date, to = new Date(Date.now() + 3 * 86_400_000)): Promise<number[]> {
   const stats = await w.cloudwatch.send(
@@ -36,7 +44,9 @@ async function published(from: Date, to = new Date(Date.now() + 3 * 86_400_000))
       Statistics: ['Maximum'],
     }),
   );
-  return (stats.Datapoints ?? []).sort((a, b) => a.Timestamp!.getTime() - b.Timestamp!.getTime()).map((d) => d.Maximum!);
+  return (stats.Datapoints ?? [])
+    .sort((a, b) => a.Timestamp!.getTime() - b.Timestamp!.getTime())
+    .map((d) => d.Maximum!);
 }
 
 /** A person's Rejected lands inside the window and CloudTrail delivers it while the gate's update is still landing: `wait`. */
@@ -46,20 +56,35 @@ async function waitingCall(): Promise<{ arn: string; call: Call }> {
   let early: unknown;
   const { client } = r.racing(arn, 2, async () => {
     call = await r.personCall(arn, 'Rejected', 'model-risk approver: Rejected');
-    early = await r.gate()(r.trail(arn, call)).catch((e: Error) => e);
+    early = await r
+      .gate()(r.trail(arn, call))
+      .catch((e: Error) => e);
   });
-  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
+  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({
+    outcome: 'approve',
+  });
   // Recorded and indexed, and returned (not thrown: the sweep judges it again, so the event does not go to the dead-letter queue).
-  expect(early).toMatchObject({ outcome: 'wait', reason: expect.stringMatching(/is recorded but not yet recorded as applied: the gate's update may still be landing .*judged again by the sweep/) });
+  expect(early).toMatchObject({
+    outcome: 'wait',
+    reason: expect.stringMatching(
+      /is recorded but not yet recorded as applied: the gate's update may still be landing .*judged again by the sweep/,
+    ),
+  });
   return { arn, call: call! };
 }
 
-test("a call judged `wait` and never redelivered is judged by the sweep: the overwritten Rejected is restored, recorded and announced; a second sweep changes nothing", async () => {
+test('a call judged `wait` and never redelivered is judged by the sweep: the overwritten Rejected is restored, recorded and announced; a second sweep changes nothing', async () => {
   const started = new Date(Date.now() - 60_000);
   const { arn, call } = await waitingCall();
-  const entry = `${WAITING_PREFIX}${day(new Date())}/${base(arn).slice('approval/'.length)}person/`.replace('/person/', '/');
+  const entry = `${WAITING_PREFIX}${day(new Date())}/${base(arn).slice('approval/'.length)}person/`.replace(
+    '/person/',
+    '/',
+  );
   expect(await w.keys(`${WAITING_PREFIX}${day(new Date())}/`)).toContain(`${entry}${call.id}.json`);
-  expect(await w.json(`${entry}${call.id}.json`)).toMatchObject({ schema: 'model-approval-waiting/1', record: `s3://${w.records}/${base(arn)}person/${call.id}.json` });
+  expect(await w.json(`${entry}${call.id}.json`)).toMatchObject({
+    schema: 'model-approval-waiting/1',
+    record: `s3://${w.records}/${base(arn)}person/${call.id}.json`,
+  });
   expect(await w.status(arn)).toBe('Approved');
   expect(await r.settled(arn)).toMatch(/has not restored it yet/);
 
@@ -67,7 +92,11 @@ test("a call judged `wait` and never redelivered is judged by the sweep: the ove
   const swept = await sweeper({ sns })(SWEEP_EVENT);
   expect(swept).toMatchObject({ outcome: 'swept', swept: { judged: 1, pending: 0, tooLong: [] } });
   expect(await w.status(arn)).toBe('Rejected');
-  expect(await w.json(`${base(arn)}person/${call.id}.restored.json`)).toMatchObject({ restored: true, verdict: 'restore', status: 'Rejected' });
+  expect(await w.json(`${base(arn)}person/${call.id}.restored.json`)).toMatchObject({
+    restored: true,
+    verdict: 'restore',
+    status: 'Rejected',
+  });
   expect(messages.map((m) => m.subject)).toEqual([expect.stringMatching(/person's Rejected restored$/)]);
   expect(await r.settled(arn)).toBe('Rejected');
   expect(await published(started)).toContain(0);
@@ -78,7 +107,10 @@ test("a call judged `wait` and never redelivered is judged by the sweep: the ove
   const second = await sweeper({ sns: again.sns, sagemaker: client })(SWEEP_EVENT);
   expect(second.swept).toMatchObject({ pending: 0, tooLong: [] });
   expect(second.swept!.settled).toBeGreaterThanOrEqual(1);
-  expect(await r.gate({ sagemaker: client, sns: again.sns })(r.trail(arn, call))).toMatchObject({ outcome: 'restore', replayed: true });
+  expect(await r.gate({ sagemaker: client, sns: again.sns })(r.trail(arn, call))).toMatchObject({
+    outcome: 'restore',
+    replayed: true,
+  });
   expect(seen.updates).toBe(0);
   expect(again.messages).toHaveLength(0);
 });
@@ -96,12 +128,21 @@ test('a restoration that keeps failing stays pending: carried from day to day, a
   expect(failing.seen.updates).toBeGreaterThanOrEqual(1);
   expect(await w.status(arn)).toBe('Approved');
   // Past ROUND_IN_FLIGHT_MS + the margin: counted, with why.
-  const late = await sweeper({ sagemaker: failing.client, now: at(ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS + 60_000) })(SWEEP_EVENT);
-  expect(mine(late)).toEqual([{ key: expect.stringContaining(call.id), reason: expect.stringMatching(/^pending since .*: ThrottlingException: Rate exceeded/) }]);
+  const late = await sweeper({ sagemaker: failing.client, now: at(ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS + 60_000) })(
+    SWEEP_EVENT,
+  );
+  expect(mine(late)).toEqual([
+    {
+      key: expect.stringContaining(call.id),
+      reason: expect.stringMatching(/^pending since .*: ThrottlingException: Rate exceeded/),
+    },
+  ]);
   // A day later the entry is carried into that day; two days later only the carried entry is listed, and still counted.
   const nextDay = await sweeper({ sagemaker: failing.client, now: at(24 * 3600_000) })(SWEEP_EVENT);
   expect(mine(nextDay)).toHaveLength(1);
-  expect(await w.keys(`${WAITING_PREFIX}${day(new Date(t0 + 24 * 3600_000))}/`)).toContain(`${WAITING_PREFIX}${day(new Date(t0 + 24 * 3600_000))}/fraud-score/${arn.split('/').pop()}/${call.id}.json`);
+  expect(await w.keys(`${WAITING_PREFIX}${day(new Date(t0 + 24 * 3600_000))}/`)).toContain(
+    `${WAITING_PREFIX}${day(new Date(t0 + 24 * 3600_000))}/fraud-score/${arn.split('/').pop()}/${call.id}.json`,
+  );
   const twoDays = await sweeper({ sagemaker: failing.client, now: at(48 * 3600_000) })(SWEEP_EVENT);
   expect(mine(twoDays)).toHaveLength(1);
   expect(Math.max(...(await published(new Date(t0 + ROUND_IN_FLIGHT_MS))))).toBeGreaterThanOrEqual(1);
@@ -115,14 +156,38 @@ test('a restoration that keeps failing stays pending: carried from day to day, a
 test('an index entry whose person record is missing or unreadable is counted, named and does not stop the sweep', async () => {
   const { arn, call } = await waitingCall();
   const today = `${WAITING_PREFIX}${day(new Date())}/fraud-score`;
-  await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `${today}/999/ct-missing.json`, Body: JSON.stringify({ schema: 'model-approval-waiting/1', record: 'x', since: new Date(Date.now() - 40 * 60_000).toISOString() }) }));
+  await w.s3.send(
+    new PutObjectCommand({
+      Bucket: w.records,
+      Key: `${today}/999/ct-missing.json`,
+      Body: JSON.stringify({
+        schema: 'model-approval-waiting/1',
+        record: 'x',
+        since: new Date(Date.now() - 40 * 60_000).toISOString(),
+      }),
+    }),
+  );
   // A record still missing within the pending time is a delivery whose record write Lambda is retrying: pending, not counted.
-  await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `${today}/997/ct-young.json`, Body: JSON.stringify({ schema: 'model-approval-waiting/1', record: 'x', since: new Date().toISOString() }) }));
+  await w.s3.send(
+    new PutObjectCommand({
+      Bucket: w.records,
+      Key: `${today}/997/ct-young.json`,
+      Body: JSON.stringify({ schema: 'model-approval-waiting/1', record: 'x', since: new Date().toISOString() }),
+    }),
+  );
   await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `${today}/998/ct-garbled.json`, Body: '{}' }));
-  await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: 'approval/fraud-score/998/person/ct-garbled.json', Body: '{not json' }));
+  await w.s3.send(
+    new PutObjectCommand({
+      Bucket: w.records,
+      Key: 'approval/fraud-score/998/person/ct-garbled.json',
+      Body: '{not json',
+    }),
+  );
   const swept = await sweeper()(SWEEP_EVENT);
   const reasons = Object.fromEntries(swept.swept!.tooLong.map((x) => [x.key.split('/').pop(), x.reason]));
-  expect(reasons['ct-missing.json']).toBe('its person record approval/fraud-score/999/person/ct-missing.json is missing: the call cannot be judged again');
+  expect(reasons['ct-missing.json']).toBe(
+    'its person record approval/fraud-score/999/person/ct-missing.json is missing: the call cannot be judged again',
+  );
   expect(reasons['ct-garbled.json']).toMatch(/^cannot be read or judged: SyntaxError/);
   expect(reasons['ct-young.json']).toBeUndefined();
   // The genuine pending call is still judged and restored.
@@ -130,15 +195,25 @@ test('an index entry whose person record is missing or unreadable is counted, na
   expect(await w.json(`${base(arn)}person/${call.id}.restored.json`)).toMatchObject({ restored: true });
 });
 
-test("a call whose judgement cannot be completed (another person record of the package is unreadable) is recorded as a wait, refused for promotion, and judged by the sweep once the record reads", async () => {
+test('a call whose judgement cannot be completed (another person record of the package is unreadable) is recorded as a wait, refused for promotion, and judged by the sweep once the record reads', async () => {
   const arn = await w.register('fraud-score');
   const { call } = await r.raced(arn, 'Rejected');
   const other = `${base(arn)}person/ct-unreadable.json`;
   await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: other, Body: '{not json' }));
-  const thrown = await r.gate()(r.trail(arn, call)).catch((e: Error) => e);
-  expect(thrown).toMatchObject({ outcome: 'wait', reason: expect.stringMatching(/the judgement could not be completed \(SyntaxError: .*\): judged again/) });
-  expect(await w.json(`${base(arn)}person/${call.id}.json`)).toMatchObject({ verdict: 'wait', reason: expect.stringMatching(/^the judgement could not be completed/) });
-  expect(await w.keys(`${WAITING_PREFIX}${day(new Date())}/fraud-score/${arn.split('/').pop()}/`)).toEqual([`${WAITING_PREFIX}${day(new Date())}/fraud-score/${arn.split('/').pop()}/${call.id}.json`]);
+  const thrown = await r
+    .gate()(r.trail(arn, call))
+    .catch((e: Error) => e);
+  expect(thrown).toMatchObject({
+    outcome: 'wait',
+    reason: expect.stringMatching(/the judgement could not be completed \(SyntaxError: .*\): judged again/),
+  });
+  expect(await w.json(`${base(arn)}person/${call.id}.json`)).toMatchObject({
+    verdict: 'wait',
+    reason: expect.stringMatching(/^the judgement could not be completed/),
+  });
+  expect(await w.keys(`${WAITING_PREFIX}${day(new Date())}/fraud-score/${arn.split('/').pop()}/`)).toEqual([
+    `${WAITING_PREFIX}${day(new Date())}/fraud-score/${arn.split('/').pop()}/${call.id}.json`,
+  ]);
   expect(await w.status(arn)).toBe('Approved');
   expect(await r.settled(arn)).not.toBe('Approved');
   // Still unreadable: the sweep keeps it pending.
@@ -146,8 +221,25 @@ test("a call whose judgement cannot be completed (another person record of the p
   expect(first.swept!.pending).toBeGreaterThanOrEqual(1);
   expect(await w.status(arn)).toBe('Approved');
   // The record reads again (a person call, older than the crossed one): the sweep restores the Rejected.
-  await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: other, Body: JSON.stringify({ schema: 'model-approval-person-update/1', modelPackage: { arn, group: 'fraud-score', version: Number(arn.split('/').pop()) }, person: { eventId: 'ct-unreadable', eventTime: '2020-01-01T00:00:00.000Z', identity: 'x', status: 'Approved' }, verdict: 'older', reason: 'r', package: {}, at: '2020-01-01T00:00:00.000Z' }) }));
+  await w.s3.send(
+    new PutObjectCommand({
+      Bucket: w.records,
+      Key: other,
+      Body: JSON.stringify({
+        schema: 'model-approval-person-update/1',
+        modelPackage: { arn, group: 'fraud-score', version: Number(arn.split('/').pop()) },
+        person: { eventId: 'ct-unreadable', eventTime: '2020-01-01T00:00:00.000Z', identity: 'x', status: 'Approved' },
+        verdict: 'older',
+        reason: 'r',
+        package: {},
+        at: '2020-01-01T00:00:00.000Z',
+      }),
+    }),
+  );
   await sweeper()(SWEEP_EVENT);
   expect(await w.status(arn)).toBe('Rejected');
-  expect(await w.json(`${base(arn)}person/${call.id}.restored.json`)).toMatchObject({ restored: true, verdict: 'restore' });
+  expect(await w.json(`${base(arn)}person/${call.id}.restored.json`)).toMatchObject({
+    restored: true,
+    verdict: 'restore',
+  });
 });

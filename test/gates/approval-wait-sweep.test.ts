@@ -8,7 +8,13 @@ import { synthesizeEstate } from '../support/estate';
 import { gateConfigFor } from '../../lib/config/gate-config';
 import { EstateModel } from '../access/estate-model';
 import { ask, Principal, without } from '../access/simulate';
-import { ROUND_IN_FLIGHT_MS, SWEEP_EVENT, WAITING_MARGIN_MS, WAITING_METRIC, WAITING_PREFIX } from '../../lambdas/model-approval-gate/sweep-contract';
+import {
+  ROUND_IN_FLIGHT_MS,
+  SWEEP_EVENT,
+  WAITING_MARGIN_MS,
+  WAITING_METRIC,
+  WAITING_PREFIX,
+} from '../../lambdas/model-approval-gate/sweep-contract';
 
 let model: EstateModel;
 beforeAll(() => {
@@ -16,50 +22,77 @@ beforeAll(() => {
 }, 600_000);
 
 const envs = () => model.synth.config.environments.map((e) => e.name);
-const of = (key: string, type: string) => Object.entries(model.template(key).resources).filter(([, r]) => r.Type === type);
+const of = (key: string, type: string) =>
+  Object.entries(model.template(key).resources).filter(([, r]) => r.Type === type);
 
-test.each(['dev', 'staging', 'prod'])('%s: a rule invokes the approval gate with the sweep input every 5 minutes; an alarm on the topic watches what the sweep publishes', (env) => {
-  expect(envs()).toContain(env);
-  const key = `${env}/ModelGovernance`;
-  const t = model.template(key);
-  const gate = model.resourceId(key, 'AWS::Lambda::Function', 'ApprovalGate/Function');
-  const rules = of(key, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
-  const sweep = rules.filter(([, r]) => (r.Properties.Targets ?? []).some((x: any) => x.Input && JSON.parse(x.Input).sweep));
-  expect(sweep).toHaveLength(1);
-  const [, rule] = sweep[0];
-  expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
-  expect(rule.Properties.State ?? 'ENABLED').toBe('ENABLED');
-  const [target] = rule.Properties.Targets;
-  expect(JSON.parse(target.Input)).toEqual(SWEEP_EVENT);
-  expect(target.Arn).toEqual({ 'Fn::GetAtt': [gate, 'Arn'] });
-  // EventBridge may invoke it (the permission the target needs), and nothing else is granted to the sweep rule.
-  const permissions = of(key, 'AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.SourceArn ?? '').includes(sweep[0][0]));
-  expect(permissions.map(([, p]) => [p.Properties.Principal, p.Properties.FunctionName])).toEqual([['events.amazonaws.com', { 'Fn::GetAtt': [gate, 'Arn'] }]]);
+test.each(['dev', 'staging', 'prod'])(
+  '%s: a rule invokes the approval gate with the sweep input every 5 minutes; an alarm on the topic watches what the sweep publishes',
+  (env) => {
+    expect(envs()).toContain(env);
+    const key = `${env}/ModelGovernance`;
+    const t = model.template(key);
+    const gate = model.resourceId(key, 'AWS::Lambda::Function', 'ApprovalGate/Function');
+    const rules = of(key, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
+    const sweep = rules.filter(([, r]) =>
+      (r.Properties.Targets ?? []).some((x: any) => x.Input && JSON.parse(x.Input).sweep),
+    );
+    expect(sweep).toHaveLength(1);
+    const [, rule] = sweep[0];
+    expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(rule.Properties.State ?? 'ENABLED').toBe('ENABLED');
+    const [target] = rule.Properties.Targets;
+    expect(JSON.parse(target.Input)).toEqual(SWEEP_EVENT);
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [gate, 'Arn'] });
+    // EventBridge may invoke it (the permission the target needs), and nothing else is granted to the sweep rule.
+    const permissions = of(key, 'AWS::Lambda::Permission').filter(([, p]) =>
+      JSON.stringify(p.Properties.SourceArn ?? '').includes(sweep[0][0]),
+    );
+    expect(permissions.map(([, p]) => [p.Properties.Principal, p.Properties.FunctionName])).toEqual([
+      ['events.amazonaws.com', { 'Fn::GetAtt': [gate, 'Arn'] }],
+    ]);
 
-  const alarms = of(key, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.Namespace === WAITING_METRIC.namespace);
-  expect(alarms).toHaveLength(1);
-  const [, alarm] = alarms[0];
-  const topic = model.resourceId(key, 'AWS::SNS::Topic', 'ModelDecisions');
-  expect(alarm.Properties).toMatchObject({
-    MetricName: WAITING_METRIC.metricName,
-    Dimensions: [{ Name: WAITING_METRIC.dimension, Value: env }],
-    Threshold: 1,
-    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    EvaluationPeriods: 1,
-    TreatMissingData: 'breaching',
-    AlarmActions: [{ Ref: topic }],
-  });
-  expect(alarm.Properties.AlarmDescription).toContain(`more than ${(ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS) / 60_000} minutes`);
-  // The gate publishes under that dimension the environment its config names.
-  expect(gateConfigFor(model.synth.config, model.synth.config.environments.find((e) => e.name === env)!).environment).toBe(env);
-  expect(t.resources[gate].Properties.Layers).toHaveLength(1);
-  // An event the gate could not take (retries spent) rests in its dead-letter queue with nothing recorded: announced.
-  const queue = model.resourceId(key, 'AWS::SQS::Queue', 'ApprovalGate/DeadLetters');
-  const undelivered = of(key, 'AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties.Dimensions ?? []).includes(queue));
-  expect(undelivered.map(([, a]) => a.Properties)).toEqual([
-    expect.objectContaining({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: topic }] }),
-  ]);
-});
+    const alarms = of(key, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties.Namespace === WAITING_METRIC.namespace,
+    );
+    expect(alarms).toHaveLength(1);
+    const [, alarm] = alarms[0];
+    const topic = model.resourceId(key, 'AWS::SNS::Topic', 'ModelDecisions');
+    expect(alarm.Properties).toMatchObject({
+      MetricName: WAITING_METRIC.metricName,
+      Dimensions: [{ Name: WAITING_METRIC.dimension, Value: env }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: topic }],
+    });
+    expect(alarm.Properties.AlarmDescription).toContain(
+      `more than ${(ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS) / 60_000} minutes`,
+    );
+    // The gate publishes under that dimension the environment its config names.
+    expect(
+      gateConfigFor(
+        model.synth.config,
+        model.synth.config.environments.find((e) => e.name === env)!,
+      ).environment,
+    ).toBe(env);
+    expect(t.resources[gate].Properties.Layers).toHaveLength(1);
+    // An event the gate could not take (retries spent) rests in its dead-letter queue with nothing recorded: announced.
+    const queue = model.resourceId(key, 'AWS::SQS::Queue', 'ApprovalGate/DeadLetters');
+    const undelivered = of(key, 'AWS::CloudWatch::Alarm').filter(([, a]) =>
+      JSON.stringify(a.Properties.Dimensions ?? []).includes(queue),
+    );
+    expect(undelivered.map(([, a]) => a.Properties)).toEqual([
+      expect.objectContaining({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: topic }],
+      }),
+    ]);
+  },
+);
 
 describe('the gate may publish its metric and list its index (identity policy, boundary, SCPs, endpoint policy)', () => {
   const gate = (): Principal => {
@@ -69,8 +102,17 @@ describe('the gate may publish its metric and list its index (identity policy, b
   const staging = () => model.synth.config.environments.find((e) => e.name === 'staging')!;
   const monitoringEndpoint = () => {
     const key = 'staging/Network';
-    const t = model.templates.find((x) => x.key === key) ?? model.templates.find((x) => x.key.startsWith('staging/') && Object.values(x.resources).some((r) => r.Type === 'AWS::EC2::VPCEndpoint'))!;
-    const [, ep] = Object.entries(t.resources).find(([, r]) => r.Type === 'AWS::EC2::VPCEndpoint' && JSON.stringify(model.resolve(t, r.Properties.ServiceName)).includes('.monitoring'))!;
+    const t =
+      model.templates.find((x) => x.key === key) ??
+      model.templates.find(
+        (x) =>
+          x.key.startsWith('staging/') && Object.values(x.resources).some((r) => r.Type === 'AWS::EC2::VPCEndpoint'),
+      )!;
+    const [, ep] = Object.entries(t.resources).find(
+      ([, r]) =>
+        r.Type === 'AWS::EC2::VPCEndpoint' &&
+        JSON.stringify(model.resolve(t, r.Properties.ServiceName)).includes('.monitoring'),
+    )!;
     return model.resolve(t, ep.Properties.PolicyDocument);
   };
 
@@ -79,19 +121,45 @@ describe('the gate may publish its metric and list its index (identity policy, b
     const scps = model.scps();
     const endpoint = monitoringEndpoint();
     const put = (principal: Principal, namespace: string) =>
-      ask({ scps, principal, action: 'cloudwatch:PutMetricData', resource: '*', resourceAccount: account, region, context: { 'cloudwatch:namespace': namespace }, endpointPolicies: endpoint ? [{ name: 'monitoring-endpoint', policy: endpoint }] : undefined });
+      ask({
+        scps,
+        principal,
+        action: 'cloudwatch:PutMetricData',
+        resource: '*',
+        resourceAccount: account,
+        region,
+        context: { 'cloudwatch:namespace': namespace },
+        endpointPolicies: endpoint ? [{ name: 'monitoring-endpoint', policy: endpoint }] : undefined,
+      });
     expect((await put(gate(), WAITING_METRIC.namespace)).decision).toBe('allowed');
     expect((await put(gate(), 'AWS/Lambda')).decision).toBe('denied');
-    const withoutGrant: Principal = { ...gate(), identityPolicies: gate().identityPolicies.map((p) => ({ ...p, policy: without(p.policy, 'PublishPendingCalls') })) };
+    const withoutGrant: Principal = {
+      ...gate(),
+      identityPolicies: gate().identityPolicies.map((p) => ({
+        ...p,
+        policy: without(p.policy, 'PublishPendingCalls'),
+      })),
+    };
     expect((await put(withoutGrant, WAITING_METRIC.namespace)).decision).toBe('denied');
   });
 
   test("listing the index's days is allowed (so a missing entry or record is a 404, not a 403)", async () => {
     const { account, region } = staging();
     const t = model.template('staging/ModelGovernance');
-    const [id] = Object.entries(t.resources).find(([k, r]) => r.Type === 'AWS::S3::Bucket' && k.startsWith('DecisionRecords'))!;
+    const [id] = Object.entries(t.resources).find(
+      ([k, r]) => r.Type === 'AWS::S3::Bucket' && k.startsWith('DecisionRecords'),
+    )!;
     const bucket = model.resolve(t, { Ref: id });
-    const decision = (prefix: string) => ask({ scps: model.scps(), principal: gate(), action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, resourceAccount: account, region, context: { 's3:prefix': prefix } }).then((a) => a.decision);
+    const decision = (prefix: string) =>
+      ask({
+        scps: model.scps(),
+        principal: gate(),
+        action: 's3:ListBucket',
+        resource: `arn:aws:s3:::${bucket}`,
+        resourceAccount: account,
+        region,
+        context: { 's3:prefix': prefix },
+      }).then((a) => a.decision);
     expect(await decision(`${WAITING_PREFIX}2026-12-02/`)).toBe('allowed');
     expect(await decision('approval/fraud-score/3/person/ct-1.')).toBe('allowed');
     expect(await decision('pins/')).toBe('denied');

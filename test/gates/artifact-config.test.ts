@@ -36,13 +36,41 @@ describe('images and model data come from the estate', () => {
   });
 
   test.each([
-    ['a staging variant image by tag', (c: any) => stagingImageVariant(c, { image: TAGGED }), /^models\[credit-default\]\.endpoints\.staging\.variants\[0\]\.image: must name the image by digest \(<repository>@sha256:<64 hex>\) in staging: a tag can be moved/],
-    ['a staging shadow image by tag', (c: any) => (c.models[0].endpoints.staging.shadow.image = TAGGED), /^models\[credit-default\]\.endpoints\.staging\.shadow\.image: must name the image by digest/],
-    ['a training image by tag for a staging pipeline', (c: any) => (c.models[0].training.image = TAGGED), /^models\[credit-default\]\.training\.image: must name the image by digest .* in staging/],
-    ['a processing image by tag for a staging pipeline', (c: any) => (c.models[1].training.processingImage = TAGGED), /^models\[fraud-score\]\.training\.processingImage: must name the image by digest/],
-    ['an image from another account', (c: any) => stagingImageVariant(c, { image: FOREIGN }), /^models\[credit-default\]\.endpoints\.staging\.variants\[0\]\.image: is in the registry of account 999999999999, outside the estate \(accounts 111111111111, 222222222222, 333333333333\)/],
-    ['a dev image from another account', (c: any) => (c.models[0].endpoints.dev.variants[0].image = FOREIGN.replace(/@sha256:.*/, ':1')), /^models\[credit-default\]\.endpoints\.dev\.variants\[0\]\.image: is in the registry of account 999999999999/],
-    ['model data in a bucket of no environment', (c: any) => stagingImageVariant(c, { modelData: 's3://someone-elses-bucket/m/model.tar.gz' }), /^models\[credit-default\]\.endpoints\.staging\.variants\[0\]\.modelData: is in bucket someone-elses-bucket, outside the estate's artifact buckets \(model-artifacts-111111111111-eu-west-1, model-artifacts-222222222222-eu-west-1, model-artifacts-333333333333-eu-west-1\)/],
+    [
+      'a staging variant image by tag',
+      (c: any) => stagingImageVariant(c, { image: TAGGED }),
+      /^models\[credit-default\]\.endpoints\.staging\.variants\[0\]\.image: must name the image by digest \(<repository>@sha256:<64 hex>\) in staging: a tag can be moved/,
+    ],
+    [
+      'a staging shadow image by tag',
+      (c: any) => (c.models[0].endpoints.staging.shadow.image = TAGGED),
+      /^models\[credit-default\]\.endpoints\.staging\.shadow\.image: must name the image by digest/,
+    ],
+    [
+      'a training image by tag for a staging pipeline',
+      (c: any) => (c.models[0].training.image = TAGGED),
+      /^models\[credit-default\]\.training\.image: must name the image by digest .* in staging/,
+    ],
+    [
+      'a processing image by tag for a staging pipeline',
+      (c: any) => (c.models[1].training.processingImage = TAGGED),
+      /^models\[fraud-score\]\.training\.processingImage: must name the image by digest/,
+    ],
+    [
+      'an image from another account',
+      (c: any) => stagingImageVariant(c, { image: FOREIGN }),
+      /^models\[credit-default\]\.endpoints\.staging\.variants\[0\]\.image: is in the registry of account 999999999999, outside the estate \(accounts 111111111111, 222222222222, 333333333333\)/,
+    ],
+    [
+      'a dev image from another account',
+      (c: any) => (c.models[0].endpoints.dev.variants[0].image = FOREIGN.replace(/@sha256:.*/, ':1')),
+      /^models\[credit-default\]\.endpoints\.dev\.variants\[0\]\.image: is in the registry of account 999999999999/,
+    ],
+    [
+      'model data in a bucket of no environment',
+      (c: any) => stagingImageVariant(c, { modelData: 's3://someone-elses-bucket/m/model.tar.gz' }),
+      /^models\[credit-default\]\.endpoints\.staging\.variants\[0\]\.modelData: is in bucket someone-elses-bucket, outside the estate's artifact buckets \(model-artifacts-111111111111-eu-west-1, model-artifacts-222222222222-eu-west-1, model-artifacts-333333333333-eu-west-1\)/,
+    ],
   ])('%s is refused, naming the field, the value and what is allowed', (_what, mutate, message) => {
     const problems = problemsOf(mutate);
     expect(problems).toHaveLength(1);
@@ -55,6 +83,12 @@ describe('images and model data come from the estate', () => {
   });
 
   test('a dev image by tag from the estate is accepted', () => {
-    expect(problemsOf((c) => (c.models[0].endpoints.dev.variants[0].image = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/credit-default:1.5.0'))).toEqual([]);
+    expect(
+      problemsOf(
+        (c) =>
+          (c.models[0].endpoints.dev.variants[0].image =
+            '111111111111.dkr.ecr.eu-west-1.amazonaws.com/credit-default:1.5.0'),
+      ),
+    ).toEqual([]);
   });
 });

@@ -30,8 +30,14 @@ describe('the gate config', () => {
   const config = gateConfigFor(estate, estate.environments[2]);
 
   test('carries the tiers, deployment policy and inventory of the estate, one package group per model', () => {
-    expect(config).toMatchObject({ environment: 'prod', tiers: estate.modelRisk.tiers, deployment: estate.modelRisk.deployment });
-    expect(config.models.map((m) => [m.id, m.packageGroupName, m.riskTier])).toEqual(estate.models.map((m) => [m.id, m.id, m.riskTier]));
+    expect(config).toMatchObject({
+      environment: 'prod',
+      tiers: estate.modelRisk.tiers,
+      deployment: estate.modelRisk.deployment,
+    });
+    expect(config.models.map((m) => [m.id, m.packageGroupName, m.riskTier])).toEqual(
+      estate.models.map((m) => [m.id, m.id, m.riskTier]),
+    );
   });
 
   test('round-trips through the file the layer ships, and a digest pins it', () => {

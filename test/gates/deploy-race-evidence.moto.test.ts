@@ -40,7 +40,13 @@ const groupAndVersion = (arn: string) => arn.split('/').slice(-2) as [string, st
 /** What the deployment gate counts, with CloudTrail's history as the world's (or `client`). */
 async function counted(arn: string, now = settleLater(), client = trail.client()) {
   const [group, version] = groupAndVersion(arn);
-  return approvalOf({ s3: w.s3, recordBucket: w.records, cloudtrail: client, approvalGateRoleName: APPROVAL_GATE_ROLE_NAME }, group, version, await w.describe(arn), now);
+  return approvalOf(
+    { s3: w.s3, recordBucket: w.records, cloudtrail: client, approvalGateRoleName: APPROVAL_GATE_ROLE_NAME },
+    group,
+    version,
+    await w.describe(arn),
+    now,
+  );
 }
 
 /** The gate decides a fresh package; `inside` runs right after its re-read answered (inside its window). */
@@ -58,13 +64,25 @@ async function decided(inside?: (arn: string) => Promise<void>) {
       };
     },
   }) as SageMakerClient;
-  expect(await approvalGate({ ...approvalDeps(w), sagemaker: racing })(stateChange(arn))).toMatchObject({ outcome: 'approve', round: 1 });
+  expect(await approvalGate({ ...approvalDeps(w), sagemaker: racing })(stateChange(arn))).toMatchObject({
+    outcome: 'approve',
+    round: 1,
+  });
   const gateEvent = trail.lastRecorded!;
   const mark = (await w.describe(arn)).CustomerMetadataProperties![GATE_WRITE_KEY];
   const readAt = Date.parse(mark.split(' ')[0]);
-  const applied = (await w.json(`approval/${groupAndVersion(arn).join('/')}/round-1.applied.json`)) as { package: { lastModified: string } };
+  const applied = (await w.json(`approval/${groupAndVersion(arn).join('/')}/round-1.applied.json`)) as {
+    package: { lastModified: string };
+  };
   const round = (await w.json(`approval/${groupAndVersion(arn).join('/')}/round-1.json`)) as { decidedAt: string };
-  return { arn, gateEvent, mark, readAt, decidedAt: Date.parse(round.decidedAt), updatedAt: Date.parse(applied.package.lastModified) };
+  return {
+    arn,
+    gateEvent,
+    mark,
+    readAt,
+    decidedAt: Date.parse(round.decidedAt),
+    updatedAt: Date.parse(applied.package.lastModified),
+  };
 }
 
 describe('a gate-written Approved with an uncrossed window, shown by the history, counts', () => {
@@ -76,7 +94,11 @@ describe('a gate-written Approved with an uncrossed window, shown by the history
     // The window asked for: EventName UpdateModelPackage, from the re-read (or the round's record before it, if earlier)
     // less 2 s to the update plus 2 s, whole seconds.
     const asked = trail.requests[trail.requests.length - 1];
-    expect(asked).toMatchObject({ target: 'CloudTrail_20131101.LookupEvents', LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'UpdateModelPackage' }], MaxResults: 50 });
+    expect(asked).toMatchObject({
+      target: 'CloudTrail_20131101.LookupEvents',
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'UpdateModelPackage' }],
+      MaxResults: 50,
+    });
     expect(decidedAt).toBeLessThanOrEqual(readAt);
     expect(Number(asked.StartTime) * 1000).toBe(Math.floor((Math.min(readAt, decidedAt) - 2000) / 1000) * 1000);
     expect(Number(asked.EndTime) * 1000).toBe(Math.ceil((updatedAt + 2000) / 1000) * 1000);
@@ -85,7 +107,9 @@ describe('a gate-written Approved with an uncrossed window, shown by the history
 
   test('within the settle period it still waits, history or not (CloudTrail is given its delivery time first)', async () => {
     const { arn } = await decided();
-    expect((await counted(arn, new Date())).status).toMatch(/^Approved by the approval gate 0 minute\(s\) ago: .* promotion waits 15 minutes$/);
+    expect((await counted(arn, new Date())).status).toMatch(
+      /^Approved by the approval gate 0 minute\(s\) ago: .* promotion waits 15 minutes$/,
+    );
   });
 
   test("a person's call on another package inside the window is not this package's", async () => {
@@ -96,8 +120,17 @@ describe('a gate-written Approved with an uncrossed window, shown by the history
 
   test("a person's edit that sets no status inside the window, and a failed call, overwrite no decision", async () => {
     const { arn, readAt } = await decided();
-    trail.record({ role: APPROVER_ROLE, at: new Date(readAt + 100), requestParameters: { modelPackageArn: arn, approvalDescription: 'ticket RISK-7' } });
-    trail.record({ role: APPROVER_ROLE, at: new Date(readAt + 200), requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' }, errorCode: 'AccessDenied' });
+    trail.record({
+      role: APPROVER_ROLE,
+      at: new Date(readAt + 100),
+      requestParameters: { modelPackageArn: arn, approvalDescription: 'ticket RISK-7' },
+    });
+    trail.record({
+      role: APPROVER_ROLE,
+      at: new Date(readAt + 200),
+      requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' },
+      errorCode: 'AccessDenied',
+    });
     expect((await counted(arn)).status).toBe('Approved');
   });
 
@@ -105,13 +138,26 @@ describe('a gate-written Approved with an uncrossed window, shown by the history
     const { arn, readAt, updatedAt } = await decided();
     const elsewhere = 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/credit-default/1';
     // 120 calls on another package in the window: the newest first, so this package's are on the last page.
-    for (let i = 0; i < 120; i++) trail.record({ role: APPROVER_ROLE, at: new Date(updatedAt + 1000), requestParameters: { modelPackageArn: elsewhere, approvalDescription: `edit ${i}` } });
+    for (let i = 0; i < 120; i++)
+      trail.record({
+        role: APPROVER_ROLE,
+        at: new Date(updatedAt + 1000),
+        requestParameters: { modelPackageArn: elsewhere, approvalDescription: `edit ${i}` },
+      });
     const before = trail.requests.length;
     expect((await counted(arn)).status).toBe('Approved');
     const pages = trail.requests.slice(before);
     expect(pages.map((p) => p.NextToken === undefined)).toEqual([true, false, false]);
-    const crossing = trail.record({ role: APPROVER_ROLE, at: new Date(readAt - 1000), requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' } });
-    expect((await counted(arn)).status).toMatch(new RegExp(`CloudTrail's history holds ${APPROVER_ROLE}'s Rejected at .* \\(event ${crossing}\\) inside its window`));
+    const crossing = trail.record({
+      role: APPROVER_ROLE,
+      at: new Date(readAt - 1000),
+      requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' },
+    });
+    expect((await counted(arn)).status).toMatch(
+      new RegExp(
+        `CloudTrail's history holds ${APPROVER_ROLE}'s Rejected at .* \\(event ${crossing}\\) inside its window`,
+      ),
+    );
   });
 });
 
@@ -122,10 +168,15 @@ describe("a person's call inside the window: refused until the approval gate has
     expect(await w.keys(`approval/${groupAndVersion(arn).join('/')}/person/`)).toEqual([]);
     const result = await counted(arn, new Date(Date.now() + 24 * 3600_000));
     expect(result.status).toMatch(
-      new RegExp(`^Approved by the approval gate's round 1, but CloudTrail's history holds ${APPROVER_ROLE}'s Rejected at \\S+ \\(event ${call}\\) inside its window \\(\\S+ to \\S+\\), which the approval gate has not recorded yet: a person's decision may have been overwritten$`),
+      new RegExp(
+        `^Approved by the approval gate's round 1, but CloudTrail's history holds ${APPROVER_ROLE}'s Rejected at \\S+ \\(event ${call}\\) inside its window \\(\\S+ to \\S+\\), which the approval gate has not recorded yet: a person's decision may have been overwritten$`,
+      ),
     );
     // Once delivered, the approval gate restores the person's Rejected: the package is Rejected, nothing to promote.
-    expect(await approvalGate(approvalDeps(w))(trail.delivered(call))).toMatchObject({ outcome: 'restore', approvalStatus: 'Rejected' });
+    expect(await approvalGate(approvalDeps(w))(trail.delivered(call))).toMatchObject({
+      outcome: 'restore',
+      approvalStatus: 'Rejected',
+    });
     expect((await counted(arn)).status).toBe('Rejected');
   });
 
@@ -135,7 +186,9 @@ describe("a person's call inside the window: refused until the approval gate has
     expect(await approvalGate(approvalDeps(w))(trail.delivered(call))).toMatchObject({ outcome: 'concurs' });
     const result = await counted(arn);
     expect(result.status).toBe('Approved');
-    expect(result.evidence!.settledCalls).toEqual([expect.objectContaining({ eventId: call, status: 'Approved', verdict: 'concurs' })]);
+    expect(result.evidence!.settledCalls).toEqual([
+      expect.objectContaining({ eventId: call, status: 'Approved', verdict: 'concurs' }),
+    ]);
   });
 
   test("a crossing Rejected followed by a person's edit that sets no status is still refused (the edit decides nothing)", async () => {
@@ -146,30 +199,58 @@ describe("a person's call inside the window: refused until the approval gate has
     // sent the status the package has (the state SageMaker would leave).
     const current = await w.describe(arn);
     const description = `${current.ApprovalDescription} (ticket RISK-9)`;
-    trail.record({ role: APPROVER_ROLE, at: new Date(), requestParameters: { modelPackageArn: arn, approvalDescription: description } });
-    await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: current.ModelApprovalStatus, ApprovalDescription: description, CustomerMetadataProperties: current.CustomerMetadataProperties }));
+    trail.record({
+      role: APPROVER_ROLE,
+      at: new Date(),
+      requestParameters: { modelPackageArn: arn, approvalDescription: description },
+    });
+    await w.sagemaker.send(
+      new UpdateModelPackageCommand({
+        ModelPackageArn: arn,
+        ModelApprovalStatus: current.ModelApprovalStatus,
+        ApprovalDescription: description,
+        CustomerMetadataProperties: current.CustomerMetadataProperties,
+      }),
+    );
     expect((await w.describe(arn)).LastModifiedTime!.getTime()).toBeGreaterThan(current.LastModifiedTime!.getTime());
     // Not delivered yet: refused. Delivered: whatever the approval gate makes of it, the person's Rejected is not promoted.
     expect((await counted(arn)).status).toMatch(/which the approval gate has not recorded yet/);
     await approvalGate(approvalDeps(w))(trail.delivered(call)).catch(() => undefined);
     const after = await counted(arn);
     expect(after.status).not.toBe('Approved');
-    if (await w.status(arn) === 'Approved') expect(after.status).toMatch(new RegExp(`\\(event ${call}\\) inside its window .* judged \`\\w+\``));
+    if ((await w.status(arn)) === 'Approved')
+      expect(after.status).toMatch(new RegExp(`\\(event ${call}\\) inside its window .* judged \`\\w+\``));
   });
 
   test("a person's call at the window's edges, as CloudTrail's whole seconds put it, counts as inside", async () => {
     const { arn, readAt, updatedAt } = await decided();
     // Made 0.9 s before the re-read was sent: its second may begin up to 1.9 s before; the window reaches 2 s back.
-    const early = trail.record({ role: APPROVER_ROLE, at: new Date(readAt - 900), requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' } });
+    const early = trail.record({
+      role: APPROVER_ROLE,
+      at: new Date(readAt - 900),
+      requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' },
+    });
     expect((await counted(arn)).status).toMatch(new RegExp(`\\(event ${early}\\) inside its window`));
     trail.hide(early);
     // Recorded at the second after the update (CloudTrail's clock may run ahead): inside.
-    const late = trail.record({ role: APPROVER_ROLE, at: new Date(updatedAt + 1500), requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' } });
+    const late = trail.record({
+      role: APPROVER_ROLE,
+      at: new Date(updatedAt + 1500),
+      requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' },
+    });
     expect((await counted(arn)).status).toMatch(new RegExp(`\\(event ${late}\\) inside its window`));
     trail.hide(late);
     // Well outside on either side: not in the window (the gate saw the earlier; the later is a person's own decision).
-    trail.record({ role: APPROVER_ROLE, at: new Date(readAt - 4000), requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' } });
-    trail.record({ role: APPROVER_ROLE, at: new Date(updatedAt + 4000), requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' } });
+    trail.record({
+      role: APPROVER_ROLE,
+      at: new Date(readAt - 4000),
+      requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' },
+    });
+    trail.record({
+      role: APPROVER_ROLE,
+      at: new Date(updatedAt + 4000),
+      requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' },
+    });
     expect((await counted(arn)).status).toBe('Approved');
   });
 });
@@ -178,7 +259,9 @@ describe('a history that cannot show the window uncrossed: refused, with the rea
   test("the history does not (yet) hold the gate's own call: it does not cover the window", async () => {
     const { arn, gateEvent } = await decided();
     trail.hide(gateEvent);
-    expect((await counted(arn)).status).toMatch(/^Approved by the approval gate's round 1, but CloudTrail's event history of \S+ to \S+ holds no UpdateModelPackage of the approval gate's setting Approved on the package \(\d+ UpdateModelPackage event\(s\) read\): the history does not cover the window yet/);
+    expect((await counted(arn)).status).toMatch(
+      /^Approved by the approval gate's round 1, but CloudTrail's event history of \S+ to \S+ holds no UpdateModelPackage of the approval gate's setting Approved on the package \(\d+ UpdateModelPackage event\(s\) read\): the history does not cover the window yet/,
+    );
     trail.deliver(gateEvent);
     expect((await counted(arn)).status).toBe('Approved');
   });
@@ -186,17 +269,39 @@ describe('a history that cannot show the window uncrossed: refused, with the rea
   test("a call of the gate's role that set another status, or carries another write's mark, is not the gate's call for this write", async () => {
     const { arn, gateEvent, readAt, mark } = await decided();
     trail.hide(gateEvent);
-    trail.record({ role: APPROVAL_GATE_ROLE, at: new Date(readAt + 50), requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' } });
-    trail.record({ role: APPROVAL_GATE_ROLE, at: new Date(readAt + 60), requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Approved', customerMetadataProperties: { [GATE_WRITE_KEY]: `${mark}-another` } } });
+    trail.record({
+      role: APPROVAL_GATE_ROLE,
+      at: new Date(readAt + 50),
+      requestParameters: { modelPackageArn: arn, modelApprovalStatus: 'Rejected' },
+    });
+    trail.record({
+      role: APPROVAL_GATE_ROLE,
+      at: new Date(readAt + 60),
+      requestParameters: {
+        modelPackageArn: arn,
+        modelApprovalStatus: 'Approved',
+        customerMetadataProperties: { [GATE_WRITE_KEY]: `${mark}-another` },
+      },
+    });
     expect((await counted(arn)).status).toMatch(/holds no UpdateModelPackage of the approval gate's setting Approved/);
   });
 
   test('LookupEvents throttled past its retries (two requests a second per account and Region) or denied: refused, saying so', async () => {
     const { arn } = await decided();
-    trail.failures.push({ type: 'ThrottlingException', message: 'Rate exceeded' }, { type: 'ThrottlingException', message: 'Rate exceeded' });
-    expect((await counted(arn)).status).toMatch(/^Approved by the approval gate's round 1, but CloudTrail's event history of \S+ to \S+ could not be read \(ThrottlingException: Rate exceeded\)/);
-    trail.failures.push({ type: 'AccessDeniedException', message: 'not authorized to perform: cloudtrail:LookupEvents' });
-    expect((await counted(arn, settleLater(), trail.client(1))).status).toMatch(/could not be read \(AccessDeniedException: not authorized to perform: cloudtrail:LookupEvents\)/);
+    trail.failures.push(
+      { type: 'ThrottlingException', message: 'Rate exceeded' },
+      { type: 'ThrottlingException', message: 'Rate exceeded' },
+    );
+    expect((await counted(arn)).status).toMatch(
+      /^Approved by the approval gate's round 1, but CloudTrail's event history of \S+ to \S+ could not be read \(ThrottlingException: Rate exceeded\)/,
+    );
+    trail.failures.push({
+      type: 'AccessDeniedException',
+      message: 'not authorized to perform: cloudtrail:LookupEvents',
+    });
+    expect((await counted(arn, settleLater(), trail.client(1))).status).toMatch(
+      /could not be read \(AccessDeniedException: not authorized to perform: cloudtrail:LookupEvents\)/,
+    );
     // One throttled answer, then the SDK's retry is answered: counted.
     trail.failures.push({ type: 'ThrottlingException', message: 'Rate exceeded' });
     expect((await counted(arn)).status).toBe('Approved');
@@ -208,15 +313,25 @@ describe('a history that cannot show the window uncrossed: refused, with the rea
     const current = await w.describe(arn);
     const forge = async (value: string) => {
       // moto clears a status not sent; SageMaker keeps it: the status is sent unchanged.
-      await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: 'Approved', CustomerMetadataProperties: { ...current.CustomerMetadataProperties, [GATE_WRITE_KEY]: value } }));
+      await w.sagemaker.send(
+        new UpdateModelPackageCommand({
+          ModelPackageArn: arn,
+          ModelApprovalStatus: 'Approved',
+          CustomerMetadataProperties: { ...current.CustomerMetadataProperties, [GATE_WRITE_KEY]: value },
+        }),
+      );
       return (await counted(arn)).status;
     };
     const names = /mark \(.*\) names no update of the approval gate's to this package/;
     expect(await forge(`2026-01-01T00:00:00.000Z s3://${w.records}/approval/${group}/999/round-1.json`)).toMatch(names);
-    expect(await forge(`2026-01-01T00:00:00.000Z s3://${w.records}/approval/${group}/${v}/person/not-a-restoration.json`)).toMatch(names);
+    expect(
+      await forge(`2026-01-01T00:00:00.000Z s3://${w.records}/approval/${group}/${v}/person/not-a-restoration.json`),
+    ).toMatch(names);
     expect(await forge('written by hand')).toMatch(names);
     // This package's round, another time: the gate's own call carries the real mark, so none matches the forged one.
-    expect(await forge(`${new Date(Date.parse(mark.split(' ')[0]) - 60_000).toISOString()} ${mark.split(' ')[1]}`)).toMatch(/holds no UpdateModelPackage of the approval gate's setting Approved/);
+    expect(
+      await forge(`${new Date(Date.parse(mark.split(' ')[0]) - 60_000).toISOString()} ${mark.split(' ')[1]}`),
+    ).toMatch(/holds no UpdateModelPackage of the approval gate's setting Approved/);
     expect(await forge(mark)).toBe('Approved');
   });
 
@@ -226,26 +341,55 @@ describe('a history that cannot show the window uncrossed: refused, with the rea
       const { [GATE_WRITE_KEY]: _removed, ...kept } = current.CustomerMetadataProperties ?? {};
       // CustomerMetadataPropertiesToRemove, in a call that sets no status; moto clears what an update does not name,
       // so it is sent the status and the metadata SageMaker would keep.
-      trail.record({ role: APPROVER_ROLE, at: new Date(), requestParameters: { modelPackageArn: arn, customerMetadataPropertiesToRemove: [GATE_WRITE_KEY] } });
-      await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: current.ModelApprovalStatus, CustomerMetadataProperties: kept }));
+      trail.record({
+        role: APPROVER_ROLE,
+        at: new Date(),
+        requestParameters: { modelPackageArn: arn, customerMetadataPropertiesToRemove: [GATE_WRITE_KEY] },
+      });
+      await w.sagemaker.send(
+        new UpdateModelPackageCommand({
+          ModelPackageArn: arn,
+          ModelApprovalStatus: current.ModelApprovalStatus,
+          CustomerMetadataProperties: kept,
+        }),
+      );
       expect((await w.describe(arn)).CustomerMetadataProperties?.[GATE_WRITE_KEY]).toBeUndefined();
     };
     const crossing = await crossedOn();
     await unmark(crossing.arn);
-    expect((await counted(crossing.arn)).status).toMatch(new RegExp(`\\(event ${crossing.call}\\) inside its window .* which the approval gate has not recorded yet`));
+    expect((await counted(crossing.arn)).status).toMatch(
+      new RegExp(`\\(event ${crossing.call}\\) inside its window .* which the approval gate has not recorded yet`),
+    );
     const clean = await decided();
     await unmark(clean.arn);
-    expect((await counted(clean.arn, new Date())).status).toMatch(/mark removed, 0 minute\(s\) after the last update: promotion waits 15 minutes/);
+    expect((await counted(clean.arn, new Date())).status).toMatch(
+      /mark removed, 0 minute\(s\) after the last update: promotion waits 15 minutes/,
+    );
     expect((await counted(clean.arn)).status).toBe('Approved');
   });
 
   test('an event whose record is not JSON, or that names no package, cannot be told apart: refused', async () => {
     const { arn, readAt } = await decided();
-    const noPackage = trail.record({ role: APPROVER_ROLE, at: new Date(readAt + 10), requestParameters: { modelApprovalStatus: 'Rejected' } });
-    expect((await counted(arn)).status).toMatch(new RegExp(`CloudTrail event ${noPackage} in \\S+ to \\S+ \\(an UpdateModelPackage\\) names no package`));
+    const noPackage = trail.record({
+      role: APPROVER_ROLE,
+      at: new Date(readAt + 10),
+      requestParameters: { modelApprovalStatus: 'Rejected' },
+    });
+    expect((await counted(arn)).status).toMatch(
+      new RegExp(`CloudTrail event ${noPackage} in \\S+ to \\S+ \\(an UpdateModelPackage\\) names no package`),
+    );
     trail.hide(noPackage);
-    const damaged = trail.record({ role: APPROVER_ROLE, at: new Date(readAt + 20), requestParameters: {}, raw: '{"eventSource":"sagemaker.amazonaws.com","eventName":"UpdateModelPa' });
-    expect((await counted(arn)).status).toMatch(new RegExp(`CloudTrail event ${damaged} in \\S+ to \\S+ is not readable JSON, so whose call it was cannot be told`));
+    const damaged = trail.record({
+      role: APPROVER_ROLE,
+      at: new Date(readAt + 20),
+      requestParameters: {},
+      raw: '{"eventSource":"sagemaker.amazonaws.com","eventName":"UpdateModelPa',
+    });
+    expect((await counted(arn)).status).toMatch(
+      new RegExp(
+        `CloudTrail event ${damaged} in \\S+ to \\S+ is not readable JSON, so whose call it was cannot be told`,
+      ),
+    );
     trail.hide(damaged);
     expect((await counted(arn)).status).toBe('Approved');
   });
@@ -253,15 +397,25 @@ describe('a history that cannot show the window uncrossed: refused, with the rea
   test("a write older than CloudTrail's 90 days of history cannot be shown uncrossed: refused without asking", async () => {
     const { arn } = await decided();
     const before = trail.requests.length;
-    expect((await counted(arn, new Date(Date.now() + 91 * 86_400_000))).status).toMatch(/older than the 90 days CloudTrail's event history keeps/);
+    expect((await counted(arn, new Date(Date.now() + 91 * 86_400_000))).status).toMatch(
+      /older than the 90 days CloudTrail's event history keeps/,
+    );
     expect(trail.requests.length).toBe(before);
   });
 
   test('without a CloudTrail client (or the gate role name) a gate-written Approved never counts', async () => {
     const { arn } = await decided();
     const [group, v] = groupAndVersion(arn);
-    const without = await approvalOf({ s3: w.s3, recordBucket: w.records }, group, v, await w.describe(arn), settleLater());
-    expect(without.status).toMatch(/CloudTrail's event history is not read here, so no evidence shows that no person's call crossed it/);
+    const without = await approvalOf(
+      { s3: w.s3, recordBucket: w.records },
+      group,
+      v,
+      await w.describe(arn),
+      settleLater(),
+    );
+    expect(without.status).toMatch(
+      /CloudTrail's event history is not read here, so no evidence shows that no person's call crossed it/,
+    );
   });
 
   test("a person's Approved after the gate's Rejected is the person's: counted without the gate's window", async () => {
@@ -275,21 +429,41 @@ describe('a history that cannot show the window uncrossed: refused, with the rea
 
 describe('the deployment gate itself: pass or fail, the reason and the record', () => {
   async function served(name: string, arn: string) {
-    await w.cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `${name}-5xx`, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
-    await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `${name}-5xx`, StateValue: 'OK', StateReason: 'test' }));
+    await w.cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: `${name}-5xx`,
+        Namespace: 'AWS/SageMaker',
+        MetricName: 'Invocation5XXErrors',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
+    await w.cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: `${name}-5xx`, StateValue: 'OK', StateReason: 'test' }),
+    );
     await stagingEndpoint(w.sagemaker, name, { challenger: arn });
     await traffic(w.cloudwatch, name, 'challenger', 500, -30);
     return { requestId: `exec-${name}`, modelPackageArn: arn, stagingEndpointName: name };
   }
   const afterBake = () => new Date(Date.now() + (GATE_CONFIG.deployment.stagingBakeMinutes + 1) * 60_000);
-  const record = async (key: string) => JSON.parse(await (await w.s3.send(new GetObjectCommand({ Bucket: w.records, Key: key }))).Body!.transformToString()) as DeploymentRecord;
+  const record = async (key: string) =>
+    JSON.parse(
+      await (await w.s3.send(new GetObjectCommand({ Bucket: w.records, Key: key }))).Body!.transformToString(),
+    ) as DeploymentRecord;
 
   test('an uncrossed window passes, and the record keeps the evidence it counted on', async () => {
     const arn = await version(w, 'fraud-score');
     const result = await deploymentGate(deploymentDeps(w, { now: afterBake }))(await served('race-clean', arn));
     expect(result).toMatchObject({ pass: true, answer: 1 });
     const rec = await record(result.record!);
-    expect(rec.inputs.approval).toMatchObject({ gateWrite: expect.stringMatching(/round-1\.json$/), gateEvent: expect.any(String), settledCalls: [] });
+    expect(rec.inputs.approval).toMatchObject({
+      gateWrite: expect.stringMatching(/round-1\.json$/),
+      gateEvent: expect.any(String),
+      settledCalls: [],
+    });
   });
 
   test("a crossing person's Rejected not delivered: the promotion fails, and the record says why", async () => {
@@ -297,7 +471,9 @@ describe('the deployment gate itself: pass or fail, the reason and the record', 
     await modelPinner(pinnerDeps(w))(stateChange(arn, 'Approved'));
     const result = await deploymentGate(deploymentDeps(w, { now: afterBake }))(await served('race-crossed', arn));
     expect(result.pass).toBe(false);
-    const why = new RegExp(`the model package is Approved by the approval gate's round 1, but CloudTrail's history holds .*'s Rejected .* \\(event ${call}\\) inside its window .*, not Approved`);
+    const why = new RegExp(
+      `the model package is Approved by the approval gate's round 1, but CloudTrail's history holds .*'s Rejected .* \\(event ${call}\\) inside its window .*, not Approved`,
+    );
     expect(result.reasons.join('\n')).toMatch(why);
     const rec = await record(result.record!);
     expect(rec).toMatchObject({ pass: false, schema: 'deployment-decision/2' });

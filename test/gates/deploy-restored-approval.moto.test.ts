@@ -19,7 +19,12 @@ import {
   PersonUpdateRecord,
   RestoredRecord,
 } from '../../lambdas/model-approval-gate/handler';
-import { CLOCK_SKEW_MS, EVENT_TIME_PRECISION_MS, GATE_WRITE_KEY, settledStatus } from '../../lambdas/deployment-gate/restorations';
+import {
+  CLOCK_SKEW_MS,
+  EVENT_TIME_PRECISION_MS,
+  GATE_WRITE_KEY,
+  settledStatus,
+} from '../../lambdas/deployment-gate/restorations';
 import { writeRecordOnce } from '../../lambdas/shared/s3-objects';
 import { Moto, startMoto } from '../support/moto';
 
@@ -31,7 +36,9 @@ const APPROVER = 'arn:aws:iam::123456789012:role/estate-staging-model-risk-appro
 beforeAll(async () => {
   moto = await startMoto();
   s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
-  await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+  await s3.send(
+    new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }),
+  );
 }, 60_000);
 afterAll(async () => moto?.stop());
 
@@ -58,14 +65,30 @@ async function restored() {
   await writeRecordOnce(s3, { bucket, key }, {
     schema: 'model-approval-person-update/1',
     modelPackage: { arn, group: 'churn', version: Number(version) },
-    person: { eventId: 'ev-crossed', eventTime: '2026-12-02T04:59:59.000Z', identity: APPROVER, status: 'Approved', description: 'approved after review' },
+    person: {
+      eventId: 'ev-crossed',
+      eventTime: '2026-12-02T04:59:59.000Z',
+      identity: APPROVER,
+      status: 'Approved',
+      description: 'approved after review',
+    },
     verdict: 'restore',
     reason: 'inside the window',
-    overwrittenBy: { record: round, status: 'Rejected', readAt: '2026-12-02T04:59:59.500Z', package: { status: 'Rejected', lastModified: '2026-12-02T05:00:00.400Z' } },
+    overwrittenBy: {
+      record: round,
+      status: 'Rejected',
+      readAt: '2026-12-02T04:59:59.500Z',
+      package: { status: 'Rejected', lastModified: '2026-12-02T05:00:00.400Z' },
+    },
     package: { status: 'Rejected', lastModified: '2026-12-02T05:00:00.400Z' },
     at: '2026-12-02T05:00:04.000Z',
   } satisfies PersonUpdateRecord);
-  const restoredState = { status: 'Approved', lastModified: restoredAt, description: `model-approval-gate: restored Approved set by ${APPROVER}`, gateDecision: round };
+  const restoredState = {
+    status: 'Approved',
+    lastModified: restoredAt,
+    description: `model-approval-gate: restored Approved set by ${APPROVER}`,
+    gateDecision: round,
+  };
   await writeRecordOnce(s3, { bucket, key: key.replace(/\.json$/, '.restored.json') }, {
     schema: 'model-approval-restored/1',
     record: `s3://${bucket}/${key}`,
@@ -82,7 +105,11 @@ async function restored() {
       ModelApprovalStatus: 'Approved',
       LastModifiedTime: new Date(lastModified),
       ApprovalDescription: restoredState.description,
-      CustomerMetadataProperties: { 'gate-decision': round, [GATE_WRITE_KEY]: `2026-12-02T05:00:04.500Z s3://${bucket}/${key}`, ...metadata },
+      CustomerMetadataProperties: {
+        'gate-decision': round,
+        [GATE_WRITE_KEY]: `2026-12-02T05:00:04.500Z s3://${bucket}/${key}`,
+        ...metadata,
+      },
     }) as unknown as DescribeModelPackageCommandOutput;
   /** A person's later call, as the approval gate records it from CloudTrail. */
   const person = (id: string, eventTime: string, status: string, verdict: PersonUpdateRecord['verdict'] = 'concurs') =>
@@ -95,11 +122,13 @@ async function restored() {
       package: { status: 'Approved', lastModified: eventTime },
       at: eventTime,
     } satisfies PersonUpdateRecord);
-  const settled = (d: DescribeModelPackageCommandOutput, now = '2026-12-02T06:00:00.000Z') => settledStatus({ s3, recordBucket: bucket }, 'churn', version, d, new Date(now));
+  const settled = (d: DescribeModelPackageCommandOutput, now = '2026-12-02T06:00:00.000Z') =>
+    settledStatus({ s3, recordBucket: bucket }, 'churn', version, d, new Date(now));
   return { version, key, pkg, person, settled };
 }
 
-const REFUSED = /^Approved by a restoration \(.*'s Approved had crossed the approval gate's Rejected; approval\/churn\/\d+\/person\/ev-crossed\.json\): a person decides again before it is promoted$/;
+const REFUSED =
+  /^Approved by a restoration \(.*'s Approved had crossed the approval gate's Rejected; approval\/churn\/\d+\/person\/ev-crossed\.json\): a person decides again before it is promoted$/;
 
 describe('a restored Approved is refused until a person sets Approved again', () => {
   test('as the restoration left it: refused', async () => {
@@ -146,7 +175,9 @@ describe('a restored Approved is refused until a person sets Approved again', ()
 
   test('a later round of the approval gate (a person re-opened the package) replaces the restoration', async () => {
     const v = await restored();
-    const round2 = { [GATE_WRITE_KEY]: `2026-12-02T07:00:00.000Z s3://${bucket}/approval/churn/${v.version}/round-2.json` };
+    const round2 = {
+      [GATE_WRITE_KEY]: `2026-12-02T07:00:00.000Z s3://${bucket}/approval/churn/${v.version}/round-2.json`,
+    };
     // The round's own race is judged elsewhere (its settle period and CloudTrail evidence); past it, the restoration no longer counts.
     expect(await v.settled(v.pkg('2026-12-02T07:00:00.400Z', round2), '2026-12-02T08:00:00.000Z')).not.toMatch(REFUSED);
   });

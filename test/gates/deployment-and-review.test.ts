@@ -35,21 +35,70 @@ describe('deployment gate policy', () => {
     ['ungoverned model', { model: undefined }, /not governed/],
     ['no alarms at all', { alarms: [] }, /no alarm watches the staging endpoint/],
     ['alarms unreadable', { alarms: { error: 'AccessDenied' } }, /could not be read: AccessDenied/],
-    ['an alarm firing', { alarms: [{ name: 'a', state: 'ALARM', stateUpdated: minutesAgo(600) }] }, /a is ALARM, not OK/],
-    ['an alarm without data', { alarms: [{ name: 'a', state: 'INSUFFICIENT_DATA', stateUpdated: minutesAgo(600) }] }, /INSUFFICIENT_DATA, not OK/],
-    ['OK for 59 minutes of a 60-minute bake', { alarms: [{ name: 'a', state: 'OK', stateUpdated: minutesAgo(59) }] }, /less than the 60-minute bake period/],
-    ['current config live for 59 minutes of a 60-minute bake', { serving: { ok: true, variant: 'champion', detail: 'serves', liveSince: minutesAgo(59) } }, /went live at 2026-11-23T11:01:00.000Z, after the 60-minute bake period began at 2026-11-23T11:00:00.000Z/],
-    ['current config live since an unknown time', { serving: { ok: true, variant: 'champion', detail: 'serves', liveSince: new Date(Number.NaN) } }, /went live at an unknown time/],
-    ['challenger worse than champion beyond tolerance', { challengerEvaluation: okReport(evaluation(0.894)) }, /worse than the champion's 0.905 \(version 3 \(served by prod\)\) by more than 0.01/],
+    [
+      'an alarm firing',
+      { alarms: [{ name: 'a', state: 'ALARM', stateUpdated: minutesAgo(600) }] },
+      /a is ALARM, not OK/,
+    ],
+    [
+      'an alarm without data',
+      { alarms: [{ name: 'a', state: 'INSUFFICIENT_DATA', stateUpdated: minutesAgo(600) }] },
+      /INSUFFICIENT_DATA, not OK/,
+    ],
+    [
+      'OK for 59 minutes of a 60-minute bake',
+      { alarms: [{ name: 'a', state: 'OK', stateUpdated: minutesAgo(59) }] },
+      /less than the 60-minute bake period/,
+    ],
+    [
+      'current config live for 59 minutes of a 60-minute bake',
+      { serving: { ok: true, variant: 'champion', detail: 'serves', liveSince: minutesAgo(59) } },
+      /went live at 2026-11-23T11:01:00.000Z, after the 60-minute bake period began at 2026-11-23T11:00:00.000Z/,
+    ],
+    [
+      'current config live since an unknown time',
+      { serving: { ok: true, variant: 'champion', detail: 'serves', liveSince: new Date(Number.NaN) } },
+      /went live at an unknown time/,
+    ],
+    [
+      'challenger worse than champion beyond tolerance',
+      { challengerEvaluation: okReport(evaluation(0.894)) },
+      /worse than the champion's 0.905 \(version 3 \(served by prod\)\) by more than 0.01/,
+    ],
     [
       'challenger worse than one of two champions (the request cannot pick the weaker)',
-      { champions: [{ label: 'version 3 (served by prod)', evaluation: okReport(evaluation(0.8)) }, { label: 'version 5 (the latest Approved version before it)', evaluation: okReport(evaluation(0.95)) }] },
+      {
+        champions: [
+          { label: 'version 3 (served by prod)', evaluation: okReport(evaluation(0.8)) },
+          { label: 'version 5 (the latest Approved version before it)', evaluation: okReport(evaluation(0.95)) },
+        ],
+      },
       /worse than the champion's 0.95 \(version 5/,
     ],
-    ['challenger report unreadable', { challengerEvaluation: { status: 'missing', reason: 'the model package names no such report' } }, /challenger evaluation: the model package names no such report/],
-    ['champion report malformed', { champions: [{ label: 'version 3', evaluation: okReport(evaluation('high')) }] }, /champion evaluation \(version 3\): .* is not a number/],
-    ['champion evaluation not read by the approval gate', { champions: [{ label: 'version 3', evaluation: { status: 'missing', reason: 'no approval round read its evaluation' } }] }, /champion evaluation \(version 3\): no approval round read its evaluation/],
-    ['a pairing problem', { pairingProblems: ['the champion version 3 is Rejected, not Approved'] }, /version 3 is Rejected/],
+    [
+      'challenger report unreadable',
+      { challengerEvaluation: { status: 'missing', reason: 'the model package names no such report' } },
+      /challenger evaluation: the model package names no such report/,
+    ],
+    [
+      'champion report malformed',
+      { champions: [{ label: 'version 3', evaluation: okReport(evaluation('high')) }] },
+      /champion evaluation \(version 3\): .* is not a number/,
+    ],
+    [
+      'champion evaluation not read by the approval gate',
+      {
+        champions: [
+          { label: 'version 3', evaluation: { status: 'missing', reason: 'no approval round read its evaluation' } },
+        ],
+      },
+      /champion evaluation \(version 3\): no approval round read its evaluation/,
+    ],
+    [
+      'a pairing problem',
+      { pairingProblems: ['the champion version 3 is Rejected, not Approved'] },
+      /version 3 is Rejected/,
+    ],
   ])('fails: %s', (_name, patch, reason) => {
     const decision = decideDeployment(POLICY, inputs(patch));
     expect(decision.pass).toBe(false);
@@ -57,7 +106,13 @@ describe('deployment gate policy', () => {
   });
 
   test('exact boundaries: OK for exactly the bake period, and exactly at the tolerance, pass', () => {
-    const decision = decideDeployment(POLICY, inputs({ alarms: [{ name: 'a', state: 'OK', stateUpdated: minutesAgo(60) }], challengerEvaluation: okReport(evaluation(0.895)) }));
+    const decision = decideDeployment(
+      POLICY,
+      inputs({
+        alarms: [{ name: 'a', state: 'OK', stateUpdated: minutesAgo(60) }],
+        challengerEvaluation: okReport(evaluation(0.895)),
+      }),
+    );
     expect(decision.pass).toBe(true);
   });
 
@@ -66,8 +121,17 @@ describe('deployment gate policy', () => {
   });
 
   test('a regression challenger is compared on R2', () => {
-    const decision = decideDeployment(POLICY, inputs({ model: REGRESSOR, challengerEvaluation: okReport(regressionEvaluation(0.7)), champions: [{ label: 'version 2', evaluation: okReport(regressionEvaluation(0.75)) }] }));
-    expect(decision.reasons).toEqual(["challenger R2 0.7 is worse than the champion's 0.75 (version 2) by more than 0.01"]);
+    const decision = decideDeployment(
+      POLICY,
+      inputs({
+        model: REGRESSOR,
+        challengerEvaluation: okReport(regressionEvaluation(0.7)),
+        champions: [{ label: 'version 2', evaluation: okReport(regressionEvaluation(0.75)) }],
+      }),
+    );
+    expect(decision.reasons).toEqual([
+      "challenger R2 0.7 is worse than the champion's 0.75 (version 2) by more than 0.01",
+    ]);
   });
 });
 
@@ -77,7 +141,9 @@ describe('review reminder policy', () => {
 
   test('a high-risk model approved three months ago to the day is due; one day less is not', () => {
     const now = new Date('2026-11-23T00:00:00Z');
-    expect(dueForReview(models, 'high', 3, approved('credit-default', '2026-08-23T00:00:00Z'), now).map((d) => d.model.id)).toEqual(['credit-default']);
+    expect(
+      dueForReview(models, 'high', 3, approved('credit-default', '2026-08-23T00:00:00Z'), now).map((d) => d.model.id),
+    ).toEqual(['credit-default']);
     expect(dueForReview(models, 'high', 3, approved('credit-default', '2026-08-24T00:00:00Z'), now)).toEqual([]);
   });
 

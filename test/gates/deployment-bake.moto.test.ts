@@ -17,9 +17,19 @@
  * Each case asserts pass or fail, the record and the reason.
  */
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateEndpointCommand, DeleteEndpointCommand, DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  CreateEndpointCommand,
+  DeleteEndpointCommand,
+  DescribeEndpointCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { deploymentGate, DeploymentGateDeps, DeploymentRecord, DeploymentRequest } from '../../lambdas/deployment-gate/handler';
+import {
+  deploymentGate,
+  DeploymentGateDeps,
+  DeploymentRecord,
+  DeploymentRequest,
+} from '../../lambdas/deployment-gate/handler';
 import { GATE_CONFIG } from './fixtures';
 import { deploymentDeps, version } from './promotion';
 import { stagingEndpoint, traffic } from './staging';
@@ -48,13 +58,28 @@ const at = (minutes: number) => () => new Date(Date.now() + minutes * 60_000);
 const approved = (auc = 0.9) => version(w, 'fraud-score', { auc });
 
 async function quietAlarm(endpoint: string) {
-  await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `${endpoint}-5xx`, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
-  await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }));
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: `${endpoint}-5xx`,
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }),
+  );
+  await cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }),
+  );
 }
 
 async function judge(request: DeploymentRequest, clock: () => Date) {
   const result = await deploymentGate({ ...deps, now: clock })(request);
-  const rec = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: RECORDS, Key: result.record! }))).Body!.transformToString()) as DeploymentRecord;
+  const rec = JSON.parse(
+    await (await s3.send(new GetObjectCommand({ Bucket: RECORDS, Key: result.record! }))).Body!.transformToString(),
+  ) as DeploymentRecord;
   return { result, rec, reasons: result.reasons.join('\n') };
 }
 
@@ -73,7 +98,15 @@ describe("the bake is the current config's, not the previous model's", () => {
     await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: config }));
     const live = (await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).LastModifiedTime!;
     // The gate decides 30 minutes later: the bake period began 30 minutes before the switch and covers the champion's traffic.
-    const { result, rec, reasons } = await judge({ requestId: 'exec-bake-switch', modelPackageArn: challenger, stagingEndpointName: endpoint, championModelPackageArn: champion }, at(BAKE - 30));
+    const { result, rec, reasons } = await judge(
+      {
+        requestId: 'exec-bake-switch',
+        modelPackageArn: challenger,
+        stagingEndpointName: endpoint,
+        championModelPackageArn: champion,
+      },
+      at(BAKE - 30),
+    );
     expect(result.pass).toBe(false);
     expect(reasons).toMatch(/the current config went live at .*, after the 60-minute bake period began/);
     // Only the challenger's own traffic counts: the 500 invocations before the switch are not credited to it.
@@ -89,10 +122,21 @@ describe("the bake is the current config's, not the previous model's", () => {
     const challenger = await approved();
     await stagingEndpoint(sagemaker, endpoint, { champion, challenger });
     await traffic(cloudwatch, endpoint, 'challenger', 500, -30);
-    const { result, rec } = await judge({ requestId: 'exec-bake-whole', modelPackageArn: challenger, stagingEndpointName: endpoint, championModelPackageArn: champion }, at(BAKE + 1));
+    const { result, rec } = await judge(
+      {
+        requestId: 'exec-bake-whole',
+        modelPackageArn: challenger,
+        stagingEndpointName: endpoint,
+        championModelPackageArn: champion,
+      },
+      at(BAKE + 1),
+    );
     expect(result).toMatchObject({ pass: true, reasons: ['every promotion check passed'] });
     expect(rec.checks.find((c) => c.name === 'bake of the current config')).toMatchObject({ passed: true });
-    expect(rec.inputs).toMatchObject({ serving: { ok: true, variant: 'challenger', weight: 1 }, invocations: { count: 500 } });
+    expect(rec.inputs).toMatchObject({
+      serving: { ok: true, variant: 'challenger', weight: 1 },
+      invocations: { count: 500 },
+    });
   });
 
   test('a config live one minute short of the bake period fails (boundary)', async () => {
@@ -102,7 +146,15 @@ describe("the bake is the current config's, not the previous model's", () => {
     const challenger = await approved();
     await stagingEndpoint(sagemaker, endpoint, { champion, challenger });
     await traffic(cloudwatch, endpoint, 'challenger', 500, -30);
-    const { result, reasons } = await judge({ requestId: 'exec-bake-short', modelPackageArn: challenger, stagingEndpointName: endpoint, championModelPackageArn: champion }, at(BAKE - 1));
+    const { result, reasons } = await judge(
+      {
+        requestId: 'exec-bake-short',
+        modelPackageArn: challenger,
+        stagingEndpointName: endpoint,
+        championModelPackageArn: champion,
+      },
+      at(BAKE - 1),
+    );
     expect(result.pass).toBe(false);
     expect(reasons).toMatch(/after the 60-minute bake period began/);
   });
@@ -114,9 +166,19 @@ describe("the bake is the current config's, not the previous model's", () => {
     const challenger = await approved();
     await stagingEndpoint(sagemaker, endpoint, { champion, challenger }, true, { challenger: 0 });
     await traffic(cloudwatch, endpoint, 'champion', 500, -30);
-    const { result, rec, reasons } = await judge({ requestId: 'exec-bake-weightless', modelPackageArn: challenger, stagingEndpointName: endpoint, championModelPackageArn: champion }, at(BAKE + 1));
+    const { result, rec, reasons } = await judge(
+      {
+        requestId: 'exec-bake-weightless',
+        modelPackageArn: challenger,
+        stagingEndpointName: endpoint,
+        championModelPackageArn: champion,
+      },
+      at(BAKE + 1),
+    );
     expect(result.pass).toBe(false);
-    expect(reasons).toMatch(/serves the package in variant challenger, whose current weight is (0|not reported): it receives no requests/);
+    expect(reasons).toMatch(
+      /serves the package in variant challenger, whose current weight is (0|not reported): it receives no requests/,
+    );
     expect(rec.inputs).toMatchObject({ serving: { ok: false } });
   });
 });
@@ -132,37 +194,71 @@ describe('what reaches prod comes from the estate, whoever approved it', () => {
     const challenger = await personApproved(image, modelData);
     await stagingEndpoint(sagemaker, name, { champion, challenger });
     await traffic(cloudwatch, name, 'challenger', 500, -30);
-    return judge({ requestId: `exec-${name}`, modelPackageArn: challenger, stagingEndpointName: name, championModelPackageArn: champion }, at(BAKE + 1));
+    return judge(
+      {
+        requestId: `exec-${name}`,
+        modelPackageArn: challenger,
+        stagingEndpointName: name,
+        championModelPackageArn: champion,
+      },
+      at(BAKE + 1),
+    );
   }
 
   test("an image of another account by a movable tag and model data in somebody else's bucket fail", async () => {
-    const { result, rec, reasons } = await judgeServed('foreign-artifacts', '999999999999.dkr.ecr.eu-west-1.amazonaws.com/anything:latest', 's3://somebody-elses-bucket/model.tar.gz');
+    const { result, rec, reasons } = await judgeServed(
+      'foreign-artifacts',
+      '999999999999.dkr.ecr.eu-west-1.amazonaws.com/anything:latest',
+      's3://somebody-elses-bucket/model.tar.gz',
+    );
     expect(result.pass).toBe(false);
     expect(reasons).toMatch(/image 999999999999\.dkr\.ecr.*anything:latest is outside the estate's registries/);
-    expect(reasons).toMatch(/model data s3:\/\/somebody-elses-bucket\/model.tar.gz is outside the estate's artifact bucket bake-artifacts/);
-    expect(rec.checks.filter((c) => /^(image|model data) 0$/.test(c.name)).map((c) => c.passed)).toEqual([false, false]);
+    expect(reasons).toMatch(
+      /model data s3:\/\/somebody-elses-bucket\/model.tar.gz is outside the estate's artifact bucket bake-artifacts/,
+    );
+    expect(rec.checks.filter((c) => /^(image|model data) 0$/.test(c.name)).map((c) => c.passed)).toEqual([
+      false,
+      false,
+    ]);
   });
 
-  test("an estate image named by a tag fails outside dev", async () => {
-    const { result, reasons } = await judgeServed('tagged-estate-image', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-score:1.0.0');
+  test('an estate image named by a tag fails outside dev', async () => {
+    const { result, reasons } = await judgeServed(
+      'tagged-estate-image',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-score:1.0.0',
+    );
     expect(result.pass).toBe(false);
     expect(reasons).toMatch(/is named by a tag, which can be moved after approval/);
   });
 
   test("model data in the artifact bucket but outside the model's training runs fails", async () => {
-    const { result, reasons } = await judgeServed('data-elsewhere', DIGEST_IMAGE, `s3://${ARTIFACTS}/scratch/fraud-score/model.tar.gz`);
+    const { result, reasons } = await judgeServed(
+      'data-elsewhere',
+      DIGEST_IMAGE,
+      `s3://${ARTIFACTS}/scratch/fraud-score/model.tar.gz`,
+    );
     expect(result.pass).toBe(false);
-    expect(reasons).toMatch(/is not model data of a fraud-score training run \(expected under s3:\/\/bake-artifacts\/training\/fraud-score\/\)/);
+    expect(reasons).toMatch(
+      /is not model data of a fraud-score training run \(expected under s3:\/\/bake-artifacts\/training\/fraud-score\/\)/,
+    );
   });
 
   test('model data of another model climbing out with .. fails', async () => {
-    const { result, reasons } = await judgeServed('data-climbing', DIGEST_IMAGE, `s3://${ARTIFACTS}/training/fraud-score/../credit-default/run/model/model.tar.gz`);
+    const { result, reasons } = await judgeServed(
+      'data-climbing',
+      DIGEST_IMAGE,
+      `s3://${ARTIFACTS}/training/fraud-score/../credit-default/run/model/model.tar.gz`,
+    );
     expect(result.pass).toBe(false);
     expect(reasons).toMatch(/outside the estate's artifact bucket/);
   });
 
   test("an estate image by digest with model data of the model's own run passes (control)", async () => {
-    const { result, rec } = await judgeServed('estate-artifacts', DIGEST_IMAGE, `s3://${ARTIFACTS}/training/fraud-score/run-1/model/model.tar.gz`);
+    const { result, rec } = await judgeServed(
+      'estate-artifacts',
+      DIGEST_IMAGE,
+      `s3://${ARTIFACTS}/training/fraud-score/run-1/model/model.tar.gz`,
+    );
     expect(result).toMatchObject({ pass: true });
     expect(rec.checks.filter((c) => /^(image|model data) 0$/.test(c.name)).every((c) => c.passed)).toBe(true);
   });

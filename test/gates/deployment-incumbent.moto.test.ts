@@ -8,7 +8,12 @@
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { deploymentGate, DeploymentGateDeps, DeploymentRecord, DeploymentRequest } from '../../lambdas/deployment-gate/handler';
+import {
+  deploymentGate,
+  DeploymentGateDeps,
+  DeploymentRecord,
+  DeploymentRequest,
+} from '../../lambdas/deployment-gate/handler';
 import { GATE_CONFIG } from './fixtures';
 import { deploymentDeps, version } from './promotion';
 import { stagingEndpoint, traffic } from './staging';
@@ -25,8 +30,21 @@ beforeAll(async () => {
 afterAll(async () => w?.stop());
 
 async function alarm(endpoint: string, state: 'OK' | 'ALARM') {
-  await w.cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `${endpoint}-5xx`, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
-  await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: state, StateReason: 'test' }));
+  await w.cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: `${endpoint}-5xx`,
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }),
+  );
+  await w.cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: state, StateReason: 'test' }),
+  );
 }
 async function served(endpoint: string, challenger: string) {
   await alarm(endpoint, 'OK');
@@ -34,12 +52,20 @@ async function served(endpoint: string, challenger: string) {
   await traffic(w.cloudwatch, endpoint, 'challenger', 500, -30);
 }
 const versionOf = (arn: string) => Number(arn.split('/').pop());
-const record = async (key: string) => JSON.parse(await (await w.s3.send(new GetObjectCommand({ Bucket: w.records, Key: key }))).Body!.transformToString()) as DeploymentRecord;
+const record = async (key: string) =>
+  JSON.parse(
+    await (await w.s3.send(new GetObjectCommand({ Bucket: w.records, Key: key }))).Body!.transformToString(),
+  ) as DeploymentRecord;
 async function judge(request: DeploymentRequest, patch: Partial<DeploymentGateDeps> = {}) {
   const result = await deploymentGate({ ...deps, ...patch })(request);
   const rec = await record(result.record!);
   expect({ pass: rec.pass, reasons: rec.reasons }).toEqual({ pass: result.pass, reasons: result.reasons });
-  return { result, rec, reasons: result.reasons.join('\n'), champions: (rec.inputs.champions as Array<{ label: string }>).map((c) => c.label) };
+  return {
+    result,
+    rec,
+    reasons: result.reasons.join('\n'),
+    champions: (rec.inputs.champions as Array<{ label: string }>).map((c) => c.label),
+  };
 }
 
 describe('the incumbent is what prod serves now, not what the delivered commit says', () => {
@@ -47,30 +73,53 @@ describe('the incumbent is what prod serves now, not what the delivered commit s
     const incumbent = await version(w, 'fraud-score', { auc: 0.95 });
     await served('inc-strong', incumbent);
     // The incumbent reached prod the governed way: the gate passed it as prod's champion.
-    expect((await judge({ requestId: 'exec-1.fraud-score.AllTraffic', modelPackageArn: incumbent, stagingEndpointName: 'inc-strong' })).result.pass).toBe(true);
+    expect(
+      (
+        await judge({
+          requestId: 'exec-1.fraud-score.AllTraffic',
+          modelPackageArn: incumbent,
+          stagingEndpointName: 'inc-strong',
+        })
+      ).result.pass,
+    ).toBe(true);
     await version(w, 'fraud-score', { auc: 0.8 });
     const next = await version(w, 'fraud-score', { auc: 0.81 });
     await served('inc-weak', next);
     // The staging stage already carries the new commit's config: its prod target is the challenger itself.
     const config = { ...GATE_CONFIG, prodChampions: { 'fraud-score': [versionOf(next)] } };
-    const { result, reasons, champions } = await judge({ requestId: 'exec-2.fraud-score.AllTraffic', modelPackageArn: next, stagingEndpointName: 'inc-weak' }, { config });
+    const { result, reasons, champions } = await judge(
+      { requestId: 'exec-2.fraud-score.AllTraffic', modelPackageArn: next, stagingEndpointName: 'inc-weak' },
+      { config },
+    );
     expect(result.pass).toBe(false);
-    expect(reasons).toMatch(new RegExp(`challenger AUC 0.81 is worse than the champion's 0.95 \\(version ${versionOf(incumbent)} \\(served by prod: promoted by this gate\\)\\)`));
+    expect(reasons).toMatch(
+      new RegExp(
+        `challenger AUC 0.81 is worse than the champion's 0.95 \\(version ${versionOf(incumbent)} \\(served by prod: promoted by this gate\\)\\)`,
+      ),
+    );
     expect(champions).toContain(`version ${versionOf(incumbent)} (served by prod: promoted by this gate)`);
   });
 
   test('a version whose last answer was a fail (an alarm came after its pass) is not taken for the incumbent', async () => {
     const once = await version(w, 'credit-default', { auc: 0.95 });
     await served('inc-flip', once);
-    expect((await judge({ requestId: 'flip', modelPackageArn: once, stagingEndpointName: 'inc-flip' })).result.pass).toBe(true);
+    expect(
+      (await judge({ requestId: 'flip', modelPackageArn: once, stagingEndpointName: 'inc-flip' })).result.pass,
+    ).toBe(true);
     await alarm('inc-flip', 'ALARM');
     const second = await judge({ requestId: 'flip', modelPackageArn: once, stagingEndpointName: 'inc-flip' });
     expect(second.result).toMatchObject({ pass: false, answer: 2 });
     // A later, weaker version is not compared with it (the latest Approved version before it is, and is the same one).
     const weaker = await version(w, 'credit-default', { auc: 0.9 });
     await served('inc-flip-next', weaker);
-    const { rec } = await judge({ requestId: 'flip-next', modelPackageArn: weaker, stagingEndpointName: 'inc-flip-next' });
-    expect((rec.inputs.champions as Array<{ label: string }>).map((c) => c.label)).toEqual([`version ${versionOf(once)} (the latest Approved version before it)`]);
+    const { rec } = await judge({
+      requestId: 'flip-next',
+      modelPackageArn: weaker,
+      stagingEndpointName: 'inc-flip-next',
+    });
+    expect((rec.inputs.champions as Array<{ label: string }>).map((c) => c.label)).toEqual([
+      `version ${versionOf(once)} (the latest Approved version before it)`,
+    ]);
   });
 
   test('a promoted version a person has since rejected is not a bar to clear: it is recorded as not compared', async () => {
@@ -78,23 +127,48 @@ describe('the incumbent is what prod serves now, not what the delivered commit s
     await served('inc-rejected', bad);
     const first = await judge({ requestId: 'rej-1', modelPackageArn: bad, stagingEndpointName: 'inc-rejected' });
     expect(first.result.pass).toBe(true);
-    await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: bad, ModelApprovalStatus: 'Rejected', ApprovalDescription: 'withdrawn: wrong in production' }));
+    await w.sagemaker.send(
+      new UpdateModelPackageCommand({
+        ModelPackageArn: bad,
+        ModelApprovalStatus: 'Rejected',
+        ApprovalDescription: 'withdrawn: wrong in production',
+      }),
+    );
     const next = await version(w, 'deposit-forecast', { auc: 0.8 });
     await served('inc-rejected-next', next);
-    const { result, rec, champions } = await judge({ requestId: 'rej-2', modelPackageArn: next, stagingEndpointName: 'inc-rejected-next' });
+    const { result, rec, champions } = await judge({
+      requestId: 'rej-2',
+      modelPackageArn: next,
+      stagingEndpointName: 'inc-rejected-next',
+    });
     expect(result.pass).toBe(true);
     expect(champions).toEqual([]);
-    expect(rec.inputs.retired).toEqual([`version ${versionOf(bad)} (served by prod: promoted by this gate) is Rejected: not compared`]);
+    expect(rec.inputs.retired).toEqual([
+      `version ${versionOf(bad)} (served by prod: promoted by this gate) is Rejected: not compared`,
+    ]);
   });
 
   test('a pass for a non-champion variant (the request named a champion) does not make that version the incumbent', async () => {
     const champion = await version(w, 'fraud-score', { auc: 0.9 });
     const canary = await version(w, 'fraud-score', { auc: 0.97 });
     await served('inc-canary', canary);
-    expect((await judge({ requestId: 'canary', modelPackageArn: canary, stagingEndpointName: 'inc-canary', championModelPackageArn: champion })).result.pass).toBe(true);
+    expect(
+      (
+        await judge({
+          requestId: 'canary',
+          modelPackageArn: canary,
+          stagingEndpointName: 'inc-canary',
+          championModelPackageArn: champion,
+        })
+      ).result.pass,
+    ).toBe(true);
     const later = await version(w, 'fraud-score', { auc: 0.99 });
     await served('inc-canary-later', later);
-    const { champions } = await judge({ requestId: 'canary-later', modelPackageArn: later, stagingEndpointName: 'inc-canary-later' });
+    const { champions } = await judge({
+      requestId: 'canary-later',
+      modelPackageArn: later,
+      stagingEndpointName: 'inc-canary-later',
+    });
     expect(champions.some((c) => c.startsWith(`version ${versionOf(canary)} (served by prod`))).toBe(false);
   });
 
@@ -106,11 +180,18 @@ describe('the incumbent is what prod serves now, not what the delivered commit s
       get: (t, p) =>
         p === 'send'
           ? (c: { constructor: { name: string }; input: { Prefix?: string } }) =>
-              c.constructor.name === 'ListObjectsV2Command' && c.input.Prefix === 'deployment/fraud-score/' ? Promise.reject(Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown' })) : real(c)
+              c.constructor.name === 'ListObjectsV2Command' && c.input.Prefix === 'deployment/fraud-score/'
+                ? Promise.reject(Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown' }))
+                : real(c)
           : Reflect.get(t, p),
     });
-    const { result, reasons } = await judge({ requestId: 'unlisted', modelPackageArn: challenger, stagingEndpointName: 'inc-unlisted' }, { s3: broken });
+    const { result, reasons } = await judge(
+      { requestId: 'unlisted', modelPackageArn: challenger, stagingEndpointName: 'inc-unlisted' },
+      { s3: broken },
+    );
     expect(result.pass).toBe(false);
-    expect(reasons).toMatch(/the versions of fraud-score promoted to prod could not be read, so what prod serves is unknown: SlowDown/);
+    expect(reasons).toMatch(
+      /the versions of fraud-score promoted to prod could not be read, so what prod serves is unknown: SlowDown/,
+    );
   });
 });

@@ -21,7 +21,14 @@ import { promotionsFor } from '../../lib/delivery/promotions';
 import { judgePromotion } from '../../lib/delivery/run-gate';
 import { prodChampionsOf } from '../../lib/stacks/model-governance-stack';
 import { defaultEstateConfig } from '../support/estate';
-import { CREDIT_SEGMENTS, creditCells, FRAUD_SEGMENTS, fraudCells, good, segmentedEvaluation } from '../segments/fixtures';
+import {
+  CREDIT_SEGMENTS,
+  creditCells,
+  FRAUD_SEGMENTS,
+  fraudCells,
+  good,
+  segmentedEvaluation,
+} from '../segments/fixtures';
 import { deploymentDeps, version } from './promotion';
 import { stagingEndpoint, traffic } from './staging';
 import { ACCOUNT, approvalWorld, ApprovalWorld, GOOD, IMAGE } from './world';
@@ -37,7 +44,10 @@ describe("the example's staging endpoints serve the versions prod promotes", () 
     for (const r of promotion.requests) {
       const { model, version: v } = versionOf(r.modelPackageArn);
       const variants = example.models.find((m) => m.id === model)!.endpoints[staging.name]?.variants ?? [];
-      expect({ request: r.requestId, served: variants.some((x) => x.modelPackageVersion === v && x.weight > 0) }).toEqual({ request: r.requestId, served: true });
+      expect({
+        request: r.requestId,
+        served: variants.some((x) => x.modelPackageVersion === v && x.weight > 0),
+      }).toEqual({ request: r.requestId, served: true });
       expect(r.stagingEndpointName).toBe(endpointName(staging.name, model));
     }
   });
@@ -58,7 +68,10 @@ describe('the example promotion against moto: every request passes the real depl
       ...config,
       prodChampions: prodChampionsOf(example, staging.name),
       artifacts: { ...config.artifacts, registryAccounts: [ACCOUNT] },
-      models: config.models.map((m) => ({ ...m, ...(m.trainingPipeline ? { trainingPipeline: `test-${m.id}-training` } : {}) })),
+      models: config.models.map((m) => ({
+        ...m,
+        ...(m.trainingPipeline ? { trainingPipeline: `test-${m.id}-training` } : {}),
+      })),
     };
     const toMoto = (arn: string) => arn.replace(`:${staging.account}:`, `:${ACCOUNT}:`);
 
@@ -78,35 +91,98 @@ describe('the example promotion against moto: every request passes the real depl
           : model === 'credit-default'
             ? segmentedEvaluation(CREDIT_SEGMENTS, creditCells({ 'thin-file': big, 'low-income': big }))
             : undefined;
-      for (let i = 1; i <= count; i++) expect(versionOf(await version(w, model, { auc: 0.9, image: IMAGE, ...(evaluation ? { reports: { ...GOOD, evaluation } } : {}) })).version).toBe(i);
+      for (let i = 1; i <= count; i++)
+        expect(
+          versionOf(
+            await version(w, model, {
+              auc: 0.9,
+              image: IMAGE,
+              ...(evaluation ? { reports: { ...GOOD, evaluation } } : {}),
+            }),
+          ).version,
+        ).toBe(i);
     }
     // Each staging endpoint as the example configures it: its variants serve the package versions, with their weights.
     for (const model of needed.keys()) {
       const endpoint = example.models.find((m) => m.id === model)!.endpoints[staging.name]!;
       const name = endpointName(staging.name, model);
-      const variants = Object.fromEntries(endpoint.variants.map((v) => [v.name, `arn:aws:sagemaker:${staging.region}:${ACCOUNT}:model-package/${model}/${v.modelPackageVersion}`]));
+      const variants = Object.fromEntries(
+        endpoint.variants.map((v) => [
+          v.name,
+          `arn:aws:sagemaker:${staging.region}:${ACCOUNT}:model-package/${model}/${v.modelPackageVersion}`,
+        ]),
+      );
       const weights = Object.fromEntries(endpoint.variants.map((v) => [v.name, v.weight]));
       await stagingEndpoint(w.sagemaker, name, variants, true, weights);
       for (const v of endpoint.variants) await traffic(w.cloudwatch, name, v.name, 1000, -30);
-      await w.cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `${name}-errors-5xx`, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
-      await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `${name}-errors-5xx`, StateValue: 'OK', StateReason: 'quiet' }));
+      await w.cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: `${name}-errors-5xx`,
+          Namespace: 'AWS/SageMaker',
+          MetricName: 'Invocation5XXErrors',
+          Statistic: 'Sum',
+          Period: 60,
+          EvaluationPeriods: 1,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        }),
+      );
+      await w.cloudwatch.send(
+        new SetAlarmStateCommand({ AlarmName: `${name}-errors-5xx`, StateValue: 'OK', StateReason: 'quiet' }),
+      );
     }
     const afterBake = () => new Date(Date.now() + (example.modelRisk.deployment.stagingBakeMinutes + 1) * 60_000);
     const gate = deploymentGate(deploymentDeps(w, { config: gateConfig, now: afterBake }));
     // The pre-prod step as the pipeline runs it; only the Lambda transport is not exercised.
-    const verdicts = await judgePromotion({ ...promotion, requests: promotion.requests.map((r) => ({ ...r, modelPackageArn: toMoto(r.modelPackageArn), ...(r.championModelPackageArn ? { championModelPackageArn: toMoto(r.championModelPackageArn) } : {}) })) }, async (_arn, request) => ({
-      payload: JSON.parse(JSON.stringify(await gate(request as DeploymentRequest))),
-    }));
-    expect(verdicts.map((v) => [v.request.requestId, v.pass, v.pass ? '' : v.reasons.join('; ')])).toEqual(promotion.requests.map((r) => [r.requestId, true, '']));
+    const verdicts = await judgePromotion(
+      {
+        ...promotion,
+        requests: promotion.requests.map((r) => ({
+          ...r,
+          modelPackageArn: toMoto(r.modelPackageArn),
+          ...(r.championModelPackageArn ? { championModelPackageArn: toMoto(r.championModelPackageArn) } : {}),
+        })),
+      },
+      async (_arn, request) => ({
+        payload: JSON.parse(JSON.stringify(await gate(request as DeploymentRequest))),
+      }),
+    );
+    expect(verdicts.map((v) => [v.request.requestId, v.pass, v.pass ? '' : v.reasons.join('; ')])).toEqual(
+      promotion.requests.map((r) => [r.requestId, true, '']),
+    );
     for (const v of verdicts) expect((await w.json(v.record!)).pass).toBe(true);
 
     // Control: as the example's staging endpoints were before (image and model data), the gate refuses.
     const [first] = promotion.requests;
     const other = `${first.stagingEndpointName}-direct`;
-    await w.sagemaker.send(new CreateModelCommand({ ModelName: `${other}-model`, ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/endpoint`, PrimaryContainer: { Image: IMAGE, ModelDataUrl: `s3://${w.artifacts}/models/direct/model.tar.gz` } }));
-    await w.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: `${other}-config`, ProductionVariants: [{ VariantName: 'champion', ModelName: `${other}-model`, InitialInstanceCount: 1, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 }] }));
+    await w.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: `${other}-model`,
+        ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/endpoint`,
+        PrimaryContainer: { Image: IMAGE, ModelDataUrl: `s3://${w.artifacts}/models/direct/model.tar.gz` },
+      }),
+    );
+    await w.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${other}-config`,
+        ProductionVariants: [
+          {
+            VariantName: 'champion',
+            ModelName: `${other}-model`,
+            InitialInstanceCount: 1,
+            InstanceType: 'ml.m5.large',
+            InitialVariantWeight: 1,
+          },
+        ],
+      }),
+    );
     await w.sagemaker.send(new CreateEndpointCommand({ EndpointName: other, EndpointConfigName: `${other}-config` }));
-    const refused = await gate({ ...first, requestId: 'direct', modelPackageArn: toMoto(first.modelPackageArn), stagingEndpointName: other });
+    const refused = await gate({
+      ...first,
+      requestId: 'direct',
+      modelPackageArn: toMoto(first.modelPackageArn),
+      stagingEndpointName: other,
+    });
     expect(refused.pass).toBe(false);
     expect(refused.reasons.join('\n')).toMatch(/does not serve/);
   }, 600_000);

@@ -15,7 +15,9 @@ beforeAll(async () => {
 afterAll(async () => w?.stop());
 
 async function judge(di: number) {
-  const arn = await w.register('fraud-score', { reports: { ...GOOD, bias: bias({ sex: [['female', di]], age_band: [['18-25', 0.95]] }) } });
+  const arn = await w.register('fraud-score', {
+    reports: { ...GOOD, bias: bias({ sex: [['female', di]], age_band: [['18-25', 0.95]] }) },
+  });
   const result = await approvalGate(w.deps)(stateChange(arn));
   const rec = (await w.record(result.record!)) as ApprovalRecord;
   return { result, rec, status: await w.status(arn), reasons: rec.reasons.join('\n') };
@@ -29,13 +31,23 @@ test.each([
   const { result, rec, status, reasons } = await judge(di);
   expect(result.outcome).toBe('reject');
   expect(status).toBe('Rejected');
-  expect(rec.checks.find((c) => c.name === 'disparate impact (sex) = female')).toMatchObject({ passed: false, value: di, threshold: '>= 0.8 and <= 1.25' });
+  expect(rec.checks.find((c) => c.name === 'disparate impact (sex) = female')).toMatchObject({
+    passed: false,
+    value: di,
+    threshold: '>= 0.8 and <= 1.25',
+  });
   expect(reasons).toMatch(reason);
 });
 
-test.each([0.8, 1, 1.25])('a disparate impact of %s (within the four-fifths band, bounds included) is approved', async (di) => {
-  const { result, rec, status } = await judge(di);
-  expect(result.outcome).toBe('approve');
-  expect(status).toBe('Approved');
-  expect(rec.checks.find((c) => c.name === 'disparate impact (sex) = female')).toMatchObject({ passed: true, value: di });
-});
+test.each([0.8, 1, 1.25])(
+  'a disparate impact of %s (within the four-fifths band, bounds included) is approved',
+  async (di) => {
+    const { result, rec, status } = await judge(di);
+    expect(result.outcome).toBe('approve');
+    expect(status).toBe('Approved');
+    expect(rec.checks.find((c) => c.name === 'disparate impact (sex) = female')).toMatchObject({
+      passed: true,
+      value: di,
+    });
+  },
+);

@@ -44,26 +44,51 @@ export const REGRESSOR: GovernedModel = {
 export const GATE_CONFIG: GateConfig = {
   environment: 'test',
   tiers: TIERS,
-  models: [CLASSIFIER, REGRESSOR, { ...CLASSIFIER, id: 'credit-default', packageGroupName: 'credit-default', riskTier: 'high', trainingPipeline: 'test-credit-default-training' }],
+  models: [
+    CLASSIFIER,
+    REGRESSOR,
+    {
+      ...CLASSIFIER,
+      id: 'credit-default',
+      packageGroupName: 'credit-default',
+      riskTier: 'high',
+      trainingPipeline: 'test-credit-default-training',
+    },
+  ],
   deployment: { stagingBakeMinutes: 60, challengerTolerance: 0.01, minStagingInvocations: 100 },
   artifacts: { registryAccounts: ['123456789012'], requireImageDigest: true },
 };
 
 /** Evidence from the model's own pipeline and artifacts from the estate: what the gate needs to approve at all. */
 export const PIPELINE_CONTEXT: ApprovalContext = {
-  provenance: { kind: 'pipeline', execution: 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/test-fraud-score-training/execution/abc123', detail: 'evidence of the pipeline' },
+  provenance: {
+    kind: 'pipeline',
+    execution: 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/test-fraud-score-training/execution/abc123',
+    detail: 'evidence of the pipeline',
+  },
   artifacts: [],
 };
 
 export const evaluation = (auc: unknown = 0.9, f1: unknown = 0.8) => ({
-  binary_classification_metrics: { auc: { value: auc, standard_deviation: 0.01 }, f1: { value: f1, standard_deviation: 0.01 } },
+  binary_classification_metrics: {
+    auc: { value: auc, standard_deviation: 0.01 },
+    f1: { value: f1, standard_deviation: 0.01 },
+  },
 });
 
 export const regressionEvaluation = (r2: unknown = 0.8, rmse: unknown = 500) => ({
   regression_metrics: { r2: { value: r2 }, rmse: { value: rmse }, mae: { value: 300 } },
 });
 
-export const bias = (facets: Record<string, Array<[string, unknown]>> = { sex: [['female', 0.95]], age_band: [['18-25', 0.9], ['65+', 0.85]] }) => ({
+export const bias = (
+  facets: Record<string, Array<[string, unknown]>> = {
+    sex: [['female', 0.95]],
+    age_band: [
+      ['18-25', 0.9],
+      ['65+', 0.85],
+    ],
+  },
+) => ({
   version: '1.0',
   post_training_bias_metrics: {
     label: 'fraud',
@@ -84,7 +109,11 @@ export const bias = (facets: Record<string, Array<[string, unknown]>> = { sex: [
 
 export const explainability = () => ({
   version: '1.0',
-  explanations: { kernel_shap: { label0: { global_shap_values: { amount: 0.31, merchant_risk: 0.22, hour: 0.05 }, expected_value: 0.1 } } },
+  explanations: {
+    kernel_shap: {
+      label0: { global_shap_values: { amount: 0.31, merchant_risk: 0.22, hour: 0.05 }, expected_value: 0.1 },
+    },
+  },
 });
 
 /** A statistics.json with one numerical feature whose KLL buckets hold `counts` over [0, 10). */
@@ -101,7 +130,11 @@ export const statistics = (counts: number[] = [10, 20, 40, 20, 10], feature = 'a
         mean: 5,
         distribution: {
           kll: {
-            buckets: counts.map((count, i) => ({ lower_bound: i * (10 / counts.length), upper_bound: (i + 1) * (10 / counts.length), count })),
+            buckets: counts.map((count, i) => ({
+              lower_bound: i * (10 / counts.length),
+              upper_bound: (i + 1) * (10 / counts.length),
+              count,
+            })),
             sketch: { parameters: { c: 0.64, k: 2048 }, data: [] },
           },
         },
@@ -110,7 +143,11 @@ export const statistics = (counts: number[] = [10, 20, 40, 20, 10], feature = 'a
   ],
 });
 
-export const okReport = (json: unknown, name = 'report.json'): FetchedReport => ({ status: 'ok', uri: `s3://artifacts/${name}`, json });
+export const okReport = (json: unknown, name = 'report.json'): FetchedReport => ({
+  status: 'ok',
+  uri: `s3://artifacts/${name}`,
+  json,
+});
 
 export const goodInputs = (): ApprovalInputs => ({
   evaluation: okReport(evaluation(), 'evaluation.json'),

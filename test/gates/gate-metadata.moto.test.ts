@@ -23,16 +23,23 @@ describe("a registrant cannot preset the gate's marks", () => {
     expect(result).toMatchObject({ outcome: 'hold', approvalStatus: 'PendingManualApproval', round: 1 });
     expect(await w.status(arn)).toBe('PendingManualApproval');
     const rec = await w.record(result.record!);
-    expect(rec.reasons).toEqual(["the package was registered with the gate's own metadata keys (gate-decision, gate-outcome); only the gate sets them, so a person reviews it"]);
+    expect(rec.reasons).toEqual([
+      "the package was registered with the gate's own metadata keys (gate-decision, gate-outcome); only the gate sets them, so a person reviews it",
+    ]);
     expect(rec.checks.find((c) => c.name === 'gate metadata')).toMatchObject({ passed: false, severity: 'warn' });
   });
 
   test('a package the gate rejects, registered with gate-round, is still rejected, the keys named among the reasons', async () => {
-    const arn = await w.register('fraud-score', { reports: { ...GOOD, evaluation: evaluation(0.55) }, metadata: { 'gate-round': '7' } });
+    const arn = await w.register('fraud-score', {
+      reports: { ...GOOD, evaluation: evaluation(0.55) },
+      metadata: { 'gate-round': '7' },
+    });
     const result = await approvalGate(w.deps)(stateChange(arn));
     expect(result).toMatchObject({ outcome: 'reject', approvalStatus: 'Rejected' });
     expect(await w.status(arn)).toBe('Rejected');
-    expect((await w.record(result.record!)).reasons).toContain("the package was registered with the gate's own metadata keys (gate-round); only the gate sets them, so a person reviews it");
+    expect((await w.record(result.record!)).reasons).toContain(
+      "the package was registered with the gate's own metadata keys (gate-round); only the gate sets them, so a person reviews it",
+    );
   });
 
   test("the gate's own keys from round 1 do not hold round 2 (a person sent the package back)", async () => {

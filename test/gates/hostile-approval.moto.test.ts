@@ -19,7 +19,9 @@ afterAll(async () => w?.stop());
 
 const base = (arn: string) => `approval/${arn.split('/').slice(-2).join('/')}/`;
 async function latestRecord(arn: string): Promise<ApprovalRecord & { key: string }> {
-  const keys = (await w.keys(base(arn))).filter((k) => /round-\d+\.json$/.test(k)).sort((a, b) => Number(/round-(\d+)/.exec(a)![1]) - Number(/round-(\d+)/.exec(b)![1]));
+  const keys = (await w.keys(base(arn)))
+    .filter((k) => /round-\d+\.json$/.test(k))
+    .sort((a, b) => Number(/round-(\d+)/.exec(a)![1]) - Number(/round-(\d+)/.exec(b)![1]));
   const key = keys[keys.length - 1];
   return { ...(await w.record(key)), key };
 }
@@ -34,17 +36,25 @@ async function judge(group: string, options: RegisterOptions = {}) {
 }
 
 /** A client whose `send` fails for one command name (an error path: the only use of a substitute client). */
-function failing<T extends SageMakerClient | S3Client | SNSClient>(client: T, command: string, error: Error, times = Number.POSITIVE_INFINITY): T {
+function failing<T extends SageMakerClient | S3Client | SNSClient>(
+  client: T,
+  command: string,
+  error: Error,
+  times = Number.POSITIVE_INFINITY,
+): T {
   const real = client.send.bind(client) as (c: unknown) => Promise<unknown>;
   let left = times;
   return new Proxy(client, {
     get(target, prop) {
-      if (prop === 'send') return (c: { constructor: { name: string } }) => (c.constructor.name === command && left-- > 0 ? Promise.reject(error) : real(c));
+      if (prop === 'send')
+        return (c: { constructor: { name: string } }) =>
+          c.constructor.name === command && left-- > 0 ? Promise.reject(error) : real(c);
       return Reflect.get(target, prop);
     },
   });
 }
-const awsError = (name: string, status: number, message = name) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+const awsError = (name: string, status: number, message = name) =>
+  Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 
 describe('events: only a package of this account, region and partition is decided, under a bounded key', () => {
   const local = `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package/fraud-score/1`;
@@ -58,13 +68,16 @@ describe('events: only a package of this account, region and partition is decide
     ['a 64-character group', local.replace('fraud-score', 'a'.repeat(64)), /no valid model package ARN/],
     ['a version of ten digits', local.replace(/\/1$/, '/1234567890'), /no valid model package ARN/],
   ])('an ARN of %s takes no local record key and changes nothing', async (_what, arn, reason) => {
-    const result = await gate()({ ...stateChange(local), detail: { ...stateChange(local).detail, ModelPackageArn: arn } });
+    const result = await gate()({
+      ...stateChange(local),
+      detail: { ...stateChange(local).detail, ModelPackageArn: arn },
+    });
     expect(result).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(reason) });
     expect(result.record).toMatch(/^unattributable\//);
     expect((await w.json(result.record!)).reason).toMatch(reason);
   });
 
-  test('a very long event id keeps the unattributable key within S3\'s 1,024 bytes', async () => {
+  test("a very long event id keeps the unattributable key within S3's 1,024 bytes", async () => {
     const result = await gate()({ id: 'é'.repeat(5000), detail: { ModelPackageArn: 'nope' } });
     expect(Buffer.byteLength(result.record!)).toBeLessThanOrEqual(1024);
     expect(((await w.json(result.record!)).event as { id: string }).id).toHaveLength(5000);
@@ -89,21 +102,73 @@ describe('reports: metrics checked for sense, JSON read strictly; none of these 
     ['F1 48 (a percent)', { ...GOOD, evaluation: evaluation(0.9, 48) }, /F1 48 is outside its domain \(\[0, 1\]\)/],
     ['AUC 1.7', { ...GOOD, evaluation: evaluation(1.7, 0.8) }, /AUC 1.7 is outside its domain/],
     ['AUC -0.2', { ...GOOD, evaluation: evaluation(-0.2, 0.8) }, /AUC -0.2 is outside its domain/],
-    ['a negative disparate impact', { ...GOOD, bias: bias({ sex: [['female', -0.9]], age_band: [['18-25', 0.9]] }) }, /DI of facet "sex" group "female" is -0.9, outside its domain \(non-negative\)/],
-    ['a fractional KLL count', { ...GOOD, statistics: JSON.parse(JSON.stringify(statistics()).replace('"count":20', '"count":20.5')) }, /bucket count of 20.5, outside its domain \(whole and non-negative\)/],
-    ['a negative KLL count', { ...GOOD, baseline: JSON.parse(JSON.stringify(statistics()).replace('"count":20', '"count":-20')) }, /bucket count of -20/],
-    ['a duplicated AUC key (0.41 then 0.93)', { ...GOOD, evaluation: '{"binary_classification_metrics": {"auc": {"value": 0.41}, "f1": {"value": 0.8}, "auc": {"value": 0.93}}}' }, /has the key "auc" twice in one object \(at binary_classification_metrics\)/],
-    ['a duplicated key spelled with an escape', { ...GOOD, evaluation: '{"binary_classification_metrics": {"auc": {"value": 0.41}, "f1": {"value": 0.8}, "\\u0061uc": {"value": 0.93}}}' }, /has the key "auc" twice/],
-    ['a duplicated top-level key', { ...GOOD, bias: `${JSON.stringify(bias()).slice(0, -1)}, "post_training_bias_metrics": {}}` }, /has the key "post_training_bias_metrics" twice in one object \(at the top level\)/],
-    ['a byte-order mark', { ...GOOD, evaluation: `\ufeff${JSON.stringify(evaluation())}` }, /starts with a byte-order mark \(U\+FEFF\)/],
+    [
+      'a negative disparate impact',
+      { ...GOOD, bias: bias({ sex: [['female', -0.9]], age_band: [['18-25', 0.9]] }) },
+      /DI of facet "sex" group "female" is -0.9, outside its domain \(non-negative\)/,
+    ],
+    [
+      'a fractional KLL count',
+      { ...GOOD, statistics: JSON.parse(JSON.stringify(statistics()).replace('"count":20', '"count":20.5')) },
+      /bucket count of 20.5, outside its domain \(whole and non-negative\)/,
+    ],
+    [
+      'a negative KLL count',
+      { ...GOOD, baseline: JSON.parse(JSON.stringify(statistics()).replace('"count":20', '"count":-20')) },
+      /bucket count of -20/,
+    ],
+    [
+      'a duplicated AUC key (0.41 then 0.93)',
+      {
+        ...GOOD,
+        evaluation:
+          '{"binary_classification_metrics": {"auc": {"value": 0.41}, "f1": {"value": 0.8}, "auc": {"value": 0.93}}}',
+      },
+      /has the key "auc" twice in one object \(at binary_classification_metrics\)/,
+    ],
+    [
+      'a duplicated key spelled with an escape',
+      {
+        ...GOOD,
+        evaluation:
+          '{"binary_classification_metrics": {"auc": {"value": 0.41}, "f1": {"value": 0.8}, "\\u0061uc": {"value": 0.93}}}',
+      },
+      /has the key "auc" twice/,
+    ],
+    [
+      'a duplicated top-level key',
+      { ...GOOD, bias: `${JSON.stringify(bias()).slice(0, -1)}, "post_training_bias_metrics": {}}` },
+      /has the key "post_training_bias_metrics" twice in one object \(at the top level\)/,
+    ],
+    [
+      'a byte-order mark',
+      { ...GOOD, evaluation: `\ufeff${JSON.stringify(evaluation())}` },
+      /starts with a byte-order mark \(U\+FEFF\)/,
+    ],
     ['NaN written as a string', { ...GOOD, evaluation: evaluation('NaN') }, /AUC: .* is not a number/],
     ['a null AUC', { ...GOOD, evaluation: evaluation(null) }, /AUC: .* is not a number/],
-    ['a regression report for a classifier', { ...GOOD, evaluation: regressionEvaluation() }, /binary_classification_metrics.auc.value is missing/],
+    [
+      'a regression report for a classifier',
+      { ...GOOD, evaluation: regressionEvaluation() },
+      /binary_classification_metrics.auc.value is missing/,
+    ],
     ['an empty evaluation', { ...GOOD, evaluation: {} }, /is missing/],
     ['an array for the statistics', { ...GOOD, statistics: [] }, /statistics: features is missing/],
-    ['no drift baseline', { ...GOOD, baseline: undefined }, /baseline statistics: the model package names no such report/],
-    ['no data-quality statistics', { ...GOOD, statistics: undefined }, /statistics: the model package names no such report/],
-    ['AUC a hair under the floor', { ...GOOD, evaluation: evaluation(0.74999, 0.8) }, /AUC 0.74999 is below the floor 0.75/],
+    [
+      'no drift baseline',
+      { ...GOOD, baseline: undefined },
+      /baseline statistics: the model package names no such report/,
+    ],
+    [
+      'no data-quality statistics',
+      { ...GOOD, statistics: undefined },
+      /statistics: the model package names no such report/,
+    ],
+    [
+      'AUC a hair under the floor',
+      { ...GOOD, evaluation: evaluation(0.74999, 0.8) },
+      /AUC 0.74999 is below the floor 0.75/,
+    ],
   ])('%s is rejected', async (_what, reports, reason) => {
     const { status, rec, reasons } = await judge('fraud-score', { reports });
     expect(status).toBe('Rejected');
@@ -123,7 +188,16 @@ describe('reports: metrics checked for sense, JSON read strictly; none of these 
   });
 
   test('a feature constant in the baseline that varies now is drift, not PSI 0', async () => {
-    const constant = { features: [{ name: 'amount', numerical_statistics: { distribution: { kll: { buckets: [{ lower_bound: 5, upper_bound: 5, count: 100 }] } } } }] };
+    const constant = {
+      features: [
+        {
+          name: 'amount',
+          numerical_statistics: {
+            distribution: { kll: { buckets: [{ lower_bound: 5, upper_bound: 5, count: 100 }] } },
+          },
+        },
+      ],
+    };
     const { status, rec, reasons } = await judge('fraud-score', { reports: { ...GOOD, baseline: constant } });
     expect(status).toBe('Rejected');
     expect(rec.checks.find((c) => c.name === 'PSI (amount)')).toMatchObject({ passed: false, severity: 'block' });
@@ -136,7 +210,11 @@ describe('faults: a gate that cannot read holds or rejects, records why, and nev
     const s3 = failing(w.s3, 'GetObjectCommand', awsError('AccessDenied', 403), 1);
     const arn = await w.register('fraud-score', { uris: { evaluation: undefined } });
     const run = await w.run('fraud-score');
-    const arn2 = await w.register('fraud-score', { execution: run.arn, uris: { evaluation: `s3://${w.artifacts}/${run.prefix}reports/evaluation.json` }, reports: { ...GOOD, evaluation: undefined } });
+    const arn2 = await w.register('fraud-score', {
+      execution: run.arn,
+      uris: { evaluation: `s3://${w.artifacts}/${run.prefix}reports/evaluation.json` },
+      reports: { ...GOOD, evaluation: undefined },
+    });
     await gate({ s3 })(stateChange(arn2));
     const rec = await latestRecord(arn2);
     expect(await w.status(arn2)).toBe('Rejected');
@@ -159,7 +237,10 @@ describe('faults: a gate that cannot read holds or rejects, records why, and nev
     const arn = await w.register('fraud-score');
     await gate({ s3 })(stateChange(arn));
     expect(await w.status(arn)).toBe('PendingManualApproval');
-    expect((await latestRecord(arn))).toMatchObject({ outcome: 'hold', reasons: [expect.stringMatching(/report could not be read: InternalError/)] });
+    expect(await latestRecord(arn)).toMatchObject({
+      outcome: 'hold',
+      reasons: [expect.stringMatching(/report could not be read: InternalError/)],
+    });
   });
 
   test('DescribeModelPackage failing throws for a retry, records why, and changes nothing', async () => {
@@ -177,7 +258,11 @@ describe('faults: a gate that cannot read holds or rejects, records why, and nev
     const sagemaker = failing(w.sagemaker, 'DescribePipelineExecutionCommand', awsError('ServiceUnavailable', 503));
     await gate({ sagemaker })(stateChange(arn));
     expect(await w.status(arn)).toBe('PendingManualApproval');
-    expect(await latestRecord(arn)).toMatchObject({ outcome: 'hold', provenance: { kind: 'unavailable' }, reasons: [expect.stringMatching(/pipeline execution could not be checked/)] });
+    expect(await latestRecord(arn)).toMatchObject({
+      outcome: 'hold',
+      provenance: { kind: 'unavailable' },
+      reasons: [expect.stringMatching(/pipeline execution could not be checked/)],
+    });
   });
 
   test('a record that cannot be written changes no status', async () => {
@@ -210,19 +295,34 @@ describe('faults: a gate that cannot read holds or rejects, records why, and nev
     expect((await w.keys(base(arn))).filter((k) => /round-\d+\.json$/.test(k))).toHaveLength(1);
   });
 
-  test('an oversized notice is cut below SNS\'s 256 KiB with a pointer to the record', () => {
-    const rec = { modelPackage: { arn: 'arn', group: 'g', version: 1 }, outcome: 'reject', approvalStatus: 'Rejected', round: 1, reasons: Array.from({ length: 5000 }, (_, i) => `reason ${i} ${'é'.repeat(60)}`) } as unknown as ApprovalRecord;
+  test("an oversized notice is cut below SNS's 256 KiB with a pointer to the record", () => {
+    const rec = {
+      modelPackage: { arn: 'arn', group: 'g', version: 1 },
+      outcome: 'reject',
+      approvalStatus: 'Rejected',
+      round: 1,
+      reasons: Array.from({ length: 5000 }, (_, i) => `reason ${i} ${'é'.repeat(60)}`),
+    } as unknown as ApprovalRecord;
     const { message, bytes, cut } = notice(rec, 's3://records/approval/g/1/round-1.json');
     expect(cut).toBe(true);
     expect(bytes).toBeLessThan(256 * 1024);
     expect(Buffer.byteLength(message)).toBe(bytes);
-    expect(message).toMatch(/cut at \d+ bytes; the full decision is in the record: s3:\/\/records\/approval\/g\/1\/round-1.json\)$/);
+    expect(message).toMatch(
+      /cut at \d+ bytes; the full decision is in the record: s3:\/\/records\/approval\/g\/1\/round-1.json\)$/,
+    );
     expect(message).not.toMatch(/\uFFFD/);
   });
 
   test('a decision with an oversized notice is still sent, cut, and the record says it was cut', async () => {
-    const many = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`f${i}`, [[`group-${i}-${'x'.repeat(40)}`, 0.1]]])) as Record<string, Array<[string, unknown]>>;
-    const config = { ...GATE_CONFIG, models: GATE_CONFIG.models.map((m) => (m.id === 'fraud-score' ? { ...m, protectedAttributes: Object.keys(many) } : m)) };
+    const many = Object.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [`f${i}`, [[`group-${i}-${'x'.repeat(40)}`, 0.1]]]),
+    ) as Record<string, Array<[string, unknown]>>;
+    const config = {
+      ...GATE_CONFIG,
+      models: GATE_CONFIG.models.map((m) =>
+        m.id === 'fraud-score' ? { ...m, protectedAttributes: Object.keys(many) } : m,
+      ),
+    };
     const arn = await w.register('fraud-score', { reports: { ...GOOD, bias: bias(many) } });
     await gate({ config })(stateChange(arn));
     expect(await w.status(arn)).toBe('Rejected');
@@ -264,7 +364,10 @@ describe("replays and races: a person's decision is final", () => {
     const arn = await w.register('fraud-score');
     await gate()(stateChange(arn));
     await w.person(arn, 'PendingManualApproval', 'model re-tiered');
-    const config = { ...GATE_CONFIG, models: GATE_CONFIG.models.map((m) => (m.id === 'fraud-score' ? { ...m, riskTier: 'high' } : m)) };
+    const config = {
+      ...GATE_CONFIG,
+      models: GATE_CONFIG.models.map((m) => (m.id === 'fraud-score' ? { ...m, riskTier: 'high' } : m)),
+    };
     const result = await gate({ config, policyDigest: 'sha256:retiered' })(stateChange(arn));
     expect(result).toMatchObject({ outcome: 'hold', round: 2 });
     expect(await w.status(arn)).toBe('PendingManualApproval');
@@ -280,15 +383,22 @@ describe("replays and races: a person's decision is final", () => {
       get(target, prop) {
         if (prop !== 'send') return Reflect.get(target, prop);
         return async (c: { constructor: { name: string } }) => {
-          if (c.constructor.name === 'DescribeModelPackageCommand' && ++reads === 2) await w.person(arn, 'Rejected', 'rejected by a person mid-decision');
+          if (c.constructor.name === 'DescribeModelPackageCommand' && ++reads === 2)
+            await w.person(arn, 'Rejected', 'rejected by a person mid-decision');
           return real(c);
         };
       },
     });
     const result = await gate({ sagemaker })(stateChange(arn));
-    expect(result).toMatchObject({ outcome: 'superseded', reason: expect.stringMatching(/changed while the gate decided \(now Rejected/) });
+    expect(result).toMatchObject({
+      outcome: 'superseded',
+      reason: expect.stringMatching(/changed while the gate decided \(now Rejected/),
+    });
     expect(await w.status(arn)).toBe('Rejected');
-    expect(await w.json(`${base(arn)}round-1.applied.json`)).toMatchObject({ applied: false, package: { status: 'Rejected' } });
+    expect(await w.json(`${base(arn)}round-1.applied.json`)).toMatchObject({
+      applied: false,
+      package: { status: 'Rejected' },
+    });
     expect((await latestRecord(arn)).outcome).toBe('approve');
   });
 
@@ -324,7 +434,10 @@ describe("replays and races: a person's decision is final", () => {
 
   test('two deliveries at once decide one round and agree', async () => {
     const arn = await w.register('fraud-score');
-    const [a, b] = await Promise.all([gate()(stateChange(arn, undefined, 'a')), gate()(stateChange(arn, undefined, 'b'))]);
+    const [a, b] = await Promise.all([
+      gate()(stateChange(arn, undefined, 'a')),
+      gate()(stateChange(arn, undefined, 'b')),
+    ]);
     expect([a.outcome, b.outcome].filter((o) => o === 'approve').length).toBeGreaterThanOrEqual(1);
     expect((await w.keys(base(arn))).filter((k) => /round-\d+\.json$/.test(k))).toEqual([`${base(arn)}round-1.json`]);
     expect(await w.status(arn)).toBe('Approved');
@@ -358,60 +471,84 @@ describe('provenance: the person whose model is judged does not control the evid
 
   test("a package claiming another model's pipeline execution is rejected", async () => {
     const other = await w.run('deposit-forecast');
-    const { status, reasons } = await judge('fraud-score', { execution: other.arn, reportPrefix: `${other.prefix}reports/` });
+    const { status, reasons } = await judge('fraud-score', {
+      execution: other.arn,
+      reportPrefix: `${other.prefix}reports/`,
+    });
     expect(status).toBe('Rejected');
     expect(reasons).toMatch(/is an execution of test-deposit-forecast-training, not of fraud-score's pipeline/);
   });
 
   test('a package claiming an execution that does not exist is rejected', async () => {
-    const { status, reasons } = await judge('fraud-score', { execution: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:pipeline/test-fraud-score-training/execution/doesnotexist1` });
+    const { status, reasons } = await judge('fraud-score', {
+      execution: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:pipeline/test-fraud-score-training/execution/doesnotexist1`,
+    });
     expect(status).toBe('Rejected');
     expect(reasons).toMatch(/no such pipeline execution/);
   });
 
   test('a package claiming an execution of another account is rejected', async () => {
-    const { status, reasons } = await judge('fraud-score', { execution: `arn:aws:sagemaker:${REGION}:999999999999:pipeline/test-fraud-score-training/execution/abc` });
+    const { status, reasons } = await judge('fraud-score', {
+      execution: `arn:aws:sagemaker:${REGION}:999999999999:pipeline/test-fraud-score-training/execution/abc`,
+    });
     expect(status).toBe('Rejected');
     expect(reasons).toMatch(/execution of another account, region or partition/);
   });
 
   test('a claim that is not an execution ARN is rejected', async () => {
-    const { status, reasons } = await judge('fraud-score', { execution: false, metadata: { 'pipeline-execution': 'trust me' } });
+    const { status, reasons } = await judge('fraud-score', {
+      execution: false,
+      metadata: { 'pipeline-execution': 'trust me' },
+    });
     expect(status).toBe('Rejected');
     expect(reasons).toMatch(/"trust me" is not a pipeline execution ARN/);
   });
 
   test("a data scientist's forged reports outside the execution's prefix are rejected, with a real execution named", async () => {
     const run = await w.run('fraud-score');
-    const { status, reasons } = await judge('fraud-score', { execution: run.arn, reportPrefix: 'scratch/fraud-score/' });
+    const { status, reasons } = await judge('fraud-score', {
+      execution: run.arn,
+      reportPrefix: 'scratch/fraud-score/',
+    });
     expect(status).toBe('Rejected');
     expect(reasons).toMatch(/outside the evidence prefix .*training\/fraud-score\/.*\/reports\//);
   });
 
-  test("reports from another execution of the same pipeline are rejected", async () => {
+  test('reports from another execution of the same pipeline are rejected', async () => {
     const first = await w.run('fraud-score');
     const second = await w.run('fraud-score');
-    const { status, reasons } = await judge('fraud-score', { execution: second.arn, reportPrefix: `${first.prefix}reports/` });
+    const { status, reasons } = await judge('fraud-score', {
+      execution: second.arn,
+      reportPrefix: `${first.prefix}reports/`,
+    });
     expect(status).toBe('Rejected');
-    expect(reasons).toMatch(new RegExp(`outside the evidence prefix s3://${w.artifacts}/training/fraud-score/${second.id}/reports/`));
+    expect(reasons).toMatch(
+      new RegExp(`outside the evidence prefix s3://${w.artifacts}/training/fraud-score/${second.id}/reports/`),
+    );
   });
 
   test('a report path that climbs out of the prefix is rejected', async () => {
     const run = await w.run('fraud-score');
-    const { status, reasons } = await judge('fraud-score', { execution: run.arn, uris: { evaluation: `s3://${w.artifacts}/${run.prefix}reports/../../../../scratch/evaluation.json` } });
+    const { status, reasons } = await judge('fraud-score', {
+      execution: run.arn,
+      uris: { evaluation: `s3://${w.artifacts}/${run.prefix}reports/../../../../scratch/evaluation.json` },
+    });
     expect(status).toBe('Rejected');
     expect(reasons).toMatch(/outside the evidence prefix/);
   });
 
   test('a model without a training pipeline here cannot claim one', async () => {
-    const config = { ...GATE_CONFIG, models: GATE_CONFIG.models.map((m) => (m.id === 'fraud-score' ? { ...m, trainingPipeline: undefined } : m)) };
+    const config = {
+      ...GATE_CONFIG,
+      models: GATE_CONFIG.models.map((m) => (m.id === 'fraud-score' ? { ...m, trainingPipeline: undefined } : m)),
+    };
     const arn = await w.register('fraud-score');
     await gate({ config })(stateChange(arn));
     expect(await w.status(arn)).toBe('Rejected');
     expect((await latestRecord(arn)).reasons.join(' ')).toMatch(/has no training pipeline in this environment/);
   });
 
-  test('the decision record keeps each report\'s version and SHA-256, so an overwrite later is visible', async () => {
+  test("the decision record keeps each report's version and SHA-256, so an overwrite later is visible", async () => {
     const { rec } = await judge('fraud-score');
     const { createHash } = await import('node:crypto');
     expect(rec.inputs.evaluation.sha256).toBe(createHash('sha256').update(JSON.stringify(evaluation())).digest('hex'));
@@ -421,13 +558,33 @@ describe('provenance: the person whose model is judged does not control the evid
 
 describe('mutable and foreign artifacts: what is approved is what the estate holds', () => {
   test.each<[string, RegisterOptions, RegExp]>([
-    ['an image named by tag', { image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/fraud-score:latest` }, /named by a tag, which can be moved after approval/],
-    ['an image of another account', { image: `999999999999.dkr.ecr.${REGION}.amazonaws.com/fraud-score${DIGEST}` }, /outside the estate's registries/],
+    [
+      'an image named by tag',
+      { image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/fraud-score:latest` },
+      /named by a tag, which can be moved after approval/,
+    ],
+    [
+      'an image of another account',
+      { image: `999999999999.dkr.ecr.${REGION}.amazonaws.com/fraud-score${DIGEST}` },
+      /outside the estate's registries/,
+    ],
     ['an image from a public registry', { image: `docker.io/library/python${DIGEST}` }, /is not an ECR image URI/],
     ['an image from public ECR', { image: 'public.ecr.aws/x/fraud-score:1' }, /is not an ECR image URI/],
-    ['model data in another bucket', { modelData: 's3://someone-elses-bucket/model.tar.gz' }, /outside the estate's artifact bucket/],
-    ["model data from another model's run", { modelData: 's3://hostile-artifacts/training/deposit-forecast/x/model/model.tar.gz' }, /is not an output of fraud-score's training run/],
-    ['model data that climbs out of the run', { modelData: 's3://hostile-artifacts/training/fraud-score/x/../../../scratch/model.tar.gz' }, /outside the estate's artifact bucket/],
+    [
+      'model data in another bucket',
+      { modelData: 's3://someone-elses-bucket/model.tar.gz' },
+      /outside the estate's artifact bucket/,
+    ],
+    [
+      "model data from another model's run",
+      { modelData: 's3://hostile-artifacts/training/deposit-forecast/x/model/model.tar.gz' },
+      /is not an output of fraud-score's training run/,
+    ],
+    [
+      'model data that climbs out of the run',
+      { modelData: 's3://hostile-artifacts/training/fraud-score/x/../../../scratch/model.tar.gz' },
+      /outside the estate's artifact bucket/,
+    ],
   ])('%s is rejected', async (_what, options, reason) => {
     const { status, reasons, rec } = await judge('fraud-score', options);
     expect(status).toBe('Rejected');
@@ -437,7 +594,9 @@ describe('mutable and foreign artifacts: what is approved is what the estate hol
 
   test('in dev, an image by tag from the estate is accepted', async () => {
     const config = { ...GATE_CONFIG, artifacts: { ...GATE_CONFIG.artifacts, requireImageDigest: false } };
-    const arn = await w.register('fraud-score', { image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/fraud-score:2.1.0` });
+    const arn = await w.register('fraud-score', {
+      image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/fraud-score:2.1.0`,
+    });
     expect(await gate({ config })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
   });
 });

@@ -19,7 +19,12 @@ describe('strict JSON', () => {
     expect(!parsed.ok && parsed.reason).not.toMatch(/\ufeff/);
   });
 
-  test.each(['{"a": {"b": 1}, "b": {"a": 2}}', '{"s": "a, \\"a\\": 1", "a": 2}', '[{"a": 1}, {"a": 2}]', '{"":1, " ":2}'])('%s is accepted: equal keys in different objects, keys inside strings', (text) => {
+  test.each([
+    '{"a": {"b": 1}, "b": {"a": 2}}',
+    '{"s": "a, \\"a\\": 1", "a": 2}',
+    '[{"a": 1}, {"a": 2}]',
+    '{"":1, " ":2}',
+  ])('%s is accepted: equal keys in different objects, keys inside strings', (text) => {
     expect(parseStrictJson(text)).toEqual({ ok: true, json: JSON.parse(text) });
   });
 
@@ -75,7 +80,18 @@ describe('reasons show enough digits to differ from the threshold', () => {
 
   test('an AUC a hair under the floor says so with the digits', () => {
     const inputs = goodInputs();
-    const decision = decideApproval(CLASSIFIER, TIERS, { ...inputs, evaluation: { ...inputs.evaluation, json: { binary_classification_metrics: { auc: { value: 0.7499999 }, f1: { value: 0.8 } } } } as never }, PIPELINE_CONTEXT);
+    const decision = decideApproval(
+      CLASSIFIER,
+      TIERS,
+      {
+        ...inputs,
+        evaluation: {
+          ...inputs.evaluation,
+          json: { binary_classification_metrics: { auc: { value: 0.7499999 }, f1: { value: 0.8 } } },
+        } as never,
+      },
+      PIPELINE_CONTEXT,
+    );
     expect(decision.reasons).toEqual(['AUC 0.7499999 is below the floor 0.75']);
   });
 });

@@ -17,12 +17,21 @@ afterAll(async () => w?.stop());
 const base = (arn: string) => `approval/${arn.split('/').slice(-2).join('/')}/`;
 const filler = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`feature-${i}`, 'x']));
 
-test('a package with no room left for the gate\'s marks: the decision is recorded as not applied, a person is told, and a redelivery changes nothing', async () => {
+test("a package with no room left for the gate's marks: the decision is recorded as not applied, a person is told, and a redelivery changes nothing", async () => {
   // 'training-data' and 'pipeline-execution' are added by the registration: 48 entries in all.
   const arn = await w.register('fraud-score', { metadata: filler(46) });
   expect(Object.keys((await w.describe(arn)).CustomerMetadataProperties ?? {})).toHaveLength(48);
   const result = await approvalGate(w.deps)(stateChange(arn));
-  expect(result).toMatchObject({ outcome: 'unapplied', round: 1, notified: true, reason: expect.stringMatching(new RegExp(`carries 48 metadata entries, and the gate's marks would exceed SageMaker's ${MAX_METADATA_ENTRIES}: the gate's approve was not applied; a person decides`)) });
+  expect(result).toMatchObject({
+    outcome: 'unapplied',
+    round: 1,
+    notified: true,
+    reason: expect.stringMatching(
+      new RegExp(
+        `carries 48 metadata entries, and the gate's marks would exceed SageMaker's ${MAX_METADATA_ENTRIES}: the gate's approve was not applied; a person decides`,
+      ),
+    ),
+  });
   expect(await w.status(arn)).toBe('PendingManualApproval');
   expect(await w.json(`${base(arn)}round-1.applied.json`)).toMatchObject({ applied: false, blocked: true });
   expect(await w.keys(base(arn))).toContain(`${base(arn)}round-1.notified.json`);
@@ -41,7 +50,9 @@ test("a gate-decision mark set at registration is not taken for the gate's: a pe
   const probe = await w.register('fraud-score');
   const next = Number(probe.split('/').pop()) + 1;
   const guess = `${predicted}${next}/round-1.json`;
-  const arn = await w.register('fraud-score', { metadata: { 'gate-decision': guess, 'gate-outcome': 'approve', 'gate-round': '1' } });
+  const arn = await w.register('fraud-score', {
+    metadata: { 'gate-decision': guess, 'gate-outcome': 'approve', 'gate-round': '1' },
+  });
   expect(arn.endsWith(`/${next}`)).toBe(true);
   // The gate decides and records round 1, but a person approves before the gate's update would be sent.
   let acted = false;
@@ -83,7 +94,14 @@ test('two invocations of one round: one records "not applied", the other\'s upda
                 new PutObjectCommand({
                   Bucket: w.records,
                   Key: appliedKey,
-                  Body: JSON.stringify({ schema: 'model-approval-applied/1', record: 'x', applied: false, package: {}, reason: 'the package changed while the gate decided', at: new Date().toISOString() }),
+                  Body: JSON.stringify({
+                    schema: 'model-approval-applied/1',
+                    record: 'x',
+                    applied: false,
+                    package: {},
+                    reason: 'the package changed while the gate decided',
+                    at: new Date().toISOString(),
+                  }),
                 }),
               );
             }
@@ -97,5 +115,10 @@ test('two invocations of one round: one records "not applied", the other\'s upda
   expect(await w.json(appliedKey)).toMatchObject({ applied: false });
   const updates = (await w.keys(base(arn))).filter((k) => /round-1\.update-.*\.json$/.test(k));
   expect(updates).toHaveLength(1);
-  expect(await w.json(updates[0])).toMatchObject({ applied: true, reason: expect.stringMatching(/^set Approved after another invocation had recorded the round as not applied \(the package changed while the gate decided\)$/) });
+  expect(await w.json(updates[0])).toMatchObject({
+    applied: true,
+    reason: expect.stringMatching(
+      /^set Approved after another invocation had recorded the round as not applied \(the package changed while the gate decided\)$/,
+    ),
+  });
 });

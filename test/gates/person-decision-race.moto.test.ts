@@ -31,7 +31,12 @@ function racing(arn: string, afterDescribe: number, act: () => Promise<void>) {
       return async (command: unknown) => {
         if (command instanceof UpdateModelPackageCommand) seen.updates++;
         const answer = await target.send(command as DescribeModelPackageCommand);
-        if (command instanceof DescribeModelPackageCommand && command.input.ModelPackageName === arn && ++seen.describes === afterDescribe && !seen.acted) {
+        if (
+          command instanceof DescribeModelPackageCommand &&
+          command.input.ModelPackageName === arn &&
+          ++seen.describes === afterDescribe &&
+          !seen.acted
+        ) {
           seen.acted = true;
           await act();
         }
@@ -48,24 +53,27 @@ describe('a hold sends no update, so a person deciding inside the window keeps t
   test.each([
     ['approves', 'Approved'],
     ['rejects', 'Rejected'],
-  ] as const)('a person who %s a high-risk package right after the re-read keeps the decision', async (_verb, status) => {
-    const arn = await w.register('credit-default');
-    // The gate reads the package (1), then re-reads it right before it would write (2): the person acts then.
-    const { client, seen } = racing(arn, 2, () => w.person(arn, status, `model-risk approver: ${status}`));
-    const result = await approvalGate({ ...w.deps, sagemaker: client })(stateChange(arn));
-    expect(seen.acted).toBe(true);
-    expect(seen.updates).toBe(0);
-    expect(result).toMatchObject({ outcome: 'hold', round: 1 });
-    expect(await w.status(arn)).toBe(status);
-    expect((await w.describe(arn)).ApprovalDescription).toBe(`model-risk approver: ${status}`);
-    const rec = (await w.record(result.record!)) as ApprovalRecord;
-    expect(rec).toMatchObject({ outcome: 'hold', approvalStatus: 'PendingManualApproval', round: 1 });
-    expect(rec.reasons.join(' ')).toMatch(/high-risk model is approved only by a person/);
-    const applied = (await w.json(result.record!.replace(/\.json$/, '.applied.json'))) as unknown as AppliedRecord;
-    expect(applied).toMatchObject({ applied: true, reason: expect.stringMatching(/no update sent/) });
-  });
+  ] as const)(
+    'a person who %s a high-risk package right after the re-read keeps the decision',
+    async (_verb, status) => {
+      const arn = await w.register('credit-default');
+      // The gate reads the package (1), then re-reads it right before it would write (2): the person acts then.
+      const { client, seen } = racing(arn, 2, () => w.person(arn, status, `model-risk approver: ${status}`));
+      const result = await approvalGate({ ...w.deps, sagemaker: client })(stateChange(arn));
+      expect(seen.acted).toBe(true);
+      expect(seen.updates).toBe(0);
+      expect(result).toMatchObject({ outcome: 'hold', round: 1 });
+      expect(await w.status(arn)).toBe(status);
+      expect((await w.describe(arn)).ApprovalDescription).toBe(`model-risk approver: ${status}`);
+      const rec = (await w.record(result.record!)) as ApprovalRecord;
+      expect(rec).toMatchObject({ outcome: 'hold', approvalStatus: 'PendingManualApproval', round: 1 });
+      expect(rec.reasons.join(' ')).toMatch(/high-risk model is approved only by a person/);
+      const applied = (await w.json(result.record!.replace(/\.json$/, '.applied.json'))) as unknown as AppliedRecord;
+      expect(applied).toMatchObject({ applied: true, reason: expect.stringMatching(/no update sent/) });
+    },
+  );
 
-  test("a person who approves a held medium-risk package (a hand registration) while the gate holds it keeps the decision", async () => {
+  test('a person who approves a held medium-risk package (a hand registration) while the gate holds it keeps the decision', async () => {
     const arn = await w.register('fraud-score', { execution: false });
     const { client, seen } = racing(arn, 2, () => w.person(arn, 'Approved', 'model-risk approver: reviewed by hand'));
     const result = await approvalGate({ ...w.deps, sagemaker: client })(stateChange(arn));
@@ -92,7 +100,11 @@ describe('a hold sends no update, so a person deciding inside the window keeps t
     const again = await approvalGate({ ...w.deps, sagemaker: client })(stateChange(arn));
     expect(again).toMatchObject({ outcome: 'hold', round: 1, replayed: true, notified: true });
     expect(seen.updates).toBe(0);
-    expect((await roundKeys(arn)).map((k) => k.split('/').pop())).toEqual(['round-1.applied.json', 'round-1.json', 'round-1.notified.json']);
+    expect((await roundKeys(arn)).map((k) => k.split('/').pop())).toEqual([
+      'round-1.applied.json',
+      'round-1.json',
+      'round-1.notified.json',
+    ]);
   });
 
   test('a person who rejects a held package and re-opens it starts round 2, still without a gate update', async () => {

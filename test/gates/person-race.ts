@@ -32,13 +32,29 @@ export function personRace(w: ApprovalWorld) {
   // Approved counts; every call below is recorded there as it is made on moto.
   const history = trailOf(w);
   /** The person's UpdateModelPackage, made on moto; returns what CloudTrail would record of it. */
-  async function personCall(arn: string, status: Call['status'], description = `model-risk approver: ${status}`): Promise<Call> {
+  async function personCall(
+    arn: string,
+    status: Call['status'],
+    description = `model-risk approver: ${status}`,
+  ): Promise<Call> {
     const current = await w.describe(arn);
     await new Promise((r) => setTimeout(r, 5));
     const at = new Date();
-    await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: status, ApprovalDescription: description, CustomerMetadataProperties: current.CustomerMetadataProperties }));
+    await w.sagemaker.send(
+      new UpdateModelPackageCommand({
+        ModelPackageArn: arn,
+        ModelApprovalStatus: status,
+        ApprovalDescription: description,
+        CustomerMetadataProperties: current.CustomerMetadataProperties,
+      }),
+    );
     const id = `ct-${++sequence}-${Date.now()}`;
-    history.record({ role: APPROVER, at, eventId: id, requestParameters: { modelPackageArn: arn, modelApprovalStatus: status, approvalDescription: description } });
+    history.record({
+      role: APPROVER,
+      at,
+      eventId: id,
+      requestParameters: { modelPackageArn: arn, modelApprovalStatus: status, approvalDescription: description },
+    });
     return { status, description, at, id, role: APPROVER };
   }
 
@@ -52,12 +68,27 @@ export function personRace(w: ApprovalWorld) {
     const current = await w.describe(arn);
     await new Promise((r) => setTimeout(r, 5));
     const at = new Date();
-    await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: current.ModelApprovalStatus, ApprovalDescription: description, CustomerMetadataProperties: current.CustomerMetadataProperties }));
-    history.record({ role: APPROVER, at, requestParameters: { modelPackageArn: arn, approvalDescription: description } });
+    await w.sagemaker.send(
+      new UpdateModelPackageCommand({
+        ModelPackageArn: arn,
+        ModelApprovalStatus: current.ModelApprovalStatus,
+        ApprovalDescription: description,
+        CustomerMetadataProperties: current.CustomerMetadataProperties,
+      }),
+    );
+    history.record({
+      role: APPROVER,
+      at,
+      requestParameters: { modelPackageArn: arn, approvalDescription: description },
+    });
   }
 
   /** CloudTrail's record of a call, as EventBridge delivers it: eventTime to the second. */
-  function trail(arn: string, call: Pick<Call, 'status' | 'description' | 'at' | 'id' | 'role'>, extra: Record<string, unknown> = {}): ApiCallEvent {
+  function trail(
+    arn: string,
+    call: Pick<Call, 'status' | 'description' | 'at' | 'id' | 'role'>,
+    extra: Record<string, unknown> = {},
+  ): ApiCallEvent {
     const roleName = call.role.split('/').pop();
     return {
       id: `eb-${call.id}`,
@@ -74,7 +105,11 @@ export function personRace(w: ApprovalWorld) {
           arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/session`,
           sessionContext: { sessionIssuer: { arn: call.role } },
         },
-        requestParameters: { modelPackageArn: arn, modelApprovalStatus: call.status, approvalDescription: call.description },
+        requestParameters: {
+          modelPackageArn: arn,
+          modelApprovalStatus: call.status,
+          approvalDescription: call.description,
+        },
         ...extra,
       },
     };
@@ -91,11 +126,19 @@ export function personRace(w: ApprovalWorld) {
             seen.updates++;
             if (seen.failed < failUpdates) {
               seen.failed++;
-              throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+              throw Object.assign(new Error('Rate exceeded'), {
+                name: 'ThrottlingException',
+                $metadata: { httpStatusCode: 400 },
+              });
             }
           }
           const answer = await target.send(command as DescribeModelPackageCommand);
-          if (command instanceof DescribeModelPackageCommand && command.input.ModelPackageName === arn && ++seen.describes === afterDescribe && !seen.acted) {
+          if (
+            command instanceof DescribeModelPackageCommand &&
+            command.input.ModelPackageName === arn &&
+            ++seen.describes === afterDescribe &&
+            !seen.acted
+          ) {
             seen.acted = true;
             await act();
           }
@@ -113,7 +156,8 @@ export function personRace(w: ApprovalWorld) {
       get(target, prop, receiver) {
         if (prop !== 'send') return Reflect.get(target, prop, receiver);
         return async (command: unknown) => {
-          if (command instanceof PublishCommand) messages.push({ subject: command.input.Subject, message: command.input.Message });
+          if (command instanceof PublishCommand)
+            messages.push({ subject: command.input.Subject, message: command.input.Message });
           return target.send(command as PublishCommand);
         };
       },
@@ -127,17 +171,32 @@ export function personRace(w: ApprovalWorld) {
     const { client, seen } = racing(arn, 2, async () => {
       call = await personCall(arn, status, `model-risk approver: ${status}, reviewed the evidence`);
     });
-    const decided = await approvalGate({ ...w.deps, sagemaker: history.recording(client, GATE_ROLE_ARN), roleName: GATE_ROLE })(stateChange(arn));
+    const decided = await approvalGate({
+      ...w.deps,
+      sagemaker: history.recording(client, GATE_ROLE_ARN),
+      roleName: GATE_ROLE,
+    })(stateChange(arn));
     if (!seen.acted) throw new Error('the person did not act inside the window');
     return { decided, call: call!, seen };
   }
 
   const gate = (extra: Partial<Parameters<typeof approvalGate>[0]> = {}) =>
-    approvalGate({ ...w.deps, roleName: GATE_ROLE, ...extra, sagemaker: history.recording(extra.sagemaker ?? w.deps.sagemaker, GATE_ROLE_ARN) });
+    approvalGate({
+      ...w.deps,
+      roleName: GATE_ROLE,
+      ...extra,
+      sagemaker: history.recording(extra.sagemaker ?? w.deps.sagemaker, GATE_ROLE_ARN),
+    });
   /** What the deployment gate counts as the package's status (an hour from now unless told: past the settle period). */
   const settled = async (arn: string, now = new Date(Date.now() + 60 * 60_000)) => {
     const [group, version] = arn.split('/').slice(-2);
-    return settledStatus({ s3: w.s3, recordBucket: w.records, cloudtrail: history.client(), approvalGateRoleName: GATE_ROLE }, group, version, await w.describe(arn), now);
+    return settledStatus(
+      { s3: w.s3, recordBucket: w.records, cloudtrail: history.client(), approvalGateRoleName: GATE_ROLE },
+      group,
+      version,
+      await w.describe(arn),
+      now,
+    );
   };
   return { personCall, statuslessEdit, trail, racing, listening, raced, gate, settled };
 }

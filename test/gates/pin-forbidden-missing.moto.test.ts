@@ -8,7 +8,14 @@
  * the version is gone: gone is a recorded refusal; a 403 on a version that is there is thrown (retried, then
  * dead-lettered), never recorded as final.
  */
-import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { ApprovalRecord } from '../../lambdas/model-approval-gate/handler';
 import { modelPinner, PinRecord } from '../../lambdas/model-pinner/handler';
 import { pinnerDeps, version } from './promotion';
@@ -20,7 +27,13 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => w?.stop());
 
-const denied = () => new S3ServiceException({ name: 'AccessDenied', $fault: 'client', message: 'Access Denied', $metadata: { httpStatusCode: 403 } });
+const denied = () =>
+  new S3ServiceException({
+    name: 'AccessDenied',
+    $fault: 'client',
+    message: 'Access Denied',
+    $metadata: { httpStatusCode: 403 },
+  });
 
 /** The pinner's S3 as AWS answers it: a missing key or version of the artifact bucket reads as 403; `deny` forbids reads outright. */
 function withoutListBucket(s3: S3Client, bucket: string, deny = false): S3Client {
@@ -29,7 +42,8 @@ function withoutListBucket(s3: S3Client, bucket: string, deny = false): S3Client
     get: (t, p) =>
       p === 'send'
         ? async (c: { input?: { Bucket?: string; CopySource?: string } }) => {
-            const onArtifacts = c.input?.Bucket === bucket || String(c.input?.CopySource ?? '').startsWith(`${bucket}/`);
+            const onArtifacts =
+              c.input?.Bucket === bucket || String(c.input?.CopySource ?? '').startsWith(`${bucket}/`);
             if (deny && onArtifacts && c instanceof GetObjectCommand) throw denied();
             try {
               return await real(c);
@@ -60,16 +74,27 @@ async function approvedAndDeleted() {
 
 test('an approved version deleted before pinning, read as 403, is refused and recorded, not retried into the dead-letter queue', async () => {
   const { arn, v, kept } = await approvedAndDeleted();
-  const outcome = await modelPinner(pinnerDeps(w, { s3: withoutListBucket(w.s3, w.artifacts) }))(stateChange(arn, 'Approved'));
-  expect(outcome).toMatchObject({ pinned: false, reason: expect.stringMatching(new RegExp(`approved version ${kept.versionId} of .* no longer exists .*AccessDenied`)) });
+  const outcome = await modelPinner(pinnerDeps(w, { s3: withoutListBucket(w.s3, w.artifacts) }))(
+    stateChange(arn, 'Approved'),
+  );
+  expect(outcome).toMatchObject({
+    pinned: false,
+    reason: expect.stringMatching(
+      new RegExp(`approved version ${kept.versionId} of .* no longer exists .*AccessDenied`),
+    ),
+  });
   expect(await refusalsOf(v)).toHaveLength(1);
   expect(await w.keys(`pins/fraud-score/${v}/pin.json`)).toEqual([]);
 });
 
 test('a deleted approved version whose key has a newer version is still refused: only the approved version is pinned', async () => {
   const { arn, v, key } = await approvedAndDeleted();
-  await w.s3.send(new PutObjectCommand({ Bucket: w.artifacts, Key: key, Body: 'other weights written after approval' }));
-  const outcome = await modelPinner(pinnerDeps(w, { s3: withoutListBucket(w.s3, w.artifacts) }))(stateChange(arn, 'Approved'));
+  await w.s3.send(
+    new PutObjectCommand({ Bucket: w.artifacts, Key: key, Body: 'other weights written after approval' }),
+  );
+  const outcome = await modelPinner(pinnerDeps(w, { s3: withoutListBucket(w.s3, w.artifacts) }))(
+    stateChange(arn, 'Approved'),
+  );
   expect(outcome).toMatchObject({ pinned: false, reason: expect.stringMatching(/no longer exists/) });
   expect(await refusalsOf(v)).toHaveLength(1);
 });
@@ -85,7 +110,9 @@ test('a 403 on an approved version that is still there is thrown for a retry, no
   const arn = await version(w, 'fraud-score', { pin: false });
   const v = arn.split('/').pop()!;
   let thrown: unknown;
-  await modelPinner(pinnerDeps(w, { s3: withoutListBucket(w.s3, w.artifacts, true) }))(stateChange(arn, 'Approved')).catch((e) => (thrown = e));
+  await modelPinner(pinnerDeps(w, { s3: withoutListBucket(w.s3, w.artifacts, true) }))(
+    stateChange(arn, 'Approved'),
+  ).catch((e) => (thrown = e));
   expect((thrown as Error)?.name).toBe('AccessDenied');
   expect(await refusalsOf(v)).toEqual([]);
   expect(await modelPinner(pinnerDeps(w))(stateChange(arn, 'Approved'))).toMatchObject({ pinned: true });
@@ -95,13 +122,23 @@ test('a failing version listing leaves the read error thrown, not a refusal', as
   const { arn, v } = await approvedAndDeleted();
   const base = withoutListBucket(w.s3, w.artifacts);
   const send = base.send.bind(base) as (c: unknown) => Promise<unknown>;
-  const s3 = new Proxy(base, { get: (t, p) => (p === 'send' ? async (c: unknown) => (c instanceof ListObjectVersionsCommand ? Promise.reject(denied()) : send(c)) : Reflect.get(t, p)) });
-  await expect(modelPinner(pinnerDeps(w, { s3 }))(stateChange(arn, 'Approved'))).rejects.toMatchObject({ name: 'AccessDenied' });
+  const s3 = new Proxy(base, {
+    get: (t, p) =>
+      p === 'send'
+        ? async (c: unknown) => (c instanceof ListObjectVersionsCommand ? Promise.reject(denied()) : send(c))
+        : Reflect.get(t, p),
+  });
+  await expect(modelPinner(pinnerDeps(w, { s3 }))(stateChange(arn, 'Approved'))).rejects.toMatchObject({
+    name: 'AccessDenied',
+  });
   expect(await refusalsOf(v)).toEqual([]);
 });
 
 test('model data outside training/<group>/<run>/model/ is refused with a recorded reason', async () => {
-  const arn = await version(w, 'fraud-score', { pin: false, modelData: `s3://${w.artifacts}/training/fraud-score/loose-model.tar.gz` });
+  const arn = await version(w, 'fraud-score', {
+    pin: false,
+    modelData: `s3://${w.artifacts}/training/fraud-score/loose-model.tar.gz`,
+  });
   const v = arn.split('/').pop()!;
   const approval = (await w.record(`approval/fraud-score/${v}/round-1.json`)) as ApprovalRecord | undefined;
   const outcome = await modelPinner(pinnerDeps(w))(stateChange(arn, 'Approved'));
@@ -116,8 +153,21 @@ test('a later round that recorded the model data unavailable does not hide an ea
   const arn = await version(w, 'fraud-score', { pin: false });
   const v = arn.split('/').pop()!;
   const round1 = (await w.record(`approval/fraud-score/${v}/round-1.json`)) as ApprovalRecord;
-  const round2 = { ...round1, modelData: round1.modelData!.map((d) => ({ uri: d.uri, status: 'unavailable', reason: 'SlowDown: please reduce your request rate' })) };
-  await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `approval/fraud-score/${v}/round-2.json`, Body: JSON.stringify(round2) }));
+  const round2 = {
+    ...round1,
+    modelData: round1.modelData!.map((d) => ({
+      uri: d.uri,
+      status: 'unavailable',
+      reason: 'SlowDown: please reduce your request rate',
+    })),
+  };
+  await w.s3.send(
+    new PutObjectCommand({
+      Bucket: w.records,
+      Key: `approval/fraud-score/${v}/round-2.json`,
+      Body: JSON.stringify(round2),
+    }),
+  );
   const outcome = await modelPinner(pinnerDeps(w))(stateChange(arn, 'Approved'));
   expect(outcome).toMatchObject({ pinned: true });
   const pin = (await w.record(`pins/fraud-score/${v}/pin.json`)) as unknown as PinRecord;
@@ -129,10 +179,22 @@ test('control: when no round read the model data, the refusal names the latest s
   const arn = await version(w, 'fraud-score', { pin: false });
   const v = arn.split('/').pop()!;
   const round1 = (await w.record(`approval/fraud-score/${v}/round-1.json`)) as ApprovalRecord;
-  const unread = { ...round1, modelData: round1.modelData!.map((d) => ({ uri: d.uri, status: 'unavailable', reason: 'SlowDown' })) };
+  const unread = {
+    ...round1,
+    modelData: round1.modelData!.map((d) => ({ uri: d.uri, status: 'unavailable', reason: 'SlowDown' })),
+  };
   await w.s3.send(new DeleteObjectCommand({ Bucket: w.records, Key: `approval/fraud-score/${v}/round-1.json` }));
-  await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `approval/fraud-score/${v}/round-2.json`, Body: JSON.stringify(unread) }));
+  await w.s3.send(
+    new PutObjectCommand({
+      Bucket: w.records,
+      Key: `approval/fraud-score/${v}/round-2.json`,
+      Body: JSON.stringify(unread),
+    }),
+  );
   const outcome = await modelPinner(pinnerDeps(w))(stateChange(arn, 'Approved'));
-  expect(outcome).toMatchObject({ pinned: false, reason: expect.stringMatching(/kept no version .*unavailable: SlowDown/) });
+  expect(outcome).toMatchObject({
+    pinned: false,
+    reason: expect.stringMatching(/kept no version .*unavailable: SlowDown/),
+  });
   expect(await refusalsOf(v)).toHaveLength(1);
 });

@@ -7,7 +7,13 @@
  * answered as the retry would be. The pinner must find the completed copy (these bytes) and pin it, never record
  * that the approved version is gone; a failure it cannot explain is thrown, so that the event is retried.
  */
-import { CompleteMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { ApprovalRecord } from '../../lambdas/model-approval-gate/handler';
 import { modelPinner, pinnedKey, PinRecord } from '../../lambdas/model-pinner/handler';
 import { pinnerDeps, version } from './promotion';
@@ -20,13 +26,32 @@ beforeAll(async () => {
 afterAll(async () => w?.stop());
 
 const noSuchUpload = () =>
-  new S3ServiceException({ name: 'NoSuchUpload', $fault: 'client', message: 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', $metadata: { httpStatusCode: 404 } });
-const internal = () => new S3ServiceException({ name: 'InternalError', $fault: 'server', message: 'We encountered an internal error. Please try again.', $metadata: { httpStatusCode: 500 } });
+  new S3ServiceException({
+    name: 'NoSuchUpload',
+    $fault: 'client',
+    message:
+      'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.',
+    $metadata: { httpStatusCode: 404 },
+  });
+const internal = () =>
+  new S3ServiceException({
+    name: 'InternalError',
+    $fault: 'server',
+    message: 'We encountered an internal error. Please try again.',
+    $metadata: { httpStatusCode: 500 },
+  });
 
 /** `s3` whose calls of `kind` go through `when(real call)`. */
-function intercept(s3: S3Client, kind: new (...a: never[]) => unknown, when: (call: () => Promise<unknown>) => Promise<unknown>): S3Client {
+function intercept(
+  s3: S3Client,
+  kind: new (...a: never[]) => unknown,
+  when: (call: () => Promise<unknown>) => Promise<unknown>,
+): S3Client {
   const real = s3.send.bind(s3) as (c: unknown) => Promise<unknown>;
-  return new Proxy(s3, { get: (t, p) => (p === 'send' ? async (c: unknown) => (c instanceof kind ? when(() => real(c)) : real(c)) : Reflect.get(t, p)) });
+  return new Proxy(s3, {
+    get: (t, p) =>
+      p === 'send' ? async (c: unknown) => (c instanceof kind ? when(() => real(c)) : real(c)) : Reflect.get(t, p),
+  });
 }
 
 async function outcomeOf(run: () => Promise<unknown>) {
@@ -52,13 +77,29 @@ test('a completion carried out whose answer was lost: the copy at the key is fou
   expect(outcome).toMatchObject({ pinned: true, replayed: false });
   expect(await refusalsOf(v)).toEqual([]);
   const pin = (await w.record(`pins/fraud-score/${v}/pin.json`)) as unknown as PinRecord;
-  const copy = await w.s3.send(new HeadObjectCommand({ Bucket: w.approved, Key: pinnedKey('fraud-score', v, 0), VersionId: pin.containers[0].pinned.versionId }));
+  const copy = await w.s3.send(
+    new HeadObjectCommand({
+      Bucket: w.approved,
+      Key: pinnedKey('fraud-score', v, 0),
+      VersionId: pin.containers[0].pinned.versionId,
+    }),
+  );
   expect(copy.ContentLength).toBe(kept.bytes);
   expect(copy.ObjectLockMode).toBe('COMPLIANCE');
   // The copy is the approved version's bytes.
   const [a, b] = await Promise.all([
-    w.s3.send(new GetObjectCommand({ Bucket: w.artifacts, Key: kept.uri!.replace(`s3://${w.artifacts}/`, ''), VersionId: kept.versionId })).then((r) => r.Body!.transformToString()),
-    w.s3.send(new GetObjectCommand({ Bucket: w.approved, Key: pinnedKey('fraud-score', v, 0) })).then((r) => r.Body!.transformToString()),
+    w.s3
+      .send(
+        new GetObjectCommand({
+          Bucket: w.artifacts,
+          Key: kept.uri!.replace(`s3://${w.artifacts}/`, ''),
+          VersionId: kept.versionId,
+        }),
+      )
+      .then((r) => r.Body!.transformToString()),
+    w.s3
+      .send(new GetObjectCommand({ Bucket: w.approved, Key: pinnedKey('fraud-score', v, 0) }))
+      .then((r) => r.Body!.transformToString()),
   ]);
   expect(b).toBe(a);
 });

@@ -25,7 +25,15 @@ import {
   CreateMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
 import { approvalGate, ApprovalRecord } from '../../lambdas/model-approval-gate/handler';
-import { compositeSha256, MIN_PART_BYTES, modelPinner, partSizeFor, pinnedKey, PinRecord, MAX_PARTS } from '../../lambdas/model-pinner/handler';
+import {
+  compositeSha256,
+  MIN_PART_BYTES,
+  modelPinner,
+  partSizeFor,
+  pinnedKey,
+  PinRecord,
+  MAX_PARTS,
+} from '../../lambdas/model-pinner/handler';
 import { pinnerDeps, version } from './promotion';
 import { approvalWorld, ApprovalWorld, IMAGE, stateChange } from './world';
 
@@ -49,10 +57,17 @@ const group = (arn: string) => arn.split('/').slice(-2)[0];
 const numberOf = (arn: string) => Number(arn.split('/').pop());
 const keyOf = (uri: string, bucket: string) => uri.replace(`s3://${bucket}/`, '');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
-const bytesOf = async (bucket: string, key: string, versionId?: string) => Buffer.from(await (await w.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }))).Body!.transformToByteArray());
+const bytesOf = async (bucket: string, key: string, versionId?: string) =>
+  Buffer.from(
+    await (
+      await w.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }))
+    ).Body!.transformToByteArray(),
+  );
 const pinRecord = async (arn: string) => (await w.json(`pins/${where(arn)}/pin.json`)) as unknown as PinRecord;
-const versionsAt = async (key: string) => (await w.s3.send(new ListObjectVersionsCommand({ Bucket: w.approved, Prefix: key }))).Versions ?? [];
-const uploadsAt = async (key: string) => (await w.s3.send(new ListMultipartUploadsCommand({ Bucket: w.approved, Prefix: key }))).Uploads ?? [];
+const versionsAt = async (key: string) =>
+  (await w.s3.send(new ListObjectVersionsCommand({ Bucket: w.approved, Prefix: key }))).Versions ?? [];
+const uploadsAt = async (key: string) =>
+  (await w.s3.send(new ListMultipartUploadsCommand({ Bucket: w.approved, Prefix: key }))).Uploads ?? [];
 const approved = (arn: string) => stateChange(arn, 'Approved');
 const pin = (patch = {}) => modelPinner(pinnerDeps(w, { partBytes: PART, ...patch }));
 
@@ -64,7 +79,9 @@ function weights(size: number, seed: number): Buffer {
 }
 
 /** A version approved by the real gate whose model data (as the gate recorded it) is `body`; not pinned yet. */
-async function approvedWith(body: Buffer): Promise<{ arn: string; kept: NonNullable<ApprovalRecord['modelData']>[number] }> {
+async function approvedWith(
+  body: Buffer,
+): Promise<{ arn: string; kept: NonNullable<ApprovalRecord['modelData']>[number] }> {
   const arn = await w.register('fraud-score');
   const uri = (await w.describe(arn)).InferenceSpecification!.Containers![0].ModelDataUrl!;
   await w.s3.send(new PutObjectCommand({ Bucket: w.artifacts, Key: keyOf(uri, w.artifacts), Body: body }));
@@ -100,7 +117,9 @@ describe('model data larger than one part is pinned in parts, and the whole obje
     expect(await pin()(approved(arn))).toMatchObject({ pinned: true, replayed: false });
     const rec = await pinRecord(arn);
     const key = pinnedKey(group(arn), numberOf(arn), 0);
-    const parts = [body.subarray(0, PART), body.subarray(PART, 2 * PART), body.subarray(2 * PART)].map((p) => createHash('sha256').update(p).digest());
+    const parts = [body.subarray(0, PART), body.subarray(PART, 2 * PART), body.subarray(2 * PART)].map((p) =>
+      createHash('sha256').update(p).digest(),
+    );
     expect(rec.containers).toEqual([
       {
         source: { uri: kept.uri, versionId: kept.versionId, bytes: body.length },
@@ -110,7 +129,9 @@ describe('model data larger than one part is pinned in parts, and the whole obje
           versionId: expect.any(String),
           sha256: sha256(body),
           // moto reports the composite without its "-3"; S3 with it: either is the pinner's own composite of the three parts.
-          s3Checksum: expect.stringMatching(new RegExp(`^${compositeSha256(parts).replace(/[+/=]/g, '\\$&').replace(/-3$/, '')}(-3)?$`)),
+          s3Checksum: expect.stringMatching(
+            new RegExp(`^${compositeSha256(parts).replace(/[+/=]/g, '\\$&').replace(/-3$/, '')}(-3)?$`),
+          ),
           parts: 3,
           bytes: body.length,
           retainUntil: expect.any(String),
@@ -118,7 +139,13 @@ describe('model data larger than one part is pinned in parts, and the whole obje
       },
     ]);
     expect(await bytesOf(w.approved, key, rec.containers[0].pinned.versionId)).toEqual(body);
-    expect((await w.s3.send(new HeadObjectCommand({ Bucket: w.approved, Key: key, VersionId: rec.containers[0].pinned.versionId }))).ObjectLockMode).toBe('COMPLIANCE');
+    expect(
+      (
+        await w.s3.send(
+          new HeadObjectCommand({ Bucket: w.approved, Key: key, VersionId: rec.containers[0].pinned.versionId }),
+        )
+      ).ObjectLockMode,
+    ).toBe('COMPLIANCE');
     expect(await versionsAt(key)).toHaveLength(1);
     expect(await uploadsAt(key)).toEqual([]);
     // The pinner changes nothing of the package: the status stays Approved, the gate's marks stay.
@@ -140,9 +167,22 @@ describe('model data larger than one part is pinned in parts, and the whole obje
     const body = weights(PART + 10, 2);
     const { arn, kept } = await approvedWith(body);
     const record = (await w.record(`approval/${where(arn)}/round-1.json`)) as ApprovalRecord;
-    await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: `approval/${where(arn)}/round-2.json`, Body: JSON.stringify({ ...record, modelData: [{ ...kept, bytes: 2 * PART + 10 }] }) }));
+    await w.s3.send(
+      new PutObjectCommand({
+        Bucket: w.records,
+        Key: `approval/${where(arn)}/round-2.json`,
+        Body: JSON.stringify({ ...record, modelData: [{ ...kept, bytes: 2 * PART + 10 }] }),
+      }),
+    );
     const result = await pin()(approved(arn));
-    expect(result).toMatchObject({ pinned: false, reason: expect.stringMatching(new RegExp(`^container 0: the approved version .* is not the ${2 * PART + 10} bytes the approval record kept \\(part 2 read 10 bytes\\)$`)) });
+    expect(result).toMatchObject({
+      pinned: false,
+      reason: expect.stringMatching(
+        new RegExp(
+          `^container 0: the approved version .* is not the ${2 * PART + 10} bytes the approval record kept \\(part 2 read 10 bytes\\)$`,
+        ),
+      ),
+    });
     const key = pinnedKey(group(arn), numberOf(arn), 0);
     expect(await versionsAt(key)).toEqual([]);
     expect(await uploadsAt(key)).toEqual([]);
@@ -154,7 +194,9 @@ describe('retries and timeouts part-way: a retry pins exactly once, nothing half
     const body = weights(2 * PART + 7, 3);
     const { arn } = await approvedWith(body);
     const key = pinnedKey(group(arn), numberOf(arn), 0);
-    await expect(pin({ s3: failing('UploadPartCopyCommand', 2, timeout()) })(approved(arn))).rejects.toThrow('socket hang up');
+    await expect(pin({ s3: failing('UploadPartCopyCommand', 2, timeout()) })(approved(arn))).rejects.toThrow(
+      'socket hang up',
+    );
     expect(await versionsAt(key)).toEqual([]);
     expect(await uploadsAt(key)).toEqual([]);
     expect(await w.keys(`pins/${where(arn)}/`)).toEqual([]);
@@ -182,7 +224,9 @@ describe('retries and timeouts part-way: a retry pins exactly once, nothing half
     const body = weights(PART + 1, 5);
     const { arn } = await approvedWith(body);
     const key = pinnedKey(group(arn), numberOf(arn), 0);
-    await expect(pin({ s3: failing('PutObjectRetentionCommand', 1, timeout()) })(approved(arn))).rejects.toThrow('socket hang up');
+    await expect(pin({ s3: failing('PutObjectRetentionCommand', 1, timeout()) })(approved(arn))).rejects.toThrow(
+      'socket hang up',
+    );
     expect(await versionsAt(key)).toHaveLength(1);
     expect(await w.keys(`pins/${where(arn)}/`)).toEqual([]);
     expect(await pin()(approved(arn))).toMatchObject({ pinned: true, replayed: false });
@@ -197,12 +241,43 @@ describe('retries and timeouts part-way: a retry pins exactly once, nothing half
     const key = pinnedKey(group(arn), numberOf(arn), 0);
     // What a run for an earlier round of this package left at the key (the only writer there is the pinner).
     const other = weights(PART + 2, 7);
-    const up = await w.s3.send(new CreateMultipartUploadCommand({ Bucket: w.approved, Key: key, ChecksumAlgorithm: 'SHA256' }));
-    await w.s3.send(new PutObjectCommand({ Bucket: w.artifacts, Key: 'training/fraud-score/elsewhere/model/model.tar.gz', Body: other }));
-    const part = await w.s3.send(new UploadPartCopyCommand({ Bucket: w.approved, Key: key, UploadId: up.UploadId, PartNumber: 1, CopySource: `${w.artifacts}/training/fraud-score/elsewhere/model/model.tar.gz` }));
-    await w.s3.send(new CompleteMultipartUploadCommand({ Bucket: w.approved, Key: key, UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.CopyPartResult!.ETag }] }, IfNoneMatch: '*' }));
+    const up = await w.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: w.approved, Key: key, ChecksumAlgorithm: 'SHA256' }),
+    );
+    await w.s3.send(
+      new PutObjectCommand({
+        Bucket: w.artifacts,
+        Key: 'training/fraud-score/elsewhere/model/model.tar.gz',
+        Body: other,
+      }),
+    );
+    const part = await w.s3.send(
+      new UploadPartCopyCommand({
+        Bucket: w.approved,
+        Key: key,
+        UploadId: up.UploadId,
+        PartNumber: 1,
+        CopySource: `${w.artifacts}/training/fraud-score/elsewhere/model/model.tar.gz`,
+      }),
+    );
+    await w.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: w.approved,
+        Key: key,
+        UploadId: up.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.CopyPartResult!.ETag }] },
+        IfNoneMatch: '*',
+      }),
+    );
     const result = await pin()(approved(arn));
-    expect(result).toMatchObject({ pinned: false, reason: expect.stringMatching(new RegExp(`^container 0: ${key} already holds other bytes .* not the approved version's \\(${body.length} bytes, SHA-256 ${sha256(body).replace(/[+/]/g, '\\$&')}\\); it is never overwritten$`)) });
+    expect(result).toMatchObject({
+      pinned: false,
+      reason: expect.stringMatching(
+        new RegExp(
+          `^container 0: ${key} already holds other bytes .* not the approved version's \\(${body.length} bytes, SHA-256 ${sha256(body).replace(/[+/]/g, '\\$&')}\\); it is never overwritten$`,
+        ),
+      ),
+    });
     expect(await versionsAt(key)).toHaveLength(1);
     expect(await bytesOf(w.approved, key)).toEqual(other);
     expect(await uploadsAt(key)).toEqual([]);
@@ -227,13 +302,22 @@ describe('replays, late events and people', () => {
     expect(await pin()(approved(arn))).toMatchObject({ pinned: true, replayed: true });
     expect(await w.status(arn)).toBe('Rejected');
     const key = keyOf(rec.containers[0].pinned.uri, w.approved);
-    expect((await w.s3.send(new HeadObjectCommand({ Bucket: w.approved, Key: key, VersionId: rec.containers[0].pinned.versionId }))).ObjectLockMode).toBe('COMPLIANCE');
+    expect(
+      (
+        await w.s3.send(
+          new HeadObjectCommand({ Bucket: w.approved, Key: key, VersionId: rec.containers[0].pinned.versionId }),
+        )
+      ).ObjectLockMode,
+    ).toBe('COMPLIANCE');
   });
 
   test('an Approved event delivered after a person rejected (never pinned): nothing is copied or added, the status stays Rejected', async () => {
     const arn = await version(w, 'fraud-score', { pin: false });
     await w.person(arn, 'Rejected');
-    expect(await pin()(approved(arn))).toMatchObject({ pinned: false, reason: expect.stringMatching(/is Rejected, not Approved/) });
+    expect(await pin()(approved(arn))).toMatchObject({
+      pinned: false,
+      reason: expect.stringMatching(/is Rejected, not Approved/),
+    });
     expect(await versionsAt(`models/${where(arn)}/`)).toEqual([]);
     expect(await w.status(arn)).toBe('Rejected');
   });
@@ -241,7 +325,9 @@ describe('replays, late events and people', () => {
   test('the approved version replaced at its key after approval: the recorded version is pinned and the replacement never reaches the copy', async () => {
     const body = weights(PART + 5, 8);
     const { arn, kept } = await approvedWith(body);
-    await w.s3.send(new PutObjectCommand({ Bucket: w.artifacts, Key: keyOf(kept.uri!, w.artifacts), Body: weights(PART + 5, 9) }));
+    await w.s3.send(
+      new PutObjectCommand({ Bucket: w.artifacts, Key: keyOf(kept.uri!, w.artifacts), Body: weights(PART + 5, 9) }),
+    );
     await pin()(approved(arn));
     const rec = await pinRecord(arn);
     expect(rec.containers[0].source.versionId).toBe(kept.versionId);

@@ -23,7 +23,8 @@ export interface VersionOptions extends RegisterOptions {
 }
 
 export async function version(w: ApprovalWorld, group: string, options: VersionOptions = {}): Promise<string> {
-  const primary = group === 'deposit-forecast' ? regressionEvaluation(options.auc ?? 0.8) : evaluation(options.auc ?? 0.9);
+  const primary =
+    group === 'deposit-forecast' ? regressionEvaluation(options.auc ?? 0.8) : evaluation(options.auc ?? 0.9);
   const arn = await w.register(group, { ...options, reports: options.reports ?? { ...GOOD, evaluation: primary } });
   await approvalGate(approvalDeps(w))(stateChange(arn));
   const status = options.status ?? 'Approved';
@@ -34,21 +35,46 @@ export async function version(w: ApprovalWorld, group: string, options: VersionO
 }
 
 export function pinnerDeps(w: ApprovalWorld, patch: Partial<PinnerDeps> = {}): PinnerDeps {
-  return { sagemaker: w.sagemaker, s3: w.s3, home: w.deps.home, recordBucket: w.records, artifactBucket: w.artifacts, approvedBucket: w.approved, retainDays: 1, ...patch };
+  return {
+    sagemaker: w.sagemaker,
+    s3: w.s3,
+    home: w.deps.home,
+    recordBucket: w.records,
+    artifactBucket: w.artifacts,
+    approvedBucket: w.approved,
+    retainDays: 1,
+    ...patch,
+  };
 }
 
 /** The approval gate's dependencies on the world, its UpdateModelPackage calls recorded in the world's CloudTrail history. */
 export function approvalDeps(w: ApprovalWorld): ApprovalWorld['deps'] {
-  return { ...w.deps, sagemaker: trailOf(w).recording(w.deps.sagemaker, APPROVAL_GATE_ROLE), roleName: APPROVAL_GATE_ROLE_NAME };
+  return {
+    ...w.deps,
+    sagemaker: trailOf(w).recording(w.deps.sagemaker, APPROVAL_GATE_ROLE),
+    roleName: APPROVAL_GATE_ROLE_NAME,
+  };
 }
 
 /** A person's decision (w.person), recorded in the world's CloudTrail history as the approver's call. */
-export async function person(w: ApprovalWorld, arn: string, status: 'Approved' | 'Rejected' | 'PendingManualApproval', description = `decided by the model-risk approver: ${status}`): Promise<void> {
+export async function person(
+  w: ApprovalWorld,
+  arn: string,
+  status: 'Approved' | 'Rejected' | 'PendingManualApproval',
+  description = `decided by the model-risk approver: ${status}`,
+): Promise<void> {
   const sagemaker = trailOf(w).recording(w.sagemaker, APPROVER_ROLE);
   const current = await w.describe(arn);
   // A small pause: LastModifiedTime must move, as it does between a person's clicks.
   await new Promise((r) => setTimeout(r, 5));
-  await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: status, ApprovalDescription: description, CustomerMetadataProperties: current.CustomerMetadataProperties }));
+  await sagemaker.send(
+    new UpdateModelPackageCommand({
+      ModelPackageArn: arn,
+      ModelApprovalStatus: status,
+      ApprovalDescription: description,
+      CustomerMetadataProperties: current.CustomerMetadataProperties,
+    }),
+  );
 }
 
 /** Deployment-gate dependencies on the same world (its buckets, registry, metrics and CloudTrail history). */

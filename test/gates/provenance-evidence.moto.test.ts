@@ -26,8 +26,21 @@ beforeAll(async () => {
 afterAll(async () => w?.stop());
 
 async function served(endpoint: string, arn: string) {
-  await w.cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `${endpoint}-5xx`, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
-  await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }));
+  await w.cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: `${endpoint}-5xx`,
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }),
+  );
+  await w.cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }),
+  );
   await stagingEndpoint(w.sagemaker, endpoint, { AllTraffic: arn });
   await traffic(w.cloudwatch, endpoint, 'AllTraffic', 500, -30);
 }
@@ -52,40 +65,72 @@ async function strongAndWeak() {
 const throttling = () => {
   const real = w.sagemaker.send.bind(w.sagemaker) as (c: unknown) => Promise<unknown>;
   return new Proxy(w.sagemaker, {
-    get: (t, p) => (p === 'send' ? (c: { constructor: { name: string } }) => (c.constructor.name === 'DescribePipelineExecutionCommand' ? Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })) : real(c)) : Reflect.get(t, p)),
+    get: (t, p) =>
+      p === 'send'
+        ? (c: { constructor: { name: string } }) =>
+            c.constructor.name === 'DescribePipelineExecutionCommand'
+              ? Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+              : real(c)
+        : Reflect.get(t, p),
   });
 };
 
-describe('reports are read only as evidence of the model\'s own pipeline run', () => {
+describe("reports are read only as evidence of the model's own pipeline run", () => {
   test("a package claiming another model's execution, carrying a strong run's reports, is rejected without reading them; approved by a person anyway, it is not promoted", async () => {
     const { uris, weakModel } = await strongAndWeak();
     const other = await w.run('credit-default');
-    const forged = await w.register('fraud-score', { execution: other.arn, by: 'hand', reports: {}, uris, modelData: weakModel, image: IMAGE });
+    const forged = await w.register('fraud-score', {
+      execution: other.arn,
+      by: 'hand',
+      reports: {},
+      uris,
+      modelData: weakModel,
+      image: IMAGE,
+    });
     const decided = await approvalGate(w.deps)(stateChange(forged));
     expect(decided).toMatchObject({ outcome: 'reject', approvalStatus: 'Rejected' });
     const rec = await w.record(decided.record!);
     expect(rec.provenance.kind).toBe('forged');
-    expect(rec.reasons).toEqual([expect.stringMatching(/^provenance: .* is an execution of .*, not of fraud-score's pipeline/)]);
+    expect(rec.reasons).toEqual([
+      expect.stringMatching(/^provenance: .* is an execution of .*, not of fraud-score's pipeline/),
+    ]);
     // The borrowed reports are not this package's evidence: not read, not recorded as read.
-    for (const name of ['evaluation', 'bias', 'explainability', 'statistics', 'baseline']) expect(rec.inputs[name]).toMatchObject({ status: 'not-read', uri: uris[name as keyof typeof uris] });
+    for (const name of ['evaluation', 'bias', 'explainability', 'statistics', 'baseline'])
+      expect(rec.inputs[name]).toMatchObject({ status: 'not-read', uri: uris[name as keyof typeof uris] });
     await w.person(forged, 'Approved');
     await modelPinner(pinnerDeps(w))(stateChange(forged, 'Approved'));
     await served('prov-forged', forged);
-    const result = await deploymentGate(deps)({ requestId: 'forged', modelPackageArn: forged, stagingEndpointName: 'prov-forged' });
+    const result = await deploymentGate(deps)({
+      requestId: 'forged',
+      modelPackageArn: forged,
+      stagingEndpointName: 'prov-forged',
+    });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toContainEqual(expect.stringMatching(/challenger evaluation: no approval round of .* read its evaluation/));
+    expect(result.reasons).toContainEqual(
+      expect.stringMatching(/challenger evaluation: no approval round of .* read its evaluation/),
+    );
   });
 
   test('a hold for a throttled DescribePipelineExecution is decided afresh on redelivery, and the copy is then found out', async () => {
     const { strongPkg, uris, weakModel } = await strongAndWeak();
     const exec = strongPkg.CustomerMetadataProperties!['pipeline-execution'];
     // A copy of the strong run's metadata, serving the rejected run's model, registered by hand.
-    const copy = await w.register('fraud-score', { execution: exec, by: 'hand', reports: {}, uris, modelData: weakModel });
+    const copy = await w.register('fraud-score', {
+      execution: exec,
+      by: 'hand',
+      reports: {},
+      uris,
+      modelData: weakModel,
+    });
     const decided = await approvalGate({ ...w.deps, sagemaker: throttling() })(stateChange(copy));
     expect(decided).toMatchObject({ outcome: 'hold', round: 1 });
     const first = await w.record(decided.record!);
     expect(first.provenance.kind).toBe('unavailable');
-    expect(first.reasons).toEqual([expect.stringMatching(/^the pipeline execution could not be checked: DescribePipelineExecution failed: ThrottlingException/)]);
+    expect(first.reasons).toEqual([
+      expect.stringMatching(
+        /^the pipeline execution could not be checked: DescribePipelineExecution failed: ThrottlingException/,
+      ),
+    ]);
     // Nothing was read on an unchecked claim.
     expect(first.inputs.evaluation).toMatchObject({ status: 'not-read' });
     // EventBridge redelivers: a new round, decided from fresh reads, not a replay of the transient hold.
@@ -111,25 +156,69 @@ describe('reports are read only as evidence of the model\'s own pipeline run', (
     // A record of the old shape (reports read on an unchecked claim), kept in the record bucket from before.
     const arn = await version(w, 'fraud-score', { auc: 0.96 });
     const key = `approval/fraud-score/${arn.split('/').pop()}/round-1.json`;
-    const rec = JSON.parse(await (await w.s3.send(new GetObjectCommand({ Bucket: w.records, Key: key }))).Body!.transformToString()) as ApprovalRecord;
+    const rec = JSON.parse(
+      await (await w.s3.send(new GetObjectCommand({ Bucket: w.records, Key: key }))).Body!.transformToString(),
+    ) as ApprovalRecord;
     expect(rec.provenance.kind).toBe('pipeline');
-    const unchecked = { ...rec, round: 2, provenance: { kind: 'unavailable', reason: 'DescribePipelineExecution failed: ThrottlingException' } };
-    await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: key.replace('round-1', 'round-2'), Body: JSON.stringify(unchecked) }));
+    const unchecked = {
+      ...rec,
+      round: 2,
+      provenance: { kind: 'unavailable', reason: 'DescribePipelineExecution failed: ThrottlingException' },
+    };
+    await w.s3.send(
+      new PutObjectCommand({
+        Bucket: w.records,
+        Key: key.replace('round-1', 'round-2'),
+        Body: JSON.stringify(unchecked),
+      }),
+    );
     await served('prov-old', arn);
-    const result = await deploymentGate(deps)({ requestId: 'old', modelPackageArn: arn, stagingEndpointName: 'prov-old' });
+    const result = await deploymentGate(deps)({
+      requestId: 'old',
+      modelPackageArn: arn,
+      stagingEndpointName: 'prov-old',
+    });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toContainEqual(expect.stringMatching(/challenger evaluation: approval round 2 .* was decided on provenance unavailable, not on the model's own pipeline run/));
+    expect(result.reasons).toContainEqual(
+      expect.stringMatching(
+        /challenger evaluation: approval round 2 .* was decided on provenance unavailable, not on the model's own pipeline run/,
+      ),
+    );
   });
 
-  test('a pipeline round whose evaluation lies outside its execution\'s reports prefix is not promotion evidence', async () => {
+  test("a pipeline round whose evaluation lies outside its execution's reports prefix is not promotion evidence", async () => {
     const arn = await version(w, 'fraud-score', { auc: 0.96 });
     const key = `approval/fraud-score/${arn.split('/').pop()}/round-1.json`;
-    const rec = JSON.parse(await (await w.s3.send(new GetObjectCommand({ Bucket: w.records, Key: key }))).Body!.transformToString()) as ApprovalRecord;
-    const elsewhere = { ...rec, round: 2, inputs: { ...rec.inputs, evaluation: { ...rec.inputs.evaluation, uri: `s3://${w.artifacts}/training/fraud-score/another-run/reports/evaluation.json` } } };
-    await w.s3.send(new PutObjectCommand({ Bucket: w.records, Key: key.replace('round-1', 'round-2'), Body: JSON.stringify(elsewhere) }));
+    const rec = JSON.parse(
+      await (await w.s3.send(new GetObjectCommand({ Bucket: w.records, Key: key }))).Body!.transformToString(),
+    ) as ApprovalRecord;
+    const elsewhere = {
+      ...rec,
+      round: 2,
+      inputs: {
+        ...rec.inputs,
+        evaluation: {
+          ...rec.inputs.evaluation,
+          uri: `s3://${w.artifacts}/training/fraud-score/another-run/reports/evaluation.json`,
+        },
+      },
+    };
+    await w.s3.send(
+      new PutObjectCommand({
+        Bucket: w.records,
+        Key: key.replace('round-1', 'round-2'),
+        Body: JSON.stringify(elsewhere),
+      }),
+    );
     await served('prov-prefix', arn);
-    const result = await deploymentGate(deps)({ requestId: 'prefix', modelPackageArn: arn, stagingEndpointName: 'prov-prefix' });
+    const result = await deploymentGate(deps)({
+      requestId: 'prefix',
+      modelPackageArn: arn,
+      stagingEndpointName: 'prov-prefix',
+    });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toContainEqual(expect.stringMatching(/challenger evaluation: approval round 2 .* read .* outside .* reports prefix/));
+    expect(result.reasons).toContainEqual(
+      expect.stringMatching(/challenger evaluation: approval round 2 .* read .* outside .* reports prefix/),
+    );
   });
 });

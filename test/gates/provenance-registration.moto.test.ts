@@ -26,7 +26,12 @@ afterAll(async () => w?.stop());
 
 const gate = (deps: Partial<ApprovalGateDeps> = {}) => approvalGate({ ...w.deps, registerStepWaitMs: 20, ...deps });
 const reportUris = (prefix: string) =>
-  Object.fromEntries(['evaluation', 'bias', 'explainability', 'statistics', 'baseline'].map((r) => [r, `s3://${w.artifacts}/${prefix}reports/${r === 'baseline' ? 'baseline-statistics' : r}.json`]));
+  Object.fromEntries(
+    ['evaluation', 'bias', 'explainability', 'statistics', 'baseline'].map((r) => [
+      r,
+      `s3://${w.artifacts}/${prefix}reports/${r === 'baseline' ? 'baseline-statistics' : r}.json`,
+    ]),
+  );
 
 /** A run of fraud-score's pipeline whose Register step registered its package; the gate approves it. */
 async function realRun() {
@@ -42,11 +47,16 @@ async function judged(arn: string, deps: Partial<ApprovalGateDeps> = {}) {
 }
 
 /** A client whose answers to one command are replaced (only where moto cannot show a state, or for an error path). */
-function answering(client: SageMakerClient, command: string, answer: (real: (c: unknown) => Promise<unknown>, c: unknown) => Promise<unknown>): SageMakerClient {
+function answering(
+  client: SageMakerClient,
+  command: string,
+  answer: (real: (c: unknown) => Promise<unknown>, c: unknown) => Promise<unknown>,
+): SageMakerClient {
   const real = client.send.bind(client) as (c: unknown) => Promise<unknown>;
   return new Proxy(client, {
     get(target, prop) {
-      if (prop === 'send') return (c: { constructor: { name: string } }) => (c.constructor.name === command ? answer(real, c) : real(c));
+      if (prop === 'send')
+        return (c: { constructor: { name: string } }) => (c.constructor.name === command ? answer(real, c) : real(c));
       return Reflect.get(target, prop);
     },
   });
@@ -66,7 +76,12 @@ describe("a copy of a real run's metadata is held for a person, never approved",
     expect((await gate()(stateChange(original))).outcome).toBe('approve');
     await w.person(original, 'Rejected', 'model-risk: rejected, do not use this run');
     // The data scientist registers the same run's evidence again; nothing is written to the evidence prefix.
-    const copy = await w.register('fraud-score', { execution: run.arn, reports: {}, uris, modelData: `s3://${w.artifacts}/${run.prefix}model/model.tar.gz` });
+    const copy = await w.register('fraud-score', {
+      execution: run.arn,
+      reports: {},
+      uris,
+      modelData: `s3://${w.artifacts}/${run.prefix}model/model.tar.gz`,
+    });
     const { result, rec, status, reasons } = await judged(copy);
     expect(result.outcome).toBe('hold');
     expect(status).toBe('PendingManualApproval');
@@ -106,10 +121,12 @@ describe("a copy of a real run's metadata is held for a person, never approved",
     expect(result.outcome).toBe('hold');
     expect(status).toBe('PendingManualApproval');
     expect(rec.provenance.kind).toBe('hand-registered');
-    expect(reasons).toMatch(new RegExp(`pipeline execution ${run.id} has no RegisterModel step that registered this package`));
+    expect(reasons).toMatch(
+      new RegExp(`pipeline execution ${run.id} has no RegisterModel step that registered this package`),
+    );
   });
 
-  test("a Register step that failed does not vouch for the package it names", async () => {
+  test('a Register step that failed does not vouch for the package it names', async () => {
     const run = await w.run('fraud-score');
     const arn = await w.register('fraud-score', { execution: run.arn });
     w.moto.setPipelineSteps(run.arn, pipelineSteps(arn, 'Failed'));
@@ -122,7 +139,10 @@ describe("a copy of a real run's metadata is held for a person, never approved",
   test('the package ARN is compared whatever its case (SageMaker returns group names as registered)', async () => {
     const run = await w.run('fraud-score');
     const arn = await w.register('fraud-score', { execution: run.arn });
-    w.moto.setPipelineSteps(run.arn, pipelineSteps(arn.toUpperCase().replace('ARN:AWS:SAGEMAKER', 'arn:aws:sagemaker')));
+    w.moto.setPipelineSteps(
+      run.arn,
+      pipelineSteps(arn.toUpperCase().replace('ARN:AWS:SAGEMAKER', 'arn:aws:sagemaker')),
+    );
     const { result, status } = await judged(arn);
     expect(result.outcome).toBe('approve');
     expect(status).toBe('Approved');
@@ -143,8 +163,15 @@ describe('a running execution: the registration may be listed a moment after the
     const run = await w.run('fraud-score');
     const arn = await w.register('fraud-score', { execution: run.arn });
     let listings = 0;
-    let sagemaker = answering(w.sagemaker, 'DescribePipelineExecutionCommand', async (real, c) => ({ ...((await real(c)) as object), PipelineExecutionStatus: 'Executing' }));
-    sagemaker = answering(sagemaker, 'ListPipelineExecutionStepsCommand', async (real, c) => (++listings === 1 ? { PipelineExecutionSteps: [{ StepName: 'Register', StepStatus: 'Executing', Metadata: {} }] } : real(c)));
+    let sagemaker = answering(w.sagemaker, 'DescribePipelineExecutionCommand', async (real, c) => ({
+      ...((await real(c)) as object),
+      PipelineExecutionStatus: 'Executing',
+    }));
+    sagemaker = answering(sagemaker, 'ListPipelineExecutionStepsCommand', async (real, c) =>
+      ++listings === 1
+        ? { PipelineExecutionSteps: [{ StepName: 'Register', StepStatus: 'Executing', Metadata: {} }] }
+        : real(c),
+    );
     const { result, status, rec } = await judged(arn, { sagemaker });
     expect(listings).toBe(2);
     expect(result.outcome).toBe('approve');
@@ -156,7 +183,10 @@ describe('a running execution: the registration may be listed a moment after the
     const run = await w.run('fraud-score');
     const arn = await w.register('fraud-score', { execution: run.arn, by: 'hand' });
     let listings = 0;
-    let sagemaker = answering(w.sagemaker, 'DescribePipelineExecutionCommand', async (real, c) => ({ ...((await real(c)) as object), PipelineExecutionStatus: 'Executing' }));
+    let sagemaker = answering(w.sagemaker, 'DescribePipelineExecutionCommand', async (real, c) => ({
+      ...((await real(c)) as object),
+      PipelineExecutionStatus: 'Executing',
+    }));
     sagemaker = answering(sagemaker, 'ListPipelineExecutionStepsCommand', async (real, c) => (listings++, real(c)));
     const { result, status, reasons } = await judged(arn, { sagemaker });
     expect(listings).toBe(3);
@@ -168,7 +198,11 @@ describe('a running execution: the registration may be listed a moment after the
   test('ListPipelineExecutionSteps failing holds and records why', async () => {
     const run = await w.run('fraud-score');
     const arn = await w.register('fraud-score', { execution: run.arn });
-    const sagemaker = answering(w.sagemaker, 'ListPipelineExecutionStepsCommand', async () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } })));
+    const sagemaker = answering(w.sagemaker, 'ListPipelineExecutionStepsCommand', async () =>
+      Promise.reject(
+        Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
+      ),
+    );
     const { result, rec, status, reasons } = await judged(arn, { sagemaker });
     expect(result.outcome).toBe('hold');
     expect(status).toBe('PendingManualApproval');

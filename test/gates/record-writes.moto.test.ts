@@ -6,7 +6,12 @@
  */
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { deploymentGate, DeploymentGateDeps, DeploymentRecord, DeploymentResult } from '../../lambdas/deployment-gate/handler';
+import {
+  deploymentGate,
+  DeploymentGateDeps,
+  DeploymentRecord,
+  DeploymentResult,
+} from '../../lambdas/deployment-gate/handler';
 import { GATE_CONFIG } from './fixtures';
 import { deploymentDeps, version } from './promotion';
 import { stagingEndpoint, traffic } from './staging';
@@ -24,8 +29,21 @@ afterAll(async () => w?.stop());
 
 type Cmd = { constructor: { name: string }; input: { Key?: string } };
 async function alarm(endpoint: string, state: 'OK' | 'ALARM') {
-  await w.cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: `${endpoint}-5xx`, Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
-  await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: state, StateReason: 'test' }));
+  await w.cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: `${endpoint}-5xx`,
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }),
+  );
+  await w.cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: state, StateReason: 'test' }),
+  );
 }
 async function served(endpoint: string, arn: string) {
   await alarm(endpoint, 'OK');
@@ -33,7 +51,8 @@ async function served(endpoint: string, arn: string) {
   await traffic(w.cloudwatch, endpoint, 'challenger', 500, -30);
 }
 const real = () => w.s3.send.bind(w.s3) as (c: unknown) => Promise<unknown>;
-const answerPut = (c: Cmd, n: number) => c.constructor.name === 'PutObjectCommand' && !!c.input.Key?.endsWith(`/answer-${n}.json`);
+const answerPut = (c: Cmd, n: number) =>
+  c.constructor.name === 'PutObjectCommand' && !!c.input.Key?.endsWith(`/answer-${n}.json`);
 const recordAt = (key: string) => w.json(key) as unknown as Promise<DeploymentRecord>;
 
 describe('racing calls: an answer is returned only to a call that decided from the same inputs', () => {
@@ -47,13 +66,35 @@ describe('racing calls: an answer is returned only to a call that decided from t
     const aAtWrite = new Promise<void>((r) => (reachedWrite = r));
     let release!: () => void;
     const aReleased = new Promise<void>((r) => (release = r));
-    const slow = new Proxy(w.s3, { get: (t, p) => (p === 'send' ? async (c: Cmd) => { if (answerPut(c, 1)) { reachedWrite(); await aReleased; } return send(c); } : Reflect.get(t, p)) });
+    const slow = new Proxy(w.s3, {
+      get: (t, p) =>
+        p === 'send'
+          ? async (c: Cmd) => {
+              if (answerPut(c, 1)) {
+                reachedWrite();
+                await aReleased;
+              }
+              return send(c);
+            }
+          : Reflect.get(t, p),
+    });
     const runA = deploymentGate({ ...deps, s3: slow })(request);
     await aAtWrite;
     await alarm('rw-race', 'ALARM');
     // Call B (the stage's retry) reads the alarm and decides fail; A's write lands just before B's.
     let a: DeploymentResult | undefined;
-    const racing = new Proxy(w.s3, { get: (t, p) => (p === 'send' ? async (c: Cmd) => { if (answerPut(c, 1) && !a) { release(); a = await runA; } return send(c); } : Reflect.get(t, p)) });
+    const racing = new Proxy(w.s3, {
+      get: (t, p) =>
+        p === 'send'
+          ? async (c: Cmd) => {
+              if (answerPut(c, 1) && !a) {
+                release();
+                a = await runA;
+              }
+              return send(c);
+            }
+          : Reflect.get(t, p),
+    });
     const b = await deploymentGate({ ...deps, s3: racing })(request);
     expect(a).toMatchObject({ pass: true, answer: 1, replayed: false });
     expect(b).toMatchObject({ pass: false, answer: 2, replayed: false });
@@ -69,15 +110,28 @@ describe("S3's 409 ConditionalRequestConflict on a conditional write", () => {
   // PutObject with If-None-Match: "If a conflicting operation occurs during the upload S3 returns a 409
   // ConditionalRequestConflict response. On a 409 failure you should retry the upload" (Amazon S3 API Reference,
   // PutObject). moto does not produce it, so a proxy answers 409 in that shape.
-  const conflict = () => Object.assign(new Error('A conflicting conditional operation is currently in progress against this resource.'), { name: 'ConditionalRequestConflict', $metadata: { httpStatusCode: 409 } });
+  const conflict = () =>
+    Object.assign(new Error('A conflicting conditional operation is currently in progress against this resource.'), {
+      name: 'ConditionalRequestConflict',
+      $metadata: { httpStatusCode: 409 },
+    });
 
   test('a 409 is retried once: the answer is recorded and returned, not thrown to the pipeline', async () => {
     const challenger = await version(w, 'fraud-score', { auc: 0.99 });
     await served('rw-409', challenger);
     const send = real();
     let puts = 0;
-    const conflicting = new Proxy(w.s3, { get: (t, p) => (p === 'send' ? async (c: Cmd) => (answerPut(c, 1) && ++puts === 1 ? Promise.reject(conflict()) : send(c)) : Reflect.get(t, p)) });
-    const result = await deploymentGate({ ...deps, s3: conflicting })({ requestId: 'c409', modelPackageArn: challenger, stagingEndpointName: 'rw-409' });
+    const conflicting = new Proxy(w.s3, {
+      get: (t, p) =>
+        p === 'send'
+          ? async (c: Cmd) => (answerPut(c, 1) && ++puts === 1 ? Promise.reject(conflict()) : send(c))
+          : Reflect.get(t, p),
+    });
+    const result = await deploymentGate({ ...deps, s3: conflicting })({
+      requestId: 'c409',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'rw-409',
+    });
     expect(puts).toBe(2);
     expect(result).toMatchObject({ pass: true, answer: 1, replayed: false });
     expect(await recordAt(result.record!)).toMatchObject({ pass: true, answer: 1 });
@@ -93,12 +147,18 @@ describe("S3's 409 ConditionalRequestConflict on a conditional write", () => {
         p === 'send'
           ? async (c: Cmd) => {
               if (!answerPut(c, 1)) return send(c);
-              await send(new PutObjectCommand({ ...(c.input as object), IfNoneMatch: undefined } as never)).catch(() => undefined);
+              await send(new PutObjectCommand({ ...(c.input as object), IfNoneMatch: undefined } as never)).catch(
+                () => undefined,
+              );
               throw conflict();
             }
           : Reflect.get(t, p),
     });
-    const result = await deploymentGate({ ...deps, s3: conflicting })({ requestId: 'c409-landed', modelPackageArn: challenger, stagingEndpointName: 'rw-409-landed' });
+    const result = await deploymentGate({ ...deps, s3: conflicting })({
+      requestId: 'c409-landed',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'rw-409-landed',
+    });
     expect(result).toMatchObject({ pass: true, answer: 1, replayed: true });
     expect(await w.keys(`deployment/fraud-score/${challenger.split('/').pop()}/c409-landed/`)).toHaveLength(1);
   });
@@ -107,8 +167,17 @@ describe("S3's 409 ConditionalRequestConflict on a conditional write", () => {
     const challenger = await version(w, 'fraud-score', { auc: 0.99 });
     await served('rw-409-none', challenger);
     const send = real();
-    const conflicting = new Proxy(w.s3, { get: (t, p) => (p === 'send' ? async (c: Cmd) => (answerPut(c, 1) ? Promise.reject(conflict()) : send(c)) : Reflect.get(t, p)) });
-    await expect(deploymentGate({ ...deps, s3: conflicting })({ requestId: 'c409-none', modelPackageArn: challenger, stagingEndpointName: 'rw-409-none' })).rejects.toThrow(/conflicting conditional operation/);
+    const conflicting = new Proxy(w.s3, {
+      get: (t, p) =>
+        p === 'send' ? async (c: Cmd) => (answerPut(c, 1) ? Promise.reject(conflict()) : send(c)) : Reflect.get(t, p),
+    });
+    await expect(
+      deploymentGate({ ...deps, s3: conflicting })({
+        requestId: 'c409-none',
+        modelPackageArn: challenger,
+        stagingEndpointName: 'rw-409-none',
+      }),
+    ).rejects.toThrow(/conflicting conditional operation/);
     expect(await w.keys(`deployment/fraud-score/${challenger.split('/').pop()}/c409-none/`)).toEqual([]);
   });
 });

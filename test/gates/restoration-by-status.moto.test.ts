@@ -31,18 +31,29 @@ describe('a status-less edit does not turn an overwritten decision into a final 
     const { sns, messages } = r.listening();
     const result = await r.gate({ sns })(r.trail(arn, call));
     expect(result).toMatchObject({ outcome: 'restore', approvalStatus: 'Rejected', notified: true });
-    expect(result.reason).toMatch(/^restored Rejected set by .* overwritten by the gate's Approved \(.*round-1\.json\) inside the race window$/);
+    expect(result.reason).toMatch(
+      /^restored Rejected set by .* overwritten by the gate's Approved \(.*round-1\.json\) inside the race window$/,
+    );
     expect(await w.status(arn)).toBe('Rejected');
     const record = (await w.json(result.record!)) as unknown as PersonUpdateRecord;
     expect(record).toMatchObject({ verdict: 'restore', person: { status: 'Rejected', identity: APPROVER } });
-    expect(record.reason).toMatch(/the package was edited since \(modified .*\) but its status is still the gate's, and no later person's status call is recorded: it was overwritten by the gate$/);
-    expect(await w.json(result.record!.replace(/\.json$/, '.restored.json'))).toMatchObject({ restored: true, verdict: 'restore', status: 'Rejected' });
+    expect(record.reason).toMatch(
+      /the package was edited since \(modified .*\) but its status is still the gate's, and no later person's status call is recorded: it was overwritten by the gate$/,
+    );
+    expect(await w.json(result.record!.replace(/\.json$/, '.restored.json'))).toMatchObject({
+      restored: true,
+      verdict: 'restore',
+      status: 'Rejected',
+    });
     expect(messages.map((m) => m.subject)).toEqual([expect.stringMatching(/: person's Rejected restored$/)]);
     expect(await r.settled(arn)).toBe('Rejected');
     // Redelivered: nothing is updated or sent again.
     const { client, seen } = r.racing(arn, 99, async () => undefined);
     const again = r.listening();
-    expect(await r.gate({ sagemaker: client, sns: again.sns })(r.trail(arn, call))).toMatchObject({ outcome: 'restore', replayed: true });
+    expect(await r.gate({ sagemaker: client, sns: again.sns })(r.trail(arn, call))).toMatchObject({
+      outcome: 'restore',
+      replayed: true,
+    });
     expect(seen.updates).toBe(0);
     expect(again.messages).toHaveLength(0);
   });
@@ -57,21 +68,34 @@ describe('a status-less edit does not turn an overwritten decision into a final 
     const { sns, messages } = r.listening();
     const result = await r.gate({ sagemaker: client, sns })(r.trail(arn, call));
     expect(result).toMatchObject({ outcome: 'redecide', approvalStatus: 'Rejected', notified: true });
-    expect(result.reason).toMatch(/^the person's Approved \(.*\) was overwritten by the gate's Rejected; the package was changed after the gate's update \(modified .*; status still Rejected\), so a later person's Rejected whose CloudTrail event has not arrived cannot be ruled out: Approved is not set back, the package stays Rejected, and a person decides again$/);
+    expect(result.reason).toMatch(
+      /^the person's Approved \(.*\) was overwritten by the gate's Rejected; the package was changed after the gate's update \(modified .*; status still Rejected\), so a later person's Rejected whose CloudTrail event has not arrived cannot be ruled out: Approved is not set back, the package stays Rejected, and a person decides again$/,
+    );
     expect(seen.updates).toBe(0);
     expect(await w.status(arn)).toBe('Rejected');
     const record = (await w.json(result.record!)) as unknown as PersonUpdateRecord;
-    expect(record).toMatchObject({ verdict: 'redecide', person: { status: 'Approved' }, overwrittenBy: { status: 'Rejected', record: `s3://${w.records}/${base(arn)}round-1.json` } });
+    expect(record).toMatchObject({
+      verdict: 'redecide',
+      person: { status: 'Approved' },
+      overwrittenBy: { status: 'Rejected', record: `s3://${w.records}/${base(arn)}round-1.json` },
+    });
     expect(messages).toHaveLength(1);
     expect(messages[0].subject).toMatch(/: person's Approved not restored, decide again$/);
     expect(messages[0].message).toContain(`DECIDE AGAIN: Approved, set by ${APPROVER}`);
     expect(await r.settled(arn)).toBe('Rejected');
     // Redelivered: the verdict is final and the notice is not sent twice.
     const again = r.listening();
-    expect(await r.gate({ sagemaker: client, sns: again.sns })(r.trail(arn, call))).toMatchObject({ outcome: 'redecide', replayed: true, notified: true });
+    expect(await r.gate({ sagemaker: client, sns: again.sns })(r.trail(arn, call))).toMatchObject({
+      outcome: 'redecide',
+      replayed: true,
+      notified: true,
+    });
     expect(again.messages).toHaveLength(0);
     expect(seen.updates).toBe(0);
-    expect(await w.keys(`${base(arn)}person/`)).toEqual([`${base(arn)}person/${call.id}.json`, `${base(arn)}person/${call.id}.notified.json`]);
+    expect(await w.keys(`${base(arn)}person/`)).toEqual([
+      `${base(arn)}person/${call.id}.json`,
+      `${base(arn)}person/${call.id}.notified.json`,
+    ]);
   });
 
   test("a person's call that came after the gate's update, when the status is the gate's again, stands: a later call set it", async () => {
@@ -85,7 +109,9 @@ describe('a status-less edit does not turn an overwritten decision into a final 
     const { client, seen } = r.racing(arn, 99, async () => undefined);
     const result = await r.gate({ sagemaker: client })(r.trail(arn, rejected));
     expect(result).toMatchObject({ outcome: 'stands', approvalStatus: 'Approved' });
-    expect(result.reason).toMatch(/came after the gate's update .* and the package is Approved again: a later call set it, and that decision stands/);
+    expect(result.reason).toMatch(
+      /came after the gate's update .* and the package is Approved again: a later call set it, and that decision stands/,
+    );
     expect(seen.updates).toBe(0);
     expect(await r.gate({ sagemaker: client })(r.trail(arn, approved))).toMatchObject({ outcome: 'concurs' });
     expect(await w.status(arn)).toBe('Approved');
@@ -96,23 +122,39 @@ describe("a package whose gate-write mark was removed is placed against the gate
   test.each([
     { person: 'Rejected', outcome: 'restore', final: 'Rejected' },
     { person: 'Approved', outcome: 'redecide', final: 'Rejected' },
-  ] as const)("the crossed $person, after an approver removed the mark in a call that sets no status: $outcome", async ({ person, outcome, final }) => {
-    const arn = await w.register('fraud-score', person === 'Approved' ? { reports: { ...GOOD, evaluation: evaluation(0.55) } } : {});
-    const { call } = await r.raced(arn, person);
-    await second();
-    // In AWS: UpdateModelPackage with CustomerMetadataPropertiesToRemove ['gate-write'] and no status (the status is kept).
-    // moto replaces the metadata with what is sent (and clears an omitted status), so the result is sent as it is.
-    const { UpdateModelPackageCommand } = await import('@aws-sdk/client-sagemaker');
-    const before = await w.describe(arn);
-    const { 'gate-write': _removed, ...rest } = before.CustomerMetadataProperties ?? {};
-    await w.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: before.ModelApprovalStatus, ApprovalDescription: before.ApprovalDescription, CustomerMetadataProperties: rest }));
-    expect((await w.describe(arn)).CustomerMetadataProperties?.['gate-write']).toBeUndefined();
-    const result = await r.gate()(r.trail(arn, call));
-    expect(result.outcome).toBe(outcome);
-    expect(await w.status(arn)).toBe(final);
-    expect(await w.json(result.record!)).toMatchObject({ verdict: outcome, overwrittenBy: { record: `s3://${w.records}/${base(arn)}round-1.json` } });
-    expect(await r.settled(arn)).toBe(final);
-  });
+  ] as const)(
+    'the crossed $person, after an approver removed the mark in a call that sets no status: $outcome',
+    async ({ person, outcome, final }) => {
+      const arn = await w.register(
+        'fraud-score',
+        person === 'Approved' ? { reports: { ...GOOD, evaluation: evaluation(0.55) } } : {},
+      );
+      const { call } = await r.raced(arn, person);
+      await second();
+      // In AWS: UpdateModelPackage with CustomerMetadataPropertiesToRemove ['gate-write'] and no status (the status is kept).
+      // moto replaces the metadata with what is sent (and clears an omitted status), so the result is sent as it is.
+      const { UpdateModelPackageCommand } = await import('@aws-sdk/client-sagemaker');
+      const before = await w.describe(arn);
+      const { 'gate-write': _removed, ...rest } = before.CustomerMetadataProperties ?? {};
+      await w.sagemaker.send(
+        new UpdateModelPackageCommand({
+          ModelPackageArn: arn,
+          ModelApprovalStatus: before.ModelApprovalStatus,
+          ApprovalDescription: before.ApprovalDescription,
+          CustomerMetadataProperties: rest,
+        }),
+      );
+      expect((await w.describe(arn)).CustomerMetadataProperties?.['gate-write']).toBeUndefined();
+      const result = await r.gate()(r.trail(arn, call));
+      expect(result.outcome).toBe(outcome);
+      expect(await w.status(arn)).toBe(final);
+      expect(await w.json(result.record!)).toMatchObject({
+        verdict: outcome,
+        overwrittenBy: { record: `s3://${w.records}/${base(arn)}round-1.json` },
+      });
+      expect(await r.settled(arn)).toBe(final);
+    },
+  );
 });
 
 describe("a person's sending back is a status-setting call too", () => {
@@ -126,14 +168,21 @@ describe("a person's sending back is a status-setting call too", () => {
     const result = await r.gate({ sns })(r.trail(arn, call));
     expect(result).toMatchObject({ outcome: 'restore', approvalStatus: 'PendingManualApproval', notified: true });
     expect(await w.status(arn)).toBe('PendingManualApproval');
-    expect(await w.json(result.record!)).toMatchObject({ verdict: 'restore', person: { status: 'PendingManualApproval' }, overwrittenBy: { status: 'Approved' } });
+    expect(await w.json(result.record!)).toMatchObject({
+      verdict: 'restore',
+      person: { status: 'PendingManualApproval' },
+      overwrittenBy: { status: 'Approved' },
+    });
     expect(messages.map((m) => m.subject)).toEqual([expect.stringMatching(/person's PendingManualApproval restored$/)]);
     expect(await r.settled(arn)).toBe('PendingManualApproval');
     // SageMaker announces the package pending again: the gate decides a new round from fresh reads.
     expect(await r.gate()(stateChange(arn))).toMatchObject({ outcome: 'approve', round: 2 });
     // The sending back, delivered again after that round: older than round 2's re-read, nothing is undone.
     const { client, seen } = r.racing(arn, 99, async () => undefined);
-    expect(await r.gate({ sagemaker: client })(r.trail(arn, call))).toMatchObject({ outcome: 'restore', replayed: true });
+    expect(await r.gate({ sagemaker: client })(r.trail(arn, call))).toMatchObject({
+      outcome: 'restore',
+      replayed: true,
+    });
     expect(seen.updates).toBe(0);
     expect(await w.status(arn)).toBe('Approved');
   });
@@ -152,9 +201,13 @@ describe('later person calls and the order CloudTrail delivers them in', () => {
     const { sns, messages } = r.listening();
     const result = await r.gate({ sns })(r.trail(arn, reapproval));
     expect(result).toMatchObject({ outcome: 'redecide', approvalStatus: 'Rejected', notified: true });
-    expect(result.reason).toMatch(/overwritten by the gate's restoration of .*'s Rejected; it landed before the re-read of the gate's restoration .* which took it for an edit/);
+    expect(result.reason).toMatch(
+      /overwritten by the gate's restoration of .*'s Rejected; it landed before the re-read of the gate's restoration .* which took it for an edit/,
+    );
     expect(await w.status(arn)).toBe('Rejected');
-    expect(messages.map((m) => m.subject)).toEqual([expect.stringMatching(/person's Approved not restored, decide again$/)]);
+    expect(messages.map((m) => m.subject)).toEqual([
+      expect.stringMatching(/person's Approved not restored, decide again$/),
+    ]);
     expect(await r.settled(arn)).toBe('Rejected');
   });
 
@@ -167,27 +220,31 @@ describe('later person calls and the order CloudTrail delivers them in', () => {
     // the Approved then found under it is not set back: the package stays Rejected (fail closed), its person decides again.
     { first: 'Rejected', next: 'Approved', delivery: 'reversed', outcomes: ['concurs', 'stands'], final: 'Approved' },
     { first: 'Rejected', next: 'Approved', delivery: 'in-order', outcomes: ['restore', 'redecide'], final: 'Rejected' },
-  ] as const)('two calls crossed the same Approved ($first, then $next; delivered $delivery): $final', async ({ first, next, delivery, outcomes, final }) => {
-    const arn = await w.register('fraud-score');
-    const calls: Call[] = [];
-    const { client } = r.racing(arn, 2, async () => {
-      calls.push(await r.personCall(arn, first, 'first approver'));
+  ] as const)(
+    'two calls crossed the same Approved ($first, then $next; delivered $delivery): $final',
+    async ({ first, next, delivery, outcomes, final }) => {
+      const arn = await w.register('fraud-score');
+      const calls: Call[] = [];
+      const { client } = r.racing(arn, 2, async () => {
+        calls.push(await r.personCall(arn, first, 'first approver'));
+        await second();
+        calls.push(await r.personCall(arn, next, 'second approver'));
+      });
+      expect(await r.gate({ sagemaker: client })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
+      expect(await w.status(arn)).toBe('Approved');
       await second();
-      calls.push(await r.personCall(arn, next, 'second approver'));
-    });
-    expect(await r.gate({ sagemaker: client })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
-    expect(await w.status(arn)).toBe('Approved');
-    await second();
-    await second();
-    const got = [];
-    for (const c of delivery === 'in-order' ? calls : [...calls].reverse()) got.push((await r.gate()(r.trail(arn, c))).outcome);
-    expect(got).toEqual(outcomes);
-    expect(await w.status(arn)).toBe(final);
-    // Each redelivered: nothing changes.
-    for (const c of calls) await r.gate()(r.trail(arn, c));
-    expect(await w.status(arn)).toBe(final);
-    expect(await r.settled(arn)).toBe(final === 'Approved' ? 'Approved' : 'Rejected');
-  });
+      await second();
+      const got = [];
+      for (const c of delivery === 'in-order' ? calls : [...calls].reverse())
+        got.push((await r.gate()(r.trail(arn, c))).outcome);
+      expect(got).toEqual(outcomes);
+      expect(await w.status(arn)).toBe(final);
+      // Each redelivered: nothing changes.
+      for (const c of calls) await r.gate()(r.trail(arn, c));
+      expect(await w.status(arn)).toBe(final);
+      expect(await r.settled(arn)).toBe(final === 'Approved' ? 'Approved' : 'Rejected');
+    },
+  );
 });
 
 describe('a restoration followed by an edit', () => {
@@ -200,23 +257,34 @@ describe('a restoration followed by an edit', () => {
     const { client } = r.racing(arn, 2, async () => {
       rejected = await r.personCall(arn, 'Rejected', 'second approver: rejected');
     });
-    expect(await r.gate({ sagemaker: client })(r.trail(arn, call))).toMatchObject({ outcome: 'restore', approvalStatus: 'Approved' });
+    expect(await r.gate({ sagemaker: client })(r.trail(arn, call))).toMatchObject({
+      outcome: 'restore',
+      approvalStatus: 'Approved',
+    });
     expect(await w.status(arn)).toBe('Approved');
     await second();
     await r.statuslessEdit(arn, 'restored; ticket RISK-9 added');
     // The restoration is redelivered: nothing is undone twice.
     const watched = r.racing(arn, 99, async () => undefined);
-    expect(await r.gate({ sagemaker: watched.client })(r.trail(arn, call))).toMatchObject({ outcome: 'restore', replayed: true });
+    expect(await r.gate({ sagemaker: watched.client })(r.trail(arn, call))).toMatchObject({
+      outcome: 'restore',
+      replayed: true,
+    });
     expect(watched.seen.updates).toBe(0);
     const { sns, messages } = r.listening();
     const result = await r.gate({ sns })(r.trail(arn, rejected!));
     expect(result).toMatchObject({ outcome: 'restore', approvalStatus: 'Rejected', notified: true });
     expect(await w.status(arn)).toBe('Rejected');
     const record = (await w.json(result.record!)) as unknown as PersonUpdateRecord;
-    expect(record).toMatchObject({ verdict: 'restore', overwrittenBy: { status: 'Approved', record: `s3://${w.records}/${base(arn)}person/${call.id}.json` } });
+    expect(record).toMatchObject({
+      verdict: 'restore',
+      overwrittenBy: { status: 'Approved', record: `s3://${w.records}/${base(arn)}person/${call.id}.json` },
+    });
     expect(record.reason).toMatch(/restoration of .*'s Approved .* the package was edited since/);
     expect(messages.map((m) => m.subject)).toEqual([expect.stringMatching(/person's Rejected restored$/)]);
     expect(await r.settled(arn)).toBe('Rejected');
-    expect(await w.json(`${base(arn)}person/${call.id}.restored.json`)).toMatchObject({ restored: true } satisfies Partial<RestoredRecord>);
+    expect(await w.json(`${base(arn)}person/${call.id}.restored.json`)).toMatchObject({
+      restored: true,
+    } satisfies Partial<RestoredRecord>);
   });
 });

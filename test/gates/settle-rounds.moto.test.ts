@@ -39,10 +39,18 @@ test("an applied approval whose record was lost, then a person's send-back: roun
   const base = `approval/${group}/${version}/`;
   const published: string[] = [];
   const sns = new Proxy(w.sns, {
-    get: (t, p) => (p === 'send' ? (c: PublishCommand) => (published.push(String(c.input.Message)), (w.sns.send as (x: unknown) => Promise<unknown>).call(w.sns, c)) : Reflect.get(t, p)),
+    get: (t, p) =>
+      p === 'send'
+        ? (c: PublishCommand) => (
+            published.push(String(c.input.Message)),
+            (w.sns.send as (x: unknown) => Promise<unknown>).call(w.sns, c)
+          )
+        : Reflect.get(t, p),
   });
   // The update lands; writing round-1.applied.json times out, so the invocation fails.
-  await expect(approvalGate({ ...w.deps, sns, s3: failingOnce(/round-1\.applied\.json$/) })(stateChange(arn))).rejects.toThrow(/socket timed out/);
+  await expect(
+    approvalGate({ ...w.deps, sns, s3: failingOnce(/round-1\.applied\.json$/) })(stateChange(arn)),
+  ).rejects.toThrow(/socket timed out/);
   expect(await w.status(arn)).toBe('Approved');
   expect(await w.keys(base)).toEqual([`${base}round-1.json`]);
   // Before the retry, the approver sends it back for review.
@@ -50,9 +58,20 @@ test("an applied approval whose record was lost, then a person's send-back: roun
   const retry = await approvalGate({ ...w.deps, sns })(stateChange(arn));
   expect(retry).toMatchObject({ outcome: 'approve', round: 2 });
   expect(await w.status(arn)).toBe('Approved');
-  expect(await w.keys(base)).toEqual([`${base}round-1.applied.json`, `${base}round-1.json`, `${base}round-1.notified.json`, `${base}round-2.applied.json`, `${base}round-2.json`, `${base}round-2.notified.json`]);
+  expect(await w.keys(base)).toEqual([
+    `${base}round-1.applied.json`,
+    `${base}round-1.json`,
+    `${base}round-1.notified.json`,
+    `${base}round-2.applied.json`,
+    `${base}round-2.json`,
+    `${base}round-2.notified.json`,
+  ]);
   const late = await w.json(`${base}round-1.applied.json`);
-  expect(late).toMatchObject({ applied: true, reason: 'set Approved (recorded late; the package has since been changed to PendingManualApproval)', package: { status: 'Approved' } });
+  expect(late).toMatchObject({
+    applied: true,
+    reason: 'set Approved (recorded late; the package has since been changed to PendingManualApproval)',
+    package: { status: 'Approved' },
+  });
   // Round 1's notice went out (it was live), then round 2's.
   expect(published.filter((m) => /review round 1/.test(m))).toHaveLength(1);
   expect(published.filter((m) => /review round 2/.test(m))).toHaveLength(1);

@@ -89,7 +89,15 @@ export class FakeTrail {
       managementEvent: true,
       recipientAccountId: ACCOUNT,
     };
-    this.events.push({ id, time: Date.parse(eventTime), name: record.eventName, source: record.eventSource, username: roleName, record: call.raw ?? JSON.stringify(record), inHistory: call.inHistory !== false });
+    this.events.push({
+      id,
+      time: Date.parse(eventTime),
+      name: record.eventName,
+      source: record.eventSource,
+      username: roleName,
+      record: call.raw ?? JSON.stringify(record),
+      inHistory: call.inHistory !== false,
+    });
     return id;
   }
 
@@ -111,7 +119,12 @@ export class FakeTrail {
   recorded(): Array<{ id: string; time: string; role: string; parameters: Record<string, unknown> }> {
     return this.events.map((e) => {
       const r = JSON.parse(e.record);
-      return { id: e.id, time: r.eventTime, role: r.userIdentity.sessionContext.sessionIssuer.arn, parameters: r.requestParameters };
+      return {
+        id: e.id,
+        time: r.eventTime,
+        role: r.userIdentity.sessionContext.sessionIssuer.arn,
+        parameters: r.requestParameters,
+      };
     });
   }
 
@@ -119,7 +132,13 @@ export class FakeTrail {
   delivered(id: string): ApiCallEvent {
     const e = this.events.find((x) => x.id === id);
     if (!e) throw new Error(`no event ${id}`);
-    return { id: `eb-${id}`, time: new Date().toISOString(), 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.sagemaker', detail: JSON.parse(e.record) };
+    return {
+      id: `eb-${id}`,
+      time: new Date().toISOString(),
+      'detail-type': 'AWS API Call via CloudTrail',
+      source: 'aws.sagemaker',
+      detail: JSON.parse(e.record),
+    };
   }
 
   /** A SageMaker client whose successful UpdateModelPackage calls are recorded as `role`'s. */
@@ -139,7 +158,9 @@ export class FakeTrail {
                 modelPackageArn: i.ModelPackageArn,
                 ...(i.ModelApprovalStatus !== undefined ? { modelApprovalStatus: i.ModelApprovalStatus } : {}),
                 ...(i.ApprovalDescription !== undefined ? { approvalDescription: i.ApprovalDescription } : {}),
-                ...(i.CustomerMetadataProperties !== undefined ? { customerMetadataProperties: i.CustomerMetadataProperties } : {}),
+                ...(i.CustomerMetadataProperties !== undefined
+                  ? { customerMetadataProperties: i.CustomerMetadataProperties }
+                  : {}),
               },
             });
           }
@@ -156,14 +177,17 @@ export class FakeTrail {
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
       maxAttempts,
       requestHandler: {
-        handle: async (request: { headers: Record<string, string>; body?: unknown }) => ({ response: this.answer(request) }),
+        handle: async (request: { headers: Record<string, string>; body?: unknown }) => ({
+          response: this.answer(request),
+        }),
       } as never,
     });
   }
 
   private answer(request: { headers: Record<string, string>; body?: unknown }) {
     const target = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'x-amz-target')?.[1] ?? '';
-    const body = request.body instanceof Uint8Array ? Buffer.from(request.body).toString('utf8') : String(request.body ?? '{}');
+    const body =
+      request.body instanceof Uint8Array ? Buffer.from(request.body).toString('utf8') : String(request.body ?? '{}');
     const input = JSON.parse(body) as Record<string, unknown>;
     this.requests.push({ target, ...input });
     const reply = (statusCode: number, body: unknown) => ({
@@ -173,9 +197,11 @@ export class FakeTrail {
     });
     const failure = this.failures.shift();
     if (failure) return reply(400, { __type: failure.type, message: failure.message });
-    if (target !== 'CloudTrail_20131101.LookupEvents') return reply(400, { __type: 'UnknownOperationException', message: target });
+    if (target !== 'CloudTrail_20131101.LookupEvents')
+      return reply(400, { __type: 'UnknownOperationException', message: target });
     const attributes = (input.LookupAttributes ?? []) as Array<{ AttributeKey: string; AttributeValue: string }>;
-    if (attributes.length > 1) return reply(400, { __type: 'InvalidLookupAttributesException', message: 'only one lookup attribute' });
+    if (attributes.length > 1)
+      return reply(400, { __type: 'InvalidLookupAttributesException', message: 'only one lookup attribute' });
     const max = input.MaxResults === undefined ? 50 : Number(input.MaxResults);
     if (!(max >= 1 && max <= 50)) return reply(400, { __type: 'InvalidMaxResultsException', message: String(max) });
     const start = input.StartTime === undefined ? -Infinity : Number(input.StartTime) * 1000;
@@ -184,13 +210,34 @@ export class FakeTrail {
     const [attribute] = attributes;
     const matching = this.events
       .filter((e) => e.inHistory && e.time >= start && e.time <= end)
-      .filter((e) => !attribute || (attribute.AttributeKey === 'EventName' ? e.name === attribute.AttributeValue : attribute.AttributeKey === 'EventSource' ? e.source === attribute.AttributeValue : attribute.AttributeKey === 'EventId' ? e.id === attribute.AttributeValue : false))
+      .filter(
+        (e) =>
+          !attribute ||
+          (attribute.AttributeKey === 'EventName'
+            ? e.name === attribute.AttributeValue
+            : attribute.AttributeKey === 'EventSource'
+              ? e.source === attribute.AttributeValue
+              : attribute.AttributeKey === 'EventId'
+                ? e.id === attribute.AttributeValue
+                : false),
+      )
       .sort((a, b) => b.time - a.time);
-    const offset = input.NextToken === undefined ? 0 : Number(Buffer.from(String(input.NextToken), 'base64').toString());
-    if (!Number.isInteger(offset) || offset < 0) return reply(400, { __type: 'InvalidNextTokenException', message: 'bad token' });
+    const offset =
+      input.NextToken === undefined ? 0 : Number(Buffer.from(String(input.NextToken), 'base64').toString());
+    if (!Number.isInteger(offset) || offset < 0)
+      return reply(400, { __type: 'InvalidNextTokenException', message: 'bad token' });
     const page = matching.slice(offset, offset + max);
     return reply(200, {
-      Events: page.map((e) => ({ EventId: e.id, EventName: e.name, ReadOnly: 'false', EventTime: e.time / 1000, EventSource: e.source, Username: e.username, Resources: [], CloudTrailEvent: e.record })),
+      Events: page.map((e) => ({
+        EventId: e.id,
+        EventName: e.name,
+        ReadOnly: 'false',
+        EventTime: e.time / 1000,
+        EventSource: e.source,
+        Username: e.username,
+        Resources: [],
+        CloudTrailEvent: e.record,
+      })),
       ...(offset + max < matching.length ? { NextToken: Buffer.from(String(offset + max)).toString('base64') } : {}),
     });
   }

@@ -7,7 +7,13 @@
  * Against moto: pass or fail, the record and the reason. The variant's own 5XX count is still read beside them.
  */
 import { DeleteAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateEndpointCommand, DeleteEndpointCommand, DescribeEndpointCommandOutput, DescribeEndpointConfigCommandOutput, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  CreateEndpointCommand,
+  DeleteEndpointCommand,
+  DescribeEndpointCommandOutput,
+  DescribeEndpointConfigCommandOutput,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { deploymentGate, DeploymentGateDeps, DeploymentRecord } from '../../lambdas/deployment-gate/handler';
 import { GATE_CONFIG } from './fixtures';
 import { deploymentDeps, version } from './promotion';
@@ -40,11 +46,22 @@ function shadowing(sagemaker: SageMakerClient, shadow: string): SageMakerClient 
             const out = await real(c);
             if (c.constructor.name === 'DescribeEndpointCommand') {
               const ep = out as DescribeEndpointCommandOutput;
-              return { ...ep, ProductionVariants: ep.ProductionVariants?.filter((v) => v.VariantName !== shadow), ShadowProductionVariants: ep.ProductionVariants?.filter((v) => v.VariantName === shadow).map((v) => ({ ...v, CurrentWeight: 0.5 })) };
+              return {
+                ...ep,
+                ProductionVariants: ep.ProductionVariants?.filter((v) => v.VariantName !== shadow),
+                ShadowProductionVariants: ep.ProductionVariants?.filter((v) => v.VariantName === shadow).map((v) => ({
+                  ...v,
+                  CurrentWeight: 0.5,
+                })),
+              };
             }
             if (c.constructor.name === 'DescribeEndpointConfigCommand') {
               const cfg = out as DescribeEndpointConfigCommandOutput;
-              return { ...cfg, ProductionVariants: cfg.ProductionVariants?.filter((v) => v.VariantName !== shadow), ShadowProductionVariants: cfg.ProductionVariants?.filter((v) => v.VariantName === shadow) };
+              return {
+                ...cfg,
+                ProductionVariants: cfg.ProductionVariants?.filter((v) => v.VariantName !== shadow),
+                ShadowProductionVariants: cfg.ProductionVariants?.filter((v) => v.VariantName === shadow),
+              };
             }
             return out;
           }
@@ -53,9 +70,21 @@ function shadowing(sagemaker: SageMakerClient, shadow: string): SageMakerClient 
 }
 
 /** A staging endpoint serving an approved challenger in `variant`, with healthy traffic; alarms as `alarmed` says. */
-async function served(endpoint: string, variant: string, alarmed: readonly string[] = [variant], extra: Record<string, string> = {}) {
+async function served(
+  endpoint: string,
+  variant: string,
+  alarmed: readonly string[] = [variant],
+  extra: Record<string, string> = {},
+) {
   const challenger = await version(w, 'fraud-score', { auc: 0.99 });
-  await stagingEndpoint(w.sagemaker, endpoint, { ...extra, [variant]: challenger }, true, {}, { alarmedVariants: alarmed });
+  await stagingEndpoint(
+    w.sagemaker,
+    endpoint,
+    { ...extra, [variant]: challenger },
+    true,
+    {},
+    { alarmedVariants: alarmed },
+  );
   await traffic(w.cloudwatch, endpoint, variant, 500, -30);
   for (const v of Object.keys(extra)) await traffic(w.cloudwatch, endpoint, v, 500, -30);
   return challenger;
@@ -64,25 +93,57 @@ async function served(endpoint: string, variant: string, alarmed: readonly strin
 describe("the serving variant's own 5XX and latency alarms", () => {
   test('a production variant with both alarms on its own dimensions, OK for the bake, passes; the record names them', async () => {
     const challenger = await served('va-ok', 'AllTraffic');
-    const result = await deploymentGate(deps)({ requestId: 'ok', modelPackageArn: challenger, stagingEndpointName: 'va-ok' });
+    const result = await deploymentGate(deps)({
+      requestId: 'ok',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'va-ok',
+    });
     expect(result).toMatchObject({ pass: true, reasons: ['every promotion check passed'] });
-    expect(await check(result.record!, FIVE_XX)).toMatchObject({ passed: true, detail: 'va-ok-AllTraffic-errors-5xx watches AWS/SageMaker Invocation5XXErrors {EndpointName=va-ok, VariantName=AllTraffic}, could fire within the bake, and has been OK for the whole bake period' });
-    expect(await check(result.record!, LATENCY)).toMatchObject({ passed: true, detail: expect.stringMatching(/^va-ok-AllTraffic-latency-p99 watches AWS\/SageMaker ModelLatency/) });
+    expect(await check(result.record!, FIVE_XX)).toMatchObject({
+      passed: true,
+      detail:
+        'va-ok-AllTraffic-errors-5xx watches AWS/SageMaker Invocation5XXErrors {EndpointName=va-ok, VariantName=AllTraffic}, could fire within the bake, and has been OK for the whole bake period',
+    });
+    expect(await check(result.record!, LATENCY)).toMatchObject({
+      passed: true,
+      detail: expect.stringMatching(/^va-ok-AllTraffic-latency-p99 watches AWS\/SageMaker ModelLatency/),
+    });
     // The per-variant 5XX count is still read beside the alarms.
     expect(await check(result.record!, 'staging errors')).toMatchObject({ passed: true, value: 0 });
     expect((await record(result.record!)).inputs.alarms).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'va-ok-AllTraffic-errors-5xx', state: 'OK', watches: 'AWS/SageMaker Invocation5XXErrors {EndpointName=va-ok, VariantName=AllTraffic}' })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'va-ok-AllTraffic-errors-5xx',
+          state: 'OK',
+          watches: 'AWS/SageMaker Invocation5XXErrors {EndpointName=va-ok, VariantName=AllTraffic}',
+        }),
+      ]),
     );
   });
 
   test('a challenger in the shadow variant with its own alarms passes; the same without them (only the production variant alarmed) fails', async () => {
-    const alarmed = await served('va-shadow', 'shadow', ['champion', 'shadow'], { champion: await version(w, 'fraud-score', { auc: 0.9 }) });
-    const pass = await deploymentGate({ ...deps, sagemaker: shadowing(w.sagemaker, 'shadow') })({ requestId: 'shadow-alarmed', modelPackageArn: alarmed, stagingEndpointName: 'va-shadow' });
-    expect(await check(pass.record!, 'staging serves the package')).toMatchObject({ passed: true, detail: expect.stringMatching(/shadow variant shadow/) });
+    const alarmed = await served('va-shadow', 'shadow', ['champion', 'shadow'], {
+      champion: await version(w, 'fraud-score', { auc: 0.9 }),
+    });
+    const pass = await deploymentGate({ ...deps, sagemaker: shadowing(w.sagemaker, 'shadow') })({
+      requestId: 'shadow-alarmed',
+      modelPackageArn: alarmed,
+      stagingEndpointName: 'va-shadow',
+    });
+    expect(await check(pass.record!, 'staging serves the package')).toMatchObject({
+      passed: true,
+      detail: expect.stringMatching(/shadow variant shadow/),
+    });
     expect(pass).toMatchObject({ pass: true });
 
-    const bare = await served('va-shadow-bare', 'shadow', ['champion'], { champion: await version(w, 'fraud-score', { auc: 0.9 }) });
-    const fail = await deploymentGate({ ...deps, sagemaker: shadowing(w.sagemaker, 'shadow') })({ requestId: 'shadow-bare', modelPackageArn: bare, stagingEndpointName: 'va-shadow-bare' });
+    const bare = await served('va-shadow-bare', 'shadow', ['champion'], {
+      champion: await version(w, 'fraud-score', { auc: 0.9 }),
+    });
+    const fail = await deploymentGate({ ...deps, sagemaker: shadowing(w.sagemaker, 'shadow') })({
+      requestId: 'shadow-bare',
+      modelPackageArn: bare,
+      stagingEndpointName: 'va-shadow-bare',
+    });
     expect(fail.pass).toBe(false);
     expect(fail.reasons).toEqual([
       'no 5XX errors alarm watches the serving variant shadow of va-shadow-bare (AWS/SageMaker Invocation5XXErrors {EndpointName=va-shadow-bare, VariantName=shadow}, firing when it rises); found instead: va-shadow-bare-champion-errors-5xx watches AWS/SageMaker Invocation5XXErrors {EndpointName=va-shadow-bare, VariantName=champion}',
@@ -100,36 +161,81 @@ describe("the serving variant's own 5XX and latency alarms", () => {
     await w.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'va-renamed' }));
     await w.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'va-renamed', EndpointConfigName: config }));
     await traffic(w.cloudwatch, 'va-renamed', 'canary', 500, -30);
-    const result = await deploymentGate(deps)({ requestId: 'renamed', modelPackageArn: challenger, stagingEndpointName: 'va-renamed' });
+    const result = await deploymentGate(deps)({
+      requestId: 'renamed',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'va-renamed',
+    });
     expect(result.pass).toBe(false);
-    expect(await check(result.record!, FIVE_XX)).toMatchObject({ passed: false, detail: expect.stringMatching(/^no 5XX errors alarm watches the serving variant canary of va-renamed .*found instead: va-renamed-AllTraffic-errors-5xx watches AWS\/SageMaker Invocation5XXErrors \{EndpointName=va-renamed, VariantName=AllTraffic\}$/) });
-    expect(await check(result.record!, LATENCY)).toMatchObject({ passed: false, detail: expect.stringMatching(/found instead: va-renamed-AllTraffic-latency-p99/) });
+    expect(await check(result.record!, FIVE_XX)).toMatchObject({
+      passed: false,
+      detail: expect.stringMatching(
+        /^no 5XX errors alarm watches the serving variant canary of va-renamed .*found instead: va-renamed-AllTraffic-errors-5xx watches AWS\/SageMaker Invocation5XXErrors \{EndpointName=va-renamed, VariantName=AllTraffic\}$/,
+      ),
+    });
+    expect(await check(result.record!, LATENCY)).toMatchObject({
+      passed: false,
+      detail: expect.stringMatching(/found instead: va-renamed-AllTraffic-latency-p99/),
+    });
     // Every other check of the bake passes: the missing alarms alone fail it.
-    expect((await record(result.record!)).checks.filter((c) => !c.passed).map((c) => c.name)).toEqual([FIVE_XX, LATENCY]);
+    expect((await record(result.record!)).checks.filter((c) => !c.passed).map((c) => c.name)).toEqual([
+      FIVE_XX,
+      LATENCY,
+    ]);
   });
 
   test("the serving variant's latency alarm deleted: fails on latency alone; the 5XX alarm still counts", async () => {
     const challenger = await served('va-deleted', 'AllTraffic');
     await w.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: ['va-deleted-AllTraffic-latency-p99'] }));
-    const result = await deploymentGate(deps)({ requestId: 'deleted', modelPackageArn: challenger, stagingEndpointName: 'va-deleted' });
+    const result = await deploymentGate(deps)({
+      requestId: 'deleted',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'va-deleted',
+    });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toEqual(['no latency alarm watches the serving variant AllTraffic of va-deleted (AWS/SageMaker ModelLatency {EndpointName=va-deleted, VariantName=AllTraffic}, firing when it rises)']);
+    expect(result.reasons).toEqual([
+      'no latency alarm watches the serving variant AllTraffic of va-deleted (AWS/SageMaker ModelLatency {EndpointName=va-deleted, VariantName=AllTraffic}, firing when it rises)',
+    ]);
     expect(await check(result.record!, FIVE_XX)).toMatchObject({ passed: true });
   });
 
-  test('alarms of another endpoint with the same variant name (and a name under this endpoint\'s prefix) do not count', async () => {
+  test("alarms of another endpoint with the same variant name (and a name under this endpoint's prefix) do not count", async () => {
     const challenger = await served('va-other', 'AllTraffic', []);
     // Named va-other-AllTraffic-..., so DescribeAlarms' prefix lists them, but they watch va-other-2.
-    for (const [name, metric] of [['va-other-AllTraffic-errors-5xx', 'Invocation5XXErrors'], ['va-other-AllTraffic-latency-p99', 'ModelLatency']] as const) {
+    for (const [name, metric] of [
+      ['va-other-AllTraffic-errors-5xx', 'Invocation5XXErrors'],
+      ['va-other-AllTraffic-latency-p99', 'ModelLatency'],
+    ] as const) {
       await w.cloudwatch.send(
-        new PutMetricAlarmCommand({ AlarmName: name, Namespace: 'AWS/SageMaker', MetricName: metric, Statistic: 'Maximum', Dimensions: [{ Name: 'EndpointName', Value: 'va-other-2' }, { Name: 'VariantName', Value: 'AllTraffic' }], Period: 60, EvaluationPeriods: 1, Threshold: 5, ComparisonOperator: 'GreaterThanThreshold' }),
+        new PutMetricAlarmCommand({
+          AlarmName: name,
+          Namespace: 'AWS/SageMaker',
+          MetricName: metric,
+          Statistic: 'Maximum',
+          Dimensions: [
+            { Name: 'EndpointName', Value: 'va-other-2' },
+            { Name: 'VariantName', Value: 'AllTraffic' },
+          ],
+          Period: 60,
+          EvaluationPeriods: 1,
+          Threshold: 5,
+          ComparisonOperator: 'GreaterThanThreshold',
+        }),
       );
       await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: 'OK', StateReason: 'test' }));
     }
     await variantAlarms(w.cloudwatch, 'va-other-2', 'AllTraffic');
-    const result = await deploymentGate(deps)({ requestId: 'other', modelPackageArn: challenger, stagingEndpointName: 'va-other' });
+    const result = await deploymentGate(deps)({
+      requestId: 'other',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'va-other',
+    });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toEqual(['no alarm watches the staging endpoint, so its health cannot be shown', expect.stringMatching(/^no 5XX errors alarm watches the serving variant AllTraffic of va-other \(/), expect.stringMatching(/^no latency alarm watches/)]);
+    expect(result.reasons).toEqual([
+      'no alarm watches the staging endpoint, so its health cannot be shown',
+      expect.stringMatching(/^no 5XX errors alarm watches the serving variant AllTraffic of va-other \(/),
+      expect.stringMatching(/^no latency alarm watches/),
+    ]);
     expect((await record(result.record!)).inputs.alarms).toEqual([]);
   });
 
@@ -140,24 +246,52 @@ describe("the serving variant's own 5XX and latency alarms", () => {
       { Name: 'VariantName', Value: 'AllTraffic' },
       { Name: 'EndpointConfigName', Value: 'va-extra-config' },
     ]);
-    const result = await deploymentGate(deps)({ requestId: 'extra', modelPackageArn: challenger, stagingEndpointName: 'va-extra' });
+    const result = await deploymentGate(deps)({
+      requestId: 'extra',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'va-extra',
+    });
     expect(result.pass).toBe(false);
-    expect(await check(result.record!, FIVE_XX)).toMatchObject({ passed: false, detail: expect.stringMatching(/found instead: va-extra-AllTraffic-errors-5xx watches AWS\/SageMaker Invocation5XXErrors \{EndpointName=va-extra, VariantName=AllTraffic, EndpointConfigName=va-extra-config\}$/) });
+    expect(await check(result.record!, FIVE_XX)).toMatchObject({
+      passed: false,
+      detail: expect.stringMatching(
+        /found instead: va-extra-AllTraffic-errors-5xx watches AWS\/SageMaker Invocation5XXErrors \{EndpointName=va-extra, VariantName=AllTraffic, EndpointConfigName=va-extra-config\}$/,
+      ),
+    });
     expect(await check(result.record!, LATENCY)).toMatchObject({ passed: false });
   });
 
   test('alarms on the endpoint only (no VariantName dimension) do not watch the variant: fail', async () => {
     const challenger = await served('va-endpoint-only', 'AllTraffic', []);
-    await variantAlarms(w.cloudwatch, 'va-endpoint-only', 'AllTraffic', [{ Name: 'EndpointName', Value: 'va-endpoint-only' }]);
-    const result = await deploymentGate(deps)({ requestId: 'endpoint-only', modelPackageArn: challenger, stagingEndpointName: 'va-endpoint-only' });
+    await variantAlarms(w.cloudwatch, 'va-endpoint-only', 'AllTraffic', [
+      { Name: 'EndpointName', Value: 'va-endpoint-only' },
+    ]);
+    const result = await deploymentGate(deps)({
+      requestId: 'endpoint-only',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'va-endpoint-only',
+    });
     expect(result.pass).toBe(false);
-    expect(await check(result.record!, FIVE_XX)).toMatchObject({ passed: false, detail: expect.stringMatching(/watches AWS\/SageMaker Invocation5XXErrors \{EndpointName=va-endpoint-only\}$/) });
+    expect(await check(result.record!, FIVE_XX)).toMatchObject({
+      passed: false,
+      detail: expect.stringMatching(/watches AWS\/SageMaker Invocation5XXErrors \{EndpointName=va-endpoint-only\}$/),
+    });
   });
 
   test("the serving variant's latency alarm in INSUFFICIENT_DATA fails, by the variant check and the endpoint's", async () => {
     const challenger = await served('va-insufficient', 'AllTraffic');
-    await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'va-insufficient-AllTraffic-latency-p99', StateValue: 'INSUFFICIENT_DATA', StateReason: 'test' }));
-    const result = await deploymentGate(deps)({ requestId: 'insufficient', modelPackageArn: challenger, stagingEndpointName: 'va-insufficient' });
+    await w.cloudwatch.send(
+      new SetAlarmStateCommand({
+        AlarmName: 'va-insufficient-AllTraffic-latency-p99',
+        StateValue: 'INSUFFICIENT_DATA',
+        StateReason: 'test',
+      }),
+    );
+    const result = await deploymentGate(deps)({
+      requestId: 'insufficient',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'va-insufficient',
+    });
     expect(result.pass).toBe(false);
     expect(result.reasons).toEqual([
       'va-insufficient-AllTraffic-latency-p99 is INSUFFICIENT_DATA, not OK',
@@ -169,20 +303,56 @@ describe("the serving variant's own 5XX and latency alarms", () => {
     const challenger = await served('va-falling', 'AllTraffic', []);
     await variantAlarms(w.cloudwatch, 'va-falling', 'AllTraffic');
     await w.cloudwatch.send(
-      new PutMetricAlarmCommand({ AlarmName: 'va-falling-AllTraffic-errors-5xx', Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Dimensions: [{ Name: 'EndpointName', Value: 'va-falling' }, { Name: 'VariantName', Value: 'AllTraffic' }], Period: 60, EvaluationPeriods: 1, Threshold: 5, ComparisonOperator: 'LessThanThreshold' }),
+      new PutMetricAlarmCommand({
+        AlarmName: 'va-falling-AllTraffic-errors-5xx',
+        Namespace: 'AWS/SageMaker',
+        MetricName: 'Invocation5XXErrors',
+        Statistic: 'Sum',
+        Dimensions: [
+          { Name: 'EndpointName', Value: 'va-falling' },
+          { Name: 'VariantName', Value: 'AllTraffic' },
+        ],
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 5,
+        ComparisonOperator: 'LessThanThreshold',
+      }),
     );
-    await w.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'va-falling-AllTraffic-errors-5xx', StateValue: 'OK', StateReason: 'test' }));
-    const result = await deploymentGate(deps)({ requestId: 'falling', modelPackageArn: challenger, stagingEndpointName: 'va-falling' });
+    await w.cloudwatch.send(
+      new SetAlarmStateCommand({
+        AlarmName: 'va-falling-AllTraffic-errors-5xx',
+        StateValue: 'OK',
+        StateReason: 'test',
+      }),
+    );
+    const result = await deploymentGate(deps)({
+      requestId: 'falling',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'va-falling',
+    });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toEqual([expect.stringMatching(/^no 5XX errors alarm watches the serving variant AllTraffic .*found instead: va-falling-AllTraffic-errors-5xx has ComparisonOperator LessThanThreshold, so a rise does not fire it$/)]);
+    expect(result.reasons).toEqual([
+      expect.stringMatching(
+        /^no 5XX errors alarm watches the serving variant AllTraffic .*found instead: va-falling-AllTraffic-errors-5xx has ComparisonOperator LessThanThreshold, so a rise does not fire it$/,
+      ),
+    ]);
   });
 
   test('alarms made OK inside the bake period (deleted and recreated just before the gate asks) do not show the bake: fail', async () => {
     const challenger = await served('va-recreated', 'AllTraffic');
     // The gate asks 30 minutes from now: the alarms have been OK for 30 of the 60 minutes.
-    const result = await deploymentGate({ ...deps, now: () => new Date(Date.now() + 30 * 60_000) })({ requestId: 'recreated', modelPackageArn: challenger, stagingEndpointName: 'va-recreated' });
+    const result = await deploymentGate({ ...deps, now: () => new Date(Date.now() + 30 * 60_000) })({
+      requestId: 'recreated',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'va-recreated',
+    });
     expect(result.pass).toBe(false);
-    expect(await check(result.record!, FIVE_XX)).toMatchObject({ passed: false, detail: expect.stringMatching(/^no 5XX errors alarm of variant AllTraffic has been OK for the whole 60-minute bake period: va-recreated-AllTraffic-errors-5xx is OK since /) });
+    expect(await check(result.record!, FIVE_XX)).toMatchObject({
+      passed: false,
+      detail: expect.stringMatching(
+        /^no 5XX errors alarm of variant AllTraffic has been OK for the whole 60-minute bake period: va-recreated-AllTraffic-errors-5xx is OK since /,
+      ),
+    });
   });
 
   test('a failing 5XX count still fails where every alarm is present and OK (the count check is kept)', async () => {
@@ -190,11 +360,31 @@ describe("the serving variant's own 5XX and latency alarms", () => {
     await traffic(w.cloudwatch, 'va-count', 'AllTraffic', 0, -30);
     const { PutMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
     await w.cloudwatch.send(
-      new PutMetricDataCommand({ Namespace: 'AWS/SageMaker', MetricData: [{ MetricName: 'Invocation5XXErrors', Dimensions: [{ Name: 'EndpointName', Value: 'va-count' }, { Name: 'VariantName', Value: 'AllTraffic' }], Timestamp: new Date(Date.now() + 30 * 60_000), Value: 50, Unit: 'None' }] }),
+      new PutMetricDataCommand({
+        Namespace: 'AWS/SageMaker',
+        MetricData: [
+          {
+            MetricName: 'Invocation5XXErrors',
+            Dimensions: [
+              { Name: 'EndpointName', Value: 'va-count' },
+              { Name: 'VariantName', Value: 'AllTraffic' },
+            ],
+            Timestamp: new Date(Date.now() + 30 * 60_000),
+            Value: 50,
+            Unit: 'None',
+          },
+        ],
+      }),
     );
-    const result = await deploymentGate(deps)({ requestId: 'count', modelPackageArn: challenger, stagingEndpointName: 'va-count' });
+    const result = await deploymentGate(deps)({
+      requestId: 'count',
+      modelPackageArn: challenger,
+      stagingEndpointName: 'va-count',
+    });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toEqual(['the serving variant answered 50 of 500 requests with a 5XX error in the bake period, above 1%']);
+    expect(result.reasons).toEqual([
+      'the serving variant answered 50 of 500 requests with a 5XX error in the bake period, above 1%',
+    ]);
     expect(await check(result.record!, FIVE_XX)).toMatchObject({ passed: true });
   });
 });

@@ -30,7 +30,10 @@ async function variantAlarm(endpoint: string, variant: string) {
       AlarmName,
       Namespace: 'AWS/SageMaker',
       MetricName: 'Invocation5XXErrors',
-      Dimensions: [{ Name: 'EndpointName', Value: endpoint }, { Name: 'VariantName', Value: variant }],
+      Dimensions: [
+        { Name: 'EndpointName', Value: endpoint },
+        { Name: 'VariantName', Value: variant },
+      ],
       Statistic: 'Sum',
       Period: 60,
       EvaluationPeriods: 3,
@@ -48,11 +51,23 @@ async function answered(endpoint: string, variant: string, count: number, errors
   await w.cloudwatch.send(
     new PutMetricDataCommand({
       Namespace: 'AWS/SageMaker',
-      MetricData: [{ MetricName: 'Invocation5XXErrors', Dimensions: [{ Name: 'EndpointName', Value: endpoint }, { Name: 'VariantName', Value: variant }], Timestamp: new Date(Date.now() + 30 * 60_000), Value: errors, Unit: 'None' }],
+      MetricData: [
+        {
+          MetricName: 'Invocation5XXErrors',
+          Dimensions: [
+            { Name: 'EndpointName', Value: endpoint },
+            { Name: 'VariantName', Value: variant },
+          ],
+          Timestamp: new Date(Date.now() + 30 * 60_000),
+          Value: errors,
+          Unit: 'None',
+        },
+      ],
     }),
   );
 }
-const checkOf = async (key: string, name: string) => ((await w.json(key)) as unknown as DeploymentRecord).checks.find((c) => c.name === name);
+const checkOf = async (key: string, name: string) =>
+  ((await w.json(key)) as unknown as DeploymentRecord).checks.find((c) => c.name === name);
 
 describe("the serving variant's own 5XX errors", () => {
   test('a challenger served as the staging shadow variant, failing every request, fails though every alarm is OK', async () => {
@@ -72,20 +87,39 @@ describe("the serving variant's own 5XX errors", () => {
               const out = await real(c);
               if (c.constructor.name === 'DescribeEndpointCommand') {
                 const ep = out as DescribeEndpointCommandOutput;
-                return { ...ep, ProductionVariants: ep.ProductionVariants?.filter((v) => v.VariantName !== 'challenger'), ShadowProductionVariants: ep.ProductionVariants?.filter((v) => v.VariantName === 'challenger').map((v) => ({ ...v, CurrentWeight: 0.2 })) };
+                return {
+                  ...ep,
+                  ProductionVariants: ep.ProductionVariants?.filter((v) => v.VariantName !== 'challenger'),
+                  ShadowProductionVariants: ep.ProductionVariants?.filter((v) => v.VariantName === 'challenger').map(
+                    (v) => ({ ...v, CurrentWeight: 0.2 }),
+                  ),
+                };
               }
               if (c.constructor.name === 'DescribeEndpointConfigCommand') {
                 const cfg = out as DescribeEndpointConfigCommandOutput;
-                return { ...cfg, ProductionVariants: cfg.ProductionVariants?.filter((v) => v.VariantName !== 'challenger'), ShadowProductionVariants: cfg.ProductionVariants?.filter((v) => v.VariantName === 'challenger') };
+                return {
+                  ...cfg,
+                  ProductionVariants: cfg.ProductionVariants?.filter((v) => v.VariantName !== 'challenger'),
+                  ShadowProductionVariants: cfg.ProductionVariants?.filter((v) => v.VariantName === 'challenger'),
+                };
               }
               return out;
             }
           : Reflect.get(t, p),
     });
-    const result = await deploymentGate({ ...deps, sagemaker: shadowing })({ requestId: 'shadow', modelPackageArn: challenger, stagingEndpointName: 've-shadow' });
+    const result = await deploymentGate({ ...deps, sagemaker: shadowing })({
+      requestId: 'shadow',
+      modelPackageArn: challenger,
+      stagingEndpointName: 've-shadow',
+    });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toEqual(['the serving variant answered 500 of 500 requests with a 5XX error in the bake period, above 1%']);
-    expect(await checkOf(result.record!, 'staging serves the package')).toMatchObject({ passed: true, detail: expect.stringMatching(/shadow variant challenger/) });
+    expect(result.reasons).toEqual([
+      'the serving variant answered 500 of 500 requests with a 5XX error in the bake period, above 1%',
+    ]);
+    expect(await checkOf(result.record!, 'staging serves the package')).toMatchObject({
+      passed: true,
+      detail: expect.stringMatching(/shadow variant challenger/),
+    });
   });
 
   test('a variant renamed from the one the estate alarms (canary), failing every request, fails', async () => {
@@ -94,11 +128,17 @@ describe("the serving variant's own 5XX errors", () => {
     // The estate's alarms are AllTraffic's only (variant-alarms.moto.test.ts fails the missing alarms of canary on their own).
     await stagingEndpoint(w.sagemaker, 've-renamed', { canary: challenger }, true, {}, { alarmedVariants: [] });
     await answered('ve-renamed', 'canary', 500, 500);
-    const result = await deploymentGate(deps)({ requestId: 'renamed', modelPackageArn: challenger, stagingEndpointName: 've-renamed' });
+    const result = await deploymentGate(deps)({
+      requestId: 'renamed',
+      modelPackageArn: challenger,
+      stagingEndpointName: 've-renamed',
+    });
     expect(result.pass).toBe(false);
     expect(result.reasons).toEqual([
       'the serving variant answered 500 of 500 requests with a 5XX error in the bake period, above 1%',
-      expect.stringMatching(/^no 5XX errors alarm watches the serving variant canary of ve-renamed .*found instead: ve-renamed-AllTraffic-errors-5xx/),
+      expect.stringMatching(
+        /^no 5XX errors alarm watches the serving variant canary of ve-renamed .*found instead: ve-renamed-AllTraffic-errors-5xx/,
+      ),
       expect.stringMatching(/^no latency alarm watches the serving variant canary of ve-renamed/),
     ]);
   });
@@ -108,7 +148,11 @@ describe("the serving variant's own 5XX errors", () => {
     await variantAlarm('ve-few', 'challenger');
     await stagingEndpoint(w.sagemaker, 've-few', { challenger });
     await answered('ve-few', 'challenger', 500, 5);
-    const result = await deploymentGate(deps)({ requestId: 'few', modelPackageArn: challenger, stagingEndpointName: 've-few' });
+    const result = await deploymentGate(deps)({
+      requestId: 'few',
+      modelPackageArn: challenger,
+      stagingEndpointName: 've-few',
+    });
     expect(result).toMatchObject({ pass: true });
     expect(await checkOf(result.record!, 'staging errors')).toMatchObject({ passed: true, value: 5 });
   });
@@ -123,11 +167,19 @@ describe("the serving variant's own 5XX errors", () => {
       get: (t, p) =>
         p === 'send'
           ? (c: { constructor: { name: string }; input: { MetricName?: string } }) =>
-              c.constructor.name === 'GetMetricStatisticsCommand' && c.input.MetricName === 'Invocation5XXErrors' ? Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })) : real(c)
+              c.constructor.name === 'GetMetricStatisticsCommand' && c.input.MetricName === 'Invocation5XXErrors'
+                ? Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }))
+                : real(c)
           : Reflect.get(t, p),
     });
-    const result = await deploymentGate({ ...deps, cloudwatch: broken })({ requestId: 'unread', modelPackageArn: challenger, stagingEndpointName: 've-unread' });
+    const result = await deploymentGate({ ...deps, cloudwatch: broken })({
+      requestId: 'unread',
+      modelPackageArn: challenger,
+      stagingEndpointName: 've-unread',
+    });
     expect(result.pass).toBe(false);
-    expect(result.reasons).toEqual([expect.stringMatching(/^the serving variant's 5XX errors could not be read: Throttling/)]);
+    expect(result.reasons).toEqual([
+      expect.stringMatching(/^the serving variant's 5XX errors could not be read: Throttling/),
+    ]);
   });
 });

@@ -35,54 +35,81 @@ function matches(pattern: string, event: Record<string, unknown>): boolean {
   return terms.every(([path, value]) => at(path) === value);
 }
 
-const assumeRole = (roleArn: string, eventName = 'AssumeRole') => ({ eventSource: 'sts.amazonaws.com', eventName, requestParameters: { roleArn, roleSessionName: 'someone' } });
+const assumeRole = (roleArn: string, eventName = 'AssumeRole') => ({
+  eventSource: 'sts.amazonaws.com',
+  eventName,
+  requestParameters: { roleArn, roleSessionName: 'someone' },
+});
 
-describe('the approver\'s assumptions are announced in every environment', () => {
-  test.each(['dev', 'staging', 'prod'])('%s: a filter on the trail\'s log copy counts AssumeRole of exactly the approver role; an alarm on it publishes to the findings topic', (name) => {
-    const e = envs().find((x) => x.name === name)!;
-    const key = `${name}/Foundation`;
-    const t = model.template(key);
-    const approverArn = `arn:aws:iam::${e.account}:role/${approverRoleName(org(), name)}`;
+describe("the approver's assumptions are announced in every environment", () => {
+  test.each(['dev', 'staging', 'prod'])(
+    "%s: a filter on the trail's log copy counts AssumeRole of exactly the approver role; an alarm on it publishes to the findings topic",
+    (name) => {
+      const e = envs().find((x) => x.name === name)!;
+      const key = `${name}/Foundation`;
+      const t = model.template(key);
+      const approverArn = `arn:aws:iam::${e.account}:role/${approverRoleName(org(), name)}`;
 
-    // The approver role ModelGovernance deploys has exactly that name.
-    const approverRole = model.roles.find((r) => r.key === `${name}/ModelGovernance` && r.path.includes('ModelRiskApprover'));
-    expect(approverRole?.arn).toBe(approverArn);
+      // The approver role ModelGovernance deploys has exactly that name.
+      const approverRole = model.roles.find(
+        (r) => r.key === `${name}/ModelGovernance` && r.path.includes('ModelRiskApprover'),
+      );
+      expect(approverRole?.arn).toBe(approverArn);
 
-    const filterId = model.resourceId(key, 'AWS::Logs::MetricFilter', 'ApproverAssumed');
-    const filter = model.resolve(t, t.resources[filterId].Properties);
-    // On the same log group as break-glass's filter: the trail's copy.
-    const breakGlassFilter = t.resources[model.resourceId(key, 'AWS::Logs::MetricFilter', 'BreakGlass/AssumedInAnyRegion')].Properties as any;
-    expect(t.resources[filterId].Properties!.LogGroupName).toEqual(breakGlassFilter.LogGroupName);
-    expect(filter.MetricTransformations).toEqual([{ MetricNamespace: 'Estate/Identity', MetricName: 'ApproverAssumed', MetricValue: '1' }]);
+      const filterId = model.resourceId(key, 'AWS::Logs::MetricFilter', 'ApproverAssumed');
+      const filter = model.resolve(t, t.resources[filterId].Properties);
+      // On the same log group as break-glass's filter: the trail's copy.
+      const breakGlassFilter = t.resources[
+        model.resourceId(key, 'AWS::Logs::MetricFilter', 'BreakGlass/AssumedInAnyRegion')
+      ].Properties as any;
+      expect(t.resources[filterId].Properties!.LogGroupName).toEqual(breakGlassFilter.LogGroupName);
+      expect(filter.MetricTransformations).toEqual([
+        { MetricNamespace: 'Estate/Identity', MetricName: 'ApproverAssumed', MetricValue: '1' },
+      ]);
 
-    // The pattern: the approver's assumption, not another role's, not another environment's approver, no other call.
-    expect(matches(filter.FilterPattern, assumeRole(approverArn))).toBe(true);
-    expect(matches(filter.FilterPattern, assumeRole(approverArn.replace('-approver', '-approval-gate')))).toBe(false);
-    expect(matches(filter.FilterPattern, assumeRole(`arn:aws:iam::${e.account}:role/${org()}-${name}-DataScientist`))).toBe(false);
-    for (const other of envs().filter((o) => o.name !== name)) {
-      expect(matches(filter.FilterPattern, assumeRole(`arn:aws:iam::${other.account}:role/${approverRoleName(org(), other.name)}`))).toBe(false);
-    }
-    expect(matches(filter.FilterPattern, assumeRole(approverArn, 'GetRole'))).toBe(false);
+      // The pattern: the approver's assumption, not another role's, not another environment's approver, no other call.
+      expect(matches(filter.FilterPattern, assumeRole(approverArn))).toBe(true);
+      expect(matches(filter.FilterPattern, assumeRole(approverArn.replace('-approver', '-approval-gate')))).toBe(false);
+      expect(
+        matches(filter.FilterPattern, assumeRole(`arn:aws:iam::${e.account}:role/${org()}-${name}-DataScientist`)),
+      ).toBe(false);
+      for (const other of envs().filter((o) => o.name !== name)) {
+        expect(
+          matches(
+            filter.FilterPattern,
+            assumeRole(`arn:aws:iam::${other.account}:role/${approverRoleName(org(), other.name)}`),
+          ),
+        ).toBe(false);
+      }
+      expect(matches(filter.FilterPattern, assumeRole(approverArn, 'GetRole'))).toBe(false);
 
-    const alarmId = model.resourceId(key, 'AWS::CloudWatch::Alarm', 'ApproverAssumed');
-    const alarm = t.resources[alarmId].Properties as any;
-    expect(alarm).toMatchObject({
-      Namespace: 'Estate/Identity',
-      MetricName: 'ApproverAssumed',
-      Statistic: 'Sum',
-      Period: 60,
-      Threshold: 1,
-      EvaluationPeriods: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-    });
-    const findings = model.resourceId(key, 'AWS::SNS::Topic', 'Detective/Findings');
-    expect(alarm.AlarmActions).toEqual([{ Ref: findings }]);
-    // CloudWatch may use the findings topic's key (the topic is encrypted): the statement the break-glass alarm uses.
-    const topicKey = t.resources[findings].Properties!.KmsMasterKeyId;
-    const keyPolicy = t.resources[topicKey['Fn::GetAtt']?.[0] ?? topicKey.Ref].Properties!.KeyPolicy;
-    expect(keyPolicy.Statement).toEqual(expect.arrayContaining([expect.objectContaining({ Sid: 'AlarmsPublishBreakGlassAlerts', Principal: { Service: 'cloudwatch.amazonaws.com' } })]));
-  });
+      const alarmId = model.resourceId(key, 'AWS::CloudWatch::Alarm', 'ApproverAssumed');
+      const alarm = t.resources[alarmId].Properties as any;
+      expect(alarm).toMatchObject({
+        Namespace: 'Estate/Identity',
+        MetricName: 'ApproverAssumed',
+        Statistic: 'Sum',
+        Period: 60,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      const findings = model.resourceId(key, 'AWS::SNS::Topic', 'Detective/Findings');
+      expect(alarm.AlarmActions).toEqual([{ Ref: findings }]);
+      // CloudWatch may use the findings topic's key (the topic is encrypted): the statement the break-glass alarm uses.
+      const topicKey = t.resources[findings].Properties!.KmsMasterKeyId;
+      const keyPolicy = t.resources[topicKey['Fn::GetAtt']?.[0] ?? topicKey.Ref].Properties!.KeyPolicy;
+      expect(keyPolicy.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Sid: 'AlarmsPublishBreakGlassAlerts',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+          }),
+        ]),
+      );
+    },
+  );
 
   test('an environment admin can neither delete or silence the alarm nor remove the filter (ProtectEstateAlerting); without the statement it could', async () => {
     const scps = model.scps();
@@ -104,9 +131,21 @@ describe('the approver\'s assumptions are announced in every environment', () =>
         ['logs:PutMetricFilter', logGroup, logGroupTags],
       ];
       for (const [action, resource, resourceTags] of asks) {
-        const q = { principal: memberAdmin(e.account), action, resource, resourceAccount: e.account, region: e.region, resourceTags };
+        const q = {
+          principal: memberAdmin(e.account),
+          action,
+          resource,
+          resourceAccount: e.account,
+          region: e.region,
+          resourceTags,
+        };
         const a = await ask({ ...q, scps });
-        expect([e.name, action, a.decision, a.by.map((b) => b.statement)]).toEqual([e.name, action, 'denied', ['ProtectEstateAlerting']]);
+        expect([e.name, action, a.decision, a.by.map((b) => b.statement)]).toEqual([
+          e.name,
+          action,
+          'denied',
+          ['ProtectEstateAlerting'],
+        ]);
         expect([e.name, action, (await ask({ ...q, scps: open })).decision]).toEqual([e.name, action, 'allowed']);
       }
     }

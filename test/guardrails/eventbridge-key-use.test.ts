@@ -27,7 +27,12 @@ const keyPolicy = (Statement: object[]): FoundPolicyDocument => ({
   document: { Version: '2012-10-17', Statement: Statement as never },
 });
 const codes = (statements: object[]) => validatePolicyDocument(keyPolicy(statements)).map((p) => p.code);
-const documented = { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*' };
+const documented = {
+  Effect: 'Allow',
+  Principal: { Service: 'events.amazonaws.com' },
+  Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  Resource: '*',
+};
 
 describe('the validator holds EventBridge key grants to the documented form', () => {
   test('accepts the documented statement (no source condition)', () => {
@@ -43,13 +48,28 @@ describe('the validator holds EventBridge key grants to the documented form', ()
   });
 
   test('still reports an unsourced EventBridge grant of anything beyond the data-key calls (confused deputy)', () => {
-    expect(codes([{ ...documented, Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*'] }])).toContain('service-principal-without-source');
-    expect(codes([{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish', Resource: '*' }])).toContain('service-principal-without-source');
-    expect(codes([{ ...documented, Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] } }])).toContain('service-principal-without-source');
+    expect(codes([{ ...documented, Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*'] }])).toContain(
+      'service-principal-without-source',
+    );
+    expect(
+      codes([
+        { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish', Resource: '*' },
+      ]),
+    ).toContain('service-principal-without-source');
+    expect(
+      codes([{ ...documented, Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] } }]),
+    ).toContain('service-principal-without-source');
   });
 
   test('event-bus encryption (encryption context names the bus) is not this form', () => {
-    expect(isEventBridgeTargetKeyUse({ ...documented, Condition: { StringEquals: { 'kms:EncryptionContext:aws:events:event-bus:arn': 'arn:aws:events:eu-west-1:1:event-bus/b' } } })).toBe(false);
+    expect(
+      isEventBridgeTargetKeyUse({
+        ...documented,
+        Condition: {
+          StringEquals: { 'kms:EncryptionContext:aws:events:event-bus:arn': 'arn:aws:events:eu-west-1:1:event-bus/b' },
+        },
+      }),
+    ).toBe(false);
   });
 });
 
@@ -61,33 +81,59 @@ describe('the RegulatedMLOps key rule', () => {
     return key.node.defaultChild as kms.CfnKey;
   };
   const events = (conditions?: Record<string, Record<string, string>>) =>
-    new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('events.amazonaws.com')], actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['*'], conditions });
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions,
+    });
 
   test('passes the documented EventBridge statement and fails the source-conditioned one', () => {
     expect(KMSKeyPolicyNoOpenPrincipal(keyWith(events()))).toBe(NagRuleCompliance.COMPLIANT);
-    expect(KMSKeyPolicyNoOpenPrincipal(keyWith(events({ StringEquals: { 'aws:SourceAccount': '111111111111' } })))).toBe(NagRuleCompliance.NON_COMPLIANT);
+    expect(
+      KMSKeyPolicyNoOpenPrincipal(keyWith(events({ StringEquals: { 'aws:SourceAccount': '111111111111' } }))),
+    ).toBe(NagRuleCompliance.NON_COMPLIANT);
   });
 
   test('still fails an unsourced grant to another service', () => {
-    const sns = new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('sns.amazonaws.com')], actions: ['kms:Decrypt'], resources: ['*'] });
+    const sns = new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+      actions: ['kms:Decrypt'],
+      resources: ['*'],
+    });
     expect(KMSKeyPolicyNoOpenPrincipal(keyWith(sns))).toBe(NagRuleCompliance.NON_COMPLIANT);
   });
 });
 
 describe('every encrypted topic and dead-letter queue an EventBridge rule delivers to, in the synthesized estate', () => {
   type Resources = Record<string, { Type: string; Properties?: any }>;
-  const deliveries: Array<{ template: string; rule: string; via: string; keyPolicy: any[] | undefined; keyRef: unknown }> = [];
+  const deliveries: Array<{
+    template: string;
+    rule: string;
+    via: string;
+    keyPolicy: any[] | undefined;
+    keyRef: unknown;
+  }> = [];
   beforeAll(() => {
     const synth = synthesizeEstate();
     const templates = Object.fromEntries(
-      Object.entries(synth.templateFiles).map(([key, file]) => [key, JSON.parse(require('node:fs').readFileSync(file, 'utf8')) as { Resources?: Resources; Outputs?: Record<string, any> }]),
+      Object.entries(synth.templateFiles).map(([key, file]) => [
+        key,
+        JSON.parse(require('node:fs').readFileSync(file, 'utf8')) as {
+          Resources?: Resources;
+          Outputs?: Record<string, any>;
+        },
+      ]),
     );
     const logicalIdOf = (ref: unknown): string | undefined => (ref as any)?.Ref ?? (ref as any)?.['Fn::GetAtt']?.[0];
     // A key in the same template, or in another stack of the estate read through Fn::GetStackOutput (`<env>-<Stack>`).
     const keyPolicyOf = (templateKey: string, ref: unknown): any[] | undefined => {
       const output = (ref as any)?.['Fn::GetStackOutput'];
       const [key, id] = output
-        ? [output.StackName.replace('-', '/'), logicalIdOf(templates[output.StackName.replace('-', '/')]?.Outputs?.[output.OutputName]?.Value)]
+        ? [
+            output.StackName.replace('-', '/'),
+            logicalIdOf(templates[output.StackName.replace('-', '/')]?.Outputs?.[output.OutputName]?.Value),
+          ]
         : [templateKey, logicalIdOf(ref)];
       const resource = id ? templates[key]?.Resources?.[id] : undefined;
       return resource?.Type === 'AWS::KMS::Key' ? [resource.Properties.KeyPolicy.Statement].flat() : undefined;
@@ -97,7 +143,10 @@ describe('every encrypted topic and dead-letter queue an EventBridge rule delive
       for (const [id, r] of Object.entries(resources)) {
         if (r.Type !== 'AWS::Events::Rule') continue;
         for (const target of r.Properties?.Targets ?? []) {
-          for (const [via, arn] of [['target', target.Arn], ['dead-letter queue', target.DeadLetterConfig?.Arn]] as const) {
+          for (const [via, arn] of [
+            ['target', target.Arn],
+            ['dead-letter queue', target.DeadLetterConfig?.Arn],
+          ] as const) {
             const destination = resources[logicalIdOf(arn) ?? ''];
             if (destination?.Type !== 'AWS::SNS::Topic' && destination?.Type !== 'AWS::SQS::Queue') continue;
             const keyRef = destination.Properties?.KmsMasterKeyId;
@@ -114,7 +163,7 @@ describe('every encrypted topic and dead-letter queue an EventBridge rule delive
     expect(deliveries.filter((d) => d.via === 'dead-letter queue').length).toBeGreaterThan(0);
   });
 
-  test('each one\'s key (in its own or another estate stack) grants EventBridge the data-key calls in the documented form, without a source condition', () => {
+  test("each one's key (in its own or another estate stack) grants EventBridge the data-key calls in the documented form, without a source condition", () => {
     const failures: string[] = [];
     for (const d of deliveries) {
       const where = `${d.template} ${d.rule} ${d.via} key ${JSON.stringify(d.keyRef)}`;
@@ -125,9 +174,14 @@ describe('every encrypted topic and dead-letter queue an EventBridge rule delive
       const grants = d.keyPolicy.filter((s) => isEventBridgeTargetKeyUse(s));
       const usable = grants.filter((s) => unsupportedSourceKeys(s).length === 0);
       const actions = new Set(usable.flatMap((s) => [s.Action].flat()));
-      const covers = (a: string) => actions.has(a) || (a === 'kms:GenerateDataKey' && actions.has('kms:GenerateDataKey*'));
-      if (!covers('kms:Decrypt') || !covers('kms:GenerateDataKey')) failures.push(`${where}: no unconditioned EventBridge grant of kms:Decrypt and kms:GenerateDataKey`);
-      for (const s of grants.filter((g) => unsupportedSourceKeys(g).length > 0)) failures.push(`${where}: ${s.Sid ?? '(no sid)'} conditioned on ${unsupportedSourceKeys(s).join(', ')}, never sent by EventBridge`);
+      const covers = (a: string) =>
+        actions.has(a) || (a === 'kms:GenerateDataKey' && actions.has('kms:GenerateDataKey*'));
+      if (!covers('kms:Decrypt') || !covers('kms:GenerateDataKey'))
+        failures.push(`${where}: no unconditioned EventBridge grant of kms:Decrypt and kms:GenerateDataKey`);
+      for (const s of grants.filter((g) => unsupportedSourceKeys(g).length > 0))
+        failures.push(
+          `${where}: ${s.Sid ?? '(no sid)'} conditioned on ${unsupportedSourceKeys(s).join(', ')}, never sent by EventBridge`,
+        );
     }
     expect(failures).toEqual([]);
   });

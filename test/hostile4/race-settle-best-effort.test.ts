@@ -21,7 +21,9 @@ const recordBucket = 'decision-records-hostile5';
 beforeAll(async () => {
   moto = await startMoto();
   s3 = new S3Client(moto.clientConfig);
-  await s3.send(new CreateBucketCommand({ Bucket: recordBucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+  await s3.send(
+    new CreateBucketCommand({ Bucket: recordBucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }),
+  );
 }, 60_000);
 afterAll(async () => moto?.stop());
 
@@ -32,7 +34,10 @@ test('a gate Approved whose crossing person call has not (yet) been delivered by
   const pkg = {
     ModelApprovalStatus: 'Approved',
     LastModifiedTime: gateUpdate,
-    CustomerMetadataProperties: { 'gate-write': `2026-12-02T05:59:59.500Z s3://${recordBucket}/approval/churn/3/round-1.json`, 'gate-decision': `s3://${recordBucket}/approval/churn/3/round-1.json` },
+    CustomerMetadataProperties: {
+      'gate-write': `2026-12-02T05:59:59.500Z s3://${recordBucket}/approval/churn/3/round-1.json`,
+      'gate-decision': `s3://${recordBucket}/approval/churn/3/round-1.json`,
+    },
   } as unknown as DescribeModelPackageCommandOutput;
   const at = new Date(gateUpdate.getTime() + 16 * 60_000);
   const status = await settledStatus({ s3, recordBucket }, 'churn', '3', pkg, at);

@@ -41,21 +41,31 @@ test("a pending call whose index write fails through Lambda's retries is still j
   const { client } = r.racing(arn, 2, async () => {
     call = await r.personCall(arn, 'Rejected', 'model-risk approver: Rejected');
     // First delivery and Lambda's two retries, all while the gate's update is still landing or S3 refuses the index write.
-    for (let i = 0; i < 3; i++) await r.gate({ s3: bad })(r.trail(arn, call)).catch((e: Error) => e);
+    for (let i = 0; i < 3; i++)
+      await r
+        .gate({ s3: bad })(r.trail(arn, call))
+        .catch((e: Error) => e);
   });
-  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
+  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({
+    outcome: 'approve',
+  });
   expect(await w.status(arn)).toBe('Approved');
   const v = arn.split('/').pop();
-  const personKeys = async () => (await w.keys(`approval/fraud-score/${v}/person/`)).filter((k) => /person\/[\w-]+\.json$/.test(k));
+  const personKeys = async () =>
+    (await w.keys(`approval/fraud-score/${v}/person/`)).filter((k) => /person\/[\w-]+\.json$/.test(k));
   // No pending judgement without its index entry: nothing was recorded while the index could not be written.
   expect(await personKeys()).toEqual([]);
   expect(await w.keys(WAITING_PREFIX)).toEqual([]);
   // Retries are spent; the event is redriven from the dead-letter queue once S3 answers: judged, indexed, and the
   // sweep (or the delivery itself) sets the person's Rejected back.
-  await r.gate()(r.trail(arn, call!)).catch((e: Error) => e);
+  await r
+    .gate()(r.trail(arn, call!))
+    .catch((e: Error) => e);
   expect(await personKeys()).toHaveLength(1);
   const later = new Date(Date.now() + 40 * 60_000);
-  const swept = await approvalGate({ ...w.deps, roleName: GATE_ROLE, cloudwatch: w.cloudwatch, now: () => later })(SWEEP_EVENT);
+  const swept = await approvalGate({ ...w.deps, roleName: GATE_ROLE, cloudwatch: w.cloudwatch, now: () => later })(
+    SWEEP_EVENT,
+  );
   expect(swept.swept!.tooLong).toEqual([]);
   expect(await w.status(arn)).toBe('Rejected');
 }, 120_000);

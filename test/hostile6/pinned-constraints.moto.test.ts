@@ -31,18 +31,37 @@ const LOOSENED = { version: 0.0, features: [] };
 test('constraints replaced while the gate is deciding are not what prod monitoring gets as the approved baseline', async () => {
   const run = await w.run('fraud-score');
   const reports = `${run.prefix}reports/`;
-  await w.s3.send(new PutObjectCommand({ Bucket: w.artifacts, Key: `${reports}baseline-constraints.json`, Body: JSON.stringify(CONSTRAINTS) }));
-  const arn = await w.register('fraud-score', { execution: run.arn, reports: { ...GOOD, evaluation: evaluation(0.9) } });
+  await w.s3.send(
+    new PutObjectCommand({
+      Bucket: w.artifacts,
+      Key: `${reports}baseline-constraints.json`,
+      Body: JSON.stringify(CONSTRAINTS),
+    }),
+  );
+  const arn = await w.register('fraud-score', {
+    execution: run.arn,
+    reports: { ...GOOD, evaluation: evaluation(0.9) },
+  });
   // The gate reads its inputs now and records its decision at the end of its run (3 s later by its clock).
   await approvalGate({ ...approvalDeps(w), now: () => new Date(Date.now() + 3000) })(stateChange(arn));
   // During the gate's run, the data scientist replaces the constraints.
-  await w.s3.send(new PutObjectCommand({ Bucket: w.artifacts, Key: `${reports}baseline-constraints.json`, Body: JSON.stringify(LOOSENED) }));
+  await w.s3.send(
+    new PutObjectCommand({
+      Bucket: w.artifacts,
+      Key: `${reports}baseline-constraints.json`,
+      Body: JSON.stringify(LOOSENED),
+    }),
+  );
   if ((await w.status(arn)) !== 'Approved') await person(w, arn, 'Approved');
   await modelPinner(pinnerDeps(w))(stateChange(arn, 'Approved'));
   const where = arn.split('/').slice(-2).join('/');
   const rec = (await w.json(`pins/${where}/pin.json`)) as unknown as PinRecord;
   expect(rec.baselines?.status).toBe('pinned');
   const key = baselineKey('fraud-score', Number(arn.split('/').pop()), 'baseline-constraints.json');
-  const pinned = JSON.parse(Buffer.from(await (await w.s3.send(new GetObjectCommand({ Bucket: w.approved, Key: key }))).Body!.transformToByteArray()).toString());
+  const pinned = JSON.parse(
+    Buffer.from(
+      await (await w.s3.send(new GetObjectCommand({ Bucket: w.approved, Key: key }))).Body!.transformToByteArray(),
+    ).toString(),
+  );
   expect(pinned).toEqual(CONSTRAINTS);
 }, 120_000);

@@ -22,14 +22,20 @@ test('a pending person call outlives a sweep outage of over a day: it is still j
   let call: Call | undefined;
   const { client } = r.racing(arn, 2, async () => {
     call = await r.personCall(arn, 'Rejected', 'model-risk approver: Rejected');
-    await r.gate()(r.trail(arn, call)).catch((e: Error) => e);
+    await r
+      .gate()(r.trail(arn, call))
+      .catch((e: Error) => e);
   });
-  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
+  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({
+    outcome: 'approve',
+  });
   expect(await w.status(arn)).toBe('Approved'); // the person's Rejected is overwritten, pending judgement
 
   // No sweep completes for two days; then the schedule resumes.
   const later = new Date(Date.now() + 49 * 3600_000);
-  const swept = await approvalGate({ ...w.deps, roleName: GATE_ROLE, cloudwatch: w.cloudwatch, now: () => later })(SWEEP_EVENT);
+  const swept = await approvalGate({ ...w.deps, roleName: GATE_ROLE, cloudwatch: w.cloudwatch, now: () => later })(
+    SWEEP_EVENT,
+  );
   const report = swept.swept!;
   // Either the call is found and judged (the Rejected restored) or the alarm's count includes it.
   expect(report.listed + report.tooLong.length).toBeGreaterThan(0);

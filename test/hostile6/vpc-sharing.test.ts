@@ -30,24 +30,48 @@ describe('VPC sharing: a path around NoInstancesInTheNetworks', () => {
           resource: '*', // CreateResourceShare authorizes on no resource type
           resourceAccount: e.account,
           region: e.region,
-          context: { 'ram:RequestedResourceType': 'ec2:Subnet', 'ram:ResourceArn': `arn:aws:ec2:${e.region}:${e.account}:subnet/subnet-0estate` },
+          context: {
+            'ram:RequestedResourceType': 'ec2:Subnet',
+            'ram:ResourceArn': `arn:aws:ec2:${e.region}:${e.account}:subnet/subnet-0estate`,
+          },
         });
         expect([e.name, action, a.decision]).toEqual([e.name, action, 'denied']);
       }
     }
   });
 
-  test('another account of the organization (the delivery account\'s admin) cannot launch an instance in an environment subnet shared with it', async () => {
+  test("another account of the organization (the delivery account's admin) cannot launch an instance in an environment subnet shared with it", async () => {
     const other = config.delivery!.account;
     for (const e of config.environments) {
       // IAM authorizes RunInstances on each of its resources and denies the request if any is denied: the
       // participant's own interface is allowed (it launches instances in its own subnets), the environment's subnet is not.
       const decisions: string[] = [];
-      for (const resource of [`arn:aws:ec2:${e.region}:${e.account}:subnet/subnet-0estate`, `arn:aws:ec2:${e.region}:${other}:network-interface/*`]) {
+      for (const resource of [
+        `arn:aws:ec2:${e.region}:${e.account}:subnet/subnet-0estate`,
+        `arn:aws:ec2:${e.region}:${other}:network-interface/*`,
+      ]) {
         // The RAM share grants the participant account the use of the subnet (emulated as the subnet's resource
         // policy: IAM's cross-account check then passes, as it does for a shared subnet); the question is the SCPs.
-        const shared = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${other}:root` }, Action: 'ec2:RunInstances', Resource: resource }] };
-        const a = await ask({ scps, principal: memberAdmin(other), action: 'ec2:RunInstances', resource, resourceAccount: resource.includes(`:${other}:`) ? other : e.account, region: e.region, resourcePolicy: resource.includes(`:${other}:`) ? undefined : shared });
+        const shared = {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${other}:root` },
+              Action: 'ec2:RunInstances',
+              Resource: resource,
+            },
+          ],
+        };
+        const a = await ask({
+          scps,
+          principal: memberAdmin(other),
+          action: 'ec2:RunInstances',
+          resource,
+          resourceAccount: resource.includes(`:${other}:`) ? other : e.account,
+          region: e.region,
+          resourcePolicy: resource.includes(`:${other}:`) ? undefined : shared,
+        });
         decisions.push(a.decision);
       }
       expect([e.name, decisions]).toEqual([e.name, ['denied', 'allowed']]);

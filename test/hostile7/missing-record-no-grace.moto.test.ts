@@ -23,7 +23,11 @@ function refusingPersonRecord(s3: S3Client): S3Client {
     get(target, prop, receiver) {
       if (prop !== 'send') return Reflect.get(target, prop, receiver);
       return async (command: { constructor: { name: string }; input: { Key?: string } }, ...rest: unknown[]) => {
-        if (command.constructor.name === 'PutObjectCommand' && /\/person\/[\w-]+\.json$/.test(String(command.input.Key)) && !String(command.input.Key).includes('_waiting')) {
+        if (
+          command.constructor.name === 'PutObjectCommand' &&
+          /\/person\/[\w-]+\.json$/.test(String(command.input.Key)) &&
+          !String(command.input.Key).includes('_waiting')
+        ) {
           throw Object.assign(new Error('SlowDown'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
         }
         return (target.send as (...a: unknown[]) => unknown).call(target, command, ...rest);
@@ -38,12 +42,18 @@ test('an entry whose record write is still being retried by Lambda is not counte
   let first: unknown;
   const { client } = r.racing(arn, 2, async () => {
     call = await r.personCall(arn, 'Rejected', 'model-risk approver: Rejected');
-    first = await r.gate({ s3: refusingPersonRecord(w.s3) })(r.trail(arn, call)).catch((e: Error) => e);
+    first = await r
+      .gate({ s3: refusingPersonRecord(w.s3) })(r.trail(arn, call))
+      .catch((e: Error) => e);
   });
-  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
+  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({
+    outcome: 'approve',
+  });
   expect(String(first)).toMatch(/SlowDown/);
   // Thirty seconds later, before Lambda's first retry: the scheduled sweep.
   const soon = new Date(Date.now() + 30_000);
-  const swept = await approvalGate({ ...w.deps, roleName: GATE_ROLE, cloudwatch: w.cloudwatch, now: () => soon })(SWEEP_EVENT);
+  const swept = await approvalGate({ ...w.deps, roleName: GATE_ROLE, cloudwatch: w.cloudwatch, now: () => soon })(
+    SWEEP_EVENT,
+  );
   expect(swept.swept!.tooLong).toEqual([]);
 }, 120_000);

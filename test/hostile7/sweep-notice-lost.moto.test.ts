@@ -25,7 +25,11 @@ function refusingPublish(sns: SNSClient): SNSClient {
     get(target, prop, receiver) {
       if (prop !== 'send') return Reflect.get(target, prop, receiver);
       return async (command: unknown, ...rest: unknown[]) => {
-        if (command instanceof PublishCommand) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+        if (command instanceof PublishCommand)
+          throw Object.assign(new Error('Rate exceeded'), {
+            name: 'ThrottlingException',
+            $metadata: { httpStatusCode: 400 },
+          });
         return (target.send as (...a: unknown[]) => unknown).call(target, command, ...rest);
       };
     },
@@ -37,18 +41,37 @@ test('a restoration made by the sweep whose notice SNS refused is announced late
   let call: Call | undefined;
   const { client } = r.racing(arn, 2, async () => {
     call = await r.personCall(arn, 'Rejected', 'model-risk approver: Rejected');
-    await r.gate()(r.trail(arn, call)).catch((e: Error) => e); // `wait`: the gate's update may still be landing
+    await r
+      .gate()(r.trail(arn, call))
+      .catch((e: Error) => e); // `wait`: the gate's update may still be landing
   });
-  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
+  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({
+    outcome: 'approve',
+  });
   expect(await w.status(arn)).toBe('Approved');
 
   const later = new Date(Date.now() + 40 * 60_000);
-  const first = await approvalGate({ ...w.deps, sns: refusingPublish(w.sns), roleName: GATE_ROLE, cloudwatch: w.cloudwatch, now: () => later })(SWEEP_EVENT);
+  const first = await approvalGate({
+    ...w.deps,
+    sns: refusingPublish(w.sns),
+    roleName: GATE_ROLE,
+    cloudwatch: w.cloudwatch,
+    now: () => later,
+  })(SWEEP_EVENT);
   expect(await w.status(arn)).toBe('Rejected'); // restored
   const { sns, messages } = r.listening();
   const after = new Date(later.getTime() + 10 * 60_000);
-  const second = await approvalGate({ ...w.deps, sns, roleName: GATE_ROLE, cloudwatch: w.cloudwatch, now: () => after })(SWEEP_EVENT);
+  const second = await approvalGate({
+    ...w.deps,
+    sns,
+    roleName: GATE_ROLE,
+    cloudwatch: w.cloudwatch,
+    now: () => after,
+  })(SWEEP_EVENT);
   const notified = (await w.keys(`${base(arn)}person/`)).filter((k) => k.endsWith('.notified.json'));
   // Counted by the alarm (first or second sweep), or the owed notice is sent by a later sweep.
-  expect({ counted: first.swept!.tooLong.length + second.swept!.tooLong.length, notices: messages.filter((m) => /RESTORED/.test(m.message ?? '')).length + notified.length }).not.toEqual({ counted: 0, notices: 0 });
+  expect({
+    counted: first.swept!.tooLong.length + second.swept!.tooLong.length,
+    notices: messages.filter((m) => /RESTORED/.test(m.message ?? '')).length + notified.length,
+  }).not.toEqual({ counted: 0, notices: 0 });
 }, 120_000);

@@ -24,9 +24,13 @@ test('a sweep overlapping a redelivery of the same call restores and announces o
   let call: Call | undefined;
   const { client } = r.racing(arn, 2, async () => {
     call = await r.personCall(arn, 'Rejected', 'model-risk approver: Rejected');
-    await r.gate()(r.trail(arn, call)).catch((e: Error) => e); // `wait`
+    await r
+      .gate()(r.trail(arn, call))
+      .catch((e: Error) => e); // `wait`
   });
-  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
+  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({
+    outcome: 'approve',
+  });
   expect(await w.status(arn)).toBe('Approved');
 
   const later = new Date(Date.now() + 40 * 60_000);
@@ -34,10 +38,22 @@ test('a sweep overlapping a redelivery of the same call restores and announces o
   const delivery = r.racing(arn, Number.POSITIVE_INFINITY, async () => undefined);
   // Lambda's retry of the delivery runs right after the sweep re-read the package before its restoration.
   const swept = r.racing(arn, 2, async () => {
-    await r.gate({ sagemaker: delivery.client, sns, now: () => later })(r.trail(arn, call!)).catch((e: Error) => e);
+    await r
+      .gate({ sagemaker: delivery.client, sns, now: () => later })(r.trail(arn, call!))
+      .catch((e: Error) => e);
   });
-  await approvalGate({ ...w.deps, sagemaker: swept.client, sns, roleName: GATE_ROLE, cloudwatch: w.cloudwatch, now: () => later })(SWEEP_EVENT);
+  await approvalGate({
+    ...w.deps,
+    sagemaker: swept.client,
+    sns,
+    roleName: GATE_ROLE,
+    cloudwatch: w.cloudwatch,
+    now: () => later,
+  })(SWEEP_EVENT);
   expect(swept.seen.acted).toBe(true);
   expect(await w.status(arn)).toBe('Rejected');
-  expect({ updates: swept.seen.updates + delivery.seen.updates, notices: messages.filter((m) => /RESTORED/.test(m.message ?? '')).length }).toEqual({ updates: 1, notices: 1 });
+  expect({
+    updates: swept.seen.updates + delivery.seen.updates,
+    notices: messages.filter((m) => /RESTORED/.test(m.message ?? '')).length,
+  }).toEqual({ updates: 1, notices: 1 });
 }, 120_000);

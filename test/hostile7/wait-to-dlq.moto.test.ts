@@ -29,9 +29,19 @@ test('a call the gate recorded and indexed as `wait` is not dead-lettered (the s
   const { client } = r.racing(arn, 2, async () => {
     call = await r.personCall(arn, 'Rejected', 'model-risk approver: Rejected');
     // The first delivery and Lambda's two retries, all inside the round's time in flight.
-    for (let i = 0; i < 3; i++) attempts.push(await r.gate()(r.trail(arn, call)).then(() => 'ok', (e: Error) => e));
+    for (let i = 0; i < 3; i++)
+      attempts.push(
+        await r
+          .gate()(r.trail(arn, call))
+          .then(
+            () => 'ok',
+            (e: Error) => e,
+          ),
+      );
   });
-  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({ outcome: 'approve' });
+  expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({
+    outcome: 'approve',
+  });
   // Recorded and indexed: the sweep owns it.
   expect((await w.keys(`${base(arn)}person/`)).filter((k) => /person\/[\w-]+\.json$/.test(k))).toHaveLength(1);
   expect((await w.keys('approval/_waiting/')).length).toBeGreaterThan(0);

@@ -20,7 +20,13 @@ import { imageRepositoriesIn, repositoryBuckets, repositoryStackId } from '../..
 import { SynthesizedEstate, synthesizeEstate } from '../support/estate';
 import type { InvariantEstate } from '../support/estates';
 
-export type Resource = { Type: string; Properties?: any; DeletionPolicy?: string; UpdateReplacePolicy?: string; Metadata?: any };
+export type Resource = {
+  Type: string;
+  Properties?: any;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  Metadata?: any;
+};
 
 /** The stacks a config must produce, by role, as `<environment>/<stack id>` (shared stacks by id). */
 export interface ExpectedStacks {
@@ -57,27 +63,59 @@ export interface EstateUnderTest {
   readonly shardStackOf: (environment: string, modelId: string) => string;
 }
 
-export function expectedStacks(config: EstateConfig, placement: ReadonlyMap<string, ReadonlyMap<string, number>>): ExpectedStacks {
+export function expectedStacks(
+  config: EstateConfig,
+  placement: ReadonlyMap<string, ReadonlyMap<string, number>>,
+): ExpectedStacks {
   const names = config.environments.map((e) => e.name);
   const per = (id: string) => names.map((n) => `${n}/${id}`);
   // Each environment's shards: a model's shard may differ between environments where a home filled in one only.
-  const shards = names.flatMap((n) => [...new Set(config.models.map((m) => shardStackId(placement.get(n)!.get(m.id)!)))].sort().map((id) => `${n}/${id}`));
+  const shards = names.flatMap((n) =>
+    [...new Set(config.models.map((m) => shardStackId(placement.get(n)!.get(m.id)!)))].sort().map((id) => `${n}/${id}`),
+  );
   const shared: string[] = [];
   if (config.organization.managementAccount) shared.push('Organization');
   if (config.delivery) {
     shared.push('Delivery');
-    const regions = new Set(config.environments.flatMap((e) => [e.region, e.auditReplicaRegion, ...config.organization.allowedRegions]));
+    const regions = new Set(
+      config.environments.flatMap((e) => [e.region, e.auditReplicaRegion, ...config.organization.allowedRegions]),
+    );
     regions.delete(config.organization.homeRegion);
     shared.push(...[...regions].sort().map((r) => `DeliverySupport-${r}`));
   }
   const foundation = per('Foundation');
   const replicas = per('AuditReplica');
-  const detection = config.environments.flatMap((e) => config.organization.allowedRegions.filter((r) => r !== e.region).map((r) => `${e.name}/Detection-${r}`));
+  const detection = config.environments.flatMap((e) =>
+    config.organization.allowedRegions.filter((r) => r !== e.region).map((r) => `${e.name}/Detection-${r}`),
+  );
   const governance = per('ModelGovernance');
   const platform = per('MLPlatform');
-  const repositories = config.environments.flatMap((e) => [...repositoryBuckets(imageRepositoriesIn(config, e.account)).keys()].map((b) => `${e.name}/${repositoryStackId(b)}`));
-  const environment = [...foundation, ...replicas, ...detection, ...governance, ...platform, ...shards, ...repositories];
-  return { foundation, replicas, detection, governance, platform, shards, repositories, shared, environment, all: [...environment, ...shared] };
+  const repositories = config.environments.flatMap((e) =>
+    [...repositoryBuckets(imageRepositoriesIn(config, e.account)).keys()].map(
+      (b) => `${e.name}/${repositoryStackId(b)}`,
+    ),
+  );
+  const environment = [
+    ...foundation,
+    ...replicas,
+    ...detection,
+    ...governance,
+    ...platform,
+    ...shards,
+    ...repositories,
+  ];
+  return {
+    foundation,
+    replicas,
+    detection,
+    governance,
+    platform,
+    shards,
+    repositories,
+    shared,
+    environment,
+    all: [...environment, ...shared],
+  };
 }
 
 /** Loads every check module of ./checks, in file-name order. */
@@ -89,7 +127,8 @@ function checks(): ((estate: EstateUnderTest) => void)[] {
     .sort()
     .map((f) => {
       const mod = require(path.join(dir, f));
-      if (typeof mod.default !== 'function') throw new Error(`${f}: an invariant check module exports a default function (estate) => void`);
+      if (typeof mod.default !== 'function')
+        throw new Error(`${f}: an invariant check module exports a default function (estate) => void`);
       return mod.default;
     });
 }
@@ -125,14 +164,17 @@ export function runInvariantSuite(estate: InvariantEstate): void {
   // The estates other than the repository's cost minutes (cfn-lint over every shard): CI runs them.
   const runs = !estate.extra || process.env.INVARIANT_ESTATES === 'all';
   const title = `invariants on the ${estate.name}: ${estate.description}`;
-  (runs ? describe : describe.skip)(runs ? title : `${title} (runs with INVARIANT_ESTATES=all, as .ci/run sets)`, () => {
-    beforeAll(() => {
-      synthesized = synthesizeEstate(config, recorded);
-    });
-    afterAll(() => {
-      if (synthesized) fs.rmSync(synthesized.outdir, { recursive: true, force: true });
-      synthesized = undefined;
-    });
-    for (const check of checks()) check(under);
-  });
+  (runs ? describe : describe.skip)(
+    runs ? title : `${title} (runs with INVARIANT_ESTATES=all, as .ci/run sets)`,
+    () => {
+      beforeAll(() => {
+        synthesized = synthesizeEstate(config, recorded);
+      });
+      afterAll(() => {
+        if (synthesized) fs.rmSync(synthesized.outdir, { recursive: true, force: true });
+        synthesized = undefined;
+      });
+      for (const check of checks()) check(under);
+    },
+  );
 }

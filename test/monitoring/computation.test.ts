@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { MONITORING_SCRIPT } from '../../constructs/estate-monitoring';
 
 const GENERATE = path.join(__dirname, 'generate.py');
-const python = (args: string[], cwd?: string) => spawnSync('python3', args, { encoding: 'utf8', cwd, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+const python = (args: string[], cwd?: string) =>
+  spawnSync('python3', args, { encoding: 'utf8', cwd, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
 const run = (args: string[]) => {
   const r = python([MONITORING_SCRIPT, ...args]);
   if (r.status !== 0) throw new Error(`estate_monitoring ${args[0]} exited ${r.status}: ${r.stderr}`);
@@ -21,8 +22,13 @@ const run = (args: string[]) => {
 };
 /** Python expressions over the script's functions, evaluated in one interpreter (starting numpy is the slow part). */
 const evaluateAll = (expressions: Record<string, string>): Record<string, any> => {
-  const body = Object.entries(expressions).map(([k, e]) => `${JSON.stringify(k)}: ${e}`).join(', ');
-  const r = python(['-c', `import json, sys; sys.path.insert(0, ${JSON.stringify(path.dirname(MONITORING_SCRIPT))}); from estate_monitoring import *; print(json.dumps({${body}}))`]);
+  const body = Object.entries(expressions)
+    .map(([k, e]) => `${JSON.stringify(k)}: ${e}`)
+    .join(', ');
+  const r = python([
+    '-c',
+    `import json, sys; sys.path.insert(0, ${JSON.stringify(path.dirname(MONITORING_SCRIPT))}); from estate_monitoring import *; print(json.dumps({${body}}))`,
+  ]);
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 };
@@ -36,10 +42,15 @@ test('python3 with numpy is on the machine (the processing image has both; .ci/r
 
 test("the script is Python 3.8 syntax and imports only the standard library and numpy (it runs unchanged in AWS's scikit-learn image)", () => {
   const source = fs.readFileSync(MONITORING_SCRIPT, 'utf8');
-  const r = python(['-c', `import ast, sys; ast.parse(open(${JSON.stringify(MONITORING_SCRIPT)}).read(), feature_version=(3, 8)); print(sorted(set(sys.stdlib_module_names)) if hasattr(sys, 'stdlib_module_names') else [])`]);
+  const r = python([
+    '-c',
+    `import ast, sys; ast.parse(open(${JSON.stringify(MONITORING_SCRIPT)}).read(), feature_version=(3, 8)); print(sorted(set(sys.stdlib_module_names)) if hasattr(sys, 'stdlib_module_names') else [])`,
+  ]);
   expect(r.stderr).toBe('');
   const stdlib = new Set<string>(JSON.parse(r.stdout.replace(/'/g, '"')));
-  const imported = [...source.matchAll(/^(?:from (\S+) import|import (\S+))/gm)].map((m) => (m[1] ?? m[2]).split('.')[0]).filter((m) => m !== '__future__');
+  const imported = [...source.matchAll(/^(?:from (\S+) import|import (\S+))/gm)]
+    .map((m) => (m[1] ?? m[2]).split('.')[0])
+    .filter((m) => m !== '__future__');
   const foreign = imported.filter((m) => m !== 'numpy' && !stdlib.has(m));
   expect(foreign).toEqual([]);
   expect(imported).toContain('numpy');
@@ -55,10 +66,19 @@ describe('formulas, against values computed by hand', () => {
   };
   beforeAll(() => {
     const expressions = [
-      'psi([50, 50], [90, 10])', 'psi([10, 20, 30], [1, 2, 3])', 'psi([50, 50], [100, 0])', 'psi([0, 0], [1, 2])',
-      'auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])', 'auc([0, 1], [0.5, 0.5])', 'auc([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.2])', 'auc([1, 1], [0.2, 0.3])',
-      'classification_metrics([1, 1, 0, 0, 1], [0.9, 0.4, 0.6, 0.1, 0.7])', 'regression_metrics([1, 2, 3], [1, 2, 6])',
-      `disparate_impact(${positive}, ${facet}, 'd')`, `bias_metrics(${positive}, ${facet})`, `facet_groups(['x'] * 19 + ['y'] * 20)`,
+      'psi([50, 50], [90, 10])',
+      'psi([10, 20, 30], [1, 2, 3])',
+      'psi([50, 50], [100, 0])',
+      'psi([0, 0], [1, 2])',
+      'auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])',
+      'auc([0, 1], [0.5, 0.5])',
+      'auc([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.2])',
+      'auc([1, 1], [0.2, 0.3])',
+      'classification_metrics([1, 1, 0, 0, 1], [0.9, 0.4, 0.6, 0.1, 0.7])',
+      'regression_metrics([1, 2, 3], [1, 2, 6])',
+      `disparate_impact(${positive}, ${facet}, 'd')`,
+      `bias_metrics(${positive}, ${facet})`,
+      `facet_groups(['x'] * 19 + ['y'] * 20)`,
     ];
     v = evaluateAll(Object.fromEntries(expressions.map((e) => [e, e])));
   }, 60000);
@@ -97,7 +117,10 @@ describe('formulas, against values computed by hand', () => {
     expect(evaluate(`disparate_impact(${positive}, ${facet}, 'd')`)).toBeCloseTo(0.4, 12);
     const [, post] = evaluate(`bias_metrics(${positive}, ${facet})`);
     const d = post.find((g: any) => g.value_or_threshold === 'd');
-    expect(Object.fromEntries(d.metrics.map((x: any) => [x.name, x.value]))).toEqual({ DI: expect.closeTo(0.4, 12), DPPL: expect.closeTo(0.3, 12) });
+    expect(Object.fromEntries(d.metrics.map((x: any) => [x.name, x.value]))).toEqual({
+      DI: expect.closeTo(0.4, 12),
+      DPPL: expect.closeTo(0.3, 12),
+    });
     expect(evaluate(`facet_groups(['x'] * 19 + ['y'] * 20)`)).toEqual(['y']);
   });
 });
@@ -107,7 +130,10 @@ describe('a monitoring run over generated capture data (the CLI, as the processi
   const results: Record<string, { datums: any[]; report: any }> = {};
   const value = (scenario: string, metric: string, dims: Record<string, string> = {}) =>
     results[scenario].datums.find(
-      (d) => d.MetricName === metric && d.Dimensions.length === 1 + Object.keys(dims).length && Object.entries(dims).every(([k, v]) => d.Dimensions.some((x: any) => x.Name === k && x.Value === v)),
+      (d) =>
+        d.MetricName === metric &&
+        d.Dimensions.length === 1 + Object.keys(dims).length &&
+        Object.entries(dims).every(([k, v]) => d.Dimensions.some((x: any) => x.Name === k && x.Value === v)),
     )?.Value;
 
   beforeAll(() => {
@@ -117,10 +143,30 @@ describe('a monitoring run over generated capture data (the CLI, as the processi
       const dir = path.join(root, scenario);
       const captures = fs.readdirSync(path.join(dir, 'capture')).map((v) => path.join(dir, 'capture', v));
       const out = path.join(root, `out-${scenario}`);
-      run(['monitor', '--endpoint', 'prod-fraud-score', '--problem-type', 'binary_classification', '--facets', 'age_band', '--baseline', path.join(root, 'baseline'),
-        '--capture', ...captures, '--ground-truth', path.join(dir, 'ground-truth', '0'), '--window-end', '2026-12-01T22:00:00.000Z', '--output', out]);
+      run([
+        'monitor',
+        '--endpoint',
+        'prod-fraud-score',
+        '--problem-type',
+        'binary_classification',
+        '--facets',
+        'age_band',
+        '--baseline',
+        path.join(root, 'baseline'),
+        '--capture',
+        ...captures,
+        '--ground-truth',
+        path.join(dir, 'ground-truth', '0'),
+        '--window-end',
+        '2026-12-01T22:00:00.000Z',
+        '--output',
+        out,
+      ]);
       const index = readJson(path.join(out, 'metrics', 'index.json'));
-      results[scenario] = { datums: index.batches.flatMap((b: string) => readJson(path.join(out, b))), report: readJson(path.join(out, 'report.json')) };
+      results[scenario] = {
+        datums: index.batches.flatMap((b: string) => readJson(path.join(out, b))),
+        report: readJson(path.join(out, 'report.json')),
+      };
       expect(index.datums).toBe(results[scenario].datums.length);
     }
   }, 60000);
@@ -129,7 +175,8 @@ describe('a monitoring run over generated capture data (the CLI, as the processi
   test('a stable window: every PSI under the 0.1 watch level, no constraint violated, DI near 1, AUC as in training; both variants read', () => {
     expect(value('stable', 'RecordsAnalyzed')).toBe(3000);
     expect(value('stable', 'LabelledRecords')).toBe(3000);
-    for (const f of ['income', 'tenure', 'age_band']) expect(value('stable', 'FeaturePsi', { Feature: f })).toBeLessThan(0.1);
+    for (const f of ['income', 'tenure', 'age_band'])
+      expect(value('stable', 'FeaturePsi', { Feature: f })).toBeLessThan(0.1);
     expect(value('stable', 'MaxFeaturePsi')).toBeLessThan(0.1);
     expect(value('stable', 'ScorePsi')).toBeLessThan(0.1);
     expect(value('stable', 'DataQualityViolations')).toBe(0);
@@ -161,7 +208,9 @@ describe('a monitoring run over generated capture data (the CLI, as the processi
     expect(di).toBeGreaterThan(0.5);
     expect(di).toBeLessThan(0.8);
     const groups = results.biased.report.result.bias.age_band.post_training;
-    const worst = groups.find((g: any) => g.value_or_threshold === '50+').metrics.find((m: any) => m.name === 'DI').value;
+    const worst = groups
+      .find((g: any) => g.value_or_threshold === '50+')
+      .metrics.find((m: any) => m.name === 'DI').value;
     expect(worst).toBe(di);
     expect(value('biased', 'LabelledRecords')).toBe(0);
     expect(value('biased', 'Auc')).toBeUndefined();
@@ -171,8 +220,14 @@ describe('a monitoring run over generated capture data (the CLI, as the processi
     expect(value('broken-inputs', 'MissingRate', { Feature: 'income' })).toBeCloseTo(0.12, 1);
     expect(value('broken-inputs', 'TypeViolationRate', { Feature: 'tenure' })).toBeCloseTo(0.05, 1);
     expect(value('broken-inputs', 'DataQualityViolations')).toBe(2);
-    const checks = results['broken-inputs'].report.result.violations.map((v: any) => [v.feature_name, v.constraint_check_type]);
-    expect(checks.sort()).toEqual([['income', 'completeness_check'], ['tenure', 'data_type_check']]);
+    const checks = results['broken-inputs'].report.result.violations.map((v: any) => [
+      v.feature_name,
+      v.constraint_check_type,
+    ]);
+    expect(checks.sort()).toEqual([
+      ['income', 'completeness_check'],
+      ['tenure', 'data_type_check'],
+    ]);
     expect(readJson(path.join(root, 'out-broken-inputs', 'constraint_violations.json')).violations).toHaveLength(2);
   });
 
@@ -188,10 +243,32 @@ describe('a monitoring run over generated capture data (the CLI, as the processi
   test('hostile input: a missing baseline, a facet the baseline lacks, or a capture line that is not JSON stops the run with a clear error (exit 2), never a guess', () => {
     const out = path.join(root, 'hostile-out');
     const base = ['monitor', '--endpoint', 'e', '--problem-type', 'binary_classification', '--output', out];
-    const missing = python([MONITORING_SCRIPT, ...base, '--baseline', path.join(root, 'nowhere'), '--capture', path.join(root, 'stable', 'capture', 'champion')]);
-    expect([missing.status, missing.stderr]).toEqual([2, expect.stringMatching(/nowhere\/baseline-statistics\.json is missing: the model's drift baseline/)]);
-    const facet = python([MONITORING_SCRIPT, ...base, '--baseline', path.join(root, 'baseline'), '--facets', 'sex', '--capture', path.join(root, 'stable', 'capture', 'champion')]);
-    expect([facet.status, facet.stderr]).toEqual([2, expect.stringMatching(/protected facets \['sex'\] are not features of the baseline \(income, tenure, age_band\)/)]);
+    const missing = python([
+      MONITORING_SCRIPT,
+      ...base,
+      '--baseline',
+      path.join(root, 'nowhere'),
+      '--capture',
+      path.join(root, 'stable', 'capture', 'champion'),
+    ]);
+    expect([missing.status, missing.stderr]).toEqual([
+      2,
+      expect.stringMatching(/nowhere\/baseline-statistics\.json is missing: the model's drift baseline/),
+    ]);
+    const facet = python([
+      MONITORING_SCRIPT,
+      ...base,
+      '--baseline',
+      path.join(root, 'baseline'),
+      '--facets',
+      'sex',
+      '--capture',
+      path.join(root, 'stable', 'capture', 'champion'),
+    ]);
+    expect([facet.status, facet.stderr]).toEqual([
+      2,
+      expect.stringMatching(/protected facets \['sex'\] are not features of the baseline \(income, tenure, age_band\)/),
+    ]);
     const torn = path.join(root, 'torn', 'champion');
     fs.mkdirSync(torn, { recursive: true });
     fs.writeFileSync(path.join(torn, 'part.jsonl'), '{"captureData": {}}\n{"captureData": \n');
@@ -211,15 +288,41 @@ describe("the training pipeline's reports (shap-design, the model's predict step
     execFileSync('python3', [GENERATE, 'score', path.join(root, 'test'), path.join(root, 'predictions', 'test')]);
     execFileSync('python3', [GENERATE, 'score', path.join(root, 'design'), path.join(root, 'predictions', 'design')]);
     reports = path.join(root, 'reports');
-    run(['reports', '--problem-type', 'binary_classification', '--facets', 'age_band', '--train', path.join(root, 'train'), '--test', path.join(root, 'test'),
-      '--predictions', path.join(root, 'predictions', 'test'), '--design', path.join(root, 'design'), '--design-predictions', path.join(root, 'predictions', 'design'), '--output', reports]);
+    run([
+      'reports',
+      '--problem-type',
+      'binary_classification',
+      '--facets',
+      'age_band',
+      '--train',
+      path.join(root, 'train'),
+      '--test',
+      path.join(root, 'test'),
+      '--predictions',
+      path.join(root, 'predictions', 'test'),
+      '--design',
+      path.join(root, 'design'),
+      '--design-predictions',
+      path.join(root, 'predictions', 'design'),
+      '--output',
+      reports,
+    ]);
   }, 60000);
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   test('every report of the contract is written, in the shapes the approval gate reads', () => {
-    expect(fs.readdirSync(reports).sort()).toEqual(['baseline-constraints.json', 'baseline-score-statistics.json', 'baseline-statistics.json', 'bias.json', 'evaluation.json', 'explainability.json', 'statistics.json']);
+    expect(fs.readdirSync(reports).sort()).toEqual([
+      'baseline-constraints.json',
+      'baseline-score-statistics.json',
+      'baseline-statistics.json',
+      'bias.json',
+      'evaluation.json',
+      'explainability.json',
+      'statistics.json',
+    ]);
     const evaluation = readJson(path.join(reports, 'evaluation.json'));
-    for (const m of ['auc', 'f1', 'precision', 'recall', 'accuracy']) expect(typeof evaluation.binary_classification_metrics[m].value).toBe('number');
+    for (const m of ['auc', 'f1', 'precision', 'recall', 'accuracy'])
+      expect(typeof evaluation.binary_classification_metrics[m].value).toBe('number');
     const stats = readJson(path.join(reports, 'baseline-statistics.json'));
     const income = stats.features.find((f: any) => f.name === 'income');
     expect(income.inferred_type).toBe('Fractional');
@@ -229,31 +332,54 @@ describe("the training pipeline's reports (shap-design, the model's predict step
     for (const b of buckets) expect(Object.keys(b).sort()).toEqual(['count', 'lower_bound', 'upper_bound']);
     expect(readJson(path.join(reports, 'statistics.json')).dataset.item_count).toBe(600);
     const constraints = readJson(path.join(reports, 'baseline-constraints.json'));
-    expect(constraints.features.map((f: any) => [f.name, f.inferred_type])).toEqual([['income', 'Fractional'], ['tenure', 'Integral'], ['age_band', 'String']]);
+    expect(constraints.features.map((f: any) => [f.name, f.inferred_type])).toEqual([
+      ['income', 'Fractional'],
+      ['tenure', 'Integral'],
+      ['age_band', 'String'],
+    ]);
   });
 
   test('AUC and the bias report agree with a direct computation; the penalised 50+ band has DI below 0.8', () => {
     const evaluation = readJson(path.join(reports, 'evaluation.json'));
-    const { direct } = evaluateAll({ direct: `auc([float(r.split(',')[3]) for r in open(${JSON.stringify(path.join(root, 'test', 'part.csv'))}).read().split()[1:]], [float(x) for x in open(${JSON.stringify(path.join(root, 'predictions', 'test', 'part.csv'))}).read().split()[1:]])` });
+    const { direct } = evaluateAll({
+      direct: `auc([float(r.split(',')[3]) for r in open(${JSON.stringify(path.join(root, 'test', 'part.csv'))}).read().split()[1:]], [float(x) for x in open(${JSON.stringify(path.join(root, 'predictions', 'test', 'part.csv'))}).read().split()[1:]])`,
+    });
     expect(evaluation.binary_classification_metrics.auc.value).toBeCloseTo(direct, 12);
     const bias = readJson(path.join(reports, 'bias.json'));
     const post = bias.post_training_bias_metrics.facets.age_band;
-    const di = (g: string) => post.find((x: any) => x.value_or_threshold === g).metrics.find((m: any) => m.name === 'DI').value;
+    const di = (g: string) =>
+      post.find((x: any) => x.value_or_threshold === g).metrics.find((m: any) => m.name === 'DI').value;
     expect(di('50+')).toBeLessThan(0.8);
     expect(di('30-50')).toBeGreaterThan(0.8);
-    expect(bias.pre_training_bias_metrics.facets.age_band.map((g: any) => g.metrics.map((m: any) => m.name))).toEqual([['CI', 'DPL'], ['CI', 'DPL'], ['CI', 'DPL']]);
+    expect(bias.pre_training_bias_metrics.facets.age_band.map((g: any) => g.metrics.map((m: any) => m.name))).toEqual([
+      ['CI', 'DPL'],
+      ['CI', 'DPL'],
+      ['CI', 'DPL'],
+    ]);
   });
 
   test('Kernel SHAP recovers the closed form of an additive model: mean |w_j (x_j - mean_background x_j)| per feature', () => {
     const shap = readJson(path.join(reports, 'explainability.json')).explanations.kernel_shap.label.global_shap_values;
-    const rows = fs.readFileSync(path.join(root, 'test', 'part.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(','));
+    const rows = fs
+      .readFileSync(path.join(root, 'test', 'part.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((r) => r.split(','));
     const background = rows.slice(0, 20);
     const explained = rows.slice(rows.length - 20);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const effect = { income: (r: string[]) => 0.02 * (Number(r[0]) - 50), tenure: (r: string[]) => -0.002 * (Number(r[1]) - 60), age_band: (r: string[]) => (r[2] === '50+' ? -0.3 : 0) };
+    const effect = {
+      income: (r: string[]) => 0.02 * (Number(r[0]) - 50),
+      tenure: (r: string[]) => -0.002 * (Number(r[1]) - 60),
+      age_band: (r: string[]) => (r[2] === '50+' ? -0.3 : 0),
+    };
     for (const [feature, f] of Object.entries(effect)) {
       const base = mean(background.map(f));
-      expect([feature, shap[feature]]).toEqual([feature, expect.closeTo(mean(explained.map((r) => Math.abs(f(r) - base))), 8)]);
+      expect([feature, shap[feature]]).toEqual([
+        feature,
+        expect.closeTo(mean(explained.map((r) => Math.abs(f(r) - base))), 8),
+      ]);
     }
   });
 
@@ -261,10 +387,34 @@ describe("the training pipeline's reports (shap-design, the model's predict step
     const short = path.join(root, 'short');
     fs.mkdirSync(short, { recursive: true });
     fs.writeFileSync(path.join(short, 'p.csv'), 'score\n0.5\n');
-    const args = ['reports', '--problem-type', 'binary_classification', '--train', path.join(root, 'train'), '--test', path.join(root, 'test'), '--design', path.join(root, 'design'), '--design-predictions', path.join(root, 'predictions', 'design'), '--output', path.join(root, 'x')];
+    const args = [
+      'reports',
+      '--problem-type',
+      'binary_classification',
+      '--train',
+      path.join(root, 'train'),
+      '--test',
+      path.join(root, 'test'),
+      '--design',
+      path.join(root, 'design'),
+      '--design-predictions',
+      path.join(root, 'predictions', 'design'),
+      '--output',
+      path.join(root, 'x'),
+    ];
     const r = python([MONITORING_SCRIPT, ...args, '--predictions', short]);
     expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('1 predictions for 600 test rows')]);
-    const f = python([MONITORING_SCRIPT, ...args, '--predictions', path.join(root, 'predictions', 'test'), '--facets', 'sex']);
-    expect([f.status, f.stderr]).toEqual([2, expect.stringContaining("protected facets ['sex'] are not columns of the data")]);
+    const f = python([
+      MONITORING_SCRIPT,
+      ...args,
+      '--predictions',
+      path.join(root, 'predictions', 'test'),
+      '--facets',
+      'sex',
+    ]);
+    expect([f.status, f.stderr]).toEqual([
+      2,
+      expect.stringContaining("protected facets ['sex'] are not columns of the data"),
+    ]);
   });
 });

@@ -115,7 +115,9 @@ export function crossStackProblems(stacks: readonly AssemblyStack[]): string[] {
         problems.push(`${where}: ${producer.displayName} declares no output ${ref.outputName}`);
       }
       if (!dependsOn(consumer, producer)) {
-        problems.push(`${where}: ${consumer.displayName} does not depend on ${producer.displayName}, so nothing deploys it first`);
+        problems.push(
+          `${where}: ${consumer.displayName} does not depend on ${producer.displayName}, so nothing deploys it first`,
+        );
       }
     }
   }

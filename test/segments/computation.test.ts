@@ -14,12 +14,18 @@ import { MONITORING_SCRIPT } from '../../constructs/estate-monitoring';
 import { segmentArgument, stressArgument } from '../../lib/config/segments';
 
 const GENERATE = path.join(__dirname, 'generate.py');
-const python = (args: string[]) => spawnSync('python3', args, { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+const python = (args: string[]) =>
+  spawnSync('python3', args, { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
 
 // The arguments the estate passes (lib/config/segments.ts), so the script reads what the config writes.
 const HIGH_VALUE = segmentArgument({ name: 'high-value', feature: 'amount', range: { min: 10000 }, minSupport: 200 });
-const GAMBLING = segmentArgument({ name: 'gambling', feature: 'merchant_category', values: ['gambling'], minSupport: 100 });
+const GAMBLING = segmentArgument({
+  name: 'gambling',
+  feature: 'merchant_category',
+  values: ['gambling'],
+  minSupport: 100,
+});
 const WAVE = stressArgument({ name: 'fraud-wave', positiveRate: 0.25 });
 const SEASON = stressArgument({ name: 'high-value-season', segmentShare: { segment: 'high-value', share: 0.5 } });
 
@@ -33,13 +39,40 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const reportArgs = (out: string, extra: string[]) => {
   const e = path.join(root, 'eval');
-  return [MONITORING_SCRIPT, 'reports', '--problem-type', 'binary_classification', '--train', path.join(e, 'train'), '--test', path.join(e, 'test'), '--predictions', path.join(e, 'predictions', 'test'), '--design', path.join(e, 'design'), '--design-predictions', path.join(e, 'predictions', 'design'), '--output', out, ...extra];
+  return [
+    MONITORING_SCRIPT,
+    'reports',
+    '--problem-type',
+    'binary_classification',
+    '--train',
+    path.join(e, 'train'),
+    '--test',
+    path.join(e, 'test'),
+    '--predictions',
+    path.join(e, 'predictions', 'test'),
+    '--design',
+    path.join(e, 'design'),
+    '--design-predictions',
+    path.join(e, 'predictions', 'design'),
+    '--output',
+    out,
+    ...extra,
+  ];
 };
 
 /** The test split and its scores, read here independently of the script. */
 function testRows(): Array<{ amount: number; merchant: string; label: number; score: number }> {
-  const lines = fs.readFileSync(path.join(root, 'eval', 'test', 'part.csv'), 'utf8').trim().split('\n').slice(1);
-  const scores = fs.readFileSync(path.join(root, 'eval', 'predictions', 'test', 'part.csv'), 'utf8').trim().split('\n').slice(1).map(Number);
+  const lines = fs
+    .readFileSync(path.join(root, 'eval', 'test', 'part.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1);
+  const scores = fs
+    .readFileSync(path.join(root, 'eval', 'predictions', 'test', 'part.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map(Number);
   return lines.map((l, i) => {
     const [amount, merchant, , label] = l.split(',');
     return { amount: Number(amount), merchant, label: Number(label), score: scores[i] };
@@ -67,7 +100,9 @@ describe('the Evaluate step: evaluation.json with segments and stress scenarios'
   let out: string;
   beforeAll(() => {
     out = path.join(root, 'reports');
-    const r = python(reportArgs(out, ['--segment', HIGH_VALUE, '--segment', GAMBLING, '--stress', WAVE, '--stress', SEASON]));
+    const r = python(
+      reportArgs(out, ['--segment', HIGH_VALUE, '--segment', GAMBLING, '--stress', WAVE, '--stress', SEASON]),
+    );
     if (r.status !== 0) throw new Error(r.stderr);
     evaluation = readJson(path.join(out, 'evaluation.json'));
   }, 60000);
@@ -81,8 +116,19 @@ describe('the Evaluate step: evaluation.json with segments and stress scenarios'
 
   test('support, positives and confusion counts are exact, and agree with an independent count of the rows', () => {
     const hv = evaluation.segments['high-value'];
-    expect(hv).toMatchObject({ definition: { feature: 'amount', range: { min: 10000 } }, min_support: 200, support: 400, positives: 100, status: 'ok' });
-    expect(hv.confusion_matrix).toEqual({ true_positives: 60, false_negatives: 40, false_positives: 120, true_negatives: 180 });
+    expect(hv).toMatchObject({
+      definition: { feature: 'amount', range: { min: 10000 } },
+      min_support: 200,
+      support: 400,
+      positives: 100,
+      status: 'ok',
+    });
+    expect(hv.confusion_matrix).toEqual({
+      true_positives: 60,
+      false_negatives: 40,
+      false_positives: 120,
+      true_negatives: 180,
+    });
     const rows = testRows();
     const inHv = rows.filter((r) => r.amount >= 10000);
     const count = (f: (r: (typeof rows)[number]) => boolean) => inHv.filter(f).length;
@@ -107,22 +153,46 @@ describe('the Evaluate step: evaluation.json with segments and stress scenarios'
       false_negatives: count((r) => r.score < 0.5 && r.label === 1),
       true_negatives: count((r) => r.score < 0.5 && r.label === 0),
     });
-    for (const seg of Object.values(evaluation.segments) as Array<{ support: number; confusion_matrix: Record<string, number> }>) {
+    for (const seg of Object.values(evaluation.segments) as Array<{
+      support: number;
+      confusion_matrix: Record<string, number>;
+    }>) {
       expect(seg.support).toBeLessThanOrEqual(evaluation.rows);
-      for (const [k, v] of Object.entries(seg.confusion_matrix)) expect(v).toBeLessThanOrEqual(evaluation.confusion_matrix[k]);
+      for (const [k, v] of Object.entries(seg.confusion_matrix))
+        expect(v).toBeLessThanOrEqual(evaluation.confusion_matrix[k]);
     }
   });
 
   test('a segment below its minimum support is reported as insufficient data, with its figures', () => {
     const g = evaluation.segments.gambling;
-    expect(g).toMatchObject({ definition: { feature: 'merchant_category', values: ['gambling'] }, support: 30, positives: 5, min_support: 100, status: 'insufficient_data' });
-    expect(g.confusion_matrix).toEqual({ true_positives: 5, false_negatives: 0, false_positives: 0, true_negatives: 25 });
+    expect(g).toMatchObject({
+      definition: { feature: 'merchant_category', values: ['gambling'] },
+      support: 30,
+      positives: 5,
+      min_support: 100,
+      status: 'insufficient_data',
+    });
+    expect(g.confusion_matrix).toEqual({
+      true_positives: 5,
+      false_negatives: 0,
+      false_positives: 0,
+      true_negatives: 25,
+    });
   });
 
   test('prior shift: AUC is unchanged (it is invariant to class weights); precision follows the weights 2 and 6/7', () => {
     const s = evaluation.stress_scenarios['fraud-wave'];
-    expect(s).toMatchObject({ kind: 'prior_shift', positive_rate: 0.25, observed_positive_rate: 0.125, status: 'ok', rows: 4000 });
-    expect(s.binary_classification_metrics.auc.value).toBeCloseTo(evaluation.binary_classification_metrics.auc.value, 10);
+    expect(s).toMatchObject({
+      kind: 'prior_shift',
+      positive_rate: 0.25,
+      observed_positive_rate: 0.125,
+      status: 'ok',
+      rows: 4000,
+    });
+    expect(s.binary_classification_metrics.auc.value).toBeCloseTo(
+      evaluation.binary_classification_metrics.auc.value,
+      10,
+    );
     const tp = 2 * 460;
     const fp = (6 / 7) * 120;
     expect(s.binary_classification_metrics.precision.value).toBeCloseTo(tp / (tp + fp), 12);
@@ -131,7 +201,13 @@ describe('the Evaluate step: evaluation.json with segments and stress scenarios'
 
   test('population shift: high-value at half the rows; AUC equal to a weighted pair count over the rows', () => {
     const s = evaluation.stress_scenarios['high-value-season'];
-    expect(s).toMatchObject({ kind: 'population_shift', segment: 'high-value', share: 0.5, observed_share: 0.1, status: 'ok' });
+    expect(s).toMatchObject({
+      kind: 'population_shift',
+      segment: 'high-value',
+      share: 0.5,
+      observed_share: 0.1,
+      status: 'ok',
+    });
     const rows = testRows().map((r) => ({ ...r, w: r.amount >= 10000 ? 0.5 / 0.1 : 0.5 / 0.9 }));
     expect(s.binary_classification_metrics.auc.value).toBeCloseTo(pairAuc(rows), 10);
     // It falls from the aggregate's 0.979 towards the segment's 0.6: the scenario shows what the aggregate hides.
@@ -143,12 +219,20 @@ describe('the Evaluate step: evaluation.json with segments and stress scenarios'
 
   test("each segment's drift baseline is the same segment of the training split", () => {
     const b = readJson(path.join(out, 'baseline-segment-statistics.json'));
-    const train = fs.readFileSync(path.join(root, 'eval', 'train', 'part.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const train = fs
+      .readFileSync(path.join(root, 'eval', 'train', 'part.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     expect(b.segments['high-value'].rows).toBe(train.filter((r) => Number(r[0]) >= 10000).length);
     expect(b.segments['high-value'].definition).toEqual({ feature: 'amount', range: { min: 10000 } });
     const amount = b.segments['high-value'].statistics.features.find((f: any) => f.name === 'amount');
     expect(amount.numerical_statistics.min).toBeGreaterThanOrEqual(10000);
-    expect(b.segments.gambling.statistics.features.find((f: any) => f.name === 'merchant_category').string_statistics.distinct_count).toBe(1);
+    expect(
+      b.segments.gambling.statistics.features.find((f: any) => f.name === 'merchant_category').string_statistics
+        .distinct_count,
+    ).toBe(1);
   });
 
   test('without segments the evaluation report is as before (no segment sections)', () => {
@@ -163,7 +247,9 @@ describe('the Evaluate step: evaluation.json with segments and stress scenarios'
   test('regression: per-segment metrics and the squared error needed to compare segments', () => {
     const e = path.join(root, 'eval');
     const reg = path.join(root, 'regression');
-    const r = python(reportArgs(reg, ['--segment', HIGH_VALUE]).map((a) => (a === 'binary_classification' ? 'regression' : a)));
+    const r = python(
+      reportArgs(reg, ['--segment', HIGH_VALUE]).map((a) => (a === 'binary_classification' ? 'regression' : a)),
+    );
     expect(r.stderr).toBe('');
     const hv = readJson(path.join(reg, 'evaluation.json')).segments['high-value'];
     const rows = testRows().filter((x) => x.amount >= 10000);
@@ -180,13 +266,38 @@ describe('the Evaluate step: evaluation.json with segments and stress scenarios'
 
 describe('bad segment arguments: exit 2 with what is wrong, no traceback', () => {
   const cases: Array<[string, string[], RegExp]> = [
-    ['a segment on a feature the data does not have', ['--segment', segmentArgument({ name: 'thin-file', feature: 'open_acounts', range: { max: 3 }, minSupport: 10 })], /segment thin-file is on feature open_acounts, which is not a column of the data \(amount, merchant_category, open_accounts\)/],
+    [
+      'a segment on a feature the data does not have',
+      ['--segment', segmentArgument({ name: 'thin-file', feature: 'open_acounts', range: { max: 3 }, minSupport: 10 })],
+      /segment thin-file is on feature open_acounts, which is not a column of the data \(amount, merchant_category, open_accounts\)/,
+    ],
     ['a segment that is not JSON', ['--segment', '{name: high-value'], /segment '\{name: high-value' is not JSON/],
-    ['a segment with values and a range', ['--segment', JSON.stringify({ name: 'x1x', feature: 'amount', values: [1], range: { min: 1 } })], /segment x1x must give either values or range/],
+    [
+      'a segment with values and a range',
+      ['--segment', JSON.stringify({ name: 'x1x', feature: 'amount', values: [1], range: { min: 1 } })],
+      /segment x1x must give either values or range/,
+    ],
     ['a segment given twice', ['--segment', HIGH_VALUE, '--segment', HIGH_VALUE], /segment high-value is given twice/],
-    ['a minimum support that is not a whole number', ['--segment', JSON.stringify({ name: 'x1x', feature: 'amount', range: { min: 1 }, minSupport: 0.5 })], /minSupport must be a whole number/],
-    ['a stress scenario on a segment not given', ['--stress', SEASON], /stress scenario high-value-season names segment high-value, which is not given/],
-    ['a stress scenario with both kinds', ['--segment', HIGH_VALUE, '--stress', JSON.stringify({ name: 'both', positiveRate: 0.2, segmentShare: { segment: 'high-value', share: 0.3 } })], /exactly one of positiveRate or segmentShare/],
+    [
+      'a minimum support that is not a whole number',
+      ['--segment', JSON.stringify({ name: 'x1x', feature: 'amount', range: { min: 1 }, minSupport: 0.5 })],
+      /minSupport must be a whole number/,
+    ],
+    [
+      'a stress scenario on a segment not given',
+      ['--stress', SEASON],
+      /stress scenario high-value-season names segment high-value, which is not given/,
+    ],
+    [
+      'a stress scenario with both kinds',
+      [
+        '--segment',
+        HIGH_VALUE,
+        '--stress',
+        JSON.stringify({ name: 'both', positiveRate: 0.2, segmentShare: { segment: 'high-value', share: 0.3 } }),
+      ],
+      /exactly one of positiveRate or segmentShare/,
+    ],
   ];
   test.each(cases)('%s', (_, extra, message) => {
     const r = python(reportArgs(path.join(root, 'bad'), extra));
@@ -198,17 +309,44 @@ describe('bad segment arguments: exit 2 with what is wrong, no traceback', () =>
 
 describe('the monitoring job per segment: a Segment dimension, judged against the segment in training', () => {
   const windows: Record<string, { report: any; datums: any[] }> = {};
-  const segmentDatums = (w: string, segment: string) => Object.fromEntries(windows[w].datums.filter((d) => d.Dimensions.some((x: any) => x.Name === 'Segment' && x.Value === segment)).map((d) => [d.MetricName, d.Value]));
+  const segmentDatums = (w: string, segment: string) =>
+    Object.fromEntries(
+      windows[w].datums
+        .filter((d) => d.Dimensions.some((x: any) => x.Name === 'Segment' && x.Value === segment))
+        .map((d) => [d.MetricName, d.Value]),
+    );
   beforeAll(() => {
     const m = path.join(root, 'mon');
     const g = python([GENERATE, 'monitoring', m, HIGH_VALUE, GAMBLING]);
     if (g.status !== 0) throw new Error(g.stderr);
     for (const w of ['segment-flipped', 'segment-drifted', 'stable']) {
       const out = path.join(m, `out-${w}`);
-      const r = python([MONITORING_SCRIPT, 'monitor', '--endpoint', 'fraud-ep', '--problem-type', 'binary_classification', '--baseline', path.join(m, 'baseline'), '--capture', path.join(m, w, 'capture', 'champion'), '--ground-truth', path.join(m, w, 'ground-truth', '0'), '--output', out, '--segment', HIGH_VALUE, '--segment', GAMBLING]);
+      const r = python([
+        MONITORING_SCRIPT,
+        'monitor',
+        '--endpoint',
+        'fraud-ep',
+        '--problem-type',
+        'binary_classification',
+        '--baseline',
+        path.join(m, 'baseline'),
+        '--capture',
+        path.join(m, w, 'capture', 'champion'),
+        '--ground-truth',
+        path.join(m, w, 'ground-truth', '0'),
+        '--output',
+        out,
+        '--segment',
+        HIGH_VALUE,
+        '--segment',
+        GAMBLING,
+      ]);
       if (r.status !== 0) throw new Error(r.stderr);
       const index = readJson(path.join(out, 'metrics', 'index.json'));
-      windows[w] = { report: readJson(path.join(out, 'report.json')).result, datums: index.batches.flatMap((b: string) => readJson(path.join(out, b))) };
+      windows[w] = {
+        report: readJson(path.join(out, 'report.json')).result,
+        datums: index.batches.flatMap((b: string) => readJson(path.join(out, b))),
+      };
     }
   }, 120000);
 
@@ -255,7 +393,22 @@ describe('the monitoring job per segment: a Segment dimension, judged against th
     const m = path.join(root, 'mon');
     const other = segmentArgument({ name: 'high-value', feature: 'amount', range: { min: 20000 }, minSupport: 200 });
     const out = path.join(m, 'out-other');
-    const r = python([MONITORING_SCRIPT, 'monitor', '--endpoint', 'fraud-ep', '--problem-type', 'binary_classification', '--baseline', path.join(m, 'baseline'), '--capture', path.join(m, 'segment-drifted', 'capture', 'champion'), '--output', out, '--segment', other]);
+    const r = python([
+      MONITORING_SCRIPT,
+      'monitor',
+      '--endpoint',
+      'fraud-ep',
+      '--problem-type',
+      'binary_classification',
+      '--baseline',
+      path.join(m, 'baseline'),
+      '--capture',
+      path.join(m, 'segment-drifted', 'capture', 'champion'),
+      '--output',
+      out,
+      '--segment',
+      other,
+    ]);
     expect(r.status).toBe(0);
     const seg = readJson(path.join(out, 'report.json')).result.segments['high-value'];
     expect(seg.drift_baseline).toMatch(/defined otherwise/);

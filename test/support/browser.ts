@@ -15,7 +15,12 @@ import * as path from 'node:path';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const CACHE = path.join(REPO_ROOT, 'node_modules', '.cache', 'estate-chromium');
-const SYSTEM_BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const SYSTEM_BROWSERS = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 /** Flags for a closed network: no background connections, no first-run work. */
 export const BROWSER_ARGS = [
@@ -89,5 +94,9 @@ export function browserExecutable(): BrowserExecutable {
 export async function launchBrowser() {
   const { chromium } = require('playwright-core');
   const exe = browserExecutable();
-  return chromium.launch({ executablePath: exe.executablePath, args: BROWSER_ARGS, env: { ...process.env, ...exe.env } });
+  return chromium.launch({
+    executablePath: exe.executablePath,
+    args: BROWSER_ARGS,
+    env: { ...process.env, ...exe.env },
+  });
 }

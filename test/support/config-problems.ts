@@ -18,7 +18,10 @@ export function configProblems(mutate: (config: any) => void, config: any = exam
     validateEstateConfig(config, 'test.yaml');
   } catch (e) {
     if (!(e instanceof EstateConfigError)) throw e;
-    return e.message.split('\n').slice(1).map((line) => line.replace(/^ {2}- /, ''));
+    return e.message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.replace(/^ {2}- /, ''));
   }
   return [];
 }

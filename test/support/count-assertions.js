@@ -7,6 +7,9 @@ const log = process.env.ESTATE_ASSERTION_LOG;
 if (log) {
   afterEach(() => {
     const { assertionCalls, currentTestName, testPath } = expect.getState();
-    fs.appendFileSync(log, `${JSON.stringify({ file: testPath, test: currentTestName, assertions: assertionCalls })}\n`);
+    fs.appendFileSync(
+      log,
+      `${JSON.stringify({ file: testPath, test: currentTestName, assertions: assertionCalls })}\n`,
+    );
   });
 }

@@ -24,7 +24,9 @@ export const DEFAULT_ESTATE_FILE = EXAMPLE_ESTATE_FILE;
  * The estate the repository deploys: the file ESTATE_CONFIG names (as for
  * `cdk synth`), else estate.yaml. The invariant suite (test/invariants) runs on it.
  */
-export const REPOSITORY_ESTATE_FILE = process.env.ESTATE_CONFIG ? path.resolve(process.env.ESTATE_CONFIG) : path.join(REPO_ROOT, 'estate.yaml');
+export const REPOSITORY_ESTATE_FILE = process.env.ESTATE_CONFIG
+  ? path.resolve(process.env.ESTATE_CONFIG)
+  : path.join(REPO_ROOT, 'estate.yaml');
 
 /** The context of cdk.json (feature flags): `new App()` in a test does not read it. */
 export function cdkJsonContext(): Record<string, unknown> {
@@ -64,7 +66,10 @@ export interface SynthesizedEstate {
  * read from it. `app` and `estate` are the in-memory construct trees; a caller
  * that reads them pays for its own build and synth, on first access.
  */
-export function synthesizeEstate(config: EstateConfig = defaultEstateConfig(), placement?: RecordedPlacement): SynthesizedEstate {
+export function synthesizeEstate(
+  config: EstateConfig = defaultEstateConfig(),
+  placement?: RecordedPlacement,
+): SynthesizedEstate {
   const shared = sharedAssembly(config, placement);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'estate-test-'));
   fs.cpSync(shared.dir, outdir, { recursive: true });
@@ -107,15 +112,23 @@ export function synthesizeInProcess(
 ): { app: App; estate: Estate; outdir: string; index: AssemblyIndex } {
   // Path metadata and the CDKMetadata resource, as the CLI writes them (cfn-lint
   // recognizes a CDK template by the latter and spares it rules meant for hand-written ones).
-  const app = new App({ ...ESTATE_APP_PROPS, outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true } });
+  const app = new App({
+    ...ESTATE_APP_PROPS,
+    outdir,
+    context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true },
+  });
   const estate = buildEstate(app, config, { placement });
   const assembly = app.synth();
   const templates: Record<string, string> = {};
-  for (const stack of assembly.stacks) templates[stack.hierarchicalId] = path.relative(outdir, path.join(assembly.directory, stack.templateFile));
+  for (const stack of assembly.stacks)
+    templates[stack.hierarchicalId] = path.relative(outdir, path.join(assembly.directory, stack.templateFile));
   for (const [name, stage] of Object.entries(estate.stages)) {
     const stageAssembly = assembly.getNestedAssembly(stage.artifactId);
     for (const stack of stageAssembly.stacks) {
-      templates[`${name}/${stack.hierarchicalId.split('/').pop()}`] = path.relative(outdir, path.join(stageAssembly.directory, stack.templateFile));
+      templates[`${name}/${stack.hierarchicalId.split('/').pop()}`] = path.relative(
+        outdir,
+        path.join(stageAssembly.directory, stack.templateFile),
+      );
     }
   }
   return { app, estate, outdir, index: { templates } };
@@ -131,7 +144,10 @@ export function assemblyKey(config: EstateConfig, placement?: RecordedPlacement)
   const env = Object.entries(process.env)
     .filter(([k]) => k !== 'JEST_WORKER_ID' && k !== 'ESTATE_SYNTHESIS_INPUTS')
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const resolved = [...placeEstateModels(config, placement ?? {})].map(([env, m]) => [env, [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+  const resolved = [...placeEstateModels(config, placement ?? {})].map(([env, m]) => [
+    env,
+    [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  ]);
   return createHash('sha256')
     .update(JSON.stringify({ config, placement: resolved, env, inputs: currentSynthesisInputs() }))
     .digest('hex')
@@ -146,14 +162,20 @@ export function assemblyKey(config: EstateConfig, placement?: RecordedPlacement)
  * so a reader never sees half an assembly. A failed synth is shared too (the
  * same error for every caller); a writer that died is replaced.
  */
-function sharedAssembly(config: EstateConfig, placement?: RecordedPlacement): { dir: string; index: AssemblyIndex; made?: { app: App; estate: Estate } } {
+function sharedAssembly(
+  config: EstateConfig,
+  placement?: RecordedPlacement,
+): { dir: string; index: AssemblyIndex; made?: { app: App; estate: Estate } } {
   const key = assemblyKey(config, placement);
   const root = path.join(process.env.ESTATE_TEST_TMPDIR ?? os.tmpdir(), 'estate-assemblies');
   fs.mkdirSync(root, { recursive: true });
   const dir = path.join(root, key);
   const lock = `${dir}.lock`;
   const failure = `${dir}.error`;
-  const read = () => ({ dir, index: JSON.parse(fs.readFileSync(path.join(dir, 'estate-index.json'), 'utf8')) as AssemblyIndex });
+  const read = () => ({
+    dir,
+    index: JSON.parse(fs.readFileSync(path.join(dir, 'estate-index.json'), 'utf8')) as AssemblyIndex,
+  });
   for (;;) {
     if (fs.existsSync(path.join(dir, 'estate-index.json'))) return read();
     if (fs.existsSync(failure)) throw new Error(fs.readFileSync(failure, 'utf8'));

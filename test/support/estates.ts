@@ -32,9 +32,11 @@ const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 function rehome<T extends Raw>(spec: T, _org: string, env: { name: string; account: string; region: string }): T {
   const out: Raw = clone(spec);
   for (const field of ['image', 'processingImage']) {
-    if (typeof out[field] === 'string') out[field] = out[field].replace(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\./, `${env.account}.dkr.ecr.${env.region}.`);
+    if (typeof out[field] === 'string')
+      out[field] = out[field].replace(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\./, `${env.account}.dkr.ecr.${env.region}.`);
   }
-  if (typeof out.modelData === 'string') out.modelData = out.modelData.replace(/^s3:\/\/[^/]+\//, `s3://model-artifacts-${env.account}-${env.region}/`);
+  if (typeof out.modelData === 'string')
+    out.modelData = out.modelData.replace(/^s3:\/\/[^/]+\//, `s3://model-artifacts-${env.account}-${env.region}/`);
   return out as T;
 }
 
@@ -62,7 +64,12 @@ export const ONE_ENVIRONMENT: InvariantEstate = {
     const raw = example();
     const org = raw.organization.name;
     const dev = raw.environments.find((e: Raw) => e.type === 'dev');
-    raw.organization = { name: org, homeRegion: raw.organization.homeRegion, allowedRegions: raw.organization.allowedRegions, access: raw.organization.access };
+    raw.organization = {
+      name: org,
+      homeRegion: raw.organization.homeRegion,
+      allowedRegions: raw.organization.allowedRegions,
+      access: raw.organization.access,
+    };
     raw.environments = [dev];
     delete raw.delivery;
     raw.models = raw.models.map((m: Raw) => {
@@ -81,13 +88,19 @@ export const ONE_ENVIRONMENT: InvariantEstate = {
 export const FOUR_ENVIRONMENTS: InvariantEstate = {
   name: 'four environments',
   extra: true,
-  description: "dev and uat (a second staging environment) in eu-central-1, staging and prod in eu-west-1; a pipeline deploys all four; the organization's detective controls adopted; people sign in to an identity account, the approver and break-glass trusting a permission set and a user or a role there",
+  description:
+    "dev and uat (a second staging environment) in eu-central-1, staging and prod in eu-west-1; a pipeline deploys all four; the organization's detective controls adopted; people sign in to an identity account, the approver and break-glass trusting a permission set and a user or a role there",
   config: () => {
     const raw = example();
     const org = raw.organization.name;
     const byType = (type: string) => raw.environments.find((e: Raw) => e.type === type);
     const [devBase, staging, prod] = [byType('dev'), byType('staging'), byType('prod')];
-    const dev = { ...devBase, region: 'eu-central-1', availabilityZones: ['eu-central-1a', 'eu-central-1b'], auditReplicaRegion: 'eu-west-1' };
+    const dev = {
+      ...devBase,
+      region: 'eu-central-1',
+      availabilityZones: ['eu-central-1a', 'eu-central-1b'],
+      auditReplicaRegion: 'eu-west-1',
+    };
     const uat = {
       ...clone(staging),
       name: 'uat',
@@ -108,7 +121,10 @@ export const FOUR_ENVIRONMENTS: InvariantEstate = {
     raw.organization.access = {
       ...raw.organization.access,
       modelRiskApprover: [{ permissionSet: 'ModelRiskApprover' }, { user: 'people/risk-officer' }],
-      breakGlass: [{ permissionSet: 'BreakGlass' }, { role: 'arn:aws:iam::888888888888:role/emergency/IncidentCommander' }],
+      breakGlass: [
+        { permissionSet: 'BreakGlass' },
+        { role: 'arn:aws:iam::888888888888:role/emergency/IncidentCommander' },
+      ],
     };
     raw.models = raw.models.map((m: Raw) => {
       const endpoints: Raw = {};
@@ -127,6 +143,7 @@ export const FOUR_ENVIRONMENTS: InvariantEstate = {
 export const THIRTY_MODELS: InvariantEstate = {
   name: 'thirty models',
   extra: true,
-  description: 'thirty generated models on GPU and Inferentia in dev, staging and prod (past the 20 groups grants name one by one), no pipeline',
+  description:
+    'thirty generated models on GPU and Inferentia in dev, staging and prod (past the 20 groups grants name one by one), no pipeline',
   config: () => validateEstateConfig(generatedEstate(30), 'thirty-model estate'),
 };

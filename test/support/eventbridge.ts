@@ -34,5 +34,7 @@ print(json.dumps(out))
 `;
 
 export function deliveredBy(endpoint: string, pattern: unknown, events: readonly PatternEvent[]): boolean[] {
-  return JSON.parse(execFileSync('python3', ['-c', SCRIPT], { input: JSON.stringify({ endpoint, pattern, events }), encoding: 'utf8' }));
+  return JSON.parse(
+    execFileSync('python3', ['-c', SCRIPT], { input: JSON.stringify({ endpoint, pattern, events }), encoding: 'utf8' }),
+  );
 }

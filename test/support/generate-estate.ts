@@ -42,20 +42,57 @@ export function generatedEstate(models: number, options: { delivery?: boolean } 
       intendedUse: `Generated model ${i} for scale measurements.`,
       featureGroups: [featureGroups[i % groups].name],
       // Every third model is segmented (one critical segment), so the segment invariants hold on estates beyond the example.
-      ...(i % 3 === 1 ? { segmentation: { segments: [{ name: 'upper-tail', feature: 'f0', range: { min: 2 }, critical: true, minSupport: 200 }, { name: 'lower-tail', feature: 'f1', range: { max: -2 } }] } } : {}),
+      ...(i % 3 === 1
+        ? {
+            segmentation: {
+              segments: [
+                { name: 'upper-tail', feature: 'f0', range: { min: 2 }, critical: true, minSupport: 200 },
+                { name: 'lower-tail', feature: 'f1', range: { max: -2 } },
+              ],
+            },
+          }
+        : {}),
       endpoints: {
         dev: { variants: [{ name: 'champion', ...variant(dev, id, gpu) }] },
         // Staging bakes what prod serves, as the example's does: both versions, in variants that take traffic.
         staging: {
           variants: [
-            { name: 'champion', modelPackageVersion: 2, instanceType: gpu ? 'ml.g5.xlarge' : 'ml.inf2.xlarge', instanceCount: 1, weight: 0.9, autoscaling: { minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 } },
-            { name: 'challenger', modelPackageVersion: 3, instanceType: gpu ? 'ml.g5.xlarge' : 'ml.inf2.xlarge', instanceCount: 1, weight: 0.1, autoscaling: { minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 } },
+            {
+              name: 'champion',
+              modelPackageVersion: 2,
+              instanceType: gpu ? 'ml.g5.xlarge' : 'ml.inf2.xlarge',
+              instanceCount: 1,
+              weight: 0.9,
+              autoscaling: { minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 },
+            },
+            {
+              name: 'challenger',
+              modelPackageVersion: 3,
+              instanceType: gpu ? 'ml.g5.xlarge' : 'ml.inf2.xlarge',
+              instanceCount: 1,
+              weight: 0.1,
+              autoscaling: { minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 },
+            },
           ],
         },
         prod: {
           variants: [
-            { name: 'champion', modelPackageVersion: 2, instanceType: gpu ? 'ml.g5.2xlarge' : 'ml.inf2.xlarge', instanceCount: 2, weight: 0.9, autoscaling: { minInstances: 2, maxInstances: 6, targetInvocationsPerInstance: 300 } },
-            { name: 'challenger', modelPackageVersion: 3, instanceType: gpu ? 'ml.g5.xlarge' : 'ml.inf2.xlarge', instanceCount: 2, weight: 0.1, autoscaling: { minInstances: 2, maxInstances: 4, targetInvocationsPerInstance: 300 } },
+            {
+              name: 'champion',
+              modelPackageVersion: 2,
+              instanceType: gpu ? 'ml.g5.2xlarge' : 'ml.inf2.xlarge',
+              instanceCount: 2,
+              weight: 0.9,
+              autoscaling: { minInstances: 2, maxInstances: 6, targetInvocationsPerInstance: 300 },
+            },
+            {
+              name: 'challenger',
+              modelPackageVersion: 3,
+              instanceType: gpu ? 'ml.g5.xlarge' : 'ml.inf2.xlarge',
+              instanceCount: 2,
+              weight: 0.1,
+              autoscaling: { minInstances: 2, maxInstances: 4, targetInvocationsPerInstance: 300 },
+            },
           ],
           rollout: { strategy: 'canary' as const, stepPercent: 10, bakeMinutes: 10 },
         },

@@ -144,10 +144,13 @@ async function stopServer(server: Server): Promise<void> {
 /** Empties a server as if it had just started: every service's state (moto's reset API) and the recorded pipeline steps. */
 async function resetServer(server: Server): Promise<boolean> {
   const ok = await new Promise<boolean>((resolve) => {
-    const request = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/moto-api/reset', timeout: 30000 }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode === 200));
-    });
+    const request = http.request(
+      { host: '127.0.0.1', port: server.port, method: 'POST', path: '/moto-api/reset', timeout: 30000 },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode === 200));
+      },
+    );
     request.on('timeout', () => request.destroy());
     request.on('error', () => resolve(false));
     request.end();
@@ -216,8 +219,17 @@ export async function startMoto(region = 'eu-west-1'): Promise<Moto> {
   let stopped = false;
   return {
     endpoint,
-    clientConfig: { endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 2 },
-    setPipelineSteps: (executionArn, steps) => writeFileSync(path.join(stepsDir, `${createHash('sha256').update(executionArn).digest('hex')}.json`), JSON.stringify(steps)),
+    clientConfig: {
+      endpoint,
+      region,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      maxAttempts: 2,
+    },
+    setPipelineSteps: (executionArn, steps) =>
+      writeFileSync(
+        path.join(stepsDir, `${createHash('sha256').update(executionArn).digest('hex')}.json`),
+        JSON.stringify(steps),
+      ),
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -246,10 +258,14 @@ export async function gateWorld(
   const sagemaker = new SageMakerClient(moto.clientConfig);
   const sns = new SNSClient(moto.clientConfig);
   const cloudwatch = new CloudWatchClient(moto.clientConfig);
-  const where = { CreateBucketConfiguration: { LocationConstraint: moto.clientConfig.region as BucketLocationConstraint } };
-  for (const bucket of [opts.artifacts, ...(opts.otherBuckets ?? [])]) await s3.send(new CreateBucketCommand({ Bucket: bucket, ...where }));
+  const where = {
+    CreateBucketConfiguration: { LocationConstraint: moto.clientConfig.region as BucketLocationConstraint },
+  };
+  for (const bucket of [opts.artifacts, ...(opts.otherBuckets ?? [])])
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ...where }));
   await s3.send(new CreateBucketCommand({ Bucket: opts.records, ObjectLockEnabledForBucket: true, ...where }));
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: opts.topic }));
-  for (const group of opts.groups) await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+  for (const group of opts.groups)
+    await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
   return { s3, sagemaker, sns, cloudwatch, topicArn: TopicArn! };
 }

@@ -9,7 +9,8 @@ const { createHash } = require('node:crypto');
 const log = process.env.ESTATE_TEST_PROFILE;
 if (log) {
   const file = () => expect.getState().testPath ?? '(setup)';
-  const write = (entry) => fs.appendFileSync(log, `${JSON.stringify({ file: file(), worker: process.env.JEST_WORKER_ID, ...entry })}\n`);
+  const write = (entry) =>
+    fs.appendFileSync(log, `${JSON.stringify({ file: file(), worker: process.env.JEST_WORKER_ID, ...entry })}\n`);
 
   const { Stage } = require('aws-cdk-lib');
   const synth = Stage.prototype.synth;
@@ -36,7 +37,12 @@ if (log) {
           // Nothing to record beyond the duration.
         }
         stacks.sort();
-        write({ kind: 'synth', ms: Math.round(ms), stacks: stacks.length, digest: createHash('sha256').update(stacks.join('\n')).digest('hex').slice(0, 12) });
+        write({
+          kind: 'synth',
+          ms: Math.round(ms),
+          stacks: stacks.length,
+          digest: createHash('sha256').update(stacks.join('\n')).digest('hex').slice(0, 12),
+        });
       }
     }
   };
@@ -52,7 +58,12 @@ if (log) {
       cp[name] = function profiled(command, ...rest) {
         const args = Array.isArray(rest[0]) ? rest[0] : [];
         const what = String(command).split('/').pop();
-        const detail = what === 'python3' || what === 'node' ? `${what} ${String(args[0] ?? '').split('/').pop()}` : what;
+        const detail =
+          what === 'python3' || what === 'node'
+            ? `${what} ${String(args[0] ?? '')
+                .split('/')
+                .pop()}`
+            : what;
         cp.__estateProfileWrite({ kind: 'process', command: detail.slice(0, 80) });
         return original.call(this, command, ...rest);
       };

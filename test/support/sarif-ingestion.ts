@@ -33,23 +33,48 @@ export function githubIngestionProblems(sarif: any, options: { repoRoot: string;
       need(text(rule.id), `${where}: id is required`);
       need(!ids.has(rule.id), `${where}: duplicate id`);
       ids.add(rule.id);
-      need(rule.name === undefined || (text(rule.name) && rule.name.length <= 255), `${where}: name is limited to 255 characters`);
-      need(text(rule.shortDescription?.text) && rule.shortDescription.text.length <= 1024, `${where}: shortDescription.text is required, at most 1,024 characters`);
-      need(text(rule.fullDescription?.text) && rule.fullDescription.text.length <= 1024, `${where}: fullDescription.text is required, at most 1,024 characters`);
+      need(
+        rule.name === undefined || (text(rule.name) && rule.name.length <= 255),
+        `${where}: name is limited to 255 characters`,
+      );
+      need(
+        text(rule.shortDescription?.text) && rule.shortDescription.text.length <= 1024,
+        `${where}: shortDescription.text is required, at most 1,024 characters`,
+      );
+      need(
+        text(rule.fullDescription?.text) && rule.fullDescription.text.length <= 1024,
+        `${where}: fullDescription.text is required, at most 1,024 characters`,
+      );
       need(text(rule.help?.text), `${where}: help.text is required`);
-      need(['note', 'warning', 'error', undefined].includes(rule.defaultConfiguration?.level), `${where}: defaultConfiguration.level must be note, warning or error`);
+      need(
+        ['note', 'warning', 'error', undefined].includes(rule.defaultConfiguration?.level),
+        `${where}: defaultConfiguration.level must be note, warning or error`,
+      );
       need((rule.properties?.tags ?? []).length <= 20, `${where}: more than 20 tags`);
       const sev = rule.properties?.['security-severity'];
-      need(sev === undefined || (Number(sev) > 0 && Number(sev) <= 10), `${where}: security-severity must be a score above 0.0 up to 10.0`);
+      need(
+        sev === undefined || (Number(sev) > 0 && Number(sev) <= 10),
+        `${where}: security-severity must be a score above 0.0 up to 10.0`,
+      );
     }
     for (const [i, result] of (run.results ?? []).entries()) {
       const where = `runs[${r}].results[${i}] (${result.ruleId})`;
       need(text(result.message?.text), `${where}: message.text is required`);
-      if (result.ruleIndex !== undefined) need(rules[result.ruleIndex]?.id === result.ruleId, `${where}: ruleId must equal rules[ruleIndex].id`);
+      if (result.ruleIndex !== undefined)
+        need(rules[result.ruleIndex]?.id === result.ruleId, `${where}: ruleId must equal rules[ruleIndex].id`);
       need(ids.has(result.ruleId), `${where}: ruleId names no rule of the run`);
-      need(Array.isArray(result.locations) && result.locations.length >= 1 && result.locations.length <= 10, `${where}: locations must hold 1 to 10 entries`);
-      need(text(result.partialFingerprints?.primaryLocationLineHash), `${where}: partialFingerprints.primaryLocationLineHash is required (the only fingerprint GitHub uses)`);
-      need((result.relatedLocations ?? []).length + (result.locations ?? []).length <= 1000, `${where}: more than 1,000 locations`);
+      need(
+        Array.isArray(result.locations) && result.locations.length >= 1 && result.locations.length <= 10,
+        `${where}: locations must hold 1 to 10 entries`,
+      );
+      need(
+        text(result.partialFingerprints?.primaryLocationLineHash),
+        `${where}: partialFingerprints.primaryLocationLineHash is required (the only fingerprint GitHub uses)`,
+      );
+      need(
+        (result.relatedLocations ?? []).length + (result.locations ?? []).length <= 1000,
+        `${where}: more than 1,000 locations`,
+      );
       for (const [k, loc] of [...(result.locations ?? []), ...(result.relatedLocations ?? [])].entries()) {
         const p = loc.physicalLocation;
         const at = `${where} location ${k}`;
@@ -57,13 +82,22 @@ export function githubIngestionProblems(sarif: any, options: { repoRoot: string;
         if (!p) continue;
         const uri = p.artifactLocation?.uri;
         need(text(uri), `${at}: artifactLocation.uri is required`);
-        need(typeof uri === 'string' && !/^[a-z]+:/i.test(uri) && !uri.startsWith('/') && !uri.includes('..'), `${at}: uri ${uri} must be relative to the repository root`);
-        need(typeof uri === 'string' && fs.existsSync(path.join(options.repoRoot, uri)), `${at}: ${uri} is not a file of the repository`);
+        need(
+          typeof uri === 'string' && !/^[a-z]+:/i.test(uri) && !uri.startsWith('/') && !uri.includes('..'),
+          `${at}: uri ${uri} must be relative to the repository root`,
+        );
+        need(
+          typeof uri === 'string' && fs.existsSync(path.join(options.repoRoot, uri)),
+          `${at}: ${uri} is not a file of the repository`,
+        );
         const g = p.region ?? {};
         need(Number.isInteger(g.startLine) && g.startLine >= 1, `${at}: region.startLine is required`);
         need(Number.isInteger(g.startColumn) && g.startColumn >= 1, `${at}: region.startColumn is required`);
         need(Number.isInteger(g.endLine) && g.endLine >= g.startLine, `${at}: region.endLine is required`);
-        need(Number.isInteger(g.endColumn) && (g.endLine > g.startLine || g.endColumn > g.startColumn), `${at}: region.endColumn is required, after startColumn`);
+        need(
+          Number.isInteger(g.endColumn) && (g.endLine > g.startLine || g.endColumn > g.startColumn),
+          `${at}: region.endColumn is required, after startColumn`,
+        );
         if (typeof uri === 'string' && fs.existsSync(path.join(options.repoRoot, uri))) {
           const lines = fs.readFileSync(path.join(options.repoRoot, uri), 'utf8').split('\n').length;
           need(g.startLine <= lines, `${at}: ${uri} has no line ${g.startLine}`);

@@ -19,7 +19,11 @@ const HASH = /[0-9a-f]{64}/g;
 /** The file of a stack key (`<environment>/<stack>` or a shared stack's id). */
 export const stackSnapshotFile = (stack: string): string => path.join(STACK_SNAPSHOT_DIR, ...stack.split('/')) + '.txt';
 
-type Template = { Resources?: Record<string, { Type: string; DeletionPolicy?: string }>; Conditions?: Record<string, unknown>; [k: string]: unknown };
+type Template = {
+  Resources?: Record<string, { Type: string; DeletionPolicy?: string }>;
+  Conditions?: Record<string, unknown>;
+  [k: string]: unknown;
+};
 
 /**
  * The template without what changes on every library release or checkout:
@@ -53,12 +57,19 @@ export function stackSnapshot(stack: string, template: Template, full: boolean):
     '',
     inventory(template),
   ];
-  if (full) parts.push('', '## Template (CDKMetadata removed, asset hashes normalized)', '', JSON.stringify(normalizedTemplate(template), null, 2));
+  if (full)
+    parts.push(
+      '',
+      '## Template (CDKMetadata removed, asset hashes normalized)',
+      '',
+      JSON.stringify(normalizedTemplate(template), null, 2),
+    );
   return parts.join('\n') + '\n';
 }
 
 type UpdateMode = 'all' | 'new' | 'none';
-const updateMode = (): UpdateMode => ((expect.getState() as any).snapshotState?._updateSnapshot as UpdateMode | undefined) ?? 'new';
+const updateMode = (): UpdateMode =>
+  ((expect.getState() as any).snapshotState?._updateSnapshot as UpdateMode | undefined) ?? 'new';
 
 /** Compares `text` with the stack's snapshot file, writing it when jest's flags say so. */
 export function expectStackSnapshot(stack: string, text: string): void {
@@ -70,7 +81,10 @@ export function expectStackSnapshot(stack: string, text: string): void {
     if (!exists || fs.readFileSync(file, 'utf8') !== text) fs.writeFileSync(file, text);
     return;
   }
-  if (!exists) throw new Error(`${path.relative(process.cwd(), file)} is missing and --ci does not write snapshots: run npm run test:update and commit it`);
+  if (!exists)
+    throw new Error(
+      `${path.relative(process.cwd(), file)} is missing and --ci does not write snapshots: run npm run test:update and commit it`,
+    );
   // A multi-line string comparison: jest prints a line diff of the two.
   expect(text).toBe(fs.readFileSync(file, 'utf8'));
 }
@@ -79,7 +93,11 @@ export function expectStackSnapshot(stack: string, text: string): void {
 export function staleStackSnapshots(stacks: readonly string[]): string[] {
   const wanted = new Set(stacks.map(stackSnapshotFile));
   const walk = (dir: string): string[] =>
-    fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)])) : [];
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir, { withFileTypes: true })
+          .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]))
+      : [];
   const stale = walk(STACK_SNAPSHOT_DIR).filter((f) => !wanted.has(f));
   if (updateMode() === 'all') {
     for (const f of stale) fs.rmSync(f);

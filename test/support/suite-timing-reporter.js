@@ -20,7 +20,11 @@ class SuiteTimingReporter {
     const g = this.globalConfig;
     const patterns = g.testPathPatterns;
     const filtered =
-      (Array.isArray(patterns) ? patterns.length > 0 : patterns && typeof patterns.isSet === 'function' ? patterns.isSet() : false) ||
+      (Array.isArray(patterns)
+        ? patterns.length > 0
+        : patterns && typeof patterns.isSet === 'function'
+          ? patterns.isSet()
+          : false) ||
       Boolean(g.testNamePattern) ||
       g.onlyChanged ||
       g.findRelatedTests ||
@@ -40,7 +44,10 @@ class SuiteTimingReporter {
     if (!this.whole()) return;
     const seconds = (ms) => Math.round(ms / 100) / 10;
     const files = results.testResults
-      .map((r) => ({ file: path.relative(ROOT, r.testFilePath), seconds: seconds(r.perfStats.end - r.perfStats.start) }))
+      .map((r) => ({
+        file: path.relative(ROOT, r.testFilePath),
+        seconds: seconds(r.perfStats.end - r.perfStats.start),
+      }))
       .sort((a, b) => b.seconds - a.seconds);
     const record = {
       finishedAt: new Date().toISOString(),
@@ -48,11 +55,22 @@ class SuiteTimingReporter {
       invariantEstates: process.env.INVARIANT_ESTATES ?? 'repository',
       workers: this.globalConfig.maxWorkers,
       files: results.numTotalTestSuites,
-      tests: { passed: results.numPassedTests, failed: results.numFailedTests, skipped: results.numPendingTests + results.numTodoTests },
+      tests: {
+        passed: results.numPassedTests,
+        failed: results.numFailedTests,
+        skipped: results.numPendingTests + results.numTodoTests,
+      },
       // Passing expect() calls as jest counts them (each test's numPassingAsserts).
-      passingAssertions: results.testResults.reduce((n, r) => n + r.testResults.reduce((m, t) => m + (t.numPassingAsserts ?? 0), 0), 0),
+      passingAssertions: results.testResults.reduce(
+        (n, r) => n + r.testResults.reduce((m, t) => m + (t.numPassingAsserts ?? 0), 0),
+        0,
+      ),
       success: results.success,
-      loadAverage: { atStart: Math.round((this.loadAtStart ?? 0) * 100) / 100, atEnd: Math.round(os.loadavg()[0] * 100) / 100, cores: os.cpus().length },
+      loadAverage: {
+        atStart: Math.round((this.loadAtStart ?? 0) * 100) / 100,
+        atEnd: Math.round(os.loadavg()[0] * 100) / 100,
+        cores: os.cpus().length,
+      },
       slowestFiles: files.slice(0, 15),
     };
     try {

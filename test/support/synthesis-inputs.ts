@@ -18,7 +18,14 @@ import * as path from 'node:path';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const SYNTHESIS_SOURCE_DIRS = ['lib', 'constructs', 'policies', 'lambdas', 'bin', 'processing'] as const;
-export const SYNTHESIS_SOURCE_FILES = ['cdk.json', 'package-lock.json', 'node_modules/.package-lock.json', 'tsconfig.json', 'test/support/estate.ts', 'test/support/synthesis-inputs.ts'] as const;
+export const SYNTHESIS_SOURCE_FILES = [
+  'cdk.json',
+  'package-lock.json',
+  'node_modules/.package-lock.json',
+  'tsconfig.json',
+  'test/support/estate.ts',
+  'test/support/synthesis-inputs.ts',
+] as const;
 const SKIPPED = new Set(['node_modules', '__pycache__', 'cdk.out']);
 
 function filesUnder(root: string, dir: string, out: string[]): void {
@@ -38,7 +45,12 @@ function filesUnder(root: string, dir: string, out: string[]): void {
 
 function git(root: string, args: string[]): string {
   try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024 });
+    return execFileSync('git', args, {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 256 * 1024 * 1024,
+    });
   } catch {
     return '(no git)';
   }
@@ -73,7 +85,11 @@ export function synthesisInputsDigest(root = REPO_ROOT): string {
     for (const line of status.split('\n').filter((l) => l.startsWith('?? '))) {
       const file = line.slice(3);
       try {
-        hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');
+        hash
+          .update(file)
+          .update('\0')
+          .update(fs.readFileSync(path.join(root, file)))
+          .update('\0');
       } catch {
         hash.update(file).update('\0(unreadable)\0');
       }

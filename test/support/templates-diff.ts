@@ -48,7 +48,11 @@ async function inputs(dir: string, all: boolean): Promise<Input[]> {
       const name = estate.name.replace(/[^a-z0-9]+/gi, '-');
       const target = path.join(dir, `${name}.yaml`);
       fs.writeFileSync(target, YAML.stringify(estate.config()));
-      if (estate.placement) fs.writeFileSync(placementFileFor(target), JSON.stringify({ schema: 'endpoint-placement/1', models: estate.placement() }));
+      if (estate.placement)
+        fs.writeFileSync(
+          placementFileFor(target),
+          JSON.stringify({ schema: 'endpoint-placement/1', models: estate.placement() }),
+        );
       out.push({ name, file: target });
     }
   }
@@ -124,7 +128,9 @@ async function main(): Promise<void> {
     }
     templates += names.length;
     differences += differing;
-    console.log(`${input.name}: ${names.length} files compared, ${differing} differ (synth ${tBase.toFixed(1)} s at ${base}, ${tHead.toFixed(1)} s here)`);
+    console.log(
+      `${input.name}: ${names.length} files compared, ${differing} differ (synth ${tBase.toFixed(1)} s at ${base}, ${tHead.toFixed(1)} s here)`,
+    );
   }
   console.log(`templates:diff against ${base} (${commit.slice(0, 12)}): ${templates} files, ${differences} differ`);
   if (differences === 0) fs.rmSync(work, { recursive: true, force: true });

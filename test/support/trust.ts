@@ -13,15 +13,30 @@ export function trustOfNamed(config: EstateConfig, env: EnvironmentConfig, perso
   const arn = (resource: string) => `arn:aws:iam::${p.account}:${resource}`;
   const root = { AWS: arn('root') };
   const withoutMfa = [
-    ...p.permissionSets.flatMap((ps) => ['', '*/'].map((region) => arn(`role/aws-reserved/sso.amazonaws.com/${region}AWSReservedSSO_${ps}_????????????????`))),
+    ...p.permissionSets.flatMap((ps) =>
+      ['', '*/'].map((region) =>
+        arn(`role/aws-reserved/sso.amazonaws.com/${region}AWSReservedSSO_${ps}_????????????????`),
+      ),
+    ),
     ...p.roles.map((r) => arn(`role/${r}`)),
   ];
   // The users' statement is added to the role as a policy statement, which keeps a one-element list as a list.
   const users = p.users.map((u) => arn(`user/${u}`));
   const statements: unknown[] = [];
-  if (withoutMfa.length > 0) statements.push({ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: root, Condition: { ArnLike: { 'aws:PrincipalArn': withoutMfa.length === 1 ? withoutMfa[0] : withoutMfa } } });
+  if (withoutMfa.length > 0)
+    statements.push({
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: root,
+      Condition: { ArnLike: { 'aws:PrincipalArn': withoutMfa.length === 1 ? withoutMfa[0] : withoutMfa } },
+    });
   if (users.length > 0) {
-    statements.push({ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: root, Condition: { ArnEquals: { 'aws:PrincipalArn': users }, Bool: { 'aws:MultiFactorAuthPresent': 'true' } } });
+    statements.push({
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: root,
+      Condition: { ArnEquals: { 'aws:PrincipalArn': users }, Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+    });
   }
   return statements;
 }

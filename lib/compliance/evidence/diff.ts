@@ -55,7 +55,9 @@ export function readEvidenceFile(file: string): Evidence {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new EvidenceFileError(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new EvidenceFileError(
+      `${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   let value: unknown;
   try {
@@ -65,7 +67,9 @@ export function readEvidenceFile(file: string): Evidence {
   }
   const schema = (value as { schema?: unknown } | null)?.schema;
   if (schema !== EVIDENCE_SCHEMA) {
-    throw new EvidenceFileError(`${file}: is not compliance evidence of schema ${EVIDENCE_SCHEMA} (its schema field is ${JSON.stringify(schema ?? null)}); synthesize both sides with this version`);
+    throw new EvidenceFileError(
+      `${file}: is not compliance evidence of schema ${EVIDENCE_SCHEMA} (its schema field is ${JSON.stringify(schema ?? null)}); synthesize both sides with this version`,
+    );
   }
   const e = value as Evidence;
   for (const field of ['results', 'controlMatrix', 'stacks'] as const) {
@@ -89,15 +93,19 @@ function label(cell: { status: ControlState; counts: Counts } | undefined): stri
 }
 
 export function diffEvidence(before: Evidence, after: Evidence): EvidenceDiff {
-  const index = (e: Evidence, status: string) => new Map(e.results.filter((r) => r.status === status).map((r) => [resultKey(r), r]));
+  const index = (e: Evidence, status: string) =>
+    new Map(e.results.filter((r) => r.status === status).map((r) => [resultKey(r), r]));
   const findingsBefore = index(before, 'non_compliant');
   const findingsAfter = index(after, 'non_compliant');
   const waiversBefore = index(before, 'acknowledged');
   const waiversAfter = index(after, 'acknowledged');
 
-  const onlyIn = (a: Map<string, Evidence['results'][number]>, b: Map<string, unknown>) => sortResults([...a].filter(([k]) => !b.has(k)).map(([, r]) => toDiff(r)));
+  const onlyIn = (a: Map<string, Evidence['results'][number]>, b: Map<string, unknown>) =>
+    sortResults([...a].filter(([k]) => !b.has(k)).map(([, r]) => toDiff(r)));
   const changedReasons = sortResults(
-    [...waiversAfter].filter(([k, r]) => waiversBefore.has(k) && waiversBefore.get(k)!.reason !== r.reason).map(([k, r]) => ({ ...toDiff(r), before: waiversBefore.get(k)!.reason ?? '' })),
+    [...waiversAfter]
+      .filter(([k, r]) => waiversBefore.has(k) && waiversBefore.get(k)!.reason !== r.reason)
+      .map(([k, r]) => ({ ...toDiff(r), before: waiversBefore.get(k)!.reason ?? '' })),
   ) as Array<DiffResult & { before: string }>;
 
   const controlChanges: DiffControl[] = [];
@@ -108,20 +116,32 @@ export function diffEvidence(before: Evidence, after: Evidence): EvidenceDiff {
     const a = rowsAfter.get(id);
     const row = (a ?? b)!;
     const push = (scope: string, x: string, y: string) => {
-      if (x !== y) controlChanges.push({ id, regulation: row.regulation, obligation: row.obligation, scope, before: x, after: y });
+      if (x !== y)
+        controlChanges.push({ id, regulation: row.regulation, obligation: row.obligation, scope, before: x, after: y });
     };
     push('(estate)', b ? label(b) : 'not in the matrix', a ? label(a) : 'not in the matrix');
-    const envs = [...new Set([...Object.keys(b?.byEnvironment ?? {}), ...Object.keys(a?.byEnvironment ?? {})])].sort(byText);
+    const envs = [...new Set([...Object.keys(b?.byEnvironment ?? {}), ...Object.keys(a?.byEnvironment ?? {})])].sort(
+      byText,
+    );
     for (const env of envs) push(env, label(b?.byEnvironment[env]), label(a?.byEnvironment[env]));
   }
 
-  const resources = (e: Evidence) => new Map(e.stacks.flatMap((s) => s.resources.map((r) => [`${s.id}\0${r.path}`, { stack: s.id, path: r.path, type: r.type }] as const)));
+  const resources = (e: Evidence) =>
+    new Map(
+      e.stacks.flatMap((s) =>
+        s.resources.map((r) => [`${s.id}\0${r.path}`, { stack: s.id, path: r.path, type: r.type }] as const),
+      ),
+    );
   const resBefore = resources(before);
   const resAfter = resources(after);
   const sortRes = (l: DiffResource[]) => l.sort((a, b) => byText(a.path, b.path));
   const stacksBefore = new Set(before.stacks.map((s) => s.id));
   const stacksAfter = new Set(after.stacks.map((s) => s.id));
-  const side = (e: Evidence) => ({ commit: e.provenance.commit, time: e.provenance.time, configSha256: e.provenance.config.sha256 });
+  const side = (e: Evidence) => ({
+    commit: e.provenance.commit,
+    time: e.provenance.time,
+    configSha256: e.provenance.config.sha256,
+  });
 
   return {
     before: side(before),
@@ -141,7 +161,16 @@ export function diffEvidence(before: Evidence, after: Evidence): EvidenceDiff {
 
 export function diffIsEmpty(d: EvidenceDiff): boolean {
   return (
-    d.newFindings.length + d.removedFindings.length + d.newWaivers.length + d.removedWaivers.length + d.changedReasons.length + d.controlChanges.length + d.addedResources.length + d.removedResources.length + d.addedStacks.length + d.removedStacks.length ===
+    d.newFindings.length +
+      d.removedFindings.length +
+      d.newWaivers.length +
+      d.removedWaivers.length +
+      d.changedReasons.length +
+      d.controlChanges.length +
+      d.addedResources.length +
+      d.removedResources.length +
+      d.addedStacks.length +
+      d.removedStacks.length ===
     0
   );
 }
@@ -150,7 +179,10 @@ export function diffIsEmpty(d: EvidenceDiff): boolean {
 export function renderDiffText(d: EvidenceDiff): string {
   const out: string[] = [];
   out.push(`Evidence diff: ${d.before.commit} (${d.before.time}) -> ${d.after.commit} (${d.after.time})`);
-  if (d.before.configSha256 !== d.after.configSha256) out.push(`estate config changed: sha256 ${d.before.configSha256.slice(0, 12)} -> ${d.after.configSha256.slice(0, 12)}`);
+  if (d.before.configSha256 !== d.after.configSha256)
+    out.push(
+      `estate config changed: sha256 ${d.before.configSha256.slice(0, 12)} -> ${d.after.configSha256.slice(0, 12)}`,
+    );
   if (diffIsEmpty(d)) {
     out.push('', 'No change in findings, waivers, controls or resources.');
     return `${out.join('\n')}\n`;
@@ -165,7 +197,11 @@ export function renderDiffText(d: EvidenceDiff): string {
   block('New waivers', d.newWaivers, (r) => `${r.rule}  ${r.path}\n    reason: ${r.reason}`);
   block('Removed waivers', d.removedWaivers, (r) => `${r.rule}  ${r.path}`);
   block('Changed reasons', d.changedReasons, (r) => `${r.rule}  ${r.path}\n    was: ${r.before}\n    now: ${r.reason}`);
-  block('Controls whose status changed', d.controlChanges, (c) => `${c.regulation} ${c.obligation} [${c.scope}]: ${c.before} -> ${c.after}`);
+  block(
+    'Controls whose status changed',
+    d.controlChanges,
+    (c) => `${c.regulation} ${c.obligation} [${c.scope}]: ${c.before} -> ${c.after}`,
+  );
   block('Stacks added', d.addedStacks, (s) => s);
   block('Stacks removed', d.removedStacks, (s) => s);
   block('Resources added', d.addedResources, (r) => `${r.type}  ${r.path}`);

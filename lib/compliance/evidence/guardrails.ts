@@ -64,7 +64,11 @@ const reasonText = (r: AccessDecisionReason) => `${r.policyType} ${r.policy}: ${
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The synth's policy validation result as evidence; each problem names the construct path of its resource when the tree has it. */
-export function policyValidationEvidence(v: PolicyValidationResult, app?: Stage, evidence?: Evidence): PolicyValidationEvidence {
+export function policyValidationEvidence(
+  v: PolicyValidationResult,
+  app?: Stage,
+  evidence?: Evidence,
+): PolicyValidationEvidence {
   const pathOf = app && evidence ? resourcePathFinder(app, evidence) : () => undefined;
   return {
     reference: v.reference,
@@ -88,7 +92,10 @@ export function policyValidationEvidence(v: PolicyValidationResult, app?: Stage,
 }
 
 /** (template name, logical id) -> the construct path of the evidence's resource, if any. */
-function resourcePathFinder(app: Stage, evidence: Evidence): (template: string, logicalId: string, constructPath?: string) => string | undefined {
+function resourcePathFinder(
+  app: Stage,
+  evidence: Evidence,
+): (template: string, logicalId: string, constructPath?: string) => string | undefined {
   const known = new Map<string, EvidenceResource>();
   for (const s of evidence.stacks) for (const r of s.resources) known.set(r.path, r);
   const stackByTemplate = new Map<string, string>();
@@ -110,7 +117,8 @@ export function policyValidationSection(source: { readonly lastResult?: PolicyVa
     id: 'policy-validation',
     title: 'Policy validation',
     titleOf: (data) => `Policy validation (${plural((data as PolicyValidationEvidence).problems.length, 'problem')})`,
-    collect: (app, evidence) => (source.lastResult ? policyValidationEvidence(source.lastResult, app, evidence) : undefined),
+    collect: (app, evidence) =>
+      source.lastResult ? policyValidationEvidence(source.lastResult, app, evidence) : undefined,
     markdown: (data) => {
       const v = data as PolicyValidationEvidence;
       const out = [
@@ -118,7 +126,8 @@ export function policyValidationSection(source: { readonly lastResult?: PolicyVa
       ];
       if (v.problems.length > 0) {
         out.push('', '| stack | resource | statement | problem |', '|---|---|---|---|');
-        for (const p of v.problems) out.push(`| ${cell(p.stack)} | ${cell(p.path ?? p.logicalId)} | ${cell(p.statement)} | ${cell(p.message)} |`);
+        for (const p of v.problems)
+          out.push(`| ${cell(p.stack)} | ${cell(p.path ?? p.logicalId)} | ${cell(p.statement)} | ${cell(p.message)} |`);
       }
       return out.join('\n');
     },
@@ -148,7 +157,11 @@ export function policyValidationSection(source: { readonly lastResult?: PolicyVa
         fullDescription: { text: help },
         help: { text: help },
         defaultConfiguration: { level: 'error' },
-        properties: { tags: ['security', 'iam', 'policy-validation'], precision: 'very-high', 'problem.severity': 'error' },
+        properties: {
+          tags: ['security', 'iam', 'policy-validation'],
+          precision: 'very-high',
+          'problem.severity': 'error',
+        },
       }));
       const results: SarifResult[] = v.problems.map((p) => {
         const resource = p.path ? resources.get(p.path) : undefined;
@@ -157,8 +170,18 @@ export function policyValidationSection(source: { readonly lastResult?: PolicyVa
           ruleId: `PolicyValidation-${p.code}`,
           level: 'error',
           message: { text: `${p.message} (${where}, statement ${p.statement})` },
-          locations: [sarifLocation(resource?.source ?? fallbackSource(e), { logicalLocations: [{ fullyQualifiedName: p.path ?? where, kind: 'resource' }] })],
-          ...(resource?.trail.length ? { relatedLocations: resource.trail.slice(0, 100).map((t, i) => sarifLocation(t, { id: i + 1, message: { text: t.label } })) } : {}),
+          locations: [
+            sarifLocation(resource?.source ?? fallbackSource(e), {
+              logicalLocations: [{ fullyQualifiedName: p.path ?? where, kind: 'resource' }],
+            }),
+          ],
+          ...(resource?.trail.length
+            ? {
+                relatedLocations: resource.trail
+                  .slice(0, 100)
+                  .map((t, i) => sarifLocation(t, { id: i + 1, message: { text: t.label } })),
+              }
+            : {}),
           partialFingerprints: {
             primaryLocationLineHash: `${createHash('sha256').update([p.code, where, p.statement].join('\0')).digest('hex').slice(0, 16)}:1`,
           },
@@ -181,9 +204,17 @@ export const ACCESS_MATRIX_SECTION: EvidenceSection = {
   collect: () => undefined,
   markdown: (data) => {
     const m = data as AccessMatrixEvidence;
-    const out = [`Who can do what, as IAM evaluates identity policy, permissions boundary, every SCP, resource and VPC endpoint policy (${m.generatedBy}).`];
+    const out = [
+      `Who can do what, as IAM evaluates identity policy, permissions boundary, every SCP, resource and VPC endpoint policy (${m.generatedBy}).`,
+    ];
     for (const env of new Set(m.cells.map((c) => c.environment))) {
-      out.push('', `### ${env}`, '', `| principal | ${m.actions.map((a) => cell(a.label)).join(' | ')} |`, `|---|${m.actions.map(() => '---').join('|')}|`);
+      out.push(
+        '',
+        `### ${env}`,
+        '',
+        `| principal | ${m.actions.map((a) => cell(a.label)).join(' | ')} |`,
+        `|---|${m.actions.map(() => '---').join('|')}|`,
+      );
       for (const p of m.principals) {
         const row = m.actions.map((a) => {
           const c = m.cells.find((x) => x.environment === env && x.principal === p.id && x.action === a.id);
@@ -197,7 +228,9 @@ export const ACCESS_MATRIX_SECTION: EvidenceSection = {
   },
   html: (data) => {
     const m = data as AccessMatrixEvidence;
-    const parts = [`<p>Who can do what, as IAM evaluates identity policy, permissions boundary, every SCP, resource and VPC endpoint policy (${esc(m.generatedBy)}). Hover a cell for the deciding statements.</p>`];
+    const parts = [
+      `<p>Who can do what, as IAM evaluates identity policy, permissions boundary, every SCP, resource and VPC endpoint policy (${esc(m.generatedBy)}). Hover a cell for the deciding statements.</p>`,
+    ];
     for (const env of new Set(m.cells.map((c) => c.environment))) {
       const rows = m.principals
         .map((p) => {
@@ -207,13 +240,19 @@ export const ACCESS_MATRIX_SECTION: EvidenceSection = {
             const why = c.by.map(reasonText).join('\n') || 'no statement allows it';
             return `<td class="access ${c.decision}" data-principal="${esc(p.id)}" data-action="${esc(a.id)}" title="${esc(why)}">${c.decision}</td>`;
           });
-          return cells.every((x) => x.includes('class="na"')) ? '' : `<tr><th>${esc(p.label)}</th>${cells.join('')}</tr>`;
+          return cells.every((x) => x.includes('class="na"'))
+            ? ''
+            : `<tr><th>${esc(p.label)}</th>${cells.join('')}</tr>`;
         })
         .filter(Boolean)
         .join('\n');
-      parts.push(`<h3>${esc(env)}</h3>\n<table class="access-matrix" data-env="${esc(env)}"><thead><tr><th>principal</th>${m.actions.map((a) => `<th>${esc(a.label)}</th>`).join('')}</tr></thead><tbody>\n${rows}\n</tbody></table>`);
+      parts.push(
+        `<h3>${esc(env)}</h3>\n<table class="access-matrix" data-env="${esc(env)}"><thead><tr><th>principal</th>${m.actions.map((a) => `<th>${esc(a.label)}</th>`).join('')}</tr></thead><tbody>\n${rows}\n</tbody></table>`,
+      );
     }
-    parts.push('<style>td.access.allowed { color: #8a5a00; font-weight: bold; } td.access.denied { color: #1b6e20; }</style>');
+    parts.push(
+      '<style>td.access.allowed { color: #8a5a00; font-weight: bold; } td.access.denied { color: #1b6e20; }</style>',
+    );
     return parts.join('\n');
   },
 };

@@ -7,7 +7,11 @@ import { sectionsToRender } from './sections';
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const list = (values: readonly string[]) => esc(values.join('|'));
 
-const STATUS_LABEL: Record<string, string> = { compliant: 'compliant', acknowledged: 'acknowledged', non_compliant: 'non-compliant' };
+const STATUS_LABEL: Record<string, string> = {
+  compliant: 'compliant',
+  acknowledged: 'acknowledged',
+  non_compliant: 'non-compliant',
+};
 
 /** One part of the page, in order; other parts of the estate add theirs as `EvidenceSection`s. */
 interface PagePart {
@@ -27,10 +31,17 @@ function provenancePart(e: Evidence): PagePart {
     ['commit', p.baseCommit ? `${p.commit} (on ${p.baseCommit}; changes sha256 ${p.changesSha256})` : p.commit],
     ['time', `${p.time} (${p.timeSource})`],
     ['estate config', `${p.config.file}, sha256 ${p.config.sha256}`],
-    ['tools', Object.entries(p.tools).map(([k, v]) => `${k} ${v}`).join(', ')],
+    [
+      'tools',
+      Object.entries(p.tools)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
     ['packs', p.packs.map((x) => `${x.name} (${x.version})`).join(', ')],
   ];
-  const regs = e.regulations.map((r) => `<tr><td>${esc(r.id)}</td><td>${esc(r.name)}</td><td>${esc(r.version)}</td></tr>`).join('\n');
+  const regs = e.regulations
+    .map((r) => `<tr><td>${esc(r.id)}</td><td>${esc(r.name)}</td><td>${esc(r.version)}</td></tr>`)
+    .join('\n');
   return {
     id: 'provenance',
     title: 'What this is evidence of',
@@ -73,7 +84,13 @@ function matrixPart(e: Evidence): PagePart {
           return `<td class="status ${c ? c.status : 'none'}" data-env="${esc(env)}"${title}>${c ? esc(controlLabel(c)) : '-'}</td>`;
         })
         .join('');
-      const evidence = [...r.rules.map((x) => `rule ${x}`), ...(r.detectiveResources ?? []).map((t) => `declares ${t}`), ...r.tests.map((t) => `test ${t}`)].map(esc).join('<br>');
+      const evidence = [
+        ...r.rules.map((x) => `rule ${x}`),
+        ...(r.detectiveResources ?? []).map((t) => `declares ${t}`),
+        ...r.tests.map((t) => `test ${t}`),
+      ]
+        .map(esc)
+        .join('<br>');
       // Cells of a detective control come from who runs it and what the templates declare, not from rule results: the filters leave them as they are.
       const fixed = r.detectiveResources ? ' data-fixed="declared"' : '';
       return `<tr class="control" data-id="${esc(r.id)}" data-regs="${esc(r.regulation)}" data-rules="${list(r.rules)}" data-tests="${r.tests.length}"${fixed}><td><b>${esc(r.regulation)}</b> ${esc(r.clause)}<br>${esc(r.obligation)}</td><td>${esc(r.control)}<details><summary>rules and tests</summary>${evidence}</details></td>${cells}<td class="status ${r.status} overall">${esc(controlLabel(r))}</td></tr>`;
@@ -83,7 +100,12 @@ function matrixPart(e: Evidence): PagePart {
     id: 'matrix-part',
     title: 'Control matrix per environment',
     html: `<p class="hint">met: every result of the control's rules is compliant; met with N waivers: none is non-compliant, N are acknowledged (see Waivers); violated: a result is non-compliant. With a stack filter, the cells count that stack only. inherited: the organization runs the control for that environment; these templates neither show it met nor violated.</p>
-${detectiveControlsText(e).map((t) => `<p class="detective" data-sources="${esc([...new Set(e.detectiveControls.map((d) => d.source))].join('|'))}">${esc(t)}</p>`).join('\n')}
+${detectiveControlsText(e)
+  .map(
+    (t) =>
+      `<p class="detective" data-sources="${esc([...new Set(e.detectiveControls.map((d) => d.source))].join('|'))}">${esc(t)}</p>`,
+  )
+  .join('\n')}
 <table id="matrix"><thead><tr><th class="w-reg">regulation</th><th>control</th>${head}<th>estate</th></tr></thead><tbody>
 ${rows}
 </tbody></table>`,
@@ -106,8 +128,18 @@ ${table('diff-new-findings', 'New findings', ['rule', 'resource'], findings(d.ne
 ${table('diff-removed-findings', 'Removed findings', ['rule', 'resource'], findings(d.removedFindings))}
 ${table('diff-new-waivers', 'New waivers', ['rule', 'resource', 'reason'], waivers(d.newWaivers))}
 ${table('diff-removed-waivers', 'Removed waivers', ['rule', 'resource', 'reason'], waivers(d.removedWaivers))}
-${table('diff-changed-reasons', 'Changed reasons', ['rule', 'resource', 'was', 'now'], d.changedReasons.map((r) => [r.rule, r.path, r.before, r.reason ?? '']))}
-${table('diff-controls', 'Controls whose status changed', ['regulation', 'obligation', 'scope', 'before', 'after'], d.controlChanges.map((c) => [c.regulation, c.obligation, c.scope, c.before, c.after]))}
+${table(
+  'diff-changed-reasons',
+  'Changed reasons',
+  ['rule', 'resource', 'was', 'now'],
+  d.changedReasons.map((r) => [r.rule, r.path, r.before, r.reason ?? '']),
+)}
+${table(
+  'diff-controls',
+  'Controls whose status changed',
+  ['regulation', 'obligation', 'scope', 'before', 'after'],
+  d.controlChanges.map((c) => [c.regulation, c.obligation, c.scope, c.before, c.after]),
+)}
 ${table('diff-added-resources', 'Resources added', ['type', 'resource'], [...d.addedStacks.map((s) => ['(stack)', s]), ...d.addedResources.map((r) => [r.type, r.path])])}
 ${table('diff-removed-resources', 'Resources removed', ['type', 'resource'], [...d.removedStacks.map((s) => ['(stack)', s]), ...d.removedResources.map((r) => [r.type, r.path])])}`,
   };
@@ -162,7 +194,12 @@ ${rows}
 function stacksPart(e: Evidence): PagePart {
   const rows = e.stacks
     .map((s) => {
-      const resources = s.resources.map((r) => `<li>${esc(r.type)} ${esc(r.path)} <span class="src">${esc(`${r.source.file}:${r.source.line}`)}</span></li>`).join('');
+      const resources = s.resources
+        .map(
+          (r) =>
+            `<li>${esc(r.type)} ${esc(r.path)} <span class="src">${esc(`${r.source.file}:${r.source.line}`)}</span></li>`,
+        )
+        .join('');
       return `<tr class="stack" data-env="${esc(s.environment)}" data-stack="${esc(s.id)}"><td>${esc(s.id)}</td><td>${esc(s.environment)}</td><td>${esc(s.account)} ${esc(s.region)}</td><td><details><summary>${s.resources.length} resources</summary><ul>${resources}</ul></details></td></tr>`;
     })
     .join('\n');
@@ -278,13 +315,20 @@ const SCRIPT = `(function () {
  */
 export function renderHtml(e: Evidence, extras: RenderExtras = {}): string {
   const options = (values: readonly string[], labels?: (v: string) => string) =>
-    ['<option value="">all</option>', ...values.map((v) => `<option value="${esc(v)}">${esc(labels ? labels(v) : v)}</option>`)].join('');
+    [
+      '<option value="">all</option>',
+      ...values.map((v) => `<option value="${esc(v)}">${esc(labels ? labels(v) : v)}</option>`),
+    ].join('');
   const regulations = e.regulations.map((r) => r.id);
   const parts: PagePart[] = [provenancePart(e), summaryPart(e), matrixPart(e)];
   if (extras.diff) parts.push(diffPart(extras.diff, extras.previousFile));
   parts.push(waiversPart(e), resultsPart(e), stacksPart(e));
   for (const { id, title, data, section } of sectionsToRender(e, extras.sections ?? [], BUILT_IN_SECTIONS)) {
-    parts.push({ id: `section-${id}`, title, html: section?.html ? section.html(data, e) : `<pre>${esc(JSON.stringify(data, null, 2))}</pre>` });
+    parts.push({
+      id: `section-${id}`,
+      title,
+      html: section?.html ? section.html(data, e) : `<pre>${esc(JSON.stringify(data, null, 2))}</pre>`,
+    });
   }
   const nav = parts.map((p) => `<a href="#${p.id}-h">${esc(p.title.split(':')[0])}</a>`).join(' · ');
 

@@ -24,7 +24,9 @@ const header: Part = (e) => [
   `| commit | ${e.provenance.commit}${e.provenance.baseCommit ? ` (on ${e.provenance.baseCommit}, changes sha256 ${e.provenance.changesSha256})` : ''} |`,
   `| time | ${e.provenance.time} (${e.provenance.timeSource}) |`,
   `| estate config | ${e.provenance.config.file}, sha256 ${e.provenance.config.sha256} |`,
-  `| tools | ${Object.entries(e.provenance.tools).map(([k, v]) => `${k} ${v}`).join(', ')} |`,
+  `| tools | ${Object.entries(e.provenance.tools)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')} |`,
   `| packs | ${e.provenance.packs.map((p) => `${p.name} (${p.version})`).join(', ')} |`,
   '',
   '## Regulations (one version each)',
@@ -35,11 +37,18 @@ const header: Part = (e) => [
 ];
 
 const summary: Part = (e) => {
-  const out = ['', '## Summary by environment and pack', '', '| environment | pack | compliant | acknowledged | non-compliant |', '|---|---|---:|---:|---:|'];
+  const out = [
+    '',
+    '## Summary by environment and pack',
+    '',
+    '| environment | pack | compliant | acknowledged | non-compliant |',
+    '|---|---|---:|---:|---:|',
+  ];
   for (const env of e.environments) {
     for (const p of e.packs) {
       const c = e.byEnvironment[env][p];
-      if (c.compliant + c.acknowledged + c.non_compliant > 0) out.push(`| ${env} | ${p} | ${c.compliant} | ${c.acknowledged} | ${c.non_compliant} |`);
+      if (c.compliant + c.acknowledged + c.non_compliant > 0)
+        out.push(`| ${env} | ${p} | ${c.compliant} | ${c.acknowledged} | ${c.non_compliant} |`);
     }
   }
   out.push('', '| pack | compliant | acknowledged | non-compliant | not applicable |', '|---|---:|---:|---:|---:|');
@@ -51,25 +60,47 @@ const summary: Part = (e) => {
 };
 
 const matrix: Part = (e) => {
-  const out = ['', '## Control matrix', '', `| regulation | clause | obligation | ${e.environments.join(' | ')} | estate |`, `|---|---|---|${e.environments.map(() => '---|').join('')}---|`];
+  const out = [
+    '',
+    '## Control matrix',
+    '',
+    `| regulation | clause | obligation | ${e.environments.join(' | ')} | estate |`,
+    `|---|---|---|${e.environments.map(() => '---|').join('')}---|`,
+  ];
   for (const row of e.controlMatrix) {
     const envCells = e.environments.map((env) => (row.byEnvironment[env] ? controlLabel(row.byEnvironment[env]) : '-'));
-    out.push(`| ${cell(row.regulation)} | ${cell(row.clause)} | ${cell(row.obligation)} | ${envCells.map(cell).join(' | ')} | ${cell(controlLabel(row))} |`);
+    out.push(
+      `| ${cell(row.regulation)} | ${cell(row.clause)} | ${cell(row.obligation)} | ${envCells.map(cell).join(' | ')} | ${cell(controlLabel(row))} |`,
+    );
   }
   for (const line of detectiveControlsText(e)) out.push('', line);
   out.push('', 'Each row: its rules and tests.', '');
-  for (const row of e.controlMatrix) out.push(`- **${row.id}** (${row.regulation} ${row.clause}): ${row.control}. Rules: ${row.rules.join(', ') || 'none'}.${row.detectiveResources ? ` Declared resources: ${row.detectiveResources.join(', ')}.` : ''} Tests: ${row.tests.join('; ') || 'none'}.`);
+  for (const row of e.controlMatrix)
+    out.push(
+      `- **${row.id}** (${row.regulation} ${row.clause}): ${row.control}. Rules: ${row.rules.join(', ') || 'none'}.${row.detectiveResources ? ` Declared resources: ${row.detectiveResources.join(', ')}.` : ''} Tests: ${row.tests.join('; ') || 'none'}.`,
+    );
   return out;
 };
 
 const waivers: Part = (e) => {
   const reasons = [...new Set(e.waivers.map((w) => w.reason))];
-  const out = ['', `## Waivers: ${e.waivers.reduce((n, w) => n + w.count, 0)} acknowledged results, ${reasons.length} reasons, ${e.waivers.length} (rule, reason) groups`];
+  const out = [
+    '',
+    `## Waivers: ${e.waivers.reduce((n, w) => n + w.count, 0)} acknowledged results, ${reasons.length} reasons, ${e.waivers.length} (rule, reason) groups`,
+  ];
   for (const reason of reasons) {
     const groups = e.waivers.filter((w) => w.reason === reason);
-    out.push('', `### ${cell(reason)}`, '', '| rule | count | environments | controls | acknowledged at |', '|---|---:|---|---|---|');
+    out.push(
+      '',
+      `### ${cell(reason)}`,
+      '',
+      '| rule | count | environments | controls | acknowledged at |',
+      '|---|---:|---|---|---|',
+    );
     for (const g of groups) {
-      out.push(`| ${cell(g.findings.map((f) => (f.count > 1 ? `${f.rule} ×${f.count}` : f.rule)).join(', '))} | ${g.count} | ${g.environments.join(', ')} | ${g.controls.join(', ') || '-'} | ${g.acknowledgedAt.join(', ')} |`);
+      out.push(
+        `| ${cell(g.findings.map((f) => (f.count > 1 ? `${f.rule} ×${f.count}` : f.rule)).join(', '))} | ${g.count} | ${g.environments.join(', ')} | ${g.controls.join(', ') || '-'} | ${g.acknowledgedAt.join(', ')} |`,
+      );
     }
   }
   return out;
@@ -90,14 +121,22 @@ const nonCompliant: Part = (e) => {
 
 const stacks: Part = (e) => {
   const out = ['', '## Stacks', '', '| stack | environment | account | region | resources |', '|---|---|---|---|---:|'];
-  for (const s of e.stacks) out.push(`| ${s.id} | ${s.environment} | ${s.account} | ${s.region} | ${s.resources.length} |`);
+  for (const s of e.stacks)
+    out.push(`| ${s.id} | ${s.environment} | ${s.account} | ${s.region} | ${s.resources.length} |`);
   return out;
 };
 
 const rules: Part = (e) => {
   const applied = new Set(e.results.map((r) => r.baseRule));
-  const out = ['', `## Rules that applied to a resource (${applied.size} of ${e.rules.length})`, '', '| rule | level | regulations | what it checks |', '|---|---|---|---|'];
-  for (const r of e.rules.filter((x) => applied.has(x.id))) out.push(`| ${cell(r.id)} | ${r.level} | ${cell(r.regulations.join(', '))} | ${cell(r.info)} |`);
+  const out = [
+    '',
+    `## Rules that applied to a resource (${applied.size} of ${e.rules.length})`,
+    '',
+    '| rule | level | regulations | what it checks |',
+    '|---|---|---|---|',
+  ];
+  for (const r of e.rules.filter((x) => applied.has(x.id)))
+    out.push(`| ${cell(r.id)} | ${r.level} | ${cell(r.regulations.join(', '))} | ${cell(r.info)} |`);
   return out;
 };
 
@@ -106,11 +145,25 @@ export function renderMarkdown(e: Evidence, extras: RenderExtras = {}): string {
   const parts: Part[] = [header, summary, matrix];
   if (extras.diff) {
     const d = extras.diff;
-    parts.push(() => ['', `## What changed since ${extras.previousFile ?? 'the previous evidence'}`, '', '```text', ...renderDiffText(d).trimEnd().split('\n'), '```']);
+    parts.push(() => [
+      '',
+      `## What changed since ${extras.previousFile ?? 'the previous evidence'}`,
+      '',
+      '```text',
+      ...renderDiffText(d).trimEnd().split('\n'),
+      '```',
+    ]);
   }
   parts.push(nonCompliant, waivers, stacks);
   for (const { title, data, section } of sectionsToRender(e, extras.sections ?? [], BUILT_IN_SECTIONS)) {
-    parts.push(() => ['', `## ${title}`, '', section?.markdown ? section.markdown(data, e).trimEnd() : ['```json', JSON.stringify(data, null, 2), '```'].join('\n')]);
+    parts.push(() => [
+      '',
+      `## ${title}`,
+      '',
+      section?.markdown
+        ? section.markdown(data, e).trimEnd()
+        : ['```json', JSON.stringify(data, null, 2), '```'].join('\n'),
+    ]);
   }
   parts.push(rules);
   return `${parts.flatMap((p) => p(e)).join('\n')}\n`;

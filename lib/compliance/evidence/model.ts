@@ -158,14 +158,21 @@ export function controlState(counts: Counts, hasTests: boolean): ControlState {
 }
 
 /** How a status reads to a person: `met with 32 waivers`. */
-export function controlLabel(cell: { status: ControlState; counts: Counts; inheritedFrom?: string; missing?: string[] }): string {
+export function controlLabel(cell: {
+  status: ControlState;
+  counts: Counts;
+  inheritedFrom?: string;
+  missing?: string[];
+}): string {
   switch (cell.status) {
     case 'met':
       return `met (${cell.counts.compliant})`;
     case 'met_with_waivers':
       return `met with ${cell.counts.acknowledged} waiver${cell.counts.acknowledged === 1 ? '' : 's'} (${cell.counts.compliant} compliant)`;
     case 'violated':
-      return cell.missing?.length ? `violated (not declared: ${cell.missing.join(', ')})` : `violated (${cell.counts.non_compliant} non-compliant)`;
+      return cell.missing?.length
+        ? `violated (not declared: ${cell.missing.join(', ')})`
+        : `violated (${cell.counts.non_compliant} non-compliant)`;
     case 'by_test':
       return 'asserted by tests, not checked at synth';
     case 'inherited':
@@ -208,14 +215,22 @@ export function buildEvidence(input: EvidenceInput): Evidence {
   }
   const ruleInfos = [...input.rules];
   const packOf = new Map(ruleInfos.map((r) => [r.id, r.pack]));
-  const notApplicable = [...input.notApplicable].map(([rule, count]) => ({ rule, count })).sort((a, b) => byText(a.rule, b.rule));
+  const notApplicable = [...input.notApplicable]
+    .map(([rule, count]) => ({ rule, count }))
+    .sort((a, b) => byText(a.rule, b.rule));
   for (const { rule, count } of notApplicable) totals[packOf.get(rule) ?? rule.split('-')[0]].not_applicable += count;
 
   const frameworkOfPack = new Map(input.regulations.filter((r) => r.pack).map((r) => [r.pack!, r.id]));
   const rowsOfRule = new Map<string, ControlRow[]>();
-  for (const row of input.matrix) for (const rule of row.rules) rowsOfRule.set(rule, [...(rowsOfRule.get(rule) ?? []), row]);
+  for (const row of input.matrix)
+    for (const rule of row.rules) rowsOfRule.set(rule, [...(rowsOfRule.get(rule) ?? []), row]);
   const regulationsOf = (rule: string, pack: string) =>
-    [...new Set([...(frameworkOfPack.has(pack) ? [frameworkOfPack.get(pack)!] : []), ...(rowsOfRule.get(rule) ?? []).map((r) => r.regulation)])].sort(byText);
+    [
+      ...new Set([
+        ...(frameworkOfPack.has(pack) ? [frameworkOfPack.get(pack)!] : []),
+        ...(rowsOfRule.get(rule) ?? []).map((r) => r.regulation),
+      ]),
+    ].sort(byText);
 
   const rules: EvidenceRule[] = ruleInfos
     .map((r) => ({
@@ -228,7 +243,9 @@ export function buildEvidence(input: EvidenceInput): Evidence {
     }))
     .sort((a, b) => byText(a.id, b.id));
 
-  const detectiveControls = [...(input.detectiveControls ?? [])].sort((a, b) => byText(a.environment, b.environment) || byText(a.path, b.path));
+  const detectiveControls = [...(input.detectiveControls ?? [])].sort(
+    (a, b) => byText(a.environment, b.environment) || byText(a.path, b.path),
+  );
   const controlMatrix: ControlStatus[] = input.matrix.map((row) => {
     if (row.detectiveResources) return detectiveRow(row, row.detectiveResources, detectiveControls, input.stacks);
     const counts = zeroCounts();
@@ -247,12 +264,30 @@ export function buildEvidence(input: EvidenceInput): Evidence {
     return { ...row, status: controlState(counts, row.tests.length > 0), counts, byEnvironment: byEnv };
   });
 
-  const groups = new Map<string, { baseRule: string; pack: string; reason: string; findings: Map<string, number>; resources: Map<string, { path: string; environment: string; stack: string }>; at: Set<string> }>();
+  const groups = new Map<
+    string,
+    {
+      baseRule: string;
+      pack: string;
+      reason: string;
+      findings: Map<string, number>;
+      resources: Map<string, { path: string; environment: string; stack: string }>;
+      at: Set<string>;
+    }
+  >();
   for (const r of results) {
     if (r.status !== 'acknowledged') continue;
     const reason = r.reason ?? '';
     const key = `${r.baseRule}\0${reason}`;
-    if (!groups.has(key)) groups.set(key, { baseRule: r.baseRule, pack: r.pack, reason, findings: new Map(), resources: new Map(), at: new Set() });
+    if (!groups.has(key))
+      groups.set(key, {
+        baseRule: r.baseRule,
+        pack: r.pack,
+        reason,
+        findings: new Map(),
+        resources: new Map(),
+        at: new Set(),
+      });
     const g = groups.get(key)!;
     g.findings.set(r.rule, (g.findings.get(r.rule) ?? 0) + 1);
     g.resources.set(r.path, { path: r.path, environment: r.environment, stack: r.stack });
@@ -324,7 +359,12 @@ export const inheritedFromText = (d: DetectiveControlsEvidence) =>
  * met or violated); else met when its templates declare every type, violated
  * when any is missing. Rule results never count here.
  */
-function detectiveRow(row: ControlRow, types: readonly string[], detective: readonly DetectiveControlsEvidence[], stacks: readonly EvidenceStack[]): ControlStatus {
+function detectiveRow(
+  row: ControlRow,
+  types: readonly string[],
+  detective: readonly DetectiveControlsEvidence[],
+  stacks: readonly EvidenceStack[],
+): ControlStatus {
   const byEnv: Record<string, ControlCell> = {};
   const counts = zeroCounts();
   for (const d of detective) {
@@ -332,12 +372,20 @@ function detectiveRow(row: ControlRow, types: readonly string[], detective: read
       byEnv[d.environment] = { status: 'inherited', counts: zeroCounts(), inheritedFrom: inheritedFromText(d) };
       continue;
     }
-    const declared = new Set(stacks.filter((s) => s.environment === d.environment).flatMap((s) => s.resources.filter((r) => r.path.startsWith(`${d.path}/`)).map((r) => r.type)));
+    const declared = new Set(
+      stacks
+        .filter((s) => s.environment === d.environment)
+        .flatMap((s) => s.resources.filter((r) => r.path.startsWith(`${d.path}/`)).map((r) => r.type)),
+    );
     const missing = types.filter((t) => !declared.has(t));
     const c = { ...zeroCounts(), compliant: types.length - missing.length, non_compliant: missing.length };
     counts.compliant += c.compliant;
     counts.non_compliant += c.non_compliant;
-    byEnv[d.environment] = { status: missing.length ? 'violated' : 'met', counts: c, ...(missing.length ? { missing } : {}) };
+    byEnv[d.environment] = {
+      status: missing.length ? 'violated' : 'met',
+      counts: c,
+      ...(missing.length ? { missing } : {}),
+    };
   }
   const cells = Object.values(byEnv);
   const inherited = cells.length > 0 && cells.every((c) => c.status === 'inherited');

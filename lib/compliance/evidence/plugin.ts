@@ -1,6 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CfnResource, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, Stack, Stage, Token } from 'aws-cdk-lib';
+import {
+  CfnResource,
+  IPolicyValidationContext,
+  IPolicyValidationPlugin,
+  PolicyValidationPluginReport,
+  Stack,
+  Stage,
+  Token,
+} from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { CONTROL_MATRIX, REGULATIONS } from '../../../policies/control-matrix';
 import { ComplianceLedger } from '../ledger';
@@ -72,7 +80,8 @@ export function collectEvidence(app: Stage, ledger: ComplianceLedger, options: E
   const visit = (c: IConstruct) => {
     byPath.set(c.node.path, c);
     const detective = c.node.metadata.find((m) => m.type === DETECTIVE_CONTROLS_METADATA);
-    if (detective) detectiveAt.push({ construct: c, data: detective.data as { source?: string; administratorAccount?: string } });
+    if (detective)
+      detectiveAt.push({ construct: c, data: detective.data as { source?: string; administratorAccount?: string } });
     if (Stack.isStack(c)) {
       const stage = Stage.of(c);
       const inStage = stage !== undefined && stage !== app && !Stack.isStack(c.node.scope);
@@ -86,10 +95,19 @@ export function collectEvidence(app: Stage, ledger: ComplianceLedger, options: E
   for (const [stack, info] of stackInfo) {
     const resources = stack.node
       .findAll()
-      .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack && c.cfnResourceType !== 'AWS::CDK::Metadata')
+      .filter(
+        (c): c is CfnResource =>
+          CfnResource.isCfnResource(c) && Stack.of(c) === stack && c.cfnResourceType !== 'AWS::CDK::Metadata',
+      )
       .map((r) => {
         const { source, trail } = locator.locate(r);
-        return { path: r.node.path, type: r.cfnResourceType, logicalId: String(stack.resolve(r.logicalId)), source, trail };
+        return {
+          path: r.node.path,
+          type: r.cfnResourceType,
+          logicalId: String(stack.resolve(r.logicalId)),
+          source,
+          trail,
+        };
       })
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     stacks.push({
@@ -130,7 +148,11 @@ export function collectEvidence(app: Stage, ledger: ComplianceLedger, options: E
       ...(data.administratorAccount ? { administratorAccount: data.administratorAccount } : {}),
     };
   });
-  const provenance = collectProvenance({ configFile: options.configFile, configValue: options.configValue, packs: ledger.packs });
+  const provenance = collectProvenance({
+    configFile: options.configFile,
+    configValue: options.configValue,
+    packs: ledger.packs,
+  });
   const evidence = buildEvidence({
     estate: options.estate,
     provenance,
@@ -145,7 +167,8 @@ export function collectEvidence(app: Stage, ledger: ComplianceLedger, options: E
   });
   for (const section of options.sections ?? []) {
     const data = section.collect(app, evidence);
-    if (data !== undefined) evidence.sections[section.id] = { title: section.titleOf ? section.titleOf(data) : section.title, data };
+    if (data !== undefined)
+      evidence.sections[section.id] = { title: section.titleOf ? section.titleOf(data) : section.title, data };
   }
   return evidence;
 }

@@ -40,7 +40,13 @@ const sha256 = (data: string | Buffer) => createHash('sha256').update(data).dige
 
 function git(root: string, args: string[]): string | undefined {
   try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000, maxBuffer: 256 * 1024 * 1024 });
+    return execFileSync('git', args, {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 20_000,
+      maxBuffer: 256 * 1024 * 1024,
+    });
   } catch {
     return undefined;
   }
@@ -147,7 +153,10 @@ export function collectProvenance(input: ProvenanceInput): Provenance {
     estate: own,
     node: process.version,
   };
-  const packs = input.packs.map((name) => ({ name, version: OWN_PACKS.has(name) ? `estate ${own}` : `cdk-nag ${cdkNag}` }));
+  const packs = input.packs.map((name) => ({
+    name,
+    version: OWN_PACKS.has(name) ? `estate ${own}` : `cdk-nag ${cdkNag}`,
+  }));
   return {
     commit,
     ...(baseCommit ? { baseCommit } : {}),

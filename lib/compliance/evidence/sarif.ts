@@ -19,7 +19,12 @@ export interface SarifLocation {
   readonly id?: number;
   readonly physicalLocation: {
     readonly artifactLocation: { readonly uri: string; readonly uriBaseId?: string };
-    readonly region: { readonly startLine: number; readonly startColumn: number; readonly endLine: number; readonly endColumn: number };
+    readonly region: {
+      readonly startLine: number;
+      readonly startColumn: number;
+      readonly endLine: number;
+      readonly endColumn: number;
+    };
   };
   readonly logicalLocations?: Array<{ readonly fullyQualifiedName: string; readonly kind: string }>;
   readonly message?: { readonly text: string };
@@ -33,7 +38,12 @@ export interface SarifResult {
   readonly locations: SarifLocation[];
   readonly relatedLocations?: SarifLocation[];
   readonly partialFingerprints: Record<string, string>;
-  readonly suppressions?: Array<{ readonly kind: 'inSource' | 'external'; readonly status: 'accepted'; readonly justification: string; readonly location?: SarifLocation }>;
+  readonly suppressions?: Array<{
+    readonly kind: 'inSource' | 'external';
+    readonly status: 'accepted';
+    readonly justification: string;
+    readonly location?: SarifLocation;
+  }>;
   readonly properties?: Record<string, unknown>;
 }
 
@@ -45,7 +55,10 @@ const MAX_RELATED = 100;
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 const fingerprint = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');
 
-export function sarifLocation(source: SourceLocation, extra: Partial<Pick<SarifLocation, 'id' | 'logicalLocations' | 'message'>> = {}): SarifLocation {
+export function sarifLocation(
+  source: SourceLocation,
+  extra: Partial<Pick<SarifLocation, 'id' | 'logicalLocations' | 'message'>> = {},
+): SarifLocation {
   return {
     ...(extra.id !== undefined ? { id: extra.id } : {}),
     physicalLocation: {
@@ -75,7 +88,10 @@ export function renderSarif(e: Evidence, sections: readonly EvidenceSection[] = 
     name: r.id.replace(/[^A-Za-z0-9]/g, ''),
     shortDescription: { text: clip(r.info, MAX_DESCRIPTION) },
     fullDescription: { text: clip(r.explanation || r.info, MAX_DESCRIPTION) },
-    help: { text: `${r.info}\n\n${r.explanation}`.trim(), markdown: `**${r.id}** (${r.pack})\n\n${r.info}\n\n${r.explanation}`.trim() },
+    help: {
+      text: `${r.info}\n\n${r.explanation}`.trim(),
+      markdown: `**${r.id}** (${r.pack})\n\n${r.info}\n\n${r.explanation}`.trim(),
+    },
     defaultConfiguration: { level: r.level },
     properties: {
       // GitHub keeps 10 tags per rule (docs: SARIF limits); the regulations are few.
@@ -93,14 +109,20 @@ export function renderSarif(e: Evidence, sections: readonly EvidenceSection[] = 
       const resource = resources.get(r.path);
       const source = resource?.source ?? fallback;
       const finding = r.rule === r.baseRule ? '' : r.rule.slice(r.baseRule.length);
-      const related = (resource?.trail ?? []).slice(0, MAX_RELATED).map((t, i) => sarifLocation(t, { id: i + 1, message: { text: t.label } }));
-      const where = resource ? `created at ${resource.source.file}:${resource.source.line} (${resource.source.label})` : 'not found in the construct tree';
+      const related = (resource?.trail ?? [])
+        .slice(0, MAX_RELATED)
+        .map((t, i) => sarifLocation(t, { id: i + 1, message: { text: t.label } }));
+      const where = resource
+        ? `created at ${resource.source.file}:${resource.source.line} (${resource.source.label})`
+        : 'not found in the construct tree';
       return {
         // The rule's own id: SARIF 3.27.5 requires ruleId to equal the descriptor's id; the granular finding is in the message.
         ruleId: r.baseRule,
         ...(ruleIndex.has(r.baseRule) ? { ruleIndex: ruleIndex.get(r.baseRule) } : {}),
         level: rule?.level ?? 'error',
-        message: { text: `${rule?.info ?? r.rule}${finding ? ` Finding: ${finding}.` : ''} Resource ${r.path}, ${where}.` },
+        message: {
+          text: `${rule?.info ?? r.rule}${finding ? ` Finding: ${finding}.` : ''} Resource ${r.path}, ${where}.`,
+        },
         locations: [sarifLocation(source, { logicalLocations: [{ fullyQualifiedName: r.path, kind: 'resource' }] })],
         ...(related.length ? { relatedLocations: related } : {}),
         partialFingerprints: {
@@ -129,11 +151,17 @@ export function renderSarif(e: Evidence, sections: readonly EvidenceSection[] = 
     if (!section?.sarif) continue;
     const extra = section.sarif(data, e);
     for (const rule of extra.rules) {
-      if (ruleIndex.has(rule.id)) throw new Error(`evidence section ${section.id}: SARIF rule id ${rule.id} is already a pack rule`);
+      if (ruleIndex.has(rule.id))
+        throw new Error(`evidence section ${section.id}: SARIF rule id ${rule.id} is already a pack rule`);
       ruleIndex.set(rule.id, rules.length);
       rules.push(rule);
     }
-    results.push(...extra.results.map((r) => ({ ...r, ...(ruleIndex.has(r.ruleId) ? { ruleIndex: ruleIndex.get(r.ruleId) } : {}) })));
+    results.push(
+      ...extra.results.map((r) => ({
+        ...r,
+        ...(ruleIndex.has(r.ruleId) ? { ruleIndex: ruleIndex.get(r.ruleId) } : {}),
+      })),
+    );
   }
 
   return {
@@ -151,8 +179,15 @@ export function renderSarif(e: Evidence, sections: readonly EvidenceSection[] = 
         },
         automationDetails: { id: `compliance-packs/${e.estate}/` },
         // Locations are relative to the repository root (GitHub resolves relative URIs against it).
-        originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The root of the repository the estate was synthesized from.' } } },
-        properties: { evidence: e.kind, commit: e.provenance.commit, configSha256: e.provenance.config.sha256, time: e.provenance.time },
+        originalUriBaseIds: {
+          '%SRCROOT%': { description: { text: 'The root of the repository the estate was synthesized from.' } },
+        },
+        properties: {
+          evidence: e.kind,
+          commit: e.provenance.commit,
+          configSha256: e.provenance.config.sha256,
+          time: e.provenance.time,
+        },
         results,
       },
     ],

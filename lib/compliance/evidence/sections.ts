@@ -30,16 +30,27 @@ export interface EvidenceSection {
 export function checkSectionIds(sections: readonly EvidenceSection[]): void {
   const seen = new Set<string>();
   for (const s of sections) {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(s.id)) throw new Error(`evidence section id "${s.id}": use lowercase letters, digits and dashes`);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(s.id))
+      throw new Error(`evidence section id "${s.id}": use lowercase letters, digits and dashes`);
     if (seen.has(s.id)) throw new Error(`evidence section id "${s.id}" is registered twice`);
     seen.add(s.id);
   }
 }
 
 /** The evidence with one section's data set (added, or replaced): for data produced after the synth, such as the access matrix. */
-export function withSection<E extends Evidence>(evidence: E, section: Pick<EvidenceSection, 'id' | 'title' | 'titleOf'>, data: unknown): E {
+export function withSection<E extends Evidence>(
+  evidence: E,
+  section: Pick<EvidenceSection, 'id' | 'title' | 'titleOf'>,
+  data: unknown,
+): E {
   checkSectionIds([section as EvidenceSection]);
-  return { ...evidence, sections: { ...evidence.sections, [section.id]: { title: section.titleOf ? section.titleOf(data) : section.title, data } } };
+  return {
+    ...evidence,
+    sections: {
+      ...evidence.sections,
+      [section.id]: { title: section.titleOf ? section.titleOf(data) : section.title, data },
+    },
+  };
 }
 
 /**
@@ -48,7 +59,11 @@ export function withSection<E extends Evidence>(evidence: E, section: Pick<Evide
  * validation, access matrix: an evidence file read back renders the same),
  * else none (the writers then show its data as JSON).
  */
-export function sectionsToRender(e: Evidence, registered: readonly EvidenceSection[], builtIn: readonly EvidenceSection[]) {
+export function sectionsToRender(
+  e: Evidence,
+  registered: readonly EvidenceSection[],
+  builtIn: readonly EvidenceSection[],
+) {
   const byId = new Map([...builtIn, ...registered].map((s) => [s.id, s]));
   return Object.entries(e.sections).map(([id, { title, data }]) => ({ id, title, data, section: byId.get(id) }));
 }

@@ -63,7 +63,12 @@ export function ourFrames(trace: readonly string[] | undefined, root = REPO_ROOT
     if (!path.isAbsolute(abs) || abs.includes(`${path.sep}node_modules${path.sep}`)) continue;
     const rel = path.relative(root, abs);
     if (rel.startsWith('..') || path.isAbsolute(rel)) continue;
-    frames.push({ fn: m[1] || '<anonymous>', file: rel.split(path.sep).join('/'), line: Number(m[3]), column: Number(m[4]) });
+    frames.push({
+      fn: m[1] || '<anonymous>',
+      file: rel.split(path.sep).join('/'),
+      line: Number(m[3]),
+      column: Number(m[4]),
+    });
   }
   return frames;
 }
@@ -151,7 +156,10 @@ export class SourceLocator {
     const stackFile = this.stackFile(stack);
     if (stackFile) return { source: stackFile, trail: [] };
     // Last resort, still a file of the repository: the estate's entry point.
-    return { source: { file: 'bin/estate.ts', line: 1, column: 1, endColumn: 2, kind: 'stack', label: stack.node.path }, trail: [] };
+    return {
+      source: { file: 'bin/estate.ts', line: 1, column: 1, endColumn: 2, kind: 'stack', label: stack.node.path },
+      trail: [],
+    };
   }
 
   /** Where acknowledgements were recorded: the first frame of ours outside the acknowledgement helpers (`policies/acknowledge*.ts`). */
@@ -162,7 +170,14 @@ export class SourceLocator {
   }
 
   private fromFrame(f: Frame): SourceLocation {
-    return { file: f.file, line: f.line, column: f.column, endColumn: this.endColumn(f.file, f.line, f.column), kind: 'construct', label: f.fn };
+    return {
+      file: f.file,
+      line: f.line,
+      column: f.column,
+      endColumn: this.endColumn(f.file, f.line, f.column),
+      kind: 'construct',
+      label: f.fn,
+    };
   }
 
   private endColumn(file: string, line: number, column: number): number {
@@ -209,7 +224,14 @@ export class SourceLocator {
       const lines = this.lines.get(frame.file)!;
       const index = lines.findIndex((l) => new RegExp(`\\bclass ${name}\\b`).test(l));
       const line = index >= 0 ? index + 1 : frame.line;
-      found = { file: frame.file, line, column: 1, endColumn: (lines[line - 1] ?? '').replace(/\s+$/, '').length + 1, kind: 'stack', label: `class ${name}` };
+      found = {
+        file: frame.file,
+        line,
+        column: 1,
+        endColumn: (lines[line - 1] ?? '').replace(/\s+$/, '').length + 1,
+        kind: 'stack',
+        label: `class ${name}`,
+      };
       break;
     }
     this.stackFiles.set(stack, found);

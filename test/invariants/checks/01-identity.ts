@@ -12,14 +12,21 @@ export default function identity(estate: EstateUnderTest): void {
     });
 
     test('every stack has the account and region of its environment from config', () => {
-      const all = synth().app.node.findAll().filter((c): c is Stack => Stack.isStack(c));
+      const all = synth()
+        .app.node.findAll()
+        .filter((c): c is Stack => Stack.isStack(c));
       expect(all.length).toBe(stacks.all.length);
       const { organization: org, delivery } = config;
       for (const stack of all) {
         const stage = Stage.of(stack);
         if (stage && stage !== synth().app && config.environments.some((e) => e.name === stage.stageName)) {
           const env = config.environments.find((e) => e.name === stage.stageName)!;
-          const region = stack.node.id === 'AuditReplica' ? env.auditReplicaRegion : stack.node.id.startsWith('Detection-') ? stack.node.id.slice('Detection-'.length) : env.region;
+          const region =
+            stack.node.id === 'AuditReplica'
+              ? env.auditReplicaRegion
+              : stack.node.id.startsWith('Detection-')
+                ? stack.node.id.slice('Detection-'.length)
+                : env.region;
           expect([stack.node.path, stack.account, stack.region]).toEqual([stack.node.path, env.account, region]);
           if (stack.region === env.region) expect(stack.availabilityZones).toEqual(env.availabilityZones);
           else expect(() => stack.availabilityZones).toThrow(/no availability zones are configured/);

@@ -1,7 +1,8 @@
 import type { EstateUnderTest } from '../suite';
 
 /** A reference to a key of the foundation, in its own stack or from another stack of the environment. */
-const foundationKey = (purpose: string) => (value: unknown) => String(JSON.stringify(value)).match(new RegExp(`Keys${purpose}Key[0-9A-F]{8}`)) !== null;
+const foundationKey = (purpose: string) => (value: unknown) =>
+  String(JSON.stringify(value)).match(new RegExp(`Keys${purpose}Key[0-9A-F]{8}`)) !== null;
 
 /** Invariant 2: customer-managed keys, rotating, never open to an unconditioned wildcard; buckets and logs under them. */
 export default function encryption(estate: EstateUnderTest): void {
@@ -36,10 +37,14 @@ export default function encryption(estate: EstateUnderTest): void {
     let checked = 0;
     for (const stack of stacks.environment.filter((s) => !s.endsWith('/AuditReplica'))) {
       // A stack of another region (Detection-<region>) cannot use the foundation's keys (KMS keys are regional): a customer key of its own.
-      const ownKey = (v: any) => ofType(stack, 'AWS::KMS::Key').some(([k]) => JSON.stringify(v) === JSON.stringify({ 'Fn::GetAtt': [k, 'Arn'] }));
+      const ownKey = (v: any) =>
+        ofType(stack, 'AWS::KMS::Key').some(
+          ([k]) => JSON.stringify(v) === JSON.stringify({ 'Fn::GetAtt': [k, 'Arn'] }),
+        );
       const keyed = stack.includes('/Detection-') ? ownKey : foundationKey('\\w+');
       for (const [id, bucket] of ofType(stack, 'AWS::S3::Bucket').filter(([i]) => !/AccessLog/.test(i))) {
-        const sse = bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault;
+        const sse =
+          bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault;
         expect([stack, id, sse.SSEAlgorithm, keyed(sse.KMSMasterKeyID)]).toEqual([stack, id, 'aws:kms', true]);
         checked++;
       }

@@ -8,7 +8,14 @@ export default function network(estate: EstateUnderTest): void {
 
   test('invariant 3: no stack has an internet gateway, NAT, egress-only gateway, peering or route', () => {
     for (const stack of stacks.environment) {
-      for (const type of ['AWS::EC2::InternetGateway', 'AWS::EC2::NatGateway', 'AWS::EC2::EgressOnlyInternetGateway', 'AWS::EC2::VPCGatewayAttachment', 'AWS::EC2::VPCPeeringConnection', 'AWS::EC2::Route']) {
+      for (const type of [
+        'AWS::EC2::InternetGateway',
+        'AWS::EC2::NatGateway',
+        'AWS::EC2::EgressOnlyInternetGateway',
+        'AWS::EC2::VPCGatewayAttachment',
+        'AWS::EC2::VPCPeeringConnection',
+        'AWS::EC2::Route',
+      ]) {
         expect([stack, ofType(stack, type)]).toEqual([stack, []]);
       }
     }
@@ -29,9 +36,24 @@ export default function network(estate: EstateUnderTest): void {
 
       test('every required AWS API has a private interface endpoint whose policy admits this account only', () => {
         const env = envOf(stack);
-        const endpoints = ofType(stack, 'AWS::EC2::VPCEndpoint').filter(([, e]) => e.Properties.VpcEndpointType === 'Interface');
+        const endpoints = ofType(stack, 'AWS::EC2::VPCEndpoint').filter(
+          ([, e]) => e.Properties.VpcEndpointType === 'Interface',
+        );
         const services = endpoints.map(([, e]) => JSON.stringify(e.Properties.ServiceName));
-        for (const required of ['sagemaker.api', 'sagemaker.runtime', 'sagemaker.featurestore-runtime', 'sts', 'kms', 'logs', 'monitoring', 'ecr.api', 'ecr.dkr', 'sns', 'xray', 'cloudtrail']) {
+        for (const required of [
+          'sagemaker.api',
+          'sagemaker.runtime',
+          'sagemaker.featurestore-runtime',
+          'sts',
+          'kms',
+          'logs',
+          'monitoring',
+          'ecr.api',
+          'ecr.dkr',
+          'sns',
+          'xray',
+          'cloudtrail',
+        ]) {
           expect([required, services.filter((s) => s.includes(`.${required}"`)).length]).toEqual([required, 1]);
         }
         expect(endpoints).toHaveLength(DEFAULT_INTERFACE_ENDPOINTS.length);
@@ -39,17 +61,23 @@ export default function network(estate: EstateUnderTest): void {
           expect(endpoint.Properties.PrivateDnsEnabled).toBe(true);
           const allows = endpoint.Properties.PolicyDocument.Statement.filter((st: any) => st.Effect === 'Allow');
           expect(allows.length).toBeGreaterThan(0);
-          for (const statement of allows) expect(statement.Condition.StringEquals['aws:PrincipalAccount']).toBe(env.account);
+          for (const statement of allows)
+            expect(statement.Condition.StringEquals['aws:PrincipalAccount']).toBe(env.account);
         }
       });
 
       test('S3 and DynamoDB are reached through gateway endpoints limited to this account', () => {
         const env = envOf(stack);
-        const gateways = ofType(stack, 'AWS::EC2::VPCEndpoint').filter(([, e]) => e.Properties.VpcEndpointType === 'Gateway');
+        const gateways = ofType(stack, 'AWS::EC2::VPCEndpoint').filter(
+          ([, e]) => e.Properties.VpcEndpointType === 'Gateway',
+        );
         expect(gateways).toHaveLength(2);
         for (const [, gateway] of gateways) {
           const [allow] = gateway.Properties.PolicyDocument.Statement.filter((st: any) => st.Effect === 'Allow');
-          expect(allow.Condition.StringEquals).toEqual({ 'aws:PrincipalAccount': env.account, 'aws:ResourceAccount': env.account });
+          expect(allow.Condition.StringEquals).toEqual({
+            'aws:PrincipalAccount': env.account,
+            'aws:ResourceAccount': env.account,
+          });
         }
       });
 

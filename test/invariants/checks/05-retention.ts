@@ -10,15 +10,23 @@ export default function retention(estate: EstateUnderTest): void {
     test(`invariant 5: ${env.name} (${env.type}) ${retain ? 'retains every stateful resource' : 'discards flow logs but never keys or audit records'} on delete and replace`, () => {
       let stateful = 0;
       for (const stack of stacksOf(env.name)) {
-        for (const [id, r] of Object.entries(resources(stack)).filter(([, res]) => STATEFUL_RESOURCE_TYPES.has(res.Type))) {
+        for (const [id, r] of Object.entries(resources(stack)).filter(([, res]) =>
+          STATEFUL_RESOURCE_TYPES.has(res.Type),
+        )) {
           stateful++;
-          const alwaysKept = stack.endsWith('/AuditReplica') || stack.includes('/Detection-') || /^(Keys\w+Key|AuditBucket|AuditAccessLogBucket|AuditLogGroup|DecisionRecords)/.test(id);
-          if (retain || alwaysKept) expect([stack, id, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([stack, id, 'Retain', 'Retain']);
+          const alwaysKept =
+            stack.endsWith('/AuditReplica') ||
+            stack.includes('/Detection-') ||
+            /^(Keys\w+Key|AuditBucket|AuditAccessLogBucket|AuditLogGroup|DecisionRecords)/.test(id);
+          if (retain || alwaysKept)
+            expect([stack, id, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([stack, id, 'Retain', 'Retain']);
         }
       }
       expect(stateful).toBeGreaterThanOrEqual(13);
       if (!retain) {
-        const flowLogs = Object.entries(resources(`${env.name}/Foundation`)).filter(([id]) => id.startsWith('NetworkFlowLogGroup')).map(([, r]) => r.DeletionPolicy);
+        const flowLogs = Object.entries(resources(`${env.name}/Foundation`))
+          .filter(([id]) => id.startsWith('NetworkFlowLogGroup'))
+          .map(([, r]) => r.DeletionPolicy);
         expect(flowLogs).toEqual(['Delete']);
       }
     });
@@ -28,7 +36,11 @@ export default function retention(estate: EstateUnderTest): void {
     for (const env of config.environments) {
       const stage = synth().estate.stages[env.name];
       const expected = env.flags.terminationProtection ?? env.type === 'prod';
-      expect([env.name, stage.foundation.terminationProtection, stage.auditReplica.terminationProtection]).toEqual([env.name, expected, expected]);
+      expect([env.name, stage.foundation.terminationProtection, stage.auditReplica.terminationProtection]).toEqual([
+        env.name,
+        expected,
+        expected,
+      ]);
       if (env.type === 'prod') expect(expected).toBe(true);
     }
     expect(stacks.foundation.length).toBe(config.environments.length);

@@ -12,8 +12,16 @@ export default function boundariesAndTags(estate: EstateUnderTest): void {
         // A stack of another region names the foundation's boundary by its fixed name (IAM is global; a Ref cannot cross regions).
         const env = envOf(stack);
         const byName = `"arn:aws:iam::${env.account}:policy/${config.organization.name}-${env.name}-workload-boundary"`;
-        const expected = id.startsWith('BreakGlassRole') ? /BreakGlassBoundary[0-9A-F]{8}/ : stack.includes('/Detection-') ? new RegExp(`^${byName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : /WorkloadPermissionsBoundary[0-9A-F]{8}/;
-        expect([stack, id, JSON.stringify(role.Properties.PermissionsBoundary)]).toEqual([stack, id, expect.stringMatching(expected)]);
+        const expected = id.startsWith('BreakGlassRole')
+          ? /BreakGlassBoundary[0-9A-F]{8}/
+          : stack.includes('/Detection-')
+            ? new RegExp(`^${byName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)
+            : /WorkloadPermissionsBoundary[0-9A-F]{8}/;
+        expect([stack, id, JSON.stringify(role.Properties.PermissionsBoundary)]).toEqual([
+          stack,
+          id,
+          expect.stringMatching(expected),
+        ]);
       }
     }
     expect(roles).toBeGreaterThanOrEqual(3 * stacks.foundation.length);
@@ -22,7 +30,9 @@ export default function boundariesAndTags(estate: EstateUnderTest): void {
   test('no role of any environment has an inline policy, but the CDK provider that closes the default security group', () => {
     for (const stack of stacks.environment) {
       expect([stack, ofType(stack, 'AWS::IAM::Policy').map(([id]) => id)]).toEqual([stack, []]);
-      for (const [id, role] of ofType(stack, 'AWS::IAM::Role').filter(([i]) => !i.startsWith('CustomVpcRestrictDefaultSGCustomResourceProvider'))) {
+      for (const [id, role] of ofType(stack, 'AWS::IAM::Role').filter(
+        ([i]) => !i.startsWith('CustomVpcRestrictDefaultSGCustomResourceProvider'),
+      )) {
         expect([stack, id, role.Properties.Policies]).toEqual([stack, id, undefined]);
       }
     }
@@ -37,8 +47,15 @@ export default function boundariesAndTags(estate: EstateUnderTest): void {
         { Key: 'data-classification', Value: env.dataClassification },
         ...Object.entries(config.tags).map(([Key, Value]) => ({ Key, Value })),
       ];
-      for (const type of ['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::EC2::VPC', 'AWS::CloudTrail::Trail']) {
-        for (const [id, r] of ofType(stack, type)) expect([stack, id, r.Properties.Tags]).toEqual([stack, id, expect.arrayContaining(expected)]);
+      for (const type of [
+        'AWS::KMS::Key',
+        'AWS::S3::Bucket',
+        'AWS::Logs::LogGroup',
+        'AWS::EC2::VPC',
+        'AWS::CloudTrail::Trail',
+      ]) {
+        for (const [id, r] of ofType(stack, type))
+          expect([stack, id, r.Properties.Tags]).toEqual([stack, id, expect.arrayContaining(expected)]);
       }
     }
   });

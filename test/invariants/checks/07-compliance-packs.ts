@@ -22,16 +22,30 @@ export default function compliancePacksCheck(estate: EstateUnderTest): void {
       .flatMap((c: IConstruct) =>
         c.node.metadata
           .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-          .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id: id.replace(/^annotation::/i, ''), reason, onResource: CfnResource.isCfnResource(c) })))
+          .flatMap((m) =>
+            Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+              path: c.node.path,
+              id: id.replace(/^annotation::/i, ''),
+              reason,
+              onResource: CfnResource.isCfnResource(c),
+            })),
+          )
           .filter((ack) => !ack.id.startsWith('CloudFormation-Validate::')),
       );
 
   /** Every finding of every pack with acknowledgements ignored, as `rule @ path`. */
   const findingsIgnoringAcknowledgements = (): string[] => {
     const original = Object.getOwnPropertyDescriptor(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY')!;
-    Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', { value: 'ignore-acknowledgements', configurable: true });
+    Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', {
+      value: 'ignore-acknowledgements',
+      configurable: true,
+    });
     try {
-      return compliancePacks().flatMap((pack) => pack.validateScope(synth().app).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`)));
+      return compliancePacks().flatMap((pack) =>
+        pack
+          .validateScope(synth().app)
+          .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`)),
+      );
     } finally {
       Object.defineProperty(Validations, 'ACKNOWLEDGED_RULES_METADATA_KEY', original);
     }
@@ -39,9 +53,16 @@ export default function compliancePacksCheck(estate: EstateUnderTest): void {
 
   describe('invariant 8: compliance packs and acknowledgements', () => {
     test('the five stock packs and ours are registered and find nothing unacknowledged', () => {
-      expect(synth().estate.packs.map((p) => p.name).sort()).toEqual(['AwsSolutions', 'HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321', 'RegulatedMLOps', 'Serverless']);
+      expect(
+        synth()
+          .estate.packs.map((p) => p.name)
+          .sort(),
+      ).toEqual(['AwsSolutions', 'HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321', 'RegulatedMLOps', 'Serverless']);
       for (const pack of synth().estate.packs) {
-        expect({ pack: pack.name, violations: pack.validateScope(synth().app).violations }).toEqual({ pack: pack.name, violations: [] });
+        expect({ pack: pack.name, violations: pack.validateScope(synth().app).violations }).toEqual({
+          pack: pack.name,
+          violations: [],
+        });
       }
     });
 
@@ -54,7 +75,9 @@ export default function compliancePacksCheck(estate: EstateUnderTest): void {
         expect(ack.reason.trim().length).toBeGreaterThanOrEqual(MIN_ACKNOWLEDGEMENT_REASON);
       }
       const findings = new Set(findingsIgnoringAcknowledgements());
-      expect(acks.filter((ack) => !findings.has(`${ack.id} @ ${ack.path}`)).map((a) => `${a.id} @ ${a.path}`)).toEqual([]);
+      expect(acks.filter((ack) => !findings.has(`${ack.id} @ ${ack.path}`)).map((a) => `${a.id} @ ${a.path}`)).toEqual(
+        [],
+      );
       expect(findings.size).toBe(acks.length);
       // The packs walked every environment.
       const walked = new Set([...findings].map((f) => f.split(' @ ')[1].split('/')[0]));

@@ -9,11 +9,20 @@ export default function detectiveControls(estate: EstateUnderTest): void {
   if (inherited) {
     test(`detective controls are the organization's (administrator ${config.organization.detectiveControls.administratorAccount}): none is created, the alerting is wired`, () => {
       for (const stack of stacks.foundation) {
-        for (const type of ['AWS::GuardDuty::Detector', 'AWS::SecurityHub::Hub', 'AWS::SecurityHub::Standard', 'AWS::Config::ConfigurationRecorder', 'AWS::Config::DeliveryChannel']) {
+        for (const type of [
+          'AWS::GuardDuty::Detector',
+          'AWS::SecurityHub::Hub',
+          'AWS::SecurityHub::Standard',
+          'AWS::Config::ConfigurationRecorder',
+          'AWS::Config::DeliveryChannel',
+        ]) {
           expect([stack, type, ofType(stack, type)]).toEqual([stack, type, []]);
         }
         const rules = ofType(stack, 'AWS::Events::Rule').filter(([id]) => id.startsWith('Detective'));
-        expect([stack, rules.map(([, r]) => r.Properties.EventPattern.source[0]).sort()]).toEqual([stack, ['aws.guardduty', 'aws.securityhub']]);
+        expect([stack, rules.map(([, r]) => r.Properties.EventPattern.source[0]).sort()]).toEqual([
+          stack,
+          ['aws.guardduty', 'aws.securityhub'],
+        ]);
       }
     });
     return;
@@ -25,7 +34,10 @@ export default function detectiveControls(estate: EstateUnderTest): void {
         synth().templates[stack].hasResourceProperties('AWS::GuardDuty::Detector', {
           Enable: true,
           FindingPublishingFrequency: 'FIFTEEN_MINUTES',
-          Features: Match.arrayWith([{ Name: 'S3_DATA_EVENTS', Status: 'ENABLED' }, { Name: 'LAMBDA_NETWORK_LOGS', Status: 'ENABLED' }]),
+          Features: Match.arrayWith([
+            { Name: 'S3_DATA_EVENTS', Status: 'ENABLED' },
+            { Name: 'LAMBDA_NETWORK_LOGS', Status: 'ENABLED' },
+          ]),
         });
       });
 
@@ -39,7 +51,9 @@ export default function detectiveControls(estate: EstateUnderTest): void {
       });
 
       test('AWS Config records every supported resource type into the audit bucket, encrypted with the audit key', () => {
-        synth().templates[stack].hasResourceProperties('AWS::Config::ConfigurationRecorder', { RecordingGroup: { AllSupported: true, IncludeGlobalResourceTypes: true } });
+        synth().templates[stack].hasResourceProperties('AWS::Config::ConfigurationRecorder', {
+          RecordingGroup: { AllSupported: true, IncludeGlobalResourceTypes: true },
+        });
         const [[, channel]] = ofType(stack, 'AWS::Config::DeliveryChannel');
         expect(channel.Properties).toMatchObject({
           S3BucketName: { Ref: expect.stringMatching(/^AuditBucket/) },
@@ -49,13 +63,23 @@ export default function detectiveControls(estate: EstateUnderTest): void {
 
       test('high and critical findings go to a KMS topic, with a dead-letter queue for what cannot be delivered', () => {
         const rules = ofType(stack, 'AWS::Events::Rule').filter(([id]) => id.startsWith('Detective'));
-        expect(rules.map(([, r]) => r.Properties.EventPattern.source[0]).sort()).toEqual(['aws.guardduty', 'aws.securityhub']);
+        expect(rules.map(([, r]) => r.Properties.EventPattern.source[0]).sort()).toEqual([
+          'aws.guardduty',
+          'aws.securityhub',
+        ]);
         for (const [, rule] of rules) {
           expect(rule.Properties.Targets).toEqual([
-            expect.objectContaining({ Arn: { Ref: expect.stringMatching(/^DetectiveFindings/) }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^DetectiveUndeliveredFindings/), 'Arn'] } } }),
+            expect.objectContaining({
+              Arn: { Ref: expect.stringMatching(/^DetectiveFindings/) },
+              DeadLetterConfig: {
+                Arn: { 'Fn::GetAtt': [expect.stringMatching(/^DetectiveUndeliveredFindings/), 'Arn'] },
+              },
+            }),
           ]);
         }
-        synth().templates[stack].hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysAuditKey'), 'Arn'] } });
+        synth().templates[stack].hasResourceProperties('AWS::SNS::Topic', {
+          KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysAuditKey'), 'Arn'] },
+        });
       });
     });
   }

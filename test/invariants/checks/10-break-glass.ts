@@ -17,12 +17,20 @@ export default function breakGlass(estate: EstateUnderTest): void {
         AssumeRolePolicyDocument: { Statement: trustOfNamed(config, env, 'breakGlass') },
         PermissionsBoundary: { Ref: expect.stringMatching(/^BreakGlassBoundary/) },
       });
-      const [[, boundary]] = ofType(stack, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('BreakGlassBoundary'));
-      const denies = boundary.Properties.PolicyDocument.Statement.filter((s: any) => s.Effect === 'Deny').flatMap((s: any) => [s.Action].flat());
+      const [[, boundary]] = ofType(stack, 'AWS::IAM::ManagedPolicy').filter(([id]) =>
+        id.startsWith('BreakGlassBoundary'),
+      );
+      const denies = boundary.Properties.PolicyDocument.Statement.filter((s: any) => s.Effect === 'Deny').flatMap(
+        (s: any) => [s.Action].flat(),
+      );
       expect(denies).toEqual(expect.arrayContaining(['iam:CreateUser', 'iam:CreateAccessKey', 'organizations:*']));
       const [[, rule]] = ofType(stack, 'AWS::Events::Rule').filter(([id]) => id.startsWith('BreakGlassAssumed'));
-      expect(rule.Properties.EventPattern.detail.requestParameters).toEqual({ roleArn: [`arn:aws:iam::${env.account}:role/${name}`] });
-      expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { Ref: expect.stringMatching(/^DetectiveFindings/) } })]);
+      expect(rule.Properties.EventPattern.detail.requestParameters).toEqual({
+        roleArn: [`arn:aws:iam::${env.account}:role/${name}`],
+      });
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({ Arn: { Ref: expect.stringMatching(/^DetectiveFindings/) } }),
+      ]);
     });
   }
 }

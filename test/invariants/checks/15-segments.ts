@@ -4,14 +4,21 @@ import { segmentArgument, segmentArguments } from '../../../lib/config/segments'
 import type { EstateUnderTest, Resource } from '../suite';
 
 /** A template string or Fn::Join (tokens read as "TOKEN") as an object. */
-const parsed = (value: unknown): any => JSON.parse(typeof value === 'string' ? value : ((value as any)['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
+const parsed = (value: unknown): any =>
+  JSON.parse(
+    typeof value === 'string'
+      ? value
+      : ((value as any)['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''),
+  );
 
 /** A pipeline step by name, wherever it is nested (the guard's condition holds the run's steps). */
 function stepNamed(node: any, name: string): any {
   if (Array.isArray(node)) return node.map((n) => stepNamed(n, name)).find(Boolean);
   if (!node || typeof node !== 'object') return undefined;
   if (node.Name === name && node.Arguments) return node;
-  return Object.values(node).map((v) => stepNamed(v, name)).find(Boolean);
+  return Object.values(node)
+    .map((v) => stepNamed(v, name))
+    .find(Boolean);
 }
 
 /**
@@ -29,9 +36,11 @@ export default function segments(estate: EstateUnderTest): void {
     describe(`segments (${env.name})`, () => {
       const trained = segmented.filter((m) => m.training?.environments.includes(env.name));
       if (trained.length > 0) {
-        test('the Evaluate step of every retraining pipeline here computes each of its model\'s segments and stress scenarios', () => {
+        test("the Evaluate step of every retraining pipeline here computes each of its model's segments and stress scenarios", () => {
           for (const model of trained) {
-            const pipelines = ofType(shardStackOf(env.name, model.id), 'AWS::SageMaker::Pipeline').filter(([, p]) => p.Properties.PipelineName === `${env.name}-${model.id}-training`);
+            const pipelines = ofType(shardStackOf(env.name, model.id), 'AWS::SageMaker::Pipeline').filter(
+              ([, p]) => p.Properties.PipelineName === `${env.name}-${model.id}-training`,
+            );
             expect(pipelines).toHaveLength(1);
             const definition = parsed(pipelines[0][1].Properties.PipelineDefinition.PipelineDefinitionBody);
             const evaluate = stepNamed(definition, 'Evaluate');
@@ -41,30 +50,54 @@ export default function segments(estate: EstateUnderTest): void {
         });
       }
 
-      const monitored = env.monitoringService === 'estate' ? segmented.filter((m) => {
-        const ep = m.endpoints[env.name];
-        if (!ep || ep.awaitingApproval) return false;
-        const spec = ep.monitoring ?? { dataQuality: env.type === 'prod', modelQuality: env.type === 'prod' };
-        return spec.dataQuality || spec.modelQuality;
-      }) : [];
+      const monitored =
+        env.monitoringService === 'estate'
+          ? segmented.filter((m) => {
+              const ep = m.endpoints[env.name];
+              if (!ep || ep.awaitingApproval) return false;
+              const spec = ep.monitoring ?? { dataQuality: env.type === 'prod', modelQuality: env.type === 'prod' };
+              return spec.dataQuality || spec.modelQuality;
+            })
+          : [];
       if (monitored.length === 0) return;
 
       test('the monitoring job of every monitored endpoint computes each segment, and each critical segment has live, notifying alarms', () => {
         for (const model of monitored) {
           const stack = shardStackOf(env.name, model.id);
           const endpoint = `${env.name}-${model.id}`;
-          const machines = ofType(stack, 'AWS::StepFunctions::StateMachine').map(([, m]) => parsed(m.Properties.DefinitionString)).filter((d) => JSON.stringify(d).includes(`capture/${endpoint}/`));
+          const machines = ofType(stack, 'AWS::StepFunctions::StateMachine')
+            .map(([, m]) => parsed(m.Properties.DefinitionString))
+            .filter((d) => JSON.stringify(d).includes(`capture/${endpoint}/`));
           expect(machines).toHaveLength(1);
           const args: string = machines[0].States.Analyse.Arguments.AppSpecification.ContainerArguments;
-          for (const s of model.segmentation!.segments) expect(args).toContain(`"--segment", ${JSON.stringify(segmentArgument(s))}`);
-          const alarms = new Map(ofType(stack, 'AWS::CloudWatch::Alarm').map(([id, a]: [string, Resource]) => [a.Properties.AlarmName, { id, ...a.Properties }]));
+          for (const s of model.segmentation!.segments)
+            expect(args).toContain(`"--segment", ${JSON.stringify(segmentArgument(s))}`);
+          const alarms = new Map(
+            ofType(stack, 'AWS::CloudWatch::Alarm').map(([id, a]: [string, Resource]) => [
+              a.Properties.AlarmName,
+              { id, ...a.Properties },
+            ]),
+          );
           const quality = monitorsQuality(env, model.endpoints[env.name]);
           for (const s of model.segmentation!.segments.filter((x) => x.critical)) {
-            const kinds: Array<'drift' | 'score-drift' | 'quality'> = ['drift', 'score-drift', ...(quality && (model.problemType === 'binary_classification' || (s.floors?.maxRmse ?? model.maxRmse) !== undefined) ? (['quality'] as const) : [])];
+            const kinds: Array<'drift' | 'score-drift' | 'quality'> = [
+              'drift',
+              'score-drift',
+              ...(quality &&
+              (model.problemType === 'binary_classification' || (s.floors?.maxRmse ?? model.maxRmse) !== undefined)
+                ? (['quality'] as const)
+                : []),
+            ];
             for (const kind of kinds) {
               const alarm = alarms.get(segmentAlarmName(endpoint, s.name, kind));
-              expect([segmentAlarmName(endpoint, s.name, kind), alarm !== undefined]).toEqual([segmentAlarmName(endpoint, s.name, kind), true]);
-              expect(alarm!.Dimensions).toEqual([{ Name: 'Endpoint', Value: endpoint }, { Name: 'Segment', Value: s.name }]);
+              expect([segmentAlarmName(endpoint, s.name, kind), alarm !== undefined]).toEqual([
+                segmentAlarmName(endpoint, s.name, kind),
+                true,
+              ]);
+              expect(alarm!.Dimensions).toEqual([
+                { Name: 'Endpoint', Value: endpoint },
+                { Name: 'Segment', Value: s.name },
+              ]);
               expect(alarm!.ActionsEnabled ?? true).toBe(true);
               expect(alarm!.AlarmActions.length).toBeGreaterThan(0);
             }

@@ -12,10 +12,18 @@ export default function approvalRace(estate: EstateUnderTest): void {
   for (const stack of stacks.governance) {
     test(`approval race (${stack}): UpdateModelPackage calls reach the approval gate, which knows its own role, and the trail records them`, () => {
       const env = envOf(stack);
-      const rules = ofType(stack, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern?.['detail-type']?.includes('AWS API Call via CloudTrail') && r.Properties.EventPattern?.detail?.eventName?.includes('UpdateModelPackage'));
+      const rules = ofType(stack, 'AWS::Events::Rule').filter(
+        ([, r]) =>
+          r.Properties.EventPattern?.['detail-type']?.includes('AWS API Call via CloudTrail') &&
+          r.Properties.EventPattern?.detail?.eventName?.includes('UpdateModelPackage'),
+      );
       expect([stack, rules.length]).toEqual([stack, 1]);
       const [[, rule]] = rules;
-      expect(rule.Properties.EventPattern).toEqual({ source: ['aws.sagemaker'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['sagemaker.amazonaws.com'], eventName: ['UpdateModelPackage'] } });
+      expect(rule.Properties.EventPattern).toEqual({
+        source: ['aws.sagemaker'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: { eventSource: ['sagemaker.amazonaws.com'], eventName: ['UpdateModelPackage'] },
+      });
       expect(rule.Properties.Targets).toEqual([
         expect.objectContaining({
           Arn: { 'Fn::GetAtt': [expect.stringMatching(/^ApprovalGateFunction/), 'Arn'] },
@@ -33,9 +41,13 @@ export default function approvalRace(estate: EstateUnderTest): void {
       expect(trails.length).toBeGreaterThan(0);
       for (const [, trail] of trails) {
         expect(trail.Properties.IsLogging).toBe(true);
-        const management = (trail.Properties.AdvancedEventSelectors ?? []).filter((s: any) => s.FieldSelectors.some((f: any) => f.Field === 'eventCategory' && f.Equals?.includes('Management')));
+        const management = (trail.Properties.AdvancedEventSelectors ?? []).filter((s: any) =>
+          s.FieldSelectors.some((f: any) => f.Field === 'eventCategory' && f.Equals?.includes('Management')),
+        );
         expect(management).toHaveLength(1);
-        expect(management[0].FieldSelectors.find((f: any) => f.Field === 'readOnly')?.Equals ?? ['false']).toContain('false');
+        expect(management[0].FieldSelectors.find((f: any) => f.Field === 'readOnly')?.Equals ?? ['false']).toContain(
+          'false',
+        );
       }
     });
   }

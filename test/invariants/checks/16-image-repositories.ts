@@ -1,6 +1,10 @@
 import { promotionSource, servingAccounts } from '../../../lib/config';
 import { MAX_TEMPLATE_BYTES, MAX_TEMPLATE_RESOURCES } from '../../../lib/ml/sharding';
-import { imageRepositoriesIn, repositoryBucketOf, repositoryStackId } from '../../../lib/stacks/image-repositories-stack';
+import {
+  imageRepositoriesIn,
+  repositoryBucketOf,
+  repositoryStackId,
+} from '../../../lib/stacks/image-repositories-stack';
 import type { EstateUnderTest } from '../suite';
 
 /**
@@ -22,14 +26,23 @@ export default function imageRepositories(estate: EstateUnderTest): void {
         .flatMap((s) => ofType(s, 'AWS::ECR::Repository').map(([, r]) => ({ stack: s, r })));
       expect(found.map(({ r }) => r.Properties.RepositoryName).sort()).toEqual(expected);
       // No repository anywhere else in the environment (the governance stack held them once).
-      for (const other of stacks.environment.filter((s) => s.startsWith(`${env.name}/`) && !stacks.repositories.includes(s))) expect([other, ofType(other, 'AWS::ECR::Repository')]).toEqual([other, []]);
+      for (const other of stacks.environment.filter(
+        (s) => s.startsWith(`${env.name}/`) && !stacks.repositories.includes(s),
+      ))
+        expect([other, ofType(other, 'AWS::ECR::Repository')]).toEqual([other, []]);
       const pullers = promotionSource(config)?.name === env.name ? servingAccounts(config) : [];
       for (const { stack, r } of found) {
         const name = r.Properties.RepositoryName as string;
         expect([name, stack]).toEqual([name, `${env.name}/${repositoryStackId(repositoryBucketOf(name))}`]);
-        expect(r.Properties).toMatchObject({ ImageTagMutability: 'IMMUTABLE', ImageScanningConfiguration: { ScanOnPush: true }, EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: expect.anything() } });
+        expect(r.Properties).toMatchObject({
+          ImageTagMutability: 'IMMUTABLE',
+          ImageScanningConfiguration: { ScanOnPush: true },
+          EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: expect.anything() },
+        });
         expect([name, r.DeletionPolicy]).toEqual([name, 'Retain']);
-        const principals = JSON.stringify(r.Properties.RepositoryPolicyText?.Statement?.map((st: { Principal: unknown }) => st.Principal) ?? []);
+        const principals = JSON.stringify(
+          r.Properties.RepositoryPolicyText?.Statement?.map((st: { Principal: unknown }) => st.Principal) ?? [],
+        );
         for (const account of pullers) expect(principals).toContain(account);
         if (pullers.length === 0) expect(r.Properties.RepositoryPolicyText).toBeUndefined();
       }
@@ -41,7 +54,11 @@ export default function imageRepositories(estate: EstateUnderTest): void {
     const { templateFiles, templates } = synth();
     for (const [key, file] of Object.entries(templateFiles)) {
       const resources = Object.keys((templates[key].toJSON() as { Resources: object }).Resources).length;
-      expect([key, resources <= MAX_TEMPLATE_RESOURCES, fs.statSync(file).size <= MAX_TEMPLATE_BYTES]).toEqual([key, true, true]);
+      expect([key, resources <= MAX_TEMPLATE_RESOURCES, fs.statSync(file).size <= MAX_TEMPLATE_BYTES]).toEqual([
+        key,
+        true,
+        true,
+      ]);
     }
   });
 }

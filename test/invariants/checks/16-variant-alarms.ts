@@ -23,14 +23,20 @@ export default function variantAlarms(estate: EstateUnderTest): void {
         for (const model of deployed) {
           const ep = model.endpoints[env.name];
           const name = endpointName(env.name, model.id);
-          const alarms = ofType(shardStackOf(env.name, model.id), 'AWS::CloudWatch::Alarm').map(([, a]: [string, Resource]) => a.Properties);
+          const alarms = ofType(shardStackOf(env.name, model.id), 'AWS::CloudWatch::Alarm').map(
+            ([, a]: [string, Resource]) => a.Properties,
+          );
           for (const variant of [...ep.variants.map((v) => v.name), ...(ep.shadow ? [ep.shadow.name] : [])]) {
             for (const { kind, metricName } of REQUIRED) {
               const own = alarms.filter(
                 (a) =>
                   a.Namespace === 'AWS/SageMaker' &&
                   a.MetricName === metricName &&
-                  JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'EndpointName', Value: name }, { Name: 'VariantName', Value: variant }]) &&
+                  JSON.stringify(a.Dimensions) ===
+                    JSON.stringify([
+                      { Name: 'EndpointName', Value: name },
+                      { Name: 'VariantName', Value: variant },
+                    ]) &&
                   ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold'].includes(a.ComparisonOperator) &&
                   (a.ActionsEnabled ?? true) &&
                   (a.AlarmActions ?? []).length > 0 &&
