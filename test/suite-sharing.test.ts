@@ -182,10 +182,15 @@ describe("the worker's moto server", () => {
 
 describe('the record of a whole-suite run that npm run bench prints', () => {
   const Reporter = require('./support/suite-timing-reporter.js');
+  // As jest hands it to a reporter: `success` is still the false it was created with (set after the reporters).
   const results = (startTime: number) => ({
     startTime,
-    success: true,
+    success: false,
     numTotalTestSuites: 2,
+    numFailedTestSuites: 0,
+    numRuntimeErrorTestSuites: 0,
+    snapshot: { failure: false },
+    wasInterrupted: false,
     numPassedTests: 3,
     numFailedTests: 0,
     numPendingTests: 1,
@@ -229,6 +234,24 @@ describe('the record of a whole-suite run that npm run bench prints', () => {
       { file: 'test/slow.test.ts', seconds: 9 },
       { file: 'test/fast.test.ts', seconds: 1 },
     ]);
+  });
+
+  test.each<[string, boolean, Record<string, unknown>]>([
+    ['every test passed', true, {}],
+    ['a failed test', false, { numFailedTests: 1, numPassedTests: 2 }],
+    ['a file that failed without a failed test', false, { numFailedTestSuites: 1 }],
+    ['a file that could not run', false, { numRuntimeErrorTestSuites: 1 }],
+    ['a snapshot failure', false, { snapshot: { failure: true } }],
+    ['an interrupted run', false, { wasInterrupted: true }],
+  ])('a run with %s is recorded as success: %s', (_name, success, overrides) => {
+    const outputFile = path.join(dir, 'record.json');
+    const reporter = new Reporter(
+      { testPathPatterns: { isSet: (): boolean => false }, nonFlagArgs: [], maxWorkers: 2 },
+      { outputFile },
+    );
+    reporter.onRunStart();
+    reporter.onRunComplete(new Set(), { ...results(Date.now()), ...overrides });
+    expect(JSON.parse(fs.readFileSync(outputFile, 'utf8')).success).toBe(success);
   });
 
   test.each<[string, Record<string, unknown>]>([

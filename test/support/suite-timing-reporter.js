@@ -9,6 +9,22 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = path.join(ROOT, '.bench', 'test-suite.json');
 
+/**
+ * Whether the run passed, from its counts: jest sets the aggregated `success` only after every
+ * reporter's onRunComplete has returned, so a reporter reads the value it was created with (false).
+ * The counts are final by then, and so are the snapshot summary and an interruption.
+ */
+function passed(results) {
+  return (
+    results.numFailedTests === 0 &&
+    results.numFailedTestSuites === 0 &&
+    results.numRuntimeErrorTestSuites === 0 &&
+    !results.snapshot?.failure &&
+    !results.runExecError &&
+    !results.wasInterrupted
+  );
+}
+
 class SuiteTimingReporter {
   /** `options.outputFile`: where to write (default .bench/test-suite.json). */
   constructor(globalConfig, options = {}) {
@@ -65,7 +81,7 @@ class SuiteTimingReporter {
         (n, r) => n + r.testResults.reduce((m, t) => m + (t.numPassingAsserts ?? 0), 0),
         0,
       ),
-      success: results.success,
+      success: passed(results),
       loadAverage: {
         atStart: Math.round((this.loadAtStart ?? 0) * 100) / 100,
         atEnd: Math.round(os.loadavg()[0] * 100) / 100,
