@@ -364,7 +364,7 @@ const ADD_TO_POLICY_LINE =
   fs
     .readFileSync(__filename, 'utf8')
     .split('\n')
-    .findIndex((l) => l.includes("role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadEverything'")) + 1;
+    .findIndex((l) => l.trim() === 'role.addToPolicy(') + 1;
 
 describe('the guardrail sections, written through EvidenceSection', () => {
   const schema = JSON.parse(
