@@ -145,19 +145,17 @@ describe('source locations', () => {
     const config = e.stacks
       .flatMap((s: any) => s.resources)
       .find((r: any) => /^prod\/Endpoints\d+\/fraud-score\/Endpoint\/Config$/.test(r.path));
+    const file = 'constructs/model-endpoint/endpoint-config.ts';
     const line =
       fs
-        .readFileSync(path.join(REPO_ROOT, 'constructs/model-endpoint/index.ts'), 'utf8')
+        .readFileSync(path.join(REPO_ROOT, file), 'utf8')
         .split('\n')
         .findIndex((l) => l.includes('new sagemaker.CfnEndpointConfig(')) + 1;
-    expect(config.source).toMatchObject({
-      file: 'constructs/model-endpoint/index.ts',
-      line,
-      kind: 'construct',
-      label: 'new ModelEndpoint',
-    });
-    expect(config.trail.map((t: any) => t.label)).toEqual(['new EndpointsStack']);
-    expect(config.trail[0].file).toBe('lib/stacks/endpoints-stack.ts');
+    expect(line).toBeGreaterThan(0);
+    expect(config.source).toMatchObject({ file, line, kind: 'construct', label: 'capturedEndpointConfig' });
+    expect(config.trail.map((t: any) => t.label)).toEqual(['new ModelEndpoint', 'new EndpointsStack']);
+    expect(config.trail[0].file).toBe('constructs/model-endpoint/index.ts');
+    expect(config.trail[1].file).toBe('lib/stacks/endpoints-stack.ts');
   });
 
   test('acknowledgements are located at the code that made them, never at the acknowledgement helpers', () => {

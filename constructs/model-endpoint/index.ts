@@ -1,18 +1,26 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { pinnedKey } from '../../lambdas/model-pinner/approved-tag';
-import { acknowledgeFindings } from '../../policies/acknowledge';
-import { hasInstanceStorage, sagemakerEndpointScalingRoleArn } from '../aws-facts';
 import { EstateMonitoring } from '../estate-monitoring';
 import { SageMakerExecutionRole } from '../sagemaker-execution-role';
 import { tagAll } from '../tagging';
 import { EndpointMetrics, endpointDashboard, variantAlarms } from './alarms';
+import { capturedEndpointConfig } from './endpoint-config';
+import { variantModels } from './models';
 import { modelMonitorSchedules } from './monitoring';
+import {
+  DEFAULT_MONITORING,
+  DEFAULT_ROLLOUT,
+  defaultMonitoringNames,
+  EndpointMonitoring,
+  ModelEndpointProps,
+  MonitoringNames,
+  propsProblems,
+} from './props';
 import { endpointExecutionRole } from './role';
-import { DEFAULT_ROLLOUT, ModelEndpointProps, MonitoringNames, propsProblems, VariantModel } from './props';
+import { blueGreenDeployment } from './rollout';
+import { variantAutoscaling } from './scaling';
 
 export { ROLLBACK_THRESHOLDS } from './alarms';
 export type { EndpointMetrics } from './alarms';
@@ -28,13 +36,22 @@ export type {
   VariantModel,
 } from './props';
 
+/** What the endpoint's monitoring adds to it. */
+interface Watched {
+  readonly monitoring?: EstateMonitoring;
+  readonly qualityAlarm?: cloudwatch.Alarm;
+  readonly alarms: readonly cloudwatch.Alarm[];
+  readonly retrainingAlarms: readonly cloudwatch.IAlarm[];
+}
+
 /**
  * A governed SageMaker endpoint for one model: one model per variant (network
- * isolation, isolated subnets, a least-privilege execution role), an endpoint
- * config (customer key where the instance type allows it, data capture to the
- * Object Lock bucket under the ML key), blue/green deployment with canary or
- * linear traffic shifting and automatic rollback on the 5XX and latency alarms,
- * target-tracking autoscaling per variant, alarms and a dashboard
+ * isolation, isolated subnets, a least-privilege execution role: `models.ts`,
+ * `role.ts`), an endpoint config (customer key where the instance type allows
+ * it, data capture to the Object Lock bucket under the ML key:
+ * `endpoint-config.ts`), blue/green deployment with canary or linear traffic
+ * shifting and automatic rollback on the 5XX and latency alarms (`rollout.ts`),
+ * target-tracking autoscaling per variant (`scaling.ts`), alarms and a dashboard
  * (`alarms.ts`), and monitoring where enabled: the estate's own
  * (EstateMonitoring) by default, SageMaker Model Monitor schedules
  * (`monitoring.ts`) where chosen. The metrics of its variants are exposed as
@@ -61,126 +78,38 @@ export class ModelEndpoint extends Construct implements EndpointMetrics {
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
-    const endpointName = props.endpointName;
-    const names: MonitoringNames = props.monitoringNames ?? {
-      hourly: `${endpointName}-hourly`,
-      daily: `${endpointName}-daily`,
-      dataQuality: `${endpointName}-dataquality`,
-      modelQuality: `${endpointName}-modelquality`,
-    };
+    const { endpointName, modelId } = props;
+    const names = props.monitoringNames ?? defaultMonitoringNames(endpointName);
     const problems = propsProblems(props, names);
     if (problems.length > 0)
       throw new Error(`${this.node.path}: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
-    const modelId = props.modelId;
     tagAll(this, 'model:id', modelId);
     tagAll(this, 'model:risk-tier', props.riskTier);
-    const { partition, account } = Stack.of(this);
     this.endpointName = endpointName;
-    const monitoring = props.monitoring ?? { dataQuality: true, modelQuality: true };
+    const monitoring = props.monitoring ?? DEFAULT_MONITORING;
     const modelMonitor =
       props.monitoringService === 'model-monitor' && (monitoring.dataQuality || monitoring.modelQuality);
-    const served: readonly (VariantModel & { readonly instanceType: string })[] = [
-      ...props.variants,
-      ...(props.shadow ? [props.shadow] : []),
-    ];
-
-    const direct = served.filter((v) => v.image && v.modelData) as { image: string; modelData: string }[];
+    const served = [...props.variants, ...(props.shadow ? [props.shadow] : [])];
     const packaged = served.some((v) => v.modelPackageVersion !== undefined) ? props.packageRegistry : undefined;
-    // Prod runs an approved version as the package's image with the locked copy of its model data, never the training bucket.
-    const pinned = packaged?.pinnedCopies;
+    const vpcConfig = {
+      subnets: props.subnets.map((s) => s.subnetId),
+      securityGroupIds: [props.securityGroup.securityGroupId],
+    };
+
+    // What the models may read and write (role.ts); one network-isolated model per variant (models.ts).
     this.role = endpointExecutionRole(this, 'ExecutionRole', {
       endpointName,
       modelId,
       mlKey: props.mlKey,
       captureBucket: props.captureBucket,
       modelMonitor,
-      direct,
+      direct: served.filter((v) => v.image && v.modelData) as { image: string; modelData: string }[],
       packaged,
     });
+    this.models = variantModels(this, { modelId, variants: served, role: this.role, vpcConfig, packaged });
 
-    const vpcConfig = {
-      subnets: props.subnets.map((s) => s.subnetId),
-      securityGroupIds: [props.securityGroup.securityGroupId],
-    };
-    const packageArn = (version: number) =>
-      `arn:${partition}:sagemaker:${packaged!.region}:${packaged!.account}:model-package/${modelId}/${version}`;
-    // CreateModel takes the model data of a package from the package (ModelPackageName): to read the pinned copy, a
-    // prod model names the image and the pinned key, and the package it is (the tag below); the deployment gate has
-    // checked that the package's image is this one and that the key holds its approved bytes.
-    const container = (v: VariantModel) =>
-      v.modelPackageVersion !== undefined
-        ? pinned
-          ? {
-              image: pinned.image,
-              modelDataUrl: `s3://${pinned.bucketName}/${pinnedKey(modelId, v.modelPackageVersion, 0)}`,
-              environment: { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' },
-            }
-          : { modelPackageName: packageArn(v.modelPackageVersion) }
-        : { image: v.image!, modelDataUrl: v.modelData!, environment: { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' } };
-    const models: Record<string, sagemaker.CfnModel> = {};
-    const makeModel = (variant: string, v: VariantModel) => {
-      const m = new sagemaker.CfnModel(this, `Model-${variant}`, {
-        executionRoleArn: this.role.roleArn,
-        enableNetworkIsolation: true,
-        vpcConfig,
-        primaryContainer: container(v),
-        tags: [
-          { key: 'model:variant', value: variant },
-          ...(pinned && v.modelPackageVersion !== undefined
-            ? [{ key: 'model:package', value: packageArn(v.modelPackageVersion) }]
-            : []),
-        ],
-      });
-      m.node.addDependency(this.role);
-      models[variant] = m;
-      return m;
-    };
-    this.models = models;
-
-    const allInstanceTypes = served.map((v) => v.instanceType);
-    const localStorage = allInstanceTypes.some(hasInstanceStorage);
-    this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'Config', {
-      // SageMaker refuses a volume key on instance types with (hardware-encrypted) local storage.
-      kmsKeyId: localStorage ? undefined : props.mlKey.keyArn,
-      productionVariants: props.variants.map((v) => ({
-        variantName: v.name,
-        modelName: makeModel(v.name, v).attrModelName,
-        instanceType: v.instanceType,
-        initialInstanceCount: v.instanceCount,
-        initialVariantWeight: v.weight,
-      })),
-      shadowProductionVariants: props.shadow
-        ? [
-            {
-              variantName: props.shadow.name,
-              modelName: makeModel(props.shadow.name, props.shadow).attrModelName,
-              instanceType: props.shadow.instanceType,
-              initialInstanceCount: props.shadow.instanceCount,
-              // The share of requests the shadow sees is its weight relative to the production weights (which add up to 1).
-              initialVariantWeight: props.shadow.samplingPercent / 100,
-            },
-          ]
-        : undefined,
-      dataCaptureConfig: {
-        enableCapture: true,
-        initialSamplingPercentage: props.captureSamplingPercent ?? 100,
-        destinationS3Uri: props.captureBucket.s3UrlForObject(`capture/${endpointName}`),
-        kmsKeyId: props.mlKey.keyArn,
-        captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
-        captureContentTypeHeader: { jsonContentTypes: ['application/json'], csvContentTypes: ['text/csv'] },
-      },
-    });
-    if (localStorage) {
-      acknowledgeFindings(
-        this.endpointConfig,
-        [
-          'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured',
-          'PCI.DSS.321-SageMakerEndpointConfigurationKMSKeyConfigured',
-          'HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured',
-        ],
-        `Instance types ${allInstanceTypes.filter(hasInstanceStorage).join(', ')} have local NVMe storage, which SageMaker encrypts in hardware and for which CreateEndpointConfig refuses a KmsKeyId; captured data is still encrypted with the customer ML key.`,
-      );
-    }
+    // The config that serves them and captures their traffic (endpoint-config.ts).
+    this.endpointConfig = capturedEndpointConfig(this, 'Config', props, this.models);
 
     // Alarms per variant (alarms.ts); 5XX and latency of the production variants also roll a deployment back.
     const variantNames = props.variants.map((v) => v.name);
@@ -190,120 +119,95 @@ export class ModelEndpoint extends Construct implements EndpointMetrics {
       shadow: props.shadow?.name,
       alarmTopic: props.alarmTopic,
     });
-    const allAlarms = [...alarms.all];
     this.rollbackAlarms = alarms.rollback;
 
-    const rollout = props.rollout ?? DEFAULT_ROLLOUT;
-    const wait = rollout.bakeMinutes * 60;
+    // The endpoint, updated blue/green (rollout.ts), and scaled per production variant (scaling.ts).
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
       endpointName,
       endpointConfigName: this.endpointConfig.attrEndpointConfigName,
-      deploymentConfig: {
-        blueGreenUpdatePolicy: {
-          trafficRoutingConfiguration:
-            rollout.strategy === 'canary'
-              ? {
-                  type: 'CANARY',
-                  canarySize: { type: 'CAPACITY_PERCENT', value: rollout.stepPercent },
-                  waitIntervalInSeconds: wait,
-                }
-              : rollout.strategy === 'linear'
-                ? {
-                    type: 'LINEAR',
-                    linearStepSize: { type: 'CAPACITY_PERCENT', value: rollout.stepPercent },
-                    waitIntervalInSeconds: wait,
-                  }
-                : { type: 'ALL_AT_ONCE', waitIntervalInSeconds: wait },
-          terminationWaitInSeconds: wait,
-          maximumExecutionTimeoutInSeconds: Math.min(
-            28800,
-            Math.max(600, wait * (rollout.strategy === 'linear' ? Math.ceil(100 / rollout.stepPercent) + 2 : 4)),
-          ),
-        },
-        autoRollbackConfiguration: { alarms: this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) },
-      },
+      deploymentConfig: blueGreenDeployment(props.rollout ?? DEFAULT_ROLLOUT, this.rollbackAlarms),
     });
     for (const a of this.rollbackAlarms) this.endpoint.node.addDependency(a);
+    variantAutoscaling(this, this.endpoint, endpointName, props.variants);
 
-    // Target tracking on invocations per instance, per production variant.
-    for (const v of props.variants) {
-      const target = new autoscaling.CfnScalableTarget(this, `Scaling-${v.name}`, {
-        serviceNamespace: 'sagemaker',
-        resourceId: `endpoint/${endpointName}/variant/${v.name}`,
-        scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
-        minCapacity: v.autoscaling.minInstances,
-        maxCapacity: v.autoscaling.maxInstances,
-        roleArn: sagemakerEndpointScalingRoleArn(partition, account),
-      });
-      target.addResourceDependency(this.endpoint);
-      new autoscaling.CfnScalingPolicy(this, `ScalingPolicy-${v.name}`, {
-        policyName: `${endpointName}-${v.name}-invocations`,
-        policyType: 'TargetTrackingScaling',
-        scalingTargetId: target.ref,
-        targetTrackingScalingPolicyConfiguration: {
-          targetValue: v.autoscaling.targetInvocationsPerInstance,
-          predefinedMetricSpecification: { predefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
-          scaleInCooldown: 300,
-          scaleOutCooldown: 60,
-        },
-      });
-    }
-
-    const retrainingAlarms: cloudwatch.IAlarm[] = [];
-    if (modelMonitor) {
-      this.qualityAlarm = modelMonitorSchedules(this, {
-        endpoint: this.endpoint,
-        endpointName,
-        modelId,
-        problemType: props.problemType,
-        dataQuality: monitoring.dataQuality,
-        modelQuality: monitoring.modelQuality,
-        roleArn: this.role.roleArn,
-        mlKey: props.mlKey,
-        captureBucket: props.captureBucket,
-        vpcConfig,
-        names: { dataQuality: names.dataQuality, modelQuality: names.modelQuality },
-        qualityThreshold: props.qualityThreshold,
-        alarmTopic: props.alarmTopic,
-      });
-      if (this.qualityAlarm) {
-        allAlarms.push(this.qualityAlarm);
-        retrainingAlarms.push(this.qualityAlarm);
-      }
-    } else if (monitoring.dataQuality || monitoring.modelQuality) {
-      this.monitoring = new EstateMonitoring(this, 'Monitoring', {
-        endpointName,
-        modelId,
-        problemType: props.problemType,
-        protectedAttributes: props.protectedAttributes ?? [],
-        variants: variantNames,
-        shadowVariant: props.shadow?.name,
-        dataQuality: monitoring.dataQuality,
-        modelQuality: monitoring.modelQuality,
-        thresholds: props.monitoringThresholds,
-        subnets: props.subnets,
-        securityGroup: props.securityGroup,
-        mlKey: props.mlKey,
-        logsKey: props.logsKey,
-        logRetention: props.logRetention,
-        captureBucket: props.captureBucket,
-        groundTruth: monitoring.groundTruth,
-        alarmTopic: props.alarmTopic,
-        scheduleNames: { hourly: names.hourly, daily: names.daily },
-      });
-      for (const d of [this.monitoring.stateMachine, ...this.monitoring.schedules]) d.node.addDependency(this.endpoint);
-      allAlarms.push(...this.monitoring.alarms);
-      this.qualityAlarm = this.monitoring.qualityAlarm;
-      retrainingAlarms.push(...this.monitoring.retrainingAlarms);
-    }
-    this.alarms = allAlarms;
-    this.retrainingAlarms = retrainingAlarms;
+    // Monitoring where enabled: the estate's, or Model Monitor's (monitoring.ts).
+    const watched = !(monitoring.dataQuality || monitoring.modelQuality)
+      ? undefined
+      : modelMonitor
+        ? this.modelMonitor(props, monitoring, names, vpcConfig)
+        : this.estateMonitoring(props, monitoring, names, variantNames);
+    this.monitoring = watched?.monitoring;
+    this.qualityAlarm = watched?.qualityAlarm;
+    this.alarms = [...alarms.all, ...(watched?.alarms ?? [])];
+    this.retrainingAlarms = watched?.retrainingAlarms ?? [];
 
     this.dashboard = endpointDashboard(this, 'Dashboard', this, {
-      variants: [...variantNames, ...(props.shadow ? [props.shadow.name] : [])],
+      variants: served.map((v) => v.name),
       monitoringWidgets: this.monitoring?.widgets ?? [],
       alarms: this.alarms,
     });
+  }
+
+  /** SageMaker Model Monitor's schedules, run as the execution role; its quality alarm, where a threshold is given. */
+  private modelMonitor(
+    props: ModelEndpointProps,
+    monitoring: EndpointMonitoring,
+    names: MonitoringNames,
+    vpcConfig: { readonly subnets: string[]; readonly securityGroupIds: string[] },
+  ): Watched {
+    const qualityAlarm = modelMonitorSchedules(this, {
+      endpoint: this.endpoint,
+      endpointName: this.endpointName,
+      modelId: props.modelId,
+      problemType: props.problemType,
+      dataQuality: monitoring.dataQuality,
+      modelQuality: monitoring.modelQuality,
+      roleArn: this.role.roleArn,
+      mlKey: props.mlKey,
+      captureBucket: props.captureBucket,
+      vpcConfig,
+      names: { dataQuality: names.dataQuality, modelQuality: names.modelQuality },
+      qualityThreshold: props.qualityThreshold,
+      alarmTopic: props.alarmTopic,
+    });
+    const alarms = qualityAlarm ? [qualityAlarm] : [];
+    return { qualityAlarm, alarms, retrainingAlarms: alarms };
+  }
+
+  /** The estate's own monitoring of every variant, started once the endpoint exists. */
+  private estateMonitoring(
+    props: ModelEndpointProps,
+    monitoring: EndpointMonitoring,
+    names: MonitoringNames,
+    variants: readonly string[],
+  ): Watched {
+    const m = new EstateMonitoring(this, 'Monitoring', {
+      endpointName: this.endpointName,
+      modelId: props.modelId,
+      problemType: props.problemType,
+      protectedAttributes: props.protectedAttributes ?? [],
+      variants,
+      shadowVariant: props.shadow?.name,
+      dataQuality: monitoring.dataQuality,
+      modelQuality: monitoring.modelQuality,
+      thresholds: props.monitoringThresholds,
+      subnets: props.subnets,
+      securityGroup: props.securityGroup,
+      mlKey: props.mlKey,
+      logsKey: props.logsKey,
+      logRetention: props.logRetention,
+      captureBucket: props.captureBucket,
+      groundTruth: monitoring.groundTruth,
+      alarmTopic: props.alarmTopic,
+      scheduleNames: { hourly: names.hourly, daily: names.daily },
+    });
+    for (const d of [m.stateMachine, ...m.schedules]) d.node.addDependency(this.endpoint);
+    return {
+      monitoring: m,
+      qualityAlarm: m.qualityAlarm,
+      alarms: m.alarms,
+      retrainingAlarms: m.retrainingAlarms,
+    };
   }
 
   /**

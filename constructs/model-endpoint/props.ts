@@ -179,6 +179,17 @@ export interface ModelEndpointProps {
 const MAX_NAME = 63;
 const MAX_PRODUCTION_VARIANTS = 10;
 export const DEFAULT_ROLLOUT: EndpointRollout = { strategy: 'canary', stepPercent: 10, bakeMinutes: 10 };
+export const DEFAULT_MONITORING: EndpointMonitoring = { dataQuality: true, modelQuality: true };
+
+/** The monitoring schedules' names when none are given: `<endpoint>-hourly`, `-daily`, `-dataquality`, `-modelquality`. */
+export function defaultMonitoringNames(endpointName: string): MonitoringNames {
+  return {
+    hourly: `${endpointName}-hourly`,
+    daily: `${endpointName}-daily`,
+    dataQuality: `${endpointName}-dataquality`,
+    modelQuality: `${endpointName}-modelquality`,
+  };
+}
 
 /** Every problem with the props, at once (SageMaker's name and variant limits, where each variant's model comes from). */
 export function propsProblems(props: ModelEndpointProps, names: MonitoringNames): string[] {

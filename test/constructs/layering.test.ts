@@ -56,13 +56,17 @@ test('control: the scan sees imports into lib/ where they are (the stacks import
   );
 });
 
-test('ModelEndpoint is a folder: the construct, its props, its execution role, its alarms and dashboard, its Model Monitor schedules', () => {
+test('ModelEndpoint is a folder: the construct, its props, its execution role, its models, its endpoint config, its rollout, its autoscaling, its alarms and dashboard, its Model Monitor schedules', () => {
   expect(fs.readdirSync(path.join(REPO_ROOT, 'constructs/model-endpoint')).sort()).toEqual([
     'alarms.ts',
+    'endpoint-config.ts',
     'index.ts',
+    'models.ts',
     'monitoring.ts',
     'props.ts',
     'role.ts',
+    'rollout.ts',
+    'scaling.ts',
   ]);
   expect(fs.existsSync(path.join(REPO_ROOT, 'constructs/model-endpoint.ts'))).toBe(false);
 });
