@@ -11,15 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { NamedPrincipals, namedPrincipalTrust } from './named-principals';
-
-/** CloudTrail's record of an assumption of the role, as EventBridge delivers it in the region the call was recorded in. */
-export function breakGlassAssumedPattern(roleArn: string): events.EventPattern {
-  return {
-    source: ['aws.sts'],
-    detailType: ['AWS API Call via CloudTrail'],
-    detail: { eventName: ['AssumeRole'], requestParameters: { roleArn: [roleArn] } },
-  };
-}
+import { roleSessionEventPattern, roleSessionFilterPattern } from './role-assumption-alarm';
 
 export interface BreakGlassRoleProps {
   /** Fixed name: the organization's SCPs exempt exactly this role. */
@@ -111,24 +103,18 @@ export class BreakGlassRole extends Construct {
       'This is the break-glass role: full administration is its purpose; trust of named principals only, one-hour sessions, its boundary and an alert on every assumption compensate.',
     );
 
-    const { partition, account } = Stack.of(this);
+    const { account } = Stack.of(this);
+    // By the role's unique ID, not the ARN the caller wrote (role names are not distinguished by case).
     new events.Rule(this, 'Assumed', {
       description: 'Announce every assumption of the break-glass role',
-      eventPattern: breakGlassAssumedPattern(`arn:${partition}:iam::${account}:role/${props.roleName}`),
+      eventPattern: roleSessionEventPattern(this.role.roleId),
       targets: [new targets.SnsTopic(props.alerts, { deadLetterQueue: props.undelivered, retryAttempts: 8 })],
     });
 
     if (props.trailLogGroup) {
       const filter = new logs.MetricFilter(this, 'AssumedInAnyRegion', {
         logGroup: props.trailLogGroup,
-        filterPattern: logs.FilterPattern.all(
-          logs.FilterPattern.stringValue('$.eventName', '=', 'AssumeRole'),
-          logs.FilterPattern.stringValue(
-            '$.requestParameters.roleArn',
-            '=',
-            `arn:${partition}:iam::${account}:role/${props.roleName}`,
-          ),
-        ),
+        filterPattern: roleSessionFilterPattern(this.role.roleId),
         metricNamespace: 'Estate/BreakGlass',
         metricName: 'BreakGlassAssumed',
         metricValue: '1',

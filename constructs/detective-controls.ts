@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../policies/acknowledge';
 import { securityHubStandardArn } from './aws-facts';
-import { breakGlassAssumedPattern } from './break-glass-role';
+import { roleNamedEventPattern } from './role-assumption-alarm';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { ManagedPolicyRole } from './managed-policy-role';
 
@@ -355,8 +355,9 @@ export class RegionalDetection extends Construct {
       });
     }
     new events.Rule(this, 'BreakGlassAssumed', {
+      // By name, however cased: the role's ID is another region's; the home rule keeps the break-glass role's sessions by ID.
       description: `Assumptions of the break-glass role recorded in this region, to ${props.homeRegion}`,
-      eventPattern: breakGlassAssumedPattern(`arn:${partition}:iam::${account}:role/${props.breakGlassRoleName}`),
+      eventPattern: roleNamedEventPattern(props.breakGlassRoleName),
       targets: [toHome()],
     });
   }

@@ -8,12 +8,10 @@ import { DetectiveControls } from '../../constructs/detective-controls';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { NamedPrincipals } from '../../constructs/named-principals';
-import { RoleAssumptionAlarm } from '../../constructs/role-assumption-alarm';
 import { workloadBoundaryStatements } from '../../policies/workload-boundary';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { EstateStack, EstateStackProps } from './estate-stack';
 import { acknowledgeBoundaryFindings } from '../compliance/acknowledgements';
-import { approverRoleName } from '../delivery/names';
 
 export interface FoundationStackProps extends EstateStackProps {
   /** Organisation slug, prefixes names that must be stable (trail, boundary, key aliases). */
@@ -113,18 +111,6 @@ export class FoundationStack extends EstateStack {
       undelivered: this.detective.undelivered,
       trailLogGroup: this.audit.logGroup,
       alertsKey: this.keys.audit,
-    });
-
-    // The approver's role (ModelGovernance) sets packages Approved, which the guardrails let no one else do
-    // but the gate and break-glass: each of its sessions is announced, as break-glass's are.
-    const approver = approverRoleName(props.organization, env.name);
-    new RoleAssumptionAlarm(this, 'ApproverAssumed', {
-      roleArn: `arn:${this.partition}:iam::${this.account}:role/${approver}`,
-      purpose: `The model-risk approver role ${approver}`,
-      trailLogGroup: this.audit.logGroup,
-      alerts: this.detective.findings,
-      metricNamespace: 'Estate/Identity',
-      metricName: 'ApproverAssumed',
     });
   }
 }

@@ -26,6 +26,7 @@ import { ModelPinner } from '../../constructs/model-pinner';
 import { ReviewReminder, reviewSchedule } from '../../constructs/review-reminder';
 import { IsolatedNetwork } from '../../constructs/isolated-network';
 import { PersonaRoles } from '../../constructs/persona-roles';
+import { RoleAssumptionAlarm } from '../../constructs/role-assumption-alarm';
 import { personaPrincipals } from '../config/access';
 import { SecureBucket } from '../../constructs/secure-bucket';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
@@ -51,6 +52,13 @@ export interface ModelGovernanceStackProps extends EstateStackProps {
   readonly network: IsolatedNetwork;
   /** Second-region replica the decision records are copied to. */
   readonly auditReplica?: AuditReplicaLocation;
+  /** Where every session of the model-risk approver's role is announced (the foundation's). */
+  readonly identityAlerts: {
+    /** The CloudWatch Logs copy of the account's multi-region trail. */
+    readonly trailLogGroup: logs.ILogGroup;
+    /** The security findings topic; CloudWatch may publish to it. */
+    readonly topic: sns.ITopic;
+  };
 }
 
 /**
@@ -283,6 +291,16 @@ export class ModelGovernanceStack extends EstateStack {
       auditKey: keys.audit,
       engineersChangeEndpoints: env.type !== 'prod',
       approverRoleName: approverRoleName(props.estate.organization.name, env.name),
+    });
+    // The approver's role sets packages Approved, which the guardrails let no one else do but the gate and
+    // break-glass: each of its sessions is announced, as break-glass's are, by the role's unique ID.
+    new RoleAssumptionAlarm(this, 'ApproverAssumed', {
+      roleId: this.personas.modelRiskApprover.roleId,
+      purpose: `The model-risk approver role ${approverRoleName(props.estate.organization.name, env.name)}`,
+      trailLogGroup: props.identityAlerts.trailLogGroup,
+      alerts: props.identityAlerts.topic,
+      metricNamespace: 'Estate/Identity',
+      metricName: 'ApproverAssumed',
     });
 
     new events.Rule(this, 'PackageRegistered', {

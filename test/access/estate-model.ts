@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Principal } from './simulate';
 /**
  * The synthesized estate as IAM sees it: every role with its identity
@@ -124,6 +125,7 @@ export class EstateModel {
   private getAtt(t: TemplateInfo, name: string, attribute: string): string {
     const r = t.resources[name];
     if (!r) return `${name}.${attribute}`;
+    if (r.Type === 'AWS::IAM::Role' && attribute === 'RoleId') return roleUniqueId(t.key, name);
     if (attribute !== 'Arn') return `${name}.${attribute}`;
     switch (r.Type) {
       case 'AWS::S3::Bucket':
@@ -302,4 +304,16 @@ function stackEnv(synth: SynthesizedEstate, key: string): { account: string; reg
   if (key === 'Organization')
     return { account: synth.config.organization.managementAccount!, region: synth.config.organization.homeRegion };
   return { account: synth.config.delivery?.account ?? '000000000000', region: synth.config.organization.homeRegion };
+}
+
+/**
+ * A stand-in for the unique ID IAM gives a role when it is created (`AROA` and 17 letters and digits), stable for
+ * one role of one stack: what CloudTrail records as the role's part of `assumedRoleUser.assumedRoleId`.
+ */
+export function roleUniqueId(stackKey: string, logicalId: string): string {
+  const digest = createHash('sha256').update(`${stackKey}/${logicalId}`).digest('hex').toUpperCase();
+  return `AROA${digest
+    .replace(/[^A-Z2-7]/g, '')
+    .padEnd(17, 'Q')
+    .slice(0, 17)}`;
 }

@@ -14,6 +14,7 @@ import { synthesizeEstate } from '../support/estate';
 import { approverRoleName } from '../../lib/delivery/names';
 import { EstateModel, memberAdmin } from '../access/estate-model';
 import { ask, scpsWithout } from '../access/simulate';
+import { matches, session, spellings } from '../support/role-sessions';
 
 let model: EstateModel;
 beforeAll(() => {
@@ -23,68 +24,73 @@ beforeAll(() => {
 const envs = () => model.synth.config.environments;
 const org = () => model.synth.config.organization.name;
 
-/**
- * A CloudWatch Logs JSON filter pattern of the form `{ ($.a = "x") && ($.b.c = "y") }`, evaluated on an event
- * (the form is asserted first, so nothing else can slip through the evaluator): each term an exact string match.
- */
-function matches(pattern: string, event: Record<string, unknown>): boolean {
-  const form = /^\{ (\(\$\.[\w.]+ = "[^"]*"\)( && )?)+ \}$/;
-  expect(pattern).toMatch(form);
-  const terms = [...pattern.matchAll(/\(\$\.([\w.]+) = "([^"]*)"\)/g)].map((m) => [m[1], m[2]] as const);
-  const at = (path: string) => path.split('.').reduce<any>((v, k) => (v === undefined ? undefined : v[k]), event);
-  return terms.every(([path, value]) => at(path) === value);
-}
-
-const assumeRole = (roleArn: string, eventName = 'AssumeRole') => ({
-  eventSource: 'sts.amazonaws.com',
-  eventName,
-  requestParameters: { roleArn, roleSessionName: 'someone' },
-});
-
 describe("the approver's assumptions are announced in every environment", () => {
   test.each(['dev', 'staging', 'prod'])(
-    "%s: a filter on the trail's log copy counts AssumeRole of exactly the approver role; an alarm on it publishes to the findings topic",
+    "%s: a filter on the trail's log copy counts every session of exactly the approver role, by its unique ID; an alarm on it publishes to the findings topic",
     (name) => {
       const e = envs().find((x) => x.name === name)!;
-      const key = `${name}/Foundation`;
+      const foundation = `${name}/Foundation`;
+      const key = `${name}/ModelGovernance`;
       const t = model.template(key);
       const approverArn = `arn:aws:iam::${e.account}:role/${approverRoleName(org(), name)}`;
 
       // The approver role ModelGovernance deploys has exactly that name.
-      const approverRole = model.roles.find(
-        (r) => r.key === `${name}/ModelGovernance` && r.path.includes('ModelRiskApprover'),
-      );
+      const approverRole = model.roles.find((r) => r.key === key && r.path.includes('ModelRiskApprover'));
       expect(approverRole?.arn).toBe(approverArn);
+      const approverId = model.resolve(t, { 'Fn::GetAtt': [approverRole!.logicalId, 'RoleId'] }) as string;
+      expect(approverId).toMatch(/^AROA[A-Z0-9]{17}$/);
+      const gate = model.roles.find((r) => r.key === key && r.arn.endsWith('-approval-gate'))!;
+      const gateId = model.resolve(t, { 'Fn::GetAtt': [gate.logicalId, 'RoleId'] }) as string;
 
       const filterId = model.resourceId(key, 'AWS::Logs::MetricFilter', 'ApproverAssumed');
       const filter = model.resolve(t, t.resources[filterId].Properties);
       // On the same log group as break-glass's filter: the trail's copy.
-      const breakGlassFilter = t.resources[
-        model.resourceId(key, 'AWS::Logs::MetricFilter', 'BreakGlass/AssumedInAnyRegion')
-      ].Properties as any;
-      expect(t.resources[filterId].Properties!.LogGroupName).toEqual(breakGlassFilter.LogGroupName);
+      const breakGlassFilter = model.resolve(
+        model.template(foundation),
+        model.template(foundation).resources[
+          model.resourceId(foundation, 'AWS::Logs::MetricFilter', 'BreakGlass/AssumedInAnyRegion')
+        ].Properties as any,
+      );
+      expect(filter.LogGroupName).toEqual(breakGlassFilter.LogGroupName);
       expect(filter.MetricTransformations).toEqual([
         { MetricNamespace: 'Estate/Identity', MetricName: 'ApproverAssumed', MetricValue: '1' },
       ]);
 
-      // The pattern: the approver's assumption, not another role's, not another environment's approver, no other call.
-      expect(matches(filter.FilterPattern, assumeRole(approverArn))).toBe(true);
-      expect(matches(filter.FilterPattern, assumeRole(approverArn.replace('-approver', '-approval-gate')))).toBe(false);
-      expect(
-        matches(filter.FilterPattern, assumeRole(`arn:aws:iam::${e.account}:role/${org()}-${name}-DataScientist`)),
-      ).toBe(false);
+      // Every session of the approver role, however the caller spelled its ARN and by whichever STS call.
+      for (const arn of spellings(approverArn))
+        for (const eventName of ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity'])
+          expect([arn, eventName, matches(filter.FilterPattern, session(arn, approverId, eventName))]).toEqual([
+            arn,
+            eventName,
+            true,
+          ]);
+      // Not another role's session, even one named in the request like the approver; not another environment's
+      // approver; no other STS call; no refused call (no session opened).
+      expect(matches(filter.FilterPattern, session(approverArn, gateId))).toBe(false);
+      expect(matches(filter.FilterPattern, session(approverArn.replace('-approver', '-approval-gate'), gateId))).toBe(
+        false,
+      );
       for (const other of envs().filter((o) => o.name !== name)) {
-        expect(
-          matches(
-            filter.FilterPattern,
-            assumeRole(`arn:aws:iam::${other.account}:role/${approverRoleName(org(), other.name)}`),
-          ),
-        ).toBe(false);
+        const ot = model.template(`${other.name}/ModelGovernance`);
+        const otherRole = model.roles.find(
+          (r) => r.key === `${other.name}/ModelGovernance` && r.path.includes('ModelRiskApprover'),
+        )!;
+        const otherId = model.resolve(ot, { 'Fn::GetAtt': [otherRole.logicalId, 'RoleId'] }) as string;
+        expect(matches(filter.FilterPattern, session(otherRole.arn, otherId))).toBe(false);
       }
-      expect(matches(filter.FilterPattern, assumeRole(approverArn, 'GetRole'))).toBe(false);
+      expect(matches(filter.FilterPattern, session(approverArn, approverId, 'GetCallerIdentity'))).toBe(false);
+      expect(matches(filter.FilterPattern, session(approverArn, undefined))).toBe(false);
+
+      // The request's ARN alone, as the filter had it, misses a differently cased spelling that STS resolves to the role.
+      const byArn = `{ ($.eventName = "AssumeRole") && ($.requestParameters.roleArn = "${approverArn}") }`;
+      expect(spellings(approverArn).map((arn) => matches(byArn, session(arn, approverId)))).toEqual([
+        true,
+        false,
+        false,
+      ]);
 
       const alarmId = model.resourceId(key, 'AWS::CloudWatch::Alarm', 'ApproverAssumed');
-      const alarm = t.resources[alarmId].Properties as any;
+      const alarm = model.resolve(t, t.resources[alarmId].Properties) as any;
       expect(alarm).toMatchObject({
         Namespace: 'Estate/Identity',
         MetricName: 'ApproverAssumed',
@@ -95,11 +101,12 @@ describe("the approver's assumptions are announced in every environment", () => 
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
       });
-      const findings = model.resourceId(key, 'AWS::SNS::Topic', 'Detective/Findings');
-      expect(alarm.AlarmActions).toEqual([{ Ref: findings }]);
+      const ft = model.template(foundation);
+      const findings = model.resourceId(foundation, 'AWS::SNS::Topic', 'Detective/Findings');
+      expect(alarm.AlarmActions).toEqual([model.resolve(ft, { Ref: findings })]);
       // CloudWatch may use the findings topic's key (the topic is encrypted): the statement the break-glass alarm uses.
-      const topicKey = t.resources[findings].Properties!.KmsMasterKeyId;
-      const keyPolicy = t.resources[topicKey['Fn::GetAtt']?.[0] ?? topicKey.Ref].Properties!.KeyPolicy;
+      const topicKey = ft.resources[findings].Properties!.KmsMasterKeyId;
+      const keyPolicy = ft.resources[topicKey['Fn::GetAtt']?.[0] ?? topicKey.Ref].Properties!.KeyPolicy;
       expect(keyPolicy.Statement).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
@@ -117,8 +124,8 @@ describe("the approver's assumptions are announced in every environment", () => 
     for (const e of envs()) {
       const key = `${e.name}/Foundation`;
       const t = model.template(key);
-      const alarmId = model.resourceId(key, 'AWS::CloudWatch::Alarm', 'ApproverAssumed');
-      const alarmTags = model.tagsOf(key, alarmId);
+      const alarmId = model.resourceId(`${e.name}/ModelGovernance`, 'AWS::CloudWatch::Alarm', 'ApproverAssumed');
+      const alarmTags = model.tagsOf(`${e.name}/ModelGovernance`, alarmId);
       expect(alarmTags['estate:organization']).toBe(org());
       const logGroupId = model.resourceId(key, 'AWS::Logs::LogGroup', 'Audit/LogGroup');
       const logGroupTags = model.tagsOf(key, logGroupId);

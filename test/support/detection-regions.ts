@@ -153,12 +153,35 @@ export function detectionRegionChecks(name: string, load: () => EstateConfig): v
         expect(topics).toHaveLength(1);
         const [[topicId]] = topics;
         const toTopic = homeRules.filter((r) => (r.Targets ?? []).some((t: any) => t.Arn?.Ref === topicId));
+        // Home: the break-glass role's sessions by its unique ID (no caller can spell it otherwise). Elsewhere the ID
+        // is another region's, so every call naming a role of that name, however cased, goes home, where that rule
+        // decides (test/guardrails/role-session-patterns.test.ts asks EventBridge).
+        const sessionEvents = ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity'];
+        const breakGlassRoleId = ofType(home.resources, 'AWS::IAM::Role').find(
+          ([, r]) => r.Properties.RoleName === breakGlass,
+        )![0];
         const breakGlassPattern = {
           source: ['aws.sts'],
           'detail-type': ['AWS API Call via CloudTrail'],
           detail: {
-            eventName: ['AssumeRole'],
-            requestParameters: { roleArn: [`arn:aws:iam::${env.account}:role/${breakGlass}`] },
+            eventSource: ['sts.amazonaws.com'],
+            eventName: sessionEvents,
+            responseElements: {
+              assumedRoleUser: {
+                assumedRoleId: [
+                  { prefix: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [breakGlassRoleId, 'RoleId'] }, ':']] } },
+                ],
+              },
+            },
+          },
+        };
+        const breakGlassForwarded = {
+          source: ['aws.sts'],
+          'detail-type': ['AWS API Call via CloudTrail'],
+          detail: {
+            eventSource: ['sts.amazonaws.com'],
+            eventName: sessionEvents,
+            requestParameters: { roleArn: [{ suffix: { 'equals-ignore-case': `/${breakGlass}` } }] },
           },
         };
         const guardDutyPattern = {
@@ -179,7 +202,7 @@ export function detectionRegionChecks(name: string, load: () => EstateConfig): v
           const homeBus = `arn:aws:events:${env.region}:${env.account}:event-bus/default`;
           const expected = [
             guardDutyPattern,
-            breakGlassPattern,
+            breakGlassForwarded,
             ...(inherited ? [toTopic.find((r) => r.EventPattern.source[0] === 'aws.securityhub')!.EventPattern] : []),
           ];
           expect([stackName, rules.length]).toEqual([stackName, expected.length]);
@@ -211,11 +234,13 @@ export function detectionRegionChecks(name: string, load: () => EstateConfig): v
               .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
               .filter((s: any) => [s.Action].flat().includes('events:PutEvents'));
             expect([stackName, puts.map((s: any) => s.Resource)]).toEqual([stackName, [homeBus]]);
-            // What arrives on the home bus meets a home rule with the same pattern, whose target is the findings topic.
+            // What arrives on the home bus meets a home rule with the same pattern (break-glass's: the one by the
+            // role's ID, which every forwarded session of that role meets), whose target is the findings topic.
+            const atHome = pattern === breakGlassForwarded ? breakGlassPattern : pattern;
             expect([
               stackName,
               JSON.stringify(pattern),
-              toTopic.some((r) => JSON.stringify(r.EventPattern) === JSON.stringify(pattern)),
+              toTopic.some((r) => JSON.stringify(r.EventPattern) === JSON.stringify(atHome)),
             ]).toEqual([stackName, JSON.stringify(pattern), true]);
           }
         }
@@ -241,11 +266,22 @@ export function detectionRegionChecks(name: string, load: () => EstateConfig): v
         );
         expect(filters).toHaveLength(1);
         const [[, filter]] = filters;
-        expect(filter.Properties.FilterPattern).toBe(
-          `{ ($.eventName = "AssumeRole") && ($.requestParameters.roleArn = "arn:aws:iam::${env.account}:role/${config.organization.breakGlassRoleName}") }`,
-        );
+        // Every session of the break-glass role, by its unique ID (CloudTrail's assumedRoleId is `<role ID>:<session>`).
+        const roleId = ofType(resources, 'AWS::IAM::Role').find(
+          ([, r]) => r.Properties.RoleName === config.organization.breakGlassRoleName,
+        )![0];
+        expect(filter.Properties.FilterPattern).toEqual({
+          'Fn::Join': [
+            '',
+            [
+              '{ ($.eventSource = "sts.amazonaws.com") && ($.eventName = "AssumeRole*") && ($.responseElements.assumedRoleUser.assumedRoleId = "',
+              { 'Fn::GetAtt': [roleId, 'RoleId'] },
+              ':*") }',
+            ],
+          ],
+        });
         // No region in the pattern: every region's record counts.
-        expect(filter.Properties.FilterPattern).not.toMatch(/awsRegion/);
+        expect(JSON.stringify(filter.Properties.FilterPattern)).not.toMatch(/awsRegion/);
         const { MetricName, MetricNamespace } = filter.Properties.MetricTransformations[0];
         const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').filter(
           ([, a]) => a.Properties.MetricName === MetricName && a.Properties.Namespace === MetricNamespace,

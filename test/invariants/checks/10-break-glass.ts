@@ -25,8 +25,15 @@ export default function breakGlass(estate: EstateUnderTest): void {
       );
       expect(denies).toEqual(expect.arrayContaining(['iam:CreateUser', 'iam:CreateAccessKey', 'organizations:*']));
       const [[, rule]] = ofType(stack, 'AWS::Events::Rule').filter(([id]) => id.startsWith('BreakGlassAssumed'));
-      expect(rule.Properties.EventPattern.detail.requestParameters).toEqual({
-        roleArn: [`arn:aws:iam::${env.account}:role/${name}`],
+      // Every session of the role, by its unique ID: not the ARN as a caller spelled it (names are not case-sensitive).
+      expect(rule.Properties.EventPattern.detail).toEqual({
+        eventSource: ['sts.amazonaws.com'],
+        eventName: ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity'],
+        responseElements: {
+          assumedRoleUser: {
+            assumedRoleId: [{ prefix: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [roles[0][0], 'RoleId'] }, ':']] } }],
+          },
+        },
       });
       expect(rule.Properties.Targets).toEqual([
         expect.objectContaining({ Arn: { Ref: expect.stringMatching(/^DetectiveFindings/) } }),
