@@ -1,55 +1,78 @@
 /**
- * The approval gate's cost: bundle size (as deployed, and with the SDK
- * bundled for comparison), module init time in a fresh Node.js process, and
- * decision latency against moto's server on loopback.
+ * The gates' cost: for the approval gate, the deployment gate and the model
+ * pinner, the bundle as deployed (built with the options synth uses) and its
+ * size zipped as the asset is uploaded, and module init in a fresh Node.js
+ * process, wall clock and CPU time (the CPU time moves far less with the
+ * machine's load), against the SDK bundled in instead of taken from the
+ * runtime; then the approval gate's decision latency against moto's server
+ * on loopback.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BuildOptions, buildSync } from 'esbuild';
+import * as zlib from 'node:zlib';
+import { BuildOptions, buildSync, Metafile } from 'esbuild';
 import { DescribeModelPackageCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { GATE_BUNDLE_OPTIONS } from '../../constructs/gate-bundle';
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
 import { approvalWorld, stateChange } from '../gates/world';
 import { median, round } from './measure';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const ENTRY = path.join(ROOT, 'lambdas', 'model-approval-gate', 'handler.ts');
+const GATES = ['model-approval-gate', 'deployment-gate', 'model-pinner'];
 const DECISIONS = Number(process.env.BENCH_DECISIONS ?? 40);
 const RESTORATIONS = Number(process.env.BENCH_RESTORATIONS ?? 10);
+const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 7);
 const TARGETS = { maxBundleKb: 300, maxInitMs: 150, maxDecisionP50Ms: 150 };
 
-function bundle(outfile: string, external: string[], extra: Partial<BuildOptions> = {}): number {
-  buildSync({
-    entryPoints: [ENTRY],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    external,
-    outfile,
-    logLevel: 'silent',
-    ...extra,
-  });
-  return fs.statSync(outfile).size;
+interface Built {
+  readonly file: string;
+  readonly kb: number;
+  /** Deflated at level 9, as in the zip file the asset is uploaded as. */
+  readonly zippedKb: number;
+  /** Packages the bundle requires at run time (the runtime's SDK, when external). */
+  readonly external: string[];
 }
 
-/** Module init of a bundle in a fresh Node.js process, 7 runs (the SDK, when external, resolved from node_modules as the runtime resolves its own). */
-function initRuns(file: string): number[] {
-  const runs: number[] = [];
-  for (let i = 0; i < 7; i++) {
+function bundle(entry: string, outfile: string, options: Partial<BuildOptions>): Built {
+  const result = buildSync({ ...options, entryPoints: [entry], outfile, write: false, metafile: true });
+  const code = result.outputFiles![0].contents;
+  fs.writeFileSync(outfile, code);
+  const metafile = result.metafile as Metafile;
+  const external = new Set<string>();
+  for (const output of Object.values(metafile.outputs))
+    for (const i of output.imports) if (i.external && !i.path.startsWith('node:')) external.add(i.path);
+  return {
+    file: outfile,
+    kb: round(code.length / 1024, 1),
+    zippedKb: round(zlib.deflateRawSync(code, { level: 9 }).length / 1024, 1),
+    external: [...external].sort(),
+  };
+}
+
+/**
+ * Module init of a bundle in a fresh Node.js process: wall clock and CPU time (user and system) of
+ * `require`, INIT_RUNS runs (the SDK, when external, resolved from node_modules as the runtime
+ * resolves its own).
+ */
+function init(file: string): { medianMs: number; cpuMedianMs: number; runsMs: number[] } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < INIT_RUNS; i++) {
     const run = spawnSync(
       process.execPath,
       [
         '-e',
-        `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`,
+        `const c=process.cpuUsage();const t=process.hrtime.bigint();require(${JSON.stringify(file)});const u=process.cpuUsage(c);process.stdout.write(JSON.stringify([Number(process.hrtime.bigint()-t)/1e6,(u.user+u.system)/1000]))`,
       ],
       { cwd: ROOT, encoding: 'utf8' },
     );
     if (run.status !== 0) throw new Error(run.stderr);
-    runs.push(Number(run.stdout));
+    const [w, c] = JSON.parse(run.stdout) as [number, number];
+    wall.push(w);
+    cpu.push(c);
   }
-  return runs;
+  return { medianMs: round(median(wall), 1), cpuMedianMs: round(median(cpu), 1), runsMs: wall.map((x) => round(x, 1)) };
 }
 
 const percentile = (xs: number[], p: number) => {
@@ -57,35 +80,45 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
-export async function benchGates(): Promise<Record<string, unknown>> {
-  const work = fs.mkdtempSync(path.join(ROOT, 'node_modules', '.bench-gate-'));
-  const deployed = path.join(work, 'deployed.js');
-  const deployedBytes = bundle(deployed, ['@aws-sdk/*']);
-  const withSdkBytes = bundle(path.join(work, 'with-sdk.js'), []);
-
-  // Init of what is deployed (the runtime's SDK), against the SDK bundled in: as CommonJS, as
-  // tree-shaken ES modules (esbuild prefers each package's "module" build), and the latter with the
-  // credential chain reduced to the environment variables the Lambda runtime sets (AWS Lambda
-  // Developer Guide, "Defined runtime environment variables"), which drops the SSO/STS clients.
-  const initMs = initRuns(deployed);
+/**
+ * Each gate as deployed (the runtime's SDK) against the SDK bundled in, tree-shaken from its ES
+ * modules (esbuild prefers each package's "module" build), with the default credential chain and
+ * with the chain reduced to the environment variables the Lambda runtime sets (AWS Lambda Developer
+ * Guide, "Defined runtime environment variables"), which drops the SSO, INI and STS providers.
+ */
+function benchInit(work: string) {
   const shim = path.join(work, 'env-credentials.mjs');
   fs.writeFileSync(
     shim,
     "import { fromEnv } from '@aws-sdk/credential-provider-env';\nexport const defaultProvider = (init) => fromEnv(init);\n",
   );
-  const variants: Record<string, { kb: number; initMedianMs: number }> = {};
-  for (const [name, extra] of [
-    ['sdkBundledCommonJs', {}],
-    ['sdkBundledTreeShaken', { mainFields: ['module', 'main'] }],
-    [
-      'sdkBundledTreeShakenEnvCredentials',
-      { mainFields: ['module', 'main'], alias: { '@aws-sdk/credential-provider-node': shim } },
-    ],
-  ] as Array<[string, Partial<BuildOptions>]>) {
-    const file = path.join(work, `${name}.js`);
-    const bytes = bundle(file, [], extra);
-    variants[name] = { kb: round(bytes / 1024, 1), initMedianMs: round(median(initRuns(file)), 1) };
+  const bundled: Partial<BuildOptions> = { ...GATE_BUNDLE_OPTIONS, external: [], mainFields: ['module', 'main'] };
+  const variants: Array<[string, Partial<BuildOptions>]> = [
+    ['deployed', GATE_BUNDLE_OPTIONS],
+    ['sdkBundledTreeShaken', bundled],
+    ['sdkBundledTreeShakenEnvCredentials', { ...bundled, alias: { '@aws-sdk/credential-provider-node': shim } }],
+  ];
+  const gates: Record<string, Record<string, unknown>> = {};
+  for (const gate of GATES) {
+    const entry = path.join(ROOT, 'lambdas', gate, 'handler.ts');
+    const out: Record<string, unknown> = {};
+    for (const [name, options] of variants) {
+      const built = bundle(entry, path.join(work, `${gate}-${name}.js`), options);
+      const { file: _file, ...sizes } = built;
+      out[name] = { ...sizes, init: init(built.file) };
+    }
+    const deployed = out.deployed as Omit<Built, 'file'> & { init: ReturnType<typeof init> };
+    gates[gate] = {
+      ...out,
+      met: { bundle: deployed.kb < TARGETS.maxBundleKb, init: deployed.init.medianMs < TARGETS.maxInitMs },
+    };
   }
+  return gates;
+}
+
+export async function benchGates(): Promise<Record<string, unknown>> {
+  const work = fs.mkdtempSync(path.join(ROOT, 'node_modules', '.bench-gate-'));
+  const gates = benchInit(work);
 
   const latencies: number[] = [];
   const windows: number[] = [];
@@ -197,15 +230,17 @@ export async function benchGates(): Promise<Record<string, unknown>> {
     fs.rmSync(work, { recursive: true, force: true });
   }
 
+  const approval = gates['model-approval-gate'] as {
+    deployed: Omit<Built, 'file'> & { init: ReturnType<typeof init> };
+  };
   const result = {
-    benchmark: 'approval-gate',
+    benchmark: 'gates',
     bundle: {
-      deployedKb: round(deployedBytes / 1024, 1),
+      deployedKb: approval.deployed.kb,
       sdk: 'runtime-provided (external)',
-      withSdkBundledKb: round(withSdkBytes / 1024, 1),
     },
-    initMs: { median: round(median(initMs), 1), runs: initMs.map((x) => round(x, 1)) },
-    alternatives: variants,
+    initMs: { median: approval.deployed.init.medianMs, cpuMedian: approval.deployed.init.cpuMedianMs },
+    gates,
     decisionMs: {
       decisions: latencies.length,
       p50: round(percentile(latencies, 50), 1),
@@ -227,11 +262,13 @@ export async function benchGates(): Promise<Record<string, unknown>> {
     },
     targets: TARGETS,
   };
+  const deployedOf = (g: string) =>
+    (gates[g] as { deployed: Omit<Built, 'file'> & { init: ReturnType<typeof init> } }).deployed;
   return {
     ...result,
     met: {
-      bundle: result.bundle.deployedKb < TARGETS.maxBundleKb,
-      init: result.initMs.median < TARGETS.maxInitMs,
+      bundle: GATES.every((g) => deployedOf(g).kb < TARGETS.maxBundleKb),
+      init: GATES.every((g) => deployedOf(g).init.medianMs < TARGETS.maxInitMs),
       decisionP50: result.decisionMs.p50 < TARGETS.maxDecisionP50Ms,
     },
   };

@@ -3,6 +3,11 @@ import * as fs from 'node:fs';
 
 export interface Measurement {
   readonly seconds: number;
+  /**
+   * CPU time (user and system) of the whole process tree that was waited for (the CLI, the app and
+   * their helpers), in seconds: on a shared machine it moves far less with the load than wall time.
+   */
+  readonly cpuSeconds: number;
   /** Peak of the summed resident memory of the whole process tree (CLI, app, helpers), in MB. */
   readonly peakMb: number;
   /** Peak resident memory of the largest single process of the tree (the app, as a rule), in MB. */
@@ -33,7 +38,13 @@ function treeRssKb(pid: number): { total: number; largest: number } {
   return { total, largest };
 }
 
-/** Runs a command to completion, sampling the memory of its process tree every 25 ms. */
+/** `times` of a POSIX shell: its own and its children's user and system time, last two lines of stderr. */
+const TIMES = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*\n(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/;
+
+/**
+ * Runs a command to completion, sampling the memory of its process tree every 25 ms. The command
+ * runs under `/bin/sh`, whose `times` reports the CPU time of every descendant it waited for.
+ */
 export function measure(
   command: string,
   args: string[],
@@ -41,7 +52,7 @@ export function measure(
 ): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(command, args, {
+    const child = spawn('/bin/sh', ['-c', '"$@"; status=$?; times >&2; exit $status', 'sh', command, ...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -64,7 +75,9 @@ export function measure(
         reject(new Error(`${command} ${args.join(' ')} exited ${exitCode}:\n${stderr.slice(-2000)}`));
         return;
       }
-      resolve({ seconds, peakMb: peakKb / 1024, peakLargestProcessMb: peakLargestKb / 1024, exitCode });
+      const t = TIMES.exec(stderr);
+      const cpuSeconds = t ? 60 * Number(t[5]) + Number(t[6]) + 60 * Number(t[7]) + Number(t[8]) : NaN;
+      resolve({ seconds, cpuSeconds, peakMb: peakKb / 1024, peakLargestProcessMb: peakLargestKb / 1024, exitCode });
     });
   });
 }
