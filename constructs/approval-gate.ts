@@ -1,9 +1,7 @@
 import * as path from 'node:path';
 import { Stack, Tags } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -11,26 +9,13 @@ import { EVIDENCE_PREFIX } from '../lambdas/model-approval-gate/evidence';
 import { WAITING_METRIC } from '../lambdas/model-approval-gate/sweep-contract';
 import { acknowledgeResourceWildcards } from '../policies/acknowledge-wildcards';
 import { APPROVER_TAG } from '../policies/workload-boundary';
-import { GateFunction } from './gate-function';
+import { DecisionGateProps, GateFunction } from './gate-function';
 
-export interface ApprovalGateProps {
+export interface ApprovalGateProps extends DecisionGateProps {
   /** The role's name: guardrails and the registry's policies name the gate's role by it. */
   readonly roleName: string;
-  readonly vpc: ec2.IVpc;
   /** Key of the function's configuration and dead-letter queue, of the reports it reads and of the notifications it sends. */
   readonly encryptionKey: kms.IKey;
-  /** Key of its log group. */
-  readonly logsKey: kms.IKey;
-  /** Key of the decision records. */
-  readonly recordsKey: kms.IKey;
-  /**
-   * How long its log events are kept.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /** The gate's policy (lambdas/shared/gate-config), and its digest, recorded with each decision. */
-  readonly config: unknown;
-  readonly configDigest: string;
   /** Bucket of the training pipelines' reports, read under the evidence prefix only. */
   readonly artifacts: s3.IBucket;
   /** Object Lock bucket the decisions are written to (`approval/`, `unattributable/`). */

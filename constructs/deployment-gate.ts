@@ -1,33 +1,20 @@
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EVIDENCE_PREFIX } from '../lambdas/model-approval-gate/evidence';
 import { acknowledgeResourceWildcards } from '../policies/acknowledge-wildcards';
-import { GateFunction } from './gate-function';
+import { DecisionGateProps, GateFunction } from './gate-function';
 
-export interface DeploymentGateProps {
+export interface DeploymentGateProps extends DecisionGateProps {
   /** Name of the function: the delivery pipeline's gate step invokes it by name from another account. */
   readonly functionName: string;
-  readonly vpc: ec2.IVpc;
   /** Key of the function's configuration and dead-letter queue, and of the reports and model data it reads. */
   readonly encryptionKey: kms.IKey;
-  /** Key of its log group. */
-  readonly logsKey: kms.IKey;
-  /** Key of the decision records. */
-  readonly recordsKey: kms.IKey;
-  /**
-   * How long its log events are kept.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /** The gate's policy (lambdas/shared/gate-config, with what prod serves), and its digest, recorded with each decision. */
+  /** The gate's policy (lambdas/shared/gate-config, with what prod serves). */
   readonly config: unknown;
-  readonly configDigest: string;
   /** Bucket of the training pipelines' reports and model data (the evidence prefix). */
   readonly artifacts: s3.IBucket;
   /** Object Lock bucket of the decision records: reads `approval/` and `pins/`, reads and writes `deployment/`. */

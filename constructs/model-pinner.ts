@@ -1,9 +1,7 @@
 import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EVIDENCE_PREFIX } from '../lambdas/model-approval-gate/evidence';
@@ -11,7 +9,7 @@ import { APPROVED_TAG } from '../lambdas/model-pinner/approved-tag';
 import { acknowledgeResourceWildcards } from '../policies/acknowledge-wildcards';
 import { baselineReadStatements } from './baseline-copy';
 import { retentionDays } from '../policies/regulatory-floors';
-import { GateFunction } from './gate-function';
+import { GateBaseProps, GateFunction } from './gate-function';
 
 /** Every way to write, overwrite, re-tag or delete an object of the evidence prefix. */
 export const EVIDENCE_WRITE_ACTIONS = [
@@ -33,21 +31,11 @@ export const EVIDENCE_WRITE_ACTIONS = [
   's3:ReplicateTags',
 ];
 
-export interface ModelPinnerProps {
-  readonly vpc: ec2.IVpc;
+export interface ModelPinnerProps extends GateBaseProps {
   /** Key of the function's configuration and dead-letter queue, and of the model data and its pinned copies. */
   readonly encryptionKey: kms.IKey;
-  /** Key of its log group. */
-  readonly logsKey: kms.IKey;
   /** Key of the decision records (the pin records). */
   readonly recordsKey: kms.IKey;
-  /**
-   * How long its log events are kept.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /** The gate's policy (lambdas/shared/gate-config). */
-  readonly config: unknown;
   /** Bucket of the training pipelines' reports and model data (the evidence prefix). */
   readonly artifacts: s3.IBucket;
   /** Object Lock bucket of the decision records: reads `approval/` and `pins/`, writes `pins/`. */

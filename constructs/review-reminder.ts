@@ -1,26 +1,16 @@
 import * as path from 'node:path';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeResourceWildcards } from '../policies/acknowledge-wildcards';
-import { GateFunction } from './gate-function';
+import { GateBaseProps, GateFunction } from './gate-function';
 
-export interface ReviewReminderProps {
-  readonly vpc: ec2.IVpc;
+export interface ReviewReminderProps extends GateBaseProps {
   /** Key of the function's configuration and dead-letter queue, and of the notifications topic. */
   readonly encryptionKey: kms.IKey;
-  /** Key of its log group. */
-  readonly logsKey: kms.IKey;
-  /**
-   * How long its log events are kept.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
   /** The gate's policy (lambdas/shared/gate-config): each risk tier's review period. */
   readonly config: unknown;
   /** Topic the reminders are sent to. */
@@ -86,6 +76,26 @@ export class ReviewReminder extends GateFunction {
       event: events.RuleTargetInput.fromObject({ tier }),
       retryAttempts: 4,
       deadLetterQueue: this.deadLetterQueue,
+    });
+  }
+}
+
+export interface ReviewScheduleProps {
+  /** The reminder it runs. */
+  readonly reminder: ReviewReminder;
+  /** The risk tier whose models it reviews. */
+  readonly tier: string;
+  /** The tier's review period, in whole months. */
+  readonly everyMonths: number;
+}
+
+/** The periodic review of one risk tier: runs the reminder for the tier on its schedule (`reviewSchedule`). */
+export class ReviewSchedule extends events.Rule {
+  constructor(scope: Construct, id: string, props: ReviewScheduleProps) {
+    super(scope, id, {
+      description: `Periodic review of ${props.tier}-risk models, every ${props.everyMonths} month(s)`,
+      schedule: reviewSchedule(props.everyMonths),
+      targets: [props.reminder.targetFor(props.tier)],
     });
   }
 }

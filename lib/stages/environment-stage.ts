@@ -107,7 +107,7 @@ export class EnvironmentStage extends Stage {
       keys: this.foundation.keys,
       network: this.foundation.network,
       auditReplica: replicaLocation,
-      identityAlerts: { trailLogGroup: this.foundation.audit.logGroup, topic: this.foundation.detective.findings },
+      identityAlerts: { trailLogGroup: this.foundation.audit.logGroup, alerts: this.foundation.detective.findings },
       description: `${estate.organization.name} ${environment.name}: model registry, approval gate, decision records`,
     });
 

@@ -5,10 +5,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { ReviewReminder, reviewSchedule } from '../../constructs/review-reminder';
+import { ReviewReminder, ReviewSchedule, reviewSchedule } from '../../constructs/review-reminder';
 import { cdkJsonContext } from '../support/estate';
 
 describe('ReviewReminder', () => {
@@ -27,7 +26,7 @@ describe('ReviewReminder', () => {
     notifications: sns.Topic.fromTopicArn(stack, 'Topic', 'arn:aws:sns:eu-west-1:123456789012:decisions'),
     packageArns: ['arn:aws:sagemaker:eu-west-1:123456789012:model-package/credit-default/*'],
   });
-  new events.Rule(stack, 'ReviewHighRisk', { schedule: reviewSchedule(3), targets: [reminder.targetFor('high')] });
+  new ReviewSchedule(stack, 'ReviewHighRisk', { reminder, tier: 'high', everyMonths: 3 });
   const template = Template.fromStack(stack);
   const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap(
     (p: any) => p.Properties.PolicyDocument.Statement,
@@ -58,6 +57,7 @@ describe('ReviewReminder', () => {
   test("a rule's target carries the tier, retries four times, then the dead-letter queue", () => {
     const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as any[];
     expect(rule.Properties.ScheduleExpression).toBe('cron(0 8 1 1,4,7,10 ? *)');
+    expect(rule.Properties.Description).toBe('Periodic review of high-risk models, every 3 month(s)');
     expect(rule.Properties.Targets[0]).toMatchObject({
       Input: '{"tier":"high"}',
       RetryPolicy: { MaximumRetryAttempts: 4 },

@@ -19,7 +19,7 @@ import { gateConfigFor } from '../../lib/config/gate-config';
 import { promotionSource } from '../../lib/config';
 import { promotionsFor } from '../../lib/delivery/promotions';
 import { judgePromotion } from '../../lib/delivery/run-gate';
-import { prodChampionsOf } from '../../lib/stacks/model-governance-stack';
+import { prodChampionsOf } from '../../lib/config/prod-serving';
 import { defaultEstateConfig } from '../support/estate';
 import {
   CREDIT_SEGMENTS,
