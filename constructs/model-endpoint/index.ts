@@ -58,7 +58,9 @@ interface Watched {
  * `metric...()` methods, as aws-cdk-lib's L2s do.
  *
  * L1 resources throughout: the alpha SageMaker L2 has no data capture, shadow
- * variants, deployment config or model package containers.
+ * variants, deployment config or model package containers, cannot scale a second
+ * variant, and its metrics name the endpoint by GetAtt, which the rollback alarms
+ * cannot (README, "SageMaker L2"; test/constructs/sagemaker-alpha.test.ts).
  */
 export class ModelEndpoint extends Construct implements EndpointMetrics {
   readonly endpointName: string;
