@@ -15,6 +15,18 @@ import {
   TRAINING_ROLE_PATH,
 } from '../delivery/names';
 import type { EstateConfig } from '.';
+import { baselineCopiesFrom } from '../delivery/baseline-copies';
+import { MAX_EXACT_BASELINE_READERS } from '../../constructs/baseline-copy';
+
+/**
+ * The accounts whose copiers the promotion source's approved-model bucket admits by role-name suffix: those of
+ * its copiers when there are more than it names exactly (baselineReadStatements), none otherwise.
+ */
+export function baselineCopierSuffixAccounts(estate: EstateConfig): string[] {
+  const copies = estate.environments.flatMap((e) => baselineCopiesFrom(estate, e));
+  if (copies.length <= MAX_EXACT_BASELINE_READERS) return [];
+  return [...new Set(copies.map((c) => c.environment.account))];
+}
 
 /** The longest common start of two names. */
 const commonPrefix = (a: string, b: string): string => {
@@ -57,6 +69,7 @@ export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DE
     bootstrapQualifier,
     stackNamePrefixes: [...new Set([...estate.environments.map((e) => e.name), org.name])],
     prodAccounts: [...new Set(estate.environments.filter((e) => e.type === 'prod').map((e) => e.account))],
+    baselineCopierAccounts: baselineCopierSuffixAccounts(estate),
     deliveryAccount: estate.delivery?.account,
     // The training roles' path is what the artifact bucket trusts to write the gate's evidence; that bucket's policy holds the rule.
     protectedResources: [

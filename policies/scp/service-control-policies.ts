@@ -1,3 +1,4 @@
+import { BASELINE_COPIER_SUFFIX } from '../workload-boundary';
 /**
  * Service control policies of the organization, as policy documents built
  * from the estate config. Each statement closes one risk; README's
@@ -83,6 +84,12 @@ export interface ScpContext {
   readonly toolingBootstrapRoles: readonly string[];
   /** The accounts of prod environments: their endpoints are changed only by the deployment role or break-glass. */
   readonly prodAccounts: readonly string[];
+  /**
+   * The accounts whose baseline copiers staging's approved-model bucket admits by role-name suffix (over
+   * MAX_EXACT_BASELINE_READERS copiers; constructs/baseline-copy.ts): OnlyTheDeployMakesBaselineCopiers guards
+   * the suffix there. Empty (and no statement) while the bucket names each copier exactly.
+   */
+  readonly baselineCopierAccounts: readonly string[];
 }
 
 /**
@@ -907,7 +914,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
       // sit in the organization and changes nothing for any other account.
       name: 'environment-guardrails',
       description:
-        "In the environment accounts: no route, gateway, VPN or endpoint out of their networks, routes and endpoints changed only by the deployment role or break-glass; no instance in their subnets, no RAM share; Identity Center's SAML provider changed by no one",
+        "In the environment accounts: no route, gateway, VPN or endpoint out of their networks, routes and endpoints changed only by the deployment role or break-glass; no instance in their subnets, no RAM share; Identity Center's SAML provider changed by no one; baseline copier roles made only by the deployment role",
       attachment: 'root',
       document: {
         Version: '2012-10-17',
@@ -1018,12 +1025,36 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             // any permission set's role (AssumeRoleWithSAML carries no principal an SCP could bind), the approver's
             // and break-glass's among them, which their roles trust by name. Identity Center writes it through its
             // service-linked role, which SCPs do not bind; break-glass repairs it.
+            // By the name's shape, `AWSSSO_<id>_DO_NOT_DELETE` in any case: ARN matching is case-sensitive, and
+            // whether IAM resolves a provider named in another case to this one is not documented (role names are
+            // not distinguished by case), so `AWSSSO_*` alone might not hold.
             Sid: 'ProtectIdentityCenterSignIn',
             Effect: 'Deny',
             Action: ['iam:CreateSAMLProvider', 'iam:UpdateSAMLProvider', 'iam:DeleteSAMLProvider'],
-            Resource: ctx.breakGlassAccounts.map((a) => `arn:*:iam::${a}:saml-provider/AWSSSO_*`),
+            Resource: ctx.breakGlassAccounts.map((a) => `arn:*:iam::${a}:saml-provider/??????_*_??_???_??????`),
             Condition: exceptBreakGlass(ctx),
           },
+          ...(ctx.baselineCopierAccounts.length > 0
+            ? [
+                {
+                  // Above MAX_EXACT_BASELINE_READERS copiers, staging's approved-model bucket admits these accounts'
+                  // roles by the name suffix (`role/*-baseline-copy`, case-sensitive like the resource here), so a
+                  // role an admin created or re-trusted under it would read every model's pinned baselines. Only
+                  // the deploy makes them. Only in such an estate, and only for those accounts: the room is shared.
+                  Sid: 'OnlyTheDeployMakesBaselineCopiers',
+                  Effect: 'Deny' as const,
+                  Action: ['iam:CreateRole', 'iam:UpdateAssumeRolePolicy'],
+                  Resource: ctx.baselineCopierAccounts.map((a) => `arn:*:iam::${a}:role/*${BASELINE_COPIER_SUFFIX}`),
+                  Condition: {
+                    ArnNotLike: {
+                      'aws:PrincipalArn': [...breakGlassArns(ctx), ...ctx.deploymentRoleArns].filter((arn) =>
+                        ctx.baselineCopierAccounts.some((a) => arn.includes(`::${a}:`)),
+                      ),
+                    },
+                  },
+                },
+              ]
+            : []),
         ],
       },
     },

@@ -81,6 +81,35 @@ describe.each(ESTATES.map((e) => [e.name, e]))('%s', (_name, estate) => {
     },
   );
 
+  test.each(WRITES)(
+    "%s of the provider named in another case (IAM role names are not distinguished by case; whether provider names are is not documented): denied too; with the statement's old `AWSSSO_*` the admin could",
+    async (action) => {
+      const old = scpsWith(scps, 'ProtectIdentityCenterSignIn', (x) => ({
+        ...x,
+        Resource: x.Resource.map((r: string) => r.replace(/saml-provider\/.*$/, 'saml-provider/AWSSSO_*')),
+      }));
+      for (const e of config.environments) {
+        for (const name of ['awssso_0a1b2c3d4e5f6a7b_do_not_delete', 'AwsSso_0A1B2C3D4E5F6A7B_Do_Not_Delete']) {
+          const q = {
+            action,
+            resource: `arn:aws:iam::${e.account}:saml-provider/${name}`,
+            resourceAccount: e.account,
+            region: e.region,
+            principal: memberAdmin(e.account),
+          };
+          const a = await ask({ ...q, scps });
+          expect([e.name, name, a.decision, a.by.map((b) => b.statement)]).toEqual([
+            e.name,
+            name,
+            'denied',
+            ['ProtectIdentityCenterSignIn'],
+          ]);
+          expect([e.name, name, (await ask({ ...q, scps: old })).decision]).toEqual([e.name, name, 'allowed']);
+        }
+      }
+    },
+  );
+
   test("a permission-set role (the approver's, say) is bound like any admin: it cannot re-point the sign-in to itself either", async () => {
     for (const e of config.environments) {
       const approverSet = roleWithAdmin(

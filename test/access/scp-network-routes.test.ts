@@ -303,7 +303,7 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
       NetworkChangesOnlyByTheDeploy: (a) => [`arn:*:ec2:*:${a}:*`],
       NoInstancesInTheNetworks: (a) => [`arn:*:ec2:*:${a}:network-interface/*`, `arn:*:ec2:*:${a}:subnet/*`],
       DenyLatticePaths: (a) => [`arn:*:vpc-lattice:*:${a}:*`],
-      ProtectIdentityCenterSignIn: (a) => [`arn:*:iam::${a}:saml-provider/AWSSSO_*`],
+      ProtectIdentityCenterSignIn: (a) => [`arn:*:iam::${a}:saml-provider/??????_*_??_???_??????`],
     };
     // RAM's CreateResourceShare authorizes on no resource: that statement binds the accounts' principals instead.
     const byPrincipal = ['NoResourceShares'];
