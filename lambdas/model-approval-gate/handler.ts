@@ -282,6 +282,29 @@ export interface RestoredRecord {
   readonly at: string;
 }
 
+/**
+ * Where a judged person call stands, one rule for the sweep and the replay path, so that a call the sweep keeps pending
+ * is one a replay completes. `final`: a `.restored.json` settlement exists, or the record's own verdict is final (not
+ * `restore`, not `wait`). `notice`: what the final judgement owes the person (a restoration's notice, a `redecide`'s).
+ * `settled`: final, and no notice owed or it is recorded as sent.
+ */
+export function settlementOf(
+  record: PersonUpdateRecord,
+  settlement: RestoredRecord | undefined,
+  noticeSent: boolean,
+): { readonly final: boolean; readonly notice?: 'restored' | 'redecide'; readonly settled: boolean } {
+  const final = settlement !== undefined || (record.verdict !== 'restore' && record.verdict !== 'wait');
+  const verdict = settlement ? settlement.verdict : record.verdict;
+  const notice = !final
+    ? undefined
+    : settlement?.restored
+      ? 'restored'
+      : verdict === 'redecide'
+        ? 'redecide'
+        : undefined;
+  return { final, notice, settled: final && (notice === undefined || noticeSent) };
+}
+
 /** CloudTrail's eventTime is whole seconds: a call recorded at t landed in [t, t + 1 s). */
 export const EVENT_TIME_PRECISION_MS = 1000;
 /** Allowance for the difference between the Lambda's clock and CloudTrail's (both synchronised by AWS; one second is generous). */
@@ -1060,13 +1083,16 @@ export function approvalGate(deps: ApprovalGateDeps) {
       // Judged and settled before: a redelivery only sends a notice still owed.
       const earlier = await readRecord<PersonUpdateRecord>(deps.s3, where);
       const settled = await readRecord<RestoredRecord>(deps.s3, restoredAt);
-      const owed = earlier && !done.has(notifiedAt.key);
-      const notified =
-        earlier && settled?.restored
-          ? !owed || (await notifyRestored(earlier, settled, uriOf(where), notifiedAt))
-          : earlier && settled?.verdict === 'redecide'
-            ? !owed || (await notifyRedecide(earlier, settled.reason, uriOf(where), notifiedAt))
-            : undefined;
+      let notified: boolean | undefined;
+      if (earlier && settled) {
+        const standing = settlementOf(earlier, settled, done.has(notifiedAt.key));
+        if (standing.notice)
+          notified =
+            standing.settled ||
+            (standing.notice === 'restored'
+              ? await notifyRestored(earlier, settled, uriOf(where), notifiedAt)
+              : await notifyRedecide(earlier, settled.reason, uriOf(where), notifiedAt));
+      }
       return {
         outcome: settled?.restored ? 'restore' : (settled?.verdict ?? earlier?.verdict ?? 'stands'),
         approvalStatus: settled?.status,
@@ -1571,7 +1597,11 @@ export function approvalGate(deps: ApprovalGateDeps) {
       const m = /^(\d{4}-\d{2}-\d{2})\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})\/([\w-]{1,48})\.json$/.exec(
         key.slice(WAITING_PREFIX.length),
       );
-      if (m) byDay.set(m[1], [...(byDay.get(m[1]) ?? []), { key, group: m[2], version: m[3], eventId: m[4] }]);
+      if (!m) continue;
+      const entry = { key, group: m[2], version: m[3], eventId: m[4] };
+      const list = byDay.get(m[1]);
+      if (list) list.push(entry);
+      else byDay.set(m[1], [entry]);
     }
     const entries = new Map<
       string,
@@ -1596,19 +1626,14 @@ export function approvalGate(deps: ApprovalGateDeps) {
     for (const { key, group, version, eventId, days } of entries.values()) {
       const base = `approval/${group}/${version}/`;
       const where = at(`${base}person/${eventId}.json`);
-      // Settled: the judgement is final (a `.restored.json` settlement, or a final verdict in the record itself) AND the
-      // notice it owes (a restoration, a `redecide`) is recorded as sent. A notice SNS refused is owed: judging the call
-      // again sends it (the replay path), and until then the entry stays pending and is counted.
+      // Settled as `settlementOf` says: a notice SNS refused is owed, judging the call again sends it (the replay path),
+      // and until then the entry stays pending and is counted.
       const isSettled = async (record: PersonUpdateRecord) => {
         const keys = await listKeys(deps.s3, deps.recordBucket, `${base}person/${eventId}.`);
         const settlement = keys.includes(`${base}person/${eventId}.restored.json`)
           ? await readRecord<RestoredRecord>(deps.s3, at(`${base}person/${eventId}.restored.json`))
           : undefined;
-        if (!settlement && (record.verdict === 'restore' || record.verdict === 'wait')) return false;
-        const owesNotice = settlement
-          ? settlement.restored || settlement.verdict === 'redecide'
-          : record.verdict === 'redecide';
-        return !owesNotice || keys.includes(`${base}person/${eventId}.notified.json`);
+        return settlementOf(record, settlement, keys.includes(`${base}person/${eventId}.notified.json`)).settled;
       };
       const unfinish = () => days.forEach((d) => unfinished.add(d));
       try {
