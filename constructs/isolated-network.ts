@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DnsFirewall, endpointDomains } from './dns-firewall';
 import { EncryptedLogGroup } from './encrypted-log-group';
 import { ManagedPolicyRole } from './managed-policy-role';
 
@@ -73,6 +74,11 @@ export interface IsolatedNetworkProps {
    * @default false
    */
   readonly customResourceResponses?: boolean;
+  /**
+   * Route 53 Resolver DNS Firewall on the VPC: the names it may resolve, every other answered NXDOMAIN.
+   * @default - the private DNS names of the interface endpoints and the S3 and DynamoDB regional names
+   */
+  readonly allowedDomains?: readonly string[];
 }
 
 /**
@@ -118,6 +124,16 @@ export class IsolatedNetwork extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': account } },
       }),
       description: 'Delivers VPC flow logs to the encrypted flow-log group',
+    });
+    // The VPC resolver would answer any public name from the isolated subnets: DNS is a way out without a route.
+    new DnsFirewall(this, 'DnsFirewall', {
+      vpc: this.vpc,
+      allowedDomains:
+        props.allowedDomains ??
+        endpointDomains(
+          (props.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS).map((e) => e.service),
+          Stack.of(this).region,
+        ),
     });
     this.vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup, flowLogRole),
