@@ -9,6 +9,7 @@ import { EstateConfig } from '../../lib/config';
 import { buildEstate, Estate, ESTATE_APP_PROPS } from '../../lib/estate';
 import { placeEstateModels } from '../../lib/ml/model-footprint';
 import type { RecordedPlacement } from '../../lib/ml/placement-file';
+import { alive, readOr } from './process-files';
 import { currentSynthesisInputs } from './synthesis-inputs';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -204,23 +205,6 @@ function sharedAssembly(
     } finally {
       fs.rmSync(lock, { recursive: true, force: true });
     }
-  }
-}
-
-function readOr(file: string, fallback: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return fallback;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
