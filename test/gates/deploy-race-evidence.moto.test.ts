@@ -15,13 +15,12 @@
  */
 import { DescribeModelPackageCommand, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { deploymentGate, DeploymentRecord } from '../../lambdas/deployment-gate/handler';
 import { approvalOf, RACE_SETTLE_MINUTES } from '../../lambdas/deployment-gate/restorations';
 import { approvalGate, GATE_WRITE_KEY } from '../../lambdas/model-approval-gate/handler';
 import { modelPinner } from '../../lambdas/model-pinner/handler';
 import { approvalDeps, deploymentDeps, person, pinnerDeps, version } from './promotion';
-import { stagingEndpoint, traffic } from './staging';
+import { servedChallenger } from './staging';
 import { APPROVAL_GATE_ROLE, APPROVAL_GATE_ROLE_NAME, APPROVER_ROLE, FakeTrail, trailOf } from './trail';
 import { approvalWorld, ApprovalWorld, stateChange } from './world';
 import { GATE_CONFIG } from './fixtures';
@@ -429,23 +428,7 @@ describe('a history that cannot show the window uncrossed: refused, with the rea
 
 describe('the deployment gate itself: pass or fail, the reason and the record', () => {
   async function served(name: string, arn: string) {
-    await w.cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: `${name}-5xx`,
-        Namespace: 'AWS/SageMaker',
-        MetricName: 'Invocation5XXErrors',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    await w.cloudwatch.send(
-      new SetAlarmStateCommand({ AlarmName: `${name}-5xx`, StateValue: 'OK', StateReason: 'test' }),
-    );
-    await stagingEndpoint(w.sagemaker, name, { challenger: arn });
-    await traffic(w.cloudwatch, name, 'challenger', 500, -30);
+    await servedChallenger(w, name, arn);
     return { requestId: `exec-${name}`, modelPackageArn: arn, stagingEndpointName: name };
   }
   const afterBake = () => new Date(Date.now() + (GATE_CONFIG.deployment.stagingBakeMinutes + 1) * 60_000);

@@ -16,7 +16,7 @@
  *
  * Each case asserts pass or fail, the record and the reason.
  */
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
   DeleteEndpointCommand,
@@ -32,7 +32,7 @@ import {
 } from '../../lambdas/deployment-gate/handler';
 import { GATE_CONFIG } from './fixtures';
 import { deploymentDeps, version } from './promotion';
-import { stagingEndpoint, traffic } from './staging';
+import { endpointAlarm, stagingEndpoint, traffic } from './staging';
 import { approvalWorld, ApprovalWorld } from './world';
 
 const BAKE = GATE_CONFIG.deployment.stagingBakeMinutes;
@@ -57,24 +57,6 @@ const at = (minutes: number) => () => new Date(Date.now() + minutes * 60_000);
 /** A version its pipeline registered and the approval gate approved (its evaluation read and recorded). */
 const approved = (auc = 0.9) => version(w, 'fraud-score', { auc });
 
-async function quietAlarm(endpoint: string) {
-  await cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: `${endpoint}-5xx`,
-      Namespace: 'AWS/SageMaker',
-      MetricName: 'Invocation5XXErrors',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    }),
-  );
-  await cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }),
-  );
-}
-
 async function judge(request: DeploymentRequest, clock: () => Date) {
   const result = await deploymentGate({ ...deps, now: clock })(request);
   const rec = JSON.parse(
@@ -86,7 +68,7 @@ async function judge(request: DeploymentRequest, clock: () => Date) {
 describe("the bake is the current config's, not the previous model's", () => {
   test('a challenger switched onto the staging endpoint inside the bake period fails, whatever the variant served before', async () => {
     const endpoint = 'bake-switch';
-    await quietAlarm(endpoint);
+    await endpointAlarm(cloudwatch, endpoint);
     const champion = await approved();
     const challenger = await approved();
     // The champion serves variant AllTraffic and answers 500 requests, 10 minutes before the switch.
@@ -117,7 +99,7 @@ describe("the bake is the current config's, not the previous model's", () => {
 
   test('the same endpoint, decided once the current config has been live for the whole bake period, passes (control)', async () => {
     const endpoint = 'bake-whole';
-    await quietAlarm(endpoint);
+    await endpointAlarm(cloudwatch, endpoint);
     const champion = await approved();
     const challenger = await approved();
     await stagingEndpoint(sagemaker, endpoint, { champion, challenger });
@@ -141,7 +123,7 @@ describe("the bake is the current config's, not the previous model's", () => {
 
   test('a config live one minute short of the bake period fails (boundary)', async () => {
     const endpoint = 'bake-short';
-    await quietAlarm(endpoint);
+    await endpointAlarm(cloudwatch, endpoint);
     const champion = await approved();
     const challenger = await approved();
     await stagingEndpoint(sagemaker, endpoint, { champion, challenger });
@@ -161,7 +143,7 @@ describe("the bake is the current config's, not the previous model's", () => {
 
   test('the package served in a variant of weight 0 receives no requests and fails, even with traffic on the endpoint', async () => {
     const endpoint = 'bake-weightless';
-    await quietAlarm(endpoint);
+    await endpointAlarm(cloudwatch, endpoint);
     const champion = await approved();
     const challenger = await approved();
     await stagingEndpoint(sagemaker, endpoint, { champion, challenger }, true, { challenger: 0 });
@@ -189,7 +171,7 @@ describe('what reaches prod comes from the estate, whoever approved it', () => {
   const DIGEST_IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-score@sha256:${'ab'.repeat(32)}`;
 
   async function judgeServed(name: string, image: string, modelData?: string) {
-    await quietAlarm(name);
+    await endpointAlarm(cloudwatch, name);
     const champion = await approved();
     const challenger = await personApproved(image, modelData);
     await stagingEndpoint(sagemaker, name, { champion, challenger });

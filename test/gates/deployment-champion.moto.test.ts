@@ -21,7 +21,7 @@ import {
 import { ApprovalRecord } from '../../lambdas/model-approval-gate/handler';
 import { evaluation, GATE_CONFIG } from './fixtures';
 import { deploymentDeps, version } from './promotion';
-import { stagingEndpoint, traffic } from './staging';
+import { endpointAlarm, servedChallenger } from './staging';
 import { approvalWorld, ApprovalWorld, IMAGE } from './world';
 
 let w: ApprovalWorld;
@@ -33,31 +33,6 @@ beforeAll(async () => {
   deps = deploymentDeps(w, { now: afterBake });
 }, 60_000);
 afterAll(async () => w?.stop());
-
-async function quietAlarm(endpoint: string, state: 'OK' | 'ALARM' = 'OK') {
-  await w.cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: `${endpoint}-5xx`,
-      Namespace: 'AWS/SageMaker',
-      MetricName: 'Invocation5XXErrors',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    }),
-  );
-  await w.cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: state, StateReason: 'test' }),
-  );
-}
-
-/** The challenger served alone on a quiet staging endpoint that has baked and answered 500 requests. */
-async function served(endpoint: string, challenger: string) {
-  await quietAlarm(endpoint);
-  await stagingEndpoint(w.sagemaker, endpoint, { challenger });
-  await traffic(w.cloudwatch, endpoint, 'challenger', 500, -30);
-}
 
 const versionOf = (arn: string) => Number(arn.split('/').pop());
 const record = async (key: string) =>
@@ -79,7 +54,7 @@ describe('the gate finds the champion; the request cannot leave it out or swap i
     // 0.8 passes the tier's floor, so the approval gate approves it; only the comparison can stop it.
     const weak = await version(w, 'fraud-score', { auc: 0.8 });
     expect(await w.status(weak)).toBe('Approved');
-    await served('champ-omit', weak);
+    await servedChallenger(w, 'champ-omit', weak);
     const { result, rec, reasons } = await judge({
       requestId: 'omit',
       modelPackageArn: weak,
@@ -98,7 +73,7 @@ describe('the gate finds the champion; the request cannot leave it out or swap i
     const old = await version(w, 'fraud-score', { auc: 0.8 });
     const latest = await version(w, 'fraud-score', { auc: 0.95 });
     const challenger = await version(w, 'fraud-score', { auc: 0.85 });
-    await served('champ-swap', challenger);
+    await servedChallenger(w, 'champ-swap', challenger);
     const { result, rec, reasons } = await judge({
       requestId: 'swap',
       modelPackageArn: challenger,
@@ -121,7 +96,7 @@ describe('the gate finds the champion; the request cannot leave it out or swap i
     const prod = await version(w, 'fraud-score', { auc: 0.95 });
     await version(w, 'fraud-score', { auc: 0.8 });
     const challenger = await version(w, 'fraud-score', { auc: 0.81 });
-    await served('champ-prod', challenger);
+    await servedChallenger(w, 'champ-prod', challenger);
     const config = { ...GATE_CONFIG, prodChampions: { 'fraud-score': [versionOf(prod)] } };
     const { result, rec, reasons } = await judge(
       { requestId: 'prod', modelPackageArn: challenger, stagingEndpointName: 'champ-prod' },
@@ -141,7 +116,7 @@ describe('the gate finds the champion; the request cannot leave it out or swap i
     const promoted = await version(w, 'credit-default', { auc: 0.9 });
     // A newer Approved version does not hold back an older one prod already serves.
     await version(w, 'credit-default', { auc: 0.99 });
-    await served('champ-self', promoted);
+    await servedChallenger(w, 'champ-self', promoted);
     const config = { ...GATE_CONFIG, prodChampions: { 'credit-default': [versionOf(promoted)] } };
     const { result, rec } = await judge(
       { requestId: 'self', modelPackageArn: promoted, stagingEndpointName: 'champ-self' },
@@ -154,7 +129,7 @@ describe('the gate finds the champion; the request cannot leave it out or swap i
   test('a champion prod serves that a person has since rejected fails the pairing', async () => {
     const prod = await version(w, 'fraud-score', { auc: 0.9, status: 'Rejected' });
     const challenger = await version(w, 'fraud-score', { auc: 0.95 });
-    await served('champ-rejected', challenger);
+    await servedChallenger(w, 'champ-rejected', challenger);
     const config = { ...GATE_CONFIG, prodChampions: { 'fraud-score': [versionOf(prod)] } };
     const { result, reasons } = await judge(
       { requestId: 'rejected', modelPackageArn: challenger, stagingEndpointName: 'champ-rejected' },
@@ -170,7 +145,7 @@ describe('the gate finds the champion; the request cannot leave it out or swap i
 
   test('when the Approved versions cannot be listed, the champion is unknown and the promotion fails', async () => {
     const challenger = await version(w, 'fraud-score', { auc: 0.99 });
-    await served('champ-unlisted', challenger);
+    await servedChallenger(w, 'champ-unlisted', challenger);
     const real = w.sagemaker.send.bind(w.sagemaker) as (c: unknown) => Promise<unknown>;
     const broken = new Proxy(w.sagemaker, {
       get: (t, p) =>
@@ -193,7 +168,7 @@ describe('the gate finds the champion; the request cannot leave it out or swap i
 
   test('a champion of another model is refused without being read', async () => {
     const challenger = await version(w, 'fraud-score', { auc: 0.99 });
-    await served('champ-foreign', challenger);
+    await servedChallenger(w, 'champ-foreign', challenger);
     const sent: string[] = [];
     const real = w.sagemaker.send.bind(w.sagemaker) as (c: unknown) => Promise<unknown>;
     const watched = new Proxy(w.sagemaker, {
@@ -236,7 +211,7 @@ describe('evaluations are read at the version the approval gate recorded', () =>
     await w.s3.send(
       new PutObjectCommand({ Bucket: w.artifacts, Key: keyOf(recorded.uri!), Body: JSON.stringify(evaluation(0.99)) }),
     );
-    await served('pin-better', challenger);
+    await servedChallenger(w, 'pin-better', challenger);
     const { result, rec, reasons } = await judge({
       requestId: 'better',
       modelPackageArn: challenger,
@@ -260,7 +235,7 @@ describe('evaluations are read at the version the approval gate recorded', () =>
     await w.s3.send(
       new PutObjectCommand({ Bucket: w.artifacts, Key: keyOf(recorded.uri!), Body: JSON.stringify(evaluation(0.5)) }),
     );
-    await served('pin-worse', challenger);
+    await servedChallenger(w, 'pin-worse', challenger);
     const { result, reasons } = await judge({
       requestId: 'worse',
       modelPackageArn: challenger,
@@ -276,7 +251,7 @@ describe('evaluations are read at the version the approval gate recorded', () =>
     await w.s3.send(
       new DeleteObjectCommand({ Bucket: w.artifacts, Key: keyOf(recorded.uri!), VersionId: recorded.versionId }),
     );
-    await served('pin-deleted', challenger);
+    await servedChallenger(w, 'pin-deleted', challenger);
     const { result, rec, reasons } = await judge({
       requestId: 'deleted',
       modelPackageArn: challenger,
@@ -305,7 +280,7 @@ describe('evaluations are read at the version the approval gate recorded', () =>
         Body: JSON.stringify(forged),
       }),
     );
-    await served('pin-sha', challenger);
+    await servedChallenger(w, 'pin-sha', challenger);
     const { result, reasons } = await judge({
       requestId: 'sha',
       modelPackageArn: challenger,
@@ -324,7 +299,7 @@ describe('evaluations are read at the version the approval gate recorded', () =>
       'not-read',
     );
     expect(await w.status(challenger)).toBe('Approved');
-    await served('pin-hand', challenger);
+    await servedChallenger(w, 'pin-hand', challenger);
     const { result, rec, reasons } = await judge({
       requestId: 'hand',
       modelPackageArn: challenger,
@@ -361,7 +336,7 @@ describe('evaluations are read at the version the approval gate recorded', () =>
         ApprovalDescription: 'set directly',
       }),
     );
-    await served('pin-nogate', ModelPackageArn!);
+    await servedChallenger(w, 'pin-nogate', ModelPackageArn!);
     const { result, reasons } = await judge({
       requestId: 'nogate',
       modelPackageArn: ModelPackageArn,
@@ -378,7 +353,7 @@ describe('evaluations are read at the version the approval gate recorded', () =>
       new ListObjectVersionsCommand({ Bucket: w.artifacts, Prefix: keyOf(recorded.uri!) }),
     );
     expect(versions.Versions?.map((x) => x.VersionId)).toContain(recorded.versionId);
-    await served('pin-control', challenger);
+    await servedChallenger(w, 'pin-control', challenger);
     const { result, rec } = await judge({
       requestId: 'control',
       modelPackageArn: challenger,
@@ -396,7 +371,7 @@ describe('evaluations are read at the version the approval gate recorded', () =>
 describe('racing runs: the answer returned is the answer recorded', () => {
   test("a run that loses the write of its answer returns the winner's recorded answer, not its own", async () => {
     const challenger = await version(w, 'fraud-score', { auc: 0.99 });
-    await served('race-1', challenger);
+    await servedChallenger(w, 'race-1', challenger);
     const request = { requestId: 'race', modelPackageArn: challenger, stagingEndpointName: 'race-1' };
     let winner: DeploymentResult | undefined;
     const real = w.s3.send.bind(w.s3) as (c: unknown) => Promise<unknown>;
@@ -407,7 +382,7 @@ describe('racing runs: the answer returned is the answer recorded', () => {
         p === 'send'
           ? async (c: { constructor: { name: string }; input: { Key?: string } }) => {
               if (c.constructor.name === 'PutObjectCommand' && c.input.Key?.endsWith('/answer-1.json') && !winner) {
-                await quietAlarm('race-1', 'ALARM');
+                await endpointAlarm(w.cloudwatch, 'race-1', 'ALARM');
                 winner = await deploymentGate(deps)(request);
               }
               return real(c);
@@ -433,7 +408,7 @@ describe('racing runs: the answer returned is the answer recorded', () => {
 
   test('two concurrent identical runs give one recorded answer, and both return it', async () => {
     const challenger = await version(w, 'fraud-score', { auc: 0.99 });
-    await served('race-2', challenger);
+    await servedChallenger(w, 'race-2', challenger);
     const request = { requestId: 'twins', modelPackageArn: challenger, stagingEndpointName: 'race-2' };
     const [a, b] = await Promise.all([deploymentGate(deps)(request), deploymentGate(deps)(request)]);
     expect([a.pass, b.pass]).toEqual([true, true]);
@@ -445,7 +420,7 @@ describe('racing runs: the answer returned is the answer recorded', () => {
 describe("staging alarms are the endpoint's own", () => {
   test("an alarm of endpoint alarm-own-score (a name that starts like alarm-own's) does not count for alarm-own, and a firing one of its own does", async () => {
     const challenger = await version(w, 'fraud-score', { auc: 0.99 });
-    await served('alarm-own', challenger);
+    await servedChallenger(w, 'alarm-own', challenger);
     // The other endpoint's firing alarm matches the name prefix `alarm-own-` but watches another endpoint.
     await w.cloudwatch.send(
       new PutMetricAlarmCommand({

@@ -5,7 +5,6 @@
  * the gate, so the config's prodChampions is prod's target, not its incumbent. The gate finds the incumbent in its own
  * records: every version it last passed as a prod champion. Each case asserts pass or fail, the record and the reason.
  */
-import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import {
@@ -16,7 +15,7 @@ import {
 } from '../../lambdas/deployment-gate/handler';
 import { GATE_CONFIG } from './fixtures';
 import { deploymentDeps, version } from './promotion';
-import { stagingEndpoint, traffic } from './staging';
+import { endpointAlarm, servedChallenger } from './staging';
 import { approvalWorld, ApprovalWorld } from './world';
 
 let w: ApprovalWorld;
@@ -29,28 +28,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => w?.stop());
 
-async function alarm(endpoint: string, state: 'OK' | 'ALARM') {
-  await w.cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: `${endpoint}-5xx`,
-      Namespace: 'AWS/SageMaker',
-      MetricName: 'Invocation5XXErrors',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    }),
-  );
-  await w.cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: state, StateReason: 'test' }),
-  );
-}
-async function served(endpoint: string, challenger: string) {
-  await alarm(endpoint, 'OK');
-  await stagingEndpoint(w.sagemaker, endpoint, { challenger });
-  await traffic(w.cloudwatch, endpoint, 'challenger', 500, -30);
-}
 const versionOf = (arn: string) => Number(arn.split('/').pop());
 const record = async (key: string) =>
   JSON.parse(
@@ -71,7 +48,7 @@ async function judge(request: DeploymentRequest, patch: Partial<DeploymentGateDe
 describe('the incumbent is what prod serves now, not what the delivered commit says', () => {
   test('prod serves a strong version; a commit moving prod to a weak one after an even weaker approval is compared with the strong one and fails', async () => {
     const incumbent = await version(w, 'fraud-score', { auc: 0.95 });
-    await served('inc-strong', incumbent);
+    await servedChallenger(w, 'inc-strong', incumbent);
     // The incumbent reached prod the governed way: the gate passed it as prod's champion.
     expect(
       (
@@ -84,7 +61,7 @@ describe('the incumbent is what prod serves now, not what the delivered commit s
     ).toBe(true);
     await version(w, 'fraud-score', { auc: 0.8 });
     const next = await version(w, 'fraud-score', { auc: 0.81 });
-    await served('inc-weak', next);
+    await servedChallenger(w, 'inc-weak', next);
     // The staging stage already carries the new commit's config: its prod target is the challenger itself.
     const config = { ...GATE_CONFIG, prodChampions: { 'fraud-score': [versionOf(next)] } };
     const { result, reasons, champions } = await judge(
@@ -102,16 +79,16 @@ describe('the incumbent is what prod serves now, not what the delivered commit s
 
   test('a version whose last answer was a fail (an alarm came after its pass) is not taken for the incumbent', async () => {
     const once = await version(w, 'credit-default', { auc: 0.95 });
-    await served('inc-flip', once);
+    await servedChallenger(w, 'inc-flip', once);
     expect(
       (await judge({ requestId: 'flip', modelPackageArn: once, stagingEndpointName: 'inc-flip' })).result.pass,
     ).toBe(true);
-    await alarm('inc-flip', 'ALARM');
+    await endpointAlarm(w.cloudwatch, 'inc-flip', 'ALARM');
     const second = await judge({ requestId: 'flip', modelPackageArn: once, stagingEndpointName: 'inc-flip' });
     expect(second.result).toMatchObject({ pass: false, answer: 2 });
     // A later, weaker version is not compared with it (the latest Approved version before it is, and is the same one).
     const weaker = await version(w, 'credit-default', { auc: 0.9 });
-    await served('inc-flip-next', weaker);
+    await servedChallenger(w, 'inc-flip-next', weaker);
     const { rec } = await judge({
       requestId: 'flip-next',
       modelPackageArn: weaker,
@@ -124,7 +101,7 @@ describe('the incumbent is what prod serves now, not what the delivered commit s
 
   test('a promoted version a person has since rejected is not a bar to clear: it is recorded as not compared', async () => {
     const bad = await version(w, 'deposit-forecast', { auc: 0.8 });
-    await served('inc-rejected', bad);
+    await servedChallenger(w, 'inc-rejected', bad);
     const first = await judge({ requestId: 'rej-1', modelPackageArn: bad, stagingEndpointName: 'inc-rejected' });
     expect(first.result.pass).toBe(true);
     await w.sagemaker.send(
@@ -135,7 +112,7 @@ describe('the incumbent is what prod serves now, not what the delivered commit s
       }),
     );
     const next = await version(w, 'deposit-forecast', { auc: 0.8 });
-    await served('inc-rejected-next', next);
+    await servedChallenger(w, 'inc-rejected-next', next);
     const { result, rec, champions } = await judge({
       requestId: 'rej-2',
       modelPackageArn: next,
@@ -151,7 +128,7 @@ describe('the incumbent is what prod serves now, not what the delivered commit s
   test('a pass for a non-champion variant (the request named a champion) does not make that version the incumbent', async () => {
     const champion = await version(w, 'fraud-score', { auc: 0.9 });
     const canary = await version(w, 'fraud-score', { auc: 0.97 });
-    await served('inc-canary', canary);
+    await servedChallenger(w, 'inc-canary', canary);
     expect(
       (
         await judge({
@@ -163,7 +140,7 @@ describe('the incumbent is what prod serves now, not what the delivered commit s
       ).result.pass,
     ).toBe(true);
     const later = await version(w, 'fraud-score', { auc: 0.99 });
-    await served('inc-canary-later', later);
+    await servedChallenger(w, 'inc-canary-later', later);
     const { champions } = await judge({
       requestId: 'canary-later',
       modelPackageArn: later,
@@ -174,7 +151,7 @@ describe('the incumbent is what prod serves now, not what the delivered commit s
 
   test("when the gate's records cannot be listed, what prod serves is unknown and the promotion fails", async () => {
     const challenger = await version(w, 'fraud-score', { auc: 0.99 });
-    await served('inc-unlisted', challenger);
+    await servedChallenger(w, 'inc-unlisted', challenger);
     const real = w.s3.send.bind(w.s3) as (c: unknown) => Promise<unknown>;
     const broken = new Proxy(w.s3, {
       get: (t, p) =>

@@ -137,3 +137,40 @@ export async function traffic(
     }),
   );
 }
+
+/** The endpoint-wide 5XX alarm (`<endpoint>-5xx`) the deployment gate reads, set to `state` now. */
+export async function endpointAlarm(
+  cloudwatch: CloudWatchClient,
+  endpoint: string,
+  state: 'OK' | 'ALARM' = 'OK',
+): Promise<void> {
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: `${endpoint}-5xx`,
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }),
+  );
+  await cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: state, StateReason: 'test' }),
+  );
+}
+
+/**
+ * `endpoint` serving `challenger` in its variant `challenger`, its 5XX alarm quiet, and 500 requests the challenger
+ * answered, stamped 30 minutes ahead so that a deployment gate whose clock is past the bake counts them.
+ */
+export async function servedChallenger(
+  clients: { readonly sagemaker: SageMakerClient; readonly cloudwatch: CloudWatchClient },
+  endpoint: string,
+  challenger: string,
+): Promise<void> {
+  await endpointAlarm(clients.cloudwatch, endpoint);
+  await stagingEndpoint(clients.sagemaker, endpoint, { challenger });
+  await traffic(clients.cloudwatch, endpoint, 'challenger', 500, -30);
+}
