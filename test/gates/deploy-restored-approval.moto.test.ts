@@ -7,40 +7,19 @@
  * metadata edit decides nothing. Only a person record of a later call that SET Approved (the approval gate writes one
  * for every person's Approved or Rejected CloudTrail delivers) is a new decision.
  *
- * The records are the approval gate's own formats (PersonUpdateRecord, RestoredRecord), written to moto's S3 as the
+ * The records are the approval gate's own formats (PersonUpdateRecord, RestoredRecord; ./restored-approval.ts), written to moto's S3 as the
  * approval gate writes them (write-once), so that the deployment gate reads what it reads in AWS.
  */
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import type { DescribeModelPackageCommandOutput } from '@aws-sdk/client-sagemaker';
 import {
   CLOCK_SKEW_MS as APPROVAL_CLOCK_SKEW_MS,
   EVENT_TIME_PRECISION_MS as APPROVAL_EVENT_TIME_PRECISION_MS,
   GATE_WRITE_KEY as APPROVAL_GATE_WRITE_KEY,
-  PersonUpdateRecord,
-  RestoredRecord,
 } from '../../lambdas/model-approval-gate/handler';
-import {
-  CLOCK_SKEW_MS,
-  EVENT_TIME_PRECISION_MS,
-  GATE_WRITE_KEY,
-  settledStatus,
-} from '../../lambdas/deployment-gate/restorations';
-import { writeRecordOnce } from '../../lambdas/shared/s3-objects';
-import { Moto, startMoto } from '../support/moto';
+import { CLOCK_SKEW_MS, EVENT_TIME_PRECISION_MS, GATE_WRITE_KEY } from '../../lambdas/deployment-gate/restorations';
+import { restoredApprovals } from './restored-approval';
 
-let moto: Moto;
-let s3: S3Client;
 const bucket = 'deploy-restored-records';
-const APPROVER = 'arn:aws:iam::123456789012:role/estate-staging-model-risk-approver';
-
-beforeAll(async () => {
-  moto = await startMoto();
-  s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
-  await s3.send(
-    new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }),
-  );
-}, 60_000);
-afterAll(async () => moto?.stop());
+const { restored } = restoredApprovals(bucket);
 
 test("the deployment gate's copies of the approval gate's mark and clock allowances are the approval gate's", () => {
   expect({ GATE_WRITE_KEY, EVENT_TIME_PRECISION_MS, CLOCK_SKEW_MS }).toEqual({
@@ -49,83 +28,6 @@ test("the deployment gate's copies of the approval gate's mark and clock allowan
     CLOCK_SKEW_MS: APPROVAL_CLOCK_SKEW_MS,
   });
 });
-
-let versions = 0;
-/**
- * Version n of churn whose Approved, set by a person at 05:00:00 (recorded 04:59:59 after the gate's re-read at
- * 04:59:59.500), the gate's Rejected overwrote at 05:00:00.400; the approval gate restored it at 05:00:05.000.
- */
-async function restored() {
-  const version = String(++versions);
-  const arn = `arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/${version}`;
-  const base = `approval/churn/${version}/`;
-  const round = `s3://${bucket}/${base}round-1.json`;
-  const restoredAt = '2026-12-02T05:00:05.000Z';
-  const key = `${base}person/ev-crossed.json`;
-  await writeRecordOnce(s3, { bucket, key }, {
-    schema: 'model-approval-person-update/1',
-    modelPackage: { arn, group: 'churn', version: Number(version) },
-    person: {
-      eventId: 'ev-crossed',
-      eventTime: '2026-12-02T04:59:59.000Z',
-      identity: APPROVER,
-      status: 'Approved',
-      description: 'approved after review',
-    },
-    verdict: 'restore',
-    reason: 'inside the window',
-    overwrittenBy: {
-      record: round,
-      status: 'Rejected',
-      readAt: '2026-12-02T04:59:59.500Z',
-      package: { status: 'Rejected', lastModified: '2026-12-02T05:00:00.400Z' },
-    },
-    package: { status: 'Rejected', lastModified: '2026-12-02T05:00:00.400Z' },
-    at: '2026-12-02T05:00:04.000Z',
-  } satisfies PersonUpdateRecord);
-  const restoredState = {
-    status: 'Approved',
-    lastModified: restoredAt,
-    description: `model-approval-gate: restored Approved set by ${APPROVER}`,
-    gateDecision: round,
-  };
-  await writeRecordOnce(s3, { bucket, key: key.replace(/\.json$/, '.restored.json') }, {
-    schema: 'model-approval-restored/1',
-    record: `s3://${bucket}/${key}`,
-    restored: true,
-    status: 'Approved',
-    package: restoredState,
-    reason: 'restored',
-    at: restoredAt,
-  } satisfies RestoredRecord);
-  /** The package now: Approved, with the restoration's mark; `lastModified` as the latest update left it. */
-  const pkg = (lastModified: string, metadata: Record<string, string> = {}) =>
-    ({
-      ModelPackageArn: arn,
-      ModelApprovalStatus: 'Approved',
-      LastModifiedTime: new Date(lastModified),
-      ApprovalDescription: restoredState.description,
-      CustomerMetadataProperties: {
-        'gate-decision': round,
-        [GATE_WRITE_KEY]: `2026-12-02T05:00:04.500Z s3://${bucket}/${key}`,
-        ...metadata,
-      },
-    }) as unknown as DescribeModelPackageCommandOutput;
-  /** A person's later call, as the approval gate records it from CloudTrail. */
-  const person = (id: string, eventTime: string, status: string, verdict: PersonUpdateRecord['verdict'] = 'concurs') =>
-    writeRecordOnce(s3, { bucket, key: `${base}person/${id}.json` }, {
-      schema: 'model-approval-person-update/1',
-      modelPackage: { arn, group: 'churn', version: Number(version) },
-      person: { eventId: id, eventTime, identity: APPROVER, status },
-      verdict,
-      reason: 'the package is Approved already',
-      package: { status: 'Approved', lastModified: eventTime },
-      at: eventTime,
-    } satisfies PersonUpdateRecord);
-  const settled = (d: DescribeModelPackageCommandOutput, now = '2026-12-02T06:00:00.000Z') =>
-    settledStatus({ s3, recordBucket: bucket }, 'churn', version, d, new Date(now));
-  return { version, key, pkg, person, settled };
-}
 
 const REFUSED =
   /^Approved by a restoration \(.*'s Approved had crossed the approval gate's Rejected; approval\/churn\/\d+\/person\/ev-crossed\.json\): a person decides again before it is promoted$/;
