@@ -720,14 +720,14 @@ export function deploymentGate(deps: DeploymentGateDeps) {
 type Described = DescribeModelPackageCommandOutput | { error: string };
 
 /**
- * The environment prod's model sets on its container (constructs/model-endpoint.ts, where prod serves the pinned copy:
+ * The environment prod's model sets on its container (constructs/model-endpoint/models.ts, where prod serves the pinned copy:
  * the log level only; a test holds the two equal). A staging model may set the same, nothing else.
  */
 export const PROD_CONTAINER_ENVIRONMENT: Readonly<Record<string, string>> = { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' };
 
 /**
  * Why a staging model that names the package is not the package as prod runs it (undefined: it is). Prod's model of a
- * package version (constructs/model-endpoint.ts) is one container: the package (ModelPackageName), or where prod serves
+ * package version (constructs/model-endpoint/models.ts) is one container: the package (ModelPackageName), or where prod serves
  * the pinned copy, the package's image with the locked copy of its model data and the log level (the deployment gate's
  * pin check holds those to the package). Staging's model names the package. So the variant's model must be: one container
  * (a second one, Direct or Serial, may answer every request or rewrite it before the package sees it: SageMaker

@@ -52,7 +52,7 @@ export const SERVING_VARIANT_ALARMS = [
 ] as const;
 
 /**
- * The estate's own serving-variant alarms (constructs/model-endpoint.ts, ROLLBACK_THRESHOLDS; a test holds the two
+ * The estate's own serving-variant alarms (constructs/model-endpoint/alarms.ts, ROLLBACK_THRESHOLDS; a test holds the two
  * equal): the ceiling of what a staging alarm may demand before it fires. An alarm with a higher threshold would stay
  * OK through a regression the estate's own alarms roll back.
  */
@@ -445,7 +445,7 @@ export function servingVariantAlarmChecks(
 
 /**
  * Why an alarm on the serving variant's metric could not fire within the bake, whatever the variant does (empty: it
- * could). The estate's own alarms (constructs/model-endpoint.ts) pass; each rule is one way an alarm stays OK forever:
+ * could). The estate's own alarms (constructs/model-endpoint/alarms.ts) pass; each rule is one way an alarm stays OK forever:
  * - statistic: 5XX errors by Sum (the count, as the estate) or Average (the share of requests, so a threshold below 1);
  *   latency by Average, Maximum or a percentile p50 to p100 (a low percentile or Minimum follows the fastest requests);
  * - unit: none, or the unit SageMaker publishes the metric in (None for 5XX errors, Microseconds for ModelLatency:

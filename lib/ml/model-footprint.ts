@@ -1,5 +1,5 @@
 import { EnvironmentConfig, EstateConfig, ModelConfig } from '../config';
-import { monitoringThresholds } from '../stacks/endpoints-stack';
+import { monitoringThresholds } from '../props/endpoints';
 import { baselineCopyOf } from '../delivery/baseline-copies';
 import { Footprint, placeModels } from './sharding';
 import { RecordedPlacement, recordedIn } from './placement-file';
@@ -11,9 +11,9 @@ import { RecordedPlacement, recordedIn } from './placement-file';
  * placement (lib/ml/sharding.ts) is a pure function of the config and the
  * placement file.
  *
- * Resources are counted as the constructs create them (constructs/model-endpoint.ts,
- * estate-monitoring.ts, training-pipeline.ts; the model card and package group
- * of lib/stacks/endpoints-stack.ts). Bytes are an upper bound per resource of
+ * Resources are counted as the constructs create them (constructs/model-endpoint/,
+ * estate-monitoring.ts, training-pipeline.ts, model-card.ts and the package group
+ * of model-registry.ts). Bytes are an upper bound per resource of
  * each part, measured on synthesized templates (model ids up to 16 characters)
  * and raised for longer ids, which every name and ARN repeats.
  * test/placement-capacity.test.ts synthesizes estates of varied models and

@@ -1,12 +1,12 @@
 /**
  * The config's decisions about an endpoint, now made where the config is mapped to ModelEndpoint's props
- * (modelEndpointProps in the endpoints stack), on every endpoint of the example estate and on hostile variations:
+ * (modelEndpointProps in lib/props/endpoints.ts), on every endpoint of the example estate and on hostile variations:
  * prod captures everything and is monitored by default, elsewhere a fifth and not monitored unless asked; prod serves
  * pinned copies only of models whose packages the training pipeline registers; names come from names.ts.
  */
 import { EnvironmentConfig, EstateConfig, ModelConfig, servesPinnedCopy } from '../../lib/config';
 import { approvedModelsBucketName, endpointMonitoringNames, endpointName } from '../../lib/delivery/names';
-import { modelEndpointProps } from '../../lib/stacks/endpoints-stack';
+import { modelEndpointProps } from '../../lib/props/endpoints';
 import { defaultEstateConfig } from '../support/estate';
 
 const config = defaultEstateConfig();

@@ -19,7 +19,7 @@ import {
   ESTATE_ALARM_CEILINGS,
   servingVariantAlarmChecks,
 } from '../../lambdas/deployment-gate/policy';
-import { modelEndpointProps, monitoringThresholds } from '../../lib/stacks/endpoints-stack';
+import { modelEndpointProps, monitoringThresholds } from '../../lib/props/endpoints';
 import { cdkJsonContext, defaultEstateConfig } from '../support/estate';
 
 const NOW = new Date('2026-11-23T12:00:00Z');

@@ -1,6 +1,6 @@
 /**
  * Prod runs an approved version as its model's image with the pinned copy of
- * its model data (constructs/model-endpoint.ts): the deployment gate promotes
+ * its model data (constructs/model-endpoint/models.ts): the deployment gate promotes
  * a version only when the package is that image, in one container, and the
  * pinned key holds exactly the recorded version. Against moto, with the real
  * pinner and deployment gate; each case asserts the answer and its reason.

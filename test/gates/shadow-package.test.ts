@@ -15,7 +15,7 @@ import { ModelEndpoint } from '../../constructs/model-endpoint';
 import { validateEstateConfig } from '../../lib/config/load';
 import { servingAccounts } from '../../lib/config/models';
 import { promotionsFor } from '../../lib/delivery/promotions';
-import { modelEndpointProps, monitoringThresholds } from '../../lib/stacks/endpoints-stack';
+import { modelEndpointProps, monitoringThresholds } from '../../lib/props/endpoints';
 import { configProblems, exampleConfig } from '../support/config-problems';
 import { cdkJsonContext } from '../support/estate';
 

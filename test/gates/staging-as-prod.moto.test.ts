@@ -144,7 +144,7 @@ test.each(['Direct', 'Serial'] as const)(
 );
 
 test('a single container of the package whose Environment overrides what it loads does not count as serving it as prod will', async () => {
-  // Prod's model is the package alone (constructs/model-endpoint.ts: PrimaryContainer { ModelPackageName } only); an
+  // Prod's model is the package alone (constructs/model-endpoint/models.ts: PrimaryContainer { ModelPackageName } only); an
   // environment of staging's own (here, the model directory the serving stack loads) makes the bake another model's.
   const challenger = await version(w, 'fraud-score', { auc: 0.99 });
   const endpoint = 'h4-single-env';
@@ -327,7 +327,7 @@ describe("staging's own settings on the package's one container: not the package
     expect(result).toMatchObject({ pass: true });
   });
 
-  test('control: the package alone in the PrimaryContainer, as constructs/model-endpoint.ts makes it, passes', async () => {
+  test('control: the package alone in the PrimaryContainer, as constructs/model-endpoint/models.ts makes it, passes', async () => {
     const challenger = await version(w, 'fraud-score', { auc: 0.99 });
     const result = await (
       await servedBy('h4-alone', { PrimaryContainer: { ModelPackageName: challenger } })

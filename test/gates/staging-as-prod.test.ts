@@ -14,7 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
 import { servesPinnedCopy } from '../../lib/config';
 import { PROD_CONTAINER_ENVIRONMENT, unlikeProd } from '../../lambdas/deployment-gate/handler';
-import { modelEndpointProps, monitoringThresholds } from '../../lib/stacks/endpoints-stack';
+import { modelEndpointProps, monitoringThresholds } from '../../lib/props/endpoints';
 import { cdkJsonContext, defaultEstateConfig } from '../support/estate';
 
 const PKG = 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/fraud-score/3';

@@ -22,7 +22,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => w?.stop());
 
-/** An alarm as constructs/model-endpoint.ts makes it: per production variant, missing data not breaching. */
+/** An alarm as constructs/model-endpoint/alarms.ts makes it: per production variant, missing data not breaching. */
 async function variantAlarm(endpoint: string, variant: string) {
   const AlarmName = `${endpoint}-${variant}-errors-5xx`;
   await w.cloudwatch.send(

@@ -12,7 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
-import { modelEndpointProps, monitoringThresholds } from '../../lib/stacks/endpoints-stack';
+import { modelEndpointProps, monitoringThresholds } from '../../lib/props/endpoints';
 import { cdkJsonContext, defaultEstateConfig } from '../support/estate';
 
 const config = defaultEstateConfig();

@@ -78,7 +78,7 @@ export default function mlPlane(estate: EstateUnderTest): void {
         test('prod serves only package versions of the registry it promotes from, and monitors every endpoint for data and model quality', () => {
           const source = promotionSource(config)!;
           // A model with a training pipeline reads the pinned copy of the version (its package named in the model's tags);
-          // one without reads the package (constructs/model-endpoint.ts, servesPinnedCopy).
+          // one without reads the package (constructs/model-endpoint/models.ts, servesPinnedCopy).
           for (const [, m] of allOf(env.name, 'AWS::SageMaker::Model')) {
             const tags = Object.fromEntries(
               (m.Properties.Tags ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value]),
