@@ -31,13 +31,14 @@ const breakGlass = { ArnNotLike: { 'aws:PrincipalArn': breakGlassArns } };
 const breakGlassOrDeploy = { ArnNotLike: { 'aws:PrincipalArn': [...breakGlassArns, ...deployArns] } };
 
 describe('service control policies', () => {
-  test('four policies for the units and accounts (with FullAWSAccess, the most a target takes) and one for the root, with exactly these statements', () => {
+  test('four policies for the units and accounts (with FullAWSAccess, the most a target takes) and two for the root, with exactly these statements', () => {
     expect(Object.fromEntries(policies.map((p) => [p.name, p.attachment]))).toEqual({
       'baseline-guardrails': 'units-and-accounts',
       'detection-guardrails': 'units-and-accounts',
       'region-allow-list': 'units-and-accounts',
       'sagemaker-guardrails': 'units-and-accounts',
       'environment-guardrails': 'root',
+      'egress-guardrails': 'root',
     });
     expect(Object.fromEntries(policies.map((p) => [p.name, p.document.Statement.map((s) => s.Sid)]))).toEqual({
       'baseline-guardrails': [
@@ -91,6 +92,7 @@ describe('service control policies', () => {
         'DenyLatticePaths',
         'ProtectIdentityCenterSignIn',
       ],
+      'egress-guardrails': ['FunctionsOnlyInAVpc', 'EgressOnlyByTheDeploy'],
     });
     for (const p of policies) for (const s of p.document.Statement) expect(s.Effect).toBe('Deny');
   });
@@ -350,7 +352,7 @@ describe('the organization stack', () => {
       expect(byName[name].parent).toEqual({ 'Fn::GetAtt': [byName['ML Workloads'].id, 'Id'] });
   });
 
-  test('each policy is attached to both top OUs and to every environment account, but the network policy at the root; all retained', () => {
+  test('each policy is attached to both top OUs and to every environment account, but the network and egress policies at the root; all retained', () => {
     const scps = template.findResources('AWS::Organizations::Policy');
     expect(
       Object.values(scps)
@@ -359,6 +361,7 @@ describe('the organization stack', () => {
     ).toEqual([
       'examplebank-baseline-guardrails',
       'examplebank-detection-guardrails',
+      'examplebank-egress-guardrails',
       'examplebank-environment-guardrails',
       'examplebank-region-allow-list',
       'examplebank-sagemaker-guardrails',
@@ -366,7 +369,7 @@ describe('the organization stack', () => {
     for (const p of Object.values(scps) as any[]) {
       expect(p.Properties.Type).toBe('SERVICE_CONTROL_POLICY');
       expect(p.DeletionPolicy).toBe('Retain');
-      if (p.Properties.Name === 'examplebank-environment-guardrails') {
+      if (['examplebank-environment-guardrails', 'examplebank-egress-guardrails'].includes(p.Properties.Name)) {
         expect(p.Properties.TargetIds).toEqual(['r-ex4m']);
         continue;
       }

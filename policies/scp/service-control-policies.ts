@@ -276,6 +276,21 @@ export const ROLE_CHANGES = [
   'iam:*agRole',
 ];
 
+/**
+ * Every write of Route 53 Resolver (endpoints, forwarding rules and their associations, query-log configurations,
+ * the DNS Firewall's rule groups, rules, domain lists and associations, the firewall and resolver configurations,
+ * the sharing policies), and no read or tag: each pattern is pinned to its expansion in the reference snapshot.
+ */
+export const RESOLVER_WRITES = [
+  'route53resolver:Associate*',
+  'route53resolver:Create*',
+  'route53resolver:Delete*',
+  'route53resolver:Disassociate*',
+  'route53resolver:Import*',
+  'route53resolver:Put*',
+  'route53resolver:Update*',
+];
+
 export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] {
   const trails = `arn:*:cloudtrail:*:*:trail/${ctx.organization}-*`;
   const estateTagged = { StringEquals: { 'aws:ResourceTag/estate:organization': ctx.organization } };
@@ -1055,6 +1070,82 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
                 },
               ]
             : []),
+        ],
+      },
+    },
+    {
+      // At the root too, for room (the environment policy has no room for two more deploy exemptions): the
+      // statements bind only the environment accounts' own principals (`aws:PrincipalAccount`), so no other account
+      // of the organization is bound. Ways data leaves an environment without any route of its networks: a managed
+      // service that reaches the internet or another account by itself. The estate creates what it needs of them
+      // (its functions, their permissions, its alert subscription) through the deploy; no one else creates or
+      // re-points one.
+      name: 'egress-guardrails',
+      description:
+        'In the environment accounts: functions only in a VPC; function URLs and permissions, API destinations, HTTP tasks, subscriptions, access points, bucket policies, ACLs and replication, and DNS resolution changed only by the deployment role or break-glass',
+      attachment: 'root',
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            // A function without a VPC runs in Lambda's own network, which has the internet (Lambda Developer
+            // Guide, "Giving Lambda functions access to resources in an Amazon VPC"). `lambda:VpcIds` is not a
+            // request parameter: Lambda derives it from the subnets and security groups, and it is absent when the
+            // request names none ("Using IAM condition keys for VPC settings": deny on `Null` true). So a create or
+            // configuration update that leaves the VPC out is denied, an update that keeps the function's VPC
+            // only if it restates it: only the deploy updates the estate's functions. The deploy creates one
+            // function without a VPC, CDK's provider that strips the default security group's rules.
+            Sid: 'FunctionsOnlyInAVpc',
+            Effect: 'Deny',
+            Action: ['lambda:CreateFunction', 'lambda:UpdateFunctionConfiguration'],
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'aws:PrincipalAccount': [...ctx.breakGlassAccounts] },
+              Null: { 'lambda:VpcIds': 'true' },
+              ...exceptBreakGlassAndDeployment(ctx),
+            },
+          },
+          {
+            // Managed ways out that need no route of ours, each created or re-pointed only by the deploy (which
+            // creates none of them but the estate's function permissions and its e-mail alert subscription):
+            // a function URL (auth NONE is public; AWS_IAM with a permission for `*` too) or a function permission
+            // for another account; an EventBridge API destination or its connection (rules then send events to any
+            // HTTPS endpoint) and Step Functions' HTTP task; an SNS subscription of any protocol (http, https,
+            // e-mail and SMS leave AWS; sqs, lambda and firehose endpoints may be another account's); an S3 access
+            // point or multi-region access point; a bucket policy, ACL, ownership setting or replication rule
+            // (another account's principals, or a bucket of another account); and every Route 53 Resolver write
+            // (outbound endpoints and forwarding rules, rules and query-log configurations shared from another
+            // account, the DNS Firewall's rule groups, domain lists, associations and fail-open setting) and
+            // Route 53 Profile association (a profile shared from another account brings its rules).
+            // By principal, not resource: bucket ARNs name no account, Resolver associations name the shared
+            // rule's owner, and Route 53 Profiles' associations name no resource at all.
+            Sid: 'EgressOnlyByTheDeploy',
+            Effect: 'Deny',
+            Action: [
+              'lambda:CreateFunctionUrlConfig',
+              'lambda:UpdateFunctionUrlConfig',
+              'lambda:AddPermission',
+              'events:CreateApiDestination',
+              'events:UpdateApiDestination',
+              'events:CreateConnection',
+              'events:UpdateConnection',
+              'states:InvokeHTTPEndpoint',
+              'sns:Subscribe',
+              's3:CreateAccessPoint',
+              's3:CreateMultiRegionAccessPoint',
+              's3:PutBucketPolicy',
+              's3:PutBucketAcl',
+              's3:PutBucketOwnershipControls',
+              's3:PutReplicationConfiguration',
+              ...RESOLVER_WRITES,
+              'route53profiles:Associate*',
+            ],
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'aws:PrincipalAccount': [...ctx.breakGlassAccounts] },
+              ...exceptBreakGlassAndDeployment(ctx),
+            },
+          },
         ],
       },
     },

@@ -296,7 +296,8 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
 
   test("the statements of a policy at the root name only the environment accounts' own resources, each account once, so that no other account of the organization is bound", () => {
     const atRoot = serviceControlPolicies(scpContext(config)).filter((p) => p.attachment === 'root');
-    expect(atRoot.map((p) => p.name)).toEqual(['environment-guardrails']);
+    // The egress policy at the root binds by principal account (test/access/scp-egress.test.ts).
+    expect(atRoot.map((p) => p.name)).toEqual(['environment-guardrails', 'egress-guardrails']);
     const accounts = [...new Set(config.environments.map((e) => e.account))].sort();
     const resources: Record<string, (a: string) => string[]> = {
       DenyNetworkEscape: (a) => [`arn:*:ec2:*:${a}:*`],
@@ -397,7 +398,7 @@ describe('what IAM authorizes these calls on (the reference snapshot), which the
   });
 });
 
-describe('the Organization stack attaches the network policy at the root, the others to the units and accounts', () => {
+describe('the Organization stack attaches the network and egress policies at the root, the others to the units and accounts', () => {
   const config = configs.get(REPOSITORY_ESTATE.name)!;
   const template = Template.fromStack(new OrganizationStack(new App(), 'Organization', { estate: config }));
   const targets = Object.fromEntries(
@@ -408,8 +409,9 @@ describe('the Organization stack attaches the network policy at the root, the ot
   );
   const org = config.organization.name;
 
-  test('environment-guardrails at the root only', () => {
+  test('environment-guardrails and egress-guardrails at the root only', () => {
     expect(targets[`${org}-environment-guardrails`]).toEqual([config.organization.rootId]);
+    expect(targets[`${org}-egress-guardrails`]).toEqual([config.organization.rootId]);
   });
 
   test('the four others at both top OUs and every environment and tooling account, not the root', () => {
