@@ -164,6 +164,9 @@ describe('an approved package cannot change without a new decision (H2)', () => 
   });
 
   test("the gate's function cannot be given new code or configuration by an admin (ProtectEstateAlerting, on its estate tag); without it, it could", async () => {
+    // A configuration update that keeps the function in its VPC (one that leaves the VPC out is FunctionsOnlyInAVpc's).
+    const keepsVpc = (action: string): Record<string, string> =>
+      action === 'lambda:UpdateFunctionConfiguration' ? { 'lambda:VpcIds': 'vpc-0estate' } : {};
     const { account, region } = staging();
     const t = model.template('staging/ModelGovernance');
     const id = model.resourceId('staging/ModelGovernance', 'AWS::Lambda::Function', 'ApprovalGate/Function');
@@ -179,7 +182,7 @@ describe('an approved package cannot change without a new decision (H2)', () => 
         resourceAccount: account,
         region,
         resourceTags: tags,
-        context: action.endsWith('UntagResource') ? { 'aws:TagKeys': ['estate:organization'] } : {},
+        context: action.endsWith('UntagResource') ? { 'aws:TagKeys': ['estate:organization'] } : keepsVpc(action),
       });
       expect([action, a.decision]).toEqual([action, 'denied']);
       expect([
@@ -193,6 +196,7 @@ describe('an approved package cannot change without a new decision (H2)', () => 
             resourceAccount: account,
             region,
             resourceTags: tags,
+            context: keepsVpc(action),
           })
         ).decision,
       ]).toEqual([action, 'allowed']);
@@ -337,16 +341,20 @@ describe("the gate's evidence is written only by the training pipelines (H4)", (
 
   test("the artifact bucket's policy (which holds the evidence rule) cannot be changed or removed by an admin; without ProtectTheEstate it could", async () => {
     const { account, region, bucket } = evidence();
+    // EgressOnlyByTheDeploy denies policies and replication of every environment bucket as well
+    // (test/access/scp-egress.test.ts): taken out, so that ProtectTheEstate is asked alone.
+    const alone = scpsWithout(scps, 'EgressOnlyByTheDeploy');
     for (const action of ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutReplicationConfiguration']) {
       expect([
         action,
-        (await ask({ scps, principal: admin(), action, resource: bucket, resourceAccount: account, region })).decision,
+        (await ask({ scps: alone, principal: admin(), action, resource: bucket, resourceAccount: account, region }))
+          .decision,
       ]).toEqual([action, 'denied']);
       expect([
         action,
         (
           await ask({
-            scps: scpsWithout(scps, 'ProtectTheEstate'),
+            scps: scpsWithout(alone, 'ProtectTheEstate'),
             principal: admin(),
             action,
             resource: bucket,
