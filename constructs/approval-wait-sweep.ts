@@ -1,6 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,6 +13,7 @@ import {
   WAITING_MARGIN_MS,
   WAITING_METRIC,
 } from '../lambdas/model-approval-gate/sweep-contract';
+import { firstOccurrenceAlarm } from './first-occurrence-alarm';
 
 export interface ApprovalWaitSweepProps {
   /** The approval gate's function. */
@@ -56,8 +56,8 @@ export class ApprovalWaitSweep extends Construct {
       ],
     });
     const waitedMinutes = (ROUND_IN_FLIGHT_MS + WAITING_MARGIN_MS) / 60_000;
-    this.alarm = new cloudwatch.Alarm(this, 'PendingTooLong', {
-      alarmDescription: `A person's call on a model package has been pending in the approval gate for more than ${waitedMinutes} minutes, or a pending call's record cannot be read, or the sweep has stopped: the package is not promoted meanwhile; see the gate's sweep report in its logs and the approval/_waiting/ index of the decision records`,
+    this.alarm = firstOccurrenceAlarm(this, 'PendingTooLong', {
+      description: `A person's call on a model package has been pending in the approval gate for more than ${waitedMinutes} minutes, or a pending call's record cannot be read, or the sweep has stopped: the package is not promoted meanwhile; see the gate's sweep report in its logs and the approval/_waiting/ index of the decision records`,
       metric: new cloudwatch.Metric({
         namespace: WAITING_METRIC.namespace,
         metricName: WAITING_METRIC.metricName,
@@ -65,26 +65,20 @@ export class ApprovalWaitSweep extends Construct {
         statistic: 'Maximum',
         period: Duration.minutes(2 * SWEEP_EVERY_MINUTES),
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      topic: props.alarmTopic,
+      announceRecovery: true,
     });
-    this.alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
-    this.alarm.addOkAction(new actions.SnsAction(props.alarmTopic));
     // An event the gate could not take (its two async retries spent, or the rule could not deliver it) rests in the
     // dead-letter queue with nothing recorded: a person's call not yet judged. Announced at once, so a person redrives it.
-    this.undeliveredAlarm = new cloudwatch.Alarm(this, 'Undelivered', {
-      alarmDescription: `An event the approval gate could not take rests in its dead-letter queue: a registration or a person's call on a model package is not judged until it is redriven (the deployment gate refuses a package whose person call is not recorded meanwhile)`,
+    this.undeliveredAlarm = firstOccurrenceAlarm(this, 'Undelivered', {
+      description: `An event the approval gate could not take rests in its dead-letter queue: a registration or a person's call on a model package is not judged until it is redriven (the deployment gate refuses a package whose person call is not recorded meanwhile)`,
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         statistic: 'Maximum',
         period: Duration.minutes(5),
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      topic: props.alarmTopic,
     });
-    this.undeliveredAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
   }
 }

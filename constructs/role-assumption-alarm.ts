@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { firstOccurrenceAlarm } from './first-occurrence-alarm';
 
 /**
  * The STS calls that open a session of a role. Each is recorded by CloudTrail
@@ -104,14 +104,11 @@ export class RoleAssumptionAlarm extends Construct {
       metricName: props.metricName,
       metricValue: '1',
     });
-    this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
-      alarmDescription: `${props.purpose} was assumed (any region or STS endpoint)`,
+    this.alarm = firstOccurrenceAlarm(this, 'Alarm', {
+      description: `${props.purpose} was assumed (any region or STS endpoint)`,
       metric: this.filter.metric({ statistic: 'Sum', period: Duration.minutes(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      topic: props.alerts,
     });
-    this.alarm.addAlarmAction(new actions.SnsAction(props.alerts));
   }
 }
