@@ -20,12 +20,11 @@ import { buildSync } from 'esbuild';
 import { S3Client } from '@aws-sdk/client-s3';
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
 import { deploymentGate } from '../../lambdas/deployment-gate/handler';
-import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { shadowTrafficOf } from '../../lambdas/deployment-gate/shadow-traffic';
 import { GATE_CONFIG } from './fixtures';
 import { deploymentDeps, version } from './promotion';
-import { stagingEndpoint, traffic } from './staging';
+import { endpointAlarm, stagingEndpoint, traffic } from './staging';
 import { synthesizeEstate } from '../support/estate';
 import { GOOD, approvalWorld, ApprovalWorld, stateChange } from './world';
 
@@ -584,21 +583,7 @@ describe('the deployment gate as its role: missing is not forbidden, evaluations
     deploymentGate(deploymentDeps(w, { s3: asPrincipal(w.s3, statements), now: afterBake }));
   async function served(endpoint: string, auc = 0.99) {
     const arn = await version(w, 'fraud-score', { auc });
-    await w.cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: `${endpoint}-5xx`,
-        Namespace: 'AWS/SageMaker',
-        MetricName: 'Invocation5XXErrors',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    await w.cloudwatch.send(
-      new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }),
-    );
+    await endpointAlarm(w.cloudwatch, endpoint);
     await stagingEndpoint(w.sagemaker, endpoint, { challenger: arn });
     await traffic(w.cloudwatch, endpoint, 'challenger', 500, -30);
     return { requestId: `iam-${endpoint}`, modelPackageArn: arn, stagingEndpointName: endpoint };

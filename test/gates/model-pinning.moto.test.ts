@@ -8,7 +8,6 @@
  * bytes, and the deployment gate's answer and reason where it applies.
  */
 import { createHash } from 'node:crypto';
-import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -22,7 +21,7 @@ import { ApprovalRecord } from '../../lambdas/model-approval-gate/handler';
 import { APPROVED_TAG, modelPinner, PinRecord } from '../../lambdas/model-pinner/handler';
 import { GATE_CONFIG } from './fixtures';
 import { deploymentDeps, pinnerDeps, version } from './promotion';
-import { stagingEndpoint, traffic } from './staging';
+import { endpointAlarm, stagingEndpoint, traffic } from './staging';
 import { approvalWorld, ApprovalWorld, stateChange } from './world';
 
 let w: ApprovalWorld;
@@ -181,21 +180,7 @@ describe('the deployment gate promotes only pinned model data that still matches
   const afterBake = () => new Date(Date.now() + (GATE_CONFIG.deployment.stagingBakeMinutes + 1) * 60_000);
   const gate = () => deploymentGate(deploymentDeps(w, { now: afterBake }));
   async function served(endpoint: string, arn: string) {
-    await w.cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: `${endpoint}-5xx`,
-        Namespace: 'AWS/SageMaker',
-        MetricName: 'Invocation5XXErrors',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    await w.cloudwatch.send(
-      new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }),
-    );
+    await endpointAlarm(w.cloudwatch, endpoint);
     await stagingEndpoint(w.sagemaker, endpoint, { challenger: arn });
     await traffic(w.cloudwatch, endpoint, 'challenger', 500, -30);
     return { requestId: `pin-${endpoint}`, modelPackageArn: arn, stagingEndpointName: endpoint };

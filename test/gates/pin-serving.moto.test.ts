@@ -5,13 +5,12 @@
  * pinned key holds exactly the recorded version. Against moto, with the real
  * pinner and deployment gate; each case asserts the answer and its reason.
  */
-import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { deploymentGate } from '../../lambdas/deployment-gate/handler';
 import { pinnedKey, PinRecord } from '../../lambdas/model-pinner/handler';
 import { GATE_CONFIG } from './fixtures';
 import { deploymentDeps, version } from './promotion';
-import { stagingEndpoint, traffic } from './staging';
+import { endpointAlarm, stagingEndpoint, traffic } from './staging';
 import { approvalWorld, ApprovalWorld, IMAGE } from './world';
 
 let w: ApprovalWorld;
@@ -24,21 +23,7 @@ const afterBake = () => new Date(Date.now() + (GATE_CONFIG.deployment.stagingBak
 const gate = (prodImages: Record<string, string>) =>
   deploymentGate(deploymentDeps(w, { now: afterBake, config: { ...w.deps.config, prodImages } }));
 async function served(endpoint: string, arn: string) {
-  await w.cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: `${endpoint}-5xx`,
-      Namespace: 'AWS/SageMaker',
-      MetricName: 'Invocation5XXErrors',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    }),
-  );
-  await w.cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }),
-  );
+  await endpointAlarm(w.cloudwatch, endpoint);
   await stagingEndpoint(w.sagemaker, endpoint, { challenger: arn });
   await traffic(w.cloudwatch, endpoint, 'challenger', 500, -30);
   return { requestId: `serve-${endpoint}`, modelPackageArn: arn, stagingEndpointName: endpoint };

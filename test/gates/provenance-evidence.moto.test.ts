@@ -5,13 +5,12 @@
  * replayed. The deployment gate takes an evaluation as evidence only from a round of pipeline provenance whose report
  * lies under that execution's own reports prefix. Against moto: final status, record and reason.
  */
-import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { deploymentGate, DeploymentGateDeps } from '../../lambdas/deployment-gate/handler';
 import { approvalGate, ApprovalRecord } from '../../lambdas/model-approval-gate/handler';
 import { evaluation, GATE_CONFIG } from './fixtures';
 import { deploymentDeps, pinnerDeps, version } from './promotion';
-import { stagingEndpoint, traffic } from './staging';
+import { endpointAlarm, stagingEndpoint, traffic } from './staging';
 import { approvalWorld, ApprovalWorld, GOOD, IMAGE, stateChange } from './world';
 import { modelPinner } from '../../lambdas/model-pinner/handler';
 
@@ -26,21 +25,7 @@ beforeAll(async () => {
 afterAll(async () => w?.stop());
 
 async function served(endpoint: string, arn: string) {
-  await w.cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: `${endpoint}-5xx`,
-      Namespace: 'AWS/SageMaker',
-      MetricName: 'Invocation5XXErrors',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    }),
-  );
-  await w.cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }),
-  );
+  await endpointAlarm(w.cloudwatch, endpoint);
   await stagingEndpoint(w.sagemaker, endpoint, { AllTraffic: arn });
   await traffic(w.cloudwatch, endpoint, 'AllTraffic', 500, -30);
 }

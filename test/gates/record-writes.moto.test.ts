@@ -4,7 +4,6 @@
  * read other inputs records its own answer as the next number. S3's 409 ConditionalRequestConflict is retried once,
  * then settled by reading what is there.
  */
-import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   deploymentGate,
@@ -14,7 +13,7 @@ import {
 } from '../../lambdas/deployment-gate/handler';
 import { GATE_CONFIG } from './fixtures';
 import { deploymentDeps, version } from './promotion';
-import { stagingEndpoint, traffic } from './staging';
+import { endpointAlarm, stagingEndpoint, traffic } from './staging';
 import { approvalWorld, ApprovalWorld } from './world';
 
 let w: ApprovalWorld;
@@ -29,21 +28,7 @@ afterAll(async () => w?.stop());
 
 type Cmd = { constructor: { name: string }; input: { Key?: string } };
 async function alarm(endpoint: string, state: 'OK' | 'ALARM') {
-  await w.cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: `${endpoint}-5xx`,
-      Namespace: 'AWS/SageMaker',
-      MetricName: 'Invocation5XXErrors',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    }),
-  );
-  await w.cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: state, StateReason: 'test' }),
-  );
+  await endpointAlarm(w.cloudwatch, endpoint, state);
 }
 async function served(endpoint: string, arn: string) {
   await alarm(endpoint, 'OK');

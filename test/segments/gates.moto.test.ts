@@ -4,12 +4,12 @@
  * answer and record, for a failing critical segment, a failing non-critical one, insufficient
  * support on a high-risk model, and a challenger that wins overall but loses a critical segment.
  */
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
 import { deploymentGate } from '../../lambdas/deployment-gate/handler';
 import { deploymentDeps, version } from '../gates/promotion';
-import { stagingEndpoint, traffic } from '../gates/staging';
+import { endpointAlarm, stagingEndpoint, traffic } from '../gates/staging';
 import { approvalWorld, ApprovalWorld, GOOD, stateChange } from '../gates/world';
 import {
   CREDIT_SEGMENTS,
@@ -140,21 +140,7 @@ describe('deployment gate per critical segment, against moto', () => {
   const deploy = () => deploymentGate(deploymentDeps(w, { cloudwatch, config: SEGMENTED_CONFIG, now: afterBake }));
 
   async function staged(endpoint: string, champion: string, challenger: string) {
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: `${endpoint}-5xx`,
-        Namespace: 'AWS/SageMaker',
-        MetricName: 'Invocation5XXErrors',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    await cloudwatch.send(
-      new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }),
-    );
+    await endpointAlarm(cloudwatch, endpoint);
     await stagingEndpoint(w.sagemaker, endpoint, { champion, challenger });
     await traffic(cloudwatch, endpoint, 'challenger', 500, -30);
   }

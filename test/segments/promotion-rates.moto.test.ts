@@ -10,13 +10,13 @@
  * - A regressor's squared error must agree with its RMSE, and its variance cannot exceed what n non-negative values of
  *   that mean can have.
  */
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
 import { deploymentGate, DeploymentRecord } from '../../lambdas/deployment-gate/handler';
 import type { GateConfig, GovernedModel } from '../../lambdas/shared/gate-config';
 import type { SegmentationPolicy } from '../../lambdas/shared/segments';
 import { deploymentDeps, version } from '../gates/promotion';
-import { stagingEndpoint, traffic } from '../gates/staging';
+import { endpointAlarm, stagingEndpoint, traffic } from '../gates/staging';
 import { approvalWorld, ApprovalWorld, GOOD, stateChange } from '../gates/world';
 import { FRAUD_SEGMENTS, fraudCells, good, SEGMENTED_CONFIG, segmentedEvaluation } from './fixtures';
 
@@ -32,21 +32,7 @@ const afterBake = () => new Date(Date.now() + (SEGMENTED_CONFIG.deployment.stagi
 const deploy = (config: GateConfig = SEGMENTED_CONFIG) =>
   deploymentGate(deploymentDeps(w, { cloudwatch, config, now: afterBake }));
 async function staged(endpoint: string, champion: string, challenger: string) {
-  await cloudwatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: `${endpoint}-5xx`,
-      Namespace: 'AWS/SageMaker',
-      MetricName: 'Invocation5XXErrors',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    }),
-  );
-  await cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: `${endpoint}-5xx`, StateValue: 'OK', StateReason: 'test' }),
-  );
+  await endpointAlarm(cloudwatch, endpoint);
   await stagingEndpoint(w.sagemaker, endpoint, { champion, challenger });
   await traffic(cloudwatch, endpoint, 'challenger', 500, -30);
 }
