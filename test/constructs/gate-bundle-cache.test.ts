@@ -19,8 +19,11 @@ const freshBundler = (): Bundler => {
 };
 
 describe('gate bundle cache', () => {
+  // A fresh `npm ci` leaves no node_modules/.cache until something bundles: create it first.
+  const parent = path.join(REPO_ROOT, 'node_modules', '.cache');
+  fs.mkdirSync(parent, { recursive: true });
   // The entry lives under the repository, as handlers do, and imports a second module.
-  const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'node_modules', '.cache', 'bundle-cache-test-'));
+  const dir = fs.mkdtempSync(path.join(parent, 'bundle-cache-test-'));
   const entry = path.join(dir, 'handler.ts');
   const helper = path.join(dir, 'helper.ts');
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
