@@ -1,10 +1,11 @@
 import { App, AppProps, Aspects } from 'aws-cdk-lib';
 import { NagPack } from 'cdk-nag';
 import { ServicePrincipalSource } from './aspects/service-principal-source';
-import { EstateConfig } from './config';
+import { deliverySupportRegions, EstateConfig } from './config';
 import { withConstructionTraces } from './compliance/evidence/sources';
 import { CompliancePlugins, registerCompliancePacks } from './compliance/nag-packs';
 import { DeliveryStack } from './stacks/delivery-stack';
+import { DeliverySupportStack } from './stacks/delivery-support-stack';
 import { OrganizationStack } from './stacks/organization-stack';
 import { EnvironmentStage } from './stages/environment-stage';
 import type { RecordedPlacement } from './ml/placement-file';
@@ -23,6 +24,8 @@ export interface Estate {
   readonly organization?: OrganizationStack;
   /** The pipeline that deploys the environments, when the config names a tooling account. */
   readonly delivery?: DeliveryStack;
+  /** The pipeline's artifact store in each other region it deploys to, in region order. */
+  readonly deliverySupport: readonly DeliverySupportStack[];
   /** The compliance packs registered on the app. */
   readonly packs: readonly NagPack[];
   /** Every rule outcome of the last validation, and the plugin that writes the evidence. */
@@ -74,12 +77,25 @@ function build(app: App, config: EstateConfig, options: BuildEstateOptions): Est
         description: `${config.organization.name}: organizational units and service control policies`,
       })
     : undefined;
+  const org = config.organization.name;
+  const deliverySupport = config.delivery
+    ? deliverySupportRegions(config).map(
+        (region) =>
+          new DeliverySupportStack(app, `DeliverySupport-${region}`, {
+            estate: config,
+            region,
+            stackName: `${org}-delivery-support-${region}`,
+            description: `${org}: pipeline artifact store in ${region}`,
+          }),
+      )
+    : [];
   const delivery = config.delivery
     ? new DeliveryStack(app, 'Delivery', {
         estate: config,
         targets: config.environments.map((environment) => ({ environment, stage: stages[environment.name] })),
-        stackName: `${config.organization.name}-delivery`,
-        description: `${config.organization.name}: the pipeline that tests, checks and deploys the estate`,
+        artifactStores: Object.fromEntries(deliverySupport.map((s) => [s.region, s.bucket])),
+        stackName: `${org}-delivery`,
+        description: `${org}: the pipeline that tests, checks and deploys the estate`,
       })
     : undefined;
   const accountNames: Record<string, string> = {};
@@ -91,5 +107,5 @@ function build(app: App, config: EstateConfig, options: BuildEstateOptions): Est
     configValue: config,
     accountNames,
   });
-  return { stages, organization, delivery, packs: compliance.packs, compliance };
+  return { stages, organization, delivery, deliverySupport, packs: compliance.packs, compliance };
 }

@@ -15,12 +15,14 @@
  */
 import * as fs from 'node:fs';
 import { App, CfnResource, Stack, Stage } from 'aws-cdk-lib';
-import { EstateConfig } from '../lib/config';
+import { deliverySupportRegions, EstateConfig } from '../lib/config';
 import { validateEstateConfig } from '../lib/config/load';
 import { ESTATE_APP_PROPS } from '../lib/estate';
 import { placeEstateModels } from '../lib/ml/model-footprint';
 import { MAX_TEMPLATE_BYTES, shardStackId } from '../lib/ml/sharding';
-import { DeliveryStack, MAX_ACTIONS_PER_STAGE, MAX_STAGES_PER_PIPELINE } from '../lib/stacks/delivery-stack';
+import { MAX_ACTIONS_PER_STAGE, MAX_STAGES_PER_PIPELINE } from '../lib/delivery/pipeline-quotas';
+import { DeliveryStack } from '../lib/stacks/delivery-stack';
+import { DeliverySupportStack } from '../lib/stacks/delivery-support-stack';
 import { imageRepositoriesIn, repositoryBuckets, repositoryStackId } from '../lib/stacks/image-repositories-stack';
 import { cdkJsonContext } from './support/estate';
 import { generatedEstate } from './support/generate-estate';
@@ -57,9 +59,13 @@ function standInEstate(config: EstateConfig) {
     }
     return { environment, stage };
   });
+  const stores = deliverySupportRegions(config).map(
+    (region) => new DeliverySupportStack(app, `DeliverySupport-${region}`, { estate: config, region }),
+  );
   const delivery = new DeliveryStack(app, 'Delivery', {
     estate: config,
     targets,
+    artifactStores: Object.fromEntries(stores.map((s) => [s.region, s.bucket])),
     stackName: `${config.organization.name}-delivery`,
   });
   expect(delivery.node.validate()).toEqual([]);

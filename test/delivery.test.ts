@@ -103,7 +103,7 @@ describe('the gate step fails closed', () => {
 
 describe('pipeline capacity', () => {
   test("CodePipeline's quotas are checked at synth: 50 actions a stage, 50 stages a pipeline", () => {
-    const { pipelineQuotaProblems } = require('../lib/stacks/delivery-stack');
+    const { pipelineQuotaProblems } = require('../lib/delivery/pipeline-quotas');
     const stages = (n: number, actions = 50) => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, actions }));
     expect(pipelineQuotaProblems(stages(50))).toEqual([]);
     expect(pipelineQuotaProblems([...stages(3), { name: 'prod.1', actions: 51 }])).toEqual([

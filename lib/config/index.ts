@@ -8,6 +8,7 @@ export * from '../../policies/regulatory-floors';
 export { instanceFamily } from '../../constructs/aws-facts';
 export type { ConfigProblem } from './common';
 export * from './delivery';
+export * from './detection-regions';
 export * from './environments';
 export * from './estate-config';
 export * from './feature-store';

@@ -1,8 +1,7 @@
-import { detectionRegions } from './detection-stack';
 import { Stack, StackProps, Stage } from 'aws-cdk-lib';
-import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { DeliveryPipeline } from '../../constructs/delivery-pipeline';
@@ -11,14 +10,11 @@ import { SecureBucket } from '../../constructs/secure-bucket';
 import { EstateConfig, EnvironmentConfig, ENVIRONMENT_TYPES, promotionSource } from '../config';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { acknowledgePipelineFindings } from '../delivery/acknowledgements';
-import { pipelineWriters } from '../delivery/pipeline-artifacts';
 import { pipelineQuotaProblems } from '../delivery/pipeline-quotas';
 import { prodGateSteps } from '../delivery/prod-gate-steps';
 import { tagEstateResources } from '../aspects/tagging';
-import { DeliverySupportStack } from './delivery-support-stack';
-import { DEPLOYMENT_GATE_STEP_ROLE, PIPELINE_ROLE_PATH } from '../delivery/names';
-
-export { MAX_ACTIONS_PER_STAGE, MAX_STAGES_PER_PIPELINE, pipelineQuotaProblems } from '../delivery/pipeline-quotas';
+import { DEPLOYMENT_GATE_STEP_ROLE } from '../delivery/names';
+import { deliveryPipelineProps } from '../props/delivery';
 
 /** What the pipeline deploys: an environment's config and the stage that holds its stacks. */
 export interface DeliveryTarget {
@@ -29,14 +25,13 @@ export interface DeliveryTarget {
 export interface DeliveryStackProps extends Omit<StackProps, 'env' | 'terminationProtection'> {
   readonly estate: EstateConfig;
   readonly targets: readonly DeliveryTarget[];
+  /**
+   * The pipeline's artifact store in each region other than the home region that a target deploys to
+   * (`deliverySupportRegions` in lib/config), by region.
+   * @default - none: every target deploys in the home region
+   */
+  readonly artifactStores?: Readonly<Record<string, s3.IBucket>>;
 }
-
-/**
- * Image of the CodeBuild steps: Node.js 20 on Debian 12, where `.ci/run` finds
- * Debian's Python for cfn-lint and moto, as on the project machines.
- * Pulled from the ECR Public mirror of Docker's official images.
- */
-const BUILD_IMAGE = codebuild.LinuxBuildImage.fromDockerRegistry('public.ecr.aws/docker/library/node:20-bookworm');
 
 /**
  * The delivery pipeline, in the tooling account and the home region: CDK
@@ -60,55 +55,18 @@ export class DeliveryStack extends Stack {
   readonly artifactKey: kms.Key;
   readonly artifactBucket: SecureBucket;
   readonly deploymentGateRole: ManagedPolicyRole;
-  readonly supportStacks: DeliverySupportStack[];
 
   constructor(scope: Construct, id: string, props: DeliveryStackProps) {
-    const { estate, targets, ...rest } = props;
+    const { estate, targets, artifactStores, ...rest } = props;
     const delivery = estate.delivery;
     if (!delivery) throw new Error('DeliveryStack needs delivery in the estate config');
-    const home = estate.organization.homeRegion;
-    super(scope, id, { ...rest, env: { account: delivery.account, region: home }, terminationProtection: true });
+    const region = estate.organization.homeRegion;
+    super(scope, id, { ...rest, env: { account: delivery.account, region }, terminationProtection: true });
     const org = estate.organization.name;
 
-    // One artifact store per other region the stages deploy to (replica regions).
-    const regions = new Set(
-      targets.flatMap((t) => [
-        t.environment.region,
-        t.environment.auditReplicaRegion,
-        ...detectionRegions(estate, t.environment),
-      ]),
-    );
-    regions.delete(home);
-    this.supportStacks = [...regions].sort().map(
-      (region) =>
-        new DeliverySupportStack(scope, `DeliverySupport-${region}`, {
-          estate,
-          region,
-          stackName: `${org}-delivery-support-${region}`,
-          description: `${org}: pipeline artifact store in ${region}`,
-        }),
-    );
-    const crossRegionArtifactBuckets = Object.fromEntries(this.supportStacks.map((s) => [s.region, s.bucket]));
-
-    const source = pipelines.CodePipelineSource.connection(delivery.repository, delivery.branch, {
-      connectionArn: delivery.connectionArn,
-      codeBuildCloneOutput: false,
-    });
+    const pipelineProps = deliveryPipelineProps(estate, delivery, this.partition, artifactStores);
     // Its children keep the stack-level IDs they had before the construct existed (`Default` adds no path segment).
-    const pipeline = new DeliveryPipeline(this, 'Default', {
-      pipelineName: `${org}-estate`,
-      artifactKeyAlias: `alias/${org}/pipeline-artifacts`,
-      artifactKeyDescription: `${org}: pipeline artifacts (shared with the target accounts' deployment roles)`,
-      artifactWriters: pipelineWriters(delivery.account, this.partition),
-      source,
-      // .ci/run: tools for the tests (cfn-lint, moto), npm ci, lint, npm test. Then refuse
-      // to deploy a model whose endpoint shard is not recorded (lib/ml/sharding.ts), and synth.
-      synthCommands: ['bash .ci/run', 'npm run placement -- --check', 'npm run synth'],
-      buildImage: BUILD_IMAGE,
-      crossRegionArtifactBuckets,
-      // The guardrails name the path: no role can be created under it but by the deploy.
-      rolePath: PIPELINE_ROLE_PATH,
-    });
+    const pipeline = new DeliveryPipeline(this, 'Default', pipelineProps);
     this.pipeline = pipeline.pipeline;
     this.artifactKey = pipeline.artifactKey;
     this.artifactBucket = pipeline.artifactBucket;
@@ -132,7 +90,7 @@ export class DeliveryStack extends Stack {
               organization: org,
               prod: environment,
               staging,
-              source,
+              source: pipelineProps.source,
               gateRole: this.deploymentGateRole,
               partition: this.partition,
             })

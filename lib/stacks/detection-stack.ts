@@ -8,17 +8,7 @@ import { SecureBucket } from '../../constructs/secure-bucket';
 import { acknowledgeNoReplication } from '../../policies/acknowledge';
 import { retentionDays } from '../../policies/regulatory-floors';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
-import type { EnvironmentConfig, EstateConfig } from '../config';
 import { EstateStack, EstateStackProps } from './estate-stack';
-
-/**
- * The regions other than its own where an environment runs detective
- * controls: every region the organization allows (the region guardrail lets
- * work happen in each, so each is watched).
- */
-export function detectionRegions(estate: EstateConfig, environment: EnvironmentConfig): string[] {
-  return estate.organization.allowedRegions.filter((r) => r !== environment.region);
-}
 
 /** The stack id (and, after the stage name, the stack name) of an environment's detective controls in a region. */
 export const detectionStackId = (region: string) => `Detection-${region}`;

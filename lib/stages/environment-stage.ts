@@ -3,13 +3,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Aspects, Aws } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { baselineCopies } from '../delivery/baseline-copies';
-import { EnvironmentConfig, EstateConfig, promotionSource, servesPinnedCopy, servingAccounts } from '../config';
+import {
+  detectionRegions,
+  EnvironmentConfig,
+  EstateConfig,
+  promotionSource,
+  servesPinnedCopy,
+  servingAccounts,
+} from '../config';
 import { personaPrincipals } from '../config/access';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
 import { tagEstateResources } from '../aspects/tagging';
 import { auditReplicaLocation } from '../../constructs/audit-replica';
 import { AuditReplicaStack } from '../stacks/audit-replica-stack';
-import { DetectionStack, detectionRegions, detectionStackId } from '../stacks/detection-stack';
+import { DetectionStack, detectionStackId } from '../stacks/detection-stack';
 import { FoundationStack } from '../stacks/foundation-stack';
 import { ModelGovernanceStack } from '../stacks/model-governance-stack';
 import { EndpointsStack } from '../stacks/endpoints-stack';

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { MAX_TEMPLATE_BYTES, MAX_TEMPLATE_RESOURCES } from '../../lib/ml/sharding';
-import { MAX_ACTIONS_PER_STAGE, MAX_STAGES_PER_PIPELINE } from '../../lib/stacks/delivery-stack';
+import { MAX_ACTIONS_PER_STAGE, MAX_STAGES_PER_PIPELINE } from '../../lib/delivery/pipeline-quotas';
 import { generatedEstate } from '../support/generate-estate';
 import { measure, round } from './measure';
 
