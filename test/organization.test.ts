@@ -88,6 +88,7 @@ describe('service control policies', () => {
         'DenyNetworkEscape',
         'NetworkChangesOnlyByTheDeploy',
         'NoInstancesInTheNetworks',
+        'OnlyTheirOwnSubnets',
         'NoResourceShares',
         'DenyLatticePaths',
         'ProtectIdentityCenterSignIn',

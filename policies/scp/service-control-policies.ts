@@ -929,7 +929,7 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
       // sit in the organization and changes nothing for any other account.
       name: 'environment-guardrails',
       description:
-        "In the environment accounts: no route, gateway, VPN or endpoint out of their networks, routes and endpoints changed only by the deployment role or break-glass; no instance in their subnets, no RAM share; Identity Center's SAML provider changed by no one; baseline copier roles made only by the deployment role",
+        "In the environment accounts: no route, gateway, VPN or endpoint out of their networks, routes and endpoints changed only by the deployment role or break-glass; no instance in their subnets, no interface in another's, no RAM share; Identity Center's SAML provider changed by no one; baseline copier roles made only by the deployment role",
       attachment: 'root',
       document: {
         Version: '2012-10-17',
@@ -995,6 +995,18 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               `arn:*:ec2:*:${a}:subnet/*`,
             ]),
             Condition: exceptBreakGlass(ctx),
+          },
+          {
+            // Nor an interface of these accounts in another account's subnet: the SageMaker and Lambda VPC keys say a
+            // job or function has subnets, not whose, and a subnet another account shares with these (VPC sharing,
+            // accepted by no one within the organization) may route to a NAT or internet gateway none of these
+            // statements reach. The interface is created with the execution role's permissions (Lambda Developer
+            // Guide, "Giving Lambda functions access to resources in an Amazon VPC") and authorizes on the subnet.
+            Sid: 'OnlyTheirOwnSubnets',
+            Effect: 'Deny',
+            Action: 'ec2:CreateNetworkInterface',
+            NotResource: environmentEc2,
+            Condition: { StringEquals: { 'aws:PrincipalAccount': [...ctx.breakGlassAccounts] } },
           },
           {
             // Nor a share of the accounts' resources through RAM: a subnet shared with another account (VPC sharing) takes

@@ -308,12 +308,24 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
     };
     // RAM's CreateResourceShare authorizes on no resource: that statement binds the accounts' principals instead.
     const byPrincipal = ['NoResourceShares'];
+    // Every subnet but theirs, for their principals alone: no other account is bound.
+    const notTheirs = 'OnlyTheirOwnSubnets';
     expect(atRoot[0].document.Statement.map((s) => s.Sid)).toEqual([
       ...Object.keys(resources).slice(0, 3),
+      notTheirs,
       ...byPrincipal,
       ...Object.keys(resources).slice(3),
     ]);
     for (const s of atRoot[0].document.Statement) {
+      if (s.Sid === notTheirs) {
+        expect([s.Resource, [s.NotResource].flat().sort(), Object.keys(s.Condition ?? {})]).toEqual([
+          undefined,
+          accounts.map((a) => `arn:*:ec2:*:${a}:*`).sort(),
+          ['StringEquals'],
+        ]);
+        expect([s.Condition?.StringEquals?.['aws:PrincipalAccount']].flat().sort()).toEqual(accounts);
+        continue;
+      }
       expect([s.Sid, s.NotResource, s.NotAction]).toEqual([s.Sid, undefined, undefined]);
       if (byPrincipal.includes(s.Sid!)) {
         expect([
