@@ -1,30 +1,19 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { RetrainingGuard } from '../../constructs/retraining-guard';
-import { IsolatedNetwork } from '../../constructs/isolated-network';
-import { AlarmForwarding, RetrainingAlarmBus } from '../../constructs/alarm-forwarding';
-import {
-  alarmForwarderRoleName,
-  inferenceCaptureBucketName,
-  marketEventBusName,
-  retrainingAlarmBusName,
-  retrainingGuardName,
-  trainingDataBucketName,
-  trainingPipelineName,
-  trainingPipelineNamePattern,
-} from '../delivery/names';
-import { alarmRoutes } from '../config/alarm-routes';
 import { AccessLogBucket } from '../../constructs/access-log-bucket';
+import { AlarmForwarding, RetrainingAlarmBus } from '../../constructs/alarm-forwarding';
 import { EncryptionKeys } from '../../constructs/encryption-keys';
 import { ExperimentTracking } from '../../constructs/experiment-tracking';
-import { InferenceCaptureBucket } from '../../constructs/inference-capture-bucket';
 import { FeatureStore } from '../../constructs/feature-store';
-import { SecureBucket } from '../../constructs/secure-bucket';
-import { acknowledgeNoReplication } from '../../policies/acknowledge';
+import { InferenceCaptureBucket } from '../../constructs/inference-capture-bucket';
+import { IsolatedNetwork } from '../../constructs/isolated-network';
+import { RetrainingGuard } from '../../constructs/retraining-guard';
+import { TrainingDataBucket } from '../../constructs/training-data-bucket';
 import { StatefulResourcePolicy } from '../aspects/stateful-resources';
-import { EstateConfig } from '../config';
+import { EstateConfig, ModelConfig } from '../config';
+import { inferenceCaptureBucketName, trainingDataBucketName } from '../delivery/names';
+import { alarmRouteProps, marketEventBusProps, retrainingGuardProps, trainedIn } from '../props/ml-platform';
 import { EstateStack, EstateStackProps } from './estate-stack';
 
 export interface MLPlatformStackProps extends EstateStackProps {
@@ -44,7 +33,7 @@ export class MLPlatformStack extends EstateStack {
   readonly captureBucket: InferenceCaptureBucket;
   readonly experiments: ExperimentTracking;
   /** Where retraining reads: versioned, data key; every version kept, so a manifest's versions stay readable. */
-  trainingData?: SecureBucket;
+  trainingData?: TrainingDataBucket;
   marketEvents?: events.EventBus;
   retrainingGuard?: RetrainingGuard;
 
@@ -76,83 +65,29 @@ export class MLPlatformStack extends EstateStack {
       accessLogs,
     });
 
-    const training = estate.models.filter((m) => m.training?.environments.includes(env.name));
+    const training = trainedIn(estate, env);
     if (training.length > 0) this.addRetraining(props, accessLogs, training);
-    this.addAlarmRoutes(props);
+    // Prod's retraining alarms reach the environment that retrains: forwarded from here, or received here.
+    const routes = alarmRouteProps(estate, env, this.partition);
+    if (routes.forwarding) new AlarmForwarding(this, 'AlarmForwarding', { ...routes.forwarding, key: keys.ml });
+    if (routes.bus) new RetrainingAlarmBus(this, 'RetrainingAlarms', { ...routes.bus, key: keys.ml });
   }
 
-  private addRetraining(
-    props: MLPlatformStackProps,
-    accessLogs: AccessLogBucket,
-    models: EstateConfig['models'],
-  ): void {
+  private addRetraining(props: MLPlatformStackProps, accessLogs: AccessLogBucket, models: ModelConfig[]): void {
     const { estate, keys, environment: env } = props;
-    const trainingData = new SecureBucket(this, 'TrainingData', {
+    this.trainingData = new TrainingDataBucket(this, 'TrainingData', {
       bucketName: trainingDataBucketName(this.account, this.region),
       encryptionKey: keys.data,
       serverAccessLogsBucket: accessLogs,
     });
-    this.trainingData = trainingData;
-    StatefulResourcePolicy.alwaysRetain(trainingData);
-    acknowledgeNoReplication(
-      trainingData,
-      "Training data is a copy of the systems of record and stays in the environment's region (data residency); every object version is kept, so each model version's lineage manifest stays readable.",
-    );
-    if (models.some((m) => m.training!.onMarketEvent)) {
-      this.marketEvents = new events.EventBus(this, 'MarketEvents', {
-        eventBusName: marketEventBusName(estate.organization.name, env.name),
-        description:
-          'Market events that retrain models: put {"models": ["<id>" | "*"], ...} with source estate.market-events',
-        kmsKey: keys.ml,
-      });
-    }
-    const pipelines = Object.fromEntries(
-      models.map((m) => [
-        trainingPipelineName(env.name, m.id),
-        { cooldownHours: m.training!.cooldownHours, maxRunsPerDay: m.training!.maxRunsPerDay },
-      ]),
-    );
+    StatefulResourcePolicy.alwaysRetain(this.trainingData);
+    const market = marketEventBusProps(estate, env, models);
+    if (market) this.marketEvents = new events.EventBus(this, 'MarketEvents', { ...market, kmsKey: keys.ml });
     this.retrainingGuard = new RetrainingGuard(this, 'RetrainingGuard', {
-      functionName: retrainingGuardName(estate.organization.name, env.name),
-      pipelines,
-      pipelineNamePattern: trainingPipelineNamePattern(env.name),
+      ...retrainingGuardProps(estate, env, models),
       vpc: props.network.vpc,
       encryptionKey: keys.ml,
       logsKey: keys.logs,
-      logRetention: env.logRetentionDays as logs.RetentionDays,
     });
-  }
-
-  /** Prod's retraining alarms reach the environment that retrains: forwarded from here, or received here (lib/config/alarm-routes.ts). */
-  private addAlarmRoutes(props: MLPlatformStackProps): void {
-    const { estate, keys, environment: env } = props;
-    const org = estate.organization.name;
-    const routes = alarmRoutes(estate);
-    const outgoing = routes.filter((r) => r.from.name === env.name);
-    if (outgoing.length > 0) {
-      new AlarmForwarding(this, 'AlarmForwarding', {
-        roleName: alarmForwarderRoleName(org, env.name),
-        key: keys.ml,
-        routes: outgoing.map((r) => ({
-          id: `${r.model.id}-to-${r.to.name}`,
-          alarmNames: r.alarmNames,
-          busArn: `arn:${this.partition}:events:${r.to.region}:${r.to.account}:event-bus/${retrainingAlarmBusName(org, r.to.name)}`,
-        })),
-      });
-    }
-    const incoming = routes.filter((r) => r.to.name === env.name);
-    if (incoming.length > 0) {
-      new RetrainingAlarmBus(this, 'RetrainingAlarms', {
-        busName: retrainingAlarmBusName(org, env.name),
-        key: keys.ml,
-        senders: [
-          ...new Set(
-            incoming.map(
-              (r) => `arn:${this.partition}:iam::${r.from.account}:role/${alarmForwarderRoleName(org, r.from.name)}`,
-            ),
-          ),
-        ],
-      });
-    }
   }
 }
