@@ -1149,6 +1149,12 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               's3:PutBucketAcl',
               's3:PutBucketOwnershipControls',
               's3:PutReplicationConfiguration',
+              // The same under other names: directory and table bucket policies, batch copy or replication.
+              's3express:PutBucketPolicy',
+              's3tables:PutTableBucketPolicy',
+              's3:CreateJob',
+              // A topic policy that lets another account subscribe its endpoint (its Subscribe no SCP here binds).
+              'sns:AddPermission',
               ...RESOLVER_WRITES,
               'route53profiles:Associate*',
             ],

@@ -100,6 +100,13 @@ const EGRESS: Array<[string, string, Record<string, string | string[]>]> = [
   ['s3:PutBucketAcl', 'arn:aws:s3:::inference-capture-{account}-{region}', {}],
   ['s3:PutBucketOwnershipControls', 'arn:aws:s3:::inference-capture-{account}-{region}', {}],
   ['s3:PutReplicationConfiguration', 'arn:aws:s3:::inference-capture-{account}-{region}', {}],
+  // The same under other names: a directory bucket's or a table bucket's policy (their own services, not s3:),
+  // Batch Operations copying or replicating objects into another account's bucket (batch replication), and a topic
+  // policy that lets another account subscribe its own endpoint (that account's Subscribe is bound by no SCP here).
+  ['s3express:PutBucketPolicy', 'arn:aws:s3express:{region}:{account}:bucket/capture--euw1-az1--x-s3', {}],
+  ['s3tables:PutTableBucketPolicy', 'arn:aws:s3tables:{region}:{account}:bucket/tables', {}],
+  ['s3:CreateJob', '*', { 's3:RequestJobOperation': 'S3ReplicateObject' }],
+  ['sns:AddPermission', 'arn:aws:sns:{region}:{account}:admins-own', {}],
   // DNS: an outbound endpoint and a forwarding rule to the admin's resolver, or a rule shared from another account.
   ['route53resolver:CreateResolverEndpoint', 'arn:aws:route53resolver:{region}:{account}:resolver-endpoint/*', {}],
   ['route53resolver:CreateResolverRule', 'arn:aws:route53resolver:{region}:{account}:resolver-rule/*', {}],
