@@ -42,7 +42,8 @@ export class RetrainingAlarmBus extends Construct {
           principals: [new iam.ArnPrincipal(sender)],
           actions: ['events:PutEvents'],
           resources: [this.bus.eventBusArn],
-          // Both keys are multivalued (one value per entry of the PutEvents call); ForAllValues holds for an empty set, so Null requires them.
+          // Both keys are multivalued (one value per entry of the PutEvents call); ForAllValues holds for an empty set,
+          // so Null requires them.
           conditions: {
             'ForAllValues:StringEquals': {
               'events:source': [ALARM_EVENT.source],

@@ -14,7 +14,10 @@ import { DecisionGateProps, GateFunction } from './gate-function';
 export interface ApprovalGateProps extends DecisionGateProps {
   /** The role's name: guardrails and the registry's policies name the gate's role by it. */
   readonly roleName: string;
-  /** Key of the function's configuration and dead-letter queue, of the reports it reads and of the notifications it sends. */
+  /**
+   * Key of the function's configuration and dead-letter queue, of the reports it reads and of the notifications it
+   * sends.
+   */
   readonly encryptionKey: kms.IKey;
   /** Bucket of the training pipelines' reports, read under the evidence prefix only. */
   readonly artifacts: s3.IBucket;
@@ -81,7 +84,8 @@ export class ApprovalGate extends GateFunction {
     const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
       gateRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
     allow('ReadEvidence', ['s3:GetObject'], [evidence]);
-    // Listing the evidence prefix makes a missing report read as missing (S3 answers 403 for a missing key without s3:ListBucket).
+    // Listing the evidence prefix makes a missing report read as missing (S3 answers 403 for a missing key without
+    // s3:ListBucket).
     allow('ListEvidence', ['s3:ListBucket'], [props.artifacts.bucketArn], {
       StringLike: { 's3:prefix': [`${EVIDENCE_PREFIX}*`] },
     });
@@ -93,20 +97,23 @@ export class ApprovalGate extends GateFunction {
     allow('WriteDecisionRecords', ['s3:PutObject'], [approvals, unattributable]);
     allow('EncryptDecisionRecords', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.recordsKey.keyArn]);
     allow('Notify', ['sns:Publish'], [props.notifications.topicArn]);
-    // PutMetricData takes no resource; the condition keeps the gate to its own namespace (constructs/approval-wait-sweep.ts).
+    // PutMetricData takes no resource; the condition keeps the gate to its own namespace
+    // (constructs/approval-wait-sweep.ts).
     allow('PublishPendingCalls', ['cloudwatch:PutMetricData'], ['*'], {
       StringEquals: { 'cloudwatch:namespace': WAITING_METRIC.namespace },
     });
     allow('EncryptNotifications', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.encryptionKey.keyArn]);
     allow('DecideOnGovernedPackages', ['sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage'], packages);
-    // ListPipelineExecutionSteps shows which package the execution's RegisterModel step registered (resource type: pipeline-execution).
+    // ListPipelineExecutionSteps shows which package the execution's RegisterModel step registered (resource type:
+    // pipeline-execution).
     if (executions.length > 0)
       allow(
         'CheckPipelineExecutions',
         ['sagemaker:DescribePipelineExecution', 'sagemaker:ListPipelineExecutionSteps'],
         executions,
       );
-    // Code never approves a high-risk package; IAM refuses it too (sagemaker:ModelApprovalStatus is a key of UpdateModelPackage).
+    // Code never approves a high-risk package; IAM refuses it too (sagemaker:ModelApprovalStatus is a key of
+    // UpdateModelPackage).
     const highRisk = props.highRiskGroups ?? [];
     if (highRisk.length > 0) {
       gateRole.addToPrincipalPolicy(

@@ -70,7 +70,8 @@ export class ApprovalWaitSweep extends Construct {
       announceRecovery: true,
     });
     // An event the gate could not take (its two async retries spent, or the rule could not deliver it) rests in the
-    // dead-letter queue with nothing recorded: a person's call not yet judged. Announced at once, so a person redrives it.
+    // dead-letter queue with nothing recorded: a person's call not yet judged. Announced at once, so a person redrives
+    // it.
     this.undeliveredAlarm = firstOccurrenceAlarm(this, 'Undelivered', {
       description: `An event the approval gate could not take rests in its dead-letter queue: a registration or a person's call on a model package is not judged until it is redriven (the deployment gate refuses a package whose person call is not recorded meanwhile)`,
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({

@@ -38,10 +38,9 @@ export interface BreakGlassRoleProps {
 }
 
 /**
- * The emergency role: full administrative power for one hour at a time,
- * assumed only by the principals named for it (an IAM user only with MFA), under its own boundary (no IAM users or access keys,
- * nothing in Organizations), and announced on the security topic every time
- * it is assumed. It is the only role the organization's guardrails exempt.
+ * The emergency role: full administrative power for one hour at a time, assumed only by the principals named for it (an
+ * IAM user only with MFA), under its own boundary (no IAM users or access keys, nothing in Organizations), and
+ * announced on the security topic every time it is assumed. It is the only role the organization's guardrails exempt.
  */
 export class BreakGlassRole extends Construct {
   readonly role: iam.Role;

@@ -98,8 +98,8 @@ export class DeploymentGate extends GateFunction {
     });
     allowDeploy('DecryptReports', ['kms:Decrypt'], [props.encryptionKey.keyArn]);
     allowDeploy('ReadApprovalAndPinRecords', ['s3:GetObject'], [approvals, pins]);
-    // The pin holds while the locked copy keeps its version and SHA-256 and the source key still holds the approved version.
-    // ...and the pinned key (what prod reads) still holds that version and no other.
+    // The pin holds while the locked copy keeps its version and SHA-256 and the source key still holds the approved
+    // version. ...and the pinned key (what prod reads) still holds that version and no other.
     allowDeploy('CheckPinnedModelData', ['s3:GetObjectVersion', 's3:GetObject'], [pinned]);
     allowDeploy('CheckServedModelData', ['s3:GetObject'], [modelData]);
     allowDeploy('ReadAndWriteDecisionRecords', ['s3:GetObject', 's3:PutObject'], [deployments]);
@@ -124,8 +124,9 @@ export class DeploymentGate extends GateFunction {
       stagingResources,
     );
     allowDeploy('ReadStagingAlarmsAndTraffic', ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricStatistics'], ['*']);
-    // A shadow variant's captured traffic, as the monitoring job of this environment's endpoints reports it (the capture
-    // bucket is under the ML key, whose Decrypt the gate already has): only the daily reports, listed under their prefix.
+    // A shadow variant's captured traffic, as the monitoring job of this environment's endpoints reports it (the
+    // capture bucket is under the ML key, whose Decrypt the gate already has): only the daily reports, listed under
+    // their prefix.
     const capture = `arn:${partition}:s3:::${props.captureBucketName}`;
     const monitoringReports = `${capture}/${props.monitoringReportsPrefix}*/report.json`;
     allowDeploy('ReadShadowTrafficReports', ['s3:GetObject'], [monitoringReports]);

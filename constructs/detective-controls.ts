@@ -162,7 +162,10 @@ interface DetectiveServicesProps {
   readonly linkedRegions?: readonly string[];
 }
 
-/** GuardDuty, Security Hub and its standards (and the finding aggregator, if linking regions), and the Config recorder delivering to the bucket. */
+/**
+ * GuardDuty, Security Hub and its standards (and the finding aggregator, if linking regions), and the Config recorder
+ * delivering to the bucket.
+ */
 function enableDetectiveServices(
   scope: Construct,
   props: DetectiveServicesProps,
@@ -272,7 +275,10 @@ export interface RegionalDetectionProps {
    * @default - none: this construct creates them
    */
   readonly inheritedFrom?: { readonly administratorAccount?: string };
-  /** The environment's home region: its default event bus receives this region's alerts, and its rules send them to the findings topic. */
+  /**
+   * The environment's home region: its default event bus receives this region's alerts, and its rules send them to the
+   * findings topic.
+   */
   readonly homeRegion: string;
   /** The break-glass role: an assumption recorded in this region (a regional STS endpoint here) is alerted on too. */
   readonly breakGlassRoleName: string;
@@ -318,7 +324,8 @@ export class RegionalDetection extends Construct {
         { region, account, partition },
       );
     }
-    // As DetectiveControls: EventBridge encrypts what it parks in the dead-letter queue; KMS receives no source from that path.
+    // As DetectiveControls: EventBridge encrypts what it parks in the dead-letter queue; KMS receives no source from
+    // that path.
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowEventBridgeToParkAlerts',
@@ -355,7 +362,8 @@ export class RegionalDetection extends Construct {
       });
     }
     new events.Rule(this, 'BreakGlassAssumed', {
-      // By name, however cased: the role's ID is another region's; the home rule keeps the break-glass role's sessions by ID.
+      // By name, however cased: the role's ID is another region's; the home rule keeps the break-glass role's sessions
+      // by ID.
       description: `Assumptions of the break-glass role recorded in this region, to ${props.homeRegion}`,
       eventPattern: roleNamedEventPattern(props.breakGlassRoleName),
       targets: [toHome()],

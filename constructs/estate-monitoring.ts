@@ -33,7 +33,10 @@ export { SKLEARN_PROCESSING_REGISTRY, SKLEARN_PROCESSING_TAG, sklearnProcessingI
 /** One monitoring run: instance, disk and time limit (the cost basis in the README). */
 export const MONITORING_JOB = { instanceType: 'ml.m5.xlarge', volumeSizeInGb: 30, maxRuntimeSeconds: 3600 } as const;
 
-/** A job reads at most this many production variants' captures (SageMaker: 10 inputs; code, baseline and two label days take four). */
+/**
+ * A job reads at most this many production variants' captures (SageMaker: 10 inputs; code, baseline and two label days
+ * take four).
+ */
 export const MAX_MONITORED_VARIANTS = 6;
 
 export interface MonitoringThresholds {
@@ -60,7 +63,10 @@ export interface MonitoredSegment {
   readonly name: string;
   /** The script's --segment argument (lib/config/segments.ts segmentArgument). */
   readonly argument: string;
-  /** Critical: alarms on its quality and drift, on the topic, the dashboard and (where the model retrains on alarms) the trigger. */
+  /**
+   * Critical: alarms on its quality and drift, on the topic, the dashboard and (where the model retrains on alarms) the
+   * trigger.
+   */
   readonly critical: boolean;
   /**
    * Its live quality floor (AUC) or ceiling (RMSE); the tier's unless the segment has its own.
@@ -101,7 +107,10 @@ export const segmentAlarmName = (
 ): string => `${endpoint}-segment-${segment}-${kind}`;
 
 export interface EstateMonitoringProps {
-  /** The endpoint monitored: its captures, its metrics' `Endpoint` dimension, and the prefix of the names of what this builds. */
+  /**
+   * The endpoint monitored: its captures, its metrics' `Endpoint` dimension, and the prefix of the names of what this
+   * builds.
+   */
   readonly endpointName: string;
   /** The model the endpoint serves (descriptions, the jobs' `model:id` tag). */
   readonly modelId: string;
@@ -137,7 +146,9 @@ export interface EstateMonitoringProps {
    * @default - EncryptedLogGroup's (one year)
    */
   readonly logRetention?: logs.RetentionDays;
-  /** The capture bucket: captures under capture/<endpoint>/, baseline, labels and reports under monitoring/<endpoint>/. */
+  /**
+   * The capture bucket: captures under capture/<endpoint>/, baseline, labels and reports under monitoring/<endpoint>/.
+   */
   readonly captureBucket: s3.IBucket;
   /**
    * Where labels arrive (an s3://<bucket>/<prefix>/ URI).
@@ -310,7 +321,8 @@ export class EstateMonitoring extends Construct {
       segments: (props.thresholds.segments ?? []).map((s) => s.argument),
     });
     this.stateMachine = new sfn.StateMachine(this, 'Runner', {
-      // Named after the endpoint (`<environment>-<model>`): the guardrails keep its runs from being stopped by that prefix.
+      // Named after the endpoint (`<environment>-<model>`): the guardrails keep its runs from being stopped by that
+      // prefix.
       stateMachineName: `${ep}-monitoring`,
       definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
       role,
@@ -326,7 +338,8 @@ export class EstateMonitoring extends Construct {
       "Resource '*' only where the API has none (PutMetricData, scoped to the estate's namespace by condition; log delivery and X-Ray of the state machine); job names and reports exist only at run time, under this endpoint's prefix.",
     );
 
-    // The schedules: Scheduler starts the state machine with the scheduled time (retries keep the same time, so the same job name).
+    // The schedules: Scheduler starts the state machine with the scheduled time (retries keep the same time, so the
+    // same job name).
     const undelivered = new DeadLetterQueue(this, 'UndeliveredRuns', {
       encryptionKey: props.mlKey,
       reason:
@@ -460,7 +473,8 @@ export class EstateMonitoring extends Construct {
       }
       this.retrainingAlarms.unshift(this.qualityAlarm);
     }
-    // Critical segments: their own quality and drift, judged against the same segment in training (the aggregate hides them).
+    // Critical segments: their own quality and drift, judged against the same segment in training (the aggregate hides
+    // them).
     const critical = (t.segments ?? []).filter((s) => s.critical);
     for (const s of critical) {
       const dims = { Segment: s.name };

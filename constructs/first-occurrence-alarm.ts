@@ -19,7 +19,10 @@ export interface FirstOccurrenceAlarmProps {
   readonly announceRecovery?: boolean;
 }
 
-/** An alarm that fires on the first occurrence of what its metric counts (1 or more in one period), announced on a topic. */
+/**
+ * An alarm that fires on the first occurrence of what its metric counts (1 or more in one period), announced on a
+ * topic.
+ */
 export function firstOccurrenceAlarm(scope: Construct, id: string, props: FirstOccurrenceAlarmProps): cloudwatch.Alarm {
   const alarm = new cloudwatch.Alarm(scope, id, {
     alarmDescription: props.description,

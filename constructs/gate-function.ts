@@ -79,13 +79,11 @@ export interface GateFunctionProps extends GateBaseProps {
 }
 
 /**
- * A gate's Lambda function with the defaults a bank expects: Node.js 24,
- * bundled by esbuild in process (no Docker; the AWS SDK v3 comes from the
- * runtime: a 14 KB bundle instead of 1 MB, and the handlers use only stable
- * S3, SageMaker, SNS, CloudWatch and CloudTrail APIs, tested against moto, CloudTrail's LookupEvents emulated), in the isolated subnets with HTTPS
- * egress only, environment encrypted with a customer key, reserved
- * concurrency, active tracing, JSON logs to a KMS log group kept a year,
- * two async retries then a KMS-encrypted dead-letter queue, and a role whose
+ * A gate's Lambda function with the defaults a bank expects: Node.js 24, bundled by esbuild in process (no Docker; the
+ * AWS SDK v3 comes from the runtime: a 14 KB bundle instead of 1 MB, and the handlers use only stable S3, SageMaker,
+ * SNS, CloudWatch and CloudTrail APIs, tested against moto, CloudTrail's LookupEvents emulated), in the isolated
+ * subnets with HTTPS egress only, environment encrypted with a customer key, reserved concurrency, active tracing, JSON
+ * logs to a KMS log group kept a year, two async retries then a KMS-encrypted dead-letter queue, and a role whose
  * grants live in a managed policy.
  */
 export class GateFunction extends Construct {

@@ -221,9 +221,10 @@ export class IsolatedNetwork extends Construct {
           principals: [new iam.AnyPrincipal()],
           actions: ['s3:PutObject'],
           // Exactly the region's response bucket (AWS Lambda Developer Guide, "Using Lambda with CloudFormation": the
-          // event's ResponseURL is `https://cloudformation-custom-resource-response-useast1.s3-us-east-1.amazonaws.com/...`,
-          // the region without its dashes). Bucket names are first come, first served: a pattern would let a workload
-          // here write to any bucket whose owner picked a name under the prefix.
+          // event's ResponseURL is
+          // `https://cloudformation-custom-resource-response-useast1.s3-us-east-1.amazonaws.com/...`, the region
+          // without its dashes). Bucket names are first come, first served: a pattern would let a workload here write
+          // to any bucket whose owner picked a name under the prefix.
           resources: [`arn:${Stack.of(this).partition}:s3:::${customResourceResponseBucket(Stack.of(this).region)}/*`],
           // The one condition that holds for CloudFormation's signer is the network's: the request leaves this VPC.
           // (Through this endpoint it always does; it says so, and the statement stays valid if the policy is reused.)

@@ -57,7 +57,8 @@ export interface ModelPinnerProps extends GateBaseProps {
    */
   readonly readerAccounts?: readonly string[];
   /**
-   * The baseline copiers of prod's monitored endpoints, each reading its model's pinned baselines by its exact role ARN.
+   * The baseline copiers of prod's monitored endpoints, each reading its model's pinned baselines by its exact role
+   * ARN.
    * @default - none
    */
   readonly baselineReaders?: BaselineReaders;
@@ -208,7 +209,8 @@ export class ModelPinner extends GateFunction {
     baselineReaders: BaselineReaders,
   ): void {
     const pinnerArn = this.role.roleArn;
-    // The locked copies: only the pinner writes, locks or tags there; nobody deletes (COMPLIANCE mode holds each version anyway).
+    // The locked copies: only the pinner writes, locks or tags there; nobody deletes (COMPLIANCE mode holds each
+    // version anyway).
     approvedModels.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'OnlyThePinnerWrites',
@@ -221,8 +223,8 @@ export class ModelPinner extends GateFunction {
     );
     // Prod's models read a pinned key, not a version: each key is written once and never again, by anyone. Every
     // creation there carries If-None-Match (the part uploads of a multipart copy are not creations and take no
-    // conditional header: Amazon S3 User Guide, "Enforce conditional writes"), none carries If-Match (an overwrite), and
-    // nothing there is deleted (a delete without a version id would hide the key behind a delete marker).
+    // conditional header: Amazon S3 User Guide, "Enforce conditional writes"), none carries If-Match (an overwrite),
+    // and nothing there is deleted (a delete without a version id would hide the key behind a delete marker).
     const pinnedKeys = approvedModels.arnForObjects('models/*');
     if (readerAccounts.length > 0) {
       // Prod's models read the pinned copies, and nothing else of this bucket.

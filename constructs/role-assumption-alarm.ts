@@ -68,7 +68,10 @@ export function roleSessionFilterPattern(roleId: string): logs.IFilterPattern {
 }
 
 export interface RoleAssumptionAlarmProps {
-  /** The unique ID of the role whose every session is announced (`role.roleId`): a role of the same name made later has another. */
+  /**
+   * The unique ID of the role whose every session is announced (`role.roleId`): a role of the same name made later has
+   * another.
+   */
   readonly roleId: string;
   /** What the role is, for the alarm's description (`the model-risk approver role`). */
   readonly purpose: string;

@@ -133,7 +133,8 @@ export class TrainingPipeline extends Construct {
     this.pipelineName = props.pipelineName;
     const pipelineArn = `arn:${partition}:sagemaker:${region}:${account}:pipeline/${this.pipelineName.toLowerCase()}`;
 
-    // The reports are computed by the estate's reference script in AWS's scikit-learn image (open formulas, no Clarify or Model Monitor).
+    // The reports are computed by the estate's reference script in AWS's scikit-learn image (open formulas, no Clarify
+    // or Model Monitor).
     const referenceImage = sklearnProcessingImage(region, this.node.path);
     const script = new s3assets.Asset(this, 'ReferenceScript', { path: MONITORING_SCRIPT });
     this.role = new SageMakerExecutionRole(this, 'Role', {
@@ -289,7 +290,8 @@ export class TrainingPipeline extends Construct {
     }
     if (training.onAlarm) {
       for (const f of props.forwardedAlarms ?? []) {
-        // Only CloudWatch's own state changes, of exactly those alarms, from that account (the bus policy admits only its forwarder).
+        // Only CloudWatch's own state changes, of exactly those alarms, from that account (the bus policy admits only
+        // its forwarder).
         const trigger = `alarm-${f.environment}`;
         this.triggers[trigger] = withTrigger(
           new events.Rule(this, `OnAlarmIn-${f.environment}`, {

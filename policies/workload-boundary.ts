@@ -11,17 +11,22 @@ export const BASELINE_COPIER_SUFFIX = '-baseline-copy';
  * least privilege; the boundary caps them and forbids tampering with the audit
  * trail, the keys and the network isolation.
  *
- * | statement | what it closes |
- * |---|---|
- * | AllowWorkloadServices | a role granted an unrelated service (IAM, Organizations, EC2 instances ...) by mistake |
- * | AllowGrantsForAwsServices | a key grant to anything but an AWS service acting for the role (kms:GrantIsForAWSResource) |
- * | AllowAssumingBaselineCopiers | role chaining into anything but a baseline copier role (whose trust admits one function's role) |
- * | AllowPassRoleToWorkloadServices | passing a role to anything but SageMaker or Lambda, or a role of another environment |
- * | DenyApprovalByOthers | setting a model package Approved by any role not tagged as an approver (the model-risk approver, the approval gate) |
- * | DenyAuditTampering | stopping or re-pointing CloudTrail, loosening audit buckets or deleting log groups |
- * | DenyKeyDestruction | disabling or deleting customer keys, rewriting key policies |
- * | DenyNetworkEscape | adding an internet gateway, NAT or peering to an isolated VPC |
- * | DenyUngovernedRegistry | creating, deleting or re-sharing a model package group outside the estate's stacks (every group is a governed group) |
+ * Statement by statement, what each closes:
+ *
+ * - AllowWorkloadServices: a role granted an unrelated service (IAM, Organizations, EC2 instances ...) by mistake
+ * - AllowGrantsForAwsServices: a key grant to anything but an AWS service acting for the role
+ *   (kms:GrantIsForAWSResource)
+ * - AllowAssumingBaselineCopiers: role chaining into anything but a baseline copier role (whose trust admits one
+ *   function's role)
+ * - AllowPassRoleToWorkloadServices: passing a role to anything but SageMaker or Lambda, or a role of another
+ *   environment
+ * - DenyApprovalByOthers: setting a model package Approved by any role not tagged as an approver (the model-risk
+ *   approver, the approval gate)
+ * - DenyAuditTampering: stopping or re-pointing CloudTrail, loosening audit buckets or deleting log groups
+ * - DenyKeyDestruction: disabling or deleting customer keys, rewriting key policies
+ * - DenyNetworkEscape: adding an internet gateway, NAT or peering to an isolated VPC
+ * - DenyUngovernedRegistry: creating, deleting or re-sharing a model package group outside the estate's stacks (every
+ *   group is a governed group)
  */
 /** The principal tag that marks the roles allowed to approve a model package. */
 export const APPROVER_TAG = 'estate:approver';

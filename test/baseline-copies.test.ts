@@ -120,8 +120,8 @@ describe("the staging bucket's statements for the copiers fit S3's 20 KB at ever
     });
     expect(JSON.stringify(one.Principal)).toMatch(/:iam::333333333333:root"/);
     expect(JSON.stringify(one.Resource)).toMatch(/approved-models-222222222222-eu-west-1\/baselines\/model-0001\/\*"/);
-    // Measured with CloudFormation's partition tokens unresolved (longer than the deployed "aws"): an upper bound, leaving
-    // the bucket's other statements (about 5 KB deployed) room under 20 KB.
+    // Measured with CloudFormation's partition tokens unresolved (longer than the deployed "aws"): an upper bound,
+    // leaving the bucket's other statements (about 5 KB deployed) room under 20 KB.
     expect(bytes(s)).toBeLessThan(14_000);
   });
 

@@ -69,8 +69,9 @@ describe('execution policies for cdk bootstrap', () => {
 
   test('environments: roles only under the estate boundaries, and boundaries are never removed', () => {
     const statements = shipped('environment').Statement;
-    // iam:PermissionsBoundary is a condition key of CreateRole and PutRolePermissionsBoundary (Service Authorization Reference, IAM);
-    // a CreateRole without a boundary has no such key, which StringNotLike treats as not matching: denied.
+    // iam:PermissionsBoundary is a condition key of CreateRole and PutRolePermissionsBoundary (Service Authorization
+    // Reference, IAM); a CreateRole without a boundary has no such key, which StringNotLike treats as not matching:
+    // denied.
     expect(statements).toContainEqual(
       expect.objectContaining({
         Sid: 'RolesOnlyUnderTheEstateBoundaries',

@@ -567,7 +567,8 @@ describe('the app on a bad config', () => {
     });
 
     expect(run.status).toBe(1);
-    // The two errors, and the staging variants that serve package versions, which no longer know their registry (prod's is invalid).
+    // The two errors, and the staging variants that serve package versions, which no longer know their registry (prod's
+    // is invalid).
     expect(run.stderr).toContain(`Invalid estate config ${file}: 5 problems; nothing was synthesized.`);
     expect(run.stderr).toContain(
       'environments[dev].account: must be a 12-digit AWS account ID written as a quoted string (got "42")',

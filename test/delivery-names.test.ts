@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { endpointName, trainingPipelineName } from '../lib/delivery/names';
 import { REPO_ROOT } from './support/estate';
 
-/** Runs `code` in a fresh Node process (with tsx) and returns how many aws-cdk-lib modules it loaded, and its stderr. */
+/**
+ * Runs `code` in a fresh Node process (with tsx) and returns how many aws-cdk-lib modules it loaded, and its stderr.
+ */
 function cdkModulesLoadedBy(
   code: string,
   env: Record<string, string> = {},
@@ -25,7 +27,8 @@ function cdkModulesLoadedBy(
 
 describe('the pipeline gate step', () => {
   test('bin/deployment-gate.ts loads no aws-cdk-lib module', () => {
-    // GIVEN the step started without its arguments (it prints its usage and exits 2 after loading every module it imports)
+    // GIVEN the step started without its arguments (it prints its usage and exits 2 after loading every module it
+    // imports)
     const run = cdkModulesLoadedBy("process.argv.splice(1); require('./bin/deployment-gate.ts');", {
       GATE_EXECUTION: '',
     });

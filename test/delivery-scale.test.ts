@@ -151,7 +151,8 @@ describe.each([1000, 2000])('the delivery pipeline of %i models', (models) => {
     const gate = sorted[1].RunOrder;
     expect(sorted[0].RunOrder).toBeLessThan(gate);
     for (const a of sorted.slice(2)) expect([a.Name, a.RunOrder > gate]).toEqual([a.Name, true]);
-    // Later prod stages run only after the first completes (stages are sequential); none has its own way around the gate.
+    // Later prod stages run only after the first completes (stages are sequential); none has its own way around the
+    // gate.
     for (const stage of rest)
       for (const a of stage.Actions) expect([a.Name, a.ActionTypeId.Provider]).toEqual([a.Name, 'CloudFormation']);
     // No prod stack action appears in any stage before the first prod stage.

@@ -63,7 +63,10 @@ const PLATFORM = ENVIRONMENTS.map((e) => `${e}/MLPlatform`);
 const SHARDS = ENVIRONMENTS.flatMap((e) =>
   ['fraud-score', 'credit-default', 'deposit-forecast'].map((m) => `${e}/${shardStackId(shardOf(m))}`),
 );
-/** Image repository stacks: the repositories each environment's account holds, by name (lib/stacks/image-repositories-stack.ts). */
+/**
+ * Image repository stacks: the repositories each environment's account holds, by name
+ * (lib/stacks/image-repositories-stack.ts).
+ */
 const REPOSITORIES = defaultEstateConfig().environments.flatMap((e) =>
   [...repositoryBuckets(imageRepositoriesIn(defaultEstateConfig(), e.account)).keys()].map(
     (b) => `${e.name}/${repositoryStackId(b)}`,
@@ -82,7 +85,8 @@ describe('the default estate', () => {
     expect(Object.keys(synth.templates).sort()).toEqual([...ALL_STACKS, ...SHARED_STACKS].sort());
   });
 
-  // One file per stack under test/__snapshots__/stacks: the inventory of every stack, the whole template of prod's and the shared ones.
+  // One file per stack under test/__snapshots__/stacks: the inventory of every stack, the whole template of prod's and
+  // the shared ones.
   test.each([...ALL_STACKS, ...SHARED_STACKS])('%s matches its snapshot', (stack) => {
     const full = stack.startsWith('prod/') || SHARED_STACKS.includes(stack);
     expectStackSnapshot(stack, stackSnapshot(stack, synth.templates[stack].toJSON(), full));

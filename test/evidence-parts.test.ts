@@ -43,7 +43,9 @@ const BUCKET_LINE =
     .split('\n')
     .findIndex((l) => l.includes("new s3.Bucket(this, 'PlainBucket'")) + 1;
 
-/** A stage named like an environment of estate.yaml with one unencrypted bucket: synthesis fails, evidence is written. */
+/**
+ * A stage named like an environment of estate.yaml with one unencrypted bucket: synthesis fails, evidence is written.
+ */
 function probe(stageName: string, context: Record<string, unknown> = {}, sections: EvidenceSection[] = []) {
   const app = new App({ context: { ...cdkJsonContext(), ...context } });
   new ProbeStack(new Stage(app, stageName, { env: { account: '123456789012', region: 'eu-west-1' } }), 'Probe');
@@ -417,7 +419,8 @@ describe('the guardrail sections, written through EvidenceSection', () => {
     const run = sarif.runs[0];
     const results = run.results.filter((r: any) => r.ruleId.startsWith('PolicyValidation-'));
     expect(results).toHaveLength(problems.length);
-    // The statement's own line for the policy; the role's line for a problem of its trust policy (a service grant without a source).
+    // The statement's own line for the policy; the role's line for a problem of its trust policy (a service grant
+    // without a source).
     const lineOf: Record<string, number> = {
       'dev/Grants/Reader/DefaultPolicy/Resource': ADD_TO_POLICY_LINE,
       'dev/Grants/Reader/Resource': ROLE_LINE,

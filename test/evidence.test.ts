@@ -102,7 +102,8 @@ let removedControlRules: string[] = [];
 let waivedRules: string[] = [];
 
 beforeAll(() => {
-  // The example's evidence as every test file shares it (synthesized once per run); this file synthesizes only the changed estate.
+  // The example's evidence as every test file shares it (synthesized once per run); this file synthesizes only the
+  // changed estate.
   before = evidenceIn(path.join(synthesizeEstate().outdir, 'compliance'));
   // The same estate with one control removed (prod data key rotation off) and one new waiver (dev flow-log
   // group without its customer key, acknowledged with one reason); the previous evidence is given to the page.
@@ -305,7 +306,8 @@ describe('detective controls: who runs them, per environment', () => {
       .filter((s: any) => s.id.endsWith('/Foundation'))
       .map((s: any) => s.environment)
       .sort();
-    // One per environment and allowed region: the home region's in the Foundation stack, the others' in Detection-<region>.
+    // One per environment and allowed region: the home region's in the Foundation stack, the others' in
+    // Detection-<region>.
     const allowed = defaultEstateConfig().organization.allowedRegions;
     expect(e.detectiveControls.map((d: any) => [d.environment, d.region, d.source]).sort()).toEqual(
       stageEnvs.flatMap((env: string) => allowed.map((r) => [env, r, 'estate'])).sort(),
@@ -332,9 +334,11 @@ describe('detective controls: who runs them, per environment', () => {
   });
 
   test("the four-environment estate adopts the organization's: every environment inherited from its administrator, none met or violated, nothing of them in the templates", () => {
-    // Built, not synthesized: who runs them and what the templates declare come from the construct tree; no pack result counts for this row.
+    // Built, not synthesized: who runs them and what the templates declare come from the construct tree; no pack result
+    // counts for this row.
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'evidence-four-'));
-    // Without the organization stack (no management account): this reads the environments' detective controls, not the SCPs.
+    // Without the organization stack (no management account): this reads the environments' detective controls, not the
+    // SCPs.
     const four = FOUR_ENVIRONMENTS.config();
     const config = { ...four, organization: { ...four.organization, managementAccount: undefined } };
     const app = new App({ ...ESTATE_APP_PROPS, outdir, context: cdkJsonContext() });
@@ -407,7 +411,8 @@ describe('what changed: two estates that differ by one removed control and one n
     ]).toEqual([[], [], [], [], [], [], []]);
     const pciProd = d.controlChanges.find((c) => c.id === 'pci-dss.crypto-and-audit' && c.scope === 'prod');
     expect(pciProd).toMatchObject({ before: expect.stringMatching(/^met/), after: expect.stringMatching(/^violated/) });
-    // Every control change is explained by the two edits: prod (the key) or dev (the log group), or the estate-wide row.
+    // Every control change is explained by the two edits: prod (the key) or dev (the log group), or the estate-wide
+    // row.
     for (const c of d.controlChanges) expect(['prod', 'dev', '(estate)']).toContain(c.scope);
     expect(d.controlChanges.some((c) => c.scope === 'dev' && /waiver/.test(c.after))).toBe(true);
   });
@@ -462,8 +467,9 @@ describe('what changed: two estates that differ by one removed control and one n
 
 describe('byte-identical reproduction', () => {
   test('the same inputs give the same four files, byte for byte, dated by the commit, not the clock', () => {
-    // The shared assembly was synthesized by whichever test file asked first, possibly in another worker process;
-    // this synth is this file's own, into another directory. A fresh clone at another path reproduces all four files with cmp.
+    // The shared assembly was synthesized by whichever test file asked first, possibly in another worker process; this
+    // synth is this file's own, into another directory. A fresh clone at another path reproduces all four files with
+    // cmp.
     const again = synth();
     for (const file of ['evidence.json', 'findings.sarif', 'report.html', 'report.md']) {
       expect([file, again.read(file) === before.read(file)]).toEqual([file, true]);

@@ -47,7 +47,9 @@ describe('endpoint sharding', () => {
     { resources: 42, bytes: 95_000 },
   ];
   const models = (list: string[]): PlacedModel[] => list.map((id) => ({ id, footprints: footprint }));
-  /** Models per shard, and the most resources and bytes any shard carries in any environment (with its own overhead). */
+  /**
+   * Models per shard, and the most resources and bytes any shard carries in any environment (with its own overhead).
+   */
   const loads = (placement: Map<string, number>) => {
     const load = new Map<number, number>();
     for (const shard of placement.values()) load.set(shard, (load.get(shard) ?? 0) + 1);
@@ -131,7 +133,8 @@ describe('endpoint sharding', () => {
     const leaving = all.find((id) => unrecorded.get(id) === home)!;
     const rest = all.filter((id) => id !== leaving);
     expect(placeModels(models(rest)).get(overflowed)).toBe(home); // moved: its stack would be replaced
-    expect(placeModels(models(rest), Object.fromEntries(unrecorded)).get(overflowed)).toBe(unrecorded.get(overflowed)); // recorded: stays
+    // recorded: stays
+    expect(placeModels(models(rest), Object.fromEntries(unrecorded)).get(overflowed)).toBe(unrecorded.get(overflowed));
   });
 
   test('a recorded shard is where the stage puts the model; records of models no longer in the estate are ignored', () => {
@@ -237,7 +240,8 @@ describe('the placement file', () => {
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).models).toEqual({ m: { dev: 5, prod: 77 }, n: 9 });
     expect(recordedIn(recorded, 'dev')).toEqual({ m: 5, n: 9 });
     expect(recordedIn(recorded, 'prod')).toEqual({ m: 77, n: 9 });
-    // An environment the record does not name (one added later) is placed anew for that model, and the model counts as unrecorded.
+    // An environment the record does not name (one added later) is placed anew for that model, and the model counts as
+    // unrecorded.
     expect(recordedIn(recorded, 'staging')).toEqual({ n: 9 });
     expect(isRecorded(recorded, 'm', ['dev', 'prod'])).toBe(true);
     expect(isRecorded(recorded, 'm', ['dev', 'staging', 'prod'])).toBe(false);

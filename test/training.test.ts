@@ -112,7 +112,8 @@ describe('the generated retraining pipeline', () => {
       'pipeline-execution': { Get: 'Execution.PipelineExecutionArn' },
       trigger: { Get: `Parameters.${TRIGGER_PARAMETER}` },
     });
-    // The evaluation reports land in the artifact bucket's evidence prefix of this run, the only place the approval gate reads.
+    // The evaluation reports land in the artifact bucket's evidence prefix of this run, the only place the approval
+    // gate reads.
     expect(step('Evaluate').Arguments.ProcessingOutputConfig.Outputs).toEqual([
       expect.objectContaining({
         OutputName: 'reports',

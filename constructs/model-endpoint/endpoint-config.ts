@@ -39,7 +39,8 @@ export function capturedEndpointConfig(
             modelName: models[shadow.name].attrModelName,
             instanceType: shadow.instanceType,
             initialInstanceCount: shadow.instanceCount,
-            // The share of requests the shadow sees is its weight relative to the production weights (which add up to 1).
+            // The share of requests the shadow sees is its weight relative to the production weights (which add up to
+            // 1).
             initialVariantWeight: shadow.samplingPercent / 100,
           },
         ]

@@ -30,7 +30,8 @@ export interface VariantModelsProps {
 export function variantModels(scope: Construct, props: VariantModelsProps): Record<string, sagemaker.CfnModel> {
   const { partition } = Stack.of(scope);
   const { modelId, packaged } = props;
-  // Prod runs an approved version as the package's image with the locked copy of its model data, never the training bucket.
+  // Prod runs an approved version as the package's image with the locked copy of its model data, never the training
+  // bucket.
   const pinned = packaged?.pinnedCopies;
   const packageArn = (version: number) =>
     `arn:${partition}:sagemaker:${packaged!.region}:${packaged!.account}:model-package/${modelId}/${version}`;

@@ -55,7 +55,9 @@ export interface ShadowVariant extends VariantModel {
   readonly samplingPercent: number;
 }
 
-/** How a new endpoint config replaces the old one: blue/green with traffic shifted all at once, in a canary or linearly. */
+/**
+ * How a new endpoint config replaces the old one: blue/green with traffic shifted all at once, in a canary or linearly.
+ */
 export interface EndpointRollout {
   readonly strategy: 'canary' | 'linear' | 'all-at-once';
   /** Canary size, or each linear step, as a share of capacity (percent). */
@@ -94,13 +96,18 @@ export interface MonitoringNames {
   /** The estate's monitoring: hourly and daily Scheduler schedules (at most 64 characters). */
   readonly hourly: string;
   readonly daily: string;
-  /** Model Monitor: the data-quality and model-quality schedules, each also its job definition's name (at most 63 characters). */
+  /**
+   * Model Monitor: the data-quality and model-quality schedules, each also its job definition's name (at most 63
+   * characters).
+   */
   readonly dataQuality: string;
   readonly modelQuality: string;
 }
 
 export interface ModelEndpointProps {
-  /** The endpoint's name (and its dashboard's); its alarms are named `<endpoint>-...`. 1-63 letters, digits or hyphens. */
+  /**
+   * The endpoint's name (and its dashboard's); its alarms are named `<endpoint>-...`. 1-63 letters, digits or hyphens.
+   */
   readonly endpointName: string;
   /** The model served: tagged `model:id`; its package group has the same name. */
   readonly modelId: string;
@@ -181,7 +188,9 @@ const MAX_PRODUCTION_VARIANTS = 10;
 export const DEFAULT_ROLLOUT: EndpointRollout = { strategy: 'canary', stepPercent: 10, bakeMinutes: 10 };
 export const DEFAULT_MONITORING: EndpointMonitoring = { dataQuality: true, modelQuality: true };
 
-/** The monitoring schedules' names when none are given: `<endpoint>-hourly`, `-daily`, `-dataquality`, `-modelquality`. */
+/**
+ * The monitoring schedules' names when none are given: `<endpoint>-hourly`, `-daily`, `-dataquality`, `-modelquality`.
+ */
 export function defaultMonitoringNames(endpointName: string): MonitoringNames {
   return {
     hourly: `${endpointName}-hourly`,
@@ -191,7 +200,9 @@ export function defaultMonitoringNames(endpointName: string): MonitoringNames {
   };
 }
 
-/** Every problem with the props, at once (SageMaker's name and variant limits, where each variant's model comes from). */
+/**
+ * Every problem with the props, at once (SageMaker's name and variant limits, where each variant's model comes from).
+ */
 export function propsProblems(props: ModelEndpointProps, names: MonitoringNames): string[] {
   const problems: string[] = [];
   const named = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;

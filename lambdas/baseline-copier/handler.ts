@@ -216,7 +216,10 @@ export function baselineCopier(deps: CopierDeps) {
   };
 }
 
-/** Whether the key holds an object: 404, or 403 (a missing key to a role without s3:ListBucket), is no; anything else is thrown. */
+/**
+ * Whether the key holds an object: 404, or 403 (a missing key to a role without s3:ListBucket), is no; anything else is
+ * thrown.
+ */
 async function exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
@@ -249,7 +252,8 @@ export function customResource(deps: CopierDeps & { respond: Respond }) {
     const physical = event.PhysicalResourceId ?? `${event.ResourceProperties?.EndpointName ?? 'unknown'}-baseline`;
     let answer: { Status: 'SUCCESS' | 'FAILED'; Reason?: string; Data?: Record<string, string> };
     if (event.RequestType === 'Delete') {
-      // The copied baseline is evidence of what the endpoint was monitored against: it stays (and the capture bucket locks it).
+      // The copied baseline is evidence of what the endpoint was monitored against: it stays (and the capture bucket
+      // locks it).
       answer = { Status: 'SUCCESS', Reason: 'the baseline files are kept as evidence' };
     } else {
       try {
@@ -280,7 +284,10 @@ export function customResource(deps: CopierDeps & { respond: Respond }) {
   };
 }
 
-/** PUT of the answer to the pre-signed URL (Lambda-backed custom resources: the response object), through the S3 gateway endpoint. */
+/**
+ * PUT of the answer to the pre-signed URL (Lambda-backed custom resources: the response object), through the S3 gateway
+ * endpoint.
+ */
 const putResponse: Respond = (url, body) =>
   new Promise((resolve, reject) => {
     const request = https.request(

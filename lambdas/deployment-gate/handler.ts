@@ -51,7 +51,10 @@ const ANSWER_KEY = /\/answer-(\d{1,6})\.json$/;
 const MAX_ANSWER_ATTEMPTS = 4;
 
 export interface DeploymentRequest {
-  /** Identifies the promotion attempt (e.g. the pipeline execution); a repeat with unchanged inputs returns the recorded decision. */
+  /**
+   * Identifies the promotion attempt (e.g. the pipeline execution); a repeat with unchanged inputs returns the recorded
+   * decision.
+   */
   readonly requestId?: string;
   readonly modelPackageArn?: string;
   readonly stagingEndpointName?: string;
@@ -62,7 +65,9 @@ export interface DeploymentGateDeps {
   readonly sagemaker: SageMakerClient;
   readonly s3: S3Client;
   readonly cloudwatch: CloudWatchClient;
-  /** CloudTrail's event history: the evidence that no person's call crossed a gate-written Approved (restorations.ts). */
+  /**
+   * CloudTrail's event history: the evidence that no person's call crossed a gate-written Approved (restorations.ts).
+   */
   readonly cloudtrail?: CloudTrailClient;
   /** The approval gate's role name: its calls in CloudTrail's history are the gate's own. */
   readonly approvalGateRoleName?: string;
@@ -72,7 +77,10 @@ export interface DeploymentGateDeps {
   readonly artifactBucket: string;
   /** The Object Lock bucket the model pinner copies approved model data into. */
   readonly approvedBucket: string;
-  /** The environment's capture bucket, where the monitoring job reports a shadow variant's captured traffic (shadow-traffic.ts). */
+  /**
+   * The environment's capture bucket, where the monitoring job reports a shadow variant's captured traffic
+   * (shadow-traffic.ts).
+   */
   readonly captureBucket?: string;
   readonly policyDigest: string;
   readonly now?: () => Date;
@@ -206,7 +214,8 @@ export function deploymentGate(deps: DeploymentGateDeps) {
             }),
       serving: serving.ok ? serving : { ok: false, reason: serving.reason },
       pin: 'error' in challenger ? { ok: false, reason: challenger.error } : await pinOf(group, version, challenger),
-      // A config live for less than one minute, SageMaker's metric period, has no whole period of traffic yet (and its bake fails anyway).
+      // A config live for less than one minute, SageMaker's metric period, has no whole period of traffic yet (and its
+      // bake fails anyway).
       invocations:
         !serving.ok || windowEnd.getTime() - countFrom.getTime() < 60_000
           ? { count: 0 }
@@ -394,7 +403,8 @@ export function deploymentGate(deps: DeploymentGateDeps) {
           const v = m && m[4] === group ? Number(m[5]) : undefined;
           if (v !== undefined && v < challenger && (latest === undefined || v > latest)) latest = v;
         }
-        // Newest first: once a page has an older Approved version, no later page holds a newer one before the challenger.
+        // Newest first: once a page has an older Approved version, no later page holds a newer one before the
+        // challenger.
         token = latest === undefined ? page.NextToken : undefined;
       } while (token);
       if (latest !== undefined) add(latest, 'the latest Approved version before it');
@@ -474,7 +484,8 @@ export function deploymentGate(deps: DeploymentGateDeps) {
           ok: false,
           reason: `the pin record covers ${pin?.containers.length ?? 0} container(s), the package has ${containers.length}`,
         };
-      // Prod runs the pinned copy with the image its model names (prodImages): the package must be that image, one container.
+      // Prod runs the pinned copy with the image its model names (prodImages): the package must be that image, one
+      // container.
       const served = deps.config.prodImages?.[group];
       if (served !== undefined && (containers.length !== 1 || containers[0].Image !== served)) {
         return {
@@ -576,7 +587,8 @@ export function deploymentGate(deps: DeploymentGateDeps) {
       for (const { v: variant, shadow } of variants) {
         if (!variant.ModelName) continue;
         const m = await deps.sagemaker.send(new DescribeModelCommand({ ModelName: variant.ModelName }));
-        // A container definition with no field at all names nothing to run (SageMaker returns PrimaryContainer or Containers).
+        // A container definition with no field at all names nothing to run (SageMaker returns PrimaryContainer or
+        // Containers).
         const containers = [...(m.PrimaryContainer ? [m.PrimaryContainer] : []), ...(m.Containers ?? [])].filter(
           (c) => Object.keys(c).length > 0,
         );
@@ -720,21 +732,22 @@ export function deploymentGate(deps: DeploymentGateDeps) {
 type Described = DescribeModelPackageCommandOutput | { error: string };
 
 /**
- * The environment prod's model sets on its container (constructs/model-endpoint/models.ts, where prod serves the pinned copy:
- * the log level only; a test holds the two equal). A staging model may set the same, nothing else.
+ * The environment prod's model sets on its container (constructs/model-endpoint/models.ts, where prod serves the pinned
+ * copy: the log level only; a test holds the two equal). A staging model may set the same, nothing else.
  */
 export const PROD_CONTAINER_ENVIRONMENT: Readonly<Record<string, string>> = { SAGEMAKER_CONTAINER_LOG_LEVEL: '20' };
 
 /**
  * Why a staging model that names the package is not the package as prod runs it (undefined: it is). Prod's model of a
- * package version (constructs/model-endpoint/models.ts) is one container: the package (ModelPackageName), or where prod serves
- * the pinned copy, the package's image with the locked copy of its model data and the log level (the deployment gate's
- * pin check holds those to the package). Staging's model names the package. So the variant's model must be: one container
- * (a second one, Direct or Serial, may answer every request or rewrite it before the package sees it: SageMaker
- * Developer Guide, "Multi-container endpoints"), naming the package, in single-model mode, with no image, model data
- * (ModelDataUrl, ModelDataSource, AdditionalModelDataSources), environment beyond prod's (PROD_CONTAINER_ENVIRONMENT),
- * inference specification choice or multi-model config of staging's own (an Environment such as SAGEMAKER_PROGRAM or SAGEMAKER_SUBMIT_DIRECTORY swaps the
- * code the package's image runs). ContainerHostname only names the one container and is allowed.
+ * package version (constructs/model-endpoint/models.ts) is one container: the package (ModelPackageName), or where prod
+ * serves the pinned copy, the package's image with the locked copy of its model data and the log level (the deployment
+ * gate's pin check holds those to the package). Staging's model names the package. So the variant's model must be: one
+ * container (a second one, Direct or Serial, may answer every request or rewrite it before the package sees it:
+ * SageMaker Developer Guide, "Multi-container endpoints"), naming the package, in single-model mode, with no image,
+ * model data (ModelDataUrl, ModelDataSource, AdditionalModelDataSources), environment beyond prod's
+ * (PROD_CONTAINER_ENVIRONMENT), inference specification choice or multi-model config of staging's own (an Environment
+ * such as SAGEMAKER_PROGRAM or SAGEMAKER_SUBMIT_DIRECTORY swaps the code the package's image runs). ContainerHostname
+ * only names the one container and is allowed.
  */
 export function unlikeProd(containers: readonly ContainerDefinition[], mode?: string): string | undefined {
   if (containers.length !== 1) {

@@ -30,7 +30,10 @@ export interface AlarmMetric {
   readonly dimensions: readonly { readonly name?: string; readonly value?: string }[];
   readonly math: boolean;
   readonly comparison?: string;
-  /** How the alarm evaluates (DescribeAlarms' MetricAlarm fields); absent means the alarm did not say, which cannot be shown to fire. */
+  /**
+   * How the alarm evaluates (DescribeAlarms' MetricAlarm fields); absent means the alarm did not say, which cannot be
+   * shown to fire.
+   */
   readonly statistic?: string;
   readonly extendedStatistic?: string;
   readonly unit?: string;
@@ -52,9 +55,9 @@ export const SERVING_VARIANT_ALARMS = [
 ] as const;
 
 /**
- * The estate's own serving-variant alarms (constructs/model-endpoint/alarms.ts, ROLLBACK_THRESHOLDS; a test holds the two
- * equal): the ceiling of what a staging alarm may demand before it fires. An alarm with a higher threshold would stay
- * OK through a regression the estate's own alarms roll back.
+ * The estate's own serving-variant alarms (constructs/model-endpoint/alarms.ts, ROLLBACK_THRESHOLDS; a test holds the
+ * two equal): the ceiling of what a staging alarm may demand before it fires. An alarm with a higher threshold would
+ * stay OK through a regression the estate's own alarms roll back.
  */
 export const ESTATE_ALARM_CEILINGS = {
   /** p99 ModelLatency, microseconds. */
@@ -77,7 +80,9 @@ export interface DeploymentInputs {
    * challenger) and any the request names. Empty for the first deployment.
    */
   readonly champions: readonly Champion[];
-  /** Why a champion is no fit partner for the challenger (another model's version, itself, not approved), if one is not. */
+  /**
+   * Why a champion is no fit partner for the challenger (another model's version, itself, not approved), if one is not.
+   */
   readonly pairingProblems?: readonly string[];
   /** Whether the staging endpoint exists, is in service and its current config serves the package. */
   readonly serving:
@@ -90,7 +95,10 @@ export interface DeploymentInputs {
     | { readonly ok: false; readonly reason: string };
   /** Whether the model data is pinned as approved (copied, locked, SHA-256 recorded) and unchanged since. */
   readonly pin?: { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly reason: string };
-  /** What the package would serve, checked against the estate's registries and artifact bucket (a person may have approved anything). */
+  /**
+   * What the package would serve, checked against the estate's registries and artifact bucket (a person may have
+   * approved anything).
+   */
   readonly artifacts: readonly Check[];
   /** Invocations the serving variant answered during the bake period, or why they are unknown. */
   readonly invocations: { readonly count: number } | { readonly error: string };
@@ -204,8 +212,8 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
     );
   }
 
-  // The variant's own 5XX share over the counted window (a shadow's responses reach no caller, so only this shows them).
-  // (The handler always supplies it; a policy unit test that is not about errors may leave it out.)
+  // The variant's own 5XX share over the counted window (a shadow's responses reach no caller, so only this shows
+  // them). (The handler always supplies it; a policy unit test that is not about errors may leave it out.)
   if (inputs.errors5xx) {
     const served = 'error' in inputs.invocations ? undefined : inputs.invocations.count;
     if ('error' in inputs.errors5xx)
@@ -274,7 +282,8 @@ export function decideDeployment(policy: DeploymentPolicy, inputs: DeploymentInp
     for (const champion of inputs.champions)
       checks.push(challengerCheck(model, policy, inputs.challengerEvaluation, champion, inputs.champions.length > 1));
   }
-  // Every critical segment too, against every champion: a challenger that wins overall may not lose a critical segment significantly.
+  // Every critical segment too, against every champion: a challenger that wins overall may not lose a critical segment
+  // significantly.
   if (model?.segmentation && inputs.challengerEvaluation.status === 'ok') {
     const segmentChecks = (champion: unknown | undefined) =>
       segmentPromotionChecks({
@@ -445,7 +454,8 @@ export function servingVariantAlarmChecks(
 
 /**
  * Why an alarm on the serving variant's metric could not fire within the bake, whatever the variant does (empty: it
- * could). The estate's own alarms (constructs/model-endpoint/alarms.ts) pass; each rule is one way an alarm stays OK forever:
+ * could). The estate's own alarms (constructs/model-endpoint/alarms.ts) pass; each rule is one way an alarm stays OK
+ * forever:
  * - statistic: 5XX errors by Sum (the count, as the estate) or Average (the share of requests, so a threshold below 1);
  *   latency by Average, Maximum or a percentile p50 to p100 (a low percentile or Minimum follows the fastest requests);
  * - unit: none, or the unit SageMaker publishes the metric in (None for 5XX errors, Microseconds for ModelLatency:

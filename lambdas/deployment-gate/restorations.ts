@@ -9,15 +9,15 @@
  * - the package's Approved is not a restoration's: a person whose Approved crossed the gate's Rejected is told, and
  *   promotion waits until a person decides again, shown by a later person record of a call that SET Approved (an edit
  *   that sets no status, a description or metadata, moves LastModifiedTime but decides nothing);
- * - the package's last update is at least `RACE_SETTLE_MINUTES` old where the gate wrote it (the time CloudTrail is given
- *   to deliver a person's call made inside its window: "typically within about 5 minutes", not a guarantee);
+ * - the package's last update is at least `RACE_SETTLE_MINUTES` old where the gate wrote it (the time CloudTrail is
+ *   given to deliver a person's call made inside its window: "typically within about 5 minutes", not a guarantee);
  * - where the Approved is the gate's own (its `gate-write` mark names a round that set Approved: the mark survives a
- *   person's edit that sets no status, and every gate update rewrites it, so LastModifiedTime alone never decides this),
- *   on positive evidence that no person's call crossed it: CloudTrail's event history of the window, from the round's
- *   re-read to the gate's update (each widened by the clocks' allowance), holds the gate's own call and no other
- *   identity's status-setting call on the package that the approval gate has not settled (trail-evidence.ts).
- *   A delivery that never comes, a history that does not cover the window yet, a throttled or denied lookup: the
- *   Approved does not count, and the reason says which.
+ *   person's edit that sets no status, and every gate update rewrites it, so LastModifiedTime alone never decides
+ *   this), on positive evidence that no person's call crossed it: CloudTrail's event history of the window, from the
+ *   round's re-read to the gate's update (each widened by the clocks' allowance), holds the gate's own call and no
+ *   other identity's status-setting call on the package that the approval gate has not settled (trail-evidence.ts). A
+ *   delivery that never comes, a history that does not cover the window yet, a throttled or denied lookup: the Approved
+ *   does not count, and the reason says which.
  */
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { DescribeModelPackageCommandOutput } from '@aws-sdk/client-sagemaker';
@@ -41,7 +41,9 @@ const PERSON_RECORD = /\/person\/([\w-]{1,48})\.json$/;
 const ROUND_URI = /\/round-\d{1,6}\.json$/;
 const ROUND_KEY = /^approval\/[^/]+\/[^/]+\/round-(\d{1,6})\.json$/;
 
-/** The approval gate's `gate-write` mark, `<re-read sent at, ISO> <record URI>` (model-approval-gate, GATE_WRITE_KEY). */
+/**
+ * The approval gate's `gate-write` mark, `<re-read sent at, ISO> <record URI>` (model-approval-gate, GATE_WRITE_KEY).
+ */
 export function parseGateWrite(value: string | undefined): { readAt: string; uri: string } | undefined {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (s3:\/\/\S+)$/.exec(value ?? '');
   return m && Number.isFinite(Date.parse(m[1])) ? { readAt: m[1], uri: m[2] } : undefined;
@@ -113,7 +115,10 @@ export async function approvalOf(
     }
     people.push({ key, record, settled });
   }
-  /** A person record of a call that set Approved, recorded past `after` by the clocks' allowance: a decision made after it. */
+  /**
+   * A person record of a call that set Approved, recorded past `after` by the clocks' allowance: a decision made after
+   * it.
+   */
   const approvedAfter = (after: number, except?: string) =>
     people.find(
       (p) =>
@@ -240,8 +245,8 @@ export async function approvalOf(
     // The judgement as it settled (a `wait` or `restore` judged again records its final verdict with the settlement).
     const verdict = judged?.settled?.verdict ?? (judged?.settled?.restored ? 'restore' : judged?.record.verdict);
     // Settled: the gate saw the call (older), it matches the status (concurs), its status was set back (restored), or a
-    // person's later call set Approved (that later decision is the current one). Anything else (no record yet, `stands`,
-    // `redecide`, `wait`, a verdict this gate does not know) leaves the person's call possibly overwritten.
+    // person's later call set Approved (that later decision is the current one). Anything else (no record yet,
+    // `stands`, `redecide`, `wait`, a verdict this gate does not know) leaves the person's call possibly overwritten.
     const callTime = Date.parse(call.eventTime);
     const ok =
       verdict === 'older' ||

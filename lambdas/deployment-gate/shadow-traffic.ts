@@ -60,7 +60,10 @@ export function dailyReports(endpoint: string, keys: readonly string[]): Array<{
   return out.sort((a, b) => a.end.getTime() - b.end.getTime());
 }
 
-/** Adds one window's figures of a variant to a running sum; a reason when they are not whole counts of the same segments. */
+/**
+ * Adds one window's figures of a variant to a running sum; a reason when they are not whole counts of the same
+ * segments.
+ */
 function add(sum: LiveEvaluation | undefined, v: unknown, where: string): LiveEvaluation | string {
   if (!isObject(v)) return `${where} has no figures`;
   if (!whole(v.rows)) return `${where}: rows ${JSON.stringify(v.rows)} is not a whole number`;

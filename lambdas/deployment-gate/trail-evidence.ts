@@ -49,7 +49,9 @@ export interface WindowQuery {
   readonly packageArn: string;
   /** The approval gate's role name (its calls are `role/<path>/<name>`). */
   readonly gateRoleName: string;
-  /** The status the gate's write set, and its `gate-write` mark (the gate's own call carries it; unknown once removed). */
+  /**
+   * The status the gate's write set, and its `gate-write` mark (the gate's own call carries it; unknown once removed).
+   */
   readonly gateStatus: string;
   readonly mark: string | undefined;
   /** The window, already widened by the clocks' allowance. */

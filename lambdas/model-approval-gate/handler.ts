@@ -98,7 +98,9 @@ export interface ApprovalGateDeps {
   readonly registerStepWaitMs?: number;
   /** The gate's own IAM role name: its own updates, seen again through CloudTrail, are not a person's. */
   readonly roleName?: string;
-  /** Where the sweep publishes how many person calls wait too long (`WAITING_METRIC`); without it, nothing is published. */
+  /**
+   * Where the sweep publishes how many person calls wait too long (`WAITING_METRIC`); without it, nothing is published.
+   */
   readonly cloudwatch?: CloudWatchClient;
 }
 
@@ -243,7 +245,10 @@ export interface NotifiedRecord {
  */
 export type PersonVerdict = 'restore' | 'stands' | 'older' | 'concurs' | 'wait' | 'redecide';
 
-/** A person's status update as CloudTrail recorded it, and what the gate made of it: written once, before any restoration. */
+/**
+ * A person's status update as CloudTrail recorded it, and what the gate made of it: written once, before any
+ * restoration.
+ */
 export interface PersonUpdateRecord {
   readonly schema: 'model-approval-person-update/1';
   readonly modelPackage: { readonly arn: string; readonly group: string; readonly version: number };
@@ -256,7 +261,10 @@ export interface PersonUpdateRecord {
   };
   readonly verdict: PersonVerdict;
   readonly reason: string;
-  /** The gate's update the person's was overwritten by (for `restore`): its record, the status it set, when its re-read was sent. */
+  /**
+   * The gate's update the person's was overwritten by (for `restore`): its record, the status it set, when its re-read
+   * was sent.
+   */
   readonly overwrittenBy?: {
     readonly record: string;
     readonly status: string;
@@ -268,7 +276,10 @@ export interface PersonUpdateRecord {
   readonly at: string;
 }
 
-/** That a person's status was set back (written after the restoring update), or that a waiting judgement settled otherwise. */
+/**
+ * That a person's status was set back (written after the restoring update), or that a waiting judgement settled
+ * otherwise.
+ */
 export interface RestoredRecord {
   readonly schema: 'model-approval-restored/1';
   readonly record: string;
@@ -307,7 +318,10 @@ export function settlementOf(
 
 /** CloudTrail's eventTime is whole seconds: a call recorded at t landed in [t, t + 1 s). */
 export const EVENT_TIME_PRECISION_MS = 1000;
-/** Allowance for the difference between the Lambda's clock and CloudTrail's (both synchronised by AWS; one second is generous). */
+/**
+ * Allowance for the difference between the Lambda's clock and CloudTrail's (both synchronised by AWS; one second is
+ * generous).
+ */
 export const CLOCK_SKEW_MS = 1000;
 /** The metadata mark each gate update carries: `<re-read sent at, ISO> <record URI>`. */
 export const GATE_WRITE_KEY = 'gate-write';
@@ -500,9 +514,9 @@ export function approvalGate(deps: ApprovalGateDeps) {
         return apply(record, latest, true);
       }
       // Otherwise a person sent the package back, the policy changed, or the round held only because something could
-      // not be read then (a transient error is not a decision to keep): a new round, from fresh reads. Settle this one first: if
-      // the gate's update of it went through (its metadata names this round's record) but the invocation stopped
-      // before recording that, the record says so now, late, and its notice goes out: the decision was live.
+      // not be read then (a transient error is not a decision to keep): a new round, from fresh reads. Settle this one
+      // first: if the gate's update of it went through (its metadata names this round's record) but the invocation
+      // stopped before recording that, the record says so now, late, and its notice goes out: the decision was live.
       if (!applied && landed(record, uriOf(latest.record), current)) await completeNotice(latest, current);
     }
     return decideRound((latest?.round ?? 0) + 1, arn!, group, Number(versionText), current, event, base);
@@ -532,8 +546,9 @@ export function approvalGate(deps: ApprovalGateDeps) {
     const names = Object.keys(uris);
     // Reports are evidence only of the model's own pipeline run, so they are read only when the claimed execution is
     // shown to be it (provenance `pipeline`), and only from that execution's reports prefix. A hand-registered package,
-    // a false claim (forged) or a claim that could not be checked (unavailable) is not read: its record says `not-read`,
-    // so no borrowed report is ever recorded as this package's evidence (and none is promoted on, approved-evidence.ts).
+    // a false claim (forged) or a claim that could not be checked (unavailable) is not read: its record says
+    // `not-read`, so no borrowed report is ever recorded as this package's evidence (and none is promoted on,
+    // approved-evidence.ts).
     const options = { buckets: [deps.artifactBucket], prefix: `${evidence.prefix ?? EVIDENCE_PREFIX}reports/` };
     const notPipeline = evidence.provenance.kind !== 'pipeline' || !evidence.prefix;
     const notRead = (n: string): FetchedReport => ({
@@ -615,7 +630,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
       applied: at(`${base}round-${round}.applied.json`),
       notified: at(`${base}round-${round}.notified.json`),
     };
-    // The record is written before the decision takes effect; if another invocation got there first, its record is the round's decision.
+    // The record is written before the decision takes effect; if another invocation got there first, its record is the
+    // round's decision.
     if (!(await writeRecordOnce(deps.s3, where.record, record))) {
       const winner = await readRecord<ApprovalRecord>(deps.s3, where.record);
       if (!winner) throw new Error(`decision record ${where.record.key} exists but cannot be read`);
@@ -957,7 +973,10 @@ export function approvalGate(deps: ApprovalGateDeps) {
     return Object.fromEntries(BASELINE_FILES.map((f, i) => [f, read[i]]));
   }
 
-  /** The current version of model data in the evidence prefix (HeadObject, authorized as s3:GetObject); elsewhere not read. */
+  /**
+   * The current version of model data in the evidence prefix (HeadObject, authorized as s3:GetObject); elsewhere not
+   * read.
+   */
   async function modelDataOf(uri: string | undefined): Promise<RecordedModelData> {
     const where = uri ? parseS3Uri(uri) : undefined;
     if (
@@ -1056,8 +1075,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
     if (!deps.config.models.some((m) => m.packageGroupName === group))
       return { outcome: 'skipped', reason: `${group} is not a governed package group: the gate never writes to it` };
     const status = param('modelApprovalStatus');
-    // A status-setting call: a decision (Approved, Rejected) or a package sent back for another review (PendingManualApproval).
-    // A call that sets no status (a description or metadata edit) decides nothing.
+    // A status-setting call: a decision (Approved, Rejected) or a package sent back for another review
+    // (PendingManualApproval). A call that sets no status (a description or metadata edit) decides nothing.
     if (status !== 'Approved' && status !== 'Rejected' && status !== PENDING) {
       return {
         outcome: 'skipped',
@@ -1113,8 +1132,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
           : undefined,
     };
     const current = await describe(arn as string);
-    // A judgement that cannot be completed (a record of the gate's that cannot be read now) is recorded as a wait, so that
-    // the deployment gate refuses the package meanwhile and the sweep judges the call again.
+    // A judgement that cannot be completed (a record of the gate's that cannot be read now) is recorded as a wait, so
+    // that the deployment gate refuses the package meanwhile and the sweep judges the call again.
     const judged = await judge(current, base, person.status, eventTime, uriOf(where)).catch((e: unknown) => ({
       verdict: 'wait' as const,
       reason: `the judgement could not be completed (${errorText(e)}): judged again`,
@@ -1193,8 +1212,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
       };
     if (judged.verdict !== 'restore') {
       if (!fresh) {
-        // An earlier delivery found a restoration to make or waited; now there is none (a person acted since, or the gate's own
-        // restoration landed before it was recorded): settled, with the reason.
+        // An earlier delivery found a restoration to make or waited; now there is none (a person acted since, or the
+        // gate's own restoration landed before it was recorded): settled, with the reason.
         const landedRestore =
           judged.verdict === 'concurs' &&
           current.CustomerMetadataProperties?.[GATE_WRITE_KEY]?.endsWith(` ${uriOf(where)}`);
@@ -1237,8 +1256,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
         reason: judged.reason,
       };
     }
-    // Restore. Every field is sent (an omitted description or metadata could be cleared); the mark names this record, so a
-    // person's update overwritten by the restoration itself is set back the same way.
+    // Restore. Every field is sent (an omitted description or metadata could be cleared); the mark names this record,
+    // so a person's update overwritten by the restoration itself is set back the same way.
     const readAt = now().toISOString();
     const before = await describe(arn as string);
     if (!sameState(stateOf(before), stateOf(current))) {
@@ -1395,7 +1414,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
       };
     }
     const untouched = state.lastModified === write.after.lastModified;
-    // Inside the window of the update itself (for a restoration: after its own re-read), not between an update and a restoration's re-read.
+    // Inside the window of the update itself (for a restoration: after its own re-read), not between an update and a
+    // restoration's re-read.
     const inWindow = !write.restoredCall || eventTime + EVENT_TIME_PRECISION_MS + CLOCK_SKEW_MS > Date.parse(readAt);
     const what = write.restoredCall
       ? `restoration of ${write.restoredCall.identity}'s ${write.status}`
@@ -1447,8 +1467,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
       const judged = restored?.restored
         ? await readRecord<PersonUpdateRecord>(deps.s3, at(key.replace(/\.restored\.json$/, '.json')))
         : undefined;
-      // The judgement was written before the restoration's re-read: its time stands in for that re-read (earlier, so a call
-      // the restoration overwrote is not taken for one inside its own window).
+      // The judgement was written before the restoration's re-read: its time stands in for that re-read (earlier, so a
+      // call the restoration overwrote is not taken for one inside its own window).
       if (restored?.restored && judged)
         candidates.push({
           uri: uriOf(at(key.replace(/\.restored\.json$/, '.json'))),
@@ -1463,7 +1483,10 @@ export function approvalGate(deps: ApprovalGateDeps) {
     return last && [last.readAt, last.uri];
   }
 
-  /** Person status calls recorded for this package with an eventTime after `eventTime` (oldest first), other than `self`. */
+  /**
+   * Person status calls recorded for this package with an eventTime after `eventTime` (oldest first), other than
+   * `self`.
+   */
   async function laterPersonCalls(
     base: string,
     eventTime: number,
@@ -1508,7 +1531,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
     if (!where || where.bucket !== deps.recordBucket || !where.key.startsWith(base)) return undefined;
     const rest = where.key.slice(base.length);
     const keys = new Set(await listKeys(deps.s3, deps.recordBucket, where.key.replace(/\.json$/, '.')));
-    // When the update landed: SageMaker's LastModifiedTime after it, or (recorded late, state unknown) when it was recorded, which is later.
+    // When the update landed: SageMaker's LastModifiedTime after it, or (recorded late, state unknown) when it was
+    // recorded, which is later.
     const updatedAt = (after?: PackageState, recordedAt?: string) =>
       Date.parse(after?.lastModified ?? recordedAt ?? '');
     if (ROUND_KEY.test(`/${rest}`) && !rest.includes('/')) {
@@ -1578,17 +1602,17 @@ export function approvalGate(deps: ApprovalGateDeps) {
    * Judges again every person call the index holds for today or yesterday that is not settled (no `.restored.json`),
    * from its person record (CloudTrail's call as recorded: id, time, who, status); carries one still pending into
    * today; counts those pending too long or unreadable, and publishes the count (0 included) for the alarm. Idempotent:
-   * a judgement, a restoration and a notice are each written once, so a sweep that overlaps a delivery changes nothing twice.
+   * a judgement, a restoration and a notice are each written once, so a sweep that overlaps a delivery changes nothing
+   * twice.
    */
   async function sweep(): Promise<ApprovalResult> {
     const t = now();
     const today = t.toISOString().slice(0, 10);
     // Every day of the index that is not closed, not only today's and yesterday's: after an outage of the sweep longer
-    // than a day (throttling, a failing function, deliveries dropped), the older entries are still judged. A past day is
-    // closed (a write-once marker `<day>/<entries>.json` under SWEPT_PREFIX) once each of its entries was settled or
-    // carried into a later day.
-    // A closing marker records how many entries the day had; a day with more entries than its marker counts (a write
-    // that landed after it was closed, from a clock behind the sweep's) is open again.
+    // than a day (throttling, a failing function, deliveries dropped), the older entries are still judged. A past day
+    // is closed (a write-once marker `<day>/<entries>.json` under SWEPT_PREFIX) once each of its entries was settled or
+    // carried into a later day. A closing marker records how many entries the day had; a day with more entries than its
+    // marker counts (a write that landed after it was closed, from a clock behind the sweep's) is open again.
     const closed = new Set(
       (await listKeys(deps.s3, deps.recordBucket, SWEPT_PREFIX)).map((key) => key.slice(SWEPT_PREFIX.length)),
     );
@@ -1626,8 +1650,8 @@ export function approvalGate(deps: ApprovalGateDeps) {
     for (const { key, group, version, eventId, days } of entries.values()) {
       const base = `approval/${group}/${version}/`;
       const where = at(`${base}person/${eventId}.json`);
-      // Settled as `settlementOf` says: a notice SNS refused is owed, judging the call again sends it (the replay path),
-      // and until then the entry stays pending and is counted.
+      // Settled as `settlementOf` says: a notice SNS refused is owed, judging the call again sends it (the replay
+      // path), and until then the entry stays pending and is counted.
       const isSettled = async (record: PersonUpdateRecord) => {
         const keys = await listKeys(deps.s3, deps.recordBucket, `${base}person/${eventId}.`);
         const settlement = keys.includes(`${base}person/${eventId}.restored.json`)
@@ -1717,7 +1741,9 @@ export function approvalGate(deps: ApprovalGateDeps) {
     };
   }
 
-  /** The person's call as CloudTrail recorded it, rebuilt from its person record (what the gate judged is what it kept). */
+  /**
+   * The person's call as CloudTrail recorded it, rebuilt from its person record (what the gate judged is what it kept).
+   */
   function callOf(record: PersonUpdateRecord): ApiCallEvent {
     return {
       id: `sweep-${record.person.eventId}`,
@@ -1794,7 +1820,10 @@ export function approvalGate(deps: ApprovalGateDeps) {
 const MAX_BASELINE_READ_BYTES = 64 * 1024 ** 2;
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** The restored status's description: who set it, when, that it was restored, and the person's own words (at most 1,024 characters). */
+/**
+ * The restored status's description: who set it, when, that it was restored, and the person's own words (at most 1,024
+ * characters).
+ */
 export function restoredDescription(record: PersonUpdateRecord): string {
   const text =
     `${GATE_NAME}: restored ${record.person.status} set by ${record.person.identity} at ${record.person.eventTime} (overwritten inside the race window by the gate's ${record.overwrittenBy?.status}). ${record.person.description ?? ''}`.trim();

@@ -51,7 +51,10 @@ export interface ApprovalInputs {
 
 export interface ApprovalContext {
   readonly provenance: Provenance;
-  /** What the package would serve (images, model data), each checked by the handler against the estate's registries and buckets. */
+  /**
+   * What the package would serve (images, model data), each checked by the handler against the estate's registries and
+   * buckets.
+   */
   readonly artifacts: readonly Check[];
 }
 

@@ -16,7 +16,10 @@ export const SWEEP_EVERY_MINUTES = 5;
  * (SWEPT_PREFIX), so a sweep judges only the open days' entries, never the whole record bucket.
  */
 export const WAITING_PREFIX = 'approval/_waiting/';
-/** Days of the index the sweep has closed (every entry settled or carried into a later day): `<day>/<entries>.json`, written once. */
+/**
+ * Days of the index the sweep has closed (every entry settled or carried into a later day): `<day>/<entries>.json`,
+ * written once.
+ */
 export const SWEPT_PREFIX = 'approval/_swept/';
 /** How long past ROUND_IN_FLIGHT_MS a person call may still be pending before it counts as waiting too long. */
 export const WAITING_MARGIN_MS = 10 * 60_000;

@@ -1,6 +1,8 @@
 /** The object tag that marks a model data version approved: only the model pinner sets it. */
 export const APPROVED_TAG = 'estate-approved';
-/** The one key each container's pinned copy is written to, once (deterministic: prod's model names it at synth time). */
+/**
+ * The one key each container's pinned copy is written to, once (deterministic: prod's model names it at synth time).
+ */
 export function pinnedKey(group: string, version: number | string, container: number): string {
   return `models/${group}/${version}/${container}/model.tar.gz`;
 }
@@ -25,7 +27,10 @@ export const REQUIRED_BASELINE_FILES: readonly BaselineFile[] = [
 export function baselineKey(group: string, version: number | string, file: BaselineFile): string {
   return `baselines/${group}/${version}/${file}`;
 }
-/** The manifest of a version's pinned baseline (file, bytes, SHA-256), written once after its files: what prod's copy verifies against. */
+/**
+ * The manifest of a version's pinned baseline (file, bytes, SHA-256), written once after its files: what prod's copy
+ * verifies against.
+ */
 export function baselineManifestKey(group: string, version: number | string): string {
   return `baselines/${group}/${version}/manifest.json`;
 }
@@ -35,7 +40,9 @@ export const baselinePrefix = (group: string): string => `baselines/${group}/`;
 export interface BaselineManifest {
   readonly schema: 'model-baseline/1';
   readonly modelPackage: string;
-  /** The files pinned, in BASELINE_FILES order; SHA-256 in hex, of the bytes the pinner read from the approved version. */
+  /**
+   * The files pinned, in BASELINE_FILES order; SHA-256 in hex, of the bytes the pinner read from the approved version.
+   */
   readonly files: readonly {
     readonly file: BaselineFile;
     readonly bytes: number;

@@ -68,7 +68,9 @@ export type { BaselineManifest };
 export const MAX_BASELINE_BYTES = 64 * 1024 ** 2;
 /** The reports of a training run, `training/<group>/<run>/reports/`: where the approval gate read the baseline. */
 const REPORTS_DIR = new RegExp(`^(${EVIDENCE_PREFIX}[^/]+/[^/]+/reports/)baseline-statistics\\.json$`);
-/** UploadPartCopy's limit for one part, and a multipart upload's limits (Amazon S3 User Guide, multipart upload limits). */
+/**
+ * UploadPartCopy's limit for one part, and a multipart upload's limits (Amazon S3 User Guide, multipart upload limits).
+ */
 export const MAX_PART_BYTES = 5 * 1024 ** 3;
 export const MIN_PART_BYTES = 5 * 1024 ** 2;
 export const MAX_PARTS = 10_000;
@@ -77,7 +79,10 @@ export const DEFAULT_PART_BYTES = 512 * 1024 ** 2;
 const PACKAGE_ARN =
   /^arn:(aws[a-z-]{0,10}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):model-package\/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})\/([1-9]\d{0,8})$/;
 const ROUND_RECORD = /\/round-(\d{1,6})\.json$/;
-/** Model data of a training run, `training/<group>/<run>/model/...`: the only keys the pinner's role may read (lib/stacks/model-governance-stack.ts). */
+/**
+ * Model data of a training run, `training/<group>/<run>/model/...`: the only keys the pinner's role may read
+ * (lib/stacks/model-governance-stack.ts).
+ */
 const MODEL_DATA_KEY = new RegExp(`^${EVIDENCE_PREFIX}[^/]+/[^/]+/model/[^/].*$`);
 
 export interface PinnerDeps {
@@ -91,7 +96,10 @@ export interface PinnerDeps {
   /** Days each pinned copy is locked in COMPLIANCE mode. */
   readonly retainDays: number;
   readonly now?: () => Date;
-  /** Size of each copied part (default 512 MiB; at least S3's 5 MiB but for the last, which tests against moto lower); raised where the object would need over 10,000 parts. */
+  /**
+   * Size of each copied part (default 512 MiB; at least S3's 5 MiB but for the last, which tests against moto lower);
+   * raised where the object would need over 10,000 parts.
+   */
   readonly partBytes?: number;
 }
 
@@ -112,7 +120,9 @@ export interface PinnedContainer {
   };
 }
 
-/** A version's drift baseline as pinned: each file written once, locked, with the manifest prod's copy verifies against. */
+/**
+ * A version's drift baseline as pinned: each file written once, locked, with the manifest prod's copy verifies against.
+ */
 export type PinnedBaselines =
   | {
       readonly status: 'pinned';
@@ -129,7 +139,9 @@ export type PinnedBaselines =
         };
       }[];
     }
-  /** Nothing pinned, and why (prod's baseline copy refuses such a version for a monitored endpoint, naming the reason). */
+  /**
+   * Nothing pinned, and why (prod's baseline copy refuses such a version for a monitored endpoint, naming the reason).
+   */
   | { readonly status: 'none'; readonly reason: string };
 
 export interface PinRecord {
@@ -158,7 +170,10 @@ export function partSizeFor(bytes: number, partBytes = DEFAULT_PART_BYTES): numb
   return Math.max(partBytes, Math.ceil(bytes / MAX_PARTS));
 }
 
-/** S3's composite SHA-256 of a multipart object: SHA-256 of the parts' binary digests, then `-<parts>` (Amazon S3 User Guide, checksums of multipart objects). */
+/**
+ * S3's composite SHA-256 of a multipart object: SHA-256 of the parts' binary digests, then `-<parts>` (Amazon S3 User
+ * Guide, checksums of multipart objects).
+ */
 export function compositeSha256(partDigests: readonly Buffer[]): string {
   return `${createHash('sha256').update(Buffer.concat(partDigests)).digest('base64')}-${partDigests.length}`;
 }
@@ -320,13 +335,13 @@ export function modelPinner(deps: PinnerDeps) {
   /**
    * Pins the version's drift baseline beside its model data: each baseline file of the training run's reports at
    * exactly the S3 version the approval record kept for it (`baselineFiles`, the gate's own read), whose bytes must
-   * hash to the SHA-256 recorded with it; a version is never chosen by time. Each is read and hashed here, written once at
-   * `baselines/<group>/<version>/<file>` with If-None-Match and its SHA-256 (S3 refuses bytes that are not them), and
-   * locked in COMPLIANCE mode; then the manifest, the same way. A key that holds other bytes, or a recorded version
+   * hash to the SHA-256 recorded with it; a version is never chosen by time. Each is read and hashed here, written once
+   * at `baselines/<group>/<version>/<file>` with If-None-Match and its SHA-256 (S3 refuses bytes that are not them),
+   * and locked in COMPLIANCE mode; then the manifest, the same way. A key that holds other bytes, or a recorded version
    * whose bytes are not the recorded SHA-256, is a Refusal (never overwritten, never taken). A version without a
-   * recorded baseline, a record from before per-file baseline records, a file the gate could not read, or a run
-   * without baseline constraints, pins no baseline and says why (`none`): its model data is
-   * still pinned, and prod's baseline copy refuses it for a monitored endpoint with that reason.
+   * recorded baseline, a record from before per-file baseline records, a file the gate could not read, or a run without
+   * baseline constraints, pins no baseline and says why (`none`): its model data is still pinned, and prod's baseline
+   * copy refuses it for a monitored endpoint with that reason.
    */
   async function pinBaselines(
     arn: string,
@@ -573,8 +588,8 @@ export function modelPinner(deps: PinnerDeps) {
       }
       const sha256 = whole.digest('base64');
       const composite = compositeSha256(digests);
-      // S3 reports a multipart object's checksum as the composite (HeadObject with "-<parts>", some readers without it);
-      // each form is computed here from the bytes the pinner read, as is the whole object's.
+      // S3 reports a multipart object's checksum as the composite (HeadObject with "-<parts>", some readers without
+      // it); each form is computed here from the bytes the pinner read, as is the whole object's.
       const expected = new Set([composite, composite.replace(/-\d+$/, ''), sha256]);
       let versionIdOfCopy: string;
       try {

@@ -296,7 +296,8 @@ export function segmentApprovalChecks(input: {
       const name = `${label} ${metricName.toUpperCase()}`;
       const m = f.metrics[metricName];
       if (!m || !m.ok) {
-        // Enough rows but no figure (one class only, or a report without it): nothing shows the segment meets its floor.
+        // Enough rows but no figure (one class only, or a report without it): nothing shows the segment meets its
+        // floor.
         checks.push({
           name,
           passed: false,
@@ -449,7 +450,10 @@ export function newcombe(
   };
 }
 
-/** One-sided level of the promotion test: the challenger is blocked when it is worse beyond tolerance with 95% confidence. */
+/**
+ * One-sided level of the promotion test: the challenger is blocked when it is worse beyond tolerance with 95%
+ * confidence.
+ */
 export const PROMOTION_CONFIDENCE = 0.95;
 
 /**

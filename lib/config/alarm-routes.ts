@@ -16,7 +16,10 @@ export interface AlarmRoute {
   readonly alarmNames: readonly string[];
 }
 
-/** Names of the alarms that start retraining of a model's endpoint in an environment, or none where the estate does not monitor it. */
+/**
+ * Names of the alarms that start retraining of a model's endpoint in an environment, or none where the estate does not
+ * monitor it.
+ */
 export function endpointRetrainingAlarms(estate: EstateConfig, env: EnvironmentConfig, model: ModelConfig): string[] {
   const endpoint = model.endpoints[env.name];
   if (!endpoint || endpoint.awaitingApproval || env.monitoringService !== 'estate') return [];

@@ -22,7 +22,10 @@ const flags = z.strictObject({
     .describe('CloudFormation termination protection on the stacks. Forced on for prod.'),
 });
 
-/** Who monitors endpoints: the estate's processing jobs (default), or SageMaker Model Monitor where the account still has it. */
+/**
+ * Who monitors endpoints: the estate's processing jobs (default), or SageMaker Model Monitor where the account still
+ * has it.
+ */
 export const MONITORING_SERVICES = ['estate', 'model-monitor'] as const;
 
 export const environmentSchema = z.strictObject({

@@ -204,7 +204,8 @@ export function checkEndpointRules(config: EstateConfig): ConfigProblem[] {
           });
         }
       };
-      // Where a variant's or the shadow's model comes from: an approved package version, or (outside prod) an image and model data.
+      // Where a variant's or the shadow's model comes from: an approved package version, or (outside prod) an image and
+      // model data.
       const checkSource = (vp: string, v: Pick<VariantConfig, 'image' | 'modelData' | 'modelPackageVersion'>) => {
         const packaged = v.modelPackageVersion !== undefined;
         const direct = v.image !== undefined || v.modelData !== undefined;
@@ -303,7 +304,8 @@ function checkPromotedVersionsBaked(config: EstateConfig): ConfigProblem[] {
         env.type === 'prod' && env.promoteFrom !== undefined
           ? present.find((e) => e.name === env.promoteFrom && e.type === 'staging' && e.region === env.region)
           : undefined;
-      if (!endpoint || endpoint.awaitingApproval || !source) continue; // no or a wrong promoteFrom is reported by the promotion rules
+      // No promoteFrom, or a wrong one, is reported by the promotion rules.
+      if (!endpoint || endpoint.awaitingApproval || !source) continue;
       const staging = model.endpoints[source.name];
       const live = staging && !staging.awaitingApproval ? staging : undefined;
       const inVariants = (live?.variants ?? [])

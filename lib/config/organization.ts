@@ -63,7 +63,9 @@ export const tagsSchema = z
   )
   .default({});
 
-/** Cross-field rules of the organization: regions listed once, the home region allowed, management account with root ID. */
+/**
+ * Cross-field rules of the organization: regions listed once, the home region allowed, management account with root ID.
+ */
 export function checkOrganizationRules(config: EstateConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const { organization } = config;

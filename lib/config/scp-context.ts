@@ -71,7 +71,8 @@ export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DE
     prodAccounts: [...new Set(estate.environments.filter((e) => e.type === 'prod').map((e) => e.account))],
     baselineCopierAccounts: baselineCopierSuffixAccounts(estate),
     deliveryAccount: estate.delivery?.account,
-    // The training roles' path is what the artifact bucket trusts to write the gate's evidence; that bucket's policy holds the rule.
+    // The training roles' path is what the artifact bucket trusts to write the gate's evidence; that bucket's policy
+    // holds the rule.
     protectedResources: [
       `arn:*:iam::*:role${TRAINING_ROLE_PATH}*`,
       `arn:*:iam::*:role${PIPELINE_ROLE_PATH}*`,
@@ -89,7 +90,8 @@ export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DE
       `arn:*:iam::*:role${PIPELINE_ROLE_PATH}*`,
     ],
     selfPassingRoles: [`arn:*:iam::*:role${TRAINING_ROLE_PATH}*`],
-    // The home store: CloudFormation names it `<org>-delivery-artifacts<id>-<suffix>`; the replica stores have fixed names.
+    // The home store: CloudFormation names it `<org>-delivery-artifacts<id>-<suffix>`; the replica stores have fixed
+    // names.
     pipelineBuckets: estate.delivery
       ? [
           `arn:*:s3:::${org.name}-delivery-artifacts*`,
@@ -97,7 +99,8 @@ export function scpContext(estate: EstateConfig, bootstrapQualifier: string = DE
         ]
       : [],
     pipelineRoles: estate.delivery ? [`arn:*:iam::${estate.delivery.account}:role${PIPELINE_ROLE_PATH}*`] : [],
-    // One pattern per environment for both roles (`<org>-<env>-appro*`), for room; ProtectTheEstate reserves such names.
+    // One pattern per environment for both roles (`<org>-<env>-appro*`), for room; ProtectTheEstate reserves such
+    // names.
     approverRoleArns: estate.environments.map(
       (e) =>
         `arn:*:iam::${e.account}:role/${commonPrefix(approverRoleName(org.name, e.name), approvalGateRoleName(org.name, e.name))}*`,

@@ -352,7 +352,9 @@ export function checkSegmentRules(config: EstateConfig): ConfigProblem[] {
   return problems;
 }
 
-/** What the gates need of a model's segmentation (lambdas/shared/segments.ts): definitions as the reports repeat them. */
+/**
+ * What the gates need of a model's segmentation (lambdas/shared/segments.ts): definitions as the reports repeat them.
+ */
 export function segmentationPolicy(s: SegmentationConfig): SegmentationPolicy {
   return {
     marginBelowAggregate: s.marginBelowAggregate,

@@ -1,4 +1,7 @@
-/** "Did you mean" for a mistyped value: the closest candidate by edit distance, if it is close enough to be the intended one. */
+/**
+ * "Did you mean" for a mistyped value: the closest candidate by edit distance, if it is close enough to be the intended
+ * one.
+ */
 export function closest(value: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;

@@ -33,7 +33,9 @@ export const trainingSchema = z.strictObject({
 
 export type TrainingConfig = z.output<typeof trainingSchema>;
 
-/** Cross-field rules of retraining: a trigger, EBS-backed instances of allowed families, a quality alarm for onAlarm. */
+/**
+ * Cross-field rules of retraining: a trigger, EBS-backed instances of allowed families, a quality alarm for onAlarm.
+ */
 export function checkTrainingRules(config: EstateConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const environments = new Map(config.environments.filter(Boolean).map((e) => [e.name, e]));

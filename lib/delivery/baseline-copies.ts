@@ -19,7 +19,9 @@ export interface BaselineCopy {
   readonly roleName: string;
 }
 
-/** The champion of an endpoint: the variant with the most weight (its baseline is what live traffic is compared with). */
+/**
+ * The champion of an endpoint: the variant with the most weight (its baseline is what live traffic is compared with).
+ */
 export function championOf(
   variants: readonly { readonly weight: number; readonly modelPackageVersion?: number }[],
 ): number | undefined {
@@ -62,7 +64,9 @@ export function baselineCopyOf(
   return { model, environment, endpointName: name, championVersion, roleName: baselineCopierRoleName(name) };
 }
 
-/** Every prod environment's baseline copies that read the approved-model bucket of `source` (the staging side's view). */
+/**
+ * Every prod environment's baseline copies that read the approved-model bucket of `source` (the staging side's view).
+ */
 export function baselineCopiesFrom(estate: EstateConfig, source: EnvironmentConfig): BaselineCopy[] {
   if (promotionSource(estate)?.name !== source.name) return [];
   return estate.environments.flatMap((e) => baselineCopies(estate, e));

@@ -37,7 +37,9 @@ export const deploymentGateFunctionName = (organization: string, environment: st
 /** Name of an environment's model artifact bucket: model data, training outputs and the reports the gates read. */
 export const modelArtifactsBucketName = (account: string, region: string): string =>
   `model-artifacts-${account}-${region}`;
-/** The Object Lock bucket of pinned approved model data: named, so that prod's models and roles name it at synth time. */
+/**
+ * The Object Lock bucket of pinned approved model data: named, so that prod's models and roles name it at synth time.
+ */
 export const approvedModelsBucketName = (account: string, region: string): string =>
   `approved-models-${account}-${region}`;
 
@@ -87,8 +89,8 @@ export function endpointName(environment: string, model: string): string {
 }
 
 /**
- * `<endpoint>-<kind>` within 63 characters (SageMaker's names; Scheduler takes 64), the kind always kept at the end: a longer
- * endpoint name is cut and told apart by a digest of it. Names that fit are unchanged.
+ * `<endpoint>-<kind>` within 63 characters (SageMaker's names; Scheduler takes 64), the kind always kept at the end: a
+ * longer endpoint name is cut and told apart by a digest of it. Names that fit are unchanged.
  */
 export function monitoringName(endpoint: string, kind: string): string {
   const suffix = `-${kind.toLowerCase()}`;
@@ -97,7 +99,9 @@ export function monitoringName(endpoint: string, kind: string): string {
   return `${endpoint.slice(0, 63 - suffix.length - 9)}-${digest}${suffix}`;
 }
 
-/** The names of an endpoint's monitoring schedules (the estate's hourly and daily, Model Monitor's), by monitoringName. */
+/**
+ * The names of an endpoint's monitoring schedules (the estate's hourly and daily, Model Monitor's), by monitoringName.
+ */
 export function endpointMonitoringNames(endpoint: string): {
   hourly: string;
   daily: string;

@@ -33,7 +33,10 @@ const BYTES_PER_RESOURCE = {
 /** An endpoint's resources with monitoring are larger: its execution role grants the monitoring jobs too. */
 const BYTES_PER_MONITORED_ENDPOINT_RESOURCE = 2_800;
 const MEASURED_ID_LENGTH = 16;
-/** Bytes per resource for each character of a model id beyond MEASURED_ID_LENGTH (names, ARNs, tags, descriptions repeat it). */
+/**
+ * Bytes per resource for each character of a model id beyond MEASURED_ID_LENGTH (names, ARNs, tags, descriptions repeat
+ * it).
+ */
 const BYTES_PER_ID_CHARACTER = 24;
 
 export function modelFootprint(estate: EstateConfig, model: ModelConfig, env: EnvironmentConfig): Footprint {
@@ -63,8 +66,8 @@ export function modelFootprint(estate: EstateConfig, model: ModelConfig, env: En
         parts.monitoring =
           6 + 1 + 1 + 2 + (monitoring.dataQuality ? 1 : 0) + (monitoring.modelQuality ? 1 : 0) + alarms;
         retrainingAlarms = 2 + qualityAlarms + segmentAlarms;
-        // A monitored prod endpoint's baseline copy: its role, the role's policy and the custom resource (the shard's one
-        // copier function is within the shard's headroom below CloudFormation's limits).
+        // A monitored prod endpoint's baseline copy: its role, the role's policy and the custom resource (the shard's
+        // one copier function is within the shard's headroom below CloudFormation's limits).
         if (baselineCopyOf(estate, env, model)) parts.baselineCopy = 3;
       }
     }
@@ -105,7 +108,10 @@ export function modelFootprints(estate: EstateConfig, model: ModelConfig): Footp
   return estate.environments.map((env) => modelFootprint(estate, model, env));
 }
 
-/** The endpoint shard of every model in one environment (lib/ml/sharding.ts), the recorded ones where the placement file puts them. */
+/**
+ * The endpoint shard of every model in one environment (lib/ml/sharding.ts), the recorded ones where the placement file
+ * puts them.
+ */
 export function placeEnvironmentModels(
   estate: EstateConfig,
   environment: EnvironmentConfig,

@@ -46,7 +46,9 @@ export const SHARD_BUCKETS = 64;
  * recorded model that grows (a variant, a segment) in place.
  */
 export const SHARD_BUDGET: Footprint = { resources: 440, bytes: 880_000 };
-/** The shard's own resources (security group and its two rules) and the template's frame (parameters, rules, metadata). */
+/**
+ * The shard's own resources (security group and its two rules) and the template's frame (parameters, rules, metadata).
+ */
 export const SHARD_OVERHEAD: Footprint = { resources: 3, bytes: 8_000 };
 
 /** Overflow shards probed by the second hash before shards beyond are opened in order. */

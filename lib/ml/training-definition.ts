@@ -181,7 +181,8 @@ export function trainingPipelineDefinition(
     DependsOn: ['Train', 'ExplainDesign'],
     Arguments: {
       ProcessingResources: processingResources,
-      // The model's own image: one score per row of test/*.csv and design/*.csv, written as predictions/test/ and predictions/design/ (CSV, header).
+      // The model's own image: one score per row of test/*.csv and design/*.csv, written as predictions/test/ and
+      // predictions/design/ (CSV, header).
       AppSpecification: {
         ImageUri: training.processingImage,
         ContainerArguments: ['predict', '--problem-type', model.problemType],
@@ -203,7 +204,8 @@ export function trainingPipelineDefinition(
     DependsOn: ['Predict'],
     Arguments: {
       ProcessingResources: processingResources,
-      // Segments and stress scenarios of the config, one argument each: the report carries their figures (README, Evaluation report).
+      // Segments and stress scenarios of the config, one argument each: the report carries their figures (README,
+      // Evaluation report).
       AppSpecification: reference([
         'reports',
         '--problem-type',

@@ -30,7 +30,10 @@ import {
 } from '../delivery/names';
 import { trainingPipelineDefinition } from '../ml/training-definition';
 
-/** What the estate's monitoring alarms on for a model: its tier's PSI block level, disparate impact floor and quality floors. */
+/**
+ * What the estate's monitoring alarms on for a model: its tier's PSI block level, disparate impact floor and quality
+ * floors.
+ */
 export function monitoringThresholds(estate: EstateConfig, model: ModelConfig): MonitoringThresholds {
   const tier = estate.modelRisk.tiers[model.riskTier];
   const quality =
@@ -105,7 +108,10 @@ export function modelEndpointProps(c: ConfiguredEndpoint): ModelEndpointProps {
   };
 }
 
-/** The quality floor a model's endpoint alarms on: its tier's AUC floor for a classifier, its RMSE ceiling for a regressor. */
+/**
+ * The quality floor a model's endpoint alarms on: its tier's AUC floor for a classifier, its RMSE ceiling for a
+ * regressor.
+ */
 export function qualityThreshold(estate: EstateConfig, model: ModelConfig): ConfiguredEndpoint['qualityThreshold'] {
   if (model.problemType === 'binary_classification')
     return { metric: 'auc', value: estate.modelRisk.tiers[model.riskTier].minAuc };

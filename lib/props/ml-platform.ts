@@ -1,6 +1,6 @@
 /**
- * The ML platform stack's constructs, as the config sets them: the retraining guard's budget per training pipeline,
- * the market-event bus, and where prod's retraining alarms are forwarded from and received (lib/config/alarm-routes.ts).
+ * The ML platform stack's constructs, as the config sets them: the retraining guard's budget per training pipeline, the
+ * market-event bus, and where prod's retraining alarms are forwarded from and received (lib/config/alarm-routes.ts).
  * The stack wires the network, keys and buckets.
  */
 import * as logs from 'aws-cdk-lib/aws-logs';

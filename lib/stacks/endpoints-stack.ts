@@ -45,7 +45,7 @@ export interface EndpointsStackProps extends EstateStackProps {
 /**
  * One shard of an environment's models (lib/ml/sharding.ts): for each model, under a construct whose id is the model's,
  * its package group (readable by prod where prod serves from this registry), its model card, its endpoint where the
- * config gives one here, its baseline copy and its retraining pipeline; props from the config in lib/props/endpoints.ts.
+ * config gives one here, its baseline copy and its retraining pipeline (props: lib/props/endpoints.ts).
  */
 export class EndpointsStack extends EstateStack {
   readonly endpoints: Record<string, ModelEndpoint> = {};

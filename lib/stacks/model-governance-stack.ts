@@ -26,7 +26,9 @@ export interface ModelGovernanceStackProps extends EstateStackProps {
   readonly network: IsolatedNetwork;
   /** Second-region replica the decision records are copied to. */
   readonly auditReplica?: AuditReplicaLocation;
-  /** Where every session of the model-risk approver's role is announced: the trail's log copy and the findings topic. */
+  /**
+   * Where every session of the model-risk approver's role is announced: the trail's log copy and the findings topic.
+   */
   readonly identityAlerts: Pick<RoleAssumptionAlarmProps, 'trailLogGroup' | 'alerts'>;
 }
 

@@ -56,7 +56,10 @@ export class EnvironmentStage extends Stage {
   readonly detection: DetectionStack[] = [];
   readonly governance: ModelGovernanceStack;
   readonly mlPlatform: MLPlatformStack;
-  /** The estate's image repositories in this account, spread over stacks by name (lib/stacks/image-repositories-stack.ts). */
+  /**
+   * The estate's image repositories in this account, spread over stacks by name
+   * (lib/stacks/image-repositories-stack.ts).
+   */
   readonly imageRepositories: ImageRepositoriesStack[] = [];
   /** The endpoint shards (lib/ml/sharding.ts), in shard order. */
   readonly endpoints: EndpointsStack[] = [];
@@ -185,12 +188,15 @@ function estateAccounts(estate: EstateConfig): string[] {
   ];
 }
 
-/** The approved artifacts a serving environment reads from the environment it promotes from, through its S3 endpoint. */
+/**
+ * The approved artifacts a serving environment reads from the environment it promotes from, through its S3 endpoint.
+ */
 function promotedArtifacts(estate: EstateConfig, environment: EnvironmentConfig): string[] {
   const source = promotionSource(estate);
   if (!source || source.account === environment.account || !servingAccounts(estate).includes(environment.account))
     return [];
-  // The pinned copies of approved model data; the training bucket only for a model served without one (servesPinnedCopy).
+  // The pinned copies of approved model data; the training bucket only for a model served without one
+  // (servesPinnedCopy).
   const served = (m: EstateConfig['models'][number]) => [
     ...(m.endpoints[environment.name]?.variants ?? []),
     ...(m.endpoints[environment.name]?.shadow ? [m.endpoints[environment.name].shadow!] : []),

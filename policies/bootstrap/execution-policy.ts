@@ -24,7 +24,10 @@ const PREFIX_EXCEPTIONS: Record<string, string> = {
   CodeStarConnections: 'codestar-connections',
 };
 
-/** The IAM service prefix of a CloudFormation resource type (`AWS::SageMaker::Model` -> `sagemaker`); undefined for CDK's own types. */
+/**
+ * The IAM service prefix of a CloudFormation resource type (`AWS::SageMaker::Model` -> `sagemaker`); undefined for
+ * CDK's own types.
+ */
 export function servicePrefix(type: string): string | undefined {
   const [vendor, namespace] = type.split('::');
   if (vendor !== 'AWS' || !namespace) return undefined; // Custom::*, CDK metadata: run by Lambda, which is listed itself
@@ -81,7 +84,8 @@ export function executionPolicy(options: {
   if (options.kind === 'environment') {
     statements.push(
       {
-        // Every role of an environment carries the workload boundary, or the break-glass role its own (the estate's Aspect and construct).
+        // Every role of an environment carries the workload boundary, or the break-glass role its own (the estate's
+        // Aspect and construct).
         Sid: 'RolesOnlyUnderTheEstateBoundaries',
         Effect: 'Deny',
         Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],

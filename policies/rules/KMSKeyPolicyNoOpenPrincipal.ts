@@ -47,7 +47,8 @@ export function KMSKeyPolicyNoOpenPrincipal(node: CfnResource): NagRuleComplianc
       !isEventBridgeTargetKeyUse(s) &&
       !conditionKeys(s).some((k) => SOURCE_KEYS.includes(k)),
   );
-  // EventBridge's delivery to encrypted topics and queues never sends a source to KMS: a condition there drops every event.
+  // EventBridge's delivery to encrypted topics and queues never sends a source to KMS: a condition there drops every
+  // event.
   const unsatisfiable = statements.some(
     (s: any) => isEventBridgeTargetKeyUse(s) && unsupportedSourceKeys(s).length > 0,
   );

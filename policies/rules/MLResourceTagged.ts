@@ -15,7 +15,10 @@ const MODEL_RESOURCES = new Set([
 /** The tags a reviewer finds a model's resources by. */
 export const REQUIRED_MODEL_TAGS = ['model:id', 'model:risk-tier', 'data-classification'];
 
-/** Every SageMaker resource of a model carries its model id, risk tier and data classification; a feature group, its data classification. */
+/**
+ * Every SageMaker resource of a model carries its model id, risk tier and data classification; a feature group, its
+ * data classification.
+ */
 export function MLResourceTagged(node: CfnResource): NagRuleCompliance {
   const tags = tagsOf(node);
   if (MODEL_RESOURCES.has(node.cfnResourceType)) {

@@ -25,7 +25,8 @@ export function SageMakerProdEndpointMonitored(node: CfnResource): NagRuleCompli
   const machines = all.filter(({ resource }) => {
     if (resource.cfnResourceType !== 'AWS::StepFunctions::StateMachine') return false;
     const definition = stateMachineDefinition(resource);
-    // The job's inputs are worked out in the definition (the window's prefixes), so the endpoint's capture prefix is named somewhere in it.
+    // The job's inputs are worked out in the definition (the window's prefixes), so the endpoint's capture prefix is
+    // named somewhere in it.
     return (
       definition !== undefined &&
       processingTasks(definition).length > 0 &&
@@ -41,7 +42,10 @@ export function SageMakerProdEndpointMonitored(node: CfnResource): NagRuleCompli
   return scheduled ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
 }
 
-/** The Arguments (JSONata) or Parameters (JSONPath) of every CreateProcessingJob task of a state machine definition, nested states included. */
+/**
+ * The Arguments (JSONata) or Parameters (JSONPath) of every CreateProcessingJob task of a state machine definition,
+ * nested states included.
+ */
 export function processingTasks(definition: any): any[] {
   const found: any[] = [];
   const walk = (states: Record<string, any> | undefined) => {

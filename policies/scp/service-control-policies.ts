@@ -63,7 +63,10 @@ export interface ScpContext {
    * themselves to their jobs); ProtectTheEstate keeps that path for the deploy.
    */
   readonly trustedRoles: readonly string[];
-  /** Patterns among `trustedRoles` whose roles may pass each other, in the environment accounts (the training roles to their jobs). */
+  /**
+   * Patterns among `trustedRoles` whose roles may pass each other, in the environment accounts (the training roles to
+   * their jobs).
+   */
   readonly selfPassingRoles: readonly string[];
   /**
    * The pipeline's own roles in the tooling account (an IAM path only the
@@ -369,11 +372,13 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               `arn:*:kms:*:*:alias/${ctx.organization}-*`,
               // The pipeline's artifact keys (`alias/<org>/pipeline-artifacts` names a replica store's key).
               `arn:*:kms:*:*:alias/${ctx.organization}/*`,
-              // The boundary (`<org>-<env>-workload-boundary`) and every managed policy CloudFormation names after an estate stack (`<stack>-<logical id>-...`): grants, the break-glass boundary.
+              // The boundary (`<org>-<env>-workload-boundary`) and every managed policy CloudFormation names after an
+              // estate stack (`<stack>-<logical id>-...`): grants, the break-glass boundary.
               ...ctx.stackNamePrefixes.map((p) => `arn:*:iam::*:policy/${p}-*`),
               `arn:*:iam::*:role/${ctx.breakGlassRoleName}`,
               // Every name of an approver or approval gate (`<org>-<env>-approver`, `-approval-gate`), reserved before
-              // their stack creates them: OnlyApproversApprove exempts `<org>-<env>-appro*` in the environment's account.
+              // their stack creates them: OnlyApproversApprove exempts `<org>-<env>-appro*` in the environment's
+              // account.
               `arn:*:iam::*:role/${ctx.organization}-*-appro*`,
               // CloudFormation names a bucket <stack>-<logical id>-<suffix>; the replica has a fixed name.
               'arn:*:s3:::*-foundation-audit*',
@@ -529,12 +534,11 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             },
           },
           {
-            // Everything the estate tags `estate:organization`: key policies, the rules, alarms,
-            // topics and subscriptions, dead-letter queues and log groups (the trail's copy carries
-            // the break-glass metric filter) of the alert chain, the gates' functions (no new code),
-            // and every estate role (no new grant, trust, boundary or approver tag). The tag itself cannot be removed or
-            // overwritten (the tag calls are here, on a tagged resource), so the protection
-            // cannot be switched off by untagging first.
+            // Everything the estate tags `estate:organization`: key policies, the rules, alarms, topics and
+            // subscriptions, dead-letter queues and log groups (the trail's copy carries the break-glass metric filter)
+            // of the alert chain, the gates' functions (no new code), and every estate role (no new grant, trust,
+            // boundary or approver tag). The tag itself cannot be removed or overwritten (the tag calls are here, on a
+            // tagged resource), so the protection cannot be switched off by untagging first.
             Sid: 'ProtectEstateAlerting',
             Effect: 'Deny',
             Action: [
@@ -782,8 +786,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
       document: {
         Version: '2012-10-17',
         Statement: [
-          // Batch transform has no subnet key (it runs in its model's VPC, required by CreateModel).
-          // HyperPod clusters and AutoML jobs too (their keys are in the reference); UpdateCluster may leave the VPC out to keep it.
+          // Batch transform has no subnet key (it runs in its model's VPC, required by CreateModel). HyperPod clusters
+          // and AutoML jobs too (their keys are in the reference); UpdateCluster may leave the VPC out to keep it.
           {
             Sid: 'RequireVpcSubnets',
             Effect: 'Deny',
@@ -825,7 +829,8 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             },
           },
           {
-            // No instance type in these requests: the volume key is always required (notebooks and Studio domains keep data on it).
+            // No instance type in these requests: the volume key is always required (notebooks and Studio domains keep
+            // data on it).
             Sid: 'RequireVolumeKeyAlways',
             Effect: 'Deny',
             Action: [...AUTOML_JOBS, 'sagemaker:CreateNotebookInstance', 'sagemaker:CreateDomain'],
@@ -981,12 +986,12 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
           },
           {
             // Nor an instance of the admin's own in the VPC: one homed in two VPCs (a network interface in an estate
-            // subnet, its primary one in a VPC with an internet gateway; EC2's multi-VPC ENI attachments, same account and
-            // zone) is a proxy the workloads reach by the local route. The estate runs no EC2 instance (SageMaker's and
-            // Lambda's run in their services' accounts, attached to interfaces those services create), so no launch and
-            // no attachment of an interface of these accounts but by break-glass.
-            // The subnets too: an instance another account of the organization launches in an estate subnet shared with
-            // it has an interface of that account, but RunInstances authorizes on the subnet, the environment's.
+            // subnet, its primary one in a VPC with an internet gateway; EC2's multi-VPC ENI attachments, same account
+            // and zone) is a proxy the workloads reach by the local route. The estate runs no EC2 instance (SageMaker's
+            // and Lambda's run in their services' accounts, attached to interfaces those services create), so no launch
+            // and no attachment of an interface of these accounts but by break-glass. The subnets too: an instance
+            // another account of the organization launches in an estate subnet shared with it has an interface of that
+            // account, but RunInstances authorizes on the subnet, the environment's.
             Sid: 'NoInstancesInTheNetworks',
             Effect: 'Deny',
             Action: ['ec2:RunInstances', 'ec2:AttachNetworkInterface'],
@@ -1009,12 +1014,12 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
             Condition: { StringEquals: { 'aws:PrincipalAccount': [...ctx.breakGlassAccounts] } },
           },
           {
-            // Nor a share of the accounts' resources through RAM: a subnet shared with another account (VPC sharing) takes
-            // that account's instances, whose interfaces are its own, and an account outside the organization is bound by
-            // no SCP. The estate shares nothing. CreateResourceShare authorizes on no resource (the reference lists none),
-            // so the statement binds the environment accounts' principals instead; only their owner changes their shares.
-            // Adding resources or principals to a share, allowing external principals on it, or widening its permission
-            // are the other writes that open one.
+            // Nor a share of the accounts' resources through RAM: a subnet shared with another account (VPC sharing)
+            // takes that account's instances, whose interfaces are its own, and an account outside the organization is
+            // bound by no SCP. The estate shares nothing. CreateResourceShare authorizes on no resource (the reference
+            // lists none), so the statement binds the environment accounts' principals instead; only their owner
+            // changes their shares. Adding resources or principals to a share, allowing external principals on it, or
+            // widening its permission are the other writes that open one.
             Sid: 'NoResourceShares',
             Effect: 'Deny',
             Action: [

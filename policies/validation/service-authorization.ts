@@ -105,7 +105,10 @@ export function isDeprecated(key: SarConditionKey): boolean {
   return /deprecated/i.test(key.description);
 }
 
-/** The reference writes a key's variable part as `${TagKey}` or, for S3's object tags, `<key>` (`s3:ExistingObjectTag/<key>`). */
+/**
+ * The reference writes a key's variable part as `${TagKey}` or, for S3's object tags, `<key>`
+ * (`s3:ExistingObjectTag/<key>`).
+ */
 const KEY_VARIABLE = /\$\{[^}]+\}|<[^>]+>/;
 const hasVariable = (key: string) => KEY_VARIABLE.test(key);
 

@@ -179,7 +179,9 @@ interface CoveredAction {
   readonly explicit: boolean;
 }
 
-/** The concrete actions a statement's `Action` covers (empty for `NotAction` or `*`, where no per-action check applies). */
+/**
+ * The concrete actions a statement's `Action` covers (empty for `NotAction` or `*`, where no per-action check applies).
+ */
 function checkActions(statement: PolicyStatementJson, report: Report, where: string): CoveredAction[] {
   const covered: CoveredAction[] = [];
   const listed = [

@@ -58,7 +58,10 @@ const copierFunction = (modelId: string) => {
   return model.roles.find((r) => r.key === shard && r.logicalId.startsWith('BaselineCopierFunctionRole'))!;
 };
 
-/** A read of the staging approved-model bucket from prod, as S3 authorizes it (identity side in prod, bucket side in staging, through prod's S3 endpoint). */
+/**
+ * A read of the staging approved-model bucket from prod, as S3 authorizes it (identity side in prod, bucket side in
+ * staging, through prod's S3 endpoint).
+ */
 const readApproved = (p: Principal, key: string, policy: unknown = approvedPolicy()) =>
   ask({
     scps,

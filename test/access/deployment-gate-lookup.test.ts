@@ -1,10 +1,10 @@
 /**
  * The deployment gate reads CloudTrail's event history (LookupEvents) before a gate-written Approved counts
- * (lambdas/deployment-gate/restorations.ts). The call must be allowed where it runs, in every environment: by the
- * gate role's own policy, under the workload boundary, under every SCP of the organization, and through the VPC's
- * CloudTrail interface endpoint (the function runs in isolated subnets, so that endpoint is its only way to CloudTrail).
- * LookupEvents has no resource type (Service Authorization Reference, AWS CloudTrail), so it is asked on "*".
- * Simulated from the synthesized templates, as the access matrix is.
+ * (lambdas/deployment-gate/restorations.ts). The call must be allowed where it runs, in every environment: by the gate
+ * role's own policy, under the workload boundary, under every SCP of the organization, and through the VPC's CloudTrail
+ * interface endpoint (the function runs in isolated subnets, so that endpoint is its only way to CloudTrail).
+ * LookupEvents has no resource type (Service Authorization Reference, AWS CloudTrail), so it is asked on "*". Simulated
+ * from the synthesized templates, as the access matrix is.
  */
 import { synthesizeEstate } from '../support/estate';
 import { EstateModel, RoleModel } from './estate-model';

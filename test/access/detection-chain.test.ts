@@ -130,7 +130,8 @@ describe('tag-scoped protections cannot be undone by untagging (C2)', () => {
     async (action, type, fragment) => {
       const target = resource(type, fragment);
       expect((await asAdmin(action, target)).decision).toBe('denied');
-      // What the attack needed: the same call on the resource once untagged goes through; the tag calls above are what prevent it.
+      // What the attack needed: the same call on the resource once untagged goes through; the tag calls above are what
+      // prevent it.
       expect((await asAdmin(action, target, { tags: {} })).decision).toBe('allowed');
     },
   );

@@ -111,8 +111,8 @@ describe("SageMaker work: the estate's settings pass the SCPs, and leaving a set
     expect(
       (await jobs({ 'sagemaker:VolumeKmsKeyArn': undefined, 'sagemaker:InstanceTypes': ['ml.g5.2xlarge'] })).decision,
     ).toBe('allowed');
-    // Mixed with an EBS-only type: still no key possible (SageMaker refuses one when any type has local storage), so allowed;
-    // EBS-only types without a key are denied.
+    // Mixed with an EBS-only type: still no key possible (SageMaker refuses one when any type has local storage), so
+    // allowed; EBS-only types without a key are denied.
     expect(
       (
         await jobs({
@@ -291,7 +291,8 @@ describe('the deployment role builds every guarded resource of the estate under 
       }
       case 'AWS::IAM::Role': {
         const arn = `arn:aws:iam::${t.account}:role/${model.roleName(t, id)}`;
-        // CloudFormation sends the role's boundary with CreateRole and PutRolePermissionsBoundary (RolesCarryTheBoundary reads it).
+        // CloudFormation sends the role's boundary with CreateRole and PutRolePermissionsBoundary
+        // (RolesCarryTheBoundary reads it).
         const context: Record<string, string> = p.PermissionsBoundary
           ? { 'iam:PermissionsBoundary': String(model.resolve(t, p.PermissionsBoundary)) }
           : {};
@@ -641,7 +642,8 @@ describe("prod serves staging's approved artifacts through its own S3 endpoint",
         })
       ).decision,
     ).toBe('denied');
-    // Another model's pinned copy, and the training bucket's model data (marked approved or not), are not this role's to read.
+    // Another model's pinned copy, and the training bucket's model data (marked approved or not), are not this role's
+    // to read.
     expect(
       (await q({ ...pinned, resource: pinned.resource.replace('/credit-default/', '/fraud-score/') })).decision,
     ).toBe('denied');

@@ -40,7 +40,10 @@ export const ADMINISTRATOR_ACCESS = {
   Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
 };
 
-/** A member account's administrator: an Identity Center AdministratorAccess role, no boundary (the guardrails' threat model). */
+/**
+ * A member account's administrator: an Identity Center AdministratorAccess role, no boundary (the guardrails' threat
+ * model).
+ */
 export const memberAdmin = (
   account: string,
   arn = `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`,

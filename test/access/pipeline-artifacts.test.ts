@@ -43,7 +43,8 @@ function artifactBuckets(): Array<{ key: string; name: string; region: string; p
   for (const t of model.templates.filter((x) => x.key === 'Delivery' || x.key.startsWith('DeliverySupport'))) {
     const id = model.resourceId(t.key, 'AWS::S3::Bucket', '/Artifacts/');
     const standIn = model.bucketName(t, id);
-    // CloudFormation names the home store after the stack's name (`<org>-delivery`), which the model's stand-in (`delivery-...`) is not.
+    // CloudFormation names the home store after the stack's name (`<org>-delivery`), which the model's stand-in
+    // (`delivery-...`) is not.
     const name =
       t.key === 'Delivery'
         ? `${model.synth.config.organization.name}-delivery-${id}-1a2b3c4d5e6f`.toLowerCase()
@@ -106,7 +107,8 @@ describe("the pipeline's artifact buckets are written only by the pipeline's rol
         resourceAccount: tooling(),
         region: home.region,
       };
-      // Every role granted object writes on the bucket (the pipeline's, the source action's, the synth project's) is under the path.
+      // Every role granted object writes on the bucket (the pipeline's, the source action's, the synth project's) is
+      // under the path.
       const granted = r.identityPolicies.some((p) =>
         [p.policy.Statement]
           .flat()

@@ -190,7 +190,8 @@ describe("only the pipeline's roles assume the bootstrap roles (BootstrapRolesOn
         }
       }
     }
-    // The pipeline role reaches each environment's deploy roles, the asset role their publishing roles, the self-mutation the tooling account's.
+    // The pipeline role reaches each environment's deploy roles, the asset role their publishing roles, the
+    // self-mutation the tooling account's.
     expect(reached).toBeGreaterThan(8);
     expect(denied).toEqual([]);
   });

@@ -39,7 +39,10 @@ type Scps = Array<{ name: string; policy: any }>;
 const scpsOf = (config: EstateConfig): Scps =>
   serviceControlPolicies(scpContext(config)).map((p) => ({ name: p.name, policy: p.document }));
 
-/** A role with AdministratorAccess (what the bootstrap's execution role and break-glass hold; the SCPs are the question). */
+/**
+ * A role with AdministratorAccess (what the bootstrap's execution role and break-glass hold; the SCPs are the
+ * question).
+ */
 const roleWithAdmin = (arn: string, account: string): Principal => ({
   arn,
   account,

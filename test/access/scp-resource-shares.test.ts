@@ -146,7 +146,8 @@ describe.each(ESTATES.map((e) => [e.name]))('%s', (name) => {
     for (const e of config.environments) {
       const subnet = `arn:aws:ec2:${e.region}:${e.account}:subnet/subnet-0estate`;
       for (const other of others.filter((o) => o !== e.account)) {
-        // The share is emulated as the subnet's resource policy, so IAM's cross-account check passes as it does for a shared subnet.
+        // The share is emulated as the subnet's resource policy, so IAM's cross-account check passes as it does for a
+        // shared subnet.
         const shared = {
           Version: '2012-10-17',
           Statement: [

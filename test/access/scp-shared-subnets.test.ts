@@ -28,7 +28,10 @@ const SHARING_ACCOUNT = '999988887777';
 type Scps = Array<{ name: string; policy: any }>;
 const scpsOf = (config: EstateConfig): Scps =>
   serviceControlPolicies(scpContext(config)).map((p) => ({ name: p.name, policy: p.document }));
-/** A job's or function's execution role in the environment account: may create interfaces anywhere (the SCPs are the question). */
+/**
+ * A job's or function's execution role in the environment account: may create interfaces anywhere (the SCPs are the
+ * question).
+ */
 const executionRole = (account: string): Principal => ({
   arn: `arn:aws:iam::${account}:role/admins-own-function-role`,
   account,

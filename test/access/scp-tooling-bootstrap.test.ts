@@ -137,7 +137,10 @@ const bootstrapCalls = (account: string, region: string): Call[] => [
   ...Object.entries<any>(TEMPLATE.Resources).flatMap(([id, r]) => callsOf(id, r, account, region)),
 ];
 
-/** A KMS key is used under its key policy: the bootstrap key's lets the account's principals manage it (as the template writes it). */
+/**
+ * A KMS key is used under its key policy: the bootstrap key's lets the account's principals manage it (as the template
+ * writes it).
+ */
 const accountKeyPolicy = (account: string) => ({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
@@ -288,7 +291,8 @@ describe('the exemption cannot be claimed or borrowed', () => {
   });
 
   test('removing the whole statement still blocks nothing the bootstrap needs that another statement would catch', async () => {
-    // The exemption is the only thing between the bootstrap and the two statements: with them removed the bootstrap passes as well.
+    // The exemption is the only thing between the bootstrap and the two statements: with them removed the bootstrap
+    // passes as well.
     const region = config.organization.homeRegion;
     const bare = scpsWithout(withoutExemption(), 'ProtectTheDeploymentRoles', 'PublishOnlyThroughTheBootstrap');
     for (const call of bootstrapCalls(tooling, region))

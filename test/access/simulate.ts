@@ -45,7 +45,10 @@ const FULL_AWS_ACCESS = {
   policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
 };
 
-/** An endpoint policy as the simulator wants it: `Principal: "*"` (aws-cdk-lib writes `{ AWS: "*" }`, which IAM treats the same). */
+/**
+ * An endpoint policy as the simulator wants it: `Principal: "*"` (aws-cdk-lib writes `{ AWS: "*" }`, which IAM treats
+ * the same).
+ */
 function anyPrincipalAsStar(policy: any): any {
   return {
     ...policy,

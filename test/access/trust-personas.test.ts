@@ -7,10 +7,10 @@
  * break-glass, MFA or not; the named one can; with the trust's condition
  * removed (the old trust of the account root) the unnamed one could.
  *
- * Identity Center role ARNs: `role/aws-reserved/sso.amazonaws.com/[<region>/]AWSReservedSSO_<permission set>_<16-character suffix>`
- * (IAM Identity Center User Guide, "Referencing permission sets in resource policies").
- * Run on the example estate (trust in each environment's own account) and on
- * the four-environment estate (an identity account; a role and an IAM user named besides permission sets).
+ * Identity Center role ARNs: `role/aws-reserved/sso.amazonaws.com/[<region>/]AWSReservedSSO_<permission
+ * set>_<16-character suffix>` (IAM Identity Center User Guide, "Referencing permission sets in resource policies"). Run
+ * on the example estate (trust in each environment's own account) and on the four-environment estate (an identity
+ * account; a role and an IAM user named besides permission sets).
  */
 import { personaPrincipals, Persona, PERSONAS } from '../../lib/config/access';
 import type { EstateConfig } from '../../lib/config';
@@ -111,7 +111,8 @@ describe.each([
           ]);
           asked++;
         }
-        // The same names in another account are not trusted (the environment's own account when people sign in elsewhere).
+        // The same names in another account are not trusted (the environment's own account when people sign in
+        // elsewhere).
         const elsewhere = named.account === env.account ? '999999999990' : env.account;
         for (const ps of named.permissionSets) {
           expect([

@@ -168,7 +168,8 @@ export async function benchGates(): Promise<Record<string, unknown>> {
         calls.push(log.length);
       }
     }
-    // A person's Rejected inside the window of the gate's Approved, set back when CloudTrail's record of the call arrives.
+    // A person's Rejected inside the window of the gate's Approved, set back when CloudTrail's record of the call
+    // arrives.
     for (let i = 0; i < RESTORATIONS + 2; i++) {
       const arn = await world.register('fraud-score');
       let describes = 0;

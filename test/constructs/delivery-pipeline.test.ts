@@ -133,8 +133,9 @@ describe('DeliveryPipeline', () => {
 describe('DeliveryPipeline roles', () => {
   test('build() puts every role the pipeline made under the given path; without one they stay at the root', () => {
     const paths = (t: Template) => Object.values(t.findResources('AWS::IAM::Role')).map((r: any) => r.Properties.Path);
-    // aws-cdk-lib's default rules take the CodeBuild projects' role references for Refs (E3050), which under a path would
-    // name a role CodeBuild cannot find; the template has GetAtt ...Arn, asserted below, so those rules are off here.
+    // aws-cdk-lib's default rules take the CodeBuild projects' role references for Refs (E3050), which under a path
+    // would name a role CodeBuild cannot find; the template has GetAtt ...Arn, asserted below, so those rules are off
+    // here.
     const { template } = build(
       'Delivery',
       { rolePath: '/pipeline/' },

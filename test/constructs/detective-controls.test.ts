@@ -47,7 +47,9 @@ function regional(props: Partial<RegionalDetectionProps> = {}, region = 'eu-cent
 }
 
 const count = (t: Template, type: string) => Object.keys(t.findResources(type)).length;
-/** The acknowledgements recorded on a construct's resource (cdk's Validations store `{"Annotation::<rule>": reason}`). */
+/**
+ * The acknowledgements recorded on a construct's resource (cdk's Validations store `{"Annotation::<rule>": reason}`).
+ */
 const acknowledged = (c: IConstruct) =>
   c.node
     .defaultChild!.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)

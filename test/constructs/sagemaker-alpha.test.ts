@@ -13,7 +13,9 @@ import * as path from 'node:path';
 
 const IMAGE = '333333333333.dkr.ecr.eu-west-1.amazonaws.com/fraud/model:1.0';
 
-/** An image by URI: the alpha's own ContainerImage.fromEcrRepository grants the pull to the role in an inline policy. */
+/**
+ * An image by URI: the alpha's own ContainerImage.fromEcrRepository grants the pull to the role in an inline policy.
+ */
 class ImageUri extends alpha.ContainerImage {
   constructor(private readonly uri: string) {
     super();

@@ -5,7 +5,8 @@
  * and two minutes between the second and third attempts", AWS Lambda Developer Guide, "How Lambda handles errors and
  * retries with asynchronous invocation"), while a wait may last the round's time in flight. Here no retry is delivered
  * at all: the scheduled sweep (SWEEP_EVENT) judges the call again from its index entry, and what stays pending too long
- * or cannot be read is published for the alarm. On moto: final package status, records, reasons, notices and the metric.
+ * or cannot be read is published for the alarm. On moto: final package status, records, reasons, notices and the
+ * metric.
  */
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -49,7 +50,10 @@ async function published(from: Date, to = new Date(Date.now() + 3 * 86_400_000))
     .map((d) => d.Maximum!);
 }
 
-/** A person's Rejected lands inside the window and CloudTrail delivers it while the gate's update is still landing: `wait`. */
+/**
+ * A person's Rejected lands inside the window and CloudTrail delivers it while the gate's update is still landing:
+ * `wait`.
+ */
 async function waitingCall(): Promise<{ arn: string; call: Call }> {
   const arn = await w.register('fraud-score');
   let call: Call | undefined;
@@ -63,7 +67,8 @@ async function waitingCall(): Promise<{ arn: string; call: Call }> {
   expect(await approvalGate({ ...w.deps, sagemaker: client, roleName: GATE_ROLE })(stateChange(arn))).toMatchObject({
     outcome: 'approve',
   });
-  // Recorded and indexed, and returned (not thrown: the sweep judges it again, so the event does not go to the dead-letter queue).
+  // Recorded and indexed, and returned (not thrown: the sweep judges it again, so the event does not go to the
+  // dead-letter queue).
   expect(early).toMatchObject({
     outcome: 'wait',
     reason: expect.stringMatching(
@@ -167,7 +172,8 @@ test('an index entry whose person record is missing or unreadable is counted, na
       }),
     }),
   );
-  // A record still missing within the pending time is a delivery whose record write Lambda is retrying: pending, not counted.
+  // A record still missing within the pending time is a delivery whose record write Lambda is retrying: pending, not
+  // counted.
   await w.s3.send(
     new PutObjectCommand({
       Bucket: w.records,

@@ -109,7 +109,8 @@ describe.each(ESTATES.map((e) => [e.name, e] as const))('%s', (_name, estate) =>
         ).environment,
       ).toBe(env);
       expect(t.resources[gate].Properties.Layers).toHaveLength(1);
-      // An event the gate could not take (retries spent) rests in its dead-letter queue with nothing recorded: announced.
+      // An event the gate could not take (retries spent) rests in its dead-letter queue with nothing recorded:
+      // announced.
       const queue = model.resourceId(key, 'AWS::SQS::Queue', 'ApprovalGate/DeadLetters');
       const undelivered = of(key, 'AWS::CloudWatch::Alarm').filter(([, a]) =>
         JSON.stringify(a.Properties.Dimensions ?? []).includes(queue),

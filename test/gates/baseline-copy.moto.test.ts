@@ -69,7 +69,9 @@ const liveKeys = async (endpoint: string) => {
     .sort();
 };
 
-/** A fraud-score version approved and pinned by the real gate and pinner, its run having written these baseline files. */
+/**
+ * A fraud-score version approved and pinned by the real gate and pinner, its run having written these baseline files.
+ */
 async function pinnedVersion(
   files: { segments?: boolean; constraints?: boolean } = { segments: true, constraints: true },
 ) {
@@ -190,7 +192,8 @@ describe('refusals name their reason; nothing is half written', () => {
   test("a pinned file whose bytes are not the manifest's SHA-256: refused before any write, and a retry refuses the same way", async () => {
     const { v, pin } = await pinnedVersion();
     if (pin.baselines?.status !== 'pinned') throw new Error('not pinned');
-    // Other bytes at the key (moto does not enforce the bucket's write-once policy; a later version is what a read gets).
+    // Other bytes at the key (moto does not enforce the bucket's write-once policy; a later version is what a read
+    // gets).
     await w.s3.send(
       new PutObjectCommand({
         Bucket: w.approved,

@@ -4,8 +4,8 @@
  * round's re-read to the gate's update (widened by the clocks' allowance), holds the gate's own UpdateModelPackage and
  * no other identity's status-setting call on the package that the approval gate has not settled.
  *
- * Why the absence of a person record is no evidence: it exists only if CloudTrail's event reaches EventBridge, and
- * "in some rare cases an event might not be delivered" (EventBridge User Guide, "Events from AWS services"); CloudTrail's
+ * Why the absence of a person record is no evidence: it exists only if CloudTrail's event reaches EventBridge, and "in
+ * some rare cases an event might not be delivered" (EventBridge User Guide, "Events from AWS services"); CloudTrail's
  * delivery time "is not guaranteed" (CloudTrail User Guide).
  *
  * The approval gate is the real one and every SageMaker and S3 call goes to moto; CloudTrail's history is the fake of
@@ -90,8 +90,8 @@ describe('a gate-written Approved with an uncrossed window, shown by the history
     const result = await counted(arn);
     expect(result.status).toBe('Approved');
     expect(result.evidence).toMatchObject({ gateWrite: mark, gateEvent, settledCalls: [] });
-    // The window asked for: EventName UpdateModelPackage, from the re-read (or the round's record before it, if earlier)
-    // less 2 s to the update plus 2 s, whole seconds.
+    // The window asked for: EventName UpdateModelPackage, from the re-read (or the round's record before it, if
+    // earlier) less 2 s to the update plus 2 s, whole seconds.
     const asked = trail.requests[trail.requests.length - 1];
     expect(asked).toMatchObject({
       target: 'CloudTrail_20131101.LookupEvents',
@@ -193,9 +193,9 @@ describe("a person's call inside the window: refused until the approval gate has
   test("a crossing Rejected followed by a person's edit that sets no status is still refused (the edit decides nothing)", async () => {
     const { arn, call } = await crossedOn();
     await new Promise((r) => setTimeout(r, 5));
-    // The edit sets no status (ModelApprovalStatus is optional in UpdateModelPackage, SageMaker API Reference): CloudTrail
-    // records it without one. moto clears the status of an update that names none, where SageMaker keeps it, so moto is
-    // sent the status the package has (the state SageMaker would leave).
+    // The edit sets no status (ModelApprovalStatus is optional in UpdateModelPackage, SageMaker API Reference):
+    // CloudTrail records it without one. moto clears the status of an update that names none, where SageMaker keeps it,
+    // so moto is sent the status the package has (the state SageMaker would leave).
     const current = await w.describe(arn);
     const description = `${current.ApprovalDescription} (ticket RISK-9)`;
     trail.record({
@@ -212,7 +212,8 @@ describe("a person's call inside the window: refused until the approval gate has
       }),
     );
     expect((await w.describe(arn)).LastModifiedTime!.getTime()).toBeGreaterThan(current.LastModifiedTime!.getTime());
-    // Not delivered yet: refused. Delivered: whatever the approval gate makes of it, the person's Rejected is not promoted.
+    // Not delivered yet: refused. Delivered: whatever the approval gate makes of it, the person's Rejected is not
+    // promoted.
     expect((await counted(arn)).status).toMatch(/which the approval gate has not recorded yet/);
     await approvalGate(approvalDeps(w))(trail.delivered(call)).catch(() => undefined);
     const after = await counted(arn);

@@ -1,14 +1,14 @@
 /**
  * A restored Approved is promoted only after a person decides again (lambdas/deployment-gate/restorations.ts).
  *
- * The approval gate restores a person's Approved that its Rejected overwrote inside its race window, and says the version
- * is not promoted until a person decides again. Any UpdateModelPackage moves LastModifiedTime, including one that sets
- * no status: ModelApprovalStatus is optional in UpdateModelPackage (SageMaker API Reference), so a description or
- * metadata edit decides nothing. Only a person record of a later call that SET Approved (the approval gate writes one
- * for every person's Approved or Rejected CloudTrail delivers) is a new decision.
+ * The approval gate restores a person's Approved that its Rejected overwrote inside its race window, and says the
+ * version is not promoted until a person decides again. Any UpdateModelPackage moves LastModifiedTime, including one
+ * that sets no status: ModelApprovalStatus is optional in UpdateModelPackage (SageMaker API Reference), so a
+ * description or metadata edit decides nothing. Only a person record of a later call that SET Approved (the approval
+ * gate writes one for every person's Approved or Rejected CloudTrail delivers) is a new decision.
  *
- * The records are the approval gate's own formats (PersonUpdateRecord, RestoredRecord; ./restored-approval.ts), written to moto's S3 as the
- * approval gate writes them (write-once), so that the deployment gate reads what it reads in AWS.
+ * The records are the approval gate's own formats (PersonUpdateRecord, RestoredRecord; ./restored-approval.ts), written
+ * to moto's S3 as the approval gate writes them (write-once), so that the deployment gate reads what it reads in AWS.
  */
 import {
   CLOCK_SKEW_MS as APPROVAL_CLOCK_SKEW_MS,
@@ -80,7 +80,8 @@ describe('a restored Approved is refused until a person sets Approved again', ()
     const round2 = {
       [GATE_WRITE_KEY]: `2026-12-02T07:00:00.000Z s3://${bucket}/approval/churn/${v.version}/round-2.json`,
     };
-    // The round's own race is judged elsewhere (its settle period and CloudTrail evidence); past it, the restoration no longer counts.
+    // The round's own race is judged elsewhere (its settle period and CloudTrail evidence); past it, the restoration no
+    // longer counts.
     expect(await v.settled(v.pkg('2026-12-02T07:00:00.400Z', round2), '2026-12-02T08:00:00.000Z')).not.toMatch(REFUSED);
   });
 

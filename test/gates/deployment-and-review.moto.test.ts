@@ -124,8 +124,8 @@ describe('deployment gate against moto', () => {
       stagingEndpointName: 'fraud-stg-b',
     });
     expect(result.pass).toBe(false);
-    // The endpoint went live just now: its config has not baked, and the traffic from before it went live is not its own.
-    // The gate approved it just now too: a person's decision crossing it may not have been restored yet.
+    // The endpoint went live just now: its config has not baked, and the traffic from before it went live is not its
+    // own. The gate approved it just now too: a person's decision crossing it may not have been restored yet.
     expect(result.reasons).toEqual([
       expect.stringMatching(
         /^the model package is Approved by the approval gate 0 minute\(s\) ago: a person's decision overwritten inside its race window is restored once CloudTrail delivers the call, so promotion waits 15 minutes, not Approved$/,

@@ -51,7 +51,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => w?.stop());
 
-/** The gate's clock `minutes` from now: the endpoint went live now, so the bake began `BAKE - minutes` minutes before it. */
+/**
+ * The gate's clock `minutes` from now: the endpoint went live now, so the bake began `BAKE - minutes` minutes before
+ * it.
+ */
 const at = (minutes: number) => () => new Date(Date.now() + minutes * 60_000);
 
 /** A version its pipeline registered and the approval gate approved (its evaluation read and recorded). */
@@ -79,7 +82,8 @@ describe("the bake is the current config's, not the previous model's", () => {
     await sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpoint }));
     await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: config }));
     const live = (await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).LastModifiedTime!;
-    // The gate decides 30 minutes later: the bake period began 30 minutes before the switch and covers the champion's traffic.
+    // The gate decides 30 minutes later: the bake period began 30 minutes before the switch and covers the champion's
+    // traffic.
     const { result, rec, reasons } = await judge(
       {
         requestId: 'exec-bake-switch',

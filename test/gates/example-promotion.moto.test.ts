@@ -63,7 +63,8 @@ describe('the example promotion against moto: every request passes the real depl
   test("prod's versions, baked on the example's staging endpoints, pass; the same request against an endpoint serving image and model data fails", async () => {
     const example = defaultEstateConfig();
     const config = gateConfigFor(example, staging);
-    // The gate config the stack ships to the deployment gate, with moto's account and the world's pipelines standing in.
+    // The gate config the stack ships to the deployment gate, with moto's account and the world's pipelines standing
+    // in.
     const gateConfig: GateConfig = {
       ...config,
       prodChampions: prodChampionsOf(example, staging.name),
@@ -75,15 +76,17 @@ describe('the example promotion against moto: every request passes the real depl
     };
     const toMoto = (arn: string) => arn.replace(`:${staging.account}:`, `:${ACCOUNT}:`);
 
-    // Versions 1..n of each promoted model, registered by its pipeline, approved (a person for the high-risk one) and pinned.
+    // Versions 1..n of each promoted model, registered by its pipeline, approved (a person for the high-risk one) and
+    // pinned.
     const needed = new Map<string, number>();
     for (const r of promotion.requests) {
       const { model, version: v } = versionOf(r.modelPackageArn);
       needed.set(model, Math.max(needed.get(model) ?? 0, v));
     }
     for (const [model, count] of needed) {
-      // The example segments these models: their evaluations carry the segments the deployment gate compares.
-      // Large enough evaluation splits that an equal champion and challenger are shown non-inferior in every critical segment.
+      // The example segments these models: their evaluations carry the segments the deployment gate compares. Large
+      // enough evaluation splits that an equal champion and challenger are shown non-inferior in every critical
+      // segment.
       const big = good(100_000);
       const evaluation =
         model === 'fraud-score'

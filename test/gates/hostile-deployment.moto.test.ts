@@ -33,7 +33,10 @@ afterAll(async () => w?.stop());
 
 const afterBake = () => new Date(Date.now() + (GATE_CONFIG.deployment.stagingBakeMinutes + 1) * 60_000);
 
-/** A version registered by its pipeline, decided by the approval gate, and left in `status` (a person's where it differs). */
+/**
+ * A version registered by its pipeline, decided by the approval gate, and left in `status` (a person's where it
+ * differs).
+ */
 const pkg = (group: string, auc: unknown, status: 'Approved' | 'Rejected' | 'PendingManualApproval' = 'Approved') =>
   version(w, group, { auc, status });
 

@@ -44,8 +44,8 @@ const ACTION_OF: Record<string, string[]> = {
   's3:HeadObject': ['s3:GetObject'],
   // CopyObject is authorized as a read of the source and a write of the target (Amazon S3 API Reference, CopyObject).
   's3:CopyObject': ['s3:GetObjectVersion', 's3:PutObject'],
-  // A multipart upload's calls are authorized as s3:PutObject; UploadPartCopy also as a read of the source (the
-  // pinner names a version in CopySource, so s3:GetObjectVersion) (Amazon S3 User Guide, multipart upload and permissions).
+  // A multipart upload's calls are authorized as s3:PutObject; UploadPartCopy also as a read of the source (the pinner
+  // names a version in CopySource, so s3:GetObjectVersion) (Amazon S3 User Guide, multipart upload and permissions).
   's3:CreateMultipartUpload': ['s3:PutObject'],
   's3:UploadPartCopy': ['s3:GetObjectVersion', 's3:PutObject'],
   's3:CompleteMultipartUpload': ['s3:PutObject'],
@@ -269,7 +269,8 @@ describe('every AWS call of each handler is granted to its role', () => {
       // Which version of a baseline file the gate saw, and whether a recorded one is gone: baseline files of runs only.
       ['arn:aws:s3:::iam-artifacts', { StringLike: { 's3:prefix': ['training/*/*/reports/baseline-*'] } }],
     ]);
-    // The pinner reads and marks only model data versions, writes only the approved-model bucket's models/ and the pin records.
+    // The pinner reads and marks only model data versions, writes only the approved-model bucket's models/ and the pin
+    // records.
     const writes = statementsOf(CALLS['model pinner'].role).filter(
       (s) => s.Effect === 'Allow' && list(s.Action).some((a) => a.startsWith('s3:Put')),
     );
@@ -313,7 +314,8 @@ describe('the evidence prefix is written only by the training pipelines', () => 
     });
     for (const action of ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl'])
       expect(list(deny!.Action)).toContain(action);
-    // Prod reads the pinned copies (every prod model of the example has a training pipeline), nothing of this bucket; only the pinner may set the approval mark.
+    // Prod reads the pinned copies (every prod model of the example has a training pipeline), nothing of this bucket;
+    // only the pinner may set the approval mark.
     expect(statements.find((st) => st.Sid === 'ProdReadsApprovedArtifacts')).toBeUndefined();
     expect(statements.find((st) => st.Sid === 'OnlyThePinnerMarksApproved')).toMatchObject({
       Effect: 'Deny',
@@ -390,7 +392,8 @@ describe("the estate's image repositories", () => {
       );
 
   test('each repository the config names in an account exists there: tags immutable, scanned on push, customer key, retained', () => {
-    // Staging serves package versions (their images are the training repositories'), and the credit model's shadow by image.
+    // Staging serves package versions (their images are the training repositories'), and the credit model's shadow by
+    // image.
     expect(
       repositoriesOf('staging')
         .map((r) => r.Properties.RepositoryName)
@@ -489,7 +492,8 @@ function asPrincipal(s3: S3Client, statements: Statement[]): S3Client {
               throw e;
             }
           case 'HeadObjectCommand':
-            // HeadObject is authorized as GetObject (GetObjectVersion with a VersionId), with the same 403 for a missing key.
+            // HeadObject is authorized as GetObject (GetObjectVersion with a VersionId), with the same 403 for a
+            // missing key.
             if (!allows(VersionId ? 's3:GetObjectVersion' : 's3:GetObject', `arn:aws:s3:::${Bucket}/${Key}`))
               throw denied();
             try {

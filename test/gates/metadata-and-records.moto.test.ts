@@ -46,7 +46,8 @@ test("a package with no room left for the gate's marks: the decision is recorded
 
 test("a gate-decision mark set at registration is not taken for the gate's: a person's approval is not recorded as the gate's", async () => {
   const predicted = `s3://${w.records}/approval/fraud-score/`;
-  // The registrant cannot know the version in advance for certain, but may guess it: register once to learn the next one.
+  // The registrant cannot know the version in advance for certain, but may guess it: register once to learn the next
+  // one.
   const probe = await w.register('fraud-score');
   const next = Number(probe.split('/').pop()) + 1;
   const guess = `${predicted}${next}/round-1.json`;
@@ -71,7 +72,8 @@ test("a gate-decision mark set at registration is not taken for the gate's: a pe
         : Reflect.get(t, p),
   });
   const result = await approvalGate({ ...w.deps, s3 })(stateChange(arn));
-  // The package changed under the gate: its approve is not applied, and the person's approval is not claimed as the gate's.
+  // The package changed under the gate: its approve is not applied, and the person's approval is not claimed as the
+  // gate's.
   expect(result).toMatchObject({ outcome: 'superseded' });
   expect(await w.status(arn)).toBe('Approved');
   expect((await w.describe(arn)).ApprovalDescription).toBe('approved by the model-risk approver');

@@ -144,7 +144,8 @@ describe('the pinner copies exactly the approved version, locked, with its SHA-2
   test('the approved version is not the size the approval record kept: refused, nothing left at the key', async () => {
     const arn = await version(w, 'fraud-score', { pin: false });
     const kept = await modelDataKept(arn);
-    // The record as a faulty writer would have it: one byte more than the version holds (records are write-once: replaced by a later round).
+    // The record as a faulty writer would have it: one byte more than the version holds (records are write-once:
+    // replaced by a later round).
     const record = (await w.record(`approval/${where(arn)}/round-1.json`)) as ApprovalRecord;
     await w.s3.send(
       new PutObjectCommand({
@@ -235,7 +236,8 @@ describe('the deployment gate promotes only pinned model data that still matches
   test("a pin record whose SHA-256 is not the locked copy's fails", async () => {
     const arn = await version(w, 'deposit-forecast', { pin: false, auc: 0.98 });
     const real = modelPinner(pinnerDeps(w));
-    // The record as another writer would have it: same copy, another checksum (records are write-once, so it is written first).
+    // The record as another writer would have it: same copy, another checksum (records are write-once, so it is written
+    // first).
     const kept = await modelDataKept(arn);
     const copy = await w.s3.send(
       new PutObjectCommand({

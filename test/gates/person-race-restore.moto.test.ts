@@ -75,7 +75,8 @@ describe("a person's decision overwritten inside the window is restored, recorde
       person: { status: 'Rejected', identity: APPROVER, eventId: call.id },
       overwrittenBy: { status: 'Approved', record: `s3://${w.records}/${base(arn)}round-1.json` },
     });
-    // Both updates are in the record: the person's (time, who, status) and the gate's (record, status, re-read time, state after).
+    // Both updates are in the record: the person's (time, who, status) and the gate's (record, status, re-read time,
+    // state after).
     expect(record.overwrittenBy!.package!.status).toBe('Approved');
     expect(Date.parse(record.overwrittenBy!.readAt)).toBeLessThanOrEqual(call.at.getTime());
     const done = (await w.json(restored.record!.replace(/\.json$/, '.restored.json'))) as unknown as RestoredRecord;
@@ -183,7 +184,8 @@ describe('what is not restored', () => {
   test("an older person's call delivered after a later person's call (same status as the gate's) does not undo it", async () => {
     const arn = await w.register('fraud-score');
     const { call } = await raced(arn, 'Rejected');
-    // Before CloudTrail delivers the overwritten Rejected, another approver approves again, and that call is delivered first.
+    // Before CloudTrail delivers the overwritten Rejected, another approver approves again, and that call is delivered
+    // first.
     await new Promise((r) => setTimeout(r, 1100));
     const later = await personCall(arn, 'Approved', 'second approver: approved');
     expect(await gate()(trail(arn, later))).toMatchObject({ outcome: 'concurs' });
@@ -286,7 +288,8 @@ describe('what is not restored', () => {
       outcome: 'skipped',
       record: expect.stringMatching(/^unattributable\//),
     });
-    // A call that sets no status (a description edit) decides nothing (a person's sending back is restored: restoration-by-status).
+    // A call that sets no status (a description edit) decides nothing (a person's sending back is restored:
+    // restoration-by-status).
     expect(
       await g(
         trail(
@@ -367,7 +370,8 @@ describe('a restoration is never lost', () => {
     const arn = await w.register('fraud-score');
     const { call } = await raced(arn, 'Rejected');
     let second: Call | undefined;
-    // The restoration re-reads the package (2nd DescribeModelPackage of its run), then updates: another approver acts between.
+    // The restoration re-reads the package (2nd DescribeModelPackage of its run), then updates: another approver acts
+    // between.
     const { client } = racing(arn, 2, async () => {
       second = await personCall(arn, 'Approved', 'second approver: approved');
     });

@@ -115,7 +115,10 @@ export function personRace(w: ApprovalWorld) {
     };
   }
 
-  /** A SageMaker client that lets a person act right after the gate's n-th DescribeModelPackage, and counts the gate's updates. */
+  /**
+   * A SageMaker client that lets a person act right after the gate's n-th DescribeModelPackage, and counts the gate's
+   * updates.
+   */
   function racing(arn: string, afterDescribe: number, act: () => Promise<void>, failUpdates = 0) {
     const seen = { describes: 0, updates: 0, acted: false, failed: 0 };
     const client = new Proxy(w.sagemaker, {

@@ -45,7 +45,10 @@ const asRole = (r: RoleModel): Principal => ({
   boundary: r.boundary,
   tags: r.tags,
 });
-/** The same role with every S3 action on every resource (as a broad grant helper would give): only resource policies and SCPs stand. */
+/**
+ * The same role with every S3 action on every resource (as a broad grant helper would give): only resource policies and
+ * SCPs stand.
+ */
 const overGranted = (r: RoleModel): Principal => ({
   ...asRole(r),
   identityPolicies: [
@@ -249,7 +252,10 @@ describe('every call the pinner makes is allowed as IAM decides it: identity pol
     );
   };
   const modelData = 'training/credit-default/exec-1/model/model.tar.gz';
-  /** Each call of lambdas/model-pinner/handler.ts as S3 and SageMaker authorize it (test/gates/iam-calls.test.ts lists the actions). */
+  /**
+   * Each call of lambdas/model-pinner/handler.ts as S3 and SageMaker authorize it (test/gates/iam-calls.test.ts lists
+   * the actions).
+   */
   const calls = (): Array<{
     call: string;
     action: string;

@@ -51,7 +51,10 @@ const pinned = async (arn: string) =>
   ).length;
 const pin = () => modelPinner(pinnerDeps(w));
 
-/** A governed version of fraud-score whose run wrote statistics (the world's), constraints and segment statistics; decided by the gate (with `s3` if given), then Approved. */
+/**
+ * A governed version of fraud-score whose run wrote statistics (the world's), constraints and segment statistics;
+ * decided by the gate (with `s3` if given), then Approved.
+ */
 async function decided(s3?: S3Client) {
   const run = await w.run('fraud-score');
   const reports = `${run.prefix}reports/`;
@@ -68,7 +71,10 @@ async function decided(s3?: S3Client) {
   return { arn, reports, put };
 }
 
-/** Writes a later round of the version's decision record (records are write-once: another writer's record would appear as a later round). */
+/**
+ * Writes a later round of the version's decision record (records are write-once: another writer's record would appear
+ * as a later round).
+ */
 async function laterRound(arn: string, patch: (r: ApprovalRecord) => object) {
   const record = await approvalOf(arn);
   await w.s3.send(

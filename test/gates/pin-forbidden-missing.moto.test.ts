@@ -35,7 +35,10 @@ const denied = () =>
     $metadata: { httpStatusCode: 403 },
   });
 
-/** The pinner's S3 as AWS answers it: a missing key or version of the artifact bucket reads as 403; `deny` forbids reads outright. */
+/**
+ * The pinner's S3 as AWS answers it: a missing key or version of the artifact bucket reads as 403; `deny` forbids reads
+ * outright.
+ */
 function withoutListBucket(s3: S3Client, bucket: string, deny = false): S3Client {
   const real = s3.send.bind(s3) as (c: unknown) => Promise<unknown>;
   return new Proxy(s3, {

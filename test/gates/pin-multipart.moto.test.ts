@@ -128,7 +128,8 @@ describe('model data larger than one part is pinned in parts, and the whole obje
           uri: `s3://${w.approved}/${key}`,
           versionId: expect.any(String),
           sha256: sha256(body),
-          // moto reports the composite without its "-3"; S3 with it: either is the pinner's own composite of the three parts.
+          // moto reports the composite without its "-3"; S3 with it: either is the pinner's own composite of the three
+          // parts.
           s3Checksum: expect.stringMatching(
             new RegExp(`^${compositeSha256(parts).replace(/[+/=]/g, '\\$&').replace(/-3$/, '')}(-3)?$`),
           ),
@@ -216,7 +217,8 @@ describe('retries and timeouts part-way: a retry pins exactly once, nothing half
     expect(await pin()(approved(arn))).toMatchObject({ pinned: true });
     expect(await bytesOf(w.approved, key)).toEqual(body);
     expect(await versionsAt(key)).toHaveLength(1);
-    // The left upload holds no object and is never served; the bucket's lifecycle rule removes it (pin-serving.test.ts).
+    // The left upload holds no object and is never served; the bucket's lifecycle rule removes it
+    // (pin-serving.test.ts).
     expect((await uploadsAt(key)).length).toBeLessThanOrEqual(1);
   }, 60_000);
 

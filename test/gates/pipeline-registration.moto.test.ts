@@ -34,7 +34,9 @@ const REGION = 'eu-west-1';
 const ARTIFACTS = `model-artifacts-${ACCOUNT}-${REGION}`;
 const RECORDS = 'pipeline-e2e-records';
 
-/** Resolves the pipeline expression language (Get, Std:Join) for one execution, as SageMaker Pipelines does at run time. */
+/**
+ * Resolves the pipeline expression language (Get, Std:Join) for one execution, as SageMaker Pipelines does at run time.
+ */
 function resolver(
   steps: Array<{ Name: string; Arguments: Record<string, unknown> }>,
   execution: { arn: string; id: string; start: string },
@@ -90,7 +92,8 @@ test('the real gate approves the registration the generated pipeline definition 
     riskTier: 'medium',
     trainingPipeline: trainingPipelineName(staging.name, model.id),
   });
-  // The example's medium tier may keep a person in the loop; the test judges the gate's checks, so it lets this tier auto-approve.
+  // The example's medium tier may keep a person in the loop; the test judges the gate's checks, so it lets this tier
+  // auto-approve.
   const gateConfig = { ...config, tiers: { ...config.tiers, medium: { ...config.tiers.medium, autoApprove: true } } };
 
   const { s3, sagemaker, sns, topicArn } = await gateWorld(moto, {

@@ -47,7 +47,10 @@ export function pinnerDeps(w: ApprovalWorld, patch: Partial<PinnerDeps> = {}): P
   };
 }
 
-/** The approval gate's dependencies on the world, its UpdateModelPackage calls recorded in the world's CloudTrail history. */
+/**
+ * The approval gate's dependencies on the world, its UpdateModelPackage calls recorded in the world's CloudTrail
+ * history.
+ */
 export function approvalDeps(w: ApprovalWorld): ApprovalWorld['deps'] {
   return {
     ...w.deps,

@@ -131,8 +131,9 @@ describe("a package whose gate-write mark was removed is placed against the gate
       );
       const { call } = await r.raced(arn, person);
       await second();
-      // In AWS: UpdateModelPackage with CustomerMetadataPropertiesToRemove ['gate-write'] and no status (the status is kept).
-      // moto replaces the metadata with what is sent (and clears an omitted status), so the result is sent as it is.
+      // In AWS: UpdateModelPackage with CustomerMetadataPropertiesToRemove ['gate-write'] and no status (the status is
+      // kept). moto replaces the metadata with what is sent (and clears an omitted status), so the result is sent as it
+      // is.
       const { UpdateModelPackageCommand } = await import('@aws-sdk/client-sagemaker');
       const before = await w.describe(arn);
       const { 'gate-write': _removed, ...rest } = before.CustomerMetadataProperties ?? {};
@@ -215,9 +216,10 @@ describe('later person calls and the order CloudTrail delivers them in', () => {
     // Approved, then Rejected: the later Rejected is what the package says in either delivery order.
     { first: 'Approved', next: 'Rejected', delivery: 'in-order', outcomes: ['concurs', 'restore'], final: 'Rejected' },
     { first: 'Approved', next: 'Rejected', delivery: 'reversed', outcomes: ['restore', 'older'], final: 'Rejected' },
-    // Rejected, then Approved, the gate approving. Delivered latest first, the latest (Approved) concurs and the earlier
-    // Rejected is superseded by it. Delivered earliest first, the Rejected is restored (nothing later is known yet), and
-    // the Approved then found under it is not set back: the package stays Rejected (fail closed), its person decides again.
+    // Rejected, then Approved, the gate approving. Delivered latest first, the latest (Approved) concurs and the
+    // earlier Rejected is superseded by it. Delivered earliest first, the Rejected is restored (nothing later is known
+    // yet), and the Approved then found under it is not set back: the package stays Rejected (fail closed), its person
+    // decides again.
     { first: 'Rejected', next: 'Approved', delivery: 'reversed', outcomes: ['concurs', 'stands'], final: 'Approved' },
     { first: 'Rejected', next: 'Approved', delivery: 'in-order', outcomes: ['restore', 'redecide'], final: 'Rejected' },
   ] as const)(

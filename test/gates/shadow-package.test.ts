@@ -102,7 +102,8 @@ describe('config: a shadow names a package version with the checks of a producti
     expect(configProblems((c) => prodShadow(c, direct))).toEqual([
       'models[credit-default].endpoints.prod.shadow.image: cannot be used in prod: prod serves only a model package version approved in the staging registry (give modelPackageVersion) (got "222222222222.dkr.ecr.eu-west-1.amazonaws.com/credit-defa...)',
     ]);
-    // An image outside the estate's accounts in a prod shadow was the same hole: refused too, before its account is looked at.
+    // An image outside the estate's accounts in a prod shadow was the same hole: refused too, before its account is
+    // looked at.
     expect(
       configProblems((c) => prodShadow(c, { ...direct, image: direct.image.replace('222222222222', '999999999999') })),
     ).toEqual([

@@ -48,7 +48,9 @@ const SEGMENT_ARGS = FRAUD_SEGMENTS.segments.flatMap((s) => [
   }),
 ]);
 
-/** The example, with fraud-score's staging shadow serving version 2 and prod serving 1 (champion) and 2 (challenger). */
+/**
+ * The example, with fraud-score's staging shadow serving version 2 and prod serving 1 (champion) and 2 (challenger).
+ */
 function estate() {
   const c = exampleConfig();
   const fraud = c.models.find((m: any) => m.id === 'fraud-score');
@@ -206,7 +208,8 @@ describe('prod promotes a version its staging endpoint serves in the shadow: the
       },
     });
     expect([v1, v2]).toEqual(first.requests.map((r) => r.modelPackageArn));
-    // The staging endpoint as synthesized from the config: champion serves version 1, the shadow version 2 (each alarmed).
+    // The staging endpoint as synthesized from the config: champion serves version 1, the shadow version 2 (each
+    // alarmed).
     const endpoint = first.requests[0].stagingEndpointName;
     await stagingEndpoint(w.sagemaker, endpoint, { champion: v1, [shadow.name]: v2 });
     const now = Date.now() + 3 * DAY;

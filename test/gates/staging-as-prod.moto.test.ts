@@ -42,8 +42,8 @@ beforeAll(async () => {
 /**
  * moto keeps neither a model's InferenceExecutionConfig nor shadow variants, and answers a model of Containers with an
  * empty PrimaryContainer as well. Answered here in the shape the SageMaker API Reference documents (DescribeModel:
- * InferenceExecutionConfig.Mode Serial or Direct; DescribeEndpoint and DescribeEndpointConfig: ShadowProductionVariants):
- * the mode as created, and the variant named `shadow` as the shadow variant.
+ * InferenceExecutionConfig.Mode Serial or Direct; DescribeEndpoint and DescribeEndpointConfig:
+ * ShadowProductionVariants): the mode as created, and the variant named `shadow` as the shadow variant.
  */
 function asAws(sagemaker: SageMakerClient, shadow: string): SageMakerClient {
   const real = sagemaker.send.bind(sagemaker) as (c: unknown) => Promise<unknown>;
@@ -128,7 +128,8 @@ test.each(['Direct', 'Serial'] as const)(
       stagingEndpointName: endpoint,
     });
     const record = (await w.json(result.record!)) as unknown as DeploymentRecord;
-    // Before the gate required the package as prod runs it, the promotion passed outright: the record said the endpoint served the package.
+    // Before the gate required the package as prod runs it, the promotion passed outright: the record said the endpoint
+    // served the package.
     expect(result.pass).toBe(false);
     expect(record.checks.find((c) => c.name === 'staging serves the package')).toMatchObject({
       passed: false,
@@ -144,8 +145,9 @@ test.each(['Direct', 'Serial'] as const)(
 );
 
 test('a single container of the package whose Environment overrides what it loads does not count as serving it as prod will', async () => {
-  // Prod's model is the package alone (constructs/model-endpoint/models.ts: PrimaryContainer { ModelPackageName } only); an
-  // environment of staging's own (here, the model directory the serving stack loads) makes the bake another model's.
+  // Prod's model is the package alone (constructs/model-endpoint/models.ts: PrimaryContainer { ModelPackageName }
+  // only); an environment of staging's own (here, the model directory the serving stack loads) makes the bake another
+  // model's.
   const challenger = await version(w, 'fraud-score', { auc: 0.99 });
   const endpoint = 'h4-single-env';
   await w.sagemaker.send(
@@ -229,7 +231,8 @@ async function servedBy(
           InitialVariantWeight: 1,
         },
       ],
-      // moto has no ShadowProductionVariants: the shadow is made a production variant, and asAws answers it as the shadow.
+      // moto has no ShadowProductionVariants: the shadow is made a production variant, and asAws answers it as the
+      // shadow.
       ...(shadow
         ? {
             ProductionVariants: [

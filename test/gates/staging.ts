@@ -1,4 +1,6 @@
-/** A staging endpoint on moto that serves given package versions, its per-variant alarms, and the traffic it answered. */
+/**
+ * A staging endpoint on moto that serves given package versions, its per-variant alarms, and the traffic it answered.
+ */
 import {
   CloudWatchClient,
   PutMetricAlarmCommand,
@@ -16,9 +18,9 @@ let configs = 0;
 
 export interface StagingOptions {
   /**
-   * The variants that get the alarms constructs/model-endpoint/alarms.ts makes for every variant it deploys (a 5XX-errors and
-   * a p99-latency alarm on {EndpointName, VariantName}, set OK now). Default: every variant, when the endpoint is
-   * created; none when an existing endpoint is re-pointed (an UpdateEndpoint creates no alarm).
+   * The variants that get the alarms constructs/model-endpoint/alarms.ts makes for every variant it deploys (a
+   * 5XX-errors and a p99-latency alarm on {EndpointName, VariantName}, set OK now). Default: every variant, when the
+   * endpoint is created; none when an existing endpoint is re-pointed (an UpdateEndpoint creates no alarm).
    */
   readonly alarmedVariants?: readonly string[];
 }
@@ -68,7 +70,10 @@ export async function stagingEndpoint(
   return config;
 }
 
-/** The 5XX-errors and p99-latency alarms constructs/model-endpoint/alarms.ts makes for a variant, set OK now; returns their names. */
+/**
+ * The 5XX-errors and p99-latency alarms constructs/model-endpoint/alarms.ts makes for a variant, set OK now; returns
+ * their names.
+ */
 export async function variantAlarms(
   cloudwatch: CloudWatchClient,
   endpoint: string,

@@ -36,7 +36,10 @@ const check = async (key: string, name: string) => (await record(key)).checks.fi
 const FIVE_XX = "serving variant's 5XX errors alarm";
 const LATENCY = "serving variant's latency alarm";
 
-/** moto has no shadow variants: the named variant is answered under ShadowProductionVariants, in the shape the SageMaker API Reference documents (DescribeEndpoint, DescribeEndpointConfig). */
+/**
+ * moto has no shadow variants: the named variant is answered under ShadowProductionVariants, in the shape the SageMaker
+ * API Reference documents (DescribeEndpoint, DescribeEndpointConfig).
+ */
 function shadowing(sagemaker: SageMakerClient, shadow: string): SageMakerClient {
   const real = sagemaker.send.bind(sagemaker) as (c: unknown) => Promise<unknown>;
   return new Proxy(sagemaker, {
@@ -156,7 +159,8 @@ describe("the serving variant's own 5XX and latency alarms", () => {
     const challenger = await version(w, 'fraud-score', { auc: 0.99 });
     // The estate deployed the endpoint (variant AllTraffic, alarmed) ...
     await stagingEndpoint(w.sagemaker, 'va-renamed', { AllTraffic: champion });
-    // ... then a config of the engineer's own, variant canary, goes live (UpdateEndpoint creates no alarm; moto: delete and create).
+    // ... then a config of the engineer's own, variant canary, goes live (UpdateEndpoint creates no alarm; moto: delete
+    // and create).
     const config = await stagingEndpoint(w.sagemaker, 'va-renamed', { canary: challenger }, false);
     await w.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'va-renamed' }));
     await w.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'va-renamed', EndpointConfigName: config }));

@@ -28,7 +28,10 @@ const alarm = (
     ...watch,
   },
 });
-/** How constructs/model-endpoint/alarms.ts makes the variant's alarms evaluate (one-minute periods, missing data not breaching). */
+/**
+ * How constructs/model-endpoint/alarms.ts makes the variant's alarms evaluate (one-minute periods, missing data not
+ * breaching).
+ */
 function asTheEstateMakesIt(metricName: string): Partial<NonNullable<AlarmView['watches']>> {
   return metricName === 'ModelLatency'
     ? {

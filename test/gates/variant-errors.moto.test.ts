@@ -78,7 +78,8 @@ describe("the serving variant's own 5XX errors", () => {
     await traffic(w.cloudwatch, 've-shadow', 'champion', 5000, -30);
     await answered('ve-shadow', 'challenger', 500, 500);
     // moto has no shadow variants: the endpoint and its config are answered in SageMaker's documented shape, the
-    // challenger's variant under ShadowProductionVariants (SageMaker API Reference, DescribeEndpoint, DescribeEndpointConfig).
+    // challenger's variant under ShadowProductionVariants (SageMaker API Reference, DescribeEndpoint,
+    // DescribeEndpointConfig).
     const real = w.sagemaker.send.bind(w.sagemaker) as (c: unknown) => Promise<unknown>;
     const shadowing = new Proxy(w.sagemaker, {
       get: (t, p) =>
@@ -125,7 +126,8 @@ describe("the serving variant's own 5XX errors", () => {
   test('a variant renamed from the one the estate alarms (canary), failing every request, fails', async () => {
     const challenger = await version(w, 'fraud-score', { auc: 0.99 });
     await variantAlarm('ve-renamed', 'AllTraffic');
-    // The estate's alarms are AllTraffic's only (variant-alarms.moto.test.ts fails the missing alarms of canary on their own).
+    // The estate's alarms are AllTraffic's only (variant-alarms.moto.test.ts fails the missing alarms of canary on
+    // their own).
     await stagingEndpoint(w.sagemaker, 've-renamed', { canary: challenger }, true, {}, { alarmedVariants: [] });
     await answered('ve-renamed', 'canary', 500, 500);
     const result = await deploymentGate(deps)({

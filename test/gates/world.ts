@@ -219,7 +219,8 @@ export async function approvalWorld(
       uri[report as ReportName] = `s3://${artifacts}/${key}`;
     }
     Object.assign(uri, options.uris ?? {});
-    // The model data the training job wrote (what the gate records and the pinner copies), where it is in the artifact bucket.
+    // The model data the training job wrote (what the gate records and the pinner copies), where it is in the artifact
+    // bucket.
     const modelData =
       options.modelData ?? `s3://${artifacts}/${execution ? execution.prefix : prefix}model/model.tar.gz`;
     if (modelData.startsWith(`s3://${artifacts}/`) && !modelData.includes('/../')) {

@@ -81,7 +81,8 @@ describe("the approver's assumptions are announced in every environment", () => 
       expect(matches(filter.FilterPattern, session(approverArn, approverId, 'GetCallerIdentity'))).toBe(false);
       expect(matches(filter.FilterPattern, session(approverArn, undefined))).toBe(false);
 
-      // The request's ARN alone, as the filter had it, misses a differently cased spelling that STS resolves to the role.
+      // The request's ARN alone, as the filter had it, misses a differently cased spelling that STS resolves to the
+      // role.
       const byArn = `{ ($.eventName = "AssumeRole") && ($.requestParameters.roleArn = "${approverArn}") }`;
       expect(spellings(approverArn).map((arn) => matches(byArn, session(arn, approverId)))).toEqual([
         true,

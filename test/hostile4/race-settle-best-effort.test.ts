@@ -5,7 +5,8 @@
  * - EventBridge User Guide, "Events from AWS services": "Best effort delivery means that the service attempts to send
  *   all events to EventBridge, but in some rare cases an event might not be delivered."
  * - EventBridge reference, CloudTrail events: "AWS services deliver events to CloudTrail on a best effort basis."
- * - CloudTrail User Guide: events are delivered "typically within an average of about 5 minutes"; "This time is not guaranteed."
+ * - CloudTrail User Guide: events are delivered "typically within an average of about 5 minutes"; "This time is not
+ *   guaranteed."
  * So a person's Rejected overwritten inside the race window whose event is late (or never delivered) is promoted
  * as Approved 15 minutes after the gate's update: the person's decision is not final.
  */
@@ -29,8 +30,9 @@ afterAll(async () => moto?.stop());
 
 test('a gate Approved whose crossing person call has not (yet) been delivered by CloudTrail is not promoted after 15 minutes', async () => {
   const gateUpdate = new Date('2026-12-02T06:00:00.000Z');
-  // The person's Rejected landed at 05:59:59.6 (after the gate's re-read at 05:59:59.5, before its update): overwritten.
-  // CloudTrail's event for it reaches EventBridge at 06:17 (or never): at 06:16 there is no person record yet.
+  // The person's Rejected landed at 05:59:59.6 (after the gate's re-read at 05:59:59.5, before its update):
+  // overwritten. CloudTrail's event for it reaches EventBridge at 06:17 (or never): at 06:16 there is no person record
+  // yet.
   const pkg = {
     ModelApprovalStatus: 'Approved',
     LastModifiedTime: gateUpdate,

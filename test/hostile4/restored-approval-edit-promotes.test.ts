@@ -11,7 +11,8 @@ const { restored } = restoredApprovals('hostile5-restored-records');
 
 test('a restored Approved stays unpromotable after a status-less edit of the package', async () => {
   const v = await restored('4');
-  // An approver appends a ticket number to the description (no status sent): SageMaker keeps Approved, moves LastModifiedTime.
+  // An approver appends a ticket number to the description (no status sent): SageMaker keeps Approved, moves
+  // LastModifiedTime.
   const edited = v.pkg('2026-12-02T05:10:00.000Z', {}, `${v.description} (RISK-12)`);
   const status = await v.settled(edited, '2026-12-02T05:30:00.000Z');
   expect(status).not.toBe('Approved');

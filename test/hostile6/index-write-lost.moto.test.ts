@@ -40,7 +40,8 @@ test("a pending call whose index write fails through Lambda's retries is still j
   const bad = failingIndex(w.s3);
   const { client } = r.racing(arn, 2, async () => {
     call = await r.personCall(arn, 'Rejected', 'model-risk approver: Rejected');
-    // First delivery and Lambda's two retries, all while the gate's update is still landing or S3 refuses the index write.
+    // First delivery and Lambda's two retries, all while the gate's update is still landing or S3 refuses the index
+    // write.
     for (let i = 0; i < 3; i++)
       await r
         .gate({ s3: bad })(r.trail(arn, call))

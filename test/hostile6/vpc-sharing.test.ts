@@ -43,8 +43,8 @@ describe('VPC sharing: a path around NoInstancesInTheNetworks', () => {
   test("another account of the organization (the delivery account's admin) cannot launch an instance in an environment subnet shared with it", async () => {
     const other = config.delivery!.account;
     for (const e of config.environments) {
-      // IAM authorizes RunInstances on each of its resources and denies the request if any is denied: the
-      // participant's own interface is allowed (it launches instances in its own subnets), the environment's subnet is not.
+      // IAM authorizes RunInstances on each of its resources and denies the request if any is denied: the participant's
+      // own interface is allowed (it launches instances in its own subnets), the environment's subnet is not.
       const decisions: string[] = [];
       for (const resource of [
         `arn:aws:ec2:${e.region}:${e.account}:subnet/subnet-0estate`,

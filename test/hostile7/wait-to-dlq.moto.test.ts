@@ -3,12 +3,13 @@
  * "a person's call not yet judged ... nothing recorded", for a person to redrive. But every delivery judged `wait`
  * throws (handler.ts, personUpdate: "retried on redelivery"), although the call is recorded and indexed and the sweep
  * owns it. After Lambda's two retries (about three minutes, while a wait lasts up to ROUND_IN_FLIGHT_MS = 15 minutes)
- * the event goes to the dead-letter queue (the gate function's deadLetterQueue + onFailure, constructs/gate-function.ts):
- * every ordinary race fires the Undelivered alarm. The queue's messages are never consumed (14 days' retention) and the
- * alarm has no OK action, so it sits in ALARM and a genuinely undelivered call (nothing recorded, e.g. SageMaker's
- * DescribeModelPackage throttled before the index write) later changes no alarm state: it is not announced.
- * Reproduced (the round's update not yet recorded as applied through the three attempts, the case the sweep exists
- * for): the first delivery and Lambda's two retries of a waited call all fail, so the event is dead-lettered.
+ * the event goes to the dead-letter queue (the gate function's deadLetterQueue + onFailure,
+ * constructs/gate-function.ts): every ordinary race fires the Undelivered alarm. The queue's messages are never
+ * consumed (14 days' retention) and the alarm has no OK action, so it sits in ALARM and a genuinely undelivered call
+ * (nothing recorded, e.g. SageMaker's DescribeModelPackage throttled before the index write) later changes no alarm
+ * state: it is not announced. Reproduced (the round's update not yet recorded as applied through the three attempts,
+ * the case the sweep exists for): the first delivery and Lambda's two retries of a waited call all fail, so the event
+ * is dead-lettered.
  */
 import { approvalGate } from '../../lambdas/model-approval-gate/handler';
 import { approvalWorld, ApprovalWorld, stateChange } from '../gates/world';

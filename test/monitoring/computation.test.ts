@@ -190,7 +190,8 @@ describe('a monitoring run over generated capture data (the CLI, as the processi
     expect(value('drifted', 'FeaturePsi', { Feature: 'age_band' })).toBeLessThan(0.1);
     expect(value('drifted', 'MaxFeaturePsi')).toBe(value('drifted', 'FeaturePsi', { Feature: 'income' }));
     expect(value('drifted', 'ScorePsi')).toBeGreaterThan(0.25);
-    // Values beyond the training maximum (about 4 standard deviations up) are range violations: about 1%, under the 5% tolerance.
+    // Values beyond the training maximum (about 4 standard deviations up) are range violations: about 1%, under the 5%
+    // tolerance.
     expect(value('drifted', 'RangeViolationRate', { Feature: 'income' })).toBeGreaterThan(0.002);
     expect(value('drifted', 'RangeViolationRate', { Feature: 'income' })).toBeLessThan(0.05);
     expect(value('drifted', 'DataQualityViolations')).toBe(0);

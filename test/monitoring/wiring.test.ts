@@ -287,7 +287,9 @@ async function resolve(value: any, bindings: Record<string, unknown>): Promise<a
   return value;
 }
 
-/** Runs a definition's Pass states from the start to FindInputs, with the input Scheduler sends; returns the variables. */
+/**
+ * Runs a definition's Pass states from the start to FindInputs, with the input Scheduler sends; returns the variables.
+ */
 async function window(definition: any, input: Record<string, unknown>, startTime = '2026-12-01T00:15:07.123Z') {
   const vars: Record<string, unknown> = {};
   const states = { input, context: { Execution: { StartTime: startTime, Name: 'x' } } };
@@ -575,7 +577,8 @@ describe('the retraining trigger fires on the monitoring alarms (EventBridge pat
       ['staging-fraud-score-model-quality', 'ALARM', true],
       ['staging-fraud-score-feature-drift', 'ALARM', true],
       ['staging-fraud-score-score-drift', 'ALARM', true],
-      // Back to OK does not retrain; neither do data-quality or bias alarms (a broken feed or a fairness drop needs a person), nor another model's alarm.
+      // Back to OK does not retrain; neither do data-quality or bias alarms (a broken feed or a fairness drop needs a
+      // person), nor another model's alarm.
       ['staging-fraud-score-model-quality', 'OK', false],
       ['staging-fraud-score-data-quality', 'ALARM', false],
       ['staging-fraud-score-bias-age_band', 'ALARM', false],

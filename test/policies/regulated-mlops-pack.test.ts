@@ -25,7 +25,10 @@ const hardenedJob = {
   },
   DataQualityJobOutputConfig: { KmsKeyId: 'key', MonitoringOutputs: [] },
 };
-/** A state machine whose task starts a processing job over an endpoint's captures (the estate's monitoring), as CDK renders it: an Fn::Join with tokens. */
+/**
+ * A state machine whose task starts a processing job over an endpoint's captures (the estate's monitoring), as CDK
+ * renders it: an Fn::Join with tokens.
+ */
 const isolatedJob = {
   EnableNetworkIsolation: true,
   EnableInterContainerTrafficEncryption: true,
@@ -60,7 +63,9 @@ const monitoringMachine = (endpoint: string, network: unknown = isolatedJob, vol
     },
   };
 };
-/** A monitoring machine whose job computes one critical segment, and that segment's alarms (test/segments has the rest). */
+/**
+ * A monitoring machine whose job computes one critical segment, and that segment's alarms (test/segments has the rest).
+ */
 const segmentMachine = () => {
   const m = monitoringMachine('prod-x') as any;
   const args = `{% ["monitor", "--endpoint", "prod-x", "--segment", ${JSON.stringify(JSON.stringify({ name: 'high-value', feature: 'amount', range: { min: 10000 }, minSupport: 200, critical: true }))}] %}`;

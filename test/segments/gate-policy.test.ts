@@ -20,7 +20,8 @@ describe('the significance test: Wilson and Newcombe intervals', () => {
     expect(normalQuantile(0.5)).toBeCloseTo(0, 12);
   });
 
-  // Newcombe RG (1998), Interval estimation for the difference between independent proportions, Stat Med 17:873-890, Table II, method 10.
+  // Newcombe RG (1998), Interval estimation for the difference between independent proportions, Stat Med 17:873-890,
+  // Table II, method 10.
   test.each([
     [56, 70, 48, 80, 0.0524, 0.3339],
     [9, 10, 3, 10, 0.1705, 0.809],
@@ -334,7 +335,8 @@ describe('champion/challenger per critical segment', () => {
     );
     expect(d.pass).toBe(false);
     expect(d.checks.find((c) => c.name === 'challenger AUC')).toMatchObject({ passed: true });
-    // Each kind of error among the rows it can happen to: 75 of 200 positives missed against 25; 75 of 800 negatives flagged against 25.
+    // Each kind of error among the rows it can happen to: 75 of 200 positives missed against 25; 75 of 800 negatives
+    // flagged against 25.
     expect(d.reasons).toHaveLength(2);
     expect(d.reasons[0]).toMatch(
       /challenger in segment high-value: missed-positive rate \(1 - recall\): 0.375 \(75\/200\) against the champion's 0.125 \(25\/200\); difference 0.25, one-sided 95% Newcombe interval \[0.\d+, 0.\d+\]: worse than the champion by more than the tolerance 0.01, significantly/,
@@ -407,7 +409,8 @@ describe('champion/challenger per critical segment', () => {
         inputs(fraudCells({ 'high-value': good(1000, 0.02), 'high-risk-merchant': good(1000, 0.02) }), fraudCells()),
       ).pass,
     ).toBe(true);
-    // The same challenger as the champion (identical counts, 1000 rows) is not shown within 0.01: inconclusive, not passed.
+    // The same challenger as the champion (identical counts, 1000 rows) is not shown within 0.01: inconclusive, not
+    // passed.
     expect(decide(inputs(fraudCells(), fraudCells())).pass).toBe(false);
     const first = decide(inputs(fraudCells(), undefined));
     expect(first.pass).toBe(true);
@@ -464,7 +467,8 @@ describe('champion/challenger per critical segment', () => {
     });
     const run = (a: unknown, b: unknown) =>
       segmentPromotionChecks({ policy, problemType: 'regression', tolerance: 0.01, challenger: a, champion: b })[0];
-    // 120 against 100 with sd 50 in 1000 rows each: se = sqrt(2 * 2500 / 1000) = 2.236; lower = 20 - 1.645 * 2.236 = 16.3 > 1.
+    // 120 against 100 with sd 50 in 1000 rows each: se = sqrt(2 * 2500 / 1000) = 2.236; lower = 20 - 1.645 * 2.236 =
+    // 16.3 > 1.
     expect(run(report(120, 2500), report(100, 2500))).toMatchObject({ passed: false });
     // 101 against 100: lower bound below 1, upper bound above it: inconclusive, not passed.
     expect(run(report(101, 2500), report(100, 2500))).toMatchObject({

@@ -133,7 +133,9 @@ describe('approval gate per segment, against moto', () => {
 });
 
 describe('deployment gate per critical segment, against moto', () => {
-  /** Registered by its pipeline and decided by the approval gate (which records the evaluation it read), then Approved. */
+  /**
+   * Registered by its pipeline and decided by the approval gate (which records the evaluation it read), then Approved.
+   */
   const registerApproved = (evaluationJson: unknown) =>
     version(w, 'fraud-score', { reports: { ...GOOD, evaluation: evaluationJson } });
   const afterBake = () => new Date(Date.now() + (SEGMENTED_CONFIG.deployment.stagingBakeMinutes + 1) * 60_000);

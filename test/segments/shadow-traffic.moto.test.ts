@@ -104,7 +104,9 @@ afterAll(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-/** The staging endpoint: the champion in production variant `champion`, the challenger as shadow variant `challenger`. */
+/**
+ * The staging endpoint: the champion in production variant `champion`, the challenger as shadow variant `challenger`.
+ */
 function shadowing(sagemaker: SageMakerClient): SageMakerClient {
   const real = sagemaker.send.bind(sagemaker) as (c: unknown) => Promise<unknown>;
   return new Proxy(sagemaker, {

@@ -48,7 +48,9 @@ const alarms = (e: string, model: string) =>
   resources(stackOf(e, model), 'AWS::CloudWatch::Alarm').map(([id, a]) => ({ id, ...a.Properties }));
 const dims = (a: any) => Object.fromEntries(a.Dimensions.map((d: any) => [d.Name, d.Value]));
 
-/** The monitored endpoints of the example and their models: prod fraud-score and credit-default, staging fraud-score. */
+/**
+ * The monitored endpoints of the example and their models: prod fraud-score and credit-default, staging fraud-score.
+ */
 const MONITORED: Array<[string, string]> = [
   ['prod', 'fraud-score'],
   ['prod', 'credit-default'],

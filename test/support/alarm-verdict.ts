@@ -1,4 +1,7 @@
-/** CloudWatch's verdict on an alarm for a set of datums of one period: its statistic over the matching datums against its threshold. */
+/**
+ * CloudWatch's verdict on an alarm for a set of datums of one period: its statistic over the matching datums against
+ * its threshold.
+ */
 export function verdict(alarm: any, datums: any[]): 'ALARM' | 'OK' | 'INSUFFICIENT_DATA' {
   const wanted = Object.fromEntries((alarm.Dimensions ?? []).map((d: any) => [d.Name, d.Value]));
   const values = datums

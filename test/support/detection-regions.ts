@@ -266,7 +266,8 @@ export function detectionRegionChecks(name: string, load: () => EstateConfig): v
         );
         expect(filters).toHaveLength(1);
         const [[, filter]] = filters;
-        // Every session of the break-glass role, by its unique ID (CloudTrail's assumedRoleId is `<role ID>:<session>`).
+        // Every session of the break-glass role, by its unique ID (CloudTrail's assumedRoleId is `<role
+        // ID>:<session>`).
         const roleId = ofType(resources, 'AWS::IAM::Role').find(
           ([, r]) => r.Properties.RoleName === config.organization.breakGlassRoleName,
         )![0];

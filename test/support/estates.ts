@@ -84,7 +84,9 @@ export const ONE_ENVIRONMENT: InvariantEstate = {
   },
 };
 
-/** Four environments over two regions: dev and a second staging (uat) in the other region; prod promotes from staging. */
+/**
+ * Four environments over two regions: dev and a second staging (uat) in the other region; prod promotes from staging.
+ */
 export const FOUR_ENVIRONMENTS: InvariantEstate = {
   name: 'four environments',
   extra: true,

@@ -41,7 +41,8 @@ export function generatedEstate(models: number, options: { delivery?: boolean } 
       protectedAttributes: ['age_band'],
       intendedUse: `Generated model ${i} for scale measurements.`,
       featureGroups: [featureGroups[i % groups].name],
-      // Every third model is segmented (one critical segment), so the segment invariants hold on estates beyond the example.
+      // Every third model is segmented (one critical segment), so the segment invariants hold on estates beyond the
+      // example.
       ...(i % 3 === 1
         ? {
             segmentation: {

@@ -125,7 +125,9 @@ async function stopServer(server: Server): Promise<void> {
   rmSync(server.log, { force: true });
 }
 
-/** Empties a server as if it had just started: every service's state (moto's reset API) and the recorded pipeline steps. */
+/**
+ * Empties a server as if it had just started: every service's state (moto's reset API) and the recorded pipeline steps.
+ */
 async function resetServer(server: Server): Promise<boolean> {
   const ok = await new Promise<boolean>((resolve) => {
     const request = http.request(
@@ -171,7 +173,8 @@ async function leaseServer(): Promise<{ server: Server; release: () => Promise<v
     const known = readOr(record);
     if (known) {
       const held = JSON.parse(known) as Server;
-      // A file that set moto's settings in its environment gets a server started with them (and the next file one without).
+      // A file that set moto's settings in its environment gets a server started with them (and the next file one
+      // without).
       if (held.env === envDigest() && alive(held.pid) && (await resetServer(held))) server = held;
       else await stopServer(held);
     }

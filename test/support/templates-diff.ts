@@ -4,7 +4,8 @@
  *
  *   npm run templates:diff                    # against main, the example and the repository estate
  *   npm run templates:diff -- --base <ref>    # against another commit
- *   npm run templates:diff -- --all           # also the invariant estates (four environments, one environment, thirty models)
+ *   npm run templates:diff -- --all           # also the invariant estates (four environments, one environment,
+ *                                             # thirty models)
  *
  * Each side is synthesized by its own bin/estate.ts, exactly as `cdk synth`
  * runs it (cdk.json's context, the estate file as the `estate` context value),

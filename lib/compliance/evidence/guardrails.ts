@@ -29,7 +29,9 @@ export interface PolicyValidationEvidence {
     readonly resourceType: string;
     readonly property: string;
     readonly statement: string;
-    /** Construct path of the resource, when the construct tree has it: its source location is in `stacks[].resources[]`. */
+    /**
+     * Construct path of the resource, when the construct tree has it: its source location is in `stacks[].resources[]`.
+     */
     readonly path?: string;
   }>;
 }
@@ -63,7 +65,10 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const reasonText = (r: AccessDecisionReason) => `${r.policyType} ${r.policy}: ${r.statement}`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** The synth's policy validation result as evidence; each problem names the construct path of its resource when the tree has it. */
+/**
+ * The synth's policy validation result as evidence; each problem names the construct path of its resource when the tree
+ * has it.
+ */
 export function policyValidationEvidence(
   v: PolicyValidationResult,
   app?: Stage,
@@ -111,7 +116,10 @@ function resourcePathFinder(
   };
 }
 
-/** Policy validation as an evidence section: its count in the title, its problems as SARIF results at their resources' source lines. */
+/**
+ * Policy validation as an evidence section: its count in the title, its problems as SARIF results at their resources'
+ * source lines.
+ */
 export function policyValidationSection(source: { readonly lastResult?: PolicyValidationResult }): EvidenceSection {
   return {
     id: 'policy-validation',

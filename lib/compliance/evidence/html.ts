@@ -91,7 +91,8 @@ function matrixPart(e: Evidence): PagePart {
       ]
         .map(esc)
         .join('<br>');
-      // Cells of a detective control come from who runs it and what the templates declare, not from rule results: the filters leave them as they are.
+      // Cells of a detective control come from who runs it and what the templates declare, not from rule results: the
+      // filters leave them as they are.
       const fixed = r.detectiveResources ? ' data-fixed="declared"' : '';
       return `<tr class="control" data-id="${esc(r.id)}" data-regs="${esc(r.regulation)}" data-rules="${list(r.rules)}" data-tests="${r.tests.length}"${fixed}><td><b>${esc(r.regulation)}</b> ${esc(r.clause)}<br>${esc(r.obligation)}</td><td>${esc(r.control)}<details><summary>rules and tests</summary>${evidence}</details></td>${cells}<td class="status ${r.status} overall">${esc(controlLabel(r))}</td></tr>`;
     })

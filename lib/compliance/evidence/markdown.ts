@@ -140,7 +140,10 @@ const rules: Part = (e) => {
   return out;
 };
 
-/** The report a reviewer reads: provenance, summary, control matrix per environment, what changed, waivers by reason, findings, stacks, rules. */
+/**
+ * The report a reviewer reads: provenance, summary, control matrix per environment, what changed, waivers by reason,
+ * findings, stacks, rules.
+ */
 export function renderMarkdown(e: Evidence, extras: RenderExtras = {}): string {
   const parts: Part[] = [header, summary, matrix];
   if (extras.diff) {

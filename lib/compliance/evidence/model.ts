@@ -59,7 +59,10 @@ export type ControlState = 'met' | 'met_with_waivers' | 'violated' | 'by_test' |
 export interface ControlCell {
   readonly status: ControlState;
   readonly counts: Counts;
-  /** inherited: who runs the control for the environment (the organization, and its administrator account when the config names it). */
+  /**
+   * inherited: who runs the control for the environment (the organization, and its administrator account when the
+   * config names it).
+   */
   readonly inheritedFrom?: string;
   /** For a control shown by declared resources: the types the environment's templates lack. */
   readonly missing?: string[];
@@ -74,7 +77,10 @@ export interface DetectiveControlsEvidence {
   readonly path: string;
   readonly account: string;
   readonly region: string;
-  /** estate: the templates create them; organization: they exist already, run by the organization, and the estate wires only the alerting. */
+  /**
+   * estate: the templates create them; organization: they exist already, run by the organization, and the estate wires
+   * only the alerting.
+   */
   readonly source: 'estate' | 'organization';
   readonly administratorAccount?: string;
 }
@@ -125,7 +131,9 @@ export interface EvidenceSectionData {
   readonly data: unknown;
 }
 
-/** The machine-readable evidence of one synth (schema: `regulated-mlops-evidence/2`, see README "Compliance evidence"). */
+/**
+ * The machine-readable evidence of one synth (schema: `regulated-mlops-evidence/2`, see README "Compliance evidence").
+ */
 export interface Evidence {
   readonly schema: typeof EVIDENCE_SCHEMA;
   readonly kind: 'design-time';
@@ -143,7 +151,10 @@ export interface Evidence {
   readonly notApplicable: Array<{ readonly rule: string; readonly count: number }>;
   readonly controlMatrix: ControlStatus[];
   readonly stacks: EvidenceStack[];
-  /** Per environment, who runs its detective controls: the control matrix does not judge the organization's from these templates. */
+  /**
+   * Per environment, who runs its detective controls: the control matrix does not judge the organization's from these
+   * templates.
+   */
   readonly detectiveControls: DetectiveControlsEvidence[];
   readonly sections: Record<string, EvidenceSectionData>;
 }
@@ -198,7 +209,10 @@ export interface EvidenceInput {
 
 const CONTROL_IDS = /Control IDs?:\s*([^)]*)\)/i;
 
-/** Puts the evidence together from what the packs decided and what the construct tree holds. Pure: same input, same output. */
+/**
+ * Puts the evidence together from what the packs decided and what the construct tree holds. Pure: same input, same
+ * output.
+ */
 export function buildEvidence(input: EvidenceInput): Evidence {
   const results = [...input.results].sort(
     (a, b) => byText(a.pack, b.pack) || byText(a.rule, b.rule) || byText(a.path, b.path) || byText(a.status, b.status),
@@ -334,7 +348,10 @@ export function buildEvidence(input: EvidenceInput): Evidence {
   };
 }
 
-/** One sentence per source: who runs the detective controls of which environments (both writers print it under the matrix). */
+/**
+ * One sentence per source: who runs the detective controls of which environments (both writers print it under the
+ * matrix).
+ */
 export function detectiveControlsText(e: Pick<Evidence, 'detectiveControls'>): string[] {
   const groups = new Map<string, DetectiveControlsEvidence[]>();
   for (const d of e.detectiveControls) {

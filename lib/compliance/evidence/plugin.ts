@@ -24,7 +24,10 @@ import { indexConfig, SourceLocator } from './sources';
 
 export const EVIDENCE_DIR = 'compliance';
 
-/** Context key naming a previous evidence.json: the HTML page then shows what changed since (`cdk synth -c evidence-previous=...`). */
+/**
+ * Context key naming a previous evidence.json: the HTML page then shows what changed since (`cdk synth -c
+ * evidence-previous=...`).
+ */
 export const PREVIOUS_EVIDENCE_CONTEXT = 'evidence-previous';
 
 export interface EvidenceOptions {

@@ -22,7 +22,10 @@ export interface Provenance {
    */
   readonly timeSource: 'SOURCE_DATE_EPOCH' | 'commit time' | 'none';
   readonly config: { readonly file: string; readonly sha256: string };
-  /** Versions of what decided the results: the CDK library, cdk-nag (the stock packs), constructs, this estate (our pack), Node.js. */
+  /**
+   * Versions of what decided the results: the CDK library, cdk-nag (the stock packs), constructs, this estate (our
+   * pack), Node.js.
+   */
   readonly tools: Record<string, string>;
   readonly packs: ReadonlyArray<{ readonly name: string; readonly version: string }>;
 }

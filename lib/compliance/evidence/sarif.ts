@@ -4,7 +4,10 @@ import { BUILT_IN_SECTIONS } from './guardrails';
 import { EvidenceSection, sectionsToRender } from './sections';
 import { SourceLocation } from './sources';
 
-/** The parts of SARIF 2.1.0 this file writes (OASIS SARIF 2.1.0, sections 3.19 run, 3.27 result, 3.28 location, 3.49 reportingDescriptor). */
+/**
+ * The parts of SARIF 2.1.0 this file writes (OASIS SARIF 2.1.0, sections 3.19 run, 3.27 result, 3.28 location, 3.49
+ * reportingDescriptor).
+ */
 export interface SarifRule {
   readonly id: string;
   readonly name: string;
@@ -47,7 +50,10 @@ export interface SarifResult {
   readonly properties?: Record<string, unknown>;
 }
 
-/** GitHub code scanning displays at most 1,024 characters of a rule's descriptions (docs: "SARIF support for code scanning", reportingDescriptor). */
+/**
+ * GitHub code scanning displays at most 1,024 characters of a rule's descriptions (docs: "SARIF support for code
+ * scanning", reportingDescriptor).
+ */
 const MAX_DESCRIPTION = 1024;
 /** GitHub rejects a file with more than 1,000 locations in a result and shows 100 (docs: SARIF limits). */
 const MAX_RELATED = 100;
@@ -116,7 +122,8 @@ export function renderSarif(e: Evidence, sections: readonly EvidenceSection[] = 
         ? `created at ${resource.source.file}:${resource.source.line} (${resource.source.label})`
         : 'not found in the construct tree';
       return {
-        // The rule's own id: SARIF 3.27.5 requires ruleId to equal the descriptor's id; the granular finding is in the message.
+        // The rule's own id: SARIF 3.27.5 requires ruleId to equal the descriptor's id; the granular finding is in the
+        // message.
         ruleId: r.baseRule,
         ...(ruleIndex.has(r.baseRule) ? { ruleIndex: ruleIndex.get(r.baseRule) } : {}),
         level: rule?.level ?? 'error',
@@ -126,8 +133,9 @@ export function renderSarif(e: Evidence, sections: readonly EvidenceSection[] = 
         locations: [sarifLocation(source, { logicalLocations: [{ fullyQualifiedName: r.path, kind: 'resource' }] })],
         ...(related.length ? { relatedLocations: related } : {}),
         partialFingerprints: {
-          // GitHub only reads primaryLocationLineHash (docs: result object): derived from the rule, finding and construct path,
-          // two resources made by one line (one per environment) stay two alerts, and moving the line keeps the alert.
+          // GitHub only reads primaryLocationLineHash (docs: result object): derived from the rule, finding and
+          // construct path, two resources made by one line (one per environment) stay two alerts, and moving the line
+          // keeps the alert.
           primaryLocationLineHash: `${fingerprint(r.rule, r.path).slice(0, 16)}:1`,
           'constructPath/v1': fingerprint(r.rule, r.path),
         },

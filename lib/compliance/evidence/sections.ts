@@ -37,7 +37,10 @@ export function checkSectionIds(sections: readonly EvidenceSection[]): void {
   }
 }
 
-/** The evidence with one section's data set (added, or replaced): for data produced after the synth, such as the access matrix. */
+/**
+ * The evidence with one section's data set (added, or replaced): for data produced after the synth, such as the access
+ * matrix.
+ */
 export function withSection<E extends Evidence>(
   evidence: E,
   section: Pick<EvidenceSection, 'id' | 'title' | 'titleOf'>,

@@ -82,7 +82,9 @@ export function creationTrace(element: IConstruct): readonly string[] | undefine
 /** Where an estate config file declares things, by what the construct tree calls them. */
 export interface ConfigIndex {
   readonly file: string;
-  /** Line and column of `organization:`, `delivery:`, each `environments[]` entry by name and `models[]` entry by id. */
+  /**
+   * Line and column of `organization:`, `delivery:`, each `environments[]` entry by name and `models[]` entry by id.
+   */
   readonly entries: ReadonlyMap<string, { line: number; column: number; endColumn: number }>;
 }
 
@@ -162,7 +164,10 @@ export class SourceLocator {
     };
   }
 
-  /** Where acknowledgements were recorded: the first frame of ours outside the acknowledgement helpers (`policies/acknowledge*.ts`). */
+  /**
+   * Where acknowledgements were recorded: the first frame of ours outside the acknowledgement helpers
+   * (`policies/acknowledge*.ts`).
+   */
   acknowledgedAt(trace: readonly string[] | undefined): SourceLocation | undefined {
     const frames = ourFrames(trace, this.root);
     const caller = frames.find((f) => !/^policies\/acknowledge[^/]*\.ts$/.test(f.file)) ?? frames[0];
@@ -194,7 +199,10 @@ export class SourceLocator {
     return Math.max(column + 1, length + 1);
   }
 
-  /** The config entry that declares a resource: its model, else its environment, else the organization or delivery block. */
+  /**
+   * The config entry that declares a resource: its model, else its environment, else the organization or delivery
+   * block.
+   */
   private fromConfig(resource: IConstruct): SourceLocation | undefined {
     if (!this.config) return undefined;
     const ids = resource.node.scopes.map((s) => s.node.id);

@@ -1,7 +1,10 @@
 import { Stack, Stage } from 'aws-cdk-lib';
 import type { EstateUnderTest } from '../suite';
 
-/** Invariant 1: every stack the config implies, and no other, each with the account and region of its environment; no lookups. */
+/**
+ * Invariant 1: every stack the config implies, and no other, each with the account and region of its environment; no
+ * lookups.
+ */
 export default function identity(estate: EstateUnderTest): void {
   const { config, stacks, synth } = estate;
 

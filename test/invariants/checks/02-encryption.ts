@@ -4,7 +4,9 @@ import type { EstateUnderTest } from '../suite';
 const foundationKey = (purpose: string) => (value: unknown) =>
   String(JSON.stringify(value)).match(new RegExp(`Keys${purpose}Key[0-9A-F]{8}`)) !== null;
 
-/** Invariant 2: customer-managed keys, rotating, never open to an unconditioned wildcard; buckets and logs under them. */
+/**
+ * Invariant 2: customer-managed keys, rotating, never open to an unconditioned wildcard; buckets and logs under them.
+ */
 export default function encryption(estate: EstateUnderTest): void {
   const { stacks, ofType } = estate;
 
@@ -36,7 +38,8 @@ export default function encryption(estate: EstateUnderTest): void {
   test('invariant 2: every bucket of every environment but the access-log targets uses SSE-KMS with a customer key of the foundation', () => {
     let checked = 0;
     for (const stack of stacks.environment.filter((s) => !s.endsWith('/AuditReplica'))) {
-      // A stack of another region (Detection-<region>) cannot use the foundation's keys (KMS keys are regional): a customer key of its own.
+      // A stack of another region (Detection-<region>) cannot use the foundation's keys (KMS keys are regional): a
+      // customer key of its own.
       const ownKey = (v: any) =>
         ofType(stack, 'AWS::KMS::Key').some(
           ([k]) => JSON.stringify(v) === JSON.stringify({ 'Fn::GetAtt': [k, 'Arn'] }),

@@ -2,7 +2,10 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { DEFAULT_INTERFACE_ENDPOINTS } from '../../../constructs/isolated-network';
 import type { EstateUnderTest } from '../suite';
 
-/** Invariant 3: isolated subnets in the configured zones, no path to the internet, AWS APIs through account-scoped endpoints. */
+/**
+ * Invariant 3: isolated subnets in the configured zones, no path to the internet, AWS APIs through account-scoped
+ * endpoints.
+ */
 export default function network(estate: EstateUnderTest): void {
   const { stacks, ofType, envOf, synth } = estate;
 

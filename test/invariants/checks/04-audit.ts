@@ -6,7 +6,10 @@ const lockedFor = (years: number) => [
   { Mode: 'COMPLIANCE', Days: 365 * years },
 ];
 
-/** Invariant 4: a multi-region, validated, encrypted trail into an Object Lock COMPLIANCE bucket, replicated to a second region. */
+/**
+ * Invariant 4: a multi-region, validated, encrypted trail into an Object Lock COMPLIANCE bucket, replicated to a second
+ * region.
+ */
 export default function audit(estate: EstateUnderTest): void {
   const { config, stacks, ofType, envOf, synth } = estate;
   const org = config.organization.name;

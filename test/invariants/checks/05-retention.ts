@@ -1,7 +1,10 @@
 import { STATEFUL_RESOURCE_TYPES } from '../../../lib/aspects/stateful-resources';
 import type { EstateUnderTest } from '../suite';
 
-/** Invariant 5: stateful resources retained outside dev (and wherever config keeps them), audit data always; prod protected. */
+/**
+ * Invariant 5: stateful resources retained outside dev (and wherever config keeps them), audit data always; prod
+ * protected.
+ */
 export default function retention(estate: EstateUnderTest): void {
   const { config, stacks, resources, stacksOf, synth } = estate;
 

@@ -9,7 +9,8 @@ export default function boundariesAndTags(estate: EstateUnderTest): void {
     for (const stack of stacks.environment) {
       for (const [id, role] of ofType(stack, 'AWS::IAM::Role')) {
         roles++;
-        // A stack of another region names the foundation's boundary by its fixed name (IAM is global; a Ref cannot cross regions).
+        // A stack of another region names the foundation's boundary by its fixed name (IAM is global; a Ref cannot
+        // cross regions).
         const env = envOf(stack);
         const byName = `"arn:aws:iam::${env.account}:policy/${config.organization.name}-${env.name}-workload-boundary"`;
         const expected = id.startsWith('BreakGlassRole')

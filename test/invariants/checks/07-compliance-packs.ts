@@ -11,7 +11,10 @@ interface Ack {
   onResource: boolean;
 }
 
-/** Invariant 8: every pack clean; every finding acknowledged on its resource, one rule at a time, with a reason; none stale. */
+/**
+ * Invariant 8: every pack clean; every finding acknowledged on its resource, one rule at a time, with a reason; none
+ * stale.
+ */
 export default function compliancePacksCheck(estate: EstateUnderTest): void {
   const { config, synth } = estate;
 

@@ -7,7 +7,10 @@ const fromFoundation = (output: RegExp) => ({
   'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringMatching(output) }),
 });
 
-/** The ML plane's promises: isolated models, encrypted and locked capture, prod serving only approved packages, monitoring. */
+/**
+ * The ML plane's promises: isolated models, encrypted and locked capture, prod serving only approved packages,
+ * monitoring.
+ */
 export default function mlPlane(estate: EstateUnderTest): void {
   const { config, stacks, ofType } = estate;
   const shardsOf = (env: string) => stacks.shards.filter((s) => s.startsWith(`${env}/`));
@@ -77,8 +80,8 @@ export default function mlPlane(estate: EstateUnderTest): void {
       if (env.type === 'prod') {
         test('prod serves only package versions of the registry it promotes from, and monitors every endpoint for data and model quality', () => {
           const source = promotionSource(config)!;
-          // A model with a training pipeline reads the pinned copy of the version (its package named in the model's tags);
-          // one without reads the package (constructs/model-endpoint/models.ts, servesPinnedCopy).
+          // A model with a training pipeline reads the pinned copy of the version (its package named in the model's
+          // tags); one without reads the package (constructs/model-endpoint/models.ts, servesPinnedCopy).
           for (const [, m] of allOf(env.name, 'AWS::SageMaker::Model')) {
             const tags = Object.fromEntries(
               (m.Properties.Tags ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value]),

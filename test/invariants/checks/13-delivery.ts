@@ -1,7 +1,10 @@
 import { promotionSource } from '../../../lib/config';
 import type { EstateUnderTest } from '../suite';
 
-/** The pipeline, where the config has one: every environment in order, prod behind a person and the gate, no admin roles. */
+/**
+ * The pipeline, where the config has one: every environment in order, prod behind a person and the gate, no admin
+ * roles.
+ */
 export default function delivery(estate: EstateUnderTest): void {
   const { config, stacks, ofType } = estate;
   if (!config.delivery) return;

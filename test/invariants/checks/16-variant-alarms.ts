@@ -1,7 +1,10 @@
 import { endpointName } from '../../../lib/delivery/names';
 import type { EstateUnderTest, Resource } from '../suite';
 
-/** The metrics SageMaker publishes per endpoint and variant whose alarms the deployment gate requires of a serving variant. */
+/**
+ * The metrics SageMaker publishes per endpoint and variant whose alarms the deployment gate requires of a serving
+ * variant.
+ */
 const REQUIRED = [
   { kind: '5XX errors', metricName: 'Invocation5XXErrors' },
   { kind: 'latency', metricName: 'ModelLatency' },
