@@ -1160,6 +1160,30 @@ export function serviceControlPolicies(ctx: ScpContext): ServiceControlPolicy[] 
               's3:CreateJob',
               // A topic policy that lets another account subscribe its endpoint (its Subscribe no SCP here binds).
               'sns:AddPermission',
+              // Sending to another account, or out of AWS, by a service's own delivery: queue and layer permissions,
+              // async-invoke destinations, log exports and subscriptions, DataSync tasks, Firehose streams (HTTP
+              // endpoints), public Transfer Family servers, e-mail, and builds or Glue jobs that run on a network with
+              // the internet when no VPC is named. (Not events:PutTargets: the monitoring state machines' .sync
+              // integration puts targets on its managed rule at run time.)
+              'sqs:AddPermission',
+              'lambda:PutFunctionEventInvokeConfig',
+              'lambda:UpdateFunctionEventInvokeConfig',
+              'lambda:AddLayerVersionPermission',
+              'logs:CreateExportTask',
+              'logs:PutSubscriptionFilter',
+              'datasync:CreateTask',
+              'firehose:CreateDeliveryStream',
+              'firehose:UpdateDestination',
+              'transfer:CreateServer',
+              'transfer:UpdateServer',
+              'ses:SendEmail',
+              'ses:SendRawEmail',
+              'codebuild:CreateProject',
+              'codebuild:UpdateProject',
+              'glue:CreateJob',
+              'glue:UpdateJob',
+              'glue:CreateSession',
+              'glue:CreateDevEndpoint',
               ...RESOLVER_WRITES,
               'route53profiles:Associate*',
             ],
