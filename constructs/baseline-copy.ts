@@ -74,6 +74,10 @@ export interface BaselineCopierProps {
   /** The environment's ML key: the capture bucket's objects are written under it. */
   readonly mlKey: kms.IKey;
   readonly logsKey: kms.IKey;
+  /**
+   * How long the copier's log events are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
   readonly logRetention?: logs.RetentionDays;
   /** The environment's capture bucket, where the monitoring job reads `monitoring/<endpoint>/baseline/`. */
   readonly captureBucket: s3.IBucket;

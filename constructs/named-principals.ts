@@ -10,11 +10,20 @@ import { Construct } from 'constructs';
 export interface NamedPrincipals {
   /** The account the principals are in. */
   readonly account: string;
-  /** IAM Identity Center permission sets: the roles Identity Center provisions for them in `account`. */
+  /**
+   * IAM Identity Center permission sets: the roles Identity Center provisions for them in `account`.
+   * @default - none
+   */
   readonly permissionSets?: readonly string[];
-  /** Roles of `account` by name, with their path (`path/Name`). */
+  /**
+   * Roles of `account` by name, with their path (`path/Name`).
+   * @default - none
+   */
   readonly roles?: readonly string[];
-  /** IAM users of `account` by name (with path); only with MFA. */
+  /**
+   * IAM users of `account` by name (with path); only with MFA.
+   * @default - none
+   */
   readonly users?: readonly string[];
 }
 

@@ -38,6 +38,7 @@ export interface PersonaRolesProps {
    * A fixed name for the model-risk approver's role: the organization's
    * guardrails let only it and the approval gate set a package Approved, by
    * exact ARN.
+   * @default - a name CloudFormation generates
    */
   readonly approverRoleName?: string;
 }

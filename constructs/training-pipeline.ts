@@ -88,13 +88,20 @@ export interface TrainingPipelineProps {
   /** Where artifacts and the gate's reports go (the governance artifact bucket). */
   readonly artifactBucket: s3.IBucket;
   readonly guardFunctionArn: string;
-  /** The endpoint's live-quality and drift alarms, when retraining follows them. */
+  /**
+   * The endpoint's live-quality and drift alarms, when retraining follows them.
+   * @default - none: retraining follows no alarm of this environment
+   */
   readonly retrainingAlarms?: readonly cloudwatch.IAlarm[];
-  /** The environment's market-events bus, when retraining follows market events. */
+  /**
+   * The environment's market-events bus, when retraining follows market events.
+   * @default - none: retraining follows no market event
+   */
   readonly marketEventBus?: events.IEventBus;
   /**
    * Another environment's (prod's) retraining alarms, forwarded to this environment's bus: the
    * environment, its account, and the alarms' ARNs. Retraining follows them as it follows its own.
+   * @default - none
    */
   readonly forwardedAlarms?: ReadonlyArray<{
     readonly bus: events.IEventBus;
