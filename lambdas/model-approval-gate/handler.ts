@@ -1559,6 +1559,33 @@ export function approvalGate(deps: ApprovalGateDeps) {
     return undefined;
   }
 
+  /** Publishes a notice of a person's overwritten call, then records once that it was sent. */
+  async function publishOnce(
+    record: PersonUpdateRecord,
+    outcome: string,
+    message: string,
+    recordUri: string,
+    notifiedAt: S3Location,
+  ): Promise<void> {
+    const sent = await deps.sns.send(
+      new PublishCommand({
+        TopicArn: deps.topicArn,
+        Subject: visible(
+          `Model ${record.modelPackage.group} v${record.modelPackage.version}: person's ${record.person.status} ${outcome}`,
+        ).slice(0, 100),
+        Message: message.slice(0, SNS_MAX_BYTES - 4096),
+      }),
+    );
+    await writeRecordOnce(deps.s3, notifiedAt, {
+      schema: 'model-approval-notified/1',
+      record: recordUri,
+      messageId: sent.MessageId,
+      bytes: Buffer.byteLength(message),
+      cut: false,
+      at: now().toISOString(),
+    } satisfies NotifiedRecord);
+  }
+
   async function notifyRestored(
     record: PersonUpdateRecord,
     settled: RestoredRecord,
@@ -1573,23 +1600,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
       `Until a person decides again, the deployment gate does not promote this version.`,
       `Record: ${recordUri}`,
     ].join('\n');
-    const sent = await deps.sns.send(
-      new PublishCommand({
-        TopicArn: deps.topicArn,
-        Subject: visible(
-          `Model ${record.modelPackage.group} v${record.modelPackage.version}: person's ${record.person.status} restored`,
-        ).slice(0, 100),
-        Message: message.slice(0, SNS_MAX_BYTES - 4096),
-      }),
-    );
-    await writeRecordOnce(deps.s3, notifiedAt, {
-      schema: 'model-approval-notified/1',
-      record: recordUri,
-      messageId: sent.MessageId,
-      bytes: Buffer.byteLength(message),
-      cut: false,
-      at: now().toISOString(),
-    } satisfies NotifiedRecord);
+    await publishOnce(record, 'restored', message, recordUri, notifiedAt);
     return settled.restored;
   }
 
@@ -1779,23 +1790,7 @@ export function approvalGate(deps: ApprovalGateDeps) {
       `The person's description: ${record.person.description ?? '(none)'}`,
       `Record: ${recordUri}`,
     ].join('\n');
-    const sent = await deps.sns.send(
-      new PublishCommand({
-        TopicArn: deps.topicArn,
-        Subject: visible(
-          `Model ${record.modelPackage.group} v${record.modelPackage.version}: person's ${record.person.status} not restored, decide again`,
-        ).slice(0, 100),
-        Message: message.slice(0, SNS_MAX_BYTES - 4096),
-      }),
-    );
-    await writeRecordOnce(deps.s3, notifiedAt, {
-      schema: 'model-approval-notified/1',
-      record: recordUri,
-      messageId: sent.MessageId,
-      bytes: Buffer.byteLength(message),
-      cut: false,
-      at: now().toISOString(),
-    } satisfies NotifiedRecord);
+    await publishOnce(record, 'not restored, decide again', message, recordUri, notifiedAt);
     return true;
   }
 
