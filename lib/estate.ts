@@ -14,9 +14,11 @@ import type { RecordedPlacement } from './ml/placement-file';
  * How the estate's App is made. aws-cdk-lib's built-in template validator is
  * off: it only warns (its errors are downgraded), it repeats what AWS's
  * cfn-lint checks in the tests over every template (0 errors required), and it
- * took about 40% of synthesis at 200 models.
+ * took about 40% of synthesis at 200 models. The construct tree's metadata
+ * (`tree.json`) is not written: nothing deploys or checks from it (the evidence
+ * reads the tree in process), and at 200 models it was 29 MB and 5% of synthesis.
  */
-export const ESTATE_APP_PROPS: AppProps = { builtinCloudFormationValidation: false };
+export const ESTATE_APP_PROPS: AppProps = { builtinCloudFormationValidation: false, treeMetadata: false };
 
 export interface Estate {
   readonly stages: Record<string, EnvironmentStage>;
