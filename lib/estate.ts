@@ -8,6 +8,7 @@ import { DeliveryStack } from './stacks/delivery-stack';
 import { DeliverySupportStack } from './stacks/delivery-support-stack';
 import { OrganizationStack } from './stacks/organization-stack';
 import { EnvironmentStage } from './stages/environment-stage';
+import { validateIamQuotas, warnIamQuotas } from './iam-quotas';
 import type { RecordedPlacement } from './ml/placement-file';
 
 /**
@@ -70,6 +71,7 @@ function build(app: App, config: EstateConfig, options: BuildEstateOptions): Est
     });
     // Aspects stop at a Stage's boundary, and the pipeline synthesizes each stage when it is added: register here.
     Aspects.of(stages[environment.name]).add(new ServicePrincipalSource());
+    warnIamQuotas(stages[environment.name], environmentAccounts(config));
   }
   Aspects.of(app).add(new ServicePrincipalSource());
   const organization = config.organization.managementAccount
@@ -109,5 +111,11 @@ function build(app: App, config: EstateConfig, options: BuildEstateOptions): Est
     configValue: config,
     accountNames,
   });
+  validateIamQuotas(app, { ...accountNames, ...environmentAccounts(config) });
   return { stages, organization, delivery, deliverySupport, packs: compliance.packs, compliance };
+}
+
+/** Each environment's account, named by the environment (for messages). */
+function environmentAccounts(config: EstateConfig): Record<string, string> {
+  return Object.fromEntries(config.environments.map((e) => [e.account, `${e.name}`]));
 }

@@ -77,8 +77,23 @@ export function targets(out: Record<string, Part | undefined>): Target[] {
       met: testSuite.met.wall,
     });
   if (scale) {
-    const at = (n: number) => (scale.series as Part[]).find((s) => s.models === n);
-    for (const point of scale.series as Part[])
+    for (const point of scale.series as Part[]) {
+      if (point.refused) {
+        list.push({
+          target: `${point.models} models: synth`,
+          figure: { refused: point.refused, secondsToRefusal: point.secondsToRefusal, peakMb: point.peakMb },
+          limit: 'synthesizes',
+          met: false,
+        });
+        continue;
+      }
+      for (const [what, q] of Object.entries(point.iam as Record<string, Part>))
+        list.push({
+          target: `${point.models} models: ${what === 'roles' ? 'IAM roles' : 'customer managed policies'} in the account holding the most (with the CDK bootstrap's)`,
+          figure: `${q.count} in ${q.account} (IAM's default quota ${q.defaultQuota})`,
+          limit: `<= ${q.maximum} (IAM's maximum per account)`,
+          met: q.withinMaximum,
+        });
       list.push({
         target: `${point.models} models: largest endpoint shard`,
         figure: `${point.largestShard.resources} resources, ${point.largestShardByBytes.kb} KB (synth ${point.seconds} s, ${point.peakMb} MB)`,
@@ -87,7 +102,8 @@ export function targets(out: Record<string, Part | undefined>): Target[] {
           point.largestShard.resources <= scale.targets.maxResources &&
           point.largestShardByBytes.kb * 1024 < scale.targets.maxTemplateBytes,
       });
-    const k = at(1000);
+    }
+    const k = (scale.series as Part[]).find((s) => s.models === 1000 && !s.refused);
     list.push(
       {
         target: '1,000 models with the delivery pipeline: synth time',

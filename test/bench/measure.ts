@@ -13,6 +13,8 @@ export interface Measurement {
   /** Peak resident memory of the largest single process of the tree (the app, as a rule), in MB. */
   readonly peakLargestProcessMb: number;
   readonly exitCode: number | null;
+  /** The end of the command's stderr, when it failed (and `allowFailure` asked for a measurement anyway). */
+  readonly stderr?: string;
 }
 
 /** Resident memory of a process and all its descendants, in kB (Linux /proc): the sum and the largest one. */
@@ -48,7 +50,7 @@ const TIMES = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*\n(\d+)m([\d.]+)s (\d+)m([\d.]+
 export function measure(
   command: string,
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; allowFailure?: boolean },
 ): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
@@ -71,13 +73,20 @@ export function measure(
     child.on('close', (exitCode) => {
       clearInterval(timer);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      if (exitCode !== 0) {
+      if (exitCode !== 0 && !options.allowFailure) {
         reject(new Error(`${command} ${args.join(' ')} exited ${exitCode}:\n${stderr.slice(-2000)}`));
         return;
       }
       const t = TIMES.exec(stderr);
       const cpuSeconds = t ? 60 * Number(t[5]) + Number(t[6]) + 60 * Number(t[7]) + Number(t[8]) : NaN;
-      resolve({ seconds, cpuSeconds, peakMb: peakKb / 1024, peakLargestProcessMb: peakLargestKb / 1024, exitCode });
+      resolve({
+        seconds,
+        cpuSeconds,
+        peakMb: peakKb / 1024,
+        peakLargestProcessMb: peakLargestKb / 1024,
+        exitCode,
+        ...(exitCode !== 0 ? { stderr: stderr.slice(-4000) } : {}),
+      });
     });
   });
 }

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { MAX_TEMPLATE_BYTES, MAX_TEMPLATE_RESOURCES } from '../../lib/ml/sharding';
 import { MAX_ACTIONS_PER_STAGE, MAX_STAGES_PER_PIPELINE } from '../../lib/delivery/pipeline-quotas';
+import { BOOTSTRAP_HOLDS, IAM_ACCOUNT_QUOTAS, IamQuotaType } from '../../lib/iam-quotas';
 import { generatedEstate } from '../support/generate-estate';
 import { measure, round } from './measure';
 
@@ -73,6 +74,35 @@ function largestTemplate(dir: string) {
   };
 }
 
+/**
+ * The account holding the most IAM roles and the one holding the most customer managed policies, over every
+ * stack of the assembly (IAM is global: all regions of an account count), with the CDK bootstrap stack's, against
+ * IAM's default and maximum quotas (lib/iam-quotas.ts).
+ */
+function iamByAccount(dir: string): Record<string, unknown> {
+  const held = new Map<string, Record<IamQuotaType, number>>();
+  const walk = (d: string) => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(d, 'manifest.json'), 'utf8'));
+    for (const a of Object.values<any>(manifest.artifacts ?? {})) {
+      if (a.type === 'cdk:cloud-assembly') walk(path.join(d, a.properties.directoryName));
+      if (a.type !== 'aws:cloudformation:stack') continue;
+      const account = String(a.environment).split('/')[2];
+      const template = JSON.parse(fs.readFileSync(path.join(d, a.properties.templateFile), 'utf8'));
+      const h = held.get(account) ?? { 'AWS::IAM::Role': 0, 'AWS::IAM::ManagedPolicy': 0 };
+      for (const r of Object.values<any>(template.Resources ?? {})) if (r.Type in h) h[r.Type as IamQuotaType]++;
+      held.set(account, h);
+    }
+  };
+  walk(dir);
+  const most = (type: IamQuotaType) => {
+    const [account, h] = [...held].sort(([, a], [, b]) => b[type] - a[type])[0] ?? ['', undefined];
+    const count = (h?.[type] ?? 0) + BOOTSTRAP_HOLDS[type];
+    const q = IAM_ACCOUNT_QUOTAS[type];
+    return { account, count, defaultQuota: q.default, maximum: q.maximum, withinMaximum: count <= q.maximum };
+  };
+  return { roles: most('AWS::IAM::Role'), managedPolicies: most('AWS::IAM::ManagedPolicy') };
+}
+
 /** Stages of the delivery pipeline: how many, the most actions in one, and prod's first actions. */
 function pipelineShape(
   dir: string,
@@ -104,7 +134,21 @@ export async function benchScale(): Promise<Record<string, unknown>> {
     const outdir = path.join(work, `out-${models}`);
     const run = await measure(CDK, ['synth', '**', '--quiet', '--output', outdir, '-c', `estate=${file}`], {
       cwd: ROOT,
+      allowFailure: true,
     });
+    if (run.exitCode !== 0) {
+      // Synth refused the estate (an account over an IAM maximum, a pipeline over CodePipeline's quotas): why, and
+      // what getting there cost.
+      const reasons = (run.stderr ?? '').split('\n').filter((l) => /account \d{12}\)?:|delivery:/.test(l));
+      series.push({
+        models,
+        refused: reasons.length ? reasons.map((l) => l.trim()) : (run.stderr ?? '').slice(-1000),
+        secondsToRefusal: round(run.seconds),
+        peakMb: round(run.peakMb, 0),
+      });
+      fs.rmSync(outdir, { recursive: true, force: true });
+      continue;
+    }
     const largest = largestTemplate(outdir);
     series.push({
       models,
@@ -124,16 +168,18 @@ export async function benchScale(): Promise<Record<string, unknown>> {
       deliveryTemplateKb: round(largest.deliveryBytes / 1024, 0),
       largestTemplateKb: round(largest.maxBytes / 1024, 0),
       pipeline: pipelineShape(outdir),
+      iam: iamByAccount(outdir),
     });
     fs.rmSync(outdir, { recursive: true, force: true });
   }
   fs.rmSync(work, { recursive: true, force: true });
-  const at = (n: number) => series.find((s) => s.models === n) as { seconds: number; peakMb: number } | undefined;
+  const measured = series.filter((s) => s.refused === undefined);
+  const at = (n: number) => measured.find((s) => s.models === n) as { seconds: number; peakMb: number } | undefined;
   const marginal = (a: number, b: number) =>
     at(a) && at(b) ? round(((at(b)!.seconds - at(a)!.seconds) * 1000) / (b - a)) : undefined;
-  const worst = Math.max(...series.map((s) => (s.mostResourcesOfAnyStack as { resources: number }).resources));
-  const largestKb = Math.max(...series.map((s) => s.largestTemplateKb as number));
-  const pipelines = series.map((s) => s.pipeline as ReturnType<typeof pipelineShape>).filter((p) => p !== undefined);
+  const worst = Math.max(...measured.map((s) => (s.mostResourcesOfAnyStack as { resources: number }).resources));
+  const largestKb = Math.max(...measured.map((s) => s.largestTemplateKb as number));
+  const pipelines = measured.map((s) => s.pipeline as ReturnType<typeof pipelineShape>).filter((p) => p !== undefined);
   return {
     benchmark: 'scale',
     series,
