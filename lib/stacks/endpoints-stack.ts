@@ -55,7 +55,7 @@ export class EndpointsStack extends EstateStack {
   /** The retraining pipeline of each model that retrains in this environment. */
   readonly training: Record<string, TrainingPipeline> = {};
   /** Copies each monitored prod endpoint's champion baseline at deploy time (where the shard has one). */
-  baselineCopier?: BaselineCopier;
+  readonly baselineCopier?: BaselineCopier;
 
   constructor(scope: Construct, id: string, props: EndpointsStackProps) {
     super(scope, id, props);

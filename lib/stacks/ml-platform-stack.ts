@@ -33,9 +33,9 @@ export class MLPlatformStack extends EstateStack {
   readonly captureBucket: InferenceCaptureBucket;
   readonly experiments: ExperimentTracking;
   /** Where retraining reads: versioned, data key; every version kept, so a manifest's versions stay readable. */
-  trainingData?: TrainingDataBucket;
-  marketEvents?: events.EventBus;
-  retrainingGuard?: RetrainingGuard;
+  readonly trainingData?: TrainingDataBucket;
+  readonly marketEvents?: events.EventBus;
+  readonly retrainingGuard?: RetrainingGuard;
 
   constructor(scope: Construct, id: string, props: MLPlatformStackProps) {
     super(scope, id, props);
@@ -66,28 +66,32 @@ export class MLPlatformStack extends EstateStack {
     });
 
     const training = trainedIn(estate, env);
-    if (training.length > 0) this.addRetraining(props, accessLogs, training);
+    const retraining = training.length > 0 ? this.addRetraining(props, accessLogs, training) : undefined;
+    this.trainingData = retraining?.trainingData;
+    this.marketEvents = retraining?.marketEvents;
+    this.retrainingGuard = retraining?.retrainingGuard;
     // Prod's retraining alarms reach the environment that retrains: forwarded from here, or received here.
     const routes = alarmRouteProps(estate, env, this.partition);
     if (routes.forwarding) new AlarmForwarding(this, 'AlarmForwarding', { ...routes.forwarding, key: keys.ml });
     if (routes.bus) new RetrainingAlarmBus(this, 'RetrainingAlarms', { ...routes.bus, key: keys.ml });
   }
 
-  private addRetraining(props: MLPlatformStackProps, accessLogs: AccessLogBucket, models: ModelConfig[]): void {
+  private addRetraining(props: MLPlatformStackProps, accessLogs: AccessLogBucket, models: ModelConfig[]) {
     const { estate, keys, environment: env } = props;
-    this.trainingData = new TrainingDataBucket(this, 'TrainingData', {
+    const trainingData = new TrainingDataBucket(this, 'TrainingData', {
       bucketName: trainingDataBucketName(this.account, this.region),
       encryptionKey: keys.data,
       serverAccessLogsBucket: accessLogs,
     });
-    StatefulResourcePolicy.alwaysRetain(this.trainingData);
+    StatefulResourcePolicy.alwaysRetain(trainingData);
     const market = marketEventBusProps(estate, env, models);
-    if (market) this.marketEvents = new events.EventBus(this, 'MarketEvents', { ...market, kmsKey: keys.ml });
-    this.retrainingGuard = new RetrainingGuard(this, 'RetrainingGuard', {
+    const marketEvents = market ? new events.EventBus(this, 'MarketEvents', { ...market, kmsKey: keys.ml }) : undefined;
+    const retrainingGuard = new RetrainingGuard(this, 'RetrainingGuard', {
       ...retrainingGuardProps(estate, env, models),
       vpc: props.network.vpc,
       encryptionKey: keys.ml,
       logsKey: keys.logs,
     });
+    return { trainingData, marketEvents, retrainingGuard };
   }
 }

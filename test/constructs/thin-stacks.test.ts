@@ -39,3 +39,30 @@ test(`no stack imports another stack's file but ${BASE}`, () => {
 test('control: the scan sees the imports of the base', () => {
   expect(siblingsOf('endpoints-stack.ts')).toContain(BASE);
 });
+
+/** Fields of a stack class that others could reassign: declared at class level without readonly, private or protected. */
+const writableFieldsOf = (source: string) =>
+  [
+    ...source.matchAll(/^ {2}(?!readonly\b|private\b|protected\b|static\b|constructor\b|get\b|set\b)(\w+)\??\s*[:=]/gm),
+  ].map((m) => m[1]);
+
+test('every field a stack exposes is readonly', () => {
+  const writable = files.flatMap((f) => writableFieldsOf(text(f)).map((field) => `${f}: ${field}`));
+  expect(writable).toEqual([]);
+});
+
+test('control: the field scan finds a writable field and passes readonly, private and methods', () => {
+  const sample = [
+    'class S extends Stack {',
+    '  readonly a: string;',
+    '  private b = 1;',
+    '  copier?: Thing;',
+    '  count = 0;',
+    '  constructor(scope: Construct) {',
+    '    super(scope);',
+    '  }',
+    '  private addRetraining(props: P): void {}',
+    '}',
+  ].join('\n');
+  expect(writableFieldsOf(sample)).toEqual(['copier', 'count']);
+});
