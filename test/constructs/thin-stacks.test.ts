@@ -40,7 +40,7 @@ test('control: the scan sees the imports of the base', () => {
   expect(siblingsOf('endpoints-stack.ts')).toContain(BASE);
 });
 
-/** Fields of a stack class that others could reassign: declared at class level without readonly, private or protected. */
+/** Fields of a stack class others could reassign: declared at class level without readonly, private or protected. */
 const writableFieldsOf = (source: string) =>
   [
     ...source.matchAll(/^ {2}(?!readonly\b|private\b|protected\b|static\b|constructor\b|get\b|set\b)(\w+)\??\s*[:=]/gm),
