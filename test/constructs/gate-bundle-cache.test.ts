@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
+import { GATE_BUNDLE_OPTIONS } from '../../constructs/gate-bundle';
 import { REPO_ROOT } from '../support/estate';
 
 type Bundler = (entry: string) => string;
@@ -59,20 +60,9 @@ describe('gate bundle cache', () => {
     write('same');
     const cachedDir = freshBundler()(entry);
     const reused = freshBundler()(entry);
-    const fresh = buildSync({
-      entryPoints: [entry],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'cjs',
-      external: ['@aws-sdk/*'],
-      write: false,
-      outfile: 'index.js',
-      logLevel: 'silent',
-    });
+    const fresh = buildSync({ ...GATE_BUNDLE_OPTIONS, entryPoints: [entry] });
     expect(reused).toBe(cachedDir);
-    expect(code(reused)).toBe(Buffer.from(fresh.outputFiles[0].contents).toString('utf8'));
+    expect(code(reused)).toBe(Buffer.from(fresh.outputFiles![0].contents).toString('utf8'));
   });
 
   test('a cached bundle changed or lost since is rebuilt, not served', () => {
