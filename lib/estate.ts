@@ -8,7 +8,7 @@ import { DeliveryStack } from './stacks/delivery-stack';
 import { DeliverySupportStack } from './stacks/delivery-support-stack';
 import { OrganizationStack } from './stacks/organization-stack';
 import { EnvironmentStage } from './stages/environment-stage';
-import { validateIamQuotas, warnIamQuotas } from './iam-quotas';
+import { warnIamQuotas } from './iam-quotas';
 import type { RecordedPlacement } from './ml/placement-file';
 
 /**
@@ -111,7 +111,6 @@ function build(app: App, config: EstateConfig, options: BuildEstateOptions): Est
     configValue: config,
     accountNames,
   });
-  validateIamQuotas(app, { ...accountNames, ...environmentAccounts(config) });
   return { stages, organization, delivery, deliverySupport, packs: compliance.packs, compliance };
 }
 

@@ -91,8 +91,8 @@ export function targets(out: Record<string, Part | undefined>): Target[] {
         list.push({
           target: `${point.models} models: ${what === 'roles' ? 'IAM roles' : 'customer managed policies'} in the account holding the most (with the CDK bootstrap's)`,
           figure: `${q.count} in ${q.account} (IAM's default quota ${q.defaultQuota})`,
-          limit: `<= ${q.maximum} (IAM's maximum per account)`,
-          met: q.withinMaximum,
+          limit: `<= ${q.autoApproved} (what Service Quotas approves automatically)`,
+          met: q.withinAutoApproved,
         });
       list.push({
         target: `${point.models} models: largest endpoint shard`,
@@ -105,8 +105,7 @@ export function targets(out: Record<string, Part | undefined>): Target[] {
     }
     const k = (scale.series as Part[]).find((s) => s.models === 1000 && !s.refused);
     const r = (scale.series as Part[]).find((s) => s.models === 1000 && s.refused);
-    const refusedAt1000 =
-      r && `refused by synth after ${r.secondsToRefusal} s and ${r.peakMb} MB (IAM's maximum per account)`;
+    const refusedAt1000 = r && `refused by synth after ${r.secondsToRefusal} s and ${r.peakMb} MB`;
     list.push(
       {
         target: '1,000 models with the delivery pipeline: synth time',
