@@ -30,6 +30,12 @@ export const GATE_BUNDLE_OPTIONS: Readonly<BuildOptions> = {
   metafile: true,
 };
 
+/** Files that decide what a bundle is made of without being bundled: the lock file and the compiler options. */
+export const RESOLUTION_INPUTS = [
+  path.resolve(__dirname, '..', 'package-lock.json'),
+  path.resolve(__dirname, '..', 'tsconfig.json'),
+];
+
 /** What a cached bundle was built from: every input file with its SHA-256. */
 interface BundleManifest {
   readonly key: string;
@@ -120,9 +126,11 @@ export function bundleHandler(entry: string): string {
     fs.renameSync(partial, path.join(dir, 'index.js'));
   }
   const inputs: Record<string, string> = {};
-  for (const input of Object.keys(result.metafile!.inputs)) {
+  // What esbuild read besides the files it bundled: which file a package name resolves to (the lock file's
+  // versions, nested copies, package.json fields) and the compiler options. A change to either rebuilds.
+  for (const input of [...Object.keys(result.metafile!.inputs), ...RESOLUTION_INPUTS]) {
     const file = path.resolve(input);
-    inputs[file] = sha256(fs.readFileSync(file));
+    if (fs.existsSync(file)) inputs[file] = sha256(fs.readFileSync(file));
   }
   const manifest: BundleManifest = { key, inputs, dir };
   const partialManifest = `${manifestFile}.${process.pid}`;

@@ -80,8 +80,9 @@ export interface GateFunctionProps extends GateBaseProps {
 
 /**
  * A gate's Lambda function with the defaults a bank expects: Node.js 24, bundled by esbuild in process (no Docker; the
- * AWS SDK v3 comes from the runtime: a 14 KB bundle instead of 1 MB, and the handlers use only stable S3, SageMaker,
- * SNS, CloudWatch and CloudTrail APIs, tested against moto, CloudTrail's LookupEvents emulated), in the isolated
+ * AWS SDK v3 bundled in, tree-shaken, credentials from Lambda's environment variables only: constructs/gate-bundle.ts;
+ * the handlers use S3, SageMaker, SNS, CloudWatch and CloudTrail, tested against moto, CloudTrail's LookupEvents
+ * emulated; no SnapStart: where it is on, Lambda hands credentials through a container endpoint), in the isolated
  * subnets with HTTPS egress only, environment encrypted with a customer key, reserved concurrency, active tracing, JSON
  * logs to a KMS log group kept a year, two async retries then a KMS-encrypted dead-letter queue, and a role whose
  * grants live in a managed policy.

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import { GATE_BUNDLE_OPTIONS } from '../../constructs/gate-bundle';
+import { GATE_BUNDLE_OPTIONS, RESOLUTION_INPUTS } from '../../constructs/gate-bundle';
 import { REPO_ROOT } from '../support/estate';
 
 type Bundler = (entry: string) => string;
@@ -77,5 +77,19 @@ describe('gate bundle cache', () => {
     // GIVEN the cached file removed THEN rebuilt
     fs.rmSync(path.join(bundleDir, 'index.js'));
     expect(code(freshBundler()(entry))).toContain('"intact"');
+  });
+
+  test('the lock file and the compiler options are inputs of every bundle: a changed one rebuilds', () => {
+    write('resolved');
+    const bundleDir = freshBundler()(entry);
+    const manifests = fs
+      .readdirSync(path.join(parent, 'estate-lambda-bundles'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(fs.readFileSync(path.join(parent, 'estate-lambda-bundles', f), 'utf8')))
+      .filter((m) => m.dir === bundleDir && Object.keys(m.inputs).includes(entry));
+    expect(manifests).toHaveLength(1);
+    // npm can resolve a name to another file (a nested copy, an override) with no bundled file changed: the lock says.
+    expect(RESOLUTION_INPUTS.map((f) => path.basename(f))).toEqual(['package-lock.json', 'tsconfig.json']);
+    for (const file of RESOLUTION_INPUTS) expect(Object.keys(manifests[0].inputs)).toContain(file);
   });
 });
