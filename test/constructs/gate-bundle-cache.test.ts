@@ -79,17 +79,32 @@ describe('gate bundle cache', () => {
     expect(code(freshBundler()(entry))).toContain('"intact"');
   });
 
-  test('the lock file and the compiler options are inputs of every bundle: a changed one rebuilds', () => {
-    write('resolved');
-    const bundleDir = freshBundler()(entry);
+  test('the lock files and the compiler options are inputs of every bundle, for all of node_modules', () => {
+    // A real handler, which bundles the AWS SDK from node_modules.
+    const pinner = path.join(REPO_ROOT, 'lambdas', 'model-pinner', 'handler.ts');
+    const bundleDir = freshBundler()(pinner);
+    // The manifest the bundler wrote or read last for it (an earlier checkout's may lie beside it, under another key).
+    const cache = path.join(parent, 'estate-lambda-bundles');
     const manifests = fs
-      .readdirSync(path.join(parent, 'estate-lambda-bundles'))
+      .readdirSync(cache)
       .filter((f) => f.endsWith('.json'))
-      .map((f) => JSON.parse(fs.readFileSync(path.join(parent, 'estate-lambda-bundles', f), 'utf8')))
-      .filter((m) => m.dir === bundleDir && Object.keys(m.inputs).includes(entry));
-    expect(manifests).toHaveLength(1);
-    // npm can resolve a name to another file (a nested copy, an override) with no bundled file changed: the lock says.
-    expect(RESOLUTION_INPUTS.map((f) => path.basename(f))).toEqual(['package-lock.json', 'tsconfig.json']);
-    for (const file of RESOLUTION_INPUTS) expect(Object.keys(manifests[0].inputs)).toContain(file);
+      .map((f) => ({
+        m: JSON.parse(fs.readFileSync(path.join(cache, f), 'utf8')),
+        at: fs.statSync(path.join(cache, f)).mtimeMs,
+      }))
+      .filter(({ m }) => m.dir === bundleDir && Object.keys(m.inputs).includes(pinner))
+      .sort((a, b) => b.at - a.at);
+    expect(manifests.length).toBeGreaterThan(0);
+    const inputs = Object.keys(manifests[0].m.inputs);
+    // npm can resolve a name to another file (a nested copy, an override) with no bundled file changed: the locks say.
+    expect(RESOLUTION_INPUTS.map((f) => path.relative(REPO_ROOT, f))).toEqual([
+      'package-lock.json',
+      path.join('node_modules', '.package-lock.json'),
+      'tsconfig.json',
+    ]);
+    for (const file of RESOLUTION_INPUTS) expect(inputs).toContain(file);
+    // The handler's own modules are hashed; the installed packages stand for their files, none hashed one by one.
+    expect(inputs).toContain(path.join(REPO_ROOT, 'lambdas', 'shared', 'env-credentials.ts'));
+    expect(inputs.filter((f) => /[\\/]node_modules[\\/](?!\.)/.test(f) && !RESOLUTION_INPUTS.includes(f))).toEqual([]);
   });
 });
