@@ -57,6 +57,13 @@ export function iamHoldingsByAccount(root: IConstruct): Map<string, IamHolding> 
   return out;
 }
 
+/** What an account would hold of a type: the estate's, with its bootstrap in each region and the runbook's. */
+export function iamCount(held: IamHolding, type: IamQuotaType): { count: number; bootstrap: number; regions: number } {
+  const regions = Math.max(held.regions.size, 1);
+  const bootstrap = BOOTSTRAP_HOLDS[type] * regions + RUNBOOK_HOLDS[type];
+  return { count: held.counts[type] + bootstrap, bootstrap, regions };
+}
+
 export interface IamQuotaFinding {
   readonly account: string;
   readonly type: IamQuotaType;
@@ -81,11 +88,9 @@ export function iamQuotaFindings(
   const findings: IamQuotaFinding[] = [];
   for (const [account, held] of [...holdings].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const name = accountNames[account] ? `${accountNames[account]} (account ${account})` : `account ${account}`;
-    const regions = Math.max(held.regions.size, 1);
     for (const type of Object.keys(IAM_ACCOUNT_QUOTAS) as IamQuotaType[]) {
       const q = IAM_ACCOUNT_QUOTAS[type];
-      const bootstrap = BOOTSTRAP_HOLDS[type] * regions + RUNBOOK_HOLDS[type];
-      const count = held.counts[type] + bootstrap;
+      const { count, bootstrap, regions } = iamCount(held, type);
       const own =
         `${held.counts[type]} of the estate's stacks and ${bootstrap} of its bootstrap in ${regions} ` +
         `region${regions === 1 ? '' : 's'}, before any the account holds from elsewhere`;

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { MAX_TEMPLATE_BYTES, MAX_TEMPLATE_RESOURCES } from '../../lib/ml/sharding';
 import { MAX_ACTIONS_PER_STAGE, MAX_STAGES_PER_PIPELINE } from '../../lib/delivery/pipeline-quotas';
-import { BOOTSTRAP_HOLDS, IAM_ACCOUNT_QUOTAS, IamQuotaType, RUNBOOK_HOLDS } from '../../lib/iam-quotas';
+import { IAM_ACCOUNT_QUOTAS, iamCount, IamQuotaType } from '../../lib/iam-quotas';
 import { generatedEstate } from '../support/generate-estate';
 import { measure, round } from './measure';
 
@@ -102,7 +102,7 @@ function iamByAccount(dir: string): Record<string, unknown> {
   walk(dir);
   const most = (type: IamQuotaType) => {
     const [account, h] = [...held].sort(([, a], [, b]) => b.counts[type] - a.counts[type])[0] ?? ['', undefined];
-    const count = (h?.counts[type] ?? 0) + BOOTSTRAP_HOLDS[type] * (h?.regions.size ?? 1) + RUNBOOK_HOLDS[type];
+    const { count } = h ? iamCount(h, type) : { count: 0 };
     const q = IAM_ACCOUNT_QUOTAS[type];
     return {
       account,
